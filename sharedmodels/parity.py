@@ -1,0 +1,123 @@
+"""The parity check: the on-chain Perceptron against scikit-learn, sample by sample.
+
+For each sample, in order: the on-chain prediction (logged by ``update`` before it changes
+anything) is compared with the reference's prediction, then both train on the sample. At the end
+every weight either side touched and the intercept are compared exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chain import read_weights
+from .fastpath import call_in_order, can_pipeline, decode_event
+from .reference import SklearnPerceptron
+
+
+@dataclass
+class ParityResult:
+    agree: int = 0
+    total: int = 0
+    weights_checked: int = 0
+    weight_mismatches: list[tuple[int, int, int]] = field(default_factory=list)
+    intercept_chain: int = 0
+    intercept_reference: int = 0
+    disagreements: list[int] = field(default_factory=list)
+    gas_used: list[int] = field(default_factory=list)
+
+    @property
+    def weights_identical(self) -> bool:
+        return not self.weight_mismatches and self.intercept_chain == self.intercept_reference
+
+    @property
+    def ok(self) -> bool:
+        return self.agree == self.total and self.weights_identical
+
+    def summary(self) -> str:
+        same = "yes" if self.weights_identical else "no"
+        return f"parity: {self.agree}/{self.total} predictions, weights identical: {same}"
+
+
+def train_on_chain(contract: Any, sender: Any, row: Sequence[int], label: int) -> tuple[int, int]:
+    """One owner ``update`` through Ape; returns (prediction before the update, gas used)."""
+    receipt = contract.update(list(row), label, sender=sender)
+    logs = list(receipt.decode_logs(contract.ModelTrained))
+    if len(logs) != 1:
+        raise RuntimeError(f"update logged {len(logs)} ModelTrained events, expected 1")
+    return int(logs[0].prediction), int(receipt.gas_used)
+
+
+def train_stream(
+    contract: Any,
+    sender: Any,
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[int], list[int]]:
+    """Train the contract on every sample in order; returns (predictions before, gas used).
+
+    Pipelined when the sender can sign locally (see ``fastpath``), else one Ape call each.
+    """
+    if can_pipeline(sender):
+        receipts = call_in_order(
+            sender,
+            contract.update,
+            ((list(r), y) for r, y in zip(rows, labels, strict=True)),
+            progress=progress,
+        )
+        events = decode_event(contract, "ModelTrained", receipts)
+        return [int(e.prediction) for e in events], [int(r["gasUsed"]) for r in receipts]
+    predictions, gas = [], []
+    for row, label in zip(rows, labels, strict=True):
+        p, g = train_on_chain(contract, sender, row, label)
+        predictions.append(p)
+        gas.append(g)
+        if progress:
+            progress(1)
+    return predictions, gas
+
+
+def run_parity(
+    contract: Any,
+    sender: Any,
+    reference: SklearnPerceptron,
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    extra_indices: Sequence[int] = (),
+    progress: Callable[[int], None] | None = None,
+) -> ParityResult:
+    """Stream samples through the reference and the contract; compare as described above.
+
+    The reference runs first (it does not depend on the chain); the contract logs its own
+    prediction before each update, so the order of the two passes does not matter.
+    """
+    expected: list[int] = []
+    for row, label in zip(rows, labels, strict=True):
+        expected.append(reference.predict(row))
+        reference.partial_fit([row], [label])
+    got, gas = train_stream(contract, sender, rows, labels, progress)
+    result = ParityResult(total=len(expected), gas_used=gas)
+    for i, (a, b) in enumerate(zip(got, expected, strict=True)):
+        if a == b:
+            result.agree += 1
+        else:
+            result.disagreements.append(i)
+    touched = set(extra_indices).union(*map(set, rows)) if rows else set(extra_indices)
+    compare_state(contract, reference, touched, result)
+    return result
+
+
+def compare_state(
+    contract: Any, reference: SklearnPerceptron, indices: set[int], result: ParityResult
+) -> None:
+    """Exact comparison of the given weights and the intercept, recorded into ``result``."""
+    chain_w = read_weights(contract, indices)
+    ref_w = reference.weights(indices)
+    result.weights_checked = len(indices)
+    result.weight_mismatches = [
+        (j, chain_w[j], ref_w[j]) for j in sorted(indices) if chain_w[j] != ref_w[j]
+    ]
+    result.intercept_chain = int(contract.intercept())
+    result.intercept_reference = reference.intercept_units()

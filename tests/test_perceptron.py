@@ -1,0 +1,232 @@
+"""Unit tests of SparsePerceptron: prediction, training rule, upload, access, every revert."""
+
+import ape
+import pytest
+
+from sharedmodels.chain import encoder_descriptor, encoder_from_descriptor
+from sharedmodels.features import MAX_FEATURES, Encoder
+from sharedmodels.reference import DECAY_UNITS, IntPerceptron, intercept_step, round_to_double
+
+ONE = 2**59
+
+
+def trained(receipt, contract):
+    (log,) = receipt.decode_logs(contract.ModelTrained)
+    return log
+
+
+# ---------------------------------------------------------------- construction
+
+
+def test_constructor_state(deploy_model, owner):
+    m = deploy_model(n_features=1000, eta=3, class_names=("bad", "good"))
+    assert m.owner() == owner
+    assert m.n_features() == 1000
+    assert m.learning_rate() == 3
+    assert m.intercept_step() == intercept_step(3)
+    assert m.class_names(0) == "bad" and m.class_names(1) == "good"
+    assert m.intercept() == 0 and not m.sealed() and m.update_count() == 0
+    assert encoder_from_descriptor(m.encoder()) == Encoder(n_features=1000)
+
+
+@pytest.mark.parametrize("n", [0, 2**32 + 1])
+def test_constructor_rejects_n_features(container, owner, n):
+    with ape.reverts("perceptron: n_features out of range"):
+        container.deploy(n, 1, "a", "b", "{}", sender=owner)
+
+
+@pytest.mark.parametrize("eta", [0, 2**64])
+def test_constructor_rejects_learning_rate(container, owner, eta):
+    with ape.reverts("perceptron: learning rate out of range"):
+        container.deploy(16, eta, "a", "b", "{}", sender=owner)
+
+
+def test_encoder_descriptor_round_trip():
+    enc = Encoder(n_features=2**20, max_features=300, overflow="skip")
+    assert encoder_from_descriptor(encoder_descriptor(enc)) == enc
+
+
+# ---------------------------------------------------------------- prediction
+
+
+def test_untrained_model_predicts_class_zero(model):
+    assert model.predict([]) == 0
+    assert model.predict([1, 2, 3]) == 0
+    assert model.score([5]) == 0
+
+
+def test_predict_is_strictly_positive_rule(deploy_model):
+    m = deploy_model(weights={1: 2, 2: -2, 3: 1})
+    assert m.predict([1, 2]) == 0  # score exactly 0 -> class 0
+    assert m.score([1, 2]) == 0
+    assert m.predict([1, 3]) == 1
+    assert m.predict([2]) == 0
+    assert m.score([1, 3]) == 3 * ONE
+
+
+def test_predict_rejects_unsorted(model):
+    with ape.reverts("perceptron: features not sorted and unique"):
+        model.predict([3, 2])
+
+
+def test_predict_rejects_duplicates(model):
+    with ape.reverts("perceptron: features not sorted and unique"):
+        model.predict([2, 2])
+
+
+def test_predict_rejects_out_of_range(deploy_model):
+    m = deploy_model(n_features=100)
+    assert m.predict([99]) == 0
+    with ape.reverts("perceptron: feature index out of range"):
+        m.predict([5, 100])
+
+
+def test_predict_accepts_max_features_and_rejects_more(deploy_model):
+    m = deploy_model(n_features=2**20)
+    row = list(range(0, 2 * MAX_FEATURES, 2))
+    assert len(row) == MAX_FEATURES
+    assert m.predict(row) == 0
+    # One more than the DynArray bound fails ABI decoding (no reason string can be given
+    # there); clients refuse such input earlier with a message (see test_features).
+    with ape.reverts():
+        m.predict(row + [2 * MAX_FEATURES + 1])
+
+
+# ---------------------------------------------------------------- training
+
+
+def test_mistake_updates_weights_and_intercept(model, owner):
+    receipt = model.update([3, 7], 1, sender=owner)
+    log = trained(receipt, model)
+    assert (log.label, log.prediction, log.changed) == (1, 0, True)
+    assert model.weights(3) == 1 and model.weights(7) == 1
+    assert model.intercept() == DECAY_UNITS
+    assert model.update_count() == 1
+
+
+def test_tie_is_a_mistake_for_both_labels(model, owner):
+    # Untrained: score 0. Label 0 is "predicted" (class 0) but y*score == 0 is still a mistake.
+    log = trained(model.update([4], 0, sender=owner), model)
+    assert (log.prediction, log.changed) == (0, True)
+    assert model.weights(4) == -1
+    assert model.intercept() == -DECAY_UNITS
+
+
+def test_correct_prediction_changes_nothing(deploy_model, owner):
+    m = deploy_model(weights={5: 2})
+    log = trained(m.update([5], 1, sender=owner), m)
+    assert (log.prediction, log.changed) == (1, False)
+    assert m.weights(5) == 2 and m.intercept() == 0 and m.update_count() == 0
+
+
+def test_learning_rate_scales_update(deploy_model, owner):
+    m = deploy_model(eta=7)
+    m.update([1], 1, sender=owner)
+    assert m.weights(1) == 7
+    assert m.intercept() == round_to_double(7 * DECAY_UNITS)
+
+
+def test_intercept_rounds_like_float64(deploy_model, owner):
+    # Start from a large intercept (0.1 * 2**20 ~ 1e5) so each step must be rounded.
+    start = round_to_double(10**5 * ONE + 12345)
+    m = deploy_model(intercept=start)
+    ref = IntPerceptron(2**12)
+    ref.intercept = start
+    for label in (0, 0, 1, 0):
+        m.update([], label, sender=owner)
+        ref.update([], label)
+        assert m.intercept() == ref.intercept
+    assert abs(m.intercept()).bit_length() > 53  # rounding was exercised
+
+
+def test_update_rejects_bad_label(model, owner):
+    with ape.reverts("perceptron: label out of range"):
+        model.update([1], 2, sender=owner)
+
+
+def test_update_rejects_bad_features(model, owner):
+    with ape.reverts("perceptron: features not sorted and unique"):
+        model.update([2, 1], 1, sender=owner)
+    with ape.reverts("perceptron: feature index out of range"):
+        model.update([2**12], 1, sender=owner)
+    assert model.update_count() == 0 and not model.sealed()
+
+
+def test_update_is_owner_only(model, mallory):
+    with ape.reverts("ownable: caller is not the owner"):
+        model.update([1], 1, sender=mallory)
+
+
+# ---------------------------------------------------------------- upload
+
+
+def test_upload_in_chunks_then_seal(model, owner):
+    receipt = model.upload_weights([1, 5, 9], [3, -4, 5], sender=owner)
+    (log,) = receipt.decode_logs(model.WeightsUploaded)
+    assert (log.count, log.first_index, log.last_index) == (3, 1, 9)
+    model.upload_weights([10], [-1], sender=owner)
+    model.upload_intercept(round_to_double(-3 * DECAY_UNITS), sender=owner)
+    assert model.weights_of([1, 5, 9, 10, 11]) == [3, -4, 5, -1, 0]
+    assert model.intercept() == round_to_double(-3 * DECAY_UNITS)
+    receipt = model.seal(sender=owner)
+    assert len(list(receipt.decode_logs(model.UploadSealed))) == 1
+    assert model.sealed()
+    with ape.reverts("perceptron: upload sealed"):
+        model.upload_weights([2], [1], sender=owner)
+    with ape.reverts("perceptron: upload sealed"):
+        model.upload_intercept(0, sender=owner)
+    with ape.reverts("perceptron: upload sealed"):
+        model.seal(sender=owner)
+
+
+def test_first_update_seals(model, owner):
+    model.update([1], 1, sender=owner)
+    assert model.sealed()
+    with ape.reverts("perceptron: upload sealed"):
+        model.upload_weights([2], [1], sender=owner)
+
+
+def test_upload_rejects_bad_input(model, owner):
+    with ape.reverts("perceptron: length mismatch"):
+        model.upload_weights([1, 2], [1], sender=owner)
+    with ape.reverts("perceptron: empty upload"):
+        model.upload_weights([], [], sender=owner)
+    with ape.reverts("perceptron: feature index out of range"):
+        model.upload_weights([1, 2**12], [1, 1], sender=owner)
+    with ape.reverts("perceptron: intercept not a float64"):
+        model.upload_intercept(2**53 + 1, sender=owner)
+    assert model.weights(1) == 0
+
+
+def test_upload_is_owner_only(model, mallory):
+    with ape.reverts("ownable: caller is not the owner"):
+        model.upload_weights([1], [1], sender=mallory)
+    with ape.reverts("ownable: caller is not the owner"):
+        model.upload_intercept(0, sender=mallory)
+    with ape.reverts("ownable: caller is not the owner"):
+        model.seal(sender=mallory)
+
+
+# ---------------------------------------------------------------- ownership
+
+
+def test_transfer_ownership(model, owner, alice, mallory):
+    with ape.reverts("ownable: caller is not the owner"):
+        model.transfer_ownership(mallory, sender=mallory)
+    with ape.reverts("ownable: new owner is the zero address"):
+        model.transfer_ownership("0x" + "00" * 20, sender=owner)
+    receipt = model.transfer_ownership(alice, sender=owner)
+    (log,) = receipt.decode_logs(model.OwnershipTransferred)
+    assert log.previous_owner == owner and log.new_owner == alice
+    model.update([1], 1, sender=alice)
+    with ape.reverts("ownable: caller is not the owner"):
+        model.update([1], 1, sender=owner)
+
+
+def test_renounce_ownership_closes_training(model, owner):
+    model.renounce_ownership(sender=owner)
+    assert model.owner() == "0x" + "00" * 20
+    with ape.reverts("ownable: caller is not the owner"):
+        model.update([1], 1, sender=owner)
+    with ape.reverts("ownable: caller is not the owner"):
+        model.renounce_ownership(sender=owner)
