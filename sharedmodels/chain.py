@@ -181,3 +181,10 @@ def check_deployment(manifest: Manifest, chain_id: int, code: bytes) -> None:
             f"no contract at {manifest.address} on chain {chain_id}: the node was restarted "
             "or the manifest is stale; redeploy with 'ape run deploy'"
         )
+
+
+def predict_many(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
+    """On-chain predictions for many samples (free ``eth_call``s)."""
+    from .fastpath import view_many
+
+    return [int(p) for p in view_many(contract.predict, ([list(r)] for r in rows), "uint8")]

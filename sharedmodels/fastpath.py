@@ -1,14 +1,14 @@
-"""Pipelined submission: sign locally, send without waiting, collect results from logs.
+"""Pipelined submission: sign locally, send in JSON-RPC batches, read results from receipts.
 
 Driving Anvil through Ape one transaction at a time costs a dozen RPC round trips and a 0.1 s
-receipt poll per transaction. When the order of effects is all that matters (training a model
-in sample order), transactions from one sender can instead be signed locally with consecutive
-nonces and sent back to back: the chain still executes them one by one in nonce order, and each
-transaction's own event records what happened inside it. Results are then read with one
-``eth_getLogs`` per block range instead of one receipt per transaction.
+receipt poll per transaction. When only the order of effects matters (training a model in
+sample order), one sender's transactions can be signed locally with consecutive nonces and sent
+together: the chain still executes them one by one in nonce order, and each transaction's own
+event records what happened inside it. A window of signed transactions goes out as one JSON-RPC
+batch, and their receipts come back as another.
 
 Works for accounts whose key is at hand (Ape's test accounts); callers fall back to Ape's
-normal path otherwise.
+normal path otherwise (see ``parity.train_stream``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 import requests
 from eth_account import Account
-from web3 import HTTPProvider, Web3
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
 DEFAULT_GAS = 15_000_000
@@ -29,75 +28,132 @@ def can_pipeline(account: Any) -> bool:
     return bool(getattr(account, "private_key", None))
 
 
+class RPC:
+    """A bare JSON-RPC client with one keep-alive session and batch support.
+
+    ``trust_env=False`` skips the proxy/netrc lookups ``requests`` otherwise redoes on every
+    request, which dominate the cost of a local call.
+    """
+
+    def __init__(self, url: str | None = None, timeout: float = 60.0) -> None:
+        if url is None:
+            from ape import chain
+
+            url = chain.provider.http_uri
+        if not url:
+            raise RuntimeError("the connected provider has no HTTP endpoint")
+        self.url = url
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self._id = 0
+
+    def batch(self, calls: Sequence[tuple[str, list]]) -> list[Any]:
+        """Results in call order; any error aborts with its message."""
+        if not calls:
+            return []
+        payload = []
+        for method, params in calls:
+            self._id += 1
+            payload.append({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params})
+        try:
+            resp = self.session.post(self.url, json=payload, timeout=self.timeout)
+        except requests.ConnectionError:
+            # A keep-alive socket the node closed while idle resets on POST; the calls made
+            # here (sending signed bytes, reading) are safe to repeat.
+            resp = self.session.post(self.url, json=payload, timeout=self.timeout)
+        resp.raise_for_status()
+        by_id = {item["id"]: item for item in resp.json()}
+        out = []
+        for item in payload:
+            answer = by_id[item["id"]]
+            if "error" in answer:
+                raise RuntimeError(f"{item['method']}: {answer['error'].get('message')}")
+            out.append(answer["result"])
+        return out
+
+    def call(self, method: str, params: list) -> Any:
+        return self.batch([(method, params)])[0]
+
+
 class Pipeline:
-    """Send many calls from one account, in order, without waiting for each receipt."""
+    """Send many calls from one account, in order, a batch at a time."""
 
-    def __init__(self, account: Any, gas: int = DEFAULT_GAS) -> None:
-        from ape import chain
-
+    def __init__(self, account: Any, rpc: RPC | None = None, gas: int = DEFAULT_GAS) -> None:
         if not can_pipeline(account):
             raise ValueError(f"account {account} cannot sign locally; use the Ape path")
-        # A session of our own: the provider's pooled connection may have been idle long
-        # enough for the node to close it, and a stale keep-alive socket resets on POST.
-        self.w3 = Web3(HTTPProvider(chain.provider.http_uri, request_kwargs={"timeout": 60}))
+        self.rpc = rpc or RPC()
         self.address = str(account.address)
         self._signer = Account.from_key(account.private_key)
-        self.chain_id = self.w3.eth.chain_id
-        self.nonce = self.w3.eth.get_transaction_count(self.address, "pending")
+        chain_id, nonce, block, gas_price = self.rpc.batch([
+            ("eth_chainId", []),
+            ("eth_getTransactionCount", [self.address, "pending"]),
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_gasPrice", []),
+        ])
+        self.chain_id = int(chain_id, 16)
+        self.nonce = int(nonce, 16)
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        self.max_fee = max(2 * base + 1, int(gas_price, 16))
         self.gas = gas
-        base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0)
-        self.max_fee = max(2 * base + 1, self.w3.eth.gas_price)
-        self.hashes: list[bytes] = []
+        self.nudges_disabled = False
 
-    def send(self, to: str, data: bytes, value: int = 0) -> bytes:
+    def sign(self, to: str, data: bytes, value: int = 0) -> str:
         tx = {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": self.nonce,
-            "to": to,
-            "data": bytes(data),
-            "value": value,
-            "gas": self.gas,
-            "maxFeePerGas": self.max_fee,
-            "maxPriorityFeePerGas": 0,
+            "type": 2, "chainId": self.chain_id, "nonce": self.nonce, "to": to,
+            "data": bytes(data), "value": value, "gas": self.gas,
+            "maxFeePerGas": self.max_fee, "maxPriorityFeePerGas": 0,
         }
-        raw = self._signer.sign_transaction(tx).raw_transaction
-        try:
-            tx_hash = self.w3.eth.send_raw_transaction(raw)
-        except requests.ConnectionError:
-            # Re-sending the same signed bytes is safe: one nonce, one hash.
-            tx_hash = self.w3.eth.send_raw_transaction(raw)
         self.nonce += 1
-        self.hashes.append(bytes(tx_hash))
-        return tx_hash
+        return "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
 
-    def wait(self, timeout: float = 120.0) -> list[dict]:
-        """Wait for every sent transaction (nonce order: the last one mined means all are)."""
-        if not self.hashes:
-            return []
-        deadline = time.monotonic() + timeout
-        last = self.hashes[-1]
-        while True:
-            receipt = self.w3.eth.get_transaction_receipt(last) if self._mined(last) else None
-            if receipt is not None:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(self.hashes)} pipelined transactions not mined in time")
+    def send_batch(self, raw_txs: Sequence[str], timeout: float = 20.0) -> list[dict]:
+        """Send signed transactions in one batch; wait for and return their receipts."""
+        hashes = self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raw_txs])
+        start = time.monotonic()
+        deadline = start + timeout
+        nudge_at = start + 0.05
+        while self.rpc.call("eth_getTransactionReceipt", [hashes[-1]]) is None:
+            now = time.monotonic()
+            if now > nudge_at:
+                self._nudge()
+                nudge_at = now + 0.05
+            if now > deadline:
+                raise TimeoutError(
+                    f"{len(hashes)} pipelined transactions not mined in {timeout:.0f} s "
+                    f"(node pool: {self._pool_status()})"
+                )
             time.sleep(0.005)
-        receipts = [self.w3.eth.get_transaction_receipt(h) for h in self.hashes]
-        failed = [i for i, r in enumerate(receipts) if r["status"] != 1]
+        receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        failed = [i for i, r in enumerate(receipts) if r is None or int(r["status"], 16) != 1]
         if failed:
             raise RuntimeError(
-                f"{len(failed)} pipelined transactions reverted (first: #{failed[0]})"
+                f"{len(failed)} pipelined transactions failed (first: #{failed[0]})"
             )
         return receipts
 
-    def _mined(self, tx_hash: bytes) -> bool:
+
+    def _nudge(self) -> None:
+        """Mine what a dev node left pending.
+
+        Anvil's automine mines when a transaction arrives; a burst that arrives together can
+        leave the last few pending with nothing left to trigger a block (seen here: 1-9 of 256
+        stuck for good). ``evm_mine`` mines them in nonce order. A node without the method
+        (a public network) mines on its own, so its error is ignored.
+        """
+        if self.nudges_disabled:
+            return
         try:
-            self.w3.eth.get_transaction_receipt(tx_hash)
-            return True
-        except Exception:  # web3 raises TransactionNotFound while pending
-            return False
+            self.rpc.call("evm_mine", [])
+        except RuntimeError:
+            self.nudges_disabled = True
+
+    def _pool_status(self) -> str:
+        try:
+            status = self.rpc.call("txpool_status", [])
+            return f"{int(status['pending'], 16)} pending, {int(status['queued'], 16)} queued"
+        except RuntimeError:
+            return "unknown"
 
 
 def call_in_order(
@@ -107,41 +163,82 @@ def call_in_order(
     progress: Callable[[int], None] | None = None,
     window: int = 256,
 ) -> list[dict]:
-    """``method(*args)`` for every args in ``calls``, pipelined ``window`` at a time.
+    """``method(*args)`` for every args in ``calls``, in order, ``window`` per batch.
 
-    Returns the receipts in call order. Waiting every ``window`` transactions bounds the
-    node's pending pool and gives an honest progress bar.
+    Returns the receipts in call order. Waiting for each window bounds the node's pending
+    pool and gives an honest progress bar.
     """
     pipe = Pipeline(account)
     to = str(method.contract.address)
     receipts: list[dict] = []
-    pending = 0
+    batch: list[str] = []
+
+    def flush() -> None:
+        receipts.extend(pipe.send_batch(batch))
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
     for args in calls:
-        pipe.send(to, method.encode_input(*args))
-        pending += 1
-        if pending == window:
-            receipts.extend(pipe.wait())
-            pipe.hashes.clear()
-            if progress:
-                progress(pending)
-            pending = 0
-    receipts.extend(pipe.wait())
-    if progress and pending:
-        progress(pending)
+        batch.append(pipe.sign(to, method.encode_input(*args)))
+        if len(batch) == window:
+            flush()
+    if batch:
+        flush()
     return receipts
 
 
-def decode_event(contract: Any, event_name: str, receipts: Sequence[dict]) -> list[Any]:
-    """One decoded event per receipt, in receipt order (each must log exactly one)."""
-    from ape import chain
+def view_many(method: Any, calls: Iterable[Sequence[Any]], out_type: str,
+              window: int = 512) -> list[Any]:
+    """``method(*args)`` as ``eth_call``s for many args, batched, without Ape per call."""
+    from eth_abi import decode
+
+    rpc = RPC()
+    to = str(method.contract.address)
+    out: list[Any] = []
+    pending: list[tuple[str, list]] = []
+
+    def flush() -> None:
+        for raw in rpc.batch(pending):
+            out.append(decode([out_type], bytes.fromhex(raw[2:]))[0])
+        pending.clear()
+
+    for args in calls:
+        pending.append(("eth_call", [{"to": to, "data": method.encode_input(*args).hex()
+                                      if isinstance(method.encode_input(*args), str)
+                                      else "0x" + bytes(method.encode_input(*args)).hex()},
+                                     "latest"]))
+        if len(pending) == window:
+            flush()
+    if pending:
+        flush()
+    return out
+
+
+def decode_event(contract: Any, event_name: str, receipts: Sequence[dict]) -> list[dict]:
+    """One decoded event (a dict of its fields) per raw receipt, in receipt order.
+
+    Each receipt must carry exactly one such log from ``contract``.
+    """
+    from eth_abi import decode
+    from eth_utils import keccak
 
     abi = getattr(contract, event_name).abi
+    types = [i.canonical_type for i in abi.inputs]
+    topic0 = "0x" + keccak(text=f"{event_name}({','.join(types)})").hex()
     address = str(contract.address).lower()
+    plain = [i for i in abi.inputs if not i.indexed]
+    indexed = [i for i in abi.inputs if i.indexed]
     out = []
     for receipt in receipts:
-        logs = [dict(log) for log in receipt["logs"] if str(log["address"]).lower() == address]
-        decoded = list(chain.provider.network.ecosystem.decode_logs(logs, abi))
-        if len(decoded) != 1:
-            raise RuntimeError(f"expected one {event_name} log, got {len(decoded)}")
-        out.append(decoded[0])
+        logs = [log for log in receipt["logs"]
+                if log["address"].lower() == address and log["topics"][0] == topic0]
+        if len(logs) != 1:
+            raise RuntimeError(f"expected one {event_name} log, got {len(logs)}")
+        log = logs[0]
+        values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
+        fields = {i.name: v for i, v in zip(plain, values, strict=True)}
+        for i, topic in zip(indexed, log["topics"][1:], strict=True):
+            fields[i.name] = decode([i.canonical_type], bytes.fromhex(topic[2:]))[0]
+        out.append(fields)
     return out

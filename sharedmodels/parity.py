@@ -26,6 +26,7 @@ class ParityResult:
     intercept_reference: int = 0
     disagreements: list[int] = field(default_factory=list)
     gas_used: list[int] = field(default_factory=list)
+    chain_predictions: list[int] = field(default_factory=list)
 
     @property
     def weights_identical(self) -> bool:
@@ -68,7 +69,7 @@ def train_stream(
             progress=progress,
         )
         events = decode_event(contract, "ModelTrained", receipts)
-        return [int(e.prediction) for e in events], [int(r["gasUsed"]) for r in receipts]
+        return [int(e["prediction"]) for e in events], [int(r["gasUsed"], 16) for r in receipts]
     predictions, gas = [], []
     for row, label in zip(rows, labels, strict=True):
         p, g = train_on_chain(contract, sender, row, label)
@@ -98,7 +99,7 @@ def run_parity(
         expected.append(reference.predict(row))
         reference.partial_fit([row], [label])
     got, gas = train_stream(contract, sender, rows, labels, progress)
-    result = ParityResult(total=len(expected), gas_used=gas)
+    result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
     for i, (a, b) in enumerate(zip(got, expected, strict=True)):
         if a == b:
             result.agree += 1
