@@ -4,6 +4,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+# Ape's settings models print a harmless pydantic warning on every start; keep output readable.
+export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
@@ -32,8 +34,8 @@ demo: setup data
 test: setup data
 	$(BIN)/ape test tests -q
 
-bench: setup data
-	$(BIN)/ape run bench
+bench: setup
+	$(BIN)/ape run gas --out bench/model_gas.json
 
 lint: setup
 	$(BIN)/ruff check sharedmodels scripts tests

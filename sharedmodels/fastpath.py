@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 from eth_account import Account
+from eth_utils import to_checksum_address
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
 DEFAULT_GAS = 15_000_000
@@ -100,7 +101,8 @@ class Pipeline:
 
     def sign(self, to: str, data: bytes, value: int = 0) -> str:
         tx = {
-            "type": 2, "chainId": self.chain_id, "nonce": self.nonce, "to": to,
+            "type": 2, "chainId": self.chain_id, "nonce": self.nonce,
+            "to": to_checksum_address(to),
             "data": bytes(data), "value": value, "gas": self.gas,
             "maxFeePerGas": self.max_fee, "maxPriorityFeePerGas": 0,
         }
@@ -132,6 +134,18 @@ class Pipeline:
             )
         return receipts
 
+
+    def deploy(self, data: bytes) -> str:
+        """Send a contract-creation transaction; returns the new contract's address."""
+        tx = {
+            "type": 2, "chainId": self.chain_id, "nonce": self.nonce, "data": bytes(data),
+            "value": 0, "gas": self.gas, "maxFeePerGas": self.max_fee,
+            "maxPriorityFeePerGas": 0,
+        }
+        self.nonce += 1
+        raw = "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
+        (receipt,) = self.send_batch([raw])
+        return to_checksum_address(receipt["contractAddress"])
 
     def _nudge(self) -> None:
         """Mine what a dev node left pending.

@@ -56,12 +56,16 @@ def train_stream(
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
     progress: Callable[[int], None] | None = None,
+    pipelined: bool | None = None,
 ) -> tuple[list[int], list[int]]:
     """Train the contract on every sample in order; returns (predictions before, gas used).
 
-    Pipelined when the sender can sign locally (see ``fastpath``), else one Ape call each.
+    Pipelined (see ``fastpath``) when ``pipelined`` is true, or when it is None and the sender
+    can sign locally; otherwise one Ape transaction per sample.
     """
-    if can_pipeline(sender):
+    if pipelined is None:
+        pipelined = can_pipeline(sender)
+    if pipelined:
         receipts = call_in_order(
             sender,
             contract.update,

@@ -144,6 +144,15 @@ class SklearnPerceptron:
         self.clf.partial_fit(X, np.asarray(labels, dtype=np.int64), classes=np.array([0, 1]))
         self._fitted = True
 
+    def set_state(self, weights: dict[int, int], intercept_units: int) -> None:
+        """Start from a given state (e.g. one read from a chain) instead of zeros."""
+        self.clf.partial_fit(indices_to_csr([[]], self.n_features), [0], classes=np.array([0, 1]))
+        self.clf.coef_[:] = 0.0
+        for j, w in weights.items():
+            self.clf.coef_[0, j] = float(w)
+        self.clf.intercept_[:] = units_to_float(intercept_units)
+        self._fitted = True
+
     def update(self, row: Sequence[int], label: int) -> int:
         """Prediction before the update, then one ``partial_fit`` step."""
         before = self.predict(row)
