@@ -28,10 +28,19 @@ def accuracy(predictions, labels) -> float:
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy, pre-train, check parity.")
-@click.option("--holdout", type=click.IntRange(min=1), default=2000, show_default=True,
-              help="Samples held back from pre-training (the last ones of rt).")
-@click.option("--pretrain-limit", type=click.IntRange(min=0), default=None,
-              help="Pre-train on at most this many samples (default: all the rest).")
+@click.option(
+    "--holdout",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Samples held back from pre-training (the last ones of rt).",
+)
+@click.option(
+    "--pretrain-limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Pre-train on at most this many samples (default: all the rest).",
+)
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
@@ -56,9 +65,15 @@ def cli(holdout, pretrain_limit, account_alias, quiet):
     chain_acc = accuracy(predict_many(dep.contract, test_rows), test_labels)
     ref_acc = accuracy([dep.reference.predict(r) for r in test_rows], test_labels)
     with c.progress_bar(len(test_rows), "held-back stream", quiet) as bar:
-        result = run_parity(dep.contract, sender, dep.reference, test_rows, test_labels,
-                            extra_indices=list(dep.reference.nonzero_weights()),
-                            progress=bar.update)
+        result = run_parity(
+            dep.contract,
+            sender,
+            dep.reference,
+            test_rows,
+            test_labels,
+            extra_indices=list(dep.reference.nonzero_weights()),
+            progress=bar.update,
+        )
     gas = sorted(result.gas_used)
 
     rows = [
@@ -66,8 +81,11 @@ def cli(holdout, pretrain_limit, account_alias, quiet):
         ("model", f"SparsePerceptron at {dep.contract.address}"),
         ("deployment", f"{uploaded} weights uploaded, {dep.gas_used:,} gas, {deploy_s:.1f} s"),
         ("held-out accuracy", f"on-chain {chain_acc:.2%}, scikit-learn {ref_acc:.2%}"),
-        ("test-then-train acc.", f"{accuracy(result.chain_predictions, test_labels):.2%} "
-         "(each held-back sample predicted on-chain before training on it)"),
+        (
+            "test-then-train acc.",
+            f"{accuracy(result.chain_predictions, test_labels):.2%} "
+            "(each held-back sample predicted on-chain before training on it)",
+        ),
         ("update gas", f"median {gas[len(gas) // 2]:,}, max {gas[-1]:,}"),
         ("weights compared", f"{result.weights_checked} + intercept"),
     ]
@@ -78,4 +96,3 @@ def cli(holdout, pretrain_limit, account_alias, quiet):
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)
-

@@ -33,9 +33,15 @@ def cli(out, account_alias):
     sender = c.resolve_account(account_alias)
     rnd = random.Random(2019)
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(1, 5) for j in range(VOCAB)}
-    contract, deploy_gas = deploy_perceptron(project.SparsePerceptron, sender,
-                                             Encoder(n_features=VOCAB), 1, weights=weights,
-                                             intercept=0, chunk=250)
+    contract, deploy_gas = deploy_perceptron(
+        project.SparsePerceptron,
+        sender,
+        Encoder(n_features=VOCAB),
+        1,
+        weights=weights,
+        intercept=0,
+        chunk=250,
+    )
     result = {"deploy_1000": deploy_gas, "update": {}, "predict": {}}
     for n in SIZES:
         row = sorted(rnd.sample(range(VOCAB), n))
@@ -44,8 +50,7 @@ def cli(out, account_alias):
             raise click.ClickException("tie in the benchmark sample; change the seed")
         same = contract.update(row, predicted, sender=sender)
         other = contract.update(row, 1 - predicted, sender=sender)
-        result["update"][str(n)] = {"no_update": int(same.gas_used),
-                                    "update": int(other.gas_used)}
+        result["update"][str(n)] = {"no_update": int(same.gas_used), "update": int(other.gas_used)}
         result["predict"][str(n)] = int(contract.predict.estimate_gas_cost(row, sender=sender))
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +59,7 @@ def cli(out, account_alias):
     click.echo(f"{'n':>5} {'update (no change)':>20} {'update (n changes)':>20} {'predict':>10}")
     for n in SIZES:
         u = result["update"][str(n)]
-        click.echo(f"{n:>5} {u['no_update']:>20,} {u['update']:>20,} "
-                   f"{result['predict'][str(n)]:>10,}")
+        click.echo(
+            f"{n:>5} {u['no_update']:>20,} {u['update']:>20,} " f"{result['predict'][str(n)]:>10,}"
+        )
     click.echo(f"written: {path}")

@@ -23,21 +23,34 @@ from sharedmodels.jobs import encode_dataset, parity_job
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt
-@click.option("--model", type=click.Choice(["perceptron"]), default="perceptron",
-              show_default=True)
-@click.option("--n-features", type=click.IntRange(1, 2**32), default=DEFAULT_N_FEATURES,
-              show_default=True)
+@click.option("--model", type=click.Choice(["perceptron"]), default="perceptron", show_default=True)
+@click.option(
+    "--n-features", type=click.IntRange(1, 2**32), default=DEFAULT_N_FEATURES, show_default=True
+)
 @click.option("--learning-rate", type=click.IntRange(1, 2**64 - 1), default=1, show_default=True)
-@click.option("--overflow", type=click.Choice(OVERFLOW_POLICIES), default="truncate",
-              show_default=True)
+@click.option(
+    "--overflow", type=click.Choice(OVERFLOW_POLICIES), default="truncate", show_default=True
+)
 @click.option("--pretrain", "pretrain_spec", default=None, help="Pre-train on this first.")
 @click.option("--pretrain-limit", type=click.IntRange(min=0), default=None)
 @click.option("--pretrain-offset", type=click.IntRange(min=0), default=0)
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
-def cli(dataset, limit, offset, model, n_features, learning_rate, overflow, pretrain_spec,
-        pretrain_limit, pretrain_offset, account_alias, quiet):
+def cli(
+    dataset,
+    limit,
+    offset,
+    model,
+    n_features,
+    learning_rate,
+    overflow,
+    pretrain_spec,
+    pretrain_limit,
+    pretrain_offset,
+    account_alias,
+    quiet,
+):
     from ape import project
 
     sender = c.resolve_account(account_alias)
@@ -45,19 +58,32 @@ def cli(dataset, limit, offset, model, n_features, learning_rate, overflow, pret
     stream = encode_dataset(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
-    pre = encode_dataset(pretrain_spec, encoder, pretrain_limit, pretrain_offset) \
-        if pretrain_spec else None
+    pre = (
+        encode_dataset(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
+        if pretrain_spec
+        else None
+    )
     with c.progress_bar(len(stream), "parity", quiet) as bar:
-        result = parity_job(project.SparsePerceptron, sender, encoder, stream, learning_rate,
-                            pre, progress=bar.update)
+        result = parity_job(
+            project.SparsePerceptron,
+            sender,
+            encoder,
+            stream,
+            learning_rate,
+            pre,
+            progress=bar.update,
+        )
     if not result.ok:
         for i in result.disagreements[:5]:
             click.echo(f"prediction differs at sample {offset + i}", err=True)
         for j, got, want in result.weight_mismatches[:5]:
             click.echo(f"weight {j}: chain {got}, reference {want}", err=True)
         if result.intercept_chain != result.intercept_reference:
-            click.echo(f"intercept: chain {result.intercept_chain}, reference "
-                       f"{result.intercept_reference} (2**-59 units)", err=True)
+            click.echo(
+                f"intercept: chain {result.intercept_chain}, reference "
+                f"{result.intercept_reference} (2**-59 units)",
+                err=True,
+            )
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)

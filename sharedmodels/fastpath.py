@@ -86,12 +86,14 @@ class Pipeline:
         self.rpc = rpc or RPC()
         self.address = str(account.address)
         self._signer = Account.from_key(account.private_key)
-        chain_id, nonce, block, gas_price = self.rpc.batch([
-            ("eth_chainId", []),
-            ("eth_getTransactionCount", [self.address, "pending"]),
-            ("eth_getBlockByNumber", ["latest", False]),
-            ("eth_gasPrice", []),
-        ])
+        chain_id, nonce, block, gas_price = self.rpc.batch(
+            [
+                ("eth_chainId", []),
+                ("eth_getTransactionCount", [self.address, "pending"]),
+                ("eth_getBlockByNumber", ["latest", False]),
+                ("eth_gasPrice", []),
+            ]
+        )
         self.chain_id = int(chain_id, 16)
         self.nonce = int(nonce, 16)
         base = int(block.get("baseFeePerGas") or "0x0", 16)
@@ -101,10 +103,15 @@ class Pipeline:
 
     def sign(self, to: str, data: bytes, value: int = 0) -> str:
         tx = {
-            "type": 2, "chainId": self.chain_id, "nonce": self.nonce,
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": self.nonce,
             "to": to_checksum_address(to),
-            "data": bytes(data), "value": value, "gas": self.gas,
-            "maxFeePerGas": self.max_fee, "maxPriorityFeePerGas": 0,
+            "data": bytes(data),
+            "value": value,
+            "gas": self.gas,
+            "maxFeePerGas": self.max_fee,
+            "maxPriorityFeePerGas": 0,
         }
         self.nonce += 1
         return "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
@@ -129,17 +136,19 @@ class Pipeline:
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         failed = [i for i, r in enumerate(receipts) if r is None or int(r["status"], 16) != 1]
         if failed:
-            raise RuntimeError(
-                f"{len(failed)} pipelined transactions failed (first: #{failed[0]})"
-            )
+            raise RuntimeError(f"{len(failed)} pipelined transactions failed (first: #{failed[0]})")
         return receipts
-
 
     def deploy(self, data: bytes) -> str:
         """Send a contract-creation transaction; returns the new contract's address."""
         tx = {
-            "type": 2, "chainId": self.chain_id, "nonce": self.nonce, "data": bytes(data),
-            "value": 0, "gas": self.gas, "maxFeePerGas": self.max_fee,
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": self.nonce,
+            "data": bytes(data),
+            "value": 0,
+            "gas": self.gas,
+            "maxFeePerGas": self.max_fee,
             "maxPriorityFeePerGas": 0,
         }
         self.nonce += 1
@@ -202,8 +211,9 @@ def call_in_order(
     return receipts
 
 
-def view_many(method: Any, calls: Iterable[Sequence[Any]], out_type: str,
-              window: int = 512) -> list[Any]:
+def view_many(
+    method: Any, calls: Iterable[Sequence[Any]], out_type: str, window: int = 512
+) -> list[Any]:
     """``method(*args)`` as ``eth_call``s for many args, batched, without Ape per call."""
     from eth_abi import decode
 
@@ -218,10 +228,20 @@ def view_many(method: Any, calls: Iterable[Sequence[Any]], out_type: str,
         pending.clear()
 
     for args in calls:
-        pending.append(("eth_call", [{"to": to, "data": method.encode_input(*args).hex()
-                                      if isinstance(method.encode_input(*args), str)
-                                      else "0x" + bytes(method.encode_input(*args)).hex()},
-                                     "latest"]))
+        pending.append(
+            (
+                "eth_call",
+                [
+                    {
+                        "to": to,
+                        "data": method.encode_input(*args).hex()
+                        if isinstance(method.encode_input(*args), str)
+                        else "0x" + bytes(method.encode_input(*args)).hex(),
+                    },
+                    "latest",
+                ],
+            )
+        )
         if len(pending) == window:
             flush()
     if pending:
@@ -245,8 +265,11 @@ def decode_event(contract: Any, event_name: str, receipts: Sequence[dict]) -> li
     indexed = [i for i in abi.inputs if i.indexed]
     out = []
     for receipt in receipts:
-        logs = [log for log in receipt["logs"]
-                if log["address"].lower() == address and log["topics"][0] == topic0]
+        logs = [
+            log
+            for log in receipt["logs"]
+            if log["address"].lower() == address and log["topics"][0] == topic0
+        ]
         if len(logs) != 1:
             raise RuntimeError(f"expected one {event_name} log, got {len(logs)}")
         log = logs[0]

@@ -63,16 +63,24 @@ def test_default_limit_is_the_contract_limit():
     assert len(row) == MAX_FEATURES
 
 
-@pytest.mark.parametrize("kwargs", [{"n_features": 0}, {"max_features": 513},
-                                    {"overflow": "drop"}, {"n_features": 2**32 + 1}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"n_features": 0}, {"max_features": 513}, {"overflow": "drop"}, {"n_features": 2**32 + 1}],
+)
 def test_encoder_rejects_bad_settings(kwargs):
     with pytest.raises(ValueError):
         Encoder(**kwargs)
 
 
-@pytest.mark.parametrize("row,msg", [([2, 1], "sorted and unique"), ([1, 1], "sorted and unique"),
-                                     ([5, 100], "out of range"),
-                                     (list(range(513)), "too many features")])
+@pytest.mark.parametrize(
+    "row,msg",
+    [
+        ([2, 1], "sorted and unique"),
+        ([1, 1], "sorted and unique"),
+        ([5, 100], "out of range"),
+        (list(range(513)), "too many features"),
+    ],
+)
 def test_check_indices_mirrors_contract_rules(row, msg):
     with pytest.raises(ValueError, match=msg):
         check_indices(row, 100 if msg == "out of range" else 10**6)

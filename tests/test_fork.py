@@ -46,11 +46,14 @@ def upstream():
     port = urlparse(uri).port
     UPSTREAM_URI[:] = [uri]
     if not _port_free(port):
-        pytest.fail(f"port {port} for the upstream Anvil is taken; free it or change "
-                    "node.ethereum.mainnet.uri in ape-config.yaml")
+        pytest.fail(
+            f"port {port} for the upstream Anvil is taken; free it or change "
+            "node.ethereum.mainnet.uri in ape-config.yaml"
+        )
     proc = subprocess.Popen(
         [str(ROOT / "bin" / "anvil"), "--port", str(port), "--chain-id", "1", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         rpc = RPC(uri)
@@ -82,11 +85,16 @@ def test_fork_sees_upstream_model(upstream, container, owner, networks):
     rows = [sorted(rnd.sample(range(N), 8)) for _ in range(60)]
     labels = [rnd.randint(0, 1) for _ in rows]
     selector = keccak(text="update(uint32[],uint8)")[:4]
-    pipe.send_batch([pipe.sign(address, selector + encode(["uint32[]", "uint8"], [r, y]))
-                     for r, y in zip(rows, labels, strict=True)])
+    pipe.send_batch(
+        [
+            pipe.sign(address, selector + encode(["uint32[]", "uint8"], [r, y]))
+            for r, y in zip(rows, labels, strict=True)
+        ]
+    )
     probe = [sorted(rnd.sample(range(N), 8)) for _ in range(20)]
-    upstream_preds = [_call(upstream, address, "predict(uint32[])", ["uint32[]"], [r])
-                      for r in probe]
+    upstream_preds = [
+        _call(upstream, address, "predict(uint32[])", ["uint32[]"], [r]) for r in probe
+    ]
     upstream_intercept = _call(upstream, address, "intercept()", out="int256")
     upstream_updates = _call(upstream, address, "update_count()")
     assert upstream_updates > 0 and len(set(upstream_preds)) == 2

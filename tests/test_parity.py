@@ -14,21 +14,26 @@ from sharedmodels.reference import IntPerceptron, SklearnPerceptron, round_to_do
 N = 256
 
 samples = st.lists(
-    st.tuples(st.lists(st.integers(0, N - 1), max_size=12, unique=True).map(sorted),
-              st.integers(0, 1)),
-    min_size=1, max_size=40,
+    st.tuples(
+        st.lists(st.integers(0, N - 1), max_size=12, unique=True).map(sorted), st.integers(0, 1)
+    ),
+    min_size=1,
+    max_size=40,
 )
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(data=samples, eta=st.sampled_from([1, 3, 1000]),
-       start=st.integers(-(2**62), 2**62))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=samples, eta=st.sampled_from([1, 3, 1000]), start=st.integers(-(2**62), 2**62))
 def test_random_samples_match_reference(container, owner, data, eta, start):
     """Every prediction, every touched weight and the intercept equal both references."""
     intercept = round_to_double(start)
-    contract, _ = deploy_perceptron(container, owner, Encoder(n_features=N), eta,
-                                    intercept=intercept, seal=False)
+    contract, _ = deploy_perceptron(
+        container, owner, Encoder(n_features=N), eta, intercept=intercept, seal=False
+    )
     mirror = IntPerceptron(N, eta)
     mirror.intercept = intercept
     sk = SklearnPerceptron(N, eta)
@@ -84,4 +89,3 @@ def test_ape_path_matches_fast_path(container, owner):
     assert a == b
     assert all(g > 21000 for g in gas)
     assert read_weights(fast, range(N)) == read_weights(slow, range(N))
-

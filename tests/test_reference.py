@@ -21,8 +21,10 @@ def test_decay_units_is_float_001():
     assert float_to_units(0.01) == DECAY_UNITS
 
 
-@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda x: abs(x) > 0.01),
-       st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda x: abs(x) > 0.01))
+@given(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda x: abs(x) > 0.01),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda x: abs(x) > 0.01),
+)
 def test_round_to_double_is_float_addition(a, b):
     # Snap both to the 2**-59 grid (as every reachable intercept is), then add both ways.
     a = units_to_float(round_to_double(int(a * 2**59)))

@@ -17,7 +17,7 @@ NETWORK = ["--network", "ethereum:local:foundry"]
 REVIEWS = [  # written for these tests; not from any dataset the model has seen
     ("A warm, funny and beautifully acted story that stays with you.", "pos"),
     ("Two hours of my life I will never get back; dull and lifeless.", "neg"),
-    ('The score soars, the cast shines, and the ending earns every tear.', "pos"),
+    ("The score soars, the cast shines, and the ending earns every tear.", "pos"),
     ("Clumsy dialogue, a plot full of holes and jokes that never land.", "neg"),
     ("An inventive, gripping thriller with a terrific lead performance.", "pos"),
     ("Loud, long and forgettable, a sequel nobody asked for.", "neg"),
@@ -27,10 +27,19 @@ REVIEWS = [  # written for these tests; not from any dataset the model has seen
 
 
 def ape_run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{ROOT / 'bin'}:{ROOT / 'node_modules/.bin'}:"
-           f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    proc = subprocess.run([str(Path(sys.executable).parent / "ape"), "run", *args, *NETWORK],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / 'bin'}:{ROOT / 'node_modules/.bin'}:"
+        f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ape"), "run", *args, *NETWORK],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if check and proc.returncode != 0:
         pytest.fail(f"ape run {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return proc
@@ -53,21 +62,40 @@ def reviews_csv(tmp_path):
 def test_parity_on_unseen_csv_prints_one_line(reviews_csv):
     proc = ape_run("parity", "--dataset", f"csv:{reviews_csv}", "--quiet")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("parity:")]
-    assert lines == [f"parity: {len(REVIEWS) * 3}/{len(REVIEWS) * 3} predictions, "
-                     "weights identical: yes"]
+    assert lines == [
+        f"parity: {len(REVIEWS) * 3}/{len(REVIEWS) * 3} predictions, " "weights identical: yes"
+    ]
 
 
 def test_parity_with_pretraining_on_rt_and_csv_stream(reviews_csv):
-    proc = ape_run("parity", "--dataset", f"csv:{reviews_csv}", "--pretrain", "rt",
-                   "--pretrain-limit", "400", "--quiet")
+    proc = ape_run(
+        "parity",
+        "--dataset",
+        f"csv:{reviews_csv}",
+        "--pretrain",
+        "rt",
+        "--pretrain-limit",
+        "400",
+        "--quiet",
+    )
     assert "weights identical: yes" in proc.stdout
 
 
 def test_deploy_writes_manifest(tmp_path, reviews_csv):
     manifest = tmp_path / "m.json"
-    proc = ape_run("deploy", "--model", "perceptron", "--n-features", "65536",
-                   "--pretrain", f"csv:{reviews_csv}", "--class-names", "bad,good",
-                   "--manifest", str(manifest))
+    proc = ape_run(
+        "deploy",
+        "--model",
+        "perceptron",
+        "--n-features",
+        "65536",
+        "--pretrain",
+        f"csv:{reviews_csv}",
+        "--class-names",
+        "bad,good",
+        "--manifest",
+        str(manifest),
+    )
     assert "deployed perceptron at 0x" in proc.stdout
     assert f"pre-trained on {len(REVIEWS) * 3} samples" in proc.stdout
     data = json.loads(manifest.read_text())
@@ -78,11 +106,14 @@ def test_deploy_writes_manifest(tmp_path, reviews_csv):
     assert data["address"].startswith("0x") and len(data["address"]) == 42
 
 
-@pytest.mark.parametrize("args,message", [
-    (["parity", "--dataset", "csv:/nonexistent/reviews.csv"], "not found"),
-    (["parity", "--dataset", "tsv:whatever"], "rt, imdb:PATH, csv:PATH"),
-    (["deploy", "--pretrain", "imdb:/nonexistent"], "imdb"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["parity", "--dataset", "csv:/nonexistent/reviews.csv"], "not found"),
+        (["parity", "--dataset", "tsv:whatever"], "rt, imdb:PATH, csv:PATH"),
+        (["deploy", "--pretrain", "imdb:/nonexistent"], "imdb"),
+    ],
+)
 def test_bad_input_is_one_line_and_nonzero(args, message):
     proc = ape_run(*args, check=False)
     assert proc.returncode != 0
