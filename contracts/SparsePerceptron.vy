@@ -58,7 +58,6 @@ def update(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint8:
     @return The prediction the model gave the sample before this step.
     """
     ownable._check_owner()
-    model._check_features(x)
     prediction: uint8 = 0
     changed: bool = False
     prediction, changed = model._update(x, y)

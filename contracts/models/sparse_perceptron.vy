@@ -46,11 +46,11 @@ _MANTISSA_LIMIT: constant(uint256) = 2**53
 # ---------------------------------------------------------------- STORAGE
 
 # @dev Feature count of the hashing encoder; indices must be below it.
-n_features: public(uint256)
+n_features: public(immutable(uint256))
 # @dev Integer learning rate (scikit-learn's `eta0`).
-learning_rate: public(int256)
+learning_rate: public(immutable(int256))
 # @dev fl(learning_rate * 0.01) in 2**-59 units: the intercept move of one mistake.
-intercept_step: public(int256)
+intercept_step: public(immutable(int256))
 # @dev Weight per feature index.
 weights: public(HashMap[uint256, int256])
 # @dev Intercept in units of 2**-59 (see module docstring).
@@ -67,13 +67,13 @@ update_count: public(uint256)
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
-def __init__(n_features: uint256, learning_rate: uint256, class0: String[32], class1: String[32],
-             encoder: String[256]):
-    assert n_features > 0 and n_features <= 2**32, "perceptron: n_features out of range"
-    assert learning_rate > 0 and learning_rate < 2**64, "perceptron: learning rate out of range"
-    self.n_features = n_features
-    self.learning_rate = convert(learning_rate, int256)
-    self.intercept_step = convert(self._round_to_double(learning_rate * _DECAY_UNITS), int256)
+def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
+             class1: String[32], encoder: String[256]):
+    assert n_features_ > 0 and n_features_ <= 2**32, "perceptron: n_features out of range"
+    assert learning_rate_ > 0 and learning_rate_ < 2**64, "perceptron: learning rate out of range"
+    n_features = n_features_
+    learning_rate = convert(learning_rate_, int256)
+    intercept_step = convert(self._round_to_double(learning_rate_ * _DECAY_UNITS), int256)
     self.class_names[0] = class0
     self.class_names[1] = class1
     self.encoder = encoder
@@ -88,8 +88,7 @@ def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
     @param x Sorted, unique feature indices, each below `n_features`.
     @return 1 when the score is strictly positive, else 0.
     """
-    self._check_features(x)
-    return self._class_of(self._score(x))
+    return self._class_of(self._checked_score(x))
 
 
 @external
@@ -99,8 +98,7 @@ def score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
     @notice The raw decision value, in 2**-59 units (weights sum * 2**59 + intercept).
     @param x Sorted, unique feature indices, each below `n_features`.
     """
-    self._check_features(x)
-    return self._score(x)
+    return self._checked_score(x)
 
 
 @external
@@ -119,28 +117,21 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
 
 @internal
 @view
-def _check_features(x: DynArray[uint32, MAX_FEATURES]):
+def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
     """
-    @dev Sorted and unique (strictly increasing), and the last one below `n_features`.
-         The DynArray bound itself rejects more than MAX_FEATURES indices at decoding.
+    @dev One pass: the input rules (strictly increasing indices, the last one below
+         `n_features`) and the score, sum(weights) * 2**59 + intercept. Checking while summing
+         reads each index once and copies the array once. The DynArray bound itself rejects more
+         than MAX_FEATURES indices at decoding.
     """
-    n: uint256 = len(x)
-    if n == 0:
-        return
-    prev: uint32 = x[0]
-    for i: uint256 in range(1, n, bound=MAX_FEATURES):
-        cur: uint32 = x[i]
-        assert cur > prev, "perceptron: features not sorted and unique"
-        prev = cur
-    assert convert(prev, uint256) < self.n_features, "perceptron: feature index out of range"
-
-
-@internal
-@view
-def _score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
     total: int256 = 0
-    for j: uint32 in x:
-        total += self.weights[convert(j, uint256)]
+    prev: uint256 = 0
+    for i: uint256 in range(len(x), bound=MAX_FEATURES):
+        j: uint256 = convert(x[i], uint256)
+        assert i == 0 or j > prev, "perceptron: features not sorted and unique"
+        prev = j
+        total += self.weights[j]
+    assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
     return total * _INTERCEPT_ONE + self.intercept
 
 
@@ -155,22 +146,22 @@ def _class_of(s: int256) -> uint8:
 @internal
 def _update(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> (uint8, bool):
     """
-    @dev One Perceptron step on a sample already checked by `_check_features`.
+    @dev One Perceptron step; reverts on input `_checked_score` rejects.
     @return (prediction before the step, whether the model changed)
     """
     assert y < 2, "perceptron: label out of range"
+    s: int256 = self._checked_score(x)
     self.sealed = True
-    s: int256 = self._score(x)
     prediction: uint8 = self._class_of(s)
     sign: int256 = -1
     if y == 1:
         sign = 1
     if sign * s > 0:
         return prediction, False
-    delta: int256 = sign * self.learning_rate
+    delta: int256 = sign * learning_rate
     for j: uint32 in x:
         self.weights[convert(j, uint256)] += delta
-    self.intercept = self._round_signed(self.intercept + sign * self.intercept_step)
+    self.intercept = self._round_signed(self.intercept + sign * intercept_step)
     self.update_count += 1
     return prediction, True
 
@@ -181,7 +172,7 @@ def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int2
     n: uint256 = len(indices)
     assert n == len(values), "perceptron: length mismatch"
     assert n > 0, "perceptron: empty upload"
-    limit: uint256 = self.n_features
+    limit: uint256 = n_features
     for i: uint256 in range(n, bound=MAX_UPLOAD):
         j: uint32 = indices[i]
         assert convert(j, uint256) < limit, "perceptron: feature index out of range"
