@@ -9,42 +9,19 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.chain import MODELS, write_manifest
-from sharedmodels.features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, Encoder
-from sharedmodels.jobs import deploy_model, encode_dataset, manifest_for
+from sharedmodels.chain import write_manifest
+from sharedmodels.features import Encoder
+from sharedmodels.jobs import deploy_model, manifest_for
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy a model and write its manifest.")
-@click.option("--model", type=click.Choice(MODELS), default="perceptron", show_default=True)
-@click.option(
-    "--n-features",
-    type=click.IntRange(1, 2**32),
-    default=DEFAULT_N_FEATURES,
-    show_default=True,
-    help="Hashing space of the text encoder.",
-)
-@click.option("--learning-rate", type=click.IntRange(1, 2**64 - 1), default=1, show_default=True)
+@c.model_options
 @click.option(
     "--class-names",
     default="neg,pos",
     show_default=True,
     help="Names of class 0 and class 1, comma-separated.",
 )
-@click.option(
-    "--overflow",
-    type=click.Choice(OVERFLOW_POLICIES),
-    default="truncate",
-    show_default=True,
-    help="What to do with a sample over the feature limit.",
-)
-@click.option(
-    "--pretrain",
-    "pretrain_spec",
-    default=None,
-    help="Dataset to pre-train on off-chain (rt | imdb:PATH | csv:PATH).",
-)
-@click.option("--pretrain-limit", type=click.IntRange(min=0), default=None)
-@click.option("--pretrain-offset", type=click.IntRange(min=0), default=0)
 @c.manifest_opt
 @c.account_opt
 @c.one_line_errors
@@ -53,11 +30,11 @@ def cli(
     model,
     n_features,
     learning_rate,
-    class_names,
     overflow,
     pretrain_spec,
     pretrain_limit,
     pretrain_offset,
+    class_names,
     manifest,
     account_alias,
 ):
@@ -70,10 +47,9 @@ def cli(
         )
     sender = c.resolve_account(account_alias)
     encoder = Encoder(n_features=n_features, overflow=overflow)
-    data = None
+    data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
     info = None
-    if pretrain_spec:
-        data = encode_dataset(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
+    if data is not None:
         info = {
             "dataset": pretrain_spec,
             "offset": pretrain_offset,

@@ -15,7 +15,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, Encoder
+from sharedmodels.features import Encoder
 from sharedmodels.jobs import encode_dataset, parity_job
 
 
@@ -23,17 +23,7 @@ from sharedmodels.jobs import encode_dataset, parity_job
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt
-@click.option("--model", type=click.Choice(["perceptron"]), default="perceptron", show_default=True)
-@click.option(
-    "--n-features", type=click.IntRange(1, 2**32), default=DEFAULT_N_FEATURES, show_default=True
-)
-@click.option("--learning-rate", type=click.IntRange(1, 2**64 - 1), default=1, show_default=True)
-@click.option(
-    "--overflow", type=click.Choice(OVERFLOW_POLICIES), default="truncate", show_default=True
-)
-@click.option("--pretrain", "pretrain_spec", default=None, help="Pre-train on this first.")
-@click.option("--pretrain-limit", type=click.IntRange(min=0), default=None)
-@click.option("--pretrain-offset", type=click.IntRange(min=0), default=0)
+@c.model_options
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
@@ -58,11 +48,7 @@ def cli(
     stream = encode_dataset(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
-    pre = (
-        encode_dataset(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
-        if pretrain_spec
-        else None
-    )
+    pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
     with c.progress_bar(len(stream), "parity", quiet) as bar:
         result = parity_job(
             project.SparsePerceptron,

@@ -15,7 +15,8 @@ import click
 
 from . import datasets
 from .chain import DeploymentError, default_manifest_path
-from .features import TooManyFeatures
+from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, Encoder, TooManyFeatures
+from .jobs import Encoded, encode_dataset
 
 
 def resolve_account(alias: str | None) -> Any:
@@ -58,6 +59,56 @@ dataset_opt = click.option(
 limit_opt = click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N.")
 offset_opt = click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip K.")
 quiet_opt = click.option("--quiet", is_flag=True, help="No progress bar.")
+
+
+_MODEL_OPTIONS = (
+    click.option(
+        "--model", type=click.Choice(["perceptron"]), default="perceptron", show_default=True
+    ),
+    click.option(
+        "--n-features",
+        type=click.IntRange(1, 2**32),
+        default=DEFAULT_N_FEATURES,
+        show_default=True,
+        help="Hashing space of the text encoder.",
+    ),
+    click.option(
+        "--learning-rate",
+        type=click.IntRange(1, 2**64 - 1),
+        default=1,
+        show_default=True,
+        help="Integer learning rate (scikit-learn's eta0).",
+    ),
+    click.option(
+        "--overflow",
+        type=click.Choice(OVERFLOW_POLICIES),
+        default="truncate",
+        show_default=True,
+        help="What to do with a sample over the feature limit.",
+    ),
+    click.option(
+        "--pretrain",
+        "pretrain_spec",
+        default=None,
+        help="Dataset to pre-train on off-chain first (rt | imdb:PATH | csv:PATH).",
+    ),
+    click.option("--pretrain-limit", type=click.IntRange(min=0), default=None),
+    click.option("--pretrain-offset", type=click.IntRange(min=0), default=0),
+)
+
+
+def model_options(func: Callable) -> Callable:
+    """The options that define a fresh model: kind, encoder, learning rate, pre-training."""
+    for option in reversed(_MODEL_OPTIONS):
+        func = option(func)
+    return func
+
+
+def pretrain_slice(
+    spec: str | None, encoder: Encoder, limit: int | None, offset: int
+) -> Encoded | None:
+    """The encoded pre-training samples named by ``--pretrain*``, or None."""
+    return encode_dataset(spec, encoder, limit, offset) if spec else None
 
 
 def one_line_errors(func: Callable) -> Callable:
