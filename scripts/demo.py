@@ -19,7 +19,7 @@ from ape.cli import ConnectedProviderCommand
 from sharedmodels import cli as c
 from sharedmodels.chain import predict_many
 from sharedmodels.features import Encoder
-from sharedmodels.jobs import deploy_model, encode_dataset
+from sharedmodels.jobs import Encoded, deploy_model, encode_dataset
 from sharedmodels.parity import run_parity
 
 
@@ -54,7 +54,7 @@ def cli(holdout, pretrain_limit, account_alias, quiet):
         raise click.ClickException(f"--holdout must be below {len(everything)}")
     split = len(everything) - holdout
     train_end = split if pretrain_limit is None else min(split, pretrain_limit)
-    pre = type(everything)(everything.rows[:train_end], everything.labels[:train_end])
+    pre = Encoded(everything.rows[:train_end], everything.labels[:train_end])
     test_rows, test_labels = everything.rows[split:], everything.labels[split:]
 
     t0 = time.monotonic()

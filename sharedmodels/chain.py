@@ -37,12 +37,7 @@ def encoder_descriptor(encoder: Encoder) -> str:
 
 
 def encoder_from_descriptor(text: str) -> Encoder:
-    data = json.loads(text)
-    return Encoder(
-        n_features=int(data["n_features"]),
-        max_features=int(data["max_features"]),
-        overflow=str(data["overflow"]),
-    )
+    return Encoder.from_settings(json.loads(text))
 
 
 def deploy_perceptron(
@@ -136,11 +131,7 @@ class Manifest:
 
     @property
     def encoder_obj(self) -> Encoder:
-        return Encoder(
-            n_features=int(self.encoder["n_features"]),
-            max_features=int(self.encoder["max_features"]),
-            overflow=str(self.encoder["overflow"]),
-        )
+        return Encoder.from_settings(self.encoder)
 
 
 def default_manifest_path(network_choice: str) -> Path:

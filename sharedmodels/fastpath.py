@@ -101,18 +101,20 @@ class Pipeline:
         self.gas = gas
         self.nudges_disabled = False
 
-    def sign(self, to: str, data: bytes, value: int = 0) -> str:
+    def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
+        """Sign the next transaction (``to=None`` creates a contract) and advance the nonce."""
         tx = {
             "type": 2,
             "chainId": self.chain_id,
             "nonce": self.nonce,
-            "to": to_checksum_address(to),
             "data": bytes(data),
             "value": value,
             "gas": self.gas,
             "maxFeePerGas": self.max_fee,
             "maxPriorityFeePerGas": 0,
         }
+        if to is not None:
+            tx["to"] = to_checksum_address(to)
         self.nonce += 1
         return "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
 
@@ -141,18 +143,7 @@ class Pipeline:
 
     def deploy(self, data: bytes) -> str:
         """Send a contract-creation transaction; returns the new contract's address."""
-        tx = {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": self.nonce,
-            "data": bytes(data),
-            "value": 0,
-            "gas": self.gas,
-            "maxFeePerGas": self.max_fee,
-            "maxPriorityFeePerGas": 0,
-        }
-        self.nonce += 1
-        raw = "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
+        raw = self.sign(None, data)
         (receipt,) = self.send_batch([raw])
         return to_checksum_address(receipt["contractAddress"])
 

@@ -56,6 +56,15 @@ class Encoder:
             n_features=self.n_features, binary=True, alternate_sign=False, norm=None
         )
 
+    @classmethod
+    def from_settings(cls, data: dict) -> Encoder:
+        """Inverse of :meth:`settings` (extra keys, such as the vectorizer name, are ignored)."""
+        return cls(
+            n_features=int(data["n_features"]),
+            max_features=int(data["max_features"]),
+            overflow=str(data["overflow"]),
+        )
+
     def settings(self) -> dict:
         """Everything needed to rebuild the encoding, including the vectorizer parameters."""
         return {

@@ -48,7 +48,6 @@ def encode_samples(samples: Sequence[datasets.Sample], encoder: Encoder) -> Enco
 class Deployment:
     contract: Any
     reference: SklearnPerceptron
-    pretrained_on: int
     gas_used: int
 
 
@@ -75,7 +74,7 @@ def deploy_model(
         weights=ref.nonzero_weights(),
         intercept=ref.intercept_units(),
     )
-    return Deployment(contract, ref, len(data), gas)
+    return Deployment(contract, ref, gas)
 
 
 def manifest_for(

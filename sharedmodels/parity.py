@@ -98,10 +98,7 @@ def run_parity(
     The reference runs first (it does not depend on the chain); the contract logs its own
     prediction before each update, so the order of the two passes does not matter.
     """
-    expected: list[int] = []
-    for row, label in zip(rows, labels, strict=True):
-        expected.append(reference.predict(row))
-        reference.partial_fit([row], [label])
+    expected = [reference.update(row, label) for row, label in zip(rows, labels, strict=True)]
     got, gas = train_stream(contract, sender, rows, labels, progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
     for i, (a, b) in enumerate(zip(got, expected, strict=True)):
@@ -109,7 +106,7 @@ def run_parity(
             result.agree += 1
         else:
             result.disagreements.append(i)
-    touched = set(extra_indices).union(*map(set, rows)) if rows else set(extra_indices)
+    touched = set(extra_indices).union(*rows)
     compare_state(contract, reference, touched, result)
     return result
 
