@@ -12,7 +12,7 @@ from .auth import ownable
 from .models import sparse_perceptron as model
 
 initializes: ownable
-initializes: model
+initializes: model[ownable := ownable]
 
 exports: (
     ownable.owner,
@@ -30,6 +30,9 @@ exports: (
     model.encoder,
     model.sealed,
     model.update_count,
+    model.upload_weights,
+    model.upload_intercept,
+    model.seal,
 )
 
 # ---------------------------------------------------------------- EVENTS
@@ -64,33 +67,3 @@ def update(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint8:
     log ModelTrained(label=y, prediction=prediction, changed=changed)
     return prediction
 
-
-@external
-def upload_weights(indices: DynArray[uint32, model.MAX_UPLOAD],
-                   values: DynArray[int256, model.MAX_UPLOAD]):
-    """
-    @notice Set pre-trained weights, one chunk per call (owner only, before sealing).
-    @param indices Feature indices, each below `n_features`.
-    @param values Integer weights, same length as `indices`.
-    """
-    ownable._check_owner()
-    model._upload_weights(indices, values)
-
-
-@external
-def upload_intercept(intercept: int256):
-    """
-    @notice Set the pre-trained intercept in 2**-59 units (owner only, before sealing).
-    @param intercept Must be a float64 value, i.e. already rounded to 53 significant bits.
-    """
-    ownable._check_owner()
-    model._upload_intercept(intercept)
-
-
-@external
-def seal():
-    """
-    @notice Close the pre-trained upload for good (owner only). The first update also seals.
-    """
-    ownable._check_owner()
-    model._seal()

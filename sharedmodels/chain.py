@@ -50,9 +50,12 @@ def deploy_perceptron(
     intercept: int = 0,
     chunk: int = DEFAULT_CHUNK,
     seal: bool = True,
+    extra_args: Sequence[Any] = (),
 ) -> tuple[Any, int]:
-    """Deploy ``SparsePerceptron``, upload a pre-trained state in chunks, and seal it.
+    """Deploy a sparse Perceptron contract, upload a pre-trained state in chunks, and seal it.
 
+    ``container`` is ``SparsePerceptron`` or a trainer composing the same model; ``extra_args``
+    follow the model's constructor arguments (a trainer's incentive parameters).
     Returns the contract and the total gas of every transaction this took.
     """
     if len(class_names) != 2:
@@ -63,6 +66,7 @@ def deploy_perceptron(
         class_names[0],
         class_names[1],
         encoder_descriptor(encoder),
+        *extra_args,
         sender=sender,
     )
     gas = deployment_gas(contract)
@@ -124,6 +128,7 @@ class Manifest:
     learning_rate: int
     class_names: list[str]
     pretrain: dict | None = None
+    incentive: dict | None = None
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -179,3 +184,18 @@ def predict_many(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     from .fastpath import view_many
 
     return [int(p) for p in view_many(contract.predict, ([list(r)] for r in rows), "uint8")]
+
+
+def load_deployment(path: Path) -> tuple[Manifest, Any]:
+    """The manifest at ``path`` and its contract on the connected chain, after checking both."""
+    from ape import chain, project
+
+    manifest = read_manifest(path)
+    check_deployment(manifest, chain.chain_id, chain.provider.get_code(manifest.address))
+    try:
+        container = getattr(project, manifest.contract)
+    except AttributeError:
+        raise DeploymentError(
+            f"manifest names contract {manifest.contract!r}, which this project does not have"
+        ) from None
+    return manifest, container.at(manifest.address)

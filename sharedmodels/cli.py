@@ -15,6 +15,7 @@ import click
 
 from . import datasets
 from .chain import DeploymentError, default_manifest_path
+from .collab import ether as wei
 from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, Encoder, TooManyFeatures
 from .jobs import Encoded, encode_dataset
 
@@ -149,3 +150,99 @@ def progress_bar(total: int, desc: str, quiet: bool = False):
         dynamic_ncols=True,
         smoothing=0.1,
     )
+
+
+# ---------------------------------------------------------------- trainer scripts
+
+
+def deployment(manifest: str | None):
+    """(manifest, contract) of the deployment the scripts act on."""
+    from .chain import load_deployment
+
+    return load_deployment(manifest_path(manifest))
+
+
+_ACTION_VERB = {"refund": "refunded", "report": "reported", "take": "took"}
+
+
+def run_claims(
+    action: str, cid: int | None, every: bool, manifest: str | None, alias: str | None, quiet: bool
+) -> None:
+    """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
+    from .collab import claim_all, verdicts
+    from .trainer import reason_counts
+
+    if (cid is None) == (not every):
+        flag = "--all" if action == "refund" else "--scan"
+        raise click.UsageError(f"give exactly one of --id N or {flag}")
+    man, contract = deployment(manifest)
+    if action != "refund" and man.incentive and man.incentive.get("kind") == "none":
+        raise click.ClickException("this deployment has no incentive (--incentive none)")
+    sender = resolve_account(alias)
+    found = verdicts(contract, action, sender, from_block=man.block)
+    if cid is not None:
+        mine = [v for v in found if v.contribution.id == cid]
+        if not mine:
+            count = int(contract.contribution_count())
+            if not 1 <= cid <= count:
+                raise click.ClickException(f"no contribution #{cid} (ids are 1 to {count})")
+            who = "not yours" if action == "refund" else "your own"
+            raise click.ClickException(f"cannot {action} contribution #{cid}: it is {who}")
+        if mine[0].reason:
+            raise click.ClickException(f"cannot {action} contribution #{cid}: {mine[0].reason}")
+        todo = [mine[0].contribution]
+    else:
+        todo = [v.contribution for v in found if v.eligible]
+        click.echo(f"{len(todo)} of {len(found)} contributions eligible to {action} now")
+        for reason, n in sorted(reason_counts(found).items(), key=lambda kv: -kv[1]):
+            click.echo(f"  not yet / not eligible: {n} ({reason})")
+        pending = [v for v in found if v.reason and v.reason.startswith("too early")]
+        if pending:
+            soonest = min(pending, key=lambda v: v.contribution.time)
+            click.echo(f"  next: #{soonest.contribution.id} {soonest.reason}")
+    with progress_bar(len(todo), action, quiet or len(todo) < 2) as bar:
+        done = claim_all(contract, sender, action, todo, bar.update)
+    total = 0
+    failed = 0
+    for d in done:
+        if d.error:
+            failed += 1
+            click.echo(f"#{d.contribution.id}: reverted: {d.error}")
+            continue
+        total += d.amount
+        if cid is not None or len(done) <= 20:
+            verb = _ACTION_VERB[action]
+            click.echo(f"#{d.contribution.id}: {verb} {wei(d.amount)}, gas {d.gas:,}")
+    ok = [d for d in done if not d.error]
+    if len(done) > 1 or cid is None:
+        gas = sorted(d.gas for d in ok)
+        median = f", median gas {gas[len(gas) // 2]:,}" if gas else ""
+        click.echo(f"{action}: {len(ok)} done, {wei(total)} received{median}")
+    if failed and not ok:
+        sys.exit(1)
+
+
+_CLAIM_HELP = {
+    "refund": ("--all", "Refund your contributions the model now agrees with."),
+    "report": ("--scan", "Report others' contributions the model disagrees with."),
+    "take": ("--scan", "Take what is left of old deposits (owner, then anyone)."),
+}
+
+
+def claims_command(action: str) -> click.Command:
+    """The whole ``refund``/``report``/``take`` script: ``--id N`` or every eligible one."""
+    from ape.cli import ConnectedProviderCommand
+
+    flag, help_text = _CLAIM_HELP[action]
+
+    @click.command(cls=ConnectedProviderCommand, short_help=help_text, help=help_text)
+    @click.option("--id", "cid", type=click.IntRange(min=1), default=None, help="One contribution.")
+    @click.option(flag, "every", is_flag=True, help="Every eligible contribution.")
+    @manifest_opt
+    @account_opt
+    @quiet_opt
+    @one_line_errors
+    def command(cid, every, manifest, account_alias, quiet):
+        run_claims(action, cid, every, manifest, account_alias, quiet)
+
+    return command

@@ -11,6 +11,7 @@ from .chain import Manifest, deploy_perceptron
 from .features import Encoder
 from .parity import ParityResult, run_parity
 from .reference import SklearnPerceptron, pretrain
+from .trainer import Incentive
 
 
 @dataclass
@@ -58,10 +59,12 @@ def deploy_model(
     eta: int = 1,
     class_names: Sequence[str] = ("neg", "pos"),
     pretrain_data: Encoded | None = None,
+    incentive: Incentive | None = None,
 ) -> Deployment:
     """Train off-chain (scikit-learn, one in-order pass), deploy, upload, seal.
 
-    The returned reference holds exactly the uploaded state and can keep training in step.
+    ``container`` must match ``incentive`` (see ``trainer.contract_name``). The returned
+    reference holds exactly the uploaded state and can keep training in step.
     """
     data = pretrain_data or Encoded([], [])
     ref = pretrain(data.rows, data.labels, encoder.n_features, eta)
@@ -73,6 +76,7 @@ def deploy_model(
         class_names,
         weights=ref.nonzero_weights(),
         intercept=ref.intercept_units(),
+        extra_args=(incentive or Incentive("none")).constructor_args(),
     )
     return Deployment(contract, ref, gas)
 
@@ -87,10 +91,11 @@ def manifest_for(
     eta: int,
     class_names: Sequence[str],
     pretrain_info: dict | None,
+    incentive: Incentive | None = None,
 ) -> Manifest:
     return Manifest(
         model="perceptron",
-        contract="SparsePerceptron",
+        contract=dep.contract.contract_type.name,
         address=str(dep.contract.address),
         network=network_choice,
         chain_id=chain_id,
@@ -100,6 +105,7 @@ def manifest_for(
         learning_rate=eta,
         class_names=list(class_names),
         pretrain=pretrain_info,
+        incentive=(incentive or Incentive("none")).settings(),
     )
 
 

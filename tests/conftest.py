@@ -4,6 +4,7 @@ import pytest
 
 from sharedmodels.chain import deploy_perceptron
 from sharedmodels.features import Encoder
+from sharedmodels.trainer import Incentive, contract_name
 
 SMALL_N = 2**12
 
@@ -59,3 +60,50 @@ def deploy_model(container, owner):
 @pytest.fixture
 def model(deploy_model):
     return deploy_model()
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts):
+    return accounts[3]
+
+
+#: BENCHMARKS.md waits: refund 60 s, owner 120 s, anyone 240 s; cost weight 10**15 wei.
+STAKE = Incentive("stake", 60, 120, 240, 10**15)
+
+
+@pytest.fixture(scope="session")
+def deploy_trainer(project, owner):
+    """``deploy_trainer(incentive=STAKE, **overrides)`` → a fresh trainer owned by ``owner``.
+
+    ``incentive`` is an ``Incentive`` (kind "stake" or "points").
+    """
+
+    def _deploy(
+        incentive=STAKE,
+        n_features=SMALL_N,
+        eta=1,
+        weights=None,
+        intercept=0,
+        class_names=("neg", "pos"),
+        sender=None,
+    ):
+        container = getattr(project, contract_name("perceptron", incentive.kind))
+        contract, _ = deploy_perceptron(
+            container,
+            sender or owner,
+            Encoder(n_features=n_features),
+            eta,
+            class_names,
+            weights=weights,
+            intercept=intercept,
+            seal=False,
+            extra_args=incentive.constructor_args(),
+        )
+        return contract
+
+    return _deploy

@@ -14,6 +14,11 @@
      Mirror: `sharedmodels.reference.IntPerceptron`.
 """
 
+from ..auth import ownable
+
+# @dev Pre-trained uploads and sealing are owner-only.
+uses: ownable
+
 # ---------------------------------------------------------------- EVENTS
 
 event WeightsUploaded:
@@ -88,7 +93,7 @@ def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
     @param x Sorted, unique feature indices, each below `n_features`.
     @return 1 when the score is strictly positive, else 0.
     """
-    return self._class_of(self._checked_score(x))
+    return self._predict(x)
 
 
 @external
@@ -113,7 +118,43 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
         out.append(self.weights[convert(j, uint256)])
     return out
 
+# ---------------------------------------------------------------- ADMIN
+
+@external
+def upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int256, MAX_UPLOAD]):
+    """
+    @notice Set pre-trained weights, one chunk per call (owner only, before sealing).
+    @param indices Feature indices, each below `n_features`.
+    @param values Integer weights, same length as `indices`.
+    """
+    ownable._check_owner()
+    self._upload_weights(indices, values)
+
+
+@external
+def upload_intercept(intercept: int256):
+    """
+    @notice Set the pre-trained intercept in 2**-59 units (owner only, before sealing).
+    @param intercept Must be a float64 value, i.e. already rounded to 53 significant bits.
+    """
+    ownable._check_owner()
+    self._upload_intercept(intercept)
+
+
+@external
+def seal():
+    """
+    @notice Close the pre-trained upload for good (owner only). The first update also seals.
+    """
+    ownable._check_owner()
+    self._seal()
+
 # ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    return self._class_of(self._checked_score(x))
 
 @internal
 @view

@@ -1,0 +1,117 @@
+"""``ape console`` helpers for the deployment of the connected network.
+
+    $ ape console --network ethereum:local:foundry
+    In [1]: predict("a gorgeous, witty film")
+    'pos'
+    In [2]: contribute("a gorgeous, witty film", "pos")      # pays the deposit; returns the id
+    In [3]: status()
+    In [4]: refund(1); report(2); take(3)                  # once their windows have passed
+
+``model`` is the trainer contract named by ``deployments/<ecosystem>_<network>.json`` (written
+by ``ape run deploy``); ``me`` is the account the helpers send from (test account 0 on local
+and fork networks; assign another: ``me = accounts.load("alias")``).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+
+def ape_init_extras(chain):
+    from sharedmodels import cli as c
+    from sharedmodels import collab, trainer
+    from sharedmodels.chain import DeploymentError
+
+    try:
+        manifest, model = c.deployment(None)
+    except DeploymentError as exc:
+        builtins.print(f"sharedmodels: {exc}")
+        return {"model": None}
+    encoder = manifest.encoder_obj
+    names = list(manifest.class_names)
+    state = {
+        "me": c.resolve_account(None)
+        if (chain.provider.network.is_local or chain.provider.network.is_fork)
+        else None
+    }
+
+    def sender():
+        account = namespace_me() or state["me"]
+        if account is None:
+            raise RuntimeError("set `me` to the account to send from, e.g. me = accounts.load(...)")
+        return account
+
+    def namespace_me():
+        try:
+            from IPython import get_ipython
+
+            return get_ipython().user_ns.get("me")
+        except Exception:  # not inside IPython (ape console -c)
+            return None
+
+    def label_index(label) -> int:
+        if isinstance(label, str):
+            if label not in names:
+                raise ValueError(f"unknown class {label!r}: choose one of {names}")
+            return names.index(label)
+        if label not in range(len(names)):
+            raise ValueError(f"label must be 0..{len(names) - 1} or a class name")
+        return int(label)
+
+    def predict(text: str) -> str:
+        """The model's class for ``text`` (free)."""
+        return names[int(model.predict(encoder.encode_one(text)))]
+
+    def contribute(text: str, label) -> int:
+        """Add ``text`` with ``label`` (index or class name), paying the deposit; returns the id."""
+        (added,) = collab.contribute(
+            model, sender(), [encoder.encode_one(text)], [label_index(label)]
+        )
+        builtins.print(f"#{added.id}: deposit {collab.ether(added.deposit)}, gas {added.gas:,}")
+        return added.id
+
+    def _claim(action: str, cid: int) -> int:
+        found = [
+            v
+            for v in collab.verdicts(model, action, sender(), from_block=manifest.block)
+            if v.contribution.id == cid
+        ]
+        if not found:
+            raise ValueError(
+                f"you cannot {action} contribution #{cid} (unknown, or "
+                f"{'not yours' if action == 'refund' else 'your own'})"
+            )
+        if found[0].reason:
+            raise ValueError(f"cannot {action} #{cid}: {found[0].reason}")
+        amount, gas = trainer.claim(model, sender(), action, found[0].contribution)
+        builtins.print(f"#{cid}: {collab.ether(amount)} received, gas {gas:,}")
+        return amount
+
+    def refund(cid: int) -> int:
+        """Take back your deposit of contribution ``cid`` (model must agree now)."""
+        return _claim("refund", cid)
+
+    def report(cid: int) -> int:
+        """Take a share of another's deposit of ``cid`` (model must disagree now)."""
+        return _claim("report", cid)
+
+    def take(cid: int) -> int:
+        """Take what is left of ``cid`` (owner after owner-wait, anyone after any-wait)."""
+        return _claim("take", cid)
+
+    def status() -> None:
+        """Print the deployment's state (as ``ape run status``)."""
+        for line in collab.status_lines(manifest, model):
+            builtins.print(line)
+
+    return {
+        "model": model,
+        "manifest": manifest,
+        "me": state["me"],
+        "predict": predict,
+        "contribute": contribute,
+        "refund": refund,
+        "report": report,
+        "take": take,
+        "status": status,
+    }

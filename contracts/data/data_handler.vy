@@ -1,0 +1,199 @@
+# pragma version 0.4.3
+"""
+@title Data handler: one storage slot per contribution
+@license MIT
+@notice Records who contributed what, when, with which label and deposit, how much of the
+        deposit is still claimable, and who has claimed. The features are not stored: they stay
+        in the calldata of the contributing transaction, where anyone can read them back, and the
+        record binds them by hash.
+@dev Record layout, one word per id (ids count from 1):
+       bits   0..95   claimable wei (a deposit is below 2**96, checked by the incentive)
+       bit    96      GOOD: the contributor has claimed (refund, or Points validation)
+       bit    97      BAD: marked bad by a reporter (Points)
+       bits  98..255  binding: the top 158 bits of
+                      keccak256(abi_encode(contributor, time, label, deposit, keccak256(abi_encode(x))))
+     Everything static about a contribution lives in the binding, so callers of refund, report
+     and take restate it (a `Contribution`, rebuilt from the `ContributionAdded` event) and the
+     contract checks it against the record. Finding two contributions with the same 158-bit
+     binding takes about 2**79 hashes.
+     Who else has claimed is `reported[id][address]`: a report writes one new slot.
+     The id counter and the last contribution time share one slot.
+"""
+
+# ---------------------------------------------------------------- EVENTS
+
+# @dev With the calldata of its transaction this rebuilds the contribution; with the claim
+#      events of the incentive it rebuilds every balance.
+event ContributionAdded:
+    id: indexed(uint256)
+    contributor: indexed(address)
+    label: uint8
+    deposit: uint256
+    time: uint256
+
+# ---------------------------------------------------------------- STRUCTS
+
+# @dev What a caller restates about a contribution to refund, report or take it.
+struct Contribution:
+    id: uint256
+    contributor: address
+    time: uint256
+    label: uint8
+    deposit: uint256
+
+# @dev The stored part of a record, unpacked.
+struct Record:
+    claimable: uint256
+    good: bool
+    bad: bool
+    binding: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev Must equal the model's MAX_FEATURES (the trainer passes the same array through).
+MAX_FEATURES: constant(uint256) = 512
+# @dev Deposits and claimable amounts are below this.
+DEPOSIT_LIMIT: constant(uint256) = 2**96
+_CLAIMABLE_MASK: constant(uint256) = 2**96 - 1
+# @dev Record flags, for `_settle`.
+GOOD: constant(uint256) = 2**96
+BAD: constant(uint256) = 2**97
+_BINDING_SHIFT: constant(uint256) = 98
+_TIME_MASK: constant(uint256) = 2**64 - 1
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev id => packed record (see module docstring).
+_records: HashMap[uint256, uint256]
+# @dev id => address => has taken a share as a reporter.
+reported: public(HashMap[uint256, HashMap[address, bool]])
+# @dev Number of contributions << 64 | timestamp of the last one (deployment time at first).
+_counters: uint256
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__():
+    self._counters = block.timestamp
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def contribution(id: uint256) -> Record:
+    """
+    @notice The stored part of contribution `id`: claimable wei, the GOOD and BAD flags and
+            the binding of its static fields. All zero for an unknown id.
+    """
+    return self._unpack(self._records[id])
+
+
+@external
+@view
+def contribution_count() -> uint256:
+    """
+    @notice Number of contributions so far; they have ids 1 to this.
+    """
+    return self._counters >> 64
+
+
+@external
+@view
+def last_contribution_time() -> uint256:
+    """
+    @notice Timestamp of the latest contribution (the deployment time before the first).
+    """
+    return self._counters & _TIME_MASK
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _last_time() -> uint256:
+    return self._counters & _TIME_MASK
+
+
+@internal
+def _add(contributor: address, label: uint8, deposit: uint256,
+         x: DynArray[uint32, MAX_FEATURES]) -> uint256:
+    """
+    @dev Store a new record with all of `deposit` claimable; returns its id.
+    """
+    id: uint256 = (self._counters >> 64) + 1
+    self._counters = (id << 64) | block.timestamp
+    c: Contribution = Contribution(
+        id=id, contributor=contributor, time=block.timestamp, label=label, deposit=deposit
+    )
+    self._records[id] = (self._binding(c, self._features_hash(x)) << _BINDING_SHIFT) | deposit
+    log ContributionAdded(
+        id=id, contributor=contributor, label=label, deposit=deposit, time=block.timestamp
+    )
+    return id
+
+
+@internal
+@view
+def _load(c: Contribution, features_hash: bytes32) -> uint256:
+    """
+    @dev The packed record of `c`, after checking that `c` and `features_hash` are what was
+         recorded.
+    """
+    word: uint256 = self._records[c.id]
+    assert word != 0, "data: unknown contribution"
+    assert word >> _BINDING_SHIFT == self._binding(c, features_hash), "data: contribution does not match"
+    return word
+
+
+@internal
+@pure
+def _features_hash(x: DynArray[uint32, MAX_FEATURES]) -> bytes32:
+    return keccak256(abi_encode(x))
+
+
+@internal
+@pure
+def _binding(c: Contribution, features_hash: bytes32) -> uint256:
+    digest: bytes32 = keccak256(abi_encode(c.contributor, c.time, c.label, c.deposit, features_hash))
+    return convert(digest, uint256) >> _BINDING_SHIFT
+
+
+@internal
+@pure
+def _claimable(word: uint256) -> uint256:
+    return word & _CLAIMABLE_MASK
+
+
+@internal
+@pure
+def _is_good(word: uint256) -> bool:
+    return word & GOOD != 0
+
+
+@internal
+@pure
+def _is_bad(word: uint256) -> bool:
+    return word & BAD != 0
+
+
+@internal
+def _settle(id: uint256, word: uint256, claimable: uint256, flags: uint256):
+    """
+    @dev Rewrite record `id` (currently `word`) with a new claimable amount and added flags.
+    """
+    self._records[id] = (word & ~_CLAIMABLE_MASK) | flags | claimable
+
+
+@internal
+def _mark_reported(id: uint256, reporter: address):
+    self.reported[id][reporter] = True
+
+
+@internal
+@pure
+def _unpack(word: uint256) -> Record:
+    return Record(
+        claimable=word & _CLAIMABLE_MASK,
+        good=word & GOOD != 0,
+        bad=word & BAD != 0,
+        binding=word >> _BINDING_SHIFT,
+    )

@@ -1,0 +1,55 @@
+"""Add labelled samples to the deployed model, paying the current deposit for each.
+
+    ape run contribute --dataset DATASET [--limit N] [--offset K] [--flip-labels]
+        [--account ALIAS] [--manifest PATH] [--quiet]
+
+Each sample is one ``addData`` transaction: the incentive takes its deposit (any excess comes
+straight back), the data handler records it, and the model trains on it. Prints each id with
+its deposit and gas (a summary when there are more than 20).
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.collab import contribute
+from sharedmodels.jobs import encode_dataset
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Contribute labelled samples.")
+@c.dataset_opt
+@c.limit_opt
+@c.offset_opt
+@click.option("--flip-labels", is_flag=True, help="Send the wrong label (a bad contributor).")
+@c.manifest_opt
+@c.account_opt
+@c.quiet_opt
+@c.one_line_errors
+def cli(dataset, limit, offset, flip_labels, manifest, account_alias, quiet):
+    man, contract = c.deployment(manifest)
+    if man.incentive and man.incentive.get("kind") == "none":
+        raise click.ClickException(
+            "this deployment is trained by its owner only (deployed with --incentive none)"
+        )
+    sender = c.resolve_account(account_alias)
+    data = encode_dataset(dataset, man.encoder_obj, limit, offset)
+    if not len(data):
+        raise click.ClickException(f"no samples to contribute in {dataset}")
+    labels = [1 - y for y in data.labels] if flip_labels else data.labels
+    with c.progress_bar(len(data), "contribute", quiet) as bar:
+        added = contribute(contract, sender, data.rows, labels, bar.update)
+    names = man.class_names
+    if len(added) <= 20:
+        for a, y in zip(added, labels, strict=True):
+            click.echo(f"#{a.id}: label {names[y]}, deposit {c.wei(a.deposit)}, gas {a.gas:,}")
+    gas = sorted(a.gas for a in added)
+    click.echo(
+        f"contributed {len(added)} samples as {sender.address}: ids {added[0].id}-{added[-1].id}"
+        f"{' (labels flipped)' if flip_labels else ''}"
+    )
+    click.echo(
+        f"deposits {c.wei(sum(a.deposit for a in added))}; gas per addData "
+        f"min {gas[0]:,} / median {gas[len(gas) // 2]:,} / max {gas[-1]:,}"
+    )
+    if data.dropped:
+        click.echo(f"skipped {data.dropped} samples over the feature limit (overflow policy)")

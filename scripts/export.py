@@ -1,0 +1,34 @@
+"""Rebuild the crowd-built dataset from chain history alone and write it as CSV.
+
+    ape run export --out FILE.csv [--manifest PATH]
+
+Columns: id, contributor, time, block, label, class, deposit, state, features (space-separated
+indices). Features come from the calldata of each contributing transaction; every row is
+checked against the contract's stored binding (and claimable amount) before it is written.
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.collab import now_for_next_block
+from sharedmodels.trainer import export_csv, incentive_of, records, scan, verify
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Export the crowd-built dataset.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@c.manifest_opt
+@c.one_line_errors
+def cli(out, manifest):
+    from pathlib import Path
+
+    man, contract = c.deployment(manifest)
+    history = scan(contract, man.block)
+    bad = verify(history, records(contract, [x.id for x in history]))
+    if bad:
+        raise click.ClickException(
+            f"{len(bad)} rebuilt contributions do not match chain state (first: #{bad[0]})"
+        )
+    wait = incentive_of(contract).refund_wait
+    n = export_csv(history, Path(out), man.class_names, now_for_next_block(), wait)
+    click.echo(f"exported {n} contributions to {out} (all {n} verified against chain state)")

@@ -1,0 +1,23 @@
+"""One screen about the deployment: model, incentive, contributions by state, money, leaders.
+
+    ape run status [--manifest PATH]
+
+Everything is read from chain state and history; the wei check compares the contract's
+balance with what the history says is still owed.
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.collab import status_lines
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Show the deployment's state.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@c.manifest_opt
+@c.one_line_errors
+def cli(top, manifest):
+    man, contract = c.deployment(manifest)
+    for line in status_lines(man, contract, top):
+        click.echo(line)

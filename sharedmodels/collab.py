@@ -1,0 +1,200 @@
+"""The jobs behind the trainer scripts (contribute, refund, report, status) and the demo.
+
+Each takes Ape objects (contract, account) so scripts, tests, the demo and ``ape console``
+share one code path on any network.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .trainer import (
+    Added,
+    Contribution,
+    History,
+    Incentive,
+    Verdict,
+    add_data,
+    claim,
+    current_predictions,
+    eligibility,
+    incentive_of,
+    scan,
+)
+
+
+def now_for_next_block() -> int:
+    """Timestamp the next block will carry at the earliest (what the contract will see)."""
+    from ape import chain
+
+    return int(chain.pending_timestamp)
+
+
+def contribute(
+    contract: Any,
+    sender: Any,
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    progress: Callable[[int], None] | None = None,
+) -> list[Added]:
+    """``addData`` each sample in order, paying ``next_deposit()`` (never too little: the
+    deposit only falls as time passes, and any excess is returned in the same transaction)."""
+    staked = incentive_of(contract).kind == "stake"
+    out = []
+    for row, label in zip(rows, labels, strict=True):
+        value = int(contract.next_deposit()) if staked else 0
+        out.append(add_data(contract, sender, row, label, value))
+        if progress:
+            progress(1)
+    return out
+
+
+@dataclass
+class Claimed:
+    contribution: Contribution
+    amount: int = 0
+    gas: int = 0
+    error: str | None = None
+
+
+def verdicts(
+    contract: Any, action: str, account: Any, history: History | None = None, from_block: int = 0
+) -> list[Verdict]:
+    """Every contribution ``account`` could act on with ``action``, and why not when not."""
+    history = history or scan(contract, from_block)
+    incentive = incentive_of(contract)
+    me = str(account.address)
+    mine = action == "refund"
+    relevant = [c for c in history if (c.contributor.lower() == me.lower()) == mine]
+    good = 0
+    if action == "report" and incentive.kind == "stake":
+        good = int(contract.num_good(me))
+    is_owner = action == "take" and str(contract.owner()).lower() == me.lower()
+    predictions = current_predictions(contract, relevant) if action != "take" else {}
+    sub = History({c.id: c for c in relevant})
+    return eligibility(
+        action, sub, incentive, me, now_for_next_block(), predictions, good, is_owner
+    )
+
+
+def claim_all(
+    contract: Any,
+    sender: Any,
+    action: str,
+    items: Sequence[Contribution],
+    progress: Callable[[int], None] | None = None,
+) -> list[Claimed]:
+    """``action`` each contribution; a revert (someone got there first) is recorded, not raised."""
+    from ape.exceptions import ContractLogicError
+
+    out = []
+    for c in items:
+        try:
+            amount, gas = claim(contract, sender, action, c)
+            out.append(Claimed(c, amount, gas))
+        except ContractLogicError as exc:
+            out.append(Claimed(c, error=str(exc.message if hasattr(exc, "message") else exc)))
+        if progress:
+            progress(1)
+    return out
+
+
+@dataclass
+class Status:
+    """What ``ape run status`` prints."""
+
+    incentive: Incentive
+    counts: Counter
+    contributions: int
+    balance: int
+    owed: int
+    paid_in: int
+    refunded: int
+    reported: int
+    taken: int
+    players: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    # (address, contributions, good, wei deposited, wei received)
+
+
+def status(contract: Any, history: History | None = None, from_block: int = 0) -> Status:
+    from ape import chain
+
+    history = history or scan(contract, from_block, features=False)
+    incentive = incentive_of(contract)
+    now = now_for_next_block()
+    counts = Counter(c.state(now, incentive.refund_wait) for c in history)
+    refunded = sum(c.refunded or 0 for c in history)
+    reported = sum(a for c in history for _, a in c.reports)
+    taken = sum(c.taken[1] for c in history if c.taken)
+    per: dict[str, list[int]] = {}
+    for c in history:
+        p = per.setdefault(c.contributor, [0, 0, 0, 0])
+        p[0] += 1
+        p[1] += int(c.refunded is not None)
+        p[2] += c.deposit
+        p[3] += c.refunded or 0
+        for who, amount in c.reports:
+            per.setdefault(who, [0, 0, 0, 0])[3] += amount
+        if c.taken:
+            per.setdefault(c.taken[0], [0, 0, 0, 0])[3] += c.taken[1]
+    # Most good contributions first, then most received.
+    players = sorted(((a, *v) for a, v in per.items()), key=lambda r: (-r[2], -r[4], r[0]))
+    return Status(
+        incentive=incentive,
+        counts=counts,
+        contributions=len(history),
+        balance=int(chain.provider.get_balance(contract.address)),
+        owed=history.owed(),
+        paid_in=history.paid_in(),
+        refunded=refunded,
+        reported=reported,
+        taken=taken,
+        players=players,
+    )
+
+
+def ether(wei: int) -> str:
+    """Wei as ETH, 6 decimals."""
+    return f"{wei / 10**18:.6f} ETH"
+
+
+def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
+    """The ``status`` screen for a deployment (also ``status()`` in ``ape console``)."""
+    out: list[str] = []
+    s = status(contract, from_block=man.block)
+    inc = s.incentive
+    out.append(f"model      {man.contract} at {contract.address} ({man.network})")
+    out.append(
+        f"           classes {', '.join(man.class_names)}; {int(contract.update_count())} updates;"
+        f" n_features {int(contract.n_features())}"
+    )
+    if inc.kind == "stake":
+        out.append(
+            f"incentive  stake: refund after {inc.refund_wait} s, owner {inc.owner_wait} s, "
+            f"anyone {inc.any_wait} s; cost weight {ether(inc.cost_weight)}"
+        )
+        out.append(f"           next deposit {ether(int(contract.next_deposit()))}")
+    else:
+        out.append(
+            f"incentive  {inc.kind}"
+            + (f": validation after {inc.refund_wait} s" if inc.kind == "points" else "")
+        )
+    states = ", ".join(f"{k} {v}" for k, v in sorted(s.counts.items())) or "none yet"
+    out.append(f"contributions {s.contributions}: {states}")
+    if inc.kind == "stake":
+        out.append(
+            f"money      paid in {ether(s.paid_in)}; refunded {ether(s.refunded)}; "
+            f"reported {ether(s.reported)}; taken {ether(s.taken)}"
+        )
+        check = "ok" if s.balance == s.owed else "MISMATCH"
+        out.append(f"           held {ether(s.balance)}, owed {ether(s.owed)}: wei check {check}")
+    if s.players:
+        good_name = "points" if inc.kind == "points" else "good"
+        head = f"{'leaderboard':<44} {'added':>6} {good_name:>6}"
+        out.append(f"{head} {'deposited':>14} {'received':>14}")
+        for addr, n, good, paid, got in s.players[:top]:
+            out.append(f"  {addr:<42} {n:>6} {good:>6} {paid / 1e18:>14.6f} {got / 1e18:>14.6f}")
+    return out

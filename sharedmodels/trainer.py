@@ -1,0 +1,554 @@
+"""Client of the collaborative trainers (``PerceptronStake``, ``PerceptronPoints``).
+
+The contracts keep one storage word per contribution and bind everything static about it
+(contributor, time, label, deposit, features) by hash; see ``contracts/data/data_handler.vy``.
+So every client action starts from chain history: the ``ContributionAdded`` event gives the
+static fields and the calldata of its transaction gives the features. ``scan`` rebuilds that
+history (the whole crowd-built dataset, every claim) from logs alone; ``eligibility`` says,
+for one account, which contributions it can refund or report now and why not the others.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from .fastpath import RPC, view_many
+
+#: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
+INCENTIVES = ("stake", "points", "none")
+_CONTRACTS = {
+    ("perceptron", "stake"): "PerceptronStake",
+    ("perceptron", "points"): "PerceptronPoints",
+    ("perceptron", "none"): "SparsePerceptron",
+}
+_BINDING_SHIFT = 98
+_ADD_DATA = "addData(uint32[],uint8)"
+_ADD_DATA_SELECTOR = keccak(text=_ADD_DATA)[:4]
+#: Most blocks one ``eth_getLogs`` asks for (public nodes cap the range).
+LOG_CHUNK = 50_000
+#: ``isqrt`` deposit numerator: the deposit after one quiet hour is ``cost_weight``.
+HOUR = 3600
+
+
+def contract_name(model: str, incentive: str) -> str:
+    try:
+        return _CONTRACTS[(model, incentive)]
+    except KeyError:
+        raise ValueError(f"no contract for model {model!r} with incentive {incentive!r}") from None
+
+
+# ---------------------------------------------------------------- incentive parameters
+
+
+@dataclass(frozen=True)
+class Incentive:
+    """Deploy-time parameters of an incentive (SPEC §5.1, §5.2)."""
+
+    kind: str = "stake"
+    refund_wait: int = 86_400
+    owner_wait: int = 3 * 86_400
+    any_wait: int = 7 * 86_400
+    cost_weight: int = 10**15
+
+    def __post_init__(self) -> None:
+        if self.kind not in INCENTIVES:
+            raise ValueError(f"unknown incentive {self.kind!r}: choose {', '.join(INCENTIVES)}")
+        if min(self.refund_wait, self.owner_wait, self.any_wait, self.cost_weight) < 0:
+            raise ValueError("waits and cost weight must not be negative")
+        if self.kind == "stake":
+            if not self.refund_wait <= self.owner_wait <= self.any_wait:
+                raise ValueError(
+                    "waits must satisfy refund-wait <= owner-wait <= any-wait, got "
+                    f"{self.refund_wait} / {self.owner_wait} / {self.any_wait}"
+                )
+            if self.cost_weight >= 2**96 // HOUR:
+                raise ValueError("cost weight too large: a deposit must stay below 2**96 wei")
+
+    def constructor_args(self) -> list[int]:
+        if self.kind == "stake":
+            return [self.refund_wait, self.owner_wait, self.any_wait, self.cost_weight]
+        if self.kind == "points":
+            return [self.refund_wait]
+        return []
+
+    def settings(self) -> dict:
+        if self.kind == "stake":
+            return {
+                "kind": "stake",
+                "refund_wait": self.refund_wait,
+                "owner_wait": self.owner_wait,
+                "any_wait": self.any_wait,
+                "cost_weight": self.cost_weight,
+            }
+        if self.kind == "points":
+            return {"kind": "points", "refund_wait": self.refund_wait}
+        return {"kind": "none"}
+
+    @classmethod
+    def from_settings(cls, data: dict | None) -> Incentive:
+        return cls(**(data or {"kind": "none"}))
+
+    def deposit(self, elapsed: int) -> int:
+        """The deposit after ``elapsed`` quiet seconds, as the contract computes it."""
+        if self.kind != "stake":
+            return 0
+        from math import isqrt
+
+        return self.cost_weight * HOUR // isqrt(max(elapsed, 1))
+
+    @property
+    def max_deposit(self) -> int:
+        """The deposit when another contribution landed in the same second: always enough."""
+        return self.deposit(1)
+
+
+def incentive_of(contract: Any) -> Incentive:
+    """Read the incentive parameters back from a deployed trainer."""
+    abi = {m.name for m in contract.contract_type.view_methods}
+    if "cost_weight" in abi:
+        return Incentive(
+            "stake",
+            int(contract.refund_wait()),
+            int(contract.owner_wait()),
+            int(contract.any_wait()),
+            int(contract.cost_weight()),
+        )
+    if "leaderboard" in abi:
+        wait = int(contract.refund_wait())
+        return Incentive("points", wait, wait, wait, 0)
+    return Incentive("none")
+
+
+# ---------------------------------------------------------------- contributions
+
+
+def features_hash(row: Sequence[int]) -> bytes:
+    """keccak256 of the ABI-encoded ``uint32[]`` features, as the contract hashes them."""
+    return keccak(encode(["uint32[]"], [list(row)]))
+
+
+@dataclass
+class Contribution:
+    """One contribution as recorded: its static fields, features and what happened since."""
+
+    id: int
+    contributor: str
+    time: int
+    label: int
+    deposit: int
+    features: tuple[int, ...] = ()
+    tx_hash: str = ""
+    block: int = 0
+    refunded: int | None = None  # wei refunded (stake) or 0 (points) once the contributor claimed
+    reports: list[tuple[str, int]] = field(default_factory=list)  # (reporter, wei)
+    taken: tuple[str, int, bool] | None = None  # (taker, wei, as owner)
+    rejected_by: str | None = None  # points: who marked it bad
+
+    def key(self) -> tuple:
+        """The ``Contribution`` struct the contract takes."""
+        return (self.id, self.contributor, self.time, self.label, self.deposit)
+
+    @property
+    def features_hash(self) -> bytes:
+        return features_hash(self.features)
+
+    def binding(self) -> int:
+        """The 158-bit binding the data handler stores for this contribution."""
+        digest = keccak(
+            encode(
+                ["address", "uint256", "uint8", "uint256", "bytes32"],
+                [self.contributor, self.time, self.label, self.deposit, self.features_hash],
+            )
+        )
+        return int.from_bytes(digest, "big") >> _BINDING_SHIFT
+
+    @property
+    def paid_out(self) -> int:
+        return (self.refunded or 0) + sum(a for _, a in self.reports) + (self.taken or ("", 0))[1]
+
+    @property
+    def remaining(self) -> int:
+        """Wei still claimable, from history alone."""
+        return self.deposit - self.paid_out
+
+    def state(self, now: int, refund_wait: int) -> str:
+        if self.refunded is not None:
+            return "refunded"
+        if self.rejected_by is not None:
+            return "rejected"
+        if self.taken is not None:
+            return "taken"
+        if self.reports:
+            return "reported" if self.remaining == 0 else "partly reported"
+        if now < self.time + refund_wait:
+            return "waiting"
+        return "open"
+
+
+@dataclass
+class History:
+    """Everything a trainer has recorded, rebuilt from its logs and transactions."""
+
+    contributions: dict[int, Contribution] = field(default_factory=dict)
+    last_block: int = 0
+
+    def __len__(self) -> int:
+        return len(self.contributions)
+
+    def __iter__(self):
+        return iter(self.contributions[i] for i in sorted(self.contributions))
+
+    def by(self, address: str) -> list[Contribution]:
+        a = address.lower()
+        return [c for c in self if c.contributor.lower() == a]
+
+    def paid_in(self) -> int:
+        return sum(c.deposit for c in self)
+
+    def owed(self) -> int:
+        """Wei the contract should hold: deposits not yet paid out (the wei invariant)."""
+        return sum(c.remaining for c in self)
+
+
+def _topic(contract: Any, name: str) -> str:
+    abi = getattr(contract, name).abi
+    return "0x" + keccak(text=f"{name}({','.join(i.canonical_type for i in abi.inputs)})").hex()
+
+
+def decode_log(abi: Any, log: dict) -> dict:
+    """The fields of one raw log of the event ``abi``."""
+    plain = [i for i in abi.inputs if not i.indexed]
+    indexed = [i for i in abi.inputs if i.indexed]
+    values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
+    fields = {i.name: v for i, v in zip(plain, values, strict=True)}
+    for i, topic in zip(indexed, log["topics"][1:], strict=True):
+        fields[i.name] = decode([i.canonical_type], bytes.fromhex(topic[2:]))[0]
+    return fields
+
+
+_CLAIM_EVENTS = (
+    "DepositRefunded",
+    "DepositReported",
+    "DepositTaken",
+    "PointEarned",
+    "ContributionRejected",
+)
+
+
+def scan(
+    contract: Any,
+    from_block: int = 0,
+    to_block: int | None = None,
+    features: bool = True,
+    rpc: RPC | None = None,
+) -> History:
+    """Rebuild a trainer's history from chain data alone.
+
+    Contributions come from ``ContributionAdded`` logs, their features from the ``addData``
+    calldata of the logging transaction (or, when the trainer was called by another contract,
+    from that transaction's call trace), and claims from the incentive's events.
+    """
+    rpc = rpc or RPC()
+    if to_block is None:
+        to_block = int(rpc.call("eth_blockNumber", []), 16)
+    address = str(contract.address)
+    names = ["ContributionAdded"] + [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
+    topics = {_topic(contract, n): n for n in names}
+    logs: list[dict] = []
+    for start in range(from_block, to_block + 1, LOG_CHUNK):
+        stop = min(to_block, start + LOG_CHUNK - 1)
+        query = {
+            "address": address,
+            "fromBlock": hex(start),
+            "toBlock": hex(stop),
+            "topics": [list(topics)],
+        }
+        logs.extend(rpc.call("eth_getLogs", [query]))
+    logs.sort(key=lambda g: (int(g["blockNumber"], 16), int(g["logIndex"], 16)))
+    history = History(last_block=to_block)
+    for log in logs:
+        name = topics[log["topics"][0]]
+        f = decode_log(getattr(contract, name).abi, log)
+        if name == "ContributionAdded":
+            history.contributions[f["id"]] = Contribution(
+                id=f["id"],
+                contributor=to_checksum_address(f["contributor"]),
+                time=f["time"],
+                label=f["label"],
+                deposit=f["deposit"],
+                tx_hash=log["transactionHash"],
+                block=int(log["blockNumber"], 16),
+            )
+            continue
+        c = history.contributions[f["id"]]
+        if name == "DepositRefunded":
+            c.refunded = f["amount"]
+        elif name == "PointEarned":
+            c.refunded = 0
+        elif name == "DepositReported":
+            c.reports.append((to_checksum_address(f["reporter"]), f["amount"]))
+        elif name == "DepositTaken":
+            c.taken = (to_checksum_address(f["taker"]), f["amount"], f["as_owner"])
+        elif name == "ContributionRejected":
+            c.rejected_by = to_checksum_address(f["reporter"])
+    if features:
+        _attach_features(history, address, rpc)
+    return history
+
+
+def _attach_features(history: History, address: str, rpc: RPC, window: int = 256) -> None:
+    by_tx: dict[str, list[Contribution]] = {}
+    for c in history:
+        by_tx.setdefault(c.tx_hash, []).append(c)
+    hashes = list(by_tx)
+    for start in range(0, len(hashes), window):
+        part = hashes[start : start + window]
+        txs = rpc.batch([("eth_getTransactionByHash", [h]) for h in part])
+        for h, tx in zip(part, txs, strict=True):
+            found = by_tx[h]
+            inputs = []
+            if (tx.get("to") or "").lower() == address.lower():
+                inputs = [tx["input"]]
+            calls = [i for i in inputs if bytes.fromhex(i[2:10]) == _ADD_DATA_SELECTOR]
+            if len(calls) != len(found):
+                calls = _traced_calls(rpc, h, address)
+            if len(calls) != len(found):
+                raise RuntimeError(f"cannot recover the features of transaction {h}")
+            for c, data in zip(found, calls, strict=True):
+                x, _ = decode(["uint32[]", "uint8"], bytes.fromhex(data[10:]))
+                c.features = tuple(x)
+
+
+def _traced_calls(rpc: RPC, tx_hash: str, address: str) -> list[str]:
+    """Inputs of every ``addData`` call into ``address`` inside a transaction, in order."""
+    trace = rpc.call("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+    out: list[str] = []
+
+    def walk(frame: dict) -> None:
+        data = frame.get("input", "0x")
+        if (
+            (frame.get("to") or "").lower() == address.lower()
+            and bytes.fromhex(data[2:10]) == _ADD_DATA_SELECTOR
+            and not frame.get("error")
+        ):
+            out.append(data)
+        for child in frame.get("calls", []):
+            walk(child)
+
+    walk(trace)
+    return out
+
+
+# ---------------------------------------------------------------- records and eligibility
+
+
+@dataclass(frozen=True)
+class Record:
+    claimable: int
+    good: bool
+    bad: bool
+    binding: int
+
+
+def records(contract: Any, ids: Iterable[int]) -> dict[int, Record]:
+    """The stored words of many contributions, in batched ``eth_call``s."""
+    ids = list(ids)
+    raw = view_many(contract.contribution, ([i] for i in ids), "(uint256,bool,bool,uint256)")
+    return {i: Record(*r) for i, r in zip(ids, raw, strict=True)}
+
+
+def verify(history: History, stored: dict[int, Record]) -> list[int]:
+    """Ids whose rebuilt fields or features do not match the on-chain binding or balance."""
+    bad = []
+    for c in history:
+        r = stored.get(c.id)
+        if r is None or r.binding != c.binding() or r.claimable != c.remaining:
+            bad.append(c.id)
+    return bad
+
+
+@dataclass
+class Verdict:
+    contribution: Contribution
+    reason: str | None  # None: eligible now
+
+    @property
+    def eligible(self) -> bool:
+        return self.reason is None
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds >= 86_400:
+        return f"{seconds / 86_400:.1f} d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds} s"
+
+
+def eligibility(
+    action: str,
+    history: History,
+    incentive: Incentive,
+    account: str,
+    now: int,
+    predictions: dict[int, int],
+    good_count: int = 0,
+    is_owner: bool = False,
+) -> list[Verdict]:
+    """Which contributions ``account`` may ``refund``, ``report`` or ``take`` at time ``now``.
+
+    Mirrors the contract's checks in its order so each ineligible contribution gets the
+    reason the contract would revert with. ``predictions`` holds the current model's class
+    for each contribution's features.
+    """
+    me = account.lower()
+    out = []
+    for c in history:
+        own = c.contributor.lower() == me
+        age = now - c.time
+        reason = None
+        if action == "refund":
+            if not own:
+                continue
+            if c.refunded is not None:
+                reason = "already refunded"
+            elif c.rejected_by is not None:
+                reason = "already marked bad"
+            elif age < incentive.refund_wait:
+                reason = f"too early (eligible in {_wait_text(incentive.refund_wait - age)})"
+            elif predictions[c.id] != c.label:
+                reason = "model disagrees"
+        elif action == "report":
+            if own:
+                continue
+            if age < incentive.refund_wait:
+                reason = f"too early (eligible in {_wait_text(incentive.refund_wait - age)})"
+            elif incentive.kind == "points":
+                if c.refunded is not None or c.rejected_by is not None:
+                    reason = "already validated"
+                elif predictions[c.id] == c.label:
+                    reason = "model agrees"
+            elif any(r.lower() == me for r, _ in c.reports):
+                reason = "already reported"
+            elif c.remaining == 0:
+                reason = "nothing left"
+            elif predictions[c.id] == c.label:
+                reason = "model agrees"
+            elif good_count == 0:
+                reason = "you have no good contributions yet"
+        elif action == "take":
+            if own:
+                continue
+            wait = incentive.owner_wait if is_owner else incentive.any_wait
+            if c.remaining == 0:
+                reason = "nothing left"
+            elif age < wait:
+                reason = f"too early (eligible in {_wait_text(wait - age)})"
+        else:
+            raise ValueError(f"unknown action {action!r}")
+        out.append(Verdict(c, reason))
+    return out
+
+
+def current_predictions(contract: Any, items: Iterable[Contribution]) -> dict[int, int]:
+    items = list(items)
+    raw = view_many(contract.predict, ([list(c.features)] for c in items), "uint8")
+    return {c.id: int(p) for c, p in zip(items, raw, strict=True)}
+
+
+def reason_counts(verdicts: Sequence[Verdict]) -> Counter:
+    return Counter(v.reason.split(" (")[0] for v in verdicts if v.reason)
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass
+class Added:
+    id: int
+    gas: int
+    deposit: int
+    receipt: Any = None
+
+
+def add_data(contract: Any, sender: Any, row: Sequence[int], label: int, value: int) -> Added:
+    """One ``addData`` through Ape; ``value`` should be at least ``next_deposit()``."""
+    receipt = contract.addData(list(row), label, sender=sender, value=value)
+    (log,) = receipt.decode_logs(contract.ContributionAdded)
+    return Added(int(log.id), int(receipt.gas_used), int(log.deposit), receipt)
+
+
+def claim(contract: Any, sender: Any, action: str, c: Contribution) -> tuple[int, int]:
+    """``refund``/``report``/``take`` one contribution; returns (wei received, gas used)."""
+    if action == "take":
+        receipt = getattr(contract, action)(c.key(), c.features_hash, sender=sender)
+    else:
+        receipt = getattr(contract, action)(c.key(), list(c.features), sender=sender)
+    names = [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
+    amount = 0
+    for name in names:
+        for log in receipt.decode_logs(getattr(contract, name)):
+            amount += int(getattr(log, "amount", 0) or 0)
+    return amount, int(receipt.gas_used)
+
+
+# ---------------------------------------------------------------- export
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "contributor",
+    "time",
+    "block",
+    "label",
+    "class",
+    "deposit",
+    "state",
+    "features",
+)
+
+
+def export_csv(
+    history: History, path: Path, class_names: Sequence[str], now: int, refund_wait: int
+) -> int:
+    """Write the crowd-built dataset; features are space-separated indices. Returns rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(EXPORT_COLUMNS)
+        for c in history:
+            w.writerow(
+                [
+                    c.id,
+                    c.contributor,
+                    c.time,
+                    c.block,
+                    c.label,
+                    class_names[c.label] if c.label < len(class_names) else "",
+                    c.deposit,
+                    c.state(now, refund_wait),
+                    " ".join(str(j) for j in c.features),
+                ]
+            )
+    tmp.replace(path)
+    return len(history)
+
+
+def read_export(path: Path) -> list[dict]:
+    """Rows of an export, features as a tuple of ints (for round-trip checks)."""
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["features"] = tuple(int(j) for j in r["features"].split())
+        for k in ("id", "time", "block", "label", "deposit"):
+            r[k] = int(r[k])
+    return rows
