@@ -35,7 +35,7 @@ test: setup data
 	$(BIN)/ape test tests -q
 
 bench: setup
-	$(BIN)/ape run gas --out bench/model_gas.json
+	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
 
 lint: setup
 	$(BIN)/ruff check sharedmodels scripts tests

@@ -1,98 +1,97 @@
-"""The main job on a local chain: pre-train, deploy, measure, then prove parity on held-back data.
+"""The main job on a local chain: a staked model, an honest and a label-flipping contributor.
 
-    ape run demo [--holdout 2000] [--pretrain-limit N]
+    ape run demo [--days 6] [--per-day 12] [--pretrain 4000] [--quiet]
 
-1. Loads the Rotten Tomatoes snippets (``rt``) and holds back the last ``--holdout`` samples.
-2. Trains scikit-learn's Perceptron on the rest off-chain (one in-order pass) and deploys the
-   contract with those weights uploaded in chunks.
-3. Measures held-out accuracy from on-chain predictions (free calls) next to scikit-learn's.
-4. Streams the held-back samples through both models (predict, then train) and compares every
-   prediction, weight and the intercept: the parity line.
+1. Deploys ``PerceptronStake`` pre-trained off-chain on the first ``--pretrain`` rt snippets
+   (refund after 1 day, owner take after 3, anyone after 7; 0.001 ETH after a quiet hour).
+2. Simulates days (Anvil time jumps). Each day the contributors first refund what the model
+   agrees with and report the other's contributions it disagrees with, and the owner takes
+   deposits past its window; then each adds samples every half hour while its 3 ETH wallet
+   allows. The honest one sends rt's labels, the flipper the opposite ones.
+3. Prints accuracy before and after on 1,000 held-out snippets, parity (every accepted
+   contribution replayed through scikit-learn: predictions and weights bit-identical), each
+   actor's balance change, gas per action and contributions by state.
 """
-
-import sys
-import time
 
 import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.chain import predict_many
-from sharedmodels.features import Encoder
-from sharedmodels.jobs import Encoded, deploy_model, encode_dataset
-from sharedmodels.parity import run_parity
+from sharedmodels.story import DemoConfig, run
 
 
-def accuracy(predictions, labels) -> float:
-    return sum(int(p == y) for p, y in zip(predictions, labels, strict=True)) / max(len(labels), 1)
+def _gas(values) -> str:
+    if not values:
+        return "-"
+    v = sorted(values)
+    return f"{v[len(v) // 2]:>9,}  ({v[0]:,}-{v[-1]:,}, {len(v)} calls)"
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Deploy, pre-train, check parity.")
+@click.command(cls=ConnectedProviderCommand, short_help="The whole system on a local chain.")
+@click.option("--days", type=click.IntRange(1, 30), default=6, show_default=True)
 @click.option(
-    "--holdout",
-    type=click.IntRange(min=1),
-    default=2000,
+    "--per-day",
+    type=click.IntRange(1, 200),
+    default=12,
     show_default=True,
-    help="Samples held back from pre-training (the last ones of rt).",
+    help="Samples each contributor tries to add per day.",
 )
 @click.option(
-    "--pretrain-limit",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Pre-train on at most this many samples (default: all the rest).",
+    "--flipper-per-day",
+    type=click.IntRange(0, 200),
+    default=6,
+    show_default=True,
+    help="Samples the label flipper tries to add per day.",
 )
-@c.account_opt
+@click.option(
+    "--pretrain",
+    type=click.IntRange(0, 8000),
+    default=4000,
+    show_default=True,
+    help="rt snippets the model is pre-trained on off-chain.",
+)
 @c.quiet_opt
 @c.one_line_errors
-def cli(holdout, pretrain_limit, account_alias, quiet):
-    from ape import project
+def cli(network, days, per_day, flipper_per_day, pretrain, quiet):
+    from ape import accounts, chain
 
-    sender = c.resolve_account(account_alias)
-    encoder = Encoder()
-    everything = encode_dataset("rt", encoder)
-    if holdout >= len(everything):
-        raise click.ClickException(f"--holdout must be below {len(everything)}")
-    split = len(everything) - holdout
-    train_end = split if pretrain_limit is None else min(split, pretrain_limit)
-    pre = Encoded(everything.rows[:train_end], everything.labels[:train_end])
-    test_rows, test_labels = everything.rows[split:], everything.labels[split:]
+    if not (chain.provider.network.is_local or chain.provider.network.is_fork):
+        raise click.ClickException("the demo moves time: run it on a local or fork network")
+    owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
+    config = DemoConfig(
+        pretrain=pretrain, days=days, per_day=per_day, flipper_per_day=flipper_per_day
+    )
+    say = (lambda _: None) if quiet else (lambda m: click.echo(m, err=True))
+    r = run(config, owner, honest, flipper, log=say)
 
-    t0 = time.monotonic()
-    dep = deploy_model(project.SparsePerceptron, sender, encoder, pretrain_data=pre)
-    deploy_s = time.monotonic() - t0
-    uploaded = len(dep.reference.nonzero_weights())
-
-    chain_acc = accuracy(predict_many(dep.contract, test_rows), test_labels)
-    ref_acc = accuracy([dep.reference.predict(r) for r in test_rows], test_labels)
-    with c.progress_bar(len(test_rows), "held-back stream", quiet) as bar:
-        result = run_parity(
-            dep.contract,
-            sender,
-            dep.reference,
-            test_rows,
-            test_labels,
-            extra_indices=list(dep.reference.nonzero_weights()),
-            progress=bar.update,
-        )
-    gas = sorted(result.gas_used)
-
-    rows = [
-        ("dataset", f"rt: {len(everything)} samples, {train_end} pre-train, {holdout} held back"),
-        ("model", f"SparsePerceptron at {dep.contract.address}"),
-        ("deployment", f"{uploaded} weights uploaded, {dep.gas_used:,} gas, {deploy_s:.1f} s"),
-        ("held-out accuracy", f"on-chain {chain_acc:.2%}, scikit-learn {ref_acc:.2%}"),
-        (
-            "test-then-train acc.",
-            f"{accuracy(result.chain_predictions, test_labels):.2%} "
-            "(each held-back sample predicted on-chain before training on it)",
-        ),
-        ("update gas", f"median {gas[len(gas) // 2]:,}, max {gas[-1]:,}"),
-        ("weights compared", f"{result.weights_checked} + intercept"),
-    ]
-    width = max(len(k) for k, _ in rows)
     click.echo("")
-    for k, v in rows:
-        click.echo(f"{k:<{width}}  {v}")
-    click.echo(result.summary())
-    if not result.ok:
-        sys.exit(1)
+    click.echo(f"== sharedmodels demo: PerceptronStake on rt, {days} simulated days ==")
+    click.echo(f"model        {r.contract.address}, pre-trained on {pretrain} rt snippets")
+    click.echo(
+        f"accuracy     {r.accuracy_before:.2%} before -> {r.accuracy_after:.2%} after "
+        f"({config.holdout} held-out rt snippets, on-chain predictions)"
+    )
+    click.echo(f"{r.parity.summary()} ({r.replayed} contributions replayed in scikit-learn)")
+    click.echo("")
+    click.echo(f"{'actor':<9}{'added':>7}   {'balance change (gas included)':>30}   states")
+    for name in ("honest", "flipper", "owner"):
+        states = ", ".join(f"{k} {v}" for k, v in sorted(r.states.get(name, {}).items()))
+        added = r.added.get(name, 0)
+        click.echo(f"{name:<9}{added:>7}   {r.balances[name] / 1e18:>+26.6f} ETH   {states or '-'}")
+    click.echo("")
+    click.echo("gas per action: median (min-max, calls)")
+    for action in ("addData, no update", "addData, update", "refund", "report", "take"):
+        click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
+    click.echo("")
+    click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")
+    verdict = (
+        r.balances["honest"] > 0 > r.balances["flipper"]
+        and r.accuracy_after >= r.accuracy_before
+        and r.parity.ok
+        and r.wei_ok
+    )
+    click.echo(
+        "result: honest up, flipper down, accuracy held, parity exact"
+        if verdict
+        else "result: NOT as expected (see the table above)"
+    )

@@ -1,11 +1,17 @@
-"""Gas of the standalone model in the BENCHMARKS.md scenario (issue 4 extends this to the trainer).
+"""Gas in the BENCHMARKS.md scenario: the standalone model and the staked trainer.
 
-    ape run gas [--out bench/model_gas.json]
+    ape run gas [--out bench/gas.json] [--model-out bench/model_gas.json]
 
 1,000-word vocabulary, all 1,000 weights non-zero, uploaded in chunks of 250; for n in
 {20, 60, 100, 200} distinct sorted indices, `update` with the label the model already predicts
 ("no_update") and with the other label ("update": all n weights change); `predict` as an
 eth_estimateGas figure. Gas is exact, so one run is enough.
+
+The trainer (``PerceptronStake``: refund wait 60 s, owner 120 s, anyone 240 s, cost weight
+10**15 wei, one hour before each contribution) is measured the same way for ``addData``, then
+``refund`` (the contributor already has a good point, so its counter is not a fresh slot) and
+``report`` (by a reporter with a good point, on a contribution the model disagrees with).
+Pre-trained weights are 100-500 in magnitude so that one update never flips a prediction.
 """
 
 import json
@@ -24,10 +30,11 @@ VOCAB = 1000
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Model gas in the benchmark scenario.")
-@click.option("--out", default="bench/model_gas.json", show_default=True)
+@click.option("--out", default="bench/gas.json", show_default=True, help="Trainer figures.")
+@click.option("--model-out", default="bench/model_gas.json", show_default=True)
 @c.account_opt
 @c.one_line_errors
-def cli(out, account_alias):
+def cli(out, model_out, account_alias):
     from ape import project
 
     sender = c.resolve_account(account_alias)
@@ -52,7 +59,7 @@ def cli(out, account_alias):
         other = contract.update(row, 1 - predicted, sender=sender)
         result["update"][str(n)] = {"no_update": int(same.gas_used), "update": int(other.gas_used)}
         result["predict"][str(n)] = int(contract.predict.estimate_gas_cost(row, sender=sender))
-    path = Path(out)
+    path = Path(model_out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     click.echo(f"deploy + 1,000 weights: {deploy_gas:,} gas")
@@ -63,3 +70,77 @@ def cli(out, account_alias):
             f"{n:>5} {u['no_update']:>20,} {u['update']:>20,} " f"{result['predict'][str(n)]:>10,}"
         )
     click.echo(f"written: {path}")
+
+    trainer = trainer_gas(project.PerceptronStake, sender, rnd)
+    Path(out).write_text(json.dumps(trainer, indent=2) + "\n")
+    click.echo(f"trainer deploy + 1,000 weights: {trainer['deploy_1000']:,} gas")
+    click.echo(
+        f"{'n':>5} {'addData no update':>18} {'addData update':>15} {'refund':>9} {'report':>9}"
+    )
+    for n in SIZES:
+        a = trainer["addData"][str(n)]
+        click.echo(
+            f"{n:>5} {a['no_update']:>18,} {a['update']:>15,} "
+            f"{trainer['refund'][str(n)]:>9,} {trainer['report'][str(n)]:>9,}"
+        )
+    click.echo(f"written: {out}")
+
+
+def trainer_gas(container, owner, rnd: random.Random) -> dict:
+    """The BENCHMARKS.md trainer scenario; returns the ``bench/gas.json`` structure."""
+    from ape import accounts, chain
+
+    from sharedmodels.trainer import Contribution, Incentive
+
+    alice, bob = accounts.test_accounts[1], accounts.test_accounts[2]
+    weights = {j: rnd.choice([-1, 1]) * rnd.randint(100, 500) for j in range(VOCAB)}
+    contract, deploy_gas = deploy_perceptron(
+        container,
+        owner,
+        Encoder(n_features=VOCAB),
+        1,
+        weights=weights,
+        chunk=250,
+        extra_args=Incentive("stake", 60, 120, 240, 10**15).constructor_args(),
+    )
+    clock = int(chain.pending_timestamp)
+
+    def add(who, row, label):
+        nonlocal clock
+        clock += 3600
+        chain.pending_timestamp = clock
+        receipt = contract.addData(row, label, sender=who, value=contract.next_deposit())
+        (log,) = receipt.decode_logs(contract.ContributionAdded)
+        c = Contribution(int(log.id), str(who.address), int(log.time), label, int(log.deposit))
+        return _with(c, row), int(receipt.gas_used)
+
+    def after_wait():
+        nonlocal clock
+        clock += 61
+        chain.pending_timestamp = clock
+
+    # Warm-up: alice and bob each earn one good point.
+    for who in (alice, bob):
+        row = sorted(rnd.sample(range(VOCAB), 20))
+        c, _ = add(who, row, int(contract.predict(row)))
+        after_wait()
+        contract.refund(c.key(), row, sender=who)
+    result: dict = {"addData": {}, "refund": {}, "report": {}, "deploy_1000": deploy_gas}
+    for n in SIZES:
+        rows = rnd.sample(range(VOCAB), 3 * n)
+        agree, flip, target = (sorted(rows[i * n : (i + 1) * n]) for i in range(3))
+        c_agree, g_same = add(alice, agree, int(contract.predict(agree)))
+        _, g_update = add(alice, flip, 1 - int(contract.predict(flip)))
+        c_bad, _ = add(alice, target, 1 - int(contract.predict(target)))
+        after_wait()
+        refund = contract.refund(c_agree.key(), agree, sender=alice)
+        report = contract.report(c_bad.key(), target, sender=bob)
+        result["addData"][str(n)] = {"no_update": g_same, "update": g_update}
+        result["refund"][str(n)] = int(refund.gas_used)
+        result["report"][str(n)] = int(report.gas_used)
+    return result
+
+
+def _with(c, row):
+    c.features = tuple(row)
+    return c

@@ -164,8 +164,15 @@ class Contribution:
         """The 158-bit binding the data handler stores for this contribution."""
         digest = keccak(
             encode(
-                ["address", "uint256", "uint8", "uint256", "bytes32"],
-                [self.contributor, self.time, self.label, self.deposit, self.features_hash],
+                ["uint256", "address", "uint256", "uint8", "uint256", "bytes32"],
+                [
+                    self.id,
+                    self.contributor,
+                    self.time,
+                    self.label,
+                    self.deposit,
+                    self.features_hash,
+                ],
             )
         )
         return int.from_bytes(digest, "big") >> _BINDING_SHIFT

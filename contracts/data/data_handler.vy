@@ -11,7 +11,8 @@
        bit    96      GOOD: the contributor has claimed (refund, or Points validation)
        bit    97      BAD: marked bad by a reporter (Points)
        bits  98..255  binding: the top 158 bits of
-                      keccak256(abi_encode(contributor, time, label, deposit, keccak256(abi_encode(x))))
+                      keccak256(abi_encode(id, contributor, time, label, deposit,
+                                           keccak256(abi_encode(x))))
      Everything static about a contribution lives in the binding, so callers of refund, report
      and take restate it (a `Contribution`, rebuilt from the `ContributionAdded` event) and the
      contract checks it against the record. Finding two contributions with the same 158-bit
@@ -153,7 +154,9 @@ def _features_hash(x: DynArray[uint32, MAX_FEATURES]) -> bytes32:
 @internal
 @pure
 def _binding(c: Contribution, features_hash: bytes32) -> uint256:
-    digest: bytes32 = keccak256(abi_encode(c.contributor, c.time, c.label, c.deposit, features_hash))
+    digest: bytes32 = keccak256(
+        abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, features_hash)
+    )
     return convert(digest, uint256) >> _BINDING_SHIFT
 
 
