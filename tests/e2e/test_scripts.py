@@ -96,7 +96,7 @@ def test_deploy_writes_manifest(tmp_path, reviews_csv):
         "--manifest",
         str(manifest),
     )
-    assert "deployed perceptron at 0x" in proc.stdout
+    assert "deployed PerceptronStake (perceptron, incentive stake) at 0x" in proc.stdout
     assert f"pre-trained on {len(REVIEWS) * 3} samples" in proc.stdout
     data = json.loads(manifest.read_text())
     assert data["chain_id"] == 31337 and data["network"].startswith("ethereum:local")

@@ -1,0 +1,30 @@
+"""The demo job at a small scale, in-process on the session chain (``make demo`` runs it full size).
+
+Checks what the summary rests on: the chain's model still equals scikit-learn replaying every
+accepted contribution, the wei check holds, every contribution ended in a final state, and the
+balance changes add up to what the contract paid out minus gas.
+"""
+
+from sharedmodels.story import DAY, DemoConfig, run
+from sharedmodels.trainer import Incentive
+
+
+def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts):
+    owner, honest, flipper = accounts[0], accounts[1], accounts[2]
+    config = DemoConfig(
+        pretrain=600,
+        holdout=300,
+        days=2,
+        per_day=4,
+        flipper_per_day=2,
+        incentive=Incentive("stake", DAY, 3 * DAY, 7 * DAY, 10**15),
+    )
+    r = run(config, owner, honest, flipper)
+    assert r.parity.ok and r.parity.total == 300
+    assert r.replayed == r.added["honest"] + r.added["flipper"] == 12
+    assert r.wei_ok and r.contract.balance == 0  # a week after the last day all is claimed
+    for name in ("honest", "flipper"):
+        assert sum(r.states[name].values()) == r.added[name]
+        assert set(r.states[name]) <= {"refunded", "taken", "reported", "partly reported"}
+    assert len(r.gas["addData, no update"]) + len(r.gas["addData, update"]) == 12
+    assert all(g > 21_000 for gs in r.gas.values() for g in gs)
