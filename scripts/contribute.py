@@ -26,11 +26,7 @@ from sharedmodels.jobs import encode_dataset
 @c.quiet_opt
 @c.one_line_errors
 def cli(dataset, limit, offset, flip_labels, manifest, account_alias, quiet):
-    man, contract = c.deployment(manifest)
-    if man.incentive and man.incentive.get("kind") == "none":
-        raise click.ClickException(
-            "this deployment is trained by its owner only (deployed with --incentive none)"
-        )
+    man, contract = c.trainer_deployment(manifest)
     sender = c.resolve_account(account_alias)
     data = encode_dataset(dataset, man.encoder_obj, limit, offset)
     if not len(data):

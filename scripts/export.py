@@ -22,7 +22,7 @@ from sharedmodels.trainer import export_csv, incentive_of, records, scan, verify
 def cli(out, manifest):
     from pathlib import Path
 
-    man, contract = c.deployment(manifest)
+    man, contract = c.trainer_deployment(manifest)
     history = scan(contract, man.block)
     bad = verify(history, records(contract, [x.id for x in history]))
     if bad:

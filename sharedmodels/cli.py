@@ -119,8 +119,10 @@ def one_line_errors(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except click.ClickException:
+        except click.UsageError:
             raise
+        except click.ClickException as exc:
+            _fail(exc.format_message())
         except (datasets.DatasetError, DeploymentError, TooManyFeatures, ValueError) as exc:
             _fail(str(exc))
         except Exception as exc:
@@ -162,6 +164,18 @@ def deployment(manifest: str | None):
     return load_deployment(manifest_path(manifest))
 
 
+def trainer_deployment(manifest: str | None):
+    """Like ``deployment``, but refuses a bare model (no contributions to act on)."""
+    from .trainer import incentive_of
+
+    man, contract = deployment(manifest)
+    if incentive_of(contract).kind == "none":
+        raise click.ClickException(
+            "this deployment is the bare model, trained by its owner only (--incentive none)"
+        )
+    return man, contract
+
+
 _ACTION_VERB = {"refund": "refunded", "report": "reported", "take": "took"}
 
 
@@ -170,14 +184,15 @@ def run_claims(
 ) -> None:
     """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
     from .collab import claim_all, verdicts
-    from .trainer import reason_counts
+    from .trainer import incentive_of, reason_counts
 
     if (cid is None) == (not every):
         flag = "--all" if action == "refund" else "--scan"
         raise click.UsageError(f"give exactly one of --id N or {flag}")
-    man, contract = deployment(manifest)
-    if action != "refund" and man.incentive and man.incentive.get("kind") == "none":
-        raise click.ClickException("this deployment has no incentive (--incentive none)")
+    man, contract = trainer_deployment(manifest)
+    kind = incentive_of(contract).kind
+    if action == "take" and kind == "points":
+        raise click.ClickException("nothing to take under Points: contributions are free")
     sender = resolve_account(alias)
     found = verdicts(contract, action, sender, from_block=man.block)
     if cid is not None:
@@ -211,8 +226,10 @@ def run_claims(
             continue
         total += d.amount
         if cid is not None or len(done) <= 20:
-            verb = _ACTION_VERB[action]
-            click.echo(f"#{d.contribution.id}: {verb} {wei(d.amount)}, gas {d.gas:,}")
+            done_text = f"{_ACTION_VERB[action]} {wei(d.amount)}"
+            if kind == "points":
+                done_text = "validated: +1 point" if action == "refund" else "marked bad"
+            click.echo(f"#{d.contribution.id}: {done_text}, gas {d.gas:,}")
     ok = [d for d in done if not d.error]
     if len(done) > 1 or cid is None:
         gas = sorted(d.gas for d in ok)

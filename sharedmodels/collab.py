@@ -163,14 +163,16 @@ def ether(wei: int) -> str:
 
 def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
     """The ``status`` screen for a deployment (also ``status()`` in ``ape console``)."""
-    out: list[str] = []
+    out: list[str] = [
+        f"model      {man.contract} at {contract.address} ({man.network})",
+        f"           classes {', '.join(man.class_names)}; {int(contract.update_count())} updates;"
+        f" n_features {int(contract.n_features())}",
+    ]
+    if incentive_of(contract).kind == "none":
+        out.append("incentive  none: the bare model, trained by its owner only")
+        return out
     s = status(contract, from_block=man.block)
     inc = s.incentive
-    out.append(f"model      {man.contract} at {contract.address} ({man.network})")
-    out.append(
-        f"           classes {', '.join(man.class_names)}; {int(contract.update_count())} updates;"
-        f" n_features {int(contract.n_features())}"
-    )
     if inc.kind == "stake":
         out.append(
             f"incentive  stake: refund after {inc.refund_wait} s, owner {inc.owner_wait} s, "

@@ -151,6 +151,7 @@ class Contribution:
     reports: list[tuple[str, int]] = field(default_factory=list)  # (reporter, wei)
     taken: tuple[str, int, bool] | None = None  # (taker, wei, as owner)
     rejected_by: str | None = None  # points: who marked it bad
+    point: bool = False  # points: the contributor's claim earned a point (no money)
 
     def key(self) -> tuple:
         """The ``Contribution`` struct the contract takes."""
@@ -188,7 +189,7 @@ class Contribution:
 
     def state(self, now: int, refund_wait: int) -> str:
         if self.refunded is not None:
-            return "refunded"
+            return "validated" if self.point else "refunded"
         if self.rejected_by is not None:
             return "rejected"
         if self.taken is not None:
@@ -300,6 +301,7 @@ def scan(
             c.refunded = f["amount"]
         elif name == "PointEarned":
             c.refunded = 0
+            c.point = True
         elif name == "DepositReported":
             c.reports.append((to_checksum_address(f["reporter"]), f["amount"]))
         elif name == "DepositTaken":
