@@ -4,7 +4,7 @@ import pytest
 
 from sharedmodels.chain import deploy_perceptron
 from sharedmodels.features import Encoder
-from sharedmodels.trainer import Incentive, contract_name
+from sharedmodels.trainer import Incentive, contract_name, records, scan, verify
 
 SMALL_N = 2**12
 
@@ -107,3 +107,17 @@ def deploy_trainer(project, owner):
         return contract
 
     return _deploy
+
+
+def assert_wei_invariant(trainer) -> int:
+    """SPEC §5.1's invariant for one trainer: its balance equals the sum of what its records
+    still let people claim, which equals what the history rebuilt from chain data says is owed,
+    and every rebuilt contribution matches its stored record. Returns that balance."""
+    n = trainer.contribution_count()
+    claimable = sum(trainer.contribution(i).claimable for i in range(1, n + 1))
+    assert trainer.balance == claimable
+    history = scan(trainer, 0)
+    assert len(history) == n
+    assert history.owed() == claimable
+    assert verify(history, records(trainer, range(1, n + 1))) == []
+    return claimable

@@ -8,8 +8,9 @@ rebuilt from chain data.
 import ape
 import pytest
 from ape import chain
+from conftest import assert_wei_invariant
 
-from sharedmodels.trainer import Contribution, Incentive, records, scan, verify
+from sharedmodels.trainer import Contribution, Incentive
 
 WAIT = 60
 POINTS = Incentive("points", WAIT, WAIT, WAIT, 0)
@@ -44,12 +45,7 @@ def deploy_points(deploy_trainer, deployed):
 def holds_no_wei(deployed):
     yield
     for t in deployed:
-        assert t.balance == 0
-        n = t.contribution_count()
-        assert all(t.contribution(i).claimable == 0 for i in range(1, n + 1))
-        history = scan(t, 0)
-        assert len(history) == n and history.owed() == 0
-        assert verify(history, records(t, range(1, n + 1))) == []
+        assert assert_wei_invariant(t) == 0
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from math import isqrt
 import ape
 import pytest
 from ape import chain
-from conftest import SMALL_N, STAKE
+from conftest import SMALL_N, STAKE, assert_wei_invariant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.trainer import HOUR, Contribution, Incentive, features_hash, records, scan, verify
+from sharedmodels.trainer import HOUR, Contribution, Incentive, features_hash
 
 #: A weight no single Perceptron update (±1) can flip.
 W = 1000
@@ -68,13 +68,7 @@ def deploy_raw(project, owner, deployed):
 def wei_invariant(deployed):
     yield
     for t in deployed:
-        n = t.contribution_count()
-        claimable = sum(t.contribution(i).claimable for i in range(1, n + 1))
-        assert t.balance == claimable
-        history = scan(t, 0)
-        assert len(history) == n
-        assert history.owed() == claimable
-        assert verify(history, records(t, range(1, n + 1))) == []
+        assert_wei_invariant(t)
 
 
 @pytest.fixture
