@@ -94,6 +94,7 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
 
     alice, bob = accounts.test_accounts[1], accounts.test_accounts[2]
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(100, 500) for j in range(VOCAB)}
+    params = Incentive("stake", 60, 120, 240, 10**15)
     contract, deploy_gas = deploy_perceptron(
         container,
         owner,
@@ -101,7 +102,7 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         1,
         weights=weights,
         chunk=250,
-        extra_args=Incentive("stake", 60, 120, 240, 10**15).constructor_args(),
+        extra_args=params.constructor_args(),
     )
     clock = int(chain.pending_timestamp)
 
@@ -109,7 +110,8 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         nonlocal clock
         clock += 3600
         chain.pending_timestamp = clock
-        receipt = contract.addData(row, label, sender=who, value=contract.next_deposit())
+        last = int(contract.last_contribution_time())
+        receipt = contract.addData(row, label, sender=who, value=params.deposit(clock - last))
         (log,) = receipt.decode_logs(contract.ContributionAdded)
         c = Contribution(int(log.id), str(who.address), int(log.time), label, int(log.deposit))
         return _with(c, row), int(receipt.gas_used)

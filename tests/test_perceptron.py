@@ -230,3 +230,17 @@ def test_renounce_ownership_closes_training(model, owner):
         model.update([1], 1, sender=owner)
     with ape.reverts("ownable: caller is not the owner"):
         model.renounce_ownership(sender=owner)
+
+
+@pytest.mark.parametrize("value", [2**191, -(2**191) - 2**139, 2**200])
+def test_upload_intercept_out_of_range(model, owner, value):
+    """The intercept shares a slot with the update counter and the seal flag: it is an int192."""
+    assert round_to_double(abs(value)) == abs(value)  # a float64 value, so only the range fails
+    with ape.reverts("perceptron: intercept out of range"):
+        model.upload_intercept(value, sender=owner)
+
+
+def test_largest_intercept_round_trips(model, owner):
+    value = -(2**191)
+    model.upload_intercept(value, sender=owner)
+    assert model.intercept() == value and not model.sealed() and model.update_count() == 0

@@ -47,6 +47,12 @@ _INTERCEPT_ONE: constant(int256) = 2**59
 _DECAY_UNITS: constant(uint256) = 5764607523034235
 _MANTISSA_BITS: constant(uint256) = 53
 _MANTISSA_LIMIT: constant(uint256) = 2**53
+_SEALED: constant(uint256) = 1
+_COUNT_ONE: constant(uint256) = 2
+_COUNT_MASK: constant(uint256) = 2**64 - 2
+_LOW_MASK: constant(uint256) = 2**64 - 1
+# @dev The intercept is stored as an int192.
+_INTERCEPT_LIMIT: constant(int256) = 2**191
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -58,16 +64,14 @@ learning_rate: public(immutable(int256))
 intercept_step: public(immutable(int256))
 # @dev Weight per feature index.
 weights: public(HashMap[uint256, int256])
-# @dev Intercept in units of 2**-59 (see module docstring).
-intercept: public(int256)
 # @dev Class names, index 0 and 1.
 class_names: public(HashMap[uint8, String[32]])
 # @dev Encoder descriptor so any client can reproduce the input encoding.
 encoder: public(String[256])
-# @dev Once sealed, pre-trained weights can no longer be uploaded.
-sealed: public(bool)
-# @dev Number of updates that changed the model.
-update_count: public(uint256)
+# @dev The intercept, the update counter and the seal flag, in one slot that every update reads
+#      anyway: bits 64..255 the intercept in 2**-59 units (int192, two's complement),
+#      bits 1..63 the number of updates that changed the model, bit 0 set once sealed.
+_state: uint256
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -94,6 +98,33 @@ def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
     @return 1 when the score is strictly positive, else 0.
     """
     return self._predict(x)
+
+
+@external
+@view
+def intercept() -> int256:
+    """
+    @notice The intercept in units of 2**-59 (see the module docstring).
+    """
+    return self._intercept_of(self._state)
+
+
+@external
+@view
+def sealed() -> bool:
+    """
+    @notice Whether pre-trained uploads are closed (by `seal` or the first update).
+    """
+    return self._state & _SEALED != 0
+
+
+@external
+@view
+def update_count() -> uint256:
+    """
+    @notice Number of updates that changed the model.
+    """
+    return (self._state & _COUNT_MASK) >> 1
 
 
 @external
@@ -173,7 +204,7 @@ def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
         prev = j
         total += self.weights[j]
     assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
-    return total * _INTERCEPT_ONE + self.intercept
+    return total * _INTERCEPT_ONE + self._intercept_of(self._state)
 
 
 @internal
@@ -192,24 +223,26 @@ def _update(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> (uint8, bool):
     """
     assert y < 2, "perceptron: label out of range"
     s: int256 = self._checked_score(x)
-    self.sealed = True
+    state: uint256 = self._state
     prediction: uint8 = self._class_of(s)
     sign: int256 = -1
     if y == 1:
         sign = 1
     if sign * s > 0:
+        if state & _SEALED == 0:
+            self._state = state | _SEALED
         return prediction, False
     delta: int256 = sign * learning_rate
     for j: uint32 in x:
         self.weights[convert(j, uint256)] += delta
-    self.intercept = self._round_signed(self.intercept + sign * intercept_step)
-    self.update_count += 1
+    moved: int256 = self._round_signed(self._intercept_of(state) + sign * intercept_step)
+    self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED)
     return prediction, True
 
 
 @internal
 def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int256, MAX_UPLOAD]):
-    assert not self.sealed, "perceptron: upload sealed"
+    assert self._state & _SEALED == 0, "perceptron: upload sealed"
     n: uint256 = len(indices)
     assert n == len(values), "perceptron: length mismatch"
     assert n > 0, "perceptron: empty upload"
@@ -225,17 +258,34 @@ def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int2
 
 @internal
 def _upload_intercept(intercept: int256):
-    assert not self.sealed, "perceptron: upload sealed"
+    state: uint256 = self._state
+    assert state & _SEALED == 0, "perceptron: upload sealed"
     assert self._round_signed(intercept) == intercept, "perceptron: intercept not a float64"
-    self.intercept = intercept
+    self._state = self._pack(intercept, state & _LOW_MASK)
     log InterceptUploaded(intercept=intercept)
 
 
 @internal
 def _seal():
-    assert not self.sealed, "perceptron: upload sealed"
-    self.sealed = True
+    assert self._state & _SEALED == 0, "perceptron: upload sealed"
+    self._state |= _SEALED
     log UploadSealed()
+
+
+@internal
+@pure
+def _intercept_of(state: uint256) -> int256:
+    return convert(convert(state, bytes32), int256) >> 64
+
+
+@internal
+@pure
+def _pack(intercept: int256, low: uint256) -> uint256:
+    """
+    @dev The state word for `intercept` and the low 64 bits `low` (counter and seal flag).
+    """
+    assert -_INTERCEPT_LIMIT <= intercept and intercept < _INTERCEPT_LIMIT, "perceptron: intercept out of range"
+    return convert(convert(intercept << 64, bytes32), uint256) | low
 
 
 @internal
