@@ -34,8 +34,11 @@ demo: setup data
 test: setup data
 	$(BIN)/ape test tests -q
 
-bench: setup
+bench: setup data
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
+	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
+	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
+	@grep -q "Gas Profile" bench/gas_report.txt
 
 lint: setup
 	$(BIN)/ruff check sharedmodels scripts tests

@@ -5,7 +5,9 @@
 
 Each sample is one ``addData`` transaction: the incentive takes its deposit (any excess comes
 straight back), the data handler records it, and the model trains on it. Prints each id with
-its deposit and gas (a summary when there are more than 20).
+its deposit and gas (a summary when there are more than 20). Accounts whose key is at hand
+(Ape's test accounts) send pipelined batches of signed transactions, each carrying the largest
+possible deposit and getting the excess back; ``--one-by-one`` uses Ape for every transaction.
 """
 
 import click
@@ -21,11 +23,17 @@ from sharedmodels.jobs import encode_dataset
 @c.limit_opt
 @c.offset_opt
 @click.option("--flip-labels", is_flag=True, help="Send the wrong label (a bad contributor).")
+@click.option(
+    "--one-by-one",
+    is_flag=True,
+    help="One Ape transaction at a time, even when the account can sign locally (the default "
+    "then pipelines signed transactions in JSON-RPC batches).",
+)
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
-def cli(dataset, limit, offset, flip_labels, manifest, account_alias, quiet):
+def cli(dataset, limit, offset, flip_labels, one_by_one, manifest, account_alias, quiet):
     man, contract = c.trainer_deployment(manifest)
     sender = c.resolve_account(account_alias)
     data = encode_dataset(dataset, man.encoder_obj, limit, offset)
@@ -33,7 +41,8 @@ def cli(dataset, limit, offset, flip_labels, manifest, account_alias, quiet):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     labels = [1 - y for y in data.labels] if flip_labels else data.labels
     with c.progress_bar(len(data), "contribute", quiet) as bar:
-        added = contribute(contract, sender, data.rows, labels, bar.update)
+        fast = False if one_by_one else None
+        added = contribute(contract, sender, data.rows, labels, bar.update, fast=fast)
     names = man.class_names
     if len(added) <= 20:
         for a, y in zip(added, labels, strict=True):

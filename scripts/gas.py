@@ -22,6 +22,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
+from sharedmodels.bench import add_data_floor, gas_table, refund_floor, replace_section
 from sharedmodels.chain import deploy_perceptron
 from sharedmodels.features import Encoder
 
@@ -32,9 +33,15 @@ VOCAB = 1000
 @click.command(cls=ConnectedProviderCommand, short_help="Model gas in the benchmark scenario.")
 @click.option("--out", default="bench/gas.json", show_default=True, help="Trainer figures.")
 @click.option("--model-out", default="bench/model_gas.json", show_default=True)
+@click.option(
+    "--benchmarks",
+    default="BENCHMARKS.md",
+    show_default=True,
+    help="Markdown file whose generated table to rewrite (skipped when absent).",
+)
 @c.account_opt
 @c.one_line_errors
-def cli(out, model_out, account_alias):
+def cli(out, model_out, benchmarks, account_alias):
     from ape import project
 
     sender = c.resolve_account(account_alias)
@@ -71,8 +78,12 @@ def cli(out, model_out, account_alias):
         )
     click.echo(f"written: {path}")
 
-    trainer = trainer_gas(project.PerceptronStake, sender, rnd)
+    trainer, floors = trainer_gas(project.PerceptronStake, sender, rnd)
     Path(out).write_text(json.dumps(trainer, indent=2) + "\n")
+    Path(out).with_name("floor.json").write_text(json.dumps(floors, indent=2) + "\n")
+    if Path(benchmarks).is_file():
+        replace_section(Path(benchmarks), "table", gas_table(trainer, floors))
+        click.echo(f"table updated: {benchmarks}")
     click.echo(f"trainer deploy + 1,000 weights: {trainer['deploy_1000']:,} gas")
     click.echo(
         f"{'n':>5} {'addData no update':>18} {'addData update':>15} {'refund':>9} {'report':>9}"
@@ -114,7 +125,7 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         receipt = contract.addData(row, label, sender=who, value=params.deposit(clock - last))
         (log,) = receipt.decode_logs(contract.ContributionAdded)
         c = Contribution(int(log.id), str(who.address), int(log.time), label, int(log.deposit))
-        return _with(c, row), int(receipt.gas_used)
+        return _with(c, row), receipt
 
     def after_wait():
         nonlocal clock
@@ -128,19 +139,28 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         after_wait()
         contract.refund(c.key(), row, sender=who)
     result: dict = {"addData": {}, "refund": {}, "report": {}, "deploy_1000": deploy_gas}
+    floors: dict = {"addData": {}, "refund": {}}
     for n in SIZES:
         rows = rnd.sample(range(VOCAB), 3 * n)
         agree, flip, target = (sorted(rows[i * n : (i + 1) * n]) for i in range(3))
-        c_agree, g_same = add(alice, agree, int(contract.predict(agree)))
-        _, g_update = add(alice, flip, 1 - int(contract.predict(flip)))
+        c_agree, same = add(alice, agree, int(contract.predict(agree)))
+        _, update = add(alice, flip, 1 - int(contract.predict(flip)))
         c_bad, _ = add(alice, target, 1 - int(contract.predict(target)))
         after_wait()
         refund = contract.refund(c_agree.key(), agree, sender=alice)
         report = contract.report(c_bad.key(), target, sender=bob)
-        result["addData"][str(n)] = {"no_update": g_same, "update": g_update}
+        result["addData"][str(n)] = {
+            "no_update": int(same.gas_used),
+            "update": int(update.gas_used),
+        }
         result["refund"][str(n)] = int(refund.gas_used)
         result["report"][str(n)] = int(report.gas_used)
-    return result
+        floors["addData"][str(n)] = {
+            "no_update": add_data_floor(bytes(same.transaction.data), n, update=False),
+            "update": add_data_floor(bytes(update.transaction.data), n, update=True),
+        }
+        floors["refund"][str(n)] = refund_floor(bytes(refund.transaction.data), n)
+    return result, floors
 
 
 def _with(c, row):

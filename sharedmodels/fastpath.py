@@ -176,11 +176,13 @@ def call_in_order(
     calls: Iterable[Sequence[Any]],
     progress: Callable[[int], None] | None = None,
     window: int = 256,
+    value: int = 0,
 ) -> list[dict]:
-    """``method(*args)`` for every args in ``calls``, in order, ``window`` per batch.
+    """``method(*args)`` for every args in ``calls``, in order, ``window`` per batch, each
+    sending ``value`` wei.
 
     Returns the receipts in call order. Waiting for each window bounds the node's pending
-    pool and gives an honest progress bar.
+    pool (and the wei in flight) and gives an honest progress bar.
     """
     pipe = Pipeline(account)
     to = str(method.contract.address)
@@ -194,7 +196,7 @@ def call_in_order(
         batch.clear()
 
     for args in calls:
-        batch.append(pipe.sign(to, method.encode_input(*args)))
+        batch.append(pipe.sign(to, method.encode_input(*args), value))
         if len(batch) == window:
             flush()
     if batch:

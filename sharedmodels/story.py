@@ -147,7 +147,7 @@ def run(
                 if wallet(name) < deposit + 10**16:  # keep something for gas
                     continue
                 row, label = next(source)
-                (a,) = contribute(contract, actors[name], [row], [label])
+                (a,) = contribute(contract, actors[name], [row], [label], fast=False)
                 gas_by_id[a.id] = a.gas
                 added[name] += 1
         log(f"day {day + 1}: honest has added {added['honest']}, flipper {added['flipper']}")

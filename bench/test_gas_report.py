@@ -1,0 +1,98 @@
+"""Every external function of the three deployables, for Ape's own gas report.
+
+    make bench   # runs: ape test bench/test_gas_report.py --gas  ->  bench/gas_report.txt
+
+Not part of ``make test`` (it asserts little; ``tests/`` holds the behaviour). Views that
+return structs (``contribution``, ``leaderboard``) are left out: Ape 0.8.51's call-trace
+enrichment fails to decode struct return data, which aborts the whole report.
+"""
+
+import pytest
+from ape import chain
+
+from sharedmodels.chain import deploy_perceptron
+from sharedmodels.features import Encoder
+from sharedmodels.trainer import Contribution, Incentive, features_hash
+
+VOCAB = 1000
+WEIGHTS = {j: (300 if j % 2 else -300) for j in range(VOCAB)}
+POS = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]  # odd features vote class 1
+NEG = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]
+
+
+def deploy(project, owner, name, incentive, seal=True):
+    contract, _ = deploy_perceptron(
+        getattr(project, name),
+        owner,
+        Encoder(n_features=VOCAB),
+        1,
+        weights=WEIGHTS,
+        chunk=250,
+        seal=seal,
+        extra_args=incentive.constructor_args(),
+    )
+    return contract
+
+
+def add(trainer, who, row, label, value=0):
+    receipt = trainer.addData(row, label, sender=who, value=value)
+    (log,) = receipt.decode_logs(trainer.ContributionAdded)
+    c = Contribution(int(log.id), who.address, int(log.time), label, int(log.deposit))
+    c.features = tuple(row)
+    return c
+
+
+@pytest.fixture(scope="module")
+def roles(accounts):
+    return accounts[0], accounts[1], accounts[2], accounts[3]
+
+
+def test_sparse_perceptron(project, roles):
+    owner, alice, *_ = roles
+    m = deploy(project, owner, "SparsePerceptron", Incentive("none"), seal=False)
+    m.upload_intercept(2**59, sender=owner)
+    m.seal(sender=owner)
+    m.update(POS, 1, sender=owner)
+    m.update(POS, 0, sender=owner)
+    m.predict(POS)
+    m.score(NEG)
+    m.weights_of(POS + NEG)
+    m.weights(1)
+    m.intercept()
+    m.transfer_ownership(alice, sender=owner)
+    m.renounce_ownership(sender=alice)
+
+
+def test_stake_trainer(project, roles):
+    owner, alice, bob, carol = roles
+    t = deploy(project, owner, "PerceptronStake", Incentive("stake", 60, 120, 240, 10**15))
+    t.next_deposit()
+    chain.pending_timestamp += 3600
+    good = add(t, alice, POS, 1, t.next_deposit())
+    chain.pending_timestamp += 3600
+    bad = add(t, bob, NEG, 1, t.next_deposit())  # the model disagrees: an update
+    chain.pending_timestamp += 3600
+    left = add(t, bob, POS, 0, t.next_deposit())
+    chain.pending_timestamp += 61
+    t.refund(good.key(), list(good.features), sender=alice)
+    t.report(bad.key(), list(bad.features), sender=alice)
+    chain.pending_timestamp += 300
+    t.take(left.key(), features_hash(left.features), sender=carol)
+    t.num_good(alice)
+    t.total_good()
+    t.contribution_count()
+    t.last_contribution_time()
+    t.reported(bad.id, alice)
+
+
+def test_points_trainer(project, roles):
+    owner, alice, bob, _ = roles
+    t = deploy(project, owner, "PerceptronPoints", Incentive("points", 60, 60, 60, 0))
+    good = add(t, alice, POS, 1)
+    bad = add(t, bob, NEG, 1)
+    chain.pending_timestamp += 61
+    t.refund(good.key(), list(good.features), sender=alice)
+    t.report(bad.key(), list(bad.features), sender=alice)
+    t.points(alice)
+    t.good_count()
+    t.bad_count()

@@ -1,0 +1,83 @@
+"""Contributions per second: one Ape transaction at a time against the pipelined fast path.
+
+    ape run throughput [--samples 1000] [--out bench/throughput.json]
+
+Deploys a fresh ``PerceptronStake`` (BENCHMARKS.md incentive settings), then contributes the
+same number of ``rt`` snippets twice in one run: first through Ape, one transaction at a time
+(``contribute --one-by-one``), then through ``sharedmodels.fastpath`` (locally signed
+transactions with consecutive nonces, sent in JSON-RPC batches). Absolute rates depend on the
+machine; the ratio is what to compare.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.bench import replace_section
+from sharedmodels.collab import contribute
+from sharedmodels.features import Encoder
+from sharedmodels.jobs import deploy_model, encode_dataset
+from sharedmodels.trainer import Incentive
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Contribution throughput, two paths.")
+@click.option("--samples", type=click.IntRange(1, 6000), default=1000, show_default=True)
+@click.option("--out", default="bench/throughput.json", show_default=True)
+@click.option(
+    "--benchmarks",
+    default="BENCHMARKS.md",
+    show_default=True,
+    help="Markdown file whose generated throughput table to rewrite (if present).",
+)
+@c.quiet_opt
+@c.one_line_errors
+def cli(samples, out, benchmarks, quiet):
+    from ape import accounts, project
+
+    sender = accounts.test_accounts[1]
+    encoder = Encoder()
+    data = encode_dataset("rt", encoder, limit=2 * samples)
+    incentive = Incentive("stake", 60, 120, 240, 10**15)
+    dep = deploy_model(
+        project.PerceptronStake, accounts.test_accounts[0], encoder, incentive=incentive
+    )
+    rates = {}
+    for name, fast, part in (
+        ("ape_one_at_a_time", False, slice(0, samples)),
+        ("fast_path", True, slice(samples, 2 * samples)),
+    ):
+        rows, labels = data.rows[part], data.labels[part]
+        with c.progress_bar(len(rows), name, quiet) as bar:
+            start = time.perf_counter()
+            added = contribute(dep.contract, sender, rows, labels, bar.update, fast=fast)
+            elapsed = time.perf_counter() - start
+        if len(added) != len(rows):
+            raise click.ClickException(f"{name}: {len(added)} of {len(rows)} contributions landed")
+        rates[name] = len(rows) / elapsed
+    result = {
+        "samples": samples,
+        "ape_one_at_a_time_per_s": round(rates["ape_one_at_a_time"], 1),
+        "fast_path_per_s": round(rates["fast_path"], 1),
+        "ratio": round(rates["fast_path"] / rates["ape_one_at_a_time"], 1),
+    }
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    click.echo(
+        f"{samples} contributions each way: Ape one at a time {result['ape_one_at_a_time_per_s']}"
+        f"/s, fast path {result['fast_path_per_s']}/s, ratio {result['ratio']}x"
+    )
+    click.echo(f"written: {path}")
+    if Path(benchmarks).is_file():
+        table = (
+            "| path | contributions per second | ratio |\n|---|---|---|\n"
+            f"| Ape, one transaction at a time | {result['ape_one_at_a_time_per_s']} | 1x |\n"
+            f"| fast path (pipelined, JSON-RPC batches) | {result['fast_path_per_s']} | "
+            f"{result['ratio']}x |\n"
+            f"\n{samples} `addData` calls each way, same run, same deployment.\n"
+        )
+        replace_section(Path(benchmarks), "throughput", table)

@@ -1,0 +1,109 @@
+"""The benchmark arithmetic of ``../shared/BENCHMARKS.md``: reference figures, the floor, and
+the generated tables in the project's ``BENCHMARKS.md``.
+
+The floor of a transaction carrying n feature indices is 21,000 + its calldata (16 gas per
+non-zero byte, 4 per zero byte) + 2,100 per weight read (cold) + 2,900 more per weight changed
++ 22,100 per new storage slot the contribution record needs (at least one). For ``refund``
+the shared page gives no separate floor; the same arithmetic is applied to what a refund must
+do: read the n weights, rewrite the one record slot (5,000), count the good contribution in
+two existing slots (2 x 5,000) and send the deposit back (6,800 for a value call to a warm
+address).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SIZES = (20, 60, 100, 200)
+#: The original implementation (solc 0.6.2, optimizer off) on Anvil 1.7.1.
+REFERENCE = {
+    "addData": {
+        20: (269_930, 325_159),
+        60: (399_322, 596_055),
+        100: (545_780, 907_057),
+        200: (893_309, 1_615_016),
+    },
+    "refund": {20: 221_223, 60: 320_275, 100: 453_494, 200: 787_823},
+    "deploy_1000": 30_227_593,
+}
+TARGET_REFERENCE = 0.6
+TARGET_FLOOR = 1.15
+TARGET_DEPLOY = 0.3
+
+TX = 21_000
+COLD_READ = 2_100
+WRITE_MORE = 2_900
+NEW_SLOT = 22_100
+SLOT_REWRITE = COLD_READ + WRITE_MORE
+VALUE_CALL = 6_800
+
+
+def calldata_gas(data: bytes) -> int:
+    return sum(16 if b else 4 for b in data)
+
+
+def add_data_floor(calldata: bytes, n: int, update: bool) -> int:
+    return (
+        TX + calldata_gas(calldata) + COLD_READ * n + (WRITE_MORE * n if update else 0) + NEW_SLOT
+    )
+
+
+def refund_floor(calldata: bytes, n: int) -> int:
+    return TX + calldata_gas(calldata) + COLD_READ * n + 3 * SLOT_REWRITE + VALUE_CALL
+
+
+def gas_table(gas: dict, floors: dict) -> str:
+    """The comparison table: ours, reference, ratio, ratio to the floor, per cell."""
+    head = (
+        "| operation | n | ours | reference | ours / reference | floor | ours / floor | targets |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+    )
+    rows = []
+
+    def row(op: str, n: int, ours: int, ref: int | None, floor: int | None) -> None:
+        r = f"{ours / ref:.2f}" if ref else "-"
+        f = f"{ours / floor:.2f}" if floor else "-"
+        ok = "-"
+        if ref and floor:
+            met = ours <= TARGET_REFERENCE * ref and ours <= TARGET_FLOOR * floor
+            ok = "met" if met else "not yet"
+        rows.append(
+            f"| {op} | {n} | {ours:,} | {f'{ref:,}' if ref else '-'} | {r} | "
+            f"{f'{floor:,}' if floor else '-'} | {f} | {ok} |"
+        )
+
+    for n in SIZES:
+        k = str(n)
+        no_up, up = REFERENCE["addData"][n]
+        row(
+            "addData, no update",
+            n,
+            gas["addData"][k]["no_update"],
+            no_up,
+            floors["addData"][k]["no_update"],
+        )
+        row("addData, update", n, gas["addData"][k]["update"], up, floors["addData"][k]["update"])
+    for n in SIZES:
+        k = str(n)
+        row("refund", n, gas["refund"][k], REFERENCE["refund"][n], floors["refund"][k])
+    for n in SIZES:
+        row("report", n, gas["report"][str(n)], None, None)
+    deploy = gas["deploy_1000"]
+    ratio = deploy / REFERENCE["deploy_1000"]
+    tail = (
+        f"\nDeployment of the trainer plus 1,000 weights: {deploy:,} gas, {ratio:.2f} x the "
+        f"reference's {REFERENCE['deploy_1000']:,} (target {TARGET_DEPLOY} x: "
+        f"{'met' if ratio <= TARGET_DEPLOY else 'not yet'}).\n"
+    )
+    return head + "\n".join(rows) + "\n" + tail
+
+
+def replace_section(path: Path, name: str, body: str) -> None:
+    """Replace the text between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``."""
+    text = path.read_text()
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path} has no {start} ... {end} section")
+    path.write_text(pattern.sub(lambda _: f"{start}\n{body}{end}", text))
