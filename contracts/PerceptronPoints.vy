@@ -70,8 +70,8 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     @return The contribution's id.
     """
     incentive._accept()
-    id: uint256 = data._add(msg.sender, y, 0, x)
-    model._update(x, y)
+    id: uint256 = data._add(msg.sender, y, 0, keccak256(abi_encode(x)))
+    model._step(x, y, model._checked_score(x))
     return id
 
 
@@ -85,8 +85,8 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @param x Its features, as sent.
     @return Your points after this one.
     """
-    word: uint256 = data._load(c, data._features_hash(x))
-    return incentive._validate(c, word, model._predict(x))
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return incentive._validate(c, word, model._class_of(model._checked_score(x)))
 
 
 @external
@@ -97,6 +97,6 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
             with its label. Earns nothing. Once per contribution.
     @return Always 0 (no money moves under Points).
     """
-    word: uint256 = data._load(c, data._features_hash(x))
-    incentive._report(c, word, model._predict(x))
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    incentive._report(c, word, model._class_of(model._checked_score(x)))
     return 0

@@ -77,8 +77,8 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     @return The contribution's id.
     """
     deposit: uint256 = stake._accept()
-    id: uint256 = data._add(msg.sender, y, deposit, x)
-    model._update(x, y)
+    id: uint256 = data._add(msg.sender, y, deposit, keccak256(abi_encode(x)))
+    model._step(x, y, model._checked_score(x))
     stake._return_excess(deposit)
     return id
 
@@ -93,8 +93,8 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @param x Its features, as sent.
     @return Wei refunded.
     """
-    word: uint256 = data._load(c, data._features_hash(x))
-    return stake._refund(c, word, model._predict(x))
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return stake._refund(c, word, model._class_of(model._checked_score(x)))
 
 
 @external
@@ -107,8 +107,8 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @param x Its features, as sent.
     @return Wei taken.
     """
-    word: uint256 = data._load(c, data._features_hash(x))
-    return stake._report(c, word, model._predict(x))
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return stake._report(c, word, model._class_of(model._checked_score(x)))
 
 
 @external

@@ -63,7 +63,7 @@ def update(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint8:
     ownable._check_owner()
     prediction: uint8 = 0
     changed: bool = False
-    prediction, changed = model._update(x, y)
+    prediction, changed = model._step(x, y, model._checked_score(x))
     log ModelTrained(label=y, prediction=prediction, changed=changed)
     return prediction
 

@@ -51,8 +51,6 @@ struct Record:
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev Must equal the model's MAX_FEATURES (the trainer passes the same array through).
-MAX_FEATURES: constant(uint256) = 512
 # @dev Deposits and claimable amounts are below this.
 DEPOSIT_LIMIT: constant(uint256) = 2**96
 _CLAIMABLE_MASK: constant(uint256) = 2**96 - 1
@@ -115,17 +113,18 @@ def _last_time() -> uint256:
 
 
 @internal
-def _add(contributor: address, label: uint8, deposit: uint256,
-         x: DynArray[uint32, MAX_FEATURES]) -> uint256:
+def _add(contributor: address, label: uint8, deposit: uint256, features_hash: bytes32) -> uint256:
     """
-    @dev Store a new record with all of `deposit` claimable; returns its id.
+    @dev Store a new record with all of `deposit` claimable; returns its id. `features_hash` is
+         keccak256(abi_encode(x)), computed by the caller where `x` already is (passing the
+         array here would copy it into one more 16 KB memory frame).
     """
     id: uint256 = (self._counters >> 64) + 1
     self._counters = (id << 64) | block.timestamp
     c: Contribution = Contribution(
         id=id, contributor=contributor, time=block.timestamp, label=label, deposit=deposit
     )
-    self._records[id] = (self._binding(c, self._features_hash(x)) << _BINDING_SHIFT) | deposit
+    self._records[id] = (self._binding(c, features_hash) << _BINDING_SHIFT) | deposit
     log ContributionAdded(
         id=id, contributor=contributor, label=label, deposit=deposit, time=block.timestamp
     )
@@ -143,12 +142,6 @@ def _load(c: Contribution, features_hash: bytes32) -> uint256:
     assert word != 0, "data: unknown contribution"
     assert word >> _BINDING_SHIFT == self._binding(c, features_hash), "data: contribution does not match"
     return word
-
-
-@internal
-@pure
-def _features_hash(x: DynArray[uint32, MAX_FEATURES]) -> bytes32:
-    return keccak256(abi_encode(x))
 
 
 @internal

@@ -97,7 +97,7 @@ def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
     @param x Sorted, unique feature indices, each below `n_features`.
     @return 1 when the score is strictly positive, else 0.
     """
-    return self._predict(x)
+    return self._class_of(self._checked_score(x))
 
 
 @external
@@ -184,11 +184,6 @@ def seal():
 
 @internal
 @view
-def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
-    return self._class_of(self._checked_score(x))
-
-@internal
-@view
 def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
     """
     @dev One pass: the input rules (strictly increasing indices, the last one below
@@ -216,13 +211,14 @@ def _class_of(s: int256) -> uint8:
 
 
 @internal
-def _update(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> (uint8, bool):
+def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, bool):
     """
-    @dev One Perceptron step; reverts on input `_checked_score` rejects.
+    @dev One Perceptron step on `x`, given `s = _checked_score(x)` for the current state (which
+         also checked `x`). Callers compute `s` in a sibling call, `_step(x, y, _checked_score(x))`,
+         so the 16 KB input array sits in one memory frame at a time.
     @return (prediction before the step, whether the model changed)
     """
     assert y < 2, "perceptron: label out of range"
-    s: int256 = self._checked_score(x)
     state: uint256 = self._state
     prediction: uint8 = self._class_of(s)
     sign: int256 = -1
