@@ -14,11 +14,13 @@ from .auth import ownable
 from .models import sparse_perceptron as model
 from .data import data_handler as data
 from .incentives import stake
+from .auth import signed
 
 initializes: ownable
 initializes: model[ownable := ownable]
 initializes: data
 initializes: stake[ownable := ownable, data := data]
+initializes: signed
 
 exports: (
     ownable.owner,
@@ -50,7 +52,14 @@ exports: (
     stake.owner_wait,
     stake.any_wait,
     stake.cost_weight,
+    signed.nonces,
+    signed.DOMAIN_SEPARATOR,
 )
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev Most signed contributions one sponsored batch may carry.
+MAX_BATCH: constant(uint256) = 8
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -81,6 +90,32 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     model._step(x, y, model._checked_score(x))
     stake._return_excess(deposit)
     return id
+
+
+@external
+@payable
+@nonreentrant
+def addDataBatch(items: DynArray[signed.SignedContribution, MAX_BATCH]) -> DynArray[uint256, MAX_BATCH]:
+    """
+    @notice Submit contributions their contributors signed (EIP-712, see `auth/signed.vy`) and
+            pay their deposits: the sponsored path for apps that carry their users' fees. Each
+            record belongs to its signer, who alone can refund it. Every contribution after the
+            first in a batch lands in the same second as the one before, so it owes the largest
+            deposit (cost_weight * 3600); the excess of `msg.value` comes back to the sponsor.
+    @param items The signed contributions, in the order to train on them.
+    @return The contributions' ids.
+    """
+    ids: DynArray[uint256, MAX_BATCH] = []
+    paid: uint256 = 0
+    for item: signed.SignedContribution in items:
+        features_hash: bytes32 = signed._use(item)
+        deposit: uint256 = stake._deposit()
+        paid += deposit
+        assert msg.value >= paid, "addData: deposit too low"
+        ids.append(data._add(item.contributor, item.y, deposit, features_hash))
+        model._step(item.x, item.y, model._checked_score(item.x))
+    stake._return_excess(paid)
+    return ids
 
 
 @external

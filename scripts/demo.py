@@ -3,7 +3,7 @@
     ape run demo [--days 6] [--per-day 12] [--pretrain 4000] [--quiet]
 
 1. Deploys ``PerceptronStake`` pre-trained off-chain on the first ``--pretrain`` rt snippets
-   (refund after 1 day, owner take after 3, anyone after 7; 0.001 ETH after a quiet hour).
+   (refund after 1 day, owner take after 3, anyone after 7; 0.06 ETH after a quiet hour).
 2. Simulates days (Anvil time jumps). Each day the contributors first refund what the model
    agrees with and report the other's contributions it disagrees with, and the owner takes
    deposits past its window; then each adds samples every half hour while its 3 ETH wallet

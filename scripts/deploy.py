@@ -130,7 +130,7 @@ def cli(
     if incentive == "stake":
         click.echo(
             f"waits: refund {refund_wait} s, owner {owner_wait} s, anyone {any_wait} s; "
-            f"deposit after a quiet hour: {c.wei(cost_weight)}"
+            f"deposit after a quiet hour: {c.wei(params.deposit(3600))}"
         )
     elif incentive == "points":
         click.echo(f"points: validation after {refund_wait} s")

@@ -30,11 +30,13 @@ _CONTRACTS = {
     ("perceptron", "none"): "SparsePerceptron",
 }
 _BINDING_SHIFT = 98
-_ADD_DATA = "addData(uint32[],uint8)"
-_ADD_DATA_SELECTOR = keccak(text=_ADD_DATA)[:4]
+_ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
+_BATCH_ITEM = "(address,uint32[],uint8,uint256,uint8,bytes32,bytes32)"
+_BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
 #: Most blocks one ``eth_getLogs`` asks for (public nodes cap the range).
 LOG_CHUNK = 50_000
-#: ``isqrt`` deposit numerator: the deposit after one quiet hour is ``cost_weight``.
+#: Seconds per hour in the deposit formula ``cost_weight * HOUR // isqrt(elapsed)``: 60 x
+#: ``cost_weight`` after a quiet hour, ``cost_weight`` itself after 3600**2 s (150 days).
 HOUR = 3600
 
 
@@ -323,21 +325,32 @@ def _attach_features(history: History, address: str, rpc: RPC, window: int = 256
         txs = rpc.batch([("eth_getTransactionByHash", [h]) for h in part])
         for h, tx in zip(part, txs, strict=True):
             found = by_tx[h]
-            inputs = []
+            rows: list[tuple[int, ...]] = []
             if (tx.get("to") or "").lower() == address.lower():
-                inputs = [tx["input"]]
-            calls = [i for i in inputs if bytes.fromhex(i[2:10]) == _ADD_DATA_SELECTOR]
-            if len(calls) != len(found):
-                calls = _traced_calls(rpc, h, address)
-            if len(calls) != len(found):
+                rows = _rows_in(tx["input"])
+            if len(rows) != len(found):
+                rows = [r for data in _traced_calls(rpc, h, address) for r in _rows_in(data)]
+            if len(rows) != len(found):
                 raise RuntimeError(f"cannot recover the features of transaction {h}")
-            for c, data in zip(found, calls, strict=True):
-                x, _ = decode(["uint32[]", "uint8"], bytes.fromhex(data[10:]))
-                c.features = tuple(x)
+            for c, row in zip(found, rows, strict=True):
+                c.features = row
+
+
+def _rows_in(data: str) -> list[tuple[int, ...]]:
+    """The feature rows one call into the trainer contributed: ``addData`` or a sponsored
+    ``addDataBatch`` (every item of a batch that did not revert was recorded)."""
+    selector, body = bytes.fromhex(data[2:10]), bytes.fromhex(data[10:])
+    if selector == _ADD_DATA_SELECTOR:
+        x, _ = decode(["uint32[]", "uint8"], body)
+        return [tuple(x)]
+    if selector == _BATCH_SELECTOR:
+        (items,) = decode([f"{_BATCH_ITEM}[]"], body)
+        return [tuple(item[1]) for item in items]
+    return []
 
 
 def _traced_calls(rpc: RPC, tx_hash: str, address: str) -> list[str]:
-    """Inputs of every ``addData`` call into ``address`` inside a transaction, in order."""
+    """Inputs of every contributing call into ``address`` inside a transaction, in order."""
     trace = rpc.call("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
     out: list[str] = []
 
@@ -345,7 +358,7 @@ def _traced_calls(rpc: RPC, tx_hash: str, address: str) -> list[str]:
         data = frame.get("input", "0x")
         if (
             (frame.get("to") or "").lower() == address.lower()
-            and bytes.fromhex(data[2:10]) == _ADD_DATA_SELECTOR
+            and bytes.fromhex(data[2:10]) in (_ADD_DATA_SELECTOR, _BATCH_SELECTOR)
             and not frame.get("error")
         ):
             out.append(data)

@@ -41,7 +41,8 @@ event DepositTaken:
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev The deposit after one hour without contributions is `cost_weight`.
+# @dev Seconds per hour in the deposit formula: after a quiet hour the deposit is
+#      60 * cost_weight, after 3600**2 s (150 days) it is cost_weight.
 _HOUR: constant(uint256) = 3600
 
 # ---------------------------------------------------------------- STORAGE

@@ -287,7 +287,7 @@ def test_deploy_stake_writes_incentive_to_manifest(stake):
     out = stake.deploy.stdout
     assert re.search(r"^deployed PerceptronStake \(perceptron, incentive stake\) at 0x", out, re.M)
     assert (
-        "waits: refund 60 s, owner 120 s, anyone 240 s; deposit after a quiet hour: 0.001000 ETH"
+        "waits: refund 60 s, owner 120 s, anyone 240 s; deposit after a quiet hour: 0.060000 ETH"
         in out
     )
     assert "pre-trained on 1500 samples of rt" in out

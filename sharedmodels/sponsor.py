@@ -1,0 +1,149 @@
+"""Sponsored contributions: users sign (EIP-712), a sponsor submits and pays.
+
+The typed data matches ``contracts/auth/signed.vy``: domain ``sharedmodels``/``1`` with the
+chain id and the trainer's address, message ``Contribution(address contributor,uint32[]
+features,uint8 label,uint256 nonce,uint256 deadline)``. A contributor's signatures carry
+consecutive nonces starting at ``trainer.nonces(contributor)``; ``sign_many`` numbers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+from .trainer import Added, incentive_of
+
+DOMAIN_NAME = "sharedmodels"
+DOMAIN_VERSION = "1"
+#: The contract's ``MAX_BATCH``.
+MAX_BATCH = 8
+_TYPES = {
+    "EIP712Domain": [
+        {"name": "name", "type": "string"},
+        {"name": "version", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "Contribution": [
+        {"name": "contributor", "type": "address"},
+        {"name": "features", "type": "uint32[]"},
+        {"name": "label", "type": "uint8"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def typed_data(
+    verifying_contract: str,
+    chain_id: int,
+    contributor: str,
+    row: Sequence[int],
+    label: int,
+    nonce: int,
+    deadline: int,
+) -> dict:
+    """The full EIP-712 message a contributor signs (what a wallet shows the user)."""
+    return {
+        "types": _TYPES,
+        "primaryType": "Contribution",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": verifying_contract,
+        },
+        "message": {
+            "contributor": contributor,
+            "features": list(row),
+            "label": label,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+
+
+def sign(
+    account: Any,
+    verifying_contract: str,
+    chain_id: int,
+    row: Sequence[int],
+    label: int,
+    nonce: int,
+    deadline: int,
+) -> tuple:
+    """One ``SignedContribution`` struct (as a tuple) signed by ``account``."""
+    contributor = str(account.address)
+    message = encode_typed_data(
+        full_message=typed_data(
+            verifying_contract, chain_id, contributor, row, label, nonce, deadline
+        )
+    )
+    key = getattr(account, "private_key", None)
+    if key:
+        sig = Account.sign_message(message, key)
+        v, r, s = sig.v, sig.r, sig.s
+    else:  # any Ape account that can sign messages (keyfile, hardware wallet)
+        sig = account.sign_message(message)
+        if sig is None:
+            raise ValueError(f"account {contributor} declined to sign")
+        v, r, s = sig.v, int.from_bytes(sig.r, "big"), int.from_bytes(sig.s, "big")
+    return (
+        contributor,
+        list(row),
+        label,
+        deadline,
+        v,
+        r.to_bytes(32, "big"),
+        s.to_bytes(32, "big"),
+    )
+
+
+def sign_many(
+    contract: Any,
+    account: Any,
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    deadline: int,
+) -> list[tuple]:
+    """Signatures for many contributions, nonces counted from the contract's current one."""
+    from ape import chain
+
+    nonce = int(contract.nonces(account.address))
+    address = str(contract.address)
+    return [
+        sign(account, address, chain.chain_id, row, label, nonce + i, deadline)
+        for i, (row, label) in enumerate(zip(rows, labels, strict=True))
+    ]
+
+
+def submit(
+    contract: Any,
+    sponsor: Any,
+    items: Sequence[tuple],
+    progress: Callable[[int], None] | None = None,
+    batch: int = MAX_BATCH,
+) -> list[Added]:
+    """Submit signed contributions ``batch`` at a time; the sponsor pays gas and deposits.
+
+    Each batch carries the largest deposit for every item (all but the first land in the same
+    second as the previous contribution, which is what they owe) and gets the excess back.
+    Gas per contribution is the batch's gas shared equally.
+    """
+    if not 1 <= batch <= MAX_BATCH:
+        raise ValueError(f"batch must be 1 to {MAX_BATCH}")
+    incentive = incentive_of(contract)
+    out: list[Added] = []
+    for start in range(0, len(items), batch):
+        part = list(items[start : start + batch])
+        value = incentive.max_deposit * len(part)
+        receipt = contract.addDataBatch(part, sender=sponsor, value=value)
+        events = list(receipt.decode_logs(contract.ContributionAdded))
+        share = int(receipt.gas_used) // len(part)
+        out.extend(Added(int(e.id), share, int(e.deposit), receipt) for e in events)
+        if progress:
+            progress(len(part))
+    return out
