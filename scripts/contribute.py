@@ -1,21 +1,26 @@
 """Add labelled samples to the deployed model, paying the current deposit for each.
 
     ape run contribute --dataset DATASET [--limit N] [--offset K] [--flip-labels]
-        [--account ALIAS] [--manifest PATH] [--quiet]
+        [--account ALIAS] [--sponsor ALIAS] [--manifest PATH] [--quiet]
 
 Each sample is one ``addData`` transaction: the incentive takes its deposit (any excess comes
 straight back), the data handler records it, and the model trains on it. Prints each id with
 its deposit and gas (a summary when there are more than 20). Accounts whose key is at hand
 (Ape's test accounts) send pipelined batches of signed transactions, each carrying the largest
 possible deposit and getting the excess back; ``--one-by-one`` uses Ape for every transaction.
+
+With ``--sponsor ALIAS`` the ``--account`` only signs each contribution (EIP-712 typed data,
+valid for an hour) and the sponsor submits them in batches of 8 through ``addDataBatch``,
+paying gas and deposits; the records, and their refunds, belong to the signer.
 """
 
 import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import contribute
+from sharedmodels.collab import contribute, now_for_next_block
 from sharedmodels.jobs import encode_dataset
+from sharedmodels.sponsor import sign_many, submit
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Contribute labelled samples.")
@@ -29,20 +34,40 @@ from sharedmodels.jobs import encode_dataset
     help="One Ape transaction at a time, even when the account can sign locally (the default "
     "then pipelines signed transactions in JSON-RPC batches).",
 )
+@click.option(
+    "--sponsor",
+    "sponsor_alias",
+    default=None,
+    help="Account that submits the signed contributions and pays (stake deployments).",
+)
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
-def cli(dataset, limit, offset, flip_labels, one_by_one, manifest, account_alias, quiet):
+def cli(
+    dataset, limit, offset, flip_labels, one_by_one, sponsor_alias, manifest, account_alias, quiet
+):
     man, contract = c.trainer_deployment(manifest)
     sender = c.resolve_account(account_alias)
+    sponsor = None
+    if sponsor_alias is not None:
+        if not hasattr(contract, "addDataBatch"):
+            raise click.ClickException(
+                f"{man.contract} takes no sponsored batches (deploy with --incentive stake)"
+            )
+        sponsor = c.resolve_account(sponsor_alias)
     data = encode_dataset(dataset, man.encoder_obj, limit, offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     labels = [1 - y for y in data.labels] if flip_labels else data.labels
     with c.progress_bar(len(data), "contribute", quiet) as bar:
-        fast = False if one_by_one else None
-        added = contribute(contract, sender, data.rows, labels, bar.update, fast=fast)
+        if sponsor is not None:
+            deadline = now_for_next_block() + 3600
+            items = sign_many(contract, sender, data.rows, labels, deadline)
+            added = submit(contract, sponsor, items, bar.update)
+        else:
+            fast = False if one_by_one else None
+            added = contribute(contract, sender, data.rows, labels, bar.update, fast=fast)
     names = man.class_names
     if len(added) <= 20:
         for a, y in zip(added, labels, strict=True):
@@ -51,6 +76,7 @@ def cli(dataset, limit, offset, flip_labels, one_by_one, manifest, account_alias
     click.echo(
         f"contributed {len(added)} samples as {sender.address}: ids {added[0].id}-{added[-1].id}"
         f"{' (labels flipped)' if flip_labels else ''}"
+        f"{f', sponsored by {sponsor.address}' if sponsor is not None else ''}"
     )
     click.echo(
         f"deposits {c.wei(sum(a.deposit for a in added))}; gas per addData "

@@ -181,4 +181,3 @@ def test_model_input_errors_still_revert(trainer, alice, carol):
     item = signed(trainer, alice, [9, 2], 1)
     with ape.reverts("perceptron: features not sorted and unique"):
         trainer.addDataBatch([item], sender=carol, value=value_for(1))
-

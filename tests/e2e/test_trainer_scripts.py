@@ -612,3 +612,51 @@ def test_failures_are_one_line_and_nonzero(stake, tmp_path):
     assert line.startswith("error: waits must satisfy refund-wait <= owner-wait <= any-wait")
     assert "got 100 / 50 / " in line
     assert not never.exists()
+
+
+# ---------------------------------------------------------------- sponsored
+
+
+def test_contribute_sponsored(accounts, tmp_path):
+    manifest = tmp_path / "sponsored.json"
+    ape_run("deploy", "--incentive", "stake", "--manifest", str(manifest))
+    csv_path = write_csv(tmp_path / "sponsored.csv", REVIEWS[:3])
+    signer, sponsor = account(accounts, "TEST::4"), account(accounts, "TEST::5")
+    sponsor_before = accounts[5].balance
+    signer_before = accounts[4].balance
+    proc = ape_run(
+        "contribute",
+        "--dataset",
+        f"csv:{csv_path}",
+        "--account",
+        "TEST::4",
+        "--sponsor",
+        "TEST::5",
+        "--manifest",
+        str(manifest),
+        "--quiet",
+    )
+    assert f"contributed 3 samples as {signer}: ids 1-3, sponsored by {sponsor}" in proc.stdout
+    flow = Flow(tmp_path, manifest, proc)
+    history = flow.history()
+    assert [c.contributor for c in history] == [signer] * 3
+    assert accounts[4].balance == signer_before  # the signer paid nothing
+    assert accounts[5].balance < sponsor_before - sum(c.deposit for c in history)
+    assert int(flow.contract.nonces(signer)) == 3
+
+    points = tmp_path / "points-sponsored.json"
+    ape_run("deploy", "--incentive", "points", "--manifest", str(points))
+    proc = ape_run(
+        "contribute",
+        "--dataset",
+        f"csv:{csv_path}",
+        "--sponsor",
+        "TEST::5",
+        "--manifest",
+        str(points),
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert lines(proc.stderr) == [
+        "error: PerceptronPoints takes no sponsored batches (deploy with --incentive stake)"
+    ]
