@@ -75,7 +75,7 @@ _MODEL_OPTIONS = (
     ),
     click.option(
         "--learning-rate",
-        type=click.IntRange(1, 2**64 - 1),
+        type=click.IntRange(1, 2**16 - 1),
         default=1,
         show_default=True,
         help="Integer learning rate (scikit-learn's eta0).",

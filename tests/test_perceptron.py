@@ -35,7 +35,7 @@ def test_constructor_rejects_n_features(container, owner, n):
         container.deploy(n, 1, "a", "b", "{}", sender=owner)
 
 
-@pytest.mark.parametrize("eta", [0, 2**64])
+@pytest.mark.parametrize("eta", [0, 2**16])
 def test_constructor_rejects_learning_rate(container, owner, eta):
     with ape.reverts("perceptron: learning rate out of range"):
         container.deploy(16, eta, "a", "b", "{}", sender=owner)
@@ -244,3 +244,41 @@ def test_largest_intercept_round_trips(model, owner):
     value = -(2**191)
     model.upload_intercept(value, sender=owner)
     assert model.intercept() == value and not model.sealed() and model.update_count() == 0
+
+
+# ---------------------------------------------------------------- packed weights
+
+
+def test_largest_learning_rate_is_accepted(deploy_model):
+    assert deploy_model(eta=2**16 - 1).learning_rate() == 2**16 - 1
+
+
+def test_packed_weights_read_back_one_by_one(model, owner):
+    """Six int40 weights share a slot: every lane, sign and extreme reads back unchanged."""
+    values = [2**39 - 1, -(2**39), -1, 0, 1, 12345, -54321, 7, -7, 2**38, -(2**38), 99]
+    indices = list(range(len(values)))  # slots 0 and 1, all six lanes of each
+    model.upload_weights(indices, values, sender=owner)
+    assert [model.weights(j) for j in indices] == values
+    assert list(model.weights_of(indices)) == values
+
+
+@pytest.mark.parametrize("value", [2**39, -(2**39) - 1])
+def test_upload_weight_out_of_range(model, owner, value):
+    with ape.reverts("perceptron: weight out of range"):
+        model.upload_weights([5], [value], sender=owner)
+
+
+def test_update_changes_only_its_lanes(model, owner):
+    neighbours = {0: 3, 1: -4, 2: 5, 3: -6, 4: 7, 5: -8, 6: 9}
+    model.upload_weights(list(neighbours), list(neighbours.values()), sender=owner)
+    model.update([1, 4], 1, sender=owner)  # score (-4 + 7) > 0 agrees: no change
+    model.update([1, 4], 0, sender=owner)  # a mistake: both move by -1, nothing else
+    expected = {**neighbours, 1: -5, 4: 6}
+    assert {j: model.weights(j) for j in neighbours} == expected
+
+
+def test_update_past_the_weight_range_reverts(model, owner):
+    model.upload_weights([0, 1], [2**39 - 1, -(2**39)], sender=owner)
+    with ape.reverts("perceptron: weight out of range"):
+        model.update([0, 1], 1, sender=owner)  # score -1 < 0, label 1: weight 0 would be 2**39
+    assert model.weights(0) == 2**39 - 1 and model.update_count() == 0

@@ -65,8 +65,8 @@ def test_domain_separator_matches_eip712(trainer):
 
 
 def test_sponsored_batch_records_the_signers(trainer, alice, bob, carol):
-    items = sign_many(trainer, alice, [POS, NEG], [1, 0], later()) + sign_many(
-        trainer, bob, [POS], [1], later()
+    items = sign_many(trainer, alice, [POS, NEG], [1, 0], later(7200)) + sign_many(
+        trainer, bob, [POS], [1], later(7200)
     )
     chain.pending_timestamp += 3600
     last = trainer.last_contribution_time()
@@ -141,7 +141,8 @@ def test_expired_signature_at_the_exact_second(trainer, alice, carol):
     chain.pending_timestamp = deadline + 1
     with ape.reverts("batch: signature expired"):
         trainer.addDataBatch([item], sender=carol, value=value_for(1))
-    ok = signed(trainer, alice, POS, 1, deadline=deadline + 1)
+    ok = signed(trainer, alice, POS, 1, deadline=deadline + 5)
+    chain.pending_timestamp = deadline + 5
     trainer.addDataBatch([ok], sender=carol, value=value_for(1))  # deadline == now: valid
     assert trainer.nonces(alice) == 1
 
@@ -170,7 +171,7 @@ def test_malleable_twin_is_refused(trainer, alice, carol):
 
 
 def test_sponsor_must_pay_every_deposit(trainer, alice, carol):
-    items = sign_many(trainer, alice, [POS, NEG], [1, 0], later())
+    items = sign_many(trainer, alice, [POS, NEG], [1, 0], later(7200))
     chain.pending_timestamp += 3600
     with ape.reverts("addData: deposit too low"):
         trainer.addDataBatch(items, sender=carol, value=STAKE.deposit(3600) + STAKE.max_deposit - 1)

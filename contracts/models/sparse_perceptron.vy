@@ -53,6 +53,15 @@ _COUNT_MASK: constant(uint256) = 2**64 - 2
 _LOW_MASK: constant(uint256) = 2**64 - 1
 # @dev The intercept is stored as an int192.
 _INTERCEPT_LIMIT: constant(int256) = 2**191
+# @dev Weights are int40, six to a slot (240 of its 256 bits).
+_LANES: constant(uint256) = 6
+_LANE_BITS: constant(uint256) = 40
+_WEIGHT_LIMIT: constant(int256) = 2**39
+_LANE_MASK: constant(uint256) = 2**40 - 1
+# @dev Learning rates stay below this, so a weight needs 2**23 mistakes on one feature at the
+#      largest rate (2**39 at rate 1) to leave the int40 range; `_set_lane` reverts rather
+#      than wrap if it ever does.
+_LEARNING_RATE_LIMIT: constant(uint256) = 2**16
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -62,8 +71,10 @@ n_features: public(immutable(uint256))
 learning_rate: public(immutable(int256))
 # @dev fl(learning_rate * 0.01) in 2**-59 units: the intercept move of one mistake.
 intercept_step: public(immutable(int256))
-# @dev Weight per feature index.
-weights: public(HashMap[uint256, int256])
+# @dev Six int40 weights per slot: weight j is lane j % 6 (bits 40 * (j % 6) and up, two's
+#      complement) of slot j // 6. Packing makes a 1,000-weight upload write 167 new slots
+#      instead of 1,000, and neighbouring features share their cold read.
+_weights: HashMap[uint256, uint256]
 # @dev Class names, index 0 and 1.
 class_names: public(HashMap[uint8, String[32]])
 # @dev Encoder descriptor so any client can reproduce the input encoding.
@@ -79,7 +90,7 @@ _state: uint256
 def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
              class1: String[32], encoder: String[256]):
     assert n_features_ > 0 and n_features_ <= 2**32, "perceptron: n_features out of range"
-    assert learning_rate_ > 0 and learning_rate_ < 2**64, "perceptron: learning rate out of range"
+    assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "perceptron: learning rate out of range"
     n_features = n_features_
     learning_rate = convert(learning_rate_, int256)
     intercept_step = convert(self._round_to_double(learning_rate_ * _DECAY_UNITS), int256)
@@ -145,9 +156,19 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
     @param indices Any feature indices, in any order.
     """
     out: DynArray[int256, MAX_READ] = []
-    for j: uint32 in indices:
-        out.append(self.weights[convert(j, uint256)])
+    for j32: uint32 in indices:
+        j: uint256 = convert(j32, uint256)
+        out.append(self._lane(self._weights[j // _LANES], j))
     return out
+
+
+@external
+@view
+def weights(j: uint256) -> int256:
+    """
+    @notice The weight of feature `j`.
+    """
+    return self._lane(self._weights[j // _LANES], j)
 
 # ---------------------------------------------------------------- ADMIN
 
@@ -197,7 +218,11 @@ def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
         j: uint256 = convert(x[i], uint256)
         assert i == 0 or j > prev, "perceptron: features not sorted and unique"
         prev = j
-        total += self.weights[j]
+        # `_lane`, inlined: the call costs more than the arithmetic in this hot loop.
+        total += convert(
+            convert(self._weights[j // _LANES] << (216 - (j % _LANES) * _LANE_BITS), bytes32),
+            int256,
+        ) >> 216
     assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
     return total * _INTERCEPT_ONE + self._intercept_of(self._state)
 
@@ -229,8 +254,16 @@ def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, boo
             self._state = state | _SEALED
         return prediction, False
     delta: int256 = sign * learning_rate
-    for j: uint32 in x:
-        self.weights[convert(j, uint256)] += delta
+    for j32: uint32 in x:
+        j: uint256 = convert(j32, uint256)
+        slot: uint256 = j // _LANES
+        offset: uint256 = (j % _LANES) * _LANE_BITS
+        word: uint256 = self._weights[slot]
+        # `_lane` and `_set_lane`, inlined for this hot loop.
+        w: int256 = (convert(convert(word << (216 - offset), bytes32), int256) >> 216) + delta
+        assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+        bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
+        self._weights[slot] = (word & ~(_LANE_MASK << offset)) | (bits << offset)
     moved: int256 = self._round_signed(self._intercept_of(state) + sign * intercept_step)
     self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED)
     return prediction, True
@@ -246,9 +279,9 @@ def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int2
     # for 1,000 weights, measured).
     limit: uint256 = n_features
     for i: uint256 in range(n, bound=MAX_UPLOAD):
-        j: uint32 = indices[i]
-        assert convert(j, uint256) < limit, "perceptron: feature index out of range"
-        self.weights[convert(j, uint256)] = values[i]
+        j: uint256 = convert(indices[i], uint256)
+        assert j < limit, "perceptron: feature index out of range"
+        self._weights[j // _LANES] = self._set_lane(self._weights[j // _LANES], j, values[i])
     log WeightsUploaded(count=n, first_index=indices[0], last_index=indices[n - 1])
 
 
@@ -266,6 +299,24 @@ def _seal():
     assert self._state & _SEALED == 0, "perceptron: upload sealed"
     self._state |= _SEALED
     log UploadSealed()
+
+
+@internal
+@pure
+def _lane(word: uint256, j: uint256) -> int256:
+    """
+    @dev Weight j out of its slot's word: shift its lane to the top, then back down signed.
+    """
+    return convert(convert(word << (216 - (j % _LANES) * _LANE_BITS), bytes32), int256) >> 216
+
+
+@internal
+@pure
+def _set_lane(word: uint256, j: uint256, w: int256) -> uint256:
+    assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+    offset: uint256 = (j % _LANES) * _LANE_BITS
+    bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
+    return (word & ~(_LANE_MASK << offset)) | (bits << offset)
 
 
 @internal
