@@ -1,0 +1,58 @@
+"""The benchmark arithmetic: the floor of ../shared/BENCHMARKS.md and the generated tables."""
+
+import pytest
+from eth_abi import encode
+from eth_utils import keccak
+
+from sharedmodels.bench import (
+    REFERENCE,
+    add_data_floor,
+    calldata_gas,
+    gas_table,
+    refund_floor,
+    replace_section,
+)
+
+
+def test_calldata_gas_counts_zero_and_non_zero_bytes():
+    assert calldata_gas(b"") == 0
+    assert calldata_gas(b"\x00\x01\x00\xff") == 4 + 16 + 4 + 16
+
+
+def test_add_data_floor_is_the_shared_formula():
+    row = list(range(1, 21))
+    data = keccak(text="addData(uint32[],uint8)")[:4] + encode(["uint32[]", "uint8"], [row, 1])
+    base = 21_000 + calldata_gas(data) + 2_100 * 20 + 22_100
+    assert add_data_floor(data, 20, update=False) == base
+    assert add_data_floor(data, 20, update=True) == base + 2_900 * 20
+    assert refund_floor(data, 20) == 21_000 + calldata_gas(data) + 2_100 * 20 + 15_000 + 6_800
+
+
+def test_gas_table_marks_targets():
+    sizes = ("20", "60", "100", "200")
+    gas = {
+        "addData": {n: {"no_update": 100_000, "update": 10**7} for n in sizes},
+        "refund": {n: 100_000 for n in sizes},
+        "report": {n: 1 for n in sizes},
+        "deploy_1000": REFERENCE["deploy_1000"] // 4,
+    }
+    floors = {
+        "addData": {n: {"no_update": 90_000, "update": 90_000} for n in sizes},
+        "refund": {n: 90_000 for n in sizes},
+    }
+    table = gas_table(gas, floors)
+    assert "| addData, no update | 20 | 100,000 | 269,930 | 0.37 | 90,000 | 1.11 | met |" in table
+    assert (
+        "| addData, update | 20 | 10,000,000 | 325,159 | 30.75 | 90,000 | 111.11 | not yet |"
+        in table
+    )
+    assert "(target 0.3 x: met)" in table
+
+
+def test_replace_section(tmp_path):
+    path = tmp_path / "B.md"
+    path.write_text("a\n<!-- bench:t -->\nold\n<!-- /bench:t -->\nz\n")
+    replace_section(path, "t", "new\n")
+    assert path.read_text() == "a\n<!-- bench:t -->\nnew\n<!-- /bench:t -->\nz\n"
+    with pytest.raises(ValueError, match="no <!-- bench:other -->"):
+        replace_section(path, "other", "x")
