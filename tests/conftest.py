@@ -121,3 +121,17 @@ def assert_wei_invariant(trainer) -> int:
     assert history.owed() == claimable
     assert verify(history, records(trainer, range(1, n + 1))) == []
     return claimable
+
+
+@pytest.fixture
+def deployed():
+    """Trainers a test deployed, for the after-test checks (append to it)."""
+    return []
+
+
+@pytest.fixture
+def wei_invariant(deployed):
+    """After the test, ``assert_wei_invariant`` for every trainer in ``deployed``."""
+    yield
+    for trainer in deployed:
+        assert_wei_invariant(trainer)

@@ -25,11 +25,6 @@ POS, NEG = [1], [2]
 
 
 @pytest.fixture
-def deployed():
-    return []
-
-
-@pytest.fixture
 def deploy_points(deploy_trainer, deployed):
     """A Points trainer (WEIGHTS by default), remembered for the after-test check."""
 

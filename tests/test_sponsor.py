@@ -5,27 +5,18 @@ refused; the record, and so the refund, belongs to the signer."""
 import ape
 import pytest
 from ape import chain
-from conftest import STAKE, assert_wei_invariant
+from conftest import STAKE
 from eth_account.messages import encode_typed_data
 
 from sharedmodels.sponsor import sign, sign_many, submit, typed_data
 from sharedmodels.trainer import export_csv, read_export, scan
 
+#: After every test: the wei invariant for every trainer it deployed (conftest).
+pytestmark = pytest.mark.usefixtures("wei_invariant")
+
 WEIGHTS = {1: 1000, 2: -1000}
 POS, NEG = [1, 7], [2, 9]
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-
-@pytest.fixture
-def deployed():
-    return []
-
-
-@pytest.fixture(autouse=True)
-def wei_invariant(deployed):
-    yield
-    for t in deployed:
-        assert_wei_invariant(t)
 
 
 @pytest.fixture

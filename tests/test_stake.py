@@ -10,11 +10,14 @@ from math import isqrt
 import ape
 import pytest
 from ape import chain
-from conftest import SMALL_N, STAKE, assert_wei_invariant
+from conftest import SMALL_N, STAKE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sharedmodels.trainer import HOUR, Contribution, Incentive, features_hash
+
+#: After every test: the wei invariant for every trainer it deployed (conftest).
+pytestmark = pytest.mark.usefixtures("wei_invariant")
 
 #: A weight no single Perceptron update (±1) can flip.
 W = 1000
@@ -31,11 +34,6 @@ def deposit_of(cost_weight, elapsed):
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def deployed():
-    return []
 
 
 @pytest.fixture
@@ -62,13 +60,6 @@ def deploy_raw(project, owner, deployed):
         return contract
 
     return _deploy
-
-
-@pytest.fixture(autouse=True)
-def wei_invariant(deployed):
-    yield
-    for t in deployed:
-        assert_wei_invariant(t)
 
 
 @pytest.fixture
