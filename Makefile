@@ -41,8 +41,8 @@ bench: setup data
 	@grep -q "Gas Profile" bench/gas_report.txt
 
 lint: setup
-	$(BIN)/ruff check sharedmodels scripts tests
-	$(BIN)/ruff format --check sharedmodels scripts tests
+	$(BIN)/ruff check sharedmodels scripts tests bench ape_console_extras.py
+	$(BIN)/ruff format --check sharedmodels scripts tests bench ape_console_extras.py
 
 clean:
 	rm -rf $(VENV) node_modules .build
