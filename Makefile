@@ -9,7 +9,7 @@ export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test bench data lint clean
+.PHONY: setup demo test soak bench data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -33,6 +33,10 @@ demo: setup data
 
 test: setup data
 	$(BIN)/ape test tests -q
+
+# The long profile of the state machine: 130 examples of up to 50 steps (over 5,000 steps).
+soak: setup
+	SHAREDMODELS_SOAK=1 $(BIN)/ape test tests/hypothesis -q -s
 
 bench: setup data
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
