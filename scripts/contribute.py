@@ -9,6 +9,11 @@ its deposit and gas (a summary when there are more than 20). Accounts whose key 
 (Ape's test accounts) send pipelined batches of signed transactions, each carrying the largest
 possible deposit and getting the excess back; ``--one-by-one`` uses Ape for every transaction.
 
+Runs are resumable: a journal under ``deployments/journal/`` names the run (chain, trainer,
+sender, and a hash of every planned sample), and a rerun with the same arguments first matches
+the sender's contributions on chain against the plan, then sends only the rest. ``--fresh``
+sends everything again.
+
 With ``--sponsor ALIAS`` the ``--account`` only signs each contribution (EIP-712 typed data,
 valid for an hour) and the sponsor submits them in batches of 8 through ``addDataBatch``,
 paying gas and deposits; the records, and their refunds, belong to the signer.
@@ -20,7 +25,11 @@ from ape.cli import ConnectedProviderCommand
 from sharedmodels import cli as c
 from sharedmodels.collab import contribute, now_for_next_block
 from sharedmodels.jobs import encode_dataset
+from sharedmodels.journal import open_journal, reconcile
 from sharedmodels.sponsor import sign_many, submit
+
+#: Contributions between journal updates.
+CHUNK = 64
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Contribute labelled samples.")
@@ -40,13 +49,29 @@ from sharedmodels.sponsor import sign_many, submit
     default=None,
     help="Account that submits the signed contributions and pays (stake deployments).",
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start a new run even if an earlier run with the same samples left a journal.",
+)
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
 def cli(
-    dataset, limit, offset, flip_labels, one_by_one, sponsor_alias, manifest, account_alias, quiet
+    dataset,
+    limit,
+    offset,
+    flip_labels,
+    one_by_one,
+    sponsor_alias,
+    fresh,
+    manifest,
+    account_alias,
+    quiet,
 ):
+    from ape import chain
+
     man, contract = c.trainer_deployment(manifest)
     sender = c.resolve_account(account_alias)
     sponsor = None
@@ -60,15 +85,41 @@ def cli(
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     labels = [1 - y for y in data.labels] if flip_labels else data.labels
-    with c.progress_bar(len(data), "contribute", quiet) as bar:
-        if sponsor is not None:
-            deadline = now_for_next_block() + 3600
-            items = sign_many(contract, sender, data.rows, labels, deadline)
-            added = submit(contract, sponsor, items, bar.update)
-        else:
-            fast = False if one_by_one else None
-            added = contribute(contract, sender, data.rows, labels, bar.update, fast=fast)
+    rows = data.rows
+    journal, path, resumed = open_journal(
+        chain.chain_id,
+        str(contract.address),
+        str(sender.address),
+        rows,
+        labels,
+        chain.blocks.height,
+        fresh=fresh,
+    )
+    done = reconcile(contract, journal, rows, labels) if resumed else 0
+    if resumed and done == 0:  # nothing of it on this chain (e.g. a restarted dev node)
+        journal.start_block, resumed = chain.blocks.height + 1, False
+        journal.save(path)
+    if resumed:
+        click.echo(f"resuming an earlier run: {done} of {len(rows)} already on chain ({path})")
+    if done == len(rows):
+        click.echo(f"nothing to send: all {len(rows)} contributions of this run are on chain")
+        return
+    added = []
+    with c.progress_bar(len(rows), "contribute", quiet) as bar:
+        bar.update(done)
+        for start in range(done, len(rows), CHUNK):
+            part, part_labels = rows[start : start + CHUNK], labels[start : start + CHUNK]
+            if sponsor is not None:
+                deadline = now_for_next_block() + 3600
+                items = sign_many(contract, sender, part, part_labels, deadline)
+                added += submit(contract, sponsor, items, bar.update)
+            else:
+                fast = False if one_by_one else None
+                added += contribute(contract, sender, part, part_labels, bar.update, fast=fast)
+            journal.done = start + len(part)
+            journal.save(path)
     names = man.class_names
+    labels = labels[done:]
     if len(added) <= 20:
         for a, y in zip(added, labels, strict=True):
             click.echo(f"#{a.id}: label {names[y]}, deposit {c.wei(a.deposit)}, gas {a.gas:,}")
