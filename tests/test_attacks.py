@@ -32,7 +32,7 @@ interface Trainer:
     def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
 
 trainer: public(address)
-mode: public(uint8)      # 0: accept ETH quietly, 1: re-enter addData, 2: re-enter refund
+mode: public(uint8)      # 0: accept quietly, 1: re-enter addData, 2: refund, 3: report
 saved: Contribution
 saved_x: DynArray[uint32, 512]
 
@@ -56,12 +56,20 @@ def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
     return extcall Trainer(self.trainer).refund(c, x)
 
 @external
+def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
+    self.saved = c
+    self.saved_x = x
+    return extcall Trainer(self.trainer).report(c, x)
+
+@external
 @payable
 def __default__():
     if self.mode == 1:
         extcall Trainer(self.trainer).addData([1], 1, value=msg.value)
     elif self.mode == 2:
         extcall Trainer(self.trainer).refund(self.saved, self.saved_x)
+    elif self.mode == 3:
+        extcall Trainer(self.trainer).report(self.saved, self.saved_x)
 """
 
 FORCER = """
@@ -115,6 +123,45 @@ def test_reentry_on_the_refund_cannot_pay_twice(trainer, attacker_container, ali
     assert attacker.balance == c.deposit and trainer.num_good(attacker) == 1
     with ape.reverts("refund: already refunded"):
         attacker.refund(c.key(), POS, sender=alice)
+
+
+def test_reentry_on_the_report_payment_cannot_take_twice(
+    trainer, attacker_container, alice, mallory
+):
+    attacker = attacker_container.deploy(trainer, sender=alice)
+    receipt = attacker.add(POS, 1, sender=alice, value=trainer.next_deposit())
+    good = recorded(trainer, receipt, attacker.address, POS, 1)
+    chain.pending_timestamp = good.time + STAKE.refund_wait
+    attacker.refund(good.key(), POS, sender=alice)  # one good point for the attacker
+    receipt = trainer.addData(POS, 0, sender=mallory, value=trainer.next_deposit())
+    bad = recorded(trainer, receipt, mallory.address, POS, 0)
+    chain.pending_timestamp = bad.time + STAKE.refund_wait
+    attacker.set_mode(3, sender=alice)
+    with ape.reverts():  # the nested report hits the lock
+        attacker.report(bad.key(), POS, sender=alice)
+    assert trainer.contribution(bad.id).claimable == bad.deposit
+    attacker.set_mode(0, sender=alice)
+    attacker.report(bad.key(), POS, sender=alice)
+    with ape.reverts("report: already reported"):
+        attacker.report(bad.key(), POS, sender=alice)
+
+
+def test_second_address_cannot_report_its_own_bad_deposit(trainer, owner, mallory, bob):
+    """A bad contributor's other address has no good contributions, so it cannot report; the
+    owner takes the deposit at `owner_wait`, before anyone may at `any_wait`. (An absent owner
+    leaves it to whoever comes first after `any_wait`, the second address included: SPEC §5.1's
+    abandoned tier excludes only the contributor itself.)"""
+    receipt = trainer.addData(POS, 0, sender=mallory, value=trainer.next_deposit())
+    bad = recorded(trainer, receipt, mallory.address, POS, 0)
+    bad.features = tuple(POS)
+    chain.pending_timestamp = bad.time + STAKE.refund_wait
+    with ape.reverts("report: reporter has no good contributions"):
+        trainer.report(bad.key(), list(POS), sender=bob)
+    chain.pending_timestamp = bad.time + STAKE.owner_wait
+    with ape.reverts("take: too early"):
+        trainer.take(bad.key(), features_hash(POS), sender=bob)
+    trainer.take(bad.key(), features_hash(POS), sender=owner)
+    assert trainer.contribution(bad.id).claimable == 0
 
 
 def test_plain_ether_is_refused(trainer, alice):
