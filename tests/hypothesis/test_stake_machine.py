@@ -71,6 +71,10 @@ class Record:
     def key(self):
         return (self.id, self.contributor, self.time, self.label, self.deposit)
 
+    def pay(self, amount):
+        self.claimable -= amount
+        self.paid += amount
+
 
 class StakeMachine(RuleBasedStateMachine):
     @initialize(seed=st.integers(0, 2**32 - 1))
@@ -216,8 +220,7 @@ class StakeMachine(RuleBasedStateMachine):
             lambda: self.trainer.refund(r.key(), list(r.row), sender=actor), reason, "refund"
         )
         if reason is None:
-            r.paid += r.claimable
-            r.claimable = 0
+            r.pay(r.claimable)
             r.refunded = True
             self.good[actor.address] = self.good.get(actor.address, 0) + 1
 
@@ -251,8 +254,7 @@ class StakeMachine(RuleBasedStateMachine):
             share = r.deposit * good // sum(self.good.values())
             if share == 0 or share > r.claimable:
                 share = r.claimable
-            r.claimable -= share
-            r.paid += share
+            r.pay(share)
             r.reporters.add(actor.address)
 
     def take(self, who, pick):
@@ -271,8 +273,7 @@ class StakeMachine(RuleBasedStateMachine):
             lambda: self.trainer.take(r.key(), features_hash(r.row), sender=actor), reason, "take"
         )
         if reason is None:
-            r.paid += r.claimable
-            r.claimable = 0
+            r.pay(r.claimable)
 
     def wait(self, jump):
         """Let time pass."""
