@@ -71,19 +71,8 @@ def ape_init_extras(chain):
         return added.id
 
     def _claim(action: str, cid: int) -> int:
-        found = [
-            v
-            for v in collab.verdicts(model, action, sender(), from_block=manifest.block)
-            if v.contribution.id == cid
-        ]
-        if not found:
-            raise ValueError(
-                f"you cannot {action} contribution #{cid} (unknown, or "
-                f"{'not yours' if action == 'refund' else 'your own'})"
-            )
-        if found[0].reason:
-            raise ValueError(f"cannot {action} #{cid}: {found[0].reason}")
-        amount, gas = trainer.claim(model, sender(), action, found[0].contribution)
+        c = collab.eligible_one(model, action, sender(), cid, manifest.block)
+        amount, gas = trainer.claim(model, sender(), action, c)
         builtins.print(f"#{cid}: {collab.ether(amount)} received, gas {gas:,}")
         return amount
 

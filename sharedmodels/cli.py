@@ -183,7 +183,7 @@ def run_claims(
     action: str, cid: int | None, every: bool, manifest: str | None, alias: str | None, quiet: bool
 ) -> None:
     """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
-    from .collab import claim_all, verdicts
+    from .collab import claim_all, eligible_one, verdicts
     from .trainer import incentive_of, reason_counts
 
     if (cid is None) == (not every):
@@ -194,19 +194,10 @@ def run_claims(
     if action == "take" and kind == "points":
         raise click.ClickException("nothing to take under Points: contributions are free")
     sender = resolve_account(alias)
-    found = verdicts(contract, action, sender, from_block=man.block)
     if cid is not None:
-        mine = [v for v in found if v.contribution.id == cid]
-        if not mine:
-            count = int(contract.contribution_count())
-            if not 1 <= cid <= count:
-                raise click.ClickException(f"no contribution #{cid} (ids are 1 to {count})")
-            who = "not yours" if action == "refund" else "your own"
-            raise click.ClickException(f"cannot {action} contribution #{cid}: it is {who}")
-        if mine[0].reason:
-            raise click.ClickException(f"cannot {action} contribution #{cid}: {mine[0].reason}")
-        todo = [mine[0].contribution]
+        todo = [eligible_one(contract, action, sender, cid, man.block)]
     else:
+        found = verdicts(contract, action, sender, from_block=man.block)
         todo = [v.contribution for v in found if v.eligible]
         click.echo(f"{len(todo)} of {len(found)} contributions eligible to {action} now")
         for reason, n in sorted(reason_counts(found).items(), key=lambda kv: -kv[1]):

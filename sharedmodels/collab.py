@@ -95,7 +95,8 @@ def verdicts(
     contract: Any, action: str, account: Any, history: History | None = None, from_block: int = 0
 ) -> list[Verdict]:
     """Every contribution ``account`` could act on with ``action``, and why not when not."""
-    history = history or scan(contract, from_block)
+    if history is None:
+        history = scan(contract, from_block)
     incentive = incentive_of(contract)
     me = str(account.address)
     mine = action == "refund"
@@ -109,6 +110,27 @@ def verdicts(
     return eligibility(
         action, sub, incentive, me, now_for_next_block(), predictions, good, is_owner
     )
+
+
+def eligible_one(
+    contract: Any, action: str, account: Any, cid: int, from_block: int = 0
+) -> Contribution:
+    """Contribution ``cid`` if ``account`` may ``action`` it now; otherwise ValueError saying
+    why (unknown id, not yours / your own, or the rule it fails)."""
+    found = [
+        v
+        for v in verdicts(contract, action, account, from_block=from_block)
+        if v.contribution.id == cid
+    ]
+    if not found:
+        count = int(contract.contribution_count())
+        if not 1 <= cid <= count:
+            raise ValueError(f"no contribution #{cid} (ids are 1 to {count})")
+        who = "not yours" if action == "refund" else "your own"
+        raise ValueError(f"cannot {action} contribution #{cid}: it is {who}")
+    if found[0].reason:
+        raise ValueError(f"cannot {action} contribution #{cid}: {found[0].reason}")
+    return found[0].contribution
 
 
 def claim_all(
@@ -153,7 +175,8 @@ class Status:
 def status(contract: Any, history: History | None = None, from_block: int = 0) -> Status:
     from ape import chain
 
-    history = history or scan(contract, from_block, features=False)
+    if history is None:
+        history = scan(contract, from_block, features=False)
     incentive = incentive_of(contract)
     now = now_for_next_block()
     counts = Counter(c.state(now, incentive.refund_wait) for c in history)

@@ -221,20 +221,9 @@ def view_many(
         pending.clear()
 
     for args in calls:
-        pending.append(
-            (
-                "eth_call",
-                [
-                    {
-                        "to": to,
-                        "data": method.encode_input(*args).hex()
-                        if isinstance(method.encode_input(*args), str)
-                        else "0x" + bytes(method.encode_input(*args)).hex(),
-                    },
-                    "latest",
-                ],
-            )
-        )
+        data = method.encode_input(*args)
+        hex_data = data if isinstance(data, str) else "0x" + bytes(data).hex()
+        pending.append(("eth_call", [{"to": to, "data": hex_data}, "latest"]))
         if len(pending) == window:
             flush()
     if pending:
@@ -242,20 +231,36 @@ def view_many(
     return out
 
 
+def event_topic(contract: Any, event_name: str) -> str:
+    """topic0 of one of the contract's events."""
+    from eth_utils import keccak
+
+    abi = getattr(contract, event_name).abi
+    types = ",".join(i.canonical_type for i in abi.inputs)
+    return "0x" + keccak(text=f"{event_name}({types})").hex()
+
+
+def decode_log(abi: Any, log: dict) -> dict:
+    """The fields of one raw JSON-RPC log of the event ``abi``."""
+    from eth_abi import decode
+
+    plain = [i for i in abi.inputs if not i.indexed]
+    indexed = [i for i in abi.inputs if i.indexed]
+    values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
+    fields = {i.name: v for i, v in zip(plain, values, strict=True)}
+    for i, topic in zip(indexed, log["topics"][1:], strict=True):
+        fields[i.name] = decode([i.canonical_type], bytes.fromhex(topic[2:]))[0]
+    return fields
+
+
 def decode_event(contract: Any, event_name: str, receipts: Sequence[dict]) -> list[dict]:
     """One decoded event (a dict of its fields) per raw receipt, in receipt order.
 
     Each receipt must carry exactly one such log from ``contract``.
     """
-    from eth_abi import decode
-    from eth_utils import keccak
-
     abi = getattr(contract, event_name).abi
-    types = [i.canonical_type for i in abi.inputs]
-    topic0 = "0x" + keccak(text=f"{event_name}({','.join(types)})").hex()
+    topic0 = event_topic(contract, event_name)
     address = str(contract.address).lower()
-    plain = [i for i in abi.inputs if not i.indexed]
-    indexed = [i for i in abi.inputs if i.indexed]
     out = []
     for receipt in receipts:
         logs = [
@@ -265,10 +270,5 @@ def decode_event(contract: Any, event_name: str, receipts: Sequence[dict]) -> li
         ]
         if len(logs) != 1:
             raise RuntimeError(f"expected one {event_name} log, got {len(logs)}")
-        log = logs[0]
-        values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
-        fields = {i.name: v for i, v in zip(plain, values, strict=True)}
-        for i, topic in zip(indexed, log["topics"][1:], strict=True):
-            fields[i.name] = decode([i.canonical_type], bytes.fromhex(topic[2:]))[0]
-        out.append(fields)
+        out.append(decode_log(abi, logs[0]))
     return out

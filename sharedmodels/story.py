@@ -103,29 +103,24 @@ def run(
         clock = max(t, int(chain.blocks.head.timestamp) + 1)
         chain.pending_timestamp = clock
 
-    def claims(when: str) -> None:
-        for name in ("honest", "flipper"):
-            for action in ("refund", "report"):
-                todo = [
-                    v.contribution
-                    for v in verdicts(contract, action, actors[name], from_block=start_block)
-                    if v.eligible
-                ]
-                done = claim_all(contract, actors[name], action, todo)
-                gas[action].extend(d.gas for d in done if not d.error)
-                got = sum(d.amount for d in done)
-                if done:
-                    log(f"{when}: {name} {action}s {len(done)} ({got / 1e18:.4f} ETH)")
+    def claim_eligible(when: str, name: str, action: str) -> None:
+        actor = actors[name]
         todo = [
             v.contribution
-            for v in verdicts(contract, "take", owner, from_block=start_block)
+            for v in verdicts(contract, action, actor, from_block=start_block)
             if v.eligible
         ]
-        done = claim_all(contract, owner, "take", todo)
-        gas["take"].extend(d.gas for d in done if not d.error)
+        done = claim_all(contract, actor, action, todo)
+        gas[action].extend(d.gas for d in done if not d.error)
         if done:
             got = sum(d.amount for d in done)
-            log(f"{when}: owner takes {len(done)} abandoned ({got / 1e18:.4f} ETH)")
+            log(f"{when}: {name} {action}s {len(done)} ({got / 1e18:.4f} ETH)")
+
+    def claims(when: str) -> None:
+        for name in ("honest", "flipper"):
+            claim_eligible(when, name, "refund")
+            claim_eligible(when, name, "report")
+        claim_eligible(when, "owner", "take")
 
     def wallet(name: str) -> int:
         return config.budget + int(actors[name].balance) - start_balance[name]

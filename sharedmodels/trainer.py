@@ -20,7 +20,7 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
-from .fastpath import RPC, view_many
+from .fastpath import RPC, decode_log, event_topic, view_many
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
 INCENTIVES = ("stake", "points", "none")
@@ -93,10 +93,6 @@ class Incentive:
         if self.kind == "points":
             return {"kind": "points", "refund_wait": self.refund_wait}
         return {"kind": "none"}
-
-    @classmethod
-    def from_settings(cls, data: dict | None) -> Incentive:
-        return cls(**(data or {"kind": "none"}))
 
     def deposit(self, elapsed: int) -> int:
         """The deposit after ``elapsed`` quiet seconds, as the contract computes it."""
@@ -228,22 +224,6 @@ class History:
         return sum(c.remaining for c in self)
 
 
-def _topic(contract: Any, name: str) -> str:
-    abi = getattr(contract, name).abi
-    return "0x" + keccak(text=f"{name}({','.join(i.canonical_type for i in abi.inputs)})").hex()
-
-
-def decode_log(abi: Any, log: dict) -> dict:
-    """The fields of one raw log of the event ``abi``."""
-    plain = [i for i in abi.inputs if not i.indexed]
-    indexed = [i for i in abi.inputs if i.indexed]
-    values = decode([i.canonical_type for i in plain], bytes.fromhex(log["data"][2:]))
-    fields = {i.name: v for i, v in zip(plain, values, strict=True)}
-    for i, topic in zip(indexed, log["topics"][1:], strict=True):
-        fields[i.name] = decode([i.canonical_type], bytes.fromhex(topic[2:]))[0]
-    return fields
-
-
 _CLAIM_EVENTS = (
     "DepositRefunded",
     "DepositReported",
@@ -271,7 +251,7 @@ def scan(
         to_block = int(rpc.call("eth_blockNumber", []), 16)
     address = str(contract.address)
     names = ["ContributionAdded"] + [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
-    topics = {_topic(contract, n): n for n in names}
+    topics = {event_topic(contract, n): n for n in names}
     logs: list[dict] = []
     for start in range(from_block, to_block + 1, LOG_CHUNK):
         stop = min(to_block, start + LOG_CHUNK - 1)
