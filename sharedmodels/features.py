@@ -12,13 +12,26 @@ Overflow policy (a sample with more distinct features than the contract accepts)
   and the reference model both train on, so parity is unaffected.
 - ``"error"`` raises :class:`TooManyFeatures` naming the sample.
 - ``"skip"`` drops the sample (the caller gets ``None`` in its place).
+
+Dense features (embeddings, tabular columns) are :class:`DenseEncoder`'s: a row of floats
+becomes a list of int64 fixed-point numbers, ``value / divisor × 10^9`` rounded, with one
+divisor per column fitted on the training data (max-abs scaling). Its settings (the divisors)
+go into the deployment manifest; the contract's ``encoder()`` string holds only the short
+:meth:`DenseEncoder.descriptor`.
+
+The two encoders are told apart by ``kind``: ``"sparse"`` (:class:`Encoder`) or ``"dense"``
+(:class:`DenseEncoder`). :func:`encoder_from_settings` rebuilds either from its settings; a
+settings dict without ``kind`` is a sparse one (``Encoder.settings()`` has no ``kind`` key, so
+the on-chain descriptor of text models and every existing manifest stay as they are).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from scipy import sparse
@@ -30,6 +43,16 @@ MAX_FEATURES = 512
 Overflow = Literal["truncate", "error", "skip"]
 OVERFLOW_POLICIES: tuple[str, ...] = ("truncate", "error", "skip")
 
+#: Fixed-point scale of dense inputs: a feature ``x`` travels as ``round(x × 10^9)``. This is
+#: the one Python place; the one Vyper place is ``SCALE`` in ``contracts/models/numeric.vy``.
+FIXED_POINT_SCALE = 10**9
+#: The contracts reject an encoded dense value ``v`` with ``|v| > MAX_ABS`` ("dense: value out
+#: of range"), so :class:`DenseEncoder` refuses to produce one. Must equal ``MAX_ABS`` in
+#: ``contracts/models/numeric.vy``.
+MAX_ABS = 2**40
+#: The largest dense dimension the contracts accept; must equal ``MAX_DIM`` in ``numeric.vy``.
+MAX_DIM = 256
+
 
 class TooManyFeatures(ValueError):
     """A sample has more distinct features than the contract accepts (policy ``"error"``)."""
@@ -38,6 +61,8 @@ class TooManyFeatures(ValueError):
 @dataclass(frozen=True)
 class Encoder:
     """The encoder settings a deployment records so that any client can reproduce inputs."""
+
+    kind: ClassVar[str] = "sparse"
 
     n_features: int = DEFAULT_N_FEATURES
     max_features: int = MAX_FEATURES
@@ -58,7 +83,13 @@ class Encoder:
 
     @classmethod
     def from_settings(cls, data: dict) -> Encoder:
-        """Inverse of :meth:`settings` (extra keys, such as the vectorizer name, are ignored)."""
+        """Inverse of :meth:`settings` (extra keys, such as the vectorizer name, are ignored).
+
+        A ``kind`` key is optional; if present it must be ``"sparse"``.
+        """
+        kind = data.get("kind", "sparse")
+        if kind != "sparse":
+            raise ValueError(f"not sparse encoder settings (kind {kind!r})")
         return cls(
             n_features=int(data["n_features"]),
             max_features=int(data["max_features"]),
@@ -131,3 +162,166 @@ def check_indices(row: Sequence[int], n_features: int, max_features: int = MAX_F
         prev = j
     if row and row[-1] >= n_features:
         raise ValueError(f"feature index {row[-1]} out of range (n_features={n_features})")
+
+
+# --------------------------------------------------------------------------- dense inputs
+
+
+class DenseEncodingError(ValueError):
+    """A dense input the contracts would reject, or bad dense encoder settings (one line)."""
+
+
+@dataclass(frozen=True)
+class DenseEncoder:
+    """Max-abs fixed-point encoding of dense rows; the settings a dense deployment records.
+
+    Value ``v`` of column ``j`` becomes ``int(np.rint(v / divisors[j] * FIXED_POINT_SCALE))``:
+    one float64 division, one float64 multiplication, then round half to even. IEEE 754
+    float64 arithmetic is correctly rounded, so every machine gets the same integers.
+
+    Why divide at all: an int64 at scale 10^9 holds only ``|x| < 9.22``, and the contracts
+    accept ``|v| <= MAX_ABS`` (``|x| <= 1099.5``), while raw tabular columns are larger (the
+    breast_cancer "worst area" column reaches 4254). :meth:`fit` takes each column's largest
+    ``|value|`` in the training data as its divisor (an all-zero column gets 1.0), so training
+    values land in ``[-1, 1]`` (``[-10^9, 10^9]`` encoded) and later values may exceed the
+    training range about a thousandfold before :meth:`encode` refuses them.
+
+    Rules (each violation raises :class:`DenseEncodingError`): ``1 <= dim <= MAX_DIM``; every
+    divisor is a finite float ``> 0``; a row has exactly ``dim`` values; every value is finite;
+    every encoded value satisfies ``|v| <= MAX_ABS``.
+    """
+
+    kind: ClassVar[str] = "dense"
+
+    divisors: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        try:
+            divisors = tuple(float(d) for d in self.divisors)
+        except (TypeError, ValueError) as e:
+            raise DenseEncodingError(f"divisors must be numbers: {e}") from e
+        _check_dim(len(divisors))
+        for j, d in enumerate(divisors):
+            if not (math.isfinite(d) and d > 0):
+                raise DenseEncodingError(f"divisor {j} must be a finite number > 0, got {d!r}")
+        object.__setattr__(self, "divisors", divisors)
+
+    @property
+    def dim(self) -> int:
+        return len(self.divisors)
+
+    @classmethod
+    def fit(cls, matrix: object) -> DenseEncoder:
+        """Divisors from training rows: each column's max ``|value|``, or 1.0 if it is all zero."""
+        arr = _as_rows(matrix)
+        if arr.shape[0] == 0:
+            raise DenseEncodingError("cannot fit a dense encoder on zero rows")
+        _check_dim(arr.shape[1])
+        _check_finite(arr, single=False)
+        peak = np.max(np.abs(arr), axis=0)
+        return cls(tuple(float(p) if p > 0 else 1.0 for p in peak))
+
+    def encode(self, matrix: object) -> list[list[int]]:
+        """Rows of ``dim`` floats (shape ``(n, dim)``) → rows of fixed-point ints."""
+        arr = _as_rows(matrix)
+        return self._encode(arr, single=False) if arr.shape[0] else []
+
+    def encode_one(self, values: object) -> list[int]:
+        """One row of ``dim`` floats → its fixed-point ints (errors name the column only)."""
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise DenseEncodingError(f"values are not a flat sequence of numbers: {e}") from e
+        if arr.ndim != 1:
+            raise DenseEncodingError(
+                f"expected a flat sequence of {self.dim} values, got shape {arr.shape}"
+            )
+        return self._encode(arr.reshape(1, -1), single=True)[0]
+
+    def _encode(self, arr: np.ndarray, *, single: bool) -> list[list[int]]:
+        if arr.shape[1] != self.dim:
+            raise DenseEncodingError(f"expected {self.dim} values, got {arr.shape[1]}")
+        _check_finite(arr, single=single)
+        divisors = np.asarray(self.divisors, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            rounded = np.rint(arr / divisors * FIXED_POINT_SCALE)
+        bad = ~(np.abs(rounded) <= MAX_ABS)
+        if bad.any():
+            i, j = (int(k) for k in np.argwhere(bad)[0])
+            r = rounded[i, j]
+            got = f"{int(r)}" if abs(r) < 1e18 else f"{r:.3e}" if math.isfinite(r) else "infinity"
+            raise DenseEncodingError(
+                f"{_where(i, j, single)}: value {float(arr[i, j])!r} / divisor "
+                f"{self.divisors[j]!r} encodes to {got}, outside the contracts' range |v| <= 2**40"
+            )
+        return rounded.astype(np.int64).tolist()
+
+    def settings(self) -> dict:
+        """What a manifest records: ``{"kind": "dense", "scale": 10**9, "divisors": [...]}``.
+
+        The divisors are plain floats; JSON writes them with ``repr``, so they read back exactly.
+        """
+        return {"kind": self.kind, "scale": FIXED_POINT_SCALE, "divisors": list(self.divisors)}
+
+    @classmethod
+    def from_settings(cls, data: dict) -> DenseEncoder:
+        """Inverse of :meth:`settings`; rejects another kind or another fixed-point scale."""
+        if data.get("kind") != "dense":
+            raise DenseEncodingError(f"not dense encoder settings (kind {data.get('kind')!r})")
+        if data.get("scale") != FIXED_POINT_SCALE:
+            raise DenseEncodingError(
+                f"dense encoder scale {data.get('scale')!r} is not this client's 10**9"
+            )
+        divisors = data.get("divisors")
+        if not isinstance(divisors, list | tuple):
+            raise DenseEncodingError("dense encoder settings have no list of divisors")
+        return cls(tuple(divisors))
+
+    def descriptor(self) -> str:
+        """The compact JSON for the contract's String[256] ``encoder()`` (divisors excluded)."""
+        return json.dumps(
+            {"dim": self.dim, "kind": self.kind, "scale": FIXED_POINT_SCALE},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+
+def encoder_from_settings(data: dict) -> Encoder | DenseEncoder:
+    """Rebuild either encoder from its settings; a dict without ``kind`` is a sparse one."""
+    kind = data.get("kind", "sparse")
+    if kind == "sparse":
+        return Encoder.from_settings(data)
+    if kind == "dense":
+        return DenseEncoder.from_settings(data)
+    raise ValueError(f"unknown encoder kind {kind!r} (expected 'sparse' or 'dense')")
+
+
+def _check_dim(dim: int) -> None:
+    if not 1 <= dim <= MAX_DIM:
+        raise DenseEncodingError(f"dense dimension must be in [1, {MAX_DIM}], got {dim}")
+
+
+def _as_rows(matrix: object) -> np.ndarray:
+    """A 2-D float64 array of rows; an empty sequence is zero rows."""
+    try:
+        arr = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise DenseEncodingError(f"rows are not a rectangular array of numbers: {e}") from e
+    if arr.ndim == 1 and arr.size == 0:
+        return arr.reshape(0, 0)
+    if arr.ndim != 2:
+        raise DenseEncodingError(f"expected a 2-D array of rows, got shape {arr.shape}")
+    return arr
+
+
+def _where(i: int, j: int, single: bool) -> str:
+    return f"column {j}" if single else f"row {i}, column {j}"
+
+
+def _check_finite(arr: np.ndarray, *, single: bool) -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise DenseEncodingError(
+            f"{_where(i, j, single)}: {float(arr[i, j])} is not a finite number"
+        )

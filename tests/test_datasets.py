@@ -67,19 +67,30 @@ FAKE_RT_EXPECTED = [
         ("imdb:aclImdb/test", ("imdb", "aclImdb/test")),
         ("csv:my.csv", ("csv", "my.csv")),
         ("csv:C:/odd:name.csv", ("csv", "C:/odd:name.csv")),
+        ("sklearn:digits", ("sklearn", "digits")),
+        (" SKLEARN: Breast_Cancer ", ("sklearn", "breast_cancer")),
+        ("sklearn:wine", ("sklearn", "wine")),
     ],
 )
 def test_parse_spec_good(spec, expected):
     assert parse_spec(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["", "foo", "rt:x", "imdb", "imdb:", "csv", "csv:", "tsv:a.tsv"])
+@pytest.mark.parametrize(
+    "spec", ["", "foo", "rt:x", "imdb", "imdb:", "csv", "csv:", "tsv:a.tsv", "sklearn"]
+)
 def test_parse_spec_bad(spec):
     with pytest.raises(DatasetError) as e:
         parse_spec(spec)
     msg = str(e.value)
-    assert "rt, imdb:PATH, csv:PATH" in msg
+    assert "rt, imdb:PATH, csv:PATH, sklearn:digits|breast_cancer|wine" in msg
     assert "\n" not in msg
+
+
+@pytest.mark.parametrize("spec", ["sklearn:", "sklearn:iris", "sklearn:digits/x"])
+def test_parse_spec_unknown_sklearn_dataset(spec):
+    with pytest.raises(DatasetError, match="unknown scikit-learn dataset.*digits, breast_cancer"):
+        parse_spec(spec)
 
 
 def test_dataset_error_is_value_error():
@@ -113,9 +124,19 @@ def test_csv_quoted_multiline_text_and_bom(tmp_path):
 
 
 def test_csv_missing_column(tmp_path):
-    p = write_csv(tmp_path / "d.csv", "review,label\nx,1\n")
-    with pytest.raises(DatasetError, match="missing column.*text"):
+    p = write_csv(tmp_path / "d.csv", "text,rating\nx,1\n")
+    with pytest.raises(DatasetError, match="missing column.*label"):
         load(f"csv:{p}")
+
+
+def test_csv_without_text_column_is_numeric(tmp_path):
+    # A header without ``text`` makes a numeric CSV, which the text loader refuses by name.
+    p = write_csv(tmp_path / "d.csv", "review,label\nx,1\n")
+    with pytest.raises(DatasetError) as e:
+        load(f"csv:{p}")
+    msg = str(e.value)
+    assert "has numeric features (its header has no text column)" in msg
+    assert "dense_perceptron or ncc" in msg and "\n" not in msg
 
 
 def test_csv_bad_label_names_file_and_row(tmp_path):
@@ -363,3 +384,21 @@ def test_main_info_and_errors(ten_csv, capsys):
 
     assert datasets.main(["fetch", f"csv:{ten_csv}"]) == 1
     assert "only 'rt'" in capsys.readouterr().err
+
+    assert datasets.main(["fetch", "sklearn:wine"]) == 1
+    assert "only 'rt'" in capsys.readouterr().err
+
+
+def test_main_info_dense(tmp_path, capsys):
+    assert datasets.main(["info", "sklearn:wine"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("sklearn:wine: 178 samples, 13 features; class_0: 59 (33.1%)")
+    p = write_csv(tmp_path / "n.csv", "a,b,label\n1,2,x\n3,4,y\n5,6,y\n")
+    assert datasets.main(["info", f"csv:{p}", "--offset", "1"]) == 0
+    assert (
+        capsys.readouterr().out == f"csv:{p}: 2 samples, 2 features; x: 0 (0.0%), y: 2 (100.0%)\n"
+    )
+    p.write_text("a,label\n1,x\noops,y\n", encoding="utf-8")
+    assert datasets.main(["info", f"csv:{p}"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "data row 2" in err and "'oops' is not a number" in err

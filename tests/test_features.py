@@ -6,9 +6,11 @@ from hypothesis import strategies as st
 
 from sharedmodels.features import (
     MAX_FEATURES,
+    DenseEncoder,
     Encoder,
     TooManyFeatures,
     check_indices,
+    encoder_from_settings,
     indices_to_csr,
     rows_to_indices,
 )
@@ -90,3 +92,27 @@ def test_check_indices_mirrors_contract_rules(row, msg):
 def test_csr_round_trip(rows):
     rows = [sorted(r) for r in rows]
     assert [r if r is not None else [] for r in rows_to_indices(indices_to_csr(rows, 1000))] == rows
+
+
+def test_encoder_kind_and_settings_round_trip():
+    enc = Encoder(n_features=4096, max_features=100, overflow="skip")
+    assert enc.kind == Encoder.kind == "sparse"
+    settings = enc.settings()
+    assert "kind" not in settings  # the on-chain descriptor of text models is unchanged
+    assert Encoder.from_settings(settings) == enc
+    assert Encoder.from_settings({**settings, "kind": "sparse"}) == enc
+    assert encoder_from_settings(settings) == enc
+    assert encoder_from_settings({**settings, "kind": "sparse"}) == enc
+
+
+def test_encoder_from_settings_rejects_other_kinds():
+    settings = {**Encoder().settings(), "kind": "dense"}
+    with pytest.raises(ValueError, match="not sparse encoder settings"):
+        Encoder.from_settings(settings)
+    with pytest.raises(ValueError, match="unknown encoder kind 'tree'"):
+        encoder_from_settings({**settings, "kind": "tree"})
+
+
+def test_encoder_from_settings_dispatches_dense():
+    dense = DenseEncoder((1.0, 2.5))
+    assert encoder_from_settings(dense.settings()) == dense
