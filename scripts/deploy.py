@@ -1,13 +1,20 @@
 """Deploy a model behind an incentive, optionally pre-trained off-chain; write its manifest.
 
-ape run deploy --model perceptron --incentive {stake,points,none}
+ape run deploy --model {perceptron,dense_perceptron,ncc,sparse_ncc,naive_bayes}
+    --incentive {stake,points,none}
     [--refund-wait S --owner-wait S --any-wait S --cost-weight WEI]
-    [--n-features N] [--learning-rate K] [--class-names neg,pos]
+    [--n-features N] [--learning-rate K] [--alpha A] [--class-names a,b,...]
     [--pretrain DATASET --pretrain-limit K --pretrain-offset J]
     [--manifest PATH] [--account ALIAS] [--network ecosystem:network:provider]
 
 ``stake`` is deposit/refund/take (SPEC §5.1), ``points`` the free gamified variant (§5.2),
 ``none`` the bare model trained by its owner only.
+
+Dense models (dense_perceptron, ncc) need ``--pretrain`` with a numeric dataset: the encoder's
+column scales are fitted on all of it (``--pretrain-limit 0`` fits them without pre-training),
+and the class names default to the dataset's. The manifest goes to
+``deployments/<network>.json`` (the latest deployment) and ``deployments/<network>_<model>.json``
+(what ``--model`` selects in the other scripts).
 """
 
 import click
@@ -15,18 +22,18 @@ from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.chain import write_manifest
-from sharedmodels.features import Encoder
-from sharedmodels.jobs import deploy_model, manifest_for
-from sharedmodels.trainer import INCENTIVES, Incentive, contract_name
+from sharedmodels.jobs import deploy_model, make_encoder, manifest_for
+from sharedmodels.kinds import kind
+from sharedmodels.trainer import INCENTIVES, Incentive
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy a model and write its manifest.")
 @c.model_options
 @click.option(
     "--class-names",
-    default="neg,pos",
-    show_default=True,
-    help="Names of class 0 and class 1, comma-separated.",
+    default=None,
+    help="Class names, comma-separated, class 0 first (default: neg,pos for text, the "
+    "dataset's for numeric data).",
 )
 @click.option(
     "--incentive",
@@ -71,6 +78,7 @@ def cli(
     model,
     n_features,
     learning_rate,
+    alpha,
     overflow,
     pretrain_spec,
     pretrain_limit,
@@ -86,18 +94,27 @@ def cli(
 ):
     from ape import chain, project
 
-    names = [n.strip() for n in class_names.split(",")]
-    if len(names) != 2 or not all(names) or any(len(n) > 32 for n in names):
-        raise click.BadParameter(
-            "give two non-empty names of at most 32 characters", param_hint="--class-names"
+    k = kind(model)
+    if k.dense and not pretrain_spec:
+        raise click.UsageError(
+            f"{model} needs --pretrain DATASET (numeric) to fit its encoder; add "
+            "--pretrain-limit 0 to deploy it untrained"
         )
     if incentive == "points":
         owner_wait = any_wait = refund_wait
         cost_weight = 0
     params = Incentive(incentive, refund_wait, owner_wait, any_wait, cost_weight)
     sender = c.resolve_account(account_alias)
-    encoder = Encoder(n_features=n_features, overflow=overflow)
+    encoder = make_encoder(model, pretrain_spec, n_features, overflow)
     data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
+    if class_names is not None:
+        names = [n.strip() for n in class_names.split(",")]
+    else:
+        names = data.class_names if data is not None else ["neg", "pos"]
+    try:
+        k.check_classes(names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--class-names") from None
     info = None
     if data is not None:
         info = {
@@ -107,9 +124,10 @@ def cli(
             "samples": len(data),
             "dropped": data.dropped,
         }
-    container = getattr(project, contract_name(model, incentive))
-    dep = deploy_model(container, sender, encoder, learning_rate, names, data, params)
-    nonzero = len(dep.reference.nonzero_weights())
+    container = getattr(project, k.contract(incentive))
+    dep = deploy_model(
+        container, sender, encoder, learning_rate, names, data, params, model=model, alpha=alpha
+    )
     man = manifest_for(
         dep,
         network.choice,
@@ -121,12 +139,16 @@ def cli(
         names,
         info,
         params,
+        alpha,
     )
     path = write_manifest(man, c.manifest_path(manifest))
+    if manifest is None:
+        write_manifest(man, c.manifest_path(None, model))
     click.echo(
         f"deployed {dep.contract.contract_type.name} ({model}, incentive {incentive}) "
         f"at {dep.contract.address} on {network.choice}"
     )
+    click.echo(f"classes: {', '.join(names)}")
     if incentive == "stake":
         click.echo(
             f"waits: refund {refund_wait} s, owner {owner_wait} s, anyone {any_wait} s; "
@@ -135,9 +157,6 @@ def cli(
     elif incentive == "points":
         click.echo(f"points: validation after {refund_wait} s")
     if data is not None:
-        click.echo(
-            f"pre-trained on {len(data)} samples of {pretrain_spec} "
-            f"({nonzero} non-zero weights uploaded)"
-        )
+        click.echo(f"pre-trained on {len(data)} samples of {pretrain_spec}")
     click.echo(f"gas used: {dep.gas_used:,}")
     click.echo(f"manifest: {path}")

@@ -1,12 +1,18 @@
-"""Check that the on-chain Perceptron trains exactly like scikit-learn's, sample by sample.
+"""Check that an on-chain model trains exactly like its reference, sample by sample.
 
-    ape run parity --dataset DATASET [--limit N] [--offset K]
-        [--pretrain DATASET --pretrain-limit K --pretrain-offset J] [--n-features N]
+    ape run parity --model M --dataset DATASET [--limit N] [--offset K]
+        [--pretrain DATASET --pretrain-limit K --pretrain-offset J] [--n-features N] [--alpha A]
 
-Deploys a fresh model, streams the samples in order (on-chain prediction vs reference before
-each update, then both train), compares every touched weight and the intercept, and prints
-exactly one line:  parity: <agree>/<total> predictions, weights identical: yes|no
-Exits 1 unless every prediction agrees and the weights are identical.
+Deploys a fresh standalone model (pre-trained off-chain if asked), streams the samples in order
+(on-chain prediction vs reference before each update, so every prediction is on a sample the
+model has not seen, then both train), compares the whole state, and prints one line:
+
+    parity: <agree>/<total> predictions, weights|state identical: yes|no
+
+The sparse Perceptron is compared with scikit-learn itself (bit-identical weights); the other
+models with their integer-exact mirrors in ``sharedmodels.models`` (every stored number).
+Dense models fit their encoder on the ``--pretrain`` dataset if given, else on ``--dataset``.
+Exits 1 unless every prediction agrees and the state is identical.
 """
 
 import sys
@@ -15,8 +21,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.features import Encoder
-from sharedmodels.jobs import encode_dataset, parity_job
+from sharedmodels.jobs import encode_dataset, make_encoder, parity_job
+from sharedmodels.kinds import kind
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="On-chain vs scikit-learn parity.")
@@ -34,6 +40,7 @@ def cli(
     model,
     n_features,
     learning_rate,
+    alpha,
     overflow,
     pretrain_spec,
     pretrain_limit,
@@ -44,32 +51,29 @@ def cli(
     from ape import project
 
     sender = c.resolve_account(account_alias)
-    encoder = Encoder(n_features=n_features, overflow=overflow)
+    encoder = make_encoder(model, pretrain_spec or dataset, n_features, overflow)
     stream = encode_dataset(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
+    container = getattr(project, kind(model).contract("none"))
     with c.progress_bar(len(stream), "parity", quiet) as bar:
         result = parity_job(
-            project.SparsePerceptron,
+            container,
             sender,
             encoder,
             stream,
             learning_rate,
             pre,
             progress=bar.update,
+            model=model,
+            alpha=alpha,
         )
     if not result.ok:
         for i in result.disagreements[:5]:
             click.echo(f"prediction differs at sample {offset + i}", err=True)
-        for j, got, want in result.weight_mismatches[:5]:
-            click.echo(f"weight {j}: chain {got}, reference {want}", err=True)
-        if result.intercept_chain != result.intercept_reference:
-            click.echo(
-                f"intercept: chain {result.intercept_chain}, reference "
-                f"{result.intercept_reference} (2**-59 units)",
-                err=True,
-            )
+        for line in result.mismatches[:5]:
+            click.echo(line, err=True)
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)

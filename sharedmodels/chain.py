@@ -13,14 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .features import Encoder
+from .features import DenseEncoder, Encoder, encoder_from_settings
 
 #: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
 MAX_UPLOAD = 512
 MAX_READ = 1024
 DEFAULT_CHUNK = 256
 DEFAULT_CLASS_NAMES = ("neg", "pos")
-MODELS = ("perceptron",)
 MANIFEST_DIR = Path("deployments")
 
 
@@ -135,8 +134,8 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @property
-    def encoder_obj(self) -> Encoder:
-        return Encoder.from_settings(self.encoder)
+    def encoder_obj(self) -> Encoder | DenseEncoder:
+        return encoder_from_settings(self.encoder)
 
 
 def default_manifest_path(network_choice: str) -> Path:

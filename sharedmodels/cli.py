@@ -16,8 +16,9 @@ import click
 from . import datasets
 from .chain import DeploymentError, default_manifest_path
 from .collab import ether as wei
-from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, Encoder, TooManyFeatures
+from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, DenseEncodingError, TooManyFeatures
 from .jobs import Encoded, encode_dataset
+from .kinds import MODEL_NAMES
 
 
 def resolve_account(alias: str | None) -> Any:
@@ -37,10 +38,15 @@ def resolve_account(alias: str | None) -> Any:
     raise click.ClickException(f"pass --account ALIAS to send transactions on {network.choice}")
 
 
-def manifest_path(option: str | None) -> Path:
+def manifest_path(option: str | None, model: str | None = None) -> Path:
+    """``--manifest``, else the network's manifest for ``model`` (its latest deployment), else
+    the network's latest deployment of any model."""
     from ape import chain
 
-    return Path(option) if option else default_manifest_path(chain.provider.network.choice)
+    if option:
+        return Path(option)
+    path = default_manifest_path(chain.provider.network.choice)
+    return path.with_name(f"{path.stem}_{model}{path.suffix}") if model else path
 
 
 account_opt = click.option(
@@ -55,16 +61,30 @@ manifest_opt = click.option(
     help="Deployment manifest (default: deployments/<ecosystem>_<network>.json).",
 )
 dataset_opt = click.option(
-    "--dataset", required=True, help="rt | imdb:PATH | csv:PATH (a text,label CSV)."
+    "--dataset",
+    required=True,
+    help="rt | imdb:PATH | csv:PATH (text,label or numeric columns + label) | "
+    "sklearn:digits|breast_cancer|wine.",
 )
 limit_opt = click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N.")
 offset_opt = click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip K.")
 quiet_opt = click.option("--quiet", is_flag=True, help="No progress bar.")
+pick_model_opt = click.option(
+    "--model",
+    type=click.Choice(MODEL_NAMES),
+    default=None,
+    help="Act on this network's latest deployment of this model (default: the latest of any).",
+)
 
 
 _MODEL_OPTIONS = (
     click.option(
-        "--model", type=click.Choice(["perceptron"]), default="perceptron", show_default=True
+        "--model",
+        type=click.Choice(MODEL_NAMES),
+        default="perceptron",
+        show_default=True,
+        help="perceptron, sparse_ncc and naive_bayes read text; dense_perceptron and ncc "
+        "read numeric features.",
     ),
     click.option(
         "--n-features",
@@ -81,6 +101,13 @@ _MODEL_OPTIONS = (
         help="Integer learning rate (scikit-learn's eta0).",
     ),
     click.option(
+        "--alpha",
+        type=click.FloatRange(1e-9, 1.8e10),
+        default=1.0,
+        show_default=True,
+        help="Smoothing of naive_bayes (scikit-learn's alpha; stored in 10**-9 units).",
+    ),
+    click.option(
         "--overflow",
         type=click.Choice(OVERFLOW_POLICIES),
         default="truncate",
@@ -91,7 +118,8 @@ _MODEL_OPTIONS = (
         "--pretrain",
         "pretrain_spec",
         default=None,
-        help="Dataset to pre-train on off-chain first (rt | imdb:PATH | csv:PATH).",
+        help="Dataset to pre-train on off-chain first (rt | imdb:PATH | csv:PATH | "
+        "sklearn:NAME); dense models also fit their encoder's column scales on all of it.",
     ),
     click.option("--pretrain-limit", type=click.IntRange(min=0), default=None),
     click.option("--pretrain-offset", type=click.IntRange(min=0), default=0),
@@ -99,14 +127,14 @@ _MODEL_OPTIONS = (
 
 
 def model_options(func: Callable) -> Callable:
-    """The options that define a fresh model: kind, encoder, learning rate, pre-training."""
+    """The options that define a fresh model: kind, encoder, learning rate, alpha, pre-training."""
     for option in reversed(_MODEL_OPTIONS):
         func = option(func)
     return func
 
 
 def pretrain_slice(
-    spec: str | None, encoder: Encoder, limit: int | None, offset: int
+    spec: str | None, encoder: Any, limit: int | None, offset: int
 ) -> Encoded | None:
     """The encoded pre-training samples named by ``--pretrain*``, or None."""
     return encode_dataset(spec, encoder, limit, offset) if spec else None
@@ -123,7 +151,13 @@ def one_line_errors(func: Callable) -> Callable:
             raise
         except click.ClickException as exc:
             _fail(exc.format_message())
-        except (datasets.DatasetError, DeploymentError, TooManyFeatures, ValueError) as exc:
+        except (
+            datasets.DatasetError,
+            DeploymentError,
+            TooManyFeatures,
+            DenseEncodingError,
+            ValueError,
+        ) as exc:
             _fail(str(exc))
         except Exception as exc:
             from ape.exceptions import ApeException
@@ -157,18 +191,23 @@ def progress_bar(total: int, desc: str, quiet: bool = False):
 # ---------------------------------------------------------------- trainer scripts
 
 
-def deployment(manifest: str | None):
-    """(manifest, contract) of the deployment the scripts act on."""
+def deployment(manifest: str | None, model: str | None = None):
+    """(manifest, contract) of the deployment the scripts act on; with ``model``, refuse a
+    manifest of another model."""
     from .chain import load_deployment
 
-    return load_deployment(manifest_path(manifest))
+    path = manifest_path(manifest, model)
+    man, contract = load_deployment(path)
+    if model and man.model != model:
+        raise click.ClickException(f"{path} is a {man.model} deployment, not {model}")
+    return man, contract
 
 
-def trainer_deployment(manifest: str | None):
+def trainer_deployment(manifest: str | None, model: str | None = None):
     """Like ``deployment``, but refuses a bare model (no contributions to act on)."""
     from .trainer import incentive_of
 
-    man, contract = deployment(manifest)
+    man, contract = deployment(manifest, model)
     if incentive_of(contract).kind == "none":
         raise click.ClickException(
             "this deployment is the bare model, trained by its owner only (--incentive none)"
@@ -180,7 +219,13 @@ _ACTION_VERB = {"refund": "refunded", "report": "reported", "take": "took"}
 
 
 def run_claims(
-    action: str, cid: int | None, every: bool, manifest: str | None, alias: str | None, quiet: bool
+    action: str,
+    cid: int | None,
+    every: bool,
+    manifest: str | None,
+    alias: str | None,
+    quiet: bool,
+    model: str | None = None,
 ) -> None:
     """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
     from .collab import claim_all, eligible_one, verdicts
@@ -189,7 +234,7 @@ def run_claims(
     if (cid is None) == (not every):
         flag = "--all" if action == "refund" else "--scan"
         raise click.UsageError(f"give exactly one of --id N or {flag}")
-    man, contract = trainer_deployment(manifest)
+    man, contract = trainer_deployment(manifest, model)
     kind = incentive_of(contract).kind
     if action == "take" and kind == "points":
         raise click.ClickException("nothing to take under Points: contributions are free")
@@ -246,11 +291,12 @@ def claims_command(action: str) -> click.Command:
     @click.command(cls=ConnectedProviderCommand, short_help=help_text, help=help_text)
     @click.option("--id", "cid", type=click.IntRange(min=1), default=None, help="One contribution.")
     @click.option(flag, "every", is_flag=True, help="Every eligible contribution.")
+    @pick_model_opt
     @manifest_opt
     @account_opt
     @quiet_opt
     @one_line_errors
-    def command(cid, every, manifest, account_alias, quiet):
-        run_claims(action, cid, every, manifest, account_alias, quiet)
+    def command(cid, every, model, manifest, account_alias, quiet):
+        run_claims(action, cid, every, manifest, account_alias, quiet, model)
 
     return command

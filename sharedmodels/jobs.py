@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import datasets
-from .chain import Manifest, deploy_perceptron
-from .features import Encoder
+from .chain import Manifest, deployment_gas
+from .features import DenseEncoder, Encoder
+from .kinds import ModelKind, Params, kind
 from .parity import ParityResult, run_parity
-from .reference import SklearnPerceptron, pretrain
 from .trainer import Incentive
 
 
 @dataclass
 class Encoded:
-    """A dataset slice encoded for the contract; ``dropped`` counts samples skipped by policy."""
+    """A dataset slice encoded for the contract; ``dropped`` counts samples skipped by policy.
+
+    ``class_names`` come with dense datasets (text datasets are neg/pos)."""
 
     rows: list[list[int]]
     labels: list[int]
     dropped: int = 0
+    class_names: list[str] = field(default_factory=lambda: ["neg", "pos"])
 
     def __len__(self) -> int:
         return len(self.rows)
 
 
+def make_encoder(
+    model: str, fit_spec: str | None = None, n_features: int = 2**20, overflow: str = "truncate"
+) -> Encoder | DenseEncoder:
+    """The encoder a new deployment of ``model`` fixes.
+
+    Text models hash with ``n_features`` columns. Dense models scale each column by its largest
+    magnitude in the whole of ``fit_spec`` (before any offset/limit), so every slice of that
+    dataset encodes inside the contracts' range."""
+    if not kind(model).dense:
+        return Encoder(n_features=n_features, overflow=overflow)
+    if not fit_spec:
+        raise ValueError(f"{model} needs a numeric dataset to fix its encoder's column scales")
+    return DenseEncoder.fit(datasets.load_dense(fit_spec).features)
+
+
 def encode_dataset(
-    spec: str, encoder: Encoder, limit: int | None = None, offset: int = 0
+    spec: str, encoder: Encoder | DenseEncoder, limit: int | None = None, offset: int = 0
 ) -> Encoded:
+    if isinstance(encoder, DenseEncoder):
+        data = datasets.load_dense(spec, limit=limit, offset=offset)
+        if data.dim != encoder.dim:
+            raise ValueError(f"{spec} has {data.dim} features, the model takes {encoder.dim}")
+        return Encoded(encoder.encode(data.features), list(data.labels), 0, data.class_names)
     samples = datasets.load(spec, limit=limit, offset=offset)
     return encode_samples(samples, encoder)
 
@@ -48,37 +71,42 @@ def encode_samples(samples: Sequence[datasets.Sample], encoder: Encoder) -> Enco
 @dataclass
 class Deployment:
     contract: Any
-    reference: SklearnPerceptron
+    reference: Any
     gas_used: int
+    kind: ModelKind | None = None
 
 
 def deploy_model(
     container: Any,
     sender: Any,
-    encoder: Encoder,
+    encoder: Encoder | DenseEncoder,
     eta: int = 1,
     class_names: Sequence[str] = ("neg", "pos"),
     pretrain_data: Encoded | None = None,
     incentive: Incentive | None = None,
+    model: str = "perceptron",
+    alpha: float = 1.0,
+    seal: bool = True,
 ) -> Deployment:
-    """Train off-chain (scikit-learn, one in-order pass), deploy, upload, seal.
+    """Train off-chain (one in-order pass of the reference), deploy, upload in chunks, seal.
 
-    ``container`` must match ``incentive`` (see ``trainer.contract_name``). The returned
-    reference holds exactly the uploaded state and can keep training in step.
+    ``container`` must match ``model`` and ``incentive`` (see ``ModelKind.contract``). The
+    returned reference holds exactly the uploaded state and can keep training in step.
     """
+    k = kind(model)
+    p = Params(eta, alpha)
+    k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])
-    ref = pretrain(data.rows, data.labels, encoder.n_features, eta)
-    contract, gas = deploy_perceptron(
-        container,
-        sender,
-        encoder,
-        eta,
-        class_names,
-        weights=ref.nonzero_weights(),
-        intercept=ref.intercept_units(),
-        extra_args=(incentive or Incentive("none")).constructor_args(),
-    )
-    return Deployment(contract, ref, gas)
+    if any(not 0 <= y < len(class_names) for y in data.labels):
+        raise ValueError(f"pre-training labels must be below {len(class_names)} (the classes)")
+    ref = k.pretrain(encoder, data.rows, data.labels, len(class_names), p)
+    args = k.constructor_args(encoder, class_names, p)
+    args += (incentive or Incentive("none")).constructor_args()
+    contract = container.deploy(*args, sender=sender)
+    gas = deployment_gas(contract) + k.upload(contract, sender, ref)
+    if seal:
+        gas += int(contract.seal(sender=sender).gas_used)
+    return Deployment(contract, ref, gas, k)
 
 
 def manifest_for(
@@ -87,14 +115,16 @@ def manifest_for(
     chain_id: int,
     deployer: str,
     block: int,
-    encoder: Encoder,
+    encoder: Encoder | DenseEncoder,
     eta: int,
     class_names: Sequence[str],
     pretrain_info: dict | None,
     incentive: Incentive | None = None,
+    alpha: float = 1.0,
 ) -> Manifest:
+    name = dep.kind.name if dep.kind else "perceptron"
     return Manifest(
-        model="perceptron",
+        model=name,
         contract=dep.contract.contract_type.name,
         address=str(dep.contract.address),
         network=network_choice,
@@ -106,27 +136,28 @@ def manifest_for(
         class_names=list(class_names),
         pretrain=pretrain_info,
         incentive=(incentive or Incentive("none")).settings(),
+        extra={"alpha": alpha} if name == "naive_bayes" else {},
     )
 
 
 def parity_job(
     container: Any,
     sender: Any,
-    encoder: Encoder,
+    encoder: Encoder | DenseEncoder,
     stream: Encoded,
     eta: int = 1,
     pretrain_data: Encoded | None = None,
     progress: Callable[[int], None] | None = None,
+    model: str = "perceptron",
+    alpha: float = 1.0,
+    class_names: Sequence[str] | None = None,
 ) -> ParityResult:
-    """A fresh deployment (optionally pre-trained), then ``run_parity`` over ``stream``."""
-    dep = deploy_model(container, sender, encoder, eta, pretrain_data=pretrain_data)
-    pretrained = list(dep.reference.nonzero_weights())
+    """A fresh standalone deployment (optionally pre-trained), then ``run_parity`` over
+    ``stream``."""
+    names = class_names or stream.class_names
+    dep = deploy_model(
+        container, sender, encoder, eta, names, pretrain_data, model=model, alpha=alpha
+    )
     return run_parity(
-        dep.contract,
-        sender,
-        dep.reference,
-        stream.rows,
-        stream.labels,
-        extra_indices=pretrained,
-        progress=progress,
+        dep.contract, sender, dep.reference, stream.rows, stream.labels, dep.kind, progress
     )

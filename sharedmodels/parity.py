@@ -1,8 +1,10 @@
-"""The parity check: the on-chain Perceptron against scikit-learn, sample by sample.
+"""The parity check: an on-chain model against its exact reference, sample by sample.
 
 For each sample, in order: the on-chain prediction (logged by ``update`` before it changes
 anything) is compared with the reference's prediction, then both train on the sample. At the end
-every weight either side touched and the intercept are compared exactly.
+the model's whole state is compared exactly (``ModelKind.mismatches``): for the sparse
+Perceptron every weight either side touched and the intercept against scikit-learn itself, for
+the other models every stored number against their integer mirror.
 """
 
 from __future__ import annotations
@@ -11,34 +13,32 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chain import read_weights
 from .fastpath import call_in_order, can_pipeline, decode_event
-from .reference import SklearnPerceptron
 
 
 @dataclass
 class ParityResult:
     agree: int = 0
     total: int = 0
-    weights_checked: int = 0
-    weight_mismatches: list[tuple[int, int, int]] = field(default_factory=list)
-    intercept_chain: int = 0
-    intercept_reference: int = 0
+    mismatches: list[str] = field(default_factory=list)
     disagreements: list[int] = field(default_factory=list)
     gas_used: list[int] = field(default_factory=list)
     chain_predictions: list[int] = field(default_factory=list)
+    #: What the state comparison covers, for the summary ("weights" for the Perceptron).
+    state_name: str = "weights"
+    reference_name: str = "scikit-learn"
 
     @property
-    def weights_identical(self) -> bool:
-        return not self.weight_mismatches and self.intercept_chain == self.intercept_reference
+    def state_identical(self) -> bool:
+        return not self.mismatches
 
     @property
     def ok(self) -> bool:
-        return self.agree == self.total and self.weights_identical
+        return self.agree == self.total and self.state_identical
 
     def summary(self) -> str:
-        same = "yes" if self.weights_identical else "no"
-        return f"parity: {self.agree}/{self.total} predictions, weights identical: {same}"
+        same = "yes" if self.state_identical else "no"
+        return f"parity: {self.agree}/{self.total} predictions, {self.state_name} identical: {same}"
 
 
 def train_on_chain(contract: Any, sender: Any, row: Sequence[int], label: int) -> tuple[int, int]:
@@ -87,10 +87,10 @@ def train_stream(
 def run_parity(
     contract: Any,
     sender: Any,
-    reference: SklearnPerceptron,
+    reference: Any,
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
-    extra_indices: Sequence[int] = (),
+    kind: Any,
     progress: Callable[[int], None] | None = None,
 ) -> ParityResult:
     """Stream samples through the reference and the contract; compare as described above.
@@ -101,25 +101,19 @@ def run_parity(
     expected = [reference.update(row, label) for row, label in zip(rows, labels, strict=True)]
     got, gas = train_stream(contract, sender, rows, labels, progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
+    describe(result, kind)
     for i, (a, b) in enumerate(zip(got, expected, strict=True)):
         if a == b:
             result.agree += 1
         else:
             result.disagreements.append(i)
-    touched = set(extra_indices).union(*rows)
-    compare_state(contract, reference, touched, result)
+    touched = set() if kind.dense else set().union(*rows)
+    result.mismatches = kind.mismatches(contract, reference, touched)
     return result
 
 
-def compare_state(
-    contract: Any, reference: SklearnPerceptron, indices: set[int], result: ParityResult
-) -> None:
-    """Exact comparison of the given weights and the intercept, recorded into ``result``."""
-    chain_w = read_weights(contract, indices)
-    ref_w = reference.weights(indices)
-    result.weights_checked = len(indices)
-    result.weight_mismatches = [
-        (j, chain_w[j], ref_w[j]) for j in sorted(indices) if chain_w[j] != ref_w[j]
-    ]
-    result.intercept_chain = int(contract.intercept())
-    result.intercept_reference = reference.intercept_units()
+def describe(result: ParityResult, kind: Any) -> None:
+    """Name what ``result`` compares, for its summary line."""
+    if kind.name != "perceptron":
+        result.state_name = "state"
+        result.reference_name = "integer reference"

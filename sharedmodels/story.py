@@ -24,7 +24,7 @@ from .chain import predict_many
 from .collab import claim_all, contribute, status, verdicts
 from .features import Encoder
 from .jobs import Encoded, deploy_model, encode_dataset
-from .parity import ParityResult, compare_state
+from .parity import ParityResult
 from .trainer import Incentive, scan
 
 DAY = 86_400
@@ -164,7 +164,7 @@ def run(
     parity.total = len(test_rows)
     parity.agree = sum(int(a == b) for a, b in zip(chain_pred, ref_pred, strict=True))
     touched = set(reference.nonzero_weights()).union(*(c.features for c in history))
-    compare_state(contract, reference, touched, parity)
+    parity.mismatches = dep.kind.mismatches(contract, reference, touched)
     after = _accuracy(chain_pred, test_labels)
 
     st = status(contract, history)

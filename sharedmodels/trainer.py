@@ -1,4 +1,4 @@
-"""Client of the collaborative trainers (``PerceptronStake``, ``PerceptronPoints``).
+"""Client of the collaborative trainers (``<Model>Stake`` and ``<Model>Points``, any model).
 
 The contracts keep one storage word per contribution and bind everything static about it
 (contributor, time, label, deposit, features) by hash; see ``contracts/data/data_handler.vy``.
@@ -20,17 +20,19 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
+from .codegen import MODELS, contract_names
 from .fastpath import RPC, decode_log, event_topic, view_many
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
 INCENTIVES = ("stake", "points", "none")
 _CONTRACTS = {
-    ("perceptron", "stake"): "PerceptronStake",
-    ("perceptron", "points"): "PerceptronPoints",
-    ("perceptron", "none"): "SparsePerceptron",
+    (name, incentive): contract
+    for name, spec in MODELS.items()
+    for incentive, contract in contract_names(spec).items()
 }
 _BINDING_SHIFT = 98
 _ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
+_ADD_DENSE_SELECTOR = keccak(text="addData(int64[],uint8)")[:4]
 _BATCH_ITEM = "(address,uint32[],uint8,uint256,uint8,bytes32,bytes32)"
 _BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
 #: Most blocks one ``eth_getLogs`` asks for (public nodes cap the range).
@@ -129,8 +131,12 @@ def incentive_of(contract: Any) -> Incentive:
 
 
 def features_hash(row: Sequence[int]) -> bytes:
-    """keccak256 of the ABI-encoded ``uint32[]`` features, as the contract hashes them."""
-    return keccak(encode(["uint32[]"], [list(row)]))
+    """keccak256 of the ABI-encoded features, as the contract hashes them.
+
+    Sparse rows are ``uint32[]`` and dense rows ``int64[]``; the ABI writes both as one 32-byte
+    word per value (sign-extended when negative), which is exactly ``int256[]``'s encoding of the
+    same integers, so one encoding serves both."""
+    return keccak(encode(["int256[]"], [list(row)]))
 
 
 @dataclass
@@ -323,6 +329,9 @@ def _rows_in(data: str) -> list[tuple[int, ...]]:
     if selector == _ADD_DATA_SELECTOR:
         x, _ = decode(["uint32[]", "uint8"], body)
         return [tuple(x)]
+    if selector == _ADD_DENSE_SELECTOR:
+        x, _ = decode(["int64[]", "uint8"], body)
+        return [tuple(x)]
     if selector == _BATCH_SELECTOR:
         (items,) = decode([f"{_BATCH_ITEM}[]"], body)
         return [tuple(item[1]) for item in items]
@@ -338,7 +347,8 @@ def _traced_calls(rpc: RPC, tx_hash: str, address: str) -> list[str]:
         data = frame.get("input", "0x")
         if (
             (frame.get("to") or "").lower() == address.lower()
-            and bytes.fromhex(data[2:10]) in (_ADD_DATA_SELECTOR, _BATCH_SELECTOR)
+            and bytes.fromhex(data[2:10])
+            in (_ADD_DATA_SELECTOR, _ADD_DENSE_SELECTOR, _BATCH_SELECTOR)
             and not frame.get("error")
         ):
             out.append(data)

@@ -15,6 +15,7 @@
 """
 
 from ..auth import ownable
+from . import numeric
 
 # @dev Pre-trained uploads and sealing are owner-only.
 uses: ownable
@@ -351,44 +352,10 @@ def _round_to_double(mag: uint256) -> uint256:
     """
     if mag < _MANTISSA_LIMIT:
         return mag
-    drop: uint256 = self._msb(mag) + 1 - _MANTISSA_BITS
+    drop: uint256 = numeric._msb(mag) + 1 - _MANTISSA_BITS
     q: uint256 = mag >> drop
     r: uint256 = mag & ((1 << drop) - 1)
     half: uint256 = 1 << (drop - 1)
     if r > half or (r == half and q & 1 == 1):
         q += 1
     return q << drop
-
-
-@internal
-@pure
-def _msb(v: uint256) -> uint256:
-    """
-    @dev Index of the highest set bit of a non-zero value.
-    """
-    x: uint256 = v
-    r: uint256 = 0
-    if x >= 2**128:
-        x >>= 128
-        r += 128
-    if x >= 2**64:
-        x >>= 64
-        r += 64
-    if x >= 2**32:
-        x >>= 32
-        r += 32
-    if x >= 2**16:
-        x >>= 16
-        r += 16
-    if x >= 2**8:
-        x >>= 8
-        r += 8
-    if x >= 2**4:
-        x >>= 4
-        r += 4
-    if x >= 2**2:
-        x >>= 2
-        r += 2
-    if x >= 2:
-        r += 1
-    return r

@@ -1,0 +1,143 @@
+# pragma version 0.4.3
+"""
+@title Model base: class names, encoder descriptor, upload seal and update counter
+@license MIT
+@notice What every multi-class model shares. A model starts with at least two named classes;
+        the owner may add more (up to MAX_CLASSES) at any time, and may upload a pre-trained
+        state in chunks until the upload is sealed, by `seal` or by the first training step.
+@dev One slot holds the counters every training step reads: bit 0 the seal flag, bits 1..63
+     the number of training steps, bits 64..71 the number of classes.
+"""
+
+from ..auth import ownable
+
+# @dev Adding classes, uploads and sealing are owner-only.
+uses: ownable
+
+# ---------------------------------------------------------------- EVENTS
+
+event ClassAdded:
+    index: uint8
+    name: String[32]
+
+event UploadSealed:
+    pass
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev Most classes a model may have.
+MAX_CLASSES: constant(uint256) = 16
+_SEALED: constant(uint256) = 1
+_STEP_ONE: constant(uint256) = 2
+_STEP_MASK: constant(uint256) = 2**64 - 2
+_CLASS_SHIFT: constant(uint256) = 64
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev Class names by index.
+class_names: public(HashMap[uint8, String[32]])
+# @dev Encoder descriptor, so any client can reproduce the input encoding.
+encoder: public(String[256])
+_state: uint256
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(names: DynArray[String[32], MAX_CLASSES], encoder_: String[256]):
+    assert len(names) >= 2, "model: need at least two classes"
+    for name: String[32] in names:
+        self._add_class(name)
+    self.encoder = encoder_
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def n_classes() -> uint256:
+    """
+    @notice Number of classes; labels are 0 .. n_classes() - 1.
+    """
+    return self._n_classes()
+
+
+@external
+@view
+def sealed() -> bool:
+    """
+    @notice Whether pre-trained uploads are closed (by `seal` or the first training step).
+    """
+    return self._state & _SEALED != 0
+
+
+@external
+@view
+def update_count() -> uint256:
+    """
+    @notice Number of training steps taken.
+    """
+    return (self._state & _STEP_MASK) >> 1
+
+# ---------------------------------------------------------------- ADMIN
+
+@external
+def add_class(name: String[32]) -> uint8:
+    """
+    @notice Add a class after deployment (owner only). It starts with no training data.
+    @param name Its name; must not be empty.
+    @return The new class's index.
+    """
+    ownable._check_owner()
+    return self._add_class(name)
+
+
+@external
+def seal():
+    """
+    @notice Close the pre-trained upload for good (owner only). The first training step also seals.
+    """
+    ownable._check_owner()
+    state: uint256 = self._state
+    assert state & _SEALED == 0, "model: upload sealed"
+    self._state = state | _SEALED
+    log UploadSealed()
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _n_classes() -> uint256:
+    return self._state >> _CLASS_SHIFT
+
+
+@internal
+def _check_upload():
+    """
+    @dev Owner only, before sealing.
+    """
+    ownable._check_owner()
+    assert self._state & _SEALED == 0, "model: upload sealed"
+
+
+@internal
+def _begin_step(y: uint8) -> uint256:
+    """
+    @dev A training step on label `y`: check it, count the step, seal the upload.
+    @return The number of classes.
+    """
+    state: uint256 = self._state
+    n: uint256 = state >> _CLASS_SHIFT
+    assert convert(y, uint256) < n, "model: unknown class"
+    self._state = (state + _STEP_ONE) | _SEALED
+    return n
+
+
+@internal
+def _add_class(name: String[32]) -> uint8:
+    n: uint256 = self._state >> _CLASS_SHIFT
+    assert n < MAX_CLASSES, "model: too many classes"
+    assert len(name) > 0, "model: empty class name"
+    index: uint8 = convert(n, uint8)
+    self.class_names[index] = name
+    self._state += 1 << _CLASS_SHIFT
+    log ClassAdded(index=index, name=name)
+    return index

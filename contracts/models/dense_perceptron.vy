@@ -1,0 +1,224 @@
+# pragma version 0.4.3
+"""
+@title Dense multi-class Perceptron (one-vs-rest)
+@license MIT
+@notice A linear classifier over dense fixed-point inputs, one weight vector per class.
+@dev Input: `dim` int64 values, each the real value times SCALE = 10**9 (SPEC §2, `numeric.vy`).
+     Weights are in input units; the intercept of class k is in input units too, so
+       score_k = sum_j w[k][j] * x[j] + b[k] * SCALE
+     is the real-valued score times 10**18, exactly, with no rounding anywhere.
+     Training is scikit-learn's one-vs-rest `Perceptron(eta0=learning_rate)`: for each class k,
+     t = +1 if y == k else -1, and when t * score_k <= 0 (a tie counts as a mistake)
+       w[k] += learning_rate * t * x,  b[k] += learning_rate * t * SCALE.
+     Prediction is the first class with the highest score. With two classes the two vectors
+     stay exact negatives of each other, so this equals scikit-learn's binary Perceptron
+     (class 1 iff its score > 0). Mirror: `sharedmodels.models.IntDensePerceptron`.
+     Storage: two int128 weights per slot (class k, features 2i and 2i+1 in slot k * 128 + i).
+"""
+
+from . import base
+from . import numeric
+
+uses: base
+
+# ---------------------------------------------------------------- EVENTS
+
+event WeightsUploaded:
+    label: uint8
+    start: uint256
+    count: uint256
+
+event InterceptsUploaded:
+    count: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+MAX_DIM: constant(uint256) = numeric.MAX_DIM
+_HALF: constant(uint256) = MAX_DIM // 2
+_LEARNING_RATE_LIMIT: constant(uint256) = 2**16
+_WEIGHT_LIMIT: constant(int256) = 2**127
+_LOW: constant(uint256) = 2**128 - 1
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev Number of input values per sample.
+dim: public(immutable(uint256))
+# @dev Integer learning rate (scikit-learn's `eta0`).
+learning_rate: public(immutable(int256))
+_weights: HashMap[uint256, uint256]
+_intercepts: HashMap[uint8, int256]
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(dim_: uint256, learning_rate_: uint256):
+    assert dim_ > 0 and dim_ <= MAX_DIM, "dense perceptron: dim out of range"
+    assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "dense perceptron: learning rate out of range"
+    dim = dim_
+    learning_rate = convert(learning_rate_, int256)
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def predict(x: DynArray[int64, MAX_DIM]) -> uint8:
+    """
+    @notice Class index the model gives the sample; free to call.
+    @param x `dim` fixed-point values (value * 10**9), each within +-2**40.
+    """
+    return self._predict(x)
+
+
+@external
+@view
+def scores(x: DynArray[int64, MAX_DIM]) -> DynArray[int256, base.MAX_CLASSES]:
+    """
+    @notice Every class's score, in units of 10**-18.
+    """
+    return self._scores(x)
+
+
+@external
+@view
+def weights_of(k: uint8) -> DynArray[int256, MAX_DIM]:
+    """
+    @notice The weight vector of class `k`, in input units.
+    """
+    out: DynArray[int256, MAX_DIM] = []
+    base_slot: uint256 = convert(k, uint256) * _HALF
+    for j: uint256 in range(dim, bound=MAX_DIM):
+        out.append(self._lane(self._weights[base_slot + j // 2], j % 2))
+    return out
+
+
+@external
+@view
+def intercepts() -> DynArray[int256, base.MAX_CLASSES]:
+    """
+    @notice Every class's intercept, in input units (10**-9).
+    """
+    out: DynArray[int256, base.MAX_CLASSES] = []
+    for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
+        out.append(self._intercepts[convert(k, uint8)])
+    return out
+
+# ---------------------------------------------------------------- ADMIN
+
+@external
+def upload_weights(k: uint8, start: uint256, values: DynArray[int256, MAX_DIM]):
+    """
+    @notice Set pre-trained weights of class `k` from feature `start` on (owner only, before
+            sealing); a vector may come in several chunks.
+    """
+    base._check_upload()
+    assert convert(k, uint256) < base._n_classes(), "model: unknown class"
+    assert start + len(values) <= dim, "dense perceptron: upload out of range"
+    base_slot: uint256 = convert(k, uint256) * _HALF
+    for i: uint256 in range(len(values), bound=MAX_DIM):
+        j: uint256 = start + i
+        slot: uint256 = base_slot + j // 2
+        self._weights[slot] = self._set_lane(self._weights[slot], j % 2, values[i])
+    log WeightsUploaded(label=k, start=start, count=len(values))
+
+
+@external
+def upload_intercepts(values: DynArray[int256, base.MAX_CLASSES]):
+    """
+    @notice Set pre-trained intercepts (input units), class 0 first (owner only, before sealing).
+    """
+    base._check_upload()
+    assert len(values) <= base._n_classes(), "model: unknown class"
+    for k: uint256 in range(len(values), bound=base.MAX_CLASSES):
+        assert abs(values[k]) < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
+        self._intercepts[convert(k, uint8)] = values[k]
+    log InterceptsUploaded(count=len(values))
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _scores(x: DynArray[int64, MAX_DIM]) -> DynArray[int256, base.MAX_CLASSES]:
+    numeric._check_dense(x, dim)
+    out: DynArray[int256, base.MAX_CLASSES] = []
+    pairs: uint256 = (len(x) + 1) // 2
+    for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
+        base_slot: uint256 = k * _HALF
+        total: int256 = 0
+        for i: uint256 in range(pairs, bound=_HALF):
+            word: uint256 = self._weights[base_slot + i]
+            if word == 0:
+                continue
+            total += self._lane(word, 0) * convert(x[2 * i], int256)
+            if 2 * i + 1 < len(x):
+                total += self._lane(word, 1) * convert(x[2 * i + 1], int256)
+        out.append(total + self._intercepts[convert(k, uint8)] * numeric.SCALE)
+    return out
+
+
+@internal
+@view
+def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
+    return self._argmax(self._scores(x))
+
+
+@internal
+@pure
+def _argmax(s: DynArray[int256, base.MAX_CLASSES]) -> uint8:
+    best: uint256 = 0
+    for k: uint256 in range(1, len(s), bound=base.MAX_CLASSES):
+        if s[k] > s[best]:
+            best = k
+    return convert(best, uint8)
+
+
+@internal
+def _train(x: DynArray[int64, MAX_DIM], y: uint8) -> bool:
+    """
+    @dev One one-vs-rest step (see the module docstring); checks `x` and `y`.
+    @return Whether any class's weights changed.
+    """
+    base._begin_step(y)
+    s: DynArray[int256, base.MAX_CLASSES] = self._scores(x)
+    changed: bool = False
+    for k: uint256 in range(len(s), bound=base.MAX_CLASSES):
+        t: int256 = -1
+        if k == convert(y, uint256):
+            t = 1
+        if t * s[k] > 0:
+            continue
+        changed = True
+        delta: int256 = t * learning_rate
+        base_slot: uint256 = k * _HALF
+        for i: uint256 in range((len(x) + 1) // 2, bound=_HALF):
+            slot: uint256 = base_slot + i
+            word: uint256 = self._weights[slot]
+            word = self._set_lane(word, 0, self._lane(word, 0) + delta * convert(x[2 * i], int256))
+            if 2 * i + 1 < len(x):
+                word = self._set_lane(word, 1, self._lane(word, 1) + delta * convert(x[2 * i + 1], int256))
+            self._weights[slot] = word
+        label: uint8 = convert(k, uint8)
+        b: int256 = self._intercepts[label] + delta * numeric.SCALE
+        assert abs(b) < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
+        self._intercepts[label] = b
+    return changed
+
+
+@internal
+@pure
+def _lane(word: uint256, lane: uint256) -> int256:
+    """
+    @dev The signed int128 in the low (lane 0) or high (lane 1) half of `word`.
+    """
+    if lane == 0:
+        return convert(convert(word << 128, bytes32), int256) >> 128
+    return convert(convert(word, bytes32), int256) >> 128
+
+
+@internal
+@pure
+def _set_lane(word: uint256, lane: uint256, w: int256) -> uint256:
+    assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
+    bits: uint256 = convert(convert(w, bytes32), uint256) & _LOW
+    if lane == 0:
+        return (word & ~_LOW) | bits
+    return (word & _LOW) | (bits << 128)

@@ -1,0 +1,186 @@
+# pragma version 0.4.3
+"""
+@title Dense Nearest Centroid
+@license MIT
+@notice Predicts the class whose mean training sample is closest (Euclidean) to the input.
+@dev Input: `dim` int64 fixed-point values (value * 10**9, `numeric.vy`). Per class k the
+     contract keeps n_k (samples), S_k[j] (sum of feature j) and Q_k = sum_j S_k[j]**2. With
+     T_k = sum_j x[j] * S_k[j], the squared distance to the centroid S_k / n_k is
+       |x|**2 + (Q_k - 2 * n_k * T_k) / n_k**2,
+     and |x|**2 is the same for every class, so the prediction is the class minimising
+     f_k = (Q_k - 2 * n_k * T_k) / n_k**2. Two classes are compared by cross-multiplying,
+     f_a < f_b  <=>  (Q_a - 2 n_a T_a) * n_b**2 < (Q_b - 2 n_b T_b) * n_a**2,
+     so the choice is exact: no division, no rounding. Classes without samples are skipped;
+     ties go to the lower index; with no samples at all the prediction is 0.
+     Bounds: |x[j]| <= 2**40, n_k < 2**32 and |S_k[j]| <= n_k * 2**40 (checked on upload,
+     kept by training) put every product below 2**220. Mirror: `sharedmodels.models.IntNearestCentroid`.
+     Storage: two int128 sums per slot (class k, features 2i and 2i+1 in slot k * 128 + i);
+     one slot per class for n_k (bits 0..63) and Q_k (bits 64..255).
+"""
+
+from . import base
+from . import numeric
+
+uses: base
+
+# ---------------------------------------------------------------- EVENTS
+
+event ClassUploaded:
+    label: uint8
+    count: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+MAX_DIM: constant(uint256) = numeric.MAX_DIM
+_HALF: constant(uint256) = MAX_DIM // 2
+_COUNT_LIMIT: constant(uint256) = 2**32
+_COUNT_MASK: constant(uint256) = 2**64 - 1
+_LOW: constant(uint256) = 2**128 - 1
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev Number of input values per sample.
+dim: public(immutable(uint256))
+_sums: HashMap[uint256, uint256]
+_classes: HashMap[uint8, uint256]
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(dim_: uint256):
+    assert dim_ > 0 and dim_ <= MAX_DIM, "ncc: dim out of range"
+    dim = dim_
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def predict(x: DynArray[int64, MAX_DIM]) -> uint8:
+    """
+    @notice Class index of the nearest centroid; free to call.
+    @param x `dim` fixed-point values (value * 10**9), each within +-2**40.
+    """
+    return self._predict(x)
+
+
+@external
+@view
+def class_size(k: uint8) -> uint256:
+    """
+    @notice Number of samples class `k` was trained on.
+    """
+    return self._classes[k] & _COUNT_MASK
+
+
+@external
+@view
+def sums_of(k: uint8) -> DynArray[int256, MAX_DIM]:
+    """
+    @notice The per-feature sums of class `k` (its centroid times `class_size(k)`).
+    """
+    out: DynArray[int256, MAX_DIM] = []
+    base_slot: uint256 = convert(k, uint256) * _HALF
+    for j: uint256 in range(dim, bound=MAX_DIM):
+        out.append(self._lane(self._sums[base_slot + j // 2], j % 2))
+    return out
+
+# ---------------------------------------------------------------- ADMIN
+
+@external
+def upload_class(k: uint8, count: uint256, sums: DynArray[int256, MAX_DIM]):
+    """
+    @notice Set a pre-trained class: its sample count and per-feature sums (owner only, before
+            sealing). One class per call.
+    """
+    base._check_upload()
+    assert convert(k, uint256) < base._n_classes(), "model: unknown class"
+    assert count < _COUNT_LIMIT, "ncc: class full"
+    assert len(sums) == dim, "ncc: wrong dimension"
+    limit: int256 = convert(count, int256) * numeric.MAX_ABS
+    q: uint256 = 0
+    base_slot: uint256 = convert(k, uint256) * _HALF
+    for i: uint256 in range((len(sums) + 1) // 2, bound=_HALF):
+        lo: int256 = sums[2 * i]
+        hi: int256 = 0
+        if 2 * i + 1 < len(sums):
+            hi = sums[2 * i + 1]
+        assert abs(lo) <= limit and abs(hi) <= limit, "ncc: sum out of range"
+        q += convert(lo * lo + hi * hi, uint256)
+        self._sums[base_slot + i] = self._pack(lo, hi)
+    self._classes[k] = (q << 64) | count
+    log ClassUploaded(label=k, count=count)
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
+    numeric._check_dense(x, dim)
+    best: uint256 = 0
+    best_f: int256 = 0
+    best_n2: int256 = 0
+    pairs: uint256 = (len(x) + 1) // 2
+    for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
+        word: uint256 = self._classes[convert(k, uint8)]
+        n: int256 = convert(word & _COUNT_MASK, int256)
+        if n == 0:
+            continue
+        t: int256 = 0
+        base_slot: uint256 = k * _HALF
+        for i: uint256 in range(pairs, bound=_HALF):
+            s: uint256 = self._sums[base_slot + i]
+            if s == 0:
+                continue
+            t += self._lane(s, 0) * convert(x[2 * i], int256)
+            if 2 * i + 1 < len(x):
+                t += self._lane(s, 1) * convert(x[2 * i + 1], int256)
+        f: int256 = convert(word >> 64, int256) - 2 * n * t
+        if best_n2 == 0 or f * best_n2 < best_f * n * n:
+            best = k
+            best_f = f
+            best_n2 = n * n
+    return convert(best, uint8)
+
+
+@internal
+def _train(x: DynArray[int64, MAX_DIM], y: uint8) -> bool:
+    """
+    @dev Add `x` to class `y`: n += 1, S[j] += x[j], Q += 2 * S[j] * x[j] + x[j]**2.
+    @return True (every step changes the model).
+    """
+    base._begin_step(y)
+    numeric._check_dense(x, dim)
+    word: uint256 = self._classes[y]
+    n: uint256 = (word & _COUNT_MASK) + 1
+    assert n < _COUNT_LIMIT, "ncc: class full"
+    q: int256 = convert(word >> 64, int256)
+    base_slot: uint256 = convert(y, uint256) * _HALF
+    for i: uint256 in range((len(x) + 1) // 2, bound=_HALF):
+        slot: uint256 = base_slot + i
+        s: uint256 = self._sums[slot]
+        lo: int256 = self._lane(s, 0)
+        v: int256 = convert(x[2 * i], int256)
+        q += (2 * lo + v) * v
+        lo += v
+        hi: int256 = self._lane(s, 1)
+        if 2 * i + 1 < len(x):
+            v = convert(x[2 * i + 1], int256)
+            q += (2 * hi + v) * v
+            hi += v
+        self._sums[slot] = self._pack(lo, hi)
+    self._classes[y] = (convert(q, uint256) << 64) | n
+    return True
+
+
+@internal
+@pure
+def _lane(word: uint256, lane: uint256) -> int256:
+    if lane == 0:
+        return convert(convert(word << 128, bytes32), int256) >> 128
+    return convert(convert(word, bytes32), int256) >> 128
+
+
+@internal
+@pure
+def _pack(lo: int256, hi: int256) -> uint256:
+    return (convert(convert(lo, bytes32), uint256) & _LOW) | (convert(convert(hi, bytes32), uint256) << 128)

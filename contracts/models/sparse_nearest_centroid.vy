@@ -1,0 +1,199 @@
+# pragma version 0.4.3
+"""
+@title Sparse Nearest Centroid
+@license MIT
+@notice Predicts the class whose mean training sample is closest (Euclidean) to the input,
+        over sparse binary features (text).
+@dev Input: sorted, unique feature indices, each below `n_features` (SPEC §2); feature j is 1
+     when present. Per class k the contract keeps n_k (samples), S_k[j] (how many of its samples
+     have feature j) and Q_k = sum_j S_k[j]**2, so it never iterates over the feature space:
+     with T_k = sum_{j in x} S_k[j], the prediction is the class minimising
+       f_k = (Q_k - 2 * n_k * T_k) / n_k**2
+     (the squared distance minus |x|, which is the same for every class), compared exactly by
+     cross-multiplying as in `nearest_centroid.vy`. Classes without samples are skipped; ties go
+     to the lower index; with no samples at all the prediction is 0. Training adds 1 to S_y[j]
+     for each j in x and 2 * S_y[j] + 1 to Q_y.
+     Storage: a slot holds eight classes' counts of one feature as uint32 lanes (class k of
+     feature j in slot j * 2 + k // 8, bits 32 * (k % 8) and up), so up to eight classes a
+     prediction reads one slot per feature; one slot per class holds n_k (bits 0..63) and Q_k
+     (bits 64..255). Counts stay below 2**32.
+     Mirror: `sharedmodels.models.IntSparseNearestCentroid`.
+"""
+
+from . import base
+
+uses: base
+
+# ---------------------------------------------------------------- EVENTS
+
+event CountsUploaded:
+    label: uint8
+    count: uint256
+
+event ClassSizeUploaded:
+    label: uint8
+    size: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev Most distinct features one sample may carry (SPEC §2: at least 512).
+MAX_FEATURES: constant(uint256) = 512
+# @dev Most counts one upload call may set.
+MAX_UPLOAD: constant(uint256) = 512
+_LIMIT: constant(uint256) = 2**32
+_LANE_MASK: constant(uint256) = 2**32 - 1
+_COUNT_MASK: constant(uint256) = 2**64 - 1
+_PER_SLOT: constant(uint256) = 8
+_SLOTS: constant(uint256) = base.MAX_CLASSES // _PER_SLOT
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev Feature count of the hashing encoder; indices must be below it.
+n_features: public(immutable(uint256))
+_counts: HashMap[uint256, uint256]
+_classes: HashMap[uint8, uint256]
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(n_features_: uint256):
+    assert n_features_ > 0 and n_features_ <= 2**32, "ncc: n_features out of range"
+    n_features = n_features_
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    """
+    @notice Class index of the nearest centroid; free to call.
+    @param x Sorted, unique feature indices, each below `n_features`.
+    """
+    return self._predict(x)
+
+
+@external
+@view
+def class_size(k: uint8) -> uint256:
+    """
+    @notice Number of samples class `k` was trained on.
+    """
+    return self._classes[k] & _COUNT_MASK
+
+
+@external
+@view
+def counts_of(k: uint8, indices: DynArray[uint32, MAX_UPLOAD]) -> DynArray[uint256, MAX_UPLOAD]:
+    """
+    @notice How many samples of class `k` have each of the given features.
+    """
+    out: DynArray[uint256, MAX_UPLOAD] = []
+    c: uint256 = convert(k, uint256)
+    lane_at: uint256 = 32 * (c % _PER_SLOT)
+    for j: uint32 in indices:
+        out.append((self._counts[convert(j, uint256) * _SLOTS + c // _PER_SLOT] >> lane_at) & _LANE_MASK)
+    return out
+
+# ---------------------------------------------------------------- ADMIN
+
+@external
+def upload_counts(k: uint8, indices: DynArray[uint32, MAX_UPLOAD], counts: DynArray[uint256, MAX_UPLOAD]):
+    """
+    @notice Set pre-trained feature counts of class `k`, one chunk per call (owner only, before
+            sealing).
+    """
+    base._check_upload()
+    assert convert(k, uint256) < base._n_classes(), "model: unknown class"
+    assert len(indices) == len(counts), "ncc: length mismatch"
+    lane_at: uint256 = 32 * (convert(k, uint256) % _PER_SLOT)
+    group: uint256 = convert(k, uint256) // _PER_SLOT
+    word: uint256 = self._classes[k]
+    q: uint256 = word >> 64
+    for i: uint256 in range(len(indices), bound=MAX_UPLOAD):
+        j: uint256 = convert(indices[i], uint256)
+        assert j < n_features, "sparse: feature index out of range"
+        c: uint256 = counts[i]
+        assert c < _LIMIT, "ncc: class full"
+        slot: uint256 = j * _SLOTS + group
+        lanes: uint256 = self._counts[slot]
+        old: uint256 = (lanes >> lane_at) & _LANE_MASK
+        q = q + c * c - old * old
+        self._counts[slot] = (lanes & ~(_LANE_MASK << lane_at)) | (c << lane_at)
+    self._classes[k] = (q << 64) | (word & _COUNT_MASK)
+    log CountsUploaded(label=k, count=len(indices))
+
+
+@external
+def upload_class_size(k: uint8, size: uint256):
+    """
+    @notice Set the pre-trained number of samples of class `k` (owner only, before sealing).
+    """
+    base._check_upload()
+    assert convert(k, uint256) < base._n_classes(), "model: unknown class"
+    assert size < _LIMIT, "ncc: class full"
+    self._classes[k] = (self._classes[k] & ~_COUNT_MASK) | size
+    log ClassSizeUploaded(label=k, size=size)
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    n_classes: uint256 = base._n_classes()
+    groups: uint256 = (n_classes + _PER_SLOT - 1) // _PER_SLOT
+    t: uint256[base.MAX_CLASSES] = empty(uint256[base.MAX_CLASSES])
+    prev: uint256 = 0
+    for i: uint256 in range(len(x), bound=MAX_FEATURES):
+        j: uint256 = convert(x[i], uint256)
+        assert i == 0 or j > prev, "sparse: features not sorted and unique"
+        prev = j
+        for g: uint256 in range(groups, bound=_SLOTS):
+            lanes: uint256 = self._counts[j * _SLOTS + g]
+            if lanes == 0:
+                continue
+            for h: uint256 in range(_PER_SLOT):
+                t[g * _PER_SLOT + h] += (lanes >> (32 * h)) & _LANE_MASK
+    assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
+    best: uint256 = 0
+    best_f: int256 = 0
+    best_n2: int256 = 0
+    for k: uint256 in range(n_classes, bound=base.MAX_CLASSES):
+        word: uint256 = self._classes[convert(k, uint8)]
+        n: int256 = convert(word & _COUNT_MASK, int256)
+        if n == 0:
+            continue
+        f: int256 = convert(word >> 64, int256) - 2 * n * convert(t[k], int256)
+        if best_n2 == 0 or f * best_n2 < best_f * n * n:
+            best = k
+            best_f = f
+            best_n2 = n * n
+    return convert(best, uint8)
+
+
+@internal
+def _train(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> bool:
+    """
+    @dev Add `x` to class `y` (see the module docstring); checks `x` and `y`.
+    @return True (every step changes the model).
+    """
+    base._begin_step(y)
+    word: uint256 = self._classes[y]
+    n: uint256 = (word & _COUNT_MASK) + 1
+    assert n < _LIMIT, "ncc: class full"
+    q: uint256 = word >> 64
+    lane_at: uint256 = 32 * (convert(y, uint256) % _PER_SLOT)
+    group: uint256 = convert(y, uint256) // _PER_SLOT
+    prev: uint256 = 0
+    for i: uint256 in range(len(x), bound=MAX_FEATURES):
+        j: uint256 = convert(x[i], uint256)
+        assert i == 0 or j > prev, "sparse: features not sorted and unique"
+        prev = j
+        slot: uint256 = j * _SLOTS + group
+        lanes: uint256 = self._counts[slot]
+        c: uint256 = (lanes >> lane_at) & _LANE_MASK
+        assert c + 1 < _LIMIT, "ncc: class full"
+        q += 2 * c + 1
+        self._counts[slot] = lanes + (1 << lane_at)
+    assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
+    self._classes[y] = (q << 64) | n
+    return True

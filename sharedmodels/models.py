@@ -1,0 +1,281 @@
+"""Integer-exact references for the multi-class models, and their float scikit-learn twins.
+
+Each ``Int*`` class repeats its contract's arithmetic on Python integers, step for step, so its
+predictions and state equal the chain's on every sample (the contracts' docstrings state the
+rules; the names below match theirs). Each has the same small interface:
+
+- ``predict(x) -> int`` and ``update(x, y) -> int`` (the prediction before the step);
+- ``add_class()``; ``n_classes``.
+
+Dense inputs are the fixed-point integers of :class:`sharedmodels.features.DenseEncoder`;
+sparse inputs are sorted feature-index lists. ``float_model`` builds the scikit-learn estimator
+each one is compared with for accuracy (the float model sees the same decoded inputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from .features import FIXED_POINT_SCALE as SCALE
+
+#: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
+LOG_BITS = 32
+#: Most classes a model may have (``base.MAX_CLASSES``).
+MAX_CLASSES = 16
+#: Most samples per class (NCC) and the count limits of the packed lanes.
+NCC_COUNT_LIMIT = 2**32
+
+
+@lru_cache(maxsize=1 << 20)
+def log2_fixed(v: int) -> int:
+    """``numeric._log2``: log2(v) in 2**-32 units by truncated repeated squaring (v >= 1)."""
+    if v < 1:
+        raise ValueError("log2_fixed needs v >= 1")
+    top = v.bit_length() - 1
+    y = v << (127 - top) if top <= 127 else v >> (top - 127)
+    result = top << LOG_BITS
+    for i in range(LOG_BITS):
+        y = (y * y) >> 127
+        if y >= 1 << 128:
+            y >>= 1
+            result |= 1 << (LOG_BITS - 1 - i)
+    return result
+
+
+def _argmax(scores: Sequence[int]) -> int:
+    best = 0
+    for k in range(1, len(scores)):
+        if scores[k] > scores[best]:
+            best = k
+    return best
+
+
+def _nearest(sizes: Sequence[int], f: Sequence[int]) -> int:
+    """The class minimising f_k / n_k**2 among classes with n_k > 0; ties to the lower index."""
+    best, best_f, best_n2 = 0, 0, 0
+    for k, n in enumerate(sizes):
+        if n == 0:
+            continue
+        if best_n2 == 0 or f[k] * best_n2 < best_f * n * n:
+            best, best_f, best_n2 = k, f[k], n * n
+    return best
+
+
+class IntDensePerceptron:
+    """Mirror of ``models/dense_perceptron.vy`` (one-vs-rest, exact 10**-18 scores)."""
+
+    def __init__(self, dim: int, n_classes: int = 2, eta: int = 1) -> None:
+        self.dim, self.eta = dim, eta
+        self.w = [[0] * dim for _ in range(n_classes)]
+        self.b = [0] * n_classes
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.b)
+
+    def add_class(self) -> None:
+        self.w.append([0] * self.dim)
+        self.b.append(0)
+
+    def scores(self, x: Sequence[int]) -> list[int]:
+        return [sum(a * v for a, v in zip(wk, x)) + bk * SCALE for wk, bk in zip(self.w, self.b)]
+
+    def predict(self, x: Sequence[int]) -> int:
+        return _argmax(self.scores(x))
+
+    def update(self, x: Sequence[int], y: int) -> int:
+        s = self.scores(x)
+        for k, sk in enumerate(s):
+            t = 1 if k == y else -1
+            if t * sk > 0:
+                continue
+            d = t * self.eta
+            self.w[k] = [a + d * v for a, v in zip(self.w[k], x)]
+            self.b[k] += d * SCALE
+        return _argmax(s)
+
+
+class IntNearestCentroid:
+    """Mirror of ``models/nearest_centroid.vy`` (dense, exact cross-multiplied distances)."""
+
+    def __init__(self, dim: int, n_classes: int = 2) -> None:
+        self.dim = dim
+        self.n = [0] * n_classes
+        self.s = [[0] * dim for _ in range(n_classes)]
+        self.q = [0] * n_classes
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.n)
+
+    def add_class(self) -> None:
+        self.n.append(0)
+        self.s.append([0] * self.dim)
+        self.q.append(0)
+
+    def predict(self, x: Sequence[int]) -> int:
+        f = [
+            self.q[k] - 2 * self.n[k] * sum(a * v for a, v in zip(self.s[k], x))
+            for k in range(self.n_classes)
+        ]
+        return _nearest(self.n, f)
+
+    def update(self, x: Sequence[int], y: int) -> int:
+        before = self.predict(x)
+        sy = self.s[y]
+        for j, v in enumerate(x):
+            self.q[y] += (2 * sy[j] + v) * v
+            sy[j] += v
+        self.n[y] += 1
+        return before
+
+
+class IntSparseNearestCentroid:
+    """Mirror of ``models/sparse_nearest_centroid.vy`` (binary features, counts per class)."""
+
+    def __init__(self, n_features: int, n_classes: int = 2) -> None:
+        self.n_features = n_features
+        self.n = [0] * n_classes
+        self.counts: list[dict[int, int]] = [{} for _ in range(n_classes)]
+        self.q = [0] * n_classes
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.n)
+
+    def add_class(self) -> None:
+        self.n.append(0)
+        self.counts.append({})
+        self.q.append(0)
+
+    def predict(self, x: Sequence[int]) -> int:
+        f = []
+        for k in range(self.n_classes):
+            ck = self.counts[k]
+            f.append(self.q[k] - 2 * self.n[k] * sum(ck.get(j, 0) for j in x))
+        return _nearest(self.n, f)
+
+    def update(self, x: Sequence[int], y: int) -> int:
+        before = self.predict(x)
+        cy = self.counts[y]
+        for j in x:
+            c = cy.get(j, 0)
+            self.q[y] += 2 * c + 1
+            cy[j] = c + 1
+        self.n[y] += 1
+        return before
+
+    def set_counts(self, k: int, counts: dict[int, int]) -> None:
+        """The state an upload of ``counts`` for class ``k`` leaves (Q follows the counts)."""
+        for j, c in counts.items():
+            old = self.counts[k].get(j, 0)
+            self.q[k] += c * c - old * old
+            self.counts[k][j] = c
+
+
+class IntNaiveBayes:
+    """Mirror of ``models/naive_bayes.vy``: log2 scores in 2**-32 units, cached per count.
+
+    ``alpha`` is in units of 10**-9 (scikit-learn's alpha times 10**9).
+    """
+
+    def __init__(self, n_features: int, alpha: int = SCALE, n_classes: int = 2) -> None:
+        if not 0 < alpha < 2**64:
+            raise ValueError("alpha (in 10**-9 units) must be in [1, 2**64)")
+        self.n_features, self.alpha = n_features, alpha
+        self.n = [0] * n_classes
+        self.total = [0] * n_classes
+        self.counts: list[dict[int, int]] = [{} for _ in range(n_classes)]
+        self._log_alpha = log2_fixed(alpha)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.n)
+
+    def add_class(self) -> None:
+        self.n.append(0)
+        self.total.append(0)
+        self.counts.append({})
+
+    def scores(self, x: Sequence[int]) -> list[int | None]:
+        out: list[int | None] = []
+        for c in range(self.n_classes):
+            if self.n[c] == 0:
+                out.append(None)
+                continue
+            cc = self.counts[c]
+            s = log2_fixed(self.n[c])
+            for j in x:
+                count = cc.get(j, 0)
+                s += log2_fixed(count * SCALE + self.alpha) if count else self._log_alpha
+            s -= len(x) * log2_fixed(self.total[c] * SCALE + self.alpha * self.n_features)
+            out.append(s)
+        return out
+
+    def predict(self, x: Sequence[int]) -> int:
+        floor = -(2**255)
+        return _argmax([floor if s is None else s for s in self.scores(x)])
+
+    def update(self, x: Sequence[int], y: int) -> int:
+        before = self.predict(x)
+        cy = self.counts[y]
+        for j in x:
+            cy[j] = cy.get(j, 0) + 1
+        self.n[y] += 1
+        self.total[y] += len(x)
+        return before
+
+    def set_counts(self, k: int, counts: dict[int, int]) -> None:
+        for j, c in counts.items():
+            self.total[k] += c - self.counts[k].get(j, 0)
+            self.counts[k][j] = c
+
+
+def alpha_units(alpha: float) -> int:
+    """scikit-learn's ``alpha`` in the contract's 10**-9 units (rounded to nearest)."""
+    units = round(alpha * SCALE)
+    if not 0 < units < 2**64:
+        raise ValueError(f"alpha {alpha} is out of range (needs 1e-9 <= alpha < 1.8e10)")
+    return units
+
+
+def float_model(name: str, n_classes: int, eta: int = 1, alpha: float = 1.0):
+    """The scikit-learn estimator a model is compared with (float64 arithmetic)."""
+    from sklearn.linear_model import Perceptron
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.neighbors import NearestCentroid
+
+    if name in ("perceptron", "dense_perceptron"):
+        return Perceptron(
+            penalty=None, eta0=float(eta), shuffle=False, max_iter=1, tol=None, random_state=0
+        )
+    if name in ("ncc", "sparse_ncc"):
+        return NearestCentroid()
+    if name == "naive_bayes":
+        return MultinomialNB(alpha=alpha)
+    raise ValueError(f"unknown model {name!r}")
+
+
+def float_fit_predict(
+    name: str,
+    X_train,
+    y_train: Sequence[int],
+    X_test,
+    n_classes: int,
+    eta: int = 1,
+    alpha: float = 1.0,
+) -> np.ndarray:
+    """Train the float model as the chain does (Perceptrons: one in-order online pass, one
+    sample per ``partial_fit``; the counting models: ``fit``, which is order-free) and predict."""
+    clf = float_model(name, n_classes, eta, alpha)
+    y = np.asarray(y_train, dtype=np.int64)
+    if name in ("perceptron", "dense_perceptron"):
+        classes = np.arange(n_classes)
+        for i in range(len(y)):
+            clf.partial_fit(X_train[i : i + 1], y[i : i + 1], classes=classes)
+    else:
+        clf.fit(X_train, y)
+    return clf.predict(X_test)
