@@ -1,7 +1,7 @@
 """Add labelled samples to the deployed model, paying the current deposit for each.
 
     ape run contribute --dataset DATASET [--limit N] [--offset K] [--flip-labels]
-        [--account ALIAS] [--sponsor ALIAS] [--manifest PATH] [--quiet]
+        [--account ALIAS] [--sponsor ALIAS] [--model M] [--manifest PATH] [--quiet]
 
 Each sample is one ``addData`` transaction: the incentive takes its deposit (any excess comes
 straight back), the data handler records it, and the model trains on it. Prints each id with
@@ -36,7 +36,11 @@ CHUNK = 64
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt
-@click.option("--flip-labels", is_flag=True, help="Send the wrong label (a bad contributor).")
+@click.option(
+    "--flip-labels",
+    is_flag=True,
+    help="Send a wrong label, class y+1 (mod the class count): a bad contributor.",
+)
 @click.option(
     "--one-by-one",
     is_flag=True,
@@ -54,6 +58,7 @@ CHUNK = 64
     is_flag=True,
     help="Start a new run even if an earlier run with the same samples left a journal.",
 )
+@c.pick_model_opt
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
@@ -66,13 +71,14 @@ def cli(
     one_by_one,
     sponsor_alias,
     fresh,
+    model,
     manifest,
     account_alias,
     quiet,
 ):
     from ape import chain
 
-    man, contract = c.trainer_deployment(manifest)
+    man, contract = c.trainer_deployment(manifest, model)
     sender = c.resolve_account(account_alias)
     sponsor = None
     if sponsor_alias is not None:
@@ -84,7 +90,10 @@ def cli(
     data = encode_dataset(dataset, man.encoder_obj, limit, offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
-    labels = [1 - y for y in data.labels] if flip_labels else data.labels
+    n_classes = len(man.class_names)
+    if any(y >= n_classes for y in data.labels):
+        raise click.ClickException(f"{dataset} has labels beyond the model's {n_classes} classes")
+    labels = [(y + 1) % n_classes for y in data.labels] if flip_labels else data.labels
     rows = data.rows
     journal, path, resumed = open_journal(
         chain.chain_id,

@@ -1,15 +1,17 @@
 """The main job on a local chain: a staked model, an honest and a label-flipping contributor.
 
-    ape run demo [--days 6] [--per-day 12] [--pretrain 4000] [--quiet]
+    ape run demo [--model M] [--dataset D] [--days 6] [--per-day 12] [--pretrain 4000] [--quiet]
 
-1. Deploys ``PerceptronStake`` pre-trained off-chain on the first ``--pretrain`` rt snippets
+1. Deploys the model's staked trainer (``PerceptronStake`` by default) pre-trained off-chain on
+   the first ``--pretrain`` samples of the dataset (rt; ``sklearn:digits`` for dense models)
    (refund after 1 day, owner take after 3, anyone after 7; 0.06 ETH after a quiet hour).
 2. Simulates days (Anvil time jumps). Each day the contributors first refund what the model
    agrees with and report the other's contributions it disagrees with, and the owner takes
    deposits past its window; then each adds samples every half hour while its 3 ETH wallet
-   allows. The honest one sends rt's labels, the flipper the opposite ones.
-3. Prints accuracy before and after on 1,000 held-out snippets, parity (every accepted
-   contribution replayed through scikit-learn: predictions and weights bit-identical), each
+   allows. The honest one sends the dataset's labels, the flipper wrong ones.
+3. Prints accuracy before and after on 1,000 held-out samples, parity (every accepted
+   contribution replayed through the reference: scikit-learn for the Perceptron, predictions
+   and weights bit-identical; the integer mirror for the other models), each
    actor's balance change, gas per action and contributions by state.
 """
 
@@ -17,6 +19,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
+from sharedmodels.kinds import MODEL_NAMES, kind
 from sharedmodels.story import DemoConfig, run
 
 
@@ -48,30 +51,41 @@ def _gas(values) -> str:
     type=click.IntRange(0, 8000),
     default=4000,
     show_default=True,
-    help="rt snippets the model is pre-trained on off-chain.",
+    help="Samples the model is pre-trained on off-chain (at most 40% of the dataset).",
 )
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
+@click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
 @c.quiet_opt
 @c.one_line_errors
-def cli(network, days, per_day, flipper_per_day, pretrain, quiet):
+def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet):
     from ape import accounts, chain
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
+    dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
     config = DemoConfig(
-        pretrain=pretrain, days=days, per_day=per_day, flipper_per_day=flipper_per_day
+        model=model,
+        dataset=dataset,
+        pretrain=pretrain,
+        days=days,
+        per_day=per_day,
+        flipper_per_day=flipper_per_day,
     )
     say = (lambda _: None) if quiet else (lambda m: click.echo(m, err=True))
     r = run(config, owner, honest, flipper, log=say)
 
     click.echo("")
-    click.echo(f"== sharedmodels demo: PerceptronStake on rt, {days} simulated days ==")
-    click.echo(f"model        {r.contract.address}, pre-trained on {pretrain} rt snippets")
+    click.echo(f"== sharedmodels demo: {r.contract_name} on {dataset}, {days} simulated days ==")
+    click.echo(f"model        {r.contract.address}, pre-trained on {r.pretrained} samples")
     click.echo(
         f"accuracy     {r.accuracy_before:.2%} before -> {r.accuracy_after:.2%} after "
-        f"({config.holdout} held-out rt snippets, on-chain predictions)"
+        f"({r.held_out} held-out samples, on-chain predictions)"
     )
-    click.echo(f"{r.parity.summary()} ({r.replayed} contributions replayed in scikit-learn)")
+    click.echo(
+        f"{r.parity.summary()} ({r.replayed} contributions replayed in the "
+        f"{r.parity.reference_name})"
+    )
     click.echo("")
     click.echo(f"{'actor':<9}{'added':>7}   {'balance change (gas included)':>30}   states")
     for name in ("honest", "flipper", "owner"):
@@ -80,7 +94,9 @@ def cli(network, days, per_day, flipper_per_day, pretrain, quiet):
         click.echo(f"{name:<9}{added:>7}   {r.balances[name] / 1e18:>+26.6f} ETH   {states or '-'}")
     click.echo("")
     click.echo("gas per action: median (min-max, calls)")
-    for action in ("addData, no update", "addData, update", "refund", "report", "take"):
+    for action in ("addData", "addData, no update", "addData, update", "refund", "report", "take"):
+        if action == "addData" and action not in r.gas:
+            continue
         click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
     click.echo("")
     click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")

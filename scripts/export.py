@@ -1,10 +1,11 @@
 """Rebuild the crowd-built dataset from chain history alone and write it as CSV.
 
-    ape run export --out FILE.csv [--manifest PATH]
+    ape run export --out FILE.csv [--model M] [--manifest PATH]
 
 Columns: id, contributor, time, block, label, class, deposit, state, features (space-separated
-indices). Features come from the calldata of each contributing transaction; every row is
-checked against the contract's stored binding (and claimable amount) before it is written.
+indices, or the fixed-point values of a dense model). Features come from the calldata of each
+contributing transaction; every row is checked against the contract's stored binding (and
+claimable amount) before it is written.
 """
 
 import click
@@ -17,12 +18,13 @@ from sharedmodels.trainer import export_csv, incentive_of, records, scan, verify
 
 @click.command(cls=ConnectedProviderCommand, short_help="Export the crowd-built dataset.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+@c.pick_model_opt
 @c.manifest_opt
 @c.one_line_errors
-def cli(out, manifest):
+def cli(out, model, manifest):
     from pathlib import Path
 
-    man, contract = c.trainer_deployment(manifest)
+    man, contract = c.trainer_deployment(manifest, model)
     history = scan(contract, man.block)
     bad = verify(history, records(contract, [x.id for x in history]))
     if bad:

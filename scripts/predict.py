@@ -1,10 +1,12 @@
 """Ask the deployed model: free, no transaction.
 
-    ape run predict --text "a gorgeous, witty film"     # class name and index
+    ape run predict --text "a gorgeous, witty film"     # text models: class name and index
+    ape run predict --values "13.2,1.78,2.14,..."        # dense models: one row of numbers
     ape run predict --dataset DATASET [--limit N] [--offset K]   # accuracy on labelled data
+    [--model M] [--manifest PATH]
 
-The text is encoded exactly as the deployment's manifest says (hashing space, overflow
-policy), so any client reproduces the deployer's encoding.
+Inputs are encoded exactly as the deployment's manifest says (hashing space and overflow
+policy for text, column scales for numbers), so any client reproduces the deployer's encoding.
 """
 
 import click
@@ -12,23 +14,39 @@ from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.chain import predict_many
+from sharedmodels.features import DenseEncoder
 from sharedmodels.jobs import encode_dataset
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            "give numbers separated by commas", param_hint="--values"
+        ) from None
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Predict with the deployed model.")
 @click.option("--text", default=None, help="One text to classify.")
+@click.option("--values", default=None, help="One row of numbers, comma-separated (dense).")
 @click.option("--dataset", default=None, help="Labelled data to measure accuracy on.")
 @c.limit_opt
 @c.offset_opt
+@c.pick_model_opt
 @c.manifest_opt
 @c.one_line_errors
-def cli(text, dataset, limit, offset, manifest):
-    if (text is None) == (dataset is None):
-        raise click.UsageError("give exactly one of --text or --dataset")
-    man, contract = c.deployment(manifest)
+def cli(text, values, dataset, limit, offset, model, manifest):
+    if sum(v is not None for v in (text, values, dataset)) != 1:
+        raise click.UsageError("give exactly one of --text, --values or --dataset")
+    man, contract = c.deployment(manifest, model)
     encoder = man.encoder_obj
-    if text is not None:
-        row = encoder.encode_one(text)
+    dense = isinstance(encoder, DenseEncoder)
+    if text is not None or values is not None:
+        if dense != (values is not None):
+            wanted = "--values (numbers)" if dense else "--text"
+            raise click.UsageError(f"this {man.model} deployment takes {wanted}")
+        row = encoder.encode_one(_numbers(values) if dense else text)
         label = int(contract.predict(row))
         click.echo(f"{man.class_names[label]} ({label})")
         return

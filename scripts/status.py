@@ -1,6 +1,6 @@
 """One screen about the deployment: model, incentive, contributions by state, money, leaders.
 
-    ape run status [--manifest PATH]
+    ape run status [--model M] [--manifest PATH]
 
 Everything is read from chain state and history; the wei check compares the contract's
 balance with what the history says is still owed.
@@ -15,9 +15,10 @@ from sharedmodels.collab import status_lines
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show the deployment's state.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@c.pick_model_opt
 @c.manifest_opt
 @c.one_line_errors
-def cli(top, manifest):
-    man, contract = c.deployment(manifest)
+def cli(top, model, manifest):
+    man, contract = c.deployment(manifest, model)
     for line in status_lines(man, contract, top):
         click.echo(line)

@@ -215,12 +215,22 @@ def ether(wei: int) -> str:
     return f"{wei / 10**18:.6f} ETH"
 
 
+def _n_classes(contract: Any) -> int:
+    """Class count (the sparse Perceptron is binary and has no ``n_classes``)."""
+    return int(contract.n_classes()) if hasattr(contract, "n_classes") else 2
+
+
 def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
     """The ``status`` screen for a deployment (also ``status()`` in ``ape console``)."""
+    size = (
+        f"dim {int(contract.dim())}"
+        if hasattr(contract, "dim")
+        else f"n_features {int(contract.n_features())}"
+    )
+    names = [str(contract.class_names(k)) for k in range(_n_classes(contract))]
     out: list[str] = [
-        f"model      {man.contract} at {contract.address} ({man.network})",
-        f"           classes {', '.join(man.class_names)}; {int(contract.update_count())} updates;"
-        f" n_features {int(contract.n_features())}",
+        f"model      {man.model}: {man.contract} at {contract.address} ({man.network})",
+        f"           classes {', '.join(names)}; {int(contract.update_count())} updates; {size}",
     ]
     if incentive_of(contract).kind == "none":
         out.append("incentive  none: the bare model, trained by its owner only")

@@ -64,7 +64,10 @@ class RPC:
             # here (sending signed bytes, reading) are safe to repeat.
             resp = self.session.post(self.url, json=payload, timeout=self.timeout)
         resp.raise_for_status()
-        by_id = {item["id"]: item for item in resp.json()}
+        answers = resp.json()
+        if isinstance(answers, dict):  # the node refused the whole batch
+            raise RuntimeError(f"batch of {len(payload)}: {answers.get('error', answers)}")
+        by_id = {item["id"]: item for item in answers}
         out = []
         for item in payload:
             answer = by_id[item["id"]]
@@ -170,6 +173,11 @@ class Pipeline:
             return "unknown"
 
 
+#: Anvil refuses a JSON-RPC request body over about 2 MB ("Invalid request"), which a full
+#: window of calls with large inputs exceeds; batches are cut below this many characters.
+MAX_BATCH_BYTES = 1_000_000
+
+
 def call_in_order(
     account: Any,
     method: Any,
@@ -195,10 +203,13 @@ def call_in_order(
             progress(len(batch))
         batch.clear()
 
+    size = 0
     for args in calls:
         batch.append(pipe.sign(to, method.encode_input(*args), value))
-        if len(batch) == window:
+        size += len(batch[-1])
+        if len(batch) == window or size > MAX_BATCH_BYTES:
             flush()
+            size = 0
     if batch:
         flush()
     return receipts
@@ -220,12 +231,15 @@ def view_many(
             out.append(decode([out_type], bytes.fromhex(raw[2:]))[0])
         pending.clear()
 
+    size = 0
     for args in calls:
         data = method.encode_input(*args)
         hex_data = data if isinstance(data, str) else "0x" + bytes(data).hex()
         pending.append(("eth_call", [{"to": to, "data": hex_data}, "latest"]))
-        if len(pending) == window:
+        size += len(hex_data)
+        if len(pending) == window or size > MAX_BATCH_BYTES:
             flush()
+            size = 0
     if pending:
         flush()
     return out

@@ -81,7 +81,10 @@ class IntDensePerceptron:
         self.b.append(0)
 
     def scores(self, x: Sequence[int]) -> list[int]:
-        return [sum(a * v for a, v in zip(wk, x)) + bk * SCALE for wk, bk in zip(self.w, self.b)]
+        return [
+            sum(a * v for a, v in zip(wk, x, strict=False)) + bk * SCALE
+            for wk, bk in zip(self.w, self.b, strict=False)
+        ]
 
     def predict(self, x: Sequence[int]) -> int:
         return _argmax(self.scores(x))
@@ -93,7 +96,7 @@ class IntDensePerceptron:
             if t * sk > 0:
                 continue
             d = t * self.eta
-            self.w[k] = [a + d * v for a, v in zip(self.w[k], x)]
+            self.w[k] = [a + d * v for a, v in zip(self.w[k], x, strict=False)]
             self.b[k] += d * SCALE
         return _argmax(s)
 
@@ -118,7 +121,7 @@ class IntNearestCentroid:
 
     def predict(self, x: Sequence[int]) -> int:
         f = [
-            self.q[k] - 2 * self.n[k] * sum(a * v for a, v in zip(self.s[k], x))
+            self.q[k] - 2 * self.n[k] * sum(a * v for a, v in zip(self.s[k], x, strict=False))
             for k in range(self.n_classes)
         ]
         return _nearest(self.n, f)

@@ -1,15 +1,19 @@
 """The main demo as a job: a staked model, an honest and a label-flipping contributor, days pass.
 
-``run`` deploys ``PerceptronStake`` pre-trained on a slice of ``rt``, then simulates days on the
+``run`` deploys the staked trainer of ``config.model`` (``PerceptronStake`` by default)
+pre-trained on a slice of ``config.dataset`` (``rt``; a dense model needs a numeric dataset, and
+a small one is split proportionally: 40% pre-training, 25% held out), then simulates days on the
 connected dev chain (time moves with ``chain.pending_timestamp``). Each day both contributors
 first claim what they can (refunds of their own contributions the model agrees with, reports of
 the other's it disagrees with), the owner takes deposits older than ``owner_wait``, then each
 adds samples while its wallet allows: it starts with ``budget`` wei it is willing to spend and
-stops when deposits it has not got back leave too little. The honest one sends rt labels, the
-flipper sends the opposite. After the last day everything is left to mature and claimed.
+stops when deposits it has not got back leave too little. The honest one sends the dataset's
+labels, the flipper a wrong one (class y + 1, modulo the class count). After the last day
+everything is left to mature and claimed.
 
-The summary compares accuracy on held-out rt before and after, replays every accepted
-contribution through scikit-learn to show the on-chain model is still bit-identical, and
+The summary compares accuracy on held-out data before and after, replays every accepted
+contribution through the reference (scikit-learn for the Perceptron, the integer mirror for the
+other models) to show the on-chain model is still identical, and
 reports each actor's balance change, gas per action and contributions by state.
 """
 
@@ -22,9 +26,9 @@ from typing import Any
 
 from .chain import predict_many
 from .collab import claim_all, contribute, status, verdicts
-from .features import Encoder
-from .jobs import Encoded, deploy_model, encode_dataset
-from .parity import ParityResult
+from .jobs import Encoded, deploy_model, encode_dataset, make_encoder
+from .kinds import kind
+from .parity import ParityResult, describe
 from .trainer import Incentive, scan
 
 DAY = 86_400
@@ -32,6 +36,8 @@ DAY = 86_400
 
 @dataclass
 class DemoConfig:
+    model: str = "perceptron"
+    dataset: str = "rt"
     pretrain: int = 4000
     holdout: int = 1000
     days: int = 6
@@ -56,6 +62,9 @@ class DemoResult:
     added: dict[str, int]
     wei_ok: bool
     contract: Any = None
+    contract_name: str = ""
+    pretrained: int = 0
+    held_out: int = 0
 
 
 def _accuracy(predictions: list[int], labels: list[int]) -> float:
@@ -71,25 +80,35 @@ def run(
 ) -> DemoResult:
     from ape import chain, project
 
-    encoder = Encoder()
-    data = encode_dataset("rt", encoder)
+    k = kind(config.model)
+    encoder = make_encoder(config.model, config.dataset)
+    data = encode_dataset(config.dataset, encoder)
     n = len(data)
-    if config.pretrain + config.holdout + 2 * config.days * config.per_day > n:
-        raise ValueError("rt is too small for these demo settings")
-    pre = Encoded(data.rows[: config.pretrain], data.labels[: config.pretrain])
-    test_rows, test_labels = data.rows[n - config.holdout :], data.labels[n - config.holdout :]
-    pool = list(zip(data.rows[config.pretrain :], data.labels[config.pretrain :], strict=False))
+    n_pre, n_hold = min(config.pretrain, n * 2 // 5), min(config.holdout, n // 4)
+    if n_pre + n_hold + 2 * config.days * config.per_day > n:
+        raise ValueError(f"{config.dataset} is too small for these demo settings")
+    K = len(data.class_names)
+    pre = Encoded(data.rows[:n_pre], data.labels[:n_pre], 0, data.class_names)
+    test_rows, test_labels = data.rows[n - n_hold :], data.labels[n - n_hold :]
+    pool = list(zip(data.rows[n_pre : n - n_hold], data.labels[n_pre : n - n_hold], strict=True))
     honest_pool = iter(pool[0::2])
-    flipped_pool = iter((row, 1 - y) for row, y in pool[1::2])
+    flipped_pool = iter((row, (y + 1) % K) for row, y in pool[1::2])
 
+    name = k.contract("stake")
     dep = deploy_model(
-        project.PerceptronStake, owner, encoder, pretrain_data=pre, incentive=config.incentive
+        getattr(project, name),
+        owner,
+        encoder,
+        class_names=data.class_names,
+        pretrain_data=pre,
+        incentive=config.incentive,
+        model=config.model,
     )
     contract = dep.contract
     start_block = chain.blocks.height
     reference = dep.reference
     before = _accuracy(predict_many(contract, test_rows), test_labels)
-    log(f"deployed PerceptronStake at {contract.address}, pre-trained on {len(pre)} rt snippets")
+    log(f"deployed {name} at {contract.address}, pre-trained on {n_pre} {config.dataset} samples")
 
     actors = {"owner": owner, "honest": honest, "flipper": flipper}
     start_balance = {name: int(a.balance) for name, a in actors.items()}
@@ -154,6 +173,10 @@ def run(
     history = scan(contract, start_block)
     for c in history:  # replay every accepted contribution, in the order the chain took them
         row = list(c.features)
+        if k.name != "perceptron":  # every step of the counting models changes them
+            reference.update(row, c.label)
+            gas["addData"].append(gas_by_id[c.id])
+            continue
         prior = (reference.weights(row), reference.intercept_units())
         reference.update(row, c.label)
         changed = prior != (reference.weights(row), reference.intercept_units())
@@ -163,8 +186,9 @@ def run(
     ref_pred = [reference.predict(r) for r in test_rows]
     parity.total = len(test_rows)
     parity.agree = sum(int(a == b) for a, b in zip(chain_pred, ref_pred, strict=True))
-    touched = set(reference.nonzero_weights()).union(*(c.features for c in history))
-    parity.mismatches = dep.kind.mismatches(contract, reference, touched)
+    touched = set() if k.dense else set().union(*(c.features for c in history))
+    describe(parity, k)
+    parity.mismatches = k.mismatches(contract, reference, touched)
     after = _accuracy(chain_pred, test_labels)
 
     st = status(contract, history)
@@ -186,4 +210,7 @@ def run(
         added=added,
         wei_ok=st.balance == st.owed,
         contract=contract,
+        contract_name=name,
+        pretrained=n_pre,
+        held_out=n_hold,
     )

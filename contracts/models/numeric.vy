@@ -86,9 +86,13 @@ def _log2(v: uint256) -> uint256:
     else:
         y = v >> (top - 127)
     result: uint256 = top << LOG_BITS
+    # y < 2**128 on entry to every step, so y * y cannot overflow: unchecked arithmetic
+    # halves the cost of this loop.
+    bit: uint256 = 1 << (LOG_BITS - 1)
     for i: uint256 in range(LOG_BITS):
-        y = (y * y) >> 127
+        y = unsafe_mul(y, y) >> 127
         if y >= _LOG_TWO:
             y >>= 1
-            result |= 1 << (LOG_BITS - 1 - i)
+            result |= bit
+        bit >>= 1
     return result

@@ -151,8 +151,9 @@ def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
             lanes: uint256 = self._counts[j * _SLOTS + g]
             if lanes == 0:
                 continue
-            for h: uint256 in range(_PER_SLOT):
-                t[g * _PER_SLOT + h] += (lanes >> (32 * h)) & _LANE_MASK
+            first: uint256 = g * _PER_SLOT
+            for h: uint256 in range(min(_PER_SLOT, n_classes - first), bound=_PER_SLOT):
+                t[first + h] += (lanes >> (32 * h)) & _LANE_MASK
     assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
     best: uint256 = 0
     best_f: int256 = 0

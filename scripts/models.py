@@ -1,0 +1,87 @@
+"""Every model side by side: on-chain accuracy vs float scikit-learn, and gas at two sizes.
+
+    ape run models [--out bench/models.json] [--readme README.md] [--model M ...] [--quiet]
+
+For each (model, dataset) row (sparse models on rt, dense ones on scikit-learn's
+breast_cancer, wine and digits): a fresh contract trains on the training split on chain, one
+``update`` per sample in order (rt: the first 10,000 samples; the others: the first 70%), then
+predicts the rest; the float scikit-learn model trains on the same inputs in the same order.
+Then each model's staked trainer is measured for ``addData`` and ``predict`` gas at two input
+sizes (20 and 100 features; 16 and 64 dense values). Writes ``bench/models.json`` and the two
+tables in the README between ``<!-- bench:models -->`` and ``<!-- bench:model-gas -->`` markers.
+Exits 1 if a row's on-chain accuracy is more than 1 point from the float model's.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.bench import replace_section
+from sharedmodels.kinds import MODEL_NAMES, kind
+from sharedmodels.modelbench import (
+    GAS_SIZES,
+    ROWS,
+    accuracy_row,
+    accuracy_table,
+    as_json,
+    gas_row,
+    gas_table,
+)
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Accuracy and gas of every model.")
+@click.option("--out", default="bench/models.json", show_default=True)
+@click.option("--readme", default="README.md", show_default=True, help="Tables to rewrite.")
+@click.option(
+    "--model",
+    "only",
+    type=click.Choice(MODEL_NAMES),
+    multiple=True,
+    help="Only these models (repeatable; default: all).",
+)
+@click.option("--train-limit", type=click.IntRange(min=1), default=None, help="Cap training.")
+@c.account_opt
+@c.quiet_opt
+@c.one_line_errors
+def cli(out, readme, only, train_limit, account_alias, quiet):
+    from ape import accounts, project
+
+    sender = c.resolve_account(account_alias)
+    models = set(only or MODEL_NAMES)
+    acc = []
+    for model, spec in ROWS:
+        if model not in models:
+            continue
+        with c.progress_bar(0, f"{model} on {spec}", quiet) as bar:
+            row = accuracy_row(project, sender, model, spec, bar.update, train_limit)
+        acc.append(row)
+        click.echo(
+            f"{model:<17} {spec:<22} on-chain {row.chain_accuracy:.2%}  float "
+            f"{row.float_accuracy:.2%}  gap {row.gap_points:.2f} pt"
+        )
+    gas = []
+    for model in MODEL_NAMES:
+        if model not in models:
+            continue
+        for size in GAS_SIZES[kind(model).dense]:
+            g = gas_row(project, sender, accounts.test_accounts[1], model, size)
+            gas.append(g)
+            click.echo(
+                f"{model:<17} size {size:>4}: addData {g['addData']:,}, predict {g['predict']:,}"
+            )
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
+    click.echo(f"written: {path}")
+    if Path(readme).is_file() and not only and train_limit is None:
+        replace_section(Path(readme), "models", accuracy_table(acc))
+        replace_section(Path(readme), "model-gas", gas_table(gas))
+        click.echo(f"tables updated: {readme}")
+    worst = max((r.gap_points for r in acc), default=0.0)
+    if worst > 1.0:
+        click.echo(f"error: a row is {worst:.2f} points from the float model", err=True)
+        sys.exit(1)
