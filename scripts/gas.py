@@ -1,6 +1,11 @@
 """Gas in the BENCHMARKS.md scenario: the standalone model and the staked trainer.
 
     ape run gas [--out bench/gas.json] [--model-out bench/model_gas.json]
+    ape run gas --model M [--model-out bench/gas_M.json]   # any other model
+
+With ``--model`` other than the sparse Perceptron: that model's staked trainer, pre-trained on
+200 random samples, measured for ``addData`` and ``predict`` at two input sizes (20 and 100
+features, or 16 and 64 dense values); see ``sharedmodels.modelbench.gas_row``.
 
 1,000-word vocabulary, all 1,000 weights non-zero, uploaded in chunks of 250; for n in
 {20, 60, 100, 200} distinct sorted indices, `update` with the label the model already predicts
@@ -25,6 +30,8 @@ from sharedmodels import cli as c
 from sharedmodels.bench import add_data_floor, gas_table, refund_floor, replace_section
 from sharedmodels.chain import deploy_perceptron
 from sharedmodels.features import Encoder
+from sharedmodels.kinds import MODEL_NAMES, kind
+from sharedmodels.modelbench import GAS_SIZES, gas_row
 
 SIZES = (20, 60, 100, 200)
 VOCAB = 1000
@@ -39,12 +46,27 @@ VOCAB = 1000
     show_default=True,
     help="Markdown file whose generated table to rewrite (skipped when absent).",
 )
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
 @c.account_opt
 @c.one_line_errors
-def cli(out, model_out, benchmarks, account_alias):
-    from ape import project
+def cli(out, model_out, benchmarks, model, account_alias):
+    from ape import accounts, project
 
     sender = c.resolve_account(account_alias)
+    if model != "perceptron":
+        rows = [
+            gas_row(project, sender, accounts.test_accounts[1], model, size)
+            for size in GAS_SIZES[kind(model).dense]
+        ]
+        for g in rows:
+            click.echo(
+                f"{model} size {g['size']}: addData {g['addData']:,}, predict {g['predict']:,}"
+            )
+        path = Path(model_out if model_out != "bench/model_gas.json" else f"bench/gas_{model}.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rows, indent=2) + "\n")
+        click.echo(f"written: {path}")
+        return
     rnd = random.Random(2019)
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(1, 5) for j in range(VOCAB)}
     contract, deploy_gas = deploy_perceptron(

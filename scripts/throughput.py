@@ -1,6 +1,6 @@
 """Contributions per second: one Ape transaction at a time against the pipelined fast path.
 
-    ape run throughput [--samples 1000] [--out bench/throughput.json]
+    ape run throughput [--samples 1000] [--model M] [--out bench/throughput.json]
 
 Deploys a fresh ``PerceptronStake`` (BENCHMARKS.md incentive settings), then contributes the
 same number of ``rt`` snippets twice in one run: first through Ape, one transaction at a time
@@ -19,8 +19,8 @@ from ape.cli import ConnectedProviderCommand
 from sharedmodels import cli as c
 from sharedmodels.bench import replace_section
 from sharedmodels.collab import contribute
-from sharedmodels.features import Encoder
-from sharedmodels.jobs import deploy_model, encode_dataset
+from sharedmodels.jobs import deploy_model, encode_dataset, make_encoder
+from sharedmodels.kinds import MODEL_NAMES, kind
 from sharedmodels.trainer import Incentive
 
 
@@ -33,17 +33,33 @@ from sharedmodels.trainer import Incentive
     show_default=True,
     help="Markdown file whose generated throughput table to rewrite (if present).",
 )
+@click.option(
+    "--model",
+    type=click.Choice(MODEL_NAMES),
+    default="perceptron",
+    show_default=True,
+    help="Its staked trainer; text models read rt, dense ones sklearn:digits (reused in turn).",
+)
 @c.quiet_opt
 @c.one_line_errors
-def cli(samples, out, benchmarks, quiet):
+def cli(samples, out, benchmarks, model, quiet):
     from ape import accounts, project
 
     sender = accounts.test_accounts[1]
-    encoder = Encoder()
-    data = encode_dataset("rt", encoder, limit=2 * samples)
+    k = kind(model)
+    spec = "sklearn:digits" if k.dense else "rt"
+    encoder = make_encoder(model, spec)
+    data = encode_dataset(spec, encoder, limit=2 * samples)
+    reps = -(-2 * samples // len(data))
+    data.rows, data.labels = (data.rows * reps)[: 2 * samples], (data.labels * reps)[: 2 * samples]
     incentive = Incentive("stake", 60, 120, 240, 10**15)
     dep = deploy_model(
-        project.PerceptronStake, accounts.test_accounts[0], encoder, incentive=incentive
+        getattr(project, k.contract("stake")),
+        accounts.test_accounts[0],
+        encoder,
+        class_names=data.class_names,
+        incentive=incentive,
+        model=model,
     )
     rates = {}
     for name, fast, part in (
@@ -59,6 +75,7 @@ def cli(samples, out, benchmarks, quiet):
             raise click.ClickException(f"{name}: {len(added)} of {len(rows)} contributions landed")
         rates[name] = len(rows) / elapsed
     result = {
+        "model": model,
         "samples": samples,
         "ape_one_at_a_time_per_s": round(rates["ape_one_at_a_time"], 1),
         "fast_path_per_s": round(rates["fast_path"], 1),
@@ -72,7 +89,7 @@ def cli(samples, out, benchmarks, quiet):
         f"/s, fast path {result['fast_path_per_s']}/s, ratio {result['ratio']}x"
     )
     click.echo(f"written: {path}")
-    if Path(benchmarks).is_file():
+    if Path(benchmarks).is_file() and model == "perceptron":
         table = (
             "| path | contributions per second | ratio |\n|---|---|---|\n"
             f"| Ape, one transaction at a time | {result['ape_one_at_a_time_per_s']} | 1x |\n"
