@@ -9,7 +9,7 @@ export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test soak bench data lint clean
+.PHONY: setup demo test soak bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -40,9 +40,18 @@ soak: setup
 
 bench: setup data
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
+	$(BIN)/ape run models --out bench/models.json --quiet
 	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
 	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
 	@grep -q "Gas Profile" bench/gas_report.txt
+
+# Every model: on-chain vs float accuracy and gas; rewrites the README tables.
+models: setup data
+	$(BIN)/ape run models --out bench/models.json
+
+# Regenerate the deployable contracts from the template in sharedmodels/codegen.py.
+contracts: setup
+	$(BIN)/python -m sharedmodels.codegen
 
 lint: setup
 	$(BIN)/ruff check sharedmodels scripts tests bench ape_console_extras.py

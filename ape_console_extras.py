@@ -8,7 +8,8 @@
     In [4]: refund(1); report(2); take(3)                  # once their windows have passed
 
 ``model`` is the trainer contract named by ``deployments/<ecosystem>_<network>.json`` (written
-by ``ape run deploy``); ``me`` is the account the helpers send from (test account 0 on local
+by ``ape run deploy``; any of the five models: a dense one takes rows of numbers,
+``predict([13.2, 1.78, …])``); ``me`` is the account the helpers send from (test account 0 on local
 and fork networks; assign another: ``me = accounts.load("alias")``).
 """
 
@@ -58,12 +59,14 @@ def ape_init_extras(chain):
             raise ValueError(f"label must be 0..{len(names) - 1} or a class name")
         return int(label)
 
-    def predict(text: str) -> str:
-        """The model's class for ``text`` (free)."""
+    def predict(text) -> str:
+        """The model's class for ``text`` (free): a string for a text model, a list of numbers
+        (one row, in the dataset's units) for a dense one."""
         return names[int(model.predict(encoder.encode_one(text)))]
 
-    def contribute(text: str, label) -> int:
-        """Add ``text`` with ``label`` (index or class name), paying the deposit; returns the id."""
+    def contribute(text, label) -> int:
+        """Add ``text`` (a string, or a row of numbers for a dense model) with ``label`` (index
+        or class name), paying the deposit; returns the id."""
         (added,) = collab.contribute(
             model, sender(), [encoder.encode_one(text)], [label_index(label)]
         )
