@@ -29,7 +29,6 @@ def ape_init_extras(chain):
         builtins.print(f"sharedmodels: {exc}")
         return {"model": None}
     encoder = manifest.encoder_obj
-    names = list(manifest.class_names)
     state = {
         "me": c.resolve_account(None)
         if (chain.provider.network.is_local or chain.provider.network.is_fork)
@@ -51,6 +50,7 @@ def ape_init_extras(chain):
             return None
 
     def label_index(label) -> int:
+        names = collab.class_names(model)  # read now: the owner may have added a class
         if isinstance(label, str):
             if label not in names:
                 raise ValueError(f"unknown class {label!r}: choose one of {names}")
@@ -62,7 +62,7 @@ def ape_init_extras(chain):
     def predict(text) -> str:
         """The model's class for ``text`` (free): a string for a text model, a list of numbers
         (one row, in the dataset's units) for a dense one."""
-        return names[int(model.predict(encoder.encode_one(text)))]
+        return collab.class_names(model)[int(model.predict(encoder.encode_one(text)))]
 
     def contribute(text, label) -> int:
         """Add ``text`` (a string, or a row of numbers for a dense model) with ``label`` (index

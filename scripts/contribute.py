@@ -23,7 +23,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import contribute, now_for_next_block
+from sharedmodels.collab import class_names, contribute, now_for_next_block
 from sharedmodels.jobs import encode_dataset
 from sharedmodels.journal import open_journal, reconcile
 from sharedmodels.sponsor import sign_many, submit
@@ -84,13 +84,15 @@ def cli(
     if sponsor_alias is not None:
         if not hasattr(contract, "addDataBatch"):
             raise click.ClickException(
-                f"{man.contract} takes no sponsored batches (deploy with --incentive stake)"
+                f"{man.contract} takes no sponsored batches (only PerceptronStake does: "
+                "--model perceptron --incentive stake)"
             )
         sponsor = c.resolve_account(sponsor_alias)
     data = encode_dataset(dataset, man.encoder_obj, limit, offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
-    n_classes = len(man.class_names)
+    names = class_names(contract)
+    n_classes = len(names)
     if any(y >= n_classes for y in data.labels):
         raise click.ClickException(f"{dataset} has labels beyond the model's {n_classes} classes")
     labels = [(y + 1) % n_classes for y in data.labels] if flip_labels else data.labels
@@ -127,7 +129,6 @@ def cli(
                 added += contribute(contract, sender, part, part_labels, bar.update, fast=fast)
             journal.done = start + len(part)
             journal.save(path)
-    names = man.class_names
     labels = labels[done:]
     if len(added) <= 20:
         for a, y in zip(added, labels, strict=True):

@@ -12,7 +12,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import now_for_next_block
+from sharedmodels.collab import class_names, now_for_next_block
 from sharedmodels.trainer import export_csv, incentive_of, records, scan, verify
 
 
@@ -32,5 +32,5 @@ def cli(out, model, manifest):
             f"{len(bad)} rebuilt contributions do not match chain state (first: #{bad[0]})"
         )
     wait = incentive_of(contract).refund_wait
-    n = export_csv(history, Path(out), man.class_names, now_for_next_block(), wait)
+    n = export_csv(history, Path(out), class_names(contract), now_for_next_block(), wait)
     click.echo(f"exported {n} contributions to {out} (all {n} verified against chain state)")

@@ -14,6 +14,7 @@ from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.chain import predict_many
+from sharedmodels.collab import class_names
 from sharedmodels.features import DenseEncoder
 from sharedmodels.jobs import encode_dataset
 
@@ -48,7 +49,7 @@ def cli(text, values, dataset, limit, offset, model, manifest):
             raise click.UsageError(f"this {man.model} deployment takes {wanted}")
         row = encoder.encode_one(_numbers(values) if dense else text)
         label = int(contract.predict(row))
-        click.echo(f"{man.class_names[label]} ({label})")
+        click.echo(f"{class_names(contract)[label]} ({label})")
         return
     data = encode_dataset(dataset, encoder, limit, offset)
     if not len(data):

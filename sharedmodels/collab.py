@@ -215,9 +215,11 @@ def ether(wei: int) -> str:
     return f"{wei / 10**18:.6f} ETH"
 
 
-def _n_classes(contract: Any) -> int:
-    """Class count (the sparse Perceptron is binary and has no ``n_classes``)."""
-    return int(contract.n_classes()) if hasattr(contract, "n_classes") else 2
+def class_names(contract: Any) -> list[str]:
+    """The model's class names as the chain has them now (the owner may have added classes
+    since the manifest was written; the sparse Perceptron is binary and has no ``n_classes``)."""
+    n = int(contract.n_classes()) if hasattr(contract, "n_classes") else 2
+    return [str(contract.class_names(k)) for k in range(n)]
 
 
 def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
@@ -227,7 +229,7 @@ def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
         if hasattr(contract, "dim")
         else f"n_features {int(contract.n_features())}"
     )
-    names = [str(contract.class_names(k)) for k in range(_n_classes(contract))]
+    names = class_names(contract)
     out: list[str] = [
         f"model      {man.model}: {man.contract} at {contract.address} ({man.network})",
         f"           classes {', '.join(names)}; {int(contract.update_count())} updates; {size}",

@@ -21,6 +21,9 @@ class ParityResult:
     agree: int = 0
     total: int = 0
     mismatches: list[str] = field(default_factory=list)
+    #: Features whose stored values were compared (sparse models; 0 for dense ones, whose
+    #: whole state is compared).
+    checked: int = 0
     disagreements: list[int] = field(default_factory=list)
     gas_used: list[int] = field(default_factory=list)
     chain_predictions: list[int] = field(default_factory=list)
@@ -108,6 +111,9 @@ def run_parity(
         else:
             result.disagreements.append(i)
     touched = set() if kind.dense else set().union(*rows)
+    if hasattr(reference, "nonzero_weights"):  # the Perceptron: pre-trained weights too
+        touched |= set(reference.nonzero_weights())
+    result.checked = len(touched)
     result.mismatches = kind.mismatches(contract, reference, touched)
     return result
 

@@ -94,9 +94,9 @@ def run(
     honest_pool = iter(pool[0::2])
     flipped_pool = iter((row, (y + 1) % K) for row, y in pool[1::2])
 
-    name = k.contract("stake")
+    contract_name = k.contract("stake")
     dep = deploy_model(
-        getattr(project, name),
+        getattr(project, contract_name),
         owner,
         encoder,
         class_names=data.class_names,
@@ -108,7 +108,7 @@ def run(
     start_block = chain.blocks.height
     reference = dep.reference
     before = _accuracy(predict_many(contract, test_rows), test_labels)
-    log(f"deployed {name} at {contract.address}, pre-trained on {n_pre} {config.dataset} samples")
+    log(f"deployed {contract_name} at {contract.address}, pre-trained on {n_pre} samples")
 
     actors = {"owner": owner, "honest": honest, "flipper": flipper}
     start_balance = {name: int(a.balance) for name, a in actors.items()}
@@ -210,7 +210,7 @@ def run(
         added=added,
         wei_ok=st.balance == st.owed,
         contract=contract,
-        contract_name=name,
+        contract_name=contract_name,
         pretrained=n_pre,
         held_out=n_hold,
     )

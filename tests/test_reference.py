@@ -59,11 +59,11 @@ def test_int_mirror_equals_sklearn(seed, eta):
 def test_parity_verdict():
     from sharedmodels.parity import ParityResult
 
-    ok = ParityResult(agree=5, total=5, intercept_chain=3, intercept_reference=3)
+    ok = ParityResult(agree=5, total=5)
     assert ok.ok and ok.summary() == "parity: 5/5 predictions, weights identical: yes"
     pred = ParityResult(agree=4, total=5, disagreements=[2])
     assert not pred.ok and pred.summary() == "parity: 4/5 predictions, weights identical: yes"
-    weight = ParityResult(agree=5, total=5, weight_mismatches=[(7, 1, 2)])
+    weight = ParityResult(agree=5, total=5, mismatches=["weight 7: chain 1, reference 2"])
     assert not weight.ok and weight.summary().endswith("weights identical: no")
-    icpt = ParityResult(agree=5, total=5, intercept_chain=1, intercept_reference=2)
-    assert not icpt.ok and not icpt.weights_identical
+    state = ParityResult(agree=5, total=5, mismatches=["class 1 sums differ"], state_name="state")
+    assert not state.ok and state.summary() == "parity: 5/5 predictions, state identical: no"

@@ -5,6 +5,8 @@ accepted contribution, the wei check holds, every contribution ended in a final 
 balance changes add up to what the contract paid out minus gas.
 """
 
+import pytest
+
 from sharedmodels.story import DAY, DemoConfig, run
 from sharedmodels.trainer import Incentive
 
@@ -28,3 +30,29 @@ def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts):
         assert set(r.states[name]) <= {"refunded", "taken", "reported", "partly reported"}
     assert len(r.gas["addData, no update"]) + len(r.gas["addData, update"]) == 12
     assert all(g > 21_000 for gs in r.gas.values() for g in gs)
+
+
+@pytest.mark.parametrize(
+    "model,dataset", [("naive_bayes", "rt"), ("ncc", "sklearn:digits")], ids=["nb-rt", "ncc-digits"]
+)
+def test_demo_runs_any_model(accounts, model, dataset):
+    """``ape run demo --model M``: the same story on another model and dataset; the replay
+    through the model's integer mirror stays exact and every wei is accounted for."""
+    config = DemoConfig(
+        model=model,
+        dataset=dataset,
+        pretrain=400,
+        holdout=200,
+        days=1,
+        per_day=4,
+        flipper_per_day=2,
+        incentive=Incentive("stake", DAY, 3 * DAY, 7 * DAY, 10**15),
+    )
+    r = run(config, accounts[0], accounts[1], accounts[2])
+    assert r.parity.ok and r.parity.summary().endswith("state identical: yes")
+    assert r.replayed == r.added["honest"] + r.added["flipper"] == 6
+    assert len(r.gas["addData"]) == 6
+    assert r.wei_ok and r.contract.balance == 0
+    assert (
+        r.contract_name == {"naive_bayes": "NaiveBayesStake", "ncc": "NearestCentroidStake"}[model]
+    )
