@@ -15,15 +15,14 @@ The tests of one deployment depend on the ones before them: run the module as a 
 """
 
 import json
-import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from e2e_runner import ape_many, lines
 
 from sharedmodels import datasets
 from sharedmodels.chain import predict_many
@@ -31,9 +30,6 @@ from sharedmodels.features import DenseEncoder, Encoder
 from sharedmodels.jobs import encode_dataset
 from sharedmodels.trainer import scan
 
-ROOT = Path(__file__).resolve().parents[2]
-NETWORK = ["--network", "ethereum:local:foundry"]
-BIN = Path(sys.executable).parent
 WINE = "sklearn:wine"
 WINE_NAMES = ["class_0", "class_1", "class_2"]
 WAITS = ("--refund-wait", "60", "--owner-wait", "120", "--any-wait", "240")
@@ -51,50 +47,14 @@ ACCURACY = re.compile(r"^accuracy: (\d+\.\d\d)% \((\d+)/(\d+) on (\S+)\)$")
 # ---------------------------------------------------------------- running scripts
 
 
-def _start(args: tuple[str, ...]) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PATH": f"{ROOT / 'bin'}:{ROOT / 'node_modules/.bin'}:{BIN}:{os.environ['PATH']}",
-        "PYTHONWARNINGS": "ignore:Field 'import_remapping'",
-    }
-    return subprocess.Popen(
-        [str(BIN / "ape"), "run", *args, *NETWORK],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def ape_run_many(*commands: tuple[str, ...], check: bool = True) -> list:
     """``ape run`` each command, side by side; with ``check``, fail on a non-zero exit."""
-    started = [(args, _start(args)) for args in commands]
-    out = []
-    for args, popen in started:
-        try:
-            stdout, stderr = popen.communicate(timeout=600)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.communicate()
-            pytest.fail(f"ape run {' '.join(args)} timed out")
-        proc = subprocess.CompletedProcess(popen.args, popen.returncode, stdout, stderr)
-        if check and proc.returncode != 0:
-            pytest.fail(
-                f"ape run {' '.join(args)} exited {proc.returncode}:\n"
-                f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-            )
-        out.append(proc)
-    return out
+    return ape_many(*(("run", *args) for args in commands), check=check)
 
 
 def ape_run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     (proc,) = ape_run_many(args, check=check)
     return proc
-
-
-def lines(text: str) -> list[str]:
-    return [ln for ln in text.splitlines() if ln.strip()]
 
 
 def advance(chain, seconds: int) -> None:
@@ -360,3 +320,17 @@ def test_dense_failures_are_short_and_nonzero(ncc, tmp_path):
     # A manifest of another model: one line, exit 1.
     assert other.returncode == 1
     assert lines(other.stderr) == [f"error: {ncc.manifest} is a ncc deployment, not perceptron"]
+
+
+def test_scripts_name_a_class_added_after_deployment(ncc, accounts, chain):
+    """The owner adds a class after the manifest was written: the scripts read class names
+    from the chain, so a prediction of the new class is named, and it can be contributed."""
+    contract = ncc.contract
+    contract.add_class("extra", sender=accounts[0])
+    row = [2 * 10**9] * 13  # twice each column's largest magnitude: far from every centroid
+    deposit = 60 * 10**15
+    advance(chain, 3600)
+    contract.addData(row, 3, sender=accounts[3], value=deposit)
+    divisors = DenseEncoder.from_settings(ncc.data["encoder"]).divisors
+    proc = ncc.run("predict", "--values", ",".join(repr(2 * d) for d in divisors))
+    assert lines(proc.stdout) == ["extra (3)"]

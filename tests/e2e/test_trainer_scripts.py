@@ -14,25 +14,21 @@ The tests of one deployment depend on the ones before them: run the module as a 
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from e2e_runner import ROOT, ape_many, finish, lines, start
 
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
 from sharedmodels.features import Encoder
 from sharedmodels.trainer import read_export, records, scan
 
-ROOT = Path(__file__).resolve().parents[2]
-NETWORK = ["--network", "ethereum:local:foundry"]
-BIN = Path(sys.executable).parent
 #: Written for these tests (not from any dataset the model has seen); label 1 is positive.
 REVIEWS = [
     ("A warm, funny and beautifully acted story that stays with you.", 1),
@@ -54,57 +50,12 @@ NOT_ELIGIBLE = re.compile(r"^  not yet / not eligible: (\d+) \((.+)\)$")
 SUMMARY = re.compile(r"^(refund|report|take): (\d+) done, (\d+\.\d{6}) ETH received")
 
 
-def _start(args: tuple[str, ...]) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PATH": f"{ROOT / 'bin'}:{ROOT / 'node_modules/.bin'}:{BIN}:{os.environ['PATH']}",
-        # Ape's settings models warn on every start (the Makefile silences it the same way).
-        "PYTHONWARNINGS": "ignore:Field 'import_remapping'",
-    }
-    return subprocess.Popen(
-        [str(BIN / "ape"), *args, *NETWORK],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _finish(
-    args: tuple[str, ...], popen: subprocess.Popen, check: bool
-) -> subprocess.CompletedProcess:
-    try:
-        stdout, stderr = popen.communicate(timeout=600)
-    except subprocess.TimeoutExpired:
-        popen.kill()
-        popen.communicate()
-        pytest.fail(f"ape {' '.join(args)} timed out")
-    proc = subprocess.CompletedProcess(popen.args, popen.returncode, stdout, stderr)
-    if check and proc.returncode != 0:
-        pytest.fail(
-            f"ape {' '.join(args)} exited {proc.returncode}:\n"
-            f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-        )
-    return proc
-
-
 def _ape(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return _finish(args, _start(args), check)
-
-
-def ape_many(*commands: tuple[str, ...], check: bool = True) -> list[subprocess.CompletedProcess]:
-    """Independent ``ape`` commands side by side (each pays Ape's start-up; they overlap)."""
-    started = [(args, _start(args)) for args in commands]
-    return [_finish(args, popen, check) for args, popen in started]
+    return finish(args, start(args), check)
 
 
 def ape_run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return _ape("run", *args, check=check)
-
-
-def lines(text: str) -> list[str]:
-    return [ln for ln in text.splitlines() if ln.strip()]
 
 
 def eth(text: str) -> Decimal:
