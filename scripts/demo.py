@@ -94,9 +94,8 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet
         click.echo(f"{name:<9}{added:>7}   {r.balances[name] / 1e18:>+26.6f} ETH   {states or '-'}")
     click.echo("")
     click.echo("gas per action: median (min-max, calls)")
-    for action in ("addData", "addData, no update", "addData, update", "refund", "report", "take"):
-        if action == "addData" and action not in r.gas:
-            continue
+    adds = ("addData",) if "addData" in r.gas else ("addData, no update", "addData, update")
+    for action in (*adds, "refund", "report", "take"):
         click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
     click.echo("")
     click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")
