@@ -609,5 +609,6 @@ def test_contribute_sponsored(accounts, tmp_path):
     )
     assert proc.returncode == 1
     assert lines(proc.stderr) == [
-        "error: PerceptronPoints takes no sponsored batches (deploy with --incentive stake)"
+        "error: PerceptronPoints takes no sponsored batches (only PerceptronStake does: "
+        "--model perceptron --incentive stake)"
     ]
