@@ -23,6 +23,8 @@ from eth_utils import to_checksum_address
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
 DEFAULT_GAS = 15_000_000
+#: Seconds a non-empty pool must stand still before ``Pipeline`` mines it with ``evm_mine``.
+STALL_S = 0.1
 
 
 def can_pipeline(account: Any) -> bool:
@@ -126,12 +128,20 @@ class Pipeline:
         hashes = self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raw_txs])
         start = time.monotonic()
         deadline = start + timeout
-        nudge_at = start + 0.05
+        check_at = start + 0.05
+        pending, still_since = -1, start
         while self.rpc.call("eth_getTransactionReceipt", [hashes[-1]]) is None:
             now = time.monotonic()
-            if now > nudge_at:
-                self._nudge()
-                nudge_at = now + 0.05
+            if now > check_at:
+                # Nudge only a pool that has stopped moving: an evm_mine racing Anvil's own
+                # automine has been seen to drop transactions from a heavy burst for good.
+                count = self._pending_count()
+                if count != pending:
+                    pending, still_since = count, now
+                elif count > 0 and now - still_since >= STALL_S:
+                    self._nudge()
+                    still_since = now
+                check_at = now + 0.05
             if now > deadline:
                 raise TimeoutError(
                     f"{len(hashes)} pipelined transactions not mined in {timeout:.0f} s "
@@ -155,8 +165,10 @@ class Pipeline:
 
         Anvil's automine mines when a transaction arrives; a burst that arrives together can
         leave the last few pending with nothing left to trigger a block (seen here: 1-9 of 256
-        stuck for good). ``evm_mine`` mines them in nonce order. A node without the method
-        (a public network) mines on its own, so its error is ignored.
+        stuck for good). ``evm_mine`` mines them in nonce order. It is called only once the
+        pool has stood still for ``STALL_S``: nudging while Anvil is still mining a burst of
+        heavy transactions lost some of them (not mined, not pending). A node without the
+        method (a public network) mines on its own, so its error is ignored.
         """
         if self.nudges_disabled:
             return
@@ -164,6 +176,15 @@ class Pipeline:
             self.rpc.call("evm_mine", [])
         except RuntimeError:
             self.nudges_disabled = True
+
+    def _pending_count(self) -> int:
+        """Transactions the node holds pending (0 where ``txpool_status`` is unavailable)."""
+        if self.nudges_disabled:
+            return 0
+        try:
+            return int(self.rpc.call("txpool_status", [])["pending"], 16)
+        except (RuntimeError, KeyError, TypeError, ValueError):
+            return 0
 
     def _pool_status(self) -> str:
         try:
