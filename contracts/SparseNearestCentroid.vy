@@ -30,6 +30,7 @@ exports: (
     base.class_names,
     base.encoder,
     base.n_classes,
+    base.max_classes,
     base.sealed,
     base.update_count,
     base.add_class,

@@ -32,6 +32,7 @@ _BASE_EXPORTS = (
     "base.class_names",
     "base.encoder",
     "base.n_classes",
+    "base.max_classes",
     "base.sealed",
     "base.update_count",
     "base.add_class",

@@ -26,6 +26,13 @@ from .reference import SklearnPerceptron, pretrain
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 #: Most values one sparse upload call may set (``MAX_UPLOAD`` in the sparse modules).
 MAX_UPLOAD = 512
+#: ``dense_perceptron.MAX_STEP_SLOTS``: most weight slots one training step may write.
+MAX_STEP_SLOTS = 512
+
+
+def dense_perceptron_class_limit(dim: int) -> int:
+    """``max_classes()`` of a dense Perceptron over ``dim`` values (16, 8 at 128, 4 at 256)."""
+    return min(16, MAX_STEP_SLOTS // ((dim + 1) // 2))
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,12 @@ class _DensePerceptron(ModelKind):
     dense = True
 
     def constructor_args(self, encoder, class_names, p):
+        limit = dense_perceptron_class_limit(encoder.dim)
+        if len(class_names) > limit:
+            raise ValueError(
+                f"a dense Perceptron over {encoder.dim} values takes at most {limit} classes "
+                "(one training step must fit in a block)"
+            )
         return [encoder.dim, p.eta, list(class_names), _descriptor(encoder)]
 
     def reference(self, encoder, n_classes, p):

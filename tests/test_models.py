@@ -43,7 +43,7 @@ from models_conftest_helpers import (
     upload_calls,
 )
 
-from sharedmodels.kinds import kind
+from sharedmodels.kinds import dense_perceptron_class_limit, kind
 from sharedmodels.models import IntDensePerceptron, IntNaiveBayes, IntNearestCentroid, log2_fixed
 
 INT127 = 2**127
@@ -152,10 +152,11 @@ def test_constructor_state(project, owner, name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_constructor_accepts_the_limits(project, owner, name):
-    names = class_names(16)
+    most = 16 if name != "dense_perceptron" else dense_perceptron_class_limit(256)
+    names = class_names(most)
     args = ctor_args(name, LARGEST_SIZE[name], names, eta=2**16 - 1, alpha=2**64 - 1)
     contract = container(project, name).deploy(*args, sender=owner)
-    assert contract.n_classes() == 16
+    assert contract.n_classes() == most and contract.max_classes() == most
     args = ctor_args(name, 1, names[:2], eta=1, alpha=1)
     assert container(project, name).deploy(*args, sender=owner).n_classes() == 2
 
@@ -366,7 +367,7 @@ def _upload_reverts(name):
             ("upload_weights", (0, DIM - 1, [1, 2]), "dense perceptron: upload out of range"),
             ("upload_weights", (0, DIM, [1]), "dense perceptron: upload out of range"),
             ("upload_weights", (0, 2**200, [1]), "dense perceptron: upload out of range"),
-            ("upload_weights", (0, 2**256 - 1, [1]), None),  # start + len overflows: bare revert
+            ("upload_weights", (0, 2**256 - 1, [1]), "dense perceptron: upload out of range"),
             ("upload_weights", (0, 0, [1] * (DIM + 1)), "dense perceptron: upload out of range"),
             ("upload_weights", (1, 0, [0, INT127]), "dense perceptron: weight out of range"),
             ("upload_weights", (1, 3, [-INT127 - 1]), "dense perceptron: weight out of range"),
@@ -401,8 +402,7 @@ def _upload_reverts(name):
         ("upload_counts", (0, [1, N], [1, 1]), "sparse: feature index out of range"),
         ("upload_counts", (1, [3], [2**64]), "naive bayes: count out of range"),
         ("upload_counts", (1, [3, 4], [2**63, 2**63]), "naive bayes: count out of range"),
-        # The running total is summed before its check, so a count near 2**256 overflows it.
-        ("upload_counts", (1, [3], [2**256 - 1]), None),
+        ("upload_counts", (1, [3], [2**256 - 1]), "naive bayes: count out of range"),
         ("upload_class_size", (2, 1), UNKNOWN),
         ("upload_class_size", (0, 2**64), "naive bayes: count out of range"),
     ]
@@ -821,19 +821,51 @@ def test_log2_fixed_is_monotone(v, step):
 # ---------------------------------------------------------------- overflow safety
 
 
+@pytest.mark.parametrize("dim,most", [(256, 4), (129, 7), (128, 8), (64, 16), (1, 16)])
+def test_dense_perceptron_caps_classes_so_a_step_fits_a_block(project, owner, deployer, dim, most):
+    """A step may write every class's weights (all of them on a fresh model), so the class
+    count is capped at 512 weight slots per step: 16 up to 64 dims, 8 at 128, 4 at 256."""
+    assert dense_perceptron_class_limit(dim) == most
+    contract = project.DensePerceptron.deploy(
+        *ctor_args("dense_perceptron", dim, class_names(most)), sender=owner
+    )
+    assert contract.max_classes() == most
+    if most < 16:
+        with ape.reverts("model: too many classes"):
+            contract.add_class("one more", sender=owner)
+        with ape.reverts("model: too many classes"):
+            project.DensePerceptron.deploy(
+                *ctor_args("dense_perceptron", dim, class_names(most + 1)), sender=deployer
+            )
+
+
+def test_dense_perceptron_largest_first_step_fits(project, owner):
+    """The costliest step there is: a fresh 256-dim model at its class cap, every value
+    non-zero, so every class errs and every weight slot goes from zero to non-zero."""
+    contract = project.DensePerceptron.deploy(
+        *ctor_args("dense_perceptron", 256, class_names(4)), sender=owner
+    )
+    receipt = contract.update([MAX_ABS] * 256, 2, sender=owner)
+    assert receipt.gas_used < 15_000_000  # the fast path's per-transaction gas limit
+    assert all(
+        w == (MAX_ABS if k == 2 else -MAX_ABS) for k in range(4) for w in contract.weights_of(k)
+    )
+
+
 def test_dense_perceptron_extreme_weights_do_not_overflow(project, owner):
-    """Sixteen classes, 256 dims, every weight and intercept at the ends of its range."""
-    names = class_names(16)
+    """The class cap at 256 dims, every weight and intercept at the ends of its range."""
+    n = dense_perceptron_class_limit(256)
+    names = class_names(n)
     contract = project.DensePerceptron.deploy(
         *ctor_args("dense_perceptron", 256, names, eta=2**16 - 1), sender=owner
     )
-    ref = IntDensePerceptron(256, 16, 2**16 - 1)
+    ref = IntDensePerceptron(256, n, 2**16 - 1)
     ends = [INT127 - 1, -INT127, -(INT127 - 1)]
-    for k in range(16):
+    for k in range(n):
         w = [ends[(j + k) % 3] for j in range(256)]
         contract.upload_weights(k, 0, w, sender=owner)
         ref.w[k] = w
-    ref.b = [(INT127 - 1) * (1 if k % 3 else -1) for k in range(16)]
+    ref.b = [(INT127 - 1) * (1 if k % 3 else -1) for k in range(n)]
     contract.upload_intercepts(ref.b, sender=owner)
     probes = [
         [MAX_ABS] * 256,
@@ -845,23 +877,17 @@ def test_dense_perceptron_extreme_weights_do_not_overflow(project, owner):
 
 
 def test_dense_perceptron_trains_on_extreme_samples(project, owner):
-    """Sixteen classes and 256 dims, extreme samples, the largest learning rate: training
-    and predictions stay in step with the reference (weights start non-zero, see below)."""
-    names = class_names(16)
+    """The class cap at 256 dims, extreme samples, the largest learning rate, from zero
+    weights: training and predictions stay in step with the reference."""
+    n = dense_perceptron_class_limit(256)
+    names = class_names(n)
     contract = project.DensePerceptron.deploy(
         *ctor_args("dense_perceptron", 256, names, eta=2**16 - 1), sender=owner
     )
-    ref = IntDensePerceptron(256, 16, 2**16 - 1)
-    # A first step that changes every weight slot from zero costs ~3.1M gas per class, so
-    # sixteen classes would exceed a 30M block; non-zero weights make each write cheap.
-    for k in range(16):
-        w = [(k + 1) * (1 if j % 2 else -1) for j in range(256)]
-        contract.upload_weights(k, 0, w, sender=owner)
-        ref.w[k] = w
-    contract.seal(sender=owner)
+    ref = IntDensePerceptron(256, n, 2**16 - 1)
     rnd = random.Random(40)
     rows = [[rnd.choice([MAX_ABS, -MAX_ABS]) for _ in range(256)] for _ in range(5)]
-    labels = [3, 15, 0, 9, 3]
+    labels = [3, 1, 0, 2, 3]
     for x, y in zip(rows, labels, strict=True):
         receipt = contract.update(x, y, sender=owner)
         (log,) = receipt.decode_logs(contract.ModelTrained)

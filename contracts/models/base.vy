@@ -6,7 +6,9 @@
         the owner may add more (up to MAX_CLASSES) at any time, and may upload a pre-trained
         state in chunks until the upload is sealed, by `seal` or by the first training step.
 @dev One slot holds the counters every training step reads: bit 0 the seal flag, bits 1..63
-     the number of training steps, bits 64..71 the number of classes.
+     the number of training steps, bits 64..71 the number of classes, bits 72..79 the most
+     classes the model allows (0: MAX_CLASSES), which a model whose training step writes to
+     every class may lower so that one step always fits in a block.
 """
 
 from ..auth import ownable
@@ -31,6 +33,8 @@ _SEALED: constant(uint256) = 1
 _STEP_ONE: constant(uint256) = 2
 _STEP_MASK: constant(uint256) = 2**64 - 2
 _CLASS_SHIFT: constant(uint256) = 64
+_LIMIT_SHIFT: constant(uint256) = 72
+_BYTE: constant(uint256) = 255
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -58,6 +62,15 @@ def n_classes() -> uint256:
     @notice Number of classes; labels are 0 .. n_classes() - 1.
     """
     return self._n_classes()
+
+
+@external
+@view
+def max_classes() -> uint256:
+    """
+    @notice Most classes this model may have (`add_class` stops there).
+    """
+    return self._max_classes(self._state)
 
 
 @external
@@ -106,7 +119,27 @@ def seal():
 @internal
 @view
 def _n_classes() -> uint256:
-    return self._state >> _CLASS_SHIFT
+    return (self._state >> _CLASS_SHIFT) & _BYTE
+
+
+@internal
+@pure
+def _max_classes(state: uint256) -> uint256:
+    limit: uint256 = (state >> _LIMIT_SHIFT) & _BYTE
+    if limit == 0:
+        return MAX_CLASSES
+    return limit
+
+
+@internal
+def _limit_classes(limit: uint256):
+    """
+    @dev Lower the class limit (a model's constructor calls this after the names are set).
+    """
+    assert limit > 0 and limit <= MAX_CLASSES, "model: class limit out of range"
+    state: uint256 = self._state
+    assert (state >> _CLASS_SHIFT) & _BYTE <= limit, "model: too many classes"
+    self._state = (state & ~(_BYTE << _LIMIT_SHIFT)) | (limit << _LIMIT_SHIFT)
 
 
 @internal
@@ -125,7 +158,7 @@ def _begin_step(y: uint8) -> uint256:
     @return The number of classes.
     """
     state: uint256 = self._state
-    n: uint256 = state >> _CLASS_SHIFT
+    n: uint256 = (state >> _CLASS_SHIFT) & _BYTE
     assert convert(y, uint256) < n, "model: unknown class"
     self._state = (state + _STEP_ONE) | _SEALED
     return n
@@ -133,8 +166,9 @@ def _begin_step(y: uint8) -> uint256:
 
 @internal
 def _add_class(name: String[32]) -> uint8:
-    n: uint256 = self._state >> _CLASS_SHIFT
-    assert n < MAX_CLASSES, "model: too many classes"
+    state: uint256 = self._state
+    n: uint256 = (state >> _CLASS_SHIFT) & _BYTE
+    assert n < self._max_classes(state), "model: too many classes"
     assert len(name) > 0, "model: empty class name"
     index: uint8 = convert(n, uint8)
     self.class_names[index] = name

@@ -14,6 +14,10 @@
      stay exact negatives of each other, so this equals scikit-learn's binary Perceptron
      (class 1 iff its score > 0). Mirror: `sharedmodels.models.IntDensePerceptron`.
      Storage: two int128 weights per slot (class k, features 2i and 2i+1 in slot k * 128 + i).
+     A step may change every class (on a fresh model all scores are 0, so every class errs),
+     writing up to n_classes * ceil(dim / 2) new slots at 22,100 gas each; the class count is
+     capped so that this stays within MAX_STEP_SLOTS (about 13M gas, under half a block):
+     16 classes up to 64 dimensions, 8 up to 128, 4 at 256.
 """
 
 from . import base
@@ -37,6 +41,8 @@ MAX_DIM: constant(uint256) = numeric.MAX_DIM
 _HALF: constant(uint256) = MAX_DIM // 2
 _LEARNING_RATE_LIMIT: constant(uint256) = 2**16
 _WEIGHT_LIMIT: constant(int256) = 2**127
+# @dev Most weight slots one training step may write (see the module docstring).
+MAX_STEP_SLOTS: constant(uint256) = 512
 _LOW: constant(uint256) = 2**128 - 1
 
 # ---------------------------------------------------------------- STORAGE
@@ -56,6 +62,7 @@ def __init__(dim_: uint256, learning_rate_: uint256):
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "dense perceptron: learning rate out of range"
     dim = dim_
     learning_rate = convert(learning_rate_, int256)
+    base._limit_classes(min(base.MAX_CLASSES, MAX_STEP_SLOTS // ((dim_ + 1) // 2)))
 
 # ---------------------------------------------------------------- VIEW
 
@@ -112,7 +119,7 @@ def upload_weights(k: uint8, start: uint256, values: DynArray[int256, MAX_DIM]):
     """
     base._check_upload()
     assert convert(k, uint256) < base._n_classes(), "model: unknown class"
-    assert start + len(values) <= dim, "dense perceptron: upload out of range"
+    assert start <= dim and len(values) <= dim - start, "dense perceptron: upload out of range"
     base_slot: uint256 = convert(k, uint256) * _HALF
     for i: uint256 in range(len(values), bound=MAX_DIM):
         j: uint256 = start + i

@@ -141,8 +141,9 @@ def upload_counts(k: uint8, indices: DynArray[uint32, MAX_UPLOAD], counts: DynAr
         assert j < n_features, "sparse: feature index out of range"
         slot: uint256 = j * _SLOTS + c // 2
         lanes: uint256 = self._counts[slot]
+        assert counts[i] < _LIMIT, "naive bayes: count out of range"
         total = total + counts[i] - ((lanes >> lane_at) & _MASK)
-        assert total < _LIMIT and counts[i] < _LIMIT, "naive bayes: count out of range"
+        assert total < _LIMIT, "naive bayes: count out of range"
         self._counts[slot] = (lanes & ~(_MASK << lane_at) & ~(_MASK << (lane_at + 64))) | (self._lane(counts[i]) << lane_at)
     self._classes[k] = self._class_word(word & _MASK, total)
     log CountsUploaded(label=k, count=len(indices))
