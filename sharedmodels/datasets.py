@@ -430,6 +430,15 @@ def load_imdb(path: Path) -> list[Sample]:
 # --------------------------------------------------------------------------- csv
 
 
+def _csv_failure(path: Path, exc: Exception, rows_read: int) -> DatasetError:
+    """The one-line error for a CSV that cannot be decoded, parsed or read."""
+    if isinstance(exc, UnicodeDecodeError):
+        return DatasetError(f"{path}: not valid UTF-8 after data row {rows_read}: {exc}")
+    if isinstance(exc, csv.Error):
+        return DatasetError(f"{path}: data row {rows_read + 1}: malformed CSV: {exc}")
+    return DatasetError(f"{path}: cannot read: {exc}")
+
+
 def load_csv(path: Path) -> list[Sample]:
     """Load a ``text,label`` CSV; any bad row is an error naming its 1-based data row number."""
     path = Path(path)
@@ -467,12 +476,8 @@ def load_csv(path: Path) -> list[Sample]:
                 if not text.strip():
                     raise DatasetError(f"{where}: empty text")
                 samples.append(Sample(text, label))
-    except UnicodeDecodeError as e:
-        raise DatasetError(f"{path}: not valid UTF-8 after data row {row_no}: {e}") from e
-    except csv.Error as e:
-        raise DatasetError(f"{path}: data row {row_no + 1}: malformed CSV: {e}") from e
-    except OSError as e:
-        raise DatasetError(f"{path}: cannot read: {e}") from e
+    except (UnicodeDecodeError, csv.Error, OSError) as e:
+        raise _csv_failure(path, e, row_no) from e
     if not samples:
         raise DatasetError(f"{path}: no data rows after the header")
     return samples
@@ -624,12 +629,8 @@ def load_dense_csv(path: Path) -> DenseData:
                 rows.append(values)
                 raw_labels.append(label)
                 wheres.append(where)
-    except UnicodeDecodeError as e:
-        raise DatasetError(f"{path}: not valid UTF-8 after data row {row_no}: {e}") from e
-    except csv.Error as e:
-        raise DatasetError(f"{path}: data row {row_no + 1}: malformed CSV: {e}") from e
-    except OSError as e:
-        raise DatasetError(f"{path}: cannot read: {e}") from e
+    except (UnicodeDecodeError, csv.Error, OSError) as e:
+        raise _csv_failure(path, e, row_no) from e
     if not rows:
         raise DatasetError(f"{path}: no data rows after the header")
     if all(_CLASS_INDEX.fullmatch(y) for y in raw_labels):

@@ -4,7 +4,8 @@ import json
 import signal
 import time
 
-from test_trainer_scripts import REVIEWS, _ape, _finish, _start, lines, write_csv
+from e2e_runner import finish, lines, start
+from test_trainer_scripts import REVIEWS, _ape, write_csv
 
 from sharedmodels.features import Encoder
 from sharedmodels.trainer import scan
@@ -34,7 +35,7 @@ def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, tmp_path
     )
     me = str(accounts[6].address)
 
-    first = _start(args)
+    first = start(args)
     deadline = time.monotonic() + 120
     while len(scan(trainer, data["block"], features=False).by(me)) < 8:
         assert time.monotonic() < deadline, "the first run never got going"
@@ -45,7 +46,7 @@ def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, tmp_path
     before = len(scan(trainer, data["block"], features=False).by(me))
     assert 8 <= before < len(rows)
 
-    second = _finish(args, _start(args), check=True)
+    second = finish(args, start(args), check=True)
     (resumed,) = (ln for ln in lines(second.stdout) if ln.startswith("resuming an earlier run"))
     assert f": {before} of {len(rows)} already on chain" in resumed
 
