@@ -60,3 +60,16 @@ def ape_many(*commands: tuple[str, ...], check: bool = True) -> list[subprocess.
 
 def lines(text: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip()]
+
+
+def contract_at(name: str, address: str):
+    """``project.<name>`` at ``address``, whatever Ape cached for that address before.
+
+    Every module reverts the chain when it ends, so the next one's first deployment lands at
+    the same address; Ape's contract cache would still hold the earlier module's type there
+    (``ContainerType.at`` prefers the cache), and calls would be encoded with the wrong ABI.
+    """
+    from ape import chain, project
+
+    del chain.contracts[address]
+    return getattr(project, name).at(address)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from e2e_runner import ape_many, lines
+from e2e_runner import ape_many, contract_at, lines
 
 from sharedmodels import datasets
 from sharedmodels.chain import predict_many
@@ -75,10 +75,8 @@ class Deployed:
 
     @property
     def contract(self):
-        from ape import project
-
         data = self.data
-        return getattr(project, data["contract"]).at(data["address"])
+        return contract_at(data["contract"], data["address"])
 
     def args(self, *args: str) -> tuple[str, ...]:
         return (*args, "--manifest", str(self.manifest))

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from e2e_runner import ROOT, ape_many, finish, lines, start
+from e2e_runner import ROOT, ape_many, contract_at, finish, lines, start
 
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
@@ -77,10 +77,8 @@ class Flow:
 
     @property
     def contract(self):
-        from ape import project
-
         data = self.data
-        return getattr(project, data["contract"]).at(data["address"])
+        return contract_at(data["contract"], data["address"])
 
     def added_by(self, alias: str) -> list[int]:
         if alias not in self.ids:
