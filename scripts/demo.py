@@ -83,7 +83,7 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet
         f"({r.held_out} held-out samples, on-chain predictions)"
     )
     click.echo(
-        f"{r.parity.summary()} ({r.replayed} contributions replayed in the "
+        f"{r.parity.summary()} ({r.replayed} contributions replayed in "
         f"{r.parity.reference_name})"
     )
     click.echo("")

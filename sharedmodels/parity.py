@@ -122,4 +122,4 @@ def describe(result: ParityResult, kind: Any) -> None:
     """Name what ``result`` compares, for its summary line."""
     if kind.name != "perceptron":
         result.state_name = "state"
-        result.reference_name = "integer reference"
+        result.reference_name = "the integer reference"
