@@ -1,0 +1,145 @@
+"""The provider's side of the prediction market: split, salt, commit, verify, keep secrets.
+
+The commitment scheme is checked against Vyper itself: a contract computing
+``keccak256(concat(salt, abi_encode(piece)))`` over ``DynArray[Sample, N]`` gives the same hash
+as ``sharedmodels.market.commitment``, which is what the market contract will check."""
+
+import os
+import stat
+
+import pytest
+from ape import compilers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sharedmodels.market import (
+    MarketError,
+    ProviderSecrets,
+    commit_test_set,
+    commitment,
+    load_secrets,
+    save_secrets,
+    split,
+    verify,
+)
+
+CHECKER = """
+# pragma version 0.4.3
+
+struct Sample:
+    x: DynArray[uint32, 512]
+    y: uint8
+
+@external
+@pure
+def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
+    return keccak256(concat(salt, abi_encode(piece)))
+"""
+
+ROWS = [[1, 5, 9], [2], [], [3, 4], [7, 8, 100], [0, 2**32 - 1]]
+LABELS = [1, 0, 1, 1, 0, 1]
+
+
+def test_split_deals_round_robin_keeping_order():
+    parts = split(ROWS, LABELS, 3)
+    assert parts == [
+        [((1, 5, 9), 1), ((3, 4), 1)],
+        [((2,), 0), ((7, 8, 100), 0)],
+        [((), 1), ((0, 2**32 - 1), 1)],
+    ]
+
+
+@pytest.mark.parametrize(
+    "rows,labels,k,message",
+    [
+        (ROWS, LABELS, 1, "at least 2 pieces"),
+        (ROWS, LABELS[:-1], 2, "6 rows but 5 labels"),
+        (ROWS[:2], LABELS[:2], 3, "2 samples cannot fill 3 pieces"),
+    ],
+)
+def test_split_refuses(rows, labels, k, message):
+    with pytest.raises(MarketError, match=message):
+        split(rows, labels, k)
+
+
+def test_commit_checks_samples_like_the_contracts():
+    with pytest.raises(MarketError, match="test sample 1: features must be sorted and unique"):
+        commit_test_set([[1], [3, 2]], [0, 1], 2)
+    with pytest.raises(MarketError, match="test sample 0: feature index 9 out of range"):
+        commit_test_set([[9], [1]], [0, 1], 2, n_features=8)
+
+
+def test_commitments_hide_the_piece_and_bind_it():
+    a = commit_test_set(ROWS, LABELS, 2)
+    b = commit_test_set(ROWS, LABELS, 2)
+    assert a.pieces == b.pieces and a.salts != b.salts
+    assert set(a.commitments).isdisjoint(b.commitments)  # fresh salts: nothing to compare
+    salt, piece = a.reveal(1)
+    assert verify(a.commitments[1], salt, piece)
+    assert not verify(a.commitments[1], b.salts[1], piece)  # wrong salt
+    assert not verify(a.commitments[1], salt, a.pieces[0])  # another piece
+    assert not verify(a.commitments[1], salt, piece[::-1])  # reordered
+    assert not verify(a.commitments[1], salt, [(x, 1 - y) for x, y in piece])  # relabelled
+    with pytest.raises(MarketError, match="no piece 2"):
+        a.reveal(2)
+    with pytest.raises(MarketError, match="a salt is 32 bytes"):
+        commitment(b"short", piece)
+
+
+def test_secrets_file_round_trip_is_private_and_never_overwritten(tmp_path):
+    secrets = commit_test_set(ROWS, LABELS, 3)
+    path = save_secrets(secrets, tmp_path / "market.json")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    back = load_secrets(path)
+    assert back.pieces == secrets.pieces and back.commitments == secrets.commitments
+    with pytest.raises(MarketError, match="exists"):
+        save_secrets(commit_test_set(ROWS, LABELS, 2), path)
+    assert load_secrets(path).commitments == secrets.commitments
+
+
+def test_secrets_file_errors(tmp_path):
+    with pytest.raises(MarketError, match="no secrets file"):
+        load_secrets(tmp_path / "missing.json")
+    (tmp_path / "junk.json").write_text("{}")
+    with pytest.raises(MarketError, match="not a secrets file"):
+        load_secrets(tmp_path / "junk.json")
+    secrets = commit_test_set(ROWS, LABELS, 2)
+    # Pieces swapped but the recorded commitments kept: the file no longer binds.
+    edited = ProviderSecrets([secrets.pieces[1], secrets.pieces[0]], secrets.salts)
+    text = edited.to_json().replace(
+        edited.to_json().split('"commitments"')[1], secrets.to_json().split('"commitments"')[1]
+    )
+    (tmp_path / "swapped.json").write_text(text)
+    with pytest.raises(MarketError, match="inconsistent"):
+        load_secrets(tmp_path / "swapped.json")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    samples=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 2**32 - 1), max_size=6, unique=True).map(sorted),
+            st.integers(0, 255),
+        ),
+        min_size=2,
+        max_size=30,
+    ),
+    k=st.integers(2, 6),
+)
+def test_split_is_a_partition(samples, k):
+    rows, labels = [s[0] for s in samples], [s[1] for s in samples]
+    if len(rows) < k:
+        return
+    parts = split(rows, labels, k)
+    merged = [parts[j % k][j // k] for j in range(len(rows))]
+    assert merged == [(tuple(x), y) for x, y in samples]
+
+
+def test_commitment_matches_vyper(owner):
+    checker = compilers.compile_source("vyper", CHECKER, contractName="Checker").deploy(
+        sender=owner
+    )
+    secrets = commit_test_set(ROWS, LABELS, 2)
+    for salt, piece, commit in zip(secrets.salts, secrets.pieces, secrets.commitments, strict=True):
+        got = checker.commitment(salt, [(list(x), y) for x, y in piece])
+        assert bytes(got) == commit
