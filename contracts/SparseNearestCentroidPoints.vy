@@ -98,6 +98,8 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     """
     @notice Mark someone else's contribution bad after `refund_wait` if the model disagrees
             with its label. Earns nothing. Once per contribution.
+    @param c The contribution as recorded (from its `ContributionAdded` event).
+    @param x Its features, as sent.
     @return Always 0 (no money moves under Points).
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))

@@ -320,33 +320,7 @@ def addData(x: $x_type, y: uint8) -> uint256:
     return id
 $batch_function
 
-@external
-@nonreentrant
-def refund(c: data.Contribution, x: $x_type) -> uint256:
-    """
-    @notice Take back your deposit after `refund_wait` if the model now agrees with your label;
-            earns one good point. Once per contribution.
-    @param c The contribution as recorded (from its `ContributionAdded` event).
-    @param x Its features, as sent.
-    @return Wei refunded.
-    """
-    word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._refund(c, word, $classify)
-
-
-@external
-@nonreentrant
-def report(c: data.Contribution, x: $x_type) -> uint256:
-    """
-    @notice Take a share of someone else's deposit after `refund_wait` when the model disagrees
-            with its label. Needs good points; the share is deposit * yours // all of them.
-    @param c The contribution as recorded (from its `ContributionAdded` event).
-    @param x Its features, as sent.
-    @return Wei taken.
-    """
-    word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._report(c, word, $classify)
-
+$claims
 
 @external
 @nonreentrant
@@ -448,32 +422,59 @@ def addData(x: $x_type, y: uint8) -> uint256:
     return id
 
 
-@external
+$claims''')
+
+
+def _claim(fn: str, notice: str, returns: str, body: str) -> str:
+    """One claim entry point: restate the contribution and its features, then ``body``."""
+    return f'''@external
 @nonreentrant
-def refund(c: data.Contribution, x: $x_type) -> uint256:
+def {fn}(c: data.Contribution, x: $x_type) -> uint256:
     """
-    @notice Claim a point for your contribution after `refund_wait` if the model agrees with
-            its label. Once per contribution (named like the staked trainer's for one client).
+    @notice {notice}
     @param c The contribution as recorded (from its `ContributionAdded` event).
     @param x Its features, as sent.
-    @return Your points after this one.
+    @return {returns}
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return incentive._validate(c, word, $classify)
+    {body}
+'''
 
 
-@external
-@nonreentrant
-def report(c: data.Contribution, x: $x_type) -> uint256:
-    """
-    @notice Mark someone else's contribution bad after `refund_wait` if the model disagrees
-            with its label. Earns nothing. Once per contribution.
-    @return Always 0 (no money moves under Points).
-    """
-    word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    incentive._report(c, word, $classify)
-    return 0
-''')
+_CLAIMS = {
+    "stake": (
+        _claim(
+            "refund",
+            "Take back your deposit after `refund_wait` if the model now agrees with your label;\n"
+            "            earns one good point. Once per contribution.",
+            "Wei refunded.",
+            "return stake._refund(c, word, $classify)",
+        ),
+        _claim(
+            "report",
+            "Take a share of someone else's deposit after `refund_wait` when the model disagrees\n"
+            "            with its label. Needs good points; the share is deposit * yours // all of them.",
+            "Wei taken.",
+            "return stake._report(c, word, $classify)",
+        ),
+    ),
+    "points": (
+        _claim(
+            "refund",
+            "Claim a point for your contribution after `refund_wait` if the model agrees with\n"
+            "            its label. Once per contribution (named like the staked trainer's for one client).",
+            "Your points after this one.",
+            "return incentive._validate(c, word, $classify)",
+        ),
+        _claim(
+            "report",
+            "Mark someone else's contribution bad after `refund_wait` if the model disagrees\n"
+            "            with its label. Earns nothing. Once per contribution.",
+            "Always 0 (no money moves under Points).",
+            "incentive._report(c, word, $classify)\n    return 0",
+        ),
+    ),
+}
 
 
 def _imports(spec: ModelSpec, incentive: str) -> str:
@@ -543,7 +544,8 @@ def render(spec: ModelSpec, incentive: str) -> str:
         "signed_exports": "\n    signed.nonces,\n    signed.DOMAIN_SEPARATOR," if batches else "",
     }
     template = {"none": _STANDALONE, "stake": _STAKE, "points": _POINTS}[incentive]
-    return template.substitute(fields)
+    claims = "\n\n".join(_CLAIMS.get(incentive, ()))
+    return Template(template.safe_substitute(claims=claims)).substitute(fields)
 
 
 def outputs() -> dict[Path, str]:
