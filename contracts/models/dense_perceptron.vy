@@ -17,7 +17,7 @@
      A step may change every class (on a fresh model all scores are 0, so every class errs),
      writing up to n_classes * ceil(dim / 2) new slots at 22,100 gas each; the class count is
      capped so that this stays within MAX_STEP_SLOTS (about 13M gas, under half a block):
-     16 classes up to 64 dimensions, 8 up to 128, 4 at 256.
+     min(16, MAX_STEP_SLOTS // ceil(dim / 2)) classes: 16 up to 64 dimensions, 8 at 128, 4 at 256.
 """
 
 from . import base
