@@ -14,12 +14,14 @@ normal path otherwise (see ``parity.train_stream``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import requests
 from eth_account import Account
 from eth_utils import to_checksum_address
+
+T = TypeVar("T")
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
 DEFAULT_GAS = 15_000_000
@@ -199,6 +201,21 @@ class Pipeline:
 MAX_BATCH_BYTES = 1_000_000
 
 
+def _batches(items: Iterable[T], window: int, size: Callable[[T], int]) -> Iterator[list[T]]:
+    """Consecutive runs of ``items``, at most ``window`` long, cut as soon as their ``size``
+    passes MAX_BATCH_BYTES. Lazy: an item is drawn only when its batch is being built."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        batch.append(item)
+        total += size(item)
+        if len(batch) == window or total > MAX_BATCH_BYTES:
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
+
+
 def call_in_order(
     account: Any,
     method: Any,
@@ -216,23 +233,11 @@ def call_in_order(
     pipe = Pipeline(account)
     to = str(method.contract.address)
     receipts: list[dict] = []
-    batch: list[str] = []
-
-    def flush() -> None:
+    signed = (pipe.sign(to, method.encode_input(*args), value) for args in calls)
+    for batch in _batches(signed, window, len):
         receipts.extend(pipe.send_batch(batch))
         if progress:
             progress(len(batch))
-        batch.clear()
-
-    size = 0
-    for args in calls:
-        batch.append(pipe.sign(to, method.encode_input(*args), value))
-        size += len(batch[-1])
-        if len(batch) == window or size > MAX_BATCH_BYTES:
-            flush()
-            size = 0
-    if batch:
-        flush()
     return receipts
 
 
@@ -244,25 +249,15 @@ def view_many(
 
     rpc = RPC()
     to = str(method.contract.address)
-    out: list[Any] = []
-    pending: list[tuple[str, list]] = []
 
-    def flush() -> None:
-        for raw in rpc.batch(pending):
-            out.append(decode([out_type], bytes.fromhex(raw[2:]))[0])
-        pending.clear()
-
-    size = 0
-    for args in calls:
+    def request(args: Sequence[Any]) -> tuple[str, list]:
         data = method.encode_input(*args)
         hex_data = data if isinstance(data, str) else "0x" + bytes(data).hex()
-        pending.append(("eth_call", [{"to": to, "data": hex_data}, "latest"]))
-        size += len(hex_data)
-        if len(pending) == window or size > MAX_BATCH_BYTES:
-            flush()
-            size = 0
-    if pending:
-        flush()
+        return ("eth_call", [{"to": to, "data": hex_data}, "latest"])
+
+    out: list[Any] = []
+    for batch in _batches(map(request, calls), window, lambda r: len(r[1][0]["data"])):
+        out.extend(decode([out_type], bytes.fromhex(raw[2:]))[0] for raw in rpc.batch(batch))
     return out
 
 
