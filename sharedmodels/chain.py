@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,17 +59,27 @@ def deploy_perceptron(
     """
     if len(class_names) != 2:
         raise ValueError("a binary Perceptron needs exactly two class names")
-    contract = container.deploy(
-        encoder.n_features,
-        eta,
-        class_names[0],
-        class_names[1],
-        encoder_descriptor(encoder),
-        *extra_args,
-        sender=sender,
+    args = [encoder.n_features, eta, class_names[0], class_names[1], encoder_descriptor(encoder)]
+    return deploy_uploaded(
+        container,
+        sender,
+        [*args, *extra_args],
+        lambda contract: upload_state(contract, sender, weights or {}, intercept, chunk),
+        seal,
     )
-    gas = deployment_gas(contract)
-    gas += upload_state(contract, sender, weights or {}, intercept, chunk)
+
+
+def deploy_uploaded(
+    container: Any,
+    sender: Any,
+    args: Sequence[Any],
+    upload: Callable[[Any], int],
+    seal: bool = True,
+) -> tuple[Any, int]:
+    """Deploy ``container(*args)``, run ``upload(contract)`` (the pre-trained state, returning
+    its gas), then seal if asked. Returns the contract and the gas of every transaction."""
+    contract = container.deploy(*args, sender=sender)
+    gas = deployment_gas(contract) + upload(contract)
     if seal:
         gas += int(contract.seal(sender=sender).gas_used)
     return contract, gas

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import datasets
-from .chain import Manifest, deployment_gas
+from .chain import Manifest, deploy_uploaded
 from .features import DenseEncoder, Encoder
 from .kinds import ModelKind, Params, kind
 from .parity import ParityResult, run_parity
@@ -102,10 +102,9 @@ def deploy_model(
     ref = k.pretrain(encoder, data.rows, data.labels, len(class_names), p)
     args = k.constructor_args(encoder, class_names, p)
     args += (incentive or Incentive("none")).constructor_args()
-    contract = container.deploy(*args, sender=sender)
-    gas = deployment_gas(contract) + k.upload(contract, sender, ref)
-    if seal:
-        gas += int(contract.seal(sender=sender).gas_used)
+    contract, gas = deploy_uploaded(
+        container, sender, args, lambda c: k.upload(c, sender, ref), seal
+    )
     return Deployment(contract, ref, gas, k)
 
 

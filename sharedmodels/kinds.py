@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .chain import MAX_UPLOAD, encoder_descriptor, read_weights, upload_state
 from .codegen import MODELS, contract_names
 from .features import DenseEncoder, Encoder
 from .models import (
@@ -24,8 +25,6 @@ from .models import (
 from .reference import SklearnPerceptron, pretrain
 
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
-#: Most values one sparse upload call may set (``MAX_UPLOAD`` in the sparse modules).
-MAX_UPLOAD = 512
 #: ``dense_perceptron.MAX_STEP_SLOTS``: most weight slots one training step may write.
 MAX_STEP_SLOTS = 512
 
@@ -95,8 +94,6 @@ def _gas(receipt: Any) -> int:
 
 
 def _descriptor(encoder: Any) -> str:
-    from .chain import encoder_descriptor
-
     return (
         encoder.descriptor() if isinstance(encoder, DenseEncoder) else encoder_descriptor(encoder)
     )
@@ -120,13 +117,9 @@ class _Perceptron(ModelKind):
         return pretrain(list(rows), list(labels), encoder.n_features, p.eta)
 
     def upload(self, contract, sender, ref, chunk=256):
-        from .chain import upload_state
-
         return upload_state(contract, sender, ref.nonzero_weights(), ref.intercept_units(), chunk)
 
     def mismatches(self, contract, ref, touched):
-        from .chain import read_weights
-
         idx = set(touched) | set(ref.nonzero_weights())
         chain_w = read_weights(contract, idx)
         ref_w = ref.weights(idx)
