@@ -23,10 +23,6 @@ from .features import FIXED_POINT_SCALE as SCALE
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
 LOG_BITS = 32
-#: Most classes a model may have (``base.MAX_CLASSES``).
-MAX_CLASSES = 16
-#: Most samples per class (NCC) and the count limits of the packed lanes.
-NCC_COUNT_LIMIT = 2**32
 
 
 @lru_cache(maxsize=1 << 20)
@@ -171,13 +167,6 @@ class IntSparseNearestCentroid:
         self.n[y] += 1
         return before
 
-    def set_counts(self, k: int, counts: dict[int, int]) -> None:
-        """The state an upload of ``counts`` for class ``k`` leaves (Q follows the counts)."""
-        for j, c in counts.items():
-            old = self.counts[k].get(j, 0)
-            self.q[k] += c * c - old * old
-            self.counts[k][j] = c
-
 
 class IntNaiveBayes:
     """Mirror of ``models/naive_bayes.vy``: log2 scores in 2**-32 units, cached per count.
@@ -231,11 +220,6 @@ class IntNaiveBayes:
         self.total[y] += len(x)
         return before
 
-    def set_counts(self, k: int, counts: dict[int, int]) -> None:
-        for j, c in counts.items():
-            self.total[k] += c - self.counts[k].get(j, 0)
-            self.counts[k][j] = c
-
 
 def alpha_units(alpha: float) -> int:
     """scikit-learn's ``alpha`` in the contract's 10**-9 units (rounded to nearest)."""
@@ -245,7 +229,7 @@ def alpha_units(alpha: float) -> int:
     return units
 
 
-def float_model(name: str, n_classes: int, eta: int = 1, alpha: float = 1.0):
+def float_model(name: str, eta: int = 1, alpha: float = 1.0):
     """The scikit-learn estimator a model is compared with (float64 arithmetic)."""
     from sklearn.linear_model import Perceptron
     from sklearn.naive_bayes import MultinomialNB
@@ -273,7 +257,7 @@ def float_fit_predict(
 ) -> np.ndarray:
     """Train the float model as the chain does (Perceptrons: one in-order online pass, one
     sample per ``partial_fit``; the counting models: ``fit``, which is order-free) and predict."""
-    clf = float_model(name, n_classes, eta, alpha)
+    clf = float_model(name, eta, alpha)
     y = np.asarray(y_train, dtype=np.int64)
     if name in ("perceptron", "dense_perceptron"):
         classes = np.arange(n_classes)
