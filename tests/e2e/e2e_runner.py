@@ -4,6 +4,7 @@ Subprocesses inherit the environment (``APE_FOUNDRY_HOST`` included), get the pr
 ``bin/`` and ``node_modules/.bin`` on PATH, and connect to ``ethereum:local:foundry``.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,19 @@ def contract_at(name: str, address: str):
 
     del chain.contracts[address]
     return getattr(project, name).at(address)
+
+
+class FromManifest:
+    """For a test's record of one deployment: its ``manifest`` (a Path attribute) read back as
+    ``data``, and the deployed ``contract``."""
+
+    manifest: Path
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.manifest.read_text())
+
+    @property
+    def contract(self):
+        data = self.data
+        return contract_at(data["contract"], data["address"])

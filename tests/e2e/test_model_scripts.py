@@ -14,7 +14,6 @@ module short.
 The tests of one deployment depend on the ones before them: run the module as a whole.
 """
 
-import json
 import re
 import subprocess
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from e2e_runner import ape_many, contract_at, lines
+from e2e_runner import FromManifest, ape_many, lines
 
 from sharedmodels import datasets
 from sharedmodels.chain import predict_many
@@ -63,20 +62,11 @@ def advance(chain, seconds: int) -> None:
 
 
 @dataclass
-class Deployed:
+class Deployed(FromManifest):
     """One deployment shared by the ordered tests that drive it."""
 
     manifest: Path
     deploy: subprocess.CompletedProcess
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.manifest.read_text())
-
-    @property
-    def contract(self):
-        data = self.data
-        return contract_at(data["contract"], data["address"])
 
     def args(self, *args: str) -> tuple[str, ...]:
         return (*args, "--manifest", str(self.manifest))

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from e2e_runner import ROOT, ape_many, contract_at, finish, lines, start
+from e2e_runner import ROOT, FromManifest, ape_many, finish, lines, start
 
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
@@ -63,22 +63,13 @@ def eth(text: str) -> Decimal:
 
 
 @dataclass
-class Flow:
+class Flow(FromManifest):
     """One deployment shared by the ordered tests that drive it."""
 
     tmp: Path
     manifest: Path
     deploy: subprocess.CompletedProcess
     ids: dict[str, list[int]] = field(default_factory=dict)  # account alias → ids it added
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.manifest.read_text())
-
-    @property
-    def contract(self):
-        data = self.data
-        return contract_at(data["contract"], data["address"])
 
     def added_by(self, alias: str) -> list[int]:
         if alias not in self.ids:
