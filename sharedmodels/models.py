@@ -167,6 +167,13 @@ class IntSparseNearestCentroid:
         self.n[y] += 1
         return before
 
+    def set_counts(self, k: int, counts: dict[int, int]) -> None:
+        """The state an upload of ``counts`` for class ``k`` leaves (Q follows the counts)."""
+        for j, c in counts.items():
+            old = self.counts[k].get(j, 0)
+            self.q[k] += c * c - old * old
+            self.counts[k][j] = c
+
 
 class IntNaiveBayes:
     """Mirror of ``models/naive_bayes.vy``: log2 scores in 2**-32 units, cached per count.
@@ -219,6 +226,12 @@ class IntNaiveBayes:
         self.n[y] += 1
         self.total[y] += len(x)
         return before
+
+    def set_counts(self, k: int, counts: dict[int, int]) -> None:
+        """The state an upload of ``counts`` for class ``k`` leaves (the total follows)."""
+        for j, c in counts.items():
+            self.total[k] += c - self.counts[k].get(j, 0)
+            self.counts[k][j] = c
 
 
 def alpha_units(alpha: float) -> int:

@@ -108,7 +108,7 @@ def float_predictions(name, X_train, y_train, X_test, n_classes):
     two agree)."""
     if name not in PERCEPTRONS:
         return float_fit_predict(name, X_train, y_train, X_test, n_classes)
-    clf = float_model(name, n_classes)
+    clf = float_model(name)
     clf.partial_fit(X_train, np.asarray(y_train, dtype=np.int64), classes=np.arange(n_classes))
     return clf.predict(X_test)
 
