@@ -1,8 +1,9 @@
 """The provider's side of the prediction market: split, salt, commit, verify, keep secrets.
 
-The commitment scheme is checked against Vyper itself: a contract computing
-``keccak256(concat(salt, abi_encode(piece)))`` over ``DynArray[Sample, N]`` gives the same hash
-as ``sharedmodels.market.commitment``, which is what the market contract will check."""
+The commitment scheme is checked against Vyper itself: a contract chaining
+``keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))`` from the salt over a
+``DynArray[Sample, N]`` gives the same hash as ``sharedmodels.market.commitment``; the market
+contract's reveal does the same (its own tests check real reveals)."""
 
 import os
 import stat
@@ -33,7 +34,10 @@ struct Sample:
 @external
 @pure
 def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
-    return keccak256(concat(salt, abi_encode(piece)))
+    acc: bytes32 = salt
+    for s: Sample in piece:
+        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
+    return acc
 """
 
 ROWS = [[1, 5, 9], [2], [], [3, 4], [7, 8, 100], [0, 2**32 - 1]]

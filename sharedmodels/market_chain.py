@@ -1,0 +1,207 @@
+"""Driving a ``PredictionMarket`` contract from Python: deploy, reveal, run the reward pass,
+read the balance sheet. Used by ``ape run market``, its demo and the tests.
+
+The provider's secrets (``sharedmodels.market``) stay in a file; nothing here writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .chain import encoder_descriptor, upload_state
+from .features import Encoder
+from .market import Contribution, MarketError, ProviderSecrets
+
+PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled")
+STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")
+#: Work units per ``step`` by default: about 4M gas with 20-feature samples (BENCHMARKS.md).
+DEFAULT_BUDGET = 4096
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The market's rules besides the bounty and the commitments (seconds and wei)."""
+
+    min_stake: int
+    min_duration: int = 3600
+    min_contributions: int = 0
+    reveal_window: int = 86400
+    collect_delay: int = 7 * 86400
+
+    def args(self) -> list[int]:
+        return [
+            self.min_stake,
+            self.min_duration,
+            self.min_contributions,
+            self.reveal_window,
+            self.collect_delay,
+        ]
+
+
+def deploy_market(
+    container: Any,
+    sender: Any,
+    secrets: ProviderSecrets,
+    bounty: int,
+    terms: Terms,
+    encoder: Encoder,
+    eta: int = 1,
+    class_names: Sequence[str] = ("neg", "pos"),
+    weights: dict[int, int] | None = None,
+    intercept: int = 0,
+) -> Any:
+    """Deploy with the bounty and the commitments, then upload the initial model if any."""
+    contract = container.deploy(
+        encoder.n_features,
+        eta,
+        class_names[0],
+        class_names[1],
+        encoder_descriptor(encoder),
+        secrets.commitments,
+        *terms.args(),
+        sender=sender,
+        value=bounty,
+    )
+    if weights or intercept:
+        upload_state(contract, sender, weights or {}, intercept)
+    return contract
+
+
+def phase(contract: Any) -> str:
+    return PHASES[contract.phase()]
+
+
+def first_piece(contract: Any, chain: Any) -> int:
+    """The piece ``reveal_init`` will check: ``blockhash(seed_block) % K``, as the contract
+    draws it. Raises ``MarketError`` while the seed block is not mined or out of reach."""
+    if contract.drawn():
+        return int(contract.first_piece())
+    seed = int(contract.seed_block())
+    head = chain.blocks.head.number
+    if head < seed:
+        raise MarketError(f"seed block {seed} is not mined yet (head {head}); wait or mine")
+    if head + 1 > seed + 256:
+        raise MarketError("the seed block is older than 256 blocks; call draw() to re-arm it")
+    block_hash = bytes(chain.blocks[seed].hash)
+    return int.from_bytes(block_hash, "big") % int(contract.n_pieces())
+
+
+def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: Any) -> int:
+    """Reveal the drawn piece, which opens participation. Returns its index."""
+    i = first_piece(contract, chain)
+    salt, piece = secrets.reveal(i)
+    contract.reveal_init(salt, _samples(piece), sender=sender)
+    return i
+
+
+def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[int]:
+    """Reveal every piece not yet revealed, in index order. Returns the gas of each."""
+    gas = []
+    for i in range(len(secrets.pieces)):
+        if contract.revealed(i):
+            continue
+        salt, piece = secrets.reveal(i)
+        gas.append(int(contract.reveal(i, salt, _samples(piece), sender=sender).gas_used))
+    return gas
+
+
+def _samples(piece: Sequence[tuple[Sequence[int], int]]) -> list[tuple[list[int], int]]:
+    return [(list(x), y) for x, y in piece]
+
+
+@dataclass
+class StepLog:
+    """Gas and work of each ``step`` of a reward pass."""
+
+    gas: list[int]
+
+    @property
+    def heaviest(self) -> int:
+        return max(self.gas, default=0)
+
+
+def run_rewards(
+    contract: Any,
+    sender: Any,
+    budget: int = DEFAULT_BUDGET,
+    on_step: Callable[[Any], None] | None = None,
+    limit: int = 100_000,
+) -> StepLog:
+    """Call ``step(budget)`` until the market is done; ``on_step(progress)`` after each."""
+    log = StepLog([])
+    while phase(contract) == "reward":
+        if len(log.gas) >= limit:
+            raise MarketError(f"the reward pass is not done after {limit} steps")
+        receipt = contract.step(budget, sender=sender)
+        log.gas.append(int(receipt.gas_used))
+        if on_step:
+            on_step(contract.progress())
+    return log
+
+
+def test_samples(contract: Any) -> list[tuple[tuple[int, ...], int]]:
+    """The revealed test set, in reveal order (what the reward pass evaluates on)."""
+    out = []
+    for t in range(contract.test_size()):
+        s = contract.test_sample(t)
+        out.append((tuple(int(v) for v in s.x), int(s.y)))
+    return out
+
+
+def contributions(contract: Any) -> list[Contribution]:
+    """Every contribution with its stake, from the ``Participated`` events and storage."""
+    stakes = _stakes(contract)
+    out = []
+    for k in range(contract.n_contributions()):
+        who, sample = contract.contribution(k)
+        out.append(Contribution(str(who), tuple(int(v) for v in sample.x), int(sample.y),
+                                stakes[k]))
+    return out
+
+
+def _stakes(contract: Any) -> dict[int, int]:
+    return {int(log.id): int(log.stake) for log in contract.Participated}
+
+
+def contributor_list(contract: Any) -> list[str]:
+    return [str(contract.contributors(i)) for i in range(contract.n_contributors())]
+
+
+def pool_now(contract: Any) -> int:
+    """The wei in no balance. During a pass's APPLY stage the pool settles only at the end of
+    the stage, and during a forfeit's SHARE stage at its end, so those moves are added here."""
+    pool = int(contract.pool())
+    if contract.phase() != PHASES.index("reward"):
+        return pool
+    p = contract.progress()
+    if p.stage == STAGES.index("apply"):
+        return pool + int(p.losses) - int(p.gains)
+    if p.stage == STAGES.index("share"):
+        return pool - int(contract.bounty()) * int(p.stake_seen) // int(contract.total_stake())
+    return pool
+
+
+def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
+    """bounty + stakes in == what the contract holds + what it paid out, and what it holds ==
+    the balances owed + the pool (to the wei). Returns (ok, the figures)."""
+    held = int(chain.provider.get_balance(contract.address))
+    owed = sum(int(contract.owed(w)) for w in contributor_list(contract))
+    owed += int(contract.provider_balance())
+    figures = {
+        "bounty": int(contract.bounty()),
+        "stakes": int(contract.total_stake()),
+        "held": held,
+        "withdrawn": int(contract.withdrawn()),
+        "owed": owed,
+        "pool": pool_now(contract),
+    }
+    if contract.phase() == PHASES.index("cancelled"):
+        ok = held == 0 and figures["withdrawn"] == figures["bounty"]
+    else:
+        ok = (
+            figures["bounty"] + figures["stakes"] == held + figures["withdrawn"]
+            and held == owed + figures["pool"]
+        )
+    return ok, figures

@@ -1,0 +1,129 @@
+"""Building and running prediction markets in tests, checked against the Python mirror."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sharedmodels.features import Encoder
+from sharedmodels.market import (
+    Contribution,
+    ProviderSecrets,
+    commit_test_set,
+    forfeit_shares,
+    reward_pass,
+)
+from sharedmodels.market_chain import (
+    Terms,
+    conservation,
+    deploy_market,
+    phase,
+    reveal_first,
+    reveal_rest,
+)
+
+N_FEATURES = 64
+SEED_DELAY = 2
+TERMS = Terms(min_stake=10**15, min_duration=100, reveal_window=1000, collect_delay=500)
+
+
+#: Samples use a 16-word vocabulary: words 0-7 are "positive", 8-15 "negative".
+VOCABULARY = 16
+
+
+def truth(x) -> int:
+    """The concept every test dataset follows: class 1 iff most words are positive."""
+    positive = sum(1 for j in x if j < VOCABULARY // 2)
+    return 1 if 2 * positive > len(x) else 0
+
+
+def sample(rng: random.Random, size: int = 3) -> tuple[int, ...]:
+    return tuple(sorted(rng.sample(range(VOCABULARY), size)))
+
+
+def dataset(rng: random.Random, n: int, size: int = 3) -> tuple[list, list]:
+    rows = [sample(rng, size) for _ in range(n)]
+    return rows, [truth(x) for x in rows]
+
+
+@dataclass
+class Run:
+    """One market under test: the contract, the provider's secrets, and what went in."""
+
+    contract: Any
+    secrets: ProviderSecrets
+    provider: Any
+    chain: Any
+    terms: Terms = TERMS
+    sent: list[Contribution] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+
+    def check(self) -> None:
+        ok, figures = conservation(self.contract, self.chain)
+        assert ok, figures
+
+    def contribute(self, account, x, y, stake=None):
+        stake = self.terms.min_stake if stake is None else stake
+        receipt = self.contract.participate(list(x), y, sender=account, value=stake)
+        self.sent.append(Contribution(str(account.address), tuple(x), y, stake))
+        return receipt
+
+    def end(self, sender=None):
+        p = self.chain.pending_timestamp
+        opened = int(self.contract.open_time())
+        self.chain.pending_timestamp = max(p, opened + self.terms.min_duration)
+        return self.contract.end(sender=sender or self.provider)
+
+    def reveal(self):
+        return reveal_rest(self.contract, self.provider, self.secrets)
+
+    def rewards(self, budget=1024, anyone=None, check_every_step=False):
+        """Step to the end; conservation is checked at the end, or after every step."""
+        while phase(self.contract) == "reward":
+            receipt = self.contract.step(budget, sender=anyone or self.provider)
+            self.steps.append(int(receipt.gas_used))
+            if check_every_step:
+                self.check()
+        self.check()
+
+    def expected(self):
+        return reward_pass(
+            int(self.contract.bounty()),
+            [p for i in self.reveal_order() for p in self.secrets.pieces[i]],
+            self.sent,
+            N_FEATURES,
+        )
+
+    def reveal_order(self) -> list[int]:
+        return [int(log.piece) for log in self.contract.PieceRevealed]
+
+    def expected_forfeit(self):
+        return forfeit_shares(int(self.contract.bounty()), self.sent)
+
+    def balances(self) -> dict[str, int]:
+        return {c.who: int(self.contract.accounts(c.who).balance) for c in self.sent}
+
+    def withdraw_all(self, accounts) -> int:
+        """Everyone withdraws; returns the total paid. Conservation is checked after."""
+        paid = 0
+        for a in accounts:
+            if int(self.contract.owed(a)) > 0:
+                before = int(self.contract.withdrawn())
+                self.contract.withdraw(sender=a)
+                paid += int(self.contract.withdrawn()) - before
+        self.check()
+        return paid
+
+
+def open_market(project, provider, chain, rows, labels, pieces=4, bounty=10**18, terms=TERMS,
+                weights=None, intercept=0, reveal=True) -> Run:
+    secrets = commit_test_set(rows, labels, pieces, N_FEATURES)
+    contract = deploy_market(project.PredictionMarket, provider, secrets, bounty, terms,
+                             Encoder(n_features=N_FEATURES), weights=weights,
+                             intercept=intercept)
+    run = Run(contract, secrets, provider, chain, terms)
+    if reveal:
+        chain.mine(SEED_DELAY + 1)
+        reveal_first(contract, provider, secrets, chain)
+    return run

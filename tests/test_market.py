@@ -1,0 +1,469 @@
+"""The prediction market contract (SPEC §5.3): phases, deadlines, reveals, the reward pass
+against its Python mirror, and conservation to the wei after every step."""
+
+import random
+
+import pytest
+
+from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
+
+ETH = 10**18
+
+
+@pytest.fixture
+def test_set():
+    return dataset(random.Random(1), 40)
+
+
+def test_honest_paid_flipper_loses_and_matches_mirror(project, chain, owner, alice, bob, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    two_sided(run, alice, bob, n=6, seed=2)
+    run.end()
+    run.check()
+    run.reveal()
+    run.check()
+    run.rewards(budget=256, check_every_step=True)
+    want = run.expected()
+    assert run.balances() == want.balances
+    assert int(run.contract.provider_balance()) == want.provider
+    assert run.balances()[str(alice.address)] > TERMS.min_stake * 6
+    assert run.balances()[str(bob.address)] < TERMS.min_stake * 6
+    run.withdraw_all([alice, bob, owner])
+    assert run.contract.balance == 0
+
+
+def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
+    rng = random.Random(seed)
+    for _ in range(n):
+        x = sample(rng)
+        run.contribute(honest, x, truth(x), stake)
+        x = sample(rng)
+        run.contribute(flipper, x, 1 - truth(x), stake)
+    return rng
+
+
+# ---------------------------------------------------------------- creation
+
+
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        ({"value": 0}, "market: no bounty"),
+        ({"pieces": 1}, "market: at least 2 pieces"),
+        ({"n_features": 0}, "market: n_features out of range"),
+        ({"n_features": 2**32 + 1}, "market: n_features out of range"),
+        ({"eta": 0}, "market: learning rate out of range"),
+        ({"eta": 2**16}, "market: learning rate out of range"),
+        ({"min_stake": 0}, "market: min stake is zero"),
+        ({"min_stake": 2**96}, "market: amount too large"),
+        ({"reveal_window": 0}, "market: reveal window is zero"),
+    ],
+)
+def test_constructor_refuses(project, accounts, change, reason):
+    args = {"n_features": N_FEATURES, "eta": 1, "pieces": 2, "min_stake": 1, "reveal_window": 1,
+            "value": ETH}
+    args.update(change)
+    fresh = accounts[8]  # see README: reverting deployments from a fresh account
+    with pytest.raises(Exception, match=reason):
+        project.PredictionMarket.deploy(
+            args["n_features"], args["eta"], "neg", "pos", "{}", [b"\x01" * 32] * args["pieces"],
+            args["min_stake"], 10, 0, args["reveal_window"], 10, sender=fresh, value=args["value"],
+        )
+
+
+# ---------------------------------------------------------------- commitment and first reveal
+
+
+def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, test_set):
+    from sharedmodels.market_chain import first_piece, reveal_first
+
+    run = open_market(project, owner, chain, *test_set, pieces=5, reveal=False)
+    m = run.contract
+    with pytest.raises(Exception, match="market: seed block not mined yet"):
+        m.reveal_init(*_piece_args(run, 0), sender=owner)
+    chain.mine(3)
+    i = first_piece(m, chain)
+    seed_hash = bytes(chain.blocks[int(m.seed_block())].hash)
+    assert i == int.from_bytes(seed_hash, "big") % 5
+    wrong = (i + 1) % 5
+    with pytest.raises(Exception, match="market: piece does not match its commitment"):
+        m.reveal_init(*_piece_args(run, wrong), sender=owner)
+    with pytest.raises(Exception, match="market: provider only"):
+        m.reveal_init(*_piece_args(run, i), sender=alice)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.participate([1], 1, sender=alice, value=TERMS.min_stake)
+    assert reveal_first(m, owner, run.secrets, chain) == i
+    assert m.phase() == 1 and m.revealed(i) and m.first_piece() == i
+    assert m.test_size() == len(run.secrets.pieces[i])
+    assert [tuple(m.test_sample(t).x) for t in range(m.test_size())] == [
+        x for x, _ in run.secrets.pieces[i]
+    ]
+
+
+def _piece_args(run, i):
+    salt, piece = run.secrets.reveal(i)
+    return salt, [(list(x), y) for x, y in piece]
+
+
+@pytest.mark.parametrize("how", ["salt", "relabel", "reorder", "drop"])
+def test_wrong_reveals_are_refused(project, chain, owner, alice, test_set, how):
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1, 2), 1)
+    run.end()
+    i = next(j for j in range(4) if not run.contract.revealed(j))
+    salt, piece = _piece_args(run, i)
+    if how == "salt":
+        salt = bytes(32)
+    elif how == "relabel":
+        piece[0] = (piece[0][0], 1 - piece[0][1])
+    elif how == "reorder":
+        piece = piece[1:] + piece[:1]
+    else:
+        piece = piece[:-1]
+    with pytest.raises(Exception, match="market: piece does not match its commitment"):
+        run.contract.reveal(i, salt, piece, sender=owner)
+    assert not run.contract.revealed(i)
+    run.check()
+
+
+def test_reveal_checks_test_samples(project, chain, owner):
+    from sharedmodels.market import ProviderSecrets
+
+    rows = [(5, 3), (1,), (2,), (70,)]
+    secrets = ProviderSecrets([[(rows[0], 1), (rows[1], 0)], [(rows[2], 2), (rows[3], 0)]],
+                              [b"\x02" * 32, b"\x03" * 32])
+    from sharedmodels.features import Encoder
+    from sharedmodels.market_chain import deploy_market, first_piece
+
+    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, TERMS,
+                      Encoder(n_features=N_FEATURES))
+    chain.mine(3)
+    i = first_piece(m, chain)
+    reason = ("market: features not sorted and unique" if i == 0
+              else "market: test label out of range")
+    with pytest.raises(Exception, match=reason):
+        m.reveal_init(*_piece_args_of(secrets, i), sender=owner)
+
+
+def _piece_args_of(secrets, i):
+    salt, piece = secrets.reveal(i)
+    return salt, [(list(x), y) for x, y in piece]
+
+
+def test_seed_rearms_after_256_blocks(project, chain, owner, test_set):
+    run = open_market(project, owner, chain, *test_set, reveal=False)
+    m = run.contract
+    chain.mine(300)
+    with pytest.raises(Exception, match="market: seed block too old, call draw()"):
+        m.reveal_init(*_piece_args(run, 0), sender=owner)
+    old = int(m.seed_block())
+    receipt = m.draw(sender=owner)
+    assert int(m.seed_block()) == receipt.block_number + 2 and int(m.seed_block()) > old
+    assert not m.drawn()
+    with pytest.raises(Exception, match="market: seed block not mined yet"):
+        m.draw(sender=owner)
+    chain.mine(3)
+    from sharedmodels.market_chain import reveal_first
+
+    i = reveal_first(m, owner, run.secrets, chain)
+    assert m.first_piece() == i and m.phase() == 1
+    with pytest.raises(Exception, match="market: not in commitment phase"):
+        m.draw(sender=owner)
+
+
+def test_cancel_before_opening_only(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set, reveal=False)
+    with pytest.raises(Exception, match="market: provider only"):
+        run.contract.cancel(sender=alice)
+    before = owner.balance
+    receipt = run.contract.cancel(sender=owner)
+    assert owner.balance == before + ETH - receipt.total_fees_paid
+    assert run.contract.phase() == 5
+    run.check()
+    opened = open_market(project, owner, chain, *test_set)
+    with pytest.raises(Exception, match="market: participation has opened"):
+        opened.contract.cancel(sender=owner)
+
+
+def test_initial_model_upload_rules(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set, reveal=False)
+    m = run.contract
+    with pytest.raises(Exception, match="market: provider only"):
+        m.upload_weights([1], [1], sender=alice)
+    with pytest.raises(Exception, match="market: length mismatch"):
+        m.upload_weights([1, 2], [1], sender=owner)
+    with pytest.raises(Exception, match="market: empty upload"):
+        m.upload_weights([], [], sender=owner)
+    with pytest.raises(Exception, match="market: feature index out of range"):
+        m.upload_weights([N_FEATURES], [1], sender=owner)
+    with pytest.raises(Exception, match="market: initial weight out of range"):
+        m.upload_weights([1], [2**38], sender=owner)
+    with pytest.raises(Exception, match="market: intercept not a float64"):
+        m.upload_intercept(2**53 + 1, sender=owner)
+    m.upload_weights([1, 40], [3, -2], sender=owner)
+    assert m.predict([1]) == 1 and m.predict([40]) == 0
+    chain.mine(3)
+    from sharedmodels.market_chain import reveal_first
+
+    reveal_first(m, owner, run.secrets, chain)
+    with pytest.raises(Exception, match="market: initial model is fixed"):
+        m.upload_weights([1], [1], sender=owner)
+    with pytest.raises(Exception, match="market: initial model is fixed"):
+        m.upload_intercept(0, sender=owner)
+
+
+# ---------------------------------------------------------------- participation
+
+
+@pytest.mark.parametrize(
+    "x,y,stake,reason",
+    [
+        ([1], 1, TERMS.min_stake - 1, "market: stake below minimum"),
+        ([1], 2, TERMS.min_stake, "market: label out of range"),
+        ([3, 2], 1, TERMS.min_stake, "market: features not sorted and unique"),
+        ([2, 2], 1, TERMS.min_stake, "market: features not sorted and unique"),
+        ([N_FEATURES], 1, TERMS.min_stake, "market: feature index out of range"),
+    ],
+)
+def test_participation_refuses(project, chain, owner, alice, test_set, x, y, stake, reason):
+    run = open_market(project, owner, chain, *test_set)
+    with pytest.raises(Exception, match=reason):
+        run.contract.participate(x, y, sender=alice, value=stake)
+    assert run.contract.n_contributions() == 0
+    run.check()
+
+
+def test_provider_cannot_participate(project, chain, owner, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    with pytest.raises(Exception, match="market: the provider cannot participate"):
+        run.contract.participate([1], 1, sender=owner, value=TERMS.min_stake)
+
+
+def test_contributions_are_stored_and_stakes_add_up(project, chain, owner, alice, bob, test_set):
+    from sharedmodels.market_chain import contributions
+
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1, 9, 17, 25, 33, 41, 49, 57, 63), 1, 3 * TERMS.min_stake)
+    run.contribute(bob, (), 0)
+    run.contribute(alice, (0,), 0)
+    got = contributions(run.contract)
+    assert got == run.sent
+    a = run.contract.accounts(alice)
+    assert (a.stake, a.balance) == (4 * TERMS.min_stake, 4 * TERMS.min_stake)
+    assert run.contract.n_contributors() == 2 and run.contract.total_stake() == 5 * TERMS.min_stake
+    run.check()
+
+
+def test_end_after_min_duration_to_the_second(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1,), 1)
+    opened = int(run.contract.open_time())
+    chain.pending_timestamp = opened + TERMS.min_duration - 1
+    with pytest.raises(Exception, match="market: participation still open"):
+        run.contract.end(sender=alice)
+    chain.pending_timestamp = opened + TERMS.min_duration
+    run.contract.end(sender=alice)
+    assert run.contract.phase() == 2
+    assert run.contract.reveal_deadline() == opened + TERMS.min_duration + TERMS.reveal_window
+    with pytest.raises(Exception, match="market: participation is not open"):
+        run.contract.participate([1], 1, sender=alice, value=TERMS.min_stake)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        run.contract.end(sender=alice)
+
+
+def test_end_after_min_contributions(project, chain, owner, alice, bob, test_set):
+    from dataclasses import replace
+
+    run = open_market(project, owner, chain, *test_set,
+                      terms=replace(TERMS, min_duration=10**6, min_contributions=2))
+    run.contribute(alice, (1,), 1)
+    with pytest.raises(Exception, match="market: participation still open"):
+        run.contract.end(sender=bob)
+    run.contribute(bob, (2,), 1)
+    run.contract.end(sender=bob)
+    assert run.contract.phase() == 2
+
+
+def test_no_contributions_returns_the_bounty(project, chain, owner, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    run.end()
+    assert run.contract.phase() == 4 and run.contract.provider_balance() == ETH
+    assert run.withdraw_all([owner]) == ETH
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        run.contract.withdraw(sender=owner)
+
+
+# ---------------------------------------------------------------- reveal, forfeit
+
+
+def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1,), 1)
+    run.end()
+    m = run.contract
+    deadline = int(m.reveal_deadline())
+    rest = [i for i in range(4) if not m.revealed(i)]
+    with pytest.raises(Exception, match="market: provider only"):
+        m.reveal(rest[0], *_piece_args(run, rest[0]), sender=alice)
+    with pytest.raises(Exception, match="market: no such piece"):
+        m.reveal(4, *_piece_args(run, rest[0]), sender=owner)
+    first = int(m.first_piece())
+    with pytest.raises(Exception, match="market: piece already revealed"):
+        m.reveal(first, *_piece_args(run, first), sender=owner)
+    with pytest.raises(Exception, match="market: reveal deadline not passed"):
+        m.forfeit(sender=alice)
+    with pytest.raises(Exception, match="market: not in reward phase"):
+        m.step(256, sender=alice)
+    chain.pending_timestamp = deadline
+    m.reveal(rest[0], *_piece_args(run, rest[0]), sender=owner)
+    chain.pending_timestamp = deadline + 1
+    with pytest.raises(Exception, match="market: reveal deadline passed"):
+        m.reveal(rest[1], *_piece_args(run, rest[1]), sender=owner)
+    m.forfeit(sender=alice)
+    assert m.phase() == 3
+
+
+def test_silent_provider_forfeits_the_bounty_by_stake(project, chain, owner, alice, bob, carol,
+                                                      test_set):
+    run = open_market(project, owner, chain, *test_set, bounty=ETH + 1)
+    run.contribute(alice, (1,), 1, 3 * TERMS.min_stake + 1)
+    run.contribute(bob, (40,), 0, TERMS.min_stake)
+    run.contribute(carol, (2,), 0, 2 * TERMS.min_stake)
+    run.contribute(bob, (3,), 1, TERMS.min_stake + 7)
+    run.end()
+    chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
+    run.contract.forfeit(sender=carol)
+    run.rewards(budget=16)
+    assert run.balances() == run.expected_forfeit()
+    assert sum(run.balances().values()) == ETH + 1 + run.contract.total_stake()
+    assert run.contract.provider_balance() == 0
+    assert run.withdraw_all([alice, bob, carol, owner]) == ETH + 1 + run.contract.total_stake()
+    assert run.contract.balance == 0
+
+
+# ---------------------------------------------------------------- reward pass
+
+
+def test_drop_outs_restart_the_pass(project, chain, owner, alice, bob, carol, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    rng = two_sided(run, alice, bob, n=8, seed=9)
+    for _ in range(4):
+        x = sample(rng)
+        run.contribute(carol, x, 1 - truth(x))
+    run.end()
+    run.reveal()
+    run.rewards(budget=256, check_every_step=True)
+    want = run.expected()
+    assert run.balances() == want.balances
+    assert len(want.passes) >= 2 and want.dropped == {str(bob.address), str(carol.address)}
+    settled = list(run.contract.PassSettled)
+    assert [(int(e.epoch), int(e.rounds), bool(e.negative)) for e in settled] == [
+        (p.epoch, p.rounds, p.negative) for p in want.passes
+    ]
+    assert {str(e.contributor) for e in run.contract.Dropped} == want.dropped
+    for who in want.dropped:
+        assert run.contract.accounts(who).dropped
+    # The final model is the last pass: trained on the honest contributions only.
+    for x, _ in run.secrets.pieces[0]:
+        assert run.contract.predict(list(x)) == want.model.predict(x)
+
+
+def test_only_bad_contributors(project, chain, owner, alice, bob, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    rng = random.Random(9)
+    for who in (alice, bob, alice, bob, alice):
+        x = sample(rng)
+        run.contribute(who, x, 1 - truth(x))
+    run.end()
+    run.reveal()
+    run.rewards()
+    want = run.expected()
+    assert run.balances() == want.balances
+    assert run.balances() == {str(alice.address): 0, str(bob.address): 2}
+    assert [p.dropped for p in want.passes] == [[str(alice.address)], [str(bob.address)]]
+    assert int(run.contract.provider_balance()) == want.provider > ETH
+    run.withdraw_all([alice, bob, owner])
+    assert run.contract.balance == 0
+
+
+def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    two_sided(run, alice, bob, n=5, seed=8)
+    run.end()
+    run.reveal()
+    snap = chain.snapshot()
+    run.rewards(budget=48)
+    small = (run.balances(), len(run.steps))
+    chain.restore(snap)
+    run.steps.clear()
+    run.rewards(budget=100_000)
+    assert run.balances() == small[0] == run.expected().balances
+    assert len(run.steps) < small[1]
+    with pytest.raises(Exception, match="market: not in reward phase"):
+        run.contract.step(256, sender=alice)
+
+
+def test_step_budget_bounds(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1,), 1)
+    run.end()
+    run.reveal()
+    with pytest.raises(Exception, match="market: budget out of range"):
+        run.contract.step(15, sender=alice)
+    with pytest.raises(Exception, match="market: budget out of range"):
+        run.contract.step(2**20 + 1, sender=alice)
+
+
+def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
+    """A contribution of 512 features (the most a sample may carry) still steps, one item per
+    call at the smallest budget, and the heaviest such step stays far below a block."""
+    n = 1024
+    rng = random.Random(9)
+    rows = [tuple(sorted(rng.sample(range(n), 512))) for _ in range(4)]
+    from sharedmodels.features import Encoder
+    from sharedmodels.market import commit_test_set
+    from sharedmodels.market_chain import deploy_market, reveal_first, reveal_rest, run_rewards
+
+    secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
+    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, TERMS, Encoder(n_features=n))
+    chain.mine(3)
+    reveal_first(m, owner, secrets, chain)
+    big = sorted(rng.sample(range(n), 512))
+    m.participate(big, 1, sender=alice, value=TERMS.min_stake)
+    m.participate(big, 0, sender=bob, value=TERMS.min_stake)
+    chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
+    m.end(sender=alice)
+    reveal_rest(m, owner, secrets)
+    log = run_rewards(m, alice, budget=16)
+    assert m.phase() == 4
+    assert log.heaviest < 5_000_000
+
+
+def test_take_after_the_collect_delay(project, chain, owner, alice, bob, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    two_sided(run, alice, bob, n=3)
+    run.end()
+    run.reveal()
+    with pytest.raises(Exception, match="market: not done"):
+        run.contract.withdraw(sender=alice)
+    run.rewards()
+    done = int(run.contract.done_time())
+    owed = int(run.contract.owed(bob))
+    run.contract.withdraw(sender=alice)
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        run.contract.withdraw(sender=alice)
+    with pytest.raises(Exception, match="market: provider only"):
+        run.contract.take(bob, sender=alice)
+    chain.pending_timestamp = done + TERMS.collect_delay - 1
+    with pytest.raises(Exception, match="market: collect delay not over"):
+        run.contract.take(bob, sender=owner)
+    chain.pending_timestamp = done + TERMS.collect_delay
+    before = owner.balance
+    receipt = run.contract.take(bob, sender=owner)
+    assert owner.balance == before + owed - receipt.total_fees_paid
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        run.contract.take(alice, sender=owner)
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        run.contract.withdraw(sender=bob)
+    run.withdraw_all([owner])
+    assert run.contract.balance == 0
