@@ -170,6 +170,13 @@ _HEAD_LABEL_SHIFT: constant(uint256) = 160
 _HEAD_LEN_SHIFT: constant(uint256) = 168
 _CONTRIBUTION_KEY: constant(uint256) = 2**128
 _ADDRESS_MASK: constant(uint256) = 2**160 - 1
+_T_TAG_MASK: constant(uint256) = 2**16 - 1
+_T_LEN_SHIFT: constant(uint256) = 16
+_T_LEN_MASK: constant(uint256) = 2**10 - 1
+_T_LABEL_SHIFT: constant(uint256) = 26
+_T_CURRENT_SHIFT: constant(uint256) = 32
+_T_INITIAL_SHIFT: constant(uint256) = 128
+_MASK96: constant(uint256) = 2**96 - 1
 
 # ---------------------------------------------------------------- IMMUTABLES
 
@@ -203,9 +210,11 @@ reveal_deadline: public(uint256)
 # @dev When the market became done; balances are takeable `collect_delay` later.
 done_time: public(uint256)
 
-# @dev Test sample t: a head word (label << 160 | length << 168); its feature indices are in
-#      `_features`, eight uint32 lanes per word.
-_test_head: HashMap[uint256, uint256]
+# @dev Test sample t: one state word (bits 0..15 the pass its current sum belongs to,
+#      16..25 its length, 26 its label, 32..127 its weight sum in that pass, 128..223 its weight
+#      sum under the initial model; sums are int96). Its feature indices are in `_features`,
+#      eight uint32 lanes per word.
+_test_state: HashMap[uint256, uint256]
 test_size: public(uint256)
 
 # @dev Contribution k: head word contributor | label << 160 | length << 168, and its features.
@@ -467,16 +476,48 @@ def step(budget: uint256) -> bool:
     use_initial: bool = self.has_initial
     used: uint256 = 0
     done: bool = False
+    # The intercept and, while scoring a contribution, its features and weight change.
+    loaded: bool = False
+    b: int256 = 0
+    x: DynArray[uint32, MAX_FEATURES] = []
+    delta: int256 = 0
     for _: uint256 in range(_MAX_ITEMS):
         if used >= budget:
             break
         if p.stage == STAGE_EVAL_INITIAL or p.stage == STAGE_EVAL:
-            head: uint256 = self._test_head[p.test_cursor]
-            cost: uint256 = (head >> _HEAD_LEN_SHIFT) + ITEM_COST
+            t: uint256 = p.test_cursor
+            state: uint256 = self._test_state[t]
+            length: uint256 = (state >> _T_LEN_SHIFT) & _T_LEN_MASK
+            cost: uint256 = length + ITEM_COST
             if used > 0 and used + cost > budget:
                 break
             used += cost
-            if self._predict_stored(p.test_cursor, head, p.epoch, use_initial) == convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8):
+            if not loaded:
+                b = self._intercept(p.epoch)
+                if p.stage == STAGE_EVAL:
+                    head: uint256 = self._contribution_head[p.cursor]
+                    x = self._load_features(_CONTRIBUTION_KEY | (p.cursor << 6), head >> _HEAD_LEN_SHIFT)
+                    delta = -learning_rate
+                    if (head >> _HEAD_LABEL_SHIFT) & 255 == 1:
+                        delta = learning_rate
+                loaded = True
+            s: int256 = 0
+            if p.stage == STAGE_EVAL_INITIAL:
+                # Once per market: the initial model's weight sum of every test sample.
+                s = self._sum_stored(t, length, p.epoch, use_initial)
+                self._test_state[t] = self._put96(state, _T_INITIAL_SHIFT, s)
+            else:
+                # The update added `delta` to the weights of x's features, so the sum moves by
+                # delta times the number of features t shares with x.
+                if state & _T_TAG_MASK == p.epoch:
+                    s = self._get96(state, _T_CURRENT_SHIFT)
+                else:
+                    s = self._get96(state, _T_INITIAL_SHIFT)
+                shared: uint256 = self._overlap(t, length, x)
+                if shared > 0:
+                    s += delta * convert(shared, int256)
+                    self._test_state[t] = (self._put96(state, _T_CURRENT_SHIFT, s) & ~_T_TAG_MASK) | p.epoch
+            if sparse_perceptron._class_of(s * _INTERCEPT_ONE + b) == convert((state >> _T_LABEL_SHIFT) & 1, uint8):
                 p.correct += 1
             p.test_cursor += 1
             if p.test_cursor == t_size:
@@ -488,6 +529,7 @@ def step(budget: uint256) -> bool:
                     p.cursor += 1
                 p.previous = p.correct
                 p.stage = STAGE_TRAIN
+                loaded = False
         elif p.stage == STAGE_TRAIN:
             if p.cursor == n:
                 p.stage = STAGE_SCAN
@@ -509,6 +551,7 @@ def step(budget: uint256) -> bool:
                 p.stage = STAGE_EVAL
                 p.test_cursor = 0
                 p.correct = 0
+                loaded = False
             else:
                 p.cursor += 1
         elif p.stage == STAGE_SCAN:
@@ -625,9 +668,9 @@ def test_sample(t: uint256) -> Sample:
     @notice Revealed test sample `t` (reveal order).
     """
     assert t < self.test_size, "market: no such test sample"
-    head: uint256 = self._test_head[t]
-    return Sample(x=self._load_features(t << 6, head >> _HEAD_LEN_SHIFT),
-                  y=convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8))
+    state: uint256 = self._test_state[t]
+    return Sample(x=self._load_features(t << 6, (state >> _T_LEN_SHIFT) & _T_LEN_MASK),
+                  y=convert((state >> _T_LABEL_SHIFT) & 1, uint8))
 
 
 @external
@@ -703,7 +746,7 @@ def _reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         assert s.y < 2, "market: test label out of range"
         self._check_sample(s.x)
         acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
-        self._test_head[t] = (convert(s.y, uint256) << _HEAD_LABEL_SHIFT) | (len(s.x) << _HEAD_LEN_SHIFT)
+        self._test_state[t] = (convert(s.y, uint256) << _T_LABEL_SHIFT) | (len(s.x) << _T_LEN_SHIFT)
         self._store_features(t << 6, s.x)
         t += 1
     assert acc == self.commitments[i], "market: piece does not match its commitment"
@@ -760,8 +803,10 @@ def _intercept(e: uint256) -> int256:
 
 @internal
 @view
-def _predict_stored(t: uint256, head: uint256, e: uint256, use_initial: bool) -> uint8:
-    n: uint256 = head >> _HEAD_LEN_SHIFT
+def _sum_stored(t: uint256, n: uint256, e: uint256, use_initial: bool) -> int256:
+    """
+    @dev The weight sum of test sample `t` (length `n`) under the model of pass `e`.
+    """
     total: int256 = 0
     word: uint256 = 0
     for i: uint256 in range(n, bound=MAX_FEATURES):
@@ -769,7 +814,52 @@ def _predict_stored(t: uint256, head: uint256, e: uint256, use_initial: bool) ->
             word = self._features[(t << 6) | (i // 8)]
         j: uint256 = (word >> ((i % 8) * 32)) & _U32
         total += sparse_perceptron._lane(self._word(j // 6, e, use_initial), j)
-    return sparse_perceptron._class_of(total * _INTERCEPT_ONE + self._intercept(e))
+    return total
+
+
+@internal
+@view
+def _overlap(t: uint256, n: uint256, x: DynArray[uint32, MAX_FEATURES]) -> uint256:
+    """
+    @dev How many features test sample `t` (length `n`) shares with `x`: a merge of the two
+         sorted lists, reading t's packed words in order.
+    """
+    nx: uint256 = len(x)
+    a: uint256 = 0
+    k: uint256 = 0
+    count: uint256 = 0
+    loaded: uint256 = max_value(uint256)
+    word: uint256 = 0
+    for _: uint256 in range(2 * MAX_FEATURES):
+        if a == n or k == nx:
+            break
+        if a // 8 != loaded:
+            loaded = a // 8
+            word = self._features[(t << 6) | loaded]
+        ja: uint256 = (word >> ((a % 8) * 32)) & _U32
+        jx: uint256 = convert(x[k], uint256)
+        if ja == jx:
+            count += 1
+            a += 1
+            k += 1
+        elif ja < jx:
+            a += 1
+        else:
+            k += 1
+    return count
+
+
+@internal
+@pure
+def _get96(word: uint256, at: uint256) -> int256:
+    return convert(convert(word << (160 - at), bytes32), int256) >> 160
+
+
+@internal
+@pure
+def _put96(word: uint256, at: uint256, v: int256) -> uint256:
+    bits: uint256 = convert(convert(v, bytes32), uint256) & _MASK96
+    return (word & ~(_MASK96 << at)) | (bits << at)
 
 
 @internal

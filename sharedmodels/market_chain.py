@@ -16,8 +16,8 @@ from .market import Contribution, MarketError, ProviderSecrets
 
 PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled")
 STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")
-#: Work units per ``step`` by default: about 4M gas with 20-feature samples (BENCHMARKS.md).
-DEFAULT_BUDGET = 4096
+#: Work units per ``step`` by default: at most about 4M gas on rt (2,000 gas a unit, measured).
+DEFAULT_BUDGET = 2048
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,342 @@
+"""The prediction market (SPEC §5.3), one subcommand per role and phase.
+
+    ape run market create --dataset rt [--test-size 200] [--pieces 4] [--bounty 1]
+        [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
+        [--reveal-window 86400] [--collect-delay 604800] [--pretrain 200] [--secrets PATH]
+    ape run market reveal-init                 # provider: the drawn piece; opens participation
+    ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
+    ape run market end                         # anyone, after the minimum duration or count
+    ape run market reveal                      # provider: every other piece
+    ape run market forfeit                     # anyone, if the provider missed the deadline
+    ape run market step [--budget N]           # anyone: one bounded step of the reward pass
+    ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
+    ape run market collect [--take ADDRESS]    # withdraw (provider: also take after the delay)
+    ape run market status
+    ape run market demo                        # a whole market on a local chain
+
+Every subcommand takes ``--account ALIAS`` (default: test account 0 on local networks) and
+``--record PATH`` (default ``deployments/<network>_market.json``, written by ``create``).
+The provider's secrets go to their own file (mode 0600, never overwritten); keep it until the
+last reveal, since losing it forfeits the bounty.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from sharedmodels import cli as c
+from sharedmodels.chain import default_manifest_path
+from sharedmodels.collab import ether
+from sharedmodels.jobs import encode_dataset
+from sharedmodels.market import MarketError, load_secrets
+from sharedmodels.market_chain import (
+    DEFAULT_BUDGET,
+    PHASES,
+    STAGES,
+    Terms,
+    conservation,
+    contributor_list,
+    first_piece,
+    phase,
+    reveal_first,
+    reveal_rest,
+    run_rewards,
+)
+from sharedmodels.market_story import DemoConfig, MarketRecord, create_market, run_demo
+
+ETH = 10**18
+
+
+def _wei(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount of ETH") from None
+    if value <= 0:
+        raise click.BadParameter("must be more than 0 ETH")
+    return int(value * ETH)
+
+
+def _record_path(option: str | None) -> Path:
+    from ape import chain
+
+    if option:
+        return Path(option)
+    path = default_manifest_path(chain.provider.network.choice)
+    return path.with_name(f"{path.stem}_market{path.suffix}")
+
+
+def _market(record_opt: str | None):
+    from ape import project
+
+    record = MarketRecord.read(_record_path(record_opt))
+    return record, project.PredictionMarket.at(record.address)
+
+
+record_opt = click.option("--record", "record_opt", default=None,
+                          help="Market record (default: deployments/<network>_market.json).")
+budget_opt = click.option("--budget", type=click.IntRange(16, 2**20), default=DEFAULT_BUDGET,
+                          show_default=True,
+                          help="Work units per step (a sample costs its features + 16).")
+
+
+def _command(short_help: str, name: str | None = None):
+    """A market subcommand: connected to a network, with --account and --record."""
+
+    def wrap(func):
+        func = c.one_line_errors(func)
+        func = record_opt(func)
+        func = c.account_opt(func)
+        return cli.command(name, cls=ConnectedProviderCommand, short_help=short_help)(func)
+
+    return wrap
+
+
+@click.group(short_help="Prediction market: create, contribute, reveal, reward, collect.")
+def cli():
+    """The prediction market (SPEC §5.3), one subcommand per role and phase."""
+
+
+@_command("Provider: commit a test set and deploy the market with its bounty.")
+@c.dataset_opt
+@click.option("--test-size", type=click.IntRange(2, 4096), default=200, show_default=True)
+@click.option("--pieces", type=click.IntRange(2, 64), default=4, show_default=True)
+@click.option("--bounty", default="1", show_default=True, help="ETH.")
+@click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
+@click.option("--min-duration", type=click.IntRange(0), default=3600, show_default=True)
+@click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--reveal-window", type=click.IntRange(1), default=86400, show_default=True)
+@click.option("--collect-delay", type=click.IntRange(0), default=7 * 86400, show_default=True)
+@click.option("--pretrain", type=click.IntRange(0), default=200, show_default=True,
+              help="Samples from the start of the dataset for the initial model.")
+@click.option("--secrets", "secrets_opt", default=None,
+              help="Where to keep the provider's secrets (default: deployments/, timestamped).")
+def create(network, dataset, test_size, pieces, bounty, min_stake, min_duration,
+           min_contributions, reveal_window, collect_delay, pretrain, secrets_opt,
+           account_alias, record_opt):
+    from ape import chain, project
+
+    if -(-test_size // pieces) > 64:
+        raise click.BadParameter(f"{test_size} samples in {pieces} pieces: at most 64 per piece",
+                                 param_hint="--pieces")
+    provider = c.resolve_account(account_alias)
+    record_path = _record_path(record_opt)
+    secrets = Path(secrets_opt) if secrets_opt else record_path.with_name(
+        f"{record_path.stem}_secrets_{int(time.time())}.json")
+    secrets.parent.mkdir(parents=True, exist_ok=True)
+    terms = Terms(_wei(min_stake), min_duration, min_contributions, reveal_window, collect_delay)
+    created = create_market(project.PredictionMarket, provider, dataset, test_size, pieces,
+                            _wei(bounty), terms, secrets, chain.provider.network.choice,
+                            pretrain)
+    record_path.write_text(created.record.to_json())
+    m = created.contract
+    click.echo(f"market     {m.address} (record {record_path})")
+    click.echo(f"bounty     {ether(int(m.bounty()))}; test set {test_size} in {pieces} pieces")
+    click.echo(f"secrets    {secrets} (mode 0600: keep it until the last reveal)")
+    click.echo(f"next       `ape run market reveal-init` after block {m.seed_block()}")
+
+
+@_command("Provider: reveal the randomly drawn piece; opens participation.")
+def reveal_init(network, account_alias, record_opt):
+    from ape import chain
+
+    record, m = _market(record_opt)
+    provider = c.resolve_account(account_alias)
+    if chain.provider.network.is_local and chain.blocks.head.number < int(m.seed_block()):
+        chain.mine(int(m.seed_block()) - chain.blocks.head.number)
+    i = reveal_first(m, provider, load_secrets(Path(record.secrets)), chain)
+    click.echo(f"revealed piece {i} of {m.n_pieces()} ({m.test_size()} samples); "
+               "participation is open")
+
+
+@_command("Contributor: stake on labelled samples.")
+@c.dataset_opt
+@c.limit_opt
+@c.offset_opt
+@click.option("--flip-labels", is_flag=True, help="Send the wrong label (a bad contributor).")
+@click.option("--stake", default=None, help="ETH per sample (default: the minimum).")
+@c.quiet_opt
+def contribute(network, dataset, limit, offset, flip_labels, stake, quiet, account_alias,
+               record_opt):
+    record, m = _market(record_opt)
+    account = c.resolve_account(account_alias)
+    data = encode_dataset(dataset, record.encoder_obj(), limit, offset)
+    wei = _wei(stake) if stake else int(m.min_stake())
+    gas = []
+    with c.progress_bar(len(data), "contributing", quiet) as bar:
+        for x, y in zip(data.rows, data.labels, strict=True):
+            label = 1 - y if flip_labels else y
+            gas.append(int(m.participate(x, label, sender=account, value=wei).gas_used))
+            bar.update(1)
+    click.echo(f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
+               f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}")
+
+
+@_command("Anyone: close participation.")
+def end(network, account_alias, record_opt):
+    _, m = _market(record_opt)
+    m.end(sender=c.resolve_account(account_alias))
+    click.echo(f"phase {phase(m)}; reveal deadline {m.reveal_deadline()}")
+
+
+@_command("Provider: reveal every remaining piece.")
+def reveal(network, account_alias, record_opt):
+    record, m = _market(record_opt)
+    gas = reveal_rest(m, c.resolve_account(account_alias), load_secrets(Path(record.secrets)))
+    click.echo(f"revealed {len(gas)} pieces (gas {', '.join(f'{g:,}' for g in gas)}); "
+               f"test set {m.test_size()}; phase {phase(m)}")
+
+
+@_command("Anyone: forfeit the bounty of a provider that missed the reveal deadline.")
+def forfeit(network, account_alias, record_opt):
+    _, m = _market(record_opt)
+    m.forfeit(sender=c.resolve_account(account_alias))
+    click.echo("forfeited: `ape run market run-rewards` shares the bounty out by stake")
+
+
+@_command("Anyone: one bounded step of the reward pass.")
+@budget_opt
+def step(network, budget, account_alias, record_opt):
+    _, m = _market(record_opt)
+    receipt = m.step(budget, sender=c.resolve_account(account_alias))
+    click.echo(f"{_progress_line(m)}; gas {int(receipt.gas_used):,}")
+
+
+def _progress_line(m) -> str:
+    if phase(m) != "reward":
+        return f"phase {phase(m)}"
+    p = m.progress()
+    where = f"contribution {p.cursor}/{m.n_contributions()}"
+    if p.stage in (STAGES.index("scan"), STAGES.index("apply"), STAGES.index("share")):
+        where = f"contributor {p.cursor}/{m.n_contributors()}"
+    elif p.stage in (STAGES.index("evaluate"), STAGES.index("initial accuracy")):
+        where += f", test sample {p.test_cursor}/{m.test_size()}"
+    return f"pass {p.epoch}, {STAGES[p.stage]}: {where}"
+
+
+@_command("Anyone: step until the reward pass is done.", name="run-rewards")
+@budget_opt
+@c.quiet_opt
+def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
+    _, m = _market(record_opt)
+    sender = c.resolve_account(account_alias)
+    n = int(m.n_contributions())
+    with c.progress_bar(n, "pass 1", quiet) as bar:
+        bar.unit = "contribution"
+
+        def on_step(p):
+            bar.set_description(f"pass {p.epoch} {STAGES[p.stage]}")
+            bar.n = min(int(p.cursor), n) if p.stage < STAGES.index("scan") else n
+            bar.refresh()
+
+        log = run_rewards(m, sender, budget, on_step)
+    click.echo(f"done in {len(log.gas)} steps; heaviest {log.heaviest:,} gas")
+
+
+@_command("Withdraw your balance; the provider may also --take an unclaimed one.")
+@click.option("--take", "take_who", default=None, help="Provider: take ADDRESS's balance.")
+def collect(network, take_who, account_alias, record_opt):
+    _, m = _market(record_opt)
+    account = c.resolve_account(account_alias)
+    if take_who:
+        owed = int(m.owed(take_who))
+        m.take(take_who, sender=account)
+        click.echo(f"took {ether(owed)} unclaimed by {take_who}")
+        return
+    owed = int(m.owed(account))
+    m.withdraw(sender=account)
+    click.echo(f"withdrew {ether(owed)} to {account.address}")
+
+
+@_command("Phase, deadlines, balances, reward progress and conservation.")
+def status(network, account_alias, record_opt):
+    from ape import chain
+
+    record, m = _market(record_opt)
+    click.echo(f"market      {m.address} on {record.network} ({record.dataset})")
+    click.echo(f"phase       {phase(m)}; {_progress_line(m)}")
+    click.echo(f"bounty      {ether(int(m.bounty()))}; pieces revealed "
+               f"{m.pieces_revealed()}/{m.n_pieces()}; test set {m.test_size()}")
+    if phase(m) == "committed":
+        try:
+            click.echo(f"first piece {first_piece(m, chain)} (drawn from block {m.seed_block()})")
+        except MarketError as exc:
+            click.echo(f"first piece not drawn yet: {exc}")
+    click.echo(f"contributions {m.n_contributions()} from {m.n_contributors()} contributors; "
+               f"stakes {ether(int(m.total_stake()))}")
+    for who in contributor_list(m):
+        a = m.accounts(who)
+        flags = (" dropped" if a.dropped else "") + (" paid" if a.paid else "")
+        click.echo(f"  {who}  stake {ether(int(a.stake))}  balance {ether(int(a.balance))}{flags}")
+    if PHASES[m.phase()] == "done":
+        click.echo(f"provider    {ether(int(m.provider_balance()))} to withdraw")
+    ok, figures = conservation(m, chain)
+    click.echo(f"conservation: {'ok' if ok else 'BROKEN'} "
+               f"(in {ether(figures['bounty'] + figures['stakes'])}, held {ether(figures['held'])}"
+               f", withdrawn {ether(figures['withdrawn'])})")
+
+
+@_command("A whole market on a local chain: honest and label-flipping contributors.")
+@click.option("--dataset", default="rt", show_default=True)
+@click.option("--test-size", type=click.IntRange(8, 4096), default=200, show_default=True)
+@click.option("--pieces", type=click.IntRange(2, 64), default=4, show_default=True)
+@click.option("--pretrain", type=click.IntRange(0), default=1000, show_default=True)
+@click.option("--honest", type=click.IntRange(1), default=40, show_default=True)
+@click.option("--flippers", type=click.IntRange(0, 8), default=2, show_default=True)
+@click.option("--flipper-samples", type=click.IntRange(1), default=15, show_default=True)
+@click.option("--bounty", default="5", show_default=True, help="ETH.")
+@click.option("--stake", default="0.01", show_default=True, help="ETH per contribution.")
+@budget_opt
+@c.quiet_opt
+def demo(network, dataset, test_size, pieces, pretrain, honest, flippers, flipper_samples,
+         bounty, stake, budget, quiet, account_alias, record_opt):
+    from ape import accounts, chain
+
+    if not (chain.provider.network.is_local or chain.provider.network.is_fork):
+        raise click.ClickException("the demo moves time: run it on a local or fork network")
+    if -(-test_size // pieces) > 64:
+        raise click.BadParameter(f"{test_size} samples in {pieces} pieces: at most 64 per piece",
+                                 param_hint="--pieces")
+    provider = accounts.test_accounts[0]
+    honest_acct = accounts.test_accounts[1]
+    flipper_accts = [accounts.test_accounts[2 + j] for j in range(flippers)]
+    config = DemoConfig(dataset=dataset, test_size=test_size, pieces=pieces, pretrain=pretrain,
+                        honest=honest, flippers=flippers, flipper_samples=flipper_samples,
+                        bounty=_wei(bounty), stake=_wei(stake), budget=budget)
+    say = (lambda _: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_demo(config, provider, honest_acct, flipper_accts, Path(tmp) / "secrets.json",
+                     say)
+    click.echo("")
+    click.echo(f"== prediction market on {dataset}: bounty {ether(config.bounty)}, "
+               f"test set {r.test_size} in {pieces} pieces (piece {r.first_piece} first) ==")
+    click.echo(f"accuracy     initial model {100 * r.initial_correct / r.test_size:.1f}% -> "
+               f"after the market {100 * r.final_correct / r.test_size:.1f}% "
+               f"(on the revealed test set)")
+    for epoch, rounds, negative, active in r.passes:
+        kind = "negative scores" if negative else "no negative score: rest paid"
+        click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); {active} contributors stay")
+    click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
+    click.echo(f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas "
+               f"(budget {budget})")
+    click.echo("")
+    click.echo(f"{'':<10}{'samples':>8}{'staked ETH':>14}{'paid out ETH':>16}{'net ETH':>14}")
+    for a in r.actors:
+        net = r.paid[a.name] - a.staked
+        click.echo(f"{a.name:<10}{a.samples:>8}{a.staked / ETH:>14.6f}"
+                   f"{r.paid[a.name] / ETH:>16.6f}{net / ETH:>+14.6f}")
+    click.echo(f"{'provider':<10}{'':>8}{config.bounty / ETH:>14.6f}{r.provider_back / ETH:>16.6f}"
+               f"{(r.provider_back - config.bounty) / ETH:>+14.6f}")
+    f = r.figures
+    click.echo("")
+    click.echo(f"mirror       {'identical' if r.mirror_ok else 'DIFFERENT'} balances "
+               "(the Python replay of the reward pass)")
+    click.echo(f"conservation: {'ok' if r.conservation_ok else 'BROKEN'} "
+               f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
+               f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)")

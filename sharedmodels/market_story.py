@@ -1,0 +1,269 @@
+"""The prediction market end to end: the pieces ``ape run market ...`` is made of, and its demo.
+
+A market's record (``MarketRecord``) sits in ``deployments/<network>_market.json``: the contract
+address, the path of the provider's secrets file, and how samples are encoded. The secrets file
+itself is the provider's (mode 0600) and is only read for reveals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chain import encoder_descriptor, encoder_from_descriptor
+from .features import Encoder
+from .jobs import Encoded, encode_dataset
+from .market import (
+    MarketError,
+    commit_test_set,
+    load_secrets,
+    reward_pass,
+    save_secrets,
+)
+from .market_chain import (
+    DEFAULT_BUDGET,
+    Terms,
+    conservation,
+    contributions,
+    deploy_market,
+    reveal_first,
+    reveal_rest,
+    run_rewards,
+    test_samples,
+)
+from .reference import pretrain
+
+ETH = 10**18
+
+
+@dataclass
+class MarketRecord:
+    """What the scripts need to find and drive a market again."""
+
+    address: str
+    network: str
+    secrets: str
+    encoder: str
+    dataset: str
+    eta: int = 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def read(cls, path: Path) -> MarketRecord:
+        if not Path(path).is_file():
+            raise MarketError(f"no market record at {path}; run `ape run market create` first")
+        try:
+            return cls(**json.loads(Path(path).read_text()))
+        except (ValueError, TypeError) as exc:
+            raise MarketError(f"{path} is not a market record: {exc}") from None
+
+    def encoder_obj(self) -> Encoder:
+        return encoder_from_descriptor(self.encoder)
+
+
+@dataclass
+class Created:
+    contract: Any
+    record: MarketRecord
+    weights: dict[int, int]
+    intercept: int
+
+
+def create_market(
+    container: Any,
+    provider: Any,
+    dataset: str,
+    test_size: int,
+    pieces: int,
+    bounty: int,
+    terms: Terms,
+    secrets_path: Path,
+    network: str,
+    pretrain_n: int = 0,
+    n_features: int = 2**20,
+    eta: int = 1,
+) -> Created:
+    """Take the test set from the end of ``dataset`` (and pre-training samples from its start),
+    commit it in ``pieces``, save the secrets, deploy with the bounty, upload the initial model."""
+    encoder = Encoder(n_features=n_features)
+    data = encode_dataset(dataset, encoder)
+    if pretrain_n + test_size > len(data):
+        raise MarketError(
+            f"{dataset} has {len(data)} samples, fewer than {pretrain_n} + {test_size} asked for"
+        )
+    n = len(data)
+    secrets = commit_test_set(data.rows[n - test_size :], data.labels[n - test_size :], pieces,
+                              n_features)
+    save_secrets(secrets, secrets_path)
+    ref = pretrain(data.rows[:pretrain_n], data.labels[:pretrain_n], n_features, eta)
+    weights, intercept = ref.nonzero_weights(), ref.intercept_units()
+    contract = deploy_market(container, provider, secrets, bounty, terms, encoder, eta,
+                             weights=weights, intercept=intercept)
+    record = MarketRecord(str(contract.address), network, str(secrets_path),
+                          encoder_descriptor(encoder), dataset, eta)
+    return Created(contract, record, weights, intercept)
+
+
+def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) -> Encoded:
+    """The samples a contributor may send: neither pre-training nor test data."""
+    data = encode_dataset(dataset, encoder)
+    n = len(data)
+    return Encoded(data.rows[pretrain_n : n - test_size], data.labels[pretrain_n : n - test_size])
+
+
+def participate_many(contract: Any, account: Any, rows, labels, stake: int,
+                     on_each: Callable[[], None] | None = None) -> list[int]:
+    gas = []
+    for x, y in zip(rows, labels, strict=True):
+        gas.append(int(contract.participate(list(x), y, sender=account, value=stake).gas_used))
+        if on_each:
+            on_each()
+    return gas
+
+
+def expected(contract: Any, weights: dict[int, int], intercept: int, eta: int = 1) -> Any:
+    """The Python mirror's outcome for this market's revealed test set and contributions,
+    from the initial model the provider uploaded."""
+    return reward_pass(int(contract.bounty()), test_samples(contract), contributions(contract),
+                       int(contract.n_features()), eta, weights, intercept)
+
+
+# ---------------------------------------------------------------- demo
+
+
+@dataclass
+class DemoConfig:
+    dataset: str = "rt"
+    test_size: int = 200
+    pieces: int = 4
+    pretrain: int = 200
+    honest: int = 40
+    flippers: int = 2
+    flipper_samples: int = 15
+    bounty: int = ETH
+    stake: int = ETH // 100
+    budget: int = DEFAULT_BUDGET
+
+
+@dataclass
+class Actor:
+    name: str
+    account: Any
+    staked: int = 0
+    samples: int = 0
+    start: int = 0
+    gas: int = 0
+
+
+@dataclass
+class DemoResult:
+    contract: Any
+    actors: list[Actor]
+    balances: dict[str, int]
+    paid: dict[str, int]
+    provider_back: int
+    conservation_ok: bool
+    figures: dict[str, int]
+    mirror_ok: bool
+    passes: list[tuple[int, int, bool, int]]
+    dropped: list[str]
+    initial_correct: int
+    final_correct: int
+    test_size: int
+    steps: list[int]
+    first_piece: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_demo(config: DemoConfig, provider: Any, honest: Any, flippers: list[Any],
+             secrets_path: Path, log: Callable[[str], None] = lambda _: None,
+             on_step: Callable[[Any], None] | None = None) -> DemoResult:
+    from ape import chain, project
+
+    terms = Terms(min_stake=config.stake, min_duration=3600, reveal_window=86400,
+                  collect_delay=7 * 86400)
+    created = create_market(project.PredictionMarket, provider, config.dataset,
+                            config.test_size, config.pieces, config.bounty, terms,
+                            secrets_path, chain.provider.network.choice, config.pretrain)
+    m = created.contract
+    log(f"created the market at {m.address}: bounty {config.bounty / ETH:g} ETH, test set "
+        f"of {config.test_size} in {config.pieces} pieces, initial model pre-trained on "
+        f"{config.pretrain}")
+    chain.mine(3)
+    secrets = load_secrets(secrets_path)
+    i = reveal_first(m, provider, secrets, chain)
+    log(f"revealed piece {i} (drawn from block {m.seed_block()}); participation is open")
+
+    pool = pool_slice(config.dataset, created.record.encoder_obj(), config.pretrain,
+                      config.test_size)
+    need = config.honest + config.flippers * config.flipper_samples
+    if need > len(pool):
+        raise MarketError(f"{config.dataset} has {len(pool)} spare samples, {need} needed")
+    actors = [Actor("honest", honest)] + [
+        Actor(f"flipper{j + 1}", a) for j, a in enumerate(flippers)
+    ]
+    for a in actors:
+        a.start = int(a.account.balance)
+    # Interleave: the honest contributor and each flipper take turns in the replay order.
+    queue: list[tuple[Actor, list[int], int]] = []
+    rows, labels = pool.rows, pool.labels
+    cursor = 0
+    honest_items = []
+    for _ in range(config.honest):
+        honest_items.append((actors[0], rows[cursor], labels[cursor]))
+        cursor += 1
+    flipper_items: list[list] = [[] for _ in flippers]
+    for j in range(len(flippers)):
+        for _ in range(config.flipper_samples):
+            flipper_items[j].append((actors[j + 1], rows[cursor], 1 - labels[cursor]))
+            cursor += 1
+    lanes = [honest_items, *flipper_items]
+    while any(lanes):
+        for lane in lanes:
+            if lane:
+                queue.append(lane.pop(0))
+    for actor, x, y in queue:
+        receipt = m.participate(list(x), y, sender=actor.account, value=config.stake)
+        actor.staked += config.stake
+        actor.samples += 1
+        actor.gas += int(receipt.gas_used)
+    log(f"{len(queue)} contributions staked ({config.stake / ETH:g} ETH each)")
+
+    chain.pending_timestamp = int(m.open_time()) + terms.min_duration
+    m.end(sender=honest)
+    reveal_gas = reveal_rest(m, provider, secrets)
+    log(f"participation ended; the provider revealed the other {len(reveal_gas)} pieces")
+    steps = run_rewards(m, honest, config.budget, on_step)
+    log(f"reward pass done in {len(steps.gas)} steps")
+
+    want = expected(m, created.weights, created.intercept)
+    balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
+    mirror_ok = {a.name: want.balances.get(str(a.account.address)) for a in actors} == balances \
+        and int(m.provider_balance()) == want.provider
+    test = test_samples(m)
+    final_correct = sum(int(m.predict(list(x))) == y for x, y in test)
+    paid = {}
+    for a in actors:
+        before = int(a.account.balance)
+        receipt = m.withdraw(sender=a.account)
+        paid[a.name] = int(a.account.balance) - before + int(receipt.total_fees_paid)
+    provider_back = 0
+    if int(m.provider_balance()) > 0:
+        before = int(provider.balance)
+        receipt = m.withdraw(sender=provider)
+        provider_back = int(provider.balance) - before + int(receipt.total_fees_paid)
+    ok, figures = conservation(m, chain)
+    ok = ok and int(chain.provider.get_balance(m.address)) == 0
+    settled = [(int(e.epoch), int(e.rounds), bool(e.negative), int(e.active))
+               for e in m.PassSettled]
+    dropped = [next(a.name for a in actors if str(a.account.address) == str(e.contributor))
+               for e in m.Dropped]
+    return DemoResult(m, actors, balances, paid, provider_back, ok, figures, mirror_ok,
+                      settled, dropped, want.initial_correct, final_correct, len(test),
+                      steps.gas, i)
+
