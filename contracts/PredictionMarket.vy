@@ -138,11 +138,19 @@ MAX_CONTRIBUTORS: constant(uint256) = 10000
 # @dev The piece revealed first is `blockhash(seed_block) % K`, seed_block = this many blocks
 #      after the commitment (or after a re-arm).
 SEED_DELAY: constant(uint256) = 2
-# @dev `step` work units: a sample costs its feature count plus this; a contributor costs this.
-ITEM_COST: constant(uint256) = 16
+# @dev `step` counts work in units of about one cold storage access (2,100 gas; a write to a
+#      fresh slot counts 10). An item costs BASE_COST plus what it reads and writes:
+#        first pass over the test set, per sample of n features: 2n + n/8 (weights, initial
+#          weights, packed features);
+#        after an update by a contribution of m features, per test sample: n/8 + (n + m)/32
+#          (packed features and the merge);
+#        training on a contribution of m features: m/8 + 12m (reads and fresh weight slots);
+#        settling or sharing out to a contributor: 2 * BASE_COST.
+BASE_COST: constant(uint256) = 4
+MIN_BUDGET: constant(uint256) = 16
 MAX_BUDGET: constant(uint256) = 2**20
-# @dev The most items one step can touch (every item costs at least ITEM_COST).
-_MAX_ITEMS: constant(uint256) = MAX_BUDGET // ITEM_COST
+# @dev The most items one step can touch (every item costs at least BASE_COST).
+_MAX_ITEMS: constant(uint256) = MAX_BUDGET // BASE_COST
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -463,12 +471,12 @@ def forfeit():
 @external
 def step(budget: uint256) -> bool:
     """
-    @notice Advance the reward pass by at most `budget` work units (a sample costs its feature
-            count + 16, a contributor 16; at least one item is always done); anyone may call.
+    @notice Advance the reward pass by at most `budget` work units (about 2,100 gas each, see
+            BASE_COST; at least one item is always done); anyone may call.
     @return True once the market is done.
     """
     assert self.phase == PHASE_REWARD, "market: not in reward phase"
-    assert budget >= ITEM_COST and budget <= MAX_BUDGET, "market: budget out of range"
+    assert budget >= MIN_BUDGET and budget <= MAX_BUDGET, "market: budget out of range"
     p: Progress = self._progress
     t_size: uint256 = self.test_size
     n: uint256 = self.n_contributions
@@ -488,7 +496,11 @@ def step(budget: uint256) -> bool:
             t: uint256 = p.test_cursor
             state: uint256 = self._test_state[t]
             length: uint256 = (state >> _T_LEN_SHIFT) & _T_LEN_MASK
-            cost: uint256 = length + ITEM_COST
+            cost: uint256 = BASE_COST + length // 8
+            if p.stage == STAGE_EVAL_INITIAL:
+                cost += 2 * length
+            else:
+                cost += (length + len(x)) // 32
             if used > 0 and used + cost > budget:
                 break
             used += cost
@@ -540,10 +552,11 @@ def step(budget: uint256) -> bool:
             head: uint256 = self._contribution_head[p.cursor]
             who: address = self._who(head)
             if self.accounts[who].dropped:
-                used += ITEM_COST
+                used += BASE_COST
                 p.cursor += 1
                 continue
-            cost: uint256 = (head >> _HEAD_LEN_SHIFT) + ITEM_COST
+            nx: uint256 = head >> _HEAD_LEN_SHIFT
+            cost: uint256 = BASE_COST + nx // 8 + 12 * nx
             if used > 0 and used + cost > budget:
                 break
             used += cost
@@ -564,7 +577,7 @@ def step(budget: uint256) -> bool:
                 p.cursor = 0
                 p.active = 0
                 continue
-            used += ITEM_COST
+            used += 2 * BASE_COST
             a: Account = self.accounts[self.contributors[p.cursor]]
             p.cursor += 1
             if a.dropped or a.epoch != p.epoch or a.score >= 0:
@@ -576,7 +589,7 @@ def step(budget: uint256) -> bool:
                 p = self._settle(p)
                 done = self.phase == PHASE_DONE
                 break
-            used += ITEM_COST
+            used += 2 * BASE_COST
             p = self._apply(p)
         else:
             # STAGE_SHARE: a forfeited bounty, split by stake. Contributor i gets
@@ -587,7 +600,7 @@ def step(budget: uint256) -> bool:
                 self._finish()
                 done = True
                 break
-            used += ITEM_COST
+            used += 2 * BASE_COST
             who: address = self.contributors[p.cursor]
             before: uint256 = p.stake_seen
             p.stake_seen = before + self.accounts[who].stake

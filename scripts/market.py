@@ -83,7 +83,7 @@ record_opt = click.option("--record", "record_opt", default=None,
                           help="Market record (default: deployments/<network>_market.json).")
 budget_opt = click.option("--budget", type=click.IntRange(16, 2**20), default=DEFAULT_BUDGET,
                           show_default=True,
-                          help="Work units per step (a sample costs its features + 16).")
+                          help="Work units per step (about 2,100 gas each).")
 
 
 def _command(short_help: str, name: str | None = None):
@@ -284,13 +284,13 @@ def status(network, account_alias, record_opt):
 
 @_command("A whole market on a local chain: honest and label-flipping contributors.")
 @click.option("--dataset", default="rt", show_default=True)
-@click.option("--test-size", type=click.IntRange(8, 4096), default=200, show_default=True)
+@click.option("--test-size", type=click.IntRange(8, 4096), default=256, show_default=True)
 @click.option("--pieces", type=click.IntRange(2, 64), default=4, show_default=True)
-@click.option("--pretrain", type=click.IntRange(0), default=1000, show_default=True)
+@click.option("--pretrain", type=click.IntRange(0), default=4000, show_default=True)
 @click.option("--honest", type=click.IntRange(1), default=40, show_default=True)
 @click.option("--flippers", type=click.IntRange(0, 8), default=2, show_default=True)
 @click.option("--flipper-samples", type=click.IntRange(1), default=15, show_default=True)
-@click.option("--bounty", default="5", show_default=True, help="ETH.")
+@click.option("--bounty", default="20", show_default=True, help="ETH.")
 @click.option("--stake", default="0.01", show_default=True, help="ETH per contribution.")
 @budget_opt
 @c.quiet_opt

@@ -16,7 +16,7 @@ from .market import Contribution, MarketError, ProviderSecrets
 
 PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled")
 STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")
-#: Work units per ``step`` by default: at most about 4M gas on rt (2,000 gas a unit, measured).
+#: Work units per ``step`` by default; a unit is about one cold storage access (2,100 gas).
 DEFAULT_BUDGET = 2048
 
 

@@ -87,12 +87,13 @@ class Run:
                 self.check()
         self.check()
 
-    def expected(self):
+    def expected(self, weights=None):
         return reward_pass(
             int(self.contract.bounty()),
             [p for i in self.reveal_order() for p in self.secrets.pieces[i]],
             self.sent,
             N_FEATURES,
+            initial_weights=weights,
         )
 
     def reveal_order(self) -> list[int]:
