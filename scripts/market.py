@@ -79,11 +79,19 @@ def _market(record_opt: str | None):
     return record, project.PredictionMarket.at(record.address)
 
 
-record_opt = click.option("--record", "record_opt", default=None,
-                          help="Market record (default: deployments/<network>_market.json).")
-budget_opt = click.option("--budget", type=click.IntRange(16, 2**20), default=DEFAULT_BUDGET,
-                          show_default=True,
-                          help="Work units per step (about 2,100 gas each).")
+record_opt = click.option(
+    "--record",
+    "record_opt",
+    default=None,
+    help="Market record (default: deployments/<network>_market.json).",
+)
+budget_opt = click.option(
+    "--budget",
+    type=click.IntRange(16, 2**20),
+    default=DEFAULT_BUDGET,
+    show_default=True,
+    help="Work units per step (about 2,100 gas each).",
+)
 
 
 def _command(short_help: str, name: str | None = None):
@@ -113,27 +121,62 @@ def cli():
 @click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--reveal-window", type=click.IntRange(1), default=86400, show_default=True)
 @click.option("--collect-delay", type=click.IntRange(0), default=7 * 86400, show_default=True)
-@click.option("--pretrain", type=click.IntRange(0), default=200, show_default=True,
-              help="Samples from the start of the dataset for the initial model.")
-@click.option("--secrets", "secrets_opt", default=None,
-              help="Where to keep the provider's secrets (default: deployments/, timestamped).")
-def create(network, dataset, test_size, pieces, bounty, min_stake, min_duration,
-           min_contributions, reveal_window, collect_delay, pretrain, secrets_opt,
-           account_alias, record_opt):
+@click.option(
+    "--pretrain",
+    type=click.IntRange(0),
+    default=200,
+    show_default=True,
+    help="Samples from the start of the dataset for the initial model.",
+)
+@click.option(
+    "--secrets",
+    "secrets_opt",
+    default=None,
+    help="Where to keep the provider's secrets (default: deployments/, timestamped).",
+)
+def create(
+    network,
+    dataset,
+    test_size,
+    pieces,
+    bounty,
+    min_stake,
+    min_duration,
+    min_contributions,
+    reveal_window,
+    collect_delay,
+    pretrain,
+    secrets_opt,
+    account_alias,
+    record_opt,
+):
     from ape import chain, project
 
     if -(-test_size // pieces) > 64:
-        raise click.BadParameter(f"{test_size} samples in {pieces} pieces: at most 64 per piece",
-                                 param_hint="--pieces")
+        raise click.BadParameter(
+            f"{test_size} samples in {pieces} pieces: at most 64 per piece", param_hint="--pieces"
+        )
     provider = c.resolve_account(account_alias)
     record_path = _record_path(record_opt)
-    secrets = Path(secrets_opt) if secrets_opt else record_path.with_name(
-        f"{record_path.stem}_secrets_{int(time.time())}.json")
+    secrets = (
+        Path(secrets_opt)
+        if secrets_opt
+        else record_path.with_name(f"{record_path.stem}_secrets_{int(time.time())}.json")
+    )
     secrets.parent.mkdir(parents=True, exist_ok=True)
     terms = Terms(_wei(min_stake), min_duration, min_contributions, reveal_window, collect_delay)
-    created = create_market(project.PredictionMarket, provider, dataset, test_size, pieces,
-                            _wei(bounty), terms, secrets, chain.provider.network.choice,
-                            pretrain)
+    created = create_market(
+        project.PredictionMarket,
+        provider,
+        dataset,
+        test_size,
+        pieces,
+        _wei(bounty),
+        terms,
+        secrets,
+        chain.provider.network.choice,
+        pretrain,
+    )
     record_path.write_text(created.record.to_json())
     m = created.contract
     click.echo(f"market     {m.address} (record {record_path})")
@@ -151,8 +194,9 @@ def reveal_init(network, account_alias, record_opt):
     if chain.provider.network.is_local and chain.blocks.head.number < int(m.seed_block()):
         chain.mine(int(m.seed_block()) - chain.blocks.head.number)
     i = reveal_first(m, provider, load_secrets(Path(record.secrets)), chain)
-    click.echo(f"revealed piece {i} of {m.n_pieces()} ({m.test_size()} samples); "
-               "participation is open")
+    click.echo(
+        f"revealed piece {i} of {m.n_pieces()} ({m.test_size()} samples); " "participation is open"
+    )
 
 
 @_command("Contributor: stake on labelled samples.")
@@ -162,8 +206,9 @@ def reveal_init(network, account_alias, record_opt):
 @click.option("--flip-labels", is_flag=True, help="Send the wrong label (a bad contributor).")
 @click.option("--stake", default=None, help="ETH per sample (default: the minimum).")
 @c.quiet_opt
-def contribute(network, dataset, limit, offset, flip_labels, stake, quiet, account_alias,
-               record_opt):
+def contribute(
+    network, dataset, limit, offset, flip_labels, stake, quiet, account_alias, record_opt
+):
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = encode_dataset(dataset, record.encoder_obj(), limit, offset)
@@ -174,8 +219,10 @@ def contribute(network, dataset, limit, offset, flip_labels, stake, quiet, accou
             label = 1 - y if flip_labels else y
             gas.append(int(m.participate(x, label, sender=account, value=wei).gas_used))
             bar.update(1)
-    click.echo(f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
-               f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}")
+    click.echo(
+        f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
+        f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}"
+    )
 
 
 @_command("Anyone: close participation.")
@@ -189,8 +236,10 @@ def end(network, account_alias, record_opt):
 def reveal(network, account_alias, record_opt):
     record, m = _market(record_opt)
     gas = reveal_rest(m, c.resolve_account(account_alias), load_secrets(Path(record.secrets)))
-    click.echo(f"revealed {len(gas)} pieces (gas {', '.join(f'{g:,}' for g in gas)}); "
-               f"test set {m.test_size()}; phase {phase(m)}")
+    click.echo(
+        f"revealed {len(gas)} pieces (gas {', '.join(f'{g:,}' for g in gas)}); "
+        f"test set {m.test_size()}; phase {phase(m)}"
+    )
 
 
 @_command("Anyone: forfeit the bounty of a provider that missed the reveal deadline.")
@@ -261,15 +310,19 @@ def status(network, account_alias, record_opt):
     record, m = _market(record_opt)
     click.echo(f"market      {m.address} on {record.network} ({record.dataset})")
     click.echo(f"phase       {phase(m)}; {_progress_line(m)}")
-    click.echo(f"bounty      {ether(int(m.bounty()))}; pieces revealed "
-               f"{m.pieces_revealed()}/{m.n_pieces()}; test set {m.test_size()}")
+    click.echo(
+        f"bounty      {ether(int(m.bounty()))}; pieces revealed "
+        f"{m.pieces_revealed()}/{m.n_pieces()}; test set {m.test_size()}"
+    )
     if phase(m) == "committed":
         try:
             click.echo(f"first piece {first_piece(m, chain)} (drawn from block {m.seed_block()})")
         except MarketError as exc:
             click.echo(f"first piece not drawn yet: {exc}")
-    click.echo(f"contributions {m.n_contributions()} from {m.n_contributors()} contributors; "
-               f"stakes {ether(int(m.total_stake()))}")
+    click.echo(
+        f"contributions {m.n_contributions()} from {m.n_contributors()} contributors; "
+        f"stakes {ether(int(m.total_stake()))}"
+    )
     for who in contributor_list(m):
         a = m.accounts(who)
         flags = (" dropped" if a.dropped else "") + (" paid" if a.paid else "")
@@ -277,9 +330,11 @@ def status(network, account_alias, record_opt):
     if PHASES[m.phase()] == "done":
         click.echo(f"provider    {ether(int(m.provider_balance()))} to withdraw")
     ok, figures = conservation(m, chain)
-    click.echo(f"conservation: {'ok' if ok else 'BROKEN'} "
-               f"(in {ether(figures['bounty'] + figures['stakes'])}, held {ether(figures['held'])}"
-               f", withdrawn {ether(figures['withdrawn'])})")
+    click.echo(
+        f"conservation: {'ok' if ok else 'BROKEN'} "
+        f"(in {ether(figures['bounty'] + figures['stakes'])}, held {ether(figures['held'])}"
+        f", withdrawn {ether(figures['withdrawn'])})"
+    )
 
 
 @_command("A whole market on a local chain: honest and label-flipping contributors.")
@@ -294,49 +349,85 @@ def status(network, account_alias, record_opt):
 @click.option("--stake", default="0.01", show_default=True, help="ETH per contribution.")
 @budget_opt
 @c.quiet_opt
-def demo(network, dataset, test_size, pieces, pretrain, honest, flippers, flipper_samples,
-         bounty, stake, budget, quiet, account_alias, record_opt):
+def demo(
+    network,
+    dataset,
+    test_size,
+    pieces,
+    pretrain,
+    honest,
+    flippers,
+    flipper_samples,
+    bounty,
+    stake,
+    budget,
+    quiet,
+    account_alias,
+    record_opt,
+):
     from ape import accounts, chain
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     if -(-test_size // pieces) > 64:
-        raise click.BadParameter(f"{test_size} samples in {pieces} pieces: at most 64 per piece",
-                                 param_hint="--pieces")
+        raise click.BadParameter(
+            f"{test_size} samples in {pieces} pieces: at most 64 per piece", param_hint="--pieces"
+        )
     provider = accounts.test_accounts[0]
     honest_acct = accounts.test_accounts[1]
     flipper_accts = [accounts.test_accounts[2 + j] for j in range(flippers)]
-    config = DemoConfig(dataset=dataset, test_size=test_size, pieces=pieces, pretrain=pretrain,
-                        honest=honest, flippers=flippers, flipper_samples=flipper_samples,
-                        bounty=_wei(bounty), stake=_wei(stake), budget=budget)
+    config = DemoConfig(
+        dataset=dataset,
+        test_size=test_size,
+        pieces=pieces,
+        pretrain=pretrain,
+        honest=honest,
+        flippers=flippers,
+        flipper_samples=flipper_samples,
+        bounty=_wei(bounty),
+        stake=_wei(stake),
+        budget=budget,
+    )
     say = (lambda _: None) if quiet else (lambda msg: click.echo(msg, err=True))
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_demo(config, provider, honest_acct, flipper_accts, Path(tmp) / "secrets.json",
-                     say)
+        r = run_demo(config, provider, honest_acct, flipper_accts, Path(tmp) / "secrets.json", say)
     click.echo("")
-    click.echo(f"== prediction market on {dataset}: bounty {ether(config.bounty)}, "
-               f"test set {r.test_size} in {pieces} pieces (piece {r.first_piece} first) ==")
-    click.echo(f"accuracy     initial model {100 * r.initial_correct / r.test_size:.1f}% -> "
-               f"after the market {100 * r.final_correct / r.test_size:.1f}% "
-               f"(on the revealed test set)")
+    click.echo(
+        f"== prediction market on {dataset}: bounty {ether(config.bounty)}, "
+        f"test set {r.test_size} in {pieces} pieces (piece {r.first_piece} first) =="
+    )
+    click.echo(
+        f"accuracy     initial model {100 * r.initial_correct / r.test_size:.1f}% -> "
+        f"after the market {100 * r.final_correct / r.test_size:.1f}% "
+        f"(on the revealed test set)"
+    )
     for epoch, rounds, negative, active in r.passes:
         kind = "negative scores" if negative else "no negative score: rest paid"
         click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); {active} contributors stay")
     click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
-    click.echo(f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas "
-               f"(budget {budget})")
+    click.echo(
+        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas " f"(budget {budget})"
+    )
     click.echo("")
     click.echo(f"{'':<10}{'samples':>8}{'staked ETH':>14}{'paid out ETH':>16}{'net ETH':>14}")
     for a in r.actors:
         net = r.paid[a.name] - a.staked
-        click.echo(f"{a.name:<10}{a.samples:>8}{a.staked / ETH:>14.6f}"
-                   f"{r.paid[a.name] / ETH:>16.6f}{net / ETH:>+14.6f}")
-    click.echo(f"{'provider':<10}{'':>8}{config.bounty / ETH:>14.6f}{r.provider_back / ETH:>16.6f}"
-               f"{(r.provider_back - config.bounty) / ETH:>+14.6f}")
+        click.echo(
+            f"{a.name:<10}{a.samples:>8}{a.staked / ETH:>14.6f}"
+            f"{r.paid[a.name] / ETH:>16.6f}{net / ETH:>+14.6f}"
+        )
+    click.echo(
+        f"{'provider':<10}{'':>8}{config.bounty / ETH:>14.6f}{r.provider_back / ETH:>16.6f}"
+        f"{(r.provider_back - config.bounty) / ETH:>+14.6f}"
+    )
     f = r.figures
     click.echo("")
-    click.echo(f"mirror       {'identical' if r.mirror_ok else 'DIFFERENT'} balances "
-               "(the Python replay of the reward pass)")
-    click.echo(f"conservation: {'ok' if r.conservation_ok else 'BROKEN'} "
-               f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
-               f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)")
+    click.echo(
+        f"mirror       {'identical' if r.mirror_ok else 'DIFFERENT'} balances "
+        "(the Python replay of the reward pass)"
+    )
+    click.echo(
+        f"conservation: {'ok' if r.conservation_ok else 'BROKEN'} "
+        f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
+        f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)"
+    )

@@ -156,8 +156,9 @@ def contributions(contract: Any) -> list[Contribution]:
     out = []
     for k in range(contract.n_contributions()):
         who, sample = contract.contribution(k)
-        out.append(Contribution(str(who), tuple(int(v) for v in sample.x), int(sample.y),
-                                stakes[k]))
+        out.append(
+            Contribution(str(who), tuple(int(v) for v in sample.x), int(sample.y), stakes[k])
+        )
     return out
 
 

@@ -97,15 +97,26 @@ def create_market(
             f"{dataset} has {len(data)} samples, fewer than {pretrain_n} + {test_size} asked for"
         )
     n = len(data)
-    secrets = commit_test_set(data.rows[n - test_size :], data.labels[n - test_size :], pieces,
-                              n_features)
+    secrets = commit_test_set(
+        data.rows[n - test_size :], data.labels[n - test_size :], pieces, n_features
+    )
     save_secrets(secrets, secrets_path)
     ref = pretrain(data.rows[:pretrain_n], data.labels[:pretrain_n], n_features, eta)
     weights, intercept = ref.nonzero_weights(), ref.intercept_units()
-    contract = deploy_market(container, provider, secrets, bounty, terms, encoder, eta,
-                             weights=weights, intercept=intercept)
-    record = MarketRecord(str(contract.address), network, str(secrets_path),
-                          encoder_descriptor(encoder), dataset, eta)
+    contract = deploy_market(
+        container,
+        provider,
+        secrets,
+        bounty,
+        terms,
+        encoder,
+        eta,
+        weights=weights,
+        intercept=intercept,
+    )
+    record = MarketRecord(
+        str(contract.address), network, str(secrets_path), encoder_descriptor(encoder), dataset, eta
+    )
     return Created(contract, record, weights, intercept)
 
 
@@ -116,8 +127,9 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
     return Encoded(data.rows[pretrain_n : n - test_size], data.labels[pretrain_n : n - test_size])
 
 
-def participate_many(contract: Any, account: Any, rows, labels, stake: int,
-                     on_each: Callable[[], None] | None = None) -> list[int]:
+def participate_many(
+    contract: Any, account: Any, rows, labels, stake: int, on_each: Callable[[], None] | None = None
+) -> list[int]:
     gas = []
     for x, y in zip(rows, labels, strict=True):
         gas.append(int(contract.participate(list(x), y, sender=account, value=stake).gas_used))
@@ -129,8 +141,15 @@ def participate_many(contract: Any, account: Any, rows, labels, stake: int,
 def expected(contract: Any, weights: dict[int, int], intercept: int, eta: int = 1) -> Any:
     """The Python mirror's outcome for this market's revealed test set and contributions,
     from the initial model the provider uploaded."""
-    return reward_pass(int(contract.bounty()), test_samples(contract), contributions(contract),
-                       int(contract.n_features()), eta, weights, intercept)
+    return reward_pass(
+        int(contract.bounty()),
+        test_samples(contract),
+        contributions(contract),
+        int(contract.n_features()),
+        eta,
+        weights,
+        intercept,
+    )
 
 
 # ---------------------------------------------------------------- demo
@@ -180,27 +199,46 @@ class DemoResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_demo(config: DemoConfig, provider: Any, honest: Any, flippers: list[Any],
-             secrets_path: Path, log: Callable[[str], None] = lambda _: None,
-             on_step: Callable[[Any], None] | None = None) -> DemoResult:
+def run_demo(
+    config: DemoConfig,
+    provider: Any,
+    honest: Any,
+    flippers: list[Any],
+    secrets_path: Path,
+    log: Callable[[str], None] = lambda _: None,
+    on_step: Callable[[Any], None] | None = None,
+) -> DemoResult:
     from ape import chain, project
 
-    terms = Terms(min_stake=config.stake, min_duration=3600, reveal_window=86400,
-                  collect_delay=7 * 86400)
-    created = create_market(project.PredictionMarket, provider, config.dataset,
-                            config.test_size, config.pieces, config.bounty, terms,
-                            secrets_path, chain.provider.network.choice, config.pretrain)
+    terms = Terms(
+        min_stake=config.stake, min_duration=3600, reveal_window=86400, collect_delay=7 * 86400
+    )
+    created = create_market(
+        project.PredictionMarket,
+        provider,
+        config.dataset,
+        config.test_size,
+        config.pieces,
+        config.bounty,
+        terms,
+        secrets_path,
+        chain.provider.network.choice,
+        config.pretrain,
+    )
     m = created.contract
-    log(f"created the market at {m.address}: bounty {config.bounty / ETH:g} ETH, test set "
+    log(
+        f"created the market at {m.address}: bounty {config.bounty / ETH:g} ETH, test set "
         f"of {config.test_size} in {config.pieces} pieces, initial model pre-trained on "
-        f"{config.pretrain}")
+        f"{config.pretrain}"
+    )
     chain.mine(3)
     secrets = load_secrets(secrets_path)
     i = reveal_first(m, provider, secrets, chain)
     log(f"revealed piece {i} (drawn from block {m.seed_block()}); participation is open")
 
-    pool = pool_slice(config.dataset, created.record.encoder_obj(), config.pretrain,
-                      config.test_size)
+    pool = pool_slice(
+        config.dataset, created.record.encoder_obj(), config.pretrain, config.test_size
+    )
     need = config.honest + config.flippers * config.flipper_samples
     if need > len(pool):
         raise MarketError(f"{config.dataset} has {len(pool)} spare samples, {need} needed")
@@ -243,8 +281,9 @@ def run_demo(config: DemoConfig, provider: Any, honest: Any, flippers: list[Any]
 
     want = expected(m, created.weights, created.intercept)
     balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
-    mirror_ok = {a.name: want.balances.get(str(a.account.address)) for a in actors} == balances \
-        and int(m.provider_balance()) == want.provider
+    mirror_ok = {
+        a.name: want.balances.get(str(a.account.address)) for a in actors
+    } == balances and int(m.provider_balance()) == want.provider
     test = test_samples(m)
     final_correct = sum(int(m.predict(list(x))) == y for x, y in test)
     paid = {}
@@ -259,11 +298,27 @@ def run_demo(config: DemoConfig, provider: Any, honest: Any, flippers: list[Any]
         provider_back = int(provider.balance) - before + int(receipt.total_fees_paid)
     ok, figures = conservation(m, chain)
     ok = ok and int(chain.provider.get_balance(m.address)) == 0
-    settled = [(int(e.epoch), int(e.rounds), bool(e.negative), int(e.active))
-               for e in m.PassSettled]
-    dropped = [next(a.name for a in actors if str(a.account.address) == str(e.contributor))
-               for e in m.Dropped]
-    return DemoResult(m, actors, balances, paid, provider_back, ok, figures, mirror_ok,
-                      settled, dropped, want.initial_correct, final_correct, len(test),
-                      steps.gas, i)
-
+    settled = [
+        (int(e.epoch), int(e.rounds), bool(e.negative), int(e.active)) for e in m.PassSettled
+    ]
+    dropped = [
+        next(a.name for a in actors if str(a.account.address) == str(e.contributor))
+        for e in m.Dropped
+    ]
+    return DemoResult(
+        m,
+        actors,
+        balances,
+        paid,
+        provider_back,
+        ok,
+        figures,
+        mirror_ok,
+        settled,
+        dropped,
+        want.initial_correct,
+        final_correct,
+        len(test),
+        steps.gas,
+        i,
+    )

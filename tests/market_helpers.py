@@ -117,12 +117,30 @@ class Run:
         return paid
 
 
-def open_market(project, provider, chain, rows, labels, pieces=4, bounty=10**18, terms=TERMS,
-                weights=None, intercept=0, reveal=True) -> Run:
+def open_market(
+    project,
+    provider,
+    chain,
+    rows,
+    labels,
+    pieces=4,
+    bounty=10**18,
+    terms=TERMS,
+    weights=None,
+    intercept=0,
+    reveal=True,
+) -> Run:
     secrets = commit_test_set(rows, labels, pieces, N_FEATURES)
-    contract = deploy_market(project.PredictionMarket, provider, secrets, bounty, terms,
-                             Encoder(n_features=N_FEATURES), weights=weights,
-                             intercept=intercept)
+    contract = deploy_market(
+        project.PredictionMarket,
+        provider,
+        secrets,
+        bounty,
+        terms,
+        Encoder(n_features=N_FEATURES),
+        weights=weights,
+        intercept=intercept,
+    )
     run = Run(contract, secrets, provider, chain, terms)
     if reveal:
         chain.mine(SEED_DELAY + 1)

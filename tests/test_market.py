@@ -4,7 +4,6 @@ against its Python mirror, and conservation to the wei after every step."""
 import random
 
 import pytest
-
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
 ETH = 10**18
@@ -60,14 +59,31 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
     ],
 )
 def test_constructor_refuses(project, accounts, change, reason):
-    args = {"n_features": N_FEATURES, "eta": 1, "pieces": 2, "min_stake": 1, "reveal_window": 1,
-            "value": ETH}
+    args = {
+        "n_features": N_FEATURES,
+        "eta": 1,
+        "pieces": 2,
+        "min_stake": 1,
+        "reveal_window": 1,
+        "value": ETH,
+    }
     args.update(change)
     fresh = accounts[8]  # see README: reverting deployments from a fresh account
     with pytest.raises(Exception, match=reason):
         project.PredictionMarket.deploy(
-            args["n_features"], args["eta"], "neg", "pos", "{}", [b"\x01" * 32] * args["pieces"],
-            args["min_stake"], 10, 0, args["reveal_window"], 10, sender=fresh, value=args["value"],
+            args["n_features"],
+            args["eta"],
+            "neg",
+            "pos",
+            "{}",
+            [b"\x01" * 32] * args["pieces"],
+            args["min_stake"],
+            10,
+            0,
+            args["reveal_window"],
+            10,
+            sender=fresh,
+            value=args["value"],
         )
 
 
@@ -130,17 +146,20 @@ def test_reveal_checks_test_samples(project, chain, owner):
     from sharedmodels.market import ProviderSecrets
 
     rows = [(5, 3), (1,), (2,), (70,)]
-    secrets = ProviderSecrets([[(rows[0], 1), (rows[1], 0)], [(rows[2], 2), (rows[3], 0)]],
-                              [b"\x02" * 32, b"\x03" * 32])
+    secrets = ProviderSecrets(
+        [[(rows[0], 1), (rows[1], 0)], [(rows[2], 2), (rows[3], 0)]], [b"\x02" * 32, b"\x03" * 32]
+    )
     from sharedmodels.features import Encoder
     from sharedmodels.market_chain import deploy_market, first_piece
 
-    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, TERMS,
-                      Encoder(n_features=N_FEATURES))
+    m = deploy_market(
+        project.PredictionMarket, owner, secrets, ETH, TERMS, Encoder(n_features=N_FEATURES)
+    )
     chain.mine(3)
     i = first_piece(m, chain)
-    reason = ("market: features not sorted and unique" if i == 0
-              else "market: test label out of range")
+    reason = (
+        "market: features not sorted and unique" if i == 0 else "market: test label out of range"
+    )
     with pytest.raises(Exception, match=reason):
         m.reveal_init(*_piece_args_of(secrets, i), sender=owner)
 
@@ -274,8 +293,13 @@ def test_end_after_min_duration_to_the_second(project, chain, owner, alice, test
 def test_end_after_min_contributions(project, chain, owner, alice, bob, test_set):
     from dataclasses import replace
 
-    run = open_market(project, owner, chain, *test_set,
-                      terms=replace(TERMS, min_duration=10**6, min_contributions=2))
+    run = open_market(
+        project,
+        owner,
+        chain,
+        *test_set,
+        terms=replace(TERMS, min_duration=10**6, min_contributions=2),
+    )
     run.contribute(alice, (1,), 1)
     with pytest.raises(Exception, match="market: participation still open"):
         run.contract.end(sender=bob)
@@ -323,8 +347,9 @@ def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
     assert m.phase() == 3
 
 
-def test_silent_provider_forfeits_the_bounty_by_stake(project, chain, owner, alice, bob, carol,
-                                                      test_set):
+def test_silent_provider_forfeits_the_bounty_by_stake(
+    project, chain, owner, alice, bob, carol, test_set
+):
     run = open_market(project, owner, chain, *test_set, bounty=ETH + 1)
     run.contribute(alice, (1,), 1, 3 * TERMS.min_stake + 1)
     run.contribute(bob, (40,), 0, TERMS.min_stake)

@@ -6,8 +6,8 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
+
 from sharedmodels.market_chain import phase
 
 
@@ -22,10 +22,16 @@ def test_random_markets(project, chain, accounts, seed):
     weights = None
     if rng.random() < 0.3:
         weights = {j: rng.randint(-3, 3) for j in rng.sample(range(N_FEATURES), 6)}
-    run = open_market(project, provider, chain, rows, labels,
-                      pieces=rng.randint(2, min(4, len(rows))),
-                      bounty=rng.choice([1, 10**9, rng.randint(1, 2 * 10**18)]),
-                      weights=weights)
+    run = open_market(
+        project,
+        provider,
+        chain,
+        rows,
+        labels,
+        pieces=rng.randint(2, min(4, len(rows))),
+        bounty=rng.choice([1, 10**9, rng.randint(1, 2 * 10**18)]),
+        weights=weights,
+    )
     for _ in range(rng.randint(1, 12)):
         who = rng.choice(people)
         x = sample(rng, rng.randint(0, 5))

@@ -1,0 +1,160 @@
+"""``ape run market ...`` as a user runs it: every subcommand of one market in order, the
+one-line errors, and the demo's accounting at a small scale (in-process)."""
+
+import json
+
+from e2e_runner import ape_many, contract_at, lines
+
+from sharedmodels.market_story import DemoConfig, run_demo
+
+ETH = 10**18
+
+
+def ape(*args, check=True):
+    return ape_many(("run", "market", *args), check=check)[0]
+
+
+def test_market_subcommands_end_to_end(tmp_path):
+    record = str(tmp_path / "market.json")
+    secrets = tmp_path / "secrets.json"
+    r = ape(
+        "create",
+        "--dataset",
+        "rt",
+        "--test-size",
+        "16",
+        "--pieces",
+        "2",
+        "--pretrain",
+        "100",
+        "--bounty",
+        "2",
+        "--min-stake",
+        "0.01",
+        "--min-duration",
+        "0",
+        "--reveal-window",
+        "3600",
+        "--collect-delay",
+        "600",
+        "--secrets",
+        str(secrets),
+        "--record",
+        record,
+    )
+    assert "secrets" in r.stdout and oct(secrets.stat().st_mode & 0o777) == "0o600"
+    address = json.loads((tmp_path / "market.json").read_text())["address"]
+    again = ape(
+        "create", "--dataset", "rt", "--secrets", str(secrets), "--record", record, check=False
+    )
+    assert again.returncode == 1 and "exists" in lines(again.stderr)[-1]
+    early = ape("end", "--record", record, check=False)
+    assert early.returncode == 1
+    assert "market: participation is not open" in lines(early.stderr)[-1]
+
+    assert "participation is open" in ape("reveal-init", "--record", record).stdout
+    honest = ape(
+        "contribute",
+        "--dataset",
+        "rt",
+        "--limit",
+        "3",
+        "--offset",
+        "200",
+        "--account",
+        "TEST::1",
+        "--record",
+        record,
+        "--quiet",
+    )
+    assert "3 contributions" in honest.stdout
+    ape(
+        "contribute",
+        "--dataset",
+        "rt",
+        "--limit",
+        "2",
+        "--offset",
+        "203",
+        "--flip-labels",
+        "--stake",
+        "0.02",
+        "--account",
+        "TEST::2",
+        "--record",
+        record,
+        "--quiet",
+    )
+    assert "phase reveal" in ape("end", "--record", record, "--account", "TEST::3").stdout
+    assert "phase reward" in ape("reveal", "--record", record).stdout
+    assert "pass 1" in ape("step", "--budget", "16", "--record", record).stdout
+    status = ape("status", "--record", record).stdout
+    assert "phase       reward" in status and "conservation: ok" in status
+    assert "done in" in ape("run-rewards", "--record", record, "--quiet").stdout
+
+    m = contract_at("PredictionMarket", address)
+    owed = int(m.owed("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"))
+    out = ape("collect", "--account", "TEST::1", "--record", record).stdout
+    assert f"withdrew {owed / ETH:.6f} ETH" in out
+    twice = ape("collect", "--account", "TEST::1", "--record", record, check=False)
+    assert twice.returncode == 1 and "market: nothing to withdraw" in lines(twice.stderr)[-1]
+    early_take = ape(
+        "collect",
+        "--take",
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        "--record",
+        record,
+        check=False,
+    )
+    assert "market: collect delay not over" in lines(early_take.stderr)[-1]
+    status = ape("status", "--record", record).stdout
+    assert "phase       done" in status and "conservation: ok" in status
+
+
+def test_market_errors_are_one_line(tmp_path):
+    m = str(tmp_path / "m.json")
+    missing, bad, big = ape_many(
+        ("run", "market", "status", "--record", str(tmp_path / "none.json")),
+        ("run", "market", "create", "--dataset", "rt", "--bounty", "-1", "--record", m),
+        (
+            "run",
+            "market",
+            "create",
+            "--dataset",
+            "rt",
+            "--test-size",
+            "300",
+            "--pieces",
+            "2",
+            "--record",
+            m,
+        ),
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert lines(missing.stderr)[-1].startswith("error: no market record at")
+    assert bad.returncode == 2 and "must be more than 0 ETH" in bad.stderr
+    assert big.returncode == 2 and "at most 64 per piece" in big.stderr
+
+
+def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
+    config = DemoConfig(
+        test_size=32,
+        pieces=4,
+        pretrain=400,
+        honest=8,
+        flippers=2,
+        flipper_samples=4,
+        bounty=3 * ETH,
+        stake=ETH // 100,
+        budget=512,
+    )
+    r = run_demo(
+        config, accounts[0], accounts[1], [accounts[2], accounts[3]], tmp_path / "secrets.json"
+    )
+    assert r.conservation_ok and r.mirror_ok
+    assert r.contract.balance == 0
+    staked = sum(a.staked for a in r.actors)
+    assert sum(r.paid.values()) + r.provider_back == config.bounty + staked
+    assert [a.samples for a in r.actors] == [8, 4, 4]
+    assert r.passes and r.steps
