@@ -9,7 +9,7 @@ export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo test soak bench models contracts data lint clean
+.PHONY: setup demo market test soak bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -31,6 +31,10 @@ data: setup
 demo: setup data
 	$(BIN)/ape run demo
 
+# The prediction market (issue 7) end to end: honest and label-flipping contributors.
+market: setup data
+	$(BIN)/ape run market demo
+
 test: setup data
 	$(BIN)/ape test tests -q
 
@@ -42,6 +46,7 @@ bench: setup data
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
 	$(BIN)/ape run models --out bench/models.json --quiet
 	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
+	$(BIN)/ape run market bench --out bench/market_gas.json
 	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
 	@grep -q "Gas Profile" bench/gas_report.txt
 

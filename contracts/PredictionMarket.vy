@@ -131,8 +131,8 @@ struct Progress:
 # ---------------------------------------------------------------- CONSTANTS
 
 MAX_FEATURES: constant(uint256) = sparse_perceptron.MAX_FEATURES
-MAX_PIECES: constant(uint256) = 64
-MAX_PIECE: constant(uint256) = 64
+MAX_PIECES: constant(uint256) = 256
+MAX_PIECE: constant(uint256) = 16
 MAX_CONTRIBUTIONS: constant(uint256) = 65535
 MAX_CONTRIBUTORS: constant(uint256) = 10000
 # @dev The piece revealed first is `blockhash(seed_block) % K`, seed_block = this many blocks
@@ -142,11 +142,13 @@ SEED_DELAY: constant(uint256) = 2
 #      fresh slot counts 10). An item costs BASE_COST plus what it reads and writes:
 #        first pass over the test set, per sample of n features: 2n + n/8 (weights, initial
 #          weights, packed features);
-#        after an update by a contribution of m features, per test sample: n/8 + (n + m)/32
-#          (packed features and the merge);
+#        after an update by a contribution of m features, per test sample:
+#          2 + n/8 + (n + m)/8 (the state word, packed features, and the merge at about 250
+#          gas a comparison);
 #        training on a contribution of m features: m/8 + 12m (reads and fresh weight slots);
 #        settling or sharing out to a contributor: 2 * BASE_COST.
 BASE_COST: constant(uint256) = 4
+_MERGE_COST: constant(uint256) = 2
 MIN_BUDGET: constant(uint256) = 16
 MAX_BUDGET: constant(uint256) = 2**20
 # @dev The most items one step can touch (every item costs at least BASE_COST).
@@ -349,21 +351,6 @@ def draw() -> uint256:
 
 
 @external
-def reveal_init(salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
-    """
-    @notice Reveal the randomly drawn piece and open participation (provider only).
-    """
-    self._check_provider()
-    assert self.phase == PHASE_COMMITTED, "market: not in commitment phase"
-    i: uint256 = self.first_piece
-    if not self.drawn:
-        i = self._draw()
-    self._reveal(i, salt, piece)
-    self.phase = PHASE_OPEN
-    self.open_time = block.timestamp
-
-
-@external
 def cancel():
     """
     @notice Take the bounty back before participation opens (provider only).
@@ -435,15 +422,41 @@ def end():
 @external
 def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
     """
-    @notice Reveal piece `i` (provider only, by `reveal_deadline`). The last reveal starts the
-            reward pass.
+    @notice Reveal piece `i` (provider only). First the piece drawn from `seed_block`, which
+            opens participation; after `end`, every other piece by `reveal_deadline`. The last
+            reveal starts the reward pass.
+    @dev One function for both reveals, with the sample loop inline: handing the piece to an
+         internal function would copy its whole 16-sample, 263 KB memory layout again.
     """
-    self._check_provider()
-    assert self.phase == PHASE_REVEAL, "market: not in reveal phase"
-    assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
-    self._reveal(i, salt, piece)
-    if self.pieces_revealed == n_pieces:
-        t: uint256 = self.test_size
+    assert msg.sender == provider, "market: provider only"
+    opening: bool = self.phase == PHASE_COMMITTED
+    if opening:
+        drawn: uint256 = self.first_piece
+        if not self.drawn:
+            drawn = self._draw()
+        assert i == drawn, "market: reveal the drawn piece first"
+    else:
+        assert self.phase == PHASE_REVEAL, "market: not in a reveal phase"
+        assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
+    assert i < n_pieces, "market: no such piece"
+    assert not self.revealed[i], "market: piece already revealed"
+    assert len(piece) > 0, "market: empty piece"
+    acc: bytes32 = salt
+    first: uint256 = self.test_size
+    t: uint256 = first
+    for k: uint256 in range(len(piece), bound=MAX_PIECE):
+        acc = self._take_sample(acc, t, piece[k].x, piece[k].y)
+        t += 1
+    assert acc == self.commitments[i], "market: piece does not match its commitment"
+    log PieceRevealed(piece=i, first_sample=first, samples=len(piece))
+    self.test_size = t
+    self.revealed[i] = True
+    revealed: uint256 = self.pieces_revealed + 1
+    self.pieces_revealed = revealed
+    if opening:
+        self.phase = PHASE_OPEN
+        self.open_time = block.timestamp
+    elif revealed == n_pieces:
         self.phase = PHASE_REWARD
         self.rounds_left = bounty // t
         self._progress = Progress(epoch=1, stage=STAGE_EVAL_INITIAL, cursor=0, test_cursor=0,
@@ -500,7 +513,7 @@ def step(budget: uint256) -> bool:
             if p.stage == STAGE_EVAL_INITIAL:
                 cost += 2 * length
             else:
-                cost += (length + len(x)) // 32
+                cost += _MERGE_COST + (length + len(x)) // 8
             if used > 0 and used + cost > budget:
                 break
             used += cost
@@ -749,24 +762,15 @@ def _draw() -> uint256:
 
 
 @internal
-def _reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
-    assert i < n_pieces, "market: no such piece"
-    assert not self.revealed[i], "market: piece already revealed"
-    assert len(piece) > 0, "market: empty piece"
-    acc: bytes32 = salt
-    t: uint256 = self.test_size
-    for s: Sample in piece:
-        assert s.y < 2, "market: test label out of range"
-        self._check_sample(s.x)
-        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
-        self._test_state[t] = (convert(s.y, uint256) << _T_LABEL_SHIFT) | (len(s.x) << _T_LEN_SHIFT)
-        self._store_features(t << 6, s.x)
-        t += 1
-    assert acc == self.commitments[i], "market: piece does not match its commitment"
-    log PieceRevealed(piece=i, first_sample=self.test_size, samples=len(piece))
-    self.test_size = t
-    self.revealed[i] = True
-    self.pieces_revealed += 1
+def _take_sample(acc: bytes32, t: uint256, x: DynArray[uint32, MAX_FEATURES], y: uint8) -> bytes32:
+    """
+    @dev Check and store test sample `t`; the commitment chain moved past it.
+    """
+    assert y < 2, "market: test label out of range"
+    self._check_sample(x)
+    self._test_state[t] = (convert(y, uint256) << _T_LABEL_SHIFT) | (len(x) << _T_LEN_SHIFT)
+    self._store_features(t << 6, x)
+    return keccak256(concat(acc, keccak256(abi_encode(x, y))))
 
 
 @internal

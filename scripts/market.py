@@ -1,6 +1,6 @@
 """The prediction market (SPEC §5.3), one subcommand per role and phase.
 
-    ape run market create --dataset rt [--test-size 200] [--pieces 4] [--bounty 1]
+    ape run market create --dataset rt [--test-size 256] [--pieces K] [--bounty 1]
         [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
         [--reveal-window 86400] [--collect-delay 604800] [--pretrain 200] [--secrets PATH]
     ape run market reveal-init                 # provider: the drawn piece; opens participation
@@ -22,6 +22,7 @@ last reveal, since losing it forfeits the bounty.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from decimal import Decimal, InvalidOperation
@@ -34,7 +35,7 @@ from sharedmodels import cli as c
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
 from sharedmodels.jobs import encode_dataset
-from sharedmodels.market import MarketError, load_secrets
+from sharedmodels.market import MAX_PIECE, MAX_PIECES, MarketError, load_secrets
 from sharedmodels.market_chain import (
     DEFAULT_BUDGET,
     PHASES,
@@ -79,6 +80,26 @@ def _market(record_opt: str | None):
     return record, project.PredictionMarket.at(record.address)
 
 
+pieces_opt = click.option(
+    "--pieces",
+    type=click.IntRange(2, MAX_PIECES),
+    default=None,
+    help=f"Test-set pieces (default: enough for {MAX_PIECE} samples a piece, at least 4).",
+)
+
+
+def _pieces(test_size: int, pieces: int | None) -> int:
+    """``--pieces``, or the fewest pieces of at most MAX_PIECE samples (at least 4)."""
+    if pieces is None:
+        return min(max(4, -(-test_size // MAX_PIECE)), test_size)
+    if -(-test_size // pieces) > MAX_PIECE:
+        raise click.BadParameter(
+            f"{test_size} samples in {pieces} pieces: at most {MAX_PIECE} per piece",
+            param_hint="--pieces",
+        )
+    return pieces
+
+
 record_opt = click.option(
     "--record",
     "record_opt",
@@ -113,8 +134,8 @@ def cli():
 
 @_command("Provider: commit a test set and deploy the market with its bounty.")
 @c.dataset_opt
-@click.option("--test-size", type=click.IntRange(2, 4096), default=200, show_default=True)
-@click.option("--pieces", type=click.IntRange(2, 64), default=4, show_default=True)
+@click.option("--test-size", type=click.IntRange(2, 4096), default=256, show_default=True)
+@pieces_opt
 @click.option("--bounty", default="1", show_default=True, help="ETH.")
 @click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
 @click.option("--min-duration", type=click.IntRange(0), default=3600, show_default=True)
@@ -152,10 +173,7 @@ def create(
 ):
     from ape import chain, project
 
-    if -(-test_size // pieces) > 64:
-        raise click.BadParameter(
-            f"{test_size} samples in {pieces} pieces: at most 64 per piece", param_hint="--pieces"
-        )
+    pieces = _pieces(test_size, pieces)
     provider = c.resolve_account(account_alias)
     record_path = _record_path(record_opt)
     secrets = (
@@ -340,7 +358,7 @@ def status(network, account_alias, record_opt):
 @_command("A whole market on a local chain: honest and label-flipping contributors.")
 @click.option("--dataset", default="rt", show_default=True)
 @click.option("--test-size", type=click.IntRange(8, 4096), default=256, show_default=True)
-@click.option("--pieces", type=click.IntRange(2, 64), default=4, show_default=True)
+@pieces_opt
 @click.option("--pretrain", type=click.IntRange(0), default=4000, show_default=True)
 @click.option("--honest", type=click.IntRange(1), default=40, show_default=True)
 @click.option("--flippers", type=click.IntRange(0, 8), default=2, show_default=True)
@@ -369,10 +387,7 @@ def demo(
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
-    if -(-test_size // pieces) > 64:
-        raise click.BadParameter(
-            f"{test_size} samples in {pieces} pieces: at most 64 per piece", param_hint="--pieces"
-        )
+    pieces = _pieces(test_size, pieces)
     provider = accounts.test_accounts[0]
     honest_acct = accounts.test_accounts[1]
     flipper_accts = [accounts.test_accounts[2 + j] for j in range(flippers)]
@@ -403,7 +418,7 @@ def demo(
     )
     for epoch, rounds, negative, active in r.passes:
         kind = "negative scores" if negative else "no negative score: rest paid"
-        click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); {active} contributors stay")
+        click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); contributors left in: {active}")
     click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
     click.echo(
         f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas " f"(budget {budget})"
@@ -431,3 +446,67 @@ def demo(
         f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
         f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)"
     )
+
+
+@_command("Gas of a whole market against test-set size and contribution count (make bench).")
+@click.option("--out", default="bench/market_gas.json", show_default=True)
+@click.option("--sizes", default="64,128,256", show_default=True, help="Test-set sizes.")
+@click.option("--counts", default="12,24,48", show_default=True, help="Contribution counts.")
+@budget_opt
+def bench(network, out, sizes, counts, budget, account_alias, record_opt):
+    """Runs the demo's market (rt, 4,000 pre-training samples, a third of the contributions
+    from two label flippers) once per test-set size at the middle count and once per count at
+    the middle size, and writes every transaction's gas."""
+    from ape import accounts, chain
+
+    if not chain.provider.network.is_local:
+        raise click.ClickException("the benchmark moves time: run it on a local network")
+    t_list = [int(v) for v in sizes.split(",")]
+    n_list = [int(v) for v in counts.split(",")]
+    runs = sorted(
+        {(t, n_list[len(n_list) // 2]) for t in t_list}
+        | {(t_list[len(t_list) // 2], n) for n in n_list}
+    )
+    a = accounts.test_accounts
+    rows = []
+    for t, n in runs:
+        per_flipper = n // 6
+        config = DemoConfig(
+            test_size=t,
+            pieces=_pieces(t, None),
+            pretrain=4000,
+            honest=n - 2 * per_flipper,
+            flippers=2,
+            flipper_samples=per_flipper,
+            bounty=20 * ETH,
+            budget=budget,
+        )
+        snap = chain.snapshot()
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_demo(config, a[0], a[1], [a[2], a[3]], Path(tmp) / "s.json")
+        chain.restore(snap)
+        row = {
+            "test_size": t,
+            "contributions": n,
+            "budget": budget,
+            "passes": len(r.passes),
+            "steps": len(r.steps),
+            "reward_gas_total": sum(r.steps),
+            "heaviest_step": max(r.steps),
+            "median_step": sorted(r.steps)[len(r.steps) // 2],
+            "deploy": r.gas["deploy"][0],
+            "reveal_per_piece_max": max(r.gas["reveal"]),
+            "participate_median": sorted(r.gas["participate"])[n // 2],
+            "withdraw_max": max(r.gas["withdraw"]),
+            "conservation": r.conservation_ok,
+            "mirror": r.mirror_ok,
+        }
+        rows.append(row)
+        click.echo(
+            f"T={t:>4} N={n:>3}: {row['passes']} passes, {row['steps']:>4} steps, "
+            f"reward gas {row['reward_gas_total']:>13,}, heaviest step "
+            f"{row['heaviest_step']:>10,}"
+        )
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
+    click.echo(f"wrote {out}")

@@ -33,6 +33,9 @@ from .reference import IntPerceptron
 Sample = tuple[tuple[int, ...], int]
 SAMPLE_ABI = ["uint32[]", "uint8"]
 SALT_BYTES = 32
+#: The contract's limits: samples in one revealed piece, and pieces in a test set.
+MAX_PIECE = 16
+MAX_PIECES = 256
 #: The ``n_features`` the indices are checked against when none is given (uint32 range).
 ANY_INDEX = 2**32
 
@@ -129,6 +132,11 @@ def commit_test_set(
         except ValueError as exc:
             raise MarketError(f"test sample {j}: {exc}") from None
     parts = split(rows, labels, pieces)
+    if pieces > MAX_PIECES or len(parts[0]) > MAX_PIECE:
+        raise MarketError(
+            f"{len(rows)} samples in {pieces} pieces: a piece holds at most {MAX_PIECE} samples "
+            f"and a test set at most {MAX_PIECES} pieces"
+        )
     return ProviderSecrets(parts, [_random.token_bytes(SALT_BYTES) for _ in parts])
 
 

@@ -74,7 +74,7 @@ def phase(contract: Any) -> str:
 
 
 def first_piece(contract: Any, chain: Any) -> int:
-    """The piece ``reveal_init`` will check: ``blockhash(seed_block) % K``, as the contract
+    """The piece the first ``reveal`` must open: ``blockhash(seed_block) % K``, as the contract
     draws it. Raises ``MarketError`` while the seed block is not mined or out of reach."""
     if contract.drawn():
         return int(contract.first_piece())
@@ -92,7 +92,7 @@ def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: An
     """Reveal the drawn piece, which opens participation. Returns its index."""
     i = first_piece(contract, chain)
     salt, piece = secrets.reveal(i)
-    contract.reveal_init(salt, _samples(piece), sender=sender)
+    contract.reveal(i, salt, _samples(piece), sender=sender)
     return i
 
 

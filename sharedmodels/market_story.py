@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chain import encoder_descriptor, encoder_from_descriptor
+from .chain import deployment_gas, encoder_descriptor, encoder_from_descriptor
 from .features import Encoder
 from .jobs import Encoded, encode_dataset
 from .market import (
@@ -158,13 +158,13 @@ def expected(contract: Any, weights: dict[int, int], intercept: int, eta: int = 
 @dataclass
 class DemoConfig:
     dataset: str = "rt"
-    test_size: int = 200
-    pieces: int = 4
-    pretrain: int = 200
+    test_size: int = 256
+    pieces: int = 16
+    pretrain: int = 4000
     honest: int = 40
     flippers: int = 2
     flipper_samples: int = 15
-    bounty: int = ETH
+    bounty: int = 20 * ETH
     stake: int = ETH // 100
     budget: int = DEFAULT_BUDGET
 
@@ -196,7 +196,7 @@ class DemoResult:
     test_size: int
     steps: list[int]
     first_piece: int
-    extra: dict[str, Any] = field(default_factory=dict)
+    gas: dict[str, list[int]] = field(default_factory=dict)
 
 
 def run_demo(
@@ -265,17 +265,19 @@ def run_demo(
         for lane in lanes:
             if lane:
                 queue.append(lane.pop(0))
+    gas: dict[str, list[int]] = {"deploy": [deployment_gas(m)], "participate": []}
     for actor, x, y in queue:
         receipt = m.participate(list(x), y, sender=actor.account, value=config.stake)
         actor.staked += config.stake
         actor.samples += 1
         actor.gas += int(receipt.gas_used)
+        gas["participate"].append(int(receipt.gas_used))
     log(f"{len(queue)} contributions staked ({config.stake / ETH:g} ETH each)")
 
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=honest)
-    reveal_gas = reveal_rest(m, provider, secrets)
-    log(f"participation ended; the provider revealed the other {len(reveal_gas)} pieces")
+    gas["reveal"] = reveal_rest(m, provider, secrets)
+    log(f"participation ended; the provider revealed the other {len(gas['reveal'])} pieces")
     steps = run_rewards(m, honest, config.budget, on_step)
     log(f"reward pass done in {len(steps.gas)} steps")
 
@@ -287,10 +289,12 @@ def run_demo(
     test = test_samples(m)
     final_correct = sum(int(m.predict(list(x))) == y for x, y in test)
     paid = {}
+    gas["withdraw"] = []
     for a in actors:
         before = int(a.account.balance)
         receipt = m.withdraw(sender=a.account)
         paid[a.name] = int(a.account.balance) - before + int(receipt.total_fees_paid)
+        gas["withdraw"].append(int(receipt.gas_used))
     provider_back = 0
     if int(m.provider_balance()) > 0:
         before = int(provider.balance)
@@ -321,4 +325,5 @@ def run_demo(
         len(test),
         steps.gas,
         i,
+        gas,
     )

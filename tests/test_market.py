@@ -96,16 +96,18 @@ def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, t
     run = open_market(project, owner, chain, *test_set, pieces=5, reveal=False)
     m = run.contract
     with pytest.raises(Exception, match="market: seed block not mined yet"):
-        m.reveal_init(*_piece_args(run, 0), sender=owner)
+        m.reveal(0, *_piece_args(run, 0), sender=owner)
     chain.mine(3)
     i = first_piece(m, chain)
     seed_hash = bytes(chain.blocks[int(m.seed_block())].hash)
     assert i == int.from_bytes(seed_hash, "big") % 5
     wrong = (i + 1) % 5
+    with pytest.raises(Exception, match="market: reveal the drawn piece first"):
+        m.reveal(wrong, *_piece_args(run, wrong), sender=owner)
     with pytest.raises(Exception, match="market: piece does not match its commitment"):
-        m.reveal_init(*_piece_args(run, wrong), sender=owner)
+        m.reveal(i, *_piece_args(run, wrong), sender=owner)
     with pytest.raises(Exception, match="market: provider only"):
-        m.reveal_init(*_piece_args(run, i), sender=alice)
+        m.reveal(i, *_piece_args(run, i), sender=alice)
     with pytest.raises(Exception, match="market: participation is not open"):
         m.participate([1], 1, sender=alice, value=TERMS.min_stake)
     assert reveal_first(m, owner, run.secrets, chain) == i
@@ -161,7 +163,7 @@ def test_reveal_checks_test_samples(project, chain, owner):
         "market: features not sorted and unique" if i == 0 else "market: test label out of range"
     )
     with pytest.raises(Exception, match=reason):
-        m.reveal_init(*_piece_args_of(secrets, i), sender=owner)
+        m.reveal(i, *_piece_args_of(secrets, i), sender=owner)
 
 
 def _piece_args_of(secrets, i):
@@ -174,7 +176,7 @@ def test_seed_rearms_after_256_blocks(project, chain, owner, test_set):
     m = run.contract
     chain.mine(300)
     with pytest.raises(Exception, match="market: seed block too old, call draw()"):
-        m.reveal_init(*_piece_args(run, 0), sender=owner)
+        m.reveal(0, *_piece_args(run, 0), sender=owner)
     old = int(m.seed_block())
     receipt = m.draw(sender=owner)
     assert int(m.seed_block()) == receipt.block_number + 2 and int(m.seed_block()) > old
@@ -276,6 +278,9 @@ def test_contributions_are_stored_and_stakes_add_up(project, chain, owner, alice
 def test_end_after_min_duration_to_the_second(project, chain, owner, alice, test_set):
     run = open_market(project, owner, chain, *test_set)
     run.contribute(alice, (1,), 1)
+    hidden = next(j for j in range(4) if not run.contract.revealed(j))
+    with pytest.raises(Exception, match="market: not in a reveal phase"):
+        run.contract.reveal(hidden, *_piece_args(run, hidden), sender=owner)
     opened = int(run.contract.open_time())
     chain.pending_timestamp = opened + TERMS.min_duration - 1
     with pytest.raises(Exception, match="market: participation still open"):
@@ -331,6 +336,8 @@ def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
         m.reveal(rest[0], *_piece_args(run, rest[0]), sender=alice)
     with pytest.raises(Exception, match="market: no such piece"):
         m.reveal(4, *_piece_args(run, rest[0]), sender=owner)
+    with pytest.raises(Exception, match="market: empty piece"):
+        m.reveal(rest[0], _piece_args(run, rest[0])[0], [], sender=owner)
     first = int(m.first_piece())
     with pytest.raises(Exception, match="market: piece already revealed"):
         m.reveal(first, *_piece_args(run, first), sender=owner)

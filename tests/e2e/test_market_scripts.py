@@ -134,7 +134,7 @@ def test_market_errors_are_one_line(tmp_path):
     assert missing.returncode == 1
     assert lines(missing.stderr)[-1].startswith("error: no market record at")
     assert bad.returncode == 2 and "must be more than 0 ETH" in bad.stderr
-    assert big.returncode == 2 and "at most 64 per piece" in big.stderr
+    assert big.returncode == 2 and "at most 16 per piece" in big.stderr
 
 
 def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
