@@ -32,6 +32,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
+from sharedmodels.bench import replace_section
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
 from sharedmodels.jobs import encode_dataset
@@ -509,4 +510,26 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
         )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
-    click.echo(f"wrote {out}")
+    replace_section(Path("BENCHMARKS.md"), "market", _market_table(rows))
+    click.echo(f"wrote {out} and the market table in BENCHMARKS.md")
+
+
+def _market_table(rows: list[dict]) -> str:
+    out = [
+        "| test set T | contributions N | passes | steps | reward pass gas | heaviest step "
+        "| median step | reveal (16 samples) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['test_size']} | {r['contributions']} | {r['passes']} | {r['steps']} "
+            f"| {r['reward_gas_total']:,} | {r['heaviest_step']:,} | {r['median_step']:,} "
+            f"| {r['reveal_per_piece_max']:,} |"
+        )
+    r = rows[0]
+    out.append("")
+    out.append(
+        f"Budget {r['budget']} work units a step. Deployment {r['deploy']:,} gas; "
+        f"`participate` {r['participate_median']:,} (median); `withdraw` {r['withdraw_max']:,}."
+    )
+    return "\n".join(out) + "\n"
