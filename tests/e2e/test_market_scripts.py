@@ -44,47 +44,64 @@ def test_market_subcommands_end_to_end(tmp_path):
     )
     assert "secrets" in r.stdout and oct(secrets.stat().st_mode & 0o777) == "0o600"
     address = json.loads((tmp_path / "market.json").read_text())["address"]
-    again = ape(
-        "create", "--dataset", "rt", "--secrets", str(secrets), "--record", record, check=False
+    again, early = ape_many(
+        (
+            "run",
+            "market",
+            "create",
+            "--dataset",
+            "rt",
+            "--secrets",
+            str(secrets),
+            "--record",
+            record,
+        ),
+        ("run", "market", "end", "--record", record),
+        check=False,
     )
     assert again.returncode == 1 and "exists" in lines(again.stderr)[-1]
-    early = ape("end", "--record", record, check=False)
     assert early.returncode == 1
     assert "market: participation is not open" in lines(early.stderr)[-1]
 
     assert "participation is open" in ape("reveal-init", "--record", record).stdout
-    honest = ape(
-        "contribute",
-        "--dataset",
-        "rt",
-        "--limit",
-        "3",
-        "--offset",
-        "200",
-        "--account",
-        "TEST::1",
-        "--record",
-        record,
-        "--quiet",
+    honest, _ = ape_many(
+        (
+            "run",
+            "market",
+            "contribute",
+            "--dataset",
+            "rt",
+            "--limit",
+            "3",
+            "--offset",
+            "200",
+            "--account",
+            "TEST::1",
+            "--record",
+            record,
+            "--quiet",
+        ),
+        (
+            "run",
+            "market",
+            "contribute",
+            "--dataset",
+            "rt",
+            "--limit",
+            "2",
+            "--offset",
+            "203",
+            "--flip-labels",
+            "--stake",
+            "0.02",
+            "--account",
+            "TEST::2",
+            "--record",
+            record,
+            "--quiet",
+        ),
     )
     assert "3 contributions" in honest.stdout
-    ape(
-        "contribute",
-        "--dataset",
-        "rt",
-        "--limit",
-        "2",
-        "--offset",
-        "203",
-        "--flip-labels",
-        "--stake",
-        "0.02",
-        "--account",
-        "TEST::2",
-        "--record",
-        record,
-        "--quiet",
-    )
     assert "phase reveal" in ape("end", "--record", record, "--account", "TEST::3").stdout
     assert "phase reward" in ape("reveal", "--record", record).stdout
     assert "pass 1" in ape("step", "--budget", "16", "--record", record).stdout
@@ -96,19 +113,23 @@ def test_market_subcommands_end_to_end(tmp_path):
     owed = int(m.owed("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"))
     out = ape("collect", "--account", "TEST::1", "--record", record).stdout
     assert f"withdrew {owed / ETH:.6f} ETH" in out
-    twice = ape("collect", "--account", "TEST::1", "--record", record, check=False)
-    assert twice.returncode == 1 and "market: nothing to withdraw" in lines(twice.stderr)[-1]
-    early_take = ape(
-        "collect",
-        "--take",
-        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-        "--record",
-        record,
+    twice, early_take, status = ape_many(
+        ("run", "market", "collect", "--account", "TEST::1", "--record", record),
+        (
+            "run",
+            "market",
+            "collect",
+            "--take",
+            "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+            "--record",
+            record,
+        ),
+        ("run", "market", "status", "--record", record),
         check=False,
     )
+    assert twice.returncode == 1 and "market: nothing to withdraw" in lines(twice.stderr)[-1]
     assert "market: collect delay not over" in lines(early_take.stderr)[-1]
-    status = ape("status", "--record", record).stdout
-    assert "phase       done" in status and "conservation: ok" in status
+    assert "phase       done" in status.stdout and "conservation: ok" in status.stdout
 
 
 def test_market_errors_are_one_line(tmp_path):
