@@ -17,7 +17,7 @@ def test_preset_good_agent_gains_bad_agent_loses(accounts, tmp_path, name):
     last = r.rows[-1]
     good, bad = last.balances
     assert good > r.starts[0] and bad < r.starts[1]
-    assert abs(last.accuracy - r.baseline_accuracy) < 0.03
+    assert abs(last.accuracy - r.baseline_accuracy) <= 0.05  # "within a few points"
     assert sum(last.contributions) <= 3000
     paths = write_outputs(r, tmp_path)
     assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
