@@ -11,7 +11,7 @@ from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, trut
 from sharedmodels.market_chain import phase
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_markets(project, chain, accounts, seed):
     rng = random.Random(seed)
