@@ -20,14 +20,14 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-from .fastpath import RPC, Pipeline, event_topic
+from .fastpath import RPC, Pipeline, abi_encoder, event_topic, view_many
 from .features import Encoder
 from .jobs import Encoded, deploy_model, encode_dataset
 from .kinds import kind
@@ -97,7 +97,6 @@ class Item:
     claimable: int
     refunded: bool = False
     checked: bool = False
-    reported_by: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -129,41 +128,14 @@ class Result:
     contract: Any = None
 
 
-def _encoder(method: Any) -> Callable[..., bytes]:
-    """Fast calldata for ``method``: its selector and ``eth_abi.encode`` (Ape's own encoding
-    checks and converts every argument, which costs more than signing)."""
-    abi = method.abis[0]
-    types = [i.canonical_type for i in abi.inputs]
-    selector = keccak(text=abi.selector)[:4]
-    return lambda *args: selector + encode(types, list(args))
-
-
-class _Sender:
-    """One agent's pipelined transactions: sign a batch, send it in one JSON-RPC request, read
-    the receipts (failed transactions are kept, not raised: a claim someone else won first)."""
-
-    def __init__(self, account: Any, rpc: RPC) -> None:
-        self.pipe = Pipeline(account, rpc, gas=2_000_000)
-        self.rpc = rpc
-
-    def send(self, to: str, calls: Sequence[bytes], value: int = 0) -> list[dict]:
-        out: list[dict] = []
-        for start in range(0, len(calls), 256):
-            raws = [self.pipe.sign(to, data, value) for data in calls[start : start + 256]]
-            hashes = self.rpc.batch([("eth_sendRawTransaction", [r]) for r in raws])
-            receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-            for _ in range(100):
-                if all(r is not None for r in receipts):
-                    break
-                if int(self.rpc.call("txpool_status", [])["pending"], 16):
-                    self.rpc.call("evm_mine", [])
-                else:
-                    time.sleep(0.01)
-                receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-            if any(r is None for r in receipts):
-                raise RuntimeError("simulation transactions were not mined")
-            out.extend(receipts)
-        return out
+def _send(pipe: Pipeline, to: str, calls: Sequence[bytes], value: int = 0) -> list[dict]:
+    """One agent's calls through its pipeline, 256 to a batch; a failed transaction (a claim
+    someone else won first) comes back as its receipt instead of raising."""
+    out: list[dict] = []
+    for start in range(0, len(calls), 256):
+        raws = [pipe.sign(to, data, value) for data in calls[start : start + 256]]
+        out.extend(pipe.send_batch(raws, timeout=60, strict=False))
+    return out
 
 
 def _sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool]:
@@ -215,25 +187,18 @@ def simulate(
     contract = dep.contract
     rpc = RPC()
     to = str(contract.address)
-    add = _encoder(contract.addData)
-    refund = _encoder(contract.refund)
-    report = _encoder(contract.report)
-    take = _encoder(contract.take)
-    predict_abi = _encoder(contract.predict)
+    add = abi_encoder(contract.addData)
+    refund = abi_encoder(contract.refund)
+    report = abi_encoder(contract.report)
+    take = abi_encoder(contract.take)
+    predict_abi = abi_encoder(contract.predict)
     topics = {
         name: event_topic(contract, name)
         for name in ("ContributionAdded", "DepositRefunded", "DepositReported", "DepositTaken")
     }
 
     def predictions(rows: Sequence[Sequence[int]]) -> list[int]:
-        out = []
-        for start in range(0, len(rows), 512):
-            calls = [
-                ("eth_call", [{"to": to, "data": "0x" + predict_abi(list(r)).hex()}, "latest"])
-                for r in rows[start : start + 512]
-            ]
-            out.extend(int(raw, 16) for raw in rpc.batch(calls))
-        return out
+        return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict_abi)
 
     def accuracy() -> float:
         got = predictions(test_rows)
@@ -242,12 +207,11 @@ def simulate(
     baseline_accuracy = accuracy()
     baseline_rate = _baseline_rate(contract, agents[0], stream[:baseline_n], chain)
 
-    senders = [_Sender(a, rpc) for a in agents]
+    senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
     k = len(agents)
     starts = [int(spec.start_eth * ETH) for spec in preset.agents]
     balance = list(starts)
     counts = {name: [0] * k for name in ("contributions", "refunds", "reports", "takes")}
-    items: list[Item] = []
     open_items: list[Item] = []
     max_deposit = preset.incentive.cost_weight * 3600
     weights = [spec.pace for spec in preset.agents]
@@ -306,7 +270,7 @@ def simulate(
                     calls.append(take(key, keccak(encode(["uint32[]"], [c.features]))))
                 else:
                     calls.append((refund if action == "refund" else report)(key, c.features))
-            receipts = senders[i].send(to, calls)
+            receipts = _send(senders[i], to, calls)
             txs += len(receipts)
             for (action, c), r in zip(plan, receipts, strict=True):
                 if int(r["status"], 16) != 1:
@@ -322,8 +286,6 @@ def simulate(
                 counts[action + "s"][i] += 1
                 if action == "refund":
                     c.refunded = True
-                elif action == "report":
-                    c.reported_by.add(i)
         open_items[:] = [
             c
             for c in open_items
@@ -351,7 +313,8 @@ def simulate(
             mine, labels = mine[:affordable], labels[:affordable]
             if not mine:
                 continue
-            receipts = senders[i].send(
+            receipts = _send(
+                senders[i],
                 to,
                 [add(list(x), y) for (x, _), y in zip(mine, labels, strict=True)],
                 value=max_deposit,
@@ -366,7 +329,6 @@ def simulate(
                     ["uint8", "uint256", "uint256"], bytes.fromhex(log["data"][2:])
                 )
                 c = Item(cid, i, when, label, deposit, list(x), deposit)
-                items.append(c)
                 open_items.append(c)
                 balance[i] -= deposit
                 counts["contributions"][i] += 1
