@@ -57,9 +57,7 @@ def deploy_perceptron(
     follow the model's constructor arguments (a trainer's incentive parameters).
     Returns the contract and the total gas of every transaction this took.
     """
-    if len(class_names) != 2:
-        raise ValueError("a binary Perceptron needs exactly two class names")
-    args = [encoder.n_features, eta, class_names[0], class_names[1], encoder_descriptor(encoder)]
+    args = perceptron_args(encoder, eta, class_names)
     return deploy_uploaded(
         container,
         sender,
@@ -67,6 +65,14 @@ def deploy_perceptron(
         lambda contract: upload_state(contract, sender, weights or {}, intercept, chunk),
         seal,
     )
+
+
+def perceptron_args(encoder: Encoder, eta: int, class_names: Sequence[str]) -> list[Any]:
+    """The sparse Perceptron's constructor arguments, which every contract composing it
+    (trainers, the prediction market) takes first."""
+    if len(class_names) != 2:
+        raise ValueError("a binary Perceptron needs exactly two class names")
+    return [encoder.n_features, eta, class_names[0], class_names[1], encoder_descriptor(encoder)]
 
 
 def deploy_uploaded(

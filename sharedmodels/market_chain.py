@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .chain import encoder_descriptor, upload_state
+from .chain import perceptron_args, upload_state
 from .features import Encoder
 from .market import Contribution, MarketError, ProviderSecrets
 
@@ -54,11 +54,7 @@ def deploy_market(
 ) -> Any:
     """Deploy with the bounty and the commitments, then upload the initial model if any."""
     contract = container.deploy(
-        encoder.n_features,
-        eta,
-        class_names[0],
-        class_names[1],
-        encoder_descriptor(encoder),
+        *perceptron_args(encoder, eta, class_names),
         secrets.commitments,
         *terms.args(),
         sender=sender,
