@@ -4,7 +4,9 @@
         [--seed 0] [--quiet]
 
 Presets: ``drt`` (deposit, refund and take: a good and a label-flipping agent at the same
-pace) and ``drt-adversary`` (the flipper has twice the money and twice the pace). Writes
+pace), ``drt-adversary`` (the flipper has twice the money and twice the pace), ``points``
+(free contributions and points: a good, a careless and a label-flipping agent) and ``market``
+(the prediction market: contributors stake, a committed test set decides the payouts). Writes
 ``series.csv``, ``series.json``, ``plot.png`` (balances as % of start and accuracy over
 simulated days) and ``summary.txt`` to ``--out`` (default ``simulations/<preset>``), and prints
 the summary, with the fast path's rate next to a one-transaction-at-a-time baseline measured in
@@ -22,7 +24,12 @@ from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outp
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run an incentive simulation.")
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="drt", show_default=True)
-@click.option("--samples", type=click.IntRange(10, 1_000_000), default=25_000, show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(10, 1_000_000),
+    default=None,
+    help="Contributions to simulate [default: 25,000; 8,000 for the market, as in the articles]",
+)
 @click.option("--dataset", default="rt", show_default=True, help="rt | imdb:PATH | csv:PATH")
 @click.option("--out", default=None, help="Output folder (default: simulations/<preset>).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -31,8 +38,9 @@ from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outp
     type=click.Choice(["naive_bayes", "perceptron", "sparse_ncc"]),
     default="naive_bayes",
     show_default=True,
-    help="The staked model. On rt's short snippets a Perceptron memorises every sample, so "
-    "flipped labels get refunded; Naive Bayes judges them against all the counts.",
+    help="The model under deposit/refund/take or Points (the market is a Perceptron). On "
+    "rt's short snippets a Perceptron memorises every sample, so flipped labels get "
+    "refunded; Naive Bayes judges them against all the counts.",
 )
 @c.quiet_opt
 @c.one_line_errors
@@ -42,14 +50,20 @@ def cli(network, preset, samples, dataset, out, seed, model, quiet):
     if not chain.provider.network.is_local:
         raise click.ClickException("the simulation moves time: run it on a local network")
     p = PRESETS[preset]
+    samples = samples or p.default_samples
     folder = Path(out or f"simulations/{preset}")
     with c.progress_bar(samples, f"simulate {preset}", quiet) as bar:
 
         def progress(n, acc):
+            if n == 0:  # set-up (dataset, deployment, pre-training, baseline) is over
+                bar.reset(total=samples)
             bar.update(n)
             bar.set_postfix(accuracy=f"{100 * acc:.1f}%")
 
-        result = simulate(p, samples, dataset, seed, model, on_progress=progress)
+        def status(text):  # the market's reward pass, after the last sample
+            bar.set_description_str(f"simulate {preset}: {text}")
+
+        result = simulate(p, samples, dataset, seed, model, on_progress=progress, on_status=status)
     paths = write_outputs(result, folder)
     for line in summary_lines(result):
         click.echo(line)

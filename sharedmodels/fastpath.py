@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import requests
-from eth_account import Account
-from eth_utils import to_checksum_address
+from coincurve import PrivateKey
+from eth_utils import keccak, to_checksum_address
 
 T = TypeVar("T")
 
@@ -27,6 +27,59 @@ T = TypeVar("T")
 DEFAULT_GAS = 15_000_000
 #: Seconds a non-empty pool must stand still before ``Pipeline`` mines it with ``evm_mine``.
 STALL_S = 0.1
+
+
+def _rlp(item: int | bytes | list) -> bytes:
+    """Recursive-length-prefix encoding of ints (big-endian, no leading zeros), bytes and
+    lists: all a transaction needs."""
+    if isinstance(item, list):
+        body = b"".join(_rlp(i) for i in item)
+        return _rlp_length(len(body), 0xC0) + body
+    if isinstance(item, int):
+        item = item.to_bytes((item.bit_length() + 7) // 8, "big")
+    if len(item) == 1 and item[0] < 0x80:
+        return item
+    return _rlp_length(len(item), 0x80) + item
+
+
+def _rlp_length(n: int, offset: int) -> bytes:
+    if n < 56:
+        return bytes([offset + n])
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(size)]) + size
+
+
+def sign_1559(
+    key: PrivateKey,
+    chain_id: int,
+    nonce: int,
+    max_fee: int,
+    gas: int,
+    to: str | None,
+    value: int,
+    data: bytes,
+) -> str:
+    """A signed EIP-1559 transaction (no priority fee, empty access list), as 0x-hex.
+
+    Encoded and signed here (RLP by hand, secp256k1 through coincurve): eth_account's
+    ``sign_transaction`` validates and normalises a dict first, about 0.8 ms a transaction
+    against 0.1 ms here, which was most of a simulation's client time. ``tests/test_fastpath``
+    checks the bytes against eth_account's.
+    """
+    fields = [
+        chain_id,
+        nonce,
+        0,
+        max_fee,
+        gas,
+        b"" if to is None else bytes.fromhex(to[2:]),
+        value,
+        bytes(data),
+        [],
+    ]
+    sig = key.sign_recoverable(keccak(b"\x02" + _rlp(fields)), hasher=None)
+    r, s, v = sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), sig[64]
+    return "0x02" + _rlp([*fields, v, r, s]).hex()
 
 
 def can_pipeline(account: Any) -> bool:
@@ -92,7 +145,8 @@ class Pipeline:
             raise ValueError(f"account {account} cannot sign locally; use the Ape path")
         self.rpc = rpc or RPC()
         self.address = str(account.address)
-        self._signer = Account.from_key(account.private_key)
+        key = account.private_key
+        self._key = PrivateKey(bytes.fromhex(key[2:]) if isinstance(key, str) else bytes(key))
         chain_id, nonce, block, gas_price = self.rpc.batch(
             [
                 ("eth_chainId", []),
@@ -110,20 +164,11 @@ class Pipeline:
 
     def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
         """Sign the next transaction (``to=None`` creates a contract) and advance the nonce."""
-        tx = {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": self.nonce,
-            "data": bytes(data),
-            "value": value,
-            "gas": self.gas,
-            "maxFeePerGas": self.max_fee,
-            "maxPriorityFeePerGas": 0,
-        }
-        if to is not None:
-            tx["to"] = to_checksum_address(to)
+        raw = sign_1559(
+            self._key, self.chain_id, self.nonce, self.max_fee, self.gas, to, value, data
+        )
         self.nonce += 1
-        return "0x" + bytes(self._signer.sign_transaction(tx).raw_transaction).hex()
+        return raw
 
     def send_batch(
         self, raw_txs: Sequence[str], timeout: float = 20.0, strict: bool = True
@@ -219,6 +264,38 @@ def _batches(items: Iterable[T], window: int, size: Callable[[T], int]) -> Itera
         yield batch
 
 
+def mine_together(rpc: RPC, raw_txs: Sequence[str], max_blocks: int = 10_000) -> list[dict]:
+    """Send signed transactions (from any number of senders) to a local dev node with its
+    automine paused, then mine them with ``evm_mine`` until the pool is empty; returns their
+    receipts in order, failed ones (status 0) included.
+
+    Automine seals a block for nearly every arriving transaction; a paused pool fills blocks
+    up to the gas limit instead (about 85 Naive Bayes updates a block), which measured 2.7
+    times faster for 512 updates (0.23 s against 0.63 s). Dev nodes only: the automine state
+    is restored afterwards, whatever happens.
+    """
+    if not raw_txs:
+        return []
+    was_auto = rpc.call("anvil_getAutomine", [])
+    rpc.call("evm_setAutomine", [False])
+    try:
+        hashes: list[str] = []
+        for batch in _batches(raw_txs, len(raw_txs), len):
+            hashes.extend(rpc.batch([("eth_sendRawTransaction", [raw]) for raw in batch]))
+        for _ in range(max_blocks):
+            if not int(rpc.call("txpool_status", [])["pending"], 16):
+                break
+            rpc.call("evm_mine", [])
+        else:
+            raise TimeoutError(f"{len(hashes)} transactions not mined in {max_blocks} blocks")
+    finally:
+        rpc.call("evm_setAutomine", [bool(was_auto)])
+    receipts = rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+    if any(r is None for r in receipts):
+        raise RuntimeError(f"{sum(r is None for r in receipts)} transactions left unmined")
+    return receipts
+
+
 def call_in_order(
     account: Any,
     method: Any,
@@ -249,7 +326,6 @@ def abi_encoder(method: Any) -> Callable[..., bytes]:
     ``encode_input`` checks and converts every argument, which costs more than signing; this
     takes arguments already in ABI form (ints, lists, tuples for structs)."""
     from eth_abi import encode
-    from eth_utils import keccak
 
     abi = method.abis[0]
     types = [i.canonical_type for i in abi.inputs]
@@ -285,8 +361,6 @@ def view_many(
 
 def event_topic(contract: Any, event_name: str) -> str:
     """topic0 of one of the contract's events."""
-    from eth_utils import keccak
-
     abi = getattr(contract, event_name).abi
     types = ",".join(i.canonical_type for i in abi.inputs)
     return "0x" + keccak(text=f"{event_name}({types})").hex()

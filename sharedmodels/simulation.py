@@ -27,20 +27,26 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-from .fastpath import RPC, Pipeline, abi_encoder, event_topic, view_many
+from .fastpath import RPC, Pipeline, abi_encoder, event_topic, mine_together, view_many
 from .features import Encoder
 from .jobs import Encoded, deploy_model, encode_dataset
 from .kinds import kind
+from .simulation_market import MarketSetup, simulate_market
 from .trainer import Incentive
 
 ETH = 10**18
 DAY = 86_400
+#: The event each claim emits; its first data word is the wei it paid.
+EVENTS = {"refund": "DepositRefunded", "report": "DepositReported", "take": "DepositTaken"}
+#: Under Points a refund earns a point and a report rejects the contribution.
+POINT_EVENTS = {"refund": "PointEarned", "report": "ContributionRejected"}
 
 
 @dataclass(frozen=True)
 class AgentSpec:
     """``kind``: good (the dataset's labels, wrong at ``mistake_rate``), bad (flipped labels),
-    or adversary (flipped labels, with more money and a faster pace than the good agent)."""
+    or adversary (flipped labels, with more money to spend than the good agent). ``pace`` is
+    the agent's share of the samples relative to the others'."""
 
     name: str
     kind: str
@@ -58,7 +64,8 @@ class Preset:
     name: str
     description: str
     agents: tuple[AgentSpec, ...]
-    incentive: Incentive
+    #: The model's incentive (deposit/refund/take or Points), or None for the market.
+    incentive: Incentive | None
     #: Simulated seconds per sample: a round of ``round_size`` samples advances the clock by
     #: ``round_size * sample_s``. A round's transactions share few blocks, so most
     #: contributions pay the deposit for zero quiet seconds (``cost_weight * 3600``).
@@ -66,6 +73,14 @@ class Preset:
     pretrain: int = 2000
     test_size: int = 500
     round_size: int = 500
+    #: The prediction market's terms (the ``market`` preset).
+    market: MarketSetup | None = None
+    #: ``ape run simulate``'s default sample count.
+    default_samples: int = 25_000
+
+    @property
+    def mechanism(self) -> str:
+        return "market" if self.market else self.incentive.kind
 
 
 PRESETS: dict[str, Preset] = {
@@ -77,9 +92,30 @@ PRESETS: dict[str, Preset] = {
     ),
     "drt-adversary": Preset(
         "drt-adversary",
-        "deposit, refund and take against an adversary with twice the money and twice the pace",
-        (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0, 2.0)),
+        "deposit, refund and take against an adversary willing to spend twice as much",
+        (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0)),
         Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13),
+    ),
+    "points": Preset(
+        "points",
+        "Points: free contributions, a point for each one the model later agrees with; a good "
+        "agent, a careless one (30% wrong labels) and a label flipper",
+        (
+            AgentSpec("good", "good", 0.0),
+            AgentSpec("careless", "good", 0.0, mistake_rate=0.3),
+            AgentSpec("bad", "bad", 0.0),
+        ),
+        Incentive("points", DAY, 0, 0, 0),
+    ),
+    "market": Preset(
+        "market",
+        "prediction market: a good and a label-flipping contributor stake 0.001 ETH a sample; "
+        "a committed test set of 128 scores them and shares a 10 ETH bounty",
+        (AgentSpec("good", "good", 10.0), AgentSpec("bad", "bad", 10.0)),
+        None,
+        pretrain=1000,
+        market=MarketSetup(),
+        default_samples=8_000,
     ),
 }
 
@@ -97,6 +133,7 @@ class Item:
     claimable: int
     refunded: bool = False
     checked: bool = False
+    reported: bool = False
 
 
 @dataclass
@@ -109,6 +146,11 @@ class Row:
     refunds: list[int]
     reports: list[int]
     takes: list[int]
+    #: Wei of each agent's deposits still waiting for their refund window, their fate open
+    #: (0 under Points).
+    held: list[int]
+    #: Each agent's own contributions that others reported (rejected, under Points).
+    rejected: list[int]
 
 
 @dataclass
@@ -126,19 +168,26 @@ class Result:
     transactions: int
     model: str = "naive_bayes"
     contract: Any = None
+    #: Simulated day on which contributions stopped (the rest is settlement).
+    stop_day: float | None = None
 
 
-def _send(pipe: Pipeline, to: str, calls: Sequence[bytes], value: int = 0) -> list[dict]:
-    """One agent's calls through its pipeline, 256 to a batch; a failed transaction (a claim
-    someone else won first) comes back as its receipt instead of raising."""
-    out: list[dict] = []
-    for start in range(0, len(calls), 256):
-        raws = [pipe.sign(to, data, value) for data in calls[start : start + 256]]
-        out.extend(pipe.send_batch(raws, timeout=60, strict=False))
+def _send(
+    rpc: RPC, to: str, work: Sequence[tuple[Pipeline, Sequence[bytes], int]]
+) -> list[list[dict]]:
+    """Every agent's calls (``(pipeline, calldata list, value)``), signed and mined together
+    in full blocks; one receipt list per agent. A failed transaction (a claim someone else
+    won first) comes back as its receipt instead of raising."""
+    raws = [[pipe.sign(to, data, value) for data in calls] for pipe, calls, value in work]
+    receipts = mine_together(rpc, [raw for part in raws for raw in part])
+    out, at = [], 0
+    for part in raws:
+        out.append(receipts[at : at + len(part)])
+        at += len(part)
     return out
 
 
-def _sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool]:
+def sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool]:
     pool = list(zip(data.rows, data.labels, strict=True))
     if n <= len(pool):
         return pool[:n], False
@@ -154,9 +203,22 @@ def simulate(
     accounts: Sequence[Any] | None = None,
     on_progress: Callable[[int, float], None] | None = None,
     sample_every: int | None = None,
-    baseline_n: int = 40,
+    baseline_n: int = 25,
+    on_status: Callable[[str], None] | None = None,
 ) -> Result:
     """Run ``preset`` for ``samples`` contributions on the connected local chain."""
+    if preset.market:
+        return simulate_market(
+            preset,
+            samples,
+            dataset,
+            seed,
+            accounts,
+            on_progress,
+            sample_every,
+            baseline_n,
+            on_status,
+        )
     from ape import accounts as ape_accounts
     from ape import chain, project
 
@@ -176,11 +238,12 @@ def simulate(
         data.rows[preset.pretrain : n - preset.test_size],
         data.labels[preset.pretrain : n - preset.test_size],
     )
-    stream, replaced = _sample_stream(pool, samples, rng)
+    stream, replaced = sample_stream(pool, samples, rng)
 
     accts = list(accounts or ape_accounts.test_accounts)
     owner, agents = accts[0], accts[1 : 1 + len(preset.agents)]
-    container = getattr(project, kind(model).contract("stake"))
+    points = preset.incentive.kind == "points"
+    container = getattr(project, kind(model).contract(preset.incentive.kind))
     dep = deploy_model(
         container, owner, encoder, pretrain_data=pre, incentive=preset.incentive, model=model
     )
@@ -190,12 +253,10 @@ def simulate(
     add = abi_encoder(contract.addData)
     refund = abi_encoder(contract.refund)
     report = abi_encoder(contract.report)
-    take = abi_encoder(contract.take)
+    take = None if points else abi_encoder(contract.take)
     predict_abi = abi_encoder(contract.predict)
-    topics = {
-        name: event_topic(contract, name)
-        for name in ("ContributionAdded", "DepositRefunded", "DepositReported", "DepositTaken")
-    }
+    events = POINT_EVENTS if points else EVENTS
+    topics = {name: event_topic(contract, name) for name in ("ContributionAdded", *events.values())}
 
     def predictions(rows: Sequence[Sequence[int]]) -> list[int]:
         return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict_abi)
@@ -205,15 +266,17 @@ def simulate(
         return sum(int(a == b) for a, b in zip(got, test_labels, strict=True)) / len(test_labels)
 
     baseline_accuracy = accuracy()
-    baseline_rate = _baseline_rate(contract, agents[0], stream[:baseline_n], chain)
+    max_deposit = 0 if points else preset.incentive.cost_weight * 3600
+    baseline_rate = ape_rate(contract.addData, agents[0], stream[:baseline_n], chain, max_deposit)
 
     senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
     k = len(agents)
     starts = [int(spec.start_eth * ETH) for spec in preset.agents]
     balance = list(starts)
-    counts = {name: [0] * k for name in ("contributions", "refunds", "reports", "takes")}
+    counts = {
+        name: [0] * k for name in ("contributions", "refunds", "reports", "takes", "rejected")
+    }
     open_items: list[Item] = []
-    max_deposit = preset.incentive.cost_weight * 3600
     weights = [spec.pace for spec in preset.agents]
     owners = rng.choices(range(k), weights=weights, k=len(stream))
     rows_out: list[Row] = []
@@ -226,11 +289,28 @@ def simulate(
         return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
     def amount(receipt: dict, name: str) -> int:
-        """The first data word of the claim's event: the wei it paid."""
+        """What the claim's event says it paid: its first data word (wei), or one point."""
+        if points:
+            return int(name == "PointEarned")
         for log in receipt["logs"]:
             if log["topics"][0] == topics[name]:
                 return int(log["data"][2:66], 16)
         return 0
+
+    def row() -> Row:
+        held = [0] * k
+        for c in open_items:
+            if not c.checked:
+                held[c.who] += c.claimable
+        return Row(
+            now(),
+            sent,
+            acc,
+            list(balance),
+            *(list(counts[name]) for name in ("contributions", "refunds", "reports", "takes")),
+            held,
+            list(counts["rejected"]),
+        )
 
     def claims() -> None:
         nonlocal txs
@@ -253,16 +333,19 @@ def simulate(
             if p == c.label:
                 plans[c.who].append(("refund", c))
                 continue
+            if points:  # one rejection settles it: the next agent round makes it
+                plans[(c.who + 1) % k].append(("report", c))
+                continue
             for i in range(k):
                 if i != c.who and good_count[i] > 0:
                     plans[i].append(("report", c))
-        for c in late:
+        checked_now = {c.id for c in due}
+        for c in [] if points else late:
             taker = (c.who + 1) % k
-            if taker != c.who and c not in due:
+            if taker != c.who and c.id not in checked_now:
                 plans[taker].append(("take", c))
+        work = []
         for i, plan in enumerate(plans):
-            if not plan:
-                continue
             calls = []
             for action, c in plan:
                 key = (c.id, agents[c.who].address, c.time, c.label, c.deposit)
@@ -270,28 +353,33 @@ def simulate(
                     calls.append(take(key, keccak(encode(["uint32[]"], [c.features]))))
                 else:
                     calls.append((refund if action == "refund" else report)(key, c.features))
-            receipts = _send(senders[i], to, calls)
+            work.append((senders[i], calls, 0))
+        for i, (plan, receipts) in enumerate(zip(plans, _send(rpc, to, work), strict=True)):
             txs += len(receipts)
             for (action, c), r in zip(plan, receipts, strict=True):
                 if int(r["status"], 16) != 1:
                     continue
-                name = {
-                    "refund": "DepositRefunded",
-                    "report": "DepositReported",
-                    "take": "DepositTaken",
-                }[action]
-                got = amount(r, name)
+                got = amount(r, events[action])
                 balance[i] += got
                 c.claimable -= got
                 counts[action + "s"][i] += 1
                 if action == "refund":
                     c.refunded = True
+                if action == "report" and not c.reported:
+                    c.reported = True
+                    counts["rejected"][c.who] += 1
+        if points:  # validated once, either way
+            open_items[:] = [c for c in open_items if not c.checked]
+            return
         open_items[:] = [
             c
             for c in open_items
             if c.claimable > 0 and not c.refunded and t < c.time + preset.incentive.any_wait
         ]
 
+    rows_out.append(row())  # the start: every balance at 100%
+    if on_progress:
+        on_progress(0, acc)  # set-up done: the clock for samples/s starts here
     for start in range(0, len(stream), preset.round_size):
         # A round is round_size samples' worth of simulated time (sample_s seconds a sample).
         rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
@@ -302,6 +390,7 @@ def simulate(
                 strict=True,
             )
         )
+        batches = []
         for i in range(k):
             mine = [(x, y) for (x, y), who in chunk if who == i]
             spec = preset.agents[i]
@@ -310,15 +399,16 @@ def simulate(
                 wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
                 labels.append(1 - y if wrong else y)
             affordable = max(0, balance[i]) // max_deposit if max_deposit else len(mine)
-            mine, labels = mine[:affordable], labels[:affordable]
-            if not mine:
-                continue
-            receipts = _send(
+            batches.append((mine[:affordable], labels[:affordable]))
+        work = [
+            (
                 senders[i],
-                to,
                 [add(list(x), y) for (x, _), y in zip(mine, labels, strict=True)],
-                value=max_deposit,
+                max_deposit,
             )
+            for i, (mine, labels) in enumerate(batches)
+        ]
+        for i, ((mine, _), receipts) in enumerate(zip(batches, _send(rpc, to, work), strict=True)):
             txs += len(receipts)
             for (x, _), r in zip(mine, receipts, strict=True):
                 if int(r["status"], 16) != 1:
@@ -336,32 +426,23 @@ def simulate(
         claims()
         if sent % sample_every < preset.round_size or sent == len(stream):
             acc = accuracy()
-        rows_out.append(
-            Row(
-                now(),
-                sent,
-                acc,
-                list(balance),
-                *(list(counts[name]) for name in ("contributions", "refunds", "reports", "takes")),
-            )
-        )
+        rows_out.append(row())
         if on_progress:
             on_progress(len(chunk), acc)
     elapsed = time.monotonic() - t0
-    # Let every window close so the last contributions are settled too.
-    for _ in range(2):
-        rpc.call("evm_increaseTime", [preset.incentive.any_wait])
+    stop_time = now()
+    # Contributions stop; the clock runs on, a round at a time, until every window has closed
+    # and the last contributions are settled too (drawn as the flat tail of the plot).
+    last_window = preset.incentive.refund_wait if points else preset.incentive.any_wait
+    for _ in range(last_window // (preset.round_size * preset.sample_s) + 2):
+        if not open_items:
+            break
+        rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
         rpc.call("evm_mine", [])
         claims()
-    rows_out.append(
-        Row(
-            now(),
-            sent,
-            accuracy(),
-            list(balance),
-            *(list(counts[name]) for name in ("contributions", "refunds", "reports", "takes")),
-        )
-    )
+        rows_out.append(row())
+    acc = accuracy()
+    rows_out.append(row())
     return Result(
         preset,
         samples,
@@ -376,18 +457,19 @@ def simulate(
         txs,
         model,
         contract,
+        (stop_time - rows_out[0].time) / DAY if rows_out else None,
     )
 
 
-def _baseline_rate(contract: Any, account: Any, stream: Sequence, chain: Any) -> float:
-    """Contributions per second through Ape, one transaction at a time, on a snapshot that is
-    then reverted (the same contract, the same run)."""
+def ape_rate(method: Any, account: Any, stream: Sequence, chain: Any, value: int) -> float:
+    """Contributions (``method(x, y)`` sending ``value``) per second through Ape, one
+    transaction at a time, on a snapshot that is then reverted (same contract, same run)."""
     if not stream:
         return 0.0
     snap = chain.snapshot()
     t = time.monotonic()
     for x, y in stream:
-        contract.addData(list(x), y, sender=account, value=int(contract.next_deposit()))
+        method(list(x), y, sender=account, value=value)
     rate = len(stream) / (time.monotonic() - t)
     chain.restore(snap)
     return rate
@@ -396,12 +478,16 @@ def _baseline_rate(contract: Any, account: Any, stream: Sequence, chain: Any) ->
 # ---------------------------------------------------------------- outputs
 
 
-def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
-    """series.csv, series.json, plot.png and summary.txt in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+def is_points(result: Result) -> bool:
+    return result.preset.mechanism == "points"
+
+
+def series_rows(result: Result) -> list[dict[str, Any]]:
+    """One flat dict per row: simulated day, samples sent, accuracy and, per agent, its
+    balance (wei and % of start; points under Points), deposits held and claim counts."""
     names = [a.name for a in result.preset.agents]
     t0 = result.rows[0].time if result.rows else 0
-    series = []
+    out = []
     for r in result.rows:
         row: dict[str, Any] = {
             "day": round((r.time - t0) / DAY, 4),
@@ -409,13 +495,27 @@ def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
             "accuracy": r.accuracy,
         }
         for i, name in enumerate(names):
-            row[f"{name}_balance_pct"] = round(100 * r.balances[i] / result.starts[i], 4)
-            row[f"{name}_balance_wei"] = r.balances[i]
+            if is_points(result):
+                row[f"{name}_points"] = r.balances[i]
+            else:
+                start = result.starts[i]
+                row[f"{name}_balance_pct"] = round(100 * r.balances[i] / start, 4)
+                row[f"{name}_with_held_pct"] = round(100 * (r.balances[i] + r.held[i]) / start, 4)
+                row[f"{name}_balance_wei"] = r.balances[i]
+                row[f"{name}_held_wei"] = r.held[i]
             row[f"{name}_contributions"] = r.contributions[i]
             row[f"{name}_refunds"] = r.refunds[i]
             row[f"{name}_reports"] = r.reports[i]
             row[f"{name}_takes"] = r.takes[i]
-        series.append(row)
+            row[f"{name}_rejected"] = r.rejected[i]
+        out.append(row)
+    return out
+
+
+def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
+    """series.csv, series.json, plot.png and summary.txt in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    series = series_rows(result)
     paths = {
         "csv": folder / "series.csv",
         "json": folder / "series.json",
@@ -433,6 +533,7 @@ def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
                 "preset": result.preset.name,
                 "description": result.preset.description,
                 "dataset": result.dataset,
+                "model": result.model,
                 "samples": result.samples,
                 "with_replacement": result.with_replacement,
                 "baseline_accuracy": result.baseline_accuracy,
@@ -443,12 +544,13 @@ def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
             indent=1,
         )
     )
-    _plot(result, series, names, paths["plot"])
+    plot(result, series, paths["plot"])
     paths["summary"].write_text("\n".join(summary_lines(result)) + "\n")
     return paths
 
 
-def _plot(result: Result, series: list[dict], names: list[str], path: Path) -> None:
+def plot(result: Result, series: list[dict], path: Path) -> None:
+    """Balances as % of start (points under Points) and accuracy, over simulated days."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -456,11 +558,41 @@ def _plot(result: Result, series: list[dict], names: list[str], path: Path) -> N
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     days = [r["day"] for r in series]
-    for name in names:
-        ax.plot(days, [r[f"{name}_balance_pct"] for r in series], label=f"{name} balance")
+    market = result.preset.mechanism == "market"
+    # The market moves balances only when a reward pass settles: steps, not slopes.
+    style = {"drawstyle": "steps-post"} if market else {}
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, spec in enumerate(result.preset.agents):
+        colour = colours[i % len(colours)]
+        if is_points(result):
+            ax.plot(days, [r[f"{spec.name}_points"] for r in series], color=colour, label=spec.name)
+            continue
+        ax.plot(
+            days,
+            [r[f"{spec.name}_with_held_pct"] for r in series],
+            color=colour,
+            label=spec.name,
+            **style,
+        )
+        ax.plot(
+            days,
+            [r[f"{spec.name}_balance_pct"] for r in series],
+            color=colour,
+            lw=0.8,
+            ls=":",
+            label=f"{spec.name}: wallet only",
+            **style,
+        )
+    if is_points(result):
+        ax.set_ylabel("points (contributions the model agreed with)")
+    elif market:
+        ax.set_ylabel("balance (% of start), stakes in the market included")
+    else:
+        ax.set_ylabel("balance (% of start), deposits awaiting review included")
+        ax.axhline(100, color="grey", lw=0.5)
     ax.set_xlabel("simulated time (days)")
-    ax.set_ylabel("balance (% of start)")
-    ax.axhline(100, color="grey", lw=0.5, ls=":")
+    if result.stop_day is not None:
+        ax.axvline(result.stop_day, color="grey", lw=0.5, ls="--")
     acc_ax = ax.twinx()
     acc_ax.plot(
         days,
@@ -468,13 +600,14 @@ def _plot(result: Result, series: list[dict], names: list[str], path: Path) -> N
         color="black",
         lw=1.2,
         ls="--",
-        label="accuracy",
+        label="accuracy (right axis)",
+        **style,
     )
     acc_ax.set_ylabel("accuracy on the hidden test set (%)")
     acc_ax.set_ylim(0, 100)
     lines = ax.get_legend_handles_labels()
     more = acc_ax.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="lower left")
+    ax.legend(lines[0] + more[0], lines[1] + more[1], loc="lower left", fontsize="small")
     ax.set_title(
         f"{result.preset.name}: {result.samples:,} samples on {result.dataset} ({result.model})"
     )
@@ -486,20 +619,30 @@ def _plot(result: Result, series: list[dict], names: list[str], path: Path) -> N
 def summary_lines(result: Result) -> list[str]:
     last = result.rows[-1]
     days = (last.time - result.rows[0].time) / DAY if result.rows else 0
+    incentive = {"points": "Points", "stake": "staked", "market": "prediction market"}[
+        result.preset.mechanism
+    ]
     out = [
         f"== simulate {result.preset.name}: {result.preset.description} ==",
-        f"samples      {result.samples:,} from {result.dataset}, model {result.model} (staked)"
+        f"samples      {result.samples:,} from {result.dataset}, model {result.model} ({incentive})"
         + (" (drawn with replacement: the pool is smaller)" if result.with_replacement else ""),
         f"time         {days:.1f} simulated days; {result.transactions:,} transactions",
         f"accuracy     {100 * result.baseline_accuracy:.1f}% at the start -> "
         f"{100 * (last.accuracy or 0):.1f}% at the end (hidden test set)",
     ]
     for i, spec in enumerate(result.preset.agents):
-        pct = 100 * last.balances[i] / result.starts[i]
+        if is_points(result):
+            head = f"{last.balances[i]:,} points"
+        else:
+            pct = 100 * last.balances[i] / result.starts[i]
+            head = f"{pct:6.1f}% of its start ({spec.start_eth:g} ETH)"
+        if result.preset.mechanism == "market":
+            out.append(f"{spec.name:<12} {head}; {last.contributions[i]:,} contributions staked")
+            continue
         out.append(
-            f"{spec.name:<12} {pct:6.1f}% of its start ({spec.start_eth:g} ETH); "
-            f"{last.contributions[i]:,} contributions, {last.refunds[i]:,} refunded, "
-            f"{last.reports[i]:,} reports and {last.takes[i]:,} takes of others'"
+            f"{spec.name:<12} {head}; {last.contributions[i]:,} contributions, "
+            f"{last.refunds[i]:,} refunded, {last.rejected[i]:,} reported by others; "
+            f"it made {last.reports[i]:,} reports and {last.takes[i]:,} takes"
         )
     ratio = result.rate / result.baseline_rate if result.baseline_rate else 0
     out.append(

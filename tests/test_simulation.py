@@ -1,5 +1,6 @@
 """The incentive simulations (issue 8) at a small scale: each preset's qualitative result, the
-outputs, drawing with replacement, and the rate measured against Ape in the same run."""
+outputs, the books against the chain, drawing with replacement, and the rate measured against
+Ape in the same run."""
 
 import csv
 import json
@@ -10,27 +11,63 @@ import pytest
 from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outputs
 
 
-@pytest.mark.parametrize("name", ["drt", "drt-adversary"])
-def test_preset_good_agent_gains_bad_agent_loses(accounts, tmp_path, name):
-    preset = replace(PRESETS[name], round_size=250)
-    r = simulate(preset, 3000, accounts=list(accounts), baseline_n=5)
-    last = r.rows[-1]
-    good, bad = last.balances
-    assert good > r.starts[0] and bad < r.starts[1]
-    assert abs(last.accuracy - r.baseline_accuracy) <= 0.05  # "within a few points"
-    assert sum(last.contributions) <= 3000
-    paths = write_outputs(r, tmp_path)
+def check_outputs(r, folder, columns):
+    paths = write_outputs(r, folder)
     assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
     with open(paths["csv"]) as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(r.rows)
-    assert {"day", "accuracy", "good_balance_pct", f"{preset.agents[1].name}_refunds"} <= set(
-        rows[0]
-    )
+    assert len(rows) == len(r.rows) and columns <= set(rows[0])
+    assert float(rows[0]["day"]) == 0 and float(rows[-1]["day"]) > 1
     series = json.loads(paths["json"].read_text())
-    assert series["preset"] == name and len(series["series"]) == len(r.rows)
+    assert series["preset"] == r.preset.name and len(series["series"]) == len(r.rows)
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
+    assert paths["summary"].read_text().splitlines() == summary_lines(r)
+    return rows
+
+
+@pytest.mark.parametrize("name,samples", [("drt", 3000), ("drt-adversary", 3000), ("market", 400)])
+def test_good_agent_gains_bad_agent_loses(accounts, chain, tmp_path, name, samples):
+    preset = replace(PRESETS[name], round_size=samples // 10)
+    r = simulate(preset, samples, accounts=list(accounts), baseline_n=3)
+    first, last = r.rows[0], r.rows[-1]
+    assert first.balances == r.starts and first.samples == 0
+    good, bad = last.balances
+    assert good > r.starts[0] and bad < r.starts[1]
+    assert abs(last.accuracy - r.baseline_accuracy) <= 0.05  # "within a few points"
+    assert 0 < sum(last.contributions) <= samples
+    # Everything settled, and the simulation's books agree with the chain to the wei: what
+    # the agents are down is what the contract still holds; in the market, what they are up
+    # is the bounty less what the contract keeps for the provider.
+    assert last.held == [0, 0]
+    held = int(chain.provider.get_balance(r.contract.address))
+    if name == "market":
+        assert sum(last.balances) - sum(r.starts) == int(r.contract.bounty()) - held
+    else:
+        assert sum(r.starts) - sum(last.balances) == held
+    bad_name = preset.agents[1].name
+    rows = check_outputs(
+        r, tmp_path, {"accuracy", "good_balance_pct", "good_with_held_pct", f"{bad_name}_held_wei"}
+    )
+    assert float(rows[0]["good_balance_pct"]) == 100
     assert r.rate > r.baseline_rate > 0
+
+
+def test_points_pay_the_good_agent_most(accounts, tmp_path):
+    preset = replace(PRESETS["points"], round_size=300)
+    r = simulate(preset, 3000, accounts=list(accounts), baseline_n=3)
+    last = r.rows[-1]
+    # Points per contribution: the careful agent's data earns most, the flipper's least.
+    good, careless, bad = (p / n for p, n in zip(last.balances, last.contributions, strict=True))
+    assert good > careless > bad > 0
+    assert last.balances == last.refunds  # a point per contribution the model agreed with
+    # Every contribution validated once: a point or a rejection.
+    assert [a + b for a, b in zip(last.refunds, last.rejected, strict=True)] == last.contributions
+    assert last.takes == [0, 0, 0] and last.held == [0, 0, 0]
+    assert abs(last.accuracy - r.baseline_accuracy) <= 0.05
+    assert int(r.contract.good_count()) == sum(last.refunds)
+    assert int(r.contract.bad_count()) == sum(last.rejected)
+    check_outputs(r, tmp_path, {"good_points", "careless_rejected", "bad_reports"})
+    assert any("Points" in line for line in summary_lines(r))
 
 
 def test_a_run_longer_than_the_pool_draws_with_replacement(accounts, tmp_path):

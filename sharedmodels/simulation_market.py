@@ -1,0 +1,228 @@
+"""The prediction market preset of the simulations (issue 8): contributors stake on samples, a
+provider's committed test set decides who gets paid.
+
+Participation runs like the other presets, a round of samples at a time with the clock jumping
+by the round's simulated duration; every agent's ``participate`` calls are signed locally and
+mined together in full blocks (``fastpath.mine_together``). Then the provider reveals its test
+set, a keeper sends ``step`` transactions (also pipelined, ``step_s`` simulated seconds apart)
+until the reward pass is done, and everyone withdraws.
+
+An agent's ``balances`` entry is its wallet in this market (start, minus stakes, plus what
+``withdraw`` paid); ``held`` is its balance inside the market, the stakes while their fate is
+open and then what the reward pass has moved them to. The plot's solid line is their sum.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .fastpath import RPC, Pipeline, abi_encoder, mine_together, view_many
+from .features import Encoder
+from .jobs import Encoded, encode_dataset
+from .market import MAX_PIECE, load_secrets
+from .market_chain import DEFAULT_BUDGET, Terms, conservation, reveal_first, reveal_rest
+from .market_story import create_market
+
+ETH = 10**18
+
+
+@dataclass(frozen=True)
+class MarketSetup:
+    """The market's terms in a simulation."""
+
+    bounty_eth: float = 10.0
+    stake_eth: float = 0.001
+    #: The provider's committed test set (pieces of ``MAX_PIECE`` samples). Every Perceptron
+    #: update touches common words that most test samples share, so the reward pass's work
+    #: grows with this: 128 halves 256's time and still scores the agents apart.
+    test_size: int = 128
+    budget: int = DEFAULT_BUDGET
+    #: ``step`` transactions sent per batch, and the simulated seconds between two steps.
+    steps_per_batch: int = 16
+    step_s: int = 600
+
+
+def simulate_market(
+    preset: Any,
+    samples: int,
+    dataset: str,
+    seed: int,
+    accounts: Sequence[Any] | None,
+    on_progress: Callable[[int, float], None] | None,
+    sample_every: int | None,
+    baseline_n: int,
+    on_status: Callable[[str], None] | None = None,
+) -> Any:
+    from ape import accounts as ape_accounts
+    from ape import chain, project
+
+    from .simulation import Result, Row, ape_rate, sample_stream
+
+    setup: MarketSetup = preset.market
+    rng = random.Random(seed)
+    sample_every = sample_every or max(preset.round_size, samples // 20)
+    encoder = Encoder(n_features=2**20)
+    data = encode_dataset(dataset, encoder)
+    n = len(data)
+    hidden_end = n - setup.test_size
+    hidden_start = hidden_end - preset.test_size
+    if hidden_start - preset.pretrain < 100:
+        raise ValueError(f"{dataset} has {n} samples, too few for this preset")
+    test_rows = data.rows[hidden_start:hidden_end]
+    test_labels = data.labels[hidden_start:hidden_end]
+    pool = Encoded(
+        data.rows[preset.pretrain : hidden_start], data.labels[preset.pretrain : hidden_start]
+    )
+    stream, replaced = sample_stream(pool, samples, rng)
+
+    accts = list(accounts or ape_accounts.test_accounts)
+    provider, agents = accts[0], accts[1 : 1 + len(preset.agents)]
+    stake = int(setup.stake_eth * ETH)
+    terms = Terms(min_stake=stake, min_duration=3600, reveal_window=86_400, collect_delay=86_400)
+    with tempfile.TemporaryDirectory() as tmp:
+        secrets_path = Path(tmp) / "secrets.json"
+        created = create_market(
+            project.PredictionMarket,
+            provider,
+            dataset,
+            setup.test_size,
+            max(2, setup.test_size // MAX_PIECE),
+            int(setup.bounty_eth * ETH),
+            terms,
+            secrets_path,
+            chain.provider.network.choice,
+            preset.pretrain,
+        )
+        secrets = load_secrets(secrets_path)
+    m = created.contract
+    chain.mine(3)
+    reveal_first(m, provider, secrets, chain)
+
+    rpc = RPC()
+    to = str(m.address)
+    participate = abi_encoder(m.participate)
+    step = abi_encoder(m.step)
+    predict_abi = abi_encoder(m.predict)
+
+    def accuracy() -> float:
+        got = view_many(m.predict, ([list(r)] for r in test_rows), "uint8", encode=predict_abi)
+        return sum(int(a == b) for a, b in zip(got, test_labels, strict=True)) / len(test_labels)
+
+    baseline_accuracy = accuracy()
+    baseline_rate = ape_rate(m.participate, agents[0], stream[:baseline_n], chain, stake)
+
+    k = len(agents)
+    senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
+    starts = [int(spec.start_eth * ETH) for spec in preset.agents]
+    wallet = list(starts)
+    counts = [0] * k
+    owners = rng.choices(range(k), weights=[spec.pace for spec in preset.agents], k=len(stream))
+    rows: list[Row] = []
+    acc = baseline_accuracy
+    sent = txs = 0
+
+    def now() -> int:
+        return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def row(held: list[int]) -> Row:
+        zeros = [0] * k
+        return Row(now(), sent, acc, list(wallet), list(counts), zeros, zeros, zeros, held, zeros)
+
+    rows.append(row([0] * k))
+    if on_progress:
+        on_progress(0, acc)
+    t0 = time.monotonic()
+    for start in range(0, len(stream), preset.round_size):
+        rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
+        chunk = list(
+            zip(
+                stream[start : start + preset.round_size],
+                owners[start : start + preset.round_size],
+                strict=True,
+            )
+        )
+        work = []
+        for i, spec in enumerate(preset.agents):
+            mine = []
+            for (x, y), who in chunk:
+                if who != i:
+                    continue
+                wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
+                mine.append(participate(list(x), 1 - y if wrong else y))
+            mine = mine[: max(0, wallet[i]) // stake]
+            work.append((senders[i], [(c, stake) for c in mine]))
+        raws = [[pipe.sign(to, c, v) for c, v in calls] for pipe, calls in work]
+        receipts = mine_together(rpc, [r for part in raws for r in part])
+        txs += len(receipts)
+        at = 0
+        for i, part in enumerate(raws):
+            ok = sum(int(r["status"], 16) == 1 for r in receipts[at : at + len(part)])
+            at += len(part)
+            counts[i] += ok
+            wallet[i] -= ok * stake
+        sent += len(chunk)
+        rows.append(row([starts[i] - wallet[i] for i in range(k)]))
+        if on_progress:
+            on_progress(len(chunk), acc)
+    elapsed = time.monotonic() - t0
+    stop_time = now()
+
+    # Participation ends; the provider reveals the rest of its test set; a keeper steps the
+    # reward pass; rows after every settled pass.
+    rpc.call("evm_increaseTime", [terms.min_duration])
+    m.end(sender=provider)
+    reveal_rest(m, provider, secrets)
+    keeper = Pipeline(provider, rpc, gas=25_000_000)
+    passes = 0
+
+    def in_market() -> list[int]:
+        return [int(m.accounts(a).balance) for a in agents]
+
+    stages = ("initial accuracy", "training", "scoring", "scanning", "paying", "sharing")
+    while int(m.phase()) == 3:  # reward
+        rpc.call("evm_increaseTime", [setup.steps_per_batch * setup.step_s])
+        calls = [keeper.sign(to, step(setup.budget)) for _ in range(setup.steps_per_batch)]
+        # A step after the pass is done reverts ("not in the reward phase"); that is fine.
+        txs += len(mine_together(rpc, calls))
+        p = m.progress()
+        settled = int(p.epoch)
+        if on_status and int(p.stage) < len(stages):
+            on_status(f"reward pass {settled}: {stages[int(p.stage)]}, at {int(p.cursor):,}")
+        if settled != passes or int(m.phase()) != 3:
+            passes = settled
+            acc = accuracy()
+            rows.append(row(in_market()))
+    acc = accuracy()
+    rows.append(row(in_market()))
+    rpc.call("evm_increaseTime", [terms.collect_delay])
+    for i, a in enumerate(agents):
+        owed = int(m.accounts(a).balance)
+        if owed:
+            m.withdraw(sender=a)
+            wallet[i] += owed
+    rows.append(row([0] * k))
+    ok, _ = conservation(m, chain)
+    if not ok:
+        raise RuntimeError("the market's books do not balance")
+    return Result(
+        preset,
+        samples,
+        dataset,
+        replaced,
+        rows,
+        starts,
+        baseline_accuracy,
+        elapsed,
+        samples / elapsed if elapsed else 0.0,
+        baseline_rate,
+        txs,
+        "perceptron",
+        m,
+        (stop_time - rows[0].time) / 86_400,
+    )
