@@ -9,7 +9,7 @@ export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo market test soak bench models contracts data lint clean
+.PHONY: setup demo market simulate test soak bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -34,6 +34,11 @@ demo: setup data
 # The prediction market (issue 7) end to end: honest and label-flipping contributors.
 market: setup data
 	$(BIN)/ape run market demo
+
+# The articles' deposit/refund/take simulation at full scale (25,000 samples); output in
+# simulations/drt/. Other presets: ape run simulate --preset drt-adversary|points|market.
+simulate: setup data
+	$(BIN)/ape run simulate --preset drt
 
 test: setup data
 	$(BIN)/ape test tests -q
