@@ -52,6 +52,7 @@ bench: setup data
 	$(BIN)/ape run models --out bench/models.json --quiet
 	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
 	$(BIN)/ape run market bench --out bench/market_gas.json
+	$(BIN)/ape run simulate --preset drt --out bench/simulate-drt --benchmarks --quiet
 	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
 	@grep -q "Gas Profile" bench/gas_report.txt
 

@@ -19,6 +19,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
+from sharedmodels.bench import replace_section
 from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outputs
 
 
@@ -42,9 +43,15 @@ from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outp
     "rt's short snippets a Perceptron memorises every sample, so flipped labels get "
     "refunded; Naive Bayes judges them against all the counts.",
 )
+@click.option(
+    "--benchmarks",
+    "benchmarks",
+    is_flag=True,
+    help="Also write the run's rate against the baseline into BENCHMARKS.md (make bench).",
+)
 @c.quiet_opt
 @c.one_line_errors
-def cli(network, preset, samples, dataset, out, seed, model, quiet):
+def cli(network, preset, samples, dataset, out, seed, model, benchmarks, quiet):
     from ape import chain
 
     if not chain.provider.network.is_local:
@@ -68,3 +75,22 @@ def cli(network, preset, samples, dataset, out, seed, model, quiet):
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"wrote        {', '.join(str(v) for v in paths.values())}")
+    if benchmarks:
+        replace_section(Path("BENCHMARKS.md"), f"simulate-{preset}", _bench_text(result))
+
+
+def _bench_text(r) -> str:
+    last = r.rows[-1]
+    ratio = r.rate / r.baseline_rate if r.baseline_rate else 0
+    return (
+        f"`{r.preset.name}`, {r.samples:,} samples on {r.dataset} ({r.model}): "
+        f"{r.transactions:,} transactions in {r.elapsed_s:.1f} s of simulation after set-up, "
+        f"**{r.rate:.0f} samples/s** through the fast path (claims and accuracy checks "
+        f"included) against **{r.baseline_rate:.1f}/s** through Ape one transaction at a time, "
+        f"**{ratio:.0f}x**, measured in the same run. Final balances "
+        + ", ".join(
+            f"{a.name} {100 * b / s:.1f}%"
+            for a, b, s in zip(r.preset.agents, last.balances, r.starts, strict=True)
+        )
+        + f"; accuracy {100 * r.baseline_accuracy:.1f}% -> {100 * (last.accuracy or 0):.1f}%.\n"
+    )

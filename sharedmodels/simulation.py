@@ -46,13 +46,24 @@ POINT_EVENTS = {"refund": "PointEarned", "report": "ContributionRejected"}
 class AgentSpec:
     """``kind``: good (the dataset's labels, wrong at ``mistake_rate``), bad (flipped labels),
     or adversary (flipped labels, with more money to spend than the good agent). ``pace`` is
-    the agent's share of the samples relative to the others'."""
+    the agent's share of the samples relative to the others'. ``budget_eth`` is the most it
+    will have out at any time, deposits or stakes net of what came back (None: its whole
+    balance); it skips samples that would take it further below its start."""
 
     name: str
     kind: str
     start_eth: float = 100.0
     pace: float = 1.0
     mistake_rate: float = 0.0
+    budget_eth: float | None = None
+
+    def affordable(self, balance: int, price: int) -> int:
+        """How many contributions at ``price`` wei it will pay for at ``balance``."""
+        if not price:
+            return 1 << 62
+        start = int(self.start_eth * ETH)
+        floor = 0 if self.budget_eth is None else max(0, start - int(self.budget_eth * ETH))
+        return max(0, balance - floor) // price
 
     @property
     def flips(self) -> bool:
@@ -172,7 +183,26 @@ class Result:
     stop_day: float | None = None
 
 
-def _send(
+def rounds(rpc: RPC, preset: Preset, stream: Sequence, owners: Sequence[int]):
+    """Each round's ``((x, y), agent)`` pairs, after the chain's clock has jumped by the
+    round's simulated time (``round_size * sample_s`` seconds)."""
+    size = preset.round_size
+    for start in range(0, len(stream), size):
+        rpc.call("evm_increaseTime", [size * preset.sample_s])
+        yield list(zip(stream[start : start + size], owners[start : start + size], strict=True))
+
+
+def labels_sent(spec: AgentSpec, samples: Sequence, rng: random.Random) -> list[int]:
+    """The labels ``spec`` sends for ``(x, y)`` samples: flipped by a bad agent or an
+    adversary, wrong at ``mistake_rate`` for a good one."""
+    out = []
+    for _, y in samples:
+        wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
+        out.append(1 - y if wrong else y)
+    return out
+
+
+def send_all(
     rpc: RPC, to: str, work: Sequence[tuple[Pipeline, Sequence[bytes], int]]
 ) -> list[list[dict]]:
     """Every agent's calls (``(pipeline, calldata list, value)``), signed and mined together
@@ -354,7 +384,7 @@ def simulate(
                 else:
                     calls.append((refund if action == "refund" else report)(key, c.features))
             work.append((senders[i], calls, 0))
-        for i, (plan, receipts) in enumerate(zip(plans, _send(rpc, to, work), strict=True)):
+        for i, (plan, receipts) in enumerate(zip(plans, send_all(rpc, to, work), strict=True)):
             txs += len(receipts)
             for (action, c), r in zip(plan, receipts, strict=True):
                 if int(r["status"], 16) != 1:
@@ -380,25 +410,12 @@ def simulate(
     rows_out.append(row())  # the start: every balance at 100%
     if on_progress:
         on_progress(0, acc)  # set-up done: the clock for samples/s starts here
-    for start in range(0, len(stream), preset.round_size):
-        # A round is round_size samples' worth of simulated time (sample_s seconds a sample).
-        rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
-        chunk = list(
-            zip(
-                stream[start : start + preset.round_size],
-                owners[start : start + preset.round_size],
-                strict=True,
-            )
-        )
+    for chunk in rounds(rpc, preset, stream, owners):
         batches = []
         for i in range(k):
             mine = [(x, y) for (x, y), who in chunk if who == i]
-            spec = preset.agents[i]
-            labels = []
-            for _, y in mine:
-                wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
-                labels.append(1 - y if wrong else y)
-            affordable = max(0, balance[i]) // max_deposit if max_deposit else len(mine)
+            labels = labels_sent(preset.agents[i], mine, rng)
+            affordable = preset.agents[i].affordable(balance[i], max_deposit)
             batches.append((mine[:affordable], labels[:affordable]))
         work = [
             (
@@ -408,7 +425,9 @@ def simulate(
             )
             for i, (mine, labels) in enumerate(batches)
         ]
-        for i, ((mine, _), receipts) in enumerate(zip(batches, _send(rpc, to, work), strict=True)):
+        for i, ((mine, _), receipts) in enumerate(
+            zip(batches, send_all(rpc, to, work), strict=True)
+        ):
             txs += len(receipts)
             for (x, _), r in zip(mine, receipts, strict=True):
                 if int(r["status"], 16) != 1:

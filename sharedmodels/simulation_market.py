@@ -62,7 +62,7 @@ def simulate_market(
     from ape import accounts as ape_accounts
     from ape import chain, project
 
-    from .simulation import Result, Row, ape_rate, sample_stream
+    from .simulation import Result, Row, ape_rate, labels_sent, rounds, sample_stream, send_all
 
     setup: MarketSetup = preset.market
     rng = random.Random(seed)
@@ -138,32 +138,19 @@ def simulate_market(
     if on_progress:
         on_progress(0, acc)
     t0 = time.monotonic()
-    for start in range(0, len(stream), preset.round_size):
-        rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
-        chunk = list(
-            zip(
-                stream[start : start + preset.round_size],
-                owners[start : start + preset.round_size],
-                strict=True,
-            )
-        )
+    for chunk in rounds(rpc, preset, stream, owners):
         work = []
         for i, spec in enumerate(preset.agents):
-            mine = []
-            for (x, y), who in chunk:
-                if who != i:
-                    continue
-                wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
-                mine.append(participate(list(x), 1 - y if wrong else y))
-            mine = mine[: max(0, wallet[i]) // stake]
-            work.append((senders[i], [(c, stake) for c in mine]))
-        raws = [[pipe.sign(to, c, v) for c, v in calls] for pipe, calls in work]
-        receipts = mine_together(rpc, [r for part in raws for r in part])
-        txs += len(receipts)
-        at = 0
-        for i, part in enumerate(raws):
-            ok = sum(int(r["status"], 16) == 1 for r in receipts[at : at + len(part)])
-            at += len(part)
+            mine = [(x, y) for (x, y), who in chunk if who == i]
+            mine = mine[: spec.affordable(wallet[i], stake)]
+            calls = [
+                participate(list(x), y)
+                for (x, _), y in zip(mine, labels_sent(spec, mine, rng), strict=True)
+            ]
+            work.append((senders[i], calls, stake))
+        for i, receipts in enumerate(send_all(rpc, to, work)):
+            ok = sum(int(r["status"], 16) == 1 for r in receipts)
+            txs += len(receipts)
             counts[i] += ok
             wallet[i] -= ok * stake
         sent += len(chunk)
@@ -211,18 +198,18 @@ def simulate_market(
     if not ok:
         raise RuntimeError("the market's books do not balance")
     return Result(
-        preset,
-        samples,
-        dataset,
-        replaced,
-        rows,
-        starts,
-        baseline_accuracy,
-        elapsed,
-        samples / elapsed if elapsed else 0.0,
-        baseline_rate,
-        txs,
-        "perceptron",
-        m,
-        (stop_time - rows[0].time) / 86_400,
+        preset=preset,
+        samples=samples,
+        dataset=dataset,
+        with_replacement=replaced,
+        rows=rows,
+        starts=starts,
+        baseline_accuracy=baseline_accuracy,
+        elapsed_s=elapsed,
+        rate=samples / elapsed if elapsed else 0.0,
+        baseline_rate=baseline_rate,
+        transactions=txs,
+        model="perceptron",
+        contract=m,
+        stop_day=(stop_time - rows[0].time) / 86_400,
     )

@@ -83,3 +83,24 @@ def test_a_run_longer_than_the_pool_draws_with_replacement(accounts, tmp_path):
     assert r.with_replacement and r.samples == 400
     assert any("drawn with replacement" in line for line in summary_lines(r))
     assert r.rows[-1].samples == 400
+
+
+def test_a_deposit_budget_caps_what_an_agent_has_out(accounts):
+    base = PRESETS["drt"]
+    bad = replace(base.agents[1], budget_eth=5.0)
+    preset = replace(base, agents=(base.agents[0], bad), round_size=200)
+    r = simulate(preset, 1200, accounts=list(accounts), baseline_n=1)
+    floor = r.starts[1] - 5 * 10**18
+    assert all(row.balances[1] >= floor for row in r.rows)
+    deposit = preset.incentive.cost_weight * 3600
+    assert min(row.balances[1] for row in r.rows) < floor + deposit  # it did spend to the cap
+    assert r.rows[-1].contributions[1] < r.rows[-1].contributions[0]
+
+
+def test_affordable():
+    agent = PRESETS["drt"].agents[0]  # 100 ETH, no budget
+    assert agent.affordable(10**18, 3 * 10**17) == 3 and agent.affordable(-5, 10) == 0
+    capped = replace(agent, budget_eth=1.0)
+    assert capped.affordable(100 * 10**18, 3 * 10**17) == 3
+    assert capped.affordable(99 * 10**18, 1) == 0
+    assert agent.affordable(0, 0) > 10**9  # free contributions (Points)
