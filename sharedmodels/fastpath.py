@@ -62,9 +62,9 @@ def sign_1559(
     """A signed EIP-1559 transaction (no priority fee, empty access list), as 0x-hex.
 
     Encoded and signed here (RLP by hand, secp256k1 through coincurve): eth_account's
-    ``sign_transaction`` validates and normalises a dict first, about 0.8 ms a transaction
-    against 0.1 ms here, which was most of a simulation's client time. ``tests/test_fastpath``
-    checks the bytes against eth_account's.
+    ``sign_transaction`` validates and normalises a dict first: 0.31 ms a transaction
+    against 0.034 ms here (measured), which was most of a simulation's client time.
+    ``tests/test_fastpath`` checks the bytes against eth_account's.
     """
     fields = [
         chain_id,
