@@ -4,7 +4,7 @@
         [--seed 0] [--quiet]
 
 Presets: ``drt`` (deposit, refund and take: a good and a label-flipping agent at the same
-pace), ``drt-adversary`` (the flipper has twice the money and twice the pace), ``points``
+pace), ``drt-adversary`` (the flipper has twice the money, same pace), ``points``
 (free contributions and points: a good, a careless and a label-flipping agent) and ``market``
 (the prediction market: contributors stake, a committed test set decides the payouts). Writes
 ``series.csv``, ``series.json``, ``plot.png`` (balances as % of start and accuracy over
@@ -81,16 +81,17 @@ def cli(network, preset, samples, dataset, out, seed, model, benchmarks, quiet):
 
 def _bench_text(r) -> str:
     last = r.rows[-1]
-    ratio = r.rate / r.baseline_rate if r.baseline_rate else 0
+    ratio = r.tx_rate / r.baseline_rate if r.baseline_rate else 0
+    finals = (
+        f"{a.name} {b:,} points" if not s else f"{a.name} {100 * b / s:.1f}%"
+        for a, b, s in zip(r.preset.agents, last.balances, r.starts, strict=True)
+    )
     return (
         f"`{r.preset.name}`, {r.samples:,} samples on {r.dataset} ({r.model}): "
-        f"{r.transactions:,} transactions in {r.elapsed_s:.1f} s of simulation after set-up, "
-        f"**{r.rate:.0f} samples/s** through the fast path (claims and accuracy checks "
-        f"included) against **{r.baseline_rate:.1f}/s** through Ape one transaction at a time, "
-        f"**{ratio:.0f}x**, measured in the same run. Final balances "
-        + ", ".join(
-            f"{a.name} {100 * b / s:.1f}%"
-            for a, b, s in zip(r.preset.agents, last.balances, r.starts, strict=True)
-        )
+        f"{r.transactions:,} transactions in {r.elapsed_s:.1f} s after set-up "
+        f"({r.rate:.0f} samples/s, accuracy checks included): **{r.tx_rate:.0f} "
+        f"transactions/s** through the fast path against **{r.baseline_rate:.1f}/s** through "
+        f"Ape one transaction at a time, **{ratio:.0f}x**, measured in the same run. Final: "
+        + ", ".join(finals)
         + f"; accuracy {100 * r.baseline_accuracy:.1f}% -> {100 * (last.accuracy or 0):.1f}%.\n"
     )

@@ -158,6 +158,7 @@ def simulate_market(
         if on_progress:
             on_progress(len(chunk), acc)
     elapsed = time.monotonic() - t0
+    contribution_txs = txs
     stop_time = now()
 
     # Participation ends; the provider reveals the rest of its test set; a keeper steps the
@@ -189,7 +190,7 @@ def simulate_market(
     rows.append(row(in_market()))
     rpc.call("evm_increaseTime", [terms.collect_delay])
     for i, a in enumerate(agents):
-        owed = int(m.accounts(a).balance)
+        owed = int(m.owed(a))
         if owed:
             m.withdraw(sender=a)
             wallet[i] += owed
@@ -212,4 +213,5 @@ def simulate_market(
         model="perceptron",
         contract=m,
         stop_day=(stop_time - rows[0].time) / 86_400,
+        tx_rate=contribution_txs / elapsed if elapsed else 0.0,
     )
