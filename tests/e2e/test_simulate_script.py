@@ -22,7 +22,8 @@ def test_simulate_writes_the_run_folder_and_refuses_a_missing_dataset(tmp_path):
     }
     summary = (out / "summary.txt").read_text()
     assert summary.strip() in ok.stdout
-    assert "samples/s (fast path" in summary and "one Ape transaction at a time" in summary
+    assert "transactions/s (contributions and claims) through the fast path" in summary
+    assert "one Ape transaction at a time" in summary and "same run" in summary
     assert json.loads((out / "series.json").read_text())["series"][-1]["samples"] == 900
     assert "sample/s" in ok.stderr  # the progress bar, with its rate
     assert missing.returncode != 0
