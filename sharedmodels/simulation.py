@@ -24,10 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode, encode
+from eth_abi import encode
 from eth_utils import keccak
 
-from .fastpath import RPC, Pipeline, abi_encoder, event_topic, mine_together, view_many
+from .fastpath import (
+    RPC,
+    Pipeline,
+    abi_encoder,
+    decode_event,
+    event_topic,
+    mine_together,
+    view_many,
+)
 from .features import Encoder
 from .jobs import Encoded, deploy_model, encode_dataset
 from .kinds import kind
@@ -220,6 +228,27 @@ def send_all(
     return out
 
 
+def chain_time(rpc: RPC) -> int:
+    """The latest block's timestamp."""
+    return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+
+def hidden_accuracy(contract: Any, rows: Sequence[Sequence[int]], labels: Sequence[int]) -> float:
+    """The contract's accuracy on ``rows``, one batched ``eth_call`` of ``predict`` each."""
+    got = predictions(contract, rows)
+    return sum(int(a == b) for a, b in zip(got, labels, strict=True)) / len(labels)
+
+
+def predictions(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
+    predict = abi_encoder(contract.predict)
+    return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict)
+
+
+def ok(receipt: dict) -> bool:
+    """Whether a raw receipt's transaction succeeded."""
+    return int(receipt["status"], 16) == 1
+
+
 def sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool]:
     pool = list(zip(data.rows, data.labels, strict=True))
     if n <= len(pool):
@@ -248,7 +277,6 @@ def simulate(
             seed,
             accounts,
             on_progress,
-            sample_every,
             baseline_n,
             on_status,
         )
@@ -287,16 +315,11 @@ def simulate(
     refund = abi_encoder(contract.refund)
     report = abi_encoder(contract.report)
     take = None if points else abi_encoder(contract.take)
-    predict_abi = abi_encoder(contract.predict)
     events = POINT_EVENTS if points else EVENTS
-    topics = {name: event_topic(contract, name) for name in ("ContributionAdded", *events.values())}
-
-    def predictions(rows: Sequence[Sequence[int]]) -> list[int]:
-        return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict_abi)
+    topics = {name: event_topic(contract, name) for name in events.values()}
 
     def accuracy() -> float:
-        got = predictions(test_rows)
-        return sum(int(a == b) for a, b in zip(got, test_labels, strict=True)) / len(test_labels)
+        return hidden_accuracy(contract, test_rows, test_labels)
 
     baseline_accuracy = accuracy()
     max_deposit = 0 if points else preset.incentive.cost_weight * 3600
@@ -319,7 +342,7 @@ def simulate(
     t0 = time.monotonic()
 
     def now() -> int:
-        return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        return chain_time(rpc)
 
     def amount(receipt: dict, name: str) -> int:
         """What the claim's event says it paid: its first data word (wei), or one point."""
@@ -358,7 +381,7 @@ def simulate(
         late = [c for c in open_items if t >= c.time + preset.incentive.any_wait]
         if not due and not late:
             return
-        pred = predictions([c.features for c in due])
+        pred = predictions(contract, [c.features for c in due])
         plans: list[list[tuple[str, Item]]] = [[] for _ in range(k)]
         wrong = []
         for c, p in zip(due, pred, strict=True):
@@ -396,7 +419,7 @@ def simulate(
         for i, (plan, receipts) in enumerate(zip(plans, send_all(rpc, to, work), strict=True)):
             txs += len(receipts)
             for (action, c), r in zip(plan, receipts, strict=True):
-                if int(r["status"], 16) != 1:
+                if not ok(r):
                     continue
                 got = amount(r, events[action])
                 balance[i] += got
@@ -438,17 +461,12 @@ def simulate(
             zip(batches, send_all(rpc, to, work), strict=True)
         ):
             txs += len(receipts)
-            for (x, _), r in zip(mine, receipts, strict=True):
-                if int(r["status"], 16) != 1:
-                    continue
-                log = next(lg for lg in r["logs"] if lg["topics"][0] == topics["ContributionAdded"])
-                cid = int(log["topics"][1], 16)
-                label, deposit, when = decode(
-                    ["uint8", "uint256", "uint256"], bytes.fromhex(log["data"][2:])
-                )
-                c = Item(cid, i, when, label, deposit, list(x), deposit)
+            added = [(x, r) for (x, _), r in zip(mine, receipts, strict=True) if ok(r)]
+            events_added = decode_event(contract, "ContributionAdded", [r for _, r in added])
+            for (x, _), e in zip(added, events_added, strict=True):
+                c = Item(e["id"], i, e["time"], e["label"], e["deposit"], list(x), e["deposit"])
                 open_items.append(c)
-                balance[i] -= deposit
+                balance[i] -= c.deposit
                 counts["contributions"][i] += 1
         sent += len(chunk)
         claims()

@@ -22,11 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fastpath import RPC, Pipeline, abi_encoder, mine_together, view_many
+from .fastpath import RPC, Pipeline, abi_encoder, mine_together
 from .features import Encoder
 from .jobs import Encoded, encode_dataset
 from .market import MAX_PIECE, load_secrets
-from .market_chain import DEFAULT_BUDGET, Terms, conservation, reveal_first, reveal_rest
+from .market_chain import (
+    DEFAULT_BUDGET,
+    STAGES,
+    Terms,
+    conservation,
+    phase,
+    reveal_first,
+    reveal_rest,
+)
 from .market_story import create_market
 
 ETH = 10**18
@@ -55,18 +63,27 @@ def simulate_market(
     seed: int,
     accounts: Sequence[Any] | None,
     on_progress: Callable[[int, float], None] | None,
-    sample_every: int | None,
     baseline_n: int,
     on_status: Callable[[str], None] | None = None,
 ) -> Any:
     from ape import accounts as ape_accounts
     from ape import chain, project
 
-    from .simulation import Result, Row, ape_rate, labels_sent, rounds, sample_stream, send_all
+    from .simulation import (
+        Result,
+        Row,
+        ape_rate,
+        chain_time,
+        hidden_accuracy,
+        labels_sent,
+        ok,
+        rounds,
+        sample_stream,
+        send_all,
+    )
 
     setup: MarketSetup = preset.market
     rng = random.Random(seed)
-    sample_every = sample_every or max(preset.round_size, samples // 20)
     encoder = Encoder(n_features=2**20)
     data = encode_dataset(dataset, encoder)
     n = len(data)
@@ -108,11 +125,9 @@ def simulate_market(
     to = str(m.address)
     participate = abi_encoder(m.participate)
     step = abi_encoder(m.step)
-    predict_abi = abi_encoder(m.predict)
 
     def accuracy() -> float:
-        got = view_many(m.predict, ([list(r)] for r in test_rows), "uint8", encode=predict_abi)
-        return sum(int(a == b) for a, b in zip(got, test_labels, strict=True)) / len(test_labels)
+        return hidden_accuracy(m, test_rows, test_labels)
 
     baseline_accuracy = accuracy()
     baseline_rate = ape_rate(m.participate, agents[0], stream[:baseline_n], chain, stake)
@@ -128,7 +143,7 @@ def simulate_market(
     sent = txs = 0
 
     def now() -> int:
-        return int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+        return chain_time(rpc)
 
     def row(held: list[int]) -> Row:
         zeros = [0] * k
@@ -149,10 +164,10 @@ def simulate_market(
             ]
             work.append((senders[i], calls, stake))
         for i, receipts in enumerate(send_all(rpc, to, work)):
-            ok = sum(int(r["status"], 16) == 1 for r in receipts)
+            paid = sum(map(ok, receipts))
             txs += len(receipts)
-            counts[i] += ok
-            wallet[i] -= ok * stake
+            counts[i] += paid
+            wallet[i] -= paid * stake
         sent += len(chunk)
         rows.append(row([starts[i] - wallet[i] for i in range(k)]))
         if on_progress:
@@ -172,17 +187,16 @@ def simulate_market(
     def in_market() -> list[int]:
         return [int(m.accounts(a).balance) for a in agents]
 
-    stages = ("initial accuracy", "training", "scoring", "scanning", "paying", "sharing")
-    while int(m.phase()) == 3:  # reward
+    while phase(m) == "reward":
         rpc.call("evm_increaseTime", [setup.steps_per_batch * setup.step_s])
         calls = [keeper.sign(to, step(setup.budget)) for _ in range(setup.steps_per_batch)]
         # A step after the pass is done reverts ("not in the reward phase"); that is fine.
         txs += len(mine_together(rpc, calls))
         p = m.progress()
         settled = int(p.epoch)
-        if on_status and int(p.stage) < len(stages):
-            on_status(f"reward pass {settled}: {stages[int(p.stage)]}, at {int(p.cursor):,}")
-        if settled != passes or int(m.phase()) != 3:
+        if on_status and int(p.stage) < len(STAGES):
+            on_status(f"reward pass {settled}: {STAGES[int(p.stage)]}, at {int(p.cursor):,}")
+        if settled != passes or phase(m) != "reward":
             passes = settled
             acc = accuracy()
             rows.append(row(in_market()))
