@@ -2,17 +2,26 @@
 """
 @title Prediction market: a bounty paid for data that improves a model on a committed test set
 @license MIT
-@notice SPEC §5.3. A provider deposits a bounty and commits to a test set in K salted pieces.
-        One piece, picked by the hash of a later block, is revealed before participation opens.
+@notice A provider deposits a bounty and commits to a test set in K salted pieces. One piece,
+        picked by the hash of a later block, is revealed before participation opens.
         Contributors then send labelled samples with a stake. After the provider reveals the
         other pieces, anyone calls `step` until the reward pass is done: the contributions are
         replayed in order on a fresh copy of the initial model, each contributor is scored by
         the change in test accuracy its samples cause, and balances move by score x rounds.
         Everyone then withdraws. A provider that does not reveal in time forfeits the bounty to
-        the contributors in proportion to their stakes.
+        the contributors in proportion to their stakes. A reward pass not finished by its
+        deadline expires: every stake and the bounty go back to whoever sent them.
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
      that restarting the pass on a fresh copy of the initial model is one counter increment.
+     Python mirror of the whole pass: `sharedmodels.market.reward_pass`.
+
+     Commitment. Piece i is committed as a hash chain that starts from the salt AND the
+     piece's length and ends after its last sample:
+       c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ++ h_k) for k = 1..n,
+       h_k = keccak256(abi_encode(x_k, y_k)).
+     A reveal must give the salt and all n samples: a suffix shown with a chain value as its
+     "salt" starts from a different 96-byte preimage, and a prefix has another length.
 
      Units. A score is in test samples: the number of test samples a contribution turns from
      wrong to right, minus those it turns from right to wrong, summed over a contributor's
@@ -24,13 +33,24 @@
      Rounds. At the end of a pass, if some contributor scored below zero, the pass pays
      `rounds = min over negative scorers i of balance_i // -score_i` (capped by the rounds left):
      the most rounds every contributor can pay. With equal balances this is the worst scorer's
-     `balance // -score`, the SPEC's rule; the minimum keeps a smaller balance from going below
-     zero. Then a contributor drops out when its balance is below its stake, or when it scored
-     below zero and can no longer pay one more round (the binding contributor always does, so
-     every restart drops someone and the pass count is at most the contributor count plus one).
-     If no one scored below zero, all the rounds left are paid and the market is done. What is
-     left of the pool (unspent bounty, stakes lost by dropped-out scorers' rounds) goes to the
-     provider.
+     `balance // -score`; the minimum keeps a smaller balance from going below zero. Then a
+     contributor drops out when its balance is below its stake, or when it scored below zero
+     and can no longer pay one more round (the binding contributor always does, so every
+     restart drops someone). If no one scored below zero, all the rounds left are paid and the
+     market is done. What is left of the pool (unspent bounty, stakes lost by dropped-out
+     scorers' rounds) goes to the provider.
+
+     Bounded work. The provider fixes at opening the most contributions, the most features a
+     sample (contribution or test sample) may carry, the test-set size T and the most passes
+     P. `max_work` is the work of the worst market these allow (every contribution changing
+     the model in every pass); it must stay under MAX_WORK, and the reward window must give at
+     least one second for every _WORK_RATE units of it. Pass P is final: when it has negative
+     scores it pays every round left at once. Each negative scorer pays score x rounds, or its
+     whole balance if that is less; the positive scorers share min(rounds x their score sum,
+     pool + what the negative scorers paid) in proportion to their scores (running totals, so
+     the shares add up to the wei; with enough in the pool each gets exactly score x rounds).
+     If the pass is still running at `reward_deadline`, anyone may call `expire`: each
+     contributor can then withdraw its stake and the provider its bounty.
 """
 
 from .models import sparse_perceptron
@@ -42,9 +62,6 @@ event PieceRevealed:
     piece: indexed(uint256)
     first_sample: uint256
     samples: uint256
-
-event SeedRearmed:
-    seed_block: uint256
 
 event Participated:
     id: indexed(uint256)
@@ -65,6 +82,7 @@ event PassSettled:
     negative: bool
     rounds_left: uint256
     active: uint256
+    final: bool
 
 event Dropped:
     contributor: indexed(address)
@@ -73,6 +91,10 @@ event Dropped:
 
 event Finished:
     to_provider: uint256
+
+event Expired:
+    epoch: uint256
+    work: uint256
 
 event Withdrawn:
     who: indexed(address)
@@ -91,6 +113,23 @@ event Cancelled:
 struct Sample:
     x: DynArray[uint32, MAX_FEATURES]
     y: uint8
+
+# @dev The market's rules besides the model, the bounty and the commitments (seconds, wei and
+#      counts), fixed at opening.
+struct Terms:
+    min_stake: uint256
+    min_duration: uint256
+    min_contributions: uint256
+    reveal_window: uint256
+    collect_delay: uint256
+    # @dev Most contributions the market accepts.
+    max_contributions: uint256
+    # @dev Most features one contribution or test sample may carry.
+    max_features: uint256
+    # @dev Most reward passes; the last one is final (see the module docstring).
+    max_passes: uint256
+    # @dev Seconds after the last reveal for the reward pass to finish before it may expire.
+    reward_window: uint256
 
 struct Account:
     # @dev Total stake sent.
@@ -125,8 +164,19 @@ struct Progress:
     #      so the order of contributors cannot make it dip below zero on the way).
     gains: uint256
     losses: uint256
-    # @dev SHARE: the stakes of the contributors before `cursor`.
-    stake_seen: uint256
+    # @dev SHARE: the stakes of the contributors before `cursor`; APPLY of a final pass: the
+    #      positive scores before `cursor`.
+    seen: uint256
+    # @dev SCAN: the sum of positive scores, and what the negative scorers could pay if every
+    #      round left were paid now (each at most its balance).
+    positive: uint256
+    cover: uint256
+    # @dev A final pass (the last allowed, with negative scores): the wei the positive scorers
+    #      share.
+    final: bool
+    payout: uint256
+    # @dev Work units done so far, over every pass (never above `max_work`).
+    work: uint256
 
 # ---------------------------------------------------------------- CONSTANTS
 
@@ -134,9 +184,10 @@ MAX_FEATURES: constant(uint256) = sparse_perceptron.MAX_FEATURES
 MAX_PIECES: constant(uint256) = 256
 MAX_PIECE: constant(uint256) = 16
 MAX_CONTRIBUTIONS: constant(uint256) = 65535
-MAX_CONTRIBUTORS: constant(uint256) = 10000
+# @dev Domain tag of a piece commitment's first link.
+PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.market.piece")
 # @dev The piece revealed first is `blockhash(seed_block) % K`, seed_block = this many blocks
-#      after the commitment (or after a re-arm).
+#      after the commitment.
 SEED_DELAY: constant(uint256) = 2
 # @dev `step` counts work in units of about one cold storage access (2,100 gas; a write to a
 #      fresh slot counts 10). An item costs BASE_COST plus what it reads and writes:
@@ -153,6 +204,11 @@ MIN_BUDGET: constant(uint256) = 16
 MAX_BUDGET: constant(uint256) = 2**20
 # @dev The most items one step can touch (every item costs at least BASE_COST).
 _MAX_ITEMS: constant(uint256) = MAX_BUDGET // BASE_COST
+# @dev The most work any market may need to finish (about 35 billion gas at 2,100 a unit).
+MAX_WORK: constant(uint256) = 2**24
+# @dev The reward window must allow one second for every this many units of `max_work`: one
+#      step of 2,048 units every 16 seconds finishes the worst case in time.
+_WORK_RATE: constant(uint256) = 128
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -160,6 +216,7 @@ PHASE_REVEAL: constant(uint256) = 2
 PHASE_REWARD: constant(uint256) = 3
 PHASE_DONE: constant(uint256) = 4
 PHASE_CANCELLED: constant(uint256) = 5
+PHASE_EXPIRED: constant(uint256) = 6
 
 STAGE_EVAL_INITIAL: constant(uint256) = 0
 STAGE_TRAIN: constant(uint256) = 1
@@ -195,12 +252,20 @@ n_features: public(immutable(uint256))
 learning_rate: public(immutable(int256))
 intercept_step: public(immutable(int256))
 bounty: public(immutable(uint256))
+n_pieces: public(immutable(uint256))
+# @dev The number of test samples the pieces hold together (T).
+test_size: public(immutable(uint256))
 min_stake: public(immutable(uint256))
 min_duration: public(immutable(uint256))
 min_contributions: public(immutable(uint256))
 reveal_window: public(immutable(uint256))
 collect_delay: public(immutable(uint256))
-n_pieces: public(immutable(uint256))
+max_contributions: public(immutable(uint256))
+max_features: public(immutable(uint256))
+max_passes: public(immutable(uint256))
+reward_window: public(immutable(uint256))
+# @dev Work units of the worst market the terms allow (see the module docstring).
+max_work: public(immutable(uint256))
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -217,7 +282,9 @@ pieces_revealed: public(uint256)
 open_time: public(uint256)
 end_time: public(uint256)
 reveal_deadline: public(uint256)
-# @dev When the market became done; balances are takeable `collect_delay` later.
+# @dev Set by the last reveal: `expire` is allowed after it if the pass has not finished.
+reward_deadline: public(uint256)
+# @dev When the market became done (or expired); balances are takeable `collect_delay` later.
 done_time: public(uint256)
 
 # @dev Test sample t: one state word (bits 0..15 the pass its current sum belongs to,
@@ -225,11 +292,12 @@ done_time: public(uint256)
 #      sum under the initial model; sums are int96). Its feature indices are in `_features`,
 #      eight uint32 lanes per word.
 _test_state: HashMap[uint256, uint256]
-test_size: public(uint256)
+# @dev Test samples revealed so far (T once every piece is revealed).
+revealed_samples: public(uint256)
 
 # @dev Contribution k: head word contributor | label << 160 | length << 168, and its features.
 _contribution_head: HashMap[uint256, uint256]
-# @dev Feature words of test samples (key t << 6 | w) and contributions (key 2**96 | k << 6 | w).
+# @dev Feature words of test samples (key t << 6 | w) and contributions (key 2**128 | k << 6 | w).
 _features: HashMap[uint256, uint256]
 n_contributions: public(uint256)
 contributors: public(HashMap[uint256, address])
@@ -261,42 +329,57 @@ withdrawn: public(uint256)
 @payable
 def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
              class1: String[32], encoder: String[256],
-             commitments_: DynArray[bytes32, MAX_PIECES], min_stake_: uint256,
-             min_duration_: uint256, min_contributions_: uint256, reveal_window_: uint256,
-             collect_delay_: uint256):
+             commitments_: DynArray[bytes32, MAX_PIECES], test_size_: uint256, terms: Terms):
     """
-    @notice Open a market: `msg.value` is the bounty, `commitments_` the K piece commitments.
-    @param min_duration_ Seconds after opening before `end` may be called, unless
-           `min_contributions_` contributions have come in first.
-    @param reveal_window_ Seconds after `end` for the provider to reveal every piece.
-    @param collect_delay_ Seconds after the market is done before unclaimed balances are
+    @notice Open a market: `msg.value` is the bounty, `commitments_` the K piece commitments,
+            which hold `test_size_` samples together.
+    @param terms.min_duration Seconds after opening before `end` may be called, unless
+           `min_contributions` contributions have come in first.
+    @param terms.reveal_window Seconds after `end` for the provider to reveal every piece.
+    @param terms.collect_delay Seconds after the market is done before unclaimed balances are
            takeable by the provider.
+    @param terms.reward_window Seconds after the last reveal before an unfinished reward pass
+           may expire; at least `max_work // 128`.
     """
     assert msg.value > 0, "market: no bounty"
-    assert len(commitments_) >= 2, "market: at least 2 pieces"
+    k: uint256 = len(commitments_)
+    assert k >= 2, "market: at least 2 pieces"
+    assert test_size_ >= k and test_size_ <= k * MAX_PIECE, "market: test size out of range"
     assert n_features_ > 0 and n_features_ <= 2**32, "market: n_features out of range"
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "market: learning rate out of range"
-    assert min_stake_ > 0, "market: min stake is zero"
-    assert min_stake_ < 2**96 and msg.value < 2**96, "market: amount too large"
-    assert reveal_window_ > 0, "market: reveal window is zero"
+    assert terms.min_stake > 0, "market: min stake is zero"
+    assert terms.min_stake < 2**96 and msg.value < 2**96, "market: amount too large"
+    assert terms.reveal_window > 0, "market: reveal window is zero"
+    assert terms.max_contributions > 0 and terms.max_contributions <= MAX_CONTRIBUTIONS, "market: contribution cap out of range"
+    assert terms.max_features > 0 and terms.max_features <= MAX_FEATURES, "market: feature cap out of range"
+    assert terms.max_passes > 0 and terms.max_passes < 2**16, "market: pass cap out of range"
+    work: uint256 = self._worst_work(test_size_, terms)
+    assert work <= MAX_WORK, "market: worst-case work too large"
+    assert terms.reward_window < 2**64 and terms.reward_window * _WORK_RATE >= work, "market: reward window too short for the work"
     provider = msg.sender
     n_features = n_features_
     learning_rate = convert(learning_rate_, int256)
     intercept_step = convert(sparse_perceptron._round_to_double(learning_rate_ * sparse_perceptron._DECAY_UNITS), int256)
     bounty = msg.value
-    min_stake = min_stake_
-    min_duration = min_duration_
-    min_contributions = min_contributions_
-    reveal_window = reveal_window_
-    collect_delay = collect_delay_
-    n_pieces = len(commitments_)
-    for i: uint256 in range(len(commitments_), bound=MAX_PIECES):
+    n_pieces = k
+    test_size = test_size_
+    min_stake = terms.min_stake
+    min_duration = terms.min_duration
+    min_contributions = terms.min_contributions
+    reveal_window = terms.reveal_window
+    collect_delay = terms.collect_delay
+    max_contributions = terms.max_contributions
+    max_features = terms.max_features
+    max_passes = terms.max_passes
+    reward_window = terms.reward_window
+    max_work = work
+    for i: uint256 in range(k, bound=MAX_PIECES):
         self.commitments[i] = commitments_[i]
     self.class_names[0] = class0
     self.class_names[1] = class1
     self.encoder = encoder
     self.seed_block = block.number + SEED_DELAY
-    self.pool = bounty
+    self.pool = msg.value
 
 # ---------------------------------------------------------------- PROVIDER: SET-UP
 
@@ -335,42 +418,43 @@ def upload_intercept(intercept: int256):
 @external
 def draw() -> uint256:
     """
-    @notice Fix the piece to reveal first from the hash of `seed_block`; anyone may call.
-            If that hash has left the 256-block window, re-arm a seed block two blocks ahead
-            instead (still no one's choice) and return K, meaning "not drawn yet".
-    @return The piece index, or K when re-armed.
+    @notice Fix the piece to reveal first from the hash of `seed_block`; anyone may call,
+            from the block after `seed_block` until 256 blocks later. A draw nobody records
+            in that window is lost: the market can then never open, and its bounty stays
+            where it is (the provider gains nothing by letting a draw lapse).
+    @return The piece index.
     """
     assert self.phase == PHASE_COMMITTED, "market: not in commitment phase"
     if self.drawn:
         return self.first_piece
-    if block.number > self.seed_block + 256:
-        self.seed_block = block.number + SEED_DELAY
-        log SeedRearmed(seed_block=block.number + SEED_DELAY)
-        return n_pieces
     return self._draw()
 
 
 @external
+@nonreentrant
 def cancel():
     """
-    @notice Take the bounty back before participation opens (provider only).
+    @notice Take the bounty back (provider only), while the seed block is not mined: once
+            its hash exists the draw is fixed, and a provider may not discard it.
     """
     self._check_provider()
     assert self.phase == PHASE_COMMITTED, "market: participation has opened"
+    assert block.number < self.seed_block, "market: the draw is fixed"
     self.phase = PHASE_CANCELLED
     self.pool = 0
     self.withdrawn = bounty
     log Cancelled(bounty=bounty)
-    send(provider, bounty)
+    self._pay(bounty)
 
 # ---------------------------------------------------------------- PARTICIPATION
 
 @external
 @payable
+@nonreentrant
 def participate(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample with a stake of at least `min_stake`.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
     @param y Class index, 0 or 1.
     @return The contribution id (0-based replay order).
     """
@@ -379,13 +463,13 @@ def participate(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     assert msg.value >= min_stake, "market: stake below minimum"
     assert msg.value < 2**96, "market: stake too large"
     assert y < 2, "market: label out of range"
+    assert len(x) <= max_features, "market: too many features"
     self._check_sample(x)
     k: uint256 = self.n_contributions
-    assert k < MAX_CONTRIBUTIONS, "market: contribution limit reached"
+    assert k < max_contributions, "market: contribution limit reached"
     account: Account = self.accounts[msg.sender]
     if account.stake == 0:
         n: uint256 = self.n_contributors
-        assert n < MAX_CONTRIBUTORS, "market: contributor limit reached"
         self.contributors[n] = msg.sender
         self.n_contributors = n + 1
     account.stake += msg.value
@@ -422,9 +506,9 @@ def end():
 @external
 def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
     """
-    @notice Reveal piece `i` (provider only). First the piece drawn from `seed_block`, which
-            opens participation; after `end`, every other piece by `reveal_deadline`. The last
-            reveal starts the reward pass.
+    @notice Reveal piece `i` (provider only): its salt and every sample, in committed order.
+            First the piece drawn from `seed_block`, which opens participation; after `end`,
+            every other piece by `reveal_deadline`. The last reveal starts the reward pass.
     @dev One function for both reveals, with the sample loop inline: handing the piece to an
          internal function would copy its whole 16-sample, 263 KB memory layout again.
     """
@@ -440,16 +524,18 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
     assert i < n_pieces, "market: no such piece"
     assert not self.revealed[i], "market: piece already revealed"
-    assert len(piece) > 0, "market: empty piece"
-    acc: bytes32 = salt
-    first: uint256 = self.test_size
+    n: uint256 = len(piece)
+    assert n > 0, "market: empty piece"
+    first: uint256 = self.revealed_samples
     t: uint256 = first
-    for k: uint256 in range(len(piece), bound=MAX_PIECE):
+    assert t + n <= test_size, "market: more test samples than committed"
+    acc: bytes32 = keccak256(abi_encode(PIECE_TAG, salt, n))
+    for k: uint256 in range(n, bound=MAX_PIECE):
         acc = self._take_sample(acc, t, piece[k].x, piece[k].y)
         t += 1
     assert acc == self.commitments[i], "market: piece does not match its commitment"
-    log PieceRevealed(piece=i, first_sample=first, samples=len(piece))
-    self.test_size = t
+    log PieceRevealed(piece=i, first_sample=first, samples=n)
+    self.revealed_samples = t
     self.revealed[i] = True
     revealed: uint256 = self.pieces_revealed + 1
     self.pieces_revealed = revealed
@@ -457,11 +543,13 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         self.phase = PHASE_OPEN
         self.open_time = block.timestamp
     elif revealed == n_pieces:
+        assert t == test_size, "market: fewer test samples than committed"
         self.phase = PHASE_REWARD
         self.rounds_left = bounty // t
-        self._progress = Progress(epoch=1, stage=STAGE_EVAL_INITIAL, cursor=0, test_cursor=0,
-                                  correct=0, previous=0, initial=0, rounds=0, negative=False,
-                                  active=0, gains=0, losses=0, stake_seen=0)
+        self.reward_deadline = block.timestamp + reward_window
+        self._progress = empty(Progress)
+        self._progress.epoch = 1
+        self._progress.stage = STAGE_EVAL_INITIAL
 
 
 @external
@@ -469,15 +557,33 @@ def forfeit():
     """
     @notice After the reveal deadline with a piece still hidden, hand the bounty to the
             contributors in proportion to their stakes; anyone may call. `step` then works out
-            the shares.
+            the shares (a stage that does not expire: at most two work units a contributor).
     """
     assert self.phase == PHASE_REVEAL, "market: not in reveal phase"
     assert block.timestamp > self.reveal_deadline, "market: reveal deadline not passed"
     self.phase = PHASE_REWARD
-    self._progress = Progress(epoch=1, stage=STAGE_SHARE, cursor=0, test_cursor=0, correct=0,
-                              previous=0, initial=0, rounds=0, negative=False, active=0,
-                              gains=0, losses=0, stake_seen=0)
+    self._progress = empty(Progress)
+    self._progress.epoch = 1
+    self._progress.stage = STAGE_SHARE
     log Forfeited(missing_pieces=n_pieces - self.pieces_revealed)
+
+
+@external
+def expire():
+    """
+    @notice Once `reward_deadline` has passed with the reward pass unfinished, end the market
+            by the rule fixed at opening: every contributor may withdraw its stake, the
+            provider its bounty; anyone may call.
+    """
+    assert self.phase == PHASE_REWARD, "market: not in reward phase"
+    p: Progress = self._progress
+    assert p.stage != STAGE_SHARE, "market: a forfeit does not expire"
+    assert block.timestamp > self.reward_deadline, "market: reward deadline not passed"
+    self.phase = PHASE_EXPIRED
+    self.done_time = block.timestamp
+    self.pool = 0
+    self.provider_balance = bounty
+    log Expired(epoch=p.epoch, work=p.work)
 
 # ---------------------------------------------------------------- REWARD PASS
 
@@ -491,9 +597,10 @@ def step(budget: uint256) -> bool:
     assert self.phase == PHASE_REWARD, "market: not in reward phase"
     assert budget >= MIN_BUDGET and budget <= MAX_BUDGET, "market: budget out of range"
     p: Progress = self._progress
-    t_size: uint256 = self.test_size
+    t_size: uint256 = test_size
     n: uint256 = self.n_contributions
     m: uint256 = self.n_contributors
+    left: uint256 = self.rounds_left
     use_initial: bool = self.has_initial
     used: uint256 = 0
     done: bool = False
@@ -560,7 +667,6 @@ def step(budget: uint256) -> bool:
                 p.stage = STAGE_SCAN
                 p.cursor = 0
                 p.rounds = max_value(uint256)
-                p.negative = False
                 continue
             head: uint256 = self._contribution_head[p.cursor]
             who: address = self._who(head)
@@ -582,10 +688,15 @@ def step(budget: uint256) -> bool:
                 p.cursor += 1
         elif p.stage == STAGE_SCAN:
             if p.cursor == m:
-                if p.negative:
-                    p.rounds = min(p.rounds, self.rounds_left)
+                if p.negative and p.epoch == max_passes:
+                    # The final pass: every round left is paid now (module docstring).
+                    p.final = True
+                    p.rounds = left
+                    p.payout = min(left * p.positive, self.pool + p.cover)
+                elif p.negative:
+                    p.rounds = min(p.rounds, left)
                 else:
-                    p.rounds = self.rounds_left
+                    p.rounds = left
                 p.stage = STAGE_APPLY
                 p.cursor = 0
                 p.active = 0
@@ -593,10 +704,15 @@ def step(budget: uint256) -> bool:
             used += 2 * BASE_COST
             a: Account = self.accounts[self.contributors[p.cursor]]
             p.cursor += 1
-            if a.dropped or a.epoch != p.epoch or a.score >= 0:
+            if a.dropped or a.epoch != p.epoch or a.score == 0:
                 continue
+            if a.score > 0:
+                p.positive += convert(a.score, uint256)
+                continue
+            owe: uint256 = convert(-a.score, uint256)
             p.negative = True
-            p.rounds = min(p.rounds, a.balance // convert(-a.score, uint256))
+            p.rounds = min(p.rounds, a.balance // owe)
+            p.cover += min(a.balance, owe * left)
         elif p.stage == STAGE_APPLY:
             if p.cursor == m:
                 p = self._settle(p)
@@ -615,47 +731,54 @@ def step(budget: uint256) -> bool:
                 break
             used += 2 * BASE_COST
             who: address = self.contributors[p.cursor]
-            before: uint256 = p.stake_seen
-            p.stake_seen = before + self.accounts[who].stake
-            self.accounts[who].balance += bounty * p.stake_seen // self.total_stake - bounty * before // self.total_stake
+            before: uint256 = p.seen
+            p.seen = before + self.accounts[who].stake
+            self.accounts[who].balance += bounty * p.seen // self.total_stake - bounty * before // self.total_stake
             p.cursor += 1
+    p.work += used
     self._progress = p
     return done
 
 # ---------------------------------------------------------------- COLLECT
 
 @external
+@nonreentrant
 def withdraw() -> uint256:
     """
     @notice Pay the caller its balance once the market is done (the provider: what is left of
-            the pool).
+            the pool), or its stake (the provider: its bounty) once it expired. Pays with all
+            gas, so contract wallets can receive.
     """
-    assert self.phase == PHASE_DONE, "market: not done"
+    ph: uint256 = self.phase
+    assert ph == PHASE_DONE or ph == PHASE_EXPIRED, "market: not done"
     amount: uint256 = 0
     if msg.sender == provider:
         amount = self.provider_balance
         assert amount > 0, "market: nothing to withdraw"
         self.provider_balance = 0
     else:
-        amount = self._claim(msg.sender)
+        amount = self._claim(msg.sender, ph)
     self.withdrawn += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    send(msg.sender, amount)
+    self._pay(amount)
     return amount
 
 
 @external
+@nonreentrant
 def take(who: address) -> uint256:
     """
-    @notice Take an unclaimed balance `collect_delay` after the market is done (provider only).
+    @notice Take an unclaimed balance `collect_delay` after the market is done or expired
+            (provider only; paid to the caller).
     """
     self._check_provider()
-    assert self.phase == PHASE_DONE, "market: not done"
+    ph: uint256 = self.phase
+    assert ph == PHASE_DONE or ph == PHASE_EXPIRED, "market: not done"
     assert block.timestamp >= self.done_time + collect_delay, "market: collect delay not over"
-    amount: uint256 = self._claim(who)
+    amount: uint256 = self._claim(who, ph)
     self.withdrawn += amount
     log Taken(who=who, amount=amount)
-    send(provider, amount)
+    self._pay(amount)
     return amount
 
 # ---------------------------------------------------------------- VIEW
@@ -693,7 +816,7 @@ def test_sample(t: uint256) -> Sample:
     """
     @notice Revealed test sample `t` (reveal order).
     """
-    assert t < self.test_size, "market: no such test sample"
+    assert t < self.revealed_samples, "market: no such test sample"
     state: uint256 = self._test_state[t]
     return Sample(x=self._load_features(t << 6, (state >> _T_LEN_SHIFT) & _T_LEN_MASK),
                   y=convert((state >> _T_LABEL_SHIFT) & 1, uint8))
@@ -716,13 +839,15 @@ def contribution(k: uint256) -> (address, Sample):
 @view
 def owed(who: address) -> uint256:
     """
-    @notice What `withdraw` would pay `who` once the market is done (0 once paid).
+    @notice What `withdraw` would pay `who` once the market is done or expired (0 once paid).
     """
     if who == provider:
         return self.provider_balance
     a: Account = self.accounts[who]
     if a.paid:
         return 0
+    if self.phase == PHASE_EXPIRED:
+        return a.stake
     return a.balance
 
 # ---------------------------------------------------------------- INTERNAL
@@ -754,7 +879,7 @@ def _who(head: uint256) -> address:
 def _draw() -> uint256:
     s: uint256 = self.seed_block
     assert block.number > s, "market: seed block not mined yet"
-    assert block.number <= s + 256, "market: seed block too old, call draw()"
+    assert block.number <= s + 256, "market: draw lost (seed block older than 256 blocks)"
     i: uint256 = convert(blockhash(s), uint256) % n_pieces
     self.first_piece = i
     self.drawn = True
@@ -767,6 +892,7 @@ def _take_sample(acc: bytes32, t: uint256, x: DynArray[uint32, MAX_FEATURES], y:
     @dev Check and store test sample `t`; the commitment chain moved past it.
     """
     assert y < 2, "market: test label out of range"
+    assert len(x) <= max_features, "market: test sample has too many features"
     self._check_sample(x)
     self._test_state[t] = (convert(y, uint256) << _T_LABEL_SHIFT) | (len(x) << _T_LEN_SHIFT)
     self._store_features(t << 6, x)
@@ -925,7 +1051,8 @@ def _apply(q: Progress) -> Progress:
     """
     @dev Settle contributor `p.cursor` of pass `p.epoch`: its balance moves by score * rounds
          (taken from or added to the pool) and, when the pass had a negative score, it drops
-         out if below its stake or unable to pay one more round.
+         out if below its stake or unable to pay one more round. In a final pass nobody drops:
+         a negative scorer pays at most its balance, and the positive scorers share `payout`.
     """
     p: Progress = q
     who: address = self.contributors[p.cursor]
@@ -938,13 +1065,19 @@ def _apply(q: Progress) -> Progress:
         score = a.score
     if score > 0:
         gain: uint256 = convert(score, uint256) * p.rounds
+        if p.final:
+            before: uint256 = p.seen
+            p.seen = before + convert(score, uint256)
+            gain = p.payout * p.seen // p.positive - p.payout * before // p.positive
         a.balance += gain
         p.gains += gain
     elif score < 0:
         loss: uint256 = convert(-score, uint256) * p.rounds
+        if p.final:
+            loss = min(loss, a.balance)
         a.balance -= loss
         p.losses += loss
-    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < convert(-score, uint256))):
+    if p.negative and not p.final and (a.balance < a.stake or (score < 0 and a.balance < convert(-score, uint256))):
         a.dropped = True
         log Dropped(contributor=who, epoch=p.epoch, balance=a.balance)
     else:
@@ -961,13 +1094,17 @@ def _settle(p: Progress) -> Progress:
     left: uint256 = self.rounds_left - p.rounds
     self.rounds_left = left
     self.pool = self.pool + p.losses - p.gains
-    log PassSettled(epoch=p.epoch, rounds=p.rounds, negative=p.negative, rounds_left=left, active=p.active)
-    if not p.negative or left == 0 or p.active == 0:
+    log PassSettled(epoch=p.epoch, rounds=p.rounds, negative=p.negative, rounds_left=left, active=p.active, final=p.final)
+    if not p.negative or p.final or left == 0 or p.active == 0:
         self._finish()
         return p
-    return Progress(epoch=p.epoch + 1, stage=STAGE_TRAIN, cursor=0, test_cursor=0,
-                              correct=0, previous=p.initial, initial=p.initial, rounds=0,
-                              negative=False, active=0, gains=0, losses=0, stake_seen=0)
+    restart: Progress = empty(Progress)
+    restart.epoch = p.epoch + 1
+    restart.stage = STAGE_TRAIN
+    restart.previous = p.initial
+    restart.initial = p.initial
+    restart.work = p.work
+    return restart
 
 
 @internal
@@ -981,8 +1118,41 @@ def _finish():
 
 
 @internal
-def _claim(who: address) -> uint256:
+def _claim(who: address, ph: uint256) -> uint256:
+    """
+    @dev Mark `who` paid; what it is owed: its balance, or its stake if the market expired.
+    """
     a: Account = self.accounts[who]
     assert a.stake > 0 and not a.paid, "market: nothing to withdraw"
     self.accounts[who].paid = True
+    if ph == PHASE_EXPIRED:
+        return a.stake
     return a.balance
+
+
+@internal
+def _pay(amount: uint256):
+    """
+    @dev Send `amount` to the caller with all gas, after every state change; a recipient that
+         refuses makes the whole call revert with a reason, and nothing changes.
+    """
+    if amount > 0:
+        ok: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
+        assert ok, "market: payment failed"
+
+
+@internal
+@pure
+def _worst_work(t: uint256, terms: Terms) -> uint256:
+    """
+    @dev Work units of the worst market `terms` allow with a test set of `t` samples: every
+         sample at the feature cap, every contribution changing the model in every pass, and
+         `max_passes` passes (the item costs of `step`).
+    """
+    f: uint256 = terms.max_features
+    n: uint256 = terms.max_contributions
+    initial: uint256 = t * (BASE_COST + f // 8 + 2 * f)
+    train: uint256 = BASE_COST + f // 8 + 12 * f
+    evaluate: uint256 = BASE_COST + _MERGE_COST + f // 8 + (2 * f) // 8
+    per_pass: uint256 = n * (train + t * evaluate) + n * 4 * BASE_COST
+    return initial + terms.max_passes * per_pass

@@ -1,8 +1,10 @@
-"""The prediction market (SPEC §5.3), one subcommand per role and phase.
+"""The prediction market, one subcommand per role and phase.
 
     ape run market create --dataset rt [--test-size 256] [--pieces K] [--bounty 1]
         [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
-        [--reveal-window 86400] [--collect-delay 604800] [--pretrain 200] [--secrets PATH]
+        [--reveal-window 86400] [--collect-delay 604800] [--max-contributions 1000]
+        [--max-features 64] [--max-passes 4] [--reward-window SECONDS]
+        [--pretrain 200] [--secrets PATH]
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
     ape run market end                         # anyone, after the minimum duration or count
@@ -10,6 +12,7 @@
     ape run market forfeit                     # anyone, if the provider missed the deadline
     ape run market step [--budget N]           # anyone: one bounded step of the reward pass
     ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
+    ape run market expire                      # anyone, if the pass missed its deadline
     ape run market collect [--take ADDRESS]    # withdraw (provider: also take after the delay)
     ape run market status
     ape run market demo                        # a whole market on a local chain
@@ -36,10 +39,9 @@ from sharedmodels.bench import replace_section
 from sharedmodels.chain import default_manifest_path
 from sharedmodels.collab import ether
 from sharedmodels.jobs import encode_dataset
-from sharedmodels.market import MAX_PIECE, MAX_PIECES, MarketError, load_secrets
+from sharedmodels.market import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
 from sharedmodels.market_chain import (
     DEFAULT_BUDGET,
-    PHASES,
     STAGES,
     Terms,
     conservation,
@@ -89,6 +91,21 @@ pieces_opt = click.option(
 )
 
 
+def _check_terms(terms: Terms, test_size: int) -> None:
+    """The contract's limits on the worst case, as one line before anything is spent."""
+    work = terms.max_work(test_size)
+    if work > MAX_WORK:
+        raise click.UsageError(
+            f"the worst case of these caps is {work:,} work units, more than the contract's "
+            f"{MAX_WORK:,}: lower --max-contributions, --max-features, --max-passes or --test-size"
+        )
+    if terms.reward_window and terms.reward_window < terms.min_reward_window(test_size):
+        raise click.BadParameter(
+            f"at least {terms.min_reward_window(test_size):,} s for these caps",
+            param_hint="--reward-window",
+        )
+
+
 def _pieces(test_size: int, pieces: int | None) -> int:
     """``--pieces``, or the fewest pieces of at most MAX_PIECE samples (at least 4)."""
     if pieces is None:
@@ -130,7 +147,7 @@ def _command(short_help: str, name: str | None = None):
 
 @click.group(short_help="Prediction market: create, contribute, reveal, reward, collect.")
 def cli():
-    """The prediction market (SPEC §5.3), one subcommand per role and phase."""
+    """The prediction market, one subcommand per role and phase."""
 
 
 @_command("Provider: commit a test set and deploy the market with its bounty.")
@@ -143,6 +160,33 @@ def cli():
 @click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--reveal-window", type=click.IntRange(1), default=86400, show_default=True)
 @click.option("--collect-delay", type=click.IntRange(0), default=7 * 86400, show_default=True)
+@click.option(
+    "--max-contributions",
+    type=click.IntRange(1, 65535),
+    default=Terms.max_contributions,
+    show_default=True,
+)
+@click.option(
+    "--max-features",
+    type=click.IntRange(1, 512),
+    default=Terms.max_features,
+    show_default=True,
+    help="Most features one contribution or test sample may carry.",
+)
+@click.option(
+    "--max-passes",
+    type=click.IntRange(1, 65535),
+    default=Terms.max_passes,
+    show_default=True,
+    help="Most reward passes; the last pays every round left at once.",
+)
+@click.option(
+    "--reward-window",
+    type=click.IntRange(0),
+    default=0,
+    help="Seconds for the reward pass after the last reveal before it may expire "
+    "(default: enough for the worst case, at least a week).",
+)
 @click.option(
     "--pretrain",
     type=click.IntRange(0),
@@ -167,6 +211,10 @@ def create(
     min_contributions,
     reveal_window,
     collect_delay,
+    max_contributions,
+    max_features,
+    max_passes,
+    reward_window,
     pretrain,
     secrets_opt,
     account_alias,
@@ -175,6 +223,18 @@ def create(
     from ape import chain, project
 
     pieces = _pieces(test_size, pieces)
+    terms = Terms(
+        _wei(min_stake),
+        min_duration,
+        min_contributions,
+        reveal_window,
+        collect_delay,
+        max_contributions,
+        max_features,
+        max_passes,
+        reward_window,
+    )
+    _check_terms(terms, test_size)
     provider = c.resolve_account(account_alias)
     record_path = _record_path(record_opt)
     secrets = (
@@ -183,7 +243,6 @@ def create(
         else record_path.with_name(f"{record_path.stem}_secrets_{int(time.time())}.json")
     )
     secrets.parent.mkdir(parents=True, exist_ok=True)
-    terms = Terms(_wei(min_stake), min_duration, min_contributions, reveal_window, collect_delay)
     created = create_market(
         project.PredictionMarket,
         provider,
@@ -200,6 +259,11 @@ def create(
     m = created.contract
     click.echo(f"market     {m.address} (record {record_path})")
     click.echo(f"bounty     {ether(int(m.bounty()))}; test set {test_size} in {pieces} pieces")
+    click.echo(
+        f"worst case {int(m.max_work()):,} work units (about {int(m.max_work()) * 2100:,} gas) "
+        f"to finish; an unfinished pass may expire {int(m.reward_window()):,} s after the "
+        "last reveal"
+    )
     click.echo(f"secrets    {secrets} (mode 0600: keep it until the last reveal)")
     click.echo(f"next       `ape run market reveal-init` after block {m.seed_block()}")
 
@@ -214,7 +278,8 @@ def reveal_init(network, account_alias, record_opt):
         chain.mine(int(m.seed_block()) - chain.blocks.head.number)
     i = reveal_first(m, provider, load_secrets(Path(record.secrets)), chain)
     click.echo(
-        f"revealed piece {i} of {m.n_pieces()} ({m.test_size()} samples); " "participation is open"
+        f"revealed piece {i} of {m.n_pieces()} ({m.revealed_samples()} of {m.test_size()} "
+        "samples); participation is open"
     )
 
 
@@ -231,6 +296,13 @@ def contribute(
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = encode_dataset(dataset, record.encoder_obj(), limit, offset)
+    cap = int(m.max_features())
+    too_long = [j for j, x in enumerate(data.rows) if len(x) > cap]
+    if too_long:
+        raise MarketError(
+            f"{len(too_long)} samples have more than this market's {cap} features "
+            f"(the first: sample {offset + too_long[0]})"
+        )
     wei = _wei(stake) if stake else int(m.min_stake())
     gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
@@ -268,6 +340,13 @@ def forfeit(network, account_alias, record_opt):
     click.echo("forfeited: `ape run market run-rewards` shares the bounty out by stake")
 
 
+@_command("Anyone: end a reward pass that missed its deadline; stakes and bounty go back.")
+def expire(network, account_alias, record_opt):
+    _, m = _market(record_opt)
+    m.expire(sender=c.resolve_account(account_alias))
+    click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
+
+
 @_command("Anyone: one bounded step of the reward pass.")
 @budget_opt
 def step(network, budget, account_alias, record_opt):
@@ -285,6 +364,7 @@ def _progress_line(m) -> str:
         where = f"contributor {p.cursor}/{m.n_contributors()}"
     elif p.stage in (STAGES.index("evaluate"), STAGES.index("initial accuracy")):
         where += f", test sample {p.test_cursor}/{m.test_size()}"
+    where += f"; work {int(p.work):,}/{int(m.max_work()):,}"
     return f"pass {p.epoch}, {STAGES[p.stage]}: {where}"
 
 
@@ -345,8 +425,16 @@ def status(network, account_alias, record_opt):
     for who in contributor_list(m):
         a = m.accounts(who)
         flags = (" dropped" if a.dropped else "") + (" paid" if a.paid else "")
-        click.echo(f"  {who}  stake {ether(int(a.stake))}  balance {ether(int(a.balance))}{flags}")
-    if PHASES[m.phase()] == "done":
+        click.echo(
+            f"  {who}  stake {ether(int(a.stake))}  balance {ether(int(a.balance))}  "
+            f"owed {ether(int(m.owed(who)))}{flags}"
+        )
+    if phase(m) == "reward":
+        click.echo(
+            f"work        {int(m.progress().work):,} of at most {int(m.max_work()):,} units; "
+            f"the pass may expire after {m.reward_deadline()}"
+        )
+    if phase(m) in ("done", "expired"):
         click.echo(f"provider    {ether(int(m.provider_balance()))} to withdraw")
     ok, figures = conservation(m, chain)
     click.echo(

@@ -1,13 +1,16 @@
-"""The test-set provider's side of the prediction market (SPEC §5.3, issue 7): split, salt,
-commit, verify, and keep the secrets in a file only the provider reads.
+"""The test-set provider's side of the prediction market: split, salt, commit, verify, and
+keep the secrets in a file only the provider reads; and the reward pass in Python integers.
 
 A *piece* is a list of labelled samples ``(features, label)``, the features being sorted,
-unique feature indices (SPEC §2). Each sample hashes to ``keccak256(abi_encode(x, y))`` with
-``x: uint32[]`` and ``y: uint8``, and a piece's commitment chains its sample hashes from a fresh
-32-byte random salt: ``c = salt; c = keccak256(c ‖ h_k)`` for each sample in order. A
-commitment so reveals nothing about its piece, even if some samples are public, and the
-contract checks a reveal one sample at a time instead of encoding the whole piece in memory
-(which for a 64-sample piece cost 9.0M gas against 2.5M, measured).
+unique feature indices. Each sample hashes to ``keccak256(abi_encode(x, y))`` with
+``x: uint32[]`` and ``y: uint8``, and a piece's commitment chains its sample hashes from a link
+that binds a fresh 32-byte random salt and the piece's length:
+``c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ‖ h_k)`` for each sample in
+order. A commitment so reveals nothing about its piece, even if some samples are public; only
+the whole piece with its real salt matches it (a suffix would need a chain value as its first
+link, a prefix has another length); and the contract checks a reveal one sample at a time
+instead of encoding the whole piece in memory (which for a 64-sample piece cost 9.0M gas
+against 2.5M, measured).
 
     secrets = commit_test_set(rows, labels, pieces=4)
     save_secrets(secrets, Path("market-secrets.json"))     # mode 0600, atomic
@@ -32,12 +35,34 @@ from .reference import IntPerceptron
 
 Sample = tuple[tuple[int, ...], int]
 SAMPLE_ABI = ["uint32[]", "uint8"]
+#: The contract's ``PIECE_TAG``: the domain of a commitment's first link.
+PIECE_TAG = keccak(text="sharedmodels.market.piece")
 SALT_BYTES = 32
 #: The contract's limits: samples in one revealed piece, and pieces in a test set.
 MAX_PIECE = 16
 MAX_PIECES = 256
 #: The ``n_features`` the indices are checked against when none is given (uint32 range).
 ANY_INDEX = 2**32
+#: Version 2: commitments start from ``first_link`` (version 1 started from the bare salt).
+SECRETS_VERSION = 2
+#: The contract's work accounting (``PredictionMarket.step``): units of about 2,100 gas.
+BASE_COST = 4
+MERGE_COST = 2
+#: The most work any market may need (``MAX_WORK``), and the units a second the reward window
+#: must allow for (``_WORK_RATE``).
+MAX_WORK = 2**27
+WORK_RATE = 128
+
+
+def worst_work(test_size: int, max_contributions: int, max_features: int, max_passes: int) -> int:
+    """Work units of the worst market these caps allow (the contract's ``max_work``): every
+    sample at the feature cap, every contribution changing the model in every pass."""
+    f, n = max_features, max_contributions
+    initial = test_size * (BASE_COST + f // 8 + 2 * f)
+    train = BASE_COST + f // 8 + 12 * f
+    evaluate = BASE_COST + MERGE_COST + f // 8 + (2 * f) // 8
+    per_pass = n * (train + test_size * evaluate) + n * 4 * BASE_COST
+    return initial + max_passes * per_pass
 
 
 class MarketError(ValueError):
@@ -49,11 +74,17 @@ def sample_hash(x: Sequence[int], y: int) -> bytes:
     return keccak(encode(SAMPLE_ABI, [list(x), y]))
 
 
+def first_link(salt: bytes, n: int) -> bytes:
+    """``keccak256(abi_encode(PIECE_TAG, salt, n))``: where a piece of ``n`` samples starts."""
+    return keccak(encode(["bytes32", "bytes32", "uint256"], [PIECE_TAG, salt, n]))
+
+
 def commitment(salt: bytes, piece: Sequence[Sample]) -> bytes:
-    """The salt, then ``keccak256(previous ‖ sample_hash)`` for each sample in order."""
+    """``first_link(salt, len(piece))``, then ``keccak256(previous ‖ sample_hash)`` for each
+    sample in order."""
     if len(salt) != SALT_BYTES:
         raise MarketError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
-    acc = salt
+    acc = first_link(salt, len(piece))
     for x, y in piece:
         acc = keccak(acc + sample_hash(x, y))
     return acc
@@ -94,7 +125,7 @@ class ProviderSecrets:
     def to_json(self) -> str:
         return json.dumps(
             {
-                "version": 1,
+                "version": SECRETS_VERSION,
                 "pieces": [[[list(x), y] for x, y in p] for p in self.pieces],
                 "salts": ["0x" + s.hex() for s in self.salts],
                 "commitments": ["0x" + c.hex() for c in self.commitments],
@@ -106,10 +137,17 @@ class ProviderSecrets:
     def from_json(cls, text: str) -> ProviderSecrets:
         try:
             data = json.loads(text)
+            if "version" in data and data["version"] != SECRETS_VERSION:
+                raise MarketError(
+                    f"secrets file version {data.get('version')} is not {SECRETS_VERSION}: it "
+                    "was made for an older market contract, whose commitments this one rejects"
+                )
             pieces = [[(tuple(int(v) for v in x), int(y)) for x, y in p] for p in data["pieces"]]
             salts = [bytes.fromhex(s.removeprefix("0x")) for s in data["salts"]]
             recorded = [bytes.fromhex(c.removeprefix("0x")) for c in data["commitments"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except MarketError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MarketError(f"not a secrets file: {exc}") from None
         out = cls(pieces, salts)
         if len(pieces) != len(salts) or out.commitments != recorded:
@@ -185,6 +223,7 @@ class PassRecord:
     negative: bool
     rounds_left: int
     dropped: list[str]
+    final: bool = False
 
 
 @dataclass
@@ -210,9 +249,15 @@ def reward_pass(
     eta: int = 1,
     initial_weights: dict[int, int] | None = None,
     initial_intercept: int = 0,
+    max_passes: int = 2**16 - 1,
 ) -> Outcome:
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
-    for tests and for the demo's expected figures. ``test`` is in reveal order."""
+    for tests and for the demo's expected figures. ``test`` is in reveal order.
+
+    Pass ``max_passes`` is final: with negative scores it pays every round left at once, each
+    negative scorer paying at most its balance and the positive scorers sharing
+    ``min(rounds × their score sum, pool + what the negative scorers paid)`` by score, at
+    running totals."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -253,26 +298,40 @@ def reward_pass(
                 scores[c.who] = scores.get(c.who, 0) + now - previous
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
-        if negative:
+        final = bool(negative) and epoch == max_passes
+        if final:
+            rounds = rounds_left
+            positive = sum(s for s in scores.values() if s > 0)
+            cover = sum(min(balance[w], -scores[w] * rounds) for w in negative)
+            payout = min(rounds * positive, pool + cover)
+        elif negative:
             rounds = min(min(balance[w] // -scores[w] for w in negative), rounds_left)
         else:
             rounds = rounds_left
         out: list[str] = []
         active = 0
+        seen = 0
         for w in order:
             if w in dropped:
                 continue
             s = scores.get(w, 0)
-            balance[w] += s * rounds
-            pool -= s * rounds
-            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < -s)):
+            if final and s > 0:
+                move = payout * (seen + s) // positive - payout * seen // positive
+                seen += s
+            elif final and s < 0:
+                move = -min(balance[w], -s * rounds)
+            else:
+                move = s * rounds
+            balance[w] += move
+            pool -= move
+            if negative and not final and (balance[w] < stake[w] or (s < 0 and balance[w] < -s)):
                 dropped.add(w)
                 out.append(w)
             else:
                 active += 1
         rounds_left -= rounds
-        passes.append(PassRecord(epoch, scores, rounds, bool(negative), rounds_left, out))
-        if not negative or rounds_left == 0 or active == 0:
+        passes.append(PassRecord(epoch, scores, rounds, bool(negative), rounds_left, out, final))
+        if not negative or final or rounds_left == 0 or active == 0:
             return Outcome(balance, pool, passes, initial, model)
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from .chain import perceptron_args, upload_state
 from .features import Encoder
-from .market import Contribution, MarketError, ProviderSecrets
+from .market import WORK_RATE, Contribution, MarketError, ProviderSecrets, worst_work
 
-PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled")
+PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled", "expired")
 STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")
 #: Work units per ``step`` by default; a unit is about one cold storage access (2,100 gas).
 DEFAULT_BUDGET = 2048
@@ -22,22 +22,41 @@ DEFAULT_BUDGET = 2048
 
 @dataclass(frozen=True)
 class Terms:
-    """The market's rules besides the bounty and the commitments (seconds and wei)."""
+    """The market's rules besides the bounty and the commitments (seconds, wei and counts),
+    in the contract's ``Terms`` order. ``reward_window`` 0 means: the contract's minimum for
+    the worst case these caps allow, and at least a week."""
 
     min_stake: int
     min_duration: int = 3600
     min_contributions: int = 0
     reveal_window: int = 86400
     collect_delay: int = 7 * 86400
+    max_contributions: int = 1000
+    max_features: int = 64
+    max_passes: int = 4
+    reward_window: int = 0
 
-    def args(self) -> list[int]:
-        return [
+    def max_work(self, test_size: int) -> int:
+        """What the contract's ``max_work`` will be for a test set of ``test_size``."""
+        return worst_work(test_size, self.max_contributions, self.max_features, self.max_passes)
+
+    def min_reward_window(self, test_size: int) -> int:
+        return -(-self.max_work(test_size) // WORK_RATE)
+
+    def args(self, test_size: int) -> tuple[int, ...]:
+        """The contract's ``Terms`` struct for a test set of ``test_size`` samples."""
+        window = self.reward_window or max(self.min_reward_window(test_size), 7 * 86400)
+        return (
             self.min_stake,
             self.min_duration,
             self.min_contributions,
             self.reveal_window,
             self.collect_delay,
-        ]
+            self.max_contributions,
+            self.max_features,
+            self.max_passes,
+            window,
+        )
 
 
 def deploy_market(
@@ -53,10 +72,12 @@ def deploy_market(
     intercept: int = 0,
 ) -> Any:
     """Deploy with the bounty and the commitments, then upload the initial model if any."""
+    test_size = sum(len(p) for p in secrets.pieces)
     contract = container.deploy(
         *perceptron_args(encoder, eta, class_names),
         secrets.commitments,
-        *terms.args(),
+        test_size,
+        terms.args(test_size),
         sender=sender,
         value=bounty,
     )
@@ -79,7 +100,10 @@ def first_piece(contract: Any, chain: Any) -> int:
     if head < seed:
         raise MarketError(f"seed block {seed} is not mined yet (head {head}); wait or mine")
     if head + 1 > seed + 256:
-        raise MarketError("the seed block is older than 256 blocks; call draw() to re-arm it")
+        raise MarketError(
+            "the draw is lost: nobody recorded it within 256 blocks of the seed block, so this "
+            "market can never open"
+        )
     block_hash = bytes(chain.blocks[seed].hash)
     return int.from_bytes(block_hash, "big") % int(contract.n_pieces())
 
@@ -140,7 +164,7 @@ def run_rewards(
 def test_samples(contract: Any) -> list[tuple[tuple[int, ...], int]]:
     """The revealed test set, in reveal order (what the reward pass evaluates on)."""
     out = []
-    for t in range(contract.test_size()):
+    for t in range(contract.revealed_samples()):
         s = contract.test_sample(t)
         out.append((tuple(int(v) for v in s.x), int(s.y)))
     return out
@@ -176,13 +200,14 @@ def pool_now(contract: Any) -> int:
     if p.stage == STAGES.index("apply"):
         return pool + int(p.losses) - int(p.gains)
     if p.stage == STAGES.index("share"):
-        return pool - int(contract.bounty()) * int(p.stake_seen) // int(contract.total_stake())
+        return pool - int(contract.bounty()) * int(p.seen) // int(contract.total_stake())
     return pool
 
 
 def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
     """bounty + stakes in == what the contract holds + what it paid out, and what it holds ==
-    the balances owed + the pool (to the wei). Returns (ok, the figures)."""
+    the balances owed + the pool (to the wei), as the contract's own counters tell it. Returns
+    (ok, the figures). (Tests also check wallets against what they sent: see the tests.)"""
     held = int(chain.provider.get_balance(contract.address))
     owed = sum(int(contract.owed(w)) for w in contributor_list(contract))
     owed += int(contract.provider_balance())

@@ -17,6 +17,7 @@ from .chain import deployment_gas, encoder_descriptor, encoder_from_descriptor
 from .features import Encoder
 from .jobs import Encoded, encode_dataset
 from .market import (
+    Contribution,
     MarketError,
     commit_test_set,
     load_secrets,
@@ -27,7 +28,6 @@ from .market_chain import (
     DEFAULT_BUDGET,
     Terms,
     conservation,
-    contributions,
     deploy_market,
     reveal_first,
     reveal_rest,
@@ -138,20 +138,6 @@ def participate_many(
     return gas
 
 
-def expected(contract: Any, weights: dict[int, int], intercept: int, eta: int = 1) -> Any:
-    """The Python mirror's outcome for this market's revealed test set and contributions,
-    from the initial model the provider uploaded."""
-    return reward_pass(
-        int(contract.bounty()),
-        test_samples(contract),
-        contributions(contract),
-        int(contract.n_features()),
-        eta,
-        weights,
-        intercept,
-    )
-
-
 # ---------------------------------------------------------------- demo
 
 
@@ -211,7 +197,11 @@ def run_demo(
     from ape import chain, project
 
     terms = Terms(
-        min_stake=config.stake, min_duration=3600, reveal_window=86400, collect_delay=7 * 86400
+        min_stake=config.stake,
+        min_duration=3600,
+        reveal_window=86400,
+        collect_delay=7 * 86400,
+        max_contributions=max(100, config.honest + config.flippers * config.flipper_samples),
     )
     created = create_market(
         project.PredictionMarket,
@@ -281,7 +271,19 @@ def run_demo(
     steps = run_rewards(m, honest, config.budget, on_step)
     log(f"reward pass done in {len(steps.gas)} steps")
 
-    want = expected(m, created.weights, created.intercept)
+    # The mirror replays what this script sent (not what the contract says it got): the
+    # bounty, every contribution in order, the pieces in the order they were revealed.
+    order = [i] + [j for j in range(len(secrets.pieces)) if j != i]
+    want = reward_pass(
+        config.bounty,
+        [s for j in order for s in secrets.pieces[j]],
+        [Contribution(str(a.account.address), tuple(x), y, config.stake) for a, x, y in queue],
+        created.record.encoder_obj().n_features,
+        created.record.eta,
+        created.weights,
+        created.intercept,
+        terms.max_passes,
+    )
     balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
     mirror_ok = {
         a.name: want.balances.get(str(a.account.address)) for a in actors
@@ -301,7 +303,10 @@ def run_demo(
         receipt = m.withdraw(sender=provider)
         provider_back = int(provider.balance) - before + int(receipt.total_fees_paid)
     ok, figures = conservation(m, chain)
+    # And by the wallets: what came back to them is what was sent in, to the wei.
+    sent_in = config.bounty + sum(a.staked for a in actors)
     ok = ok and int(chain.provider.get_balance(m.address)) == 0
+    ok = ok and sum(paid.values()) + provider_back == sent_in
     settled = [
         (int(e.epoch), int(e.rounds), bool(e.negative), int(e.active)) for e in m.PassSettled
     ]

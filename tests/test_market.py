@@ -48,7 +48,9 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
     "change,reason",
     [
         ({"value": 0}, "market: no bounty"),
-        ({"pieces": 1}, "market: at least 2 pieces"),
+        ({"pieces": 1, "test_size": 1}, "market: at least 2 pieces"),
+        ({"test_size": 1}, "market: test size out of range"),
+        ({"test_size": 33}, "market: test size out of range"),
         ({"n_features": 0}, "market: n_features out of range"),
         ({"n_features": 2**32 + 1}, "market: n_features out of range"),
         ({"eta": 0}, "market: learning rate out of range"),
@@ -56,6 +58,14 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
         ({"min_stake": 0}, "market: min stake is zero"),
         ({"min_stake": 2**96}, "market: amount too large"),
         ({"reveal_window": 0}, "market: reveal window is zero"),
+        ({"max_contributions": 0}, "market: contribution cap out of range"),
+        ({"max_contributions": 65536}, "market: contribution cap out of range"),
+        ({"max_features": 0}, "market: feature cap out of range"),
+        ({"max_features": 513}, "market: feature cap out of range"),
+        ({"max_passes": 0}, "market: pass cap out of range"),
+        ({"max_passes": 2**16}, "market: pass cap out of range"),
+        ({"max_contributions": 65535, "max_passes": 100}, "market: worst-case work too large"),
+        ({"reward_window": 1}, "market: reward window too short for the work"),
     ],
 )
 def test_constructor_refuses(project, accounts, change, reason):
@@ -63,12 +73,28 @@ def test_constructor_refuses(project, accounts, change, reason):
         "n_features": N_FEATURES,
         "eta": 1,
         "pieces": 2,
+        "test_size": 4,
         "min_stake": 1,
         "reveal_window": 1,
         "value": ETH,
+        "max_contributions": 10,
+        "max_features": 8,
+        "max_passes": 2,
+        "reward_window": 10**6,
     }
     args.update(change)
     fresh = accounts[8]  # see README: reverting deployments from a fresh account
+    terms = (
+        args["min_stake"],
+        10,
+        0,
+        args["reveal_window"],
+        10,
+        args["max_contributions"],
+        args["max_features"],
+        args["max_passes"],
+        args["reward_window"],
+    )
     with pytest.raises(Exception, match=reason):
         project.PredictionMarket.deploy(
             args["n_features"],
@@ -77,14 +103,28 @@ def test_constructor_refuses(project, accounts, change, reason):
             "pos",
             "{}",
             [b"\x01" * 32] * args["pieces"],
-            args["min_stake"],
-            10,
-            0,
-            args["reveal_window"],
-            10,
+            args["test_size"],
+            terms,
             sender=fresh,
             value=args["value"],
         )
+
+
+def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
+    """`max_work` is the work of the worst market the terms allow, as the Python formula says,
+    and the reward window covers it at the contract's rate."""
+    from sharedmodels.market import WORK_RATE
+
+    run = open_market(project, owner, chain, *test_set, reveal=False)
+    m = run.contract
+    assert int(m.max_work()) == TERMS.max_work(40) > 0
+    assert int(m.reward_window()) * WORK_RATE >= int(m.max_work())
+    assert (m.max_contributions(), m.max_features(), m.max_passes(), m.test_size()) == (
+        TERMS.max_contributions,
+        TERMS.max_features,
+        TERMS.max_passes,
+        40,
+    )
 
 
 # ---------------------------------------------------------------- commitment and first reveal
@@ -112,8 +152,8 @@ def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, t
         m.participate([1], 1, sender=alice, value=TERMS.min_stake)
     assert reveal_first(m, owner, run.secrets, chain) == i
     assert m.phase() == 1 and m.revealed(i) and m.first_piece() == i
-    assert m.test_size() == len(run.secrets.pieces[i])
-    assert [tuple(m.test_sample(t).x) for t in range(m.test_size())] == [
+    assert m.revealed_samples() == len(run.secrets.pieces[i])
+    assert [tuple(m.test_sample(t).x) for t in range(m.revealed_samples())] == [
         x for x, _ in run.secrets.pieces[i]
     ]
 
@@ -171,36 +211,56 @@ def _piece_args_of(secrets, i):
     return salt, [(list(x), y) for x, y in piece]
 
 
-def test_seed_rearms_after_256_blocks(project, chain, owner, test_set):
+def test_a_draw_nobody_records_in_256_blocks_is_lost(project, chain, owner, alice, test_set):
+    """No re-arm: a provider that lets the draw lapse cannot draw again, cannot cancel, and its
+    market can never open (ignoring a draw gains it nothing; its bounty stays put)."""
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
     chain.mine(300)
-    with pytest.raises(Exception, match="market: seed block too old, call draw()"):
+    with pytest.raises(Exception, match="market: draw lost"):
+        m.draw(sender=alice)
+    with pytest.raises(Exception, match="market: draw lost"):
         m.reveal(0, *_piece_args(run, 0), sender=owner)
-    old = int(m.seed_block())
-    receipt = m.draw(sender=owner)
-    assert int(m.seed_block()) == receipt.block_number + 2 and int(m.seed_block()) > old
-    assert not m.drawn()
-    with pytest.raises(Exception, match="market: seed block not mined yet"):
-        m.draw(sender=owner)
-    chain.mine(3)
-    from sharedmodels.market_chain import reveal_first
+    with pytest.raises(Exception, match="market: the draw is fixed"):
+        m.cancel(sender=owner)
+    assert not m.drawn() and m.phase() == 0 and m.balance == ETH
+    run.check()
 
-    i = reveal_first(m, owner, run.secrets, chain)
-    assert m.first_piece() == i and m.phase() == 1
+
+def test_a_recorded_draw_stays_fixed(project, chain, owner, alice, test_set):
+    from sharedmodels.market_chain import first_piece, reveal_first
+
+    run = open_market(project, owner, chain, *test_set, reveal=False)
+    m = run.contract
+    with pytest.raises(Exception, match="market: seed block not mined yet"):
+        m.draw(sender=alice)
+    chain.mine(3)
+    i = first_piece(m, chain)
+    m.draw(sender=alice)  # anyone may record it
+    assert m.drawn() and m.first_piece() == i
+    chain.mine(300)  # long after the hash left the window, the recorded draw still holds
+    assert m.draw.call() == i
+    with pytest.raises(Exception, match="market: the draw is fixed"):
+        m.cancel(sender=owner)
+    assert reveal_first(m, owner, run.secrets, chain) == i
     with pytest.raises(Exception, match="market: not in commitment phase"):
         m.draw(sender=owner)
 
 
-def test_cancel_before_opening_only(project, chain, owner, alice, test_set):
+def test_cancel_only_before_the_seed_block(project, chain, owner, alice, test_set):
     run = open_market(project, owner, chain, *test_set, reveal=False)
-    with pytest.raises(Exception, match="market: provider only"):
-        run.contract.cancel(sender=alice)
     before = owner.balance
-    receipt = run.contract.cancel(sender=owner)
+    receipt = run.contract.cancel(sender=owner)  # mined in the block before the seed block
+    assert receipt.block_number < int(run.contract.seed_block())
     assert owner.balance == before + ETH - receipt.total_fees_paid
-    assert run.contract.phase() == 5
+    assert run.contract.phase() == 5 and run.contract.balance == 0
     run.check()
+    late = open_market(project, owner, chain, *test_set, reveal=False)
+    with pytest.raises(Exception, match="market: provider only"):
+        late.contract.cancel(sender=alice)  # (this failed transaction mines the next block)
+    chain.mine(1)
+    with pytest.raises(Exception, match="market: the draw is fixed"):
+        late.contract.cancel(sender=owner)
     opened = open_market(project, owner, chain, *test_set)
     with pytest.raises(Exception, match="market: participation has opened"):
         opened.contract.cancel(sender=owner)
@@ -452,12 +512,15 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     n = 2**20
     rng = random.Random(9)
     rows = [tuple(sorted(rng.sample(range(n), 512))) for _ in range(4)]
+    from dataclasses import replace
+
     from sharedmodels.features import Encoder
     from sharedmodels.market import commit_test_set
     from sharedmodels.market_chain import deploy_market, reveal_first, reveal_rest, run_rewards
 
     secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
-    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, TERMS, Encoder(n_features=n))
+    terms = replace(TERMS, max_features=512, max_contributions=3, max_passes=2)
+    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, terms, Encoder(n_features=n))
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     for who, y in ((alice, 1), (bob, 0), (alice, 0)):
@@ -468,6 +531,7 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     log = run_rewards(m, alice, budget=16)
     assert m.phase() == 4
     assert log.heaviest < 15_000_000
+    assert int(m.progress().work) <= int(m.max_work())
 
 
 def test_take_after_the_collect_delay(project, chain, owner, alice, bob, test_set):

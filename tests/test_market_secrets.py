@@ -1,15 +1,17 @@
 """The provider's side of the prediction market: split, salt, commit, verify, keep secrets.
 
 The commitment scheme is checked against Vyper itself: a contract chaining
-``keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))`` from the salt over a
-``DynArray[Sample, N]`` gives the same hash as ``sharedmodels.market.commitment``; the market
-contract's reveal does the same (its own tests check real reveals)."""
+``keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))`` from the first link
+``keccak256(abi_encode(PIECE_TAG, salt, len(piece)))`` over a ``DynArray[Sample, N]`` gives the
+same hash as ``sharedmodels.market.commitment``; the market contract's reveal does the same (its
+own tests check real reveals, and the attacks on them)."""
 
 import os
 import stat
 
 import pytest
 from ape import compilers
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +20,9 @@ from sharedmodels.market import (
     ProviderSecrets,
     commit_test_set,
     commitment,
+    first_link,
     load_secrets,
+    sample_hash,
     save_secrets,
     split,
     verify,
@@ -34,7 +38,7 @@ struct Sample:
 @external
 @pure
 def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
-    acc: bytes32 = salt
+    acc: bytes32 = keccak256(abi_encode(keccak256("sharedmodels.market.piece"), salt, len(piece)))
     for s: Sample in piece:
         acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
     return acc
@@ -84,10 +88,28 @@ def test_commitments_hide_the_piece_and_bind_it():
     assert not verify(a.commitments[1], salt, a.pieces[0])  # another piece
     assert not verify(a.commitments[1], salt, piece[::-1])  # reordered
     assert not verify(a.commitments[1], salt, [(x, 1 - y) for x, y in piece])  # relabelled
+    assert not verify(a.commitments[1], salt, piece[:-1])  # a prefix
+    assert not verify(a.commitments[1], salt, piece + piece[:1])  # one sample more
     with pytest.raises(MarketError, match="no piece 2"):
         a.reveal(2)
     with pytest.raises(MarketError, match="a salt is 32 bytes"):
         commitment(b"short", piece)
+
+
+def test_only_the_whole_piece_matches_not_a_suffix_from_a_chain_value():
+    """The hole this scheme closes: with the chain starting from the bare salt, the value after
+    k samples was a valid "salt" for the rest of the piece, so a provider could reveal any
+    suffix it liked after seeing the contributions. Every suffix, with every chain value of the
+    real piece as its salt, now fails."""
+    secrets = commit_test_set([[j] for j in range(12)], [j % 2 for j in range(12)], 2)
+    salt, piece = secrets.reveal(0)
+    links = [first_link(salt, len(piece))]
+    for x, y in piece:
+        links.append(keccak(links[-1] + sample_hash(x, y)))
+    assert links[-1] == secrets.commitments[0]
+    for k in range(1, len(piece)):
+        for start in (links[k], salt):
+            assert not verify(secrets.commitments[0], start, piece[k:])
 
 
 def test_secrets_file_round_trip_is_private_and_never_overwritten(tmp_path):
@@ -116,6 +138,10 @@ def test_secrets_file_errors(tmp_path):
     (tmp_path / "swapped.json").write_text(text)
     with pytest.raises(MarketError, match="inconsistent"):
         load_secrets(tmp_path / "swapped.json")
+    # A file from the first commitment scheme (version 1) is refused by name.
+    (tmp_path / "old.json").write_text(secrets.to_json().replace('"version": 2', '"version": 1'))
+    with pytest.raises(MarketError, match="version 1 is not 2"):
+        load_secrets(tmp_path / "old.json")
 
 
 @settings(max_examples=50, deadline=None)
