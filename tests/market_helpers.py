@@ -56,6 +56,8 @@ class Run:
     provider: Any
     chain: Any
     terms: Terms = TERMS
+    bounty: int = 10**18
+    intercept: int = 0
     sent: list[Contribution] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
 
@@ -87,20 +89,26 @@ class Run:
                 self.check()
         self.check()
 
-    def expected(self, weights=None):
+    def expected(self, weights=None, max_passes=None):
+        """The mirror's outcome from what this test sent: its bounty, contributions, initial
+        model, and the pieces in the order ``open_market`` and ``reveal`` revealed them."""
         return reward_pass(
-            int(self.contract.bounty()),
+            self.bounty,
             [p for i in self.reveal_order() for p in self.secrets.pieces[i]],
             self.sent,
             N_FEATURES,
             initial_weights=weights,
+            initial_intercept=self.intercept,
+            max_passes=max_passes or self.terms.max_passes,
         )
 
     def reveal_order(self) -> list[int]:
-        return [int(log.piece) for log in self.contract.PieceRevealed]
+        """The drawn piece, then the others in index order (``reveal_rest``)."""
+        first = int(self.contract.first_piece())
+        return [first] + [i for i in range(len(self.secrets.pieces)) if i != first]
 
     def expected_forfeit(self):
-        return forfeit_shares(int(self.contract.bounty()), self.sent)
+        return forfeit_shares(self.bounty, self.sent)
 
     def balances(self) -> dict[str, int]:
         return {c.who: int(self.contract.accounts(c.who).balance) for c in self.sent}
@@ -141,7 +149,7 @@ def open_market(
         weights=weights,
         intercept=intercept,
     )
-    run = Run(contract, secrets, provider, chain, terms)
+    run = Run(contract, secrets, provider, chain, terms, bounty, intercept)
     if reveal:
         chain.mine(SEED_DELAY + 1)
         reveal_first(contract, provider, secrets, chain)
