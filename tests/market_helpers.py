@@ -60,6 +60,8 @@ class Run:
     intercept: int = 0
     sent: list[Contribution] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
+    #: What each address's wallet got from ``withdraw_all`` (balance change plus its fee).
+    received: dict[str, int] = field(default_factory=dict)
 
     def check(self) -> None:
         ok, figures = conservation(self.contract, self.chain)
@@ -114,15 +116,25 @@ class Run:
         return {c.who: int(self.contract.accounts(c.who).balance) for c in self.sent}
 
     def withdraw_all(self, accounts) -> int:
-        """Everyone withdraws; returns the total paid. Conservation is checked after."""
-        paid = 0
+        """Everyone owed something withdraws; returns the total their wallets received (each
+        wallet's balance change plus the fee it paid, recorded in ``received``). The contract's
+        own books are checked after."""
+        total = 0
         for a in accounts:
             if int(self.contract.owed(a)) > 0:
-                before = int(self.contract.withdrawn())
-                self.contract.withdraw(sender=a)
-                paid += int(self.contract.withdrawn()) - before
+                before = int(a.balance)
+                receipt = self.contract.withdraw(sender=a)
+                got = wallet_delta(a, receipt, before)
+                self.received[str(a.address)] = self.received.get(str(a.address), 0) + got
+                total += got
         self.check()
-        return paid
+        return total
+
+
+def wallet_delta(account, receipt, before: int) -> int:
+    """What came into ``account`` since its balance was ``before``, the fee of ``receipt``
+    (its only transaction since) added back."""
+    return int(account.balance) - before + int(receipt.total_fees_paid)
 
 
 def open_market(

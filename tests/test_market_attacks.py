@@ -19,7 +19,15 @@ import pytest
 from ape import compilers
 from eth_abi import encode
 from eth_utils import keccak
-from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
+from market_helpers import (
+    N_FEATURES,
+    TERMS,
+    dataset,
+    open_market,
+    sample,
+    truth,
+    wallet_delta,
+)
 
 from sharedmodels.market import first_link, reward_pass, sample_hash
 from sharedmodels.market_chain import first_piece, phase, reveal_first
@@ -44,11 +52,6 @@ def chain_links(salt: bytes, piece) -> list[bytes]:
 
 def as_args(piece):
     return [(list(x), y) for x, y in piece]
-
-
-def wallet_delta(account, receipts, before: int) -> int:
-    """What came into ``account`` since ``before``, its own transaction fees added back."""
-    return int(account.balance) - before + sum(int(r.total_fees_paid) for r in receipts)
 
 
 # ---------------------------------------------------------------- 1. a cut reveal
@@ -256,10 +259,10 @@ def test_a_pass_unfinished_at_its_deadline_expires_and_returns_everything(
     for who in (alice, bob):
         before = int(who.balance)
         receipt = m.withdraw(sender=who)
-        assert wallet_delta(who, [receipt], before) == sent[str(who.address)]
+        assert wallet_delta(who, receipt, before) == sent[str(who.address)]
     before = int(owner.balance)
     receipt = m.withdraw(sender=owner)
-    assert wallet_delta(owner, [receipt], before) == ETH + 3
+    assert wallet_delta(owner, receipt, before) == ETH + 3
     assert m.balance == 0
     run.check()
 
@@ -476,7 +479,7 @@ def test_ignoring_a_draw_costs_the_bounty_following_it_costs_nothing(project, ch
     follow.contract.end(sender=owner)
     before = int(owner.balance)
     receipt = follow.contract.withdraw(sender=owner)
-    assert wallet_delta(owner, [receipt], before) == ETH
+    assert wallet_delta(owner, receipt, before) == ETH
     assert follow.contract.balance == 0
 
     ignore = open_market(project, owner, chain, rows, labels, reveal=False)

@@ -1,27 +1,49 @@
-"""A property over random prediction markets: whatever the contributions, stakes, bounty, piece
-count, step budget, initial model and provider behaviour, the contract ends with exactly the
-balances of the Python mirror, conserves every wei after every step, and pays all of it out."""
+"""Properties over random prediction markets.
+
+- Whatever the contributions, stakes, bounty, piece count, step budget, initial model (weights
+  and intercept), pass cap and ending (the provider reveals, stays silent, or nobody finishes
+  the pass before its deadline), the contract ends with exactly the balances of the Python
+  mirror fed what the test sent, and the wallets get back, to the wei, what they put in. Every
+  ending runs in every `make test`: the ending is a parameter, not a draw.
+- The provider's return under any reveal other than the committed piece is a revert.
+"""
 
 import random
 
-from hypothesis import given, settings
+import pytest
+from eth_utils import keccak
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
+from sharedmodels.market import first_link, sample_hash
 from sharedmodels.market_chain import phase
 
+INTERCEPTS = [0, 12_345, -(3 << 59), 1 << 58]
 
-@settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_random_markets(project, chain, accounts, seed):
+
+@pytest.mark.parametrize("ending", ["reveal", "silent", "expire"])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    max_passes=st.sampled_from([1, 2, 4]),
+    intercept=st.sampled_from(INTERCEPTS),
+    with_weights=st.booleans(),
+)
+def test_random_markets(
+    project, chain, accounts, ending, seed, max_passes, intercept, with_weights
+):
+    from dataclasses import replace
+
     rng = random.Random(seed)
     provider = accounts[0]
     people = [accounts[i] for i in (1, 2, 3, 4)][: rng.randint(1, 4)]
     honesty = {str(p.address): rng.random() for p in people}
     rows, labels = dataset(rng, rng.randint(4, 24))
     weights = None
-    if rng.random() < 0.3:
+    if with_weights:
         weights = {j: rng.randint(-3, 3) for j in rng.sample(range(N_FEATURES), 6)}
+    bounty = rng.choice([1, 10**9, rng.randint(1, 2 * 10**18)])
     run = open_market(
         project,
         provider,
@@ -29,31 +51,131 @@ def test_random_markets(project, chain, accounts, seed):
         rows,
         labels,
         pieces=rng.randint(2, min(4, len(rows))),
-        bounty=rng.choice([1, 10**9, rng.randint(1, 2 * 10**18)]),
+        bounty=bounty,
+        terms=replace(TERMS, max_passes=max_passes),
         weights=weights,
+        intercept=intercept,
     )
+    sent = {str(provider.address): bounty}
     for _ in range(rng.randint(1, 12)):
         who = rng.choice(people)
         x = sample(rng, rng.randint(0, 5))
         y = truth(x) if rng.random() < honesty[str(who.address)] else 1 - truth(x)
-        run.contribute(who, x, y, rng.randint(TERMS.min_stake, 4 * TERMS.min_stake))
+        stake = rng.randint(TERMS.min_stake, 4 * TERMS.min_stake)
+        run.contribute(who, x, y, stake)
+        sent[str(who.address)] = sent.get(str(who.address), 0) + stake
     run.end()
-    silent = rng.random() < 0.15
-    if silent:
+    if ending == "silent":
         chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
         run.contract.forfeit(sender=people[0])
     else:
         run.reveal()
     run.check()
-    run.rewards(budget=rng.randint(16, 600), anyone=rng.choice(people), check_every_step=True)
-    assert phase(run.contract) == "done"
-    if silent:
-        assert run.balances() == run.expected_forfeit()
-        assert int(run.contract.provider_balance()) == 0
+    if ending == "expire":
+        for _ in range(rng.randint(0, 3)):
+            if phase(run.contract) == "reward":
+                run.contract.step(rng.randint(16, 200), sender=rng.choice(people))
+        assume(phase(run.contract) == "reward")
+        chain.pending_timestamp = int(run.contract.reward_deadline()) + 1
+        run.contract.expire(sender=rng.choice(people))
+        want = {who: amount for who, amount in sent.items() if who != str(provider.address)}
+        want_provider = bounty
     else:
-        want = run.expected(weights)
-        assert run.balances() == want.balances
-        assert int(run.contract.provider_balance()) == want.provider
-    total_in = int(run.contract.bounty()) + int(run.contract.total_stake())
-    assert run.withdraw_all([*people, provider]) == total_in
+        run.rewards(budget=rng.randint(16, 600), anyone=rng.choice(people), check_every_step=True)
+        assert phase(run.contract) == "done"
+        if ending == "silent":
+            want, want_provider = run.expected_forfeit(), 0
+        else:
+            outcome = run.expected(weights)
+            want, want_provider = outcome.balances, outcome.provider
+            assert int(run.contract.progress().work) <= int(run.contract.max_work())
+        assert run.balances() == want
+    assert int(run.contract.provider_balance()) == want_provider
+    # The wallets, not the contract's counters: what each got back, and all of it together.
+    run.withdraw_all([*people, provider])
+    assert {who: got for who, got in run.received.items() if who in want} == {
+        who: amount for who, amount in want.items() if amount
+    }
+    assert run.received.get(str(provider.address), 0) == want_provider
+    assert sum(run.received.values()) == sum(sent.values())
     assert run.contract.balance == 0
+
+
+def _chain_values(salt, piece):
+    links = [first_link(salt, len(piece))]
+    for x, y in piece:
+        links.append(keccak(links[-1] + sample_hash(x, y)))
+    return links
+
+
+TAMPERINGS = [
+    "suffix",
+    "prefix",
+    "drop",
+    "swap",
+    "relabel",
+    "feature",
+    "append",
+    "salt",
+    "other_salt",
+    "other_piece",
+]
+
+
+def test_any_reveal_but_the_committed_piece_is_refused(project, chain, owner, alice, bob):
+    """The provider's reveal must be the committed piece and nothing else: every tampering a
+    provider could try after seeing the contributions (a cut from a chain value, a prefix, a
+    dropped, swapped, relabelled, edited or added sample, another salt, another piece) is
+    refused, and the committed pieces still reveal afterwards."""
+    rng = random.Random(7)
+    run = open_market(project, owner, chain, *dataset(rng, 48), pieces=4)
+    m = run.contract
+    for who in (alice, bob):
+        x = sample(rng)
+        run.contribute(who, x, truth(x))
+    run.end()
+    hidden = [i for i in range(4) if not m.revealed(i)]
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def attempt(data):
+        i = data.draw(st.sampled_from(hidden))
+        salt, piece = run.secrets.reveal(i)
+        piece = [(list(x), y) for x, y in piece]
+        how = data.draw(st.sampled_from(TAMPERINGS))
+        n = len(piece)
+        k = data.draw(st.integers(1, n - 1))
+        if how == "suffix":
+            salt, piece = _chain_values(salt, run.secrets.pieces[i])[k], piece[k:]
+        elif how == "prefix":
+            piece = piece[:k]
+        elif how == "drop":
+            piece = piece[:k] + piece[k + 1 :]
+        elif how == "swap":
+            piece[0], piece[k] = piece[k], piece[0]
+        elif how == "relabel":
+            piece[k] = (piece[k][0], 1 - piece[k][1])
+        elif how == "feature":
+            x = set(piece[k][0]) ^ {data.draw(st.integers(0, N_FEATURES - 1))}
+            piece[k] = (sorted(x), piece[k][1])
+        elif how == "append":
+            piece = piece + [(list(sample(rng)), data.draw(st.integers(0, 1)))]
+        elif how == "salt":
+            salt = data.draw(st.binary(min_size=32, max_size=32))
+        elif how == "other_salt":
+            salt = run.secrets.salts[data.draw(st.sampled_from([j for j in range(4) if j != i]))]
+        else:
+            piece = [(list(x), y) for x, y in run.secrets.pieces[(i + k) % 4]]
+        real_salt, real = run.secrets.reveal(i)
+        assume((salt, piece) != (real_salt, [(list(x), y) for x, y in real]))
+        with pytest.raises(Exception, match="market: "):
+            m.reveal(i, salt, piece, sender=owner)
+
+    attempt()
+    assert m.pieces_revealed() == 1
+    run.reveal()
+    assert phase(m) == "reward"
