@@ -879,7 +879,7 @@ def _who(head: uint256) -> address:
 def _draw() -> uint256:
     s: uint256 = self.seed_block
     assert block.number > s, "market: seed block not mined yet"
-    assert block.number <= s + 256, "market: draw lost (seed block older than 256 blocks)"
+    assert block.number <= s + 256, "market: draw lost"
     i: uint256 = convert(blockhash(s), uint256) % n_pieces
     self.first_piece = i
     self.drawn = True

@@ -6,6 +6,8 @@ import random
 import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
+from sharedmodels.market_chain import phase
+
 ETH = 10**18
 
 
@@ -281,6 +283,8 @@ def test_initial_model_upload_rules(project, chain, owner, alice, test_set):
         m.upload_weights([1], [2**38], sender=owner)
     with pytest.raises(Exception, match="market: intercept not a float64"):
         m.upload_intercept(2**53 + 1, sender=owner)
+    with pytest.raises(Exception, match="market: intercept out of range"):
+        m.upload_intercept(2**38 << 59, sender=owner)
     m.upload_weights([1, 40], [3, -2], sender=owner)
     assert m.predict([1]) == 1 and m.predict([40]) == 0
     chain.mine(3)
@@ -312,6 +316,34 @@ def test_participation_refuses(project, chain, owner, alice, test_set, x, y, sta
         run.contract.participate(x, y, sender=alice, value=stake)
     assert run.contract.n_contributions() == 0
     run.check()
+
+
+def test_stakes_stay_below_2_96_wei(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    chain.set_balance(alice, 2**97)
+    with pytest.raises(Exception, match="market: stake too large"):
+        run.contract.participate([1], 1, sender=alice, value=2**96)
+    run.check()
+
+
+def test_forfeit_only_in_the_reveal_phase(project, chain, owner, alice, test_set):
+    """Without the phase check, `forfeit` during participation would pass its deadline check
+    (the reveal deadline is still 0) and hand the bounty out before anyone could reveal."""
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1,), 1)
+    with pytest.raises(Exception, match="market: not in reveal phase"):
+        run.contract.forfeit(sender=alice)
+    assert phase(run.contract) == "open"
+
+
+def test_reading_past_the_end(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    run.contribute(alice, (1,), 1)
+    m = run.contract
+    with pytest.raises(Exception, match="market: no such test sample"):
+        m.test_sample(m.revealed_samples())
+    with pytest.raises(Exception, match="market: no such contribution"):
+        m.contribution(1)
 
 
 def test_provider_cannot_participate(project, chain, owner, test_set):
