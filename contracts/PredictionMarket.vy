@@ -44,7 +44,7 @@
      sample (contribution or test sample) may carry, the test-set size T and the most passes
      P. `max_work` is the work of the worst market these allow (every contribution changing
      the model in every pass); it must stay under MAX_WORK, and the reward window must give at
-     least one second for every _WORK_RATE units of it. Pass P is final: when it has negative
+     least one second for every WORK_RATE units of it. Pass P is final: when it has negative
      scores it pays every round left at once. Each negative scorer pays score x rounds, or its
      whole balance if that is less; the positive scorers share min(rounds x their score sum,
      pool + what the negative scorers paid) in proportion to their scores (running totals, so
@@ -204,11 +204,11 @@ MIN_BUDGET: constant(uint256) = 16
 MAX_BUDGET: constant(uint256) = 2**20
 # @dev The most items one step can touch (every item costs at least BASE_COST).
 _MAX_ITEMS: constant(uint256) = MAX_BUDGET // BASE_COST
-# @dev The most work any market may need to finish (about 35 billion gas at 2,100 a unit).
-MAX_WORK: constant(uint256) = 2**24
+# @dev The most work any market may need to finish (about 280 billion gas at 2,100 a unit).
+MAX_WORK: public(constant(uint256)) = 2**27
 # @dev The reward window must allow one second for every this many units of `max_work`: one
 #      step of 2,048 units every 16 seconds finishes the worst case in time.
-_WORK_RATE: constant(uint256) = 128
+WORK_RATE: public(constant(uint256)) = 128
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -355,7 +355,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     assert terms.max_passes > 0 and terms.max_passes < 2**16, "market: pass cap out of range"
     work: uint256 = self._worst_work(test_size_, terms)
     assert work <= MAX_WORK, "market: worst-case work too large"
-    assert terms.reward_window < 2**64 and terms.reward_window * _WORK_RATE >= work, "market: reward window too short for the work"
+    assert terms.reward_window < 2**64 and terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
     provider = msg.sender
     n_features = n_features_
     learning_rate = convert(learning_rate_, int256)

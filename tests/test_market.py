@@ -115,10 +115,11 @@ def test_constructor_refuses(project, accounts, change, reason):
 def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
     """`max_work` is the work of the worst market the terms allow, as the Python formula says,
     and the reward window covers it at the contract's rate."""
-    from sharedmodels.market import WORK_RATE
+    from sharedmodels.market import MAX_WORK, WORK_RATE
 
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
+    assert (m.MAX_WORK(), m.WORK_RATE()) == (MAX_WORK, WORK_RATE)
     assert int(m.max_work()) == TERMS.max_work(40) > 0
     assert int(m.reward_window()) * WORK_RATE >= int(m.max_work())
     assert (m.max_contributions(), m.max_features(), m.max_passes(), m.test_size()) == (
