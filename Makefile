@@ -9,7 +9,7 @@ export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 
-.PHONY: setup demo market simulate test soak bench models contracts data lint clean
+.PHONY: setup demo market simulate test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM)
 
@@ -47,6 +47,12 @@ test: setup data
 soak: setup
 	SHAREDMODELS_SOAK=1 $(BIN)/ape test tests/hypothesis -q -s
 
+# Mutation check of the contracts (not in CI; most of an hour on two cores): removes each assert
+# and each @nonreentrant in contracts/ in turn, runs that contract's tests, lists survivors, and
+# fails if one of them guards money or access.
+mutate: setup data
+	$(BIN)/python tools/mutate.py
+
 bench: setup data
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
 	$(BIN)/ape run models --out bench/models.json --quiet
@@ -65,8 +71,8 @@ contracts: setup
 	$(BIN)/python -m sharedmodels.codegen
 
 lint: setup
-	$(BIN)/ruff check sharedmodels scripts tests bench ape_console_extras.py
-	$(BIN)/ruff format --check sharedmodels scripts tests bench ape_console_extras.py
+	$(BIN)/ruff check sharedmodels scripts tests bench tools ape_console_extras.py
+	$(BIN)/ruff format --check sharedmodels scripts tests bench tools ape_console_extras.py
 
 clean:
 	rm -rf $(VENV) node_modules .build
