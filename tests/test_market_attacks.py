@@ -86,8 +86,9 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
         test = pieces[first] + [s for i, k in zip(hidden, cuts, strict=True) for s in pieces[i][k:]]
         if provider_gets(test) > best:
             best, best_cut = provider_gets(test), cuts
-    # The motive is real: some cut pays the provider more, here the bounty and every stake.
-    assert best_cut is not None and best == ETH + sum(c.stake for c in run.sent)
+    # The motive is real: whichever piece was drawn first, some cut pays the provider more
+    # (for two of the four possible draws, the bounty and every stake).
+    assert best_cut is not None and best > provider_gets(honest_test)
 
     for i in hidden:
         salt, piece = run.secrets.reveal(i)
