@@ -98,6 +98,7 @@ def test_stake_trainer(project, roles):
     deadline = int(chain.pending_timestamp) + 3600
     items = sign_many(t, carol, [POS, NEG], [1, 0], deadline)
     t.addDataBatch(items, sender=bob, value=2 * 3600 * 10**15)
+    t.cancel_nonces(t.nonces(carol) + 1, sender=carol)
     call_every_view(t, alice)
     t.transfer_ownership(bob, sender=owner)
     t.renounce_ownership(sender=bob)

@@ -16,7 +16,9 @@ sends everything again.
 
 With ``--sponsor ALIAS`` the ``--account`` only signs each contribution (EIP-712 typed data,
 valid for an hour) and the sponsor submits them in batches of 8 through ``addDataBatch``,
-paying gas and deposits; the records, and their refunds, belong to the signer.
+paying gas and deposits; the records, and their refunds, belong to the signer. A signed
+contribution whose nonce was used first (someone else submitted it) or cancelled is skipped by
+the contract at no deposit; the run reports how many.
 """
 
 import click
@@ -132,7 +134,19 @@ def cli(
     labels = labels[done:]
     if len(added) <= 20:
         for a, y in zip(added, labels, strict=True):
-            click.echo(f"#{a.id}: label {names[y]}, deposit {c.wei(a.deposit)}, gas {a.gas:,}")
+            if a.id:
+                click.echo(f"#{a.id}: label {names[y]}, deposit {c.wei(a.deposit)}, gas {a.gas:,}")
+            else:
+                click.echo(f"skipped: label {names[y]} (its nonce was used or cancelled)")
+    skipped = sum(1 for a in added if not a.id)
+    added = [a for a in added if a.id]
+    if skipped:
+        click.echo(
+            f"skipped {skipped} signed contributions: their nonce was used first (submitted by "
+            "someone else) or cancelled; no deposit paid for them"
+        )
+    if not added:
+        raise click.ClickException("no contribution landed")
     gas = sorted(a.gas for a in added)
     click.echo(
         f"contributed {len(added)} samples as {sender.address}: ids {added[0].id}-{added[-1].id}"

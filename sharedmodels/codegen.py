@@ -354,18 +354,33 @@ def addDataBatch(items: DynArray[signed.SignedContribution, MAX_BATCH]) -> DynAr
             record belongs to its signer, who alone can refund it. Every contribution after the
             first in a batch lands in the same second as the one before, so it owes the largest
             deposit (cost_weight * 3600); the excess of `msg.value` comes back to the sponsor.
+            An item whose nonce is below its signer's `nonces` (used by anyone, in this batch
+            or before, or cancelled) is skipped: no record, no deposit, `ContributionSkipped`.
+            So someone who submits one item first does not sink the batch. The batch reverts
+            on an expired or badly signed item, whatever its nonce, on one whose nonce is above
+            the signer's current one ("batch: nonce not yet valid"), and when every item is
+            skipped ("batch: every nonce used or cancelled").
     @param items The signed contributions, in the order to train on them.
-    @return The contributions' ids.
+    @return One entry per item, in order: the contribution's id, or 0 for a skipped item
+            (ids start at 1).
     """
     ids: DynArray[uint256, MAX_BATCH] = []
     paid: uint256 = 0
+    landed: bool = False
     for item: signed.SignedContribution in items:
-        features_hash: bytes32 = signed._use(item)
+        used: bool = False
+        features_hash: bytes32 = empty(bytes32)
+        used, features_hash = signed._use(item)
+        if not used:
+            ids.append(0)
+            continue
         deposit: uint256 = stake._deposit()
         paid += deposit
         assert msg.value >= paid, "addData: deposit too low"
         ids.append(data._add(item.contributor, item.y, deposit, features_hash))
         model._step(item.x, item.y, model._checked_score(item.x))
+        landed = True
+    assert landed or len(items) == 0, "batch: every nonce used or cancelled"
     stake._return_excess(paid)
     return ids
 '''
@@ -541,7 +556,11 @@ def render(spec: ModelSpec, incentive: str) -> str:
         "stake_name": contract_names(spec)["stake"],
         "batch_constants": _BATCH_CONSTANTS if batches else "",
         "batch_function": _BATCH_FUNCTION if batches else "",
-        "signed_exports": "\n    signed.nonces,\n    signed.DOMAIN_SEPARATOR," if batches else "",
+        "signed_exports": (
+            "\n    signed.nonces,\n    signed.DOMAIN_SEPARATOR,\n    signed.cancel_nonces,"
+            if batches
+            else ""
+        ),
     }
     template = {"none": _STANDALONE, "stake": _STAKE, "points": _POINTS}[incentive]
     claims = "\n\n".join(_CLAIMS.get(incentive, ()))

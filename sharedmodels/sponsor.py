@@ -4,6 +4,10 @@ The typed data matches ``contracts/auth/signed.vy``: domain ``sharedmodels``/``1
 chain id and the trainer's address, message ``Contribution(address contributor,uint32[]
 features,uint8 label,uint256 nonce,uint256 deadline)``. A contributor's signatures carry
 consecutive nonces starting at ``trainer.nonces(contributor)``; ``sign_many`` numbers them.
+Each item carries the nonce it was signed with: the contract uses an item whose nonce is the
+signer's current one, skips one whose nonce was already used or cancelled (``submit`` reports
+it with id 0, the contract's return value) and refuses one from the future. ``cancel`` revokes
+a contributor's outstanding signatures.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ DOMAIN_NAME = "sharedmodels"
 DOMAIN_VERSION = "1"
 #: The contract's ``MAX_BATCH``.
 MAX_BATCH = 8
+#: The contract's refusal of a batch in which every item was skipped.
+ALL_SKIPPED = "batch: every nonce used or cancelled"
 _TYPES = {
     "EIP712Domain": [
         {"name": "name", "type": "string"},
@@ -95,6 +101,7 @@ def sign(
         contributor,
         list(row),
         label,
+        nonce,
         deadline,
         v,
         r.to_bytes(32, "big"),
@@ -120,6 +127,14 @@ def sign_many(
     ]
 
 
+def cancel(contract: Any, account: Any, until: int | None = None) -> Any:
+    """Cancel ``account``'s unused signatures with a nonce below ``until`` (default: just the
+    current nonce); batches skip them from then on. Returns the receipt."""
+    if until is None:
+        until = int(contract.nonces(account.address)) + 1
+    return contract.cancel_nonces(until, sender=account)
+
+
 def submit(
     contract: Any,
     sponsor: Any,
@@ -131,8 +146,14 @@ def submit(
 
     Each batch carries the largest deposit for every item (all but the first land in the same
     second as the previous contribution, which is what they owe) and gets the excess back.
-    Gas per contribution is the batch's gas shared equally.
+    Returns one ``Added`` per item, in order. An item the contract skipped (its nonce was
+    already used, e.g. by someone who submitted it first, or cancelled) has id 0, no deposit
+    and no gas; the batch's gas is shared equally by the items that landed. A batch whose
+    items were all skipped is refused by the contract (at gas estimation, or as a reverted
+    transaction when the gas limit is fixed); its items come back skipped, with no receipt.
     """
+    from ape.exceptions import ContractLogicError
+
     if not 1 <= batch <= MAX_BATCH:
         raise ValueError(f"batch must be 1 to {MAX_BATCH}")
     incentive = incentive_of(contract)
@@ -140,10 +161,36 @@ def submit(
     for start in range(0, len(items), batch):
         part = list(items[start : start + batch])
         value = incentive.max_deposit * len(part)
-        receipt = contract.addDataBatch(part, sender=sponsor, value=value)
-        events = list(receipt.decode_logs(contract.ContributionAdded))
-        share = int(receipt.gas_used) // len(part)
-        out.extend(Added(int(e.id), share, int(e.deposit), receipt) for e in events)
+        try:
+            receipt = contract.addDataBatch(part, sender=sponsor, value=value)
+        except ContractLogicError as err:
+            if err.revert_message != ALL_SKIPPED:
+                raise
+            out.extend(Added(0, 0, 0) for _ in part)
+            if progress:
+                progress(len(part))
+            continue
+        # One log per item, in item order: ContributionAdded or ContributionSkipped.
+        logs = sorted(
+            (
+                g
+                for g in receipt.decode_logs(
+                    [contract.ContributionAdded, contract.ContributionSkipped]
+                )
+                if g.contract_address == contract.address
+            ),
+            key=lambda g: g.log_index,
+        )
+        if len(logs) != len(part):
+            raise RuntimeError(f"batch {receipt.txn_hash}: {len(logs)} logs for {len(part)} items")
+        landed = sum(1 for g in logs if g.event_name == "ContributionAdded")
+        share = int(receipt.gas_used) // max(landed, 1)
+        out.extend(
+            Added(int(g.id), share, int(g.deposit), receipt)
+            if g.event_name == "ContributionAdded"
+            else Added(0, 0, 0, receipt)
+            for g in logs
+        )
         if progress:
             progress(len(part))
     return out

@@ -33,7 +33,7 @@ _CONTRACTS = {
 _BINDING_SHIFT = 98
 _ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
 _ADD_DENSE_SELECTOR = keccak(text="addData(int64[],uint8)")[:4]
-_BATCH_ITEM = "(address,uint32[],uint8,uint256,uint8,bytes32,bytes32)"
+_BATCH_ITEM = "(address,uint32[],uint8,uint256,uint256,uint8,bytes32,bytes32)"
 _BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
 #: Most blocks one ``eth_getLogs`` asks for (public nodes cap the range).
 LOG_CHUNK = 50_000
@@ -250,13 +250,16 @@ def scan(
 
     Contributions come from ``ContributionAdded`` logs, their features from the ``addData``
     calldata of the logging transaction (or, when the trainer was called by another contract,
-    from that transaction's call trace), and claims from the incentive's events.
+    from that transaction's call trace), and claims from the incentive's events. A sponsored
+    batch logs ``ContributionAdded`` or ``ContributionSkipped`` for each item, in item order,
+    which says which items' features belong to a contribution.
     """
     rpc = rpc or RPC()
     if to_block is None:
         to_block = int(rpc.call("eth_blockNumber", []), 16)
     address = str(contract.address)
-    names = ["ContributionAdded"] + [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
+    names = ["ContributionAdded", "ContributionSkipped"] + list(_CLAIM_EVENTS)
+    names = [n for n in names if hasattr(contract, n)]
     topics = {event_topic(contract, n): n for n in names}
     logs: list[dict] = []
     for start in range(from_block, to_block + 1, LOG_CHUNK):
@@ -270,11 +273,16 @@ def scan(
         logs.extend(rpc.call("eth_getLogs", [query]))
     logs.sort(key=lambda g: (int(g["blockNumber"], 16), int(g["logIndex"], 16)))
     history = History(last_block=to_block)
+    # Per transaction, one entry per contributing item in log order (None: a skipped item).
+    items: dict[str, list[Contribution | None]] = {}
     for log in logs:
         name = topics[log["topics"][0]]
+        if name == "ContributionSkipped":
+            items.setdefault(log["transactionHash"], []).append(None)
+            continue
         f = decode_log(getattr(contract, name).abi, log)
         if name == "ContributionAdded":
-            history.contributions[f["id"]] = Contribution(
+            c = history.contributions[f["id"]] = Contribution(
                 id=f["id"],
                 contributor=to_checksum_address(f["contributor"]),
                 time=f["time"],
@@ -283,6 +291,7 @@ def scan(
                 tx_hash=log["transactionHash"],
                 block=int(log["blockNumber"], 16),
             )
+            items.setdefault(c.tx_hash, []).append(c)
             continue
         c = history.contributions[f["id"]]
         if name == "DepositRefunded":
@@ -297,14 +306,16 @@ def scan(
         elif name == "ContributionRejected":
             c.rejected_by = to_checksum_address(f["reporter"])
     if features:
-        _attach_features(history, address, rpc)
+        _attach_features(items, address, rpc)
     return history
 
 
-def _attach_features(history: History, address: str, rpc: RPC, window: int = 256) -> None:
-    by_tx: dict[str, list[Contribution]] = {}
-    for c in history:
-        by_tx.setdefault(c.tx_hash, []).append(c)
+def _attach_features(
+    by_tx: dict[str, list[Contribution | None]], address: str, rpc: RPC, window: int = 256
+) -> None:
+    """Give each contribution its features: ``by_tx`` lists, per transaction, the items its
+    calls into the trainer carried, in order (None for a batch item that was skipped)."""
+    by_tx = {h: found for h, found in by_tx.items() if any(found)}
     hashes = list(by_tx)
     for start in range(0, len(hashes), window):
         part = hashes[start : start + window]
@@ -319,12 +330,13 @@ def _attach_features(history: History, address: str, rpc: RPC, window: int = 256
             if len(rows) != len(found):
                 raise RuntimeError(f"cannot recover the features of transaction {h}")
             for c, row in zip(found, rows, strict=True):
-                c.features = row
+                if c is not None:
+                    c.features = row
 
 
 def _rows_in(data: str) -> list[tuple[int, ...]]:
-    """The feature rows one call into the trainer contributed: ``addData`` or a sponsored
-    ``addDataBatch`` (every item of a batch that did not revert was recorded)."""
+    """The feature rows one call into the trainer carried: ``addData`` or a sponsored
+    ``addDataBatch`` (every item, recorded or skipped)."""
     selector, body = bytes.fromhex(data[2:10]), bytes.fromhex(data[10:])
     if selector == _ADD_DATA_SELECTOR:
         x, _ = decode(["uint32[]", "uint8"], body)

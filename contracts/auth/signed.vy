@@ -9,8 +9,14 @@
         the signer; the sponsor pays the gas and the deposits.
 @dev Domain: name "sharedmodels", version "1", the current chain id and this contract's
      address, so a signature is valid on one chain and one contract only (a fork that changes
-     its chain id invalidates it). Each contributor has a sequential nonce: a signature for
-     nonce k is used up when the nonce moves past k, so it cannot be replayed.
+     its chain id invalidates it). Each contributor has a sequential nonce, `nonces(signer)`:
+     a signature carrying the current nonce is used (and the nonce moves on by one); one
+     carrying a lower nonce was already used or cancelled and is skipped, never used, so a
+     batch that meets an item someone else submitted first still lands its other items; one
+     carrying a higher nonce is refused ("batch: nonce not yet valid"). Nonces only grow (by
+     use or by `cancel_nonces`), so after a batch was simulated the only thing anyone can do to
+     one of its items is make it skipped (the trainer refuses a batch only when every item is).
+     A signer cancels every signature it gave out below a nonce with `cancel_nonces`.
 """
 
 # ---------------------------------------------------------------- EVENTS
@@ -20,6 +26,18 @@ event NonceUsed:
     nonce: uint256
     sponsor: indexed(address)
 
+# @dev A well-signed item whose nonce was already used or cancelled: no record, no deposit.
+event ContributionSkipped:
+    contributor: indexed(address)
+    nonce: uint256
+    sponsor: indexed(address)
+
+# @dev Every nonce from `start` up to (not including) `until` can no longer be used.
+event NoncesCancelled:
+    contributor: indexed(address)
+    start: uint256
+    until: uint256
+
 # ---------------------------------------------------------------- STRUCTS
 
 # @dev One contribution as its contributor signed it. (512: the models' MAX_FEATURES.)
@@ -27,6 +45,7 @@ struct SignedContribution:
     contributor: address
     x: DynArray[uint32, 512]
     y: uint8
+    nonce: uint256
     deadline: uint256
     v: uint8
     r: bytes32
@@ -45,6 +64,10 @@ _VERSION_HASH: constant(bytes32) = keccak256("1")
 # @dev secp256k1n / 2: signatures with a larger s are the malleable twins of valid ones.
 _S_LIMIT: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
+# @dev The highest nonce `cancel_nonces` may move to: nonces stay far below 2**256, so using
+#      one can never overflow.
+MAX_NONCE: constant(uint256) = 2**64
+
 # ---------------------------------------------------------------- STORAGE
 
 # @dev The next nonce each contributor's signature must carry.
@@ -60,6 +83,23 @@ def DOMAIN_SEPARATOR() -> bytes32:
     """
     return self._domain_separator()
 
+# ---------------------------------------------------------------- PERMISSIONLESS
+
+@external
+@nonreentrant
+def cancel_nonces(until: uint256):
+    """
+    @notice Cancel every signature you gave out with a nonce below `until` that is not used
+            yet: a batch skips them and none can ever be used. Your next signature carries
+            `until`. `until = nonces(you) + 1` cancels just the outstanding one.
+    @param until The new next nonce: above the current one, at most 2**64.
+    """
+    start: uint256 = self.nonces[msg.sender]
+    assert until > start, "cancel: nonce already past"
+    assert until <= MAX_NONCE, "cancel: nonce too large"
+    self.nonces[msg.sender] = until
+    log NoncesCancelled(contributor=msg.sender, start=start, until=until)
+
 # ---------------------------------------------------------------- INTERNAL
 
 @internal
@@ -69,14 +109,16 @@ def _domain_separator() -> bytes32:
 
 
 @internal
-def _use(item: SignedContribution) -> bytes32:
+def _use(item: SignedContribution) -> (bool, bytes32):
     """
-    @dev Check the signature of `item` and use up its nonce.
-    @return keccak256(abi_encode(item.x)), the features hash the data handler binds (computed
-            from the same encoding as the typed-data hash of the array).
+    @dev Check the deadline and signature of `item`, then use its nonce if it is the signer's
+         current one. Every item must be well-signed and unexpired, whatever its nonce.
+    @return (True, keccak256(abi_encode(item.x))) when used: the features hash the data
+            handler binds (computed from the same encoding as the typed-data hash of the
+            array). (False, empty) when its nonce was already used or cancelled: the item is
+            skipped and `ContributionSkipped` logged.
     """
     assert block.timestamp <= item.deadline, "batch: signature expired"
-    nonce: uint256 = self.nonces[item.contributor]
     encoded: Bytes[16448] = abi_encode(item.x)
     n: uint256 = len(item.x)
     # EIP-712 hashes an array as the concatenation of its 32-byte words: the ABI encoding
@@ -88,7 +130,7 @@ def _use(item: SignedContribution) -> bytes32:
             self._domain_separator(),
             keccak256(
                 abi_encode(
-                    _CONTRIBUTION_TYPEHASH, item.contributor, array_hash, item.y, nonce,
+                    _CONTRIBUTION_TYPEHASH, item.contributor, array_hash, item.y, item.nonce,
                     item.deadline
                 )
             ),
@@ -97,6 +139,11 @@ def _use(item: SignedContribution) -> bytes32:
     assert convert(item.s, uint256) <= _S_LIMIT, "batch: bad signature"
     signer: address = ecrecover(digest, item.v, item.r, item.s)
     assert signer != empty(address) and signer == item.contributor, "batch: bad signature"
+    nonce: uint256 = self.nonces[item.contributor]
+    if item.nonce < nonce:
+        log ContributionSkipped(contributor=item.contributor, nonce=item.nonce, sponsor=msg.sender)
+        return False, empty(bytes32)
+    assert item.nonce == nonce, "batch: nonce not yet valid"
     self.nonces[item.contributor] = nonce + 1
     log NonceUsed(contributor=item.contributor, nonce=nonce, sponsor=msg.sender)
-    return keccak256(encoded)
+    return True, keccak256(encoded)
