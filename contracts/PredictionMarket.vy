@@ -450,7 +450,6 @@ def cancel():
 
 @external
 @payable
-@nonreentrant
 def participate(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample with a stake of at least `min_stake`.

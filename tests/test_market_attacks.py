@@ -35,6 +35,7 @@ from sharedmodels.market_chain import first_piece, phase, reveal_first
 ETH = 10**18
 WALLET = Path(__file__).parent / "contracts" / "MarketWallet.vy"
 NOT_MATCHING = "market: piece does not match its commitment"
+ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture(scope="module")
@@ -434,11 +435,15 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
         run.contract = project.PredictionMarket.at(address)
         return run
 
+    # The wallet will re-enter `cancel` from inside its payment: the lock stops it.
+    wallet.set_mode(2, ZERO, keccak(text="cancel()")[:4], sender=owner)
     run = open_by_wallet()
     m = run.contract
     assert m.call_view_method("provider") == wallet.address
     wallet.execute(m, m.cancel.encode_input(), 0, sender=owner)
+    assert wallet.reentry_failed() and bytes(wallet.reentry_error()) == b""
     assert int(wallet.received()) == ETH and m.balance == 0
+    wallet.set_mode(0, m, b"", sender=owner)
 
     run = open_by_wallet()
     m = run.contract
@@ -464,7 +469,11 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     before = int(wallet.received())
     wallet.execute(m, m.withdraw.encode_input(), 0, sender=owner)
     chain.pending_timestamp = int(m.done_time()) + TERMS.collect_delay
+    # Re-entering `take` from inside its payment hits the lock, not the "nothing to withdraw"
+    # check behind it.
+    wallet.set_mode(2, m, m.take.encode_input(bob), sender=owner)
     wallet.execute(m, m.take.encode_input(bob), 0, sender=owner)
+    assert wallet.reentry_failed() and bytes(wallet.reentry_error()) == b""
     assert int(wallet.received()) - before == left + unclaimed
     assert m.balance == 0
 

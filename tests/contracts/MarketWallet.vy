@@ -15,7 +15,8 @@ owner: immutable(address)
 received: public(uint256)
 payments: public(uint256)
 mode: public(uint8)
-# @dev MODE_REENTER: the call made to `target` from inside a payment, and how it ended.
+# @dev MODE_REENTER: the call made to `target` (the payer, if empty) from inside a payment,
+#      and how it ended.
 target: public(address)
 reentry: public(Bytes[256])
 reentered: public(bool)
@@ -68,6 +69,9 @@ def __default__():
         self.reentered = True
         ok: bool = False
         out: Bytes[256] = b""
-        ok, out = raw_call(self.target, self.reentry, max_outsize=256, revert_on_failure=False)
+        target: address = self.target
+        if target == empty(address):
+            target = msg.sender
+        ok, out = raw_call(target, self.reentry, max_outsize=256, revert_on_failure=False)
         self.reentry_failed = not ok
         self.reentry_error = out
