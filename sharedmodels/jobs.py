@@ -105,6 +105,7 @@ def deploy_model(
     contract, gas = deploy_uploaded(
         container, sender, args, lambda c: k.upload(c, sender, ref), seal
     )
+    k.set_sealed(ref, seal)
     return Deployment(contract, ref, gas, k)
 
 

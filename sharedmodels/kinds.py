@@ -84,6 +84,12 @@ class ModelKind:
         """Upload the reference's state in chunks; returns the gas used."""
         raise NotImplementedError
 
+    def set_sealed(self, ref: Any, sealed: bool) -> None:
+        """Give the reference the chain's seal after an upload: pre-training sealed the
+        reference (it took training steps) but an upload leaves the chain unsealed, and a
+        class added while unsealed takes part in predictions at once (``models._Classes``)."""
+        ref.sealed = sealed
+
     def mismatches(self, contract: Any, ref: Any, touched: Iterable[int]) -> list[str]:
         """Every difference between the chain's state and the reference's (empty: identical)."""
         raise NotImplementedError
@@ -118,6 +124,9 @@ class _Perceptron(ModelKind):
 
     def upload(self, contract, sender, ref, chunk=256):
         return upload_state(contract, sender, ref.nonzero_weights(), ref.intercept_units(), chunk)
+
+    def set_sealed(self, ref, sealed):
+        """Binary: no classes are added, so the reference has no seal to follow."""
 
     def mismatches(self, contract, ref, touched):
         idx = set(touched) | set(ref.nonzero_weights())

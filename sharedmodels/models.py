@@ -5,7 +5,7 @@ predictions and state equal the chain's on every sample (the contracts' docstrin
 rules; the names below match theirs). Each has the same small interface:
 
 - ``predict(x) -> int`` and ``update(x, y) -> int`` (the prediction before the step);
-- ``add_class()``; ``n_classes``.
+- ``add_class()``; ``n_classes``; ``seal()``, ``sealed`` and ``live`` (see :class:`_Classes`).
 
 Dense inputs are the fixed-point integers of :class:`sharedmodels.features.DenseEncoder`;
 sparse inputs are sorted feature-index lists. ``float_model`` builds the scikit-learn estimator
@@ -23,6 +23,8 @@ from .features import FIXED_POINT_SCALE as SCALE
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
 LOG_BITS = 32
+#: The score the contracts give a class that cannot be predicted (``min_value(int256)``).
+INT256_MIN = -(2**255)
 
 
 @lru_cache(maxsize=1 << 20)
@@ -49,6 +51,32 @@ def _argmax(scores: Sequence[int]) -> int:
     return best
 
 
+class _Classes:
+    """``base.vy``'s class bookkeeping: the upload seal and which classes take part.
+
+    A class given to the constructor or added before the seal takes part in predictions from
+    the start; one added after the seal (``seal()`` or the first ``update``) only once an
+    ``update`` has had its label, so adding a class never changes a prediction. The dense
+    Perceptron consults ``live``; the counting models skip classes without samples, which
+    every dormant class is. A reference trained off-chain for an upload has taken steps the
+    chain has not: set ``sealed`` to the chain's (``ModelKind.set_sealed``).
+    """
+
+    def __init__(self, n_classes: int) -> None:
+        self.sealed = False
+        self.live = [True] * n_classes
+
+    def seal(self) -> None:
+        self.sealed = True
+
+    def _new_class(self) -> None:
+        self.live.append(not self.sealed)
+
+    def _step(self, y: int) -> None:
+        self.sealed = True
+        self.live[y] = True
+
+
 def _nearest(sizes: Sequence[int], f: Sequence[int]) -> int:
     """The class minimising f_k / n_k**2 among classes with n_k > 0; ties to the lower index."""
     best, best_f, best_n2 = 0, 0, 0
@@ -60,10 +88,11 @@ def _nearest(sizes: Sequence[int], f: Sequence[int]) -> int:
     return best
 
 
-class IntDensePerceptron:
+class IntDensePerceptron(_Classes):
     """Mirror of ``models/dense_perceptron.vy`` (one-vs-rest, exact 10**-18 scores)."""
 
     def __init__(self, dim: int, n_classes: int = 2, eta: int = 1) -> None:
+        super().__init__(n_classes)
         self.dim, self.eta = dim, eta
         self.w = [[0] * dim for _ in range(n_classes)]
         self.b = [0] * n_classes
@@ -73,20 +102,31 @@ class IntDensePerceptron:
         return len(self.b)
 
     def add_class(self) -> None:
+        self._new_class()
         self.w.append([0] * self.dim)
         self.b.append(0)
 
-    def scores(self, x: Sequence[int]) -> list[int]:
+    def raw_scores(self, x: Sequence[int]) -> list[int]:
+        """Every class's score, dormant ones included (what a training step compares)."""
         return [
             sum(a * v for a, v in zip(wk, x, strict=False)) + bk * SCALE
             for wk, bk in zip(self.w, self.b, strict=False)
         ]
 
+    def scores(self, x: Sequence[int]) -> list[int]:
+        """The contract's ``scores``: the smallest int256 for a class that does not take part."""
+        return self._mask(self.raw_scores(x))
+
+    def _mask(self, raw: Sequence[int]) -> list[int]:
+        return [s if live else INT256_MIN for s, live in zip(raw, self.live, strict=True)]
+
     def predict(self, x: Sequence[int]) -> int:
         return _argmax(self.scores(x))
 
     def update(self, x: Sequence[int], y: int) -> int:
-        s = self.scores(x)
+        s = self.raw_scores(x)
+        before = _argmax(self._mask(s))
+        self._step(y)
         for k, sk in enumerate(s):
             t = 1 if k == y else -1
             if t * sk > 0:
@@ -94,13 +134,14 @@ class IntDensePerceptron:
             d = t * self.eta
             self.w[k] = [a + d * v for a, v in zip(self.w[k], x, strict=False)]
             self.b[k] += d * SCALE
-        return _argmax(s)
+        return before
 
 
-class IntNearestCentroid:
+class IntNearestCentroid(_Classes):
     """Mirror of ``models/nearest_centroid.vy`` (dense, exact cross-multiplied distances)."""
 
     def __init__(self, dim: int, n_classes: int = 2) -> None:
+        super().__init__(n_classes)
         self.dim = dim
         self.n = [0] * n_classes
         self.s = [[0] * dim for _ in range(n_classes)]
@@ -111,6 +152,7 @@ class IntNearestCentroid:
         return len(self.n)
 
     def add_class(self) -> None:
+        self._new_class()
         self.n.append(0)
         self.s.append([0] * self.dim)
         self.q.append(0)
@@ -124,6 +166,7 @@ class IntNearestCentroid:
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
+        self._step(y)
         sy = self.s[y]
         for j, v in enumerate(x):
             self.q[y] += (2 * sy[j] + v) * v
@@ -132,10 +175,11 @@ class IntNearestCentroid:
         return before
 
 
-class IntSparseNearestCentroid:
+class IntSparseNearestCentroid(_Classes):
     """Mirror of ``models/sparse_nearest_centroid.vy`` (binary features, counts per class)."""
 
     def __init__(self, n_features: int, n_classes: int = 2) -> None:
+        super().__init__(n_classes)
         self.n_features = n_features
         self.n = [0] * n_classes
         self.counts: list[dict[int, int]] = [{} for _ in range(n_classes)]
@@ -146,6 +190,7 @@ class IntSparseNearestCentroid:
         return len(self.n)
 
     def add_class(self) -> None:
+        self._new_class()
         self.n.append(0)
         self.counts.append({})
         self.q.append(0)
@@ -159,6 +204,7 @@ class IntSparseNearestCentroid:
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
+        self._step(y)
         cy = self.counts[y]
         for j in x:
             c = cy.get(j, 0)
@@ -175,7 +221,7 @@ class IntSparseNearestCentroid:
             self.counts[k][j] = c
 
 
-class IntNaiveBayes:
+class IntNaiveBayes(_Classes):
     """Mirror of ``models/naive_bayes.vy``: log2 scores in 2**-32 units, cached per count.
 
     ``alpha`` is in units of 10**-9 (scikit-learn's alpha times 10**9).
@@ -184,6 +230,7 @@ class IntNaiveBayes:
     def __init__(self, n_features: int, alpha: int = SCALE, n_classes: int = 2) -> None:
         if not 0 < alpha < 2**64:
             raise ValueError("alpha (in 10**-9 units) must be in [1, 2**64)")
+        super().__init__(n_classes)
         self.n_features, self.alpha = n_features, alpha
         self.n = [0] * n_classes
         self.total = [0] * n_classes
@@ -195,6 +242,7 @@ class IntNaiveBayes:
         return len(self.n)
 
     def add_class(self) -> None:
+        self._new_class()
         self.n.append(0)
         self.total.append(0)
         self.counts.append({})
@@ -215,11 +263,11 @@ class IntNaiveBayes:
         return out
 
     def predict(self, x: Sequence[int]) -> int:
-        floor = -(2**255)
-        return _argmax([floor if s is None else s for s in self.scores(x)])
+        return _argmax([INT256_MIN if s is None else s for s in self.scores(x)])
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
+        self._step(y)
         cy = self.counts[y]
         for j in x:
             cy[j] = cy.get(j, 0) + 1

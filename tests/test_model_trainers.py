@@ -29,6 +29,7 @@ from sharedmodels.collab import contribute, verdicts
 from sharedmodels.features import MAX_ABS, DenseEncoder, Encoder
 from sharedmodels.jobs import Encoded, deploy_model
 from sharedmodels.kinds import Params, kind
+from sharedmodels.models import INT256_MIN
 from sharedmodels.trainer import (
     Contribution,
     Incentive,
@@ -129,6 +130,24 @@ def plan(model: str, steps: tuple[tuple[int, int, int], ...]) -> list[list[int]]
     raise AssertionError(f"no candidate samples fit {steps} for {model}")
 
 
+@cache
+def refund_trap(follow: int = 5) -> tuple[int, int]:
+    """(i, j): unseen wine rows (after pre-training) such that once one contributor adds row i
+    with its label and others add rows i + 1 .. j with theirs, the dense Perceptron predicts
+    row i's label with every score negative: where a class with zero weights and intercept
+    (score 0) would win. Found with the reference, as ``plan`` finds its samples."""
+    _, rows, labels, _ = wine()
+    pool = list(zip(rows[PRETRAIN:], labels[PRETRAIN:], strict=True))
+    for i, (x, y) in enumerate(pool):
+        ref = deepcopy(_pretrained("dense_perceptron"))
+        ref.update(x, y)
+        for j in range(i + 1, min(i + 1 + follow, len(pool))):
+            ref.update(*pool[j])
+            if ref.predict(x) == y and max(ref.raw_scores(x)) < 0:
+                return i + PRETRAIN, j + PRETRAIN
+    raise AssertionError("no wine rows leave a contribution with only negative scores")
+
+
 def far_sample(model: str) -> list[int]:
     """A sample unlike any pre-training one (for a class added later)."""
     if kind(model).dense:
@@ -161,13 +180,13 @@ class Trainer:
     def dense(self) -> bool:
         return kind(self.model).dense
 
-    def add(self, who, x, y) -> Contribution:
-        """``addData`` QUIET seconds after the last contribution (or in the next second, if
+    def add(self, who, x, y, gap: int = QUIET) -> Contribution:
+        """``addData`` ``gap`` seconds after the last contribution (or in the next second, if
         time has moved on since), sending exactly the deposit owed."""
         t = self.contract
         count = int(t.contribution_count())
         last = int(t.last_contribution_time())
-        when = max(last + QUIET, int(chain.blocks.head.timestamp) + 1)
+        when = max(last + gap, int(chain.blocks.head.timestamp) + 1)
         at(when)
         deposit = self.incentive.deposit(when - last)
         receipt = t.addData(list(x), y, sender=who, value=deposit)
@@ -440,6 +459,48 @@ def test_added_class_takes_contributions(deploy, model, owner, alice, mallory):
     at(c.time + STAKE.refund_wait)
     assert only_log(refund(t, c, alice), t.DepositRefunded).amount == c.deposit
     assert t.num_good(alice) == 1
+
+
+def test_added_class_cannot_fail_a_refund(deploy, owner, alice, bob, carol):
+    """Regression: the owner of a dense Perceptron trainer adds a class just before a
+    contribution's refund window, at a sample whose every score is negative. Untrained, the
+    class would score 0 there and win, the refund would fail ("refund: model disagrees") and
+    the owner would take the deposit after owner_wait. A class added after the seal takes part
+    in predictions only from a step with its label on, so the refund goes through."""
+    tr = deploy("dense_perceptron", STAKE)
+    t = tr.contract
+    _, rows, labels, _ = wine()
+    i, j = refund_trap()
+    x, y = rows[i], labels[i]
+    c = tr.add(alice, x, y)
+    for k in range(i + 1, j + 1):
+        tr.add(bob, rows[k], labels[k], gap=5)
+    assert int(chain.blocks.head.timestamp) < c.time + STAKE.refund_wait - 1
+    scores = [int(s) for s in t.scores(x)]
+    assert max(scores) < 0 and tr.predicts(x) == y
+
+    at(c.time + STAKE.refund_wait - 1)
+    log = only_log(t.add_class("trap", sender=owner), t.ClassAdded)
+    assert (log.index, log.name) == (3, "trap")
+    tr.reference.add_class()
+    # Its score would be 0, above all three; it takes no part, and nothing else moved.
+    assert not any(t.weights_of(3)) and int(t.intercepts()[3]) == 0
+    assert [int(s) for s in t.scores(x)] == scores + [INT256_MIN]
+    assert tr.predicts(x) == y
+
+    at(c.time + STAKE.refund_wait)
+    assert reasons(t, "refund", alice) == {c.id: None}
+    log = only_log(refund(t, c, alice), t.DepositRefunded)
+    assert (log.id, log.amount) == (c.id, c.deposit)
+    at(c.time + STAKE.owner_wait)
+    with ape.reverts("take: nothing left to take"):
+        take(t, c, owner)
+
+    # The class takes part from the first step with its label on.
+    tr.add(carol, far_sample("dense_perceptron"), 3)
+    assert int(t.scores(x)[3]) == tr.reference.raw_scores(x)[3] != INT256_MIN
+    assert tr.predicts(x) == tr.reference.predict(x)
+    assert kind("dense_perceptron").mismatches(t, tr.reference, ()) == []
 
 
 # ---------------------------------------------------------------- export

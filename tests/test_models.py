@@ -112,6 +112,7 @@ def uploaded_model(project, owner, name, n_classes=2, seed=2):
     for x in rows:
         ref.update(x, rnd.randrange(n_classes))
     kind(name).upload(contract, owner, ref, chunk=4)
+    kind(name).set_sealed(ref, False)  # uploaded, not trained: the chain is not sealed yet
     return contract, ref, rows
 
 

@@ -10,9 +10,15 @@
      Training is scikit-learn's one-vs-rest `Perceptron(eta0=learning_rate)`: for each class k,
      t = +1 if y == k else -1, and when t * score_k <= 0 (a tie counts as a mistake)
        w[k] += learning_rate * t * x,  b[k] += learning_rate * t * SCALE.
-     Prediction is the first class with the highest score. With two classes the two vectors
-     stay exact negatives of each other, so this equals scikit-learn's binary Perceptron
-     (class 1 iff its score > 0). Mirror: `sharedmodels.models.IntDensePerceptron`.
+     Prediction is the first class with the highest score among the classes that take part
+     (`base.vy`: every class given to the constructor or added before the seal; one added
+     after it from the first step with its label on). A dormant class is still trained on
+     the other labels' steps as above, but `scores` gives it the smallest int256 and
+     `predict` never picks it: with its zero weights and intercept it would otherwise score 0
+     and win every sample whose other scores are all negative (common in one-vs-rest), so
+     adding a class could flip predictions. With two classes the two vectors stay exact
+     negatives of each other, so this equals scikit-learn's binary Perceptron (class 1 iff
+     its score > 0). Mirror: `sharedmodels.models.IntDensePerceptron`.
      Storage: two int128 weights per slot (class k, features 2i and 2i+1 in slot k * 128 + i).
      A step may change every class (on a fresh model all scores are 0, so every class errs),
      writing up to n_classes * ceil(dim / 2) new slots at 22,100 gas each; the class count is
@@ -80,9 +86,11 @@ def predict(x: DynArray[int64, MAX_DIM]) -> uint8:
 @view
 def scores(x: DynArray[int64, MAX_DIM]) -> DynArray[int256, base.MAX_CLASSES]:
     """
-    @notice Every class's score, in units of 10**-18.
+    @notice Every class's score, in units of 10**-18; a class that does not take part in
+            predictions yet (added after the seal, never a training label) gets the smallest
+            int256.
     """
-    return self._scores(x)
+    return self._scores(x, False)
 
 
 @external
@@ -144,11 +152,21 @@ def upload_intercepts(values: DynArray[int256, base.MAX_CLASSES]):
 
 @internal
 @view
-def _scores(x: DynArray[int64, MAX_DIM]) -> DynArray[int256, base.MAX_CLASSES]:
+def _scores(x: DynArray[int64, MAX_DIM], every: bool) -> DynArray[int256, base.MAX_CLASSES]:
+    """
+    @dev Every class's score if `every` (training), else the smallest int256 for the classes
+         that do not take part yet (prediction).
+    """
     numeric._check_dense(x, dim)
     out: DynArray[int256, base.MAX_CLASSES] = []
     pairs: uint256 = (len(x) + 1) // 2
+    live: uint256 = max_value(uint256)
+    if not every:
+        live = base._live_classes()
     for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
+        if live & (1 << k) == 0:
+            out.append(min_value(int256))
+            continue
         base_slot: uint256 = k * _HALF
         total: int256 = 0
         for i: uint256 in range(pairs, bound=_HALF):
@@ -165,7 +183,9 @@ def _scores(x: DynArray[int64, MAX_DIM]) -> DynArray[int256, base.MAX_CLASSES]:
 @internal
 @view
 def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
-    return self._argmax(self._scores(x))
+    # Class 0 always takes part and no real score is min_value(int256) (|score| < 2**176),
+    # so a dormant class never wins.
+    return self._argmax(self._scores(x, False))
 
 
 @internal
@@ -185,7 +205,7 @@ def _train(x: DynArray[int64, MAX_DIM], y: uint8) -> bool:
     @return Whether any class's weights changed.
     """
     base._begin_step(y)
-    s: DynArray[int256, base.MAX_CLASSES] = self._scores(x)
+    s: DynArray[int256, base.MAX_CLASSES] = self._scores(x, True)
     changed: bool = False
     for k: uint256 in range(len(s), bound=base.MAX_CLASSES):
         t: int256 = -1

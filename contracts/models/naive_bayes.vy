@@ -13,8 +13,10 @@
        score_c = L(n_c) + sum_{j in x} L(N_c[j] * 10**9 + A) - len(x) * L(N_c * 10**9 + A * n_features)
      where L(v) = `numeric._log2(v)`, log2 in 2**-32 units; base 2 and the common 10**9 factor
      do not change the argmax. The log of every count is computed once, when the count changes,
-     and stored beside it, so a prediction only reads. Classes without samples are skipped;
-     ties go to the lower index; with no samples at all the prediction is 0.
+     and stored beside it, so a prediction only reads. Classes without samples are skipped
+     (which keeps a class added after the seal out of predictions until the step with its
+     label, as `base.vy` requires); ties go to the lower index; with no samples at all the
+     prediction is 0.
      Storage: per feature, two classes per slot, 128 bits each (count in the low 64 bits, its L
      in the high 64), class c in slot j * 8 + c // 2; per class one slot: n_c (bits 0..63),
      N_c (64..127), L(n_c) (128..191), L(N_c * 10**9 + A * n_features) (192..255).

@@ -11,7 +11,10 @@
      f_k = (Q_k - 2 * n_k * T_k) / n_k**2. Two classes are compared by cross-multiplying,
      f_a < f_b  <=>  (Q_a - 2 n_a T_a) * n_b**2 < (Q_b - 2 n_b T_b) * n_a**2,
      so the choice is exact: no division, no rounding. Classes without samples are skipped;
-     ties go to the lower index; with no samples at all the prediction is 0.
+     ties go to the lower index; with no samples at all the prediction is 0. Skipping empty
+     classes is what `base.vy`'s rule for added classes needs here: a class added after the
+     seal has no samples (uploads are closed) until the step with its label, the one that
+     makes it take part, so adding a class changes no prediction.
      Bounds: |x[j]| <= 2**40, n_k < 2**32 and |S_k[j]| <= n_k * 2**40 (checked on upload,
      kept by training) put every product below 2**220. Mirror: `sharedmodels.models.IntNearestCentroid`.
      Storage: two int128 sums per slot (class k, features 2i and 2i+1 in slot k * 128 + i);

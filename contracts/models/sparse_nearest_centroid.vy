@@ -10,9 +10,10 @@
      with T_k = sum_{j in x} S_k[j], the prediction is the class minimising
        f_k = (Q_k - 2 * n_k * T_k) / n_k**2
      (the squared distance minus |x|, which is the same for every class), compared exactly by
-     cross-multiplying as in `nearest_centroid.vy`. Classes without samples are skipped; ties go
-     to the lower index; with no samples at all the prediction is 0. Training adds 1 to S_y[j]
-     for each j in x and 2 * S_y[j] + 1 to Q_y.
+     cross-multiplying as in `nearest_centroid.vy`. Classes without samples are skipped (which
+     keeps a class added after the seal out of predictions until the step with its label, as
+     `base.vy` requires); ties go to the lower index; with no samples at all the prediction is
+     0. Training adds 1 to S_y[j] for each j in x and 2 * S_y[j] + 1 to Q_y.
      Storage: a slot holds eight classes' counts of one feature as uint32 lanes (class k of
      feature j in slot j * 2 + k // 8, bits 32 * (k % 8) and up), so up to eight classes a
      prediction reads one slot per feature; one slot per class holds n_k (bits 0..63) and Q_k
