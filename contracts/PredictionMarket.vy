@@ -9,7 +9,7 @@
         replayed in order on a fresh copy of the initial model, each contributor is scored by
         the change in test accuracy its samples cause, and balances move by score x rounds.
         Everyone then withdraws. A provider that does not reveal in time forfeits the bounty to
-        the contributors in proportion to their stakes. A reward pass not finished by its
+        the contributors, an equal share per contribution. A reward pass not finished by its
         deadline expires: every stake and the bounty go back to whoever sent them.
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
@@ -40,17 +40,21 @@
      market is done. What is left of the pool (unspent bounty, stakes lost by dropped-out
      scorers' rounds) goes to the provider.
 
-     Bounded work. The provider fixes at opening the most contributions, the most features a
-     sample (contribution or test sample) may carry, the test-set size T and the most passes
-     P. `max_work` is the work of the worst market these allow (every contribution changing
-     the model in every pass); it must stay under MAX_WORK, and the reward window must give at
-     least one second for every WORK_RATE units of it. Pass P is final: when it has negative
-     scores it pays every round left at once. Each negative scorer pays score x rounds, or its
-     whole balance if that is less; the positive scorers share min(rounds x their score sum,
-     pool + what the negative scorers paid) in proportion to their scores (running totals, so
-     the shares add up to the wei; with enough in the pool each gets exactly score x rounds).
+     Bounded work. The provider fixes at opening the most contributions N, the most
+     contributors C, the most features a sample (contribution or test sample) may carry, and
+     the test-set size T. Every restart drops at least one contributor, so a market has at most
+     C + 1 passes, and `max_work` is the work of the worst market these allow (every
+     contribution changing the model in every one of C + 1 passes); it must stay under
+     MAX_WORK, and the reward window must give at least one second for every WORK_RATE units
+     of it. There is no cap on passes below C + 1: at such a cap the rounds a pass cannot pay
+     would have to go somewhere, and any rule for that can be pumped by a throwaway negative
+     scorer paired with a positive one, or used by the provider to keep its bounty.
      If the pass is still running at `reward_deadline`, anyone may call `expire`: each
      contributor can then withdraw its stake and the provider its bounty.
+
+     Forfeit. A provider that does not reveal every piece in time forfeits the bounty to the
+     contributors, one equal share per contribution (not per wei staked: a large stake from
+     the provider's own second address must not buy the forfeited bounty back).
 """
 
 from .models import sparse_perceptron
@@ -82,7 +86,6 @@ event PassSettled:
     negative: bool
     rounds_left: uint256
     active: uint256
-    final: bool
 
 event Dropped:
     contributor: indexed(address)
@@ -126,8 +129,8 @@ struct Terms:
     max_contributions: uint256
     # @dev Most features one contribution or test sample may carry.
     max_features: uint256
-    # @dev Most reward passes; the last one is final (see the module docstring).
-    max_passes: uint256
+    # @dev Most contributors (addresses); a market has at most this many passes plus one.
+    max_contributors: uint256
     # @dev Seconds after the last reveal for the reward pass to finish before it may expire.
     reward_window: uint256
 
@@ -142,6 +145,8 @@ struct Account:
     dropped: bool
     # @dev Withdrawn, or taken after the collect delay.
     paid: bool
+    # @dev Contributions sent (a forfeited bounty is shared by contribution).
+    contributions: uint256
 
 # @dev Where the reward pass stands; `progress()` returns it.
 struct Progress:
@@ -164,17 +169,8 @@ struct Progress:
     #      so the order of contributors cannot make it dip below zero on the way).
     gains: uint256
     losses: uint256
-    # @dev SHARE: the stakes of the contributors before `cursor`; APPLY of a final pass: the
-    #      positive scores before `cursor`.
+    # @dev SHARE: the contributions of the contributors before `cursor`.
     seen: uint256
-    # @dev SCAN: the sum of positive scores, and what the negative scorers could pay if every
-    #      round left were paid now (each at most its balance).
-    positive: uint256
-    cover: uint256
-    # @dev A final pass (the last allowed, with negative scores): the wei the positive scorers
-    #      share.
-    final: bool
-    payout: uint256
     # @dev Work units done so far, over every pass (never above `max_work`).
     work: uint256
 
@@ -209,6 +205,11 @@ MAX_WORK: public(constant(uint256)) = 2**27
 # @dev The reward window must allow one second for every this many units of `max_work`: one
 #      step of 2,048 units every 16 seconds finishes the worst case in time.
 WORK_RATE: public(constant(uint256)) = 128
+# @dev The shortest participation and reveal windows, and the shortest collect delay: a
+#      provider must leave participants time to join (and so cannot discard a drawn piece by
+#      ending an empty market at once), and winners time to withdraw before `take`.
+MIN_DURATION: public(constant(uint256)) = 3600
+MIN_COLLECT_DELAY: public(constant(uint256)) = 86400
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -262,7 +263,7 @@ reveal_window: public(immutable(uint256))
 collect_delay: public(immutable(uint256))
 max_contributions: public(immutable(uint256))
 max_features: public(immutable(uint256))
-max_passes: public(immutable(uint256))
+max_contributors: public(immutable(uint256))
 reward_window: public(immutable(uint256))
 # @dev Work units of the worst market the terms allow (see the module docstring).
 max_work: public(immutable(uint256))
@@ -349,10 +350,12 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "market: learning rate out of range"
     assert terms.min_stake > 0, "market: min stake is zero"
     assert terms.min_stake < 2**96 and msg.value < 2**96, "market: amount too large"
-    assert terms.reveal_window > 0, "market: reveal window is zero"
+    assert terms.min_duration >= MIN_DURATION and terms.min_duration < 2**64, "market: min duration out of range"
+    assert terms.reveal_window >= MIN_DURATION and terms.reveal_window < 2**64, "market: reveal window out of range"
+    assert terms.collect_delay >= MIN_COLLECT_DELAY and terms.collect_delay < 2**64, "market: collect delay out of range"
     assert terms.max_contributions > 0 and terms.max_contributions <= MAX_CONTRIBUTIONS, "market: contribution cap out of range"
     assert terms.max_features > 0 and terms.max_features <= MAX_FEATURES, "market: feature cap out of range"
-    assert terms.max_passes > 0 and terms.max_passes < 2**16, "market: pass cap out of range"
+    assert terms.max_contributors > 0 and terms.max_contributors <= terms.max_contributions and terms.max_contributors < 2**16 - 1, "market: contributor cap out of range"
     work: uint256 = self._worst_work(test_size_, terms)
     assert work <= MAX_WORK, "market: worst-case work too large"
     assert terms.reward_window < 2**64 and terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
@@ -370,7 +373,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     collect_delay = terms.collect_delay
     max_contributions = terms.max_contributions
     max_features = terms.max_features
-    max_passes = terms.max_passes
+    max_contributors = terms.max_contributors
     reward_window = terms.reward_window
     max_work = work
     for i: uint256 in range(k, bound=MAX_PIECES):
@@ -469,10 +472,12 @@ def participate(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     account: Account = self.accounts[msg.sender]
     if account.stake == 0:
         n: uint256 = self.n_contributors
+        assert n < max_contributors, "market: contributor limit reached"
         self.contributors[n] = msg.sender
         self.n_contributors = n + 1
     account.stake += msg.value
     account.balance += msg.value
+    account.contributions += 1
     self.accounts[msg.sender] = account
     self.total_stake += msg.value
     head: uint256 = convert(msg.sender, uint256) | (convert(y, uint256) << _HEAD_LABEL_SHIFT) | (len(x) << _HEAD_LEN_SHIFT)
@@ -555,8 +560,8 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
 def forfeit():
     """
     @notice After the reveal deadline with a piece still hidden, hand the bounty to the
-            contributors in proportion to their stakes; anyone may call. `step` then works out
-            the shares (a stage that does not expire: at most two work units a contributor).
+            contributors, an equal share per contribution; anyone may call. `step` then works
+            out the shares (a stage that does not expire: two work units a contributor).
     """
     assert self.phase == PHASE_REVEAL, "market: not in reveal phase"
     assert block.timestamp > self.reveal_deadline, "market: reveal deadline not passed"
@@ -687,12 +692,7 @@ def step(budget: uint256) -> bool:
                 p.cursor += 1
         elif p.stage == STAGE_SCAN:
             if p.cursor == m:
-                if p.negative and p.epoch == max_passes:
-                    # The final pass: every round left is paid now (module docstring).
-                    p.final = True
-                    p.rounds = left
-                    p.payout = min(left * p.positive, self.pool + p.cover)
-                elif p.negative:
+                if p.negative:
                     p.rounds = min(p.rounds, left)
                 else:
                     p.rounds = left
@@ -703,15 +703,10 @@ def step(budget: uint256) -> bool:
             used += 2 * BASE_COST
             a: Account = self.accounts[self.contributors[p.cursor]]
             p.cursor += 1
-            if a.dropped or a.epoch != p.epoch or a.score == 0:
+            if a.dropped or a.epoch != p.epoch or a.score >= 0:
                 continue
-            if a.score > 0:
-                p.positive += convert(a.score, uint256)
-                continue
-            owe: uint256 = convert(-a.score, uint256)
             p.negative = True
-            p.rounds = min(p.rounds, a.balance // owe)
-            p.cover += min(a.balance, owe * left)
+            p.rounds = min(p.rounds, a.balance // convert(-a.score, uint256))
         elif p.stage == STAGE_APPLY:
             if p.cursor == m:
                 p = self._settle(p)
@@ -720,9 +715,9 @@ def step(budget: uint256) -> bool:
             used += 2 * BASE_COST
             p = self._apply(p)
         else:
-            # STAGE_SHARE: a forfeited bounty, split by stake. Contributor i gets
-            # floor(B * Q(i+1) / S) - floor(B * Q(i) / S), Q(i) the stakes of those before it,
-            # so the shares sum to B exactly.
+            # STAGE_SHARE: a forfeited bounty, split by contribution. Contributor i gets
+            # floor(B * Q(i+1) / N) - floor(B * Q(i) / N), Q(i) the contributions of those
+            # before it, so the shares sum to B exactly.
             if p.cursor == m:
                 self.pool = 0
                 self._finish()
@@ -731,8 +726,8 @@ def step(budget: uint256) -> bool:
             used += 2 * BASE_COST
             who: address = self.contributors[p.cursor]
             before: uint256 = p.seen
-            p.seen = before + self.accounts[who].stake
-            self.accounts[who].balance += bounty * p.seen // self.total_stake - bounty * before // self.total_stake
+            p.seen = before + self.accounts[who].contributions
+            self.accounts[who].balance += bounty * p.seen // n - bounty * before // n
             p.cursor += 1
     p.work += used
     self._progress = p
@@ -1050,8 +1045,7 @@ def _apply(q: Progress) -> Progress:
     """
     @dev Settle contributor `p.cursor` of pass `p.epoch`: its balance moves by score * rounds
          (taken from or added to the pool) and, when the pass had a negative score, it drops
-         out if below its stake or unable to pay one more round. In a final pass nobody drops:
-         a negative scorer pays at most its balance, and the positive scorers share `payout`.
+         out if below its stake or unable to pay one more round.
     """
     p: Progress = q
     who: address = self.contributors[p.cursor]
@@ -1064,19 +1058,13 @@ def _apply(q: Progress) -> Progress:
         score = a.score
     if score > 0:
         gain: uint256 = convert(score, uint256) * p.rounds
-        if p.final:
-            before: uint256 = p.seen
-            p.seen = before + convert(score, uint256)
-            gain = p.payout * p.seen // p.positive - p.payout * before // p.positive
         a.balance += gain
         p.gains += gain
     elif score < 0:
         loss: uint256 = convert(-score, uint256) * p.rounds
-        if p.final:
-            loss = min(loss, a.balance)
         a.balance -= loss
         p.losses += loss
-    if p.negative and not p.final and (a.balance < a.stake or (score < 0 and a.balance < convert(-score, uint256))):
+    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < convert(-score, uint256))):
         a.dropped = True
         log Dropped(contributor=who, epoch=p.epoch, balance=a.balance)
     else:
@@ -1093,8 +1081,8 @@ def _settle(p: Progress) -> Progress:
     left: uint256 = self.rounds_left - p.rounds
     self.rounds_left = left
     self.pool = self.pool + p.losses - p.gains
-    log PassSettled(epoch=p.epoch, rounds=p.rounds, negative=p.negative, rounds_left=left, active=p.active, final=p.final)
-    if not p.negative or p.final or left == 0 or p.active == 0:
+    log PassSettled(epoch=p.epoch, rounds=p.rounds, negative=p.negative, rounds_left=left, active=p.active)
+    if not p.negative or left == 0 or p.active == 0:
         self._finish()
         return p
     restart: Progress = empty(Progress)
@@ -1146,12 +1134,12 @@ def _worst_work(t: uint256, terms: Terms) -> uint256:
     """
     @dev Work units of the worst market `terms` allow with a test set of `t` samples: every
          sample at the feature cap, every contribution changing the model in every pass, and
-         `max_passes` passes (the item costs of `step`).
+         `max_contributors` + 1 passes (the item costs of `step`).
     """
     f: uint256 = terms.max_features
     n: uint256 = terms.max_contributions
     initial: uint256 = t * (BASE_COST + f // 8 + 2 * f)
     train: uint256 = BASE_COST + f // 8 + 12 * f
     evaluate: uint256 = BASE_COST + _MERGE_COST + f // 8 + (2 * f) // 8
-    per_pass: uint256 = n * (train + t * evaluate) + n * 4 * BASE_COST
-    return initial + terms.max_passes * per_pass
+    per_pass: uint256 = n * (train + t * evaluate) + terms.max_contributors * 4 * BASE_COST
+    return initial + (terms.max_contributors + 1) * per_pass

@@ -2,8 +2,8 @@
 
     ape run market create --dataset rt [--test-size 256] [--pieces K] [--bounty 1]
         [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
-        [--reveal-window 86400] [--collect-delay 604800] [--max-contributions 1000]
-        [--max-features 64] [--max-passes 4] [--reward-window SECONDS]
+        [--reveal-window 86400] [--collect-delay 604800] [--max-contributions 500]
+        [--max-features 64] [--max-contributors 16] [--reward-window SECONDS]
         [--pretrain 200] [--secrets PATH]
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
@@ -97,7 +97,8 @@ def _check_terms(terms: Terms, test_size: int) -> None:
     if work > MAX_WORK:
         raise click.UsageError(
             f"the worst case of these caps is {work:,} work units, more than the contract's "
-            f"{MAX_WORK:,}: lower --max-contributions, --max-features, --max-passes or --test-size"
+            f"{MAX_WORK:,}: lower --max-contributions, --max-contributors, --max-features or "
+            "--test-size"
         )
     if terms.reward_window and terms.reward_window < terms.min_reward_window(test_size):
         raise click.BadParameter(
@@ -156,10 +157,10 @@ def cli():
 @pieces_opt
 @click.option("--bounty", default="1", show_default=True, help="ETH.")
 @click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
-@click.option("--min-duration", type=click.IntRange(0), default=3600, show_default=True)
+@click.option("--min-duration", type=click.IntRange(3600), default=3600, show_default=True)
 @click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--reveal-window", type=click.IntRange(1), default=86400, show_default=True)
-@click.option("--collect-delay", type=click.IntRange(0), default=7 * 86400, show_default=True)
+@click.option("--reveal-window", type=click.IntRange(3600), default=86400, show_default=True)
+@click.option("--collect-delay", type=click.IntRange(86400), default=7 * 86400, show_default=True)
 @click.option(
     "--max-contributions",
     type=click.IntRange(1, 65535),
@@ -174,11 +175,11 @@ def cli():
     help="Most features one contribution or test sample may carry.",
 )
 @click.option(
-    "--max-passes",
-    type=click.IntRange(1, 65535),
-    default=Terms.max_passes,
+    "--max-contributors",
+    type=click.IntRange(1, 65534),
+    default=Terms.max_contributors,
     show_default=True,
-    help="Most reward passes; the last pays every round left at once.",
+    help="Most contributing addresses (a market has at most this many reward passes + 1).",
 )
 @click.option(
     "--reward-window",
@@ -213,7 +214,7 @@ def create(
     collect_delay,
     max_contributions,
     max_features,
-    max_passes,
+    max_contributors,
     reward_window,
     pretrain,
     secrets_opt,
@@ -231,7 +232,7 @@ def create(
         collect_delay,
         max_contributions,
         max_features,
-        max_passes,
+        max_contributors,
         reward_window,
     )
     _check_terms(terms, test_size)

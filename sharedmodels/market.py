@@ -54,15 +54,18 @@ MAX_WORK = 2**27
 WORK_RATE = 128
 
 
-def worst_work(test_size: int, max_contributions: int, max_features: int, max_passes: int) -> int:
+def worst_work(
+    test_size: int, max_contributions: int, max_features: int, max_contributors: int
+) -> int:
     """Work units of the worst market these caps allow (the contract's ``max_work``): every
-    sample at the feature cap, every contribution changing the model in every pass."""
+    sample at the feature cap, every contribution changing the model in every one of the
+    ``max_contributors + 1`` passes a market can have."""
     f, n = max_features, max_contributions
     initial = test_size * (BASE_COST + f // 8 + 2 * f)
     train = BASE_COST + f // 8 + 12 * f
     evaluate = BASE_COST + MERGE_COST + f // 8 + (2 * f) // 8
-    per_pass = n * (train + test_size * evaluate) + n * 4 * BASE_COST
-    return initial + max_passes * per_pass
+    per_pass = n * (train + test_size * evaluate) + max_contributors * 4 * BASE_COST
+    return initial + (max_contributors + 1) * per_pass
 
 
 class MarketError(ValueError):
@@ -223,7 +226,6 @@ class PassRecord:
     negative: bool
     rounds_left: int
     dropped: list[str]
-    final: bool = False
 
 
 @dataclass
@@ -249,15 +251,9 @@ def reward_pass(
     eta: int = 1,
     initial_weights: dict[int, int] | None = None,
     initial_intercept: int = 0,
-    max_passes: int = 2**16 - 1,
 ) -> Outcome:
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
-    for tests and for the demo's expected figures. ``test`` is in reveal order.
-
-    Pass ``max_passes`` is final: with negative scores it pays every round left at once, each
-    negative scorer paying at most its balance and the positive scorers sharing
-    ``min(rounds × their score sum, pool + what the negative scorers paid)`` by score, at
-    running totals."""
+    for tests and for the demo's expected figures. ``test`` is in reveal order."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -298,52 +294,41 @@ def reward_pass(
                 scores[c.who] = scores.get(c.who, 0) + now - previous
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
-        final = bool(negative) and epoch == max_passes
-        if final:
-            rounds = rounds_left
-            positive = sum(s for s in scores.values() if s > 0)
-            cover = sum(min(balance[w], -scores[w] * rounds) for w in negative)
-            payout = min(rounds * positive, pool + cover)
-        elif negative:
+        if negative:
             rounds = min(min(balance[w] // -scores[w] for w in negative), rounds_left)
         else:
             rounds = rounds_left
         out: list[str] = []
         active = 0
-        seen = 0
         for w in order:
             if w in dropped:
                 continue
             s = scores.get(w, 0)
-            if final and s > 0:
-                move = payout * (seen + s) // positive - payout * seen // positive
-                seen += s
-            elif final and s < 0:
-                move = -min(balance[w], -s * rounds)
-            else:
-                move = s * rounds
-            balance[w] += move
-            pool -= move
-            if negative and not final and (balance[w] < stake[w] or (s < 0 and balance[w] < -s)):
+            balance[w] += s * rounds
+            pool -= s * rounds
+            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < -s)):
                 dropped.add(w)
                 out.append(w)
             else:
                 active += 1
         rounds_left -= rounds
-        passes.append(PassRecord(epoch, scores, rounds, bool(negative), rounds_left, out, final))
-        if not negative or final or rounds_left == 0 or active == 0:
+        passes.append(PassRecord(epoch, scores, rounds, bool(negative), rounds_left, out))
+        if not negative or rounds_left == 0 or active == 0:
             return Outcome(balance, pool, passes, initial, model)
 
 
 def forfeit_shares(bounty: int, contributions: Sequence[Contribution]) -> dict[str, int]:
-    """Balances after a forfeit: each stake plus its share of the bounty, shares cut at the
-    running stake total so they add up to the bounty exactly (the contract's rule)."""
+    """Balances after a forfeit: each stake plus an equal share of the bounty per
+    contribution, shares cut at the running contribution count so they add up to the bounty
+    exactly (the contract's rule)."""
     stake: dict[str, int] = {}
+    count: dict[str, int] = {}
     for c in contributions:
         stake[c.who] = stake.get(c.who, 0) + c.stake
-    total = sum(stake.values())
+        count[c.who] = count.get(c.who, 0) + 1
+    total = len(contributions)
     out, seen = {}, 0
-    for who, s in stake.items():
-        out[who] = s + bounty * (seen + s) // total - bounty * seen // total
-        seen += s
+    for who, k in count.items():
+        out[who] = stake[who] + bounty * (seen + k) // total - bounty * seen // total
+        seen += k
     return out

@@ -31,14 +31,16 @@ class Terms:
     min_contributions: int = 0
     reveal_window: int = 86400
     collect_delay: int = 7 * 86400
-    max_contributions: int = 1000
+    max_contributions: int = 500
     max_features: int = 64
-    max_passes: int = 4
+    max_contributors: int = 16
     reward_window: int = 0
 
     def max_work(self, test_size: int) -> int:
         """What the contract's ``max_work`` will be for a test set of ``test_size``."""
-        return worst_work(test_size, self.max_contributions, self.max_features, self.max_passes)
+        return worst_work(
+            test_size, self.max_contributions, self.max_features, self.max_contributors
+        )
 
     def min_reward_window(self, test_size: int) -> int:
         return -(-self.max_work(test_size) // WORK_RATE)
@@ -54,7 +56,7 @@ class Terms:
             self.collect_delay,
             self.max_contributions,
             self.max_features,
-            self.max_passes,
+            self.max_contributors,
             window,
         )
 
@@ -200,7 +202,7 @@ def pool_now(contract: Any) -> int:
     if p.stage == STAGES.index("apply"):
         return pool + int(p.losses) - int(p.gains)
     if p.stage == STAGES.index("share"):
-        return pool - int(contract.bounty()) * int(p.seen) // int(contract.total_stake())
+        return pool - int(contract.bounty()) * int(p.seen) // int(contract.n_contributions())
     return pool
 
 

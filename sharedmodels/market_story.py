@@ -202,6 +202,7 @@ def run_demo(
         reveal_window=86400,
         collect_delay=7 * 86400,
         max_contributions=max(100, config.honest + config.flippers * config.flipper_samples),
+        max_contributors=8,
     )
     created = create_market(
         project.PredictionMarket,
@@ -282,7 +283,6 @@ def run_demo(
         created.record.eta,
         created.weights,
         created.intercept,
-        terms.max_passes,
     )
     balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
     mirror_ok = {

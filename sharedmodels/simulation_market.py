@@ -51,9 +51,6 @@ class MarketSetup:
     #: grows with this: 128 halves 256's time and still scores the agents apart.
     test_size: int = 128
     budget: int = DEFAULT_BUDGET
-    #: Reward passes at most (the second is final): 8,000 contributions against 128 test
-    #: samples allow no more under the contract's cap on a market's worst-case work.
-    max_passes: int = 2
     #: ``step`` transactions sent per batch, and the simulated seconds between two steps.
     steps_per_batch: int = 16
     step_s: int = 600
@@ -110,7 +107,7 @@ def simulate_market(
         reveal_window=86_400,
         collect_delay=86_400,
         max_contributions=max(samples, 1),
-        max_passes=setup.max_passes,
+        max_contributors=len(preset.agents),
     )
     with tempfile.TemporaryDirectory() as tmp:
         secrets_path = Path(tmp) / "secrets.json"

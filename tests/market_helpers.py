@@ -25,7 +25,7 @@ from sharedmodels.market_chain import (
 
 N_FEATURES = 64
 SEED_DELAY = 2
-TERMS = Terms(min_stake=10**15, min_duration=100, reveal_window=1000, collect_delay=500)
+TERMS = Terms(min_stake=10**15, min_duration=3600, reveal_window=3600, collect_delay=86400)
 
 
 #: Samples use a 16-word vocabulary: words 0-7 are "positive", 8-15 "negative".
@@ -91,7 +91,7 @@ class Run:
                 self.check()
         self.check()
 
-    def expected(self, weights=None, max_passes=None):
+    def expected(self, weights=None):
         """The mirror's outcome from what this test sent: its bounty, contributions, initial
         model, and the pieces in the order ``open_market`` and ``reveal`` revealed them."""
         return reward_pass(
@@ -101,7 +101,6 @@ class Run:
             N_FEATURES,
             initial_weights=weights,
             initial_intercept=self.intercept,
-            max_passes=max_passes or self.terms.max_passes,
         )
 
     def reveal_order(self) -> list[int]:

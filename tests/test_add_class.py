@@ -10,7 +10,6 @@ binary and has no ``add_class``. Checked on chain and on the integer mirrors of
 """
 
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,21 +231,3 @@ def test_seal_decides_whether_an_added_class_takes_part(project, owner, name):
             assert scores[:3] == ref.raw_scores(p)[:3] and scores[3] == INT256_MIN
     train_both(name, contract, owner, ref, rows[:2], [3, 3])
     assert_same(name, contract, ref, probes)
-
-
-# ---------------------------------------------------------------- revert reasons
-
-
-def test_every_model_revert_reason_is_named_by_a_test():
-    """Each revert reason of the model modules appears in some test. (The class-limit range
-    check of ``base._limit_classes`` was removed, not tested: its only caller cannot pass a
-    value outside it; see that function.)"""
-    reason = re.compile(r'(?:\bassert\b[^\n]*?,|\braise)\s*"([^"]+)"')
-    found = {
-        r
-        for path in (ROOT / "contracts" / "models").glob("*.vy")
-        for r in reason.findall(path.read_text())
-    }
-    assert "model: unknown class" in found and len(found) > 20
-    tests = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
-    assert sorted(r for r in found if r not in tests) == []

@@ -59,14 +59,26 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
         ({"eta": 2**16}, "market: learning rate out of range"),
         ({"min_stake": 0}, "market: min stake is zero"),
         ({"min_stake": 2**96}, "market: amount too large"),
-        ({"reveal_window": 0}, "market: reveal window is zero"),
+        ({"min_duration": 3599}, "market: min duration out of range"),
+        ({"min_duration": 2**64}, "market: min duration out of range"),
+        ({"reveal_window": 3599}, "market: reveal window out of range"),
+        ({"reveal_window": 2**64}, "market: reveal window out of range"),
+        ({"collect_delay": 86399}, "market: collect delay out of range"),
+        ({"collect_delay": 2**64}, "market: collect delay out of range"),
         ({"max_contributions": 0}, "market: contribution cap out of range"),
         ({"max_contributions": 65536}, "market: contribution cap out of range"),
         ({"max_features": 0}, "market: feature cap out of range"),
         ({"max_features": 513}, "market: feature cap out of range"),
-        ({"max_passes": 0}, "market: pass cap out of range"),
-        ({"max_passes": 2**16}, "market: pass cap out of range"),
-        ({"max_contributions": 65535, "max_passes": 100}, "market: worst-case work too large"),
+        ({"max_contributors": 0}, "market: contributor cap out of range"),
+        ({"max_contributors": 11}, "market: contributor cap out of range"),
+        (
+            {"max_contributions": 65535, "max_contributors": 2**16 - 1},
+            "market: contributor cap out of range",
+        ),
+        (
+            {"max_contributions": 65535, "max_contributors": 100},
+            "market: worst-case work too large",
+        ),
         ({"reward_window": 1}, "market: reward window too short for the work"),
     ],
 )
@@ -77,24 +89,26 @@ def test_constructor_refuses(project, accounts, change, reason):
         "pieces": 2,
         "test_size": 4,
         "min_stake": 1,
-        "reveal_window": 1,
+        "min_duration": 3600,
+        "reveal_window": 3600,
+        "collect_delay": 86400,
         "value": ETH,
         "max_contributions": 10,
         "max_features": 8,
-        "max_passes": 2,
+        "max_contributors": 2,
         "reward_window": 10**6,
     }
     args.update(change)
     fresh = accounts[8]  # see README: reverting deployments from a fresh account
     terms = (
         args["min_stake"],
-        10,
+        args["min_duration"],
         0,
         args["reveal_window"],
-        10,
+        args["collect_delay"],
         args["max_contributions"],
         args["max_features"],
-        args["max_passes"],
+        args["max_contributors"],
         args["reward_window"],
     )
     with pytest.raises(Exception, match=reason):
@@ -122,10 +136,10 @@ def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
     assert (m.MAX_WORK(), m.WORK_RATE()) == (MAX_WORK, WORK_RATE)
     assert int(m.max_work()) == TERMS.max_work(40) > 0
     assert int(m.reward_window()) * WORK_RATE >= int(m.max_work())
-    assert (m.max_contributions(), m.max_features(), m.max_passes(), m.test_size()) == (
+    assert (m.max_contributions(), m.max_features(), m.max_contributors(), m.test_size()) == (
         TERMS.max_contributions,
         TERMS.max_features,
-        TERMS.max_passes,
+        TERMS.max_contributors,
         40,
     )
 
@@ -552,7 +566,7 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     from sharedmodels.market_chain import deploy_market, reveal_first, reveal_rest, run_rewards
 
     secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
-    terms = replace(TERMS, max_features=512, max_contributions=3, max_passes=2)
+    terms = replace(TERMS, max_features=512, max_contributions=3, max_contributors=2)
     m = deploy_market(project.PredictionMarket, owner, secrets, ETH, terms, Encoder(n_features=n))
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)

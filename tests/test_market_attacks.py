@@ -78,7 +78,7 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
     hidden = [i for i in range(4) if i != first]
 
     def provider_gets(test) -> int:
-        return reward_pass(ETH, test, run.sent, N_FEATURES, max_passes=TERMS.max_passes).provider
+        return reward_pass(ETH, test, run.sent, N_FEATURES).provider
 
     pieces = run.secrets.pieces
     honest_test = pieces[first] + [s for i in hidden for s in pieces[i]]
@@ -194,7 +194,7 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
 
     n = N_FEATURES * 16
     rng = random.Random(5)
-    terms = replace(TERMS, max_contributions=12, max_features=32, max_passes=2)
+    terms = replace(TERMS, max_contributions=12, max_features=32, max_contributors=2)
     test = heavy_rows(rng, 32, 32)
     secrets = commit_test_set(test, [j % 2 for j in range(32)], 2, n)
     m = deploy_market(project.PredictionMarket, owner, secrets, ETH, terms, Encoder(n_features=n))
@@ -289,35 +289,27 @@ def test_a_forfeit_does_not_expire(project, chain, owner, alice, bob, carol):
     assert run.balances() == run.expected_forfeit()
 
 
-@pytest.mark.parametrize("max_passes", [1, 2])
-def test_the_last_allowed_pass_pays_every_round_left(
-    project, chain, owner, alice, bob, carol, max_passes
-):
-    """A pass cap cannot be used to keep the bounty: the final pass pays all the rounds left at
-    once, negative scorers paying at most their balance, positive scorers their score x
-    rounds (or shares of all there is), exactly as the mirror says."""
+def test_the_contributor_cap_bounds_the_passes(project, chain, owner, alice, bob, carol, mallory):
+    """Every restart drops a contributor, so `max_contributors` addresses make at most
+    `max_contributors + 1` passes: the bound `max_work` counts on. One address more is
+    refused."""
     rng = random.Random(98)
     rows, labels = dataset(rng, 40)
-    terms = replace(TERMS, max_passes=max_passes)
-    run = open_market(project, owner, chain, rows, labels, terms=terms)
+    run = open_market(project, owner, chain, rows, labels, terms=replace(TERMS, max_contributors=3))
     for _ in range(3):
         for who, honest in ((alice, True), (bob, False), (carol, False)):
             x = sample(rng)
             run.contribute(who, x, truth(x) if honest else 1 - truth(x))
+    with pytest.raises(Exception, match="market: contributor limit reached"):
+        run.contribute(mallory, (1,), 1)
+    run.contribute(alice, (2,), 1)  # those already in may send more
     run.end()
     run.reveal()
     run.rewards(check_every_step=True)
-    want = run.expected(max_passes=max_passes)
-    assert len(want.passes) == max_passes and want.passes[-1].final
+    want = run.expected()
     assert run.balances() == want.balances
-    assert int(run.contract.provider_balance()) == want.provider
-    assert int(run.contract.rounds_left()) == 0
-    settled = list(run.contract.PassSettled)
-    assert [bool(e.final) for e in settled] == [p.final for p in want.passes]
-    final = want.passes[-1]
-    honest = str(alice.address)
-    if final.scores.get(honest, 0) > 0:  # every round left was paid to the honest contributor
-        assert run.balances()[honest] > 3 * TERMS.min_stake
+    assert len(list(run.contract.PassSettled)) == len(want.passes) <= 3 + 1
+    assert 0 < int(run.contract.progress().work) <= int(run.contract.max_work())
     assert run.withdraw_all([alice, bob, carol, owner]) == ETH + run.contract.total_stake()
 
 

@@ -64,9 +64,9 @@ _VERSION_HASH: constant(bytes32) = keccak256("1")
 # @dev secp256k1n / 2: signatures with a larger s are the malleable twins of valid ones.
 _S_LIMIT: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
 
-# @dev The highest nonce `cancel_nonces` may move to: nonces stay far below 2**256, so using
-#      one can never overflow.
-MAX_NONCE: constant(uint256) = 2**64
+# @dev The most `cancel_nonces` may move a nonce in one call: nonces stay far below 2**256,
+#      so using one can never overflow.
+MAX_NONCE_STEP: constant(uint256) = 2**64
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -92,11 +92,11 @@ def cancel_nonces(until: uint256):
     @notice Cancel every signature you gave out with a nonce below `until` that is not used
             yet: a batch skips them and none can ever be used. Your next signature carries
             `until`. `until = nonces(you) + 1` cancels just the outstanding one.
-    @param until The new next nonce: above the current one, at most 2**64.
+    @param until The new next nonce: above the current one, by at most 2**64.
     """
     start: uint256 = self.nonces[msg.sender]
     assert until > start, "cancel: nonce already past"
-    assert until <= MAX_NONCE, "cancel: nonce too large"
+    assert until - start <= MAX_NONCE_STEP, "cancel: nonce too large"
     self.nonces[msg.sender] = until
     log NoncesCancelled(contributor=msg.sender, start=start, until=until)
 

@@ -14,7 +14,7 @@ def ape(*args, check=True):
     return ape_many(("run", "market", *args), check=check)[0]
 
 
-def test_market_subcommands_end_to_end(tmp_path):
+def test_market_subcommands_end_to_end(chain, tmp_path):
     record = str(tmp_path / "market.json")
     secrets = tmp_path / "secrets.json"
     r = ape(
@@ -32,11 +32,11 @@ def test_market_subcommands_end_to_end(tmp_path):
         "--min-stake",
         "0.01",
         "--min-duration",
-        "0",
+        "3600",
         "--reveal-window",
         "3600",
         "--collect-delay",
-        "600",
+        "86400",
         "--secrets",
         str(secrets),
         "--record",
@@ -102,6 +102,8 @@ def test_market_subcommands_end_to_end(tmp_path):
         ),
     )
     assert "3 contributions" in honest.stdout
+    chain.pending_timestamp += 3600  # the minimum participation time (one hour) passes
+    chain.mine()
     assert "phase reveal" in ape("end", "--record", record, "--account", "TEST::3").stdout
     assert "phase reward" in ape("reveal", "--record", record).stdout
     assert "pass 1" in ape("step", "--budget", "16", "--record", record).stdout

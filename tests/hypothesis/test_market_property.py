@@ -1,7 +1,7 @@
 """Properties over random prediction markets.
 
 - Whatever the contributions, stakes, bounty, piece count, step budget, initial model (weights
-  and intercept), pass cap and ending (the provider reveals, stays silent, or nobody finishes
+  and intercept) and ending (the provider reveals, stays silent, or nobody finishes
   the pass before its deadline), the contract ends with exactly the balances of the Python
   mirror fed what the test sent, and the wallets get back, to the wei, what they put in. Every
   ending runs in every `make test`: the ending is a parameter, not a draw.
@@ -26,15 +26,10 @@ INTERCEPTS = [0, 12_345, -(3 << 59), 1 << 58]
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
-    max_passes=st.sampled_from([1, 2, 4]),
     intercept=st.sampled_from(INTERCEPTS),
     with_weights=st.booleans(),
 )
-def test_random_markets(
-    project, chain, accounts, ending, seed, max_passes, intercept, with_weights
-):
-    from dataclasses import replace
-
+def test_random_markets(project, chain, accounts, ending, seed, intercept, with_weights):
     rng = random.Random(seed)
     provider = accounts[0]
     people = [accounts[i] for i in (1, 2, 3, 4)][: rng.randint(1, 4)]
@@ -52,7 +47,6 @@ def test_random_markets(
         labels,
         pieces=rng.randint(2, min(4, len(rows))),
         bounty=bounty,
-        terms=replace(TERMS, max_passes=max_passes),
         weights=weights,
         intercept=intercept,
     )
