@@ -338,7 +338,7 @@ def reveal(network, account_alias, record_opt):
 def forfeit(network, account_alias, record_opt):
     _, m = _market(record_opt)
     m.forfeit(sender=c.resolve_account(account_alias))
-    click.echo("forfeited: `ape run market run-rewards` shares the bounty out, one share per contribution")
+    click.echo("forfeited: `ape run market run-rewards` shares the bounty, a share a contribution")
 
 
 @_command("Anyone: end a reward pass that missed its deadline; stakes and bounty go back.")
