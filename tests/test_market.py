@@ -201,26 +201,31 @@ def test_wrong_reveals_are_refused(project, chain, owner, alice, test_set, how):
     run.check()
 
 
-def test_reveal_checks_test_samples(project, chain, owner):
-    from sharedmodels.market import ProviderSecrets
-
-    rows = [(5, 3), (1,), (2,), (70,)]
-    secrets = ProviderSecrets(
-        [[(rows[0], 1), (rows[1], 0)], [(rows[2], 2), (rows[3], 0)]], [b"\x02" * 32, b"\x03" * 32]
-    )
+@pytest.mark.parametrize(
+    "bad,reason",
+    [
+        (((5, 3), 1), "market: features not sorted and unique"),
+        (((2, 2), 1), "market: features not sorted and unique"),
+        (((2,), 2), "market: test label out of range"),
+        (((70,), 1), "market: feature index out of range"),
+    ],
+)
+def test_reveal_checks_test_samples(project, chain, owner, bad, reason):
+    """Every piece holds the bad sample, so the check runs whichever piece is drawn first."""
     from sharedmodels.features import Encoder
+    from sharedmodels.market import ProviderSecrets
     from sharedmodels.market_chain import deploy_market, first_piece
 
+    pieces = [[((1,), 0), bad], [((4,), 1), bad]]
+    secrets = ProviderSecrets(pieces, [b"\x02" * 32, b"\x03" * 32])
     m = deploy_market(
         project.PredictionMarket, owner, secrets, ETH, TERMS, Encoder(n_features=N_FEATURES)
     )
     chain.mine(3)
     i = first_piece(m, chain)
-    reason = (
-        "market: features not sorted and unique" if i == 0 else "market: test label out of range"
-    )
     with pytest.raises(Exception, match=reason):
         m.reveal(i, *_piece_args_of(secrets, i), sender=owner)
+    assert m.phase() == 0 and m.revealed_samples() == 0
 
 
 def _piece_args_of(secrets, i):
