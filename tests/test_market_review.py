@@ -141,7 +141,7 @@ def test_pump_stays_within_max_work_and_conserves(project, chain, owner, account
 # ---------------------------------------------------------------- 2. forfeit diluted by stake
 
 
-def test_silent_provider_recovers_its_forfeit_with_a_large_sybil_stake(
+def test_a_silent_providers_sybil_cannot_buy_the_forfeit_back(
     project, chain, owner, alice, bob, accounts
 ):
     """ATTACK (provider). Two honest contributors stake min_stake each. Just before `end` (which

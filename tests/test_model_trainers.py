@@ -503,6 +503,88 @@ def test_added_class_cannot_fail_a_refund(deploy, owner, alice, bob, carol):
     assert kind("dense_perceptron").mismatches(t, tr.reference, ()) == []
 
 
+OWNER_ACTIONS = ("add_class", "transfer", "renounce", "seal", "upload_weights", "upload_intercepts")
+
+
+def test_no_owner_action_changes_a_refund_outcome(deploy, owner, alice, bob):
+    """Property: whatever the owner does between a contribution and its refund window (any
+    sequence of adding classes, handing over or renouncing ownership, and trying to seal or
+    upload), the contribution's refund has the outcome it would have had without it, and the
+    owner's take finds nothing left. Set at the trap of the regression above, a sample whose
+    every score is negative."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    tr = deploy("dense_perceptron", STAKE)
+    t = tr.contract
+    _, rows, labels, _ = wine()
+    i, j = refund_trap()
+    c = tr.add(alice, rows[i], labels[i])
+    for k in range(i + 1, j + 1):
+        tr.add(bob, rows[k], labels[k], gap=5)
+    at(c.time + STAKE.refund_wait - 10)
+    chain.mine()
+    assert max(int(s) for s in t.scores(rows[i])) < 0
+
+    def outcome():
+        """The refund at its window, sent: None, or its revert reason."""
+        at(c.time + STAKE.refund_wait)
+        try:
+            refund(t, c, alice)
+        except ape.exceptions.ContractLogicError as exc:
+            return str(exc)
+        return None
+
+    snap = chain.snapshot()
+    expected = outcome()
+    chain.restore(snap)
+    assert expected is None  # the refund goes through
+
+    @settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.lists(st.sampled_from(OWNER_ACTIONS), min_size=1, max_size=5))
+    def actions(steps):
+        runs.append(steps)
+        snap = chain.snapshot()
+        try:
+            current = owner
+            for n, step in enumerate(steps):
+                if current is None:
+                    break  # renounced: nobody has owner powers any more
+                try:
+                    if step == "add_class":
+                        t.add_class(f"extra{n}", sender=current)
+                    elif step == "transfer":
+                        nxt = bob if current == owner else owner
+                        t.transfer_ownership(nxt, sender=current)
+                        current = nxt
+                    elif step == "renounce":
+                        t.renounce_ownership(sender=current)
+                        current = None
+                    elif step == "seal":
+                        t.seal(sender=current)
+                    elif step == "upload_weights":
+                        t.upload_weights(0, 0, [10**12] * 13, sender=current)
+                    else:
+                        t.upload_intercepts([10**12], sender=current)
+                except ape.exceptions.ContractLogicError as exc:
+                    assert "sealed" in str(exc) or "too many classes" in str(exc), exc
+            assert outcome() == expected
+            if current is not None:
+                at(c.time + STAKE.owner_wait)
+                with ape.reverts("take: nothing left to take"):
+                    take(t, c, current)
+        finally:
+            chain.restore(snap)
+
+    runs: list = []
+    actions()
+    assert len(runs) >= 12 and any("add_class" in r for r in runs)
+
+
 # ---------------------------------------------------------------- export
 
 
