@@ -466,7 +466,7 @@ def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
     assert m.phase() == 3
 
 
-def test_silent_provider_forfeits_the_bounty_by_stake(
+def test_silent_provider_forfeits_the_bounty_by_contribution(
     project, chain, owner, alice, bob, carol, test_set
 ):
     run = open_market(project, owner, chain, *test_set, bounty=ETH + 1)

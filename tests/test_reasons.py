@@ -29,3 +29,18 @@ def test_every_reason_is_named_by_a_test():
     )
     unnamed = [f"{r!r} ({where})" for r, where in reasons().items() if r not in tests]
     assert not unnamed, "reasons no test names:\n" + "\n".join(unnamed)
+
+
+def test_the_security_page_names_real_tests():
+    """`docs/security.md` points at the test for every claim; each must exist."""
+    import fnmatch
+
+    text = (ROOT / "docs" / "security.md").read_text()
+    missing, current = [], None
+    for m in re.finditer(r"`(?:([\w/]+\.py))?::([\w*]+)`", text):
+        current = m.group(1) or current
+        source = (ROOT / "tests" / current).read_text()
+        names = re.findall(r"^def (test_\w+)", source, re.M)
+        if not fnmatch.filter(names, m.group(2)):
+            missing.append(f"{current}::{m.group(2)}")
+    assert current is not None and not missing, missing
