@@ -12,6 +12,7 @@ from ape import chain
 from conftest import STAKE, compile_test_contract, reverts_without_reason
 from eth_abi import decode
 
+from sharedmodels.sponsor import sign
 from sharedmodels.trainer import Contribution, features_hash
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("wei_invariant")
 WEIGHTS = {1: 1000, 2: -1000}
 POS, NEG = [1], [2]
 #: ReentrantContributor's modes: what it does with a payment.
-KEEP, ADD, REFUND, REPORT, REFUSE = range(5)
+KEEP, ADD, REFUND, REPORT, REFUSE, TAKE, RELAY = range(7)
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string), how a reason string is encoded
 
 
@@ -120,6 +121,42 @@ def test_reentry_on_the_report_payment_hits_the_lock(trainer, attacker_container
     assert attacker.balance - before == log.amount
     assert trainer.contribution(bad.id).claimable == 0
     assert_replay(attacker, "reverted: report: already reported", sender=alice)
+
+
+def test_reentry_on_the_take_payment_hits_the_lock(trainer, attacker_container, alice, mallory):
+    receipt = trainer.addData(POS, 1, sender=mallory, value=trainer.next_deposit())
+    c = recorded(trainer, receipt, mallory.address, POS, 1)
+    chain.pending_timestamp = c.time + STAKE.any_wait
+    attacker = attacker_container.deploy(trainer, sender=alice)
+    attacker.set_mode(TAKE, sender=alice)
+    receipt = attacker.take(c.key(), features_hash(POS), sender=alice)
+    assert_stopped_by_the_lock(attacker)
+    assert len(receipt.decode_logs(trainer.DepositTaken)) == 1
+    assert attacker.balance == c.deposit and trainer.contribution(c.id).claimable == 0
+    assert_replay(attacker, "reverted: take: nothing left to take", sender=alice)
+
+
+def test_reentry_on_the_batch_excess_return_hits_the_lock(trainer, attacker_container, alice):
+    """A sponsor contract's batch gets its excess back after every state change; re-entering
+    addDataBatch from there with a second batch (the signer's next nonce, enough for the
+    same-second deposit, so nothing but the lock could stop it) is refused by the lock."""
+    attacker = attacker_container.deploy(trainer, sender=alice)
+    deadline = int(chain.pending_timestamp) + 3600
+    first, second = (
+        trainer.addDataBatch.encode_input(
+            [sign(alice, trainer.address, chain.chain_id, POS, 1, nonce, deadline)]
+        )
+        for nonce in (0, 1)
+    )
+    attacker.set_mode(RELAY, sender=alice)
+    sent = 2 * STAKE.max_deposit
+    receipt = attacker.relay(first, second, sender=alice, value=sent)
+    assert_stopped_by_the_lock(attacker)
+    c = recorded(trainer, receipt, alice.address, POS, 1)
+    assert trainer.contribution_count() == 1 and trainer.nonces(alice) == 1
+    assert attacker.balance == sent - c.deposit
+    assert_replay(attacker, "ok", sender=alice)
+    assert trainer.contribution_count() == 2 and trainer.nonces(alice) == 2
 
 
 def test_a_contributor_that_refuses_payment_gets_the_reason(trainer, attacker_container, alice):

@@ -4,9 +4,10 @@
 @notice What it does when the trainer pays it is set by `mode`:
         0  keep the ETH and count it in storage (a wallet such as a Safe does work on receipt,
            so a plain 2300-gas stipend would not be enough),
-        1  re-enter `addData`, 2 re-enter `refund`, 3 re-enter `report` (with the arguments of
-           its own last call to the trainer),
-        4  refuse the ETH.
+        1  re-enter `addData`, 2 re-enter `refund`, 3 re-enter `report`, 5 re-enter `take`
+           (with the arguments of its own last call to the trainer),
+        4  refuse the ETH,
+        6  re-enter with the calldata given to `relay` (e.g. a second sponsored batch).
 @dev The re-entering call is a `raw_call` that does not revert on failure: its outcome (did it
      succeed, and its return or revert data) is stored in `reentry` and this contract returns
      normally, so the outer call completes. A test can then tell the re-entrancy lock (an
@@ -21,6 +22,9 @@ ADD: constant(uint8) = 1
 REFUND: constant(uint8) = 2
 REPORT: constant(uint8) = 3
 REFUSE: constant(uint8) = 4
+TAKE: constant(uint8) = 5
+RELAY: constant(uint8) = 6
+MAX_CALL: constant(uint256) = 2048
 
 struct Contribution:
     id: uint256
@@ -38,6 +42,7 @@ interface Trainer:
     def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
     def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
     def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
+    def take(c: Contribution, features_hash: bytes32) -> uint256: nonpayable
 
 trainer: public(address)
 mode: public(uint8)
@@ -50,6 +55,8 @@ replayed: public(Outcome)
 _saved: Contribution
 _saved_x: DynArray[uint32, 512]
 _saved_y: uint8
+_saved_hash: bytes32
+_relay_reentry: Bytes[MAX_CALL]
 _calldata: Bytes[4 + 32 * 520]
 _value: uint256
 
@@ -79,6 +86,22 @@ def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
     self._saved = c
     self._saved_x = x
     return extcall Trainer(self.trainer).report(c, x)
+
+@external
+def take(c: Contribution, features_hash: bytes32) -> uint256:
+    self._saved = c
+    self._saved_hash = features_hash
+    return extcall Trainer(self.trainer).take(c, features_hash)
+
+@external
+@payable
+def relay(data: Bytes[MAX_CALL], reentry: Bytes[MAX_CALL]) -> Bytes[MAX_OUT]:
+    """
+    @notice Call the trainer with `data` and all of `msg.value` (a sponsor sending a batch); in
+            mode 6 its payment re-enters with `reentry`.
+    """
+    self._relay_reentry = reentry
+    return raw_call(self.trainer, data, value=msg.value, max_outsize=MAX_OUT)
 
 @internal
 def _call() -> Outcome:
@@ -117,9 +140,17 @@ def __default__():
             self._saved, self._saved_x,
             method_id=method_id("refund((uint256,address,uint256,uint8,uint256),uint32[])")
         )
-    else:
+    elif mode == RELAY:
+        self._value = msg.value
+        self._calldata = self._relay_reentry
+    elif mode == REPORT:
         self._calldata = abi_encode(
             self._saved, self._saved_x,
             method_id=method_id("report((uint256,address,uint256,uint8,uint256),uint32[])")
+        )
+    else:
+        self._calldata = abi_encode(
+            self._saved, self._saved_hash,
+            method_id=method_id("take((uint256,address,uint256,uint8,uint256),bytes32)")
         )
     self.reentry = self._call()
