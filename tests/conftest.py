@@ -1,12 +1,38 @@
 """Shared fixtures: role accounts and a factory that deploys a fresh model with overrides."""
 
+from contextlib import contextmanager
+from pathlib import Path
+
+import ape
 import pytest
+from ape import compilers
+from ape.exceptions import TransactionError
 
 from sharedmodels.chain import deploy_perceptron
 from sharedmodels.features import Encoder
 from sharedmodels.trainer import Incentive, contract_name, records, scan, verify
 
 SMALL_N = 2**12
+#: Contracts that only tests deploy (attackers, wallets); not part of the project's contracts.
+TEST_CONTRACTS = Path(__file__).parent / "contracts"
+
+
+def compile_test_contract(name: str):
+    """The container of ``tests/contracts/<name>.vy``."""
+    source = (TEST_CONTRACTS / f"{name}.vy").read_text()
+    return compilers.compile_source("vyper", source, contractName=name)
+
+
+@contextmanager
+def reverts_without_reason():
+    """``ape.reverts()`` that also insists the revert data was empty: a failed ABI decoding, a
+    missing default function or an ``assert`` without a reason (such as Vyper's re-entrancy
+    lock), never one of the contract's reason strings, which a bare ``ape.reverts()`` would
+    accept too."""
+    with ape.reverts() as info:
+        yield info
+    got = info.value.revert_message
+    assert got == TransactionError.DEFAULT_MESSAGE, f"expected no revert reason, got {got!r}"
 
 
 @pytest.fixture(scope="session")

@@ -1,90 +1,32 @@
 """Attacks on a staked trainer, each shown to revert with its reason or to be harmless.
 
-A contributor that is a contract and re-enters on receiving ETH; ETH forced into the trainer;
-a report front-run by another reporter; the heaviest legal input; ownership misuse.
+A contributor that is a contract and re-enters on receiving ETH (stopped by the re-entrancy
+lock, and only by it) or refuses it; ETH forced into the trainer; a report front-run by another
+reporter; the heaviest legal input; ownership misuse. The contracts these tests deploy are in
+tests/contracts/.
 """
 
 import ape
 import pytest
-from ape import chain, compilers
-from conftest import STAKE
+from ape import chain
+from conftest import STAKE, compile_test_contract, reverts_without_reason
+from eth_abi import decode
 
+from sharedmodels.sponsor import sign
 from sharedmodels.trainer import Contribution, features_hash
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 
 WEIGHTS = {1: 1000, 2: -1000}
 POS, NEG = [1], [2]
-
-ATTACKER = """
-# pragma version 0.4.3
-
-struct Contribution:
-    id: uint256
-    contributor: address
-    time: uint256
-    label: uint8
-    deposit: uint256
-
-interface Trainer:
-    def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
-    def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
-    def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
-
-trainer: public(address)
-mode: public(uint8)      # 0: accept quietly, 1: re-enter addData, 2: refund, 3: report
-saved: Contribution
-saved_x: DynArray[uint32, 512]
-
-@deploy
-def __init__(trainer: address):
-    self.trainer = trainer
-
-@external
-def set_mode(mode: uint8):
-    self.mode = mode
-
-@external
-@payable
-def add(x: DynArray[uint32, 512], y: uint8) -> uint256:
-    return extcall Trainer(self.trainer).addData(x, y, value=msg.value)
-
-@external
-def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
-    self.saved = c
-    self.saved_x = x
-    return extcall Trainer(self.trainer).refund(c, x)
-
-@external
-def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
-    self.saved = c
-    self.saved_x = x
-    return extcall Trainer(self.trainer).report(c, x)
-
-@external
-@payable
-def __default__():
-    if self.mode == 1:
-        extcall Trainer(self.trainer).addData([1], 1, value=msg.value)
-    elif self.mode == 2:
-        extcall Trainer(self.trainer).refund(self.saved, self.saved_x)
-    elif self.mode == 3:
-        extcall Trainer(self.trainer).report(self.saved, self.saved_x)
-"""
-
-FORCER = """
-# pragma version 0.4.3
-
-@deploy
-@payable
-def __init__(target: address):
-    selfdestruct(target)
-"""
+#: ReentrantContributor's modes: what it does with a payment.
+KEEP, ADD, REFUND, REPORT, REFUSE, TAKE, RELAY = range(7)
+ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string), how a reason string is encoded
 
 
 @pytest.fixture(scope="module")
 def attacker_container():
-    return compilers.compile_source("vyper", ATTACKER, contractName="Attacker")
+    return compile_test_contract("ReentrantContributor")
 
 
 @pytest.fixture
@@ -101,33 +43,67 @@ def recorded(trainer, receipt, who, row, label):
     return c
 
 
-def test_reentry_on_the_excess_return_reverts_the_whole_call(trainer, attacker_container, alice):
+def outcome(call) -> str:
+    """A ReentrantContributor's recorded call, in words: "ok", "reverted: <reason>", or
+    "reverted without a reason" (empty revert data)."""
+    assert call.done, "the call was never made"
+    data = bytes(call.data)
+    if call.success:
+        return "ok"
+    if not data:
+        return "reverted without a reason"
+    if data[:4] == ERROR_STRING:
+        return f"reverted: {decode(['string'], data[4:])[0]}"
+    return f"reverted with data 0x{data.hex()}"
+
+
+def assert_stopped_by_the_lock(attacker):
+    """The re-entering call failed on the lock. Vyper's re-entrancy lock is an ``assert``
+    without a reason, so its revert data is empty; every check of the trainer's own gives a
+    reason string."""
+    assert outcome(attacker.reentry()) == "reverted without a reason"
+
+
+def assert_replay(attacker, expected, sender):
+    """The same call, made again from outside any trainer call, gets ``expected``: proof that
+    it was well formed and reached the trainer's checks, so the lock alone stopped it."""
+    attacker.set_mode(KEEP, sender=sender)
+    attacker.replay(sender=sender)
+    assert outcome(attacker.replayed()) == expected
+
+
+def test_reentry_on_the_excess_return_hits_the_lock(trainer, attacker_container, alice):
+    """The excess of a deposit is returned after every state change. A contributor re-entering
+    addData from there, with enough for the same-second deposit (so nothing but the lock could
+    stop it), is refused by the lock; it keeps the excess and its one contribution stands."""
     attacker = attacker_container.deploy(trainer, sender=alice)
-    attacker.set_mode(1, sender=alice)
-    with ape.reverts():  # the nested addData hits the lock; the excess return fails; all undone
-        attacker.add(POS, 1, sender=alice, value=STAKE.max_deposit + 1)
-    assert trainer.contribution_count() == 0 and trainer.balance == 0
+    attacker.set_mode(ADD, sender=alice)
+    sent = 2 * STAKE.max_deposit
+    receipt = attacker.add(POS, 1, sender=alice, value=sent)
+    assert_stopped_by_the_lock(attacker)
+    c = recorded(trainer, receipt, attacker.address, POS, 1)
+    assert trainer.contribution_count() == 1 and trainer.balance == c.deposit
+    assert attacker.balance == sent - c.deposit
+    assert_replay(attacker, "ok", sender=alice)
+    assert trainer.contribution_count() == 2  # the replayed addData, a contribution of its own
 
 
-def test_reentry_on_the_refund_cannot_pay_twice(trainer, attacker_container, alice):
+def test_reentry_on_the_refund_hits_the_lock(trainer, attacker_container, alice):
     attacker = attacker_container.deploy(trainer, sender=alice)
     receipt = attacker.add(POS, 1, sender=alice, value=trainer.next_deposit())
     c = recorded(trainer, receipt, attacker.address, POS, 1)
     chain.pending_timestamp = c.time + STAKE.refund_wait
-    attacker.set_mode(2, sender=alice)
-    with ape.reverts():  # the second refund inside the payment hits the lock
-        attacker.refund(c.key(), POS, sender=alice)
-    assert trainer.contribution(c.id).claimable == c.deposit and trainer.num_good(attacker) == 0
-    attacker.set_mode(0, sender=alice)
-    attacker.refund(c.key(), POS, sender=alice)  # an honest refund still works, once
-    assert attacker.balance == c.deposit and trainer.num_good(attacker) == 1
-    with ape.reverts("refund: already refunded"):
-        attacker.refund(c.key(), POS, sender=alice)
+    attacker.set_mode(REFUND, sender=alice)
+    before = attacker.balance
+    receipt = attacker.refund(c.key(), POS, sender=alice)
+    assert_stopped_by_the_lock(attacker)
+    assert len(receipt.decode_logs(trainer.DepositRefunded)) == 1
+    assert attacker.balance - before == c.deposit  # paid once
+    assert trainer.contribution(c.id).claimable == 0 and trainer.num_good(attacker) == 1
+    assert_replay(attacker, "reverted: refund: already refunded", sender=alice)
 
 
-def test_reentry_on_the_report_payment_cannot_take_twice(
-    trainer, attacker_container, alice, mallory
-):
+def test_reentry_on_the_report_payment_hits_the_lock(trainer, attacker_container, alice, mallory):
     attacker = attacker_container.deploy(trainer, sender=alice)
     receipt = attacker.add(POS, 1, sender=alice, value=trainer.next_deposit())
     good = recorded(trainer, receipt, attacker.address, POS, 1)
@@ -136,14 +112,79 @@ def test_reentry_on_the_report_payment_cannot_take_twice(
     receipt = trainer.addData(POS, 0, sender=mallory, value=trainer.next_deposit())
     bad = recorded(trainer, receipt, mallory.address, POS, 0)
     chain.pending_timestamp = bad.time + STAKE.refund_wait
-    attacker.set_mode(3, sender=alice)
-    with ape.reverts():  # the nested report hits the lock
-        attacker.report(bad.key(), POS, sender=alice)
-    assert trainer.contribution(bad.id).claimable == bad.deposit
-    attacker.set_mode(0, sender=alice)
-    attacker.report(bad.key(), POS, sender=alice)
-    with ape.reverts("report: already reported"):
-        attacker.report(bad.key(), POS, sender=alice)
+    attacker.set_mode(REPORT, sender=alice)
+    before = attacker.balance
+    receipt = attacker.report(bad.key(), POS, sender=alice)
+    assert_stopped_by_the_lock(attacker)
+    (log,) = receipt.decode_logs(trainer.DepositReported)
+    assert log.amount == bad.deposit  # the only good point: the whole deposit, once
+    assert attacker.balance - before == log.amount
+    assert trainer.contribution(bad.id).claimable == 0
+    assert_replay(attacker, "reverted: report: already reported", sender=alice)
+
+
+def test_reentry_on_the_take_payment_hits_the_lock(trainer, attacker_container, alice, mallory):
+    receipt = trainer.addData(POS, 1, sender=mallory, value=trainer.next_deposit())
+    c = recorded(trainer, receipt, mallory.address, POS, 1)
+    chain.pending_timestamp = c.time + STAKE.any_wait
+    attacker = attacker_container.deploy(trainer, sender=alice)
+    attacker.set_mode(TAKE, sender=alice)
+    receipt = attacker.take(c.key(), features_hash(POS), sender=alice)
+    assert_stopped_by_the_lock(attacker)
+    assert len(receipt.decode_logs(trainer.DepositTaken)) == 1
+    assert attacker.balance == c.deposit and trainer.contribution(c.id).claimable == 0
+    assert_replay(attacker, "reverted: take: nothing left to take", sender=alice)
+
+
+def test_reentry_on_the_batch_excess_return_hits_the_lock(trainer, attacker_container, alice):
+    """A sponsor contract's batch gets its excess back after every state change; re-entering
+    addDataBatch from there with a second batch (the signer's next nonce, enough for the
+    same-second deposit, so nothing but the lock could stop it) is refused by the lock."""
+    attacker = attacker_container.deploy(trainer, sender=alice)
+    deadline = int(chain.pending_timestamp) + 3600
+    first, second = (
+        trainer.addDataBatch.encode_input(
+            [sign(alice, trainer.address, chain.chain_id, POS, 1, nonce, deadline)]
+        )
+        for nonce in (0, 1)
+    )
+    attacker.set_mode(RELAY, sender=alice)
+    sent = 2 * STAKE.max_deposit
+    receipt = attacker.relay(first, second, sender=alice, value=sent)
+    assert_stopped_by_the_lock(attacker)
+    c = recorded(trainer, receipt, alice.address, POS, 1)
+    assert trainer.contribution_count() == 1 and trainer.nonces(alice) == 1
+    assert attacker.balance == sent - c.deposit
+    assert_replay(attacker, "ok", sender=alice)
+    assert trainer.contribution_count() == 2 and trainer.nonces(alice) == 2
+
+
+def test_a_contributor_that_refuses_payment_gets_the_reason(trainer, attacker_container, alice):
+    """A payment that its recipient refuses reverts the whole call with "stake: payment
+    failed": nothing changes and the deposit stays claimable. A recipient that does work on
+    receipt (here a storage write, more than a transfer's 2300 gas) is paid: the payment
+    forwards all gas."""
+    wallet = attacker_container.deploy(trainer, sender=alice)
+    wallet.set_mode(REFUSE, sender=alice)
+    with ape.reverts("stake: payment failed"):  # the excess return is refused
+        wallet.add(POS, 1, sender=alice, value=2 * STAKE.max_deposit)
+    assert trainer.contribution_count() == 0 and trainer.balance == 0
+    wallet.set_mode(KEEP, sender=alice)
+    receipt = wallet.add(POS, 1, sender=alice, value=2 * STAKE.max_deposit)
+    c = recorded(trainer, receipt, wallet.address, POS, 1)
+    assert wallet.received() == wallet.balance == 2 * STAKE.max_deposit - c.deposit
+    chain.pending_timestamp = c.time + STAKE.refund_wait
+    wallet.set_mode(REFUSE, sender=alice)
+    record = trainer.contribution(c.id)
+    with ape.reverts("stake: payment failed"):
+        wallet.refund(c.key(), POS, sender=alice)
+    assert trainer.contribution(c.id) == record and record.claimable == c.deposit
+    assert trainer.num_good(wallet) == trainer.total_good() == 0
+    assert trainer.balance == c.deposit
+    wallet.set_mode(KEEP, sender=alice)
+    wallet.refund(c.key(), POS, sender=alice)
+    assert wallet.received() == wallet.balance == 2 * STAKE.max_deposit
+    assert trainer.num_good(wallet) == 1 and trainer.balance == 0
 
 
 def test_second_address_cannot_report_its_own_bad_deposit(trainer, owner, mallory, bob):
@@ -165,7 +206,7 @@ def test_second_address_cannot_report_its_own_bad_deposit(trainer, owner, mallor
 
 
 def test_plain_ether_is_refused(trainer, alice):
-    with ape.reverts():
+    with reverts_without_reason():  # no default function
         alice.transfer(trainer, 1)
 
 
@@ -174,7 +215,7 @@ def test_forced_ether_changes_no_claim(trainer, deployed, alice, bob, mallory):
     claimable amount, refund and take stays as recorded (the surplus is simply stranded)."""
     receipt = trainer.addData(POS, 1, sender=alice, value=trainer.next_deposit())
     c = recorded(trainer, receipt, alice.address, POS, 1)
-    forcer = compilers.compile_source("vyper", FORCER, contractName="Forcer")
+    forcer = compile_test_contract("Forcer")
     forcer.deploy(trainer, sender=mallory, value=12345)
     assert trainer.balance == c.deposit + 12345
     chain.pending_timestamp = c.time + STAKE.refund_wait
@@ -213,7 +254,7 @@ def test_largest_input_fits_easily_in_a_block(deploy_trainer, deployed, alice):
     # that fits twice in a 30M-gas block, so no legal input can be made to exceed a block.
     assert trainer.update_count() == 1
     assert receipt.gas_used < 15_000_000
-    with ape.reverts():  # 513 indices do not even decode (the DynArray bound)
+    with reverts_without_reason():  # 513 indices do not even decode (the DynArray bound)
         trainer.addData(row + [2**20 - 1], 1, sender=alice, value=trainer.next_deposit())
 
 

@@ -66,11 +66,16 @@ def test_default_limit_is_the_contract_limit():
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"n_features": 0}, {"max_features": 513}, {"overflow": "drop"}, {"n_features": 2**32 + 1}],
+    "kwargs, msg",
+    [
+        ({"n_features": 0}, "n_features must be in"),
+        ({"max_features": 513}, "max_features must be in"),
+        ({"overflow": "drop"}, "overflow must be one of"),
+        ({"n_features": 2**32 + 1}, "n_features must be in"),
+    ],
 )
-def test_encoder_rejects_bad_settings(kwargs):
-    with pytest.raises(ValueError):
+def test_encoder_rejects_bad_settings(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
         Encoder(**kwargs)
 
 

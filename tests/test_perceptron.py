@@ -2,6 +2,7 @@
 
 import ape
 import pytest
+from conftest import reverts_without_reason
 
 from sharedmodels.chain import encoder_descriptor, encoder_from_descriptor
 from sharedmodels.features import MAX_FEATURES, Encoder
@@ -88,7 +89,7 @@ def test_predict_accepts_max_features_and_rejects_more(deploy_model):
     assert m.predict(row) == 0
     # One more than the DynArray bound fails ABI decoding (no reason string can be given
     # there); clients refuse such input earlier with a message (see test_features).
-    with ape.reverts():
+    with reverts_without_reason():
         m.predict(row + [2 * MAX_FEATURES + 1])
 
 

@@ -173,7 +173,10 @@ def _take(c: data.Contribution, word: uint256) -> uint256:
 @internal
 def _pay(amount: uint256):
     """
-    @dev Send `amount` to the caller with all gas; a recipient that refuses reverts its own call.
+    @dev Send `amount` to the caller with all gas (a contract wallet may need more than a
+         transfer's 2300 to accept it), after every state change. A recipient that refuses it
+         reverts its own call, with this module's reason rather than the recipient's data.
     """
     if amount > 0:
-        raw_call(msg.sender, b"", value=amount)
+        success: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
+        assert success, "stake: payment failed"
