@@ -13,10 +13,9 @@ contract's own counters.
 import itertools
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from ape import compilers
+from conftest import compile_test_contract
 from eth_abi import encode
 from eth_utils import keccak
 from market_helpers import (
@@ -33,14 +32,13 @@ from sharedmodels.market import first_link, reward_pass, sample_hash
 from sharedmodels.market_chain import first_piece, phase, reveal_first
 
 ETH = 10**18
-WALLET = Path(__file__).parent / "contracts" / "MarketWallet.vy"
 NOT_MATCHING = "market: piece does not match its commitment"
 ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture(scope="module")
 def wallet_type():
-    return compilers.compile_source("vyper", WALLET.read_text(), contractName="MarketWallet")
+    return compile_test_contract("MarketWallet")
 
 
 def chain_links(salt: bytes, piece) -> list[bytes]:

@@ -1,12 +1,10 @@
-"""Adversarial review of sponsored batches (`auth/signed.vy`, `PerceptronStake.addDataBatch`,
-`cancel_nonces`): edge cases checked and found safe, and one limit documented."""
-
-from pathlib import Path
+"""Edges of sponsored batches (`auth/signed.vy`, `PerceptronStake.addDataBatch`,
+`cancel_nonces`) an adversarial review checked and found safe, kept as tests."""
 
 import ape
 import pytest
-from ape import chain, compilers
-from conftest import STAKE, assert_wei_invariant
+from ape import chain
+from conftest import STAKE, assert_wei_invariant, compile_test_contract
 
 from sharedmodels.sponsor import cancel, sign, sign_many
 
@@ -14,7 +12,6 @@ pytestmark = pytest.mark.usefixtures("wei_invariant")
 
 WEIGHTS = {1: 1000, 2: -1000}
 POS, NEG = [1, 7], [2, 9]
-WALLET = Path(__file__).parent / "contracts" / "MarketWallet.vy"
 
 
 @pytest.fixture
@@ -26,7 +23,7 @@ def trainer(deploy_trainer, deployed):
 
 @pytest.fixture(scope="module")
 def wallet_type():
-    return compilers.compile_source("vyper", WALLET.read_text(), contractName="MarketWallet")
+    return compile_test_contract("MarketWallet")
 
 
 def later(seconds=3600):
