@@ -66,10 +66,10 @@ def __init__(dim: uint256, learning_rate: uint256,
 
 @external
 @payable
-@nonreentrant
 def addData(x: DynArray[int64, model.MAX_DIM], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample, for free; the model trains on it at once.
+    @dev No lock: a Points trainer makes no external call, so nothing can re-enter it.
     @param x `dim` fixed-point values (value * 10**9), each within +-2**40.
     @param y Class index, below `n_classes()`.
     @return The contribution's id.

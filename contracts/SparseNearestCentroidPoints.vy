@@ -64,10 +64,10 @@ def __init__(n_features: uint256,
 
 @external
 @payable
-@nonreentrant
 def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample, for free; the model trains on it at once.
+    @dev No lock: a Points trainer makes no external call, so nothing can re-enter it.
     @param x Sorted, unique feature indices, each below `n_features`.
     @param y Class index, below `n_classes()`.
     @return The contribution's id.

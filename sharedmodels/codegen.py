@@ -423,10 +423,10 @@ def __init__($params, refund_wait: uint256):
 
 @external
 @payable
-@nonreentrant
 def addData(x: $x_type, y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample, for free; the model trains on it at once.
+    @dev No lock: a Points trainer makes no external call, so nothing can re-enter it.
     @param x $x_doc
     @param y $label_doc
     @return The contribution's id.
