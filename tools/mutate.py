@@ -1,12 +1,12 @@
-"""Mutation check of the contracts (``make mutate``; not in CI: it takes most of an hour).
+"""Mutation check of the contracts (``make mutate``; not in CI: it takes an hour or two).
 
 Each mutant removes one ``assert`` (replaced by ``pass``) or one ``@nonreentrant`` from one
 file in ``contracts/`` (for the deployables generated from ``sharedmodels/codegen.py``, from
 the template, and they are regenerated). The tests of that file run against it in a scratch
-copy of the repository; a mutant the tests do not kill *survives*. Every survivor is listed with its line,
-and the run ends non-zero if one of them guards money or access (its reason or its function
-moves wei or checks who the caller is, see ``guards_money_or_access``); the others are defensive
-checks the tests cannot reach, and are listed for a person to judge.
+copy of the repository; a mutant the tests do not kill *survives*. Every survivor is listed
+with its line, and the run ends non-zero if one of them guards money or access (its reason or
+its function moves wei or checks who the caller is, see ``guards_money_or_access``); the others
+are defensive checks the tests cannot reach, and are listed for a person to judge.
 
     python tools/mutate.py                       # every mutant, two at a time
     python tools/mutate.py --only market --jobs 1
