@@ -5,7 +5,7 @@
 @license MIT
 @notice A deployable dense multi-class Perceptron: anyone predicts for free, the owner trains it one sample at a
         time or uploads a pre-trained state in chunks before sealing.
-@dev Composes `auth/ownable` and `models/dense_perceptron`. The collaborative trainers of SPEC §4
+@dev Composes `auth/ownable` and `models/dense_perceptron`. The collaborative trainers
      compose the same model module behind their incentive rules.
 """
 

@@ -5,7 +5,7 @@
 @license MIT
 @notice Anyone predicts for free and anyone trains the model with free contributions. After
         `refund_wait` a contributor whose sample the model agrees with claims a point; anyone
-        else may mark a sample the model disagrees with as bad (SPEC §4, §5.2).
+        else may mark a sample the model disagrees with as bad.
 @dev Composes the same model and data handler as `NearestCentroidStake`, with the Points incentive.
 """
 

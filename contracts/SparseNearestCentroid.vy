@@ -5,7 +5,7 @@
 @license MIT
 @notice A deployable sparse Nearest Centroid: anyone predicts for free, the owner trains it one sample at a
         time or uploads a pre-trained state in chunks before sealing.
-@dev Composes `auth/ownable` and `models/sparse_nearest_centroid`. The collaborative trainers of SPEC §4
+@dev Composes `auth/ownable` and `models/sparse_nearest_centroid`. The collaborative trainers
      compose the same model module behind their incentive rules.
 """
 

@@ -6,7 +6,7 @@
 @notice Anyone predicts for free and anyone trains the model by sending a labelled sample with
         a deposit. The deposit comes back if the model still agrees with the sample after
         `refund_wait`; if it does not, reporters with good contributions, then the owner, then
-        anyone may take it (SPEC §4, §5.1).
+        anyone may take it.
 @dev One contract composes the model, the data handler and the incentive (no external calls
      between them). Every state-changing entry point is non-reentrant.
 """

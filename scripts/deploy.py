@@ -7,7 +7,7 @@ ape run deploy --model {perceptron,dense_perceptron,ncc,sparse_ncc,naive_bayes}
     [--pretrain DATASET --pretrain-limit K --pretrain-offset J]
     [--manifest PATH] [--account ALIAS] [--network ecosystem:network:provider]
 
-``stake`` is deposit/refund/take (SPEC §5.1), ``points`` the free gamified variant (§5.2),
+``stake`` is deposit/refund/take, ``points`` the free gamified variant,
 ``none`` the bare model trained by its owner only.
 
 Dense models (dense_perceptron, ncc) need ``--pretrain`` with a numeric dataset: the encoder's

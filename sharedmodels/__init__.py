@@ -1,7 +1,7 @@
 """sharedmodels: off-chain side of machine-learning models that live in Ethereum contracts.
 
 Modules:
-- ``features``  — text → sorted unique feature indices (SPEC §2), the on-chain input encoding.
+- ``features``  — text → sorted unique feature indices, the on-chain input encoding.
 - ``datasets``  — dataset specs (``rt``, ``imdb:PATH``, ``csv:PATH``) and their loaders.
 - ``reference`` — the scikit-learn Perceptron the on-chain model reproduces bit for bit,
                   plus the exact integer mirror of the contract's arithmetic.

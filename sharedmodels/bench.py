@@ -1,5 +1,5 @@
-"""The benchmark arithmetic of ``../shared/BENCHMARKS.md``: reference figures, the floor, and
-the generated tables in the project's ``BENCHMARKS.md``.
+"""The benchmark arithmetic of the reference implementation's benchmark: its figures, the floor,
+and the generated tables in the project's ``BENCHMARKS.md``.
 
 The floor of a transaction carrying n feature indices is 21,000 + its calldata (16 gas per
 non-zero byte, 4 per zero byte) + 2,100 per weight read (cold) + 2,900 more per weight changed

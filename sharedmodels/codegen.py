@@ -218,7 +218,7 @@ $header
 @license MIT
 @notice A deployable $title: anyone predicts for free, the owner trains it one sample at a
         time or uploads a pre-trained state in chunks before sealing.
-@dev Composes `auth/ownable` and `models/$module`. The collaborative trainers of SPEC §4
+@dev Composes `auth/ownable` and `models/$module`. The collaborative trainers
      compose the same model module behind their incentive rules.
 """
 
@@ -268,7 +268,7 @@ $header
 @notice Anyone predicts for free and anyone trains the model by sending a labelled sample with
         a deposit. The deposit comes back if the model still agrees with the sample after
         `refund_wait`; if it does not, reporters with good contributions, then the owner, then
-        anyone may take it (SPEC §4, §5.1).
+        anyone may take it.
 @dev One contract composes the model, the data handler and the incentive (no external calls
      between them). Every state-changing entry point is non-reentrant.
 """
@@ -392,7 +392,7 @@ $header
 @license MIT
 @notice Anyone predicts for free and anyone trains the model with free contributions. After
         `refund_wait` a contributor whose sample the model agrees with claims a point; anyone
-        else may mark a sample the model disagrees with as bad (SPEC §4, §5.2).
+        else may mark a sample the model disagrees with as bad.
 @dev Composes the same model and data handler as `$stake_name`, with the Points incentive.
 """
 

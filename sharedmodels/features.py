@@ -1,4 +1,4 @@
-"""Feature encoding shared by every client of a model (SPEC §2).
+"""Feature encoding shared by every client of a model.
 
 A text becomes the sorted list of its distinct non-zero column indices under scikit-learn's
 ``HashingVectorizer(n_features=N, binary=True, alternate_sign=False, norm=None)``. Any client

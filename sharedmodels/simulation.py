@@ -390,7 +390,7 @@ def simulate(
                 plans[c.who].append(("refund", c))
             else:
                 wrong.append(c)
-        # A reporter needs a good point (SPEC 5.1). Each agent's refunds go out before its
+        # A reporter needs a good point (the deposit rules). Each agent's refunds go out before its
         # reports, in nonce order, so a refund in this same batch counts.
         good_count = [counts["refunds"][i] + len(plans[i]) for i in range(k)]
         for c in wrong:

@@ -54,7 +54,7 @@ def contract_name(model: str, incentive: str) -> str:
 
 @dataclass(frozen=True)
 class Incentive:
-    """Deploy-time parameters of an incentive (SPEC §5.1, §5.2)."""
+    """Deploy-time parameters of an incentive."""
 
     kind: str = "stake"
     refund_wait: int = 86_400

@@ -136,9 +136,9 @@ def deploy_trainer(project, owner):
 
 
 def assert_wei_invariant(trainer) -> int:
-    """SPEC §5.1's invariant for one trainer: its balance equals the sum of what its records
-    still let people claim, which equals what the history rebuilt from chain data says is owed,
-    and every rebuilt contribution matches its stored record. Returns that balance."""
+    """The deposit incentive's invariant for one trainer: its balance equals the sum of what its
+    records still let people claim, which equals what the history rebuilt from chain data says
+    is owed, and every rebuilt contribution matches its stored record. Returns that balance."""
     n = trainer.contribution_count()
     claimable = sum(trainer.contribution(i).claimable for i in range(1, n + 1))
     assert trainer.balance == claimable

@@ -190,7 +190,7 @@ def test_a_contributor_that_refuses_payment_gets_the_reason(trainer, attacker_co
 def test_second_address_cannot_report_its_own_bad_deposit(trainer, owner, mallory, bob):
     """A bad contributor's other address has no good contributions, so it cannot report; the
     owner takes the deposit at `owner_wait`, before anyone may at `any_wait`. (An absent owner
-    leaves it to whoever comes first after `any_wait`, the second address included: SPEC §5.1's
+    leaves it to whoever comes first after `any_wait`, the second address included: the rules'
     abandoned tier excludes only the contributor itself.)"""
     receipt = trainer.addData(POS, 0, sender=mallory, value=trainer.next_deposit())
     bad = recorded(trainer, receipt, mallory.address, POS, 0)

@@ -1,4 +1,4 @@
-"""The benchmark arithmetic: the floor of ../shared/BENCHMARKS.md and the generated tables."""
+"""The benchmark arithmetic: the reference benchmark's floor and the generated tables."""
 
 import pytest
 from eth_abi import encode

@@ -1,4 +1,4 @@
-"""Encoding (SPEC §2) and the overflow policy for samples over the contract's feature limit."""
+"""Encoding and the overflow policy for samples over the contract's feature limit."""
 
 import pytest
 from hypothesis import given

@@ -1,4 +1,4 @@
-"""The prediction market contract (SPEC §5.3): phases, deadlines, reveals, the reward pass
+"""The prediction market contract: phases, deadlines, reveals, the reward pass
 against its Python mirror, and conservation to the wei after every step."""
 
 import random

@@ -1,6 +1,6 @@
 """Unit tests of the multi-class trainers (dense Perceptron, dense and sparse Nearest Centroid,
 Naive Bayes) behind Stake and Points: addData, refund, report, take, class additions, and the
-history rebuilt from calldata (SPEC §4, §5).
+history rebuilt from calldata.
 
 Every trainer is deployed through ``jobs.deploy_model`` with a small pre-trained state, and its
 integer-exact reference keeps training in step with every contribution, so each test knows what

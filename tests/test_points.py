@@ -1,5 +1,5 @@
-"""Unit tests of PerceptronPoints: free contributions, validation, points, badges, leaderboard
-(SPEC §4, §5.2, §7).
+"""Unit tests of PerceptronPoints: free contributions, validation, points, badges, leaderboard,
+and every revert reason.
 
 After every test each trainer it deployed holds no wei and its records match the history
 rebuilt from chain data.

@@ -1,4 +1,4 @@
-"""Unit tests of PerceptronStake: deposit, refund, report, take (SPEC §4, §5.1, §7).
+"""Unit tests of PerceptronStake: deposit, refund, report, take, and every revert reason.
 
 Every test is followed by the wei invariant (``wei_invariant`` below): each trainer the test
 deployed holds exactly the sum of its contributions' claimable amounts, and the history rebuilt
@@ -29,7 +29,7 @@ MAX_COST_WEIGHT = 2**96 // HOUR - 1
 
 
 def deposit_of(cost_weight, elapsed):
-    """SPEC §5.1 written out independently of ``Incentive.deposit``."""
+    """The deposit formula written out independently of ``Incentive.deposit``."""
     return cost_weight * 3600 // isqrt(elapsed if elapsed > 0 else 1)
 
 
@@ -390,7 +390,7 @@ def test_refund_pays_what_a_report_left(deploy_trainer, alice, bob, carol, dave,
 
 
 def test_refund_after_deposit_taken_pays_nothing_but_earns_a_point(deploy_trainer, owner, mallory):
-    # Behaviour worth knowing: nothing in SPEC §5.1 stops it, so a forfeited contribution
+    # Behaviour worth knowing: nothing in the rules stops it, so a forfeited contribution
     # still earns a good point when the model later comes round to its label.
     t = deploy_trainer(weights={7: 1})
     c, _ = contribute(t, mallory, [7], 0)  # model flips to 0 ...

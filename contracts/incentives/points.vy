@@ -1,6 +1,6 @@
 # pragma version 0.4.3
 """
-@title Points (gamified, no money; SPEC §5.2)
+@title Points (gamified, no money)
 @license MIT
 @notice Contributions are free. After `refund_wait` each contribution is validated once:
         by its contributor when the model agrees with its label (one point), or by anyone

@@ -1,6 +1,6 @@
 # pragma version 0.4.3
 """
-@title Deposit, refund, take ("ongoing self-assessment", SPEC §5.1)
+@title Deposit, refund, take ("ongoing self-assessment")
 @license MIT
 @notice Each contribution pays a deposit that falls with the time since the last contribution.
         After `refund_wait` the contributor gets it back if the model (as it is then) agrees

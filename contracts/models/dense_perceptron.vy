@@ -3,7 +3,7 @@
 @title Dense multi-class Perceptron (one-vs-rest)
 @license MIT
 @notice A linear classifier over dense fixed-point inputs, one weight vector per class.
-@dev Input: `dim` int64 values, each the real value times SCALE = 10**9 (SPEC §2, `numeric.vy`).
+@dev Input: `dim` int64 values, each the real value times SCALE = 10**9 (`numeric.vy`).
      Weights are in input units; the intercept of class k is in input units too, so
        score_k = sum_j w[k][j] * x[j] + b[k] * SCALE
      is the real-valued score times 10**18, exactly, with no rounding anywhere.

@@ -4,7 +4,7 @@
 @license MIT
 @notice Predicts the class with the highest posterior under a multinomial model of feature
         counts with additive (Laplace/Lidstone) smoothing `alpha`.
-@dev Input: sorted, unique feature indices, each below `n_features` (SPEC §2); each present
+@dev Input: sorted, unique feature indices, each below `n_features`; each present
      feature counts once. Per class c: n_c samples, N_c[j] occurrences of feature j and
      N_c = sum_j N_c[j]. scikit-learn's `MultinomialNB(alpha)` scores
        log(n_c) + sum_{j in x} log((N_c[j] + alpha) / (N_c + alpha * n_features))
@@ -40,7 +40,7 @@ event ClassSizeUploaded:
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev Most distinct features one sample may carry (SPEC §2: at least 512).
+# @dev Most distinct features one sample may carry (at least 512).
 MAX_FEATURES: constant(uint256) = 512
 # @dev Most counts one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512

@@ -2,7 +2,7 @@
 """
 @title Integer helpers shared by the models
 @license MIT
-@notice The dense fixed-point encoding (SPEC §2), the input rules for dense samples, and an
+@notice The dense fixed-point encoding, the input rules for dense samples, and an
         integer base-2 logarithm. Stateless: any module may import it without `initializes`.
 @dev Mirror: `sharedmodels.features` (SCALE, MAX_DIM, MAX_ABS) and `sharedmodels.models.log2_fixed`.
 """

@@ -4,7 +4,7 @@
 @license MIT
 @notice Predicts the class whose mean training sample is closest (Euclidean) to the input,
         over sparse binary features (text).
-@dev Input: sorted, unique feature indices, each below `n_features` (SPEC §2); feature j is 1
+@dev Input: sorted, unique feature indices, each below `n_features`; feature j is 1
      when present. Per class k the contract keeps n_k (samples), S_k[j] (how many of its samples
      have feature j) and Q_k = sum_j S_k[j]**2, so it never iterates over the feature space:
      with T_k = sum_{j in x} S_k[j], the prediction is the class minimising
@@ -37,7 +37,7 @@ event ClassSizeUploaded:
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev Most distinct features one sample may carry (SPEC §2: at least 512).
+# @dev Most distinct features one sample may carry (at least 512).
 MAX_FEATURES: constant(uint256) = 512
 # @dev Most counts one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512

@@ -4,7 +4,7 @@
 @license MIT
 @notice A linear classifier over sparse binary features that reproduces, bit for bit,
         scikit-learn's `Perceptron(eta0=k, penalty=None).partial_fit` on sparse input.
-@dev Input: the sorted, unique feature indices of one sample (SPEC §2).
+@dev Input: the sorted, unique feature indices of one sample.
      Weights are integers. The intercept is an integer in units of 2**-59: scikit-learn damps
      sparse intercept updates by 0.01 and rounds the float64 sum after every update, so every
      intercept it can reach is a multiple of 2**-59 (the float64 spacing at 0.01). After each
@@ -35,7 +35,7 @@ event UploadSealed:
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev Most distinct features one sample may carry (SPEC §2: at least 512).
+# @dev Most distinct features one sample may carry (at least 512).
 MAX_FEATURES: constant(uint256) = 512
 # @dev Most weights one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512

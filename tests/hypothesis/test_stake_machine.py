@@ -1,4 +1,4 @@
-"""Random operation of a staked trainer against an off-chain mirror of every rule (SPEC §5.1).
+"""Random operation of a staked trainer against an off-chain mirror of every rule.
 
 A Hypothesis state machine drives one fresh ``PerceptronStake`` per example: honest, flipped,
 duplicate, underpaid and malformed contributions from four actors; refunds, reports and takes
