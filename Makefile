@@ -54,6 +54,7 @@ mutate: setup data
 	$(BIN)/python tools/mutate.py
 
 bench: setup data
+	rm -rf .bench-before && cp -r bench .bench-before
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
 	$(BIN)/ape run models --out bench/models.json --quiet
 	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
@@ -61,6 +62,8 @@ bench: setup data
 	$(BIN)/ape run simulate --preset drt --out bench/simulate-drt --benchmarks --quiet
 	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
 	@grep -q "Gas Profile" bench/gas_report.txt
+	$(BIN)/python -m sharedmodels.bench changes .bench-before bench
+	rm -rf .bench-before
 
 # Every model: on-chain vs float accuracy and gas; rewrites the README tables.
 models: setup data

@@ -107,3 +107,68 @@ def replace_section(path: Path, name: str, body: str) -> None:
     if not pattern.search(text):
         raise ValueError(f"{path} has no {start} ... {end} section")
     path.write_text(pattern.sub(lambda _: f"{start}\n{body}{end}", text))
+
+
+# ---------------------------------------------------------------- changes between two runs
+
+#: The gas files ``make bench`` writes, compared leaf by leaf with the run before.
+GAS_FILES = ("gas.json", "model_gas.json", "market_gas.json")
+
+
+def _leaves(data, prefix: str = "") -> dict[str, int]:
+    """Every integer leaf of a bench file, by a readable path. A market run (an item of
+    ``runs``) is named by its test-set size and contribution count, not its position."""
+    out: dict[str, int] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out.update(_leaves(value, f"{prefix}{key}/"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            name = str(i)
+            if isinstance(value, dict) and {"test_size", "contributions"} <= value.keys():
+                name = f"T={value['test_size']} N={value['contributions']}"
+            out.update(_leaves(value, f"{prefix}{name}/"))
+    elif isinstance(data, int) and not isinstance(data, bool):
+        out[prefix.rstrip("/")] = data
+    return out
+
+
+def changes_table(before_dir: Path, after_dir: Path) -> str:
+    """A Markdown table of every gas figure that moved between two ``bench/`` folders."""
+    import json
+
+    rows = []
+    for name in GAS_FILES:
+        before_path, after_path = Path(before_dir) / name, Path(after_dir) / name
+        if not (before_path.is_file() and after_path.is_file()):
+            continue
+        before = _leaves(json.loads(before_path.read_text()))
+        after = _leaves(json.loads(after_path.read_text()))
+        for key in sorted(before.keys() & after.keys()):
+            old, new = before[key], after[key]
+            if old != new and old:
+                rows.append(f"| `{name}` {key} | {old:,} | {new:,} | {(new - old) / old:+.2%} |")
+        for key in sorted(after.keys() - before.keys()):
+            rows.append(f"| `{name}` {key} | (new) | {after[key]:,} | |")
+    if not rows:
+        return "No gas figure moved since the previous run.\n"
+    head = ["| figure | previous run | this run | change |", "|---|---|---|---|"]
+    return "\n".join(head + rows) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sharedmodels.bench")
+    sub = parser.add_subparsers(dest="command", required=True)
+    changes = sub.add_parser("changes", help="Write the gas that moved into BENCHMARKS.md.")
+    changes.add_argument("before", type=Path)
+    changes.add_argument("after", type=Path)
+    changes.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    replace_section(args.out, "changes", changes_table(args.before, args.after))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

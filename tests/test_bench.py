@@ -56,3 +56,20 @@ def test_replace_section(tmp_path):
     assert path.read_text() == "a\n<!-- bench:t -->\nnew\n<!-- /bench:t -->\nz\n"
     with pytest.raises(ValueError, match="no <!-- bench:other -->"):
         replace_section(path, "other", "x")
+
+
+def test_changes_table_names_what_moved(tmp_path):
+    import json
+
+    from sharedmodels.bench import changes_table
+
+    for name, refund, heaviest in (("before", 100, 7), ("after", 112, 7)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "gas.json").write_text(json.dumps({"refund": {"20": refund}}))
+        runs = {"runs": [{"test_size": 64, "contributions": 24, "heaviest_step": heaviest}]}
+        (tmp_path / name / "market_gas.json").write_text(json.dumps(runs))
+    table = changes_table(tmp_path / "before", tmp_path / "after")
+    assert "| `gas.json` refund/20 | 100 | 112 | +12.00% |" in table
+    assert "heaviest_step" not in table
+    same = changes_table(tmp_path / "before", tmp_path / "before")
+    assert same == "No gas figure moved since the previous run.\n"
