@@ -8,10 +8,18 @@ export PATH := $(CURDIR)/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH
 export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
+# Ape recompiles a contract when its own file changes, not when a module it imports does; any
+# change under contracts/ therefore clears the build cache before the next run.
+CONTRACT_SOURCES := $(shell find contracts -name '*.vy')
+STAMP_BUILD := .build/.sources
 
 .PHONY: setup demo market simulate test soak mutate bench models contracts data lint clean
 
-setup: $(STAMP_PY) $(STAMP_NPM)
+setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
+
+$(STAMP_BUILD): $(CONTRACT_SOURCES)
+	rm -rf .build
+	@mkdir -p .build && touch $@
 
 $(STAMP_PY): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -39,6 +39,7 @@ TRAINERS = [
     "tests/test_points.py",
     "tests/test_model_trainers.py",
     "tests/test_sponsor.py",
+    "tests/test_sponsor_review.py",
     "tests/hypothesis/test_stake_machine.py",
 ]
 MODELS = [
@@ -46,10 +47,12 @@ MODELS = [
     "tests/test_perceptron.py",
     "tests/test_dense_data.py",
     "tests/test_model_trainers.py",
+    "tests/test_add_class.py",
 ]
 MARKET = [
     "tests/test_market.py",
     "tests/test_market_attacks.py",
+    "tests/test_market_review.py",
     "tests/hypothesis/test_market_property.py",
 ]
 #: The tests that exercise each contract file (first match wins; globs on the path under
@@ -59,7 +62,7 @@ TESTS: list[tuple[str, list[str]]] = [
     ("../sharedmodels/codegen.py", TRAINERS),
     ("incentives/*", TRAINERS),
     ("data/*", TRAINERS),
-    ("auth/signed.vy", ["tests/test_sponsor.py"]),
+    ("auth/signed.vy", ["tests/test_sponsor.py", "tests/test_sponsor_review.py"]),
     ("auth/ownable.vy", ["tests/test_attacks.py", "tests/test_models.py", *MODELS[1:]]),
     ("models/*", MODELS),
     ("*Stake.vy", TRAINERS),
@@ -140,6 +143,51 @@ def tests_for(rel: Path) -> list[str]:
         if fnmatch(inside, pattern):
             return [t for t in dict.fromkeys(tests) if (ROOT / t).exists()]
     return []
+
+
+def imports(path: Path) -> set[Path]:
+    """The contract files ``path`` imports, directly or through other modules (paths relative
+    to ROOT)."""
+    out: set[Path] = set()
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        for dots, package, names in re.findall(
+            r"^from (\.+)([\w.]*) import ([\w, ]+?)(?: as \w+)?$",
+            (ROOT / current).read_text(),
+            re.M,
+        ):
+            base = current.parent
+            for _ in range(len(dots) - 1):
+                base = base.parent
+            for name in names.split(","):
+                target = base.joinpath(*filter(None, package.split(".")), f"{name.strip()}.vy")
+                if (ROOT / target).is_file() and target not in out:
+                    out.add(target)
+                    todo.append(target)
+    return out
+
+
+def deployables_using(module: Path) -> list[str]:
+    """The top-level contracts that import ``module`` (a module file under contracts/)."""
+    return sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "contracts").glob("*.vy")
+        if module in imports(p.relative_to(ROOT))
+    )
+
+
+def compile_in(copy: Path, contracts: list[str]) -> None:
+    """Recompile ``contracts`` in the copy. Ape does not notice a change in an imported module,
+    so a module's mutant must force its deployables (and again once it is restored)."""
+    if contracts:
+        subprocess.run(
+            [str(APE), "compile", "--force", *contracts],
+            cwd=copy,
+            env=_env(copy),
+            capture_output=True,
+            check=True,
+        )
 
 
 def free_port() -> int:
@@ -239,15 +287,18 @@ def main() -> int:
             target = copy / m.path
             original = target.read_text()
             target.write_text(m.apply(original))
+            using = [] if m.path.parent == Path("contracts") else deployables_using(m.path)
             try:
                 if m.path == TEMPLATE:
                     regenerate(copy)
+                compile_in(copy, using)
                 tests = tests_for(m.path)
                 survived, last = run_tests(copy, tests, args.timeout) if tests else (True, "")
             finally:
                 target.write_text(original)
                 if m.path == TEMPLATE:
                     regenerate(copy)
+                compile_in(copy, using)
             verdict = "SURVIVED" if survived else "killed"
             print(f"{verdict:8} {m.name}: {m.text[:70]}  [{last[:60]}]", flush=True)
             if survived:
