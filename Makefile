@@ -11,7 +11,7 @@ STAMP_NPM := node_modules/.installed
 # Ape recompiles a contract when its own file changes, not when a module it imports does; any
 # change under contracts/ therefore clears the build cache before the next run.
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy')
-STAMP_BUILD := .build/.sources
+STAMP_BUILD := $(VENV)/.contract-sources
 
 .PHONY: setup demo market simulate test soak mutate bench models contracts data lint clean
 
@@ -19,7 +19,7 @@ setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
 $(STAMP_BUILD): $(CONTRACT_SOURCES)
 	rm -rf .build
-	@mkdir -p .build && touch $@
+	@mkdir -p $(VENV) && touch $@
 
 $(STAMP_PY): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
