@@ -1,5 +1,13 @@
-"""Shared fixtures: role accounts and a factory that deploys a fresh model with overrides."""
+"""Shared fixtures: role accounts and a factory that deploys a fresh model with overrides.
 
+The session fixtures below change no chain state when they are set up (accounts, a contract
+type, factories). They are declared so to Ape (``chain_isolation=False``): otherwise a module
+that first asks for one of them mid-way (as test_attacks did) makes Ape
+revert to the session's snapshot and set the module's fixtures up again
+(``InvalidIsolationWarning``).
+"""
+
+import ape
 import pytest
 
 from sharedmodels.chain import deploy_perceptron
@@ -9,27 +17,27 @@ from sharedmodels.trainer import Incentive, contract_name, records, scan, verify
 SMALL_N = 2**12
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def owner(accounts):
     return accounts[0]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def alice(accounts):
     return accounts[1]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def mallory(accounts):
     return accounts[9]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def container(project):
     return project.SparsePerceptron
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def deploy_model(container, owner):
     """``deploy_model(**overrides)`` → a fresh ``SparsePerceptron`` owned by ``owner``."""
 
@@ -62,12 +70,12 @@ def model(deploy_model):
     return deploy_model()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def bob(accounts):
     return accounts[2]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def carol(accounts):
     return accounts[3]
 
@@ -76,7 +84,7 @@ def carol(accounts):
 STAKE = Incentive("stake", 60, 120, 240, 10**15)
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def deploy_trainer(project, owner):
     """``deploy_trainer(incentive=STAKE, **overrides)`` → a fresh trainer owned by ``owner``.
 
