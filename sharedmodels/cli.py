@@ -16,6 +16,7 @@ import click
 from . import datasets
 from .chain import DeploymentError, default_manifest_path
 from .collab import ether as wei
+from .fastpath import NodeStalled
 from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, DenseEncodingError, TooManyFeatures
 from .jobs import Encoded, encode_dataset
 from .kinds import MODEL_NAMES
@@ -156,6 +157,7 @@ def one_line_errors(func: Callable) -> Callable:
             DeploymentError,
             TooManyFeatures,
             DenseEncodingError,
+            NodeStalled,
             ValueError,
         ) as exc:
             _fail(str(exc))

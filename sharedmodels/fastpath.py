@@ -13,6 +13,7 @@ normal path otherwise (see ``parity.train_stream``).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -25,8 +26,21 @@ T = TypeVar("T")
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
 DEFAULT_GAS = 15_000_000
-#: Seconds a non-empty pool must stand still before ``Pipeline`` mines it with ``evm_mine``.
+#: Seconds a non-empty pool must stand still before ``Pipeline`` nudges an automining node.
 STALL_S = 0.1
+#: Seconds without any progress (none of the batch mined, the node's pool unchanged) after
+#: which ``Pipeline`` gives up on a batch. Generous: a slow or busy node still moves.
+GIVE_UP_S = 120.0
+#: A batch of ``call_in_order`` asks for at most about this many blocks of gas.
+BATCH_BLOCKS = 4
+#: The first batch of a ``call_in_order`` whose gas cannot be estimated.
+PROBE_BATCH = 8
+
+
+class NodeStalled(RuntimeError):
+    """Pipelined transactions stopped making progress: the node mined none of them and its
+    pool did not move for the whole stall period, or it dropped them (neither mined nor
+    pending). Scripts print it as one ``error:`` line."""
 
 
 def _rlp(item: int | bytes | list) -> bytes:
@@ -80,6 +94,31 @@ def sign_1559(
     sig = key.sign_recoverable(keccak(b"\x02" + _rlp(fields)), hasher=None)
     r, s, v = sig[:32].lstrip(b"\0"), sig[32:64].lstrip(b"\0"), sig[64]
     return "0x02" + _rlp([*fields, v, r, s]).hex()
+
+
+def _rlp_item(data: bytes, at: int) -> tuple[int, int]:
+    """(start, end) of the payload of the RLP item at ``data[at]``; a list's payload is its
+    items' encodings."""
+    head = data[at]
+    if head < 0x80:
+        return at, at + 1
+    for short, long_ in ((0x80, 0xB7), (0xC0, 0xF7)):
+        if short <= head <= long_:
+            return at + 1, at + 1 + head - short
+        if long_ < head < short + 0x40:
+            size = head - long_
+            n = int.from_bytes(data[at + 1 : at + 1 + size], "big")
+            return at + 1 + size, at + 1 + size + n
+    raise ValueError(f"bad RLP head 0x{head:02x}")
+
+
+def nonce_of(raw: str) -> int:
+    """The nonce of a signed EIP-1559 transaction (as ``sign_1559`` makes them)."""
+    data = bytes.fromhex(raw[4:])  # "0x02" + the RLP list
+    body, _ = _rlp_item(data, 0)
+    _, chain_end = _rlp_item(data, body)
+    start, end = _rlp_item(data, chain_end)
+    return int.from_bytes(data[start:end], "big")
 
 
 def can_pipeline(account: Any) -> bool:
@@ -160,7 +199,9 @@ class Pipeline:
         base = int(block.get("baseFeePerGas") or "0x0", 16)
         self.max_fee = max(2 * base + 1, int(gas_price, 16))
         self.gas = gas
+        self.block_gas_limit = int(block.get("gasLimit") or hex(2 * gas), 16)
         self.nudges_disabled = False
+        self._pool_readable: bool | None = None
 
     def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
         """Sign the next transaction (``to=None`` creates a contract) and advance the nonce."""
@@ -171,38 +212,75 @@ class Pipeline:
         return raw
 
     def send_batch(
-        self, raw_txs: Sequence[str], timeout: float = 20.0, strict: bool = True
+        self, raw_txs: Sequence[str], strict: bool = True, give_up_s: float | None = None
     ) -> list[dict]:
-        """Send signed transactions in one batch; wait for and return their receipts. With
-        ``strict`` a failed transaction raises; without, its receipt (status 0) is returned."""
+        """Send signed transactions (consecutive nonces of this pipeline's account) in one
+        batch; wait for and return their receipts. With ``strict`` a failed transaction
+        raises; without, its receipt (status 0) is returned.
+
+        The wait is on progress, not on a clock: as long as the node mines some of the batch
+        or its pool moves, it goes on; only ``give_up_s`` (default ``GIVE_UP_S``) without
+        either, or transactions the node dropped, raise ``NodeStalled``.
+        """
+        if not raw_txs:
+            return []
+        first = nonce_of(raw_txs[0])
         hashes = self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raw_txs])
-        start = time.monotonic()
-        deadline = start + timeout
-        check_at = start + 0.05
-        pending, still_since = -1, start
-        while self.rpc.call("eth_getTransactionReceipt", [hashes[-1]]) is None:
-            now = time.monotonic()
-            if now > check_at:
-                # Nudge only a pool that has stopped moving: an evm_mine racing Anvil's own
-                # automine has been seen to drop transactions from a heavy burst for good.
-                count = self._pending_count()
-                if count != pending:
-                    pending, still_since = count, now
-                elif count > 0 and now - still_since >= STALL_S:
-                    self._nudge()
-                    still_since = now
-                check_at = now + 0.05
-            if now > deadline:
-                raise TimeoutError(
-                    f"{len(hashes)} pipelined transactions not mined in {timeout:.0f} s "
-                    f"(node pool: {self._pool_status()})"
-                )
-            time.sleep(0.005)
+        self._wait_mined(hashes, first, GIVE_UP_S if give_up_s is None else give_up_s)
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         failed = [i for i, r in enumerate(receipts) if r is None or int(r["status"], 16) != 1]
         if failed and (strict or any(r is None for r in receipts)):
             raise RuntimeError(f"{len(failed)} pipelined transactions failed (first: #{failed[0]})")
         return receipts
+
+    def _wait_mined(self, hashes: Sequence[str], first: int, give_up_s: float) -> None:
+        """Until the batch's last transaction has a receipt (a block stores its receipts
+        together, and the batch is mined in nonce order, so then every one has).
+
+        Progress is the batch being mined (the sender's nonce rising) or the node's pool
+        changing; a pool that has stood still for ``STALL_S`` with transactions in it is
+        nudged when the node automines (see ``_nudge``). Polls fast while things move and
+        backs off to 50 ms while they do not.
+        """
+        n = len(hashes)
+        start = time.monotonic()
+        moved_at = nudged_at = start
+        state: tuple[int, int] | None = None
+        pause = 0.002
+        while True:
+            calls = [
+                ("eth_getTransactionReceipt", [hashes[-1]]),
+                ("eth_getTransactionCount", [self.address, "latest"]),
+            ]
+            if self.pool_readable:
+                calls.append(("txpool_status", []))
+            last, nonce, *pool = self.rpc.batch(calls)
+            if last is not None:
+                return
+            mined = int(nonce, 16) - first
+            pending = int(pool[0]["pending"], 16) if pool else -1  # -1: unknown
+            now = time.monotonic()
+            if (mined, pending) != state:
+                state, moved_at, pause = (mined, pending), now, 0.002
+            elif now - moved_at >= STALL_S and now - nudged_at >= STALL_S:
+                # Still for a while: either the node lost the rest of the batch, or it is
+                # waiting for something to make it mine (or mining a long block).
+                next_hash = hashes[min(max(mined, 0), n - 1)]
+                if self.rpc.call("eth_getTransactionByHash", [next_hash]) is None:
+                    raise NodeStalled(
+                        f"the node dropped {n - mined} of {n} pipelined transactions "
+                        "(neither mined nor pending)"
+                    )
+                if pending:
+                    self._nudge()
+                nudged_at = now
+            if now - moved_at > give_up_s:
+                raise NodeStalled(
+                    f"node stalled: {n - mined} of {n} pipelined transactions not mined and "
+                    f"nothing moved for {give_up_s:g} s (node pool: {self._pool_status()})"
+                )
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.05)
 
     def deploy(self, data: bytes) -> str:
         """Send a contract-creation transaction; returns the new contract's address."""
@@ -211,37 +289,68 @@ class Pipeline:
         return to_checksum_address(receipt["contractAddress"])
 
     def _nudge(self) -> None:
-        """Mine what a dev node left pending.
+        """Have an automining dev node mine what it left pending.
 
         Anvil's automine mines when a transaction arrives; a burst that arrives together can
         leave the last few pending with nothing left to trigger a block (seen here: 1-9 of 256
-        stuck for good). ``evm_mine`` mines them in nonce order. It is called only once the
-        pool has stood still for ``STALL_S``: nudging while Anvil is still mining a burst of
-        heavy transactions lost some of them (not mined, not pending). A node without the
-        method (a public network) mines on its own, so its error is ignored.
+        stuck for good), because a block holds only as many as its gas limit allows.
+
+        The nudge switches automine off and on again: the fresh automine takes every ready
+        transaction at once, and mines it through the node's own block producer, one block
+        after another. ``evm_mine`` is no substitute: it builds a block from its own snapshot
+        of the pool beside the block producer's, and when it finishes first, the producer's
+        block finds those transactions already mined, counts them invalid and removes them
+        from the pool with every transaction of the same sender after them, mined or not:
+        the tail of a heavy burst vanished without a receipt (``tests/test_fastpath``).
+
+        A node that mines on its own schedule (interval mining) or has mining paused is left
+        alone, and so is a node without these methods (a public network mines by itself).
         """
         if self.nudges_disabled:
             return
         try:
-            self.rpc.call("evm_mine", [])
+            if self.rpc.call("anvil_getAutomine", []):
+                self.rpc.call("evm_setAutomine", [False])
+                self.rpc.call("evm_setAutomine", [True])
         except RuntimeError:
             self.nudges_disabled = True
 
-    def _pending_count(self) -> int:
-        """Transactions the node holds pending (0 where ``txpool_status`` is unavailable)."""
-        if self.nudges_disabled:
-            return 0
-        try:
-            return int(self.rpc.call("txpool_status", [])["pending"], 16)
-        except (RuntimeError, KeyError, TypeError, ValueError):
-            return 0
+    @property
+    def pool_readable(self) -> bool:
+        """Whether the node answers ``txpool_status`` (checked once)."""
+        if self._pool_readable is None:
+            try:
+                self.rpc.call("txpool_status", [])
+                self._pool_readable = True
+            except RuntimeError:
+                self._pool_readable = False
+        return self._pool_readable
 
     def _pool_status(self) -> str:
         try:
             status = self.rpc.call("txpool_status", [])
             return f"{int(status['pending'], 16)} pending, {int(status['queued'], 16)} queued"
-        except RuntimeError:
+        except (RuntimeError, KeyError, TypeError, ValueError):
             return "unknown"
+
+    def batch_size(self, gas_per_tx: int, blocks: int = BATCH_BLOCKS) -> int:
+        """How many transactions of ``gas_per_tx`` gas fill about ``blocks`` blocks.
+
+        A block takes a transaction while the gas used so far plus the transaction's gas
+        limit fits the block's limit, so a block holds ``(limit - gas limit) / used + 1``.
+        """
+        per_block = max(0, self.block_gas_limit - self.gas) // max(gas_per_tx, 1) + 1
+        return blocks * per_block
+
+    def estimate(self, to: str | None, data: bytes, value: int = 0) -> int | None:
+        """The node's gas estimate of one call from this account (None if it cannot tell)."""
+        tx = {"from": self.address, "data": "0x" + bytes(data).hex(), "value": hex(value)}
+        if to is not None:
+            tx["to"] = to
+        try:
+            return int(self.rpc.call("eth_estimateGas", [tx]), 16)
+        except (RuntimeError, TypeError, ValueError):
+            return None
 
 
 #: Anvil refuses a JSON-RPC request body over about 2 MB ("Invalid request"), which a full
@@ -304,21 +413,36 @@ def call_in_order(
     window: int = 256,
     value: int = 0,
 ) -> list[dict]:
-    """``method(*args)`` for every args in ``calls``, in order, ``window`` per batch, each
-    sending ``value`` wei.
+    """``method(*args)`` for every args in ``calls``, in order, each sending ``value`` wei.
 
-    Returns the receipts in call order. Waiting for each window bounds the node's pending
+    Returns the receipts in call order. Batches hold at most ``window`` calls and about
+    ``BATCH_BLOCKS`` blocks of gas: the first call's gas estimate sizes the first batch, the
+    heaviest call mined so far the next ones (ten-class models' updates take over a million
+    gas each, a Perceptron's a tenth of that). Waiting for each batch bounds the node's pending
     pool (and the wei in flight) and gives an honest progress bar.
     """
     pipe = Pipeline(account)
     to = str(method.contract.address)
+    encoded = (method.encode_input(*args) for args in calls)
     receipts: list[dict] = []
-    signed = (pipe.sign(to, method.encode_input(*args), value) for args in calls)
-    for batch in _batches(signed, window, len):
-        receipts.extend(pipe.send_batch(batch))
-        if progress:
-            progress(len(batch))
-    return receipts
+    heaviest = 0
+    while True:
+        if receipts:
+            limit = min(window, pipe.batch_size(heaviest))
+            chunk = list(itertools.islice(encoded, limit))
+        else:  # the first batch: sized by the first call's estimate, or a probe of a few
+            chunk = list(itertools.islice(encoded, 1))
+            estimate = pipe.estimate(to, chunk[0], value) if chunk else None
+            limit = min(window, pipe.batch_size(estimate) if estimate else PROBE_BATCH)
+            chunk += itertools.islice(encoded, limit - 1)
+        if not chunk:
+            return receipts
+        for batch in _batches((pipe.sign(to, data, value) for data in chunk), limit, len):
+            done = pipe.send_batch(batch)
+            receipts.extend(done)
+            heaviest = max(heaviest, *(int(r["gasUsed"], 16) for r in done))
+            if progress:
+                progress(len(batch))
 
 
 def abi_encoder(method: Any) -> Callable[..., bytes]:

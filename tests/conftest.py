@@ -1,4 +1,11 @@
-"""Shared fixtures: role accounts and a factory that deploys a fresh model with overrides."""
+"""Shared fixtures: role accounts and a factory that deploys a fresh model with overrides.
+
+The session fixtures below change no chain state when they are set up (accounts, a contract
+type, factories). They are declared so to Ape (``chain_isolation=False``): otherwise a module
+that first asks for one of them mid-way (as test_attacks did) makes Ape
+revert to the session's snapshot and set the module's fixtures up again
+(``InvalidIsolationWarning``).
+"""
 
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,27 +42,27 @@ def reverts_without_reason():
     assert got == TransactionError.DEFAULT_MESSAGE, f"expected no revert reason, got {got!r}"
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def owner(accounts):
     return accounts[0]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def alice(accounts):
     return accounts[1]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def mallory(accounts):
     return accounts[9]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def container(project):
     return project.SparsePerceptron
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def deploy_model(container, owner):
     """``deploy_model(**overrides)`` → a fresh ``SparsePerceptron`` owned by ``owner``."""
 
@@ -88,12 +95,12 @@ def model(deploy_model):
     return deploy_model()
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def bob(accounts):
     return accounts[2]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def carol(accounts):
     return accounts[3]
 
@@ -102,7 +109,7 @@ def carol(accounts):
 STAKE = Incentive("stake", 60, 120, 240, 10**15)
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def deploy_trainer(project, owner):
     """``deploy_trainer(incentive=STAKE, **overrides)`` → a fresh trainer owned by ``owner``.
 

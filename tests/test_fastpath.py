@@ -1,12 +1,22 @@
-"""The fast path's own transaction signing matches eth_account's byte for byte."""
+"""The fast path: its own transaction signing matches eth_account's byte for byte, and its wait
+for receipts follows the node's progress (a slow node is waited for, a stalled one is one line
+of error, nudges never lose transactions)."""
 
+import random
+import threading
+import time
+
+import pytest
+from anvil_helpers import own_anvil
 from coincurve import PrivateKey
 from eth_account import Account
 from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from models_conftest_helpers import deploy, random_rows
 
-from sharedmodels.fastpath import _rlp, sign_1559
+from sharedmodels.cli import one_line_errors
+from sharedmodels.fastpath import NodeStalled, Pipeline, _rlp, nonce_of, sign_1559
 
 #: secp256k1 private keys: 1 to the group order minus one.
 KEYS = st.integers(1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140).map(
@@ -40,7 +50,9 @@ def test_sign_1559_matches_eth_account(key, chain_id, nonce, max_fee, gas, to, v
     if to is not None:
         tx["to"] = to
     want = "0x" + bytes(Account.sign_transaction(tx, key).raw_transaction).hex()
-    assert sign_1559(PrivateKey(key), chain_id, nonce, max_fee, gas, to, value, data) == want
+    got = sign_1559(PrivateKey(key), chain_id, nonce, max_fee, gas, to, value, data)
+    assert got == want
+    assert nonce_of(got) == nonce
 
 
 def test_rlp_lengths():
@@ -48,3 +60,130 @@ def test_rlp_lengths():
     assert _rlp(0) == b"\x80" and _rlp(0x7F) == b"\x7f" and _rlp(0x80) == b"\x81\x80"
     assert _rlp(b"a" * 55)[:1] == b"\xb7" and _rlp(b"a" * 56)[:2] == b"\xb8\x38"
     assert _rlp([]) == b"\xc0" and _rlp([b"a" * 60])[:2] == b"\xf8\x3e"
+
+
+# ---------------------------------------------------------------- waiting on the node
+
+#: Any key: the test's own Anvil funds it.
+KEY = "0x" + "5a" * 32
+#: Runtime code that burns gas until ``gasleft()`` falls to its first calldata word:
+#: JUMPDEST PUSH1 0 CALLDATALOAD GAS GT PUSH1 0 JUMPI STOP.
+BURNER = bytes.fromhex("5b6000355a1160005700")
+#: Creation code returning BURNER.
+BURNER_INIT = bytes.fromhex("600a600c600039600a6000f3") + BURNER
+
+
+class KeyAccount:
+    private_key = KEY
+    address = Account.from_key(KEY).address
+
+
+def funded_pipeline(rpc) -> Pipeline:
+    rpc.call("anvil_setBalance", [KeyAccount.address, hex(10**21)])
+    return Pipeline(KeyAccount(), rpc)
+
+
+def burns(pipe: Pipeline, to: str, count: int, gas: int) -> list[str]:
+    """``count`` signed calls of the burner, each using about ``gas``."""
+    word = (pipe.gas - gas).to_bytes(32, "big")
+    return [pipe.sign(to, word) for _ in range(count)]
+
+
+def test_wait_outlasts_a_slow_node():
+    """A node mining one block a second (automine off): 44 transactions of 1.5 million gas
+    need four or five blocks, longer in all than the stall limit given, which the wait
+    measures from the last progress, not from the start."""
+    with own_anvil("--block-time", "1") as rpc:
+        pipe = funded_pipeline(rpc)
+        burner = pipe.deploy(BURNER_INIT)
+        raws = burns(pipe, burner, 44, 1_500_000)
+        start = time.monotonic()
+        receipts = pipe.send_batch(raws, give_up_s=2.5)
+        took = time.monotonic() - start
+        assert all(int(r["status"], 16) == 1 for r in receipts)
+        assert len({r["blockNumber"] for r in receipts}) >= 4
+        assert took > 2.5
+        assert rpc.call("anvil_getAutomine", []) is False  # never nudged: it mines by itself
+
+
+def test_a_stalled_node_is_one_line_of_error(capsys):
+    """Mining switched off: nothing moves, and after the stall limit the wait gives up with
+    ``NodeStalled``, which a script prints as one ``error:`` line."""
+    with own_anvil("--no-mining") as rpc:
+        pipe = funded_pipeline(rpc)
+        raws = [pipe.sign("0x" + "00" * 19 + "01", b"", 1) for _ in range(3)]
+
+        @one_line_errors
+        def script():
+            pipe.send_batch(raws, give_up_s=0.5)
+
+        start = time.monotonic()
+        with pytest.raises(SystemExit) as exit_:
+            script()
+        assert time.monotonic() - start < 10
+        assert exit_.value.code == 1
+        assert capsys.readouterr().err == (
+            "error: node stalled: 3 of 3 pipelined transactions not mined and nothing moved "
+            "for 0.5 s (node pool: 3 pending, 0 queued)\n"
+        )
+
+
+def test_dropped_transactions_end_the_wait_at_once():
+    """A node that drops the batch from its pool (here on request) is reported as such, without
+    waiting for the stall limit."""
+    with own_anvil("--no-mining") as rpc:
+        pipe = funded_pipeline(rpc)
+        raws = [pipe.sign("0x" + "00" * 19 + "01", b"", 1) for _ in range(3)]
+        timer = threading.Timer(0.3, rpc.call, ("anvil_dropAllTransactions", []))
+        timer.start()
+        try:
+            with pytest.raises(NodeStalled, match=r"^the node dropped 3 of 3 pipelined"):
+                pipe.send_batch(raws, give_up_s=60)
+        finally:
+            timer.join()
+
+
+#: Clients nudging the node, how often each does, and batches of 200 updates sent meanwhile
+#: (evm_mine nudges lost transactions in most runs of this test).
+NUDGERS, NUDGE_EVERY_S, ROUNDS = 3, 0.002, 6
+
+
+def test_nudges_while_the_node_mines_lose_nothing(project, owner):
+    """Ten-class Nearest Centroid updates (over a million gas each, about eleven a block),
+    mined by the session Anvil's automine while another client nudges it again and again.
+
+    Nudging with ``evm_mine``, as the fast path did, lost transactions here: its block and the
+    automine's were built from two snapshots of the pool, and the later one, finding the
+    earlier one's transactions mined, removed them as invalid together with every later
+    transaction of the sender, unmined ones included (the batch then never completed). The
+    nudge now goes through the node's own block producer, so a nudge at any moment is safe.
+    """
+    contract, _ = deploy(project, owner, "ncc", n_classes=10, size=64)
+    rnd = random.Random(11)
+    to = str(contract.address)
+    pipe = Pipeline(owner)
+    stop = threading.Event()
+
+    def nudge_again_and_again():
+        nudger = Pipeline(owner)  # only its nudges are used, through a connection of its own
+        while not stop.is_set():
+            nudger._nudge()
+            time.sleep(NUDGE_EVERY_S)
+
+    threads = [threading.Thread(target=nudge_again_and_again) for _ in range(NUDGERS)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(ROUNDS):
+            rows = random_rows("ncc", 200, rnd, size=64)
+            raws = [
+                pipe.sign(to, contract.update.encode_input(row, i % 10))
+                for i, row in enumerate(rows)
+            ]
+            receipts = pipe.send_batch(raws)
+            assert all(int(r["status"], 16) == 1 for r in receipts)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert int(contract.update_count()) == 200 * ROUNDS

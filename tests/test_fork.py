@@ -1,18 +1,18 @@
 """A model deployed on an upstream chain is usable, unchanged, from Ape on a fork of it.
 
-The upstream is a second Anvil (chain id 1) on the loopback port ape-config.yaml names for
-`node: ethereum: mainnet`; Ape then connects to `ethereum:mainnet-fork:foundry`, which starts a
-forking Anvil of its own.
+The upstream is a second Anvil (chain id 1) that the test starts on a free loopback port; Ape
+then connects to `ethereum:mainnet-fork:foundry` with that URI as the fork's upstream (an ad hoc
+provider setting, so ape-config.yaml's `node: ethereum: mainnet: uri`, the manual flow's
+upstream, is not used and no fixed port can be taken), and ape-foundry starts a forking Anvil
+of its own, on another free port.
 """
 
+import contextlib
+import os
 import random
-import socket
-import subprocess
-import time
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from anvil_helpers import free_port, own_anvil
 from eth_abi import decode, encode
 from eth_utils import keccak
 
@@ -20,53 +20,40 @@ from sharedmodels.chain import encoder_descriptor
 from sharedmodels.fastpath import RPC, Pipeline
 from sharedmodels.features import Encoder
 
-ROOT = Path(__file__).resolve().parents[1]
 N = 1000
-
-
-UPSTREAM_URI: list[str] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 @pytest.fixture(scope="module")
 def upstream():
-    from ape import config
-
-    uri = config.get_config("node").ethereum.mainnet["uri"]
-    port = urlparse(uri).port
-    UPSTREAM_URI[:] = [uri]
-    if not _port_free(port):
-        pytest.fail(
-            f"port {port} for the upstream Anvil is taken; free it or change "
-            "node.ethereum.mainnet.uri in ape-config.yaml"
-        )
-    proc = subprocess.Popen(
-        [str(ROOT / "bin" / "anvil"), "--port", str(port), "--chain-id", "1", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        rpc = RPC(uri)
-        for _ in range(100):
-            try:
-                rpc.call("eth_chainId", [])
-                break
-            except Exception:
-                time.sleep(0.1)
+    with own_anvil("--chain-id", "1") as rpc:
         yield rpc
+
+
+@contextlib.contextmanager
+def fork_of(networks, upstream_uri: str):
+    """Ape connected to a fork of ``upstream_uri`` (a provider for the block's duration).
+
+    The upstream is named in the provider's ad hoc settings, which ape-foundry copies into the
+    ``mainnet-fork`` network's config: restored afterwards. ``APE_FOUNDRY_HOST`` (which makes
+    ape-foundry connect to the session's node instead of starting one) is set aside meanwhile.
+    """
+    fork_config = networks.ethereum.mainnet_fork.config
+    before = fork_config.get("upstream_provider")
+    host = os.environ.pop("APE_FOUNDRY_HOST", None)
+    settings = {
+        "host": f"http://127.0.0.1:{free_port()}",
+        "fork": {"ethereum": {"mainnet": {"upstream_provider": upstream_uri}}},
+    }
+    try:
+        with networks.parse_network_choice(
+            "ethereum:mainnet-fork:foundry", provider_settings=settings
+        ) as provider:
+            assert provider.uri == settings["host"]
+            yield provider
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        fork_config.upstream_provider = before
+        if host is not None:
+            os.environ["APE_FOUNDRY_HOST"] = host
 
 
 def _call(rpc: RPC, address: str, signature: str, types=(), args=(), out="uint256") -> int:
@@ -100,12 +87,8 @@ def test_fork_sees_upstream_model(upstream, container, owner, networks):
     assert upstream_updates > 0 and len(set(upstream_preds)) == 2
 
     # Ape on the fork: same code, same state, same predictions; and it can keep training.
-    # The test session's own Anvil holds the default port, so the fork gets a free one.
-    fork_host = f"http://127.0.0.1:{_free_port()}"
-    with networks.parse_network_choice(
-        "ethereum:mainnet-fork:foundry", provider_settings={"host": fork_host}
-    ) as provider:
-        assert provider.uri == fork_host and provider.fork_url == UPSTREAM_URI[0]
+    with fork_of(networks, upstream.url) as provider:
+        assert provider.fork_url == upstream.url
         assert provider.chain_id == 1
         model = container.at(address)
         assert [model.predict(r) for r in probe] == upstream_preds

@@ -10,7 +10,6 @@ from functools import cache
 
 import numpy as np
 import pytest
-from ape import chain
 
 from sharedmodels.features import FIXED_POINT_SCALE, DenseEncoder, indices_to_csr
 from sharedmodels.jobs import Encoded, encode_dataset, make_encoder, parity_job
@@ -61,21 +60,6 @@ def test_rt_parity(project, owner, rt, model, pretrained):
     assert result.summary() == "parity: 150/150 predictions, state identical: yes"
 
 
-@pytest.fixture
-def keyless(accounts):
-    """A funded impersonated account: it cannot sign locally, so ``train_stream`` sends its
-    updates one at a time through Ape instead of pipelining them.
-
-    Pipelined streams of heavy updates (the ten-class digits models, one to two million gas
-    each, about nine per block) intermittently lose their last transactions on Anvil: the
-    pipeline's ``evm_mine`` nudges race the node's own mining, and the tail of the batch
-    disappears from the pool without a receipt, so ``send_batch`` times out. These runs use
-    the sequential path until that is fixed."""
-    account = accounts["0x00000000000000000000000000000000000a11CE"]
-    chain.set_balance(account, 10**21)
-    return account
-
-
 DENSE_RUNS = [
     ("sklearn:wine", 0, 150),
     ("sklearn:breast_cancer", 300, 150),
@@ -85,13 +69,12 @@ DENSE_RUNS = [
 
 @pytest.mark.parametrize("model", ["dense_perceptron", "ncc"])
 @pytest.mark.parametrize("spec,pretrained,count", DENSE_RUNS, ids=[s for s, _, _ in DENSE_RUNS])
-def test_dense_parity(project, owner, keyless, model, spec, pretrained, count):
+def test_dense_parity(project, owner, model, spec, pretrained, count):
     encoder, data = dense(spec)
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, count)
     container = getattr(project, kind(model).contract("none"))
-    sender = keyless if spec == "sklearn:digits" else owner
-    result = parity_job(container, sender, encoder, stream, pretrain_data=pre, model=model)
+    result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == count
     n_classes = len(data.class_names)

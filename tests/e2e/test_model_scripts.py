@@ -11,7 +11,9 @@ state and history read in this process. Manifests go to a temporary directory. I
 scripts run side by side (each on its own account when they send transactions) to keep the
 module short.
 
-The tests of one deployment depend on the ones before them: run the module as a whole.
+Each test is independent of the others and of their order: the deployments, and the NCC's
+contributions, are module fixtures (set up once, by whichever test needs them first), and
+Ape's per-test isolation reverts whatever a test itself does, chain time included.
 """
 
 import re
@@ -63,10 +65,12 @@ def advance(chain, seconds: int) -> None:
 
 @dataclass
 class Deployed(FromManifest):
-    """One deployment shared by the ordered tests that drive it."""
+    """One deployment shared by the tests that drive it."""
 
     manifest: Path
     deploy: subprocess.CompletedProcess
+    #: The ``contribute`` run of the ``ncc_contributed`` fixture.
+    contribute: subprocess.CompletedProcess | None = None
 
     def args(self, *args: str) -> tuple[str, ...]:
         return (*args, "--manifest", str(self.manifest))
@@ -76,13 +80,6 @@ class Deployed(FromManifest):
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def _function_isolation():
-    """No snapshot per test: each test continues the flow the previous ones left (the module's
-    own snapshot still reverts everything at the end)."""
-    yield
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +137,22 @@ def nb(deployments) -> Deployed:
     return deployments["naive_bayes"]
 
 
+@pytest.fixture(scope="module")
+def ncc_contributed(ncc) -> Deployed:
+    """The NCC deployment after ``contribute`` of the wine rows CONTRIBUTED (its output kept)."""
+    ncc.contribute = ncc.run(
+        "contribute",
+        "--dataset",
+        WINE,
+        "--offset",
+        str(CONTRIBUTED.start),
+        "--limit",
+        str(len(CONTRIBUTED)),
+        "--quiet",
+    )
+    return ncc
+
+
 # ---------------------------------------------------------------- ncc behind stake
 
 
@@ -159,22 +172,16 @@ def test_ncc_deploy_fits_the_encoder_on_wine(ncc):
     assert encoder == DenseEncoder.fit(datasets.load_dense(WINE).features)
     contract = ncc.contract
     assert int(contract.dim()) == 13 and int(contract.n_classes()) == 3
-    labels = datasets.load_dense(WINE, limit=100).labels
+    # Class sizes: the pre-training labels, plus whatever was contributed since (when another
+    # test's fixture has added contributions).
+    labels = list(datasets.load_dense(WINE, limit=100).labels)
+    labels += [c.label for c in scan(contract, data["block"], features=False)]
     assert [int(contract.class_size(k)) for k in range(3)] == [labels.count(k) for k in range(3)]
     assert contract.sealed() and int(contract.refund_wait()) == 60
 
 
-def test_ncc_contribute_then_refund_after_the_wait(ncc, chain):
-    proc = ncc.run(
-        "contribute",
-        "--dataset",
-        WINE,
-        "--offset",
-        str(CONTRIBUTED.start),
-        "--limit",
-        str(len(CONTRIBUTED)),
-        "--quiet",
-    )
+def test_ncc_contribute_then_refund_after_the_wait(ncc_contributed, chain):
+    ncc, proc = ncc_contributed, ncc_contributed.contribute
     encoder = DenseEncoder.from_settings(ncc.data["encoder"])
     sent = encode_dataset(WINE, encoder, len(CONTRIBUTED), CONTRIBUTED.start)
     added = [m for ln in lines(proc.stdout) if (m := ADDED.match(ln))]
@@ -203,7 +210,8 @@ def test_ncc_contribute_then_refund_after_the_wait(ncc, chain):
     assert int(chain.provider.get_balance(contract.address)) == after.owed()
 
 
-def test_ncc_predict_and_status(ncc):
+def test_ncc_predict_and_status(ncc_contributed):
+    ncc = ncc_contributed
     raw = datasets.load_dense(WINE, limit=1, offset=HELD_OUT).features[0]
     values = ",".join(repr(float(v)) for v in raw)
     one, many, status = ape_run_many(

@@ -1,17 +1,19 @@
 """`ape run contribute` killed mid-run resumes without duplicates or gaps."""
 
 import json
-import signal
 import time
 
-from e2e_runner import finish, lines, start
+from e2e_runner import finish, gated_node, lines, start
 from test_trainer_scripts import REVIEWS, _ape, write_csv
 
 from sharedmodels.features import Encoder
 from sharedmodels.trainer import scan
 
+#: Contributions the first run gets on chain before it is killed.
+LANDED = 8
 
-def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, tmp_path):
+
+def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, chain, tmp_path):
     from ape import project
 
     manifest = tmp_path / "resume.json"
@@ -35,16 +37,24 @@ def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, tmp_path
     )
     me = str(accounts[6].address)
 
-    first = start(args)
-    deadline = time.monotonic() + 120
-    while len(scan(trainer, data["block"], features=False).by(me)) < 8:
-        assert time.monotonic() < deadline, "the first run never got going"
-        assert first.poll() is None, "the first run finished before it could be killed"
-        time.sleep(0.2)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    # The first run reaches the node through a gate that lets LANDED transactions through and
+    # holds the next one unanswered: killed while held, the run has certainly started (LANDED
+    # contributions, each sent after the one before was mined) and certainly not finished.
+    with gated_node(chain.provider.http_uri, LANDED) as (node, gate):
+        first = start(args, node=node)
+        try:
+            deadline = time.monotonic() + 300
+            while not gate.held.wait(0.1):
+                if first.poll() is not None:
+                    out, err = first.communicate()
+                    raise AssertionError(f"the first run ended before the gate held it:\n{err}")
+                assert time.monotonic() < deadline, "the first run never reached the gate"
+            assert first.poll() is None
+        finally:
+            first.kill()
+            first.communicate()
     before = len(scan(trainer, data["block"], features=False).by(me))
-    assert 8 <= before < len(rows)
+    assert before == LANDED
 
     second = finish(args, start(args), check=True)
     (resumed,) = (ln for ln in lines(second.stdout) if ln.startswith("resuming an earlier run"))

@@ -1,4 +1,4 @@
-"""The collaborative-trainer scripts as a user runs them, in one ordered flow per deployment.
+"""The collaborative-trainer scripts as a user runs them, one flow per deployment.
 
 deploy → contribute (honest and label-flipping accounts) → refund/report/take across the waits →
 status → export round-trip → predict → ``ape console`` extras on the same deployment, then the
@@ -10,7 +10,12 @@ cross-checked here from chain history (``sharedmodels.trainer.scan``) rather tha
 the scripts' own output. Scripts get ``--manifest`` in a temporary directory, so nothing is
 written under ``deployments/`` (except by the console test, which restores it).
 
-The tests of one deployment depend on the ones before them: run the module as a whole.
+Each test is independent of the others and of their order. The stages of the stake flow are
+module fixtures that any test can ask for: ``stake`` (deployed), ``contributed`` (both
+contribute runs) and ``settled`` (refund, report and take after the waits, then status: run
+once inside a chain snapshot, recorded, and reverted, so the unsettled contributions stay for
+the tests that need them). Ape's per-test isolation reverts whatever a test itself does, and
+with it the chain's clock: no test sees the time another one spent.
 """
 
 import json
@@ -20,6 +25,7 @@ import subprocess
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_runner import ROOT, FromManifest, ape_many, finish, lines, start
@@ -64,16 +70,18 @@ def eth(text: str) -> Decimal:
 
 @dataclass
 class Flow(FromManifest):
-    """One deployment shared by the ordered tests that drive it."""
+    """One deployment shared by the tests that drive it."""
 
     tmp: Path
     manifest: Path
     deploy: subprocess.CompletedProcess
     ids: dict[str, list[int]] = field(default_factory=dict)  # account alias → ids it added
+    #: The ``contribute`` runs of the ``contributed`` fixture, by account alias.
+    contributions: dict[str, subprocess.CompletedProcess] = field(default_factory=dict)
 
     def added_by(self, alias: str) -> list[int]:
         if alias not in self.ids:
-            pytest.fail("no contributions yet: run the module in order (test_contribute_* first)")
+            pytest.fail(f"no contributions by {alias}: ask for the `contributed` fixture")
         return self.ids[alias]
 
     def history(self):
@@ -154,16 +162,6 @@ def status_info(proc: subprocess.CompletedProcess) -> dict:
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture
-def _function_isolation():
-    """No chain snapshot per test here: each test continues the flow the previous ones left.
-
-    (Overrides ape's per-test isolation for this module only; the module-scoped snapshot still
-    reverts everything these tests did once the module is done.)
-    """
-    yield
-
-
 @pytest.fixture(autouse=True)
 def _needs_chain(chain):
     """Start this session's Anvil before the subprocesses look for one."""
@@ -199,6 +197,84 @@ def stake(chain, tmp_path_factory):
         str(manifest),
     )
     return Flow(tmp, manifest, proc)
+
+
+@pytest.fixture(scope="module")
+def contributed(stake, reviews_csv) -> Flow:
+    """The stake deployment after two contribute runs of REVIEWS: TEST::0 honest, then TEST::2
+    with every label flipped (outputs kept in ``contributions``, ids in ``ids``)."""
+    csv = f"csv:{reviews_csv}"
+    stake.contributions["TEST::0"] = stake.run("contribute", "--dataset", csv, "--quiet")
+    stake.contributions["TEST::2"] = stake.run(
+        "contribute", "--dataset", csv, "--flip-labels", "--account", "TEST::2", "--quiet"
+    )
+    for alias, proc in stake.contributions.items():
+        stake.ids[alias] = [int(m[1]) for ln in lines(proc.stdout) if (m := ADDED.match(ln))]
+    return stake
+
+
+@dataclass
+class Settlement:
+    """What the ``settled`` fixture saw: chain history and the scripts' output at each step."""
+
+    before: Any  # history once the refund wait has passed
+    agree: set[int]  # contributions the model then agrees with
+    refunds: dict[str, subprocess.CompletedProcess]  # by account alias
+    after_refund: Any
+    good0: int  # TEST::0's good contributions after its refunds
+    report: subprocess.CompletedProcess
+    after_report: Any
+    held_after_report: int  # the contract's balance
+    take: subprocess.CompletedProcess
+    left: dict[int, int]  # what each contribution still held before the take
+    final: Any
+    held_final: int
+    status: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="module")
+def settled(contributed, chain, accounts) -> Settlement:
+    """Refunds by both contributors once the refund wait has passed, reports by TEST::0, then a
+    take of everything left by TEST::5 past any-wait, and ``status``: recorded step by step
+    inside a chain snapshot that is then reverted, so the contributions stay unsettled (and
+    the clock where it was) for every other test."""
+    flow = contributed
+    snapshot = chain.snapshot()
+    try:
+        advance(chain, STAKE_WAITS["refund_wait"] + 10)
+        contract = flow.contract
+        before = flow.history()
+        agree = {c.id for c in before if int(contract.predict(list(c.features))) == c.label}
+        aliases = ("TEST::0", "TEST::2")
+        procs = flow.run_many(*(("refund", "--all", "--account", a, "--quiet") for a in aliases))
+        after_refund = flow.history()
+        good0 = int(contract.num_good(account(accounts, "TEST::0")))
+        report = flow.run("report", "--scan", "--quiet")
+        after_report = flow.history()
+        held_after_report = int(chain.provider.get_balance(contract.address))
+        advance(chain, 300)
+        left = {c.id: c.remaining for c in after_report if c.remaining}
+        take = flow.run("take", "--scan", "--account", "TEST::5", "--quiet")
+        final = flow.history()
+        held_final = int(chain.provider.get_balance(contract.address))
+        status = flow.run("status")
+    finally:
+        chain.restore(snapshot)
+    return Settlement(
+        before,
+        agree,
+        dict(zip(aliases, procs, strict=True)),
+        after_refund,
+        good0,
+        report,
+        after_report,
+        held_after_report,
+        take,
+        left,
+        final,
+        held_final,
+        status,
+    )
 
 
 @pytest.fixture
@@ -241,19 +317,10 @@ def test_deploy_stake_writes_incentive_to_manifest(stake):
     assert int(contract.cost_weight()) == COST_WEIGHT
 
 
-def test_contribute_honest_and_flipped(stake, reviews_csv, accounts):
-    n = len(REVIEWS)
-    honest = stake.run("contribute", "--dataset", f"csv:{reviews_csv}", "--quiet")
-    flipped = stake.run(
-        "contribute",
-        "--dataset",
-        f"csv:{reviews_csv}",
-        "--flip-labels",
-        "--account",
-        "TEST::2",
-        "--quiet",
-    )
-    for alias, proc, flip in (("TEST::0", honest, 0), ("TEST::2", flipped, 1)):
+def test_contribute_honest_and_flipped(contributed, accounts):
+    stake, n = contributed, len(REVIEWS)
+    for alias, flip in (("TEST::0", 0), ("TEST::2", 1)):
+        proc = stake.contributions[alias]
         added = [m for ln in lines(proc.stdout) if (m := ADDED.match(ln))]
         assert len(added) == n, proc.stdout
         ids = [int(m[1]) for m in added]
@@ -263,7 +330,7 @@ def test_contribute_honest_and_flipped(stake, reviews_csv, accounts):
         summary = f"contributed {n} samples as {account(accounts, alias)}: ids {ids[0]}-{ids[-1]}"
         assert summary + (" (labels flipped)" if flip else "") in proc.stdout
         assert re.search(r"^deposits \d+\.\d{6} ETH; gas per addData min ", proc.stdout, re.M)
-        stake.ids[alias] = ids
+        assert stake.ids[alias] == ids
     assert stake.ids["TEST::0"] + stake.ids["TEST::2"] == list(range(1, 2 * n + 1))
     history = stake.history()
     assert len(history) == 2 * n
@@ -272,7 +339,8 @@ def test_contribute_honest_and_flipped(stake, reviews_csv, accounts):
     ] * n
 
 
-def test_refund_before_the_wait_is_too_early(stake):
+def test_refund_before_the_wait_is_too_early(contributed):
+    stake = contributed
     ids = stake.added_by("TEST::0")
     every, one = stake.run_many(
         ("refund", "--all", "--quiet"), ("refund", "--id", str(ids[0])), check=False
@@ -292,16 +360,12 @@ def test_refund_before_the_wait_is_too_early(stake):
     assert all(c.refunded is None for c in stake.history())
 
 
-def test_refund_report_take_after_the_waits(stake, chain, accounts):
-    advance(chain, STAKE_WAITS["refund_wait"] + 10)
-    contract = stake.contract
-    before = stake.history()
-    agree = {c.id for c in before if int(contract.predict(list(c.features))) == c.label}
+def test_refund_report_take_after_the_waits(contributed, settled, accounts):
+    stake, run = contributed, settled
+    before, agree = run.before, run.agree
 
     # Refunds: exactly the contributions the model now agrees with, each its whole deposit.
-    aliases = ("TEST::0", "TEST::2")
-    procs = stake.run_many(*(("refund", "--all", "--account", a, "--quiet") for a in aliases))
-    for alias, proc in zip(aliases, procs, strict=True):
+    for alias, proc in run.refunds.items():
         info = parse_claims(proc)
         mine = set(stake.added_by(alias))
         assert info["of"] == len(mine)
@@ -312,55 +376,54 @@ def test_refund_report_take_after_the_waits(stake, chain, accounts):
         for cid, amount in info["claimed"].items():
             assert amount == rounded(before.contributions[cid].deposit)
         assert abs(info["total"] - sum(info["claimed"].values())) <= Decimal("1e-6") * len(mine)
-    after_refund = stake.history()
-    refunded = {c.id for c in after_refund if c.refunded is not None}
+    refunded = {c.id for c in run.after_refund if c.refunded is not None}
     assert refunded == agree
     assert all(
-        after_refund.contributions[i].refunded == before.contributions[i].deposit for i in agree
+        run.after_refund.contributions[i].refunded == before.contributions[i].deposit for i in agree
     )
-    good0 = int(contract.num_good(account(accounts, "TEST::0")))
+    good0 = run.good0
     assert good0 == len(set(stake.added_by("TEST::0")) & agree)
 
     # Reports from TEST::0: TEST::2's contributions the model disagrees with, if it has points.
-    proc = stake.run("report", "--scan", "--quiet")
-    info = parse_claims(proc)
+    info = parse_claims(run.report)
     others = set(stake.added_by("TEST::2"))
     assert info["of"] == len(others)
     expected = (others - agree) if good0 else set()
-    assert set(info["claimed"]) == expected, proc.stdout
+    assert set(info["claimed"]) == expected, run.report.stdout
     # The flow is deterministic (same pre-training slice, same contributions in the same order):
     # it must keep exercising a paid report, or these checks would prove nothing.
     assert expected, "no report was eligible: the flow no longer reaches report --scan's payout"
     assert info["done"] == len(expected)
     if not good0 and others - agree:
         assert info["reasons"].get("you have no good contributions yet") == len(others - agree)
-    history = stake.history()
+    history = run.after_report
     for cid, amount in info["claimed"].items():
         (report,) = history.contributions[cid].reports
         assert report[0] == account(accounts, "TEST::0") and rounded(report[1]) == amount
         assert 0 < report[1] <= history.contributions[cid].deposit
     assert abs(info["total"] - sum(info["claimed"].values())) <= Decimal("1e-6") * len(others)
-    assert int(chain.provider.get_balance(contract.address)) == history.owed()
+    assert run.held_after_report == history.owed()
 
     # Take, past any-wait, by an account that contributed nothing: every wei still held.
-    advance(chain, 300)
-    left = {c.id: c.remaining for c in history if c.remaining}
-    proc = stake.run("take", "--scan", "--account", "TEST::5", "--quiet")
-    info = parse_claims(proc)
+    left = run.left
+    info = parse_claims(run.take)
     assert info["of"] == len(history)
     assert set(info["claimed"]) == set(left) and info["done"] == len(left)
     nothing_left = len(history) - len(left)
     assert info["reasons"] == ({"nothing left": nothing_left} if nothing_left else {})
-    final = stake.history()
+    final = run.final
     for cid, wei in left.items():
         taker, amount, as_owner = final.contributions[cid].taken
         assert (taker, amount, as_owner) == (account(accounts, "TEST::5"), wei, False)
         assert info["claimed"][cid] == rounded(wei)
-    assert final.owed() == 0 == int(chain.provider.get_balance(contract.address))
+    assert final.owed() == 0 == run.held_final
+
+    # All of it was inside a snapshot: the deployment is back to unsettled contributions.
+    assert all(c.refunded is None and not c.reports for c in stake.history())
 
 
-def test_status_counts_add_up_and_wei_check_ok(stake, accounts):
-    proc = stake.run("status")
+def test_status_counts_add_up_and_wei_check_ok(contributed, settled, accounts):
+    stake, proc = contributed, settled.status
     info = status_info(proc)
     n = len(stake.added_by("TEST::0")) + len(stake.added_by("TEST::2"))
     assert info["contributions"] == n == sum(info["counts"].values())
@@ -379,7 +442,8 @@ def test_status_counts_add_up_and_wei_check_ok(stake, accounts):
     assert abs(paid - got) <= Decimal("1e-6") * (n + len(players))
 
 
-def test_export_round_trips_the_contributions(stake, accounts):
+def test_export_round_trips_the_contributions(contributed, accounts):
+    stake = contributed
     out = stake.tmp / "export.csv"
     proc = stake.run("export", "--out", str(out))
     n = len(stake.added_by("TEST::0")) + len(stake.added_by("TEST::2"))
