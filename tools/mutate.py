@@ -177,17 +177,23 @@ def deployables_using(module: Path) -> list[str]:
     )
 
 
-def compile_in(copy: Path, contracts: list[str]) -> None:
-    """Recompile ``contracts`` in the copy. Ape does not notice a change in an imported module,
-    so a module's mutant must force its deployables (and again once it is restored)."""
-    if contracts:
-        subprocess.run(
-            [str(APE), "compile", "--force", *contracts],
-            cwd=copy,
-            env=_env(copy),
-            capture_output=True,
-            check=True,
-        )
+def compile_in(copy: Path, contracts: list[str]) -> str | None:
+    """Recompile ``contracts`` in the copy; the compiler's last line if it failed. Ape does
+    not notice a change in an imported module, so a module's mutant must force its
+    deployables (and again once it is restored)."""
+    if not contracts:
+        return None
+    proc = subprocess.run(
+        [str(APE), "compile", "--force", *contracts],
+        cwd=copy,
+        env=_env(copy),
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode == 0:
+        return None
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return next((ln for ln in reversed(lines) if "Error" in ln), lines[-1] if lines else "?")
 
 
 def free_port() -> int:
@@ -256,6 +262,7 @@ def run_tests(copy: Path, tests: list[str], timeout: int) -> tuple[bool, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="Only contract paths containing this.")
+    parser.add_argument("--skip", default=None, help="Leave out contract paths containing this.")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=1200, help="Seconds per mutant.")
     parser.add_argument("--list", action="store_true")
@@ -264,7 +271,9 @@ def main() -> int:
     files = sorted(
         p.relative_to(ROOT)
         for p in [*(ROOT / "contracts").rglob("*.vy"), ROOT / TEMPLATE]
-        if args.only.lower() in str(p).lower() and not generated(p.relative_to(ROOT))
+        if args.only.lower() in str(p).lower()
+        and not (args.skip and args.skip.lower() in str(p).lower())
+        and not generated(p.relative_to(ROOT))
     )
     todo = mutants(files)
     if args.list:
@@ -291,14 +300,21 @@ def main() -> int:
             try:
                 if m.path == TEMPLATE:
                     regenerate(copy)
-                compile_in(copy, using)
-                tests = tests_for(m.path)
-                survived, last = run_tests(copy, tests, args.timeout) if tests else (True, "")
+                failed = compile_in(copy, using)
+                if failed:
+                    survived, last = False, f"does not compile: {failed}"
+                else:
+                    tests = tests_for(m.path)
+                    survived, last = run_tests(copy, tests, args.timeout) if tests else (True, "")
             finally:
                 target.write_text(original)
                 if m.path == TEMPLATE:
                     regenerate(copy)
-                compile_in(copy, using)
+                for _ in range(3):  # the restored sources must build again
+                    if not compile_in(copy, using):
+                        break
+                else:
+                    raise RuntimeError(f"{copy}: the restored contracts do not compile")
             verdict = "SURVIVED" if survived else "killed"
             print(f"{verdict:8} {m.name}: {m.text[:70]}  [{last[:60]}]", flush=True)
             if survived:
