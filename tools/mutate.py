@@ -296,7 +296,16 @@ def main() -> int:
             target = copy / m.path
             original = target.read_text()
             target.write_text(m.apply(original))
-            using = [] if m.path.parent == Path("contracts") else deployables_using(m.path)
+            if m.path == TEMPLATE:  # what the template generates, forced like a module's users
+                using = sorted(
+                    str(p.relative_to(ROOT))
+                    for p in (ROOT / "contracts").glob("*.vy")
+                    if generated(p.relative_to(ROOT))
+                )
+            elif m.path.parent == Path("contracts"):
+                using = []
+            else:
+                using = deployables_using(m.path)
             try:
                 if m.path == TEMPLATE:
                     regenerate(copy)

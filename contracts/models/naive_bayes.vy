@@ -225,8 +225,8 @@ def _train(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> bool:
         prev = j
         slot: uint256 = j * _SLOTS + c // 2
         lanes: uint256 = self._counts[slot]
+        # No feature's count can pass the class total, which is checked below.
         count: uint256 = ((lanes >> lane_at) & _MASK) + 1
-        assert count < _LIMIT, "naive bayes: count out of range"
         self._counts[slot] = (lanes & ~(_MASK << lane_at) & ~(_MASK << (lane_at + 64))) | (self._lane(count) << lane_at)
     assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
     word: uint256 = self._classes[y]
