@@ -112,12 +112,13 @@ def replace_section(path: Path, name: str, body: str) -> None:
 # ---------------------------------------------------------------- changes between two runs
 
 #: The gas files ``make bench`` writes, compared leaf by leaf with the run before.
-GAS_FILES = ("gas.json", "model_gas.json", "market_gas.json")
+GAS_FILES = ("gas.json", "model_gas.json", "market_gas.json", "models.json")
 
 
 def _leaves(data, prefix: str = "") -> dict[str, int]:
     """Every integer leaf of a bench file, by a readable path. A market run (an item of
-    ``runs``) is named by its test-set size and contribution count, not its position."""
+    ``runs``) is named by its test-set size and contribution count, a model's gas row by the
+    model and sample size, not by position."""
     out: dict[str, int] = {}
     if isinstance(data, dict):
         for key, value in data.items():
@@ -127,6 +128,8 @@ def _leaves(data, prefix: str = "") -> dict[str, int]:
             name = str(i)
             if isinstance(value, dict) and {"test_size", "contributions"} <= value.keys():
                 name = f"T={value['test_size']} N={value['contributions']}"
+            elif isinstance(value, dict) and {"model", "size"} <= value.keys():
+                name = f"{value['model']} n={value['size']}"
             out.update(_leaves(value, f"{prefix}{name}/"))
     elif isinstance(data, int) and not isinstance(data, bool):
         out[prefix.rstrip("/")] = data
