@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chain import MAX_UPLOAD, encoder_descriptor, read_weights, upload_state
-from .codegen import MODELS, contract_names
 from .features import DenseEncoder, Encoder
 from .models import (
     IntDensePerceptron,
@@ -23,6 +22,7 @@ from .models import (
     alpha_units,
 )
 from .reference import SklearnPerceptron, pretrain
+from .registry import MODELS, contract_names
 
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 #: ``dense_perceptron.MAX_STEP_SLOTS``: most weight slots one training step may write.

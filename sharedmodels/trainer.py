@@ -20,8 +20,8 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
-from .codegen import MODELS, contract_names
 from .fastpath import RPC, decode_log, event_topic, view_many
+from .registry import MODELS, contract_names
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
 INCENTIVES = ("stake", "points", "none")

@@ -1,0 +1,194 @@
+"""The model list as data: one :class:`ModelSpec` per ``--model`` name.
+
+Read by the contract generator (``sharedmodels.codegen``, which composes each model's module
+into its deployables) and by runtime code alike (contract names per incentive, dense or sparse
+inputs, ABI types). Nothing here imports the rest of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_SPARSE_X = "DynArray[uint32, model.MAX_FEATURES]"
+_DENSE_X = "DynArray[int64, model.MAX_DIM]"
+_SPARSE_DOC = "Sorted, unique feature indices, each below `n_features`."
+_DENSE_DOC = "`dim` fixed-point values (value * 10**9), each within +-2**40."
+BASE_EXPORTS = (
+    "base.class_names",
+    "base.encoder",
+    "base.n_classes",
+    "base.max_classes",
+    "base.sealed",
+    "base.update_count",
+    "base.add_class",
+    "base.seal",
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How the deployables compose one model module."""
+
+    name: str  # the ``--model`` name
+    module: str  # contracts/models/<module>.vy
+    stem: str  # trainer contracts are <stem>Stake, <stem>Points
+    standalone: str  # the owner-trained contract
+    title: str
+    dense: bool
+    params: str  # model constructor parameters (Vyper)
+    init: str  # model initialisation statements, one per line
+    exports: tuple[str, ...]
+    classify: str = "model._predict(x)"
+    train: str = "model._train(x, y)"
+    step: str = "prediction = model._predict(x)\n    changed = model._train(x, y)"
+    label_doc: str = "Class index, below `n_classes()`."
+    uses_base: bool = True
+    batches: bool = False
+
+    @property
+    def x_type(self) -> str:
+        return _DENSE_X if self.dense else _SPARSE_X
+
+    @property
+    def x_doc(self) -> str:
+        return _DENSE_DOC if self.dense else _SPARSE_DOC
+
+    @property
+    def abi_x(self) -> str:
+        return "int64[]" if self.dense else "uint32[]"
+
+
+_NEW_PARAMS = (
+    "\n             class_names: DynArray[String[32], base.MAX_CLASSES], encoder: String[256]"
+)
+_BASE_INIT = "base.__init__(class_names, encoder)\n    "
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="perceptron",
+            module="sparse_perceptron",
+            stem="Perceptron",
+            standalone="SparsePerceptron",
+            title="sparse Perceptron",
+            dense=False,
+            params=(
+                "n_features: uint256, learning_rate: uint256, class0: String[32],\n"
+                "             class1: String[32], encoder: String[256]"
+            ),
+            init="model.__init__(n_features, learning_rate, class0, class1, encoder)",
+            exports=(
+                "model.predict",
+                "model.score",
+                "model.weights",
+                "model.weights_of",
+                "model.intercept",
+                "model.intercept_step",
+                "model.learning_rate",
+                "model.n_features",
+                "model.class_names",
+                "model.encoder",
+                "model.sealed",
+                "model.update_count",
+                "model.upload_weights",
+                "model.upload_intercept",
+                "model.seal",
+            ),
+            classify="model._class_of(model._checked_score(x))",
+            train="model._step(x, y, model._checked_score(x))",
+            step="prediction, changed = model._step(x, y, model._checked_score(x))",
+            label_doc="Class index, 0 or 1.",
+            uses_base=False,
+            batches=True,
+        ),
+        ModelSpec(
+            name="dense_perceptron",
+            module="dense_perceptron",
+            stem="DensePerceptron",
+            standalone="DensePerceptron",
+            title="dense multi-class Perceptron",
+            dense=True,
+            params=f"dim: uint256, learning_rate: uint256,{_NEW_PARAMS}",
+            init=f"{_BASE_INIT}model.__init__(dim, learning_rate)",
+            exports=(
+                "model.predict",
+                "model.scores",
+                "model.weights_of",
+                "model.intercepts",
+                "model.dim",
+                "model.learning_rate",
+                "model.upload_weights",
+                "model.upload_intercepts",
+            ),
+        ),
+        ModelSpec(
+            name="ncc",
+            module="nearest_centroid",
+            stem="NearestCentroid",
+            standalone="NearestCentroid",
+            title="dense Nearest Centroid",
+            dense=True,
+            params=f"dim: uint256,{_NEW_PARAMS}",
+            init=f"{_BASE_INIT}model.__init__(dim)",
+            exports=(
+                "model.predict",
+                "model.class_size",
+                "model.sums_of",
+                "model.dim",
+                "model.upload_class",
+            ),
+        ),
+        ModelSpec(
+            name="sparse_ncc",
+            module="sparse_nearest_centroid",
+            stem="SparseNearestCentroid",
+            standalone="SparseNearestCentroid",
+            title="sparse Nearest Centroid",
+            dense=False,
+            params=f"n_features: uint256,{_NEW_PARAMS}",
+            init=f"{_BASE_INIT}model.__init__(n_features)",
+            exports=(
+                "model.predict",
+                "model.class_size",
+                "model.counts_of",
+                "model.n_features",
+                "model.upload_counts",
+                "model.upload_class_size",
+            ),
+        ),
+        ModelSpec(
+            name="naive_bayes",
+            module="naive_bayes",
+            stem="NaiveBayes",
+            standalone="NaiveBayes",
+            title="multinomial Naive Bayes",
+            dense=False,
+            params=f"n_features: uint256, alpha: uint256,{_NEW_PARAMS}",
+            init=f"{_BASE_INIT}model.__init__(n_features, alpha)",
+            exports=(
+                "model.predict",
+                "model.log_scores",
+                "model.class_size",
+                "model.class_total",
+                "model.counts_of",
+                "model.n_features",
+                "model.alpha",
+                "model.upload_counts",
+                "model.upload_class_size",
+            ),
+        ),
+    )
+}
+
+# The standalone contract's name doubles as the trainer stem for the new models, so the
+# trainers are e.g. NaiveBayesStake; the sparse Perceptron keeps its historical names.
+
+
+def contract_names(spec: ModelSpec) -> dict[str, str]:
+    """Deployable contract name per incentive kind (``none`` is the owner-trained model)."""
+    return {
+        "none": spec.standalone,
+        "stake": f"{spec.stem}Stake",
+        "points": f"{spec.stem}Points",
+    }
