@@ -309,8 +309,11 @@ class Pipeline:
         if self.nudges_disabled:
             return
         try:
-            if self.rpc.call("anvil_getAutomine", []):
+            if not self.rpc.call("anvil_getAutomine", []):
+                return
+            try:
                 self.rpc.call("evm_setAutomine", [False])
+            finally:  # never leave a node that automined with its mining paused
                 self.rpc.call("evm_setAutomine", [True])
         except RuntimeError:
             self.nudges_disabled = True
