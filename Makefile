@@ -34,7 +34,7 @@ $(STAMP_NPM): package.json
 	@touch $@
 
 data: setup
-	$(BIN)/python -m sharedmodels.datasets fetch rt
+	$(BIN)/python -m sharedmodels.encoding.datasets fetch rt
 
 demo: setup data
 	$(BIN)/ape run demo
@@ -70,7 +70,7 @@ bench: setup data
 	$(BIN)/ape run simulate --preset drt --out bench/simulate-drt --benchmarks --quiet
 	set -o pipefail; $(BIN)/ape test bench/test_gas_report.py --gas -q | sed -n '/Gas Profile/,$$p' > bench/gas_report.txt
 	@grep -q "Gas Profile" bench/gas_report.txt
-	$(BIN)/python -m sharedmodels.bench changes .bench-before bench
+	$(BIN)/python -m sharedmodels.runs.bench changes .bench-before bench
 	rm -rf .bench-before
 
 # Every model: on-chain vs float accuracy and gas; rewrites the README tables.

@@ -20,8 +20,10 @@ import builtins
 
 def ape_init_extras(chain):
     from sharedmodels import cli as c
-    from sharedmodels import collab, trainer
-    from sharedmodels.chain import DeploymentError
+    from sharedmodels.rpc.deployments import DeploymentError
+    from sharedmodels.trainers import actions as collab
+    from sharedmodels.trainers import client as trainer
+    from sharedmodels.units import ether
 
     try:
         manifest, model = c.deployment(None)
@@ -70,13 +72,13 @@ def ape_init_extras(chain):
         (added,) = collab.contribute(
             model, sender(), [encoder.encode_one(text)], [label_index(label)]
         )
-        builtins.print(f"#{added.id}: deposit {collab.ether(added.deposit)}, gas {added.gas:,}")
+        builtins.print(f"#{added.id}: deposit {ether(added.deposit)}, gas {added.gas:,}")
         return added.id
 
     def _claim(action: str, cid: int) -> int:
         c = collab.eligible_one(model, action, sender(), cid, manifest.block)
         amount, gas = trainer.claim(model, sender(), action, c)
-        builtins.print(f"#{cid}: {collab.ether(amount)} received, gas {gas:,}")
+        builtins.print(f"#{cid}: {ether(amount)} received, gas {gas:,}")
         return amount
 
     def refund(cid: int) -> int:

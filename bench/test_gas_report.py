@@ -10,10 +10,10 @@ enrichment fails to decode struct return data, which aborts the whole report.
 import pytest
 from ape import chain
 
-from sharedmodels.chain import deploy_perceptron
-from sharedmodels.features import Encoder
-from sharedmodels.sponsor import sign_many
-from sharedmodels.trainer import Contribution, Incentive, features_hash
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.trainers.client import Contribution, Incentive, features_hash
+from sharedmodels.trainers.sponsor import sign_many
 
 VOCAB = 1000
 WEIGHTS = {j: (300 if j % 2 else -300) for j in range(VOCAB)}

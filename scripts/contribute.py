@@ -25,10 +25,10 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import class_names, contribute, now_for_next_block
-from sharedmodels.jobs import encode_dataset
-from sharedmodels.journal import open_journal, reconcile
-from sharedmodels.sponsor import sign_many, submit
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.trainers.actions import class_names, contribute, now_for_next_block
+from sharedmodels.trainers.journal import open_journal, reconcile
+from sharedmodels.trainers.sponsor import sign_many, submit
 
 #: Contributions between journal updates.
 CHUNK = 64

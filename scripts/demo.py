@@ -19,8 +19,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.kinds import MODEL_NAMES, kind
-from sharedmodels.story import DemoConfig, run
+from sharedmodels.runs.demo import DemoConfig, run
+from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 def _gas(values) -> str:

@@ -21,10 +21,11 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.chain import write_manifest
-from sharedmodels.jobs import deploy_model, make_encoder, manifest_for
-from sharedmodels.kinds import kind
-from sharedmodels.trainer import INCENTIVES, Incentive
+from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.rpc.deployments import write_manifest
+from sharedmodels.trainers.client import INCENTIVES, Incentive
+from sharedmodels.trainers.deploy import deploy_model, manifest_for
+from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy a model and write its manifest.")

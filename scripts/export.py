@@ -12,8 +12,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import class_names, now_for_next_block
-from sharedmodels.trainer import export_csv, incentive_of, records, scan, verify
+from sharedmodels.trainers.actions import class_names, now_for_next_block
+from sharedmodels.trainers.client import export_csv, incentive_of, records, scan, verify
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Export the crowd-built dataset.")

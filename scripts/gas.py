@@ -5,7 +5,7 @@
 
 With ``--model`` other than the sparse Perceptron: that model's staked trainer, pre-trained on
 200 random samples, measured for ``addData`` and ``predict`` at two input sizes (20 and 100
-features, or 16 and 64 dense values); see ``sharedmodels.modelbench.gas_row``.
+features, or 16 and 64 dense values); see ``sharedmodels.runs.modelbench.gas_row``.
 
 1,000-word vocabulary, all 1,000 weights non-zero, uploaded in chunks of 250; for n in
 {20, 60, 100, 200} distinct sorted indices, `update` with the label the model already predicts
@@ -27,11 +27,11 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.bench import add_data_floor, gas_table, refund_floor, replace_section
-from sharedmodels.chain import deploy_perceptron
-from sharedmodels.features import Encoder
-from sharedmodels.kinds import MODEL_NAMES, kind
-from sharedmodels.modelbench import GAS_SIZES, gas_row
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.runs.bench import add_data_floor, gas_table, refund_floor, replace_section
+from sharedmodels.runs.modelbench import GAS_SIZES, gas_row
+from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 SIZES = (20, 60, 100, 200)
 VOCAB = 1000
@@ -123,7 +123,7 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
     """The BENCHMARKS.md trainer scenario; returns the ``bench/gas.json`` structure."""
     from ape import accounts, chain
 
-    from sharedmodels.trainer import Contribution, Incentive
+    from sharedmodels.trainers.client import Contribution, Incentive
 
     alice, bob = accounts.test_accounts[1], accounts.test_accounts[2]
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(100, 500) for j in range(VOCAB)}

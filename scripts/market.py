@@ -35,12 +35,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.bench import replace_section
-from sharedmodels.chain import default_manifest_path
-from sharedmodels.collab import ether
-from sharedmodels.jobs import encode_dataset
-from sharedmodels.market import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
-from sharedmodels.market_chain import (
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
     Terms,
@@ -52,9 +48,11 @@ from sharedmodels.market_chain import (
     reveal_rest,
     run_rewards,
 )
-from sharedmodels.market_story import DemoConfig, MarketRecord, create_market, run_demo
-
-ETH = 10**18
+from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
+from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
+from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.runs.bench import replace_section
+from sharedmodels.units import ETH, ether
 
 
 def _wei(text: str) -> int:

@@ -20,9 +20,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.bench import replace_section
-from sharedmodels.kinds import MODEL_NAMES, kind
-from sharedmodels.modelbench import (
+from sharedmodels.runs.bench import replace_section
+from sharedmodels.runs.modelbench import (
     GAS_SIZES,
     ROWS,
     accuracy_row,
@@ -31,6 +30,7 @@ from sharedmodels.modelbench import (
     gas_row,
     gas_table,
 )
+from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Accuracy and gas of every model.")

@@ -10,7 +10,8 @@ model has not seen, then both train), compares the whole state, and prints one l
     parity: <agree>/<total> predictions, weights|state identical: yes|no
 
 The sparse Perceptron is compared with scikit-learn itself (bit-identical weights); the other
-models with their integer-exact mirrors in ``sharedmodels.models`` (every stored number).
+models with their integer-exact mirrors in ``sharedmodels.mirrors.multiclass`` (every stored
+number).
 Dense models fit their encoder on the ``--pretrain`` dataset if given, else on ``--dataset``.
 Exits 1 unless every prediction agrees and the state is identical.
 """
@@ -21,8 +22,9 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.jobs import encode_dataset, make_encoder, parity_job
-from sharedmodels.kinds import kind
+from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.trainers.deploy import parity_job
+from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="On-chain vs scikit-learn parity.")

@@ -13,10 +13,10 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.chain import predict_many
-from sharedmodels.collab import class_names
-from sharedmodels.features import DenseEncoder
-from sharedmodels.jobs import encode_dataset
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.encoding.features import DenseEncoder
+from sharedmodels.rpc.deployments import predict_many
+from sharedmodels.trainers.actions import class_names
 
 
 def _numbers(text: str) -> list[float]:

@@ -19,8 +19,10 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.bench import replace_section
-from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outputs
+from sharedmodels.runs.bench import replace_section
+from sharedmodels.simulation.outputs import summary_lines, write_outputs
+from sharedmodels.simulation.presets import PRESETS
+from sharedmodels.simulation.run import simulate
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run an incentive simulation.")

@@ -10,7 +10,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.collab import status_lines
+from sharedmodels.trainers.actions import status_lines
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show the deployment's state.")

@@ -4,7 +4,7 @@
 
 Deploys a fresh ``PerceptronStake`` (BENCHMARKS.md incentive settings), then contributes the
 same number of ``rt`` snippets twice in one run: first through Ape, one transaction at a time
-(``contribute --one-by-one``), then through ``sharedmodels.fastpath`` (locally signed
+(``contribute --one-by-one``), then through ``sharedmodels.rpc.fastpath`` (locally signed
 transactions with consecutive nonces, sent in JSON-RPC batches). Absolute rates depend on the
 machine; the ratio is what to compare.
 """
@@ -17,11 +17,12 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.bench import replace_section
-from sharedmodels.collab import contribute
-from sharedmodels.jobs import deploy_model, encode_dataset, make_encoder
-from sharedmodels.kinds import MODEL_NAMES, kind
-from sharedmodels.trainer import Incentive
+from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.runs.bench import replace_section
+from sharedmodels.trainers.actions import contribute
+from sharedmodels.trainers.client import Incentive
+from sharedmodels.trainers.deploy import deploy_model
+from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Contribution throughput, two paths.")

@@ -13,13 +13,15 @@ from typing import Any
 
 import click
 
-from . import datasets
-from .chain import DeploymentError, default_manifest_path
-from .collab import ether as wei
-from .fastpath import NodeStalled
-from .features import DEFAULT_N_FEATURES, OVERFLOW_POLICIES, DenseEncodingError, TooManyFeatures
-from .jobs import Encoded, encode_dataset
-from .kinds import MODEL_NAMES
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.encoding.features import (
+    DEFAULT_N_FEATURES,
+    OVERFLOW_POLICIES,
+)
+from sharedmodels.errors import SharedModelsError
+from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.trainers.kinds import MODEL_NAMES
+from sharedmodels.units import ether as wei
 
 
 def resolve_account(alias: str | None) -> Any:
@@ -152,14 +154,7 @@ def one_line_errors(func: Callable) -> Callable:
             raise
         except click.ClickException as exc:
             _fail(exc.format_message())
-        except (
-            datasets.DatasetError,
-            DeploymentError,
-            TooManyFeatures,
-            DenseEncodingError,
-            NodeStalled,
-            ValueError,
-        ) as exc:
+        except (SharedModelsError, ValueError) as exc:
             _fail(str(exc))
         except Exception as exc:
             from ape.exceptions import ApeException
@@ -196,7 +191,7 @@ def progress_bar(total: int, desc: str, quiet: bool = False):
 def deployment(manifest: str | None, model: str | None = None):
     """(manifest, contract) of the deployment the scripts act on; with ``model``, refuse a
     manifest of another model."""
-    from .chain import load_deployment
+    from sharedmodels.rpc.deployments import load_deployment
 
     path = manifest_path(manifest, model)
     man, contract = load_deployment(path)
@@ -207,7 +202,7 @@ def deployment(manifest: str | None, model: str | None = None):
 
 def trainer_deployment(manifest: str | None, model: str | None = None):
     """Like ``deployment``, but refuses a bare model (no contributions to act on)."""
-    from .trainer import incentive_of
+    from sharedmodels.trainers.client import incentive_of
 
     man, contract = deployment(manifest, model)
     if incentive_of(contract).kind == "none":
@@ -230,8 +225,8 @@ def run_claims(
     model: str | None = None,
 ) -> None:
     """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
-    from .collab import claim_all, eligible_one, verdicts
-    from .trainer import incentive_of, reason_counts
+    from sharedmodels.trainers.actions import claim_all, eligible_one, verdicts
+    from sharedmodels.trainers.client import incentive_of, reason_counts
 
     if (cid is None) == (not every):
         flag = "--all" if action == "refund" else "--scan"

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from string import Template
 
-from .registry import BASE_EXPORTS, MODELS, ModelSpec, contract_names
+from sharedmodels.registry import BASE_EXPORTS, MODELS, ModelSpec, contract_names
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
 HEADER = (

@@ -185,6 +185,14 @@ MODELS: dict[str, ModelSpec] = {
 # trainers are e.g. NaiveBayesStake; the sparse Perceptron keeps its historical names.
 
 
+def spec(name: str) -> ModelSpec:
+    """The model called ``name`` (a ``--model`` choice)."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}") from None
+
+
 def contract_names(spec: ModelSpec) -> dict[str, str]:
     """Deployable contract name per incentive kind (``none`` is the owner-trained model)."""
     return {

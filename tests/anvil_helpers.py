@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sharedmodels.fastpath import RPC
+from sharedmodels.rpc.fastpath import RPC
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,9 +15,9 @@ import pytest
 from ape import compilers
 from ape.exceptions import TransactionError
 
-from sharedmodels.chain import deploy_perceptron
-from sharedmodels.features import Encoder
-from sharedmodels.trainer import Incentive, contract_name, records, scan, verify
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.trainers.client import Incentive, contract_name, records, scan, verify
 
 SMALL_N = 2**12
 #: Contracts that only tests deploy (attackers, wallets); not part of the project's contracts.

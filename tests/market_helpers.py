@@ -6,21 +6,21 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharedmodels.features import Encoder
-from sharedmodels.market import (
-    Contribution,
-    ProviderSecrets,
-    commit_test_set,
-    forfeit_shares,
-    reward_pass,
-)
-from sharedmodels.market_chain import (
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.market.driver import (
     Terms,
     conservation,
     deploy_market,
     phase,
     reveal_first,
     reveal_rest,
+)
+from sharedmodels.market.rules import (
+    Contribution,
+    ProviderSecrets,
+    commit_test_set,
+    forfeit_shares,
+    reward_pass,
 )
 
 N_FEATURES = 64

@@ -2,7 +2,7 @@
 
 Not a test module: the tests import what they need from here. Every helper works for the four
 models built on ``contracts/models/base.vy``: ``dense_perceptron``, ``ncc``, ``sparse_ncc`` and
-``naive_bayes`` (the ``--model`` names of ``sharedmodels.kinds``).
+``naive_bayes`` (the ``--model`` names of ``sharedmodels.trainers.kinds``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sharedmodels.chain import encoder_descriptor
-from sharedmodels.fastpath import call_in_order, decode_event, view_many
-from sharedmodels.features import DenseEncoder, Encoder
-from sharedmodels.kinds import Params, kind
-from sharedmodels.models import IntNaiveBayes
+from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.mirrors.multiclass import IntNaiveBayes
+from sharedmodels.rpc.deployments import encoder_descriptor
+from sharedmodels.rpc.fastpath import call_in_order, decode_event, view_many
+from sharedmodels.trainers.kinds import Params, kind
 
 MODELS = ("dense_perceptron", "ncc", "sparse_ncc", "naive_bayes")
 DENSE = ("dense_perceptron", "ncc")

@@ -6,7 +6,8 @@ has had its label. The dense Perceptron keeps such a "dormant" class out of its 
 weights and intercept it would score 0 and win every sample whose other scores are negative);
 the Nearest Centroid and Naive Bayes models skip it as an empty class; the sparse Perceptron is
 binary and has no ``add_class``. Checked on chain and on the integer mirrors of
-``sharedmodels.models`` / ``sharedmodels.reference``, which must agree throughout.
+``sharedmodels.mirrors.multiclass`` / ``sharedmodels.mirrors.perceptron``, which must agree
+throughout.
 """
 
 import random
@@ -28,7 +29,7 @@ from models_conftest_helpers import (
     train_both,
 )
 
-from sharedmodels.reference import IntPerceptron
+from sharedmodels.mirrors.perceptron import IntPerceptron
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Feature space of the sparse examples (small, so rows share features and classes compete).

@@ -12,8 +12,8 @@ from ape import chain
 from conftest import STAKE, compile_test_contract, reverts_without_reason
 from eth_abi import decode
 
-from sharedmodels.sponsor import sign
-from sharedmodels.trainer import Contribution, features_hash
+from sharedmodels.trainers.client import Contribution, features_hash
+from sharedmodels.trainers.sponsor import sign
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 

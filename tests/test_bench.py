@@ -4,7 +4,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
-from sharedmodels.bench import (
+from sharedmodels.runs.bench import (
     REFERENCE,
     add_data_floor,
     calldata_gas,
@@ -61,7 +61,7 @@ def test_replace_section(tmp_path):
 def test_changes_table_names_what_moved(tmp_path):
     import json
 
-    from sharedmodels.bench import changes_table
+    from sharedmodels.runs.bench import changes_table
 
     for name, refund, heaviest in (("before", 100, 7), ("after", 112, 7)):
         (tmp_path / name).mkdir()

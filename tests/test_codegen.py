@@ -1,10 +1,10 @@
 """The generated deployables (``sharedmodels.codegen``) are current, and every model kind ×
-incentive of ``sharedmodels.kinds`` names a contract this project compiles."""
+incentive of ``sharedmodels.trainers.kinds`` names a contract this project compiles."""
 
 import pytest
 
 from sharedmodels import codegen
-from sharedmodels.kinds import KINDS, MODEL_NAMES, kind, kind_of_contract
+from sharedmodels.trainers.kinds import KINDS, MODEL_NAMES, kind, kind_of_contract
 
 INCENTIVES = ("none", "stake", "points")
 PAIRS = [(m, i) for m in MODEL_NAMES for i in INCENTIVES]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sharedmodels import datasets
-from sharedmodels.datasets import DatasetError, Sample, load, parse_rt_csv, parse_spec
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.datasets import DatasetError, Sample, load, parse_rt_csv, parse_spec
 
 # --------------------------------------------------------------------------- helpers
 

@@ -16,15 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn import datasets as skd
 
-from sharedmodels import datasets
-from sharedmodels.datasets import (
-    DatasetError,
-    DenseData,
-    is_dense,
-    load,
-    load_dense,
-)
-from sharedmodels.features import (
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.datasets import DatasetError, DenseData, is_dense, load, load_dense
+from sharedmodels.encoding.features import (
     FIXED_POINT_SCALE,
     MAX_ABS,
     MAX_DIM,

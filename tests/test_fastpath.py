@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from models_conftest_helpers import deploy, random_rows
 
 from sharedmodels.cli import one_line_errors
-from sharedmodels.fastpath import NodeStalled, Pipeline, _rlp, nonce_of, sign_1559
+from sharedmodels.rpc.fastpath import NodeStalled, Pipeline, _rlp, nonce_of, sign_1559
 
 #: secp256k1 private keys: 1 to the group order minus one.
 KEYS = st.integers(1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140).map(

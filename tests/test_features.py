@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharedmodels.features import (
+from sharedmodels.encoding.features import (
     MAX_FEATURES,
     DenseEncoder,
     Encoder,

@@ -16,9 +16,9 @@ from anvil_helpers import free_port, own_anvil
 from eth_abi import decode, encode
 from eth_utils import keccak
 
-from sharedmodels.chain import encoder_descriptor
-from sharedmodels.fastpath import RPC, Pipeline
-from sharedmodels.features import Encoder
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import encoder_descriptor
+from sharedmodels.rpc.fastpath import RPC, Pipeline
 
 N = 1000
 

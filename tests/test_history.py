@@ -7,7 +7,7 @@ import pytest
 from ape import chain, compilers
 from conftest import STAKE, assert_wei_invariant
 
-from sharedmodels.trainer import Incentive, export_csv, read_export, scan
+from sharedmodels.trainers.client import Incentive, export_csv, read_export, scan
 
 RELAY = """
 # pragma version 0.4.3

@@ -2,7 +2,8 @@
 
 import pytest
 
-from sharedmodels.chain import (
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import (
     DeploymentError,
     Manifest,
     check_deployment,
@@ -10,7 +11,6 @@ from sharedmodels.chain import (
     read_manifest,
     write_manifest,
 )
-from sharedmodels.features import Encoder
 
 
 def make_manifest(**overrides) -> Manifest:

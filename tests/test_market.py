@@ -6,9 +6,8 @@ import random
 import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
-from sharedmodels.market_chain import phase
-
-ETH = 10**18
+from sharedmodels.market.driver import phase
+from sharedmodels.units import ETH
 
 
 @pytest.fixture
@@ -129,7 +128,7 @@ def test_constructor_refuses(project, accounts, change, reason):
 def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
     """`max_work` is the work of the worst market the terms allow, as the Python formula says,
     and the reward window covers it at the contract's rate."""
-    from sharedmodels.market import MAX_WORK, WORK_RATE
+    from sharedmodels.market.rules import MAX_WORK, WORK_RATE
 
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
@@ -148,7 +147,7 @@ def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
 
 
 def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, test_set):
-    from sharedmodels.market_chain import first_piece, reveal_first
+    from sharedmodels.market.driver import first_piece, reveal_first
 
     run = open_market(project, owner, chain, *test_set, pieces=5, reveal=False)
     m = run.contract
@@ -212,9 +211,9 @@ def test_wrong_reveals_are_refused(project, chain, owner, alice, test_set, how):
 )
 def test_reveal_checks_test_samples(project, chain, owner, bad, reason):
     """Every piece holds the bad sample, so the check runs whichever piece is drawn first."""
-    from sharedmodels.features import Encoder
-    from sharedmodels.market import ProviderSecrets
-    from sharedmodels.market_chain import deploy_market, first_piece
+    from sharedmodels.encoding.features import Encoder
+    from sharedmodels.market.driver import deploy_market, first_piece
+    from sharedmodels.market.rules import ProviderSecrets
 
     pieces = [[((1,), 0), bad], [((4,), 1), bad]]
     secrets = ProviderSecrets(pieces, [b"\x02" * 32, b"\x03" * 32])
@@ -250,7 +249,7 @@ def test_a_draw_nobody_records_in_256_blocks_is_lost(project, chain, owner, alic
 
 
 def test_a_recorded_draw_stays_fixed(project, chain, owner, alice, test_set):
-    from sharedmodels.market_chain import first_piece, reveal_first
+    from sharedmodels.market.driver import first_piece, reveal_first
 
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
@@ -308,7 +307,7 @@ def test_initial_model_upload_rules(project, chain, owner, alice, test_set):
     m.upload_weights([1, 40], [3, -2], sender=owner)
     assert m.predict([1]) == 1 and m.predict([40]) == 0
     chain.mine(3)
-    from sharedmodels.market_chain import reveal_first
+    from sharedmodels.market.driver import reveal_first
 
     reveal_first(m, owner, run.secrets, chain)
     with pytest.raises(Exception, match="market: initial model is fixed"):
@@ -373,7 +372,7 @@ def test_provider_cannot_participate(project, chain, owner, test_set):
 
 
 def test_contributions_are_stored_and_stakes_add_up(project, chain, owner, alice, bob, test_set):
-    from sharedmodels.market_chain import contributions
+    from sharedmodels.market.driver import contributions
 
     run = open_market(project, owner, chain, *test_set)
     run.contribute(alice, (1, 9, 17, 25, 33, 41, 49, 57, 63), 1, 3 * TERMS.min_stake)
@@ -566,9 +565,9 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     rows = [tuple(sorted(rng.sample(range(n), 512))) for _ in range(4)]
     from dataclasses import replace
 
-    from sharedmodels.features import Encoder
-    from sharedmodels.market import commit_test_set
-    from sharedmodels.market_chain import deploy_market, reveal_first, reveal_rest, run_rewards
+    from sharedmodels.encoding.features import Encoder
+    from sharedmodels.market.driver import deploy_market, reveal_first, reveal_rest, run_rewards
+    from sharedmodels.market.rules import commit_test_set
 
     secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
     terms = replace(TERMS, max_features=512, max_contributions=3, max_contributors=2)

@@ -28,10 +28,10 @@ from market_helpers import (
     wallet_delta,
 )
 
-from sharedmodels.market import first_link, reward_pass, sample_hash
-from sharedmodels.market_chain import first_piece, phase, reveal_first
+from sharedmodels.market.driver import first_piece, phase, reveal_first
+from sharedmodels.market.rules import first_link, reward_pass, sample_hash
+from sharedmodels.units import ETH
 
-ETH = 10**18
 NOT_MATCHING = "market: piece does not match its commitment"
 ZERO = "0x" + "00" * 20
 
@@ -123,7 +123,7 @@ def test_the_drawn_piece_cannot_open_the_market_as_a_suffix(project, chain, owne
 def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, alice):
     """The declared test size binds the pieces together: a provider whose pieces hold more or
     fewer samples than it declared cannot complete the reveal, and so forfeits."""
-    from sharedmodels.market import ProviderSecrets
+    from sharedmodels.market.rules import ProviderSecrets
 
     pieces = [[((1,), 1), ((9,), 0)], [((2,), 1), ((10,), 0)], [((3,), 1)]]
     secrets = ProviderSecrets(pieces, [bytes([7 + j]) * 32 for j in range(3)])
@@ -186,9 +186,9 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     as many as it may, so that every one changes the model and the pass re-evaluates the whole
     test set after each. Wider or more contributions are refused by the caps fixed at opening,
     and the pass the attacker can force stays within `max_work`, finishing step by step."""
-    from sharedmodels.features import Encoder
-    from sharedmodels.market import commit_test_set
-    from sharedmodels.market_chain import deploy_market, reveal_rest, run_rewards
+    from sharedmodels.encoding.features import Encoder
+    from sharedmodels.market.driver import deploy_market, reveal_rest, run_rewards
+    from sharedmodels.market.rules import commit_test_set
 
     n = N_FEATURES * 16
     rng = random.Random(5)
@@ -408,7 +408,7 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     with all gas."""
     from market_helpers import Run
 
-    from sharedmodels.market import commit_test_set
+    from sharedmodels.market.rules import commit_test_set
 
     initcode = bytes.fromhex(
         project.PredictionMarket.contract_type.deployment_bytecode.bytecode.removeprefix("0x")

@@ -16,10 +16,10 @@ from dataclasses import replace
 import pytest
 from market_helpers import TERMS, open_market
 
-from sharedmodels.market import Contribution, reward_pass
-from sharedmodels.market_chain import phase
+from sharedmodels.market.driver import phase
+from sharedmodels.market.rules import Contribution, reward_pass
+from sharedmodels.units import ETH
 
-ETH = 10**18
 N_FEATURES = 64
 
 # A test set of 8 samples, all labelled 1. Group P (feature 0) is wrong under the initial model,

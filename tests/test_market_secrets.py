@@ -3,8 +3,8 @@
 The commitment scheme is checked against Vyper itself: a contract chaining
 ``keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))`` from the first link
 ``keccak256(abi_encode(PIECE_TAG, salt, len(piece)))`` over a ``DynArray[Sample, N]`` gives the
-same hash as ``sharedmodels.market.commitment``; the market contract's reveal does the same (its
-own tests check real reveals, and the attacks on them)."""
+same hash as ``sharedmodels.market.rules.commitment``; the market contract's reveal does the
+same (its own tests check real reveals, and the attacks on them)."""
 
 import os
 import stat
@@ -15,7 +15,7 @@ from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.market import (
+from sharedmodels.market.rules import (
     MarketError,
     ProviderSecrets,
     commit_test_set,

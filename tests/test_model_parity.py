@@ -11,11 +11,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from sharedmodels.features import FIXED_POINT_SCALE, DenseEncoder, indices_to_csr
-from sharedmodels.jobs import Encoded, encode_dataset, make_encoder, parity_job
-from sharedmodels.kinds import Params, kind
-from sharedmodels.models import float_fit_predict, float_model
-from sharedmodels.reference import pretrain
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, indices_to_csr
+from sharedmodels.mirrors.multiclass import float_fit_predict, float_model
+from sharedmodels.mirrors.perceptron import pretrain
+from sharedmodels.trainers.deploy import parity_job
+from sharedmodels.trainers.kinds import Params, kind
 
 RT_TRAIN = 10_000
 PERCEPTRONS = ("perceptron", "dense_perceptron")

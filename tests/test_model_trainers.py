@@ -24,13 +24,12 @@ from conftest import STAKE, assert_wei_invariant
 from eth_abi import encode
 from eth_utils import keccak
 
-from sharedmodels import datasets
-from sharedmodels.collab import contribute, verdicts
-from sharedmodels.features import MAX_ABS, DenseEncoder, Encoder
-from sharedmodels.jobs import Encoded, deploy_model
-from sharedmodels.kinds import Params, kind
-from sharedmodels.models import INT256_MIN
-from sharedmodels.trainer import (
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.encoded import Encoded
+from sharedmodels.encoding.features import MAX_ABS, DenseEncoder, Encoder
+from sharedmodels.mirrors.multiclass import INT256_MIN
+from sharedmodels.trainers.actions import contribute, verdicts
+from sharedmodels.trainers.client import (
     Contribution,
     Incentive,
     export_csv,
@@ -38,6 +37,8 @@ from sharedmodels.trainer import (
     read_export,
     scan,
 )
+from sharedmodels.trainers.deploy import deploy_model
+from sharedmodels.trainers.kinds import Params, kind
 
 #: After every test: the wei invariant for every trainer it deployed (conftest).
 pytestmark = pytest.mark.usefixtures("wei_invariant")

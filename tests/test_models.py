@@ -4,7 +4,7 @@ DensePerceptron, NearestCentroid, SparseNearestCentroid and NaiveBayes (standalo
 Every revert reason of their constructors, predictions, updates, uploads, ``add_class`` and
 ``seal``; owner-only access; chunked uploads; classes added after deployment; and, with
 Hypothesis, random sample streams against the integer-exact references of
-``sharedmodels.models`` (every logged prediction, the full state, fresh predictions).
+``sharedmodels.mirrors.multiclass`` (every logged prediction, the full state, fresh predictions).
 """
 
 import math
@@ -44,8 +44,13 @@ from models_conftest_helpers import (
     upload_calls,
 )
 
-from sharedmodels.kinds import dense_perceptron_class_limit, kind
-from sharedmodels.models import IntDensePerceptron, IntNaiveBayes, IntNearestCentroid, log2_fixed
+from sharedmodels.mirrors.multiclass import (
+    IntDensePerceptron,
+    IntNaiveBayes,
+    IntNearestCentroid,
+    log2_fixed,
+)
+from sharedmodels.trainers.kinds import dense_perceptron_class_limit, kind
 
 INT127 = 2**127
 

@@ -5,11 +5,12 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.chain import deploy_perceptron, predict_many, read_weights
-from sharedmodels.features import Encoder
-from sharedmodels.jobs import encode_dataset, parity_job
-from sharedmodels.parity import train_stream
-from sharedmodels.reference import IntPerceptron, SklearnPerceptron, round_to_double
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.mirrors.perceptron import IntPerceptron, SklearnPerceptron, round_to_double
+from sharedmodels.rpc.deployments import deploy_perceptron, predict_many, read_weights
+from sharedmodels.trainers.deploy import parity_job
+from sharedmodels.trainers.parity import train_stream
 
 N = 256
 

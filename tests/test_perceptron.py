@@ -4,9 +4,14 @@ import ape
 import pytest
 from conftest import reverts_without_reason
 
-from sharedmodels.chain import encoder_descriptor, encoder_from_descriptor
-from sharedmodels.features import MAX_FEATURES, Encoder
-from sharedmodels.reference import DECAY_UNITS, IntPerceptron, intercept_step, round_to_double
+from sharedmodels.encoding.features import MAX_FEATURES, Encoder
+from sharedmodels.mirrors.perceptron import (
+    DECAY_UNITS,
+    IntPerceptron,
+    intercept_step,
+    round_to_double,
+)
+from sharedmodels.rpc.deployments import encoder_descriptor, encoder_from_descriptor
 
 ONE = 2**59
 

@@ -10,7 +10,7 @@ import pytest
 from ape import chain
 from conftest import assert_wei_invariant
 
-from sharedmodels.trainer import Contribution, Incentive
+from sharedmodels.trainers.client import Contribution, Incentive
 
 WAIT = 60
 POINTS = Incentive("points", WAIT, WAIT, WAIT, 0)

@@ -6,7 +6,7 @@ import struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.reference import (
+from sharedmodels.mirrors.perceptron import (
     DECAY_UNITS,
     IntPerceptron,
     SklearnPerceptron,
@@ -57,7 +57,7 @@ def test_int_mirror_equals_sklearn(seed, eta):
 
 
 def test_parity_verdict():
-    from sharedmodels.parity import ParityResult
+    from sharedmodels.trainers.parity import ParityResult
 
     ok = ParityResult(agree=5, total=5)
     assert ok.ok and ok.summary() == "parity: 5/5 predictions, weights identical: yes"

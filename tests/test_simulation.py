@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from sharedmodels.simulation import PRESETS, simulate, summary_lines, write_outputs
+from sharedmodels.simulation.outputs import summary_lines, write_outputs
+from sharedmodels.simulation.presets import PRESETS
+from sharedmodels.simulation.run import simulate
 
 
 def check_outputs(r, folder, columns):

@@ -9,8 +9,8 @@ from ape import chain
 from conftest import STAKE, assert_wei_invariant
 from eth_account.messages import encode_typed_data
 
-from sharedmodels.sponsor import ALL_SKIPPED, cancel, sign, sign_many, submit, typed_data
-from sharedmodels.trainer import export_csv, read_export, scan
+from sharedmodels.trainers.client import export_csv, read_export, scan
+from sharedmodels.trainers.sponsor import ALL_SKIPPED, cancel, sign, sign_many, submit, typed_data
 
 #: After every test: the wei invariant for every trainer it deployed (conftest).
 pytestmark = pytest.mark.usefixtures("wei_invariant")

@@ -6,7 +6,7 @@ import pytest
 from ape import chain
 from conftest import STAKE, assert_wei_invariant, compile_test_contract
 
-from sharedmodels.sponsor import cancel, sign, sign_many
+from sharedmodels.trainers.sponsor import cancel, sign, sign_many
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 

@@ -14,7 +14,7 @@ from conftest import SMALL_N, STAKE, reverts_without_reason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.trainer import HOUR, Contribution, Incentive, features_hash
+from sharedmodels.trainers.client import HOUR, Contribution, Incentive, features_hash
 
 #: After every test: the wei invariant for every trainer it deployed (conftest).
 pytestmark = pytest.mark.usefixtures("wei_invariant")

@@ -7,8 +7,9 @@ balance changes add up to what the contract paid out minus gas.
 
 import pytest
 
-from sharedmodels.story import DAY, DemoConfig, run
-from sharedmodels.trainer import Incentive
+from sharedmodels.runs.demo import DemoConfig, run
+from sharedmodels.trainers.client import Incentive
+from sharedmodels.units import DAY
 
 
 def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts):

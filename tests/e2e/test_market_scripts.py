@@ -5,9 +5,8 @@ import json
 
 from e2e_runner import ape_many, contract_at, lines
 
-from sharedmodels.market_story import DemoConfig, run_demo
-
-ETH = 10**18
+from sharedmodels.market.story import DemoConfig, run_demo
+from sharedmodels.units import ETH
 
 
 def ape(*args, check=True):

@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 from e2e_runner import FromManifest, ape_many, lines
 
-from sharedmodels import datasets
-from sharedmodels.chain import predict_many
-from sharedmodels.features import DenseEncoder, Encoder
-from sharedmodels.jobs import encode_dataset
-from sharedmodels.trainer import scan
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.rpc.deployments import predict_many
+from sharedmodels.trainers.client import scan
 
 WINE = "sklearn:wine"
 WINE_NAMES = ["class_0", "class_1", "class_2"]

@@ -6,8 +6,8 @@ import time
 from e2e_runner import finish, gated_node, lines, start
 from test_trainer_scripts import REVIEWS, _ape, write_csv
 
-from sharedmodels.features import Encoder
-from sharedmodels.trainer import scan
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.trainers.client import scan
 
 #: Contributions the first run gets on chain before it is killed.
 LANDED = 8

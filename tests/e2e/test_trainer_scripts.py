@@ -6,9 +6,9 @@ Points variant and the one-line failures.
 
 Every ``ape run`` / ``ape console`` is a subprocess connected to the Anvil this pytest session
 started; time moves with ``chain.pending_timestamp`` in this process, and the contract state is
-cross-checked here from chain history (``sharedmodels.trainer.scan``) rather than trusted from
-the scripts' own output. Scripts get ``--manifest`` in a temporary directory, so nothing is
-written under ``deployments/`` (except by the console test, which restores it).
+cross-checked here from chain history (``sharedmodels.trainers.client.scan``) rather than
+trusted from the scripts' own output. Scripts get ``--manifest`` in a temporary directory, so
+nothing is written under ``deployments/`` (except by the console test, which restores it).
 
 Each test is independent of the others and of their order. The stages of the stake flow are
 module fixtures that any test can ask for: ``stake`` (deployed), ``contributed`` (both
@@ -30,10 +30,10 @@ from typing import Any
 import pytest
 from e2e_runner import ROOT, FromManifest, ape_many, finish, lines, start
 
-from sharedmodels.chain import default_manifest_path
-from sharedmodels.collab import ether
-from sharedmodels.features import Encoder
-from sharedmodels.trainer import read_export, records, scan
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.trainers.client import read_export, records, scan
+from sharedmodels.units import ether
 
 #: Written for these tests (not from any dataset the model has seen); label 1 is positive.
 REVIEWS = [

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
-from sharedmodels.market import first_link, sample_hash
-from sharedmodels.market_chain import phase
+from sharedmodels.market.driver import phase
+from sharedmodels.market.rules import first_link, sample_hash
 
 INTERCEPTS = [0, 12_345, -(3 << 59), 1 << 58]
 

@@ -38,10 +38,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sharedmodels.chain import deploy_perceptron
-from sharedmodels.features import Encoder
-from sharedmodels.reference import IntPerceptron
-from sharedmodels.trainer import Incentive, features_hash, records
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.mirrors.perceptron import IntPerceptron
+from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.trainers.client import Incentive, features_hash, records
 
 N_FEATURES = 48
 REFUND, OWNER, ANY = 60, 120, 240

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .trainer import History, scan
+from sharedmodels.trainers.client import History, scan
 
 JOURNAL_DIR = Path("deployments") / "journal"
 

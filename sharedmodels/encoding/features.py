@@ -37,6 +37,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from sharedmodels.errors import SharedModelsError
+
 DEFAULT_N_FEATURES = 2**20
 #: Must equal ``MAX_FEATURES`` in ``contracts/models/sparse_perceptron.vy``.
 MAX_FEATURES = 512
@@ -54,7 +56,7 @@ MAX_ABS = 2**40
 MAX_DIM = 256
 
 
-class TooManyFeatures(ValueError):
+class TooManyFeatures(SharedModelsError, ValueError):
     """A sample has more distinct features than the contract accepts (policy ``"error"``)."""
 
 
@@ -167,7 +169,7 @@ def check_indices(row: Sequence[int], n_features: int, max_features: int = MAX_F
 # --------------------------------------------------------------------------- dense inputs
 
 
-class DenseEncodingError(ValueError):
+class DenseEncodingError(SharedModelsError, ValueError):
     """A dense input the contracts would reject, or bad dense encoder settings (one line)."""
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from .trainer import Added, incentive_of
+from sharedmodels.trainers.client import Added, incentive_of
 
 DOMAIN_NAME = "sharedmodels"
 DOMAIN_VERSION = "1"

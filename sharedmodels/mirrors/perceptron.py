@@ -31,7 +31,7 @@ from fractions import Fraction
 import numpy as np
 from sklearn.linear_model import Perceptron
 
-from .features import indices_to_csr
+from sharedmodels.encoding.features import indices_to_csr
 
 #: The intercept is stored in units of 2**-INTERCEPT_BITS.
 INTERCEPT_BITS = 59

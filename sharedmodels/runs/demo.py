@@ -24,14 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chain import predict_many
-from .collab import claim_all, contribute, status, verdicts
-from .jobs import Encoded, deploy_model, encode_dataset, make_encoder
-from .kinds import kind
-from .parity import ParityResult, describe
-from .trainer import Incentive, scan
-
-DAY = 86_400
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.rpc.deployments import predict_many
+from sharedmodels.trainers.actions import claim_all, contribute, status, verdicts
+from sharedmodels.trainers.client import Incentive, scan
+from sharedmodels.trainers.deploy import deploy_model
+from sharedmodels.trainers.kinds import kind
+from sharedmodels.trainers.parity import ParityResult, describe
+from sharedmodels.units import DAY
 
 
 @dataclass

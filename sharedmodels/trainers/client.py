@@ -20,8 +20,9 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
-from .fastpath import RPC, decode_log, event_topic, view_many
-from .registry import MODELS, contract_names
+from sharedmodels.registry import MODELS, contract_names
+from sharedmodels.rpc.fastpath import RPC, decode_log, event_topic, view_many
+from sharedmodels.units import HOUR
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
 INCENTIVES = ("stake", "points", "none")
@@ -39,7 +40,6 @@ _BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
 LOG_CHUNK = 50_000
 #: Seconds per hour in the deposit formula ``cost_weight * HOUR // isqrt(elapsed)``: 60 x
 #: ``cost_weight`` after a quiet hour, ``cost_weight`` itself after 3600**2 s (150 days).
-HOUR = 3600
 
 
 def contract_name(model: str, incentive: str) -> str:

@@ -7,7 +7,7 @@ rules; the names below match theirs). Each has the same small interface:
 - ``predict(x) -> int`` and ``update(x, y) -> int`` (the prediction before the step);
 - ``add_class()``; ``n_classes``; ``seal()``, ``sealed`` and ``live`` (see :class:`_Classes`).
 
-Dense inputs are the fixed-point integers of :class:`sharedmodels.features.DenseEncoder`;
+Dense inputs are the fixed-point integers of :class:`sharedmodels.encoding.features.DenseEncoder`;
 sparse inputs are sorted feature-index lists. ``float_model`` builds the scikit-learn estimator
 each one is compared with for accuracy (the float model sees the same decoded inputs).
 """
@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
 LOG_BITS = 32

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fastpath import call_in_order, can_pipeline, decode_event
-from .trainer import (
+from sharedmodels.rpc.fastpath import call_in_order, can_pipeline, decode_event
+from sharedmodels.trainers.client import (
     Added,
     Contribution,
     History,
@@ -25,6 +25,7 @@ from .trainer import (
     incentive_of,
     scan,
 )
+from sharedmodels.units import ether
 
 
 def now_for_next_block() -> int:
@@ -208,11 +209,6 @@ def status(contract: Any, history: History | None = None, from_block: int = 0) -
         taken=taken,
         players=players,
     )
-
-
-def ether(wei: int) -> str:
-    """Wei as ETH, 6 decimals."""
-    return f"{wei / 10**18:.6f} ETH"
 
 
 def class_names(contract: Any) -> list[str]:

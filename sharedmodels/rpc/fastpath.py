@@ -22,6 +22,8 @@ import requests
 from coincurve import PrivateKey
 from eth_utils import keccak, to_checksum_address
 
+from sharedmodels.errors import SharedModelsError
+
 T = TypeVar("T")
 
 #: Gas limit per pipelined transaction; unused gas is not charged.
@@ -37,7 +39,7 @@ BATCH_BLOCKS = 4
 PROBE_BATCH = 8
 
 
-class NodeStalled(RuntimeError):
+class NodeStalled(SharedModelsError, RuntimeError):
     """Pipelined transactions stopped making progress: the node mined none of them and its
     pool did not move for the whole stall period, or it dropped them (neither mined nor
     pending). Scripts print it as one ``error:`` line."""

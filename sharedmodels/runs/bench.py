@@ -162,7 +162,7 @@ def changes_table(before_dir: Path, after_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m sharedmodels.bench")
+    parser = argparse.ArgumentParser(prog="python -m sharedmodels.runs.bench")
     sub = parser.add_subparsers(dest="command", required=True)
     changes = sub.add_parser("changes", help="Write the gas that moved into BENCHMARKS.md.")
     changes.add_argument("before", type=Path)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fastpath import call_in_order, can_pipeline, decode_event
+from sharedmodels.rpc.fastpath import call_in_order, can_pipeline, decode_event
 
 
 @dataclass

@@ -12,17 +12,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .chain import MAX_UPLOAD, encoder_descriptor, read_weights, upload_state
-from .features import DenseEncoder, Encoder
-from .models import (
+from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.mirrors.multiclass import (
     IntDensePerceptron,
     IntNaiveBayes,
     IntNearestCentroid,
     IntSparseNearestCentroid,
     alpha_units,
 )
-from .reference import SklearnPerceptron, pretrain
-from .registry import MODELS, contract_names
+from sharedmodels.mirrors.perceptron import SklearnPerceptron, pretrain
+from sharedmodels.registry import MODELS, contract_names
+from sharedmodels.rpc.deployments import MAX_UPLOAD, encoder_descriptor, read_weights, upload_state
 
 MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 #: ``dense_perceptron.MAX_STEP_SLOTS``: most weight slots one training step may write.

@@ -30,8 +30,9 @@ from pathlib import Path
 from eth_abi import encode
 from eth_utils import keccak
 
-from .features import check_indices
-from .reference import IntPerceptron
+from sharedmodels.encoding.features import check_indices
+from sharedmodels.errors import SharedModelsError
+from sharedmodels.mirrors.perceptron import IntPerceptron
 
 Sample = tuple[tuple[int, ...], int]
 SAMPLE_ABI = ["uint32[]", "uint8"]
@@ -68,7 +69,7 @@ def worst_work(
     return initial + (max_contributors + 1) * per_pass
 
 
-class MarketError(ValueError):
+class MarketError(SharedModelsError, ValueError):
     """A test set or secrets file the market cannot use; ``str(e)`` is one line."""
 
 

@@ -10,9 +10,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .chain import perceptron_args, upload_state
-from .features import Encoder
-from .market import WORK_RATE, Contribution, MarketError, ProviderSecrets, worst_work
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.market.rules import (
+    WORK_RATE,
+    Contribution,
+    MarketError,
+    ProviderSecrets,
+    worst_work,
+)
+from sharedmodels.rpc.deployments import perceptron_args, upload_state
 
 PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled", "expired")
 STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")

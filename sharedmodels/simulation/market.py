@@ -18,16 +18,12 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fastpath import RPC, Pipeline, abi_encoder, mine_together
-from .features import Encoder
-from .jobs import Encoded, encode_dataset
-from .market import MAX_PIECE, load_secrets
-from .market_chain import (
-    DEFAULT_BUDGET,
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.market.driver import (
     STAGES,
     Terms,
     conservation,
@@ -35,25 +31,28 @@ from .market_chain import (
     reveal_first,
     reveal_rest,
 )
-from .market_story import create_market
-
-ETH = 10**18
-
-
-@dataclass(frozen=True)
-class MarketSetup:
-    """The market's terms in a simulation."""
-
-    bounty_eth: float = 10.0
-    stake_eth: float = 0.001
-    #: The provider's committed test set (pieces of ``MAX_PIECE`` samples). Every Perceptron
-    #: update touches common words that most test samples share, so the reward pass's work
-    #: grows with this: 128 halves 256's time and still scores the agents apart.
-    test_size: int = 128
-    budget: int = DEFAULT_BUDGET
-    #: ``step`` transactions sent per batch, and the simulated seconds between two steps.
-    steps_per_batch: int = 16
-    step_s: int = 600
+from sharedmodels.market.rules import MAX_PIECE, load_secrets
+from sharedmodels.market.story import create_market
+from sharedmodels.rpc.fastpath import (
+    RPC,
+    Pipeline,
+    abi_encoder,
+    mine_together,
+)
+from sharedmodels.simulation.common import (
+    Result,
+    Row,
+    ape_rate,
+    chain_time,
+    hidden_accuracy,
+    labels_sent,
+    ok,
+    rounds,
+    sample_stream,
+    send_all,
+)
+from sharedmodels.simulation.presets import MarketSetup
+from sharedmodels.units import ETH
 
 
 def simulate_market(
@@ -68,19 +67,6 @@ def simulate_market(
 ) -> Any:
     from ape import accounts as ape_accounts
     from ape import chain, project
-
-    from .simulation import (
-        Result,
-        Row,
-        ape_rate,
-        chain_time,
-        hidden_accuracy,
-        labels_sent,
-        ok,
-        rounds,
-        sample_stream,
-        send_all,
-    )
 
     setup: MarketSetup = preset.market
     rng = random.Random(seed)
@@ -216,8 +202,8 @@ def simulate_market(
             m.withdraw(sender=a)
             wallet[i] += owed
     rows.append(row([0] * k))
-    ok, _ = conservation(m, chain)
-    if not ok:
+    balanced, _ = conservation(m, chain)
+    if not balanced:
         raise RuntimeError("the market's books do not balance")
     return Result(
         preset=preset,

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .features import DenseEncoder, Encoder, encoder_from_settings
+from sharedmodels.encoding.features import DenseEncoder, Encoder, encoder_from_settings
+from sharedmodels.errors import SharedModelsError
 
 #: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
 MAX_UPLOAD = 512
@@ -23,7 +24,7 @@ DEFAULT_CLASS_NAMES = ("neg", "pos")
 MANIFEST_DIR = Path("deployments")
 
 
-class DeploymentError(RuntimeError):
+class DeploymentError(SharedModelsError, RuntimeError):
     """A manifest is missing, unreadable, or points at nothing on the connected chain."""
 
 
@@ -196,7 +197,7 @@ def check_deployment(manifest: Manifest, chain_id: int, code: bytes) -> None:
 
 def predict_many(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     """On-chain predictions for many samples (free ``eth_call``s)."""
-    from .fastpath import view_many
+    from sharedmodels.rpc.fastpath import view_many
 
     return [int(p) for p in view_many(contract.predict, ([list(r)] for r in rows), "uint8")]
 

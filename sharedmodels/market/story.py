@@ -13,18 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chain import deployment_gas, encoder_descriptor, encoder_from_descriptor
-from .features import Encoder
-from .jobs import Encoded, encode_dataset
-from .market import (
-    Contribution,
-    MarketError,
-    commit_test_set,
-    load_secrets,
-    reward_pass,
-    save_secrets,
-)
-from .market_chain import (
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     Terms,
     conservation,
@@ -34,9 +25,17 @@ from .market_chain import (
     run_rewards,
     test_samples,
 )
-from .reference import pretrain
-
-ETH = 10**18
+from sharedmodels.market.rules import (
+    Contribution,
+    MarketError,
+    commit_test_set,
+    load_secrets,
+    reward_pass,
+    save_secrets,
+)
+from sharedmodels.mirrors.perceptron import pretrain
+from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
+from sharedmodels.units import ETH
 
 
 @dataclass

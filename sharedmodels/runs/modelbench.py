@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .chain import predict_many
-from .features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
-from .jobs import Encoded, deploy_model, encode_dataset, make_encoder
-from .kinds import kind
-from .models import float_fit_predict
-from .parity import train_stream
-from .trainer import Incentive
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
+from sharedmodels.mirrors.multiclass import float_fit_predict
+from sharedmodels.rpc.deployments import predict_many
+from sharedmodels.trainers.client import Incentive
+from sharedmodels.trainers.deploy import deploy_model
+from sharedmodels.trainers.kinds import kind
+from sharedmodels.trainers.parity import train_stream
 
 #: (model, dataset) rows of the accuracy table: sparse models on rt, dense ones on the
 #: scikit-learn sets.

@@ -1,0 +1,1 @@
+"""Text and numbers into the integers the contracts take: features, datasets, encoded slices."""

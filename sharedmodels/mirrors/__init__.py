@@ -1,0 +1,1 @@
+"""Integer and float reference models: every contract's arithmetic, mirrored exactly in Python."""

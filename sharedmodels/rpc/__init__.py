@@ -1,0 +1,1 @@
+"""Talking to a node: locally signed, pipelined transactions, ABI helpers, deployment manifests."""

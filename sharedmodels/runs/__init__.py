@@ -1,0 +1,1 @@
+"""What the scripts run end to end: the demo, the models table, the benchmark comparison."""

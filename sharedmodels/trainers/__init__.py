@@ -1,0 +1,2 @@
+"""The collaborative trainers from Python: model kinds, deployment, history and claims,
+status, the journal, sponsored submissions, parity with the mirrors."""
