@@ -13,7 +13,7 @@ STAMP_NPM := node_modules/.installed
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy')
 STAMP_BUILD := $(VENV)/.contract-sources
 
-.PHONY: setup demo market simulate test soak mutate bench models contracts data lint clean
+.PHONY: setup demo market simulate check test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
@@ -47,6 +47,12 @@ market: setup data
 # simulations/drt/. Other presets: ape run simulate --preset drt-adversary|points|market.
 simulate: setup data
 	$(BIN)/ape run simulate --preset drt
+
+# The fast checks (well under a minute, no chain): lint, formatting, generated contracts
+# current, and the unit tests. .ci/run runs them before `make test`; so does the pre-commit hook.
+check: setup data lint
+	$(BIN)/python -m sharedmodels.codegen --check
+	$(BIN)/python -m pytest tests/unit -q -p no:ape_test --confcutdir=tests/unit
 
 test: setup data
 	$(BIN)/ape test tests -q
@@ -82,8 +88,8 @@ contracts: setup
 	$(BIN)/python -m sharedmodels.codegen
 
 lint: setup
-	$(BIN)/ruff check sharedmodels scripts tests bench tools ape_console_extras.py
-	$(BIN)/ruff format --check sharedmodels scripts tests bench tools ape_console_extras.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules .build

@@ -34,25 +34,25 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 TEMPLATE = Path("sharedmodels/codegen.py")
 
 TRAINERS = [
-    "tests/test_attacks.py",
-    "tests/test_stake.py",
-    "tests/test_points.py",
-    "tests/test_model_trainers.py",
-    "tests/test_sponsor.py",
-    "tests/test_sponsor_review.py",
+    "tests/chain/test_attacks.py",
+    "tests/chain/test_stake.py",
+    "tests/chain/test_points.py",
+    "tests/chain/test_model_trainers.py",
+    "tests/chain/test_sponsor.py",
+    "tests/chain/test_sponsor_review.py",
     "tests/hypothesis/test_stake_machine.py",
 ]
 MODELS = [
-    "tests/test_models.py",
-    "tests/test_perceptron.py",
-    "tests/test_dense_data.py",
-    "tests/test_model_trainers.py",
-    "tests/test_add_class.py",
+    "tests/chain/test_models.py",
+    "tests/chain/test_perceptron.py",
+    "tests/unit/test_dense_data.py",
+    "tests/chain/test_model_trainers.py",
+    "tests/chain/test_add_class.py",
 ]
 MARKET = [
-    "tests/test_market.py",
-    "tests/test_market_attacks.py",
-    "tests/test_market_review.py",
+    "tests/chain/test_market.py",
+    "tests/chain/test_market_attacks.py",
+    "tests/chain/test_market_review.py",
     "tests/hypothesis/test_market_property.py",
 ]
 #: The tests that exercise each contract file (first match wins; globs on the path under
@@ -62,8 +62,8 @@ TESTS: list[tuple[str, list[str]]] = [
     ("../sharedmodels/codegen.py", TRAINERS),
     ("incentives/*", TRAINERS),
     ("data/*", TRAINERS),
-    ("auth/signed.vy", ["tests/test_sponsor.py", "tests/test_sponsor_review.py"]),
-    ("auth/ownable.vy", ["tests/test_attacks.py", "tests/test_models.py", *MODELS[1:]]),
+    ("auth/signed.vy", ["tests/chain/test_sponsor.py", "tests/chain/test_sponsor_review.py"]),
+    ("auth/ownable.vy", ["tests/chain/test_attacks.py", "tests/chain/test_models.py", *MODELS[1:]]),
     ("models/*", MODELS),
     ("*Stake.vy", TRAINERS),
     ("*Points.vy", TRAINERS),

@@ -31,7 +31,7 @@ from models_conftest_helpers import (
 
 from sharedmodels.mirrors.perceptron import IntPerceptron
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Feature space of the sparse examples (small, so rows share features and classes compete).
 SPARSE_N = 12
 PROPERTY = settings(
