@@ -1,0 +1,198 @@
+"""Choose a text model's encoder width and smoothing by measurement, never on the test split.
+
+The training part of a dataset (rt: its first 10,000 snippets in file order) is cut again:
+its first 80% trains, its last 20% validates. Every text model is trained at every width of the
+hashing encoder (and, for Naive Bayes, every smoothing) through its integer mirror (the exact
+arithmetic of its contract) and through its float scikit-learn family member, and scored on the
+validation part. The setting with the best mirror validation accuracy is chosen (ties: the
+narrower encoder, then the larger alpha). Only then is the held-out rest scored once, at the
+chosen setting, trained on the whole training part, beside the majority-class baseline.
+
+Nothing here needs a chain: the mirrors equal the contracts exactly (``ape run parity``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.encoded import encode_samples
+from sharedmodels.encoding.features import Encoder, indices_to_csr
+from sharedmodels.mirrors.multiclass import float_fit_predict
+from sharedmodels.trainers.kinds import Params, kind
+
+#: The sparse (text) models, and the settings each is swept over.
+TEXT_MODELS: tuple[str, ...] = ("perceptron", "sparse_ncc", "naive_bayes")
+WIDTHS: tuple[int, ...] = (12, 14, 16, 18, 20)
+ALPHAS: tuple[float, ...] = (1.0, 0.5, 0.25, 0.1)
+#: rt's training part (the rest is held out), and the share of it kept for validation.
+TRAIN_N = 10_000
+VALIDATION_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One setting of one model, scored on the validation part."""
+
+    model: str
+    bits: int
+    alpha: float
+    mirror: float
+    float_: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A model's chosen setting, then scored once on the held-out part."""
+
+    model: str
+    bits: int
+    alpha: float
+    validation: float
+    test: float
+    #: The float family member at its own best validation setting, on the same test part.
+    float_best: float
+    float_bits: int
+    float_alpha: float
+    baseline: float
+
+    @property
+    def gap_points(self) -> float:
+        return 100 * (self.float_best - self.test)
+
+
+@dataclass
+class Sweep:
+    cells: list[Cell]
+    choices: list[Choice]
+    #: Majority-class accuracy on the validation part.
+    baseline: float
+
+    def as_json(self) -> dict:
+        return {
+            "cells": [asdict(c) for c in self.cells],
+            "choices": [asdict(c) for c in self.choices],
+            "validation_baseline": self.baseline,
+        }
+
+
+def majority(labels: Sequence[int]) -> float:
+    """Accuracy of always answering the most common label."""
+    if not labels:
+        return 0.0
+    return max(np.bincount(np.asarray(labels)).tolist()) / len(labels)
+
+
+def _alphas(model: str) -> tuple[float, ...]:
+    return ALPHAS if model == "naive_bayes" else (1.0,)
+
+
+def _score(model, bits, alpha, train, test) -> tuple[float, float]:
+    """(mirror accuracy, float accuracy) of ``model`` trained on ``train``, tested on ``test``
+    (each a (rows, labels) pair, rows encoded at ``bits``)."""
+    (tr_rows, tr_y), (te_rows, te_y) = train, test
+    encoder = Encoder(n_features=2**bits)
+    ref = kind(model).pretrain(encoder, tr_rows, tr_y, 2, Params(1, alpha))
+    y = np.asarray(te_y)
+    mirror = float(np.mean(np.asarray([ref.predict(x) for x in te_rows]) == y))
+    X_tr = indices_to_csr(tr_rows, 2**bits)
+    X_te = indices_to_csr(te_rows, 2**bits)
+    flt = float_fit_predict(model, X_tr, tr_y, X_te, 2, alpha=alpha)
+    return mirror, float(np.mean(flt == y))
+
+
+def _best(cells: Sequence[Cell], key: Callable[[Cell], float]) -> Cell:
+    return max(cells, key=lambda c: (round(key(c), 9), -c.bits, c.alpha))
+
+
+def sweep(
+    dataset: str = "rt",
+    models: Sequence[str] = TEXT_MODELS,
+    widths: Sequence[int] = WIDTHS,
+    train_n: int = TRAIN_N,
+    on_cell: Callable[[Cell], None] | None = None,
+) -> Sweep:
+    """Every cell of the sweep, and each model's choice scored on the held-out part."""
+    samples = datasets.load(dataset)
+    if len(samples) <= train_n:
+        raise ValueError(f"{dataset} has {len(samples)} samples; the sweep trains on {train_n}")
+    cut = int(train_n * (1 - VALIDATION_SHARE))
+    encoded = {}
+    for bits in widths:
+        data = encode_samples(samples, Encoder(n_features=2**bits))
+        encoded[bits] = (data.rows, data.labels)
+    cells: list[Cell] = []
+    for model in models:
+        for bits in widths:
+            rows, labels = encoded[bits]
+            fit = (rows[:cut], labels[:cut])
+            val = (rows[cut:train_n], labels[cut:train_n])
+            for alpha in _alphas(model):
+                cell = Cell(model, bits, alpha, *_score(model, bits, alpha, fit, val))
+                cells.append(cell)
+                if on_cell:
+                    on_cell(cell)
+    choices = []
+    for model in models:
+        mine = [c for c in cells if c.model == model]
+        pick = _best(mine, lambda c: c.mirror)
+        fpick = _best(mine, lambda c: c.float_)
+        rows, labels = encoded[pick.bits]
+        train, test = (rows[:train_n], labels[:train_n]), (rows[train_n:], labels[train_n:])
+        test_mirror, _ = _score(model, pick.bits, pick.alpha, train, test)
+        frows, flabels = encoded[fpick.bits]
+        _, test_float = _score(
+            model,
+            fpick.bits,
+            fpick.alpha,
+            (frows[:train_n], flabels[:train_n]),
+            (frows[train_n:], flabels[train_n:]),
+        )
+        choices.append(
+            Choice(
+                model,
+                pick.bits,
+                pick.alpha,
+                pick.mirror,
+                test_mirror,
+                test_float,
+                fpick.bits,
+                fpick.alpha,
+                majority(labels[train_n:]),
+            )
+        )
+    labels = encoded[widths[0]][1]
+    return Sweep(cells, choices, majority(labels[cut:train_n]))
+
+
+def cells_table(cells: Sequence[Cell], baseline: float) -> str:
+    """Validation accuracy of every setting (mirror / float), as Markdown."""
+    lines = [
+        f"Validation accuracy, integer mirror / float scikit-learn (majority {baseline:.1%}):",
+        "",
+        "| model | width | alpha | mirror | float |",
+        "|---|---|---|---|---|",
+    ]
+    for c in cells:
+        alpha = f"{c.alpha:g}" if c.model == "naive_bayes" else "-"
+        lines.append(f"| {c.model} | 2^{c.bits} | {alpha} | {c.mirror:.1%} | {c.float_:.1%} |")
+    return "\n".join(lines)
+
+
+def choices_table(choices: Sequence[Choice]) -> str:
+    """Each model's choice and its held-out accuracy, beside its family's best and the baseline."""
+    lines = [
+        "| model | chosen | validation | held-out | float family best (setting) | majority |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in choices:
+        a = f", alpha {c.alpha:g}" if c.model == "naive_bayes" else ""
+        fa = f", alpha {c.float_alpha:g}" if c.model == "naive_bayes" else ""
+        lines.append(
+            f"| {c.model} | 2^{c.bits}{a} | {c.validation:.1%} | {c.test:.1%} | "
+            f"{c.float_best:.1%} (2^{c.float_bits}{fa}) | {c.baseline:.1%} |"
+        )
+    return "\n".join(lines)
