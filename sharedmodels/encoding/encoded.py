@@ -25,6 +25,17 @@ class Encoded:
         return len(self.rows)
 
 
+def majority(labels: Sequence[int]) -> float:
+    """Accuracy of always answering the most common label: the baseline every accuracy the
+    project prints stands beside."""
+    if not labels:
+        return 0.0
+    counts: dict[int, int] = {}
+    for y in labels:
+        counts[y] = counts.get(y, 0) + 1
+    return max(counts.values()) / len(labels)
+
+
 def make_encoder(
     model: str, fit_spec: str | None = None, n_features: int = 2**20, overflow: str = "truncate"
 ) -> Encoder | DenseEncoder:

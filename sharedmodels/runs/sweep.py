@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from sharedmodels.encoding import datasets
-from sharedmodels.encoding.encoded import encode_samples
+from sharedmodels.encoding.encoded import encode_samples, majority
 from sharedmodels.encoding.features import Encoder, indices_to_csr
 from sharedmodels.mirrors.multiclass import float_fit_predict
 from sharedmodels.trainers.kinds import Params, kind
@@ -77,13 +77,6 @@ class Sweep:
             "choices": [asdict(c) for c in self.choices],
             "validation_baseline": self.baseline,
         }
-
-
-def majority(labels: Sequence[int]) -> float:
-    """Accuracy of always answering the most common label."""
-    if not labels:
-        return 0.0
-    return max(np.bincount(np.asarray(labels)).tolist()) / len(labels)
 
 
 def _alphas(model: str) -> tuple[float, ...]:

@@ -78,6 +78,8 @@ class Result:
     #: Transactions a second through the fast path over ``elapsed_s`` (contributions and
     #: claims; the market: its contributions), against Ape's ``baseline_rate``.
     tx_rate: float = 0.0
+    #: Accuracy of always answering the hidden test set's most common label.
+    majority_accuracy: float = 0.0
 
 
 def rounds(rpc: RPC, preset: Preset, stream: Sequence, owners: Sequence[int]):

@@ -24,7 +24,7 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.rpc.fastpath import (
     RPC,
@@ -294,4 +294,5 @@ def simulate_trainer(
         contract,
         (stop_time - rows_out[0].time) / DAY if rows_out else None,
         txs / elapsed if elapsed else 0.0,
+        majority(test_labels),
     )

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     STAGES,
@@ -221,4 +221,5 @@ def simulate_market(
         contract=m,
         stop_day=(stop_time - rows[0].time) / 86_400,
         tx_rate=contribution_txs / elapsed if elapsed else 0.0,
+        majority_accuracy=majority(test_labels),
     )

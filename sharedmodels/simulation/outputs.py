@@ -71,6 +71,7 @@ def write_outputs(result: Result, folder: Path) -> dict[str, Path]:
                 "samples": result.samples,
                 "with_replacement": result.with_replacement,
                 "baseline_accuracy": result.baseline_accuracy,
+                "majority_accuracy": result.majority_accuracy,
                 "rate": result.rate,
                 "tx_rate": result.tx_rate,
                 "baseline_rate": result.baseline_rate,
@@ -138,6 +139,13 @@ def plot(result: Result, series: list[dict], path: Path) -> None:
         label="accuracy (right axis)",
         **style,
     )
+    acc_ax.axhline(
+        100 * result.majority_accuracy,
+        color="black",
+        lw=0.8,
+        ls=":",
+        label="majority-class baseline (right axis)",
+    )
     acc_ax.set_ylabel("accuracy on the hidden test set (%)")
     acc_ax.set_ylim(0, 100)
     lines = ax.get_legend_handles_labels()
@@ -163,7 +171,8 @@ def summary_lines(result: Result) -> list[str]:
         + (" (drawn with replacement: the pool is smaller)" if result.with_replacement else ""),
         f"time         {days:.1f} simulated days; {result.transactions:,} transactions",
         f"accuracy     {100 * result.baseline_accuracy:.1f}% at the start -> "
-        f"{100 * (last.accuracy or 0):.1f}% at the end (hidden test set)",
+        f"{100 * (last.accuracy or 0):.1f}% at the end (hidden test set; always answering its "
+        f"commoner class scores {100 * result.majority_accuracy:.1f}%)",
     ]
     for i, spec in enumerate(result.preset.agents):
         if is_points(result):

@@ -24,6 +24,9 @@ def check_outputs(r, folder, columns):
     assert series["preset"] == r.preset.name and len(series["series"]) == len(r.rows)
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
     assert paths["summary"].read_text().splitlines() == summary_lines(r)
+    # every accuracy stands beside the majority baseline of the same hidden test set
+    assert 0.5 <= r.majority_accuracy < 1 and series["majority_accuracy"] == r.majority_accuracy
+    assert f"commoner class scores {100 * r.majority_accuracy:.1f}%" in "\n".join(summary_lines(r))
     return rows
 
 
