@@ -175,18 +175,27 @@ class DenseEncodingError(SharedModelsError, ValueError):
 
 @dataclass(frozen=True)
 class DenseEncoder:
-    """Max-abs fixed-point encoding of dense rows; the settings a dense deployment records.
+    """Centred, max-abs fixed-point encoding of dense rows; the settings a dense deployment
+    records.
 
-    Value ``v`` of column ``j`` becomes ``int(np.rint(v / divisors[j] * FIXED_POINT_SCALE))``:
-    one float64 division, one float64 multiplication, then round half to even. IEEE 754
-    float64 arithmetic is correctly rounded, so every machine gets the same integers.
+    Value ``v`` of column ``j`` becomes
+    ``int(np.rint((v - offsets[j]) / divisors[j] * FIXED_POINT_SCALE))``: one float64
+    subtraction, division and multiplication each, then round half to even. IEEE 754 float64
+    arithmetic is correctly rounded, so every machine gets the same integers.
 
     Why divide at all: an int64 at scale 10^9 holds only ``|x| < 9.22``, and the contracts
     accept ``|v| <= MAX_ABS`` (``|x| <= 1099.5``), while raw tabular columns are larger (the
-    breast_cancer "worst area" column reaches 4254). :meth:`fit` takes each column's largest
-    ``|value|`` in the training data as its divisor (an all-zero column gets 1.0), so training
-    values land in ``[-1, 1]`` (``[-10^9, 10^9]`` encoded) and later values may exceed the
-    training range about a thousandfold before :meth:`encode` refuses them.
+    breast_cancer "worst area" column reaches 4254). :meth:`fit` takes each column's mean in the
+    training data as its offset and its largest ``|value - mean|`` as its divisor (a constant
+    column gets 1.0), so training values land in ``[-1, 1]`` (``[-10^9, 10^9]`` encoded) and
+    later values may exceed the training range about a thousandfold before :meth:`encode`
+    refuses them.
+
+    Why centre: a linear model without a well-trained intercept separates classes through the
+    origin, and raw tabular columns are all positive (wine: every column). The one-pass dense
+    Perceptron scored 33% on wine's held-out rows with max-abs scaling alone and 96% centred;
+    Nearest Centroid, which compares distances, is unmoved (98%). Offsets default to zeros
+    (what manifests written before centring hold).
 
     Rules (each violation raises :class:`DenseEncodingError`): ``1 <= dim <= MAX_DIM``; every
     divisor is a finite float ``> 0``; a row has exactly ``dim`` values; every value is finite;
@@ -196,32 +205,47 @@ class DenseEncoder:
     kind: ClassVar[str] = "dense"
 
     divisors: tuple[float, ...]
+    #: Subtracted from each column before dividing; empty means zeros.
+    offsets: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         try:
             divisors = tuple(float(d) for d in self.divisors)
+            offsets = tuple(float(o) for o in self.offsets) or (0.0,) * len(divisors)
         except (TypeError, ValueError) as e:
-            raise DenseEncodingError(f"divisors must be numbers: {e}") from e
+            raise DenseEncodingError(f"divisors and offsets must be numbers: {e}") from e
         _check_dim(len(divisors))
         for j, d in enumerate(divisors):
             if not (math.isfinite(d) and d > 0):
                 raise DenseEncodingError(f"divisor {j} must be a finite number > 0, got {d!r}")
+        if len(offsets) != len(divisors):
+            raise DenseEncodingError(
+                f"{len(offsets)} offsets for {len(divisors)} divisors: give one per column"
+            )
+        for j, o in enumerate(offsets):
+            if not math.isfinite(o):
+                raise DenseEncodingError(f"offset {j} must be a finite number, got {o!r}")
         object.__setattr__(self, "divisors", divisors)
+        object.__setattr__(self, "offsets", offsets)
 
     @property
     def dim(self) -> int:
         return len(self.divisors)
 
     @classmethod
-    def fit(cls, matrix: object) -> DenseEncoder:
-        """Divisors from training rows: each column's max ``|value|``, or 1.0 if it is all zero."""
+    def fit(cls, matrix: object, center: bool = True) -> DenseEncoder:
+        """Settings from training rows: each column's mean as its offset (zeros unless
+        ``center``), and its max ``|value - offset|`` as its divisor, or 1.0 if that is 0."""
         arr = _as_rows(matrix)
         if arr.shape[0] == 0:
             raise DenseEncodingError("cannot fit a dense encoder on zero rows")
         _check_dim(arr.shape[1])
         _check_finite(arr, single=False)
-        peak = np.max(np.abs(arr), axis=0)
-        return cls(tuple(float(p) if p > 0 else 1.0 for p in peak))
+        offsets = np.mean(arr, axis=0) if center else np.zeros(arr.shape[1])
+        peak = np.max(np.abs(arr - offsets), axis=0)
+        return cls(
+            tuple(float(p) if p > 0 else 1.0 for p in peak), tuple(float(o) for o in offsets)
+        )
 
     def encode(self, matrix: object) -> list[list[int]]:
         """Rows of ``dim`` floats (shape ``(n, dim)``) → rows of fixed-point ints."""
@@ -245,25 +269,31 @@ class DenseEncoder:
             raise DenseEncodingError(f"expected {self.dim} values, got {arr.shape[1]}")
         _check_finite(arr, single=single)
         divisors = np.asarray(self.divisors, dtype=np.float64)
+        offsets = np.asarray(self.offsets, dtype=np.float64)
         with np.errstate(over="ignore"):
-            rounded = np.rint(arr / divisors * FIXED_POINT_SCALE)
+            rounded = np.rint((arr - offsets) / divisors * FIXED_POINT_SCALE)
         bad = ~(np.abs(rounded) <= MAX_ABS)
         if bad.any():
             i, j = (int(k) for k in np.argwhere(bad)[0])
             r = rounded[i, j]
             got = f"{int(r)}" if abs(r) < 1e18 else f"{r:.3e}" if math.isfinite(r) else "infinity"
+            shifted = f" - offset {self.offsets[j]!r}" if self.offsets[j] else ""
             raise DenseEncodingError(
-                f"{_where(i, j, single)}: value {float(arr[i, j])!r} / divisor "
+                f"{_where(i, j, single)}: value {float(arr[i, j])!r}{shifted} / divisor "
                 f"{self.divisors[j]!r} encodes to {got}, outside the contracts' range |v| <= 2**40"
             )
         return rounded.astype(np.int64).tolist()
 
     def settings(self) -> dict:
-        """What a manifest records: ``{"kind": "dense", "scale": 10**9, "divisors": [...]}``.
+        """What a manifest records: ``{"kind": "dense", "scale": 10**9, "divisors": [...]}``,
+        plus ``"offsets": [...]`` when any is not zero.
 
-        The divisors are plain floats; JSON writes them with ``repr``, so they read back exactly.
+        The numbers are plain floats; JSON writes them with ``repr``, so they read back exactly.
         """
-        return {"kind": self.kind, "scale": FIXED_POINT_SCALE, "divisors": list(self.divisors)}
+        out = {"kind": self.kind, "scale": FIXED_POINT_SCALE, "divisors": list(self.divisors)}
+        if any(self.offsets):
+            out["offsets"] = list(self.offsets)
+        return out
 
     @classmethod
     def from_settings(cls, data: dict) -> DenseEncoder:
@@ -277,7 +307,10 @@ class DenseEncoder:
         divisors = data.get("divisors")
         if not isinstance(divisors, list | tuple):
             raise DenseEncodingError("dense encoder settings have no list of divisors")
-        return cls(tuple(divisors))
+        offsets = data.get("offsets", [])
+        if not isinstance(offsets, list | tuple):
+            raise DenseEncodingError("dense encoder offsets must be a list")
+        return cls(tuple(divisors), tuple(offsets))
 
     def descriptor(self) -> str:
         """The compact JSON for the contract's String[256] ``encoder()`` (divisors excluded)."""

@@ -323,10 +323,12 @@ def test_scripts_name_a_class_added_after_deployment(ncc, accounts, chain):
     from the chain, so a prediction of the new class is named, and it can be contributed."""
     contract = ncc.contract
     contract.add_class("extra", sender=accounts[0])
-    row = [2 * 10**9] * 13  # twice each column's largest magnitude: far from every centroid
+    row = [2 * 10**9] * 13  # twice each column's largest deviation: far from every centroid
     deposit = 60 * 10**15
     advance(chain, 3600)
     contract.addData(row, 3, sender=accounts[3], value=deposit)
-    divisors = DenseEncoder.from_settings(ncc.data["encoder"]).divisors
-    proc = ncc.run("predict", "--values", ",".join(repr(2 * d) for d in divisors))
+    enc = DenseEncoder.from_settings(ncc.data["encoder"])
+    values = [o + 2 * d for o, d in zip(enc.offsets, enc.divisors, strict=True)]
+    assert enc.encode_one(values) == row
+    proc = ncc.run("predict", "--values", ",".join(repr(v) for v in values))
     assert lines(proc.stdout) == ["extra (3)"]
