@@ -73,7 +73,7 @@ bench: setup data
 	$(BIN)/python -m sharedmodels.runs.bench changes .bench-before bench
 	rm -rf .bench-before
 
-# Every model: on-chain vs float accuracy and gas; rewrites the README tables.
+# Every model: on-chain vs float accuracy and gas; rewrites the tables in docs/models.md.
 models: setup data
 	$(BIN)/ape run models --out bench/models.json
 
