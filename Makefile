@@ -39,7 +39,7 @@ data: setup
 demo: setup data
 	$(BIN)/ape run demo
 
-# The prediction market (issue 7) end to end: honest and label-flipping contributors.
+# The prediction market end to end: honest and label-flipping contributors.
 market: setup data
 	$(BIN)/ape run market demo
 
