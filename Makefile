@@ -39,7 +39,7 @@ data: setup
 demo: setup data
 	$(BIN)/ape run demo
 
-# The prediction market (issue 7) end to end: honest and label-flipping contributors.
+# The prediction market end to end: honest and label-flipping contributors.
 market: setup data
 	$(BIN)/ape run market demo
 
@@ -79,7 +79,7 @@ bench: setup data
 	$(BIN)/python -m sharedmodels.runs.bench changes .bench-before bench
 	rm -rf .bench-before
 
-# Every model: on-chain vs float accuracy and gas; rewrites the README tables.
+# Every model: on-chain vs float accuracy and gas; rewrites the tables in docs/models.md.
 models: setup data
 	$(BIN)/ape run models --out bench/models.json
 

@@ -1,4 +1,5 @@
-"""Every external function of the three deployables, for Ape's own gas report.
+"""Every external function of the sparse Perceptron's three deployables (``SparsePerceptron``,
+``PerceptronStake``, ``PerceptronPoints``), for Ape's own gas report.
 
     make bench   # runs: ape test bench/test_gas_report.py --gas  ->  bench/gas_report.txt
 

@@ -13,7 +13,8 @@ ape run deploy --model {perceptron,dense_perceptron,ncc,sparse_ncc,naive_bayes}
 Dense models (dense_perceptron, ncc) need ``--pretrain`` with a numeric dataset: the encoder's
 column scales are fitted on all of it (``--pretrain-limit 0`` fits them without pre-training),
 and the class names default to the dataset's. The manifest goes to
-``deployments/<network>.json`` (the latest deployment) and ``deployments/<network>_<model>.json``
+``deployments/<ecosystem>_<network>.json`` (the latest deployment) and
+``deployments/<ecosystem>_<network>_<model>.json``
 (what ``--model`` selects in the other scripts).
 """
 

@@ -18,7 +18,8 @@
     ape run market demo                        # a whole market on a local chain
 
 Every subcommand takes ``--account ALIAS`` (default: test account 0 on local networks) and
-``--record PATH`` (default ``deployments/<network>_market.json``, written by ``create``).
+``--record PATH`` (default ``deployments/<ecosystem>_<network>_market.json``, written by
+``create``).
 The provider's secrets go to their own file (mode 0600, never overwritten); keep it until the
 last reveal, since losing it forfeits the bounty.
 """

@@ -1,14 +1,15 @@
 """Every model side by side: on-chain accuracy vs float scikit-learn, and gas at two sizes.
 
-    ape run models [--out bench/models.json] [--readme README.md] [--model M ...] [--quiet]
+    ape run models [--out bench/models.json] [--doc docs/models.md] [--model M ...] [--quiet]
 
 For each (model, dataset) row (sparse models on rt, dense ones on scikit-learn's
 breast_cancer, wine and digits): a fresh contract trains on the training split on chain, one
 ``update`` per sample in order (rt: the first 10,000 samples; the others: the first 70%), then
 predicts the rest; the float scikit-learn model trains on the same inputs in the same order.
 Then each model's staked trainer is measured for ``addData`` and ``predict`` gas at two input
-sizes (20 and 100 features; 16 and 64 dense values). Writes ``bench/models.json`` and the two
-tables in the README between ``<!-- bench:models -->`` and ``<!-- bench:model-gas -->`` markers.
+sizes (20 and 100 features; 16 and 64 dense values). Writes ``bench/models.json`` and, on a
+full run (every model, no ``--train-limit``), the two tables in ``docs/models.md`` between the
+``<!-- bench:models -->`` and ``<!-- bench:model-gas -->`` markers.
 Exits 1 if a row's on-chain accuracy is more than 1 point from the float model's.
 """
 
@@ -35,7 +36,12 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 @click.command(cls=ConnectedProviderCommand, short_help="Accuracy and gas of every model.")
 @click.option("--out", default="bench/models.json", show_default=True)
-@click.option("--readme", default="README.md", show_default=True, help="Tables to rewrite.")
+@click.option(
+    "--doc",
+    default="docs/models.md",
+    show_default=True,
+    help="Markdown file whose generated tables to rewrite (full runs only; skipped when absent).",
+)
 @click.option(
     "--model",
     "only",
@@ -47,7 +53,7 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 @c.account_opt
 @c.quiet_opt
 @c.one_line_errors
-def cli(out, readme, only, train_limit, account_alias, quiet):
+def cli(out, doc, only, train_limit, account_alias, quiet):
     from ape import accounts, chain, project
 
     sender = c.resolve_account(account_alias)
@@ -86,10 +92,10 @@ def cli(out, readme, only, train_limit, account_alias, quiet):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
     click.echo(f"written: {path}")
-    if Path(readme).is_file() and not only and train_limit is None:
-        replace_section(Path(readme), "models", accuracy_table(acc))
-        replace_section(Path(readme), "model-gas", gas_table(gas))
-        click.echo(f"tables updated: {readme}")
+    if Path(doc).is_file() and not only and train_limit is None:
+        replace_section(Path(doc), "models", accuracy_table(acc))
+        replace_section(Path(doc), "model-gas", gas_table(gas))
+        click.echo(f"tables updated: {doc}")
     worst = max((r.gap_points for r in acc), default=0.0)
     if worst > 1.0:
         click.echo(f"error: a row is {worst:.2f} points from the float model", err=True)

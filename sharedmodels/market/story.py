@@ -1,8 +1,8 @@
 """The prediction market end to end: the pieces ``ape run market ...`` is made of, and its demo.
 
-A market's record (``MarketRecord``) sits in ``deployments/<network>_market.json``: the contract
-address, the path of the provider's secrets file, and how samples are encoded. The secrets file
-itself is the provider's (mode 0600) and is only read for reveals.
+A market's record (``MarketRecord``) sits in ``deployments/<ecosystem>_<network>_market.json``:
+the contract address, the path of the provider's secrets file, and how samples are encoded. The
+secrets file itself is the provider's (mode 0600) and is only read for reveals.
 """
 
 from __future__ import annotations

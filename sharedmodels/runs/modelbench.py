@@ -5,7 +5,8 @@
 with free ``eth_call``s, and trains the float scikit-learn model on the same split (the same
 decoded inputs, the same order) for comparison. ``gas_row`` deploys a model's staked trainer
 with a pre-trained state and measures ``addData`` and ``predict`` at one input size.
-Both feed ``ape run models``, which writes ``bench/models.json`` and the README table.
+Both feed ``ape run models``, which writes ``bench/models.json`` and the tables in
+``docs/models.md``.
 """
 
 from __future__ import annotations

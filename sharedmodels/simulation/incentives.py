@@ -1,4 +1,4 @@
-"""The articles' incentive simulations, on a real chain (issue 8): agents with balances, a
+"""The articles' incentive simulations, on a real chain: agents with balances, a
 simulated clock, refunds, reports and takes, accuracy on a hidden test set along the way.
 
 Every agent's transactions go through the pipelined fast path (``fastpath.Pipeline``), a

@@ -1,4 +1,4 @@
-"""The prediction market preset of the simulations (issue 8): contributors stake on samples, a
+"""The prediction market preset of the simulations: contributors stake on samples, a
 provider's committed test set decides who gets paid.
 
 Participation runs like the other presets, a round of samples at a time with the clock jumping

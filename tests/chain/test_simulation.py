@@ -1,4 +1,4 @@
-"""The incentive simulations (issue 8) at a small scale: each preset's qualitative result, the
+"""The incentive simulations at a small scale: each preset's qualitative result, the
 outputs, the books against the chain, drawing with replacement, and that the rate against Ape
 is measured (its value is ``make bench``'s business: wall-clock rates vary with the machine)."""
 

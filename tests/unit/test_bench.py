@@ -73,3 +73,19 @@ def test_changes_table_names_what_moved(tmp_path):
     assert "heaviest_step" not in table
     same = changes_table(tmp_path / "before", tmp_path / "before")
     assert same == "No gas figure moved since the previous run.\n"
+
+
+def test_models_tables_live_in_docs_models(tmp_path):
+    """``ape run models`` rewrites its two tables in ``docs/models.md`` (its ``--doc`` default);
+    the README holds no generated section."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assert "<!-- bench:" not in (root / "README.md").read_text()
+    doc = tmp_path / "models.md"
+    shutil.copy(root / "docs" / "models.md", doc)
+    for name in ("models", "model-gas"):
+        replace_section(doc, name, f"| {name} |\n")
+        assert f"<!-- bench:{name} -->\n| {name} |\n<!-- /bench:{name} -->" in doc.read_text()
+    assert 'default="docs/models.md"' in (root / "scripts" / "models.py").read_text()
