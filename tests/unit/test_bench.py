@@ -81,7 +81,7 @@ def test_models_tables_live_in_docs_models(tmp_path):
     import shutil
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     assert "<!-- bench:" not in (root / "README.md").read_text()
     doc = tmp_path / "models.md"
     shutil.copy(root / "docs" / "models.md", doc)
