@@ -71,6 +71,7 @@ bench: setup data
 	rm -rf .bench-before && cp -r bench .bench-before
 	$(BIN)/ape run gas --out bench/gas.json --model-out bench/model_gas.json
 	$(BIN)/ape run models --out bench/models.json --quiet
+	$(BIN)/ape run sweep --out bench/sweep.json --quiet > bench/sweep.md
 	$(BIN)/ape run throughput --samples 1000 --out bench/throughput.json
 	$(BIN)/ape run market bench --out bench/market_gas.json
 	$(BIN)/ape run simulate --preset drt --out bench/simulate-drt --benchmarks --quiet

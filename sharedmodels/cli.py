@@ -15,7 +15,6 @@ import click
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset
 from sharedmodels.encoding.features import (
-    DEFAULT_N_FEATURES,
     OVERFLOW_POLICIES,
 )
 from sharedmodels.errors import SharedModelsError
@@ -92,9 +91,9 @@ _MODEL_OPTIONS = (
     click.option(
         "--n-features",
         type=click.IntRange(1, 2**32),
-        default=DEFAULT_N_FEATURES,
-        show_default=True,
-        help="Hashing space of the text encoder.",
+        default=None,
+        help="Hashing space of the text encoder. Default: the model's measured choice "
+        "(perceptron and sparse_ncc 2**14, naive_bayes 2**16; ape run sweep).",
     ),
     click.option(
         "--learning-rate",
@@ -106,9 +105,9 @@ _MODEL_OPTIONS = (
     click.option(
         "--alpha",
         type=click.FloatRange(1e-9, 1.8e10),
-        default=1.0,
-        show_default=True,
-        help="Smoothing of naive_bayes (scikit-learn's alpha; stored in 10**-9 units).",
+        default=None,
+        help="Smoothing of naive_bayes (scikit-learn's alpha; stored in 10**-9 units). "
+        "Default: the measured choice, 0.5 (ape run sweep).",
     ),
     click.option(
         "--overflow",

@@ -44,6 +44,15 @@ class ModelSpec:
     label_doc: str = "Class index, below `n_classes()`."
     uses_base: bool = True
     batches: bool = False
+    #: Defaults of a new deployment of a text model: the hashing width (log2) and, for Naive
+    #: Bayes, the smoothing, as chosen on rt by ``ape run sweep`` (docs/models.md).
+    encoder_bits: int = 20
+    alpha: float = 1.0
+
+    @property
+    def n_features(self) -> int:
+        """The default hashing space of a new deployment (text models)."""
+        return 2**self.encoder_bits
 
     @property
     def x_type(self) -> str:
@@ -68,6 +77,7 @@ MODELS: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec(
             name="perceptron",
+            encoder_bits=14,
             module="sparse_perceptron",
             stem="Perceptron",
             standalone="SparsePerceptron",
@@ -141,6 +151,7 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="sparse_ncc",
+            encoder_bits=14,
             module="sparse_nearest_centroid",
             stem="SparseNearestCentroid",
             standalone="SparseNearestCentroid",
@@ -159,6 +170,8 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="naive_bayes",
+            encoder_bits=16,
+            alpha=0.5,
             module="naive_bayes",
             stem="NaiveBayes",
             standalone="NaiveBayes",

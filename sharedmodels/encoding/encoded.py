@@ -37,7 +37,10 @@ def majority(labels: Sequence[int]) -> float:
 
 
 def make_encoder(
-    model: str, fit_spec: str | None = None, n_features: int = 2**20, overflow: str = "truncate"
+    model: str,
+    fit_spec: str | None = None,
+    n_features: int | None = None,
+    overflow: str = "truncate",
 ) -> Encoder | DenseEncoder:
     """The encoder a new deployment of ``model`` fixes.
 
@@ -45,7 +48,7 @@ def make_encoder(
     magnitude in the whole of ``fit_spec`` (before any offset/limit), so every slice of that
     dataset encodes inside the contracts' range."""
     if not spec(model).dense:
-        return Encoder(n_features=n_features, overflow=overflow)
+        return Encoder(n_features=n_features or spec(model).n_features, overflow=overflow)
     if not fit_spec:
         raise ValueError(f"{model} needs a numeric dataset to fix its encoder's column scales")
     return DenseEncoder.fit(datasets.load_dense(fit_spec).features)

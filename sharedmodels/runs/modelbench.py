@@ -95,7 +95,12 @@ def accuracy_row(
     else:
         X = indices_to_csr(rows, encoder.n_features)
     float_pred = float_fit_predict(
-        model, X[:n_train], labels[:n_train], X[n_train:], len(data.class_names)
+        model,
+        X[:n_train],
+        labels[:n_train],
+        X[n_train:],
+        len(data.class_names),
+        alpha=spec(model).alpha,
     )
     return AccuracyRow(
         model=model,

@@ -24,8 +24,7 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
-from sharedmodels.encoding.features import Encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
 from sharedmodels.rpc.fastpath import (
     RPC,
     Pipeline,
@@ -76,7 +75,7 @@ def simulate_trainer(
     # About 20 accuracy samples a run: each is one eth_call per test sample, which at 1,000
     # samples every 1,000 contributions cost as much as the contributions themselves.
     sample_every = sample_every or max(preset.round_size, samples // 20)
-    encoder = Encoder(n_features=2**20)
+    encoder = make_encoder(model)
     data = encode_dataset(dataset, encoder)
     n = len(data)
     if preset.pretrain + preset.test_size + 100 > n:

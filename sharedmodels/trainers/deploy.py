@@ -9,6 +9,7 @@ from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded
 from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.registry import spec
 from sharedmodels.rpc.deployments import Manifest, deploy_uploaded
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.kinds import ModelKind, Params, kind
@@ -32,7 +33,7 @@ def deploy_model(
     pretrain_data: Encoded | None = None,
     incentive: Incentive | None = None,
     model: str = "perceptron",
-    alpha: float = 1.0,
+    alpha: float | None = None,
     seal: bool = True,
 ) -> Deployment:
     """Train off-chain (one in-order pass of the reference), deploy, upload in chunks, seal.
@@ -41,7 +42,7 @@ def deploy_model(
     returned reference holds exactly the uploaded state and can keep training in step.
     """
     k = kind(model)
-    p = Params(eta, alpha)
+    p = Params(eta, spec(model).alpha if alpha is None else alpha)
     k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])
     if any(not 0 <= y < len(class_names) for y in data.labels):
@@ -67,7 +68,7 @@ def manifest_for(
     class_names: Sequence[str],
     pretrain_info: dict | None,
     incentive: Incentive | None = None,
-    alpha: float = 1.0,
+    alpha: float | None = None,
 ) -> Manifest:
     name = dep.kind.name if dep.kind else "perceptron"
     return Manifest(
@@ -83,7 +84,9 @@ def manifest_for(
         class_names=list(class_names),
         pretrain=pretrain_info,
         incentive=(incentive or Incentive("none")).settings(),
-        extra={"alpha": alpha} if name == "naive_bayes" else {},
+        extra={"alpha": spec(name).alpha if alpha is None else alpha}
+        if name == "naive_bayes"
+        else {},
     )
 
 
@@ -96,7 +99,7 @@ def parity_job(
     pretrain_data: Encoded | None = None,
     progress: Callable[[int], None] | None = None,
     model: str = "perceptron",
-    alpha: float = 1.0,
+    alpha: float | None = None,
     class_names: Sequence[str] | None = None,
 ) -> ParityResult:
     """A fresh standalone deployment (optionally pre-trained), then ``run_parity`` over

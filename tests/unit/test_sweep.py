@@ -78,3 +78,20 @@ def test_tables_name_the_baseline(tmp_path):
     assert f"majority {result.baseline:.1%}" in sw.cells_table(result.cells, result.baseline)
     table = sw.choices_table(result.choices)
     assert "| majority |" in table.splitlines()[0]
+
+
+def test_the_registry_defaults_are_the_recorded_sweep_choices():
+    """A new deployment's encoder width and smoothing are what ``make bench`` last measured
+    (``bench/sweep.json``): change one only together with the other."""
+    import json
+    from pathlib import Path
+
+    from sharedmodels.registry import MODELS
+
+    recorded = Path(__file__).resolve().parents[2] / "bench" / "sweep.json"
+    choices = json.loads(recorded.read_text())["choices"]
+    assert {c["model"] for c in choices} == set(sw.TEXT_MODELS)
+    for c in choices:
+        spec = MODELS[c["model"]]
+        assert (spec.encoder_bits, spec.alpha) == (c["bits"], c["alpha"]), c["model"]
+        assert c["test"] > c["baseline"] and c["float_best"] - c["test"] <= 0.01
