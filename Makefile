@@ -77,7 +77,8 @@ bench: setup data
 models: setup data
 	$(BIN)/ape run models --out bench/models.json
 
-# Regenerate the deployable contracts from the template in sharedmodels/codegen.py.
+# Regenerate the deployable contracts (contracts/*Stake.vy, *Points.vy and the standalone
+# models) from the Jinja2 templates in contracts/templates/.
 contracts: setup
 	$(BIN)/python -m sharedmodels.codegen
 
