@@ -12,10 +12,13 @@
 from .auth import ownable
 from .models import base
 from .models import naive_bayes as model
+from .interfaces import IModel
 
 initializes: ownable
 initializes: base[ownable := ownable]
 initializes: model[base := base]
+
+implements: IModel
 
 exports: (
     ownable.owner,

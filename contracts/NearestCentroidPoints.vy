@@ -14,12 +14,19 @@ from .models import base
 from .models import nearest_centroid as model
 from .data import data_handler as data
 from .incentives import points as incentive
+from .interfaces import IModel
+from .interfaces import IPointsTrainer
+from .interfaces import IDenseTrainer
 
 initializes: ownable
 initializes: base[ownable := ownable]
 initializes: model[base := base]
 initializes: data
 initializes: incentive[data := data]
+
+implements: IModel
+implements: IPointsTrainer
+implements: IDenseTrainer
 
 exports: (
     ownable.owner,

@@ -16,12 +16,19 @@ from .models import base
 from .models import nearest_centroid as model
 from .data import data_handler as data
 from .incentives import stake
+from .interfaces import IModel
+from .interfaces import IStakeTrainer
+from .interfaces import IDenseTrainer
 
 initializes: ownable
 initializes: base[ownable := ownable]
 initializes: model[base := base]
 initializes: data
 initializes: stake[ownable := ownable, data := data]
+
+implements: IModel
+implements: IStakeTrainer
+implements: IDenseTrainer
 
 exports: (
     ownable.owner,

@@ -13,11 +13,18 @@ from .auth import ownable
 from .models import sparse_perceptron as model
 from .data import data_handler as data
 from .incentives import points as incentive
+from .interfaces import IModel
+from .interfaces import IPointsTrainer
+from .interfaces import ISparseTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
 initializes: data
 initializes: incentive[data := data]
+
+implements: IModel
+implements: IPointsTrainer
+implements: ISparseTrainer
 
 exports: (
     ownable.owner,

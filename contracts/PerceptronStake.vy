@@ -16,12 +16,19 @@ from .models import sparse_perceptron as model
 from .data import data_handler as data
 from .incentives import stake
 from .auth import signed
+from .interfaces import IModel
+from .interfaces import IStakeTrainer
+from .interfaces import ISparseTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
 initializes: data
 initializes: stake[ownable := ownable, data := data]
 initializes: signed
+
+implements: IModel
+implements: IStakeTrainer
+implements: ISparseTrainer
 
 exports: (
     ownable.owner,

@@ -16,12 +16,19 @@ from .models import base
 from .models import sparse_nearest_centroid as model
 from .data import data_handler as data
 from .incentives import stake
+from .interfaces import IModel
+from .interfaces import IStakeTrainer
+from .interfaces import ISparseTrainer
 
 initializes: ownable
 initializes: base[ownable := ownable]
 initializes: model[base := base]
 initializes: data
 initializes: stake[ownable := ownable, data := data]
+
+implements: IModel
+implements: IStakeTrainer
+implements: ISparseTrainer
 
 exports: (
     ownable.owner,

@@ -11,9 +11,12 @@
 
 from .auth import ownable
 from .models import sparse_perceptron as model
+from .interfaces import IModel
 
 initializes: ownable
 initializes: model[ownable := ownable]
+
+implements: IModel
 
 exports: (
     ownable.owner,

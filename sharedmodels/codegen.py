@@ -57,6 +57,15 @@ def _exports(spec: ModelSpec) -> list[str]:
     return names
 
 
+def _interfaces(spec: ModelSpec, incentive: str) -> list[str]:
+    """The interfaces of ``contracts/interfaces/`` the contract implements."""
+    if incentive == "none":
+        return ["IModel"]
+    shape = "IDenseTrainer" if spec.dense else "ISparseTrainer"
+    own = "IStakeTrainer" if incentive == "stake" else "IPointsTrainer"
+    return ["IModel", own, shape]
+
+
 def render(spec: ModelSpec, incentive: str) -> str:
     """The source of one deployable contract."""
     fields = {
@@ -67,6 +76,7 @@ def render(spec: ModelSpec, incentive: str) -> str:
         "module": spec.module,
         "uses_base": spec.uses_base,
         "batches": incentive == "stake" and spec.batches,
+        "interfaces": _interfaces(spec, incentive),
         "exports": _exports(spec),
         "params": spec.params,
         "init": spec.init,
