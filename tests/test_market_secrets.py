@@ -10,7 +10,7 @@ import os
 import stat
 
 import pytest
-from ape import compilers
+from conftest import compile_test_contract
 from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,22 +27,6 @@ from sharedmodels.market.rules import (
     split,
     verify,
 )
-
-CHECKER = """
-# pragma version 0.4.3
-
-struct Sample:
-    x: DynArray[uint32, 512]
-    y: uint8
-
-@external
-@pure
-def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
-    acc: bytes32 = keccak256(abi_encode(keccak256("sharedmodels.market.piece"), salt, len(piece)))
-    for s: Sample in piece:
-        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
-    return acc
-"""
 
 ROWS = [[1, 5, 9], [2], [], [3, 4], [7, 8, 100], [0, 2**32 - 1]]
 LABELS = [1, 0, 1, 1, 0, 1]
@@ -167,9 +151,7 @@ def test_split_is_a_partition(k_samples):
 
 
 def test_commitment_matches_vyper(owner):
-    checker = compilers.compile_source("vyper", CHECKER, contractName="Checker").deploy(
-        sender=owner
-    )
+    checker = compile_test_contract("Checker").deploy(sender=owner)
     secrets = commit_test_set(ROWS, LABELS, 2)
     for salt, piece, commit in zip(secrets.salts, secrets.pieces, secrets.commitments, strict=True):
         got = checker.commitment(salt, [(list(x), y) for x, y in piece])
