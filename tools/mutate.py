@@ -315,13 +315,13 @@ def main() -> int:
             target = copy / m.path
             original = target.read_text()
             target.write_text(m.apply(original))
-            if is_template(m.path):  # the deployables the mutated template changes
-                using = regenerate(copy)
-            elif m.path.parent == Path("contracts"):
+            if is_template(m.path) or m.path.parent == Path("contracts"):
                 using = []
             else:
                 using = deployables_using(m.path)
             try:
+                if is_template(m.path):  # the deployables the mutated template changes
+                    using = regenerate(copy)
                 failed = compile_in(copy, using)
                 if failed:
                     survived, last = False, f"does not compile: {failed}"
