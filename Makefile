@@ -8,9 +8,9 @@ export PATH := $(CURDIR)/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH
 export PYTHONWARNINGS := ignore:Field 'import_remapping'
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
-# Ape recompiles a contract when its own file changes, not when a module it imports does; any
-# change under contracts/ therefore clears the build cache before the next run.
-CONTRACT_SOURCES := $(shell find contracts -name '*.vy')
+# Ape recompiles a contract when its own file changes, not when a module or interface it imports
+# does; any change under contracts/ therefore clears the build cache before the next run.
+CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 STAMP_BUILD := $(VENV)/.contract-sources
 
 .PHONY: setup demo market simulate check test soak mutate bench models contracts data lint clean
@@ -84,7 +84,8 @@ bench: setup data
 models: setup data
 	$(BIN)/ape run models --out bench/models.json
 
-# Regenerate the deployable contracts from the template in sharedmodels/codegen.py.
+# Regenerate the deployable contracts (contracts/*Stake.vy, *Points.vy and the standalone
+# models) from the Jinja2 templates in contracts/templates/.
 contracts: setup
 	$(BIN)/python -m sharedmodels.codegen
 

@@ -59,6 +59,9 @@
 
 from .models import sparse_perceptron
 from .models import numeric
+from .interfaces import IPredictionMarket
+
+implements: IPredictionMarket
 
 # ---------------------------------------------------------------- EVENTS
 

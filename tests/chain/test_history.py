@@ -4,34 +4,15 @@ behalf, several times in one transaction. The features are then not in the trans
 input, and ``scan`` takes them from the call trace instead."""
 
 import pytest
-from ape import chain, compilers
-from conftest import STAKE, assert_wei_invariant
+from ape import chain
+from conftest import STAKE, assert_wei_invariant, compile_test_contract
 
 from sharedmodels.trainers.client import Incentive, export_csv, read_export, scan
-
-RELAY = """
-# pragma version 0.4.3
-
-interface Trainer:
-    def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
-
-@external
-@payable
-def add_many(trainer: address, rows: DynArray[DynArray[uint32, 512], 8], labels: DynArray[uint8, 8],
-             each: uint256):
-    for i: uint256 in range(len(rows), bound=8):
-        extcall Trainer(trainer).addData(rows[i], labels[i], value=each)
-
-@external
-@payable
-def __default__():
-    pass
-"""
 
 
 @pytest.fixture(scope="module")
 def relay_container():
-    return compilers.compile_source("vyper", RELAY, contractName="Relay")
+    return compile_test_contract("Relay")
 
 
 def test_scan_recovers_features_from_the_call_trace(

@@ -1,6 +1,7 @@
 """The provider's side of the prediction market: split, salt, commit, verify, keep secrets.
 
-The commitment scheme is checked against Vyper itself: a contract chaining
+The commitment scheme is checked against Vyper itself
+(``tests/chain/test_market_commitment.py``): a contract chaining
 ``keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))`` from the first link
 ``keccak256(abi_encode(PIECE_TAG, salt, len(piece)))`` over a ``DynArray[Sample, N]`` gives the
 same hash as ``sharedmodels.market.rules.commitment``; the market contract's reveal does the
@@ -10,7 +11,6 @@ import os
 import stat
 
 import pytest
-from ape import compilers
 from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,22 +27,6 @@ from sharedmodels.market.rules import (
     split,
     verify,
 )
-
-CHECKER = """
-# pragma version 0.4.3
-
-struct Sample:
-    x: DynArray[uint32, 512]
-    y: uint8
-
-@external
-@pure
-def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
-    acc: bytes32 = keccak256(abi_encode(keccak256("sharedmodels.market.piece"), salt, len(piece)))
-    for s: Sample in piece:
-        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
-    return acc
-"""
 
 ROWS = [[1, 5, 9], [2], [], [3, 4], [7, 8, 100], [0, 2**32 - 1]]
 LABELS = [1, 0, 1, 1, 0, 1]
@@ -164,13 +148,3 @@ def test_split_is_a_partition(k_samples):
     parts = split(rows, labels, k)
     merged = [parts[j % k][j // k] for j in range(len(rows))]
     assert merged == [(tuple(x), y) for x, y in samples]
-
-
-def test_commitment_matches_vyper(owner):
-    checker = compilers.compile_source("vyper", CHECKER, contractName="Checker").deploy(
-        sender=owner
-    )
-    secrets = commit_test_set(ROWS, LABELS, 2)
-    for salt, piece, commit in zip(secrets.salts, secrets.pieces, secrets.commitments, strict=True):
-        got = checker.commitment(salt, [(list(x), y) for x, y in piece])
-        assert bytes(got) == commit
