@@ -249,7 +249,7 @@ def test_naive_bayes_points_contribute_and_predict(nb, accounts):
     assert "deployed NaiveBayesPoints (naive_bayes, incentive points)" in out
     assert "classes: neg, pos" in out and "pre-trained on 300 samples of rt" in out
     data = nb.data
-    assert data["model"] == "naive_bayes" and data["extra"] == {"alpha": 1.0}
+    assert data["model"] == "naive_bayes" and data["extra"] == {"alpha": 0.5}
     contract = nb.contract
     assert sum(int(contract.class_size(k)) for k in range(2)) == data["pretrain"]["samples"]
 
