@@ -20,8 +20,13 @@ from sharedmodels.encoding.features import (
 )
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.rpc.node import prefer_repo_anvil
 from sharedmodels.trainers.kinds import MODEL_NAMES
 from sharedmodels.units import ether as wei
+
+# Scripts import this module before Ape connects: the Anvil ape-foundry starts is then the
+# project's bin/anvil (no step tracing), whatever order the user's PATH has.
+prefer_repo_anvil()
 
 
 def resolve_account(alias: str | None) -> Any:

@@ -1,0 +1,188 @@
+"""The newcomer's workflow: one standing node, then one ``ape run`` per step, each its own process.
+
+A test node (``bin/anvil`` on a free port, as ``make node`` runs it) stands for the whole module;
+every script is a subprocess with ``APE_FOUNDRY_HOST`` pointing at it, which makes ape-foundry
+connect to that node instead of starting (and at exit stopping) one of its own. State written by
+one process (the deployment, then contributions) must be there for the next.
+
+PATH puts ``node_modules/.bin`` before ``bin/`` on purpose: the scripts must still use the
+project's Anvil (``sharedmodels.rpc.node.prefer_repo_anvil``).
+
+The fork test runs ``python -m sharedmodels.rpc.node`` (what ``make node FORK_URL=…`` runs)
+against an upstream node holding a deployment, and uses that deployment from the fork.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from anvil_helpers import free_port, own_anvil
+
+from sharedmodels.rpc.fastpath import RPC
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+#: Written for these tests; label 1 is positive.
+REVIEWS = [
+    ("A warm, funny and beautifully acted story that stays with you.", 1),
+    ("Two hours of my life I will never get back; dull and lifeless.", 0),
+    ("The score soars, the cast shines, and the ending earns every tear.", 1),
+    ("Clumsy dialogue, a plot full of holes and jokes that never land.", 0),
+]
+PREDICTED = re.compile(r"^(neg|pos) \([01]\)$")
+
+
+def env_for(node: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APE_FOUNDRY_HOST": node,
+        # The wrong order on purpose (see the module docstring).
+        "PATH": f"{ROOT / 'node_modules/.bin'}:{ROOT / 'bin'}:{BIN}:{os.environ['PATH']}",
+        "PYTHONWARNINGS": "ignore:Field 'import_remapping'",
+    }
+
+
+def ape_run(node: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [str(BIN / "ape"), "run", *args],
+        cwd=ROOT,
+        env=env_for(node),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and proc.returncode != 0:
+        pytest.fail(
+            f"ape run {' '.join(args)} exited {proc.returncode}:\n"
+            f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+        )
+    return proc
+
+
+@pytest.fixture(scope="module")
+def reviews_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("newcomer") / "reviews.csv"
+    path.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in REVIEWS * 2))
+    return path
+
+
+def deploy(node: str, manifest: Path, reviews_csv: Path) -> subprocess.CompletedProcess:
+    return ape_run(
+        node,
+        "deploy",
+        "--n-features",
+        "1024",
+        "--pretrain",
+        f"csv:{reviews_csv}",
+        "--manifest",
+        str(manifest),
+    )
+
+
+def test_deploy_then_each_step_in_its_own_process(tmp_path, reviews_csv):
+    manifest = tmp_path / "m.json"
+    with own_anvil() as rpc:
+        node = rpc.url
+        deployed = deploy(node, manifest, reviews_csv)
+        assert "deployed PerceptronStake (perceptron, incentive stake) at 0x" in deployed.stdout
+        assert manifest.is_file()
+        after_deploy = int(rpc.call("eth_blockNumber", []), 16)
+
+        predicted = ape_run(node, "predict", "--text", REVIEWS[0][0], "--manifest", str(manifest))
+        assert PREDICTED.match(predicted.stdout.strip()), predicted.stdout
+
+        contributed = ape_run(
+            node,
+            "contribute",
+            "--dataset",
+            f"csv:{reviews_csv}",
+            "--limit",
+            "3",
+            "--quiet",
+            "--manifest",
+            str(manifest),
+        )
+        assert "ids 1-3" in contributed.stdout
+
+        status = ape_run(node, "status", "--manifest", str(manifest))
+        assert "contributions 3: waiting 3" in status.stdout
+        assert "wei check ok" in status.stdout
+
+        refund = ape_run(node, "refund", "--all", "--manifest", str(manifest))
+        assert "0 of 3 contributions eligible to refund now" in refund.stdout
+
+        # Still the same node, with everything on it.
+        assert int(rpc.call("eth_chainId", []), 16) == 31337
+        assert int(rpc.call("eth_blockNumber", []), 16) > after_deploy
+
+
+def _node_process(port: int, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sharedmodels.rpc.node", "--port", str(port), *flags],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(url: str, proc: subprocess.Popen) -> RPC:
+    rpc = RPC(url, timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the node exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            rpc.call("eth_chainId", [])
+            return rpc
+        except Exception:
+            time.sleep(0.1)
+    pytest.fail(f"no node answered at {url}")
+
+
+def test_fork_node_uses_upstream_deployment(tmp_path, reviews_csv):
+    manifest = tmp_path / "m.json"
+    with own_anvil("--chain-id", "1") as upstream:
+        deploy(upstream.url, manifest, reviews_csv)
+        port = free_port()
+        proc = _node_process(port, "--fork-url", upstream.url)
+        try:
+            fork = f"http://127.0.0.1:{port}"
+            rpc = _wait_for(fork, proc)
+            assert int(rpc.call("eth_chainId", []), 16) == 1  # the upstream's
+            predicted = ape_run(
+                fork, "predict", "--text", REVIEWS[1][0], "--manifest", str(manifest)
+            )
+            assert PREDICTED.match(predicted.stdout.strip()), predicted.stdout
+            ape_run(
+                fork,
+                "contribute",
+                "--dataset",
+                f"csv:{reviews_csv}",
+                "--limit",
+                "2",
+                "--quiet",
+                "--manifest",
+                str(manifest),
+            )
+            on_fork = ape_run(fork, "status", "--manifest", str(manifest))
+            assert "contributions 2: waiting 2" in on_fork.stdout
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        # What was contributed on the fork stays on the fork.
+        upstream_status = ape_run(upstream.url, "status", "--manifest", str(manifest))
+        assert "contributions 0" in upstream_status.stdout
+
+
+def test_fork_of_unreachable_upstream_is_one_line():
+    proc = _node_process(free_port(), "--fork-url", f"http://127.0.0.1:{free_port()}")
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert stderr.splitlines() == [stderr.splitlines()[0]]
+    assert stderr.startswith("error: cannot reach fork URL http://127.0.0.1:")
