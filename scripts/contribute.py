@@ -64,6 +64,7 @@ CHUNK = 64
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     dataset,

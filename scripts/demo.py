@@ -56,6 +56,7 @@ def _gas(values) -> str:
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
 @click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet):
     from ape import accounts, chain

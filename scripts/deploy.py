@@ -73,6 +73,7 @@ from sharedmodels.trainers.kinds import kind
 )
 @c.manifest_opt
 @c.account_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     network,

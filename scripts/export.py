@@ -20,6 +20,7 @@ from sharedmodels.trainers.client import export_csv, incentive_of, records, scan
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 @c.pick_model_opt
 @c.manifest_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, model, manifest):
     from pathlib import Path

@@ -48,6 +48,7 @@ VOCAB = 1000
 )
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
 @c.account_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, model_out, benchmarks, model, account_alias):
     from ape import accounts, project

@@ -137,6 +137,7 @@ def _command(short_help: str, name: str | None = None):
 
     def wrap(func):
         func = c.one_line_errors(func)
+        func = c.ape_verbosity(func)
         func = record_opt(func)
         func = c.account_opt(func)
         return cli.command(name, cls=ConnectedProviderCommand, short_help=short_help)(func)
@@ -145,6 +146,7 @@ def _command(short_help: str, name: str | None = None):
 
 
 @click.group(short_help="Prediction market: create, contribute, reveal, reward, collect.")
+@c.ape_verbosity
 def cli():
     """The prediction market, one subcommand per role and phase."""
 

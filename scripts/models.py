@@ -46,6 +46,7 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 @click.option("--train-limit", type=click.IntRange(min=1), default=None, help="Cap training.")
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, readme, only, train_limit, account_alias, quiet):
     from ape import accounts, chain, project

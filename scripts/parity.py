@@ -34,6 +34,7 @@ from sharedmodels.trainers.kinds import kind
 @c.model_options
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     dataset,

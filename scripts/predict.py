@@ -36,6 +36,7 @@ def _numbers(text: str) -> list[float]:
 @c.offset_opt
 @c.pick_model_opt
 @c.manifest_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(text, values, dataset, limit, offset, model, manifest):
     if sum(v is not None for v in (text, values, dataset)) != 1:

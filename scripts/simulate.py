@@ -52,6 +52,7 @@ from sharedmodels.simulation.run import simulate
     help="Also write the run's rate against the baseline into BENCHMARKS.md (make bench).",
 )
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(network, preset, samples, dataset, out, seed, model, benchmarks, quiet):
     from ape import chain

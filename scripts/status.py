@@ -17,6 +17,7 @@ from sharedmodels.trainers.actions import status_lines
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
 @c.pick_model_opt
 @c.manifest_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(top, model, manifest):
     man, contract = c.deployment(manifest, model)

@@ -42,6 +42,7 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
     help="Its staked trainer; text models read rt, dense ones sklearn:digits (reused in turn).",
 )
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(samples, out, benchmarks, model, quiet):
     from ape import accounts, project

@@ -148,6 +148,31 @@ def pretrain_slice(
     return encode_dataset(spec, encoder, limit, offset) if spec else None
 
 
+#: Ape's log level for the scripts unless ``-v/--verbosity LVL`` says otherwise: its INFO lines
+#: (one "Confirmed 0x…" per transaction, compiler chatter) drown the scripts' own output.
+DEFAULT_VERBOSITY = "WARNING"
+_EXPLICIT_VERBOSITY = "sharedmodels.verbosity"
+
+
+def _keep_explicit_level(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A level given on the command line wins over a subcommand's default (``ape run market
+    -v INFO demo``: the group's option was given, the subcommand's was not)."""
+    if ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT:
+        return ctx.meta.get(_EXPLICIT_VERBOSITY, value)
+    ctx.meta[_EXPLICIT_VERBOSITY] = value
+    return value
+
+
+def ape_verbosity(func: Callable) -> Callable:
+    """Ape's own ``-v/--verbosity`` option, defaulting to WARNING instead of INFO.
+
+    ``ape run`` adds its option (default INFO) only to a script that lacks one; this is the
+    option it documents for commands, with another default."""
+    from ape.cli.options import verbosity_option
+
+    return verbosity_option(default=DEFAULT_VERBOSITY, callback=_keep_explicit_level)(func)
+
+
 def one_line_errors(func: Callable) -> Callable:
     """Turn the failures a user can cause into one line on stderr and exit status 1."""
 
@@ -297,6 +322,7 @@ def claims_command(action: str) -> click.Command:
     @manifest_opt
     @account_opt
     @quiet_opt
+    @ape_verbosity
     @one_line_errors
     def command(cid, every, model, manifest, account_alias, quiet):
         run_claims(action, cid, every, manifest, account_alias, quiet, model)

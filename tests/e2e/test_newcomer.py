@@ -89,6 +89,8 @@ def test_deploy_then_each_step_in_its_own_process(tmp_path, reviews_csv):
         node = rpc.url
         deployed = deploy(node, manifest, reviews_csv)
         assert "deployed PerceptronStake (perceptron, incentive stake) at 0x" in deployed.stdout
+        # Quiet by default: Ape's per-transaction INFO lines are not shown.
+        assert "Confirmed" not in deployed.stdout + deployed.stderr
         assert manifest.is_file()
         after_deploy = int(rpc.call("eth_blockNumber", []), 16)
 
@@ -118,6 +120,21 @@ def test_deploy_then_each_step_in_its_own_process(tmp_path, reviews_csv):
         # Still the same node, with everything on it.
         assert int(rpc.call("eth_chainId", []), 16) == 31337
         assert int(rpc.call("eth_blockNumber", []), 16) > after_deploy
+
+
+def test_verbosity_info_shows_ape_log(tmp_path, reviews_csv):
+    with own_anvil() as rpc:
+        proc = ape_run(
+            rpc.url,
+            "deploy",
+            "-v",
+            "INFO",
+            "--n-features",
+            "1024",
+            "--manifest",
+            str(tmp_path / "m.json"),
+        )
+    assert "Confirmed" in proc.stdout + proc.stderr
 
 
 def _node_process(port: int, *flags: str) -> subprocess.Popen:
