@@ -25,7 +25,6 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.trainers.actions import class_names, contribute, now_for_next_block
 from sharedmodels.trainers.journal import open_journal, reconcile
 from sharedmodels.trainers.sponsor import sign_many, submit
@@ -91,7 +90,7 @@ def cli(
                 "--model perceptron --incentive stake)"
             )
         sponsor = c.resolve_account(sponsor_alias)
-    data = encode_dataset(dataset, man.encoder_obj, limit, offset)
+    data = c.dataset_samples(dataset, man.encoder_obj, limit, offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     names = class_names(contract)

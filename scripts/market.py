@@ -35,7 +35,6 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
@@ -296,7 +295,7 @@ def contribute(
 ):
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    data = encode_dataset(dataset, record.encoder_obj(), limit, offset)
+    data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
     cap = int(m.max_features())
     too_long = [j for j, x in enumerate(data.rows) if len(x) > cap]
     if too_long:

@@ -22,7 +22,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import make_encoder
 from sharedmodels.trainers.deploy import parity_job
 from sharedmodels.trainers.kinds import kind
 
@@ -55,7 +55,7 @@ def cli(
 
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(model, pretrain_spec or dataset, n_features, overflow)
-    stream = encode_dataset(dataset, encoder, limit, offset)
+    stream = c.dataset_samples(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)

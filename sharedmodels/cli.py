@@ -35,7 +35,13 @@ def resolve_account(alias: str | None) -> Any:
 
     if alias:
         if alias.startswith("TEST::"):
-            return accounts.test_accounts[int(alias.split("::", 1)[1])]
+            index = alias.split("::", 1)[1]
+            count = len(accounts.test_accounts)
+            if not index.isdigit() or int(index) >= count:
+                raise click.ClickException(
+                    f"no test account {alias!r}: this network has TEST::0 to TEST::{count - 1}"
+                )
+            return accounts.test_accounts[int(index)]
         try:
             return accounts.load(alias)
         except Exception as exc:  # Ape raises its own error types per account plugin
@@ -141,11 +147,54 @@ def model_options(func: Callable) -> Callable:
     return func
 
 
+def dataset_size(spec: str) -> int:
+    """How many samples ``spec`` has in all."""
+    from sharedmodels.encoding import datasets
+
+    if datasets.is_dense(spec):
+        return len(datasets.load_dense(spec).labels)
+    return len(datasets.load(spec))
+
+
+def dataset_samples(
+    spec: str,
+    encoder: Any,
+    limit: int | None,
+    offset: int,
+    flags: tuple[str, str] = ("--limit", "--offset"),
+    allow_none: bool = False,
+) -> Encoded:
+    """The encoded slice ``--offset``/``--limit`` name, refusing a selection of nothing (an
+    explicit 0 is allowed only with ``allow_none``) instead of failing deep inside."""
+    limit_flag, offset_flag = flags
+    if limit == 0 and not allow_none:
+        raise click.UsageError(
+            f"{limit_flag} 0 selects no samples; give 1 or more, or leave it out"
+        )
+    if limit != 0:
+        total = dataset_size(spec)
+        if offset >= total:
+            raise click.UsageError(
+                f"{offset_flag} {offset} is past the end of {spec} ({total} samples)"
+            )
+    data = encode_dataset(spec, encoder, limit, offset)
+    if not len(data) and data.dropped:
+        raise click.ClickException(
+            f"all {data.dropped} selected samples of {spec} were dropped: each has more "
+            "features than the model takes (see --overflow)"
+        )
+    return data
+
+
 def pretrain_slice(
     spec: str | None, encoder: Any, limit: int | None, offset: int
 ) -> Encoded | None:
-    """The encoded pre-training samples named by ``--pretrain*``, or None."""
-    return encode_dataset(spec, encoder, limit, offset) if spec else None
+    """The encoded pre-training samples named by ``--pretrain*``, or None (``--pretrain-limit
+    0``: none, which still fits a dense encoder's scales)."""
+    if not spec:
+        return None
+    flags = ("--pretrain-limit", "--pretrain-offset")
+    return dataset_samples(spec, encoder, limit, offset, flags, allow_none=True)
 
 
 #: Ape's log level for the scripts unless ``-v/--verbosity LVL`` says otherwise: its INFO lines
@@ -180,8 +229,8 @@ def one_line_errors(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except click.UsageError:
-            raise
+        except click.UsageError as exc:  # one line, not click's usage block; still exit 2
+            _fail(exc.format_message(), status=2)
         except click.ClickException as exc:
             _fail(exc.format_message())
         except (SharedModelsError, ValueError) as exc:
@@ -196,9 +245,9 @@ def one_line_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+    sys.exit(status)
 
 
 def progress_bar(total: int, desc: str, quiet: bool = False):

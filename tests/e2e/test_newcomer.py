@@ -12,6 +12,8 @@ The fork test runs ``python -m sharedmodels.rpc.node`` (what ``make node FORK_UR
 against an upstream node holding a deployment, and uses that deployment from the fork.
 """
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -122,19 +124,104 @@ def test_deploy_then_each_step_in_its_own_process(tmp_path, reviews_csv):
         assert int(rpc.call("eth_blockNumber", []), 16) > after_deploy
 
 
-def test_verbosity_info_shows_ape_log(tmp_path, reviews_csv):
+@pytest.fixture(scope="module")
+def standing(tmp_path_factory, reviews_csv):
+    """(RPC to a module-wide node, the manifest of a deployment on it)."""
+    manifest = tmp_path_factory.mktemp("standing") / "m.json"
     with own_anvil() as rpc:
-        proc = ape_run(
-            rpc.url,
-            "deploy",
-            "-v",
-            "INFO",
-            "--n-features",
-            "1024",
-            "--manifest",
-            str(tmp_path / "m.json"),
-        )
+        deploy(rpc.url, manifest, reviews_csv)
+        yield rpc, manifest
+
+
+def test_verbosity_info_shows_ape_log(tmp_path, standing):
+    rpc, _ = standing
+    args = ("deploy", "-v", "INFO", "--n-features", "1024", "--manifest", str(tmp_path / "m.json"))
+    proc = ape_run(rpc.url, *args)
     assert "Confirmed" in proc.stdout + proc.stderr
+
+
+def _journal_files() -> set[Path]:
+    folder = ROOT / "deployments" / "journal"
+    return set(folder.rglob("*")) if folder.is_dir() else set()
+
+
+FAILURES = [
+    (["contribute", "--dataset", "rt", "--limit", "0"], "--limit 0 selects no samples"),
+    (
+        ["contribute", "--dataset", "rt", "--offset", "99999999"],
+        "--offset 99999999 is past the end of rt",
+    ),
+    (["predict", "--dataset", "rt", "--limit", "0"], "--limit 0 selects no samples"),
+    (["predict", "--dataset", "rt", "--offset", "99999999"], "past the end of rt"),
+    (
+        ["deploy", "--pretrain", "rt", "--pretrain-offset", "99999999"],
+        "--pretrain-offset 99999999 is past the end of rt",
+    ),
+    (
+        ["contribute", "--dataset", "rt", "--limit", "1", "--account", "TEST::99"],
+        "no test account 'TEST::99'",
+    ),
+    (["predict", "--text", ""], "--text is empty"),
+    (["predict", "--text", "  "], "--text is empty"),
+    (["predict", "--text", "?!"], "has no words the model reads"),
+    (["predict", "--text", "fine", "--text", ""], "--text is empty"),
+]
+
+
+@pytest.mark.parametrize("args,message", FAILURES, ids=lambda v: " ".join(v)[:40])
+def test_mistakes_are_one_line_and_cost_nothing(standing, args, message):
+    rpc, manifest = standing
+    block = rpc.call("eth_blockNumber", [])
+    journals = _journal_files()
+    proc = ape_run(rpc.url, *args, "--manifest", str(manifest), check=False)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr[-2000:]
+    assert proc.stderr.startswith("error: ") and message in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+    assert rpc.call("eth_blockNumber", []) == block  # nothing sent
+    assert _journal_files() == journals  # nothing written
+
+
+def test_non_utf8_text_is_refused(standing):
+    rpc, manifest = standing
+    proc = subprocess.run(
+        [str(BIN / "ape"), "run", "predict", "--manifest", str(manifest), "--text", b"bad \xff"],
+        cwd=ROOT,
+        env=env_for(rpc.url),
+        capture_output=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == "error: --text is not valid UTF-8\n"
+
+
+def test_several_texts_one_answer_each(standing):
+    rpc, manifest = standing
+    texts = [t for t, _ in REVIEWS[:3]]
+    args = [a for t in texts for a in ("--text", t)]
+    proc = ape_run(rpc.url, "predict", *args, "--manifest", str(manifest))
+    answers = proc.stdout.splitlines()
+    assert len(answers) == 3 and all(PREDICTED.match(a) for a in answers), proc.stdout
+    single = ape_run(rpc.url, "predict", "--text", texts[1], "--manifest", str(manifest))
+    assert single.stdout.strip() == answers[1]
+
+
+def test_unlabelled_csv_gets_per_row_predictions(standing, tmp_path):
+    rpc, manifest = standing
+    texts = tmp_path / "texts.csv"
+    texts.write_text("text\n" + "".join(f'"{t}"\n' for t, _ in REVIEWS))
+    to_stdout = ape_run(
+        rpc.url, "predict", "--dataset", f"csv:{texts}", "--manifest", str(manifest)
+    )
+    rows = list(csv.DictReader(io.StringIO(to_stdout.stdout)))
+    assert [r["text"] for r in rows] == [t for t, _ in REVIEWS]
+    assert [r["row"] for r in rows] == ["1", "2", "3", "4"]
+    assert all(r["class"] == ("neg", "pos")[int(r["label"])] for r in rows)
+    out = tmp_path / "preds.csv"
+    args = ("predict", "--dataset", f"csv:{texts}", "--out", str(out), "--manifest", str(manifest))
+    to_file = ape_run(rpc.url, *args)
+    assert to_file.stdout.strip() == f"predictions: 4 of 4 rows written to {out}"
+    assert list(csv.DictReader(out.open())) == rows
 
 
 def _node_process(port: int, *flags: str) -> subprocess.Popen:
