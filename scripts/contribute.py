@@ -22,7 +22,6 @@ the contract at no deposit; the run reports how many.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.trainers.actions import class_names, contribute, now_for_next_block
@@ -33,7 +32,7 @@ from sharedmodels.trainers.sponsor import sign_many, submit
 CHUNK = 64
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Contribute labelled samples.")
+@click.command(cls=c.ConnectedCommand, short_help="Contribute labelled samples.")
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt

@@ -16,7 +16,6 @@
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.runs.demo import DemoConfig, run
@@ -30,7 +29,7 @@ def _gas(values) -> str:
     return f"{v[len(v) // 2]:>9,}  ({v[0]:,}-{v[-1]:,}, {len(v)} calls)"
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="The whole system on a local chain.")
+@click.command(cls=c.ConnectedCommand, short_help="The whole system on a local chain.")
 @click.option("--days", type=click.IntRange(1, 30), default=6, show_default=True)
 @click.option(
     "--per-day",

@@ -24,7 +24,6 @@ import random
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.features import Encoder
@@ -37,7 +36,7 @@ SIZES = (20, 60, 100, 200)
 VOCAB = 1000
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Model gas in the benchmark scenario.")
+@click.command(cls=c.ConnectedCommand, short_help="Model gas in the benchmark scenario.")
 @click.option("--out", default="bench/gas.json", show_default=True, help="Trainer figures.")
 @click.option("--model-out", default="bench/model_gas.json", show_default=True)
 @click.option(

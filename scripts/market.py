@@ -32,7 +32,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.market.driver import (
@@ -139,7 +138,7 @@ def _command(short_help: str, name: str | None = None):
         func = c.ape_verbosity(func)
         func = record_opt(func)
         func = c.account_opt(func)
-        return cli.command(name, cls=ConnectedProviderCommand, short_help=short_help)(func)
+        return cli.command(name, cls=c.ConnectedCommand, short_help=short_help)(func)
 
     return wrap
 

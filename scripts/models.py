@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.runs.bench import replace_section
@@ -33,7 +32,7 @@ from sharedmodels.runs.modelbench import (
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Accuracy and gas of every model.")
+@click.command(cls=c.ConnectedCommand, short_help="Accuracy and gas of every model.")
 @click.option("--out", default="bench/models.json", show_default=True)
 @click.option("--readme", default="README.md", show_default=True, help="Tables to rewrite.")
 @click.option(

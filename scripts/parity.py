@@ -19,7 +19,6 @@ Exits 1 unless every prediction agrees and the state is identical.
 import sys
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
@@ -27,7 +26,7 @@ from sharedmodels.trainers.deploy import parity_job
 from sharedmodels.trainers.kinds import kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="On-chain vs scikit-learn parity.")
+@click.command(cls=c.ConnectedCommand, short_help="On-chain vs scikit-learn parity.")
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt

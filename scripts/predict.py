@@ -15,7 +15,6 @@ import csv
 import sys
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding import datasets
@@ -69,7 +68,7 @@ def _write_predictions(path: str | None, texts, rows, labels, names) -> None:
 
 
 @click.command(
-    cls=ConnectedProviderCommand,
+    cls=c.ConnectedCommand,
     short_help="Predict with the deployed model.",
     help="Ask the deployed model, for free (eth_call, no transaction): the class of one or "
     "more --text (or a --values row for dense models), the accuracy on a labelled --dataset, "

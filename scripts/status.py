@@ -7,13 +7,12 @@ balance with what the history says is still owed.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.trainers.actions import status_lines
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show the deployment's state.")
+@click.command(cls=c.ConnectedCommand, short_help="Show the deployment's state.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
 @c.pick_model_opt
 @c.manifest_opt

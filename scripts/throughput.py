@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import encode_dataset, make_encoder
@@ -25,7 +24,7 @@ from sharedmodels.trainers.deploy import deploy_model
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Contribution throughput, two paths.")
+@click.command(cls=c.ConnectedCommand, short_help="Contribution throughput, two paths.")
 @click.option("--samples", type=click.IntRange(1, 6000), default=1000, show_default=True)
 @click.option("--out", default="bench/throughput.json", show_default=True)
 @click.option(

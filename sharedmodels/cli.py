@@ -222,6 +222,46 @@ def ape_verbosity(func: Callable) -> Callable:
     return verbosity_option(default=DEFAULT_VERBOSITY, callback=_keep_explicit_level)(func)
 
 
+@functools.cache
+def _connected_command_class() -> type:
+    """``ConnectedProviderCommand`` whose failure to connect is one line (Ape's own retries and
+    warnings silenced meanwhile, unless ``-v INFO``/``DEBUG`` asked for them)."""
+    import logging
+
+    from ape.cli import ConnectedProviderCommand
+    from ape.logging import logger
+
+    class ConnectedCommand(ConnectedProviderCommand):
+        def invoke(self, ctx: click.Context) -> Any:
+            level = logger.level
+            self._level, self._connected = level, False
+            if level >= logging.WARNING:
+                logger.set_level("ERROR")
+            try:
+                return super().invoke(ctx)
+            except Exception as exc:
+                if self._connected:  # the script's own failure: one_line_errors judged it
+                    raise
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                _fail(f"cannot connect: {reason or type(exc).__name__}")
+            finally:
+                logger.set_level(level)
+
+        def _invoke(self, ctx: click.Context, provider: Any = None) -> Any:
+            self._connected = True
+            logger.set_level(self._level)  # the user's level again
+            return super()._invoke(ctx, provider=provider)
+
+    return ConnectedCommand
+
+
+def __getattr__(name: str) -> Any:
+    """``c.ConnectedCommand`` (for ``cls=``) without importing Ape with this module."""
+    if name == "ConnectedCommand":
+        return _connected_command_class()
+    raise AttributeError(name)
+
+
 def one_line_errors(func: Callable) -> Callable:
     """Turn the failures a user can cause into one line on stderr and exit status 1."""
 
@@ -360,11 +400,9 @@ _CLAIM_HELP = {
 
 def claims_command(action: str) -> click.Command:
     """The whole ``refund``/``report``/``take`` script: ``--id N`` or every eligible one."""
-    from ape.cli import ConnectedProviderCommand
-
     flag, help_text = _CLAIM_HELP[action]
 
-    @click.command(cls=ConnectedProviderCommand, short_help=help_text, help=help_text)
+    @click.command(cls=_connected_command_class(), short_help=help_text, help=help_text)
     @click.option("--id", "cid", type=click.IntRange(min=1), default=None, help="One contribution.")
     @click.option(flag, "every", is_flag=True, help="Every eligible contribution.")
     @pick_model_opt

@@ -191,7 +191,7 @@ def test_non_utf8_text_is_refused(standing):
         capture_output=True,
         timeout=600,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error
     assert proc.stderr.decode() == "error: --text is not valid UTF-8\n"
 
 
@@ -290,3 +290,26 @@ def test_fork_of_unreachable_upstream_is_one_line():
     assert proc.returncode == 1
     assert stderr.splitlines() == [stderr.splitlines()[0]]
     assert stderr.startswith("error: cannot reach fork URL http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("script", ["status", "deploy", "refund --all", "market status"])
+def test_unreachable_network_is_one_line(script):
+    """Nothing listens at the URI: one line, quickly (no retries, no traceback)."""
+    start = time.monotonic()
+    uri = f"http://127.0.0.1:{free_port()}"
+    proc = ape_run(uri, *script.split(), "--network", uri, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"error: cannot connect: No (supported) node found on '{uri}'."
+    ]
+    assert time.monotonic() - start < 60
+
+
+def test_public_network_offline_is_one_line():
+    """ethereum:sepolia from a machine without internet: Ape's ten retries are not shown. (With
+    internet the connection works, and the missing deployment is the one line instead.)"""
+    proc = ape_run("http://127.0.0.1:1", "status", "--network", "ethereum:sepolia", check=False)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("error: ")
+    assert "retrying" not in proc.stdout + proc.stderr
