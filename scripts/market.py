@@ -537,7 +537,12 @@ def demo(
 
 
 @_command("Gas of a whole market against test-set size and contribution count (make bench).")
-@click.option("--out", default="bench/market_gas.json", show_default=True)
+@click.option(
+    "--out",
+    default=None,
+    help="Write the figures here (make bench: bench/market_gas.json) and rewrite the market "
+    "table in BENCHMARKS.md. Default: print only.",
+)
 @click.option("--sizes", default="64,128,256", show_default=True, help="Test-set sizes.")
 @click.option("--counts", default="12,24,48", show_default=True, help="Contribution counts.")
 @budget_opt
@@ -595,6 +600,9 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
             f"reward gas {row['reward_gas_total']:>13,}, heaviest step "
             f"{row['heaviest_step']:>10,}"
         )
+    if out is None:
+        click.echo("not saved: pass --out PATH to write the figures and the BENCHMARKS.md table")
+        return
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
     replace_section(Path("BENCHMARKS.md"), "market", _market_table(rows))

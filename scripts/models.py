@@ -33,8 +33,15 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Accuracy and gas of every model.")
-@click.option("--out", default="bench/models.json", show_default=True)
-@click.option("--readme", default="README.md", show_default=True, help="Tables to rewrite.")
+@click.option(
+    "--out",
+    default=None,
+    help="Write the figures here (make models: bench/models.json) and rewrite the --readme "
+    "tables. Default: print only.",
+)
+@click.option(
+    "--readme", default="README.md", show_default=True, help="Tables to rewrite (with --out)."
+)
 @click.option(
     "--model",
     "only",
@@ -82,11 +89,14 @@ def cli(out, readme, only, train_limit, account_alias, quiet):
             click.echo(
                 f"{model:<17} size {size:>4}: addData {g['addData']:,}, predict {g['predict']:,}"
             )
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
-    click.echo(f"written: {path}")
-    if Path(readme).is_file() and not only and train_limit is None:
+    if out is None:
+        click.echo("not saved: pass --out PATH to write the figures (and the README tables)")
+    else:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
+        click.echo(f"written: {path}")
+    if out is not None and Path(readme).is_file() and not only and train_limit is None:
         replace_section(Path(readme), "models", accuracy_table(acc))
         replace_section(Path(readme), "model-gas", gas_table(gas))
         click.echo(f"tables updated: {readme}")

@@ -313,3 +313,29 @@ def test_public_network_offline_is_one_line():
     (line,) = proc.stderr.splitlines()
     assert line.startswith("error: ")
     assert "retrying" not in proc.stdout + proc.stderr
+
+
+def _tracked_outputs() -> dict[Path, bytes]:
+    """The committed files a benchmark script could rewrite, with their contents."""
+    paths = [ROOT / "BENCHMARKS.md", ROOT / "README.md", *(ROOT / "bench").rglob("*")]
+    return {p: p.read_bytes() for p in paths if p.is_file()}
+
+
+def test_benchmark_scripts_write_only_with_out(standing, tmp_path):
+    rpc, _ = standing
+    before = _tracked_outputs()
+    quick = ape_run(rpc.url, "throughput", "--samples", "50", "--quiet")
+    assert "not saved: pass --out PATH" in quick.stdout
+    gas = ape_run(rpc.url, "gas", "--model", "ncc")
+    assert "not saved: pass --model-out PATH" in gas.stdout
+    assert _tracked_outputs() == before
+
+    table = tmp_path / "BENCH.md"
+    table.write_text("<!-- bench:throughput -->\nold\n<!-- /bench:throughput -->\n")
+    out = tmp_path / "t.json"
+    args = ("--samples", "20", "--quiet", "--out", str(out), "--benchmarks", str(table))
+    saved = ape_run(rpc.url, "throughput", *args)
+    assert f"written: {out}" in saved.stdout
+    assert out.is_file()
+    assert "fast path" in table.read_text()
+    assert _tracked_outputs() == before
