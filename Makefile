@@ -13,7 +13,7 @@ STAMP_NPM := node_modules/.installed
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 STAMP_BUILD := $(VENV)/.contract-sources
 
-.PHONY: setup demo market simulate check test soak mutate bench models contracts data lint clean
+.PHONY: setup node demo market simulate check test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
@@ -35,6 +35,15 @@ $(STAMP_NPM): package.json
 
 data: setup
 	$(BIN)/python -m sharedmodels.encoding.datasets fetch rt
+
+# A standing local chain in the foreground (chain id 31337) for `ape run` in other shells:
+# deploy, then predict/contribute/refund/status against the same state. PORT=N for another port
+# (then export APE_FOUNDRY_HOST=http://127.0.0.1:N); FORK_URL=<rpc> forks that chain instead,
+# after checking it answers (one `error:` line and a non-zero exit if it does not).
+PORT ?= 8545
+FORK_URL ?=
+node: $(STAMP_PY) $(STAMP_NPM)
+	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)')
 
 demo: setup data
 	$(BIN)/ape run demo

@@ -22,10 +22,8 @@ the contract at no deposit; the run reports how many.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.trainers.actions import class_names, contribute, now_for_next_block
 from sharedmodels.trainers.journal import open_journal, reconcile
 from sharedmodels.trainers.sponsor import sign_many, submit
@@ -34,7 +32,7 @@ from sharedmodels.trainers.sponsor import sign_many, submit
 CHUNK = 64
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Contribute labelled samples.")
+@click.command(cls=c.ConnectedCommand, short_help="Contribute labelled samples.")
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt
@@ -64,6 +62,7 @@ CHUNK = 64
 @c.manifest_opt
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     dataset,
@@ -90,7 +89,7 @@ def cli(
                 "--model perceptron --incentive stake)"
             )
         sponsor = c.resolve_account(sponsor_alias)
-    data = encode_dataset(dataset, man.encoder_obj, limit, offset)
+    data = c.dataset_samples(dataset, man.encoder_obj, limit, offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     names = class_names(contract)

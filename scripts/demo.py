@@ -16,7 +16,6 @@
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.runs.demo import DemoConfig, run
@@ -30,7 +29,7 @@ def _gas(values) -> str:
     return f"{v[len(v) // 2]:>9,}  ({v[0]:,}-{v[-1]:,}, {len(v)} calls)"
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="The whole system on a local chain.")
+@click.command(cls=c.ConnectedCommand, short_help="The whole system on a local chain.")
 @click.option("--days", type=click.IntRange(1, 30), default=6, show_default=True)
 @click.option(
     "--per-day",
@@ -56,6 +55,7 @@ def _gas(values) -> str:
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
 @click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet):
     from ape import accounts, chain

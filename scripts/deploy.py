@@ -19,7 +19,6 @@ and the class names default to the dataset's. The manifest goes to
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
@@ -29,7 +28,7 @@ from sharedmodels.trainers.deploy import deploy_model, manifest_for
 from sharedmodels.trainers.kinds import kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Deploy a model and write its manifest.")
+@click.command(cls=c.ConnectedCommand, short_help="Deploy a model and write its manifest.")
 @c.model_options
 @click.option(
     "--class-names",
@@ -74,6 +73,7 @@ from sharedmodels.trainers.kinds import kind
 )
 @c.manifest_opt
 @c.account_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     network,

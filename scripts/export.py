@@ -9,17 +9,17 @@ claimable amount) before it is written.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.trainers.actions import class_names, now_for_next_block
 from sharedmodels.trainers.client import export_csv, incentive_of, records, scan, verify
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Export the crowd-built dataset.")
+@click.command(cls=c.ConnectedCommand, short_help="Export the crowd-built dataset.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 @c.pick_model_opt
 @c.manifest_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, model, manifest):
     from pathlib import Path

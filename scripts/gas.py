@@ -3,6 +3,9 @@
     ape run gas [--out bench/gas.json] [--model-out bench/model_gas.json]
     ape run gas --model M [--model-out bench/gas_M.json]   # any other model
 
+Prints the figures; writes files only where ``--out``/``--model-out`` say (``make bench``
+passes both), and rewrites the ``--benchmarks`` table only with ``--out``.
+
 With ``--model`` other than the sparse Perceptron: that model's staked trainer, pre-trained on
 200 random samples, measured for ``addData`` and ``predict`` at two input sizes (20 and 100
 features, or 16 and 64 dense values); see ``sharedmodels.runs.modelbench.gas_row``.
@@ -24,7 +27,6 @@ import random
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.features import Encoder
@@ -37,9 +39,28 @@ SIZES = (20, 60, 100, 200)
 VOCAB = 1000
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Model gas in the benchmark scenario.")
-@click.option("--out", default="bench/gas.json", show_default=True, help="Trainer figures.")
-@click.option("--model-out", default="bench/model_gas.json", show_default=True)
+def _write_json(path: str | None, data, flag: str = "--model-out") -> None:
+    """Write ``data`` to ``path``; without a path, say how to save it."""
+    if path is None:
+        click.echo(f"not saved: pass {flag} PATH to write these figures")
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+    click.echo(f"written: {path}")
+
+
+@click.command(cls=c.ConnectedCommand, short_help="Model gas in the benchmark scenario.")
+@click.option(
+    "--out",
+    default=None,
+    help="Write the trainer figures here (make bench: bench/gas.json; floor.json beside it) "
+    "and rewrite the --benchmarks table. Default: print only.",
+)
+@click.option(
+    "--model-out",
+    default=None,
+    help="Write the model figures here (make bench: bench/model_gas.json). Default: print only.",
+)
 @click.option(
     "--benchmarks",
     default="BENCHMARKS.md",
@@ -48,6 +69,7 @@ VOCAB = 1000
 )
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
 @c.account_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, model_out, benchmarks, model, account_alias):
     from ape import accounts, project
@@ -62,10 +84,7 @@ def cli(out, model_out, benchmarks, model, account_alias):
             click.echo(
                 f"{model} size {g['size']}: addData {g['addData']:,}, predict {g['predict']:,}"
             )
-        path = Path(model_out if model_out != "bench/model_gas.json" else f"bench/gas_{model}.json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(rows, indent=2) + "\n")
-        click.echo(f"written: {path}")
+        _write_json(model_out, rows)
         return
     rnd = random.Random(2019)
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(1, 5) for j in range(VOCAB)}
@@ -88,9 +107,6 @@ def cli(out, model_out, benchmarks, model, account_alias):
         other = contract.update(row, 1 - predicted, sender=sender)
         result["update"][str(n)] = {"no_update": int(same.gas_used), "update": int(other.gas_used)}
         result["predict"][str(n)] = int(contract.predict.estimate_gas_cost(row, sender=sender))
-    path = Path(model_out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
     click.echo(f"deploy + 1,000 weights: {deploy_gas:,} gas")
     click.echo(f"{'n':>5} {'update (no change)':>20} {'update (n changes)':>20} {'predict':>10}")
     for n in SIZES:
@@ -98,14 +114,9 @@ def cli(out, model_out, benchmarks, model, account_alias):
         click.echo(
             f"{n:>5} {u['no_update']:>20,} {u['update']:>20,} " f"{result['predict'][str(n)]:>10,}"
         )
-    click.echo(f"written: {path}")
+    _write_json(model_out, result, "--model-out")
 
     trainer, floors = trainer_gas(project.PerceptronStake, sender, rnd)
-    Path(out).write_text(json.dumps(trainer, indent=2) + "\n")
-    Path(out).with_name("floor.json").write_text(json.dumps(floors, indent=2) + "\n")
-    if Path(benchmarks).is_file():
-        replace_section(Path(benchmarks), "table", gas_table(trainer, floors))
-        click.echo(f"table updated: {benchmarks}")
     click.echo(f"trainer deploy + 1,000 weights: {trainer['deploy_1000']:,} gas")
     click.echo(
         f"{'n':>5} {'addData no update':>18} {'addData update':>15} {'refund':>9} {'report':>9}"
@@ -116,7 +127,16 @@ def cli(out, model_out, benchmarks, model, account_alias):
             f"{n:>5} {a['no_update']:>18,} {a['update']:>15,} "
             f"{trainer['refund'][str(n)]:>9,} {trainer['report'][str(n)]:>9,}"
         )
-    click.echo(f"written: {out}")
+    if out is None:
+        click.echo(
+            "trainer figures not saved: pass --out PATH (also rewrites the BENCHMARKS table)"
+        )
+        return
+    _write_json(out, trainer)
+    _write_json(str(Path(out).with_name("floor.json")), floors)
+    if Path(benchmarks).is_file():
+        replace_section(Path(benchmarks), "table", gas_table(trainer, floors))
+        click.echo(f"table updated: {benchmarks}")
 
 
 def trainer_gas(container, owner, rnd: random.Random) -> dict:

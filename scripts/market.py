@@ -33,10 +33,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
@@ -138,14 +136,16 @@ def _command(short_help: str, name: str | None = None):
 
     def wrap(func):
         func = c.one_line_errors(func)
+        func = c.ape_verbosity(func)
         func = record_opt(func)
         func = c.account_opt(func)
-        return cli.command(name, cls=ConnectedProviderCommand, short_help=short_help)(func)
+        return cli.command(name, cls=c.ConnectedCommand, short_help=short_help)(func)
 
     return wrap
 
 
 @click.group(short_help="Prediction market: create, contribute, reveal, reward, collect.")
+@c.ape_verbosity
 def cli():
     """The prediction market, one subcommand per role and phase."""
 
@@ -295,7 +295,7 @@ def contribute(
 ):
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    data = encode_dataset(dataset, record.encoder_obj(), limit, offset)
+    data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
     cap = int(m.max_features())
     too_long = [j for j, x in enumerate(data.rows) if len(x) > cap]
     if too_long:
@@ -538,7 +538,12 @@ def demo(
 
 
 @_command("Gas of a whole market against test-set size and contribution count (make bench).")
-@click.option("--out", default="bench/market_gas.json", show_default=True)
+@click.option(
+    "--out",
+    default=None,
+    help="Write the figures here (make bench: bench/market_gas.json) and rewrite the market "
+    "table in BENCHMARKS.md. Default: print only.",
+)
 @click.option("--sizes", default="64,128,256", show_default=True, help="Test-set sizes.")
 @click.option("--counts", default="12,24,48", show_default=True, help="Contribution counts.")
 @budget_opt
@@ -596,6 +601,9 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
             f"reward gas {row['reward_gas_total']:>13,}, heaviest step "
             f"{row['heaviest_step']:>10,}"
         )
+    if out is None:
+        click.echo("not saved: pass --out PATH to write the figures and the BENCHMARKS.md table")
+        return
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
     replace_section(Path("BENCHMARKS.md"), "market", _market_table(rows))

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.runs.bench import replace_section
@@ -34,13 +33,18 @@ from sharedmodels.runs.modelbench import (
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Accuracy and gas of every model.")
-@click.option("--out", default="bench/models.json", show_default=True)
+@click.command(cls=c.ConnectedCommand, short_help="Accuracy and gas of every model.")
+@click.option(
+    "--out",
+    default=None,
+    help="Write the figures here (make models: bench/models.json) and rewrite the --doc "
+    "tables. Default: print only.",
+)
 @click.option(
     "--doc",
     default="docs/models.md",
     show_default=True,
-    help="Markdown file whose generated tables to rewrite (full runs only; skipped when absent).",
+    help="Markdown file whose generated tables to rewrite (with --out, full runs only).",
 )
 @click.option(
     "--model",
@@ -52,6 +56,7 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 @click.option("--train-limit", type=click.IntRange(min=1), default=None, help="Cap training.")
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(out, doc, only, train_limit, account_alias, quiet):
     from ape import accounts, chain, project
@@ -88,11 +93,14 @@ def cli(out, doc, only, train_limit, account_alias, quiet):
             click.echo(
                 f"{model:<17} size {size:>4}: addData {g['addData']:,}, predict {g['predict']:,}"
             )
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
-    click.echo(f"written: {path}")
-    if Path(doc).is_file() and not only and train_limit is None:
+    if out is None:
+        click.echo("not saved: pass --out PATH to write the figures (and the doc tables)")
+    else:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(as_json(acc, gas), indent=2) + "\n")
+        click.echo(f"written: {path}")
+    if out is not None and Path(doc).is_file() and not only and train_limit is None:
         replace_section(Path(doc), "models", accuracy_table(acc))
         replace_section(Path(doc), "model-gas", gas_table(gas))
         click.echo(f"tables updated: {doc}")

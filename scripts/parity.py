@@ -19,21 +19,21 @@ Exits 1 unless every prediction agrees and the state is identical.
 import sys
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import make_encoder
 from sharedmodels.trainers.deploy import parity_job
 from sharedmodels.trainers.kinds import kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="On-chain vs scikit-learn parity.")
+@click.command(cls=c.ConnectedCommand, short_help="On-chain vs scikit-learn parity.")
 @c.dataset_opt
 @c.limit_opt
 @c.offset_opt
 @c.model_options
 @c.account_opt
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(
     dataset,
@@ -54,7 +54,7 @@ def cli(
 
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(model, pretrain_spec or dataset, n_features, overflow)
-    stream = encode_dataset(dataset, encoder, limit, offset)
+    stream = c.dataset_samples(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)

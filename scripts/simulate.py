@@ -16,7 +16,6 @@ the same run.
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.runs.bench import replace_section
@@ -25,7 +24,7 @@ from sharedmodels.simulation.presets import PRESETS
 from sharedmodels.simulation.run import simulate
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Run an incentive simulation.")
+@click.command(cls=c.ConnectedCommand, short_help="Run an incentive simulation.")
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default="drt", show_default=True)
 @click.option(
     "--samples",
@@ -52,6 +51,7 @@ from sharedmodels.simulation.run import simulate
     help="Also write the run's rate against the baseline into BENCHMARKS.md (make bench).",
 )
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(network, preset, samples, dataset, out, seed, model, benchmarks, quiet):
     from ape import chain

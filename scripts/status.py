@@ -7,16 +7,16 @@ balance with what the history says is still owed.
 """
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.trainers.actions import status_lines
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show the deployment's state.")
+@click.command(cls=c.ConnectedCommand, short_help="Show the deployment's state.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
 @c.pick_model_opt
 @c.manifest_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(top, model, manifest):
     man, contract = c.deployment(manifest, model)

@@ -2,6 +2,9 @@
 
     ape run throughput [--samples 1000] [--model M] [--out bench/throughput.json]
 
+Nothing is written without ``--out`` (``make bench`` passes it); with it, the throughput table
+in ``--benchmarks`` is rewritten too.
+
 Deploys a fresh ``PerceptronStake`` (BENCHMARKS.md incentive settings), then contributes the
 same number of ``rt`` snippets twice in one run: first through Ape, one transaction at a time
 (``contribute --one-by-one``), then through ``sharedmodels.rpc.fastpath`` (locally signed
@@ -14,7 +17,6 @@ import time
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import encode_dataset, make_encoder
@@ -25,9 +27,14 @@ from sharedmodels.trainers.deploy import deploy_model
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Contribution throughput, two paths.")
+@click.command(cls=c.ConnectedCommand, short_help="Contribution throughput, two paths.")
 @click.option("--samples", type=click.IntRange(1, 6000), default=1000, show_default=True)
-@click.option("--out", default="bench/throughput.json", show_default=True)
+@click.option(
+    "--out",
+    default=None,
+    help="Write the figures here (make bench: bench/throughput.json) and rewrite the table in "
+    "--benchmarks. Default: print only.",
+)
 @click.option(
     "--benchmarks",
     default="BENCHMARKS.md",
@@ -42,6 +49,7 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
     help="Its staked trainer; text models read rt, dense ones sklearn:digits (reused in turn).",
 )
 @c.quiet_opt
+@c.ape_verbosity
 @c.one_line_errors
 def cli(samples, out, benchmarks, model, quiet):
     from ape import accounts, project
@@ -82,13 +90,16 @@ def cli(samples, out, benchmarks, model, quiet):
         "fast_path_per_s": round(rates["fast_path"], 1),
         "ratio": round(rates["fast_path"] / rates["ape_one_at_a_time"], 1),
     }
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
     click.echo(
         f"{samples} contributions each way: Ape one at a time {result['ape_one_at_a_time_per_s']}"
         f"/s, fast path {result['fast_path_per_s']}/s, ratio {result['ratio']}x"
     )
+    if out is None:
+        click.echo("not saved: pass --out PATH to write the figures (and the BENCHMARKS.md table)")
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
     click.echo(f"written: {path}")
     if Path(benchmarks).is_file() and model == "perceptron":
         table = (

@@ -19,8 +19,13 @@ from sharedmodels.encoding.features import (
 )
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.rpc.node import prefer_repo_anvil
 from sharedmodels.trainers.kinds import MODEL_NAMES
 from sharedmodels.units import ether as wei
+
+# Scripts import this module before Ape connects: the Anvil ape-foundry starts is then the
+# project's bin/anvil (no step tracing), whatever order the user's PATH has.
+prefer_repo_anvil()
 
 
 def resolve_account(alias: str | None) -> Any:
@@ -29,7 +34,13 @@ def resolve_account(alias: str | None) -> Any:
 
     if alias:
         if alias.startswith("TEST::"):
-            return accounts.test_accounts[int(alias.split("::", 1)[1])]
+            index = alias.split("::", 1)[1]
+            count = len(accounts.test_accounts)
+            if not index.isdigit() or int(index) >= count:
+                raise click.ClickException(
+                    f"no test account {alias!r}: this network has TEST::0 to TEST::{count - 1}"
+                )
+            return accounts.test_accounts[int(index)]
         try:
             return accounts.load(alias)
         except Exception as exc:  # Ape raises its own error types per account plugin
@@ -135,11 +146,119 @@ def model_options(func: Callable) -> Callable:
     return func
 
 
+def dataset_size(spec: str) -> int:
+    """How many samples ``spec`` has in all."""
+    from sharedmodels.encoding import datasets
+
+    if datasets.is_dense(spec):
+        return len(datasets.load_dense(spec).labels)
+    return len(datasets.load(spec))
+
+
+def dataset_samples(
+    spec: str,
+    encoder: Any,
+    limit: int | None,
+    offset: int,
+    flags: tuple[str, str] = ("--limit", "--offset"),
+    allow_none: bool = False,
+) -> Encoded:
+    """The encoded slice ``--offset``/``--limit`` name, refusing a selection of nothing (an
+    explicit 0 is allowed only with ``allow_none``) instead of failing deep inside."""
+    limit_flag, offset_flag = flags
+    if limit == 0 and not allow_none:
+        raise click.UsageError(
+            f"{limit_flag} 0 selects no samples; give 1 or more, or leave it out"
+        )
+    if limit != 0:
+        total = dataset_size(spec)
+        if offset >= total:
+            raise click.UsageError(
+                f"{offset_flag} {offset} is past the end of {spec} ({total} samples)"
+            )
+    data = encode_dataset(spec, encoder, limit, offset)
+    if not len(data) and data.dropped:
+        raise click.ClickException(
+            f"all {data.dropped} selected samples of {spec} were dropped: each has more "
+            "features than the model takes (see --overflow)"
+        )
+    return data
+
+
 def pretrain_slice(
     spec: str | None, encoder: Any, limit: int | None, offset: int
 ) -> Encoded | None:
-    """The encoded pre-training samples named by ``--pretrain*``, or None."""
-    return encode_dataset(spec, encoder, limit, offset) if spec else None
+    """The encoded pre-training samples named by ``--pretrain*``, or None (``--pretrain-limit
+    0``: none, which still fits a dense encoder's scales)."""
+    if not spec:
+        return None
+    flags = ("--pretrain-limit", "--pretrain-offset")
+    return dataset_samples(spec, encoder, limit, offset, flags, allow_none=True)
+
+
+#: Ape's log level for the scripts unless ``-v/--verbosity LVL`` says otherwise: its INFO lines
+#: (one "Confirmed 0x…" per transaction, compiler chatter) drown the scripts' own output.
+DEFAULT_VERBOSITY = "WARNING"
+_EXPLICIT_VERBOSITY = "sharedmodels.verbosity"
+
+
+def _keep_explicit_level(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A level given on the command line wins over a subcommand's default (``ape run market
+    -v INFO demo``: the group's option was given, the subcommand's was not)."""
+    if ctx.get_parameter_source(param.name) == click.core.ParameterSource.DEFAULT:
+        return ctx.meta.get(_EXPLICIT_VERBOSITY, value)
+    ctx.meta[_EXPLICIT_VERBOSITY] = value
+    return value
+
+
+def ape_verbosity(func: Callable) -> Callable:
+    """Ape's own ``-v/--verbosity`` option, defaulting to WARNING instead of INFO.
+
+    ``ape run`` adds its option (default INFO) only to a script that lacks one; this is the
+    option it documents for commands, with another default."""
+    from ape.cli.options import verbosity_option
+
+    return verbosity_option(default=DEFAULT_VERBOSITY, callback=_keep_explicit_level)(func)
+
+
+@functools.cache
+def _connected_command_class() -> type:
+    """``ConnectedProviderCommand`` whose failure to connect is one line (Ape's own retries and
+    warnings silenced meanwhile, unless ``-v INFO``/``DEBUG`` asked for them)."""
+    import logging
+
+    from ape.cli import ConnectedProviderCommand
+    from ape.logging import logger
+
+    class ConnectedCommand(ConnectedProviderCommand):
+        def invoke(self, ctx: click.Context) -> Any:
+            level = logger.level
+            self._level, self._connected = level, False
+            if level >= logging.WARNING:
+                logger.set_level("ERROR")
+            try:
+                return super().invoke(ctx)
+            except Exception as exc:
+                if self._connected:  # the script's own failure: one_line_errors judged it
+                    raise
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                _fail(f"cannot connect: {reason or type(exc).__name__}")
+            finally:
+                logger.set_level(level)
+
+        def _invoke(self, ctx: click.Context, provider: Any = None) -> Any:
+            self._connected = True
+            logger.set_level(self._level)  # the user's level again
+            return super()._invoke(ctx, provider=provider)
+
+    return ConnectedCommand
+
+
+def __getattr__(name: str) -> Any:
+    """``c.ConnectedCommand`` (for ``cls=``) without importing Ape with this module."""
+    if name == "ConnectedCommand":
+        return _connected_command_class()
+    raise AttributeError(name)
 
 
 def one_line_errors(func: Callable) -> Callable:
@@ -149,8 +268,8 @@ def one_line_errors(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except click.UsageError:
-            raise
+        except click.UsageError as exc:  # one line, not click's usage block; still exit 2
+            _fail(exc.format_message(), status=2)
         except click.ClickException as exc:
             _fail(exc.format_message())
         except (SharedModelsError, ValueError) as exc:
@@ -165,9 +284,9 @@ def one_line_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+    sys.exit(status)
 
 
 def progress_bar(total: int, desc: str, quiet: bool = False):
@@ -280,17 +399,16 @@ _CLAIM_HELP = {
 
 def claims_command(action: str) -> click.Command:
     """The whole ``refund``/``report``/``take`` script: ``--id N`` or every eligible one."""
-    from ape.cli import ConnectedProviderCommand
-
     flag, help_text = _CLAIM_HELP[action]
 
-    @click.command(cls=ConnectedProviderCommand, short_help=help_text, help=help_text)
+    @click.command(cls=_connected_command_class(), short_help=help_text, help=help_text)
     @click.option("--id", "cid", type=click.IntRange(min=1), default=None, help="One contribution.")
     @click.option(flag, "every", is_flag=True, help="Every eligible contribution.")
     @pick_model_opt
     @manifest_opt
     @account_opt
     @quiet_opt
+    @ape_verbosity
     @one_line_errors
     def command(cid, every, model, manifest, account_alias, quiet):
         run_claims(action, cid, every, manifest, account_alias, quiet, model)

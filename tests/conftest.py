@@ -17,7 +17,11 @@ from ape.exceptions import TransactionError
 
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.rpc.node import prefer_repo_anvil
 from sharedmodels.trainers.client import Incentive, contract_name, records, scan, verify
+
+# Before the session's Anvil starts: bin/anvil (no step tracing), whatever the PATH order.
+prefer_repo_anvil()
 
 SMALL_N = 2**12
 #: Contracts that only tests deploy (attackers, wallets); not part of the project's contracts.

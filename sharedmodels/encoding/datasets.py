@@ -449,7 +449,8 @@ def load_csv(path: Path) -> list[Sample]:
     row_no = 0
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
+            # strict: an unterminated quote is an error, not a field running to the end of file
+            reader = csv.reader(f, strict=True)
             header = next(reader, None)
             if header is None:
                 raise DatasetError(f"{path}: file is empty (expected a header with text,label)")
@@ -466,6 +467,11 @@ def load_csv(path: Path) -> list[Sample]:
                     continue
                 row_no += 1
                 where = f"{path}: data row {row_no} (line {reader.line_num})"
+                if len(row) != len(header):
+                    raise DatasetError(
+                        f"{where}: {len(row)} fields, the header has {len(header)} "
+                        "(quote a text that contains commas)"
+                    )
                 text = row[ti] if ti < len(row) else ""
                 raw = row[li] if li < len(row) else ""
                 label = _CSV_LABELS.get(raw.strip().lower())
@@ -482,6 +488,49 @@ def load_csv(path: Path) -> list[Sample]:
     if not samples:
         raise DatasetError(f"{path}: no data rows after the header")
     return samples
+
+
+def csv_has_labels(spec: str) -> bool:
+    """False for ``csv:PATH`` whose header has a text column but no label column (texts to
+    classify); True for every other spec (labelled data, or one the loaders will judge)."""
+    kind, arg = parse_spec(spec)
+    if kind != "csv" or arg is None:
+        return True
+    cols = [h.strip().lower() for h in _read_csv_header(Path(arg))]
+    return "label" in cols or "text" not in cols
+
+
+def load_texts_csv(path: Path) -> list[str]:
+    """The ``text`` column of a CSV without labels, strictly parsed like ``load_csv``."""
+    path = Path(path)
+    texts: list[str] = []
+    row_no = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, strict=True)
+            header = next(reader, None) or []
+            cols = [h.strip().lower() for h in header]
+            if "text" not in cols:
+                raise DatasetError(f"{path}: no text column in header")
+            ti = cols.index("text")
+            for row in reader:
+                if not row:
+                    continue
+                row_no += 1
+                where = f"{path}: data row {row_no} (line {reader.line_num})"
+                if len(row) != len(header):
+                    raise DatasetError(
+                        f"{where}: {len(row)} fields, the header has {len(header)} "
+                        "(quote a text that contains commas)"
+                    )
+                if not row[ti].strip():
+                    raise DatasetError(f"{where}: empty text")
+                texts.append(row[ti])
+    except (UnicodeDecodeError, csv.Error, OSError) as e:
+        raise _csv_failure(path, e, row_no) from e
+    if not texts:
+        raise DatasetError(f"{path}: no data rows after the header")
+    return texts
 
 
 # --------------------------------------------------------------------------- dense

@@ -110,6 +110,8 @@ class Encoder:
 
     def encode(self, texts: Sequence[str]) -> list[list[int] | None]:
         """Texts → sorted unique index lists (``None`` for a sample skipped by policy)."""
+        if not len(texts):
+            return []  # scikit-learn's transform cannot take an empty input
         return rows_to_indices(self.vectorizer().transform(texts), self.max_features, self.overflow)
 
     def encode_one(self, text: str) -> list[int]:

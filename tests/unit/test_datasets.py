@@ -156,9 +156,9 @@ def test_csv_empty_text(tmp_path):
         load(f"csv:{p}")
 
 
-def test_csv_short_row_is_bad_label(tmp_path):
+def test_csv_short_row_is_refused(tmp_path):
     p = write_csv(tmp_path / "d.csv", "text,label\nonly text\n")
-    with pytest.raises(DatasetError, match="data row 1.*bad label"):
+    with pytest.raises(DatasetError, match="data row 1 .*1 fields, the header has 2"):
         load(f"csv:{p}")
 
 
@@ -402,3 +402,18 @@ def test_main_info_dense(tmp_path, capsys):
     assert datasets.main(["info", f"csv:{p}"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "data row 2" in err and "'oops' is not a number" in err
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ('text,label\n"good film",1,extra,"unterminated\n', "malformed CSV"),
+        ("text,label\ngood film,1,extra\n", "data row 1 .*3 fields, the header has 2"),
+        ("text,label\ngood film,1\nbad film\n", "data row 2 .*1 fields, the header has 2"),
+        ('text,label\n"never closed,1\nok,0\n', "malformed CSV"),
+    ],
+)
+def test_csv_malformed_rows_refused(tmp_path, body, message):
+    p = write_csv(tmp_path / "d.csv", body)
+    with pytest.raises(DatasetError, match=message):
+        load(f"csv:{p}")
