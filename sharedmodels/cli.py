@@ -18,6 +18,7 @@ from sharedmodels.encoding.features import (
     OVERFLOW_POLICIES,
 )
 from sharedmodels.errors import SharedModelsError
+from sharedmodels.registry import MODELS
 from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.rpc.node import prefer_repo_anvil
 from sharedmodels.trainers.kinds import MODEL_NAMES
@@ -103,8 +104,9 @@ _MODEL_OPTIONS = (
         "--n-features",
         type=click.IntRange(1, 2**32),
         default=None,
-        help="Hashing space of the text encoder. Default: the model's measured choice "
-        "(perceptron and sparse_ncc 2**14, naive_bayes 2**16; ape run sweep).",
+        help="Hashing space of the text encoder. Default: the model's measured choice ("
+        + ", ".join(f"{m.name} 2**{m.encoder_bits}" for m in MODELS.values() if not m.dense)
+        + "; ape run sweep).",
     ),
     click.option(
         "--learning-rate",
@@ -118,7 +120,7 @@ _MODEL_OPTIONS = (
         type=click.FloatRange(1e-9, 1.8e10),
         default=None,
         help="Smoothing of naive_bayes (scikit-learn's alpha; stored in 10**-9 units). "
-        "Default: the measured choice, 0.5 (ape run sweep).",
+        f"Default: the measured choice, {MODELS['naive_bayes'].alpha:g} (ape run sweep).",
     ),
     click.option(
         "--overflow",

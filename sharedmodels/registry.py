@@ -49,6 +49,10 @@ class ModelSpec:
     encoder_bits: int = 20
     alpha: float = 1.0
 
+    def smoothing(self, alpha: float | None) -> float:
+        """``alpha`` if given, else this model's measured default."""
+        return self.alpha if alpha is None else alpha
+
     @property
     def n_features(self) -> int:
         """The default hashing space of a new deployment (text models)."""

@@ -472,8 +472,7 @@ def load_csv(path: Path) -> list[Sample]:
                         f"{where}: {len(row)} fields, the header has {len(header)} "
                         "(quote a text that contains commas)"
                     )
-                text = row[ti] if ti < len(row) else ""
-                raw = row[li] if li < len(row) else ""
+                text, raw = row[ti], row[li]  # every row has the header's width
                 label = _CSV_LABELS.get(raw.strip().lower())
                 if label is None:
                     raise DatasetError(

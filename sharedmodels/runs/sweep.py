@@ -83,18 +83,27 @@ def _alphas(model: str) -> tuple[float, ...]:
     return ALPHAS if model == "naive_bayes" else (1.0,)
 
 
-def _score(model, bits, alpha, train, test) -> tuple[float, float]:
-    """(mirror accuracy, float accuracy) of ``model`` trained on ``train``, tested on ``test``
-    (each a (rows, labels) pair, rows encoded at ``bits``)."""
+def _mirror(model, bits, alpha, train, test) -> float:
+    """Accuracy of ``model``'s integer mirror trained on ``train``, tested on ``test`` (each a
+    (rows, labels) pair, rows encoded at ``bits``)."""
     (tr_rows, tr_y), (te_rows, te_y) = train, test
-    encoder = Encoder(n_features=2**bits)
-    ref = kind(model).pretrain(encoder, tr_rows, tr_y, 2, Params(1, alpha))
-    y = np.asarray(te_y)
-    mirror = float(np.mean(np.asarray([ref.predict(x) for x in te_rows]) == y))
-    X_tr = indices_to_csr(tr_rows, 2**bits)
-    X_te = indices_to_csr(te_rows, 2**bits)
-    flt = float_fit_predict(model, X_tr, tr_y, X_te, 2, alpha=alpha)
-    return mirror, float(np.mean(flt == y))
+    ref = kind(model).pretrain(Encoder(n_features=2**bits), tr_rows, tr_y, 2, Params(1, alpha))
+    return float(np.mean(np.asarray([ref.predict(x) for x in te_rows]) == np.asarray(te_y)))
+
+
+def _float(model, bits, alpha, train, test) -> float:
+    """The same for ``model``'s float scikit-learn family member."""
+    (tr_rows, tr_y), (te_rows, te_y) = train, test
+    X_tr, X_te = indices_to_csr(tr_rows, 2**bits), indices_to_csr(te_rows, 2**bits)
+    pred = float_fit_predict(model, X_tr, tr_y, X_te, 2, alpha=alpha)
+    return float(np.mean(pred == np.asarray(te_y)))
+
+
+def _held_out(score, cell: Cell, encoded, train_n: int) -> float:
+    """``score`` at ``cell``'s setting, trained on the whole training part, on the held-out rest."""
+    rows, labels = encoded[cell.bits]
+    train, test = (rows[:train_n], labels[:train_n]), (rows[train_n:], labels[train_n:])
+    return score(cell.model, cell.bits, cell.alpha, train, test)
 
 
 def _best(cells: Sequence[Cell], key: Callable[[Cell], float]) -> Cell:
@@ -124,7 +133,8 @@ def sweep(
             fit = (rows[:cut], labels[:cut])
             val = (rows[cut:train_n], labels[cut:train_n])
             for alpha in _alphas(model):
-                cell = Cell(model, bits, alpha, *_score(model, bits, alpha, fit, val))
+                args = (model, bits, alpha, fit, val)
+                cell = Cell(model, bits, alpha, _mirror(*args), _float(*args))
                 cells.append(cell)
                 if on_cell:
                     on_cell(cell)
@@ -133,17 +143,10 @@ def sweep(
         mine = [c for c in cells if c.model == model]
         pick = _best(mine, lambda c: c.mirror)
         fpick = _best(mine, lambda c: c.float_)
-        rows, labels = encoded[pick.bits]
-        train, test = (rows[:train_n], labels[:train_n]), (rows[train_n:], labels[train_n:])
-        test_mirror, _ = _score(model, pick.bits, pick.alpha, train, test)
-        frows, flabels = encoded[fpick.bits]
-        _, test_float = _score(
-            model,
-            fpick.bits,
-            fpick.alpha,
-            (frows[:train_n], flabels[:train_n]),
-            (frows[train_n:], flabels[train_n:]),
-        )
+
+        test_mirror = _held_out(_mirror, pick, encoded, train_n)
+        test_float = _held_out(_float, fpick, encoded, train_n)
+        labels = encoded[pick.bits][1]
         choices.append(
             Choice(
                 model,

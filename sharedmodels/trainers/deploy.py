@@ -42,7 +42,7 @@ def deploy_model(
     returned reference holds exactly the uploaded state and can keep training in step.
     """
     k = kind(model)
-    p = Params(eta, spec(model).alpha if alpha is None else alpha)
+    p = Params(eta, spec(model).smoothing(alpha))
     k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])
     if any(not 0 <= y < len(class_names) for y in data.labels):
@@ -84,9 +84,7 @@ def manifest_for(
         class_names=list(class_names),
         pretrain=pretrain_info,
         incentive=(incentive or Incentive("none")).settings(),
-        extra={"alpha": spec(name).alpha if alpha is None else alpha}
-        if name == "naive_bayes"
-        else {},
+        extra={"alpha": spec(name).smoothing(alpha)} if name == "naive_bayes" else {},
     )
 
 
