@@ -55,16 +55,23 @@ exports: (
     incentive.leaderboard,
 )
 
+# ---------------------------------------------------------------- STORAGE
+
+# @dev True: refunds and reports judge a contribution by the model with that contribution's own
+#      training taken out ("the rest of the crowd agrees with you"); False: by the model as it is.
+leave_one_out: public(immutable(bool))
+
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
 def __init__(dim: uint256,
-             class_names: DynArray[String[32], base.MAX_CLASSES], encoder: String[256], refund_wait: uint256):
+             class_names: DynArray[String[32], base.MAX_CLASSES], encoder: String[256], refund_wait: uint256, leave_one_out_: bool):
     ownable.__init__()
     base.__init__(class_names, encoder)
     model.__init__(dim)
     data.__init__()
     incentive.__init__(refund_wait)
+    leave_one_out = leave_one_out_
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -79,8 +86,8 @@ def addData(x: DynArray[int64, model.MAX_DIM], y: uint8) -> uint256:
     @return The contribution's id.
     """
     incentive._accept()
-    id: uint256 = data._add(msg.sender, y, 0, keccak256(abi_encode(x)))
-    model._train(x, y)
+    trained: bool = model._train(x, y)
+    id: uint256 = data._add(msg.sender, y, 0, keccak256(abi_encode(x)), trained)
     return id
 
 
@@ -95,7 +102,8 @@ def refund(c: data.Contribution, x: DynArray[int64, model.MAX_DIM]) -> uint256:
     @return Your points after this one.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return incentive._validate(c, word, model._predict(x))
+    prediction: uint8 = model._predict_without(x, c.label) if leave_one_out else model._predict(x)
+    return incentive._validate(c, word, prediction)
 
 
 @external
@@ -109,5 +117,20 @@ def report(c: data.Contribution, x: DynArray[int64, model.MAX_DIM]) -> uint256:
     @return Always 0 (no money moves under Points).
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    incentive._report(c, word, model._predict(x))
+    prediction: uint8 = model._predict_without(x, c.label) if leave_one_out else model._predict(x)
+    incentive._report(c, word, prediction)
     return 0
+
+
+@external
+@view
+def verdict(c: data.Contribution, x: DynArray[int64, model.MAX_DIM]) -> uint8:
+    """
+    @notice The class `refund` and `report` compare with the contribution's label now: the
+            model's prediction for its features, or, under leave-one-out judging, the
+            prediction of the model with that contribution's own training taken out.
+    @param c The contribution as recorded (from its `ContributionAdded` event).
+    @param x Its features, as sent.
+    """
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return model._predict_without(x, c.label) if leave_one_out else model._predict(x)

@@ -55,15 +55,22 @@ exports: (
     incentive.leaderboard,
 )
 
+# ---------------------------------------------------------------- STORAGE
+
+# @dev True: refunds and reports judge a contribution by the model with that contribution's own
+#      training taken out ("the rest of the crowd agrees with you"); False: by the model as it is.
+leave_one_out: public(immutable(bool))
+
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
 def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
-             class1: String[32], encoder: String[256], refund_wait: uint256):
+             class1: String[32], encoder: String[256], refund_wait: uint256, leave_one_out_: bool):
     ownable.__init__()
     model.__init__(n_features, learning_rate, class0, class1, encoder)
     data.__init__()
     incentive.__init__(refund_wait)
+    leave_one_out = leave_one_out_
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -78,8 +85,10 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     @return The contribution's id.
     """
     incentive._accept()
-    id: uint256 = data._add(msg.sender, y, 0, keccak256(abi_encode(x)))
-    model._step(x, y, model._checked_score(x))
+    prediction: uint8 = 0
+    trained: bool = False
+    prediction, trained = model._step(x, y, model._checked_score(x))
+    id: uint256 = data._add(msg.sender, y, 0, keccak256(abi_encode(x)), trained)
     return id
 
 
@@ -94,7 +103,10 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Your points after this one.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return incentive._validate(c, word, model._class_of(model._checked_score(x)))
+    prediction: uint8 = model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )
+    return incentive._validate(c, word, prediction)
 
 
 @external
@@ -108,5 +120,24 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Always 0 (no money moves under Points).
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    incentive._report(c, word, model._class_of(model._checked_score(x)))
+    prediction: uint8 = model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )
+    incentive._report(c, word, prediction)
     return 0
+
+
+@external
+@view
+def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint8:
+    """
+    @notice The class `refund` and `report` compare with the contribution's label now: the
+            model's prediction for its features, or, under leave-one-out judging, the
+            prediction of the model with that contribution's own training taken out.
+    @param c The contribution as recorded (from its `ContributionAdded` event).
+    @param x Its features, as sent.
+    """
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )

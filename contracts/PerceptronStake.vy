@@ -70,16 +70,24 @@ exports: (
 # @dev Most signed contributions one sponsored batch may carry.
 MAX_BATCH: constant(uint256) = 8
 
+# ---------------------------------------------------------------- STORAGE
+
+# @dev True: refunds and reports judge a contribution by the model with that contribution's own
+#      training taken out ("the rest of the crowd agrees with you"); False: by the model as it is.
+leave_one_out: public(immutable(bool))
+
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
 def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
              class1: String[32], encoder: String[256],
-             refund_wait: uint256, owner_wait: uint256, any_wait: uint256, cost_weight: uint256):
+             refund_wait: uint256, owner_wait: uint256, any_wait: uint256, cost_weight: uint256,
+             leave_one_out_: bool):
     ownable.__init__()
     model.__init__(n_features, learning_rate, class0, class1, encoder)
     data.__init__()
     stake.__init__(refund_wait, owner_wait, any_wait, cost_weight)
+    leave_one_out = leave_one_out_
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -95,8 +103,10 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     @return The contribution's id.
     """
     deposit: uint256 = stake._accept()
-    id: uint256 = data._add(msg.sender, y, deposit, keccak256(abi_encode(x)))
-    model._step(x, y, model._checked_score(x))
+    prediction: uint8 = 0
+    trained: bool = False
+    prediction, trained = model._step(x, y, model._checked_score(x))
+    id: uint256 = data._add(msg.sender, y, deposit, keccak256(abi_encode(x)), trained)
     stake._return_excess(deposit)
     return id
 
@@ -134,8 +144,10 @@ def addDataBatch(items: DynArray[signed.SignedContribution, MAX_BATCH]) -> DynAr
         deposit: uint256 = stake._deposit()
         paid += deposit
         assert msg.value >= paid, "addData: deposit too low"
-        ids.append(data._add(item.contributor, item.y, deposit, features_hash))
-        model._step(item.x, item.y, model._checked_score(item.x))
+        prediction: uint8 = 0
+        trained: bool = False
+        prediction, trained = model._step(item.x, item.y, model._checked_score(item.x))
+        ids.append(data._add(item.contributor, item.y, deposit, features_hash, trained))
         landed = True
     assert landed or len(items) == 0, "batch: every nonce used or cancelled"
     stake._return_excess(paid)
@@ -153,7 +165,10 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei refunded.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._refund(c, word, model._class_of(model._checked_score(x)))
+    prediction: uint8 = model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )
+    return stake._refund(c, word, prediction)
 
 
 @external
@@ -167,7 +182,26 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei taken.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._report(c, word, model._class_of(model._checked_score(x)))
+    prediction: uint8 = model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )
+    return stake._report(c, word, prediction)
+
+
+@external
+@view
+def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint8:
+    """
+    @notice The class `refund` and `report` compare with the contribution's label now: the
+            model's prediction for its features, or, under leave-one-out judging, the
+            prediction of the model with that contribution's own training taken out.
+    @param c The contribution as recorded (from its `ContributionAdded` event).
+    @param x Its features, as sent.
+    """
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return model._class_without(
+        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
+    )
 
 
 @external

@@ -61,17 +61,25 @@ exports: (
     stake.cost_weight,
 )
 
+# ---------------------------------------------------------------- STORAGE
+
+# @dev True: refunds and reports judge a contribution by the model with that contribution's own
+#      training taken out ("the rest of the crowd agrees with you"); False: by the model as it is.
+leave_one_out: public(immutable(bool))
+
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
 def __init__(n_features: uint256,
              class_names: DynArray[String[32], base.MAX_CLASSES], encoder: String[256],
-             refund_wait: uint256, owner_wait: uint256, any_wait: uint256, cost_weight: uint256):
+             refund_wait: uint256, owner_wait: uint256, any_wait: uint256, cost_weight: uint256,
+             leave_one_out_: bool):
     ownable.__init__()
     base.__init__(class_names, encoder)
     model.__init__(n_features)
     data.__init__()
     stake.__init__(refund_wait, owner_wait, any_wait, cost_weight)
+    leave_one_out = leave_one_out_
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -87,8 +95,8 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
     @return The contribution's id.
     """
     deposit: uint256 = stake._accept()
-    id: uint256 = data._add(msg.sender, y, deposit, keccak256(abi_encode(x)))
-    model._train(x, y)
+    trained: bool = model._train(x, y)
+    id: uint256 = data._add(msg.sender, y, deposit, keccak256(abi_encode(x)), trained)
     stake._return_excess(deposit)
     return id
 
@@ -104,7 +112,8 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei refunded.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._refund(c, word, model._predict(x))
+    prediction: uint8 = model._predict_without(x, c.label) if leave_one_out else model._predict(x)
+    return stake._refund(c, word, prediction)
 
 
 @external
@@ -118,7 +127,22 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei taken.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return stake._report(c, word, model._predict(x))
+    prediction: uint8 = model._predict_without(x, c.label) if leave_one_out else model._predict(x)
+    return stake._report(c, word, prediction)
+
+
+@external
+@view
+def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint8:
+    """
+    @notice The class `refund` and `report` compare with the contribution's label now: the
+            model's prediction for its features, or, under leave-one-out judging, the
+            prediction of the model with that contribution's own training taken out.
+    @param c The contribution as recorded (from its `ContributionAdded` event).
+    @param x Its features, as sent.
+    """
+    word: uint256 = data._load(c, keccak256(abi_encode(x)))
+    return model._predict_without(x, c.label) if leave_one_out else model._predict(x)
 
 
 @external

@@ -1,24 +1,31 @@
 """The main job on a local chain: a staked model, an honest and a label-flipping contributor.
 
-    ape run demo [--model M] [--dataset D] [--days 6] [--per-day 12] [--pretrain 4000] [--quiet]
+    ape run demo [--model M] [--dataset D] [--days 6] [--per-day 12] [--pretrain 10000]
+                 [--judging leave-one-out|as-is] [--plot PATH] [--quiet]
 
-1. Deploys the model's staked trainer (``PerceptronStake`` by default) pre-trained off-chain on
-   the first ``--pretrain`` samples of the dataset (rt; ``sklearn:digits`` for dense models)
-   (refund after 1 day, owner take after 3, anyone after 7; 0.06 ETH after a quiet hour).
+1. Deploys the model's staked trainer (``NaiveBayesStake`` by default, at the encoder width and
+   smoothing ``ape run sweep`` chose) pre-trained off-chain on the first ``--pretrain`` samples
+   of the dataset (rt; ``sklearn:digits`` for dense models) (refund after 1 day, owner take
+   after 3, anyone after 7; 0.06 ETH after a quiet hour), judging refunds leave-one-out.
 2. Simulates days (Anvil time jumps). Each day the contributors first refund what the model
    agrees with and report the other's contributions it disagrees with, and the owner takes
    deposits past its window; then each adds samples every half hour while its 3 ETH wallet
    allows. The honest one sends the dataset's labels, the flipper wrong ones.
-3. Prints accuracy before and after on 1,000 held-out samples, parity (every accepted
+3. Prints accuracy before, after each day and at the end on 1,000 held-out samples beside the
+   commoner-class baseline, saves that learning curve as a PNG, prints how many of each
+   contributor's samples were refunded and forfeited, parity (every accepted
    contribution replayed through the reference: scikit-learn for the Perceptron, predictions
    and weights bit-identical; the integer mirror for the other models), each
    actor's balance change, gas per action and contributions by state.
 """
 
+from dataclasses import replace
+from pathlib import Path
+
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.runs.demo import DemoConfig, run
+from sharedmodels.runs.demo import DemoConfig, plot_curve, run
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
@@ -47,23 +54,40 @@ def _gas(values) -> str:
 )
 @click.option(
     "--pretrain",
-    type=click.IntRange(0, 8000),
-    default=4000,
+    type=click.IntRange(0, 100_000),
+    default=10_000,
     show_default=True,
-    help="Samples the model is pre-trained on off-chain (at most 40% of the dataset).",
+    help="Samples the model is pre-trained on off-chain (at most what the held-out part and "
+    "the contributions leave).",
 )
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="perceptron", show_default=True)
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="naive_bayes", show_default=True)
 @click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
+@click.option(
+    "--judging",
+    type=click.Choice(["leave-one-out", "as-is"]),
+    default=None,
+    help="How refunds and reports judge a contribution (docs/incentives.md). Default: "
+    "leave-one-out, or as-is for the dense Perceptron, which does not offer it.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default="simulations/demo/learning-curve.png",
+    show_default=True,
+    help="Where to save the learning curve.",
+)
 @c.quiet_opt
 @c.ape_verbosity
 @c.one_line_errors
-def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet):
+def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judging, plot, quiet):
     from ape import accounts, chain
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
     dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
+    if judging is None:
+        judging = "as-is" if model == "dense_perceptron" else "leave-one-out"
     config = DemoConfig(
         model=model,
         dataset=dataset,
@@ -72,16 +96,21 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet
         per_day=per_day,
         flipper_per_day=flipper_per_day,
     )
+    config.incentive = replace(config.incentive, leave_one_out=judging == "leave-one-out")
     say = (lambda _: None) if quiet else (lambda m: click.echo(m, err=True))
     r = run(config, owner, honest, flipper, log=say)
+    plot_curve(r, Path(plot))
 
     click.echo("")
     click.echo(f"== sharedmodels demo: {r.contract_name} on {dataset}, {days} simulated days ==")
     click.echo(f"model        {r.contract.address}, pre-trained on {r.pretrained} samples")
     click.echo(
         f"accuracy     {r.accuracy_before:.2%} before -> {r.accuracy_after:.2%} after "
-        f"({r.held_out} held-out samples, on-chain predictions)"
+        f"({r.held_out} held-out samples, on-chain predictions; always answering the "
+        f"commoner class scores {r.majority:.2%})"
     )
+    click.echo("by day       " + " -> ".join(f"{a:.1%}" for a in r.curve) + f"  (plot: {plot})")
+    click.echo(f"judging      {r.judging}")
     click.echo(
         f"{r.parity.summary()} ({r.replayed} contributions replayed in "
         f"{r.parity.reference_name})"
@@ -92,6 +121,10 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet
         states = ", ".join(f"{k} {v}" for k, v in sorted(r.states.get(name, {}).items()))
         added = r.added.get(name, 0)
         click.echo(f"{name:<9}{added:>7}   {r.balances[name] / 1e18:>+26.6f} ETH   {states or '-'}")
+    for name, state in (("honest", "refunded"), ("flipper", "forfeited")):
+        got, total = r.rate(name, state)
+        share = f"{got / total:.0%}" if total else "-"
+        click.echo(f"{name} samples {state}: {got} of {total} ({share})")
     click.echo("")
     click.echo("gas per action: median (min-max, calls)")
     adds = ("addData",) if "addData" in r.gas else ("addData, no update", "addData, update")
@@ -99,14 +132,18 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, quiet
         click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
     click.echo("")
     click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")
+    # Held: the flipped samples train the model too, so a well pre-trained model may lose a
+    # little; more than a point would mean the mechanism let the flipper through.
     verdict = (
         r.balances["honest"] > 0 > r.balances["flipper"]
-        and r.accuracy_after >= r.accuracy_before
+        and r.accuracy_after >= r.accuracy_before - 0.01
+        and r.accuracy_after > r.majority
         and r.parity.ok
         and r.wei_ok
     )
     click.echo(
-        "result: honest up, flipper down, accuracy held, parity exact"
+        "result: honest up, flipper down, accuracy held (within a point) above the baseline, "
+        "parity exact"
         if verdict
         else "result: NOT as expected (see the table above)"
     )

@@ -71,6 +71,15 @@ from sharedmodels.trainers.kinds import kind
     show_default=True,
     help="Wei; the deposit is cost_weight * 3600 // isqrt(seconds since last).",
 )
+@click.option(
+    "--judging",
+    type=click.Choice(["leave-one-out", "as-is"]),
+    default="as-is",
+    show_default=True,
+    help="How refunds and reports judge a contribution: by the model without that "
+    "contribution's own training (leave-one-out: the rest of the crowd must agree), or by the "
+    "model as it is.",
+)
 @c.manifest_opt
 @c.account_opt
 @c.ape_verbosity
@@ -91,6 +100,7 @@ def cli(
     owner_wait,
     any_wait,
     cost_weight,
+    judging,
     manifest,
     account_alias,
 ):
@@ -105,7 +115,9 @@ def cli(
     if incentive == "points":
         owner_wait = any_wait = refund_wait
         cost_weight = 0
-    params = Incentive(incentive, refund_wait, owner_wait, any_wait, cost_weight)
+    params = Incentive(
+        incentive, refund_wait, owner_wait, any_wait, cost_weight, judging == "leave-one-out"
+    )
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(model, pretrain_spec, n_features, overflow)
     data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)

@@ -13,6 +13,7 @@ the summary, with the fast path's rate next to a one-transaction-at-a-time basel
 the same run.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -45,6 +46,13 @@ from sharedmodels.simulation.run import simulate
     "refunded; Naive Bayes judges them against all the counts.",
 )
 @click.option(
+    "--judging",
+    type=click.Choice(["leave-one-out", "as-is"]),
+    default=None,
+    help="How refunds and reports judge a contribution (docs/incentives.md); default: the "
+    "preset's.",
+)
+@click.option(
     "--benchmarks",
     "benchmarks",
     is_flag=True,
@@ -53,12 +61,17 @@ from sharedmodels.simulation.run import simulate
 @c.quiet_opt
 @c.ape_verbosity
 @c.one_line_errors
-def cli(network, preset, samples, dataset, out, seed, model, benchmarks, quiet):
+def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks, quiet):
     from ape import chain
 
     if not chain.provider.network.is_local:
         raise click.ClickException("the simulation moves time: run it on a local network")
     p = PRESETS[preset]
+    if judging is not None:
+        if p.incentive is None:
+            raise click.BadParameter("the market has no judging rule", param_hint="--judging")
+        loo = judging == "leave-one-out"
+        p = replace(p, incentive=replace(p.incentive, leave_one_out=loo))
     samples = samples or p.default_samples
     folder = Path(out or f"simulations/{preset}")
     with c.progress_bar(samples, f"simulate {preset}", quiet) as bar:

@@ -85,6 +85,8 @@ def render(spec: ModelSpec, incentive: str) -> str:
         "abi_x": spec.abi_x,
         "label_doc": spec.label_doc,
         "classify": spec.classify,
+        "has_judge": spec.leave_one_out,
+        "verdict": spec.verdict,
         "train": spec.train,
         "step": spec.step,
         "stake_name": contract_names(spec)["stake"],

@@ -39,7 +39,14 @@ class ModelSpec:
     init: str  # model initialisation statements, one per line
     exports: tuple[str, ...]
     classify: str = "model._predict(x)"
-    train: str = "model._train(x, y)"
+    #: Statements that train on (x, y) and set ``trained`` (did the model change).
+    train: str = "trained: bool = model._train(x, y)"
+    #: The class refund and report compare with the label of contribution ``c`` (packed record
+    #: ``word``, features ``x``): the prediction, or under leave-one-out judging (the
+    #: trainer's ``leave_one_out``) the prediction with that contribution's training taken out.
+    verdict: str = "model._predict_without(x, c.label) if leave_one_out else model._predict(x)"
+    #: Whether the trainers offer leave-one-out judging.
+    leave_one_out: bool = True
     step: str = "prediction = model._predict(x)\n    changed = model._train(x, y)"
     label_doc: str = "Class index, below `n_classes()`."
     uses_base: bool = True
@@ -110,7 +117,14 @@ MODELS: dict[str, ModelSpec] = {
                 "model.seal",
             ),
             classify="model._class_of(model._checked_score(x))",
-            train="model._step(x, y, model._checked_score(x))",
+            train=(
+                "prediction: uint8 = 0\n    trained: bool = False\n"
+                "    prediction, trained = model._step(x, y, model._checked_score(x))"
+            ),
+            verdict=(
+                "model._class_without(\n        model._checked_score(x), len(x), c.label,"
+                " leave_one_out and data._is_trained(word)\n    )"
+            ),
             step="prediction, changed = model._step(x, y, model._checked_score(x))",
             label_doc="Class index, 0 or 1.",
             uses_base=False,
@@ -125,6 +139,10 @@ MODELS: dict[str, ModelSpec] = {
             dense=True,
             params=f"dim: uint256, learning_rate: uint256,{_NEW_PARAMS}",
             init=f"{_BASE_INIT}model.__init__(dim, learning_rate)",
+            # Its update moves two classes (the label's and the mistaken prediction's), and the
+            # record does not keep which one was mistaken.
+            verdict="model._predict(x)",
+            leave_one_out=False,
             exports=(
                 "model.predict",
                 "model.scores",

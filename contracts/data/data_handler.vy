@@ -10,13 +10,15 @@
        bits   0..95   claimable wei (a deposit is below 2**96, checked by the incentive)
        bit    96      GOOD: the contributor has claimed (refund, or Points validation)
        bit    97      BAD: marked bad by a reporter (Points)
-       bits  98..255  binding: the top 158 bits of
+       bit    98      TRAINED: the model changed on this sample (a Perceptron learns only
+                      from its mistakes); leave-one-out judging takes that change out
+       bits  99..255  binding: the top 157 bits of
                       keccak256(abi_encode(id, contributor, time, label, deposit,
                                            keccak256(abi_encode(x))))
      Everything static about a contribution lives in the binding, so callers of refund, report
      and take restate it (a `Contribution`, rebuilt from the `ContributionAdded` event) and the
-     contract checks it against the record. Finding two contributions with the same 158-bit
-     binding takes about 2**79 hashes.
+     contract checks it against the record. Finding two contributions with the same 157-bit
+     binding takes about 2**78 hashes.
      Who else has claimed is `reported[id][address]`: a report writes one new slot.
      The id counter and the last contribution time share one slot.
 """
@@ -47,6 +49,7 @@ struct Record:
     claimable: uint256
     good: bool
     bad: bool
+    trained: bool
     binding: uint256
 
 # ---------------------------------------------------------------- CONSTANTS
@@ -57,7 +60,8 @@ _CLAIMABLE_MASK: constant(uint256) = 2**96 - 1
 # @dev Record flags, for `_settle`.
 GOOD: constant(uint256) = 2**96
 BAD: constant(uint256) = 2**97
-_BINDING_SHIFT: constant(uint256) = 98
+TRAINED: constant(uint256) = 2**98
+_BINDING_SHIFT: constant(uint256) = 99
 _TIME_MASK: constant(uint256) = 2**64 - 1
 
 # ---------------------------------------------------------------- STORAGE
@@ -81,8 +85,8 @@ def __init__():
 @view
 def contribution(id: uint256) -> Record:
     """
-    @notice The stored part of contribution `id`: claimable wei, the GOOD and BAD flags and
-            the binding of its static fields. All zero for an unknown id.
+    @notice The stored part of contribution `id`: claimable wei, the GOOD, BAD and TRAINED
+            flags and the binding of its static fields. All zero for an unknown id.
     """
     return self._unpack(self._records[id])
 
@@ -113,9 +117,11 @@ def _last_time() -> uint256:
 
 
 @internal
-def _add(contributor: address, label: uint8, deposit: uint256, features_hash: bytes32) -> uint256:
+def _add(contributor: address, label: uint8, deposit: uint256, features_hash: bytes32,
+         trained: bool) -> uint256:
     """
-    @dev Store a new record with all of `deposit` claimable; returns its id. `features_hash` is
+    @dev Store a new record with all of `deposit` claimable and the TRAINED flag if `trained`;
+         returns its id. `features_hash` is
          keccak256(abi_encode(x)), computed by the caller where `x` already is (passing the
          array here would copy it into one more 16 KB memory frame).
     """
@@ -124,7 +130,10 @@ def _add(contributor: address, label: uint8, deposit: uint256, features_hash: by
     c: Contribution = Contribution(
         id=id, contributor=contributor, time=block.timestamp, label=label, deposit=deposit
     )
-    self._records[id] = (self._binding(c, features_hash) << _BINDING_SHIFT) | deposit
+    flags: uint256 = 0
+    if trained:
+        flags = TRAINED
+    self._records[id] = (self._binding(c, features_hash) << _BINDING_SHIFT) | flags | deposit
     log ContributionAdded(
         id=id, contributor=contributor, label=label, deposit=deposit, time=block.timestamp
     )
@@ -172,6 +181,12 @@ def _is_bad(word: uint256) -> bool:
 
 
 @internal
+@pure
+def _is_trained(word: uint256) -> bool:
+    return word & TRAINED != 0
+
+
+@internal
 def _settle(id: uint256, word: uint256, claimable: uint256, flags: uint256):
     """
     @dev Rewrite record `id` (currently `word`) with a new claimable amount and added flags.
@@ -191,5 +206,6 @@ def _unpack(word: uint256) -> Record:
         claimable=word & _CLAIMABLE_MASK,
         good=word & GOOD != 0,
         bad=word & BAD != 0,
+        trained=word & TRAINED != 0,
         binding=word >> _BINDING_SHIFT,
     )

@@ -200,7 +200,46 @@ def _scores(x: DynArray[uint32, MAX_FEATURES]) -> DynArray[int256, base.MAX_CLAS
 @internal
 @view
 def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    return self._best(self._scores(x))
+
+
+@internal
+@view
+def _predict_without(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint8:
+    """
+    @dev The prediction of the model with one of its training samples, (x, y), taken out
+         (leave-one-out judging): class y's score is recomputed with each of x's counts less
+         one, n_y - 1 samples and N_y - |x| in total; exact, because the counts are sums. The
+         caller guarantees that the model trained on (x, y) (a trainer checks the
+         contribution's record first), so no count goes below zero.
+    """
     s: DynArray[int256, base.MAX_CLASSES] = self._scores(x)
+    c: uint256 = convert(y, uint256)
+    word: uint256 = self._classes[y]
+    size: uint256 = (word & _MASK) - 1
+    if size == 0:
+        s[c] = min_value(int256)
+        return self._best(s)
+    lane_at: uint256 = 128 * (c % 2)
+    sum_logs: uint256 = 0
+    for j32: uint32 in x:
+        count: uint256 = ((self._counts[convert(j32, uint256) * _SLOTS + c // 2] >> lane_at) & _MASK) - 1
+        if count == 0:
+            sum_logs += _log_alpha
+        else:
+            sum_logs += self._lane(count) >> 64
+    smaller: uint256 = self._class_word(size, ((word >> 64) & _MASK) - len(x))
+    length: int256 = convert(len(x), int256)
+    s[c] = convert(((smaller >> 128) & _MASK) + sum_logs, int256) - length * convert(smaller >> 192, int256)
+    return self._best(s)
+
+
+@internal
+@pure
+def _best(s: DynArray[int256, base.MAX_CLASSES]) -> uint8:
+    """
+    @dev The index of the highest score; ties go to the lower index.
+    """
     best: uint256 = 0
     for c: uint256 in range(1, len(s), bound=base.MAX_CLASSES):
         if s[c] > s[best]:

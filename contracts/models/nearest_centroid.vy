@@ -118,6 +118,27 @@ def upload_class(k: uint8, count: uint256, sums: DynArray[int256, MAX_DIM]):
 @internal
 @view
 def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
+    return self._nearest(x, base.MAX_CLASSES)
+
+
+@internal
+@view
+def _predict_without(x: DynArray[int64, MAX_DIM], y: uint8) -> uint8:
+    """
+    @dev The prediction of the model with one of its training samples, (x, y), taken out
+         (leave-one-out judging): exact, because the state is sums. The caller guarantees that
+         the model trained on (x, y) (a trainer checks the contribution's record first).
+    """
+    return self._nearest(x, convert(y, uint256))
+
+
+@internal
+@view
+def _nearest(x: DynArray[int64, MAX_DIM], left_out: uint256) -> uint8:
+    """
+    @dev The nearest class to `x`; when `left_out` is a class index, with the sample `x` taken
+         out of that class: n - 1 samples, sums S - x, so T - |x|**2 and Q - 2 * T + |x|**2.
+    """
     numeric._check_dense(x, dim)
     best: uint256 = 0
     best_f: int256 = 0
@@ -126,7 +147,7 @@ def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
     for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
         word: uint256 = self._classes[convert(k, uint8)]
         n: int256 = convert(word & _COUNT_MASK, int256)
-        if n == 0:
+        if n == 0 or (k == left_out and n == 1):
             continue
         t: int256 = 0
         base_slot: uint256 = k * _HALF
@@ -137,7 +158,15 @@ def _predict(x: DynArray[int64, MAX_DIM]) -> uint8:
             t += self._lane(s, 0) * convert(x[2 * i], int256)
             if 2 * i + 1 < len(x):
                 t += self._lane(s, 1) * convert(x[2 * i + 1], int256)
-        f: int256 = convert(word >> 64, int256) - 2 * n * t
+        q: int256 = convert(word >> 64, int256)
+        if k == left_out:
+            xx: int256 = 0
+            for v: int64 in x:
+                xx += convert(v, int256) * convert(v, int256)
+            n -= 1
+            q += xx - 2 * t
+            t -= xx
+        f: int256 = q - 2 * n * t
         if best_n2 == 0 or f * best_n2 < best_f * n * n:
             best = k
             best_f = f

@@ -140,6 +140,28 @@ def upload_class_size(k: uint8, size: uint256):
 @internal
 @view
 def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+    return self._nearest(x, base.MAX_CLASSES)
+
+
+@internal
+@view
+def _predict_without(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint8:
+    """
+    @dev The prediction of the model with one of its training samples, (x, y), taken out
+         (leave-one-out judging): exact, because the counts are sums. The caller guarantees
+         that the model trained on (x, y) (a trainer checks the contribution's record first).
+    """
+    return self._nearest(x, convert(y, uint256))
+
+
+@internal
+@view
+def _nearest(x: DynArray[uint32, MAX_FEATURES], left_out: uint256) -> uint8:
+    """
+    @dev The nearest class to `x`; when `left_out` is a class index, with the sample `x` taken
+         out of that class: n - 1 samples, T - |x| (each of x's features lost one count) and
+         Q - 2 * T + |x| (each such count c became c - 1: (c - 1)**2 = c**2 - 2 * c + 1).
+    """
     n_classes: uint256 = base._n_classes()
     groups: uint256 = (n_classes + _PER_SLOT - 1) // _PER_SLOT
     t: uint256[base.MAX_CLASSES] = empty(uint256[base.MAX_CLASSES])
@@ -162,9 +184,16 @@ def _predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
     for k: uint256 in range(n_classes, bound=base.MAX_CLASSES):
         word: uint256 = self._classes[convert(k, uint8)]
         n: int256 = convert(word & _COUNT_MASK, int256)
+        q: int256 = convert(word >> 64, int256)
+        tk: int256 = convert(t[k], int256)
+        if k == left_out:
+            size: int256 = convert(len(x), int256)
+            n -= 1
+            q += size - 2 * tk
+            tk -= size
         if n == 0:
             continue
-        f: int256 = convert(word >> 64, int256) - 2 * n * convert(t[k], int256)
+        f: int256 = q - 2 * n * tk
         if best_n2 == 0 or f * best_n2 < best_f * n * n:
             best = k
             best_f = f

@@ -158,11 +158,23 @@ class IntNearestCentroid(_Classes):
         self.q.append(0)
 
     def predict(self, x: Sequence[int]) -> int:
-        f = [
-            self.q[k] - 2 * self.n[k] * sum(a * v for a, v in zip(self.s[k], x, strict=False))
-            for k in range(self.n_classes)
-        ]
-        return _nearest(self.n, f)
+        return self._nearest(x, None)
+
+    def predict_without(self, x: Sequence[int], y: int) -> int:
+        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
+        return self._nearest(x, y)
+
+    def _nearest(self, x: Sequence[int], left_out: int | None) -> int:
+        n, f = list(self.n), []
+        for k in range(self.n_classes):
+            t = sum(a * v for a, v in zip(self.s[k], x, strict=False))
+            q = self.q[k]
+            if k == left_out:
+                xx = sum(v * v for v in x)
+                n[k] -= 1
+                q, t = q + xx - 2 * t, t - xx
+            f.append(q - 2 * n[k] * t)
+        return _nearest(n, f)
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
@@ -196,11 +208,22 @@ class IntSparseNearestCentroid(_Classes):
         self.q.append(0)
 
     def predict(self, x: Sequence[int]) -> int:
-        f = []
+        return self._nearest(x, None)
+
+    def predict_without(self, x: Sequence[int], y: int) -> int:
+        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
+        return self._nearest(x, y)
+
+    def _nearest(self, x: Sequence[int], left_out: int | None) -> int:
+        n, f = list(self.n), []
         for k in range(self.n_classes):
             ck = self.counts[k]
-            f.append(self.q[k] - 2 * self.n[k] * sum(ck.get(j, 0) for j in x))
-        return _nearest(self.n, f)
+            t, q = sum(ck.get(j, 0) for j in x), self.q[k]
+            if k == left_out:
+                n[k] -= 1
+                q, t = q + len(x) - 2 * t, t - len(x)
+            f.append(q - 2 * n[k] * t)
+        return _nearest(n, f)
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
@@ -247,23 +270,31 @@ class IntNaiveBayes(_Classes):
         self.total.append(0)
         self.counts.append({})
 
-    def scores(self, x: Sequence[int]) -> list[int | None]:
+    def scores(self, x: Sequence[int], left_out: int | None = None) -> list[int | None]:
+        """Each class's log score (None: no samples); with ``left_out`` a class, the scores
+        with the training sample (x, left_out) taken out of it."""
         out: list[int | None] = []
         for c in range(self.n_classes):
-            if self.n[c] == 0:
+            less = 1 if c == left_out else 0
+            n, total = self.n[c] - less, self.total[c] - less * len(x)
+            if n == 0:
                 out.append(None)
                 continue
             cc = self.counts[c]
-            s = log2_fixed(self.n[c])
+            s = log2_fixed(n)
             for j in x:
-                count = cc.get(j, 0)
+                count = cc.get(j, 0) - less
                 s += log2_fixed(count * SCALE + self.alpha) if count else self._log_alpha
-            s -= len(x) * log2_fixed(self.total[c] * SCALE + self.alpha * self.n_features)
+            s -= len(x) * log2_fixed(total * SCALE + self.alpha * self.n_features)
             out.append(s)
         return out
 
     def predict(self, x: Sequence[int]) -> int:
         return _argmax([INT256_MIN if s is None else s for s in self.scores(x)])
+
+    def predict_without(self, x: Sequence[int], y: int) -> int:
+        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
+        return _argmax([INT256_MIN if s is None else s for s in self.scores(x, y)])
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)

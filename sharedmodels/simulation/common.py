@@ -132,6 +132,15 @@ def predictions(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict)
 
 
+def verdicts(contract: Any, items: Sequence[tuple[tuple, Sequence[int]]]) -> list[int]:
+    """The class refund and report compare with each contribution's label now (the trainer's
+    ``verdict``, which applies its judging rule), for (Contribution struct, features) pairs."""
+    verdict = abi_encoder(contract.verdict)
+    return view_many(
+        contract.verdict, ([key, list(x)] for key, x in items), "uint8", encode=verdict
+    )
+
+
 def ok(receipt: dict) -> bool:
     """Whether a raw receipt's transaction succeeded."""
     return int(receipt["status"], 16) == 1

@@ -43,10 +43,10 @@ from sharedmodels.simulation.common import (
     hidden_accuracy,
     labels_sent,
     ok,
-    predictions,
     rounds,
     sample_stream,
     send_all,
+    verdicts,
 )
 from sharedmodels.simulation.presets import Preset
 from sharedmodels.trainers.deploy import deploy_model
@@ -156,6 +156,10 @@ def simulate_trainer(
             list(counts["rejected"]),
         )
 
+    def key_of(c: Item) -> tuple:
+        """The ``Contribution`` struct the trainer takes."""
+        return (c.id, agents[c.who].address, c.time, c.label, c.deposit)
+
     def claims() -> None:
         nonlocal txs
         # Agents look at a contribution twice: once its refund window opens (the contributor
@@ -169,7 +173,7 @@ def simulate_trainer(
         late = [c for c in open_items if t >= c.time + preset.incentive.any_wait]
         if not due and not late:
             return
-        pred = predictions(contract, [c.features for c in due])
+        pred = verdicts(contract, [(key_of(c), c.features) for c in due])
         plans: list[list[tuple[str, Item]]] = [[] for _ in range(k)]
         wrong = []
         for c, p in zip(due, pred, strict=True):
@@ -198,7 +202,7 @@ def simulate_trainer(
         for i, plan in enumerate(plans):
             calls = []
             for action, c in plan:
-                key = (c.id, agents[c.who].address, c.time, c.label, c.deposit)
+                key = key_of(c)
                 if action == "take":
                     calls.append(take(key, keccak(encode(["uint32[]"], [c.features]))))
                 else:

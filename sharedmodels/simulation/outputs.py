@@ -165,6 +165,8 @@ def summary_lines(result: Result) -> list[str]:
     incentive = {"points": "Points", "stake": "staked", "market": "prediction market"}[
         result.preset.mechanism
     ]
+    if result.preset.incentive is not None:
+        incentive += f", judged {result.preset.incentive.judging}"
     out = [
         f"== simulate {result.preset.name}: {result.preset.description} ==",
         f"samples      {result.samples:,} from {result.dataset}, model {result.model} ({incentive})"

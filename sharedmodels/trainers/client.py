@@ -31,7 +31,7 @@ _CONTRACTS = {
     for name, spec in MODELS.items()
     for incentive, contract in contract_names(spec).items()
 }
-_BINDING_SHIFT = 98
+_BINDING_SHIFT = 99
 _ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
 _ADD_DENSE_SELECTOR = keccak(text="addData(int64[],uint8)")[:4]
 _BATCH_ITEM = "(address,uint32[],uint8,uint256,uint256,uint8,bytes32,bytes32)"
@@ -61,6 +61,8 @@ class Incentive:
     owner_wait: int = 3 * 86_400
     any_wait: int = 7 * 86_400
     cost_weight: int = 10**15
+    #: Judge refunds and reports by the model without the contribution's own training.
+    leave_one_out: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in INCENTIVES:
@@ -78,10 +80,21 @@ class Incentive:
 
     def constructor_args(self) -> list[int]:
         if self.kind == "stake":
-            return [self.refund_wait, self.owner_wait, self.any_wait, self.cost_weight]
+            return [
+                self.refund_wait,
+                self.owner_wait,
+                self.any_wait,
+                self.cost_weight,
+                self.leave_one_out,
+            ]
         if self.kind == "points":
-            return [self.refund_wait]
+            return [self.refund_wait, self.leave_one_out]
         return []
+
+    @property
+    def judging(self) -> str:
+        """The judging rule in words, as the CLI and the manifests name it."""
+        return "leave-one-out" if self.leave_one_out else "as-is"
 
     def settings(self) -> dict:
         if self.kind == "stake":
@@ -91,9 +104,10 @@ class Incentive:
                 "owner_wait": self.owner_wait,
                 "any_wait": self.any_wait,
                 "cost_weight": self.cost_weight,
+                "judging": self.judging,
             }
         if self.kind == "points":
-            return {"kind": "points", "refund_wait": self.refund_wait}
+            return {"kind": "points", "refund_wait": self.refund_wait, "judging": self.judging}
         return {"kind": "none"}
 
     def deposit(self, elapsed: int) -> int:
@@ -113,6 +127,7 @@ class Incentive:
 def incentive_of(contract: Any) -> Incentive:
     """Read the incentive parameters back from a deployed trainer."""
     abi = {m.name for m in contract.contract_type.view_methods}
+    loo = bool(contract.leave_one_out()) if "leave_one_out" in abi else False
     if "cost_weight" in abi:
         return Incentive(
             "stake",
@@ -120,10 +135,11 @@ def incentive_of(contract: Any) -> Incentive:
             int(contract.owner_wait()),
             int(contract.any_wait()),
             int(contract.cost_weight()),
+            loo,
         )
     if "leaderboard" in abi:
         wait = int(contract.refund_wait())
-        return Incentive("points", wait, wait, wait, 0)
+        return Incentive("points", wait, wait, wait, 0, loo)
     return Incentive("none")
 
 
@@ -166,7 +182,7 @@ class Contribution:
         return features_hash(self.features)
 
     def binding(self) -> int:
-        """The 158-bit binding the data handler stores for this contribution."""
+        """The 157-bit binding the data handler stores for this contribution."""
         digest = keccak(
             encode(
                 ["uint256", "address", "uint256", "uint8", "uint256", "bytes32"],
@@ -379,13 +395,14 @@ class Record:
     claimable: int
     good: bool
     bad: bool
+    trained: bool  # the model changed on it (what leave-one-out judging takes out)
     binding: int
 
 
 def records(contract: Any, ids: Iterable[int]) -> dict[int, Record]:
     """The stored words of many contributions, in batched ``eth_call``s."""
     ids = list(ids)
-    raw = view_many(contract.contribution, ([i] for i in ids), "(uint256,bool,bool,uint256)")
+    raw = view_many(contract.contribution, ([i] for i in ids), "(uint256,bool,bool,bool,uint256)")
     return {i: Record(*r) for i, r in zip(ids, raw, strict=True)}
 
 
@@ -430,8 +447,8 @@ def eligibility(
     """Which contributions ``account`` may ``refund``, ``report`` or ``take`` at time ``now``.
 
     Mirrors the contract's checks in its order so each ineligible contribution gets the
-    reason the contract would revert with. ``predictions`` holds the current model's class
-    for each contribution's features.
+    reason the contract would revert with. ``predictions`` holds the class the contract
+    judges each contribution by now (its ``verdict``).
     """
     me = account.lower()
     out = []
@@ -483,8 +500,10 @@ def eligibility(
 
 
 def current_predictions(contract: Any, items: Iterable[Contribution]) -> dict[int, int]:
+    """The class refund and report compare with each contribution's label now: the trainer's
+    ``verdict`` (which applies its judging rule)."""
     items = list(items)
-    raw = view_many(contract.predict, ([list(c.features)] for c in items), "uint8")
+    raw = view_many(contract.verdict, ([c.key(), list(c.features)] for c in items), "uint8")
     return {c.id: int(p) for c, p in zip(items, raw, strict=True)}
 
 

@@ -43,6 +43,11 @@ def deploy_model(
     """
     k = kind(model)
     p = Params(eta, spec(model).smoothing(alpha))
+    if incentive is not None and incentive.leave_one_out and not spec(model).leave_one_out:
+        raise ValueError(
+            f"leave-one-out judging is not offered for {model}: its update moves two classes "
+            "and the record does not keep which; use --judging as-is"
+        )
     k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])
     if any(not 0 <= y < len(class_names) for y in data.labels):

@@ -102,7 +102,7 @@ def test_constructor_state(trainer, owner):
 
 def test_constructor_rejects_wait_too_long(project, owner):
     with ape.reverts("points: wait too long"):
-        project.PerceptronPoints.deploy(16, 1, "a", "b", "{}", 2**64, sender=owner)
+        project.PerceptronPoints.deploy(16, 1, "a", "b", "{}", 2**64, False, sender=owner)
 
 
 def test_owner_functions_reject_non_owners(trainer, mallory):

@@ -54,7 +54,17 @@ def deploy_raw(project, owner, deployed):
 
     def _deploy(refund_wait, owner_wait, any_wait, cost_weight):
         contract = project.PerceptronStake.deploy(
-            16, 1, "a", "b", "{}", refund_wait, owner_wait, any_wait, cost_weight, sender=owner
+            16,
+            1,
+            "a",
+            "b",
+            "{}",
+            refund_wait,
+            owner_wait,
+            any_wait,
+            cost_weight,
+            False,
+            sender=owner,
         )
         deployed.append(contract)
         return contract

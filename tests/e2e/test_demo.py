@@ -15,6 +15,7 @@ from sharedmodels.units import DAY
 def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts):
     owner, honest, flipper = accounts[0], accounts[1], accounts[2]
     config = DemoConfig(
+        model="perceptron",
         pretrain=600,
         holdout=300,
         days=2,
@@ -57,3 +58,25 @@ def test_demo_runs_any_model(accounts, model, dataset):
     assert (
         r.contract_name == {"naive_bayes": "NaiveBayesStake", "ncc": "NearestCentroidStake"}[model]
     )
+
+
+def test_default_demo_judges_leave_one_out_and_draws_its_curve(accounts, tmp_path):
+    """The default demo (Naive Bayes, leave-one-out judging), small: one accuracy per day plus
+    the start, the commoner-class baseline, refund and forfeit counts that add up, a PNG."""
+    from sharedmodels.runs.demo import plot_curve
+
+    config = DemoConfig(pretrain=2000, holdout=300, days=2, per_day=4, flipper_per_day=2)
+    assert config.model == "naive_bayes" and config.incentive.leave_one_out
+    r = run(config, accounts[0], accounts[1], accounts[2])
+    assert r.contract_name == "NaiveBayesStake" and bool(r.contract.leave_one_out())
+    assert r.judging == "leave-one-out"
+    assert len(r.curve) == 3 and r.curve[0] == r.accuracy_before and r.curve[-1] == r.accuracy_after
+    assert 0.5 <= r.majority < 1
+    for name in ("honest", "flipper"):
+        refunded, total = r.rate(name, "refunded")
+        forfeited, same = r.rate(name, "forfeited")
+        assert total == same == r.added[name] == refunded + forfeited
+    assert r.parity.ok and r.wei_ok and r.contract.balance == 0
+    path = tmp_path / "curve.png"
+    plot_curve(r, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
