@@ -70,7 +70,8 @@ def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
     model.__init__(n_features, learning_rate, class0, class1, encoder)
     data.__init__()
     incentive.__init__(refund_wait)
-    leave_one_out = leave_one_out_
+    assert not leave_one_out_, "trainer: leave-one-out judging not offered for this model"
+    leave_one_out = False
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -103,9 +104,7 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Your points after this one.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    prediction: uint8 = model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    prediction: uint8 = model._class_of(model._checked_score(x))
     return incentive._validate(c, word, prediction)
 
 
@@ -120,9 +119,7 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Always 0 (no money moves under Points).
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    prediction: uint8 = model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    prediction: uint8 = model._class_of(model._checked_score(x))
     incentive._report(c, word, prediction)
     return 0
 
@@ -138,6 +135,4 @@ def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> ui
     @param x Its features, as sent.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    return model._class_of(model._checked_score(x))

@@ -87,7 +87,8 @@ def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
     model.__init__(n_features, learning_rate, class0, class1, encoder)
     data.__init__()
     stake.__init__(refund_wait, owner_wait, any_wait, cost_weight)
-    leave_one_out = leave_one_out_
+    assert not leave_one_out_, "trainer: leave-one-out judging not offered for this model"
+    leave_one_out = False
 
 # ---------------------------------------------------------------- PERMISSIONLESS
 
@@ -165,9 +166,7 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei refunded.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    prediction: uint8 = model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    prediction: uint8 = model._class_of(model._checked_score(x))
     return stake._refund(c, word, prediction)
 
 
@@ -182,9 +181,7 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
     @return Wei taken.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    prediction: uint8 = model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    prediction: uint8 = model._class_of(model._checked_score(x))
     return stake._report(c, word, prediction)
 
 
@@ -199,9 +196,7 @@ def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> ui
     @param x Its features, as sent.
     """
     word: uint256 = data._load(c, keccak256(abi_encode(x)))
-    return model._class_without(
-        model._checked_score(x), len(x), c.label, leave_one_out and data._is_trained(word)
-    )
+    return model._class_of(model._checked_score(x))
 
 
 @external

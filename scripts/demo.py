@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.registry import spec
 from sharedmodels.runs.demo import DemoConfig, plot_curve, run
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
@@ -67,7 +68,7 @@ def _gas(values) -> str:
     type=click.Choice(["leave-one-out", "as-is"]),
     default=None,
     help="How refunds and reports judge a contribution (docs/incentives.md). Default: "
-    "leave-one-out, or as-is for the dense Perceptron, which does not offer it.",
+    "leave-one-out where the model offers it (not the Perceptrons), else as-is.",
 )
 @click.option(
     "--plot",
@@ -87,7 +88,7 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
     dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
     if judging is None:
-        judging = "as-is" if model == "dense_perceptron" else "leave-one-out"
+        judging = "leave-one-out" if spec(model).leave_one_out else "as-is"
     config = DemoConfig(
         model=model,
         dataset=dataset,

@@ -22,6 +22,7 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.registry import spec
 from sharedmodels.rpc.deployments import write_manifest
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, manifest_for
@@ -74,11 +75,10 @@ from sharedmodels.trainers.kinds import kind
 @click.option(
     "--judging",
     type=click.Choice(["leave-one-out", "as-is"]),
-    default="as-is",
-    show_default=True,
+    default=None,
     help="How refunds and reports judge a contribution: by the model without that "
-    "contribution's own training (leave-one-out: the rest of the crowd must agree), or by the "
-    "model as it is.",
+    "contribution's own training (leave-one-out: the rest of the crowd must agree; the default "
+    "where the model offers it: naive_bayes, sparse_ncc, ncc), or by the model as it is.",
 )
 @c.manifest_opt
 @c.account_opt
@@ -88,6 +88,7 @@ def cli(
     network,
     model,
     n_features,
+    encoder_spec,
     learning_rate,
     alpha,
     overflow,
@@ -115,11 +116,21 @@ def cli(
     if incentive == "points":
         owner_wait = any_wait = refund_wait
         cost_weight = 0
+    if judging is None:
+        judging = "leave-one-out" if spec(model).leave_one_out else "as-is"
     params = Incentive(
         incentive, refund_wait, owner_wait, any_wait, cost_weight, judging == "leave-one-out"
     )
     sender = c.resolve_account(account_alias)
-    encoder = make_encoder(model, pretrain_spec, n_features, overflow)
+    encoder = make_encoder(
+        model,
+        pretrain_spec,
+        n_features,
+        overflow,
+        encoder_spec,
+        pretrain_limit,
+        pretrain_offset,
+    )
     data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
     if class_names is not None:
         names = [n.strip() for n in class_names.split(",")]

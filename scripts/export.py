@@ -5,12 +5,15 @@
 Columns: id, contributor, time, block, label, class, deposit, state, features (space-separated
 indices, or the fixed-point values of a dense model). Features come from the calldata of each
 contributing transaction; every row is checked against the contract's stored binding (and
-claimable amount) before it is written.
+claimable amount) before it is written. A model with a vocabulary encoder also gets its word
+list beside the CSV (``FILE.words.txt``, feature i on line i + 1), checked against the hash
+the model stores.
 """
 
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.encoding.features import VocabEncoder
 from sharedmodels.trainers.actions import class_names, now_for_next_block
 from sharedmodels.trainers.client import export_csv, incentive_of, records, scan, verify
 
@@ -34,3 +37,11 @@ def cli(out, model, manifest):
     wait = incentive_of(contract).refund_wait
     n = export_csv(history, Path(out), class_names(contract), now_for_next_block(), wait)
     click.echo(f"exported {n} contributions to {out} (all {n} verified against chain state)")
+    encoder = man.encoder_obj
+    if isinstance(encoder, VocabEncoder):
+        # Feature i is line i + 1; the words were checked against the model's hash on load.
+        words = Path(out).with_suffix(".words.txt")
+        tmp = words.with_suffix(".tmp")
+        tmp.write_text("\n".join(encoder.words) + "\n", encoding="utf-8")
+        tmp.replace(words)
+        click.echo(f"vocabulary   {words} ({encoder.n_features} words, keccak {encoder.hash})")

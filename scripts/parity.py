@@ -41,6 +41,7 @@ def cli(
     offset,
     model,
     n_features,
+    encoder_spec,
     learning_rate,
     alpha,
     overflow,
@@ -53,7 +54,15 @@ def cli(
     from ape import project
 
     sender = c.resolve_account(account_alias)
-    encoder = make_encoder(model, pretrain_spec or dataset, n_features, overflow)
+    encoder = make_encoder(
+        model,
+        pretrain_spec or dataset,
+        n_features,
+        overflow,
+        encoder_spec,
+        pretrain_limit if pretrain_spec else limit,
+        pretrain_offset if pretrain_spec else offset,
+    )
     stream = c.dataset_samples(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")

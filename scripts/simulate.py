@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.registry import spec
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.simulation.outputs import summary_lines, write_outputs
 from sharedmodels.simulation.presets import PRESETS
@@ -39,9 +40,9 @@ from sharedmodels.simulation.run import simulate
 @click.option(
     "--model",
     type=click.Choice(["naive_bayes", "perceptron", "sparse_ncc"]),
-    default="naive_bayes",
-    show_default=True,
-    help="The model under deposit/refund/take or Points (the market is a Perceptron). On "
+    default=None,
+    help="The model under deposit/refund/take or Points (default: the preset's, else "
+    "naive_bayes; the market is a Perceptron). On "
     "rt's short snippets a Perceptron memorises every sample, so flipped labels get "
     "refunded; Naive Bayes judges them against all the counts.",
 )
@@ -67,11 +68,19 @@ def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks
     if not chain.provider.network.is_local:
         raise click.ClickException("the simulation moves time: run it on a local network")
     p = PRESETS[preset]
+    model = model or p.model or "naive_bayes"
     if judging is not None:
         if p.incentive is None:
             raise click.BadParameter("the market has no judging rule", param_hint="--judging")
         loo = judging == "leave-one-out"
         p = replace(p, incentive=replace(p.incentive, leave_one_out=loo))
+    if p.incentive is not None and p.incentive.leave_one_out and not spec(model).leave_one_out:
+        if judging is not None:
+            raise click.BadParameter(
+                f"{model} does not offer leave-one-out judging (docs/incentives.md)",
+                param_hint="--judging",
+            )
+        p = replace(p, incentive=replace(p.incentive, leave_one_out=False))
     samples = samples or p.default_samples
     folder = Path(out or f"simulations/{preset}")
     with c.progress_bar(samples, f"simulate {preset}", quiet) as bar:

@@ -109,6 +109,15 @@ _MODEL_OPTIONS = (
         + "; ape run sweep).",
     ),
     click.option(
+        "--encoder",
+        "encoder_spec",
+        default=None,
+        metavar="hash:BITS|vocab:K",
+        help="Text encoder: hash:BITS hashes words into 2**BITS columns (the same as "
+        "--n-features 2**BITS); vocab:K keeps the K most frequent words of the --pretrain "
+        "slice (the model stores the word list's hash; the manifest holds the words).",
+    ),
+    click.option(
         "--learning-rate",
         type=click.IntRange(1, 2**16 - 1),
         default=1,

@@ -121,10 +121,11 @@ MODELS: dict[str, ModelSpec] = {
                 "prediction: uint8 = 0\n    trained: bool = False\n"
                 "    prediction, trained = model._step(x, y, model._checked_score(x))"
             ),
-            verdict=(
-                "model._class_without(\n        model._checked_score(x), len(x), c.label,"
-                " leave_one_out and data._is_trained(word)\n    )"
-            ),
+            verdict="model._class_of(model._checked_score(x))",
+            # Taking out its own update judges a sample that taught the model by the model
+            # before it (wrong by definition), and a later copy that did not train is refunded
+            # and reports the first: the rule would pay free-riders (docs/incentives.md).
+            leave_one_out=False,
             step="prediction, changed = model._step(x, y, model._checked_score(x))",
             label_doc="Class index, 0 or 1.",
             uses_base=False,
@@ -139,8 +140,7 @@ MODELS: dict[str, ModelSpec] = {
             dense=True,
             params=f"dim: uint256, learning_rate: uint256,{_NEW_PARAMS}",
             init=f"{_BASE_INIT}model.__init__(dim, learning_rate)",
-            # Its update moves two classes (the label's and the mistaken prediction's), and the
-            # record does not keep which one was mistaken.
+            # As for the sparse Perceptron, and its update moves two classes besides.
             verdict="model._predict(x)",
             leave_one_out=False,
             exports=(

@@ -10,8 +10,8 @@
        bits   0..95   claimable wei (a deposit is below 2**96, checked by the incentive)
        bit    96      GOOD: the contributor has claimed (refund, or Points validation)
        bit    97      BAD: marked bad by a reporter (Points)
-       bit    98      TRAINED: the model changed on this sample (a Perceptron learns only
-                      from its mistakes); leave-one-out judging takes that change out
+       bit    98      TRAINED: training on this sample changed the model (a Perceptron
+                      learns only from its mistakes; the counting models always change)
        bits  99..255  binding: the top 157 bits of
                       keccak256(abi_encode(id, contributor, time, label, deposit,
                                            keccak256(abi_encode(x))))

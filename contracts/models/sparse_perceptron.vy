@@ -237,26 +237,6 @@ def _class_of(s: int256) -> uint8:
 
 
 @internal
-@view
-def _class_without(s: int256, length: uint256, y: uint8, trained: bool) -> uint8:
-    """
-    @dev Leave-one-out judging of a training sample with `length` features and label `y` whose
-         score is `s` now: the class of the score without that sample's own update, if it made
-         one (`trained`): each of its weights less `learning_rate` toward `y` and the intercept
-         less one `intercept_step` (before rounding). Later updates stay, so for a sample that
-         came early this is the model without its direct push, not the model retrained without
-         it. The Python mirror computes the same integer.
-    """
-    if not trained:
-        return self._class_of(s)
-    sign: int256 = -1
-    if y == 1:
-        sign = 1
-    pushed: int256 = learning_rate * convert(length, int256) * _INTERCEPT_ONE + intercept_step
-    return self._class_of(s - sign * pushed)
-
-
-@internal
 def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, bool):
     """
     @dev One Perceptron step on `x`, given `s = _checked_score(x)` for the current state (which

@@ -323,14 +323,165 @@ class DenseEncoder:
         )
 
 
-def encoder_from_settings(data: dict) -> Encoder | DenseEncoder:
-    """Rebuild either encoder from its settings; a dict without ``kind`` is a sparse one."""
+class VocabularyError(SharedModelsError, ValueError):
+    """A vocabulary that is empty, too large, malformed, or not the one a model was built on."""
+
+
+#: scikit-learn's default tokenisation (``CountVectorizer``/``HashingVectorizer``): lowercase,
+#: then runs of two or more word characters.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+
+def vocabulary_hash(words: Sequence[str]) -> str:
+    """keccak256 of the words joined by newlines (UTF-8), as 0x-hex: what a model stores."""
+    from eth_utils import keccak
+
+    return "0x" + keccak("\n".join(words).encode("utf-8")).hex()
+
+
+@dataclass(frozen=True)
+class VocabEncoder:
+    """A fixed vocabulary: a text becomes the sorted indices of the vocabulary's words it
+    contains (binary presence), tokenised as scikit-learn's ``CountVectorizer`` does. Word ``i``
+    of the sorted ``words`` is feature ``i``. The model stores only the vocabulary's hash
+    (:meth:`descriptor`); the word list travels in the manifest and the export, and any client
+    checks it against the hash (:meth:`check_hash`)."""
+
+    kind: ClassVar[str] = "vocab"
+
+    words: tuple[str, ...]
+    max_features: int = MAX_FEATURES
+    overflow: str = "truncate"
+
+    def __post_init__(self) -> None:
+        words = tuple(self.words)
+        if not words:
+            raise VocabularyError("a vocabulary needs at least one word")
+        if list(words) != sorted(set(words)):
+            raise VocabularyError("vocabulary words must be sorted and unique")
+        if any(not w or "\n" in w or w != w.lower() for w in words):
+            raise VocabularyError("vocabulary words must be non-empty lowercase single tokens")
+        if not 1 <= self.max_features <= MAX_FEATURES:
+            raise ValueError(f"max_features must be in [1, {MAX_FEATURES}]")
+        if self.overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
+        object.__setattr__(self, "words", words)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.words)
+
+    @property
+    def hash(self) -> str:
+        return vocabulary_hash(self.words)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], size: int, overflow: str = "truncate") -> VocabEncoder:
+        """The ``size`` most frequent words of ``texts`` (scikit-learn's ``CountVectorizer``
+        with ``max_features=size``, binary; fewer if the texts hold fewer distinct words)."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        if size < 1:
+            raise VocabularyError(f"a vocabulary of {size} words: give 1 or more")
+        if not len(texts):
+            raise VocabularyError("no texts to build a vocabulary from")
+        cv = CountVectorizer(max_features=size, binary=True, token_pattern=TOKEN_PATTERN)
+        try:
+            cv.fit(texts)
+        except ValueError as exc:  # "empty vocabulary; perhaps the documents only contain..."
+            raise VocabularyError(f"no vocabulary in these texts: {exc}") from None
+        return cls(tuple(sorted(cv.vocabulary_)), overflow=overflow)
+
+    def _vectorizer(self):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(
+            vocabulary={w: i for i, w in enumerate(self.words)},
+            binary=True,
+            token_pattern=TOKEN_PATTERN,
+        )
+
+    def encode(self, texts: Sequence[str]) -> list[list[int] | None]:
+        """Texts → sorted unique index lists (``None`` for a sample skipped by policy)."""
+        if not len(texts):
+            return []
+        matrix = self._vectorizer().transform(texts)
+        return rows_to_indices(matrix, self.max_features, self.overflow)
+
+    def encode_one(self, text: str) -> list[int]:
+        row = self.encode([text])[0]
+        if row is None:
+            raise TooManyFeatures(f"text has more than {self.max_features} distinct features")
+        return row
+
+    def descriptor(self) -> str:
+        """What the contract's ``encoder()`` holds: the settings with the hash, not the words."""
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "max_features": self.max_features,
+                "overflow": self.overflow,
+                "size": self.n_features,
+                "tokens": "sklearn CountVectorizer, binary",
+                "words_keccak": self.hash,
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    def settings(self) -> dict:
+        """The manifest's record: the descriptor's fields plus the word list."""
+        return {**json.loads(self.descriptor()), "words": list(self.words)}
+
+    @classmethod
+    def from_settings(cls, data: dict) -> VocabEncoder:
+        """Inverse of :meth:`settings`; refuses a word list whose hash is not the recorded one."""
+        words = data.get("words")
+        if not isinstance(words, list):
+            raise VocabularyError("vocabulary settings carry no word list")
+        enc = cls(
+            tuple(str(w) for w in words),
+            int(data.get("max_features", MAX_FEATURES)),
+            str(data.get("overflow", "truncate")),
+        )
+        if "words_keccak" in data:
+            enc.check_hash(str(data["words_keccak"]))
+        return enc
+
+    def check_hash(self, expected: str, where: str = "the recorded one") -> None:
+        if self.hash.lower() != expected.lower():
+            raise VocabularyError(
+                f"vocabulary hash {self.hash} does not match {where} ({expected}): this word "
+                "list is not the one the model was built on"
+            )
+
+
+def check_descriptor(encoder: object, on_chain: str) -> None:
+    """Refuse a vocabulary encoder whose words are not the ones the model's ``encoder()``
+    string commits to (other encoders carry no word list to check)."""
+    if not isinstance(encoder, VocabEncoder):
+        return
+    try:
+        recorded = json.loads(on_chain)
+    except ValueError:
+        raise VocabularyError(f"the model's encoder() is not JSON: {on_chain[:60]!r}") from None
+    if recorded.get("kind") != "vocab":
+        raise VocabularyError(
+            f"the manifest holds a vocabulary, the model's encoder is {recorded.get('kind')!r}"
+        )
+    encoder.check_hash(str(recorded.get("words_keccak", "")), "the model's on-chain hash")
+
+
+def encoder_from_settings(data: dict) -> Encoder | DenseEncoder | VocabEncoder:
+    """Rebuild any encoder from its settings; a dict without ``kind`` is a sparse one."""
     kind = data.get("kind", "sparse")
     if kind == "sparse":
         return Encoder.from_settings(data)
     if kind == "dense":
         return DenseEncoder.from_settings(data)
-    raise ValueError(f"unknown encoder kind {kind!r} (expected 'sparse' or 'dense')")
+    if kind == "vocab":
+        return VocabEncoder.from_settings(data)
+    raise ValueError(f"unknown encoder kind {kind!r} (expected 'sparse', 'dense' or 'vocab')")
 
 
 def _check_dim(dim: int) -> None:

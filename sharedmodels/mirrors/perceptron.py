@@ -78,17 +78,6 @@ def units_to_float(units: int) -> float:
     return as_float
 
 
-def class_without(score: int, length: int, label: int, trained: bool, eta: int) -> int:
-    """Leave-one-out judging of a training sample with ``length`` features whose score is
-    ``score`` now: the class without the sample's own update, if it made one (``trained``):
-    its weights less ``eta`` toward ``label`` and the intercept less one step; later updates
-    stay (the contract's ``_class_without``)."""
-    if trained:
-        sign = 1 if label == 1 else -1
-        score -= sign * ((eta * length << INTERCEPT_BITS) + intercept_step(eta))
-    return 1 if score > 0 else 0
-
-
 class IntPerceptron:
     """The contract's arithmetic in Python integers: same state, same rules, same rounding."""
 
@@ -105,10 +94,6 @@ class IntPerceptron:
 
     def predict(self, row: Sequence[int]) -> int:
         return 1 if self.score(row) > 0 else 0
-
-    def predict_without(self, row: Sequence[int], label: int, trained: bool) -> int:
-        """Leave-one-out judging of a training sample (see ``class_without``)."""
-        return class_without(self.score(row), len(row), label, trained, self.eta)
 
     def update(self, row: Sequence[int], label: int) -> tuple[int, bool]:
         """Train on one sample; returns (prediction before the update, whether it changed)."""
@@ -171,10 +156,6 @@ class SklearnPerceptron:
     def score(self, row: Sequence[int]) -> int:
         """The contract's integer score: sum of the weights * 2**59 + the intercept's units."""
         return (sum(self.weights(row).values()) << INTERCEPT_BITS) + self.intercept_units()
-
-    def predict_without(self, row: Sequence[int], label: int, trained: bool) -> int:
-        """Leave-one-out judging of a training sample (see ``class_without``)."""
-        return class_without(self.score(row), len(row), label, trained, self.eta)
 
     def update(self, row: Sequence[int], label: int) -> int:
         """Prediction before the update, then one ``partial_fit`` step."""

@@ -13,7 +13,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharedmodels.encoding.features import DenseEncoder, Encoder, encoder_from_settings
+from sharedmodels.encoding.features import (
+    DenseEncoder,
+    Encoder,
+    check_descriptor,
+    encoder_from_settings,
+)
 from sharedmodels.errors import SharedModelsError
 
 #: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
@@ -28,8 +33,11 @@ class DeploymentError(SharedModelsError, RuntimeError):
     """A manifest is missing, unreadable, or points at nothing on the connected chain."""
 
 
-def encoder_descriptor(encoder: Encoder) -> str:
-    """The compact JSON the contract stores in ``encoder()`` (fits its String[256])."""
+def encoder_descriptor(encoder: Any) -> str:
+    """The compact JSON the contract stores in ``encoder()`` (fits its String[256]): the
+    hashing encoder's settings, or the short descriptor of a dense or vocabulary encoder."""
+    if hasattr(encoder, "descriptor"):
+        return encoder.descriptor()
     text = json.dumps(encoder.settings(), separators=(",", ":"), sort_keys=True)
     if len(text) > 256:
         raise ValueError("encoder descriptor longer than 256 characters")
@@ -214,4 +222,8 @@ def load_deployment(path: Path) -> tuple[Manifest, Any]:
         raise DeploymentError(
             f"manifest names contract {manifest.contract!r}, which this project does not have"
         ) from None
-    return manifest, container.at(manifest.address)
+    contract = container.at(manifest.address)
+    if manifest.encoder.get("kind") == "vocab":
+        # Any client checks a vocabulary against the hash the model stores before using it.
+        check_descriptor(manifest.encoder_obj, str(contract.encoder()))
+    return manifest, contract

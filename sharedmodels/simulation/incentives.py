@@ -75,7 +75,8 @@ def simulate_trainer(
     # About 20 accuracy samples a run: each is one eth_call per test sample, which at 1,000
     # samples every 1,000 contributions cost as much as the contributions themselves.
     sample_every = sample_every or max(preset.round_size, samples // 20)
-    encoder = make_encoder(model)
+    # A vocabulary is built from the pre-training slice, the samples the model starts from.
+    encoder = make_encoder(model, dataset, encoder=preset.encoder, fit_limit=preset.pretrain)
     data = encode_dataset(dataset, encoder)
     n = len(data)
     if preset.pretrain + preset.test_size + 100 > n:

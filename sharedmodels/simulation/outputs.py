@@ -167,6 +167,8 @@ def summary_lines(result: Result) -> list[str]:
     ]
     if result.preset.incentive is not None:
         incentive += f", judged {result.preset.incentive.judging}"
+    if result.preset.encoder:
+        incentive += f", encoder {result.preset.encoder}"
     out = [
         f"== simulate {result.preset.name}: {result.preset.description} ==",
         f"samples      {result.samples:,} from {result.dataset}, model {result.model} ({incentive})"

@@ -73,6 +73,9 @@ class Preset:
     market: MarketSetup | None = None
     #: ``ape run simulate``'s default sample count.
     default_samples: int = 25_000
+    #: The preset's own model and text encoder (``--encoder`` form), if it has them.
+    model: str | None = None
+    encoder: str | None = None
 
     @property
     def mechanism(self) -> str:
@@ -84,13 +87,22 @@ PRESETS: dict[str, Preset] = {
         "drt",
         "deposit, refund and take: one good agent, one label-flipping agent, same pace",
         (AgentSpec("good", "good"), AgentSpec("bad", "bad")),
-        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13),
+        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13, leave_one_out=True),
     ),
     "drt-adversary": Preset(
         "drt-adversary",
         "deposit, refund and take against an adversary willing to spend twice as much",
         (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0)),
+        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13, leave_one_out=True),
+    ),
+    "articles": Preset(
+        "articles",
+        "the articles' experiment: a Perceptron on a 1,000-word vocabulary, deposit/refund/take, "
+        "an adversary willing to spend twice what the good agent has",
+        (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0)),
         Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13),
+        model="perceptron",
+        encoder="vocab:1000",
     ),
     "points": Preset(
         "points",
@@ -101,7 +113,7 @@ PRESETS: dict[str, Preset] = {
             AgentSpec("careless", "good", 0.0, mistake_rate=0.3),
             AgentSpec("bad", "bad", 0.0),
         ),
-        Incentive("points", DAY, 0, 0, 0),
+        Incentive("points", DAY, 0, 0, 0, leave_one_out=True),
     ),
     "market": Preset(
         "market",

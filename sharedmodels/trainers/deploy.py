@@ -45,8 +45,9 @@ def deploy_model(
     p = Params(eta, spec(model).smoothing(alpha))
     if incentive is not None and incentive.leave_one_out and not spec(model).leave_one_out:
         raise ValueError(
-            f"leave-one-out judging is not offered for {model}: its update moves two classes "
-            "and the record does not keep which; use --judging as-is"
+            f"leave-one-out judging is not offered for {model}: a Perceptron learns only from "
+            "its mistakes, so the rule would forfeit the samples that taught it; use --judging "
+            "as-is"
         )
     k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.encoding.features import Encoder
 from sharedmodels.mirrors.multiclass import (
     IntDensePerceptron,
     IntNaiveBayes,
@@ -100,9 +100,7 @@ def _gas(receipt: Any) -> int:
 
 
 def _descriptor(encoder: Any) -> str:
-    return (
-        encoder.descriptor() if isinstance(encoder, DenseEncoder) else encoder_descriptor(encoder)
-    )
+    return encoder_descriptor(encoder)
 
 
 class _Perceptron(ModelKind):

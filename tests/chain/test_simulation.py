@@ -116,3 +116,20 @@ def test_affordable():
     assert capped.affordable(100 * 10**18, 3 * 10**17) == 3
     assert capped.affordable(99 * 10**18, 1) == 0
     assert agent.affordable(0, 0) > 10**9  # free contributions (Points)
+
+
+def test_articles_preset_runs_the_perceptron_on_a_vocabulary(accounts):
+    """The articles' setup: a staked sparse Perceptron (judged as is, the only rule it offers)
+    whose encoder is a 1,000-word vocabulary built from the pre-training snippets."""
+    preset = replace(PRESETS["articles"], round_size=200)
+    r = simulate(preset, 1000, model=preset.model, accounts=list(accounts), baseline_n=1)
+    assert r.model == "perceptron" and r.contract.contract_type.name == "PerceptronStake"
+    encoder = json.loads(r.contract.encoder())
+    assert encoder["kind"] == "vocab" and encoder["size"] == 1000
+    assert not r.contract.leave_one_out()
+    assert "judged as-is, encoder vocab:1000" in summary_lines(r)[1]
+
+
+def test_trainer_presets_judge_leave_one_out():
+    for name in ("drt", "drt-adversary", "points"):
+        assert PRESETS[name].incentive.leave_one_out, name
