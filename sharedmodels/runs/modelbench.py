@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
 from sharedmodels.mirrors.multiclass import float_fit_predict
+from sharedmodels.registry import spec as model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deploy import deploy_model
@@ -57,6 +58,8 @@ class AccuracyRow:
     chain_accuracy: float
     float_accuracy: float
     agreement: float  # share of test predictions where chain and float models agree
+    #: Always answering the test part's commoner class.
+    majority: float = 0.0
 
     @property
     def gap_points(self) -> float:
@@ -100,7 +103,7 @@ def accuracy_row(
         labels[:n_train],
         X[n_train:],
         len(data.class_names),
-        alpha=spec(model).alpha,
+        alpha=model_spec(model).alpha,
     )
     return AccuracyRow(
         model=model,
@@ -110,6 +113,7 @@ def accuracy_row(
         chain_accuracy=float(np.mean(chain_pred == test_labels)),
         float_accuracy=float(np.mean(float_pred == test_labels)),
         agreement=float(np.mean(chain_pred == float_pred)),
+        majority=majority(list(test_labels)),
     )
 
 
@@ -164,13 +168,14 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
 def accuracy_table(rows: list[AccuracyRow]) -> str:
     out = [
         "| model | dataset | train / test | on-chain accuracy | float scikit-learn | gap "
-        "| same prediction |",
-        "|---|---|---|---|---|---|---|",
+        "| same prediction | commoner class |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
             f"| {r.model} | {r.dataset} | {r.train:,} / {r.test:,} | {r.chain_accuracy:.2%} | "
-            f"{r.float_accuracy:.2%} | {r.gap_points:.2f} pt | {r.agreement:.2%} |"
+            f"{r.float_accuracy:.2%} | {r.gap_points:.2f} pt | {r.agreement:.2%} | "
+            f"{r.majority:.2%} |"
         )
     return "\n".join(out) + "\n"
 
