@@ -81,7 +81,8 @@ def cli(out, doc, only, train_limit, account_alias, quiet):
         acc.append(row)
         click.echo(
             f"{model:<17} {spec:<22} on-chain {row.chain_accuracy:.2%}  float "
-            f"{row.float_accuracy:.2%}  gap {row.gap_points:.2f} pt"
+            f"{row.float_accuracy:.2%}  gap {row.gap_points:.2f} pt  "
+            f"commoner class {row.majority:.2%}"
         )
     gas = []
     for model in MODEL_NAMES:

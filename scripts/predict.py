@@ -18,6 +18,7 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.encoding import datasets
+from sharedmodels.encoding.encoded import majority
 from sharedmodels.encoding.features import DenseEncoder
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.actions import class_names
@@ -140,4 +141,7 @@ def cli(text, values, dataset, out, limit, offset, model, manifest):
         raise click.ClickException(f"no samples in {dataset}")
     predictions = predict_many(contract, data.rows)
     right = sum(int(p == y) for p, y in zip(predictions, data.labels, strict=True))
-    click.echo(f"accuracy: {right / len(data):.2%} ({right}/{len(data)} on {dataset})")
+    click.echo(
+        f"accuracy: {right / len(data):.2%} ({right}/{len(data)} on {dataset}); always "
+        f"answering the commoner class: {majority(data.labels):.2%}"
+    )

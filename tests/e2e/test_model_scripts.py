@@ -42,7 +42,10 @@ TEXT = "A tender, funny and beautifully acted film."
 
 ADDED = re.compile(r"^#(\d+): label (\S+), deposit (\d+\.\d{6}) ETH, gas [\d,]+$")
 REFUNDED = re.compile(r"^#(\d+): refunded (\d+\.\d{6}) ETH, gas [\d,]+$")
-ACCURACY = re.compile(r"^accuracy: (\d+\.\d\d)% \((\d+)/(\d+) on (\S+)\)$")
+ACCURACY = re.compile(
+    r"^accuracy: (\d+\.\d\d)% \((\d+)/(\d+) on (\S+)\); "
+    r"always answering the commoner class: (\d+\.\d\d)%$"
+)
 
 
 # ---------------------------------------------------------------- running scripts
