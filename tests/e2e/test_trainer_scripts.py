@@ -249,12 +249,12 @@ def settled(contributed, chain, accounts) -> Settlement:
         procs = flow.run_many(*(("refund", "--all", "--account", a, "--quiet") for a in aliases))
         after_refund = flow.history()
         good0 = int(contract.num_good(account(accounts, "TEST::0")))
-        report = flow.run("report", "--scan", "--quiet")
+        report = flow.run("report", "--all", "--quiet")
         after_report = flow.history()
         held_after_report = int(chain.provider.get_balance(contract.address))
         advance(chain, 300)
         left = {c.id: c.remaining for c in after_report if c.remaining}
-        take = flow.run("take", "--scan", "--account", "TEST::5", "--quiet")
+        take = flow.run("take", "--all", "--account", "TEST::5", "--quiet")
         final = flow.history()
         held_final = int(chain.provider.get_balance(contract.address))
         status = flow.run("status")
@@ -392,7 +392,7 @@ def test_refund_report_take_after_the_waits(contributed, settled, accounts):
     assert set(info["claimed"]) == expected, run.report.stdout
     # The flow is deterministic (same pre-training slice, same contributions in the same order):
     # it must keep exercising a paid report, or these checks would prove nothing.
-    assert expected, "no report was eligible: the flow no longer reaches report --scan's payout"
+    assert expected, "no report was eligible: the flow no longer reaches report --all's payout"
     assert info["done"] == len(expected)
     if not good0 and others - agree:
         assert info["reasons"].get("you have no good contributions yet") == len(others - agree)
