@@ -94,15 +94,35 @@ def deploy_market(
     return contract
 
 
+def _dry_run(sender: str, to: str | None, data: bytes, value: int) -> str | None:
+    """Why this transaction would fail (``fastpath.revert_reason``), or None. A provider
+    without an HTTP endpoint (IPC) is asked through Ape's web3 instead, for its message."""
+    from sharedmodels.rpc.fastpath import RPC, revert_reason
+
+    try:
+        rpc = RPC()
+    except (RuntimeError, AttributeError):  # no HTTP endpoint
+        from ape import chain
+
+        tx = {"from": sender, "data": "0x" + bytes(data).hex(), "value": value}
+        if to is not None:
+            tx["to"] = to
+        try:
+            chain.provider.web3.eth.call(tx)
+        except Exception as exc:  # web3's error types vary with the failure
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return text.strip("('\")").removeprefix("execution reverted: ") or "reverted"
+        return None
+    return revert_reason(rpc, sender, to, data, value)
+
+
 def _check_deployment(container: Any, sender: Any, args: tuple, value: int) -> None:
     """The deployment as an ``eth_call`` first: a constructor that would revert (or a bounty
     the sender cannot pay) raises ``MarketError`` with the reason, and nothing is sent."""
-    from sharedmodels.rpc.fastpath import RPC, revert_reason
-
     constructor = container.constructor
     converted = container.conversion_manager.convert_method_args(constructor.abi, args)
     data = bytes(constructor.deployment_bytecode) + bytes(constructor.encode_input(*converted))
-    reason = revert_reason(RPC(), str(sender.address), None, data, value)
+    reason = _dry_run(str(sender.address), None, data, value)
     if reason is not None:
         raise MarketError(_explained(reason, sender, value))
 
@@ -112,11 +132,8 @@ def check(method: Any, *args: Any, sender: Any, value: int = 0) -> None:
     the wrong phase, too early, by the wrong account), raise ``MarketError`` with the
     contract's revert reason. Costs nothing and, unlike Ape's call, prints nothing
     (ape-foundry shows a call trace for a reverted call)."""
-    from sharedmodels.rpc.fastpath import RPC, revert_reason
-
-    reason = revert_reason(
-        RPC(), str(sender.address), str(method.contract.address), method.encode_input(*args), value
-    )
+    data = method.encode_input(*args)
+    reason = _dry_run(str(sender.address), str(method.contract.address), data, value)
     if reason is not None:
         raise MarketError(_explained(reason, sender, value))
 
