@@ -42,8 +42,9 @@ def now_for_next_block() -> int:
     return int(chain.pending_timestamp)
 
 
-#: Gas of one ``addData`` at most, for the funds check (the heaviest models use about half).
-ADD_DATA_GAS = 1_000_000
+#: Gas of one ``addData`` at the least, for the funds check (a short text costs 110,000 or more;
+#: hundreds of features cost millions), so that the check never refuses what the node would take.
+ADD_DATA_GAS = 100_000
 
 
 class InsufficientFunds(SharedModelsError):
@@ -52,7 +53,7 @@ class InsufficientFunds(SharedModelsError):
 
 def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: str = "") -> None:
     """Refuse, before anything is sent or written, when ``payer`` cannot pay for the next
-    contribution: its deposit (under Stake; ``deposit`` if given) plus the gas of one
+    contribution: its deposit (under Stake; ``deposit`` if given) plus the least gas of one
     ``addData``. ``later`` is added to the message of a check made part-way through a run."""
     from ape import chain
 
@@ -63,7 +64,7 @@ def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: st
     if balance < need:
         raise InsufficientFunds(
             f"insufficient funds: {payer.address} has {ether(balance)}; the next contribution "
-            f"needs {ether(need)} (deposit {ether(deposit)} plus gas){later}"
+            f"needs at least {ether(need)} (deposit {ether(deposit)} plus gas){later}"
         )
 
 
@@ -88,8 +89,8 @@ def contribute(
     carries the largest one (``cost_weight * 3600``, what a contribution in the same second as
     the last costs) and gets the excess back; the window is cut so that the wei in flight stays
     under half the sender's balance (and when not even one fits, the Ape path is used).
-    Callers check ``check_funds`` first: a sender that runs out mid-way fails with the node's
-    one-line refusal (``NodeRefused``) or Ape's.
+    A sender that cannot pay for the next contribution, at the start or part-way, raises
+    ``InsufficientFunds`` (one line; what landed before stays on chain).
     """
     incentive = incentive_of(contract)
     staked = incentive.kind == "stake"
