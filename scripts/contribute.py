@@ -24,7 +24,12 @@ the contract at no deposit; the run reports how many.
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.trainers.actions import class_names, contribute, now_for_next_block
+from sharedmodels.trainers.actions import (
+    check_funds,
+    class_names,
+    contribute,
+    now_for_next_block,
+)
 from sharedmodels.trainers.journal import open_journal, reconcile
 from sharedmodels.trainers.sponsor import sign_many, submit
 
@@ -77,6 +82,11 @@ def cli(
     account_alias,
     quiet,
 ):
+    """Add labelled samples from a dataset to the deployed model, one addData transaction each:
+    the incentive takes its deposit (under Stake; any excess comes straight back), the contract
+    records the sample and the model trains on it. Test accounts send pipelined batches
+    (--one-by-one: one Ape transaction at a time); a rerun with the same arguments resumes an
+    interrupted run; with --sponsor another account submits and pays for signed contributions."""
     from ape import chain
 
     man, contract = c.trainer_deployment(manifest, model)
@@ -98,6 +108,7 @@ def cli(
         raise click.ClickException(f"{dataset} has labels beyond the model's {n_classes} classes")
     labels = [(y + 1) % n_classes for y in data.labels] if flip_labels else data.labels
     rows = data.rows
+    check_funds(contract, sponsor if sponsor is not None else sender)
     journal, path, resumed = open_journal(
         chain.chain_id,
         str(contract.address),

@@ -105,6 +105,11 @@ def cli(
     manifest,
     account_alias,
 ):
+    """Deploy a model (the Perceptron, Nearest Centroid or Naive Bayes, sparse or dense) behind an
+    incentive (stake: deposit, refund and take; points: free, with points; none: the bare
+    model), optionally pre-trained off-chain on a dataset, and write its manifest
+    (deployments/<ecosystem>_<network>.json, and one per model) that the other commands read to
+    find it and encode inputs the same way."""
     from ape import chain, project
 
     k = kind(model)

@@ -25,6 +25,9 @@ from sharedmodels.trainers.client import export_csv, incentive_of, records, scan
 @c.ape_verbosity
 @c.one_line_errors
 def cli(out, model, manifest):
+    """Rebuild the crowd-built dataset from chain history alone (the calldata of every
+    contribution, checked against what the contract stored) and write it as CSV: id,
+    contributor, time, block, label, class, deposit, state and features."""
     from pathlib import Path
 
     man, contract = c.trainer_deployment(manifest, model)

@@ -72,6 +72,10 @@ def _write_json(path: str | None, data, flag: str = "--model-out") -> None:
 @c.ape_verbosity
 @c.one_line_errors
 def cli(out, model_out, benchmarks, model, account_alias):
+    """Measure gas in the BENCHMARKS.md scenario: the standalone sparse Perceptron's update and
+    predict at several input sizes, and its staked trainer's addData, refund and report
+    (--model M: another model's staked trainer). Prints the figures; writes files only where
+    --out / --model-out say."""
     from ape import accounts, project
 
     sender = c.resolve_account(account_alias)

@@ -39,6 +39,7 @@ from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
     Terms,
+    check,
     conservation,
     contributor_list,
     first_piece,
@@ -46,6 +47,7 @@ from sharedmodels.market.driver import (
     reveal_first,
     reveal_rest,
     run_rewards,
+    send,
 )
 from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
 from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
@@ -139,12 +141,16 @@ def _command(short_help: str, name: str | None = None):
         func = c.ape_verbosity(func)
         func = record_opt(func)
         func = c.account_opt(func)
-        return cli.command(name, cls=c.ConnectedCommand, short_help=short_help)(func)
+        return cli.command(
+            name, cls=c.ConnectedCommand, short_help=short_help, help=func.__doc__ or short_help
+        )(func)
 
     return wrap
 
 
-@click.group(short_help="Prediction market: create, contribute, reveal, reward, collect.")
+@click.group(
+    cls=c.Group, short_help="Prediction market: create, contribute, reveal, reward, collect."
+)
 @c.ape_verbosity
 def cli():
     """The prediction market, one subcommand per role and phase."""
@@ -220,6 +226,10 @@ def create(
     account_alias,
     record_opt,
 ):
+    """Provider: draw a test set from the end of the dataset, commit to it in pieces (salted
+    hashes), save the secrets to a file of the provider's own, and deploy the market with its
+    bounty and terms, pre-trained on samples from the start of the dataset. A deployment that
+    would fail is refused before anything is sent or written."""
     from ape import chain, project
 
     pieces = _pieces(test_size, pieces)
@@ -243,6 +253,7 @@ def create(
         else record_path.with_name(f"{record_path.stem}_secrets_{int(time.time())}.json")
     )
     secrets.parent.mkdir(parents=True, exist_ok=True)
+    record_path.parent.mkdir(parents=True, exist_ok=True)
     created = create_market(
         project.PredictionMarket,
         provider,
@@ -270,6 +281,8 @@ def create(
 
 @_command("Provider: reveal the randomly drawn piece; opens participation.")
 def reveal_init(network, account_alias, record_opt):
+    """Provider: reveal the piece drawn from the seed block's hash; this opens participation. On a
+    local chain the seed block is mined first if need be."""
     from ape import chain
 
     record, m = _market(record_opt)
@@ -293,6 +306,8 @@ def reveal_init(network, account_alias, record_opt):
 def contribute(
     network, dataset, limit, offset, flip_labels, stake, quiet, account_alias, record_opt
 ):
+    """Contributor: stake on labelled samples, one participate transaction each (--stake ETH per
+    sample; default the market's minimum). Checked first: in the wrong phase nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
@@ -304,11 +319,13 @@ def contribute(
             f"(the first: sample {offset + too_long[0]})"
         )
     wei = _wei(stake) if stake else int(m.min_stake())
+    first_label = 1 - data.labels[0] if flip_labels else data.labels[0]
+    check(m.participate, data.rows[0], first_label, sender=account, value=wei)
     gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
         for x, y in zip(data.rows, data.labels, strict=True):
             label = 1 - y if flip_labels else y
-            gas.append(int(m.participate(x, label, sender=account, value=wei).gas_used))
+            gas.append(int(send(m.participate, x, label, sender=account, value=wei).gas_used))
             bar.update(1)
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
@@ -318,13 +335,18 @@ def contribute(
 
 @_command("Anyone: close participation.")
 def end(network, account_alias, record_opt):
+    """Anyone: close participation once the minimum duration has passed (or the minimum number
+    of contributions has arrived); the provider then has the reveal window to reveal the rest
+    of the test set."""
     _, m = _market(record_opt)
-    m.end(sender=c.resolve_account(account_alias))
+    send(m.end, sender=c.resolve_account(account_alias))
     click.echo(f"phase {phase(m)}; reveal deadline {m.reveal_deadline()}")
 
 
 @_command("Provider: reveal every remaining piece.")
 def reveal(network, account_alias, record_opt):
+    """Provider: after participation ends, reveal every remaining piece of the test set; the last
+    reveal starts the reward pass."""
     record, m = _market(record_opt)
     gas = reveal_rest(m, c.resolve_account(account_alias), load_secrets(Path(record.secrets)))
     click.echo(
@@ -336,22 +358,24 @@ def reveal(network, account_alias, record_opt):
 @_command("Anyone: forfeit the bounty of a provider that missed the reveal deadline.")
 def forfeit(network, account_alias, record_opt):
     _, m = _market(record_opt)
-    m.forfeit(sender=c.resolve_account(account_alias))
+    send(m.forfeit, sender=c.resolve_account(account_alias))
     click.echo("forfeited: `ape run market run-rewards` shares the bounty, a share a contribution")
 
 
 @_command("Anyone: end a reward pass that missed its deadline; stakes and bounty go back.")
 def expire(network, account_alias, record_opt):
     _, m = _market(record_opt)
-    m.expire(sender=c.resolve_account(account_alias))
+    send(m.expire, sender=c.resolve_account(account_alias))
     click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
 
 
 @_command("Anyone: one bounded step of the reward pass.")
 @budget_opt
 def step(network, budget, account_alias, record_opt):
+    """Anyone: one step of the reward pass, bounded by --budget work units (about 2,100 gas
+    each)."""
     _, m = _market(record_opt)
-    receipt = m.step(budget, sender=c.resolve_account(account_alias))
+    receipt = send(m.step, budget, sender=c.resolve_account(account_alias))
     click.echo(f"{_progress_line(m)}; gas {int(receipt.gas_used):,}")
 
 
@@ -372,8 +396,10 @@ def _progress_line(m) -> str:
 @budget_opt
 @c.quiet_opt
 def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
+    """Anyone: step the reward pass until it is done, with a progress bar."""
     _, m = _market(record_opt)
     sender = c.resolve_account(account_alias)
+    check(m.step, budget, sender=sender)  # the wrong phase: one line before any progress bar
     n = int(m.n_contributions())
     with c.progress_bar(n, "pass 1", quiet) as bar:
         bar.unit = "contribution"
@@ -390,20 +416,25 @@ def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
 @_command("Withdraw your balance; the provider may also --take an unclaimed one.")
 @click.option("--take", "take_who", default=None, help="Provider: take ADDRESS's balance.")
 def collect(network, take_who, account_alias, record_opt):
+    """Withdraw what the market owes you once it is done or expired; the provider may also --take
+    a balance left unclaimed past the collect delay."""
     _, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     if take_who:
         owed = int(m.owed(take_who))
-        m.take(take_who, sender=account)
+        send(m.take, take_who, sender=account)
         click.echo(f"took {ether(owed)} unclaimed by {take_who}")
         return
     owed = int(m.owed(account))
-    m.withdraw(sender=account)
+    send(m.withdraw, sender=account)
     click.echo(f"withdrew {ether(owed)} to {account.address}")
 
 
 @_command("Phase, deadlines, balances, reward progress and conservation.")
 def status(network, account_alias, record_opt):
+    """The market's phase, deadlines, bounty, pieces revealed, contributions and each
+    contributor's stake and balance, reward-pass progress, and the conservation check
+    (everything paid in is held or withdrawn, to the wei)."""
     from ape import chain
 
     record, m = _market(record_opt)
@@ -472,6 +503,9 @@ def demo(
     account_alias,
     record_opt,
 ):
+    """A whole market on a local chain: the provider commits a test set, honest and label-flipping
+    contributors stake, the pieces are revealed, the reward pass runs, and everyone withdraws;
+    prints accuracy, payouts and the conservation check."""
     from ape import accounts, chain
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):

@@ -59,6 +59,10 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 @c.ape_verbosity
 @c.one_line_errors
 def cli(out, doc, only, train_limit, account_alias, quiet):
+    """Train every model on chain, one update per sample, beside its float scikit-learn
+    counterpart on the same inputs, and compare held-out accuracy; then measure each staked
+    trainer's addData and predict gas. Prints the tables; writes them only where --out / --doc
+    say. Exits 1 if an on-chain accuracy is more than a point from the float model's."""
     from ape import accounts, chain, project
 
     sender = c.resolve_account(account_alias)

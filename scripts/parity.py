@@ -51,6 +51,10 @@ def cli(
     account_alias,
     quiet,
 ):
+    """Deploy a fresh model and train it on chain sample by sample beside its reference
+    (scikit-learn for the sparse Perceptron, the integer mirror for the others), comparing
+    every prediction before each update and the whole state at the end; prints one line and
+    exits 1 unless everything is identical."""
     from ape import project
 
     sender = c.resolve_account(account_alias)

@@ -3,9 +3,9 @@
 The share is deposit * your good points // all good points (everything left when that is 0 or
 more than what is left). Under Points this marks the contribution bad and pays nothing.
 
-    ape run report (--id N | --scan) [--account ALIAS] [--manifest PATH] [--quiet]
+    ape run report (--id N | --all) [--account ALIAS] [--manifest PATH] [--quiet]
 
-``--scan`` finds every eligible contribution from chain history and says why the others are
+``--all`` finds every eligible contribution from chain history and says why the others are
 not eligible yet; ``--id`` checks one first and explains a refusal in one line.
 """
 

@@ -63,6 +63,10 @@ from sharedmodels.simulation.run import simulate
 @c.ape_verbosity
 @c.one_line_errors
 def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks, quiet):
+    """Run one of the articles' incentive simulations against the contracts on a local chain, with
+    the clock jumping ahead: agents (honest, careless, label flippers, a richer adversary)
+    contribute and claim; writes series (CSV, JSON), a plot and a summary to --out and prints
+    the summary."""
     from ape import chain
 
     if not chain.provider.network.is_local:

@@ -19,6 +19,9 @@ from sharedmodels.trainers.actions import status_lines
 @c.ape_verbosity
 @c.one_line_errors
 def cli(top, model, manifest):
+    """One screen about the deployment, read from chain state and history: model, incentive and
+    waits, contributions by state, deposits held and owed (with a wei check against the
+    contract's balance), and the leaders."""
     man, contract = c.deployment(manifest, model)
     for line in status_lines(man, contract, top):
         click.echo(line)

@@ -19,7 +19,9 @@ from sharedmodels import cli as c
 from sharedmodels.runs.sweep import TEXT_MODELS, cells_table, choices_table, sweep
 
 
-@click.command(short_help="Measure encoder widths and smoothing for the text models.")
+@click.command(
+    cls=c.Command, short_help="Measure encoder widths and smoothing for the text models."
+)
 @click.option("--dataset", default="rt", show_default=True, help="A text dataset spec.")
 @click.option(
     "--model",
@@ -32,6 +34,11 @@ from sharedmodels.runs.sweep import TEXT_MODELS, cells_table, choices_table, swe
 @c.quiet_opt
 @c.one_line_errors
 def cli(dataset, only, out, quiet):
+    """Choose each text model's hashing width (and Naive Bayes' smoothing) by measurement, off
+    chain: trains each setting through the model's integer mirror and its float scikit-learn
+    counterpart, picks the best on a validation part, and scores only that choice once on
+    held-out data. Needs no chain; writes JSON only where --out says."""
+
     def show(cell):
         if not quiet:
             click.echo(

@@ -2,9 +2,9 @@
 
 The contributor can never take its own; its only way back is a refund.
 
-    ape run take (--id N | --scan) [--account ALIAS] [--manifest PATH] [--quiet]
+    ape run take (--id N | --all) [--account ALIAS] [--manifest PATH] [--quiet]
 
-``--scan`` finds every eligible contribution from chain history and says why the others are
+``--all`` finds every eligible contribution from chain history and says why the others are
 not eligible yet; ``--id`` checks one first and explains a refusal in one line.
 """
 

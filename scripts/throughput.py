@@ -52,6 +52,9 @@ from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 @c.ape_verbosity
 @c.one_line_errors
 def cli(samples, out, benchmarks, model, quiet):
+    """Measure contributions per second on this node: deploys a fresh PerceptronStake and
+    contributes the same rt snippets twice, first one Ape transaction at a time, then through
+    the pipelined fast path. Prints the rates; writes files only where --out says."""
     from ape import accounts, project
 
     sender = accounts.test_accounts[1]

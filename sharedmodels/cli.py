@@ -54,7 +54,8 @@ def resolve_account(alias: str | None) -> Any:
 
 def manifest_path(option: str | None, model: str | None = None) -> Path:
     """``--manifest``, else the network's manifest for ``model`` (its latest deployment), else
-    the network's latest deployment of any model."""
+    the network's latest deployment of any model (``deployment`` refuses that when several
+    models are deployed)."""
     from ape import chain
 
     if option:
@@ -87,7 +88,8 @@ pick_model_opt = click.option(
     "--model",
     type=click.Choice(MODEL_NAMES),
     default=None,
-    help="Act on this network's latest deployment of this model (default: the latest of any).",
+    help="Act on this network's latest deployment of this model. Needed only when several "
+    "models are deployed on the network (without it: the one deployed model).",
 )
 
 
@@ -232,6 +234,38 @@ def ape_verbosity(func: Callable) -> Callable:
     return verbosity_option(default=DEFAULT_VERBOSITY, callback=_keep_explicit_level)(func)
 
 
+def _usage_failure(exc: click.UsageError) -> None:
+    """Click's usage errors (an unknown option, a missing or invalid value) as one ``error:``
+    line with click's exit status 2, instead of its ``Usage:`` block and ``Error:`` line."""
+    _fail(exc.format_message(), status=2)
+
+
+class OneLineUsage:
+    """Mixin for click commands and groups: usage errors are one ``error:`` line (exit 2)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            _usage_failure(exc)
+            raise  # not reached
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            _usage_failure(exc)
+            raise  # not reached
+
+
+class Command(OneLineUsage, click.Command):
+    """A script command that needs no network, with one-line usage errors."""
+
+
+class Group(OneLineUsage, click.Group):
+    """A group of subcommands (``ape run market``) with one-line usage errors."""
+
+
 @functools.cache
 def _connected_command_class() -> type:
     """``ConnectedProviderCommand`` whose failure to connect is one line (Ape's own retries and
@@ -241,7 +275,7 @@ def _connected_command_class() -> type:
     from ape.cli import ConnectedProviderCommand
     from ape.logging import logger
 
-    class ConnectedCommand(ConnectedProviderCommand):
+    class ConnectedCommand(OneLineUsage, ConnectedProviderCommand):
         def invoke(self, ctx: click.Context) -> Any:
             level = logger.level
             self._level, self._connected = level, False
@@ -317,11 +351,64 @@ def progress_bar(total: int, desc: str, quiet: bool = False):
 # ---------------------------------------------------------------- trainer scripts
 
 
+def live_deployments() -> dict[str, Any]:
+    """This network's latest deployment of each model that is still there: {model: Manifest}.
+
+    A per-model manifest counts when it names the connected chain and its address holds the
+    code of the contract it names (a restarted node reuses addresses, so code alone is not
+    enough: the runtime code must be the named contract's, its immutables after it)."""
+    from ape import chain, project
+
+    from sharedmodels.rpc.deployments import read_manifest
+
+    found = {}
+    for model in MODEL_NAMES:
+        path = manifest_path(None, model)
+        if not path.is_file():
+            continue
+        try:
+            man = read_manifest(path)
+            runtime = getattr(project, man.contract).contract_type.runtime_bytecode.bytecode
+            code = bytes(chain.provider.get_code(man.address))
+        except (SharedModelsError, AttributeError):
+            continue
+        if man.chain_id == chain.chain_id and code.startswith(bytes.fromhex(runtime[2:])):
+            found[model] = man
+    return found
+
+
+def _refuse_ambiguity() -> None:
+    """With neither ``--manifest`` nor ``--model``: refuse when several models are deployed on
+    this network, naming them, instead of silently acting on the latest."""
+    live = live_deployments()
+    if len(live) < 2:
+        return
+    from ape import chain
+
+    latest = manifest_path(None)
+    latest_address = None
+    if latest.is_file():
+        from sharedmodels.rpc.deployments import read_manifest
+
+        latest_address = read_manifest(latest).address
+    names = ", ".join(
+        f"{m} ({man.address}{', the latest' if man.address == latest_address else ''})"
+        for m, man in sorted(live.items())
+    )
+    raise click.ClickException(
+        f"{len(live)} models are deployed on {chain.provider.network.choice}: {names}; "
+        "pass --model NAME (or --manifest PATH)"
+    )
+
+
 def deployment(manifest: str | None, model: str | None = None):
     """(manifest, contract) of the deployment the scripts act on; with ``model``, refuse a
-    manifest of another model."""
+    manifest of another model. With neither, the network's one deployed model (several: a
+    one-line refusal naming them)."""
     from sharedmodels.rpc.deployments import load_deployment
 
+    if manifest is None and model is None:
+        _refuse_ambiguity()
     path = manifest_path(manifest, model)
     man, contract = load_deployment(path)
     if model and man.model != model:
@@ -358,8 +445,7 @@ def run_claims(
     from sharedmodels.trainers.client import incentive_of, reason_counts
 
     if (cid is None) == (not every):
-        flag = "--all" if action == "refund" else "--scan"
-        raise click.UsageError(f"give exactly one of --id N or {flag}")
+        raise click.UsageError("give exactly one of --id N or --all")
     man, contract = trainer_deployment(manifest, model)
     kind = incentive_of(contract).kind
     if action == "take" and kind == "points":
@@ -402,26 +488,44 @@ def run_claims(
 
 
 _CLAIM_HELP = {
-    "refund": ("--all", "Refund your contributions the model now agrees with."),
-    "report": ("--scan", "Report others' contributions the model disagrees with."),
-    "take": ("--scan", "Take what is left of old deposits (owner, then anyone)."),
+    "refund": (
+        "Refund your contributions the model now agrees with.",
+        "Refund your own contributions whose wait is over and whose label the model, as it is "
+        "now, agrees with: your deposit comes back with a good point (under Points: the point). "
+        "--all scans the deployment's history and claims every eligible one; --id N claims one.",
+    ),
+    "report": (
+        "Report others' contributions the model disagrees with.",
+        "Report others' contributions whose wait is over and whose label the model, as it is "
+        "now, disagrees with: under Stake you take a share of the deposit (you need good "
+        "points), under Points the contribution is marked bad. --all scans the history and "
+        "reports every eligible one; --id N reports one.",
+    ),
+    "take": (
+        "Take what is left of old deposits (owner, then anyone).",
+        "Take what is left of deposits nobody claimed in time: the owner after owner-wait, "
+        "anyone but the contributor after any-wait. --all scans the history and takes every "
+        "eligible one; --id N takes one.",
+    ),
 }
 
 
 def claims_command(action: str) -> click.Command:
-    """The whole ``refund``/``report``/``take`` script: ``--id N`` or every eligible one."""
-    flag, help_text = _CLAIM_HELP[action]
+    """The whole ``refund``/``report``/``take`` script: ``--id N`` or every eligible one
+    (``--all``; ``--scan``, its earlier name for ``report`` and ``take``, still works)."""
+    short_help, help_text = _CLAIM_HELP[action]
 
-    @click.command(cls=_connected_command_class(), short_help=help_text, help=help_text)
+    @click.command(cls=_connected_command_class(), short_help=short_help, help=help_text)
     @click.option("--id", "cid", type=click.IntRange(min=1), default=None, help="One contribution.")
-    @click.option(flag, "every", is_flag=True, help="Every eligible contribution.")
+    @click.option("--all", "every", is_flag=True, help="Every eligible contribution.")
+    @click.option("--scan", "scan", is_flag=True, hidden=True)  # the old name of --all
     @pick_model_opt
     @manifest_opt
     @account_opt
     @quiet_opt
     @ape_verbosity
     @one_line_errors
-    def command(cid, every, model, manifest, account_alias, quiet):
-        run_claims(action, cid, every, manifest, account_alias, quiet, model)
+    def command(cid, every, scan, model, manifest, account_alias, quiet):
+        run_claims(action, cid, every or scan, manifest, account_alias, quiet, model)
 
     return command

@@ -81,17 +81,81 @@ def deploy_market(
 ) -> Any:
     """Deploy with the bounty and the commitments, then upload the initial model if any."""
     test_size = sum(len(p) for p in secrets.pieces)
-    contract = container.deploy(
+    args = (
         *perceptron_args(encoder, eta, class_names),
         secrets.commitments,
         test_size,
         terms.args(test_size),
-        sender=sender,
-        value=bounty,
     )
+    _check_deployment(container, sender, args, bounty)
+    contract = container.deploy(*args, sender=sender, value=bounty)
     if weights or intercept:
         upload_state(contract, sender, weights or {}, intercept)
     return contract
+
+
+def _dry_run(sender: str, to: str | None, data: bytes, value: int) -> str | None:
+    """Why this transaction would fail (``fastpath.revert_reason``), or None. A provider
+    without an HTTP endpoint (IPC) is asked through Ape's web3 instead, for its message."""
+    from sharedmodels.rpc.fastpath import RPC, revert_reason
+
+    try:
+        rpc = RPC()
+    except (RuntimeError, AttributeError):  # no HTTP endpoint
+        from ape import chain
+
+        tx = {"from": sender, "data": "0x" + bytes(data).hex(), "value": value}
+        if to is not None:
+            tx["to"] = to
+        try:
+            chain.provider.web3.eth.call(tx)
+        except Exception as exc:  # web3's error types vary with the failure
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return text.strip("('\")").removeprefix("execution reverted: ") or "reverted"
+        return None
+    return revert_reason(rpc, sender, to, data, value)
+
+
+def _check_deployment(container: Any, sender: Any, args: tuple, value: int) -> None:
+    """The deployment as an ``eth_call`` first: a constructor that would revert (or a bounty
+    the sender cannot pay) raises ``MarketError`` with the reason, and nothing is sent."""
+    constructor = container.constructor
+    converted = container.conversion_manager.convert_method_args(constructor.abi, args)
+    data = bytes(constructor.deployment_bytecode) + bytes(constructor.encode_input(*converted))
+    reason = _dry_run(str(sender.address), None, data, value)
+    if reason is not None:
+        raise MarketError(_explained(reason, sender, value))
+
+
+def check(method: Any, *args: Any, sender: Any, value: int = 0) -> None:
+    """Run ``method(*args)`` as an ``eth_call`` from ``sender``: if it would revert (a call in
+    the wrong phase, too early, by the wrong account), raise ``MarketError`` with the
+    contract's revert reason. Costs nothing and, unlike Ape's call, prints nothing
+    (ape-foundry shows a call trace for a reverted call)."""
+    data = method.encode_input(*args)
+    reason = _dry_run(str(sender.address), str(method.contract.address), data, value)
+    if reason is not None:
+        raise MarketError(_explained(reason, sender, value))
+
+
+def send(method: Any, *args: Any, sender: Any, value: int = 0) -> Any:
+    """``method(*args)`` as a transaction, after ``check``: one that would revert raises
+    ``MarketError`` with the contract's reason, and nothing is sent, mined or paid for. (On a
+    local network Ape sends without estimating gas first, so a reverting call would be mined.)"""
+    check(method, *args, sender=sender, value=value)
+    return method(*args, sender=sender, value=value)
+
+
+def _explained(reason: str, sender: Any, value: int) -> str:
+    """The node's terse "insufficient funds" with the figures a user needs."""
+    if "insufficient funds" not in reason.lower():
+        return reason
+    from sharedmodels.units import ether
+
+    return (
+        f"insufficient funds: {sender.address} has {ether(int(sender.balance))}, "
+        f"and this needs {ether(value)} plus gas"
+    )
 
 
 def phase(contract: Any) -> str:
@@ -120,19 +184,31 @@ def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: An
     """Reveal the drawn piece, which opens participation. Returns its index."""
     i = first_piece(contract, chain)
     salt, piece = secrets.reveal(i)
-    contract.reveal(i, salt, _samples(piece), sender=sender)
+    send(contract.reveal, i, salt, _samples(piece), sender=sender)
     return i
 
 
 def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[int]:
-    """Reveal every piece not yet revealed, in index order. Returns the gas of each."""
+    """Reveal every piece not yet revealed, in index order. Returns the gas of each. The first
+    is checked with an ``eth_call`` first (``send``): in the wrong phase nothing is sent. Before
+    participation opens this refuses too (the contract would take the drawn piece as the
+    opening reveal: that is ``reveal_first``)."""
+    if phase(contract) == "committed":
+        raise MarketError(
+            "market: not in a reveal phase (participation has not opened: reveal-init first)"
+        )
     gas = []
     for i in range(len(secrets.pieces)):
         if contract.revealed(i):
             continue
         salt, piece = secrets.reveal(i)
-        gas.append(int(contract.reveal(i, salt, _samples(piece), sender=sender).gas_used))
+        reveal = send if not gas else _unchecked
+        gas.append(int(reveal(contract.reveal, i, salt, _samples(piece), sender=sender).gas_used))
     return gas
+
+
+def _unchecked(method: Any, *args: Any, sender: Any, value: int = 0) -> Any:
+    return method(*args, sender=sender, value=value)
 
 
 def _samples(piece: Sequence[tuple[Sequence[int], int]]) -> list[tuple[list[int], int]]:
@@ -157,12 +233,14 @@ def run_rewards(
     on_step: Callable[[Any], None] | None = None,
     limit: int = 100_000,
 ) -> StepLog:
-    """Call ``step(budget)`` until the market is done; ``on_step(progress)`` after each."""
+    """Call ``step(budget)`` until the market is done; ``on_step(progress)`` after each. Outside
+    the reward phase: ``MarketError`` with the contract's reason, nothing sent."""
     log = StepLog([])
-    while phase(contract) == "reward":
+    while not log.gas or phase(contract) == "reward":
         if len(log.gas) >= limit:
             raise MarketError(f"the reward pass is not done after {limit} steps")
-        receipt = contract.step(budget, sender=sender)
+        step = send if not log.gas else _unchecked  # the first tells a wrong phase or sender
+        receipt = step(contract.step, budget, sender=sender)
         log.gas.append(int(receipt.gas_used))
         if on_step:
             on_step(contract.progress())

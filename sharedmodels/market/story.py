@@ -35,6 +35,7 @@ from sharedmodels.market.rules import (
 )
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
+from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.units import ETH
 
 
@@ -99,24 +100,56 @@ def create_market(
     secrets = commit_test_set(
         data.rows[n - test_size :], data.labels[n - test_size :], pieces, n_features
     )
-    save_secrets(secrets, secrets_path)
     ref = pretrain(data.rows[:pretrain_n], data.labels[:pretrain_n], n_features, eta)
     weights, intercept = ref.nonzero_weights(), ref.intercept_units()
-    contract = deploy_market(
-        container,
-        provider,
-        secrets,
-        bounty,
-        terms,
-        encoder,
-        eta,
-        weights=weights,
-        intercept=intercept,
-    )
+    # The secrets go to disk before anything is sent (a market whose secrets were lost forfeits
+    # its bounty) and are removed again if the deployment fails without creating the contract.
+    nonce = int(provider.nonce)
+    save_secrets(secrets, secrets_path)
+    try:
+        contract = deploy_market(
+            container,
+            provider,
+            secrets,
+            bounty,
+            terms,
+            encoder,
+            eta,
+            weights=weights,
+            intercept=intercept,
+        )
+    except BaseException as exc:
+        _discard_unless_created(secrets_path, str(provider.address), nonce, exc)
+        raise
     record = MarketRecord(
         str(contract.address), network, str(secrets_path), encoder_descriptor(encoder), dataset, eta
     )
     return Created(contract, record, weights, intercept)
+
+
+def _discard_unless_created(
+    secrets_path: Path, sender: str, nonce: int, exc: BaseException
+) -> None:
+    """After a failed deployment: remove the secrets file if no contract exists where the
+    deployment (``sender``'s transaction of ``nonce``) would have created it. If the node
+    cannot tell, keep the file and say so (the market may exist; its secrets must not go)."""
+    from ape import chain
+
+    address = create_address(sender, nonce)
+    try:
+        created = bool(chain.provider.get_code(address))
+    except Exception:
+        raise MarketError(
+            f"{_one_line(exc)}; kept {secrets_path}: the node could not say whether a market "
+            f"was created at {address} (delete the file if none was)"
+        ) from exc
+    if not created:
+        Path(secrets_path).unlink(missing_ok=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) -> Encoded:

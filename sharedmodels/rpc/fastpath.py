@@ -45,6 +45,16 @@ class NodeStalled(SharedModelsError, RuntimeError):
     pending). Scripts print it as one ``error:`` line."""
 
 
+class NodeRefused(SharedModelsError, RuntimeError):
+    """The node answered a call with an error (e.g. ``Insufficient funds for gas * price +
+    value`` for a transaction the sender cannot pay for). Scripts print it as one line."""
+
+
+#: Selectors of Solidity's and Vyper's revert payloads: ``Error(string)``, ``Panic(uint256)``.
+_ERROR_SELECTOR = bytes.fromhex("08c379a0")
+_PANIC_SELECTOR = bytes.fromhex("4e487b71")
+
+
 def _rlp(item: int | bytes | list) -> bytes:
     """Recursive-length-prefix encoding of ints (big-endian, no leading zeros), bytes and
     lists: all a transaction needs."""
@@ -170,12 +180,55 @@ class RPC:
         for item in payload:
             answer = by_id[item["id"]]
             if "error" in answer:
-                raise RuntimeError(f"{item['method']}: {answer['error'].get('message')}")
+                raise NodeRefused(f"{item['method']}: {answer['error'].get('message')}")
             out.append(answer["result"])
         return out
 
     def call(self, method: str, params: list) -> Any:
         return self.batch([(method, params)])[0]
+
+    def answer(self, method: str, params: list) -> dict:
+        """The node's whole answer to one call: ``{"result": …}`` or ``{"error": {…}}``."""
+        self._id += 1
+        payload = {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params}
+        resp = self.session.post(self.url, json=payload, timeout=self.timeout)
+        resp.raise_for_status()
+        return resp.json()
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address of the contract ``sender`` creates with its transaction of ``nonce``."""
+    digest = keccak(_rlp([bytes.fromhex(sender[2:]), nonce]))
+    return to_checksum_address(digest[12:])
+
+
+def revert_reason(
+    rpc: RPC, sender: str, to: str | None, data: bytes, value: int = 0, block: str = "latest"
+) -> str | None:
+    """None when an ``eth_call`` of this transaction (``to=None``: a contract creation, ``data``
+    its bytecode and arguments) succeeds; else why it would fail: the contract's reason string,
+    ``panic 0x…``, or the node's own message (e.g. insufficient funds). A dry run that costs
+    nothing and, unlike Ape's call, prints nothing (ape-foundry shows a call trace)."""
+    tx = {"from": sender, "data": "0x" + bytes(data).hex(), "value": hex(value)}
+    if to is not None:
+        tx["to"] = to
+    answer = rpc.answer("eth_call", [tx, block])
+    error = answer.get("error")
+    if error is None:
+        return None
+    raw = error.get("data")
+    payload = bytes.fromhex(raw[2:]) if isinstance(raw, str) and raw.startswith("0x") else b""
+    try:
+        if payload[:4] == _ERROR_SELECTOR:
+            from eth_abi import decode
+
+            return decode(["string"], payload[4:])[0]
+        if payload[:4] == _PANIC_SELECTOR:
+            return f"panic {hex(int.from_bytes(payload[4:36], 'big'))}"
+    except Exception:  # undecodable payload: fall back to the node's message
+        pass
+    message = str(error.get("message") or "").removeprefix("execution reverted").lstrip(": ")
+    return message or "reverted without a reason"
 
 
 class Pipeline:

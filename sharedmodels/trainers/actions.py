@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharedmodels.rpc.fastpath import call_in_order, can_pipeline, decode_event
+from sharedmodels.errors import SharedModelsError
+from sharedmodels.rpc.fastpath import (
+    NodeRefused,
+    NodeStalled,
+    call_in_order,
+    can_pipeline,
+    decode_event,
+)
 from sharedmodels.trainers.client import (
     Added,
     Contribution,
@@ -35,6 +42,36 @@ def now_for_next_block() -> int:
     return int(chain.pending_timestamp)
 
 
+#: Gas of one ``addData`` at the least, for the funds check (a short text costs 110,000 or more;
+#: hundreds of features cost millions), so that the check never refuses what the node would take.
+ADD_DATA_GAS = 100_000
+
+
+class InsufficientFunds(SharedModelsError):
+    """The paying account cannot cover a contribution's deposit and gas."""
+
+
+def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: str = "") -> None:
+    """Refuse, before anything is sent or written, when ``payer`` cannot pay for the next
+    contribution: its deposit (under Stake; ``deposit`` if given) plus the least gas of one
+    ``addData``. ``later`` is added to the message of a check made part-way through a run."""
+    from ape import chain
+
+    if deposit is None:
+        deposit = int(contract.next_deposit()) if incentive_of(contract).kind == "stake" else 0
+    need = deposit + ADD_DATA_GAS * int(chain.provider.gas_price)
+    balance = int(payer.balance)
+    if balance < need:
+        raise InsufficientFunds(
+            f"insufficient funds: {payer.address} has {ether(balance)}; the next contribution "
+            f"needs at least {ether(need)} (deposit {ether(deposit)} plus gas){later}"
+        )
+
+
+#: What a funds failure part-way through a run adds to its line.
+_RESUME = "; a rerun with the same arguments resumes where this one stopped"
+
+
 def contribute(
     contract: Any,
     sender: Any,
@@ -51,25 +88,35 @@ def contribute(
     ``fastpath.call_in_order``. Pipelined transactions cannot read the deposit first, so each
     carries the largest one (``cost_weight * 3600``, what a contribution in the same second as
     the last costs) and gets the excess back; the window is cut so that the wei in flight stays
-    under half the sender's balance.
+    under half the sender's balance (and when not even one fits, the Ape path is used).
+    A sender that cannot pay for the next contribution, at the start or part-way, raises
+    ``InsufficientFunds`` (one line; what landed before stays on chain).
     """
     incentive = incentive_of(contract)
     staked = incentive.kind == "stake"
     if fast is None:
         fast = can_pipeline(sender)
-    if fast and rows:
-        value = incentive.max_deposit if staked else 0
-        window = 256
-        if value:
-            window = max(1, min(window, int(sender.balance) // 2 // value))
-        receipts = call_in_order(
-            sender,
-            contract.addData,
-            ((list(r), y) for r, y in zip(rows, labels, strict=True)),
-            progress=progress,
-            window=window,
-            value=value,
-        )
+    value = incentive.max_deposit if staked else 0
+    window = min(256, int(sender.balance) // 2 // value) if fast and value else 256
+    # When not even one largest deposit fits in half the balance, each contribution pays the
+    # current deposit instead, one Ape transaction at a time (below).
+    if fast and rows and window >= 1:
+        try:
+            receipts = call_in_order(
+                sender,
+                contract.addData,
+                ((list(r), y) for r, y in zip(rows, labels, strict=True)),
+                progress=progress,
+                window=window,
+                value=value,
+            )
+        except (NodeRefused, NodeStalled) as exc:
+            # A node refuses a transaction the sender cannot pay for when it arrives, and drops
+            # one that became unpayable in its pool (the deposits before it spent the balance).
+            check_funds(contract, sender, value, later=_RESUME)
+            if "insufficient funds" not in str(exc).lower():
+                raise
+            raise InsufficientFunds(f"insufficient funds: {exc}{_RESUME}") from None
         events = decode_event(contract, "ContributionAdded", receipts)
         return [
             Added(int(e["id"]), int(r["gasUsed"], 16), int(e["deposit"]))
@@ -78,6 +125,7 @@ def contribute(
     out = []
     for row, label in zip(rows, labels, strict=True):
         value = int(contract.next_deposit()) if staked else 0
+        check_funds(contract, sender, value, later=_RESUME if out else "")
         out.append(add_data(contract, sender, row, label, value))
         if progress:
             progress(1)

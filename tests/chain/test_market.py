@@ -7,6 +7,7 @@ import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
 from sharedmodels.market.driver import phase
+from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.units import ETH
 
 
@@ -141,6 +142,48 @@ def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
         TERMS.max_contributors,
         40,
     )
+
+
+def _create(project, owner, tmp_path, secrets):
+    from sharedmodels.market.story import create_market
+
+    reviews = tmp_path / "reviews.csv"
+    rows = [("a dull and tedious film", 0), ("a gorgeous, witty film", 1)] * 4
+    reviews.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in rows))
+    return create_market(
+        project.PredictionMarket, owner, f"csv:{reviews}", 4, 2, ETH, TERMS, secrets, "local", 4
+    )
+
+
+def test_failed_create_keeps_secrets_exactly_when_the_market_exists(
+    project, chain, owner, tmp_path, monkeypatch
+):
+    """The secrets file is written before the deployment is sent; a failure removes it only if
+    no contract was created (the upload of the initial model failing after the deployment:
+    kept; the deployment itself failing: removed)."""
+    from sharedmodels.market import driver, story
+
+    def upload_fails(*args, **kwargs):
+        raise RuntimeError("the node went away during the upload")
+
+    kept = tmp_path / "kept.json"
+    nonce = owner.nonce
+    monkeypatch.setattr(driver, "upload_state", upload_fails)
+    with pytest.raises(RuntimeError, match="went away"):
+        _create(project, owner, tmp_path, kept)
+    assert chain.provider.get_code(create_address(str(owner.address), nonce))  # it exists
+    assert kept.is_file()
+    monkeypatch.undo()
+
+    def deploy_fails(container, sender, *args, **kwargs):
+        assert story.load_secrets(removed).commitments  # written before anything is sent
+        raise RuntimeError("the node went away before the deployment")
+
+    removed = tmp_path / "removed.json"
+    monkeypatch.setattr(story, "deploy_market", deploy_fails)
+    with pytest.raises(RuntimeError, match="before the deployment"):
+        _create(project, owner, tmp_path, removed)
+    assert not removed.exists()
 
 
 # ---------------------------------------------------------------- commitment and first reveal

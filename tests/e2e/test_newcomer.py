@@ -12,6 +12,7 @@ The fork test runs ``python -m sharedmodels.rpc.node`` (what ``make node FORK_UR
 against an upstream node holding a deployment, and uses that deployment from the fork.
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -339,3 +340,160 @@ def test_benchmark_scripts_write_only_with_out(standing, tmp_path):
     assert out.is_file()
     assert "fast path" in table.read_text()
     assert _tracked_outputs() == before
+
+
+def _wallet(rpc: RPC, address: str) -> tuple[str, str]:
+    """(balance, nonce) of ``address``: both unchanged means it sent and paid for nothing."""
+    return (
+        rpc.call("eth_getBalance", [address, "latest"]),
+        rpc.call("eth_getTransactionCount", [address, "latest"]),
+    )
+
+
+def _one_line_refusal(proc: subprocess.CompletedProcess, message: str) -> None:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines() == [f"error: {message}"], proc.stderr[-2000:]
+    assert proc.stdout == ""
+
+
+def test_deposit_above_balance_is_one_line(standing):
+    """The default fast path, with a balance below one deposit: refused before anything is
+    sent or journalled (it was ``RuntimeError: eth_sendRawTransaction: Insufficient funds``)."""
+    rpc, manifest = standing
+    poor = rpc.call("eth_accounts", [])[7]
+    rpc.call("anvil_setBalance", [poor, hex(10**15)])  # 0.001 ETH; a deposit is more
+    before, block, journals = _wallet(rpc, poor), rpc.call("eth_blockNumber", []), _journal_files()
+    args = ("contribute", "--dataset", "rt", "--limit", "5", "--account", "TEST::7", "--quiet")
+    proc = ape_run(rpc.url, *args, "--manifest", str(manifest), check=False)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.splitlines()
+    assert line.lower().startswith(f"error: insufficient funds: {poor} has 0.001000 eth"), line
+    assert _wallet(rpc, poor) == before
+    assert rpc.call("eth_blockNumber", []) == block
+    assert _journal_files() == journals
+
+
+def _market_create(csv_path: Path, folder: Path, *extra: str) -> tuple[str, ...]:
+    return (
+        "market",
+        "create",
+        "--dataset",
+        f"csv:{csv_path}",
+        "--test-size",
+        "4",
+        "--pieces",
+        "2",
+        "--pretrain",
+        "0",
+        "--secrets",
+        str(folder / "secrets.json"),
+        "--record",
+        str(folder / "market.json"),
+        *extra,
+    )
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (("--bounty", "100000000"), "insufficient funds: 0x"),
+        (("--min-stake", "1e11"), "market: amount too large"),
+    ],
+    ids=["bounty above balance", "constructor reverts"],
+)
+def test_failed_market_create_leaves_nothing(standing, reviews_csv, tmp_path, extra, message):
+    """A deployment that would fail is refused before it is sent: no secrets file, no record,
+    nothing mined. (A create that fails after the contract exists keeps its secrets:
+    tests/chain/test_market.py.)"""
+    rpc, _ = standing
+    provider = rpc.call("eth_accounts", [])[0]
+    before, block = _wallet(rpc, provider), rpc.call("eth_blockNumber", [])
+    proc = ape_run(rpc.url, *_market_create(reviews_csv, tmp_path, *extra), check=False)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith(f"error: {message}"), line
+    assert list(tmp_path.iterdir()) == []
+    assert _wallet(rpc, provider) == before
+    assert rpc.call("eth_blockNumber", []) == block
+
+
+@pytest.fixture(scope="module")
+def committed_market(standing, reviews_csv, tmp_path_factory):
+    """(RPC, record path) of a market just created: committed, participation not open."""
+    rpc, _ = standing
+    folder = tmp_path_factory.mktemp("market")
+    created = ape_run(rpc.url, *_market_create(reviews_csv, folder))
+    assert (folder / "secrets.json").is_file() and "market     0x" in created.stdout
+    return rpc, folder / "market.json"
+
+
+#: Market calls before participation opens: (subcommand, account index, the contract's reason).
+WRONG_PHASE = [
+    (["end"], 0, "market: participation is not open"),
+    (["step"], 2, "market: not in reward phase"),
+    (["run-rewards"], 2, "market: not in reward phase"),
+    (["collect"], 1, "market: not done"),
+    (["forfeit"], 2, "market: not in reveal phase"),
+    (["expire"], 2, "market: not in reward phase"),
+    (
+        ["reveal"],
+        0,
+        "market: not in a reveal phase (participation has not opened: reveal-init first)",
+    ),
+    (["contribute", "--dataset", "rt", "--limit", "2"], 1, "market: participation is not open"),
+]
+
+
+@pytest.mark.parametrize("args,who,reason", WRONG_PHASE, ids=lambda v: str(v).split(",")[0])
+def test_market_call_in_wrong_phase_costs_nothing(committed_market, args, who, reason):
+    """Checked with an ``eth_call`` first: the contract's reason in one line, and no
+    transaction (it used to be mined, reverting, with a call trace on stdout)."""
+    rpc, record = committed_market
+    sender = rpc.call("eth_accounts", [])[who]
+    before, block = _wallet(rpc, sender), rpc.call("eth_blockNumber", [])
+    account = ("--account", f"TEST::{who}")
+    proc = ape_run(rpc.url, "market", *args, *account, "--record", str(record), check=False)
+    _one_line_refusal(proc, reason)
+    assert _wallet(rpc, sender) == before  # balance and nonce: nothing sent, no gas
+    assert rpc.call("eth_blockNumber", []) == block
+
+
+@contextlib.contextmanager
+def default_manifests_restored():
+    """The network's default manifests (``deployments/ethereum_local*.json``) put back as they
+    were when the block ends: the test below deploys without ``--manifest``."""
+    folder = ROOT / "deployments"
+    before = {p: p.read_bytes() for p in folder.glob("ethereum_local*.json")}
+    try:
+        yield
+    finally:
+        for p in folder.glob("ethereum_local*.json"):
+            if p not in before:
+                p.unlink()
+        for p, data in before.items():
+            p.write_bytes(data)
+
+
+def test_several_models_deployed_need_model(reviews_csv):
+    """One model deployed: commands use it. Several: a one-line refusal naming each (it used
+    to act silently on the latest deployment of any model), until --model picks one."""
+    with own_anvil() as rpc, default_manifests_restored():
+        ape_run(rpc.url, "deploy", "--n-features", "1024")
+        assert "model      perceptron: PerceptronStake" in ape_run(rpc.url, "status").stdout
+        ape_run(rpc.url, "deploy", "--model", "naive_bayes", "--n-features", "1024")
+        block = rpc.call("eth_blockNumber", [])
+        for args in (("status",), ("predict", "--text", "a witty film")):
+            proc = ape_run(rpc.url, *args, check=False)
+            assert proc.returncode == 1 and proc.stdout == ""
+            (line,) = proc.stderr.splitlines()
+            assert re.fullmatch(
+                r"error: 2 models are deployed on ethereum:local: naive_bayes \(0x[0-9a-fA-F]{40}, "
+                r"the latest\), perceptron \(0x[0-9a-fA-F]{40}\); pass --model NAME \(or "
+                r"--manifest PATH\)",
+                line,
+            ), line
+        contribute = ("contribute", "--dataset", f"csv:{reviews_csv}", "--limit", "1", "--quiet")
+        assert ape_run(rpc.url, *contribute, check=False).returncode == 1
+        assert rpc.call("eth_blockNumber", []) == block  # nothing sent
+        picked = ape_run(rpc.url, "status", "--model", "perceptron")
+        assert "model      perceptron: PerceptronStake" in picked.stdout

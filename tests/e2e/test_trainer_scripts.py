@@ -33,6 +33,7 @@ from e2e_runner import ROOT, FromManifest, ape_many, finish, lines, start
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.trainers.client import read_export, records, scan
+from sharedmodels.trainers.kinds import MODEL_NAMES
 from sharedmodels.units import ether
 
 #: Written for these tests (not from any dataset the model has seen); label 1 is positive.
@@ -249,12 +250,12 @@ def settled(contributed, chain, accounts) -> Settlement:
         procs = flow.run_many(*(("refund", "--all", "--account", a, "--quiet") for a in aliases))
         after_refund = flow.history()
         good0 = int(contract.num_good(account(accounts, "TEST::0")))
-        report = flow.run("report", "--scan", "--quiet")
+        report = flow.run("report", "--all", "--quiet")
         after_report = flow.history()
         held_after_report = int(chain.provider.get_balance(contract.address))
         advance(chain, 300)
         left = {c.id: c.remaining for c in after_report if c.remaining}
-        take = flow.run("take", "--scan", "--account", "TEST::5", "--quiet")
+        take = flow.run("take", "--all", "--account", "TEST::5", "--quiet")
         final = flow.history()
         held_final = int(chain.provider.get_balance(contract.address))
         status = flow.run("status")
@@ -279,15 +280,23 @@ def settled(contributed, chain, accounts) -> Settlement:
 
 @pytest.fixture
 def default_manifest(stake):
-    """The stake manifest at ``deployments/ethereum_local.json`` (what the console reads)."""
+    """The stake manifest at ``deployments/ethereum_local.json`` (what the console reads), as
+    the network's only deployment: per-model manifests are moved aside meanwhile (with several
+    models deployed the console would refuse to guess)."""
     path = ROOT / default_manifest_path("ethereum:local:foundry")
     backup = path.read_bytes() if path.is_file() else None
     made_dir = not path.parent.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
+    per_model = [path.with_name(f"{path.stem}_{m}{path.suffix}") for m in MODEL_NAMES]
+    aside = {p: p.read_bytes() for p in per_model if p.is_file()}
+    for p in aside:
+        p.unlink()
     try:
         shutil.copyfile(stake.manifest, path)
         yield path
     finally:
+        for p, data in aside.items():
+            p.write_bytes(data)
         if backup is None:
             path.unlink(missing_ok=True)
             if made_dir:
@@ -392,7 +401,7 @@ def test_refund_report_take_after_the_waits(contributed, settled, accounts):
     assert set(info["claimed"]) == expected, run.report.stdout
     # The flow is deterministic (same pre-training slice, same contributions in the same order):
     # it must keep exercising a paid report, or these checks would prove nothing.
-    assert expected, "no report was eligible: the flow no longer reaches report --scan's payout"
+    assert expected, "no report was eligible: the flow no longer reaches report --all's payout"
     assert info["done"] == len(expected)
     if not good0 and others - agree:
         assert info["reasons"].get("you have no good contributions yet") == len(others - agree)
