@@ -319,7 +319,12 @@ def test_deploy_stake_writes_incentive_to_manifest(stake):
     assert f"manifest: {stake.manifest}" in out
     data = stake.data
     assert data["contract"] == "PerceptronStake" and data["chain_id"] == 31337
-    assert data["incentive"] == {"kind": "stake", **STAKE_WAITS, "cost_weight": COST_WEIGHT}
+    assert data["incentive"] == {
+        "kind": "stake",
+        **STAKE_WAITS,
+        "cost_weight": COST_WEIGHT,
+        "judging": "as-is",  # the Perceptron offers no other rule
+    }
     assert data["pretrain"]["samples"] == 1500
     contract = stake.contract
     assert int(contract.refund_wait()) == 60 and int(contract.any_wait()) == 240
@@ -538,7 +543,7 @@ def test_points_flow(chain, accounts, tmp_path):
     assert "deployed PerceptronPoints (perceptron, incentive points)" in proc.stdout
     assert "points: validation after 60 s" in proc.stdout
     data = json.loads(manifest.read_text())
-    assert data["incentive"] == {"kind": "points", "refund_wait": 60}
+    assert data["incentive"] == {"kind": "points", "refund_wait": 60, "judging": "as-is"}
     flow = Flow(tmp_path, manifest, proc)
 
     # The same texts twice with opposite labels: the model cannot agree with both of a pair.
