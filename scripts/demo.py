@@ -25,7 +25,6 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.registry import spec
 from sharedmodels.runs.demo import DemoConfig, plot_curve, run
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
@@ -63,13 +62,7 @@ def _gas(values) -> str:
 )
 @click.option("--model", type=click.Choice(MODEL_NAMES), default="naive_bayes", show_default=True)
 @click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
-@click.option(
-    "--judging",
-    type=click.Choice(["leave-one-out", "as-is"]),
-    default=None,
-    help="How refunds and reports judge a contribution (docs/incentives.md). Default: "
-    "leave-one-out where the model offers it (not the Perceptrons), else as-is.",
-)
+@c.judging_opt("leave-one-out where the model offers it (not the Perceptrons)")
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False),
@@ -92,8 +85,7 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
     dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
-    if judging is None:
-        judging = "leave-one-out" if spec(model).leave_one_out else "as-is"
+    judging = c.default_judging(model, judging)
     config = DemoConfig(
         model=model,
         dataset=dataset,

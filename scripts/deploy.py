@@ -22,7 +22,6 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
-from sharedmodels.registry import spec
 from sharedmodels.rpc.deployments import write_manifest
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, manifest_for
@@ -72,14 +71,7 @@ from sharedmodels.trainers.kinds import kind
     show_default=True,
     help="Wei; the deposit is cost_weight * 3600 // isqrt(seconds since last).",
 )
-@click.option(
-    "--judging",
-    type=click.Choice(["leave-one-out", "as-is"]),
-    default=None,
-    help="How refunds and reports judge a contribution: by the model without that "
-    "contribution's own training (leave-one-out: the rest of the crowd must agree; the default "
-    "where the model offers it: naive_bayes, sparse_ncc, ncc), or by the model as it is.",
-)
+@c.judging_opt("leave-one-out where the model offers it (naive_bayes, sparse_ncc, ncc)")
 @c.manifest_opt
 @c.account_opt
 @c.ape_verbosity
@@ -121,8 +113,7 @@ def cli(
     if incentive == "points":
         owner_wait = any_wait = refund_wait
         cost_weight = 0
-    if judging is None:
-        judging = "leave-one-out" if spec(model).leave_one_out else "as-is"
+    judging = c.default_judging(model, judging)
     params = Incentive(
         incentive, refund_wait, owner_wait, any_wait, cost_weight, judging == "leave-one-out"
     )

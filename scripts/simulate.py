@@ -46,13 +46,7 @@ from sharedmodels.simulation.run import simulate
     "rt's short snippets a Perceptron memorises every sample, so flipped labels get "
     "refunded; Naive Bayes judges them against all the counts.",
 )
-@click.option(
-    "--judging",
-    type=click.Choice(["leave-one-out", "as-is"]),
-    default=None,
-    help="How refunds and reports judge a contribution (docs/incentives.md); default: the "
-    "preset's.",
-)
+@c.judging_opt("the preset's, as-is for a model that offers nothing else")
 @click.option(
     "--benchmarks",
     "benchmarks",

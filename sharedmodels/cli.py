@@ -84,6 +84,27 @@ dataset_opt = click.option(
 limit_opt = click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N.")
 offset_opt = click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip K.")
 quiet_opt = click.option("--quiet", is_flag=True, help="No progress bar.")
+#: The choices of ``--judging`` (docs/incentives.md#judging-as-is-or-leave-one-out).
+JUDGING = ("leave-one-out", "as-is")
+
+
+def judging_opt(default_text: str) -> Callable:
+    """``--judging leave-one-out|as-is``: how refunds and reports judge a contribution."""
+    return click.option(
+        "--judging",
+        type=click.Choice(JUDGING),
+        default=None,
+        help="How refunds and reports judge a contribution: by the model without that "
+        "contribution's own training (leave-one-out: the rest of the crowd must agree) or by the "
+        f"model as it is. Default: {default_text}.",
+    )
+
+
+def default_judging(model: str, judging: str | None) -> str:
+    """``judging`` if given, else leave-one-out where ``model`` offers it, else as-is."""
+    return judging or ("leave-one-out" if MODELS[model].leave_one_out else "as-is")
+
+
 pick_model_opt = click.option(
     "--model",
     type=click.Choice(MODEL_NAMES),

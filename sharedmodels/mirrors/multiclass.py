@@ -137,7 +137,40 @@ class IntDensePerceptron(_Classes):
         return before
 
 
-class IntNearestCentroid(_Classes):
+class _Centroids(_Classes):
+    """What both Nearest Centroid mirrors share: per class n_k samples and Q_k = |S_k|², the
+    prediction minimising f_k = Q_k - 2 n_k T_k (T_k = x · S_k, from ``_dot``), and leave-one-out
+    judging, which takes the sample out of its class: n - 1, T - |x|², Q - 2T + |x|²."""
+
+    n: list[int]
+    q: list[int]
+
+    def _dot(self, k: int, x: Sequence[int]) -> int:
+        raise NotImplementedError
+
+    def _square(self, x: Sequence[int]) -> int:
+        raise NotImplementedError
+
+    def predict(self, x: Sequence[int]) -> int:
+        return self._nearest(x, None)
+
+    def predict_without(self, x: Sequence[int], y: int) -> int:
+        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
+        return self._nearest(x, y)
+
+    def _nearest(self, x: Sequence[int], left_out: int | None) -> int:
+        n, f = list(self.n), []
+        for k in range(len(n)):
+            t, q = self._dot(k, x), self.q[k]
+            if k == left_out:
+                xx = self._square(x)
+                n[k] -= 1
+                q, t = q + xx - 2 * t, t - xx
+            f.append(q - 2 * n[k] * t)
+        return _nearest(n, f)
+
+
+class IntNearestCentroid(_Centroids):
     """Mirror of ``models/nearest_centroid.vy`` (dense, exact cross-multiplied distances)."""
 
     def __init__(self, dim: int, n_classes: int = 2) -> None:
@@ -157,24 +190,11 @@ class IntNearestCentroid(_Classes):
         self.s.append([0] * self.dim)
         self.q.append(0)
 
-    def predict(self, x: Sequence[int]) -> int:
-        return self._nearest(x, None)
+    def _dot(self, k: int, x: Sequence[int]) -> int:
+        return sum(a * v for a, v in zip(self.s[k], x, strict=False))
 
-    def predict_without(self, x: Sequence[int], y: int) -> int:
-        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
-        return self._nearest(x, y)
-
-    def _nearest(self, x: Sequence[int], left_out: int | None) -> int:
-        n, f = list(self.n), []
-        for k in range(self.n_classes):
-            t = sum(a * v for a, v in zip(self.s[k], x, strict=False))
-            q = self.q[k]
-            if k == left_out:
-                xx = sum(v * v for v in x)
-                n[k] -= 1
-                q, t = q + xx - 2 * t, t - xx
-            f.append(q - 2 * n[k] * t)
-        return _nearest(n, f)
+    def _square(self, x: Sequence[int]) -> int:
+        return sum(v * v for v in x)
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
@@ -187,7 +207,7 @@ class IntNearestCentroid(_Classes):
         return before
 
 
-class IntSparseNearestCentroid(_Classes):
+class IntSparseNearestCentroid(_Centroids):
     """Mirror of ``models/sparse_nearest_centroid.vy`` (binary features, counts per class)."""
 
     def __init__(self, n_features: int, n_classes: int = 2) -> None:
@@ -207,23 +227,12 @@ class IntSparseNearestCentroid(_Classes):
         self.counts.append({})
         self.q.append(0)
 
-    def predict(self, x: Sequence[int]) -> int:
-        return self._nearest(x, None)
+    def _dot(self, k: int, x: Sequence[int]) -> int:
+        counts = self.counts[k]
+        return sum(counts.get(j, 0) for j in x)
 
-    def predict_without(self, x: Sequence[int], y: int) -> int:
-        """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
-        return self._nearest(x, y)
-
-    def _nearest(self, x: Sequence[int], left_out: int | None) -> int:
-        n, f = list(self.n), []
-        for k in range(self.n_classes):
-            ck = self.counts[k]
-            t, q = sum(ck.get(j, 0) for j in x), self.q[k]
-            if k == left_out:
-                n[k] -= 1
-                q, t = q + len(x) - 2 * t, t - len(x)
-            f.append(q - 2 * n[k] * t)
-        return _nearest(n, f)
+    def _square(self, x: Sequence[int]) -> int:
+        return len(x)  # binary features
 
     def update(self, x: Sequence[int], y: int) -> int:
         before = self.predict(x)
