@@ -3,13 +3,20 @@
 // runtime code hashes, Unicode table), so the page needs nothing from the network at run time.
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = dirname(fileURLToPath(import.meta.url));
-const dist = join(web, "dist");
+// node web/build.mjs [--out DIR] [--assets DIR]: the browser tests bundle into a directory of
+// their own, from assets they export themselves.
+const option = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]) : fallback;
+};
+const dist = option("--out", join(web, "dist"));
+const assets = option("--assets", join(web, "build"));
 for (const asset of ["contracts.json", "unicode.json"]) {
-  if (!existsSync(join(web, "build", asset))) {
+  if (!existsSync(join(assets, asset))) {
     console.error(`error: web/build/${asset} is missing: run python -m sharedmodels.runs.web assets`);
     process.exit(1);
   }
@@ -25,6 +32,7 @@ await build({
   legalComments: "linked",
   outfile: join(dist, "app.js"),
   logLevel: "warning",
+  alias: { "sharedmodels-assets": assets },
 });
 for (const file of ["index.html", "style.css"]) copyFileSync(join(web, file), join(dist, file));
-console.error("web: bundled web/dist/app.js");
+console.error(`web: bundled ${join(dist, "app.js")}`);

@@ -246,7 +246,12 @@ def live_manifests(node: str, dirs: Iterable[Path]) -> dict:
             if rpc_call(node, "eth_getCode", [data["address"], "latest"]) in ("0x", "", None):
                 continue
             seen.add(address)
-            out.append({**data, "source": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)})
+            out.append(
+                {
+                    **data,
+                    "source": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+                }
+            )
     return {"chain_id": chain_id, "deployments": out}
 
 

@@ -15,8 +15,8 @@ import {
   sliceHex,
   stringToBytes,
 } from "viem";
-import contracts from "../build/contracts.json";
-import unicode from "../build/unicode.json";
+import contracts from "sharedmodels-assets/contracts.json";
+import unicode from "sharedmodels-assets/unicode.json";
 import {
   EncodingError,
   denseEncoder,
