@@ -20,6 +20,7 @@ import pytest
 from web_helpers import advance, deploy_other
 
 from sharedmodels.encoding.features import encoder_from_settings
+from sharedmodels.runs.web import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -384,3 +385,92 @@ def test_injected_wallet(browser, server, models, accounts, shot, wallet, expect
         shot(page, "wallet")
     finally:
         ctx.close()
+
+
+def test_owner_takes_after_its_wait(context, server, models, accounts, shot):
+    man = models["perceptron"]
+    model = contract(man)
+    text = "a gorgeous, witty and moving film"
+    row = encoder_from_settings(man.encoder).encode_one(text)
+    model.addData(row, 1 - int(model.predict(row)), sender=accounts[2], value=model.next_deposit())
+    page = context.new_page()
+    open_model(page, server, man.address)
+    use_account(page, "local:5")  # not the owner: anyone may take only after any_wait
+    assert page.is_disabled("[data-testid=take-1]")
+    assert "anyone may take in" in page.inner_text("[data-testid=other-1]")
+    advance(int(model.owner_wait()) + 1)
+    use_account(page, "local:0")  # the owner
+    page.wait_for_selector("[data-testid=take-1]:not([disabled])")
+    before = int(model.contribution(1).claimable)
+    assert before > 0
+    page.click("[data-testid=take-1]")
+    assert "take done" in wait_msg(page, "claim-msg")
+    assert int(model.contribution(1).claimable) == 0
+    page.wait_for_function("!document.querySelector('[data-testid=other-1]')")
+    shot(page, "taken")
+
+
+def test_a_pasted_address_is_read_from_the_chain(context, dist, models, shot):
+    """A server with no manifests: the page reads the encoder from the chain; a vocabulary
+    model needs its word list, checked against the on-chain keccak; a dense one its scales."""
+    from ape import chain
+
+    bare = Server(chain.provider.uri, port=0, dist=dist, dirs=[]).start()
+    try:
+        page = context.new_page()
+        page.goto(bare.url)
+        page.wait_for_function("document.body.dataset.ready === '1'")
+        assert "No deployment on this chain yet" in page.inner_text("main")
+        hashed = models["perceptron"]
+        page.fill("[data-testid=open-address]", hashed.address.lower())
+        page.click("[data-testid=open-address-btn]")
+        page.wait_for_selector("[data-testid=facts] dd")
+        assert "hashing into 2^14 columns" in page.inner_text("[data-testid=facts]")
+        text = TEXTS[0]
+        answer, features = predict(page, text)
+        assert features == encoder_from_settings(hashed.encoder).encode_one(text)
+
+        vocab = models["naive_bayes_vocab"]
+        open_model(page, bare, vocab.address)
+        page.fill("[data-testid=predict-input]", text)
+        page.click("[data-testid=predict-btn]")
+        assert "load its word list first" in wait_msg(page, "predict-result")
+        words = vocab.encoder["words"]
+        page.fill("[data-testid=vocab-input]", "\n".join(words[:-1]))
+        page.click("text=Check and use")
+        page.wait_for_selector("[data-testid=vocab-msg].error")
+        assert "does not match the model's on-chain hash" in page.inner_text(
+            "[data-testid=vocab-msg]"
+        )
+        page.fill("[data-testid=vocab-input]", "\n".join(words))
+        page.click("text=Check and use")
+        page.wait_for_selector("[data-testid=vocab-msg].ok")
+        answer, features = predict(page, text)
+        assert features == encoder_from_settings(vocab.encoder).encode_one(text)
+        shot(page, "vocabulary-pasted")
+
+        wine = models["wine_ncc"]
+        open_model(page, bare, wine.address)
+        page.fill("[data-testid=predict-input]", "1,2,3")
+        page.click("[data-testid=predict-btn]")
+        assert "only its manifest holds" in wait_msg(page, "predict-result")
+    finally:
+        bare.stop()
+
+
+def test_market_phase_and_progress(context, server, accounts, shot):
+    import random
+
+    from ape import chain, project
+    from market_helpers import dataset, open_market
+
+    rows, labels = dataset(random.Random(21), 16)
+    run = open_market(project, accounts[0], chain, rows, labels, pieces=2)
+    page = context.new_page()
+    open_model(page, server, run.contract.address)
+    assert page.inner_text("[data-testid=market-phase]").startswith("open")
+    assert page.inner_text("[data-testid=market-bounty]") == "1 ETH"
+    assert page.inner_text("[data-testid=market-contributions]").startswith("0 of at most")
+    answer, features = predict(page, "w1 w2")
+    assert answer in ("neg", "pos")
+    shot(page, "market")

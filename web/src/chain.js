@@ -75,11 +75,7 @@ export async function identify(client, address) {
 /** Everything static about a model: encoder, classes, incentive, waits. */
 export async function loadModel(client, address, manifest) {
   const found = await identify(client, address);
-  if (found.contract === "PredictionMarket") {
-    throw new UserError(
-      `${found.address} is a prediction market; this page shows trainers only (ape run market status)`,
-    );
-  }
+  if (found.contract === "PredictionMarket") return loadMarket(client, found, manifest);
   const { abi } = found;
   const names = fnNames(abi);
   const read = (functionName, args = []) =>
@@ -345,4 +341,51 @@ export function reasonOf(err) {
     return { kind: "funds", text: "the account cannot pay for this transaction and its gas" };
   }
   return null;
+}
+
+export const MARKET_PHASES = [
+  "committed: the test set is committed, participation not open yet",
+  "open: participants may contribute",
+  "reveal: the provider reveals the test set",
+  "reward: the reward pass scores contributions",
+  "done: balances may be withdrawn",
+  "cancelled by the provider",
+  "expired: the reward pass ran out of time",
+];
+
+/** A prediction market: its phase, bounty and progress (read only), and its model's encoder. */
+export async function loadMarket(client, found, manifest) {
+  const read = (functionName, args = []) =>
+    client.readContract({ address: found.address, abi: found.abi, functionName, args });
+  const names = [
+    "phase", "bounty", "provider", "n_pieces", "pieces_revealed", "test_size", "n_contributions",
+    "max_contributions", "n_contributors", "total_stake", "min_stake", "open_time", "end_time",
+    "reveal_deadline", "reward_deadline", "done_time", "pool", "encoder",
+  ];
+  const values = await Promise.all(names.map((n) => read(n)));
+  const info = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  const progress = await read("progress");
+  const classNames = [await read("class_names", [0]), await read("class_names", [1])];
+  let encoderSettings;
+  try {
+    encoderSettings = JSON.parse(info.encoder);
+  } catch {
+    throw new UserError(`the market's encoder() is not JSON: ${info.encoder.slice(0, 60)}`);
+  }
+  const market = {
+    ...found,
+    market: true,
+    name: manifest?.name ?? `prediction market ${found.address.slice(0, 10)}…`,
+    manifest,
+    kind: "prediction market (sparse Perceptron)",
+    dense: false,
+    encoderSettings,
+    classNames,
+    info,
+    progress,
+    phase: MARKET_PHASES[Number(info.phase)] ?? `phase ${info.phase}`,
+    read,
+  };
+  market.encoder = hashEncoder(tools, encoderSettings);
+  return market;
 }

@@ -311,6 +311,10 @@ async function renderModel(address) {
     );
     return;
   }
+  if (model.market) {
+    app.replaceChildren(new MarketPage(model).root);
+    return;
+  }
   if (!model.encoder && vocabularies.has(model.address)) {
     model.encoder = makeEncoder(model, vocabularies.get(model.address));
   }
@@ -694,23 +698,8 @@ class ModelPage {
     }, 1000);
   }
 
-  async predict() {
-    const m = this.model;
-    const started = performance.now();
-    setMsg(this.predictMsg, "info", "asking the model…");
-    try {
-      const x = encodeInput(m, this.predictInput.value);
-      const label = Number(await m.read("predict", [x]));
-      const ms = Math.round(performance.now() - started);
-      this.predictMsg.className = "msg ok";
-      this.predictMsg.replaceChildren(
-        el("div", { class: "answer", testid: "predict-class" }, m.classNames[label] ?? `class ${label}`),
-        el("div", { class: "muted" }, `class ${label} · ${x.length} ${m.dense ? "values" : "features"} · eth_call, ${ms} ms, free`),
-        el("details", {}, el("summary", {}, "input sent"), el("code", { testid: "predict-features" }, JSON.stringify(x.map(String)))),
-      );
-    } catch (err) {
-      setMsg(this.predictMsg, "error", err instanceof UserError ? err.message : explain(err, "the prediction"));
-    }
+  predict() {
+    return predictInto(this.model, this.predictInput.value, this.predictMsg);
   }
 
   async contribute() {
@@ -756,6 +745,62 @@ class ModelPage {
     } catch (err) {
       setMsg(this.claimMsg, "error", `#${c.id}: ${explain(err, words)}`);
     }
+  }
+}
+
+/** A prediction market, read only: where it stands, and its model's free predictions. */
+class MarketPage {
+  constructor(market) {
+    const i = market.info;
+    const p = market.progress;
+    const time = (t) => (t > 0n ? new Date(Number(t) * 1000).toLocaleString() : "-");
+    const facts = [
+      ["Address", el("span", { class: "mono", testid: "address" }, market.address)],
+      ["Phase", el("span", { testid: "market-phase" }, market.phase)],
+      ["Bounty", el("span", { testid: "market-bounty" }, eth(i.bounty))],
+      ["Provider", el("span", { class: "mono" }, i.provider)],
+      ["Test set", `${i.test_size} samples in ${i.n_pieces} pieces, ${i.pieces_revealed} revealed`],
+      ["Contributions", el("span", { testid: "market-contributions" }, `${i.n_contributions} of at most ${i.max_contributions}, from ${i.n_contributors} participants`)],
+      ["Stakes", `${eth(i.total_stake)} in all (at least ${eth(i.min_stake)} each)`],
+      ["Timeline", `opened ${time(i.open_time)}; ends no earlier than ${time(i.end_time)}; reveal by ${time(i.reveal_deadline)}; rewards by ${time(i.reward_deadline)}; done ${time(i.done_time)}`],
+      ["Reward pass", `epoch ${p.epoch}, stage ${p.stage}, contribution ${p.cursor}, test sample ${p.test_cursor}; pool ${eth(i.pool)}`],
+      ["Encoder", describeEncoder(market)],
+    ];
+    const input = el("textarea", { testid: "predict-input", placeholder: "Type a text…" });
+    const msg = el("div", { class: "msg", testid: "predict-result", role: "status" });
+    this.root = el(
+      "div",
+      {},
+      el("p", {}, el("a", { href: "#/" }, "← all models")),
+      el("h2", { testid: "model-name" }, market.name),
+      el("div", { class: "card" }, el("dl", { class: "facts", testid: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
+      el(
+        "div",
+        { class: "card" },
+        el("h3", {}, "Predict with the market's model"),
+        input,
+        el("div", { class: "row" }, el("button", { testid: "predict-btn", onclick: () => predictInto(market, input.value, msg) }, "Predict")),
+        msg,
+      ),
+      el("p", { class: "muted" }, "Taking part (stake, withdraw) is done with ape run market for now (docs/market.md)."),
+    );
+  }
+}
+
+async function predictInto(model, raw, msg) {
+  const started = performance.now();
+  setMsg(msg, "info", "asking the model…");
+  try {
+    const x = encodeInput(model, raw);
+    const label = Number(await model.read("predict", [x]));
+    msg.className = "msg ok";
+    msg.replaceChildren(
+      el("div", { class: "answer", testid: "predict-class" }, model.classNames[label] ?? `class ${label}`),
+      el("div", { class: "muted" }, `class ${label} · ${x.length} ${model.dense ? "values" : "features"} · eth_call, ${Math.round(performance.now() - started)} ms, free`),
+      el("details", {}, el("summary", {}, "input sent"), el("code", { testid: "predict-features" }, JSON.stringify(x.map(String)))),
+    );
+  } catch (err) {
+    setMsg(msg, "error", err instanceof UserError ? err.message : explain(err, "the prediction"));
   }
 }
 
