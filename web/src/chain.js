@@ -359,7 +359,7 @@ export async function loadMarket(client, found, manifest) {
     client.readContract({ address: found.address, abi: found.abi, functionName, args });
   const names = [
     "phase", "bounty", "provider", "n_pieces", "pieces_revealed", "test_size", "n_contributions",
-    "max_contributions", "n_contributors", "total_stake", "min_stake", "open_time", "end_time",
+    "max_contributions", "n_contributors", "total_stake", "min_stake", "min_duration", "open_time", "end_time",
     "reveal_deadline", "reward_deadline", "done_time", "pool", "encoder",
   ];
   const values = await Promise.all(names.map((n) => read(n)));

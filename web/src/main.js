@@ -762,7 +762,13 @@ class MarketPage {
       ["Test set", `${i.test_size} samples in ${i.n_pieces} pieces, ${i.pieces_revealed} revealed`],
       ["Contributions", el("span", { testid: "market-contributions" }, `${i.n_contributions} of at most ${i.max_contributions}, from ${i.n_contributors} participants`)],
       ["Stakes", `${eth(i.total_stake)} in all (at least ${eth(i.min_stake)} each)`],
-      ["Timeline", `opened ${time(i.open_time)}; ends no earlier than ${time(i.end_time)}; reveal by ${time(i.reveal_deadline)}; rewards by ${time(i.reward_deadline)}; done ${time(i.done_time)}`],
+      ["Timeline", [
+        `opened ${time(i.open_time)}`,
+        i.end_time > 0n ? `ended ${time(i.end_time)}` : i.open_time > 0n ? `may end from ${time(i.open_time + i.min_duration)}` : null,
+        i.reveal_deadline > 0n ? `reveal by ${time(i.reveal_deadline)}` : null,
+        i.reward_deadline > 0n ? `rewards by ${time(i.reward_deadline)}` : null,
+        i.done_time > 0n ? `done ${time(i.done_time)}` : null,
+      ].filter(Boolean).join("; ")],
       ["Reward pass", `epoch ${p.epoch}, stage ${p.stage}, contribution ${p.cursor}, test sample ${p.test_cursor}; pool ${eth(i.pool)}`],
       ["Encoder", describeEncoder(market)],
     ];
