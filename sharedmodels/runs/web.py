@@ -146,7 +146,14 @@ def _live(manifest: Any, chain: Any) -> bool:
     except AttributeError:
         return False
     expected = bytes.fromhex(runtime[2:])
-    return bool(code) and code[: len(expected)] == expected
+    if not code or code[: len(expected)] != expected:
+        return False
+    # The same kind of contract at the same address on a restarted chain may be another
+    # deployment: its encoder (a vocabulary's hash included) must be the manifest's.
+    from sharedmodels.rpc.deployments import encoder_descriptor
+
+    contract = getattr(project, manifest.contract).at(manifest.address)
+    return str(contract.encoder()) == encoder_descriptor(manifest.encoder_obj)
 
 
 def deploy_demo(
