@@ -16,8 +16,20 @@ from sharedmodels import cli as c
 from sharedmodels.runs.web import Server, deploy_demo
 
 
-@click.command(cls=c.ConnectedCommand, short_help="Serve the web page (and deploy its demo).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.command(
+    cls=c.ConnectedCommand,
+    short_help="Serve the web page (and deploy its demo).",
+    help="Deploy the web page's demo models on the connected chain (reusing those still live), "
+    "then serve the page (web/dist/, built by make web-build) until Ctrl-C. The page lists "
+    "every manifest of this chain and predicts, contributes and claims from the browser.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port of the page (0: any free one).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--no-deploy", is_flag=True, help="Serve the manifests there are; deploy nothing.")
 @c.account_opt
