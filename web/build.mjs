@@ -34,5 +34,14 @@ await build({
   logLevel: "warning",
   alias: { "sharedmodels-assets": assets },
 });
+// The encoders alone, for the browser tests' parity check (the page does not load this).
+await build({
+  entryPoints: [join(web, "src", "parity.js")],
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  outfile: join(dist, "parity.js"),
+  logLevel: "warning",
+});
 for (const file of ["index.html", "style.css"]) copyFileSync(join(web, file), join(dist, file));
 console.error(`web: bundled ${join(dist, "app.js")}`);

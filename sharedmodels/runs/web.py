@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import unicodedata
@@ -59,6 +60,34 @@ def unassigned_ranges() -> list[list[int]]:
             out[-1][1] = cp
         else:
             out.append([cp, cp])
+    return out
+
+
+def python_word_ranges() -> list[list[int]]:
+    """Inclusive runs of the code points Python's ``re`` matches with ``\\w``: what the page's
+    tokeniser must count as word characters (the parity tests compare)."""
+    word = re.compile(r"\w")
+    out: list[list[int]] = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or not word.match(chr(cp)):
+            continue
+        if out and out[-1][1] == cp - 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return out
+
+
+def python_lowercase() -> dict[str, str]:
+    """Every code point whose ``str.lower()`` differs from it (keys are decimal strings, as in
+    JSON): what the page's lowercasing must give, one code point at a time."""
+    out = {}
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if ch.lower() != ch:
+            out[str(cp)] = ch.lower()
     return out
 
 

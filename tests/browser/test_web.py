@@ -480,3 +480,34 @@ def test_market_phase_and_progress(context, server, accounts, shot):
     answer, features = predict(page, "w1 w2")
     assert answer in ("neg", "pos")
     shot(page, "market")
+
+
+def test_encoders_in_chromium_match_python(context, server):
+    """The unit parity job (tests/unit/test_web_encoding.py runs it under Node) in Chromium,
+    with the browser's own Unicode tables: every code point, and the texts through a hashing
+    and a vocabulary encoder."""
+    import importlib.util
+
+    from sharedmodels.encoding.features import Encoder, VocabEncoder
+    from sharedmodels.runs.web import python_lowercase, python_word_ranges, unassigned_ranges
+
+    where = ROOT / "tests/unit/test_web_encoding.py"
+    spec = importlib.util.spec_from_file_location("web_encoding_cases", where)
+    cases = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cases)
+    texts = cases.HANDWRITTEN + cases.random_texts(500)
+    encoders = [Encoder(n_features=2**20), VocabEncoder.fit(texts, 300)]
+    job = {
+        "unassigned": unassigned_ranges(),
+        "codepoints": True,
+        "texts": texts,
+        "encoders": [{"settings": e.settings()} for e in encoders],
+    }
+    page = context.new_page()
+    page.goto(server.url)
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    out = page.evaluate("async (job) => (await import('./parity.js')).runJob(job)", job)
+    assert out["word"] == python_word_ranges()
+    assert out["lower"] == python_lowercase()
+    for enc, got in zip(encoders, out["encoded"], strict=True):
+        assert got == [cases.python_encode(enc, t) for t in texts]

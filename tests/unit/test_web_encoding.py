@@ -33,10 +33,10 @@ from sharedmodels.encoding.features import (
     TooManyFeatures,
     VocabEncoder,
 )
-from sharedmodels.runs.web import unassigned_ranges
+from sharedmodels.runs.web import python_lowercase, python_word_ranges, unassigned_ranges
 
 ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests/unit/js/encode.mjs"
+HARNESS = ROOT / "tests/unit/js/encode.mjs"  # runs web/src/parity.js
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not on PATH (make setup needs it)")
 
@@ -151,22 +151,8 @@ def python_encode(encoder, text):
 
 def test_every_code_point_tokenises_and_lowercases_as_python(unassigned):
     out = run_js({"unassigned": unassigned, "codepoints": True})
-    word = re.compile(r"\w")
-    expected_word: list[list[int]] = []
-    expected_lower = {}
-    for cp in range(0x110000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        ch = chr(cp)
-        if word.match(ch):
-            if expected_word and expected_word[-1][1] == cp - 1:
-                expected_word[-1][1] = cp
-            else:
-                expected_word.append([cp, cp])
-        if ch.lower() != ch:
-            expected_lower[str(cp)] = ch.lower()
-    assert out["word"] == expected_word
-    assert out["lower"] == expected_lower
+    assert out["word"] == python_word_ranges()
+    assert out["lower"] == python_lowercase()
 
 
 def test_texts_encode_identically(unassigned):
