@@ -13,7 +13,7 @@ STAMP_NPM := node_modules/.installed
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 STAMP_BUILD := $(VENV)/.contract-sources
 
-.PHONY: setup node demo market simulate check test soak mutate bench models contracts data lint clean
+.PHONY: setup node web web-build browser demo market simulate check test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
@@ -45,6 +45,35 @@ FORK_URL ?=
 node: $(STAMP_PY) $(STAMP_NPM)
 	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)')
 
+# The web page (web/, docs/web.md): bundled into web/dist/ by esbuild from the project's own
+# sources, the ABIs Ape compiled and this Python's Unicode tables; viem and esbuild are pinned in
+# package.json. `make web` deploys the demo models on the standing chain (make node; without one,
+# Ape starts Anvil for as long as the page is served) and serves the page on WEB_PORT.
+WEB_PORT ?= 8000
+STAMP_WEB := web/dist/.built
+WEB_SOURCES := $(wildcard web/src/*.js) web/index.html web/style.css web/build.mjs sharedmodels/runs/web.py
+web-build: $(STAMP_WEB)
+
+$(STAMP_WEB): $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD) $(WEB_SOURCES) package-lock.json
+	$(BIN)/ape compile -v WARNING
+	$(BIN)/python -m sharedmodels.runs.web assets
+	node web/build.mjs
+	@touch $@
+
+web: setup data web-build
+	$(BIN)/ape run web --port $(WEB_PORT)
+
+# Headless Chromium for tests/browser: Debian's chromium package where apt-get is available
+# (as root, or through sudo). Elsewhere install Chromium yourself; the browser tests skip
+# without it, with one line saying so (and fail instead when SHAREDMODELS_REQUIRE_BROWSER=1, as
+# in CI).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "note: no apt-get here: install Chromium for tests/browser (they skip without it)"; fi
+
 demo: setup data
 	$(BIN)/ape run demo
 
@@ -63,7 +92,7 @@ check: setup data lint
 	$(BIN)/python -m sharedmodels.codegen --check
 	$(BIN)/python -m pytest tests/unit -q -p no:ape_test --confcutdir=tests/unit
 
-test: setup data
+test: setup data web-build browser
 	$(BIN)/ape test tests -q
 
 # The long profile of the state machine: 130 examples of up to 50 steps (over 5,000 steps).

@@ -1,0 +1,398 @@
+"""The web page's Python side: its build assets, the demo deployments and the local server.
+
+* ``write_assets`` exports what the page's bundle needs from this checkout (``make web-build``
+  runs ``python -m sharedmodels.runs.web assets``, then esbuild): every deployable's ABI as Ape
+  compiled it (``.build/__local__.json``), the length and keccak256 of its runtime code (the page
+  recognises a pasted address by them), and the code point ranges this Python's Unicode tables
+  leave unassigned (the page's tokeniser must not treat newer characters as letters, as Python's
+  ``re`` and ``str.lower()`` do not).
+* ``DEMO`` and ``deploy_demo`` put the page's demo models on the connected chain (reusing those
+  whose manifests still point at a live contract) and write their manifests.
+* ``serve`` serves ``web/dist/`` with two more paths: ``POST /rpc`` forwards JSON-RPC to the node
+  (the page reads and, with the node's test accounts, sends through it) and
+  ``GET /api/deployments`` lists the manifests of the node's chain whose contract is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import unicodedata
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from sharedmodels.errors import SharedModelsError
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+DIST = WEB / "dist"
+ASSETS = WEB / "build"
+BUILD_JSON = ROOT / ".build" / "__local__.json"
+WEB_MANIFESTS = ROOT / "deployments" / "web"
+#: Largest JSON-RPC request body the proxy forwards (a contribution's calldata is ~20 kB).
+MAX_RPC_BODY = 4 * 2**20
+
+
+class WebError(SharedModelsError):
+    """The page cannot be built or served (missing build, unreachable node)."""
+
+
+# ---------------------------------------------------------------- build assets
+
+
+def unassigned_ranges() -> list[list[int]]:
+    """Inclusive ``[first, last]`` runs of code points this Python's ``unicodedata`` does not
+    assign (category ``Cn``), surrogates excluded: the characters Python treats as neither
+    letters nor cased, whatever a newer browser knows about them."""
+    out: list[list[int]] = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or unicodedata.category(chr(cp)) != "Cn":
+            continue
+        if out and out[-1][1] == cp - 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return out
+
+
+def python_word_ranges() -> list[list[int]]:
+    """Inclusive runs of the code points Python's ``re`` matches with ``\\w``: what the page's
+    tokeniser must count as word characters (the parity tests compare)."""
+    word = re.compile(r"\w")
+    out: list[list[int]] = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or not word.match(chr(cp)):
+            continue
+        if out and out[-1][1] == cp - 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return out
+
+
+def python_lowercase() -> dict[str, str]:
+    """Every code point whose ``str.lower()`` differs from it (keys are decimal strings, as in
+    JSON): what the page's lowercasing must give, one code point at a time."""
+    out = {}
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if ch.lower() != ch:
+            out[str(cp)] = ch.lower()
+    return out
+
+
+def contract_assets(build_json: Path = BUILD_JSON) -> dict[str, dict]:
+    """Per deployable: its ABI, and the byte length and keccak256 of its runtime code."""
+    from eth_utils import keccak
+
+    if not build_json.is_file():
+        raise WebError(f"{build_json} is missing: compile the contracts first (ape compile)")
+    types = json.loads(build_json.read_text())["contractTypes"]
+    out = {}
+    for name, ct in sorted(types.items()):
+        code = bytes.fromhex((ct.get("runtimeBytecode") or {}).get("bytecode", "0x")[2:])
+        out[name] = {
+            "abi": ct["abi"],
+            "runtime_length": len(code),
+            "runtime_keccak": "0x" + keccak(code).hex(),
+        }
+    return out
+
+
+def write_assets(out_dir: Path = ASSETS, build_json: Path = BUILD_JSON) -> list[Path]:
+    """Write ``contracts.json`` and ``unicode.json`` for the bundle; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    contracts = out_dir / "contracts.json"
+    contracts.write_text(json.dumps(contract_assets(build_json), separators=(",", ":")))
+    text = out_dir / "unicode.json"
+    text.write_text(
+        json.dumps(
+            {"unidata_version": unicodedata.unidata_version, "unassigned": unassigned_ranges()},
+            separators=(",", ":"),
+        )
+    )
+    return [contracts, text]
+
+
+# ---------------------------------------------------------------- demo deployments
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    """One model the page shows after ``make web``."""
+
+    name: str  # manifest file stem under deployments/web/
+    model: str
+    incentive: str
+    pretrain: str
+    pretrain_limit: int
+    encoder: str | None = None  # hash:BITS, vocab:K, or None (the model's default)
+
+
+DEMO: tuple[DemoModel, ...] = (
+    DemoModel("perceptron", "perceptron", "stake", "rt", 4000),
+    DemoModel("naive_bayes_vocab", "naive_bayes", "stake", "rt", 4000, "vocab:2000"),
+    DemoModel("sparse_ncc_points", "sparse_ncc", "points", "rt", 1000),
+    DemoModel("wine_ncc", "ncc", "stake", "sklearn:wine", 100),
+)
+#: Short waits, so that a visitor sees a refund window open: refund after 2 minutes, the owner
+#: may take after 10, anyone after 30. Deposits as the scripts' default (0.06 ETH after a
+#: quiet hour).
+DEMO_WAITS = (120, 600, 1800)
+DEMO_COST_WEIGHT = 10**15
+
+
+def demo_incentive(model: str, kind: str):
+    from sharedmodels.registry import spec
+    from sharedmodels.trainers.client import Incentive
+
+    refund, owner, anyone = DEMO_WAITS
+    loo = spec(model).leave_one_out
+    if kind == "points":
+        return Incentive("points", refund, refund, refund, 0, loo)
+    return Incentive("stake", refund, owner, anyone, DEMO_COST_WEIGHT, loo)
+
+
+def _live(manifest: Any, chain: Any) -> bool:
+    """The manifest's contract is on this chain and is the one it names."""
+    from ape import project
+
+    if manifest.chain_id != chain.chain_id:
+        return False
+    code = bytes(chain.provider.get_code(manifest.address))
+    try:
+        runtime = getattr(project, manifest.contract).contract_type.runtime_bytecode.bytecode
+    except AttributeError:
+        return False
+    expected = bytes.fromhex(runtime[2:])
+    if not code or code[: len(expected)] != expected:
+        return False
+    # The same kind of contract at the same address on a restarted chain may be another
+    # deployment: its encoder (a vocabulary's hash included) must be the manifest's.
+    from sharedmodels.rpc.deployments import encoder_descriptor
+
+    contract = getattr(project, manifest.contract).at(manifest.address)
+    return str(contract.encoder()) == encoder_descriptor(manifest.encoder_obj)
+
+
+def deploy_demo(
+    sender: Any,
+    network_choice: str,
+    out_dir: Path = WEB_MANIFESTS,
+    models: Sequence[DemoModel] = DEMO,
+    say: Callable[[str], None] = print,
+) -> list[Path]:
+    """Deploy each of ``models`` unless its manifest in ``out_dir`` is live on this chain."""
+    from ape import chain, project
+
+    from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+    from sharedmodels.rpc.deployments import read_manifest, write_manifest
+    from sharedmodels.trainers.deploy import deploy_model, manifest_for
+    from sharedmodels.trainers.kinds import kind
+
+    paths = []
+    for demo in models:
+        path = out_dir / f"{demo.name}.json"
+        if path.is_file() and _live(read_manifest(path), chain):
+            say(f"{demo.name}: already at {read_manifest(path).address}")
+            paths.append(path)
+            continue
+        k = kind(demo.model)
+        encoder = make_encoder(
+            demo.model, demo.pretrain, None, "truncate", demo.encoder, demo.pretrain_limit, 0
+        )
+        data = encode_dataset(demo.pretrain, encoder, demo.pretrain_limit, 0)
+        params = demo_incentive(demo.model, demo.incentive)
+        container = getattr(project, k.contract(demo.incentive))
+        dep = deploy_model(
+            container, sender, encoder, 1, data.class_names, data, params, model=demo.model
+        )
+        info = {
+            "dataset": demo.pretrain,
+            "offset": 0,
+            "limit": demo.pretrain_limit,
+            "samples": len(data),
+            "dropped": data.dropped,
+        }
+        man = manifest_for(
+            dep,
+            network_choice,
+            chain.chain_id,
+            str(sender.address),
+            chain.blocks.height,
+            encoder,
+            1,
+            data.class_names,
+            info,
+            params,
+        )
+        write_manifest(man, path)
+        say(f"{demo.name}: deployed {man.contract} at {man.address}")
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------- the server
+
+
+def rpc_call(node: str, method: str, params: list, timeout: float = 10.0) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(
+        node, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise WebError(f"{method}: {answer['error'].get('message')}")
+    return answer["result"]
+
+
+def manifest_dirs() -> list[Path]:
+    """Where the server looks for manifests: the demo's, then the scripts' own."""
+    return [WEB_MANIFESTS, ROOT / "deployments"]
+
+
+def live_manifests(node: str, dirs: Iterable[Path]) -> dict:
+    """``{"chain_id": N, "deployments": [manifest, …]}``: every manifest in ``dirs`` written for
+    the node's chain whose address holds code, once per address, in file-name order."""
+    chain_id = int(rpc_call(node, "eth_chainId", []), 16)
+    seen: set[str] = set()
+    out = []
+    for folder in dirs:
+        for path in sorted(folder.glob("*.json")):
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or "address" not in data or "contract" not in data:
+                continue
+            address = str(data["address"]).lower()
+            if data.get("chain_id") != chain_id or address in seen:
+                continue
+            if rpc_call(node, "eth_getCode", [data["address"], "latest"]) in ("0x", "", None):
+                continue
+            seen.add(address)
+            out.append(
+                {
+                    **data,
+                    "source": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+                }
+            )
+    return {"chain_id": chain_id, "deployments": out}
+
+
+def make_handler(node: str, dist: Path, dirs: Sequence[Path]) -> type:
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(dist), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+            pass
+
+        def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/api/deployments":
+                try:
+                    body = json.dumps(live_manifests(node, dirs)).encode()
+                except (OSError, WebError, ValueError) as exc:
+                    body = json.dumps({"error": f"the node at {node} did not answer: {exc}"})
+                    self._send(502, body.encode())
+                    return
+                self._send(200, body)
+                return
+            super().do_GET()
+
+        def do_POST(self) -> None:
+            if self.path != "/rpc":
+                self._send(404, b'{"error":"not found"}')
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if not 0 < length <= MAX_RPC_BODY:
+                self._send(413, b'{"error":"request too large"}')
+                return
+            body = self.rfile.read(length)
+            request = urllib.request.Request(
+                node, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    self._send(response.status, response.read())
+            except urllib.error.HTTPError as exc:
+                self._send(exc.code, exc.read())
+            except OSError as exc:
+                message = json.dumps({"error": f"the node at {node} did not answer: {exc}"})
+                self._send(502, message.encode())
+
+    return Handler
+
+
+class Server:
+    """The page's HTTP server in a background thread (``start``/``stop``), or in the
+    foreground (``serve_forever``)."""
+
+    def __init__(
+        self,
+        node: str,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        dist: Path = DIST,
+        dirs: Sequence[Path] | None = None,
+    ) -> None:
+        if not (dist / "index.html").is_file():
+            raise WebError(f"{dist}/index.html is missing: build the page first (make web-build)")
+        handler = make_handler(node, dist, list(dirs) if dirs is not None else manifest_dirs())
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> Server:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self.thread:
+            self.thread.join(timeout=5)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sharedmodels.runs.web")
+    sub = parser.add_subparsers(dest="command", required=True)
+    assets = sub.add_parser("assets", help="Export ABIs and Unicode tables for the bundle.")
+    assets.add_argument("--out", type=Path, default=ASSETS)
+    args = parser.parse_args(argv)
+    try:
+        paths = write_assets(args.out)
+    except WebError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("web assets: " + ", ".join(str(p.relative_to(ROOT)) for p in paths), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
