@@ -92,8 +92,10 @@ check: setup data lint
 	$(BIN)/python -m sharedmodels.codegen --check
 	$(BIN)/python -m pytest tests/unit -q -p no:ape_test --confcutdir=tests/unit
 
+# Two ape test sessions side by side, each with its own Anvil (tools/test_shards.py): the
+# contract tests and properties in one, the scripts end to end and the browser in the other.
 test: setup data web-build browser
-	$(BIN)/ape test tests -q
+	$(BIN)/python tools/test_shards.py
 
 # The long profile of the state machine: 130 examples of up to 50 steps (over 5,000 steps).
 soak: setup
