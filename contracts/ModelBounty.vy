@@ -141,18 +141,18 @@ MODEL_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.model")
 SEED_DELAY: constant(uint256) = 2
 MIN_WINDOW: public(constant(uint256)) = 3600
 BPS: constant(uint256) = 10000
-# @dev `step(budget)` counts estimated gas: loading a model costs LOAD_BASE + LOAD_WORD per
-#      storage word, scoring one test sample SAMPLE_BASE + MAC_COST per multiply-add. The
-#      estimates are above the measured costs (docs/bounty.md), so a step of MAX_BUDGET stays
-#      under 10M gas; a step always scores at least one sample.
-LOAD_BASE: constant(uint256) = 30000
-LOAD_WORD: constant(uint256) = 2400
-SAMPLE_BASE: constant(uint256) = 40000
-MAC_COST: constant(uint256) = 160
+# @dev `step(budget)` counts estimated gas: scoring a model in a step costs LOAD_BASE plus
+#      LOAD_WORD per storage word of its parameters (cold reads, unpacking, the step's memory),
+#      then SAMPLE_BASE plus MAC_COST per multiply-add for each test sample. The estimates are
+#      above the measured costs (docs/bounty.md), so a step of MAX_BUDGET stays under 10M gas;
+#      a step always scores at least one sample (the largest model: about 3.7M gas).
+LOAD_BASE: constant(uint256) = 600000
+LOAD_WORD: constant(uint256) = 5000
+SAMPLE_BASE: constant(uint256) = 60000
+MAC_COST: constant(uint256) = 250
 SKIP_COST: constant(uint256) = 20000
 MIN_BUDGET: public(constant(uint256)) = 1000000
 MAX_BUDGET: public(constant(uint256)) = 8000000
-_MAX_ITEMS: constant(uint256) = MAX_BUDGET // SAMPLE_BASE + 1
 _LANE: constant(uint256) = 2**64 - 1
 
 PHASE_COMMITTED: constant(uint256) = 0
@@ -490,37 +490,36 @@ def step(budget: uint256) -> bool:
     n: uint256 = self.n_submissions
     t_size: uint256 = self.test_size
     used: uint256 = 0
-    loaded: bool = False
-    s: Submission = empty(Submission)
-    params: DynArray[int256, fwd.MAX_PARAMS] = []
-    macs: uint256 = 0
-    for _: uint256 in range(_MAX_ITEMS):
+    for _: uint256 in range(MAX_SUBMISSIONS + 1):
         if p.sub == n:
-            p.done = True
             break
-        if not loaded:
-            s = self.submissions[p.sub]
-            if not s.sealed:
-                if used > 0 and used + SKIP_COST > budget:
-                    break
-                used += SKIP_COST
-                p.sub += 1
-                continue
-        cost: uint256 = 0
-        if not loaded:
-            cost = LOAD_BASE + LOAD_WORD * ((fwd._n_params(s.kind, dim, n_classes, s.h1, s.h2) + 3) // 4)
-            macs = fwd._macs(s.kind, dim, n_classes, s.h1, s.h2)
-        cost += SAMPLE_BASE + MAC_COST * macs
-        if used > 0 and used + cost > budget:
+        s: Submission = self.submissions[p.sub]
+        if not s.sealed:
+            if used > 0 and used + SKIP_COST > budget:
+                break
+            used += SKIP_COST
+            p.sub += 1
+            continue
+        # As many of its test samples as the budget allows, at least one per step.
+        load: uint256 = LOAD_BASE + LOAD_WORD * ((fwd._n_params(s.kind, dim, n_classes, s.h1, s.h2) + 3) // 4)
+        per: uint256 = SAMPLE_BASE + MAC_COST * fwd._macs(s.kind, dim, n_classes, s.h1, s.h2)
+        room: uint256 = 0
+        if used + load + per <= budget:
+            room = (budget - used - load) // per
+        elif used == 0:
+            room = 1
+        count: uint256 = min(min(room, t_size - p.t), fwd.MAX_BATCH)
+        if count == 0:
             break
-        used += cost
-        if not loaded:
-            params = self._load_params(p.sub, s.kind, s.h1, s.h2)
-            loaded = True
-        x: DynArray[int256, fwd.MAX_DIM] = self._load_test(p.t)
-        if fwd._argmax(fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, params, x)) == self._test_y[p.t]:
-            p.correct += 1
-        p.t += 1
+        used += load + count * per
+        xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = []
+        for k: uint256 in range(count, bound=fwd.MAX_BATCH):
+            xs.append(self._load_test(p.t + k))
+        out: DynArray[DynArray[int256, fwd.MAX_CLASSES], fwd.MAX_BATCH] = fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(p.sub, s.kind, s.h1, s.h2), xs)
+        for k: uint256 in range(count, bound=fwd.MAX_BATCH):
+            if fwd._argmax(out[k]) == self._test_y[p.t + k]:
+                p.correct += 1
+        p.t += count
         if p.t == t_size:
             self.submissions[p.sub].scored = True
             self.submissions[p.sub].correct = p.correct
@@ -532,7 +531,6 @@ def step(budget: uint256) -> bool:
             p.sub += 1
             p.t = 0
             p.correct = 0
-            loaded = False
     if p.sub == n:
         p.done = True
     p.steps += 1
@@ -631,8 +629,7 @@ def scores_of(i: uint256, x: DynArray[int64, fwd.MAX_DIM]) -> DynArray[int256, f
     @notice Every class's score under sealed submission `i` (what `predict_with` takes the
             argmax of).
     """
-    s: Submission = self._sealed(i)
-    return fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(i, s.kind, s.h1, s.h2), self._widen(x))
+    return self._scores_with(i, x)
 
 
 @external
@@ -795,8 +792,15 @@ def _widen(x: DynArray[int64, fwd.MAX_DIM]) -> DynArray[int256, fwd.MAX_DIM]:
 @internal
 @view
 def _predict_with(i: uint256, x: DynArray[int64, fwd.MAX_DIM]) -> uint8:
+    return fwd._argmax(self._scores_with(i, x))
+
+
+@internal
+@view
+def _scores_with(i: uint256, x: DynArray[int64, fwd.MAX_DIM]) -> DynArray[int256, fwd.MAX_CLASSES]:
     s: Submission = self._sealed(i)
-    return fwd._argmax(fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(i, s.kind, s.h1, s.h2), self._widen(x)))
+    xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = [self._widen(x)]
+    return fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(i, s.kind, s.h1, s.h2), xs)[0]
 
 
 @internal

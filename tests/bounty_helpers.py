@@ -50,7 +50,14 @@ def groups(rng: random.Random, k: int = 4, size: int = 5) -> list[list[tuple[lis
 
 def random_model(rng: random.Random, kind: int, h1: int = 0, h2: int = 0, span: int = 3) -> Model:
     n = n_params(kind, DIM, CLASSES, h1, h2)
-    return Model(kind, DIM, CLASSES, tuple(rng.randint(-span * SCALE, span * SCALE) for _ in range(n)), h1, h2)
+    return Model(
+        kind,
+        DIM,
+        CLASSES,
+        tuple(rng.randint(-span * SCALE, span * SCALE) for _ in range(n)),
+        h1,
+        h2,
+    )
 
 
 def good_perceptron() -> Model:
@@ -80,8 +87,8 @@ class Run:
         self.chain.mine(3)
         reveal_training(self.contract, self.organiser, self.secrets)
 
-    def submit(self, who, model: Model, stake: int | None = None) -> Entrant:
-        e = Entrant(model)
+    def submit(self, who, model: Model, stake: int | None = None, chunk: int = 256) -> Entrant:
+        e = Entrant(model, chunk=chunk)
         stake = stake or self.terms.min_stake
         submit(self.contract, who, e, stake)
         self.entrants.append((who, e, stake))
@@ -95,8 +102,8 @@ class Run:
         self.chain.pending_timestamp = int(self.contract.upload_deadline()) + 1
         self.chain.mine()
 
-    def upload(self, who, e: Entrant, seal: bool = True, size: int = 256) -> list[int]:
-        return upload(self.contract, who, e, seal=seal, size=size)
+    def upload(self, who, e: Entrant, seal: bool = True) -> list[int]:
+        return upload(self.contract, who, e, seal=seal)
 
     def reveal_tests(self) -> list[int]:
         return reveal_tests(self.contract, self.organiser, self.secrets)

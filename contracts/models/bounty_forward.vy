@@ -17,8 +17,10 @@
                    z_i = sum_j W[i][j] * a[j] + b[i] * SCALE; a_i = max(z_i, 0) // SCALE
                    (ReLU, then back to input units: the division sees no negative value, so it
                    rounds the same way in Vyper and Python); score_k = the output z_k.
-     Bounds: |x| <= 2**40 and |param| <= 2**40 with at most 32 values summed per unit keep every
-     hidden activation below 2**56 and every output below 2**120: no input can overflow.
+     Bounds: |x| <= 2**40 and |param| <= 2**40 with at most 32 values summed per unit keep the
+     first hidden layer's activations below 2**57, the second's below 2**73, every output
+     below 2**119 and every centroid distance below 2**88: no input can overflow, which is why
+     the loops may use unchecked arithmetic.
      Mirror: `sharedmodels.bounty.models`.
 """
 
@@ -32,6 +34,8 @@ MAX_HIDDEN: constant(uint256) = 32
 # @dev The largest parameter list: an MLP 32 -> 32 -> 32 -> 8.
 MAX_PARAMS: constant(uint256) = MAX_HIDDEN * MAX_DIM + MAX_HIDDEN + MAX_HIDDEN * MAX_HIDDEN + MAX_HIDDEN + MAX_CLASSES * MAX_HIDDEN + MAX_CLASSES
 MAX_PARAM: constant(int256) = 2**40
+# @dev Most samples one `_scores` call takes.
+MAX_BATCH: constant(uint256) = 128
 
 KIND_PERCEPTRON: constant(uint8) = 0
 KIND_CENTROID: constant(uint8) = 1
@@ -77,57 +81,57 @@ def _macs(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256) -> uint
 
 @internal
 @pure
-def _layer(p: DynArray[int256, MAX_PARAMS], off: uint256, a: DynArray[int256, MAX_HIDDEN], n: uint256, h: uint256, relu: bool) -> DynArray[int256, MAX_HIDDEN]:
-    out: DynArray[int256, MAX_HIDDEN] = []
-    w: uint256 = off
-    for i: uint256 in range(h, bound=MAX_HIDDEN):
-        z: int256 = 0
-        for j: uint256 in range(n, bound=MAX_HIDDEN):
-            z += p[w + j] * a[j]
-        w += n
-        z += p[off + h * n + i] * SCALE
-        if relu:
-            z = max(z, 0) // SCALE
-        out.append(z)
-    return out
-
-
-@internal
-@pure
-def _scores(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256, p: DynArray[int256, MAX_PARAMS], x: DynArray[int256, MAX_DIM]) -> DynArray[int256, MAX_CLASSES]:
+def _scores(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256, p: DynArray[int256, MAX_PARAMS], xs: DynArray[DynArray[int256, MAX_DIM], MAX_BATCH]) -> DynArray[DynArray[int256, MAX_CLASSES], MAX_BATCH]:
     """
-    @dev One score per class; `x` has `d` values, `p` the kind's layout (see the docstring).
+    @dev One score per class for each sample of `xs` (`d` values each); `p` has the kind's
+         layout (module docstring). A batch, so that the parameters are copied once per call.
+         A Perceptron is the MLP's output layer alone. Unchecked arithmetic: the bounds in the
+         module docstring keep every product and sum far inside int256.
     """
-    out: DynArray[int256, MAX_CLASSES] = []
+    sizes: uint256[3] = [h1, h2, c]
+    layers: uint256 = 3
     if kind == KIND_PERCEPTRON:
+        sizes = [c, 0, 0]
+        layers = 1
+    elif h2 == 0:
+        sizes = [h1, c, 0]
+        layers = 2
+    out: DynArray[DynArray[int256, MAX_CLASSES], MAX_BATCH] = []
+    for x: DynArray[int256, MAX_DIM] in xs:
+        row: DynArray[int256, MAX_CLASSES] = []
+        if kind == KIND_CENTROID:
+            for k: uint256 in range(c, bound=MAX_CLASSES):
+                s: int256 = 0
+                for j: uint256 in range(d, bound=MAX_DIM):
+                    diff: int256 = unsafe_sub(x[j], p[k * d + j])
+                    s = unsafe_add(s, unsafe_mul(diff, diff))
+                row.append(-s)
+            out.append(row)
+            continue
+        # MLP (and Perceptron): the input widened to MAX_HIDDEN lanes (MAX_DIM == MAX_HIDDEN).
+        a: DynArray[int256, MAX_HIDDEN] = x
+        n_in: uint256 = d
+        off: uint256 = 0
+        for l: uint256 in range(3):
+            if l == layers:
+                break
+            h: uint256 = sizes[l]
+            relu: bool = l + 1 < layers
+            z_out: DynArray[int256, MAX_HIDDEN] = []
+            for i: uint256 in range(h, bound=MAX_HIDDEN):
+                w: uint256 = off + i * n_in
+                z: int256 = unsafe_mul(p[off + h * n_in + i], SCALE)
+                for j: uint256 in range(n_in, bound=MAX_HIDDEN):
+                    z = unsafe_add(z, unsafe_mul(p[w + j], a[j]))
+                if relu:
+                    z = max(z, 0) // SCALE
+                z_out.append(z)
+            a = z_out
+            off += h * n_in + h
+            n_in = h
         for k: uint256 in range(c, bound=MAX_CLASSES):
-            s: int256 = 0
-            for j: uint256 in range(d, bound=MAX_DIM):
-                s += p[k * d + j] * x[j]
-            out.append(s + p[c * d + k] * SCALE)
-        return out
-    if kind == KIND_CENTROID:
-        for k: uint256 in range(c, bound=MAX_CLASSES):
-            s: int256 = 0
-            for j: uint256 in range(d, bound=MAX_DIM):
-                diff: int256 = x[j] - p[k * d + j]
-                s += diff * diff
-            out.append(-s)
-        return out
-    # MLP: the input widened to MAX_HIDDEN lanes (MAX_DIM == MAX_HIDDEN).
-    a: DynArray[int256, MAX_HIDDEN] = []
-    for j: uint256 in range(d, bound=MAX_DIM):
-        a.append(x[j])
-    a = self._layer(p, 0, a, d, h1, True)
-    off: uint256 = h1 * d + h1
-    n: uint256 = h1
-    if h2 > 0:
-        a = self._layer(p, off, a, h1, h2, True)
-        off += h2 * h1 + h2
-        n = h2
-    z: DynArray[int256, MAX_HIDDEN] = self._layer(p, off, a, n, c, False)
-    for k: uint256 in range(c, bound=MAX_CLASSES):
-        out.append(z[k])
+            row.append(a[k])
+        out.append(row)
     return out
 
 

@@ -128,7 +128,7 @@ def training_data(secrets: OrganiserSecrets, mask: int) -> tuple[list[list[int]]
 
 
 def held_out_data(secrets: OrganiserSecrets, mask: int) -> tuple[list[list[int]], list[int]]:
-    return training_data(secrets, ~mask & (2**len(secrets.groups) - 1))
+    return training_data(secrets, ~mask & (2 ** len(secrets.groups) - 1))
 
 
 @dataclass
@@ -138,11 +138,20 @@ class Entrant:
     model: Model
     salt: bytes = field(default_factory=lambda: _secrets.token_bytes(32))
     id: int | None = None
+    #: Parameters per upload transaction (the commitment depends on it).
+    chunk: int = MAX_CHUNK
 
-    def commitment(self, contract: Any, submitter: Any, size: int = MAX_CHUNK) -> bytes:
+    def commitment(self, contract: Any, submitter: Any) -> bytes:
         m = self.model
         return model_commitment(
-            str(contract.address), str(submitter), m.kind, m.h1, m.h2, self.salt, m.params, size
+            str(contract.address),
+            str(submitter),
+            m.kind,
+            m.h1,
+            m.h2,
+            self.salt,
+            m.params,
+            self.chunk,
         )
 
 
@@ -157,12 +166,10 @@ def submit(contract: Any, sender: Any, entrant: Entrant, stake: int) -> int:
     return int(tx.gas_used)
 
 
-def upload(
-    contract: Any, sender: Any, entrant: Entrant, seal: bool = True, size: int = MAX_CHUNK
-) -> list[int]:
+def upload(contract: Any, sender: Any, entrant: Entrant, seal: bool = True) -> list[int]:
     """Upload every chunk (and seal, unless told not to). Returns the gas of each transaction."""
     gas, start = [], 0
-    for chunk in chunks(entrant.model.params, size):
+    for chunk in chunks(entrant.model.params, entrant.chunk):
         tx = contract.upload(entrant.id, entrant.salt, start, chunk, sender=sender)
         gas.append(int(tx.gas_used))
         start += len(chunk)
@@ -171,7 +178,9 @@ def upload(
     return gas
 
 
-def evaluate(contract: Any, sender: Any, budget: int = DEFAULT_BUDGET, limit: int = 10_000) -> list[int]:
+def evaluate(
+    contract: Any, sender: Any, budget: int = DEFAULT_BUDGET, limit: int = 10_000
+) -> list[int]:
     """Call ``step`` until scoring is done. Returns the gas of each step."""
     if phase(contract) != "evaluating":
         raise BountyError(f"the bounty is {phase(contract)}, not evaluating")

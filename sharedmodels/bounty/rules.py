@@ -45,7 +45,9 @@ def sample_hash(x: Sequence[int], y: int) -> bytes:
 
 def group_commitment(chain_id: int, salt: bytes, group: Sequence[Sample]) -> bytes:
     acc = keccak(
-        encode(["bytes32", "uint256", "bytes32", "uint256"], [GROUP_TAG, chain_id, salt, len(group)])
+        encode(
+            ["bytes32", "uint256", "bytes32", "uint256"], [GROUP_TAG, chain_id, salt, len(group)]
+        )
     )
     for x, y in group:
         acc = keccak(acc + sample_hash(x, y))
@@ -110,7 +112,9 @@ class OrganiserSecrets:
             self.salts = [_secrets.token_bytes(32) for _ in self.groups]
 
     def commitments(self, chain_id: int) -> list[bytes]:
-        return [group_commitment(chain_id, s, g) for s, g in zip(self.salts, self.groups, strict=True)]
+        return [
+            group_commitment(chain_id, s, g) for s, g in zip(self.salts, self.groups, strict=True)
+        ]
 
     def save(self, path: Path) -> None:
         data = {
