@@ -162,10 +162,10 @@ def quantise(estimator: Any, n_classes: int) -> Model:
         for k, (coef, bias) in enumerate(layers):
             rows = [list(col) for col in zip(*_rows(coef), strict=True)]  # (out, in)
             b = [float(v) for v in bias]
-            if k == len(layers) - 1 and n_classes == 2:  # logistic output: class 1 iff z > 0
-                rows, b = [[-v for v in rows[0]], rows[0]], [-b[0], b[0]]
-            else:
+            if k < len(layers) - 1:
                 hidden.append(len(rows))
+            elif n_classes == 2:  # logistic output: class 1 iff z > 0
+                rows, b = [[-v for v in rows[0]], rows[0]], [-b[0], b[0]]
             # Hidden layers are not rescaled: ReLU then carries the values into the next
             # layer, so a factor would have to be undone there; the range check refuses instead.
             f = _linear_scale(rows, b) if k == len(layers) - 1 else 1.0
