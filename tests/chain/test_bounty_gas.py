@@ -1,7 +1,8 @@
 """The bounty's gas bound: the largest models the contract takes (an MLP 32 -> 32 -> 32 -> 8,
 a 32 x 8 Perceptron and Nearest Centroid) on a 96-sample test set of 32 features, scored in
-steps of the smallest and the largest budget, never cost more than 10M gas a step, and a model too large for one step
-is scored across several (resuming where the last stopped) with the same result."""
+steps of the smallest and the largest budget, never cost more than 10M gas a step, and a model
+too large for one step is scored across several (resuming where the last stopped) with the
+same result as the integer mirror."""
 
 import random
 
