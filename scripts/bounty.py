@@ -230,7 +230,8 @@ def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, r
     value = _wei(stake) if stake else int(b.min_stake())
     submit(b, who, e, value)
     entry = path.with_name(f"{path.stem}_entry_{e.id}.json")
-    data = {"id": e.id, "salt": e.salt.hex(), "chunk": e.chunk, "kind": model.kind}
+    data = {"id": e.id, "submitter": str(who.address), "salt": e.salt.hex(), "chunk": e.chunk}
+    data |= {"kind": model.kind}
     data |= {"h1": model.h1, "h2": model.h2, "params": list(model.params)}
     fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -250,6 +251,8 @@ def upload_(network, entry_path, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
     d = json.loads(Path(entry_path).read_text())
+    if d["submitter"] != str(who.address):
+        raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
     model = Model(d["kind"], int(b.dim()), int(b.n_classes()), tuple(d["params"]), d["h1"], d["h2"])
     e = Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
     gas = upload(b, who, e)

@@ -7,6 +7,9 @@ from e2e_runner import ape_many, lines
 
 from sharedmodels.bounty.story import DemoConfig, run_demo
 
+ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
 
 def ape(*args, check=True):
     return ape_many(("run", "bounty", *args), check=check)[0]
@@ -56,20 +59,39 @@ def test_bounty_subcommands_end_to_end(chain, tmp_path):
     assert "submitted  #" in mlp.stdout and "submitted  #" in perceptron.stdout
     entries = sorted(tmp_path.glob("bounty_entry_*.json"))
     assert len(entries) == 2
-    early_upload = ape(
-        "upload",
-        "--entry",
-        str(entries[0]),
-        "--account",
-        "TEST::1",
-        "--record",
-        record,
+    names = {ALICE: "TEST::1", BOB: "TEST::2"}
+    owner_of = {e: names[json.loads(e.read_text())["submitter"]] for e in entries}
+    other = {"TEST::1": "TEST::2", "TEST::2": "TEST::1"}
+    first = str(entries[0])
+    wrong, early_upload = ape_many(
+        (
+            "run",
+            "bounty",
+            "upload",
+            "--entry",
+            first,
+            "--account",
+            other[owner_of[entries[0]]],
+            "--record",
+            record,
+        ),
+        (
+            "run",
+            "bounty",
+            "upload",
+            "--entry",
+            first,
+            "--account",
+            owner_of[entries[0]],
+            "--record",
+            record,
+        ),
         check=False,
     )
+    assert "belongs to" in lines(wrong.stderr)[-1]
     assert "bounty: submissions still open" in lines(early_upload.stderr)[-1]
     chain.pending_timestamp += 3601
     chain.mine()
-    who = {0: "TEST::1", 1: "TEST::2"}
     ups = ape_many(
         *[
             (
@@ -79,7 +101,7 @@ def test_bounty_subcommands_end_to_end(chain, tmp_path):
                 "--entry",
                 str(e),
                 "--account",
-                who[json.loads(e.read_text())["id"]],
+                owner_of[e],
                 "--record",
                 record,
             )
