@@ -135,4 +135,4 @@ def test_demo_scores_match_the_mirror_and_conserve(project, chain, accounts):
     assert r.conservation_ok
     assert all(row.onchain == row.mirror for row in r.rows)
     assert max(r.step_gas) < 10_000_000
-    assert r.rows[2].onchain < 0.6  # the shuffled-label model
+    assert r.rows[2].onchain < max(r.rows[0].onchain, r.rows[1].onchain)  # shuffled labels
