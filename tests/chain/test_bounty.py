@@ -302,8 +302,12 @@ def test_submission_rules_and_deadline_at_the_second(project, chain, owner, alic
     with ape.reverts("bounty: amount too large"):
         run.submit(alice, m, 2**96)
     run.submit(alice, m)
+    run.submit(bob, m)
+    with ape.reverts("bounty: submission limit reached"):
+        run.submit(bob, m)
+    # At the deadline's second the window is still open: the refusal is the limit, not the
+    # deadline (checked first). One second later it is the deadline.
     chain.pending_timestamp = int(c.submit_deadline())
-    run.submit(bob, m)  # at the deadline's second: still in
     with ape.reverts("bounty: submission limit reached"):
         run.submit(bob, m)
     chain.pending_timestamp = int(c.submit_deadline()) + 1
@@ -317,6 +321,7 @@ def test_upload_rules_and_windows(project, chain, owner, alice, bob):
     run = open_bounty(project, chain, owner, groups(rng, 4, 3))
     run.open()
     e = run.submit(alice, mlp)
+    eb = run.submit(bob, good_perceptron())
     c = run.contract
     chunk = list(mlp.params[:10])
     chain.pending_timestamp = int(c.submit_deadline())
@@ -324,7 +329,7 @@ def test_upload_rules_and_windows(project, chain, owner, alice, bob):
         c.upload(0, e.salt, 0, chunk, sender=alice)
     chain.pending_timestamp = int(c.submit_deadline()) + 1
     with ape.reverts("bounty: no such submission"):
-        c.upload(1, e.salt, 0, chunk, sender=alice)
+        c.upload(2, e.salt, 0, chunk, sender=alice)
     with ape.reverts("bounty: submitter only"):
         c.upload(0, e.salt, 0, chunk, sender=bob)
     with ape.reverts("bounty: empty upload"):
@@ -345,16 +350,21 @@ def test_upload_rules_and_windows(project, chain, owner, alice, bob):
     with ape.reverts("bounty: model does not match its hash"):
         c.seal(0, sender=alice)
     c.upload(0, e.salt, 0, list(mlp.params), sender=alice)  # start 0 begins again
-    chain.pending_timestamp = int(c.upload_deadline())
-    c.seal(0, sender=alice)  # at the deadline's second: still in
+    c.seal(0, sender=alice)
     assert c.submissions(0).sealed and c.n_sealed() == 1
     with ape.reverts("bounty: model already sealed"):
         c.seal(0, sender=alice)
     with ape.reverts("bounty: model already sealed"):
         c.upload(0, e.salt, 0, chunk, sender=alice)
+    # The window's last second: bob's seal, the first transaction at that second, is in.
+    # (Only the first one: Anvil's clock moves on from a set timestamp with the wall clock.)
+    run.upload(bob, eb, seal=False)
+    chain.pending_timestamp = int(c.upload_deadline())
+    c.seal(1, sender=bob)
+    assert c.n_sealed() == 2
     chain.pending_timestamp = int(c.upload_deadline()) + 1
     with ape.reverts("bounty: upload deadline passed"):
-        c.seal(0, sender=alice)
+        c.upload(0, e.salt, 0, chunk, sender=alice)
 
 
 def test_a_copied_commitment_does_not_seal(project, chain, owner, alice, bob):
