@@ -11,8 +11,11 @@
         gas-bounded steps, and `finalize` pays the prize to the best model at or above the
         threshold (ties to the earlier submission), or back to the organiser. An organiser
         that does not reveal the test groups in time forfeits the prize, shared equally among
-        the sealed submissions. Sealed submissions get their stakes back; a submission never
-        sealed loses its stake to whoever takes the prize. The winning model answers `predict`.
+        the sealed submissions. Scoring pays whoever calls `step` a fee fixed at opening
+        (`scoring_fee` wei per unit of estimated scoring gas), taken from the stake of the
+        submission scored; the rest of a sealed submission's stake comes back, and a
+        submission never sealed loses its stake (less the fee for skipping it) to whoever takes
+        the prize. The winning model answers `predict`.
 @dev Design and rules: docs/bounty.md. Python mirror of the rules and the forward passes:
      `sharedmodels.bounty`.
 
@@ -98,6 +101,9 @@ struct Terms:
     submit_window: uint256
     upload_window: uint256
     reveal_window: uint256
+    # @dev Wei per work unit (one unit of the estimated gas `step` charges), paid by the
+    #      submission scored to the caller of the step; 0 turns the fee off.
+    scoring_fee: uint256
 
 struct Submission:
     submitter: address
@@ -112,6 +118,8 @@ struct Submission:
     sealed: bool
     scored: bool
     correct: uint256
+    # @dev The scoring fee taken from the stake (set once scored).
+    fee: uint256
     paid: bool
 
 # @dev Where the evaluation stands; `progress()` returns it.
@@ -141,18 +149,20 @@ MODEL_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.model")
 SEED_DELAY: constant(uint256) = 2
 MIN_WINDOW: public(constant(uint256)) = 3600
 BPS: constant(uint256) = 10000
-# @dev `step(budget)` counts estimated gas: scoring a model in a step costs LOAD_BASE plus
-#      LOAD_WORD per storage word of its parameters (cold reads, unpacking, the step's memory),
-#      then SAMPLE_BASE plus MAC_COST per multiply-add for each test sample. The estimates are
-#      above the measured costs (docs/bounty.md), so a step of MAX_BUDGET stays under 10M gas;
-#      a step always scores at least one sample (the largest model: about 3.7M gas).
-LOAD_BASE: constant(uint256) = 600000
-LOAD_WORD: constant(uint256) = 5000
+# @dev `step(budget)` counts estimated gas, the work units the scoring fee is paid by: scoring
+#      a model in a step costs LOAD_BASE plus LOAD_WORD per storage word of its parameters
+#      (cold reads, unpacking, the step's memory and the transaction), then SAMPLE_BASE plus
+#      MAC_COST per multiply-add for each test sample; skipping an unsealed submission costs
+#      SKIP_COST. The estimates are above the measured costs (docs/bounty.md), so a step of
+#      MAX_BUDGET stays under 10M gas; a step always scores at least one sample (the largest
+#      model: about 3.7M gas).
+LOAD_BASE: constant(uint256) = 1000000
+LOAD_WORD: constant(uint256) = 4000
 SAMPLE_BASE: constant(uint256) = 60000
 MAC_COST: constant(uint256) = 250
 SKIP_COST: constant(uint256) = 20000
 MIN_BUDGET: public(constant(uint256)) = 1000000
-MAX_BUDGET: public(constant(uint256)) = 8000000
+MAX_BUDGET: public(constant(uint256)) = 10000000
 _LANE: constant(uint256) = 2**64 - 1
 
 PHASE_COMMITTED: constant(uint256) = 0
@@ -173,6 +183,11 @@ test_groups: public(immutable(uint256))
 # @dev Accuracy a winner needs, in basis points of the test set (correct * 10000 >= bps * T).
 threshold_bps: public(immutable(uint256))
 min_stake: public(immutable(uint256))
+scoring_fee: public(immutable(uint256))
+# @dev The scoring fee of the largest model the bounty takes (an MLP with two hidden layers of
+#      MAX_HIDDEN units) on the largest test set it can have (test_groups * MAX_GROUP samples);
+#      `min_stake` covers it, so every stake covers its own submission's fee.
+max_fee: public(immutable(uint256))
 max_submissions: public(immutable(uint256))
 submit_window: public(immutable(uint256))
 upload_window: public(immutable(uint256))
@@ -204,6 +219,11 @@ n_submissions: public(uint256)
 n_sealed: public(uint256)
 total_stake: public(uint256)
 sealed_stake: public(uint256)
+# @dev Scoring fees taken from the stakes of unsealed submissions (skipped by `step`).
+skip_fees: public(uint256)
+# @dev Scoring fees each keeper has earned and not withdrawn, and their sum.
+fees_due: public(HashMap[address, uint256])
+fees_owed: public(uint256)
 # @dev Parameters of submission i: four int64 lanes per word (key i * 1024 + w).
 _params: HashMap[uint256, uint256]
 
@@ -229,7 +249,7 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
             `test_groups_` of which the draw will make the test set.
     """
     assert msg.value > 0, "bounty: no prize"
-    assert msg.value < 2**96 and terms.min_stake < 2**96, "bounty: amount too large"
+    assert msg.value < 2**96 and terms.min_stake < 2**96 and terms.scoring_fee < 2**96, "bounty: amount too large"
     k: uint256 = len(commitments_)
     assert k >= 4, "bounty: at least 4 groups"
     assert test_groups_ >= 1 and test_groups_ < k, "bounty: test group count out of range"
@@ -237,6 +257,8 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
     assert n_classes_ >= 2 and n_classes_ <= fwd.MAX_CLASSES, "bounty: class count out of range"
     assert threshold_bps_ <= BPS, "bounty: threshold out of range"
     assert terms.min_stake > 0, "bounty: min stake is zero"
+    top: uint256 = terms.scoring_fee * self._work(fwd.KIND_MLP, dim_, n_classes_, fwd.MAX_HIDDEN, fwd.MAX_HIDDEN, test_groups_ * MAX_GROUP)
+    assert terms.min_stake >= top, "bounty: min stake below the largest scoring fee"
     assert terms.max_submissions >= 1 and terms.max_submissions <= MAX_SUBMISSIONS, "bounty: submission cap out of range"
     assert terms.submit_window >= MIN_WINDOW and terms.submit_window < 2**64, "bounty: submit window out of range"
     assert terms.upload_window >= MIN_WINDOW and terms.upload_window < 2**64, "bounty: upload window out of range"
@@ -249,6 +271,8 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
     test_groups = test_groups_
     threshold_bps = threshold_bps_
     min_stake = terms.min_stake
+    scoring_fee = terms.scoring_fee
+    max_fee = top
     max_submissions = terms.max_submissions
     submit_window = terms.submit_window
     upload_window = terms.upload_window
@@ -352,7 +376,7 @@ def submit(kind: uint8, h1: uint256, h2: uint256, commitment: bytes32) -> uint25
         submitter=msg.sender, stake=msg.value, kind=kind, h1=h1, h2=h2,
         commitment=commitment,
         chain=empty(bytes32),
-        uploaded=0, sealed=False, scored=False, correct=0, paid=False,
+        uploaded=0, sealed=False, scored=False, correct=0, fee=0, paid=False,
     )
     self.n_submissions = i + 1
     self.total_stake += msg.value
@@ -466,7 +490,7 @@ def forfeit():
     assert self.phase == PHASE_OPEN, "bounty: not open"
     assert block.timestamp > self.reveal_deadline, "bounty: reveal deadline not passed"
     self.phase = PHASE_FORFEITED
-    pot: uint256 = prize + self.total_stake - self.sealed_stake
+    pot: uint256 = self._pot()
     m: uint256 = self.n_sealed
     if m == 0:
         self.organiser_due = pot
@@ -481,7 +505,10 @@ def forfeit():
 def step(budget: uint256) -> bool:
     """
     @notice Score sealed submissions on the test set, at most `budget` estimated gas (see
-            LOAD_WORD and friends; at least one test sample per step); anyone may call.
+            LOAD_WORD and friends; at least one test sample per step); anyone may call. The
+            caller earns each scored submission's fee in proportion to the test samples it
+            scored, and the skip fee of each unsealed submission it passed
+            (`withdraw_fees`).
     @return True once every sealed submission is scored.
     """
     assert self.phase == PHASE_EVAL, "bounty: not evaluating"
@@ -490,19 +517,25 @@ def step(budget: uint256) -> bool:
     n: uint256 = self.n_submissions
     t_size: uint256 = self.test_size
     used: uint256 = 0
+    earned: uint256 = 0
+    skipped: uint256 = 0
     for _: uint256 in range(MAX_SUBMISSIONS + 1):
         if p.sub == n:
             break
-        s: Submission = self.submissions[p.sub]
-        if not s.sealed:
+        # Only the flag is read for a submission that is skipped (SKIP_COST).
+        if not self.submissions[p.sub].sealed:
             if used > 0 and used + SKIP_COST > budget:
                 break
             used += SKIP_COST
+            skipped += 1
             p.sub += 1
             continue
+        kind: uint8 = self.submissions[p.sub].kind
+        h1: uint256 = self.submissions[p.sub].h1
+        h2: uint256 = self.submissions[p.sub].h2
         # As many of its test samples as the budget allows, at least one per step.
-        load: uint256 = LOAD_BASE + LOAD_WORD * ((fwd._n_params(s.kind, dim, n_classes, s.h1, s.h2) + 3) // 4)
-        per: uint256 = SAMPLE_BASE + MAC_COST * fwd._macs(s.kind, dim, n_classes, s.h1, s.h2)
+        load: uint256 = self._load_cost(kind, dim, n_classes, h1, h2)
+        per: uint256 = self._sample_cost(kind, dim, n_classes, h1, h2)
         room: uint256 = 0
         if used + load + per <= budget:
             room = (budget - used - load) // per
@@ -515,14 +548,19 @@ def step(budget: uint256) -> bool:
         xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = []
         for k: uint256 in range(count, bound=fwd.MAX_BATCH):
             xs.append(self._load_test(p.t + k))
-        out: DynArray[DynArray[int256, fwd.MAX_CLASSES], fwd.MAX_BATCH] = fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(p.sub, s.kind, s.h1, s.h2), xs)
+        out: DynArray[DynArray[int256, fwd.MAX_CLASSES], fwd.MAX_BATCH] = fwd._scores(kind, dim, n_classes, h1, h2, self._load_params(p.sub, kind, h1, h2), xs)
         for k: uint256 in range(count, bound=fwd.MAX_BATCH):
             if fwd._argmax(out[k]) == self._test_y[p.t + k]:
                 p.correct += 1
+        # The fee for samples p.t .. p.t + count of a fee `fee` over t_size samples: the
+        # floors telescope, so the steps that score a model earn its fee to the wei.
+        fee: uint256 = scoring_fee * self._work(kind, dim, n_classes, h1, h2, t_size)
+        earned += fee * (p.t + count) // t_size - fee * p.t // t_size
         p.t += count
         if p.t == t_size:
             self.submissions[p.sub].scored = True
             self.submissions[p.sub].correct = p.correct
+            self.submissions[p.sub].fee = fee
             log Scored(id=p.sub, correct=p.correct)
             if not p.has_best or p.correct > p.best_correct:
                 p.has_best = True
@@ -535,6 +573,13 @@ def step(budget: uint256) -> bool:
         p.done = True
     p.steps += 1
     self._progress = p
+    if skipped > 0:
+        skip: uint256 = skipped * scoring_fee * SKIP_COST
+        self.skip_fees += skip
+        earned += skip
+    if earned > 0:
+        self.fees_due[msg.sender] += earned
+        self.fees_owed += earned
     return p.done
 
 
@@ -550,7 +595,7 @@ def finalize():
     p: Progress = self._progress
     assert p.done, "bounty: evaluation unfinished"
     self.phase = PHASE_DONE
-    pot: uint256 = prize + self.total_stake - self.sealed_stake
+    pot: uint256 = self._pot()
     t: uint256 = self.test_size
     if p.has_best and p.best_correct * BPS >= threshold_bps * t:
         self.winner = p.best
@@ -596,6 +641,21 @@ def withdraw_organiser() -> uint256:
     amount: uint256 = self.organiser_due
     assert amount > 0, "bounty: nothing to withdraw"
     self.organiser_paid = True
+    self.paid_out += amount
+    log Withdrawn(who=msg.sender, amount=amount)
+    self._pay(amount)
+    return amount
+
+@external
+@nonreentrant
+def withdraw_fees() -> uint256:
+    """
+    @notice Pay the caller the scoring fees its `step` calls earned (at any time).
+    """
+    amount: uint256 = self.fees_due[msg.sender]
+    assert amount > 0, "bounty: nothing to withdraw"
+    self.fees_due[msg.sender] = 0
+    self.fees_owed -= amount
     self.paid_out += amount
     log Withdrawn(who=msg.sender, amount=amount)
     self._pay(amount)
@@ -808,15 +868,52 @@ def _scores_with(i: uint256, x: DynArray[int64, fwd.MAX_DIM]) -> DynArray[int256
 def _due(i: uint256, s: Submission, ph: uint256) -> uint256:
     if not s.sealed:
         return 0
-    amount: uint256 = s.stake
+    amount: uint256 = s.stake - s.fee
     if ph == PHASE_FORFEITED:
         amount += self.share
         if i == self.first_sealed:
-            m: uint256 = self.n_sealed
-            amount += prize + self.total_stake - self.sealed_stake - self.share * m
+            amount += self._pot() - self.share * self.n_sealed
     elif self.has_winner and i == self.winner:
-        amount += prize + self.total_stake - self.sealed_stake
+        amount += self._pot()
     return amount
+
+
+@internal
+@view
+def _pot() -> uint256:
+    """
+    @dev What the winner (or the organiser, or the sealed submissions on a forfeit) takes: the
+         prize and the stakes of the unsealed submissions, less the fees for skipping them.
+    """
+    return prize + self.total_stake - self.sealed_stake - self.skip_fees
+
+
+@internal
+@pure
+def _load_cost(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256) -> uint256:
+    return LOAD_BASE + LOAD_WORD * ((fwd._n_params(kind, d, c, h1, h2) + 3) // 4)
+
+
+@internal
+@pure
+def _sample_cost(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256) -> uint256:
+    return SAMPLE_BASE + MAC_COST * fwd._macs(kind, d, c, h1, h2)
+
+
+@internal
+@pure
+def _work(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256, t: uint256) -> uint256:
+    """
+    @dev The work units of scoring a model of this shape on `t` test samples in steps of
+         MAX_BUDGET from its first sample: one parameter load a step, plus each sample.
+         The scoring fee is `scoring_fee` times this, whatever budgets the keepers choose.
+    """
+    load: uint256 = self._load_cost(kind, d, c, h1, h2)
+    per: uint256 = self._sample_cost(kind, d, c, h1, h2)
+    full: uint256 = 1
+    if load + per <= MAX_BUDGET:
+        full = min((MAX_BUDGET - load) // per, fwd.MAX_BATCH)
+    return (t + full - 1) // full * load + t * per
 
 
 @internal

@@ -1,15 +1,17 @@
 """The model bounty, one subcommand per role and phase.
 
     ape run bounty create --dataset wine [--groups 6] [--test-groups 2] [--limit N]
-        [--prize 1] [--stake 0.01] [--threshold 80] [--max-submissions 16]
+        [--prize 1] [--stake 0.01] [--scoring-fee 0.1] [--threshold 80] [--max-submissions 16]
         [--submit-window 3600] [--upload-window 3600] [--reveal-window 3600]
     ape run bounty reveal                      # organiser: the draw and the training groups;
                                                # after the upload deadline, the test groups
     ape run bounty submit --kind mlp|perceptron|centroid [--hidden 16[,8]] [--shuffle-labels]
         [--stake E]                            # trains on the training data rebuilt from chain
     ape run bounty upload --entry PATH         # after the submission deadline: upload, seal
-    ape run bounty evaluate [--budget GAS]     # anyone: score every sealed model in steps
+    ape run bounty evaluate [--budget GAS]     # anyone: score every sealed model in steps,
+                                               # earning their scoring fees
     ape run bounty finalize                    # anyone: settle (or forfeit); pays the caller
+                                               # its dues and scoring fees
     ape run bounty status
     ape run bounty demo                        # a whole competition on a local chain
 
@@ -46,7 +48,15 @@ from sharedmodels.bounty.driver import (
     upload,
 )
 from sharedmodels.bounty.models import KIND_NAMES, KINDS, Model
-from sharedmodels.bounty.rules import MAX_GROUPS, MIN_GROUPS, BountyError, OrganiserSecrets
+from sharedmodels.bounty.rules import (
+    MAX_BUDGET,
+    MAX_GROUPS,
+    MIN_BUDGET,
+    MIN_GROUPS,
+    BountyError,
+    OrganiserSecrets,
+    max_fee,
+)
 from sharedmodels.bounty.story import (
     DATASETS,
     DemoConfig,
@@ -68,6 +78,16 @@ def _wei(text: str) -> int:
     if value <= 0:
         raise click.BadParameter("must be more than 0 ETH")
     return int(value * ETH)
+
+
+def _gwei(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount of gwei") from None
+    if value < 0:
+        raise click.BadParameter("must be 0 gwei or more")
+    return int(value * 10**9)
 
 
 def _record_path(option: str | None) -> Path:
@@ -116,6 +136,12 @@ def cli():
 @click.option("--limit", type=click.IntRange(1), default=None, help="Use the first N samples.")
 @click.option("--prize", default="1", show_default=True, help="ETH.")
 @click.option("--stake", default="0.01", show_default=True, help="Minimum stake, ETH.")
+@click.option(
+    "--scoring-fee",
+    default="0.1",
+    show_default=True,
+    help="Gwei per work unit (estimated scoring gas) each sealed model pays the keepers.",
+)
 @click.option("--threshold", type=click.FloatRange(0, 100), default=80.0, show_default=True)
 @click.option("--max-submissions", type=click.IntRange(1, 64), default=16, show_default=True)
 @click.option("--submit-window", type=click.IntRange(3600), default=3600, show_default=True)
@@ -129,6 +155,7 @@ def create(
     limit,
     prize,
     stake,
+    scoring_fee,
     threshold,
     max_submissions,
     submit_window,
@@ -150,7 +177,14 @@ def create(
     secrets_path = path.with_name(f"{path.stem}_secrets.json")
     if secrets_path.exists():
         raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
-    terms = Terms(_wei(stake), max_submissions, submit_window, upload_window, reveal_window)
+    rate = _gwei(scoring_fee)
+    terms = Terms(_wei(stake), max_submissions, submit_window, upload_window, reveal_window, rate)
+    top = max_fee(rate, dim, n_classes, test_groups)
+    if top > terms.min_stake:
+        raise BountyError(
+            f"--stake {ether(terms.min_stake)} is below the largest model's scoring fee "
+            f"{ether(top)}: raise --stake or lower --scoring-fee"
+        )
     b = deploy_bounty(
         project.ModelBounty,
         organiser,
@@ -176,6 +210,10 @@ def create(
     )
     click.echo(
         f"groups     {groups}, {test_groups} drawn for the test set; threshold {threshold:g}%"
+    )
+    click.echo(
+        f"stakes     at least {ether(terms.min_stake)}; scoring fee {scoring_fee} gwei a work "
+        f"unit, at most {ether(top)} a model"
     )
     click.echo(f"secrets    {secrets_path} (mode 0600: keep it until the test reveal)")
     click.echo(f"next       `ape run bounty reveal` after block {b.seed_block()}")
@@ -260,11 +298,13 @@ def upload_(network, entry_path, account_alias, record_opt):
 
 
 @_command("Anyone: score the sealed models in gas-bounded steps until done.", "evaluate")
-@click.option("--budget", type=click.IntRange(10**6, 8 * 10**6), default=DEFAULT_BUDGET)
+@click.option("--budget", type=click.IntRange(MIN_BUDGET, MAX_BUDGET), default=DEFAULT_BUDGET)
 def evaluate_(network, budget, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
-    gas = evaluate(b, c.resolve_account(account_alias), budget)
+    who = c.resolve_account(account_alias)
+    gas = evaluate(b, who, budget)
     click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
+    click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")
 
 
 @_command("Anyone: settle (or forfeit after a missed test reveal), then pay the caller its due.")
@@ -288,6 +328,9 @@ def finalize(network, account_alias, record_opt):
     if str(who.address) == str(b.organiser()) and not b.organiser_paid() and int(b.organiser_due()):
         paid += int(b.organiser_due())
         b.withdraw_organiser(sender=who)
+    if int(b.fees_due(who.address)):
+        paid += int(b.fees_due(who.address))
+        b.withdraw_fees(sender=who)
     click.echo(f"settled    {phase(b)}; winner {_winner(b)}; paid you {ether(paid)}")
 
 
@@ -301,6 +344,10 @@ def status(network, account_alias, record_opt):
 
     _, b, _ = _bounty(record_opt)
     click.echo(f"bounty     {b.address}: {phase(b)}; prize {ether(int(b.prize()))}")
+    click.echo(
+        f"terms      stake at least {ether(int(b.min_stake()))}; scoring fee "
+        f"{int(b.scoring_fee()) / 10**9:g} gwei a work unit (at most {ether(int(b.max_fee()))})"
+    )
     if b.drawn():
         train_g, test_g = group_split(int(b.test_mask()), int(b.n_groups()))
         click.echo(f"groups     training {train_g}, test {test_g}")
@@ -312,7 +359,7 @@ def status(network, account_alias, record_opt):
     t = int(b.test_size())
     for i in range(int(b.n_submissions())):
         s = b.submissions(i)
-        score = f"{int(s.correct)}/{t}" if s.scored else "-"
+        score = f"{int(s.correct)}/{t} fee {ether(int(s.fee))}" if s.scored else "-"
         click.echo(
             f"  #{i} {str(s.submitter)[:10]} {KIND_NAMES[int(s.kind)]:<10} stake "
             f"{ether(int(s.stake))} {'sealed' if s.sealed else 'unsealed'} score {score}"
@@ -339,7 +386,7 @@ def demo(network, dataset, limit, threshold):
         limit = 480
     t = accounts.test_accounts
     config = DemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
-    r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo)
+    r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo, keeper=t[4])
     click.echo(f"\ntest set: {r.test_size} samples")
     click.echo(f"{'submission':<46} {'params':>6} {'on-chain':>9} {'mirror':>8} {'float':>8}")
     for row in r.rows:
@@ -350,6 +397,7 @@ def demo(network, dataset, limit, threshold):
     click.echo(f"winner: {r.winner or 'none (prize back to the organiser)'}")
     click.echo(f"upload gas: {', '.join(f'{r.gas_upload:,}' for r in r.rows)}")
     click.echo(f"gas per step: {', '.join(f'{g:,}' for g in r.step_gas)}")
+    click.echo(f"scoring fees to the keeper: {ether(r.fees)} for {sum(r.step_gas):,} gas")
     click.echo(f"paid out: {', '.join(f'{a[:8]} {ether(v)}' for a, v in r.paid.items())}")
     click.echo(f"conservation: {'ok' if r.conservation_ok else 'BROKEN'}")
     if not r.conservation_ok:

@@ -20,12 +20,20 @@ from sharedmodels.bounty.driver import (
     upload,
 )
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params
-from sharedmodels.bounty.rules import OrganiserSecrets, forfeit_settle, settle
+from sharedmodels.bounty.rules import (
+    SKIP_COST,
+    OrganiserSecrets,
+    forfeit_settle,
+    scoring_fee,
+    settle,
+)
 
 SCALE = 10**9
 DIM = 4
 CLASSES = 3
-TERMS = Terms(min_stake=10**15, max_submissions=8)
+#: 0.01 gwei per work unit: the largest model's fee on these bounties is below 10**15 wei.
+FEE = 10**7
+TERMS = Terms(min_stake=10**15, max_submissions=8, scoring_fee=FEE)
 PRIZE = 10**18
 #: The concept every synthetic dataset follows: three fixed linear scores, the highest wins.
 CONCEPT = ((3, -1, 0, 1), (-2, 2, 1, 0), (0, 0, -2, 2))
@@ -108,10 +116,11 @@ class Run:
     def reveal_tests(self) -> list[int]:
         return reveal_tests(self.contract, self.organiser, self.secrets)
 
-    def evaluate(self, budget: int = 8_000_000) -> list[int]:
+    def evaluate(self, budget: int = 10_000_000, keeper=None) -> list[int]:
+        keeper = keeper or self.organiser
         gas = []
         while not self.contract.progress().done:
-            gas.append(int(self.contract.step(budget, sender=self.organiser).gas_used))
+            gas.append(int(self.contract.step(budget, sender=keeper).gas_used))
             ok, figures = conservation(self.contract, self.chain)
             assert ok, figures
         return gas
@@ -129,11 +138,24 @@ class Run:
                 ys.append(y)
         return xs, ys
 
+    def fee(self, model: Model, sealed: bool, t: int) -> int:
+        """The scoring fee the rules take from a submission's stake (from the mirror, not the
+        contract)."""
+        rate = self.terms.scoring_fee
+        if not sealed:
+            return rate * SKIP_COST
+        return scoring_fee(rate, model.kind, model.dim, model.n_classes, model.h1, model.h2, t)
+
     def expected(self):
         xs, ys = self.test_set()
         es = entries(self.contract)
         scored = [
-            type(e)(e.stake, e.sealed, ent.model.correct(xs, ys) if e.sealed else 0)
+            type(e)(
+                e.stake,
+                e.sealed,
+                ent.model.correct(xs, ys) if e.sealed else 0,
+                self.fee(ent.model, e.sealed, len(xs)),
+            )
             for e, (_, ent, _) in zip(es, self.entrants, strict=True)
         ]
         return settle(self.prize, scored, len(xs), self.threshold_bps)

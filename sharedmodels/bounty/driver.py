@@ -11,7 +11,9 @@ from typing import Any
 
 from sharedmodels.bounty.models import Model
 from sharedmodels.bounty.rules import (
+    MAX_BUDGET,
     MAX_CHUNK,
+    SKIP_COST,
     BountyError,
     Entry,
     OrganiserSecrets,
@@ -22,7 +24,7 @@ from sharedmodels.bounty.rules import (
 
 PHASES = ("committed", "open", "evaluating", "done", "forfeited", "cancelled")
 #: The contract's MAX_BUDGET: estimated gas per ``step`` (measured gas stays below it).
-DEFAULT_BUDGET = 8_000_000
+DEFAULT_BUDGET = MAX_BUDGET
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class Terms:
     submit_window: int = 3600
     upload_window: int = 3600
     reveal_window: int = 3600
+    #: Wei per work unit (estimated gas) of scoring, paid by each scored submission to the
+    #: keepers; ``min_stake`` must cover the largest model's (``rules.max_fee``).
+    scoring_fee: int = 0
 
     def args(self) -> tuple[int, ...]:
         return (
@@ -42,6 +47,7 @@ class Terms:
             self.submit_window,
             self.upload_window,
             self.reveal_window,
+            self.scoring_fee,
         )
 
 
@@ -194,28 +200,37 @@ def evaluate(
 
 
 def entries(contract: Any) -> list[Entry]:
+    """The submissions as settlement sees them. The contract keeps the skip fees of unsealed
+    submissions as one sum (``skip_fees``); each one scoring has passed paid the same."""
     out = []
+    passed = int(contract.progress().sub)
+    skip = int(contract.scoring_fee()) * SKIP_COST
     for i in range(int(contract.n_submissions())):
         s = contract.submissions(i)
-        out.append(Entry(int(s.stake), bool(s.sealed), int(s.correct)))
+        fee = int(s.fee) if s.sealed else (skip if i < passed else 0)
+        out.append(Entry(int(s.stake), bool(s.sealed), int(s.correct), fee))
     return out
 
 
 def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
     """prize + stakes in == held + paid out, and held == what is still due (to the wei),
-    from the contract's own counters. Before settlement everything held is still in play."""
+    from the contract's own counters. Before settlement everything held is still in play;
+    scoring fees the keepers have not withdrawn are due at any time."""
     held = int(chain.provider.get_balance(contract.address))
     figures = {
         "prize": int(contract.prize()),
         "stakes": int(contract.total_stake()),
         "held": held,
         "paid_out": int(contract.paid_out()),
+        "fees_owed": int(contract.fees_owed()),
     }
     ok = figures["prize"] + figures["stakes"] == held + figures["paid_out"]
+    ok = ok and held >= figures["fees_owed"]
     if phase(contract) in ("done", "forfeited"):
         due = sum(int(contract.due(i)) for i in range(int(contract.n_submissions())))
         if not contract.organiser_paid():
             due += int(contract.organiser_due())
+        due += figures["fees_owed"]
         figures["due"] = due
         ok = ok and held == due
     if phase(contract) == "cancelled":
@@ -224,9 +239,15 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
 
 
 def withdraw_all(contract: Any, accounts: Sequence[Any], organiser: Any) -> dict[str, int]:
-    """Every due paid to whoever it belongs to. Returns wei paid per address."""
+    """Every due paid to whoever it belongs to: submissions, the organiser and the scoring
+    fees of every keeper among ``accounts``. Returns wei paid per address."""
     paid: dict[str, int] = {}
-    by_address = {str(a.address): a for a in accounts}
+    by_address = {str(a.address): a for a in [*accounts, organiser]}
+    for who in by_address.values():
+        amount = int(contract.fees_due(who.address))
+        if amount > 0:
+            contract.withdraw_fees(sender=who)
+            paid[str(who.address)] = paid.get(str(who.address), 0) + amount
     for i in range(int(contract.n_submissions())):
         if int(contract.due(i)) == 0:
             continue

@@ -19,6 +19,7 @@ from pathlib import Path
 from eth_abi import encode
 from eth_utils import keccak
 
+from sharedmodels.bounty.models import MAX_HIDDEN, MLP, macs, n_params
 from sharedmodels.errors import SharedModelsError
 
 GROUP_TAG = keccak(text="sharedmodels.bounty.group")
@@ -31,6 +32,15 @@ MAX_SUBMISSIONS = 64
 MAX_CHUNK = 256
 SEED_DELAY = 2
 BPS = 10_000
+#: The contract's step charges (estimated gas, the work units the scoring fee is paid by).
+LOAD_BASE = 1_000_000
+LOAD_WORD = 4_000
+SAMPLE_BASE = 60_000
+MAC_COST = 250
+SKIP_COST = 20_000
+MIN_BUDGET = 1_000_000
+MAX_BUDGET = 10_000_000
+MAX_BATCH = 128
 
 Sample = tuple[Sequence[int], int]
 
@@ -63,6 +73,33 @@ def draw_test_mask(seed: bytes, k: int, test_groups: int) -> int:
         order[j], order[r] = order[r], order[j]
         mask |= 1 << order[j]
     return mask
+
+
+def load_cost(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
+    return LOAD_BASE + LOAD_WORD * ((n_params(kind, d, c, h1, h2) + 3) // 4)
+
+
+def sample_cost(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
+    return SAMPLE_BASE + MAC_COST * macs(kind, d, c, h1, h2)
+
+
+def work(kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
+    """The contract's ``_work``: the estimated gas of scoring a model alone on ``t`` test
+    samples in steps of ``MAX_BUDGET`` (one parameter load per step, plus each sample)."""
+    load, per = load_cost(kind, d, c, h1, h2), sample_cost(kind, d, c, h1, h2)
+    full = min((MAX_BUDGET - load) // per, MAX_BATCH) if load + per <= MAX_BUDGET else 1
+    return -(-t // full) * load + t * per
+
+
+def scoring_fee(rate: int, kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
+    """What a sealed model of this shape pays the keepers on a test set of ``t`` samples."""
+    return rate * work(kind, d, c, h1, h2, t)
+
+
+def max_fee(rate: int, d: int, c: int, test_groups: int) -> int:
+    """The contract's ``max_fee``: the largest model's fee on the largest test set; the
+    contract refuses a ``min_stake`` below it."""
+    return scoring_fee(rate, MLP, d, c, MAX_HIDDEN, MAX_HIDDEN, test_groups * MAX_GROUP)
 
 
 def chunks(params: Sequence[int], size: int = MAX_CHUNK) -> list[list[int]]:
@@ -151,27 +188,33 @@ def split_groups(
 
 @dataclass(frozen=True)
 class Entry:
-    """A submission as settlement sees it."""
+    """A submission as settlement sees it. ``fee``: the scoring fee taken from its stake by
+    the keepers (a sealed model's ``scoring_fee``, or ``rate * SKIP_COST`` for skipping an
+    unsealed one); 0 on a forfeit, where nothing is scored."""
 
     stake: int
     sealed: bool
     correct: int = 0
+    fee: int = 0
 
 
 @dataclass(frozen=True)
 class Settlement:
-    """What each submission and the organiser are paid; ``winner`` is None without one."""
+    """What each submission, the organiser and the keepers (all together) are paid;
+    ``winner`` is None without one."""
 
     dues: tuple[int, ...]
     organiser: int
     winner: int | None
+    keepers: int = 0
 
 
 def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: int) -> Settlement:
     """Finalisation after every sealed model is scored: the first sealed submission with the
     most right answers wins if it reaches the threshold; it takes the prize and the stakes of
-    the submissions never sealed, else the organiser does. Sealed stakes go back."""
-    forfeited = sum(e.stake for e in entries if not e.sealed)
+    the submissions never sealed, else the organiser does. Sealed stakes go back. Every scoring
+    fee (each entry's ``fee``) goes to the keepers."""
+    forfeited = sum(e.stake - e.fee for e in entries if not e.sealed)
     best = None
     for i, e in enumerate(entries):
         if e.sealed and (best is None or e.correct > entries[best].correct):
@@ -179,13 +222,13 @@ def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: 
     winner = None
     if best is not None and entries[best].correct * BPS >= threshold_bps * test_size:
         winner = best
-    dues = [e.stake if e.sealed else 0 for e in entries]
+    dues = [e.stake - e.fee if e.sealed else 0 for e in entries]
     organiser = 0
     if winner is None:
         organiser = prize + forfeited
     else:
         dues[winner] += prize + forfeited
-    return Settlement(tuple(dues), organiser, winner)
+    return Settlement(tuple(dues), organiser, winner, sum(e.fee for e in entries))
 
 
 def forfeit_settle(prize: int, entries: Sequence[Entry]) -> Settlement:

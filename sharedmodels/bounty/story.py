@@ -119,6 +119,8 @@ class DemoConfig:
     limit: int | None = None
     prize: int = ETH
     stake: int = ETH // 100
+    #: Wei per work unit (0.1 gwei): the largest model's fee stays below the stake.
+    scoring_fee: int = 10**8
     threshold_bps: int = 8000
     seed: int = 0
 
@@ -142,6 +144,8 @@ class DemoResult:
     test_size: int = 0
     conservation_ok: bool = False
     paid: dict[str, int] = field(default_factory=dict)
+    #: Scoring fees the keeper earned.
+    fees: int = 0
 
 
 def run_demo(
@@ -149,14 +153,17 @@ def run_demo(
     organiser: Any,
     people: list[Any],
     log: Callable[[str], None] = lambda _: None,
+    keeper: Any = None,
 ) -> DemoResult:
     """A competition on a local chain: an MLP, a dense Perceptron and a Nearest Centroid
-    trained on shuffled labels compete; time is moved past each deadline."""
+    trained on shuffled labels compete; time is moved past each deadline. ``keeper`` (default
+    the organiser) scores them and earns their scoring fees."""
     from ape import chain, project
 
     gs, dim, n_classes = make_groups(config.dataset, config.groups, config.limit, config.seed)
     secrets = OrganiserSecrets(gs)
-    terms = Terms(min_stake=config.stake, max_submissions=8)
+    terms = Terms(min_stake=config.stake, max_submissions=8, scoring_fee=config.scoring_fee)
+    keeper = keeper or organiser
     contract = deploy_bounty(
         project.ModelBounty,
         organiser,
@@ -205,7 +212,8 @@ def run_demo(
     gas = reveal_tests(contract, organiser, secrets)
     log(f"test groups revealed ({', '.join(f'{g:,}' for g in gas)} gas)")
     result = DemoResult()
-    result.step_gas = evaluate(contract, organiser)
+    result.step_gas = evaluate(contract, keeper)
+    result.fees = int(contract.fees_due(keeper.address))
     contract.finalize(sender=organiser)
 
     tx, ty = held_out_data(secrets, int(contract.test_mask()))
@@ -227,7 +235,7 @@ def run_demo(
     if contract.has_winner():
         result.winner = result.rows[int(contract.winner())].who
     ok, _ = conservation(contract, chain)
-    result.paid = withdraw_all(contract, [p for p in people] + [organiser], organiser)
+    result.paid = withdraw_all(contract, [*people, keeper], organiser)
     after_ok, _ = conservation(contract, chain)
     result.conservation_ok = (
         ok

@@ -9,6 +9,7 @@ import pytest
 from bounty_helpers import (
     CLASSES,
     DIM,
+    FEE,
     KINDS,
     PRIZE,
     SCALE,
@@ -24,7 +25,7 @@ from eth_utils import keccak
 
 from sharedmodels.bounty.driver import Entrant, Terms, conservation, phase, withdraw_all
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model
-from sharedmodels.bounty.rules import group_commitment, model_commitment
+from sharedmodels.bounty.rules import group_commitment, max_fee, model_commitment
 
 
 def balances(chain, people):
@@ -84,7 +85,8 @@ def test_every_kind_scored_as_the_mirror_on_every_sample(
 
 def test_payouts_add_up_to_what_came_in(project, chain, accounts, owner, alice, bob):
     """Prize + stakes in = payouts out: the Withdrawn events, per address, equal the rules'
-    settlement, add up to the prize and every stake, and leave the contract empty."""
+    settlement (the keeper, here the organiser, gets the scoring fees), add up to the prize
+    and every stake, and leave the contract empty."""
     run = open_bounty(project, chain, owner, groups(random.Random(2), 4, 6))
     run.open()
     good, bad = good_perceptron(), random_model(random.Random(3), CENTROID)
@@ -100,7 +102,13 @@ def test_payouts_add_up_to_what_came_in(project, chain, accounts, owner, alice, 
     paid: dict[str, int] = {}
     for ev in run.contract.Withdrawn.range(0, chain.blocks.head.number + 1):
         paid[str(ev.who)] = paid.get(str(ev.who), 0) + int(ev.amount)
-    assert paid == {str(alice.address): PRIZE + 3 * TERMS.min_stake + TERMS.min_stake + 7}
+    xs, _ = run.test_set()
+    fee, skip = run.fee(good, True, len(xs)), run.fee(bad, False, len(xs))
+    assert fee > 0 and skip == FEE * 20_000
+    assert paid == {
+        str(alice.address): PRIZE + 3 * TERMS.min_stake - fee + TERMS.min_stake + 7 - skip,
+        str(owner.address): fee + skip,
+    }
     assert sum(paid.values()) == PRIZE + int(run.contract.total_stake())
     assert run.contract.balance == 0
 
@@ -121,12 +129,11 @@ def _deploy(project, owner, change):
         "submit_window": 3600,
         "upload_window": 3600,
         "reveal_window": 3600,
+        "scoring_fee": 0,
     }
     args.update(change)
-    terms = tuple(
-        args[k]
-        for k in ("min_stake", "max_submissions", "submit_window", "upload_window", "reveal_window")
-    )
+    keys = "min_stake max_submissions submit_window upload_window reveal_window scoring_fee"
+    terms = tuple(args[k] for k in keys.split())
     return project.ModelBounty.deploy(
         args["dim"],
         args["classes"],
@@ -144,6 +151,7 @@ def _deploy(project, owner, change):
     [
         ({"value": 0}, "bounty: no prize"),
         ({"min_stake": 2**96}, "bounty: amount too large"),
+        ({"scoring_fee": 2**96}, "bounty: amount too large"),
         ({"commitments": [b"\x01" * 32] * 3}, "bounty: at least 4 groups"),
         ({"test_groups": 0}, "bounty: test group count out of range"),
         ({"test_groups": 4}, "bounty: test group count out of range"),
@@ -153,6 +161,11 @@ def _deploy(project, owner, change):
         ({"classes": 9}, "bounty: class count out of range"),
         ({"threshold": 10001}, "bounty: threshold out of range"),
         ({"min_stake": 0}, "bounty: min stake is zero"),
+        # 32 x 32 hidden MLP on 2 x 32 test samples (D=4, C=3): 33,072,000 work units.
+        (
+            {"scoring_fee": 10**15 // 33_072_000 + 1},
+            "bounty: min stake below the largest scoring fee",
+        ),
         ({"max_submissions": 0}, "bounty: submission cap out of range"),
         ({"max_submissions": 65}, "bounty: submission cap out of range"),
         ({"submit_window": 3599}, "bounty: submit window out of range"),
@@ -169,6 +182,10 @@ def test_creation_refused(project, owner, change, reason):
 def test_creation_limits_accepted(project, owner):
     b = _deploy(project, owner, {"dim": 32, "classes": 8, "test_groups": 3, "max_submissions": 64})
     assert b.n_groups() == 4 and b.prize() == PRIZE and b.phase() == 0
+    rate = 10**15 // 33_072_000
+    assert max_fee(1, DIM, CLASSES, 2) == 33_072_000
+    b = _deploy(project, owner, {"scoring_fee": rate})  # the largest fee just within the stake
+    assert int(b.max_fee()) == max_fee(rate, DIM, CLASSES, 2) <= int(b.min_stake())
 
 
 # ---------------------------------------------------------------- the draw
@@ -435,7 +452,7 @@ def test_test_reveal_window_at_the_second(project, chain, owner, alice):
     with ape.reverts("bounty: budget out of range"):
         c.step(10**6 - 1, sender=alice)
     with ape.reverts("bounty: budget out of range"):
-        c.step(8 * 10**6 + 1, sender=alice)
+        c.step(10 * 10**6 + 1, sender=alice)
     with ape.reverts("bounty: evaluation unfinished"):
         c.finalize(sender=alice)
 
@@ -517,9 +534,80 @@ def test_threshold_tie_and_spam(project, chain, accounts, owner, alice, bob, car
     assert int(run.contract.winner()) == 1
     want = run.expected()
     assert want.winner == 1 and run.dues() == want.dues
-    assert want.dues[1] == PRIZE + 3 * TERMS.min_stake + TERMS.min_stake
+    fee, skip = run.fee(m, True, len(xs)), run.fee(m, False, len(xs))
+    assert want.dues[1] == PRIZE + 3 * (TERMS.min_stake - skip) + TERMS.min_stake - fee
     with ape.reverts("bounty: model not sealed"):
         run.contract.predict_with(0, xs[0])
+    withdraw_all(run.contract, accounts, owner)
+    assert run.contract.balance == 0
+
+
+def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice, bob, carol):
+    """Whoever steps earns each scored model's fee in proportion to the samples it scored,
+    and the skip fee of an unsealed submission; together the steps earn each model's fee to
+    the wei, taken from its stake. A keeper may withdraw mid-evaluation."""
+    rng = random.Random(14)
+    models = [random_model(rng, MLP, 5, 3), good_perceptron(), random_model(rng, CENTROID)]
+    run, ents = at_uploads(project, chain, owner, [alice, bob, carol], models)
+    run.upload(alice, ents[0])
+    run.upload(bob, ents[1])  # carol never uploads: skipped, her stake pays the skip fee
+    run.to_reveal()
+    run.reveal_tests()
+    c = run.contract
+    xs, _ = run.test_set()
+    t = len(xs)
+    fees = [run.fee(e.model, i < 2, t) for i, e in enumerate(ents)]
+    assert fees[2] == FEE * 20_000
+    c.step(1_000_000, sender=carol)  # the smallest budget: one sample of the MLP
+    assert c.progress().t == 1
+    assert int(c.fees_due(carol)) == fees[0] // t
+    with ape.reverts("bounty: nothing to withdraw"):
+        c.withdraw_fees(sender=alice)
+    assert int(c.withdraw_fees(sender=carol).return_value) == fees[0] // t
+    ok, figures = conservation(c, chain)
+    assert ok, figures
+    run.evaluate(keeper=bob)
+    assert int(c.fees_due(bob)) == sum(fees) - fees[0] // t
+    assert [int(c.submissions(i).fee) for i in range(2)] == fees[:2]
+    assert int(c.skip_fees()) == fees[2] and int(c.fees_owed()) == int(c.fees_due(bob))
+    c.finalize(sender=bob)
+    want = run.expected()
+    assert run.dues() == want.dues and want.keepers == sum(fees)
+    assert want.dues[0] == TERMS.min_stake - fees[0]
+    ok, figures = conservation(c, chain)
+    assert ok, figures
+    paid = withdraw_all(c, accounts, owner)  # carol took her share of the fees already
+    assert sum(paid.values()) + fees[0] // t == PRIZE + 3 * TERMS.min_stake and c.balance == 0
+
+
+def test_filling_every_slot_costs_the_fee_per_slot(project, chain, accounts, owner, alice, bob):
+    """The review's attack: right after opening, one address fills all 8 slots with throwaway
+    Perceptrons and seals them. The cap is still first come, first served, but each slot now
+    costs its scoring fee, paid to the keeper, who is paid at least its gas at a gas price of
+    `scoring_fee`."""
+    mallory = accounts[9]
+    rng = random.Random(15)
+    junk = [random_model(rng, PERCEPTRON) for _ in range(8)]
+    run = open_bounty(project, chain, owner, groups(rng, 4, 6), threshold_bps=10000)
+    run.open()
+    ents = [run.submit(mallory, m) for m in junk]
+    with ape.reverts("bounty: submission limit reached"):
+        run.submit(alice, good_perceptron())
+    run.to_uploads()
+    for e in ents:
+        run.upload(mallory, e)
+    run.to_reveal()
+    run.reveal_tests()
+    gas = run.evaluate(keeper=bob)
+    run.contract.finalize(sender=bob)
+    t = len(run.test_set()[0])
+    fee = sum(run.fee(m, True, t) for m in junk)
+    assert fee > 0 and int(run.contract.fees_due(bob)) == fee
+    assert sum(gas) * FEE <= fee  # the keeper's gas is covered at a gas price of FEE
+    want = run.expected()
+    assert run.dues() == want.dues
+    back = sum(want.dues) + (PRIZE if want.winner is None else 0) - PRIZE
+    assert back == 8 * TERMS.min_stake - fee  # what the slots cost mallory, besides gas
     withdraw_all(run.contract, accounts, owner)
     assert run.contract.balance == 0
 
@@ -608,4 +696,6 @@ def test_payment_refused_and_reentry_blocked(project, chain, accounts, owner, al
         w.withdraw(sender=alice)
     w.set_mode(True, False, sender=alice)
     w.withdraw(sender=alice)
-    assert run.contract.balance == 0 and w.balance == PRIZE + 10**15
+    fee = run.fee(m, True, len(run.test_set()[0]))
+    assert int(run.contract.withdraw_fees(sender=owner).return_value) == fee  # the keeper's
+    assert run.contract.balance == 0 and w.balance == PRIZE + 10**15 - fee

@@ -2,10 +2,12 @@
 
 - Whatever the models (every kind, random shapes and parameters, some of them the concept
   itself so that ties happen), the stakes, which submissions are sealed or left unfinished,
-  the threshold, the step budget and the ending (the organiser reveals, or stays silent), the
+  the threshold, the scoring fee (none, or up to the largest the minimum stake allows), the
+  step budget, the keeper and the ending (the organiser reveals, or stays silent), the
   contract's payouts equal the Python rules fed what the test sent: the winner is the first
-  argmax of the integer mirror's scores, every withdrawal adds up to the prize and the stakes
-  to the wei, and the contract ends empty. Both endings run in every test session.
+  argmax of the integer mirror's scores, the keepers earn every scoring fee, every
+  withdrawal (submitters, organiser, keepers) adds up to the prize and the stakes to the wei,
+  and the contract ends empty. Both endings run in every test session.
 - No deviation pays: a silent organiser never gets the prize back once a model is sealed, and
   an unsealed model never wins, however well it would have scored.
 """
@@ -13,15 +15,30 @@
 import random
 
 import pytest
-from bounty_helpers import CLASSES, DIM, TERMS, good_perceptron, groups, open_bounty, random_model
+from bounty_helpers import (
+    CLASSES,
+    DIM,
+    FEE,
+    TERMS,
+    good_perceptron,
+    groups,
+    open_bounty,
+    random_model,
+)
 from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.bounty.driver import conservation, phase, withdraw_all
+from sharedmodels.bounty.driver import Terms, conservation, phase, withdraw_all
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON
-from sharedmodels.bounty.rules import GROUP_TAG, draw_test_mask, group_commitment, sample_hash
+from sharedmodels.bounty.rules import (
+    GROUP_TAG,
+    draw_test_mask,
+    group_commitment,
+    max_fee,
+    sample_hash,
+)
 
 
 def _model(rng: random.Random):
@@ -43,14 +60,18 @@ def test_random_bounties(project, chain, accounts, ending, seed):
     k = rng.randint(4, 6)
     prize = rng.choice([1, 10**9 + 7, rng.randint(1, 2 * 10**18)])
     threshold = rng.choice([0, 5000, 8000, 10000])
+    test_groups = rng.randint(1, k - 1)
+    top = TERMS.min_stake // max_fee(1, DIM, CLASSES, test_groups)  # the largest rate allowed
+    rate = rng.choice([0, FEE, top])
     run = open_bounty(
         project,
         chain,
         organiser,
         groups(rng, k, rng.randint(1, 4)),
-        test_groups=rng.randint(1, k - 1),
+        test_groups=test_groups,
         threshold_bps=threshold,
         prize=prize,
+        terms=Terms(TERMS.min_stake, TERMS.max_submissions, scoring_fee=rate),
     )
     run.open()
     sealed = []
@@ -78,15 +99,21 @@ def test_random_bounties(project, chain, accounts, ending, seed):
             assert want.organiser == 0 and int(run.contract.organiser_due()) == 0
     else:
         run.reveal_tests()
-        run.evaluate(budget=rng.choice([1_000_000, 2_500_000, 8_000_000]))
+        keeper = rng.choice([*people, organiser])
+        run.evaluate(budget=rng.choice([1_000_000, 2_500_000, 10_000_000]), keeper=keeper)
         run.contract.finalize(sender=rng.choice(people))
         want = run.expected()
+        assert int(run.contract.fees_due(keeper)) == want.keepers
+        assert rate == 0 or want.keepers > 0
         assert run.contract.has_winner() == (want.winner is not None)
         if want.winner is not None:
             assert int(run.contract.winner()) == want.winner
             assert sealed[want.winner]
     assert run.dues() == want.dues
     assert int(run.contract.organiser_due()) == want.organiser
+    assert sum(want.dues) + want.organiser + want.keepers == prize + sum(
+        stake for _, _, stake in run.entrants
+    )
     ok, figures = conservation(run.contract, chain)
     assert ok, figures
     paid = withdraw_all(run.contract, [*people, organiser], organiser)

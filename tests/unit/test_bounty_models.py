@@ -16,8 +16,10 @@ from sharedmodels.bounty.rules import (
     Entry,
     OrganiserSecrets,
     forfeit_settle,
+    max_fee,
     model_commitment,
     settle,
+    work,
 )
 from sharedmodels.bounty.story import load_dataset
 
@@ -77,14 +79,34 @@ def test_shapes_and_bounds():
 def test_settlement_conserves_every_wei():
     rng = random.Random(0)
     for _ in range(500):
-        es = [
-            Entry(rng.randint(1, 10**6), rng.random() < 0.6, rng.randint(0, 9))
-            for _ in range(rng.randint(0, 6))
-        ]
+        es = []
+        for _ in range(rng.randint(0, 6)):
+            stake = rng.randint(1, 10**6)
+            es.append(Entry(stake, rng.random() < 0.6, rng.randint(0, 9), rng.randint(0, stake)))
         prize = rng.randint(1, 10**9)
         for s in (settle(prize, es, 9, rng.choice([0, 5000, 10000])), forfeit_settle(prize, es)):
-            assert sum(s.dues) + s.organiser == prize + sum(e.stake for e in es)
+            assert sum(s.dues) + s.organiser + s.keepers == prize + sum(e.stake for e in es)
             assert all(d == 0 for d, e in zip(s.dues, es, strict=True) if not e.sealed)
+
+
+def test_the_largest_model_has_the_largest_fee():
+    """``max_fee`` (what ``min_stake`` must cover) is above every allowed shape's fee on every
+    test set the bounty can have, so every stake covers its own submission's fee."""
+    for d, c, groups in ((4, 3, 2), (13, 3, 2), (32, 8, 15), (1, 2, 1)):
+        top = max_fee(1, d, c, groups)
+        shapes = [(PERCEPTRON, 0, 0), (CENTROID, 0, 0)] + [
+            (MLP, h1, h2) for h1 in range(1, 33) for h2 in range(0, 33)
+        ]
+        for t in (1, 31, 32 * groups):
+            assert (
+                max(work(k, d, c, h1, h2, t) for k, h1, h2 in shapes)
+                == work(MLP, d, c, 32, 32, t)
+                <= top
+            )
+    # Steps of MAX_BUDGET: the 32 x 32 MLP of 32 features and 8 classes scores 10 samples a
+    # step, so 96 samples take 10 parameter loads.
+    assert work(MLP, 32, 8, 32, 32, 96) == 10 * 3_376_000 + 96 * 636_000
+    assert max_fee(7, 32, 8, 3) == 7 * work(MLP, 32, 8, 32, 32, 96)
 
 
 def test_ties_go_to_the_earlier_submission():
