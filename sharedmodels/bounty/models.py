@@ -140,6 +140,16 @@ def quantise(estimator: Any, n_classes: int) -> Model:
     if classes != list(range(n_classes)):
         raise ValueError(f"the estimator saw classes {classes}, not 0..{n_classes - 1}")
     if name == "NearestCentroid":
+        # The contract's centroid is euclidean with equal priors; scikit-learn's other settings
+        # predict by another rule (other distances, or spread-scaled distances plus log priors).
+        metric = getattr(estimator, "metric", "euclidean")
+        if metric != "euclidean":
+            raise ValueError(
+                f"only metric='euclidean' Nearest Centroids fit the contract, not {metric!r}"
+            )
+        priors = getattr(estimator, "priors", "uniform")
+        if not (isinstance(priors, str) and priors == "uniform"):
+            raise ValueError("only priors='uniform' Nearest Centroids fit the contract")
         rows = _rows(estimator.centroids_)
         return Model(CENTROID, len(rows[0]), n_classes, tuple(v for r in rows for v in to_fixed(r)))
     if name == "Perceptron":

@@ -62,6 +62,17 @@ def test_binary_models_keep_the_float_rule(est):
     assert m.n_classes == 2
 
 
+def test_centroid_settings_the_contract_lacks_are_refused(wine):
+    xs, ys = wine[0], wine[1]
+    with pytest.raises(ValueError, match="metric='euclidean'"):
+        quantise(NearestCentroid(metric="manhattan").fit(xs, ys), 3)
+    est = NearestCentroid().fit(xs, ys)
+    est.priors = "empirical"  # the sklearn >= 1.6 option, set by hand on older versions
+    with pytest.raises(ValueError, match="priors='uniform'"):
+        quantise(est, 3)
+    assert quantise(NearestCentroid(shrink_threshold=0.2).fit(xs, ys), 3).kind == CENTROID
+
+
 def test_shapes_and_bounds():
     assert n_params(MLP, 32, 8, 32, 32) == 2376
     assert n_params(MLP, 4, 3, 0, 0) == 0 and n_params(PERCEPTRON, 4, 3, 1, 0) == 0
