@@ -13,7 +13,7 @@ LAYERS = (
     ("mirrors",),
     ("rpc",),
     ("trainers",),
-    ("market",),
+    ("market", "bounty"),
     ("simulation",),
     ("runs",),
     ("cli", "codegen"),

@@ -1,0 +1,412 @@
+"""The model bounty, one subcommand per role and phase.
+
+    ape run bounty create --dataset wine [--groups 6] [--test-groups 2] [--limit N]
+        [--prize 1] [--stake 0.01] [--scoring-fee 0.1] [--threshold 80] [--max-submissions 16]
+        [--submit-window 3600] [--upload-window 3600] [--reveal-window 3600]
+    ape run bounty reveal                      # organiser: the draw and the training groups;
+                                               # after the upload deadline, the test groups
+    ape run bounty submit --kind mlp|perceptron|centroid [--hidden 16[,8]] [--shuffle-labels]
+        [--stake E]                            # trains on the training data rebuilt from chain
+    ape run bounty upload --entry PATH         # after the submission deadline: upload, seal
+    ape run bounty evaluate [--budget GAS]     # anyone: score every sealed model in steps,
+                                               # earning their scoring fees
+    ape run bounty finalize                    # anyone: settle (or forfeit); pays the caller
+                                               # its dues and scoring fees
+    ape run bounty status
+    ape run bounty demo                        # a whole competition on a local chain
+
+Every subcommand takes ``--account ALIAS`` (default: test account 0 on local networks) and
+``--record PATH`` (default ``deployments/<ecosystem>_<network>_bounty.json``, written by
+``create``). The organiser's groups and salts go to their own file (mode 0600); keep it until
+the test reveal, since losing it forfeits the prize. Each submission's model and salt go to an
+entry file beside the record, needed by ``upload``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+
+from sharedmodels import cli as c
+from sharedmodels.bounty.driver import (
+    DEFAULT_BUDGET,
+    Entrant,
+    Terms,
+    conservation,
+    deploy_bounty,
+    evaluate,
+    group_split,
+    phase,
+    reveal_tests,
+    reveal_training,
+    submit,
+    upload,
+)
+from sharedmodels.bounty.models import KIND_NAMES, KINDS, Model
+from sharedmodels.bounty.rules import (
+    MAX_BUDGET,
+    MAX_GROUPS,
+    MIN_BUDGET,
+    MIN_GROUPS,
+    BountyError,
+    OrganiserSecrets,
+    max_fee,
+)
+from sharedmodels.bounty.story import (
+    DATASETS,
+    DemoConfig,
+    float_accuracy,
+    make_groups,
+    run_demo,
+    train,
+    training_from_chain,
+)
+from sharedmodels.rpc.deployments import default_manifest_path
+from sharedmodels.units import ETH, ether
+
+
+def _wei(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount of ETH") from None
+    if value <= 0:
+        raise click.BadParameter("must be more than 0 ETH")
+    return int(value * ETH)
+
+
+def _gwei(text: str) -> int:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount of gwei") from None
+    if value < 0:
+        raise click.BadParameter("must be 0 gwei or more")
+    return int(value * 10**9)
+
+
+def _record_path(option: str | None) -> Path:
+    from ape import chain
+
+    if option:
+        return Path(option)
+    path = default_manifest_path(chain.provider.network.choice)
+    return path.with_name(f"{path.stem}_bounty{path.suffix}")
+
+
+def _bounty(record_opt: str | None):
+    from ape import project
+
+    path = _record_path(record_opt)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise BountyError(
+            f"no bounty record at {path}: run `ape run bounty create` first"
+        ) from None
+    return record, project.ModelBounty.at(record["address"]), path
+
+
+def _command(short_help: str, name: str | None = None):
+    def wrap(func):
+        func = c.one_line_errors(func)
+        func = c.ape_verbosity(func)
+        func = click.option("--record", "record_opt", default=None, help="Bounty record.")(func)
+        func = c.account_opt(func)
+        return cli.command(
+            name, cls=c.ConnectedCommand, short_help=short_help, help=func.__doc__ or short_help
+        )(func)
+
+    return wrap
+
+
+@click.group(short_help="Model bounty: create, reveal, submit, upload, evaluate, finalize.")
+@c.ape_verbosity
+def cli():
+    """The model bounty, one subcommand per role and phase."""
+
+
+@_command("Organiser: commit a dataset in groups and deploy the bounty with its prize.")
+@click.option("--dataset", type=click.Choice(DATASETS), default="wine", show_default=True)
+@click.option("--groups", type=click.IntRange(MIN_GROUPS, MAX_GROUPS), default=6, show_default=True)
+@click.option("--test-groups", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Use the first N samples.")
+@click.option("--prize", default="1", show_default=True, help="ETH.")
+@click.option("--stake", default="0.01", show_default=True, help="Minimum stake, ETH.")
+@click.option(
+    "--scoring-fee",
+    default="0.1",
+    show_default=True,
+    help="Gwei per work unit (estimated scoring gas) each sealed model pays the keepers.",
+)
+@click.option("--threshold", type=click.FloatRange(0, 100), default=80.0, show_default=True)
+@click.option("--max-submissions", type=click.IntRange(1, 64), default=16, show_default=True)
+@click.option("--submit-window", type=click.IntRange(3600), default=3600, show_default=True)
+@click.option("--upload-window", type=click.IntRange(3600), default=3600, show_default=True)
+@click.option("--reveal-window", type=click.IntRange(3600), default=3600, show_default=True)
+def create(
+    network,
+    dataset,
+    groups,
+    test_groups,
+    limit,
+    prize,
+    stake,
+    scoring_fee,
+    threshold,
+    max_submissions,
+    submit_window,
+    upload_window,
+    reveal_window,
+    account_alias,
+    record_opt,
+):
+    from ape import chain, project
+
+    if test_groups >= groups:
+        raise click.BadParameter(
+            "must leave at least one training group", param_hint="--test-groups"
+        )
+    organiser = c.resolve_account(account_alias)
+    gs, dim, n_classes = make_groups(dataset, groups, limit)
+    secrets = OrganiserSecrets(gs)
+    path = _record_path(record_opt)
+    secrets_path = path.with_name(f"{path.stem}_secrets.json")
+    if secrets_path.exists():
+        raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
+    rate = _gwei(scoring_fee)
+    terms = Terms(_wei(stake), max_submissions, submit_window, upload_window, reveal_window, rate)
+    top = max_fee(rate, dim, n_classes, test_groups)
+    if top > terms.min_stake:
+        raise BountyError(
+            f"--stake {ether(terms.min_stake)} is below the largest model's scoring fee "
+            f"{ether(top)}: raise --stake or lower --scoring-fee"
+        )
+    b = deploy_bounty(
+        project.ModelBounty,
+        organiser,
+        secrets,
+        chain.chain_id,
+        _wei(prize),
+        dim,
+        n_classes,
+        test_groups,
+        round(threshold * 100),
+        terms,
+    )
+    secrets.save(secrets_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {"address": str(b.address), "dataset": dataset, "secrets": str(secrets_path)}, indent=2
+        )
+    )
+    click.echo(f"bounty     {b.address} (record {path})")
+    click.echo(
+        f"prize      {ether(int(b.prize()))}; {dataset}: {dim} features, {n_classes} classes"
+    )
+    click.echo(
+        f"groups     {groups}, {test_groups} drawn for the test set; threshold {threshold:g}%"
+    )
+    click.echo(
+        f"stakes     at least {ether(terms.min_stake)}; scoring fee {scoring_fee} gwei a work "
+        f"unit, at most {ether(top)} a model"
+    )
+    click.echo(f"secrets    {secrets_path} (mode 0600: keep it until the test reveal)")
+    click.echo(f"next       `ape run bounty reveal` after block {b.seed_block()}")
+
+
+@_command("Organiser: record the draw and reveal the training groups, or later the test groups.")
+def reveal(network, account_alias, record_opt):
+    from ape import chain
+
+    record, b, _ = _bounty(record_opt)
+    organiser = c.resolve_account(account_alias)
+    secrets = OrganiserSecrets.load(Path(record["secrets"]))
+    ph = phase(b)
+    if ph == "committed":
+        if chain.blocks.head.number <= int(b.seed_block()):
+            raise BountyError(f"the seed block {b.seed_block()} is not mined yet")
+        gas = reveal_training(b, organiser, secrets)
+        train_g, test_g = group_split(int(b.test_mask()), int(b.n_groups()))
+        click.echo(f"drawn      test groups {test_g}; training groups {train_g} revealed")
+        click.echo(f"gas        {', '.join(f'{g:,}' for g in gas)}")
+        click.echo(f"open       submissions until {b.submit_deadline()} (unix time)")
+    elif ph == "open":
+        if chain.blocks.head.timestamp <= int(b.upload_deadline()):
+            raise BountyError(f"uploads are open until {b.upload_deadline()}; reveal after it")
+        gas = reveal_tests(b, organiser, secrets)
+        click.echo(f"revealed   test groups ({', '.join(f'{g:,}' for g in gas)} gas); scoring open")
+    else:
+        raise BountyError(f"the bounty is {ph}: nothing to reveal")
+
+
+@_command(
+    "Submitter: train on the training data rebuilt from chain, commit the model, stake.", "submit"
+)
+@click.option("--kind", type=click.Choice(sorted(KINDS)), required=True)
+@click.option("--hidden", default="16", show_default=True, help="MLP hidden sizes, e.g. 16,8.")
+@click.option("--shuffle-labels", is_flag=True, help="Train on shuffled labels (a bad model).")
+@click.option("--stake", default=None, help="ETH (default: the minimum).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, record_opt):
+    from ape import chain
+
+    _, b, path = _bounty(record_opt)
+    who = c.resolve_account(account_alias)
+    xs, ys = training_from_chain(b, chain)
+    if not xs:
+        raise BountyError("no training group is revealed yet")
+    if shuffle_labels:
+        random.Random(seed).shuffle(ys)
+    sizes = tuple(int(h) for h in hidden.split(",") if h)
+    est, model = train(kind, xs, ys, int(b.n_classes()), sizes, seed)
+    e = Entrant(model)
+    value = _wei(stake) if stake else int(b.min_stake())
+    submit(b, who, e, value)
+    entry = path.with_name(f"{path.stem}_entry_{e.id}.json")
+    data = {"id": e.id, "submitter": str(who.address), "salt": e.salt.hex(), "chunk": e.chunk}
+    data |= {"kind": model.kind}
+    data |= {"h1": model.h1, "h2": model.h2, "params": list(model.params)}
+    fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+    click.echo(f"submitted  #{e.id}: {kind}, {len(model.params)} parameters, stake {ether(value)}")
+    click.echo(
+        f"training   {len(xs)} samples; float accuracy on them {float_accuracy(est, xs, ys):.2%}"
+    )
+    click.echo(
+        f"entry      {entry} (keep it: `ape run bounty upload --entry` after {b.submit_deadline()})"
+    )
+
+
+@_command("Submitter: upload the model's parameters in chunks and seal them.", "upload")
+@click.option("--entry", "entry_path", required=True, type=click.Path(exists=True, dir_okay=False))
+def upload_(network, entry_path, account_alias, record_opt):
+    _, b, _ = _bounty(record_opt)
+    who = c.resolve_account(account_alias)
+    d = json.loads(Path(entry_path).read_text())
+    if d["submitter"] != str(who.address):
+        raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
+    model = Model(d["kind"], int(b.dim()), int(b.n_classes()), tuple(d["params"]), d["h1"], d["h2"])
+    e = Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
+    gas = upload(b, who, e)
+    click.echo(f"sealed     #{e.id}: {len(gas) - 1} chunks, {sum(gas):,} gas in all")
+
+
+@_command("Anyone: score the sealed models in gas-bounded steps until done.", "evaluate")
+@click.option("--budget", type=click.IntRange(MIN_BUDGET, MAX_BUDGET), default=DEFAULT_BUDGET)
+def evaluate_(network, budget, account_alias, record_opt):
+    _, b, _ = _bounty(record_opt)
+    who = c.resolve_account(account_alias)
+    gas = evaluate(b, who, budget)
+    click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
+    click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")
+
+
+@_command("Anyone: settle (or forfeit after a missed test reveal), then pay the caller its due.")
+def finalize(network, account_alias, record_opt):
+    from ape import chain
+
+    _, b, _ = _bounty(record_opt)
+    who = c.resolve_account(account_alias)
+    ph = phase(b)
+    if ph == "evaluating":
+        b.finalize(sender=who)
+    elif ph == "open" and chain.blocks.head.timestamp > int(b.reveal_deadline()):
+        b.forfeit(sender=who)
+    elif ph not in ("done", "forfeited"):
+        raise BountyError(f"the bounty is {ph}: it cannot be settled yet")
+    paid = 0
+    for i in range(int(b.n_submissions())):
+        if str(b.submissions(i).submitter) == str(who.address) and int(b.due(i)):
+            paid += int(b.due(i))
+            b.withdraw(i, sender=who)
+    if str(who.address) == str(b.organiser()) and not b.organiser_paid() and int(b.organiser_due()):
+        paid += int(b.organiser_due())
+        b.withdraw_organiser(sender=who)
+    if int(b.fees_due(who.address)):
+        paid += int(b.fees_due(who.address))
+        b.withdraw_fees(sender=who)
+    click.echo(f"settled    {phase(b)}; winner {_winner(b)}; paid you {ether(paid)}")
+
+
+def _winner(b) -> str:
+    return f"#{b.winner()}" if b.has_winner() else "none"
+
+
+@_command("Where the bounty stands: phase, deadlines, submissions, scores, conservation.")
+def status(network, account_alias, record_opt):
+    from ape import chain
+
+    _, b, _ = _bounty(record_opt)
+    click.echo(f"bounty     {b.address}: {phase(b)}; prize {ether(int(b.prize()))}")
+    click.echo(
+        f"terms      stake at least {ether(int(b.min_stake()))}; scoring fee "
+        f"{int(b.scoring_fee()) / 10**9:g} gwei a work unit (at most {ether(int(b.max_fee()))})"
+    )
+    if b.drawn():
+        train_g, test_g = group_split(int(b.test_mask()), int(b.n_groups()))
+        click.echo(f"groups     training {train_g}, test {test_g}")
+    if int(b.open_time()):
+        click.echo(
+            f"deadlines  submit {b.submit_deadline()}, upload {b.upload_deadline()}, "
+            f"reveal {b.reveal_deadline()} (now {chain.blocks.head.timestamp})"
+        )
+    t = int(b.test_size())
+    for i in range(int(b.n_submissions())):
+        s = b.submissions(i)
+        score = f"{int(s.correct)}/{t} fee {ether(int(s.fee))}" if s.scored else "-"
+        click.echo(
+            f"  #{i} {str(s.submitter)[:10]} {KIND_NAMES[int(s.kind)]:<10} stake "
+            f"{ether(int(s.stake))} {'sealed' if s.sealed else 'unsealed'} score {score}"
+        )
+    if phase(b) in ("done", "forfeited"):
+        click.echo(f"winner     {_winner(b)}")
+    ok, figures = conservation(b, chain)
+    click.echo(f"conservation: {'ok' if ok else 'BROKEN'} {figures}")
+
+
+@cli.command(cls=c.ConnectedCommand, short_help="A whole competition on a local chain.")
+@click.option("--dataset", type=click.Choice(DATASETS), default="wine", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None)
+@click.option("--threshold", type=click.FloatRange(0, 100), default=80.0, show_default=True)
+@c.ape_verbosity
+@c.one_line_errors
+def demo(network, dataset, limit, threshold):
+    """A whole competition on a local chain: an organiser commits a scikit-learn dataset in
+    groups, three submitters (an MLP, a dense Perceptron, a model trained on shuffled labels)
+    commit, upload and seal their models, the test groups are revealed, a keeper scores every
+    model in gas-bounded steps, and the best one at or above the threshold wins. Prints each
+    model's on-chain accuracy beside its integer mirror's and float scikit-learn's, gas per
+    step, and the conservation check."""
+    from ape import accounts, chain
+
+    if not (chain.provider.network.is_local or chain.provider.network.is_fork):
+        raise click.ClickException("the demo moves time: run it on a local or fork network")
+    groups = 6 if dataset == "wine" else 16
+    if dataset == "breast_cancer" and limit is None:
+        limit = 480
+    t = accounts.test_accounts
+    config = DemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
+    r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo, keeper=t[4])
+    click.echo(f"\ntest set: {r.test_size} samples")
+    click.echo(f"{'submission':<46} {'params':>6} {'on-chain':>9} {'mirror':>8} {'float':>8}")
+    for row in r.rows:
+        click.echo(
+            f"{row.who:<46} {row.params:>6} {row.onchain:>9.2%} {row.mirror:>8.2%} "
+            f"{row.float_:>8.2%}"
+        )
+    click.echo(f"winner: {r.winner or 'none (prize back to the organiser)'}")
+    click.echo(f"upload gas: {', '.join(f'{r.gas_upload:,}' for r in r.rows)}")
+    click.echo(f"gas per step: {', '.join(f'{g:,}' for g in r.step_gas)}")
+    click.echo(f"scoring fees to the keeper: {ether(r.fees)} for {sum(r.step_gas):,} gas")
+    click.echo(f"paid out: {', '.join(f'{a[:8]} {ether(v)}' for a, v in r.paid.items())}")
+    click.echo(f"conservation: {'ok' if r.conservation_ok else 'BROKEN'}")
+    if not r.conservation_ok:
+        raise SystemExit(1)

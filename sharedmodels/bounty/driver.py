@@ -1,0 +1,262 @@
+"""Driving a ``ModelBounty`` contract from Python: deploy, draw, reveal, submit, upload and
+seal, score, finalise, pay out, and check the balance sheet. Used by ``ape run bounty``, its
+demo and the tests."""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sharedmodels.bounty.models import Model
+from sharedmodels.bounty.rules import (
+    MAX_BUDGET,
+    MAX_CHUNK,
+    SKIP_COST,
+    BountyError,
+    Entry,
+    OrganiserSecrets,
+    chunks,
+    draw_test_mask,
+    model_commitment,
+)
+
+PHASES = ("committed", "open", "evaluating", "done", "forfeited", "cancelled")
+#: The contract's MAX_BUDGET: estimated gas per ``step`` (measured gas stays below it).
+DEFAULT_BUDGET = MAX_BUDGET
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Amounts, caps and windows (wei, counts, seconds), in the contract's ``Terms`` order."""
+
+    min_stake: int
+    max_submissions: int = 16
+    submit_window: int = 3600
+    upload_window: int = 3600
+    reveal_window: int = 3600
+    #: Wei per work unit (estimated gas) of scoring, paid by each scored submission to the
+    #: keepers; ``min_stake`` must cover the largest model's (``rules.max_fee``).
+    scoring_fee: int = 0
+
+    def args(self) -> tuple[int, ...]:
+        return (
+            self.min_stake,
+            self.max_submissions,
+            self.submit_window,
+            self.upload_window,
+            self.reveal_window,
+            self.scoring_fee,
+        )
+
+
+def phase(contract: Any) -> str:
+    return PHASES[int(contract.phase())]
+
+
+def deploy_bounty(
+    container: Any,
+    sender: Any,
+    secrets: OrganiserSecrets,
+    chain_id: int,
+    prize: int,
+    dim: int,
+    n_classes: int,
+    test_groups: int,
+    threshold_bps: int,
+    terms: Terms,
+) -> Any:
+    return container.deploy(
+        dim,
+        n_classes,
+        secrets.commitments(chain_id),
+        test_groups,
+        threshold_bps,
+        terms.args(),
+        sender=sender,
+        value=prize,
+    )
+
+
+def expected_mask(contract: Any, chain: Any) -> int:
+    """The test mask the draw gives (or gave): raises ``BountyError`` before the seed block
+    exists or once the draw is lost."""
+    if contract.drawn():
+        return int(contract.test_mask())
+    seed = int(contract.seed_block())
+    head = chain.blocks.head.number
+    if head < seed:
+        raise BountyError(f"seed block {seed} is not mined yet (head {head}); wait or mine")
+    if head + 1 > seed + 256:
+        raise BountyError("the draw is lost: nobody recorded it within 256 blocks")
+    seed_hash = bytes(chain.blocks[seed].hash)
+    return draw_test_mask(seed_hash, int(contract.n_groups()), int(contract.test_groups()))
+
+
+def group_split(mask: int, k: int) -> tuple[list[int], list[int]]:
+    """(training groups, test groups) for a test mask."""
+    return [i for i in range(k) if not mask >> i & 1], [i for i in range(k) if mask >> i & 1]
+
+
+def reveal_training(contract: Any, sender: Any, secrets: OrganiserSecrets) -> list[int]:
+    """Record the draw if nobody has, then reveal every training group. Returns the gas of each
+    transaction."""
+    gas = []
+    if not contract.drawn():
+        gas.append(int(contract.draw(sender=sender).gas_used))
+    training, _ = group_split(int(contract.test_mask()), len(secrets.groups))
+    for i in training:
+        if not contract.revealed(i):
+            tx = contract.reveal_training(i, secrets.salts[i], secrets.groups[i], sender=sender)
+            gas.append(int(tx.gas_used))
+    return gas
+
+
+def reveal_tests(contract: Any, sender: Any, secrets: OrganiserSecrets) -> list[int]:
+    _, test = group_split(int(contract.test_mask()), len(secrets.groups))
+    gas = []
+    for i in test:
+        if not contract.revealed(i):
+            tx = contract.reveal_test(i, secrets.salts[i], secrets.groups[i], sender=sender)
+            gas.append(int(tx.gas_used))
+    return gas
+
+
+def training_data(secrets: OrganiserSecrets, mask: int) -> tuple[list[list[int]], list[int]]:
+    xs, ys = [], []
+    for i, g in enumerate(secrets.groups):
+        if not mask >> i & 1:
+            for x, y in g:
+                xs.append(list(x))
+                ys.append(y)
+    return xs, ys
+
+
+def held_out_data(secrets: OrganiserSecrets, mask: int) -> tuple[list[list[int]], list[int]]:
+    return training_data(secrets, ~mask & (2 ** len(secrets.groups) - 1))
+
+
+@dataclass
+class Entrant:
+    """A submitter's side of one submission: the model, its salt, and its id once submitted."""
+
+    model: Model
+    salt: bytes = field(default_factory=lambda: _secrets.token_bytes(32))
+    id: int | None = None
+    #: Parameters per upload transaction (the commitment depends on it).
+    chunk: int = MAX_CHUNK
+
+    def commitment(self, contract: Any, submitter: Any) -> bytes:
+        m = self.model
+        return model_commitment(
+            str(contract.address),
+            str(submitter),
+            m.kind,
+            m.h1,
+            m.h2,
+            self.salt,
+            m.params,
+            self.chunk,
+        )
+
+
+def submit(contract: Any, sender: Any, entrant: Entrant, stake: int) -> int:
+    m = entrant.model
+    tx = contract.submit(
+        m.kind, m.h1, m.h2, entrant.commitment(contract, sender.address), sender=sender, value=stake
+    )
+    entrant.id = int(tx.return_value) if tx.return_value is not None else None
+    if entrant.id is None:
+        entrant.id = int(contract.n_submissions()) - 1
+    return int(tx.gas_used)
+
+
+def upload(contract: Any, sender: Any, entrant: Entrant, seal: bool = True) -> list[int]:
+    """Upload every chunk (and seal, unless told not to). Returns the gas of each transaction."""
+    gas, start = [], 0
+    for chunk in chunks(entrant.model.params, entrant.chunk):
+        tx = contract.upload(entrant.id, entrant.salt, start, chunk, sender=sender)
+        gas.append(int(tx.gas_used))
+        start += len(chunk)
+    if seal:
+        gas.append(int(contract.seal(entrant.id, sender=sender).gas_used))
+    return gas
+
+
+def evaluate(
+    contract: Any, sender: Any, budget: int = DEFAULT_BUDGET, limit: int = 10_000
+) -> list[int]:
+    """Call ``step`` until scoring is done. Returns the gas of each step."""
+    if phase(contract) != "evaluating":
+        raise BountyError(f"the bounty is {phase(contract)}, not evaluating")
+    gas = []
+    for _ in range(limit):
+        tx = contract.step(budget, sender=sender)
+        gas.append(int(tx.gas_used))
+        if contract.progress().done:
+            return gas
+    raise BountyError(f"scoring not done after {limit} steps")
+
+
+def entries(contract: Any) -> list[Entry]:
+    """The submissions as settlement sees them. The contract keeps the skip fees of unsealed
+    submissions as one sum (``skip_fees``); each one scoring has passed paid the same."""
+    out = []
+    passed = int(contract.progress().sub)
+    skip = int(contract.scoring_fee()) * SKIP_COST
+    for i in range(int(contract.n_submissions())):
+        s = contract.submissions(i)
+        fee = int(s.fee) if s.sealed else (skip if i < passed else 0)
+        out.append(Entry(int(s.stake), bool(s.sealed), int(s.correct), fee))
+    return out
+
+
+def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
+    """prize + stakes in == held + paid out, and held == what is still due (to the wei),
+    from the contract's own counters. Before settlement everything held is still in play;
+    scoring fees the keepers have not withdrawn are due at any time."""
+    held = int(chain.provider.get_balance(contract.address))
+    figures = {
+        "prize": int(contract.prize()),
+        "stakes": int(contract.total_stake()),
+        "held": held,
+        "paid_out": int(contract.paid_out()),
+        "fees_owed": int(contract.fees_owed()),
+    }
+    ok = figures["prize"] + figures["stakes"] == held + figures["paid_out"]
+    ok = ok and held >= figures["fees_owed"]
+    if phase(contract) in ("done", "forfeited"):
+        due = sum(int(contract.due(i)) for i in range(int(contract.n_submissions())))
+        if not contract.organiser_paid():
+            due += int(contract.organiser_due())
+        due += figures["fees_owed"]
+        figures["due"] = due
+        ok = ok and held == due
+    if phase(contract) == "cancelled":
+        ok = ok and held == 0
+    return ok, figures
+
+
+def withdraw_all(contract: Any, accounts: Sequence[Any], organiser: Any) -> dict[str, int]:
+    """Every due paid to whoever it belongs to: submissions, the organiser and the scoring
+    fees of every keeper among ``accounts``. Returns wei paid per address."""
+    paid: dict[str, int] = {}
+    by_address = {str(a.address): a for a in [*accounts, organiser]}
+    for who in by_address.values():
+        amount = int(contract.fees_due(who.address))
+        if amount > 0:
+            contract.withdraw_fees(sender=who)
+            paid[str(who.address)] = paid.get(str(who.address), 0) + amount
+    for i in range(int(contract.n_submissions())):
+        if int(contract.due(i)) == 0:
+            continue
+        who = by_address[str(contract.submissions(i).submitter)]
+        amount = int(contract.due(i))
+        contract.withdraw(i, sender=who)
+        paid[str(who.address)] = paid.get(str(who.address), 0) + amount
+    if not contract.organiser_paid() and int(contract.organiser_due()) > 0:
+        amount = int(contract.organiser_due())
+        contract.withdraw_organiser(sender=organiser)
+        paid[str(organiser.address)] = paid.get(str(organiser.address), 0) + amount
+    return paid
