@@ -278,6 +278,14 @@ class TaskMirror:
             amount += self.stakes.get(who, 0)
         return amount
 
+    def withdraw(self, who: str) -> int:
+        """What ``withdraw`` pays ``who`` (0: it reverts), and the state after it."""
+        amount = self.payout(who)
+        self.balances[who] = 0
+        if self.done:
+            self.stakes[who] = 0
+        return amount
+
     def total_out_when_done(self) -> int:
         """Everything ``withdraw`` pays once the task is done, the coordinator's pool included."""
         return self.pool + sum(self.balances.values()) + sum(self.stakes.values())
