@@ -248,7 +248,7 @@ def test_steps_before_the_reveal_deadline_and_budget(project, chain, owner, peop
     with pytest.raises(Exception, match="federated: budget out of range"):
         task.contract.step(0, sender=owner)
     with pytest.raises(Exception, match="federated: budget out of range"):
-        task.contract.step(65, sender=owner)
+        task.contract.step(33, sender=owner)
     task.close(people[0])  # nobody revealed: a void round
     assert int(task.contract.round()) == 1
 
@@ -259,7 +259,7 @@ def test_aggregation_in_steps_equals_one_pass_and_the_mirror(project, chain, own
     rng = random.Random(5)
     d = direction(big)
     runs = []
-    for budget in (1, 3, 64):
+    for budget in (1, 3, 32):
         task = open_task(project, chain, owner, big)
         for p in people[:5]:
             task.join(p)
@@ -289,7 +289,7 @@ def test_new_model_is_live_only_when_the_round_closes(project, chain, owner, peo
     task.contract.step(2, sender=owner)
     assert [int(v) for v in task.contract.parameters()] == before
     assert int(task.contract.progress().cursor) == 2
-    task.close(owner, budget=64)
+    task.close(owner, budget=32)
     assert [int(v) for v in task.contract.parameters()] != before
     # the next round opened at the closing block
     assert int(task.contract.round_start()) == chain.blocks.head.timestamp

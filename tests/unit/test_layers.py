@@ -14,6 +14,7 @@ LAYERS = (
     ("rpc",),
     ("trainers",),
     ("market",),
+    ("federated",),
     ("simulation",),
     ("runs",),
     ("cli", "codegen"),
