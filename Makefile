@@ -13,7 +13,7 @@ STAMP_NPM := node_modules/.installed
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 STAMP_BUILD := $(VENV)/.contract-sources
 
-.PHONY: setup node demo market simulate check test soak mutate bench models contracts data lint clean
+.PHONY: setup node demo market federated simulate check test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
@@ -51,6 +51,10 @@ demo: setup data
 # The prediction market end to end: honest and label-flipping contributors.
 market: setup data
 	$(BIN)/ape run market demo
+
+# Federated learning: 10 clients on digits, 2 poisoning; plots in simulations/federated/.
+federated: setup
+	$(BIN)/ape run federated demo
 
 # The articles' deposit/refund/take simulation at full scale (25,000 samples); output in
 # simulations/drt/. Other presets: ape run simulate --preset drt-adversary|points|market.

@@ -17,7 +17,7 @@ from federated_helpers import (
     poisoned_update,
 )
 
-from sharedmodels.federated.driver import check_history, commit_update, reveal_update
+from sharedmodels.federated.driver import Pending, check_history, commit_update, reveal_update
 from sharedmodels.federated.rules import commitment, predict
 
 
@@ -482,3 +482,48 @@ def test_history_rebuilds_every_round(project, chain, owner, people):
     ups = [honest_update(terms, rng) for _ in range(2)] + [poisoned_update(terms)]
     task.round(people[:3], ups, owner)
     assert check_history(task.contract) == []
+
+
+def test_gas_report(project, chain, owner, accounts):
+    """The demo's shape (64 features x 10 classes = 650 parameters) with 9 participants (the
+    test accounts after the coordinator): gas of a commit, a reveal, each step at the default
+    budget and a full round; every step under 10M gas (a third of a block). `-s` prints it."""
+    from sharedmodels.federated.driver import DEFAULT_BUDGET
+
+    terms = replace(
+        SMALL,
+        n_features=64,
+        n_classes=10,
+        clip=3 * 10**9,
+        trim=2,
+        min_participants=5,
+        max_participants=10,
+    )
+    people = [accounts[i] for i in range(1, 10)]
+    task = open_task(project, chain, owner, terms)
+    for p in people:
+        task.join(p)
+    rng = random.Random(15)
+    for rnd in range(2):
+        commits, reveals = [], []
+        for p in people:
+            u = honest_update(terms, rng, noise=2.0)
+            salt = bytes([rnd + 1]) * 32
+            h = commitment(salt, rnd, str(p.address), 10, u)
+            commits.append(int(task.contract.commit(rnd, h, sender=p).gas_used))
+            task.mirror.commit(str(p.address))
+            task.pending[str(p.address)] = Pending(rnd, salt, 10, u)
+        task.to_reveal()
+        for p in people:
+            pend = task.pending.pop(str(p.address))
+            tx = reveal_update(task.contract, p, pend)
+            task.mirror.reveal(str(p.address), pend.samples, pend.update)
+            reveals.append(int(tx.gas_used))
+        task.steps = []
+        task.close(owner, DEFAULT_BUDGET, check_every_step=False)
+        total = sum(commits) + sum(reveals) + sum(task.steps)
+        print(
+            f"\nround {rnd}: commit {max(commits):,}, reveal {max(reveals):,}, steps "
+            f"{', '.join(f'{g:,}' for g in task.steps)}, full round {total:,}"
+        )
+        assert max(task.steps) < 10_000_000
