@@ -31,6 +31,7 @@ event Opened:
     pool: uint256
     n_params: uint256
     initial: DynArray[int256, MAX_PARAMS]
+    allowed: DynArray[address, MAX_PARTICIPANTS]
 
 event Joined:
     participant: indexed(address)
@@ -162,10 +163,14 @@ rule: public(immutable(uint256))
 trim: public(immutable(uint256))
 min_agreement: public(immutable(uint256))
 pool_in: public(immutable(uint256))
+# @dev Whether only the addresses on the allowlist given at opening may join.
+restricted: public(immutable(bool))
 
 # ---------------------------------------------------------------- STORAGE
 
 participants: public(HashMap[address, Participant])
+# @dev The allowlist (only consulted when `restricted`).
+allowed: public(HashMap[address, bool])
 # @dev Participant addresses by 0-based registration order.
 addresses: public(HashMap[uint256, address])
 n_participants: public(uint256)
@@ -198,10 +203,14 @@ stakes_in: public(uint256)
 
 @deploy
 @payable
-def __init__(terms: Terms, initial: DynArray[int256, MAX_PARAMS]):
+def __init__(
+    terms: Terms,
+    initial: DynArray[int256, MAX_PARAMS],
+    allowed: DynArray[address, MAX_PARTICIPANTS],
+):
     """
     @notice Open a task: `msg.value` is the reward pool; `initial` the initial parameters
-            (empty: all zero).
+            (empty: all zero); `allowed` the only addresses that may join (empty: anyone).
     """
     assert msg.value > 0, "federated: no reward pool"
     assert msg.value < 2**96 and terms.stake < 2**96, "federated: amount too large"
@@ -227,6 +236,12 @@ def __init__(terms: Terms, initial: DynArray[int256, MAX_PARAMS]):
     for j: uint256 in range(len(initial), bound=MAX_PARAMS):
         assert abs(initial[j]) <= _INITIAL_LIMIT, "federated: initial parameters out of range"
         self._params[j] = initial[j]
+    if len(allowed) > 0:
+        assert len(allowed) >= terms.min_participants, "federated: allowlist out of range"
+    for a: address in allowed:
+        assert a != empty(address) and a != msg.sender and not self.allowed[a], "federated: allowlist out of range"
+        self.allowed[a] = True
+    restricted = len(allowed) > 0
     coordinator = msg.sender
     n_features = terms.n_features
     n_classes = terms.n_classes
@@ -246,7 +261,7 @@ def __init__(terms: Terms, initial: DynArray[int256, MAX_PARAMS]):
     pool_in = msg.value
     self.pool = msg.value
     self.round_start = block.timestamp
-    log Opened(coordinator=msg.sender, pool=msg.value, n_params=p, initial=initial)
+    log Opened(coordinator=msg.sender, pool=msg.value, n_params=p, initial=initial, allowed=allowed)
 
 # ---------------------------------------------------------------- PARTICIPANTS
 
@@ -254,10 +269,12 @@ def __init__(terms: Terms, initial: DynArray[int256, MAX_PARAMS]):
 @payable
 def join() -> uint256:
     """
-    @notice Register with exactly `stake` wei; returns the 1-based registration index.
+    @notice Register with exactly `stake` wei; returns the 1-based registration index. A
+            restricted task takes only the addresses on its allowlist.
     """
     assert not self.done, "federated: task is done"
     assert msg.sender != coordinator, "federated: the coordinator cannot join"
+    assert not restricted or self.allowed[msg.sender], "federated: not on the allowlist"
     assert msg.value == stake, "federated: wrong stake"
     assert self.participants[msg.sender].index == 0, "federated: already joined"
     n: uint256 = self.n_participants

@@ -3,6 +3,7 @@
     ape run federated open [--rounds 10] [--rule trimmed-mean|fedavg] [--trim 2] [--pool 1]
         [--stake 0.01] [--clip 3.0] [--min-participants 5] [--max-participants 10]
         [--commit-window 3600] [--reveal-window 3600] [--min-agreement 100]
+        [--allow ADDRESS|ALIAS ...]
     ape run federated join                          # a participant: deposit the stake
     ape run federated train-round --client I [--clients 10] [--alpha 1.0] [--epochs 2]
         [--epsilon E] [--poison flip|scale] [--advance]
@@ -130,6 +131,14 @@ def cli():
     show_default=True,
     help="Least cosine with the aggregate for a reward, in thousandths.",
 )
+@click.option(
+    "--allow",
+    "allow",
+    multiple=True,
+    metavar="ADDRESS|ALIAS",
+    help="Only these may join (repeat; an address or an account alias such as TEST::1). "
+    "Without it the task is open to anyone, Sybils included.",
+)
 def open(  # noqa: A001
     network,
     account_alias,
@@ -145,11 +154,14 @@ def open(  # noqa: A001
     commit_window,
     reveal_window,
     min_agreement,
+    allow,
 ):
-    """Coordinator: deploy a task (zero initial parameters) holding the reward pool."""
+    """Coordinator: deploy a task (zero initial parameters) holding the reward pool; with
+    --allow, only the named addresses may join."""
     from ape import chain
 
     sender = c.resolve_account(account_alias)
+    allowed = [a if a.startswith("0x") else str(c.resolve_account(a).address) for a in allow]
     rule_id = RULES[rule]
     terms = Terms(
         n_features=N_FEATURES,
@@ -167,15 +179,18 @@ def open(  # noqa: A001
         min_agreement=min_agreement,
     )
     try:
-        terms.check()
+        terms.check(len(allowed))
     except FederatedError as exc:
         raise click.UsageError(str(exc)) from None
     start = chain.blocks.height
-    contract = deploy_task(__import__("ape").project.FederatedTask, sender, terms, _wei(pool))
+    contract = deploy_task(
+        __import__("ape").project.FederatedTask, sender, terms, _wei(pool), (), allowed
+    )
     path = _record_path(record_opt)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"address": contract.address, "start_block": start}, indent=2))
-    click.echo(f"task {contract.address}: {terms.rounds} rounds, rule {rule}, record {path}")
+    who = f"{len(allowed)} allowed participants" if allowed else "open to anyone"
+    click.echo(f"task {contract.address}: {terms.rounds} rounds, rule {rule}, {who}, record {path}")
 
 
 @_command("Participant: join the task with its stake.")

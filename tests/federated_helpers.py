@@ -127,8 +127,10 @@ class Task:
         return self.close(anyone, budget)
 
 
-def open_task(project, chain, owner, terms: Terms = SMALL, pool: int = POOL, initial=()) -> Task:
+def open_task(
+    project, chain, owner, terms: Terms = SMALL, pool: int = POOL, initial=(), allowed=()
+) -> Task:
     from sharedmodels.federated.driver import deploy_task
 
-    contract = deploy_task(project.FederatedTask, owner, terms, pool, initial)
+    contract = deploy_task(project.FederatedTask, owner, terms, pool, initial, allowed)
     return Task(contract, chain, terms, TaskMirror.open(terms, pool, initial))

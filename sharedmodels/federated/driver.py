@@ -23,10 +23,15 @@ DEFAULT_BUDGET = 32
 PHASES = ("commit", "reveal", "aggregate", "done")
 
 
-def deploy_task(container: Any, sender: Any, terms: Terms, pool: int, initial=()) -> Any:
-    """A new task holding ``pool`` wei, with ``initial`` parameters (empty: all zero)."""
-    terms.check()
-    return container.deploy(terms.args(), list(initial), sender=sender, value=pool)
+def deploy_task(
+    container: Any, sender: Any, terms: Terms, pool: int, initial=(), allowed=()
+) -> Any:
+    """A new task holding ``pool`` wei, with ``initial`` parameters (empty: all zero); only
+    the ``allowed`` addresses may join (empty: anyone)."""
+    terms.check(len(allowed))
+    return container.deploy(
+        terms.args(), list(initial), [str(a) for a in allowed], sender=sender, value=pool
+    )
 
 
 def terms_of(contract: Any) -> Terms:

@@ -77,8 +77,9 @@ class Terms:
             self.min_agreement,
         )
 
-    def check(self) -> None:
-        """The constructor's checks on the terms, as a ``FederatedError``."""
+    def check(self, n_allowed: int = 0) -> None:
+        """The constructor's checks on the terms (and on an allowlist's length), as a
+        ``FederatedError``."""
         if not (0 < self.n_features <= MAX_DIM and 2 <= self.n_classes <= MAX_CLASSES):
             raise FederatedError("shape out of range")
         if self.n_params > MAX_PARAMS:
@@ -97,6 +98,10 @@ class Terms:
             raise FederatedError("FedAvg takes no trim")
         if self.rule == RULE_TRIMMED_MEAN and not 0 < 2 * self.trim < self.min_participants:
             raise FederatedError("trim must be at least 1 and 2 * trim < min participants")
+        if 0 < n_allowed < self.min_participants or n_allowed > MAX_PARTICIPANTS:
+            raise FederatedError(
+                f"an allowlist needs {self.min_participants} to {MAX_PARTICIPANTS} addresses"
+            )
 
 
 def tdiv(a: int, b: int) -> int:

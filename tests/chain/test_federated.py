@@ -91,7 +91,24 @@ def _args(**change):
 def test_constructor_refuses(project, accounts, change, reason):
     terms, initial, value = _args(**change)
     with pytest.raises(Exception, match=reason):
-        project.FederatedTask.deploy(terms, initial, sender=accounts[8], value=value)
+        project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+
+
+@pytest.mark.parametrize(
+    "allowed",
+    [
+        lambda a: [a[1], a[2]],  # fewer than min_participants (3)
+        lambda a: [a[1], a[2], a[8]],  # the coordinator
+        lambda a: [a[1], a[2], "0x" + "00" * 20],  # the zero address
+        lambda a: [a[1], a[2], a[1]],  # twice
+    ],
+    ids=["short", "coordinator", "zero", "twice"],
+)
+def test_constructor_refuses_a_bad_allowlist(project, accounts, allowed):
+    with pytest.raises(Exception, match="federated: allowlist out of range"):
+        project.FederatedTask.deploy(
+            SMALL.args(), [], allowed(accounts), sender=accounts[8], value=POOL
+        )
 
 
 def test_initial_parameters_are_live_and_logged(project, chain, owner):
@@ -127,6 +144,38 @@ def test_join_rules(project, chain, owner, people):
     with pytest.raises(Exception, match="federated: task is full"):
         task.contract.join(sender=people[3], value=SMALL.stake)
     assert task.contract.n_participants() == 3
+
+
+def test_an_allowlist_refuses_strangers(project, chain, owner, people):
+    """A restricted task (the known data owners named at opening) refuses any other address,
+    so a stranger cannot take its slots; an open task cannot tell a Sybil from anyone
+    (docs/federated.md: Registration)."""
+    members = people[:3]
+    task = open_task(project, chain, owner, allowed=[p.address for p in members])
+    assert task.contract.restricted()
+    assert task.contract.allowed(people[0]) and not task.contract.allowed(people[3])
+    for stranger in people[3:]:
+        with pytest.raises(Exception, match="federated: not on the allowlist"):
+            task.contract.join(sender=stranger, value=SMALL.stake)
+    for p in members:
+        task.join(p)
+    rng = random.Random(21)
+    res = task.round(members, [honest_update(SMALL, rng) for _ in range(3)], owner)
+    assert len(res.accepted) == 3
+    assert int(task.contract.n_participants()) == 3
+    log = list(task.contract.Opened.range(0, chain.blocks.height + 1))[-1]
+    assert [str(a) for a in log.allowed] == [str(p.address) for p in members]
+    assert not open_task(project, chain, owner).contract.restricted()
+
+
+def test_an_open_task_can_be_filled_by_one_actor(project, chain, owner, people):
+    """The limit of an open task, pinned: first come, first served, one actor with several
+    addresses takes every slot and an honest newcomer is refused."""
+    task = open_task(project, chain, owner, replace(SMALL, max_participants=3))
+    for sybil in people[:3]:
+        task.join(sybil)
+    with pytest.raises(Exception, match="federated: task is full"):
+        task.contract.join(sender=people[3], value=SMALL.stake)
 
 
 # ---------------------------------------------------------------- commit and reveal
