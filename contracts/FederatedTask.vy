@@ -71,6 +71,10 @@ event Forfeited:
     participant: indexed(address)
     stake: uint256
 
+event Shared:
+    participant: indexed(address)
+    amount: uint256
+
 event Withdrawn:
     who: indexed(address)
     amount: uint256
@@ -378,7 +382,8 @@ def withdraw() -> uint256:
     """
     @notice Pay the caller what it is owed: a participant its rewards (any time) and, once the
             task is done, its stake unless forfeited; the coordinator, once the task is done,
-            what is left of the pool. Pays with all gas, after every state change.
+            what is left of the pool (only when nobody was ever paid: `_share_leftover`).
+            Pays with all gas, after every state change.
     """
     amount: uint256 = 0
     if msg.sender == coordinator:
@@ -647,5 +652,55 @@ def _settle(q: Progress, n: uint256):
     self.round = r + 1
     if r + 1 == rounds:
         self.done = True
+        self._share_leftover(r)
     else:
         self.round_start = block.timestamp
+
+
+@internal
+def _share_leftover(r: uint256):
+    """
+    @dev At the end, what is left of the pool (void rounds' shares, forfeits, rounding) goes to
+         the participants paid over the task in proportion to what they earned: those that
+         revealed in the last round, if any of them earned, else all that did not forfeit.
+         Nobody ever paid (or nobody left who did not forfeit): it stays for the coordinator.
+         The rounding remainder goes to the first of them in registration order.
+    """
+    left: uint256 = self.pool
+    if left == 0:
+        return
+    n: uint256 = self.n_participants
+    weights: DynArray[uint256, MAX_PARTICIPANTS] = []
+    total: uint256 = 0
+    for level: uint256 in range(2):
+        weights = []
+        total = 0
+        for i: uint256 in range(n, bound=MAX_PARTICIPANTS):
+            p: Participant = self.participants[self.addresses[i]]
+            w: uint256 = 0
+            if not p.forfeited and (level == 1 or p.reveal_round == r + 1):
+                w = p.earned
+            weights.append(w)
+            total += w
+        if total > 0:
+            break
+    if total == 0:
+        return
+    amounts: DynArray[uint256, MAX_PARTICIPANTS] = []
+    given: uint256 = 0
+    first: uint256 = n
+    for i: uint256 in range(n, bound=MAX_PARTICIPANTS):
+        a: uint256 = left * weights[i] // total
+        amounts.append(a)
+        given += a
+        if first == n and weights[i] > 0:
+            first = i
+    amounts[first] += left - given
+    for i: uint256 in range(n, bound=MAX_PARTICIPANTS):
+        if amounts[i] > 0:
+            who: address = self.addresses[i]
+            self.participants[who].balance += amounts[i]
+            self.participants[who].earned += amounts[i]
+            log Shared(participant=who, amount=amounts[i])
+    self.pool = 0
+    self.owed += left

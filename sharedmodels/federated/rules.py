@@ -220,6 +220,8 @@ class TaskMirror:
     members: list[str] = field(default_factory=list)
     stakes: dict[str, int] = field(default_factory=dict)
     balances: dict[str, int] = field(default_factory=dict)
+    earned: dict[str, int] = field(default_factory=dict)
+    shared: dict[str, int] = field(default_factory=dict)
     forfeited: set[str] = field(default_factory=set)
     committed: set[str] = field(default_factory=set)
     reveals: list[Reveal] = field(default_factory=list)
@@ -234,6 +236,7 @@ class TaskMirror:
         self.members.append(who)
         self.stakes[who] = self.terms.stake
         self.balances[who] = 0
+        self.earned[who] = 0
 
     def commit(self, who: str) -> None:
         self.committed.add(who)
@@ -267,6 +270,7 @@ class TaskMirror:
                 each = share // len(accepted)
                 for who in accepted:
                     self.balances[who] += each
+                    self.earned[who] += each
                 self.pool -= each * len(accepted)
             self.model_hash = chain_hash(r, self.params)
         result = RoundResult(r, len(self.reveals), accepted, each, lost, self.model_hash, g)
@@ -274,7 +278,38 @@ class TaskMirror:
         self.reveals, self.committed = [], set()
         self.round += 1
         self.done = self.round == t.rounds
+        if self.done:
+            self.share_leftover(shown)
         return result
+
+    def share_leftover(self, last_revealers: set[str]) -> None:
+        """The contract's ``_share_leftover``: the pool left at the end to the participants paid
+        over the task, by what they earned (those that revealed in the last round if any of
+        them earned, else all that did not forfeit); remainder to the first; nobody: the pool
+        stays for the coordinator."""
+        left = self.pool
+        if not left:
+            return
+        for level in (0, 1):
+            weights = {
+                w: self.earned[w]
+                for w in self.members
+                if w not in self.forfeited and (level or w in last_revealers)
+            }
+            total = sum(weights.values())
+            if total:
+                break
+        if not total:
+            return
+        amounts = {w: left * v // total for w, v in weights.items()}
+        first = next(w for w in self.members if weights.get(w, 0) > 0)
+        amounts[first] += left - sum(amounts.values())
+        for w, a in amounts.items():
+            if a:
+                self.balances[w] += a
+                self.earned[w] += a
+                self.shared[w] = a
+        self.pool = 0
 
     def payout(self, who: str) -> int:
         """What ``withdraw`` pays ``who`` now (rewards; the stake or the pool once done)."""
@@ -290,6 +325,10 @@ class TaskMirror:
         if self.done:
             self.stakes[who] = 0
         return amount
+
+    def coordinator_payout(self) -> int:
+        """What the coordinator's ``withdraw`` pays once the task is done."""
+        return self.pool if self.done else 0
 
     def total_out_when_done(self) -> int:
         """Everything ``withdraw`` pays once the task is done, the coordinator's pool included."""

@@ -470,6 +470,87 @@ def test_rewards_are_withdrawable_before_the_end(project, chain, owner, people):
     task.check()
 
 
+def _withdraw_all(task, people, owner) -> dict[str, int]:
+    """Everyone withdraws what it is owed (the coordinator last); wei received by each."""
+    got = {}
+    for who in [*people, owner]:
+        name = "coordinator" if who is owner else str(who.address)
+        want = task.mirror.coordinator_payout() if who is owner else task.mirror.payout(name)
+        if not want:
+            with pytest.raises(Exception, match="federated: nothing to withdraw"):
+                task.contract.withdraw(sender=who)
+            got[name] = 0
+            continue
+        before = int(who.balance)
+        tx = task.contract.withdraw(sender=who)
+        got[name] = int(who.balance) - before + int(tx.total_fees_paid)
+        assert got[name] == want
+    assert task.contract.balance == 0
+    return got
+
+
+def test_a_coordinator_sybil_voiding_the_last_round_gains_nothing(project, chain, owner, people):
+    """The review's attack: the coordinator's second address takes part, then commits and
+    stays silent in the last round, which leaves it under the quorum (void). The pool left and
+    its forfeited stake go to the participants paid over the task that revealed in the last
+    round, by what they earned; the coordinator gets nothing back and the Sybil loses its stake.
+    A participant paid in round 0 only, absent from the last round, shares nothing of it."""
+    terms = replace(SMALL, rounds=3, min_participants=4, trim=1)
+    task = open_task(project, chain, owner, terms)
+    honest, sybil, early = people[:3], people[3], people[4]
+    for p in [*honest, sybil, early]:
+        task.join(p)
+    rng = random.Random(22)
+    d = direction(terms)
+    first = task.round(
+        [*honest, sybil, early], [honest_update(terms, rng, d) for _ in range(5)], owner
+    )
+    assert len(first.accepted) == 5
+    second = task.round([*honest, sybil], [honest_update(terms, rng, d) for _ in range(4)], owner)
+    for p in [*honest, sybil]:
+        task.commit(p, honest_update(terms, rng, d))
+    task.to_reveal()
+    for p in honest:
+        task.reveal(p)
+    task.pending.clear()
+    last = task.close(owner)
+    assert last.revealed == 3 and last.accepted == [] and last.forfeited == [str(sybil.address)]
+    assert task.contract.done() and int(task.contract.pool()) == 0
+    shared = {
+        str(log.participant): int(log.amount)
+        for log in task.contract.Shared.range(0, chain.blocks.height + 1)
+    }
+    assert shared == task.mirror.shared and set(shared) == {str(p.address) for p in honest}
+    got = _withdraw_all(task, [*honest, sybil, early], owner)
+    assert got["coordinator"] == 0
+    # the Sybil keeps what it was paid before, loses its stake, gets none of the leftover
+    assert got[str(sybil.address)] == first.paid_each + second.paid_each
+    assert got[str(early.address)] == first.paid_each + terms.stake
+    assert sum(got.values()) == POOL + 5 * terms.stake
+    assert check_history(task.contract) == []
+
+
+def test_the_coordinator_gets_the_pool_back_only_if_nobody_was_paid(project, chain, owner, people):
+    """A one-round task under the quorum: nobody was paid, so the pool (with the silent
+    committer's forfeit) goes back to the coordinator: the limit docs/federated.md names."""
+    terms = replace(SMALL, rounds=1)
+    task = open_task(project, chain, owner, terms)
+    for p in people[:3]:
+        task.join(p)
+    rng = random.Random(23)
+    for p in people[:3]:
+        task.commit(p, honest_update(terms, rng))
+    task.to_reveal()
+    for p in people[:2]:
+        task.reveal(p)
+    task.pending.clear()
+    task.close(owner)
+    got = _withdraw_all(task, people[:3], owner)
+    assert got["coordinator"] == POOL + terms.stake
+    assert got[str(people[0].address)] == got[str(people[1].address)] == terms.stake
+    assert got[str(people[2].address)] == 0
+
+
 @pytest.fixture(scope="module")
 def wallet_type():
     return compile_test_contract("MarketWallet")
