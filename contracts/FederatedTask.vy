@@ -138,7 +138,7 @@ MAX_WORDS: constant(uint256) = MAX_PARAMS // 4
 MAX_PARTICIPANTS: constant(uint256) = 16
 MAX_ROUNDS: constant(uint256) = 1000
 # @dev Most words (four coordinates each) one `step` aggregates.
-MAX_BUDGET: public(constant(uint256)) = 32
+MAX_BUDGET: public(constant(uint256)) = 24
 MIN_WINDOW: public(constant(uint256)) = 60
 RULE_FEDAVG: public(constant(uint256)) = 0
 RULE_TRIMMED_MEAN: public(constant(uint256)) = 1

@@ -7,7 +7,7 @@
     ape run federated join                          # a participant: deposit the stake
     ape run federated train-round --client I [--clients 10] [--alpha 1.0] [--epochs 2]
         [--epsilon E] [--poison flip|scale] [--advance]
-    ape run federated aggregate [--budget 64]       # anyone, after the reveal window
+    ape run federated aggregate [--budget 24]       # anyone, after the reveal window
     ape run federated status                        # the round, the books, the record checked
     ape run federated demo [--rounds 10] [--out simulations/federated]
 

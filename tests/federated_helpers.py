@@ -99,7 +99,7 @@ class Task:
         if self.chain.pending_timestamp < d:
             self.chain.pending_timestamp = d
 
-    def close(self, anyone, budget=32, check_every_step=True):
+    def close(self, anyone, budget=24, check_every_step=True):
         """Step until the round closes; the mirror's result. Checks the books every step."""
         self.to_aggregate()
         r = int(self.contract.round())
@@ -117,7 +117,7 @@ class Task:
             assert int(self.contract.participants(who).balance) == bal
         return result
 
-    def round(self, people, updates, anyone, budget=32, samples=None):
+    def round(self, people, updates, anyone, budget=24, samples=None):
         """Everyone in ``people`` commits its update and reveals it; the round closes."""
         for i, (who, u) in enumerate(zip(people, updates, strict=True)):
             self.commit(who, u, samples[i] if samples else 10)

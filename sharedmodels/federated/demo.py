@@ -48,7 +48,7 @@ class DemoConfig:
     clip: float = 3.0
     trim: int = 2
     min_agreement: int = 100
-    budget: int = 32
+    budget: int = 24
     seed: int = 0
     epsilons: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0)
     pool: int = ETH

@@ -19,7 +19,7 @@ from sharedmodels.federated.rules import (
 )
 
 #: Words (four parameters each) per ``step`` by default.
-DEFAULT_BUDGET = 32
+DEFAULT_BUDGET = 24
 PHASES = ("commit", "reveal", "aggregate", "done")
 
 

@@ -297,7 +297,7 @@ def test_steps_before_the_reveal_deadline_and_budget(project, chain, owner, peop
     with pytest.raises(Exception, match="federated: budget out of range"):
         task.contract.step(0, sender=owner)
     with pytest.raises(Exception, match="federated: budget out of range"):
-        task.contract.step(33, sender=owner)
+        task.contract.step(25, sender=owner)
     task.close(people[0])  # nobody revealed: a void round
     assert int(task.contract.round()) == 1
 
@@ -308,7 +308,7 @@ def test_aggregation_in_steps_equals_one_pass_and_the_mirror(project, chain, own
     rng = random.Random(5)
     d = direction(big)
     runs = []
-    for budget in (1, 3, 32):
+    for budget in (1, 3, 24):
         task = open_task(project, chain, owner, big)
         for p in people[:5]:
             task.join(p)
@@ -338,7 +338,7 @@ def test_new_model_is_live_only_when_the_round_closes(project, chain, owner, peo
     task.contract.step(2, sender=owner)
     assert [int(v) for v in task.contract.parameters()] == before
     assert int(task.contract.progress().cursor) == 2
-    task.close(owner, budget=32)
+    task.close(owner, budget=24)
     assert [int(v) for v in task.contract.parameters()] != before
     # the next round opened at the closing block
     assert int(task.contract.round_start()) == chain.blocks.head.timestamp
@@ -657,3 +657,45 @@ def test_gas_report(project, chain, owner, accounts):
             f"{', '.join(f'{g:,}' for g in task.steps)}, full round {total:,}"
         )
         assert max(task.steps) < 10_000_000
+
+
+def test_worst_case_step_gas(project, chain, owner, accounts):
+    """The most a step can cost: 16 reveals of 1,024 parameters (the bounds), revealed in
+    descending order so every coordinate's insertion sort moves every value, fresh storage
+    (round 0 writes a bank never written), trimmed mean, one round so the closing step also
+    settles 16 participants and shares the leftover. Every step at the largest budget stays
+    under 10M gas (a third of a 30M block). `-s` prints them."""
+    from sharedmodels.federated.demo import participants
+    from sharedmodels.federated.driver import DEFAULT_BUDGET
+    from sharedmodels.federated.rules import MAX_BUDGET, MAX_PARTICIPANTS
+
+    assert DEFAULT_BUDGET == MAX_BUDGET
+    terms = replace(
+        SMALL,
+        n_features=63,
+        n_classes=16,
+        rounds=1,
+        min_participants=15,
+        max_participants=MAX_PARTICIPANTS,
+        trim=7,
+        clip=10**9,
+        min_agreement=0,
+    )
+    assert terms.n_params == 1024
+    people = participants(accounts, MAX_PARTICIPANTS + 1)[1:]
+    task = open_task(project, chain, owner, terms)
+    for p in people:
+        task.join(p)
+    # reveal k holds (16 - k) * 1000 at every coordinate: values arrive largest first, so
+    # each insertion moves every value before it
+    ups = [[(16 - k) * 1000] * 1024 for k in range(16)]
+    for p, u in zip(people, ups, strict=True):
+        task.commit(p, u)
+    task.to_reveal()
+    for p in people:
+        task.reveal(p)
+    task.steps = []
+    task.close(owner, MAX_BUDGET, check_every_step=False)
+    print(f"\nworst case, budget {MAX_BUDGET}: steps {', '.join(f'{g:,}' for g in task.steps)}")
+    assert len(task.steps) == -(-256 // MAX_BUDGET)
+    assert max(task.steps) <= 10_000_000
