@@ -298,7 +298,9 @@ def join() -> uint256:
 def commit(round_: uint256, commitment: bytes32):
     """
     @notice Bind an update for round `round_` (the current one) before the commit deadline:
-            commitment = keccak256(abi_encode(UPDATE_TAG, salt, round, sender, samples, update)).
+            commitment = keccak256(abi_encode(UPDATE_TAG, self, chain.id, salt, round, sender,
+            samples, update)): bound to this task on this chain, so a commitment cannot be
+            replayed to another task or a fork.
     """
     assert not self.done, "federated: task is done"
     assert round_ == self.round, "federated: not the current round"
@@ -328,7 +330,7 @@ def reveal(salt: bytes32, samples: uint256, update: DynArray[int64, MAX_PARAMS])
     assert p.reveal_round != r + 1, "federated: already revealed"
     assert len(update) == n_params, "federated: wrong update length"
     assert samples > 0 and samples <= max_samples, "federated: sample count out of range"
-    assert keccak256(abi_encode(UPDATE_TAG, salt, r, msg.sender, samples, update)) == p.commitment, "federated: reveal does not match the commitment"
+    assert keccak256(abi_encode(UPDATE_TAG, self, chain.id, salt, r, msg.sender, samples, update)) == p.commitment, "federated: reveal does not match the commitment"
     norm2: uint256 = 0
     base: uint256 = (p.index - 1) * MAX_WORDS
     word: uint256 = 0

@@ -22,6 +22,7 @@ reveals at once).
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -52,7 +53,7 @@ from sharedmodels.federated.driver import (
 from sharedmodels.federated.driver import (
     aggregate as run_aggregation,
 )
-from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms
+from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms, check_update
 from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.units import ETH
 
@@ -65,6 +66,14 @@ def _wei(text: str) -> int:
     if value <= 0:
         raise click.BadParameter("must be more than 0 ETH")
     return int(value * ETH)
+
+
+def _write_secret(path: Path, pending: Pending) -> None:
+    """The pending update and its salt, in a file created readable by its owner only (no moment
+    where another user could read it) that must not exist yet."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(pending.to_json(), f)
 
 
 def _record_path(option: str | None) -> Path:
@@ -249,11 +258,26 @@ def train_round(
         client = Client(
             f"client{client_i}", split.X_train[idx], split.y_train[idx], poison or "honest", privacy
         )
+        if secret.exists():
+            old = Pending.from_json(json.loads(secret.read_text()))
+            if old.round == r:
+                raise click.UsageError(
+                    f"round {r}: this account already committed ({secret}); "
+                    "run train-round again in the reveal window"
+                )
+            secret.unlink()  # an earlier round's update that was never revealed
+            click.echo(f"removed the unrevealed update of round {old.round} ({secret})")
         params = [int(v) for v in contract.parameters()]
         samples, update = client.update(params, terms, r, epochs, seed)
-        pending = commit_update(contract, sender, r, samples, update, terms)
-        secret.write_text(json.dumps(pending.to_json()))
-        secret.chmod(0o600)
+        check_update(terms, samples, update)
+        pending = Pending(r, os.urandom(32), samples, update)
+        _write_secret(secret, pending)  # before the commitment is sent: it must not be lost
+        try:
+            commit_update(contract, sender, r, samples, update, terms, pending.salt)
+        except BaseException:
+            if int(contract.participants(sender).commit_round) != r + 1:
+                secret.unlink()  # nothing was committed: nothing to keep
+            raise
         click.echo(f"round {r}: committed an update from {samples} samples")
         if privacy:
             eps, delta = privacy.spent()

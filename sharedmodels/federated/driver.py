@@ -100,8 +100,12 @@ def commit_update(
     """Commit ``update`` for ``round_``; checks first what the reveal will check."""
     if terms is not None:
         check_update(terms, samples, update)
+    from ape import chain
+
     salt = salt or os.urandom(32)
-    h = commitment(salt, round_, str(sender.address), samples, update)
+    h = commitment(
+        str(contract.address), chain.chain_id, salt, round_, str(sender.address), samples, update
+    )
     contract.commit(round_, h, sender=sender)
     return Pending(round_, salt, samples, list(update))
 

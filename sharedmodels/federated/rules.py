@@ -110,12 +110,39 @@ def tdiv(a: int, b: int) -> int:
     return q if (a >= 0) == (b > 0) else -q
 
 
-def commitment(salt: bytes, round_: int, who: str, samples: int, update: Sequence[int]) -> bytes:
-    """keccak256(abi_encode(UPDATE_TAG, salt, round, participant, samples, update))."""
+def commitment(
+    task: str,
+    chain_id: int,
+    salt: bytes,
+    round_: int,
+    who: str,
+    samples: int,
+    update: Sequence[int],
+) -> bytes:
+    """keccak256(abi_encode(UPDATE_TAG, task, chain_id, salt, round, participant, samples,
+    update)): bound to one task's address on one chain."""
     return keccak(
         encode(
-            ["bytes32", "bytes32", "uint256", "address", "uint256", "int64[]"],
-            [UPDATE_TAG, salt, round_, to_checksum_address(who), samples, list(update)],
+            [
+                "bytes32",
+                "address",
+                "uint256",
+                "bytes32",
+                "uint256",
+                "address",
+                "uint256",
+                "int64[]",
+            ],
+            [
+                UPDATE_TAG,
+                to_checksum_address(task),
+                chain_id,
+                salt,
+                round_,
+                to_checksum_address(who),
+                samples,
+                list(update),
+            ],
         )
     )
 

@@ -249,14 +249,30 @@ def test_reveal_window_and_checks(project, chain, owner, people):
 
 
 def test_commitment_is_the_mirrors(project, chain, owner, people):
-    """The hash binds salt, round, participant, sample count and update (abi_encode layout)."""
+    """The hash binds the task's address, the chain id, salt, round, participant, sample count
+    and update (abi_encode layout): a commitment made for another task, or for another chain,
+    does not open here."""
     task = open_task(project, chain, owner)
     task.join(people[0])
     u = honest_update(SMALL, random.Random(4))
     p = task.commit(people[0], u, samples=17)
     assert bytes(task.contract.participants(people[0]).commitment) == commitment(
-        p.salt, 0, str(people[0].address), 17, u
+        task.contract.address, chain.chain_id, p.salt, 0, str(people[0].address), 17, u
     )
+    other = open_task(project, chain, owner)
+    for who in people[1:3]:
+        other.join(who)
+    salt = b"\5" * 32
+    for who, task_address, chain_id in (
+        (people[1], task.contract.address, chain.chain_id),  # made for the first task
+        (people[2], other.contract.address, chain.chain_id + 1),  # made for another chain
+    ):
+        h = commitment(task_address, chain_id, salt, 0, str(who.address), 17, u)
+        other.contract.commit(0, h, sender=who)
+    other.to_reveal()
+    for who in people[1:3]:
+        with pytest.raises(Exception, match="federated: reveal does not match the commitment"):
+            other.contract.reveal(salt, 17, u, sender=who)
 
 
 def test_update_over_the_clip_bound_is_refused(project, chain, owner, people):
@@ -272,7 +288,7 @@ def test_update_over_the_clip_bound_is_refused(project, chain, owner, people):
     with pytest.raises(FederatedError, match="clip"):
         commit_update(task.contract, people[1], 0, 10, over, SMALL)
     salt = b"\3" * 32
-    h = commitment(salt, 0, str(people[1].address), 10, over)
+    h = commitment(task.contract.address, chain.chain_id, salt, 0, str(people[1].address), 10, over)
     task.contract.commit(0, h, sender=people[1])
     task.mirror.commit(str(people[1].address))
     task.to_reveal()
@@ -571,7 +587,14 @@ def test_a_wallet_that_refuses_payment_gets_the_reason_and_reentry_hits_the_lock
     rng = random.Random(13)
     u = honest_update(SMALL, rng)
     salt = b"\7" * 32
-    _via(wallet, owner, task.contract, "commit", 0, commitment(salt, 0, wallet.address, 5, u))
+    _via(
+        wallet,
+        owner,
+        task.contract,
+        "commit",
+        0,
+        commitment(task.contract.address, chain.chain_id, salt, 0, wallet.address, 5, u),
+    )
     task.mirror.commit(str(wallet.address))
     for p in people[:2]:
         task.join(p)
@@ -639,7 +662,7 @@ def test_gas_report(project, chain, owner, accounts):
         for p in people:
             u = honest_update(terms, rng, noise=2.0)
             salt = bytes([rnd + 1]) * 32
-            h = commitment(salt, rnd, str(p.address), 10, u)
+            h = commitment(task.contract.address, chain.chain_id, salt, rnd, str(p.address), 10, u)
             commits.append(int(task.contract.commit(rnd, h, sender=p).gas_used))
             task.mirror.commit(str(p.address))
             task.pending[str(p.address)] = Pending(rnd, salt, 10, u)
