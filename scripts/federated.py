@@ -48,6 +48,7 @@ from sharedmodels.federated.driver import (
     deploy_task,
     phase,
     reveal_update,
+    save_pending,
     terms_of,
 )
 from sharedmodels.federated.driver import (
@@ -66,14 +67,6 @@ def _wei(text: str) -> int:
     if value <= 0:
         raise click.BadParameter("must be more than 0 ETH")
     return int(value * ETH)
-
-
-def _write_secret(path: Path, pending: Pending) -> None:
-    """The pending update and its salt, in a file created readable by its owner only (no moment
-    where another user could read it) that must not exist yet."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(pending.to_json(), f)
 
 
 def _record_path(option: str | None) -> Path:
@@ -271,7 +264,7 @@ def train_round(
         samples, update = client.update(params, terms, r, epochs, seed)
         check_update(terms, samples, update)
         pending = Pending(r, os.urandom(32), samples, update)
-        _write_secret(secret, pending)  # before the commitment is sent: it must not be lost
+        save_pending(secret, pending)  # before the commitment is sent: it must not be lost
         try:
             commit_update(contract, sender, r, samples, update, terms, pending.salt)
         except BaseException:

@@ -4,9 +4,11 @@ chain's record. Used by ``ape run federated``, its demo and the tests."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sharedmodels.federated.rules import (
@@ -86,6 +88,14 @@ class Pending:
     @classmethod
     def from_json(cls, d: dict) -> Pending:
         return cls(d["round"], bytes.fromhex(d["salt"]), d["samples"], list(d["update"]))
+
+
+def save_pending(path: Path, pending: Pending) -> None:
+    """Keep a pending update and its salt in ``path``, created readable by its owner only (no
+    moment where another user could read it); refuses (``FileExistsError``) a file that exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(pending.to_json(), f)
 
 
 def commit_update(
