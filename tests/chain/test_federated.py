@@ -439,6 +439,28 @@ def test_fedavg_is_dragged_by_a_poisoner_claiming_many_samples(project, chain, o
     assert res.accepted == [str(people[3].address)]
 
 
+def test_limit_a_free_rider_replaying_the_last_aggregate_is_paid(project, chain, owner, people):
+    """A limit, pinned (docs/federated.md: Free-riding): a participant that trains nothing and
+    reveals the previous round's public aggregate, scaled to the clip bound, claiming one
+    sample, agrees with this round's aggregate as long as training keeps its direction, and is
+    paid the same share as the honest participants."""
+    terms = replace(SMALL, rounds=2, min_participants=3, trim=1)
+    task = open_task(project, chain, owner, terms)
+    honest, rider = people[:3], people[3]
+    for p in [*honest, rider]:
+        task.join(p)
+    rng = random.Random(24)
+    d = direction(terms)
+    first = task.round(honest, [honest_update(terms, rng, d) for _ in range(3)], owner)
+    g = first.change
+    n = sum(v * v for v in g) ** 0.5
+    replay = [int(v * terms.clip * 0.999 / n) for v in g]
+    ups = [honest_update(terms, rng, d) for _ in range(3)] + [replay]
+    second = task.round([*honest, rider], ups, owner, samples=[10, 10, 10, 1])
+    assert str(rider.address) in second.accepted and len(second.accepted) == 4
+    assert task.mirror.earned[str(rider.address)] >= second.paid_each > 0
+
+
 # ---------------------------------------------------------------- the end and payments
 
 
