@@ -13,7 +13,7 @@ STAMP_NPM := node_modules/.installed
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 STAMP_BUILD := $(VENV)/.contract-sources
 
-.PHONY: setup node web web-build browser demo market bounty simulate check test soak mutate bench models contracts data lint clean
+.PHONY: setup node web web-build browser demo market bounty federated simulate check test soak mutate bench models contracts data lint clean
 
 setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD)
 
@@ -84,6 +84,10 @@ market: setup data
 # A model bounty end to end: an MLP, a Perceptron and a shuffled-label model on wine.
 bounty: setup
 	$(BIN)/ape run bounty demo
+
+# Federated learning: 10 clients on digits, 2 poisoning; plots in simulations/federated/.
+federated: setup
+	$(BIN)/ape run federated demo
 
 # The articles' deposit/refund/take simulation at full scale (25,000 samples); output in
 # simulations/drt/. Other presets: ape run simulate --preset drt-adversary|points|market.

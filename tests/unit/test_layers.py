@@ -14,6 +14,7 @@ LAYERS = (
     ("rpc",),
     ("trainers",),
     ("market", "bounty"),
+    ("federated",),
     ("simulation",),
     ("runs",),
     ("cli", "codegen"),
