@@ -49,10 +49,14 @@ STRUCT_VIEWS = {"contribution", "leaderboard"}
 _DEFAULT_ARGS = {"uint256": 1, "uint8": 0, "uint32[]": POS, "address": None}
 
 
-def call_every_view(contract, who):
-    """Each view of the contract once, with simple arguments, for the report."""
+def call_every_view(contract, who, recorded=None):
+    """Each view of the contract once, with simple arguments, for the report; ``verdict``
+    takes a recorded contribution (``recorded``)."""
     for abi in contract.contract_type.view_methods:
         if abi.name in STRUCT_VIEWS:
+            continue
+        if abi.name == "verdict":
+            contract.verdict(recorded.key(), list(recorded.features))
             continue
         args = [
             who.address if i.canonical_type == "address" else _DEFAULT_ARGS[i.canonical_type]
@@ -100,7 +104,7 @@ def test_stake_trainer(project, roles):
     items = sign_many(t, carol, [POS, NEG], [1, 0], deadline)
     t.addDataBatch(items, sender=bob, value=2 * 3600 * 10**15)
     t.cancel_nonces(t.nonces(carol) + 1, sender=carol)
-    call_every_view(t, alice)
+    call_every_view(t, alice, good)
     t.transfer_ownership(bob, sender=owner)
     t.renounce_ownership(sender=bob)
 
@@ -113,4 +117,4 @@ def test_points_trainer(project, roles):
     chain.pending_timestamp += 61
     t.refund(good.key(), list(good.features), sender=alice)
     t.report(bad.key(), list(bad.features), sender=alice)
-    call_every_view(t, alice)
+    call_every_view(t, alice, good)
