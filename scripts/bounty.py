@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -66,43 +65,13 @@ from sharedmodels.bounty.story import (
     train,
     training_from_chain,
 )
-from sharedmodels.rpc.deployments import default_manifest_path
-from sharedmodels.units import ETH, ether
-
-
-def _wei(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not an amount of ETH") from None
-    if value <= 0:
-        raise click.BadParameter("must be more than 0 ETH")
-    return int(value * ETH)
-
-
-def _gwei(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not an amount of gwei") from None
-    if value < 0:
-        raise click.BadParameter("must be 0 gwei or more")
-    return int(value * 10**9)
-
-
-def _record_path(option: str | None) -> Path:
-    from ape import chain
-
-    if option:
-        return Path(option)
-    path = default_manifest_path(chain.provider.network.choice)
-    return path.with_name(f"{path.stem}_bounty{path.suffix}")
+from sharedmodels.units import ether
 
 
 def _bounty(record_opt: str | None):
     from ape import project
 
-    path = _record_path(record_opt)
+    path = c.record_path(record_opt, "bounty")
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -112,23 +81,14 @@ def _bounty(record_opt: str | None):
     return record, project.ModelBounty.at(record["address"]), path
 
 
-def _command(short_help: str, name: str | None = None):
-    def wrap(func):
-        func = c.one_line_errors(func)
-        func = c.ape_verbosity(func)
-        func = click.option("--record", "record_opt", default=None, help="Bounty record.")(func)
-        func = c.account_opt(func)
-        return cli.command(
-            name, cls=c.ConnectedCommand, short_help=short_help, help=func.__doc__ or short_help
-        )(func)
-
-    return wrap
-
-
 @click.group(short_help="Model bounty: create, reveal, submit, upload, evaluate, finalize.")
 @c.ape_verbosity
 def cli():
     """The model bounty, one subcommand per role and phase."""
+
+
+record_opt = click.option("--record", "record_opt", default=None, help="Bounty record.")
+_command = c.role_command(cli, record_opt)
 
 
 @_command("Organiser: commit a dataset in groups and deploy the bounty with its prize.")
@@ -175,12 +135,14 @@ def create(
     organiser = c.resolve_account(account_alias)
     gs, dim, n_classes = make_groups(dataset, groups, limit)
     secrets = OrganiserSecrets(gs)
-    path = _record_path(record_opt)
+    path = c.record_path(record_opt, "bounty")
     secrets_path = path.with_name(f"{path.stem}_secrets.json")
     if secrets_path.exists():
         raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
-    rate = _gwei(scoring_fee)
-    terms = Terms(_wei(stake), max_submissions, submit_window, upload_window, reveal_window, rate)
+    rate = c.amount(scoring_fee, "gwei", 10**9, allow_zero=True)
+    terms = Terms(
+        c.amount(stake), max_submissions, submit_window, upload_window, reveal_window, rate
+    )
     top = max_fee(rate, dim, n_classes, test_groups)
     if top > terms.min_stake:
         raise BountyError(
@@ -192,7 +154,7 @@ def create(
         organiser,
         secrets,
         chain.chain_id,
-        _wei(prize),
+        c.amount(prize),
         dim,
         n_classes,
         test_groups,
@@ -267,7 +229,7 @@ def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, r
     sizes = tuple(int(h) for h in hidden.split(",") if h)
     est, model = train(kind, xs, ys, int(b.n_classes()), sizes, seed)
     e = Entrant(model)
-    value = _wei(stake) if stake else int(b.min_stake())
+    value = c.amount(stake) if stake else int(b.min_stake())
     submit(b, who, e, value)
     entry = path.with_name(f"{path.stem}_entry_{e.id}.json")
     data = {"id": e.id, "submitter": str(who.address), "salt": e.salt.hex(), "chunk": e.chunk}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -55,33 +54,13 @@ from sharedmodels.federated.driver import (
     aggregate as run_aggregation,
 )
 from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms, check_update
-from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.units import ETH
-
-
-def _wei(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not an amount of ETH") from None
-    if value <= 0:
-        raise click.BadParameter("must be more than 0 ETH")
-    return int(value * ETH)
-
-
-def _record_path(option: str | None) -> Path:
-    from ape import chain
-
-    if option:
-        return Path(option)
-    path = default_manifest_path(chain.provider.network.choice)
-    return path.with_name(f"{path.stem}_federated{path.suffix}")
 
 
 def _task(record_opt: str | None):
     from ape import project
 
-    path = _record_path(record_opt)
+    path = c.record_path(record_opt, "federated")
     if not path.exists():
         raise click.UsageError(f"no task record at {path}: run `ape run federated open` first")
     record = json.loads(path.read_text())
@@ -96,23 +75,13 @@ record_opt = click.option(
 )
 
 
-def _command(short_help: str, name: str | None = None):
-    def wrap(func):
-        func = c.one_line_errors(func)
-        func = c.ape_verbosity(func)
-        func = record_opt(func)
-        func = c.account_opt(func)
-        return cli.command(
-            name, cls=c.ConnectedCommand, short_help=short_help, help=func.__doc__ or short_help
-        )(func)
-
-    return wrap
-
-
 @click.group(cls=c.Group, short_help="Federated learning: open, join, train, aggregate, demo.")
 @c.ape_verbosity
 def cli():
     """Federated learning on chain, one subcommand per role."""
+
+
+_command = c.role_command(cli, record_opt)
 
 
 @_command("Coordinator: open a task on digits (64 features, 10 classes) with a reward pool.")
@@ -173,7 +142,7 @@ def open(  # noqa: A001
         reveal_window=reveal_window,
         min_participants=min_participants,
         max_participants=max_participants,
-        stake=_wei(stake),
+        stake=c.amount(stake),
         clip=int(clip * SCALE),
         max_samples=10_000,
         rule=rule_id,
@@ -186,9 +155,9 @@ def open(  # noqa: A001
         raise click.UsageError(str(exc)) from None
     start = chain.blocks.height
     contract = deploy_task(
-        __import__("ape").project.FederatedTask, sender, terms, _wei(pool), (), allowed
+        __import__("ape").project.FederatedTask, sender, terms, c.amount(pool), (), allowed
     )
-    path = _record_path(record_opt)
+    path = c.record_path(record_opt, "federated")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"address": contract.address, "start_block": start}, indent=2))
     who = f"{len(allowed)} allowed participants" if allowed else "open to anyone"

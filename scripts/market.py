@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -51,34 +50,14 @@ from sharedmodels.market.driver import (
 )
 from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
 from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
-from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.units import ETH, ether
-
-
-def _wei(text: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not an amount of ETH") from None
-    if value <= 0:
-        raise click.BadParameter("must be more than 0 ETH")
-    return int(value * ETH)
-
-
-def _record_path(option: str | None) -> Path:
-    from ape import chain
-
-    if option:
-        return Path(option)
-    path = default_manifest_path(chain.provider.network.choice)
-    return path.with_name(f"{path.stem}_market{path.suffix}")
 
 
 def _market(record_opt: str | None):
     from ape import project
 
-    record = MarketRecord.read(_record_path(record_opt))
+    record = MarketRecord.read(c.record_path(record_opt, "market"))
     return record, project.PredictionMarket.at(record.address)
 
 
@@ -133,27 +112,15 @@ budget_opt = click.option(
 )
 
 
-def _command(short_help: str, name: str | None = None):
-    """A market subcommand: connected to a network, with --account and --record."""
-
-    def wrap(func):
-        func = c.one_line_errors(func)
-        func = c.ape_verbosity(func)
-        func = record_opt(func)
-        func = c.account_opt(func)
-        return cli.command(
-            name, cls=c.ConnectedCommand, short_help=short_help, help=func.__doc__ or short_help
-        )(func)
-
-    return wrap
-
-
 @click.group(
     cls=c.Group, short_help="Prediction market: create, contribute, reveal, reward, collect."
 )
 @c.ape_verbosity
 def cli():
     """The prediction market, one subcommand per role and phase."""
+
+
+_command = c.role_command(cli, record_opt)
 
 
 @_command("Provider: commit a test set and deploy the market with its bounty.")
@@ -234,7 +201,7 @@ def create(
 
     pieces = _pieces(test_size, pieces)
     terms = Terms(
-        _wei(min_stake),
+        c.amount(min_stake),
         min_duration,
         min_contributions,
         reveal_window,
@@ -246,7 +213,7 @@ def create(
     )
     _check_terms(terms, test_size)
     provider = c.resolve_account(account_alias)
-    record_path = _record_path(record_opt)
+    record_path = c.record_path(record_opt, "market")
     secrets = (
         Path(secrets_opt)
         if secrets_opt
@@ -260,7 +227,7 @@ def create(
         dataset,
         test_size,
         pieces,
-        _wei(bounty),
+        c.amount(bounty),
         terms,
         secrets,
         chain.provider.network.choice,
@@ -318,7 +285,7 @@ def contribute(
             f"{len(too_long)} samples have more than this market's {cap} features "
             f"(the first: sample {offset + too_long[0]})"
         )
-    wei = _wei(stake) if stake else int(m.min_stake())
+    wei = c.amount(stake) if stake else int(m.min_stake())
     first_label = 1 - data.labels[0] if flip_labels else data.labels[0]
     check(m.participate, data.rows[0], first_label, sender=account, value=wei)
     gas = []
@@ -522,8 +489,8 @@ def demo(
         honest=honest,
         flippers=flippers,
         flipper_samples=flipper_samples,
-        bounty=_wei(bounty),
-        stake=_wei(stake),
+        bounty=c.amount(bounty),
+        stake=c.amount(stake),
         budget=budget,
     )
     say = (lambda _: None) if quiet else (lambda msg: click.echo(msg, err=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,55 @@ dataset_opt = click.option(
 limit_opt = click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N.")
 offset_opt = click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip K.")
 quiet_opt = click.option("--quiet", is_flag=True, help="No progress bar.")
+
+
+def amount(text: str, unit: str = "ETH", scale: int = 10**18, allow_zero: bool = False) -> int:
+    """An option's decimal amount of ``unit`` in wei (``scale`` wei per unit); more than 0, or
+    0 and more with ``allow_zero``. A bad one is a usage error naming the text."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount of {unit}") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        least = f"0 {unit} or more" if allow_zero else f"more than 0 {unit}"
+        raise click.BadParameter(f"must be {least}")
+    return int(value * scale)
+
+
+def record_path(option: str | None, kind: str) -> Path:
+    """``option``, or this network's default record of a ``kind`` (market, bounty,
+    federated): ``deployments/<ecosystem>_<network>_<kind>.json``."""
+    from ape import chain
+
+    if option:
+        return Path(option)
+    path = default_manifest_path(chain.provider.network.choice)
+    return path.with_name(f"{path.stem}_{kind}{path.suffix}")
+
+
+def role_command(group: click.Group, record_option: Callable) -> Callable:
+    """The decorator factory of a group's subcommands (market, bounty, federated): connected
+    to a network, with --account and the group's --record, one-line errors, and the function's
+    docstring as its --help (``short_help`` when it has none)."""
+
+    def command(short_help: str, name: str | None = None) -> Callable:
+        def wrap(func: Callable) -> click.Command:
+            func = one_line_errors(func)
+            func = ape_verbosity(func)
+            func = record_option(func)
+            func = account_opt(func)
+            return group.command(
+                name,
+                cls=_connected_command_class(),
+                short_help=short_help,
+                help=func.__doc__ or short_help,
+            )(func)
+
+        return wrap
+
+    return command
+
+
 #: The choices of ``--judging`` (docs/incentives.md#judging-as-is-or-leave-one-out).
 JUDGING = ("leave-one-out", "as-is")
 

@@ -4,10 +4,10 @@
 
 Most of a test's time is spent waiting on Anvil or on a subprocess, so two sessions on two
 cores finish in a little over half the time of one. The contracts are compiled once first (two
-sessions compiling into the same `.build/` at once could race). Shard A is the contract tests
-and the properties, shard B the scripts as a user runs them; each gets a free port for its
-Anvil (`APE_FOUNDRY_HOST`). The output of each shard is printed whole once both end, and the
-exit status is non-zero if either failed.
+sessions compiling into the same `.build/` at once could race). Shard A is the contract tests,
+the properties and the unit tests, shard B the scripts as a user runs them and the browser;
+each gets a free port for its Anvil (`APE_FOUNDRY_HOST`). The output of each shard is printed
+whole once both end, and the exit status is non-zero if either failed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARDS = {
-    "contracts and properties": ["tests/chain", "tests/hypothesis"],
+    "contracts, properties and units": ["tests/chain", "tests/hypothesis", "tests/unit"],
     "scripts end to end": ["tests/e2e", "tests/browser"],
 }
 
