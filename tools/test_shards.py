@@ -45,7 +45,7 @@ def main(extra: list[str]) -> int:
     for name, paths in SHARDS.items():
         present = [p for p in paths if (ROOT / p).exists()]
         env = {**os.environ, "APE_FOUNDRY_HOST": f"http://127.0.0.1:{free_port()}"}
-        log = logs / (name.replace(" ", "-") + ".log")
+        log = logs / ("-".join(name.replace(",", "").split()) + ".log")
         with log.open("w") as out:
             proc = subprocess.Popen(
                 [ape, "test", *present, "-q", *extra],
