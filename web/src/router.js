@@ -25,6 +25,8 @@ export class App {
     this.accountSelect = /** @type {HTMLSelectElement} */ (document.getElementById("account"));
     this.balanceEl = /** @type {HTMLElement} */ (document.getElementById("balance"));
     this.rpcUrl = new URL("rpc", location.href).href;
+    /** Whether the node's unlocked test accounts are offered (not in a static export). */
+    this.nodeAccounts = true;
     /** @type {import("./context.js").Context | null} */
     this.ctx = null;
     /** @type {{stop(): void} | null} */
@@ -44,6 +46,12 @@ export class App {
       const body = await res.json();
       if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
       config = { chainId: body.chain_id, deployments: body.deployments };
+      // A static export (ape run web --static) names the public endpoint to read from;
+      // otherwise the page's own server forwards to its node.
+      if (body.rpc) {
+        this.rpcUrl = body.rpc;
+        this.nodeAccounts = false;
+      }
     } catch (err) {
       this.showBanner(`cannot reach the chain through this server: ${err.message}`);
       this.app.replaceChildren();
@@ -57,7 +65,7 @@ export class App {
       rpcUrls: { default: { http: [rpcUrl] } },
     });
     const client = /** @type {import("viem").PublicClient} */ (createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 250 }));
-    const accounts = new Accounts({ client, chain, chainId: config.chainId, rpcUrl }, this.accountSelect, this.balanceEl);
+    const accounts = new Accounts({ client, chain, chainId: config.chainId, rpcUrl, nodeAccounts: this.nodeAccounts }, this.accountSelect, this.balanceEl);
     this.ctx = {
       ...config,
       client,

@@ -13,15 +13,16 @@ const injected = () => /** @type {any} */ (window).ethereum;
 
 export class Accounts {
   /**
-   * @param {{client: import("viem").PublicClient, chain: import("viem").Chain, chainId: number, rpcUrl: string}} opts
+   * @param {{client: import("viem").PublicClient, chain: import("viem").Chain, chainId: number, rpcUrl: string, nodeAccounts?: boolean}} opts
    * @param {HTMLSelectElement} select the header's account choice
    * @param {HTMLElement} balanceEl where the chosen account's balance goes
    */
-  constructor({ client, chain, chainId, rpcUrl }, select, balanceEl) {
+  constructor({ client, chain, chainId, rpcUrl, nodeAccounts = true }, select, balanceEl) {
     this.client = client;
     this.chain = chain;
     this.chainId = chainId;
     this.rpcUrl = rpcUrl;
+    this.nodeAccounts = nodeAccounts;
     this.select = select;
     this.balanceEl = balanceEl;
     /** @type {`0x${string}`[]} */
@@ -39,7 +40,9 @@ export class Accounts {
   }
 
   async fill() {
-    const accounts = /** @type {string[]} */ (await this.client.request(/** @type {any} */ ({ method: "eth_accounts" })));
+    const accounts = this.nodeAccounts
+      ? /** @type {string[]} */ (await this.client.request(/** @type {any} */ ({ method: "eth_accounts" })))
+      : [];
     this.local = accounts.map((a) => getAddress(a));
     const saved = localStorage.getItem(ACCOUNT_KEY);
     this.select.replaceChildren(
