@@ -129,7 +129,9 @@ def browser(chromium):
 
 @pytest.fixture
 def context(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
     ctx.set_default_timeout(30_000)
     yield ctx
     ctx.close()

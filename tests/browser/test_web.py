@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from web_helpers import advance, deploy_other
+from web_helpers import advance, deploy_other, rpc
 
 from sharedmodels.encoding.features import encoder_from_settings
 from sharedmodels.runs.web import Server
@@ -31,6 +31,45 @@ TEXTS = [
     "Café crème — the director's best 🎬, 10/10!",
     "ΟΔΟΣ ΣΟΦΟΣ: mixed scripts, 東京 and Москва_2024",
 ]
+
+
+#: Records the stages (sent, mined, failed) a transaction line goes through, in window.stages.
+STAGES = """(testid) => {
+  window.stages = [];
+  const box = document.querySelector(`[data-testid=${testid}]`);
+  new MutationObserver(() => {
+    const line = box.querySelector("[data-stage]");
+    if (line && window.stages.at(-1) !== line.dataset.stage) window.stages.push(line.dataset.stage);
+  }).observe(box, { childList: true, subtree: true });
+}"""
+
+
+def eth(wei: int) -> str:
+    """An amount as the page writes it: ETH cut to 6 decimals, trailing zeros dropped."""
+    whole, frac = divmod(wei, 10**18)
+    digits = f"{frac:018d}"[:6].rstrip("0")
+    return f"{whole}.{digits} ETH" if digits else f"{whole} ETH"
+
+
+def pending_deposit(address: str) -> int:
+    """``next_deposit()`` at the pending block: what a contribution sent now is charged."""
+    from eth_utils import keccak
+
+    call = {"to": address, "data": "0x" + keccak(text="next_deposit()")[:4].hex()}
+    return int(rpc("eth_call", [call, "pending"]), 16)
+
+
+def chain_tx(tx_hash: str) -> dict:
+    return rpc("eth_getTransactionByHash", [tx_hash])
+
+
+def added_deposit(tx_hash: str) -> int:
+    """The deposit a contribution was charged: its ContributionAdded event's (label, deposit,
+    time), read from the receipt."""
+    (log,) = (
+        lg for lg in rpc("eth_getTransactionReceipt", [tx_hash])["logs"] if len(lg["topics"]) == 3
+    )
+    return int(log["data"][2 + 64 : 2 + 128], 16)
 
 
 def open_model(page, server, address):
@@ -57,10 +96,15 @@ def contract(model):
     return getattr(project, model.contract).at(model.address)
 
 
-def predict(page, text: str) -> tuple[str, list[int]]:
-    """Ask the page; its answer and the input it sent (fails with the page's message)."""
+def predict(page, text: str, key: str | None = None) -> tuple[str, list[int]]:
+    """Ask the page (its button, or ``key`` pressed in the box); its answer and the input it
+    sent (fails with the page's message)."""
     page.fill("[data-testid=predict-input]", text)
-    page.click("[data-testid=predict-btn]")
+    if key:
+        page.evaluate("document.querySelector('[data-testid=predict-result]').className = 'msg'")
+        page.press("[data-testid=predict-input]", key)
+    else:
+        page.click("[data-testid=predict-btn]")
     msg = wait_msg(page, "predict-result")
     assert page.is_visible("[data-testid=predict-class]"), f"{text!r}: {msg}"
     page.click("[data-testid=predict-result] summary")
@@ -74,33 +118,33 @@ def wait_msg(page, testid: str) -> str:
 
 
 def test_models_list(context, server, models, shot):
-    perceptron = contract(models["perceptron"])
-    most = int(perceptron.next_deposit())  # a deposit only falls as time passes
+    perceptron = models["perceptron"]
+    most = pending_deposit(perceptron.address)  # a deposit only falls as time passes
     page = context.new_page()
     page.goto(server.url)
     page.wait_for_function(
         "document.querySelectorAll('[data-testid=model-link]').length === 4", timeout=60_000
     )
-    least = int(perceptron.next_deposit())
+    least = pending_deposit(perceptron.address)
     text = page.inner_text("[data-testid=models]")
     for name, kind, classes, incentive, judging in [
-        ("perceptron (PerceptronStake)", "sparse Perceptron", "neg, pos", "deposit", "as-is"),
+        ("perceptron on rt (PerceptronStake)", "sparse Perceptron", "neg, pos", "deposit", "as-is"),
         (
-            "naive_bayes_vocab (NaiveBayesStake)",
+            "naive_bayes on rt (NaiveBayesStake)",
             "multinomial Naive Bayes",
             "neg, pos",
             "deposit",
             "leave-one-out",
         ),
         (
-            "sparse_ncc_points (SparseNearestCentroidPoints)",
+            "sparse_ncc on rt (SparseNearestCentroidPoints)",
             "sparse Nearest Centroid",
             "neg, pos",
             "Points (free)",
             "leave-one-out",
         ),
         (
-            "wine_ncc (NearestCentroidStake)",
+            "ncc on sklearn:wine (NearestCentroidStake)",
             "Nearest Centroid (numbers)",
             "class_0, class_1, class_2",
             "deposit",
@@ -110,14 +154,15 @@ def test_models_list(context, server, models, shot):
         row = next(line for line in text.splitlines() if line.startswith(name))
         assert kind in row and classes in row and incentive in row and judging in row, row
         assert "0 / 0 / 0" in row, row
-    row = page.locator("[data-testid=model-row]", has_text="perceptron (PerceptronStake)")
+    row = page.locator("[data-testid=model-row]", has_text="perceptron on rt (PerceptronStake)")
     shown = row.locator("[data-testid=deposit]").inner_text()
     assert shown.endswith(" ETH"), shown
-    # Shown to 6 decimals, rounded down.
+    # As a transaction sent now will be charged (the pending block's clock), to 6 decimals
+    # rounded down.
     assert least // 10**12 <= Decimal(shown.removesuffix(" ETH")) * 10**6 <= most // 10**12
     assert row.locator("[data-testid=counts]").inner_text() == "0 / 0 / 0"
     shot(page, "models")
-    page.click("text=perceptron (PerceptronStake)")
+    page.click("text=perceptron on rt (PerceptronStake)")
     page.wait_for_selector("[data-testid=facts] dd")
     assert models["perceptron"].address in page.inner_text("[data-testid=address]")
 
@@ -132,15 +177,16 @@ def test_predict_matches_python_and_ape_run_predict(context, server, models, man
         encoder = encoder_from_settings(man.encoder)
         model = contract(man)
         open_model(page, server, man.address)
-        for text in TEXTS:
+        for text, key in zip(TEXTS, [None, "Enter", "Control+Enter", None], strict=True):
             row = encoder.encode_one(text)
             if not row:  # none of the vocabulary's words: the page refuses, as the CLI does
                 page.fill("[data-testid=predict-input]", text)
                 page.click("[data-testid=predict-btn]")
                 assert "no words the model reads" in wait_msg(page, "predict-result")
                 continue
-            answer, features = predict(page, text)
+            answer, features = predict(page, text, key)
             assert features == row, (name, text)
+            assert page.input_value("[data-testid=predict-input]") == text  # no new line added
             label = int(model.predict(row))
             assert answer == man.class_names[label]
             browser_answers[(name, text)] = man.class_names[label]
@@ -181,6 +227,11 @@ def test_contribute_wait_and_refund(context, server, models, accounts, shot):
     text = "a gorgeous, witty and moving film"
     row = encoder_from_settings(man.encoder).encode_one(text)
     label = int(model.predict(row))  # the label the model agrees with: refundable
+    # A quiet chain: an hour passes and no block is mined. The last block's clock would ask for
+    # the deposit of a contribution right after the previous one (the page showed 3.6 ETH where
+    # 0.4 was charged); the page asks at the pending block's clock, as the transaction will land.
+    rpc("evm_increaseTime", [3600])
+    at_last_block = int(model.next_deposit())
     page = context.new_page()
     open_model(page, server, man.address)
     use_account(page, "local:1")
@@ -188,14 +239,34 @@ def test_contribute_wait_and_refund(context, server, models, accounts, shot):
         "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
     )
     shown = page.input_value("[data-testid=contribute-deposit]")
-    assert shown and float(shown) > 0
-    assert "A contribution now owes" in page.inner_text("[data-testid=deposit-note]")
+    assert re.fullmatch(r"\d+(\.\d{1,6})?", shown), shown  # not 18 decimals
+    note = page.inner_text("[data-testid=deposit-note]")
+    assert "A contribution mined now (" in note and "the pending block's time) owes" in note
     before = me.balance
     page.fill("[data-testid=contribute-input]", text)
     page.select_option("[data-testid=contribute-label]", str(label))
+    page.evaluate(STAGES, "contribute-tx")
     page.click("[data-testid=contribute-btn]")
-    assert "contributed" in wait_msg(page, "contribute-msg")
+    msg = wait_msg(page, "contribute-msg")
     assert int(model.contribution_count()) == 1
+    tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+    charged = added_deposit(tx)
+    assert charged == int(model.contribution(1).claimable)
+    sent = int(Decimal(shown) * 10**18)
+    assert charged <= sent < charged + 10**12, (shown, charged)  # as shown, rounded up
+    assert charged * 5 < at_last_block, (charged, at_last_block)
+    assert msg == (
+        f"contributed #1 ({man.class_names[label]}): charged {eth(charged)} as its deposit; "
+        f"{eth(sent - charged)} of the {eth(sent)} sent came back in the same transaction"
+    )
+    # The transaction as it went: sent (its hash), then mined, copyable.
+    stages = page.evaluate("window.stages")
+    assert stages[0] == "sent" and stages[-1] == "mined", stages
+    assert re.fullmatch(r"0x[0-9a-f]{64}", tx)
+    assert chain_tx(tx)["from"].lower() == me.address.lower()
+    page.click("[data-testid=contribute-tx] button.copy")
+    assert page.evaluate("navigator.clipboard.readText()") == tx
+    assert not page.locator("[data-testid=contribute-tx] a.explorer").count()  # none on Anvil
     page.wait_for_selector("[data-testid=mine-1]")
     assert page.inner_text("[data-testid=state-1]") == "waiting"
     assert "refund window opens in" in page.inner_text("[data-testid=mine-1]")
@@ -206,7 +277,7 @@ def test_contribute_wait_and_refund(context, server, models, accounts, shot):
     page.wait_for_selector("[data-testid=refund-1]:not([disabled])")
     assert "the model agrees" in page.inner_text("[data-testid=mine-1]")
     page.click("[data-testid=refund-1]")
-    assert "refund done" in wait_msg(page, "claim-msg")
+    assert wait_msg(page, "claim-msg") == f"#1: refund done, {eth(charged)} paid to you"
     page.wait_for_function(
         "document.querySelector('[data-testid=state-1]').innerText === 'refunded'"
     )
@@ -258,11 +329,14 @@ def test_points_validation_and_leaderboard(context, server, models, accounts, sh
     page.select_option("[data-testid=contribute-label]", str(label))
     page.click("[data-testid=contribute-btn]")
     assert "contributed" in wait_msg(page, "contribute-msg")
+    page.wait_for_selector("[data-testid=mine-1]")
+    waiting = page.inner_text("[data-testid=mine-1]")
+    assert "validation opens in" in waiting and "refund" not in waiting.lower(), waiting
     advance(int(model.refund_wait()) + 1)
     page.click("[data-testid=refresh]")
     page.wait_for_selector("[data-testid=refund-1]:not([disabled])")
     page.click("[data-testid=refund-1]")
-    assert "refund done" in wait_msg(page, "claim-msg")
+    assert wait_msg(page, "claim-msg") == "#1: validation done, +1 point"
     page.wait_for_selector("[data-testid=leader]")
     leader = page.inner_text("[data-testid=leaderboard]")
     assert accounts[4].address in leader and "first point" in leader
@@ -294,9 +368,15 @@ def test_bad_inputs_say_so_and_send_nothing(context, server, models, accounts, s
     page.click("[data-testid=contribute-btn]")
     msg = wait_msg(page, "contribute-msg")
     assert "above this account's balance" in msg and "nothing was sent" in msg
-    page.fill("[data-testid=contribute-deposit]", "ten")
-    page.click("[data-testid=contribute-btn]")
-    assert "is not an amount of ETH" in wait_msg(page, "contribute-msg")
+    for typed, expected in [
+        ("ten", 'the deposit "ten" is not an amount of ETH'),
+        ("-1", 'the deposit "-1" is negative: a deposit is 0 ETH or more; nothing was sent'),
+        ("1e-3", 'the deposit "1e-3" is not an amount of ETH'),
+    ]:
+        page.fill("[data-testid=contribute-deposit]", typed)
+        page.click("[data-testid=contribute-btn]")
+        msg = wait_msg(page, "contribute-msg")
+        assert expected in msg and "safe integer" not in msg, msg
     shot(page, "bad-deposit")
     assert nonce(accounts[0].address) == sent and int(model.contribution_count()) == 0
     # Addresses: not an address, no contract there, a contract that is not a model.

@@ -7,6 +7,7 @@
  * @property {string} address
  * @property {string} contract
  * @property {string} source
+ * @property {string} [name] what the page calls it (pages/common.js)
  * @property {string} [model]
  * @property {any} [pretrain]
  * @property {any} [encoder]

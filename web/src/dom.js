@@ -1,5 +1,7 @@
 // @ts-check
-// Building the page's DOM: elements from attributes and children, status messages.
+// Building the page's DOM: elements from attributes and children, status messages, copyable
+// addresses and hashes.
+import { explorerUrl } from "./networks.js";
 
 /**
  * An element with attributes (`class`, `testid` → data-testid, `on<event>` → a listener; false,
@@ -34,4 +36,38 @@ export function el(tag, attrs = {}, ...children) {
 export function setMsg(node, kind, text) {
   node.className = `msg ${kind}`;
   node.textContent = text;
+}
+
+/**
+ * An address or hash in full, with a Copy button and, when the chain has a known explorer, a
+ * link to it.
+ * @param {string} value
+ * @param {{chainId?: number, kind?: "address" | "tx", testid?: string}} [opts]
+ */
+export function copyable(value, opts = {}) {
+  const text = el("span", { class: "mono", testid: opts.testid }, value);
+  const btn = el("button", { class: "copy secondary", type: "button", title: "copy to the clipboard", "data-copy": value }, "Copy");
+  btn.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      btn.textContent = "Copied";
+    } catch {
+      // No clipboard (an insecure origin or a refusal): select the text for Ctrl+C instead.
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
+      btn.textContent = "Selected";
+    }
+    setTimeout(() => (btn.textContent = "Copy"), 1500);
+  });
+  const url = opts.chainId !== undefined && opts.kind ? explorerUrl(opts.chainId, opts.kind, value) : null;
+  return el(
+    "span",
+    { class: "copyable" },
+    text,
+    " ",
+    btn,
+    url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "explorer" }, "explorer ↗") : null,
+  );
 }

@@ -33,3 +33,44 @@ export function duration(seconds) {
   s -= m * 60;
   return [d && `${d}d`, h && `${h}h`, m && `${m}m`, `${s}s`].filter(Boolean).join(" ");
 }
+
+/**
+ * An amount of ETH typed by hand, in wei; a UserError (thrown by `refuse`) saying what is wrong.
+ * Digits with at most one point and 18 decimals: no sign, exponent or thousands separator.
+ * @param {string} text
+ * @param {(message: string) => Error} refuse
+ * @returns {bigint}
+ */
+export function parseEth(text, refuse) {
+  const t = text.trim();
+  if (!t) throw refuse("the deposit is empty: type an amount of ETH such as 0.06");
+  if (/^-/.test(t)) throw refuse(`the deposit "${t}" is negative: a deposit is 0 ETH or more`);
+  const m = t.match(/^(\d*)(?:\.(\d*))?$/);
+  if (!m || (m[1] === "" && !m[2])) {
+    throw refuse(`the deposit "${t}" is not an amount of ETH (digits and one point, such as 0.06)`);
+  }
+  const frac = m[2] ?? "";
+  if (frac.length > 18) throw refuse(`the deposit "${t}" has more than 18 decimals, the smallest unit of ETH`);
+  return BigInt(m[1] || "0") * 10n ** 18n + BigInt((frac + "0".repeat(18)).slice(0, 18));
+}
+
+/**
+ * Wei as ETH rounded up to `decimals` places, trailing zeros dropped: an amount to pre-fill
+ * that is never below `wei` (the contract keeps what it asks and returns the rest).
+ * @param {bigint} wei
+ * @param {number} [decimals]
+ */
+export function ceilEth(wei, decimals = 6) {
+  const unit = 10n ** BigInt(18 - decimals);
+  const up = ((wei + unit - 1n) / unit) * unit;
+  const s = formatEther(up);
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+/**
+ * A chain time (seconds) as the page states it: local date and time.
+ * @param {bigint | number} t
+ */
+export function when(t) {
+  return new Date(Number(t) * 1000).toLocaleString();
+}

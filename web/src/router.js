@@ -4,6 +4,7 @@
 import { createPublicClient, defineChain, http } from "viem";
 import { UNIDATA_VERSION, tools } from "./chain.js";
 import { ChainClock } from "./clock.js";
+import { nameDeployments } from "./pages/common.js";
 import { renderList } from "./pages/list.js";
 import { renderModel } from "./pages/model.js";
 import { Accounts } from "./wallet.js";
@@ -45,7 +46,7 @@ export class App {
       const res = await fetch("api/deployments", { cache: "no-store" });
       const body = await res.json();
       if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
-      config = { chainId: body.chain_id, deployments: body.deployments };
+      config = { chainId: body.chain_id, deployments: nameDeployments(body.deployments) };
       // A static export (ape run web --static) names the public endpoint to read from;
       // otherwise the page's own server forwards to its node.
       if (body.rpc) {
@@ -81,6 +82,7 @@ export class App {
     if (!tools.isWordChar("\u0870")) {
       this.showBanner(`this browser's Unicode tables are older than ${UNIDATA_VERSION}: texts with recent characters may encode differently from the Python client`);
     }
+    await this.ctx.clock.sync(); // finds whether the node has a pending block
     await accounts.fill();
     this.accountSelect.addEventListener("change", async () => {
       document.body.dataset.ready = "0";

@@ -107,13 +107,16 @@ export class Accounts {
   }
 
   /**
-   * Check, simulate (eth_call: the contract's reason if it would revert), then send and wait.
+   * Check, simulate (eth_call at `blockTag`, the pending block where the node has one: the
+   * contract's reason if it would revert, with the clock the transaction will land on), send,
+   * then follow the transaction until it is mined. `onStage` hears "sent" (with its hash), then
+   * "mined" or "failed" (with the receipt). A mined transaction that reverted throws TxFailed.
    * @param {any} model
    * @param {string} functionName
    * @param {any[]} args
-   * @param {bigint} [value]
+   * @param {{value?: bigint, blockTag?: "pending" | "latest", onStage?: (s: TxStage) => void}} [opts]
    */
-  async transact(model, functionName, args, value = 0n) {
+  async transact(model, functionName, args, { value = 0n, blockTag = "latest", onStage = () => {} } = {}) {
     const client = this.client;
     const { address, wallet } = await this.sender();
     if (value > 0n) {
@@ -130,16 +133,39 @@ export class Accounts {
       args,
       account: address,
       value,
+      blockTag,
     });
     // The node's own estimate has fallen short for addData (the deposit's excess is paid back
     // with all remaining gas, and the pending block's clock differs from the mined one): half as
     // much again, as Ape's local networks send with a generous limit too.
-    const estimate = await client.estimateContractGas({ ...request, account: address });
+    const estimate = await client.estimateContractGas({ ...request, account: address, blockTag });
     const gas = (estimate * 3n) / 2n + 50_000n;
-    const hash = await wallet.writeContract(/** @type {any} */ ({ ...request, gas, account: wallet.account ?? address }));
+    const { blockTag: _, ...send } = request;
+    const hash = await wallet.writeContract(/** @type {any} */ ({ ...send, gas, account: wallet.account ?? address }));
+    onStage({ stage: "sent", hash });
     const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    if (receipt.status !== "success") {
+      onStage({ stage: "failed", hash, receipt });
+      throw new TxFailed(receipt);
+    }
+    onStage({ stage: "mined", hash, receipt });
     await this.showBalance();
     return receipt;
+  }
+}
+
+/**
+ * @typedef {{stage: "sent", hash: `0x${string}`} | {stage: "mined" | "failed", hash: `0x${string}`, receipt: import("viem").TransactionReceipt}} TxStage
+ */
+
+/** A transaction that was mined and reverted: its gas is spent, nothing else changed. */
+export class TxFailed extends Error {
+  /** @param {import("viem").TransactionReceipt} receipt */
+  constructor(receipt) {
+    super(
+      `the transaction ${receipt.transactionHash} was mined in block ${receipt.blockNumber} but ` +
+        `reverted: only its gas, ${eth(receipt.gasUsed * receipt.effectiveGasPrice)}, was spent`,
+    );
+    this.receipt = receipt;
   }
 }

@@ -43,3 +43,64 @@ test("the chart counts each contribution once, in its time bucket and state", ()
     { good: 0, bad: 0, open: 1 },
   ]);
 });
+
+test("a deposit typed by hand: wei, or one message saying what is wrong", async () => {
+  const { parseEth, ceilEth } = await import("../../../web/src/format.js");
+  const refuse = (m) => new UserError(m);
+  assert.equal(parseEth("0.06", refuse), 60_000_000_000_000_000n);
+  assert.equal(parseEth(" 1 ", refuse), 10n ** 18n);
+  assert.equal(parseEth(".5", refuse), 5n * 10n ** 17n);
+  assert.equal(parseEth("2.", refuse), 2n * 10n ** 18n);
+  assert.equal(parseEth("0.000000000000000001", refuse), 1n);
+  for (const [text, words] of [
+    ["-1", "is negative"],
+    ["-0.5", "is negative"],
+    ["", "is empty"],
+    ["ten", "is not an amount of ETH"],
+    ["1e18", "is not an amount of ETH"],
+    ["1,5", "is not an amount of ETH"],
+    [".", "is not an amount of ETH"],
+    ["0x10", "is not an amount of ETH"],
+    ["0.0000000000000000001", "more than 18 decimals"],
+  ]) {
+    assert.throws(() => parseEth(text, refuse), (e) => e instanceof UserError && e.message.includes(words), text);
+  }
+  // Pre-filled: never below the amount, at most 6 decimals.
+  assert.equal(ceilEth(63_456_789_012_345_678n), "0.063457");
+  assert.equal(ceilEth(60_000_000_000_000_000n), "0.06");
+  assert.equal(ceilEth(10n ** 18n), "1");
+  assert.equal(ceilEth(1n), "0.000001");
+  assert.equal(ceilEth(3_600_000_000_000_000_000n), "3.6");
+  for (const wei of [1n, 999_999_999_999n, 1_000_000_000_000n, 1_000_000_000_001n, 123_456_789_123_456_789n]) {
+    const shown = ceilEth(wei);
+    const back = parseEth(shown, refuse);
+    assert.ok(back >= wei && back - wei < 10n ** 12n, `${wei} -> ${shown}`);
+  }
+});
+
+test("a deployment is named after its model and data, not its manifest's file", async () => {
+  const { modelName, nameDeployments } = await import("../../../web/src/pages/common.js");
+  const cli = { source: "deployments/ethereum_local.json", address: "0xaaaa1111", contract: "PerceptronStake", model: "perceptron", pretrain: { dataset: "rt", samples: 4000 } };
+  assert.equal(modelName(cli), "perceptron on rt (PerceptronStake)");
+  assert.equal(modelName({ ...cli, pretrain: null }), "perceptron, not pre-trained (PerceptronStake)");
+  assert.equal(modelName({ source: "deployments/old.json", address: "0x1", contract: "X" }), "old (X)");
+  const named = nameDeployments([cli, { ...cli, address: "0xbbbb2222" }, { ...cli, model: "naive_bayes", contract: "NaiveBayesStake" }]);
+  assert.deepEqual(named.map((d) => d.name), [
+    "perceptron on rt (PerceptronStake) at 0xaaaa11…",
+    "perceptron on rt (PerceptronStake) at 0xbbbb22…",
+    "naive_bayes on rt (NaiveBayesStake)",
+  ]);
+});
+
+test("networks by chain id, and explorer links only where the chain has one", async () => {
+  const { networkName, explorerUrl } = await import("../../../web/src/networks.js");
+  assert.equal(networkName(1), "Ethereum, chain 1");
+  assert.equal(networkName(11155111), "Sepolia (testnet), chain 11155111");
+  assert.equal(networkName(31337), "local Anvil, chain 31337");
+  assert.equal(networkName(424242), "chain 424242");
+  const tx = "0x" + "ab".repeat(32);
+  assert.equal(explorerUrl(1, "tx", tx), `https://etherscan.io/tx/${tx}`);
+  assert.equal(explorerUrl(8453, "address", "0x12"), "https://basescan.org/address/0x12");
+  assert.equal(explorerUrl(31337, "tx", tx), null);
+  assert.equal(explorerUrl(424242, "address", "0x12"), null);
+});

@@ -4,7 +4,7 @@
 import { el } from "../dom.js";
 import { loadModel, scan, verdictClass } from "../chain.js";
 import { eth } from "../format.js";
-import { incentiveWords, modelName } from "./common.js";
+import { depositNow, incentiveWords, modelName } from "./common.js";
 
 /**
  * @param {import("../context.js").Context} ctx
@@ -61,7 +61,7 @@ async function summarise(ctx, d) {
   const counts = { good: 0, bad: 0, open: 0 };
   for (const c of history) counts[verdictClass(c)] += 1;
   const deposit =
-    model.incentive.kind === "stake" ? eth(await model.read("next_deposit")) : model.incentive.kind === "points" ? "free" : "-";
+    model.incentive.kind === "stake" ? eth(await depositNow(ctx, model)) : model.incentive.kind === "points" ? "free" : "-";
   return [
     el("td", {}, el("a", { href: `#/model/${model.address}`, testid: "model-link" }, model.name)),
     el("td", {}, model.kind),

@@ -1,23 +1,26 @@
 // @ts-check
 // A prediction market, read only: where it stands, and its model's free predictions.
-import { el } from "../dom.js";
+import { copyable, el } from "../dom.js";
 import { describeEncoder } from "../chain.js";
 import { eth } from "../format.js";
-import { predictInto } from "./predict.js";
+import { predictInto, submitOnEnter } from "./predict.js";
 
 export class MarketPage {
-  /** @param {any} market from chain.js's loadMarket */
-  constructor(market) {
+  /**
+   * @param {any} market from chain.js's loadMarket
+   * @param {number} chainId
+   */
+  constructor(market, chainId) {
     const i = market.info;
     const p = market.progress;
     /** @param {bigint} t */
     const time = (t) => (t > 0n ? new Date(Number(t) * 1000).toLocaleString() : "-");
     /** @type {[string, any][]} */
     const facts = [
-      ["Address", el("span", { class: "mono", testid: "address" }, market.address)],
+      ["Address", copyable(market.address, { chainId, kind: "address", testid: "address" })],
       ["Phase", el("span", { testid: "market-phase" }, market.phase)],
       ["Bounty", el("span", { testid: "market-bounty" }, eth(i.bounty))],
-      ["Provider", el("span", { class: "mono" }, i.provider)],
+      ["Provider", copyable(i.provider, { chainId, kind: "address" })],
       ["Test set", `${i.test_size} samples in ${i.n_pieces} pieces, ${i.pieces_revealed} revealed`],
       ["Contributions", el("span", { testid: "market-contributions" }, `${i.n_contributions} of at most ${i.max_contributions}, from ${i.n_contributors} participants`)],
       ["Stakes", `${eth(i.total_stake)} in all (at least ${eth(i.min_stake)} each)`],
@@ -33,6 +36,7 @@ export class MarketPage {
     ];
     const input = /** @type {HTMLTextAreaElement} */ (el("textarea", { testid: "predict-input", placeholder: "Type a text…" }));
     const msg = el("div", { class: "msg", testid: "predict-result", role: "status" });
+    submitOnEnter(input, () => predictInto(market, input.value, msg));
     this.root = el(
       "div",
       {},

@@ -1,7 +1,7 @@
 // @ts-check
 // A model page: its facts and activity, Predict, Contribute, my and others' contributions with
 // their claims, and the leaderboard.
-import { formatEther, getAddress, parseEther } from "viem";
+import { getAddress } from "viem";
 import {
   checkVocabulary,
   contributionStruct,
@@ -15,13 +15,15 @@ import {
   verdictClass,
 } from "../chain.js";
 import { manifestFor } from "../context.js";
-import { el, setMsg } from "../dom.js";
+import { copyable, el, setMsg } from "../dom.js";
 import { UserError, explain } from "../errors.js";
-import { duration, eth, short } from "../format.js";
+import { ceilEth, duration, eth, parseEth, short, when } from "../format.js";
+import { TxFailed } from "../wallet.js";
 import { renderChart } from "./chart.js";
-import { incentiveWords, modelName } from "./common.js";
+import { depositNow, incentiveWords, modelName } from "./common.js";
 import { MarketPage } from "./market.js";
-import { predictInto } from "./predict.js";
+import { predictInto, submitOnEnter } from "./predict.js";
+import { moneyOf, txLine } from "./tx.js";
 
 const BADGES = [
   [1000n, "1,000 points"],
@@ -51,7 +53,7 @@ export async function renderModel(ctx, app, address) {
     return null;
   }
   if (model.market) {
-    app.replaceChildren(new MarketPage(model).root);
+    app.replaceChildren(new MarketPage(model, ctx.chainId).root);
     return null;
   }
   const words = ctx.vocabularies.get(model.address);
@@ -93,6 +95,7 @@ export class ModelPage {
         : el("textarea", { id: "predict-input", testid: "predict-input", placeholder: "Type a text…" })
     );
     this.predictMsg = el("div", { class: "msg", testid: "predict-result", role: "status" });
+    submitOnEnter(this.predictInput, () => this.predict());
     this.contributeInput = /** @type {HTMLInputElement} */ (
       dense
         ? el("input", { type: "text", testid: "contribute-input", placeholder: `${model.encoderSettings.dim} numbers, comma-separated` })
@@ -104,6 +107,8 @@ export class ModelPage {
     this.depositInput = /** @type {HTMLInputElement} */ (el("input", { type: "text", testid: "contribute-deposit", size: 12 }));
     this.depositNote = el("span", { class: "muted", testid: "deposit-note" });
     this.contributeMsg = el("div", { class: "msg", testid: "contribute-msg", role: "status" });
+    this.contributeTx = el("div", { testid: "contribute-tx" });
+    this.claimTx = el("div", { testid: "claim-tx" });
     this.mine = el("div", { testid: "mine" });
     this.others = el("div", { testid: "others" });
     this.claimMsg = el("div", { class: "msg", testid: "claim-msg", role: "status" });
@@ -141,6 +146,7 @@ export class ModelPage {
               el("div", { class: "row" }, this.depositNote),
               el("div", { class: "row" }, el("button", { testid: "contribute-btn", onclick: () => this.contribute() }, stake ? "Send with deposit" : "Send")),
               this.contributeMsg,
+              this.contributeTx,
             )
           : null,
       ),
@@ -150,6 +156,7 @@ export class ModelPage {
             { class: "card" },
             el("div", { class: "row" }, el("h3", {}, "My contributions"), el("button", { class: "secondary", testid: "refresh", onclick: () => this.refresh() }, "Refresh")),
             this.claimMsg,
+            this.claimTx,
             this.mine,
             el("h3", {}, stake ? "Others' contributions: report or take" : "Others' contributions: mark bad"),
             this.others,
@@ -217,9 +224,12 @@ export class ModelPage {
         }
       }),
     );
-    this.deposit = m.incentive.kind === "stake" ? await m.read("next_deposit") : 0n;
+    // The deposit as the contract will compute it for a transaction mined now: at the pending
+    // block (its clock), not the last block, which on a quiet chain is long past.
+    this.deposit = m.incentive.kind === "stake" ? await depositNow(this.ctx, m) : 0n;
     if (m.incentive.kind === "stake" && document.activeElement !== this.depositInput) {
-      this.depositInput.value = formatEther(this.deposit); // exact: a rounded-down deposit is refused
+      // Rounded up: a deposit below the contract's is refused; the excess comes back.
+      this.depositInput.value = ceilEth(this.deposit);
     }
     this.renderFacts();
     this.chart.replaceChildren(...renderChart(this.history, clock.now()));
@@ -229,7 +239,9 @@ export class ModelPage {
     }
     this.depositNote.textContent =
       m.incentive.kind === "stake"
-        ? `A contribution now owes ${eth(this.deposit)} (it falls as time passes since the last one; the excess comes back in the same transaction). Refund after ${duration(m.incentive.refundWait)}.`
+        ? `A contribution mined now (${when(clock.now())}, ${clock.basis()}) owes ${eth(this.deposit)}; ` +
+          "the deposit falls as time passes since the last contribution and jumps after one, " +
+          `and the excess of a larger deposit comes back in the same transaction. Refund after ${duration(m.incentive.refundWait)}.`
         : m.incentive.kind === "points"
           ? `Free. Validate it after ${duration(m.incentive.refundWait)} to earn a point.`
           : "";
@@ -242,23 +254,24 @@ export class ModelPage {
     for (const c of this.history) counts[verdictClass(c)] += 1;
     /** @type {[string, any][]} */
     const rows = [
-      ["Address", el("span", { class: "mono", testid: "address" }, m.address)],
+      ["Address", copyable(m.address, { chainId: this.ctx.chainId, kind: "address", testid: "address" })],
       ["Contract", m.contract],
       ["Kind", m.kind],
       ["Classes", m.classNames.join(", ")],
       ["Encoder", describeEncoder(m)],
       ["Incentive", incentiveWords(m)],
       ["Judging", m.judging],
-      ["Owner", el("span", { class: "mono" }, m.owner)],
+      ["Owner", copyable(m.owner, { chainId: this.ctx.chainId, kind: "address" })],
       ["Contributions", el("span", { testid: "fact-counts" }, `${this.history.length}: `, el("span", { class: "good" }, `${counts.good} good`), ", ", el("span", { class: "bad" }, `${counts.bad} bad`), ", ", el("span", { class: "open" }, `${counts.open} open`))],
     ];
     if (m.incentive.kind === "stake") {
-      rows.push(["Deposit now", el("span", { testid: "fact-deposit" }, eth(this.deposit))]);
+      rows.push(["Deposit now", el("span", { testid: "fact-deposit" }, `${eth(this.deposit)} for a contribution mined at ${when(this.ctx.clock.now())}`)]);
       rows.push(["Waits", `refund after ${duration(m.incentive.refundWait)}, owner takes after ${duration(m.incentive.ownerWait)}, anyone after ${duration(m.incentive.anyWait)}`]);
     } else if (m.incentive.kind === "points") {
       rows.push(["Waits", `validation after ${duration(m.incentive.refundWait)}`]);
     }
     if (m.manifest?.pretrain) rows.push(["Pre-trained on", `${m.manifest.pretrain.samples} samples of ${m.manifest.pretrain.dataset}`]);
+    if (m.manifest?.source) rows.push(["Manifest", el("span", { class: "mono" }, m.manifest.source)]);
     this.facts.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
 
@@ -285,7 +298,10 @@ export class ModelPage {
       if (c.refunded !== null || record?.good) note = stake ? `refunded ${eth(c.refunded ?? 0n)}` : "validated: +1 point";
       else if (c.rejectedBy !== null) note = "marked bad";
       else if (!c.features) note = "features not readable from this transaction's calldata";
-      else if (now < opens) note = el("span", { "data-until": String(opens), "data-prefix": "refund window opens in " }, `refund window opens in ${duration(opens - now)}`);
+      else if (now < opens) {
+        const prefix = stake ? "refund window opens in " : "validation opens in ";
+        note = el("span", { "data-until": String(opens), "data-prefix": prefix }, `${prefix}${duration(opens - now)}`);
+      }
       else if (verdict !== c.label) note = `the model now says ${cls(verdict ?? -1)}: no ${stake ? "refund" : "point"}`;
       else {
         note = `the model agrees${stake ? `: ${eth(record?.claimable ?? 0n)} to refund` : ""}`;
@@ -322,7 +338,10 @@ export class ModelPage {
       /** @type {any} */
       let why = "";
       if (!c.features) why = "features unreadable";
-      else if (now < opens) why = el("span", { "data-until": String(opens), "data-prefix": "open to reports in " }, `open to reports in ${duration(opens - now)}`);
+      else if (now < opens) {
+        const prefix = stake ? "open to reports in " : "may be marked bad in ";
+        why = el("span", { "data-until": String(opens), "data-prefix": prefix }, `${prefix}${duration(opens - now)}`);
+      }
       else if (verdict === c.label) why = "the model agrees with it";
       else if (stake && this.reported.get(c.id)) why = "you reported it";
       else why = `the model says ${cls(verdict ?? -1)}`;
@@ -422,27 +441,34 @@ export class ModelPage {
 
   async contribute() {
     const m = this.model;
+    const stake = m.incentive.kind === "stake";
     const btn = /** @type {HTMLButtonElement} */ (this.root.querySelector("[data-testid=contribute-btn]"));
     btn.disabled = true;
+    this.contributeTx.replaceChildren();
     setMsg(this.contributeMsg, "info", "checking…");
     try {
       const x = encodeInput(m, this.contributeInput.value);
       const y = Number(this.labelSelect.value);
-      let value = 0n;
-      if (m.incentive.kind === "stake") {
-        try {
-          value = parseEther(this.depositInput.value.trim());
-        } catch {
-          throw new UserError(`the deposit "${this.depositInput.value}" is not an amount of ETH`);
-        }
-      }
-      setMsg(this.contributeMsg, "info", m.incentive.kind === "stake" ? `sending with a deposit of ${eth(value)}…` : "sending…");
-      const receipt = await this.ctx.accounts.transact(m, "addData", [x, y], value);
-      setMsg(this.contributeMsg, "ok", `contributed (${m.classNames[y]}), block ${receipt.blockNumber}, gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+      const value = stake ? parseEth(this.depositInput.value, (words) => new UserError(words)) : 0n;
+      setMsg(this.contributeMsg, "info", stake ? `sending with a deposit of ${eth(value)}…` : "sending…");
+      const receipt = await this.ctx.accounts.transact(m, "addData", [x, y], {
+        value,
+        blockTag: this.ctx.clock.tag,
+        onStage: (st) => this.contributeTx.replaceChildren(txLine(this.ctx.chainId, st)),
+      });
+      const money = moneyOf(m, receipt, value);
+      const what = `contributed #${money.id} (${m.classNames[y]})`;
+      setMsg(
+        this.contributeMsg,
+        "ok",
+        stake
+          ? `${what}: charged ${eth(money.charged ?? 0n)} as its deposit; ${eth(money.returned ?? 0n)} of the ${eth(value)} sent came back in the same transaction`
+          : `${what}, free`,
+      );
       this.contributeInput.value = "";
       await this.refresh();
     } catch (err) {
-      setMsg(this.contributeMsg, "error", explain(err, "the contribution"));
+      setMsg(this.contributeMsg, "error", err instanceof TxFailed ? err.message : explain(err, "the contribution"));
     } finally {
       btn.disabled = false;
     }
@@ -455,16 +481,23 @@ export class ModelPage {
   async claim(action, c) {
     const m = this.model;
     const words = { refund: m.incentive.kind === "points" ? "the validation" : "the refund", report: "the report", take: "the take" }[action];
+    this.claimTx.replaceChildren();
     setMsg(this.claimMsg, "info", `checking ${words} of #${c.id}…`);
     try {
       const struct = contributionStruct(c);
       const args = action === "take" ? [struct, featuresHash(c.features)] : [struct, c.features];
       setMsg(this.claimMsg, "info", `sending ${words} of #${c.id}…`);
-      const receipt = await this.ctx.accounts.transact(m, action, args);
-      setMsg(this.claimMsg, "ok", `#${c.id}: ${action} done, gas ${receipt.gasUsed}, tx ${receipt.transactionHash}`);
+      const receipt = await this.ctx.accounts.transact(m, action, args, {
+        blockTag: this.ctx.clock.tag,
+        onStage: (st) => this.claimTx.replaceChildren(txLine(this.ctx.chainId, st)),
+      });
+      const money = moneyOf(m, receipt);
+      const paid = money.point ? "+1 point" : `${eth(money.paid ?? 0n)} paid to you`;
+      const done = action === "refund" && money.point ? "validation" : action;
+      setMsg(this.claimMsg, "ok", `#${c.id}: ${done} done, ${paid}`);
       await this.refresh();
     } catch (err) {
-      setMsg(this.claimMsg, "error", `#${c.id}: ${explain(err, words)}`);
+      setMsg(this.claimMsg, "error", `#${c.id}: ${err instanceof TxFailed ? err.message : explain(err, words)}`);
     }
   }
 }

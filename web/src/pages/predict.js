@@ -25,3 +25,18 @@ export async function predictInto(model, raw, msg) {
     setMsg(msg, "error", err instanceof UserError ? err.message : explain(err, "the prediction"));
   }
 }
+
+/**
+ * Enter (or Ctrl/Cmd+Enter) in a Predict box asks the model; Shift+Enter still starts a new line
+ * in a text box.
+ * @param {HTMLElement} input
+ * @param {() => void} run
+ */
+export function submitOnEnter(input, run) {
+  input.addEventListener("keydown", (/** @type {KeyboardEvent} */ e) => {
+    if (e.key !== "Enter" || e.isComposing) return;
+    if (e.shiftKey && !(e.ctrlKey || e.metaKey)) return;
+    e.preventDefault();
+    run();
+  });
+}
