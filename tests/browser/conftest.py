@@ -4,8 +4,8 @@ installs where apt-get is available) driven by Playwright, against this session'
 Per module: the page is bundled by the project's own build (``web/build.mjs``) into a temporary
 directory, from assets exported from this checkout; four small demo models are deployed (the
 same kinds as ``make web``, with less pre-training); the page's server runs in a thread on a free
-port. Every test gets a fresh browser context. Screenshots go to the session's temporary
-directory (``pytest --basetemp`` names it), one per page a test visits.
+port. Every test gets a fresh browser context. Screenshots go to web/screenshots/ (ignored by
+git), one per page a test visits.
 
 Without Chromium or Playwright the tests skip with one line saying so, unless
 ``SHAREDMODELS_REQUIRE_BROWSER=1`` (CI sets it), which turns the skip into a failure.
@@ -83,9 +83,16 @@ def dist(chromium, tmp_path_factory):
     return out
 
 
+#: Where the tests' screenshots go (ignored by git): one per page a test visits, and the layout
+#: test's phone and desktop views.
+SCREENSHOTS = ROOT / "web" / "screenshots"
+
+
 @ape.fixture(scope="session", chain_isolation=False)
-def screenshots(tmp_path_factory):
-    return tmp_path_factory.mktemp("screenshots")
+def screenshots():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
 
 
 @pytest.fixture(scope="module")

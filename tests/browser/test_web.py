@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from web_helpers import advance, deploy_other, rpc
+from web_helpers import Relay, advance, deploy_other, rpc
 
 from sharedmodels.encoding.features import encoder_from_settings
 from sharedmodels.runs.web import Server
@@ -684,3 +684,108 @@ def test_a_static_export_reads_the_chain_directly(context, dist, manifests, mode
     finally:
         host.shutdown()
         host.server_close()
+
+
+def test_the_node_stops_and_comes_back(context, dist, manifests, models, shot):
+    """The header names the network and says whether its node answers; when the node stops it
+    no longer claims the deployments, Predict refuses at once in words, and when the node is back
+    the page reloads what it shows and predicts again."""
+    from ape import chain
+
+    from sharedmodels.runs.web import Server
+
+    relay = Relay(chain.provider.uri).start()
+    srv = Server(relay.url, port=0, dist=dist, dirs=[next(iter(manifests.values())).parent])
+    srv.start()
+    try:
+        page = context.new_page()
+        page.goto(srv.url)
+        page.wait_for_function("document.body.dataset.ready === '1'")
+        header = "[data-testid=network]"
+        page.wait_for_selector(f"{header}[data-state=connected]")
+        text = page.inner_text(header)
+        assert "local Anvil, chain 31337 · connected, block" in text and "4 deployments" in text
+        open_model(page, srv, models["perceptron"].address)
+        answer, _ = predict(page, TEXTS[0])
+
+        relay.stop()
+        page.wait_for_selector(f"{header}[data-state=down]")
+        text = page.inner_text(header)
+        assert "node not answering since" in text and "deployments" not in text, text
+        assert "the node is not answering" in page.inner_text("[data-testid=banner]")
+        page.fill("[data-testid=predict-input]", TEXTS[1])
+        page.click("[data-testid=predict-btn]")
+        msg = wait_msg(page, "predict-result")
+        assert msg.startswith("the node is not answering (since"), msg
+        page.fill("[data-testid=contribute-input]", TEXTS[1])
+        page.click("[data-testid=contribute-btn]")
+        assert wait_msg(page, "contribute-msg").startswith("the node is not answering")
+        shot(page, "node-down")
+
+        relay.start()
+        page.wait_for_selector(f"{header}[data-state=connected]")
+        page.wait_for_function("document.body.dataset.ready === '1'")
+        assert "4 deployments" in page.inner_text(header)
+        assert page.is_hidden("[data-testid=banner]")
+        assert predict(page, TEXTS[0])[0] == answer
+    finally:
+        relay.stop()
+        srv.stop()
+
+
+#: Whether the page is wider than the window (it would scroll sideways), and every button in
+#: the contributions tables and the chart's bars, as drawn.
+LAYOUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const box = (b) => {
+    const r = b.getBoundingClientRect();
+    return {text: b.innerText, left: r.left, right: r.right, shown: r.width > 0};
+  };
+  const tables = "[data-testid=mine] button, [data-testid=others] button";
+  const buttons = [...document.querySelectorAll(tables)].map(box);
+  const rects = [...document.querySelectorAll("svg.chart rect")];
+  const bars = rects.map((r) => r.getBoundingClientRect().width);
+  const legend = document.querySelector("[data-testid=chart-legend]");
+  return {
+    width, scroll: document.documentElement.scrollWidth, buttons, bars,
+    legendPx: legend ? parseFloat(getComputedStyle(legend).fontSize) : 0,
+  };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+def test_layout_at_phone_and_desktop_widths(
+    context, server, models, accounts, screenshots, viewport
+):
+    """No sideways scrolling, every Refund/Report/Take button in view, a chart whose bars and
+    words can be read: at a phone's width (390 px, where the page was 549 px wide and the tables
+    hid their buttons) and a desktop's. The screenshots stay in web/screenshots/."""
+    man = models["perceptron"]
+    model = contract(man)
+    row = encoder_from_settings(man.encoder).encode_one("a witty and gorgeous film")
+    for who in (accounts[9], accounts[3]):
+        model.addData(row, 0, sender=who, value=pending_deposit(man.address) * 2)
+    width, height = viewport
+    name = "phone" if width < 600 else "desktop"
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(server.url)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=model-link]').length === 4", timeout=60_000
+    )
+    page.wait_for_function("!document.body.innerText.includes('loading…')")
+    seen = page.evaluate(LAYOUT)
+    assert seen["scroll"] <= seen["width"], seen
+    page.screenshot(path=str(screenshots / f"layout-{name}-models.png"), full_page=True)
+    open_model(page, server, man.address)
+    use_account(page, "local:9")
+    page.wait_for_selector("[data-testid=others] button")
+    seen = page.evaluate(LAYOUT)
+    assert seen["scroll"] <= seen["width"], seen
+    texts = {b["text"] for b in seen["buttons"]}
+    assert {"Refund", "Report", "Take"} <= texts, texts
+    for b in seen["buttons"]:
+        assert b["shown"] and 0 <= b["left"] and b["right"] <= seen["width"], b
+    assert seen["bars"] and min(seen["bars"]) >= 8, seen["bars"]  # bars, not a hairline
+    assert seen["legendPx"] >= 11, seen
+    page.screenshot(path=str(screenshots / f"layout-{name}-model.png"), full_page=True)

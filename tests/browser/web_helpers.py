@@ -37,3 +37,53 @@ def deploy_other(sender: str) -> str:
             return receipt["contractAddress"]
         time.sleep(0.1)
     raise TimeoutError(f"transaction {tx} not mined")
+
+
+class Relay:
+    """A node that can be stopped and started again: a relay on a fixed port that forwards
+    JSON-RPC to the session's Anvil while it runs, and refuses connections (as a stopped
+    node does) while it does not."""
+
+    def __init__(self, node: str) -> None:
+        import socket
+
+        self.node = node
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.httpd = None
+
+    def start(self) -> "Relay":
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        node = self.node
+
+        class Forward(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                req = urllib.request.Request(
+                    node, data=body, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(req, timeout=30) as response:
+                    answer = response.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Forward)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None

@@ -23,6 +23,7 @@
  * @property {string} rpcUrl
  * @property {import("./wallet.js").Accounts} accounts
  * @property {import("./clock.js").ChainClock} clock
+ * @property {import("./connection.js").Connection} connection whether the node answers
  * @property {Map<string, string[]>} vocabularies word lists loaded by hand, by model address
  */
 

@@ -71,3 +71,31 @@ export function copyable(value, opts = {}) {
     url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "explorer" }, "explorer ↗") : null,
   );
 }
+
+/**
+ * Label a row's cells with their column's header (data-label), which a phone's stylesheet shows
+ * when the table becomes one card per row.
+ * @param {Element} tr
+ * @param {string[]} headers
+ */
+export function labelRow(tr, headers) {
+  [...tr.children].forEach((td, i) => {
+    if (headers[i]) td.setAttribute("data-label", headers[i]);
+  });
+  return tr;
+}
+
+/**
+ * A table with a header row and body rows, shown as cards on a phone (style.css).
+ * @param {Record<string, any>} attrs
+ * @param {string[]} headers
+ * @param {Element[]} rows
+ */
+export function cardTable(attrs, headers, rows) {
+  return el(
+    "table",
+    { ...attrs, class: `cards ${attrs.class ?? ""}`.trim() },
+    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h)))),
+    el("tbody", {}, rows.map((r) => labelRow(r, headers))),
+  );
+}

@@ -4,7 +4,9 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  HttpRequestError,
   InsufficientFundsError,
+  TimeoutError,
   UserRejectedRequestError,
 } from "viem";
 
@@ -47,6 +49,9 @@ export function explain(err, what) {
   if (r?.kind === "revert") return `the contract refused ${what}: "${r.text}"; nothing was sent`;
   if (r?.kind === "rejected") return `the wallet rejected ${what}: nothing was sent`;
   if (r?.kind === "funds") return `${r.text}; nothing was sent`;
+  if (err instanceof BaseError && err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError)) {
+    return `${what} failed: the node did not answer (is it still running?)`;
+  }
   console.error(err);
   return `${what} failed: ${err.shortMessage || err.message}`;
 }

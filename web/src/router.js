@@ -4,6 +4,9 @@
 import { createPublicClient, defineChain, http } from "viem";
 import { UNIDATA_VERSION, tools } from "./chain.js";
 import { ChainClock } from "./clock.js";
+import { Connection } from "./connection.js";
+import { el } from "./dom.js";
+import { networkName } from "./networks.js";
 import { nameDeployments } from "./pages/common.js";
 import { renderList } from "./pages/list.js";
 import { renderModel } from "./pages/model.js";
@@ -32,6 +35,7 @@ export class App {
     this.ctx = null;
     /** @type {{stop(): void} | null} */
     this.page = null;
+    this.lastDown = "";
   }
 
   /** @param {string} text */
@@ -40,12 +44,18 @@ export class App {
     this.banner.hidden = !text;
   }
 
+  /** The server's deployments (and, in a static export, the endpoint to read from). */
+  async deployments() {
+    const res = await fetch("api/deployments", { cache: "no-store" });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+    return body;
+  }
+
   async start() {
     let config;
     try {
-      const res = await fetch("api/deployments", { cache: "no-store" });
-      const body = await res.json();
-      if (!res.ok) throw new Error(body.error || `HTTP ${res.status}`);
+      const body = await this.deployments();
       config = { chainId: body.chain_id, deployments: nameDeployments(body.deployments) };
       // A static export (ape run web --static) names the public endpoint to read from;
       // otherwise the page's own server forwards to its node.
@@ -54,7 +64,8 @@ export class App {
         this.nodeAccounts = false;
       }
     } catch (err) {
-      this.showBanner(`cannot reach the chain through this server: ${err.message}`);
+      this.showBanner(`cannot reach the chain through this server: ${err.message}; reload the page once the node runs`);
+      this.network.textContent = "not connected";
       this.app.replaceChildren();
       return;
     }
@@ -65,7 +76,10 @@ export class App {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [rpcUrl] } },
     });
-    const client = /** @type {import("viem").PublicClient} */ (createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 250 }));
+    // One retry, not viem's three: a node that is down is said so at once (the connection
+    // below tells the header).
+    const transport = http(rpcUrl, { retryCount: 1, timeout: 20_000 });
+    const client = /** @type {import("viem").PublicClient} */ (createPublicClient({ chain, transport, pollingInterval: 250 }));
     const accounts = new Accounts({ client, chain, chainId: config.chainId, rpcUrl, nodeAccounts: this.nodeAccounts }, this.accountSelect, this.balanceEl);
     this.ctx = {
       ...config,
@@ -74,9 +88,10 @@ export class App {
       rpcUrl,
       accounts,
       clock: new ChainClock(client),
+      connection: new Connection(rpcUrl, { onChange: () => this.showNetwork(), onBack: () => this.reconnected() }),
       vocabularies: new Map(),
     };
-    this.network.textContent = `chain ${config.chainId} · ${config.deployments.length} deployments`;
+    this.showNetwork();
     // The browser's Unicode must know at least what Python's does (ARABIC LETTER ALEF WITH
     // ATTACHED FATHA is new in Unicode 14), or a text with such letters would encode differently.
     if (!tools.isWordChar("\u0870")) {
@@ -96,6 +111,44 @@ export class App {
       wallet.on("accountsChanged", () => accounts.showBalance().then(() => this.route()));
     }
     window.addEventListener("hashchange", () => this.route());
+    await this.route();
+    this.ctx.connection.start();
+  }
+
+  /** The header: the network by name, and whether its node answers. */
+  showNetwork() {
+    const ctx = /** @type {import("./context.js").Context} */ (this.ctx);
+    const c = ctx.connection;
+    const n = ctx.deployments.length;
+    this.network.dataset.state = c.up ? "connected" : "down";
+    this.network.replaceChildren(
+      el("span", { class: `dot ${c.up ? "good" : "bad"}`, "aria-hidden": "true" }, "●"),
+      ` ${networkName(ctx.chainId)} · `,
+      c.up
+        ? `connected${c.block !== null ? `, block ${c.block}` : ""} · ${n} deployment${n === 1 ? "" : "s"}`
+        : `node not answering since ${c.downSince?.toLocaleTimeString() ?? "now"}`,
+    );
+    if (!c.up) this.showBanner(c.downMessage());
+    else if (this.banner.textContent === this.lastDown) this.showBanner("");
+    this.lastDown = c.up ? "" : c.downMessage();
+  }
+
+  /** The node answers again: it may be another chain now (a restarted node), so read the
+   * deployments again and draw the page anew; another chain id reloads the page. */
+  async reconnected() {
+    const ctx = /** @type {import("./context.js").Context} */ (this.ctx);
+    try {
+      const body = await this.deployments();
+      if (body.chain_id !== ctx.chainId) {
+        location.reload();
+        return;
+      }
+      ctx.deployments = nameDeployments(body.deployments);
+    } catch {
+      return; // the next poll tries again
+    }
+    this.showNetwork();
+    await this.ctx?.accounts.showBalance().catch(() => {});
     await this.route();
   }
 

@@ -30,18 +30,34 @@ test("a refusal of ours says nothing was sent", () => {
   assert.equal(explain(new UserError("the text is empty"), "the contribution"), "the text is empty; nothing was sent");
 });
 
-test("the chart counts each contribution once, in its time bucket and state", () => {
+test("the chart counts each contribution once, in a bar of a round span, by state", () => {
   const c = (time, extra = {}) => ({ time: BigInt(time), refunded: null, rejectedBy: null, taken: null, reports: [], ...extra });
+  // Four contributions in the first 17 minutes of an hour: 5-minute bars, 12 up to now.
   const history = [c(1000), c(1000, { refunded: 5n }), c(1500, { rejectedBy: "0x1" }), c(1999)];
-  const { first, span, bins } = binHistory(history, 2000n, 4);
+  const { first, unit, used, bins } = binHistory(history, 1000n + 3600n);
   assert.equal(first, 1000);
-  assert.equal(span, 1000);
-  assert.deepEqual(bins, [
+  assert.equal(unit, 300);
+  assert.equal(used, 12);
+  assert.equal(bins.length, 12);
+  // 16 minutes to now: one-minute bars, 17 of them (the last contribution bounds the span too).
+  assert.equal(binHistory(history, 1960n).unit, 60);
+  assert.deepEqual([binHistory(history, 1000n + 180n).used, binHistory(history, 1180n).bins.length], [17, 17]);
+  assert.deepEqual(bins.slice(0, 4), [
     { good: 1, bad: 0, open: 1 },
-    { good: 0, bad: 0, open: 0 },
     { good: 0, bad: 1, open: 0 },
+    { good: 0, bad: 0, open: 0 },
     { good: 0, bad: 0, open: 1 },
   ]);
+  assert.ok(bins.slice(4).every((b) => b.good + b.bad + b.open === 0));
+  // A year of history: 30-day bars; never more than 24.
+  const long = binHistory([c(0), c(365 * 86400)], BigInt(365 * 86400));
+  assert.equal(long.unit, 30 * 86400);
+  assert.ok(long.bins.length <= 24 && long.bins.length >= 12);
+  assert.equal(long.bins.reduce((n, b) => n + b.open, 0), 2);
+  // One contribution, just now: one-minute bars, the contribution in the first.
+  const one = binHistory([c(5000)], 5000n);
+  assert.equal(one.unit, 60);
+  assert.equal(one.bins[0].open, 1);
 });
 
 test("a deposit typed by hand: wei, or one message saying what is wrong", async () => {

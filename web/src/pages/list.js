@@ -1,7 +1,7 @@
 // @ts-check
 // The models list: every deployment the server found, summarised from the chain, and a form to
 // open any address.
-import { el } from "../dom.js";
+import { cardTable, el, labelRow } from "../dom.js";
 import { loadModel, scan, verdictClass } from "../chain.js";
 import { eth } from "../format.js";
 import { depositNow, incentiveWords, modelName } from "./common.js";
@@ -11,17 +11,9 @@ import { depositNow, incentiveWords, modelName } from "./common.js";
  * @param {HTMLElement} app where the page goes
  */
 export async function renderList(ctx, app) {
-  const tbody = el("tbody");
-  const table = el(
-    "table",
-    { testid: "models" },
-    el(
-      "thead",
-      {},
-      el("tr", {}, ...["Model", "Kind", "Classes", "Incentive", "Judging", "Good / bad / open", "Deposit now"].map((h) => el("th", {}, h))),
-    ),
-    tbody,
-  );
+  const headers = ["Model", "Kind", "Classes", "Incentive", "Judging", "Good / bad / open", "Deposit now"];
+  const table = cardTable({ testid: "models" }, headers, []);
+  const tbody = /** @type {HTMLElement} */ (table.querySelector("tbody"));
   const addressInput = /** @type {HTMLInputElement} */ (el("input", { type: "text", id: "open-address", placeholder: "0x…", testid: "open-address" }));
   const openForm = el(
     "form",
@@ -45,7 +37,10 @@ export async function renderList(ctx, app) {
     const row = el("tr", { testid: "model-row" }, el("td", { colspan: 7 }, `${d.source}: loading…`));
     tbody.append(row);
     summarise(ctx, d)
-      .then((cells) => row.replaceChildren(...cells))
+      .then((cells) => {
+        row.replaceChildren(...cells);
+        labelRow(row, headers);
+      })
       .catch((err) => row.replaceChildren(el("td", { colspan: 7, class: "bad" }, `${d.address}: ${err.message}`)));
   }
 }

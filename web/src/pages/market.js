@@ -8,9 +8,10 @@ import { predictInto, submitOnEnter } from "./predict.js";
 export class MarketPage {
   /**
    * @param {any} market from chain.js's loadMarket
-   * @param {number} chainId
+   * @param {import("../context.js").Context} ctx
    */
-  constructor(market, chainId) {
+  constructor(market, ctx) {
+    const chainId = ctx.chainId;
     const i = market.info;
     const p = market.progress;
     /** @param {bigint} t */
@@ -36,7 +37,8 @@ export class MarketPage {
     ];
     const input = /** @type {HTMLTextAreaElement} */ (el("textarea", { testid: "predict-input", placeholder: "Type a text…" }));
     const msg = el("div", { class: "msg", testid: "predict-result", role: "status" });
-    submitOnEnter(input, () => predictInto(market, input.value, msg));
+    const ask = () => predictInto(market, input.value, msg, ctx.connection);
+    submitOnEnter(input, ask);
     this.root = el(
       "div",
       {},
@@ -48,7 +50,7 @@ export class MarketPage {
         { class: "card" },
         el("h3", {}, "Predict with the market's model"),
         input,
-        el("div", { class: "row" }, el("button", { testid: "predict-btn", onclick: () => predictInto(market, input.value, msg) }, "Predict")),
+        el("div", { class: "row" }, el("button", { testid: "predict-btn", onclick: ask }, "Predict")),
         msg,
       ),
       el("p", { class: "muted" }, "Taking part (stake, withdraw) is done with ape run market for now (docs/market.md)."),

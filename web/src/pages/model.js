@@ -15,7 +15,7 @@ import {
   verdictClass,
 } from "../chain.js";
 import { manifestFor } from "../context.js";
-import { copyable, el, setMsg } from "../dom.js";
+import { cardTable, copyable, el, setMsg } from "../dom.js";
 import { UserError, explain } from "../errors.js";
 import { ceilEth, duration, eth, parseEth, short, when } from "../format.js";
 import { TxFailed } from "../wallet.js";
@@ -53,7 +53,7 @@ export async function renderModel(ctx, app, address) {
     return null;
   }
   if (model.market) {
-    app.replaceChildren(new MarketPage(model, ctx.chainId).root);
+    app.replaceChildren(new MarketPage(model, ctx).root);
     return null;
   }
   const words = ctx.vocabularies.get(model.address);
@@ -285,7 +285,6 @@ export class ModelPage {
     /** @param {number} i */
     const cls = (i) => m.classNames[i] ?? `class ${i}`;
     /** @param {...string} hs */
-    const head = (...hs) => el("thead", {}, el("tr", {}, ...hs.map((x) => el("th", {}, x))));
 
     const mineRows = mine.map((c) => {
       const state = stateOf(c, now, m.incentive.refundWait);
@@ -325,7 +324,7 @@ export class ModelPage {
     });
     this.mine.replaceChildren(
       mine.length
-        ? el("table", {}, head("id", "label", ...(stake ? ["deposit"] : []), "state", "", ""), el("tbody", {}, mineRows))
+        ? cardTable({}, ["id", "label", ...(stake ? ["deposit"] : []), "state", "", ""], mineRows)
         : el("p", { class: "muted" }, this.me ? `No contributions from ${short(this.me)} yet.` : "Connect a wallet or choose a test account to see yours."),
     );
 
@@ -370,7 +369,7 @@ export class ModelPage {
     });
     this.others.replaceChildren(
       others.length
-        ? el("table", {}, head("id", "contributor", "label", ...(stake ? ["deposit"] : []), "", "", ...(stake ? [""] : [])), el("tbody", {}, otherRows))
+        ? cardTable({}, ["id", "contributor", "label", ...(stake ? ["deposit"] : []), "", "", ...(stake ? [""] : [])], otherRows)
         : el("p", { class: "muted" }, "Nothing open from others."),
     );
   }
@@ -395,22 +394,17 @@ export class ModelPage {
     const me = this.me?.toLowerCase();
     const points = m.incentive.kind === "points";
     this.leaders.replaceChildren(
-      el(
-        "table",
+      cardTable(
         {},
-        el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "account"), el("th", {}, points ? "points" : "good contributions"), el("th", {}, points ? "badges" : ""))),
-        el(
-          "tbody",
-          {},
-          rows.map(([who, n], i) =>
-            el(
-              "tr",
-              { testid: "leader" },
-              el("td", {}, i + 1),
-              el("td", { class: "mono" }, who, who.toLowerCase() === me ? " (you)" : ""),
-              el("td", {}, String(n)),
-              el("td", { testid: "badges" }, points ? BADGES.filter(([t]) => n >= /** @type {bigint} */ (t)).reverse().map(([, name]) => el("span", { class: "badge" }, name)) : ""),
-            ),
+        ["#", "account", points ? "points" : "good contributions", points ? "badges" : ""],
+        rows.map(([who, n], i) =>
+          el(
+            "tr",
+            { testid: "leader" },
+            el("td", {}, i + 1),
+            el("td", { class: "mono" }, who, who.toLowerCase() === me ? " (you)" : ""),
+            el("td", {}, String(n)),
+            el("td", { testid: "badges" }, points ? BADGES.filter(([t]) => n >= /** @type {bigint} */ (t)).reverse().map(([, name]) => el("span", { class: "badge" }, name)) : ""),
           ),
         ),
       ),
@@ -436,7 +430,7 @@ export class ModelPage {
   }
 
   predict() {
-    return predictInto(this.model, this.predictInput.value, this.predictMsg);
+    return predictInto(this.model, this.predictInput.value, this.predictMsg, this.ctx.connection);
   }
 
   async contribute() {
@@ -450,6 +444,7 @@ export class ModelPage {
       const x = encodeInput(m, this.contributeInput.value);
       const y = Number(this.labelSelect.value);
       const value = stake ? parseEth(this.depositInput.value, (words) => new UserError(words)) : 0n;
+      this.ctx.connection.assertUp();
       setMsg(this.contributeMsg, "info", stake ? `sending with a deposit of ${eth(value)}…` : "sending…");
       const receipt = await this.ctx.accounts.transact(m, "addData", [x, y], {
         value,
@@ -484,6 +479,7 @@ export class ModelPage {
     this.claimTx.replaceChildren();
     setMsg(this.claimMsg, "info", `checking ${words} of #${c.id}…`);
     try {
+      this.ctx.connection.assertUp();
       const struct = contributionStruct(c);
       const args = action === "take" ? [struct, featuresHash(c.features)] : [struct, c.features];
       setMsg(this.claimMsg, "info", `sending ${words} of #${c.id}…`);

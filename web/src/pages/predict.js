@@ -8,12 +8,14 @@ import { encodeInput } from "../chain.js";
  * @param {any} model a model or market from chain.js
  * @param {string} raw the text or comma-separated numbers typed
  * @param {HTMLElement} msg
+ * @param {import("../connection.js").Connection} [connection] refuses at once while the node is down
  */
-export async function predictInto(model, raw, msg) {
+export async function predictInto(model, raw, msg, connection) {
   const started = performance.now();
   setMsg(msg, "info", "asking the model…");
   try {
     const x = encodeInput(model, raw);
+    connection?.assertUp();
     const label = Number(await model.read("predict", [x]));
     msg.className = "msg ok";
     msg.replaceChildren(
@@ -22,6 +24,7 @@ export async function predictInto(model, raw, msg) {
       el("details", {}, el("summary", {}, "input sent"), el("code", { testid: "predict-features" }, JSON.stringify(x.map(String)))),
     );
   } catch (err) {
+    if (!(err instanceof UserError)) connection?.check();
     setMsg(msg, "error", err instanceof UserError ? err.message : explain(err, "the prediction"));
   }
 }
