@@ -24,7 +24,7 @@ from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
 from sharedmodels.rpc.deployments import write_manifest
 from sharedmodels.trainers.client import INCENTIVES, Incentive
-from sharedmodels.trainers.deploy import deploy_model, manifest_for
+from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
 from sharedmodels.trainers.kinds import kind
 
 
@@ -149,6 +149,7 @@ def cli(
     dep = deploy_model(
         container, sender, encoder, learning_rate, names, data, params, model=model, alpha=alpha
     )
+    info = describe_pretraining(info, dep, pretrain_spec, encoder, pretrain_offset, pretrain_limit)
     man = manifest_for(
         dep,
         network.choice,

@@ -228,7 +228,7 @@ def deploy_demo(
 
     from sharedmodels.encoding.encoded import encode_dataset, make_encoder
     from sharedmodels.rpc.deployments import read_manifest, write_manifest
-    from sharedmodels.trainers.deploy import deploy_model, manifest_for
+    from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
     from sharedmodels.trainers.kinds import kind
 
     paths = []
@@ -255,6 +255,7 @@ def deploy_demo(
             "samples": len(data),
             "dropped": data.dropped,
         }
+        info = describe_pretraining(info, dep, demo.pretrain, encoder, 0, demo.pretrain_limit)
         man = manifest_for(
             dep,
             network_choice,

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded
+from sharedmodels.encoding import datasets
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import DenseEncoder, Encoder
 from sharedmodels.registry import spec
 from sharedmodels.rpc.deployments import Manifest, deploy_uploaded
@@ -92,6 +93,61 @@ def manifest_for(
         incentive=(incentive or Incentive("none")).settings(),
         extra={"alpha": spec(name).smoothing(alpha)} if name == "naive_bayes" else {},
     )
+
+
+#: How many samples after its pre-training slice a new deployment is scored on (fewer where the
+#: data ends first).
+HELD_OUT = 1000
+
+
+def describe_pretraining(
+    info: dict | None,
+    dep: Deployment,
+    dataset: str,
+    encoder: Any,
+    offset: int,
+    limit: int | None,
+) -> dict | None:
+    """The manifest's ``pretrain`` record, with what a visitor of the web page needs to judge
+    the model: ``held_out``, the accuracy of the model as deployed on up to ``HELD_OUT`` samples
+    of ``dataset`` that follow its pre-training slice, beside always answering their commonest
+    class (scored with the contract's Python mirror, which matches it bit for bit; absent when
+    pre-training used the data to its end), and for numeric data the columns' names and one
+    example row in the dataset's units."""
+    if info is None:
+        return None
+    info = dict(info)
+    start = None if limit is None else offset + limit
+    if start is not None:
+        try:
+            held = encode_dataset(dataset, encoder, HELD_OUT, start)
+        except (datasets.DatasetError, ValueError):
+            held = None
+        if held is not None and held.rows:
+            hits = sum(
+                int(dep.reference.predict(r) == y)
+                for r, y in zip(held.rows, held.labels, strict=True)
+            )
+            info["held_out"] = {
+                "dataset": dataset,
+                "offset": start,
+                "samples": len(held.rows),
+                "accuracy": round(hits / len(held.rows), 4),
+                "baseline": round(majority(held.labels), 4),
+                "scored_by": "the contract's Python mirror, at deployment",
+            }
+    if isinstance(encoder, DenseEncoder):
+        data = datasets.load_dense(dataset)
+        row = min(
+            start if start is not None and start < len(data.labels) else offset,
+            len(data.labels) - 1,
+        )
+        info["feature_names"] = list(data.feature_names)
+        info["example"] = {
+            "values": [float(v) for v in data.features[row]],
+            "label": data.class_names[data.labels[row]],
+        }
+    return info
 
 
 def parity_job(

@@ -177,6 +177,13 @@ def test_predict_matches_python_and_ape_run_predict(context, server, models, man
         encoder = encoder_from_settings(man.encoder)
         model = contract(man)
         open_model(page, server, man.address)
+        held = man.pretrain["held_out"]  # the accuracy and its baseline, from the manifest
+        assert held["dataset"] == "rt" and held["samples"] == 1000
+        accuracy = page.inner_text("[data-testid=fact-accuracy]")
+        assert accuracy.startswith(
+            f"{held['accuracy']:.1%} on 1,000 held-out samples of rt (always answering their "
+            f"commonest class: {held['baseline']:.1%}); from its manifest"
+        ), accuracy
         for text, key in zip(TEXTS, [None, "Enter", "Control+Enter", None], strict=True):
             row = encoder.encode_one(text)
             if not row:  # none of the vocabulary's words: the page refuses, as the CLI does
@@ -217,6 +224,18 @@ def test_predict_matches_python_and_ape_run_predict(context, server, models, man
     answer, features = predict(page, ",".join(repr(v) for v in values))
     assert features == row
     assert answer == wine.class_names[int(contract(wine).predict(row))]
+    # Its columns by name, and an example row to start from.
+    assert page.inner_text("[data-testid=fact-columns]").startswith("alcohol, malic_acid, ash")
+    page.click("[data-testid=use-example]")
+    example = wine.pretrain["example"]["values"]
+    assert page.input_value("[data-testid=predict-input]") == ", ".join(
+        page.evaluate("(vs) => vs.map(String)", example)
+    )
+    page.click("[data-testid=predict-btn]")
+    wait_msg(page, "predict-result")
+    page.click("[data-testid=predict-result] summary")
+    features = [int(v) for v in json.loads(page.inner_text("[data-testid=predict-features]"))]
+    assert features == encoder_from_settings(wine.encoder).encode_one(example)
     shot(page, "predict-numbers")
 
 

@@ -131,6 +131,7 @@ export class ModelPage {
           { class: "card" },
           el("h3", {}, "Predict"),
           el("p", { class: "muted" }, "Free: an eth_call, no transaction. ", dense ? "Numbers in the dataset's own units." : "The text is encoded in this page."),
+          this.exampleBox(),
           this.predictInput,
           el("div", { class: "row" }, el("button", { testid: "predict-btn", onclick: () => this.predict() }, "Predict")),
           this.predictMsg,
@@ -163,6 +164,21 @@ export class ModelPage {
           )
         : null,
       trainable ? el("div", { class: "card" }, el("h3", {}, model.incentive.kind === "points" ? "Points leaderboard" : "Leaderboard: good contributions"), this.leaders) : null,
+    );
+  }
+
+  /** A dense model's example row (from its manifest), with a button that fills it in. */
+  exampleBox() {
+    const ex = this.model.dense ? this.model.manifest?.pretrain?.example : null;
+    if (!ex) return null;
+    const text = ex.values.join(", ");
+    return el(
+      "p",
+      { class: "muted", testid: "example" },
+      `An example row (class ${ex.label}): `,
+      el("code", {}, text),
+      " ",
+      el("button", { class: "secondary", type: "button", testid: "use-example", onclick: () => (this.predictInput.value = text) }, "Use it"),
     );
   }
 
@@ -271,6 +287,9 @@ export class ModelPage {
       rows.push(["Waits", `validation after ${duration(m.incentive.refundWait)}`]);
     }
     if (m.manifest?.pretrain) rows.push(["Pre-trained on", `${m.manifest.pretrain.samples} samples of ${m.manifest.pretrain.dataset}`]);
+    rows.push(["Accuracy", el("span", { testid: "fact-accuracy" }, accuracyWords(m.manifest))]);
+    const columns = m.manifest?.pretrain?.feature_names;
+    if (m.dense && columns) rows.push(["Columns", el("span", { testid: "fact-columns" }, columns.join(", "))]);
     if (m.manifest?.source) rows.push(["Manifest", el("span", { class: "mono" }, m.manifest.source)]);
     this.facts.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
@@ -496,4 +515,23 @@ export class ModelPage {
       setMsg(this.claimMsg, "error", `#${c.id}: ${err instanceof TxFailed ? err.message : explain(err, words)}`);
     }
   }
+}
+
+/**
+ * The model's accuracy in words, with its baseline and where the numbers come from.
+ * @param {any} manifest
+ */
+export function accuracyWords(manifest) {
+  const h = manifest?.pretrain?.held_out;
+  if (!h) {
+    return manifest
+      ? "not measured: its manifest records no held-out score (pre-trained on its data to the end, or deployed before scores were recorded)"
+      : "not known: the chain holds no score, and this address has no manifest here";
+  }
+  const pct = (/** @type {number} */ x) => `${(x * 100).toFixed(1)}%`;
+  return (
+    `${pct(h.accuracy)} on ${h.samples.toLocaleString("en")} held-out samples of ${h.dataset} ` +
+    `(always answering their commonest class: ${pct(h.baseline)}); from its manifest, scored by ` +
+    `${h.scored_by}: contributions since may have moved it`
+  );
 }
