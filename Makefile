@@ -51,7 +51,7 @@ node: $(STAMP_PY) $(STAMP_NPM)
 # Ape starts Anvil for as long as the page is served) and serves the page on WEB_PORT.
 WEB_PORT ?= 8000
 STAMP_WEB := web/dist/.built
-WEB_SOURCES := $(wildcard web/src/*.js) web/index.html web/style.css web/build.mjs sharedmodels/runs/web.py
+WEB_SOURCES := $(wildcard web/src/*.js web/src/*/*.js) web/index.html web/style.css web/build.mjs sharedmodels/runs/web.py
 web-build: $(STAMP_WEB)
 
 $(STAMP_WEB): $(STAMP_PY) $(STAMP_NPM) $(STAMP_BUILD) $(WEB_SOURCES) package-lock.json
@@ -95,9 +95,12 @@ simulate: setup data
 	$(BIN)/ape run simulate --preset drt
 
 # The fast checks (well under a minute, no chain): lint, formatting, generated contracts
-# current, and the unit tests. .ci/run runs them before `make test`; so does the pre-commit hook.
+# current, the page's type check (TypeScript on the JSDoc of web/src's `// @ts-check` modules,
+# about a second) and the unit tests. .ci/run runs them before `make test`; so does the
+# pre-commit hook.
 check: setup data lint
 	$(BIN)/python -m sharedmodels.codegen --check
+	node_modules/.bin/tsc -p web
 	$(BIN)/python -m pytest tests/unit -q -p no:ape_test --confcutdir=tests/unit
 
 # Two ape test sessions side by side, each with its own Anvil (tools/test_shards.py): the

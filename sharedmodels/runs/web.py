@@ -8,20 +8,25 @@
   ``re`` and ``str.lower()`` do not).
 * ``DEMO`` and ``deploy_demo`` put the page's demo models on the connected chain (reusing those
   whose manifests still point at a live contract) and write their manifests.
-* ``serve`` serves ``web/dist/`` with two more paths: ``POST /rpc`` forwards JSON-RPC to the node
-  (the page reads and, with the node's test accounts, sends through it) and
+* ``Server`` serves ``web/dist/`` with two more paths: ``POST /rpc`` forwards JSON-RPC to the
+  node (the page reads and, with the node's test accounts, sends through it) and
   ``GET /api/deployments`` lists the manifests of the node's chain whose contract is there.
+  Only the methods the page uses are forwarded (``RPC_METHODS``), and only for the page itself:
+  a request from another origin, or naming a host that is not this machine's (DNS rebinding),
+  is refused. Listening beyond this machine, the node's accounts are not offered.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import re
 import sys
 import threading
 import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +44,32 @@ BUILD_JSON = ROOT / ".build" / "__local__.json"
 WEB_MANIFESTS = ROOT / "deployments" / "web"
 #: Largest JSON-RPC request body the proxy forwards (a contribution's calldata is ~20 kB).
 MAX_RPC_BODY = 4 * 2**20
+#: The JSON-RPC methods the page uses, the only ones ``POST /rpc`` forwards: reads, gas and fee
+#: estimates, receipts, and (``ACCOUNT_METHODS``) the node's unlocked test accounts. Anvil's own
+#: (``anvil_*``, ``evm_*``), signing and account management never reach the node from a browser.
+READ_METHODS = frozenset(
+    {
+        "eth_chainId",
+        "net_version",
+        "eth_blockNumber",
+        "eth_getBlockByNumber",
+        "eth_getBlockByHash",
+        "eth_getBalance",
+        "eth_getCode",
+        "eth_getTransactionCount",
+        "eth_call",
+        "eth_estimateGas",
+        "eth_gasPrice",
+        "eth_maxPriorityFeePerGas",
+        "eth_feeHistory",
+        "eth_getLogs",
+        "eth_getTransactionByHash",
+        "eth_getTransactionReceipt",
+        "eth_sendRawTransaction",
+    }
+)
+ACCOUNT_METHODS = frozenset({"eth_accounts", "eth_sendTransaction"})
+RPC_METHODS = READ_METHODS | ACCOUNT_METHODS
 
 
 class WebError(SharedModelsError):
@@ -291,7 +322,65 @@ def live_manifests(node: str, dirs: Iterable[Path]) -> dict:
     return {"chain_id": chain_id, "deployments": out}
 
 
-def make_handler(node: str, dist: Path, dirs: Sequence[Path]) -> type:
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def loopback(host: str) -> bool:
+    """Whether listening on ``host`` reaches this machine only."""
+    if host == "localhost":
+        return True
+    return _is_ip(host) and ipaddress.ip_address(host).is_loopback
+
+
+def host_allowed(host_header: str | None, names: Iterable[str] = ()) -> bool:
+    """Whether a request's ``Host`` names this machine in a way no other site can: an IP
+    literal or ``localhost`` (a DNS name could be rebound to 127.0.0.1 by another site), or one
+    of ``names`` (the names ``ape run web --host`` was given)."""
+    if not host_header:
+        return False
+    parsed = urllib.parse.urlsplit(f"//{host_header}")
+    try:
+        hostname = parsed.hostname
+        parsed.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        return False
+    if not hostname:
+        return False
+    return hostname == "localhost" or hostname in names or _is_ip(hostname)
+
+
+def rpc_refusal(payload: Any, node_accounts: bool) -> str | None:
+    """Why a JSON-RPC request (one call or a batch) is not forwarded, or None."""
+    calls = payload if isinstance(payload, list) else [payload]
+    if not calls:
+        return "an empty batch"
+    allowed = RPC_METHODS if node_accounts else READ_METHODS
+    for call in calls:
+        method = call.get("method") if isinstance(call, dict) else None
+        if not isinstance(method, str):
+            return "not a JSON-RPC call"
+        if method not in allowed:
+            why = (
+                "the node's accounts are not offered beyond this machine: send with a wallet"
+                if method in ACCOUNT_METHODS
+                else "the page does not use it"
+            )
+            return f"method {method} is not forwarded to the node ({why})"
+    return None
+
+
+def make_handler(
+    node: str,
+    dist: Path,
+    dirs: Sequence[Path],
+    node_accounts: bool = True,
+    host_names: Sequence[str] = (),
+) -> type:
     class Handler(SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(dist), **kwargs)
@@ -307,7 +396,26 @@ def make_handler(node: str, dist: Path, dirs: Sequence[Path]) -> type:
             self.end_headers()
             self.wfile.write(body)
 
+        def _refuse(self, status: int, message: str, rpc_id: Any = None) -> None:
+            body = {"jsonrpc": "2.0", "id": rpc_id, "error": {"code": -32000, "message": message}}
+            self._send(status, json.dumps(body).encode())
+
+        def _foreign(self) -> str | None:
+            """Why this request does not come from the page itself, or None."""
+            host = self.headers.get("Host")
+            if not host_allowed(host, host_names):
+                return f"host {host!r} is not this server's (DNS rebinding?)"
+            origin = self.headers.get("Origin")
+            if origin is not None and origin != f"http://{host}":
+                return f"requests from {origin} are refused: only the page itself may use /rpc"
+            if self.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+                return "requests from another site are refused"
+            return None
+
         def do_GET(self) -> None:
+            if why := self._foreign():
+                self._refuse(403, why)
+                return
             if self.path.split("?")[0] == "/api/deployments":
                 try:
                     body = json.dumps(live_manifests(node, dirs)).encode()
@@ -323,11 +431,32 @@ def make_handler(node: str, dist: Path, dirs: Sequence[Path]) -> type:
             if self.path != "/rpc":
                 self._send(404, b'{"error":"not found"}')
                 return
+            if why := self._foreign():
+                self._refuse(403, why)
+                return
+            kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                self._refuse(415, "send JSON-RPC as application/json")
+                return
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 < length <= MAX_RPC_BODY:
                 self._send(413, b'{"error":"request too large"}')
                 return
             body = self.rfile.read(length)
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                self._refuse(400, "the body is not JSON")
+                return
+            rpc_id = payload.get("id") if isinstance(payload, dict) else None
+            if not node_accounts and rpc_id is not None and payload.get("method") == "eth_accounts":
+                # No test accounts to offer: the page shows the browser wallet alone.
+                answer = {"jsonrpc": "2.0", "id": rpc_id, "result": []}
+                self._send(200, json.dumps(answer).encode())
+                return
+            if why := rpc_refusal(payload, node_accounts):
+                self._refuse(403, why, rpc_id)
+                return
             request = urllib.request.Request(
                 node, data=body, headers={"Content-Type": "application/json"}, method="POST"
             )
@@ -343,6 +472,32 @@ def make_handler(node: str, dist: Path, dirs: Sequence[Path]) -> type:
     return Handler
 
 
+def export_static(
+    out: Path,
+    node: str,
+    rpc: str,
+    dist: Path = DIST,
+    dirs: Sequence[Path] | None = None,
+) -> Path:
+    """The page as plain files for any static host: ``dist`` copied to ``out``, and
+    ``out/api/deployments`` holding the live manifests of ``node``'s chain and ``rpc``, the
+    public JSON-RPC endpoint the visitors' browsers read from (it must allow CORS). There is no
+    proxy and no node account: visitors send with their own wallet."""
+    import shutil
+
+    if not (dist / "index.html").is_file():
+        raise WebError(f"{dist}/index.html is missing: build the page first (make web-build)")
+    if not re.match(r"^https?://", rpc):
+        raise WebError(
+            f"--rpc must be an http(s) URL the visitors' browsers can reach, not {rpc!r}"
+        )
+    body = live_manifests(node, manifest_dirs() if dirs is None else dirs)
+    shutil.copytree(dist, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".built"))
+    (out / "api").mkdir(exist_ok=True)
+    (out / "api" / "deployments").write_text(json.dumps({**body, "rpc": rpc}))
+    return out
+
+
 class Server:
     """The page's HTTP server in a background thread (``start``/``stop``), or in the
     foreground (``serve_forever``)."""
@@ -354,10 +509,21 @@ class Server:
         host: str = "127.0.0.1",
         dist: Path = DIST,
         dirs: Sequence[Path] | None = None,
+        node_accounts: bool | None = None,
     ) -> None:
         if not (dist / "index.html").is_file():
             raise WebError(f"{dist}/index.html is missing: build the page first (make web-build)")
-        handler = make_handler(node, dist, list(dirs) if dirs is not None else manifest_dirs())
+        #: Whether the page may send from the node's unlocked accounts: only when the server
+        #: listens on this machine alone (default), never for visitors from elsewhere.
+        self.node_accounts = loopback(host) if node_accounts is None else node_accounts
+        names = () if _is_ip(host) else (host,)
+        handler = make_handler(
+            node,
+            dist,
+            list(dirs) if dirs is not None else manifest_dirs(),
+            self.node_accounts,
+            names,
+        )
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None

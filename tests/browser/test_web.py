@@ -511,3 +511,96 @@ def test_encoders_in_chromium_match_python(context, server):
     assert out["lower"] == python_lowercase()
     for enc, got in zip(encoders, out["encoded"], strict=True):
         assert got == [cases.python_encode(enc, t) for t in texts]
+
+
+ATTACK = """async (url) => {
+  const tx = (method, params) => JSON.stringify({jsonrpc: "2.0", id: 1, method, params});
+  const steal = [{from: %s, to: %s, value: "0xde0b6b3a7640000"}];
+  const plain = {mode: "no-cors", headers: {"Content-Type": "text/plain"}};
+  const json = {mode: "cors", headers: {"Content-Type": "application/json"}};
+  const tries = [
+    // A "simple" request: no preflight, the body read as JSON all the same by a naive proxy.
+    {...plain, body: tx("eth_sendTransaction", steal)},
+    {...plain, body: tx("anvil_setBalance", [%s, "0x0"])},
+    {...json, body: tx("eth_sendTransaction", steal)},
+  ];
+  const out = [];
+  for (const t of tries) {
+    try {
+      const r = await fetch(url, {method: "POST", ...t});
+      out.push(r.type === "opaque" ? "opaque" : r.status);
+    } catch (e) {
+      out.push("blocked: " + e.message);
+    }
+  }
+  return out;
+}"""
+
+
+def test_another_site_cannot_use_the_node(context, server, accounts, tmp_path):
+    """A page of another origin open in the same browser (another port of this machine, so
+    that Chromium's private-network rules do not stop it first, as Firefox's and Safari's would
+    not) posts to the server's /rpc as a naive proxy would forward it: nothing reaches the node
+    (the victim's nonce and balance, and the thief's balance, are unchanged)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    victim, thief = accounts[7], accounts[8]
+    (tmp_path / "evil.html").write_text("<!doctype html><p>a page on another site</p>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    evil = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{evil.server_address[1]}/evil.html")
+        before = (nonce(victim.address), victim.balance, thief.balance)
+        q = json.dumps
+        out = page.evaluate(
+            ATTACK % (q(victim.address), q(thief.address), q(victim.address)), f"{server.url}rpc"
+        )
+        # The simple requests are sent (their answers are opaque); the JSON one stops at CORS.
+        assert out[:2] == ["opaque", "opaque"], out
+        assert (nonce(victim.address), victim.balance, thief.balance) == before
+    finally:
+        evil.shutdown()
+        evil.server_close()
+
+
+def test_a_static_export_reads_the_chain_directly(context, dist, manifests, models, tmp_path):
+    """``ape run web --static``: plain files on any static host, reading from the public
+    endpoint named at export (here the session's Anvil, which allows CORS), no proxy and no
+    node account offered."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from ape import chain
+
+    from sharedmodels.runs.web import export_static
+
+    site = export_static(
+        tmp_path / "site",
+        chain.provider.uri,
+        chain.provider.uri,
+        dist=dist,
+        dirs=[next(iter(manifests.values())).parent],
+    )
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    host = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{host.server_address[1]}/")
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=model-link]').length === 4", timeout=60_000
+        )
+        assert page.inner_text("[data-testid=account]") == "no account available"
+        open_model(
+            page, type("S", (), {"url": page.url.split("#")[0]}), models["perceptron"].address
+        )
+        answer, features = predict(page, TEXTS[0])
+        assert features == encoder_from_settings(models["perceptron"].encoder).encode_one(TEXTS[0])
+    finally:
+        host.shutdown()
+        host.server_close()

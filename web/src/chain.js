@@ -2,10 +2,6 @@
 // classes and incentive, and its history rebuilt from events and calldata, as
 // sharedmodels.trainers.client does in Python.
 import {
-  BaseError,
-  ContractFunctionRevertedError,
-  InsufficientFundsError,
-  UserRejectedRequestError,
   decodeFunctionData,
   encodeAbiParameters,
   getAddress,
@@ -24,11 +20,12 @@ import {
   textTools,
   vocabEncoder,
 } from "./encoding.js";
+import { UserError } from "./errors.js";
 
 export const tools = textTools(unicode.unassigned);
 export const UNIDATA_VERSION = unicode.unidata_version;
 
-export class UserError extends Error {}
+export { UserError, reasonOf } from "./errors.js";
 
 const KINDS = [
   ["DensePerceptron", "dense Perceptron"],
@@ -322,25 +319,6 @@ export function contributionStruct(c) {
 
 export function featuresHash(features) {
   return keccak256(encodeAbiParameters([{ type: "int256[]" }], [features]));
-}
-
-/** The contract's own words for a failed call, or the wallet's, or null. */
-export function reasonOf(err) {
-  if (!(err instanceof BaseError)) return null;
-  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (reverted) {
-    if (reverted.reason) return { kind: "revert", text: reverted.reason };
-    if (reverted.data?.errorName) return { kind: "revert", text: reverted.data.errorName };
-    return { kind: "revert", text: "reverted without a reason" };
-  }
-  const rejected = err.walk(
-    (e) => e instanceof UserRejectedRequestError || e?.code === 4001,
-  );
-  if (rejected) return { kind: "rejected", text: rejected.shortMessage || rejected.message };
-  if (err.walk((e) => e instanceof InsufficientFundsError)) {
-    return { kind: "funds", text: "the account cannot pay for this transaction and its gas" };
-  }
-  return null;
 }
 
 export const MARKET_PHASES = [

@@ -1,0 +1,27 @@
+// @ts-check
+// A free prediction (eth_call) shown in a message box: the class, what was sent, how long.
+import { UserError, explain } from "../errors.js";
+import { el, setMsg } from "../dom.js";
+import { encodeInput } from "../chain.js";
+
+/**
+ * @param {any} model a model or market from chain.js
+ * @param {string} raw the text or comma-separated numbers typed
+ * @param {HTMLElement} msg
+ */
+export async function predictInto(model, raw, msg) {
+  const started = performance.now();
+  setMsg(msg, "info", "asking the model…");
+  try {
+    const x = encodeInput(model, raw);
+    const label = Number(await model.read("predict", [x]));
+    msg.className = "msg ok";
+    msg.replaceChildren(
+      el("div", { class: "answer", testid: "predict-class" }, model.classNames[label] ?? `class ${label}`),
+      el("div", { class: "muted" }, `class ${label} · ${x.length} ${model.dense ? "values" : "features"} · eth_call, ${Math.round(performance.now() - started)} ms, free`),
+      el("details", {}, el("summary", {}, "input sent"), el("code", { testid: "predict-features" }, JSON.stringify(x.map(String)))),
+    );
+  } catch (err) {
+    setMsg(msg, "error", err instanceof UserError ? err.message : explain(err, "the prediction"));
+  }
+}
