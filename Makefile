@@ -112,11 +112,14 @@ test: setup data web-build browser
 soak: setup
 	SHAREDMODELS_SOAK=1 $(BIN)/ape test tests/hypothesis -q -s
 
-# Mutation check of the contracts (not in CI; most of an hour on two cores): removes each assert
-# and each @nonreentrant in contracts/ in turn, runs that contract's tests, lists survivors, and
-# fails if one of them guards money or access.
+# Mutation check of the contracts (not in CI; hours for all of them on two cores): removes each
+# assert and each @nonreentrant, and changes arithmetic and comparisons in money and verdict
+# paths, one at a time; runs that contract's own tests; prints killed/total per contract, and
+# fails if a survivor is in a money or verdict path. One contract: make mutate ONLY=naive_bayes
+# (or python tools/mutate.py --only naive_bayes; --list shows the mutants and their tests).
+ONLY ?=
 mutate: setup data
-	$(BIN)/python tools/mutate.py
+	$(BIN)/python tools/mutate.py $(if $(ONLY),--only '$(ONLY)')
 
 bench: setup data
 	rm -rf .bench-before && cp -r bench .bench-before

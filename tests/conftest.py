@@ -14,6 +14,7 @@ import ape
 import pytest
 from ape import compilers
 from ape.exceptions import TransactionError
+from mempool import Mempool
 
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.rpc.deployments import deploy_perceptron
@@ -172,3 +173,15 @@ def wei_invariant(deployed):
     yield
     for trainer in deployed:
         assert_wei_invariant(trainer)
+
+
+@pytest.fixture
+def mempool(chain) -> Mempool:
+    """A public mempool (``tests/mempool.py``): inside ``with mempool.paused():`` automine is
+    off and calls wait in the pool until ``mempool.mine()``. Automine is back on after the
+    test whatever happened (also if it paused without the ``with``)."""
+    pool = Mempool(chain.provider)
+    try:
+        yield pool
+    finally:
+        pool.restore()
