@@ -401,11 +401,14 @@ def make_handler(
             body = {"jsonrpc": "2.0", "id": rpc_id, "error": {"code": -32000, "message": message}}
             self._send(status, json.dumps(body).encode())
 
-        def _foreign(self) -> str | None:
-            """Why this request does not come from the page itself, or None."""
+        def _foreign(self, files: bool = False) -> str | None:
+            """Why this request does not come from the page itself, or None. For the page's
+            ``files``, only the host counts: a link from another site may open the page."""
             host = self.headers.get("Host")
             if not host_allowed(host, host_names):
                 return f"host {host!r} is not this server's (DNS rebinding?)"
+            if files:
+                return None
             origin = self.headers.get("Origin")
             if origin is not None and origin != f"http://{host}":
                 return f"requests from {origin} are refused: only the page itself may use /rpc"
@@ -414,10 +417,11 @@ def make_handler(
             return None
 
         def do_GET(self) -> None:
-            if why := self._foreign():
+            api = self.path.split("?")[0] == "/api/deployments"
+            if why := self._foreign(files=not api):
                 self._refuse(403, why)
                 return
-            if self.path.split("?")[0] == "/api/deployments":
+            if api:
                 try:
                     body = json.dumps(live_manifests(node, dirs)).encode()
                 except (OSError, WebError, ValueError) as exc:

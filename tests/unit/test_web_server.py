@@ -167,13 +167,26 @@ def test_beyond_this_machine_the_node_accounts_are_not_offered(node, tmp_path):
     wide.httpd.server_close()
 
 
-def test_a_foreign_site_cannot_read_the_deployments(server):
+def get(server, path, headers):
     host, port = server.httpd.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=10)
-    conn.request("GET", "/api/deployments", headers={"Host": f"rebound.example:{port}"})
+    conn.request("GET", path, headers={"Host": f"{host}:{port}", **headers})
     r = conn.getresponse()
-    assert r.status == 403 and b"DNS rebinding" in r.read()
+    status, body = r.status, r.read()
     conn.close()
+    return status, body
+
+
+def test_a_foreign_site_cannot_read_the_deployments_but_may_link_to_the_page(server):
+    rebound = {"Host": "rebound.example:8000"}
+    for path in ("/api/deployments", "/index.html"):
+        status, body = get(server, path, rebound)
+        assert status == 403 and b"DNS rebinding" in body
+    status, body = get(server, "/api/deployments", {"Sec-Fetch-Site": "cross-site"})
+    assert status == 403 and b"another site" in body
+    # A link on another site opens the page itself.
+    status, body = get(server, "/index.html", {"Sec-Fetch-Site": "cross-site"})
+    assert status == 200 and b"<title>page</title>" in body
 
 
 def test_hosts_and_refusals():
