@@ -169,6 +169,13 @@ def test_ncc_deploy_fits_the_encoder_on_wine(ncc):
     assert (data["model"], data["contract"]) == ("ncc", "NearestCentroidStake")
     assert data["class_names"] == WINE_NAMES
     assert data["pretrain"]["samples"] == 100
+    # What the web page shows of it: scored on the 78 rows after the slice, beside the baseline;
+    # the columns' names and an example row.
+    held = data["pretrain"]["held_out"]
+    assert (held["offset"], held["samples"]) == (100, 78)
+    assert held["accuracy"] > held["baseline"] > 0
+    assert data["pretrain"]["feature_names"][:2] == ["alcohol", "malic_acid"]
+    assert len(data["pretrain"]["example"]["values"]) == 13
     assert data["incentive"]["kind"] == "stake" and data["incentive"]["refund_wait"] == 60
     # The column scales come from all of wine, the pre-training from its first 100 rows.
     encoder = DenseEncoder.from_settings(data["encoder"])
