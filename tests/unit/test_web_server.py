@@ -9,6 +9,7 @@ attack from a real browser against a real node is in tests/browser/test_web.py."
 import http.client
 import json
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -419,3 +420,42 @@ def test_head_checks_the_host_as_get_does(server):
         server, f"HEAD /index.html HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
     )
     assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
+
+
+def preflight(url: str, origin: str) -> tuple[int, str | None]:
+    """What a browser asks before a page of ``origin`` posts JSON to ``url``; the status and the
+    origin the answer lets in."""
+    parsed = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+    conn.request(
+        "OPTIONS",
+        "/",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status, r.getheader("Access-Control-Allow-Origin")
+
+
+def test_the_node_port_lets_no_other_origin_in(monkeypatch):
+    """Anvil answers every origin by default (``*``): any page open in the browser could call
+    ``anvil_setBalance`` or send from the unlocked accounts on the node's port directly,
+    whatever the page server refuses. bin/anvil starts it with ``--no-cors``; an origin is let
+    in only when asked for (``--allow-origin``), or every one with SHAREDMODELS_ANVIL_CORS=1.
+    The same attack from Chromium is in tests/browser/test_web.py."""
+    from anvil_helpers import own_anvil
+
+    monkeypatch.delenv("SHAREDMODELS_ANVIL_CORS", raising=False)
+    monkeypatch.delenv("SHAREDMODELS_ANVIL_EXTRA", raising=False)
+    with own_anvil() as rpc:
+        assert preflight(rpc.url, "http://evil.example") == (405, None)
+    with own_anvil("--allow-origin", "http://models.example") as rpc:
+        assert preflight(rpc.url, "http://models.example") == (200, "http://models.example")
+    monkeypatch.setenv("SHAREDMODELS_ANVIL_CORS", "1")
+    with own_anvil() as rpc:
+        assert preflight(rpc.url, "http://evil.example") == (200, "*")
