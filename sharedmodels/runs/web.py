@@ -560,7 +560,7 @@ def make_handler(
                 return
             # A body that is not read must not be taken for the next request on the connection.
             length = content_length(self.headers.get("Content-Length"))
-            if length is None or length == 0:
+            if not length:
                 self.close_connection = True
                 self._refuse(400, "the request needs a Content-Length of 1 or more bytes")
                 return
