@@ -26,7 +26,6 @@ last reveal, since losing it forfeits the bounty.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -48,9 +47,16 @@ from sharedmodels.market.driver import (
     run_rewards,
     send,
 )
-from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
+from sharedmodels.market.rules import (
+    MAX_PIECE,
+    MAX_PIECES,
+    MAX_WORK,
+    MarketError,
+    default_pieces,
+    load_secrets,
+)
 from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
-from sharedmodels.runs.bench import replace_section
+from sharedmodels.runs import marketbench
 from sharedmodels.units import ETH, ether
 
 
@@ -88,7 +94,7 @@ def _check_terms(terms: Terms, test_size: int) -> None:
 def _pieces(test_size: int, pieces: int | None) -> int:
     """``--pieces``, or the fewest pieces of at most MAX_PIECE samples (at least 4)."""
     if pieces is None:
-        return min(max(4, -(-test_size // MAX_PIECE)), test_size)
+        return default_pieces(test_size)
     if -(-test_size // pieces) > MAX_PIECE:
         raise click.BadParameter(
             f"{test_size} samples in {pieces} pieces: at most {MAX_PIECE} per piece",
@@ -556,77 +562,16 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
 
     if not chain.provider.network.is_local:
         raise click.ClickException("the benchmark moves time: run it on a local network")
-    t_list = [int(v) for v in sizes.split(",")]
-    n_list = [int(v) for v in counts.split(",")]
-    runs = sorted(
-        {(t, n_list[len(n_list) // 2]) for t in t_list}
-        | {(t_list[len(t_list) // 2], n) for n in n_list}
+    rows = marketbench.measure(
+        chain,
+        accounts.test_accounts[:4],
+        [int(v) for v in sizes.split(",")],
+        [int(v) for v in counts.split(",")],
+        budget,
+        say=lambda row: click.echo(marketbench.row_line(row)),
     )
-    a = accounts.test_accounts
-    rows = []
-    for t, n in runs:
-        per_flipper = n // 6
-        config = DemoConfig(
-            test_size=t,
-            pieces=_pieces(t, None),
-            pretrain=4000,
-            honest=n - 2 * per_flipper,
-            flippers=2,
-            flipper_samples=per_flipper,
-            bounty=20 * ETH,
-            budget=budget,
-        )
-        snap = chain.snapshot()
-        with tempfile.TemporaryDirectory() as tmp:
-            r = run_demo(config, a[0], a[1], [a[2], a[3]], Path(tmp) / "s.json")
-        chain.restore(snap)
-        row = {
-            "test_size": t,
-            "contributions": n,
-            "budget": budget,
-            "passes": len(r.passes),
-            "steps": len(r.steps),
-            "reward_gas_total": sum(r.steps),
-            "heaviest_step": max(r.steps),
-            "median_step": sorted(r.steps)[len(r.steps) // 2],
-            "deploy": r.gas["deploy"][0],
-            "reveal_per_piece_max": max(r.gas["reveal"]),
-            "participate_median": sorted(r.gas["participate"])[n // 2],
-            "withdraw_max": max(r.gas["withdraw"]),
-            "conservation": r.conservation_ok,
-            "mirror": r.mirror_ok,
-        }
-        rows.append(row)
-        click.echo(
-            f"T={t:>4} N={n:>3}: {row['passes']} passes, {row['steps']:>4} steps, "
-            f"reward gas {row['reward_gas_total']:>13,}, heaviest step "
-            f"{row['heaviest_step']:>10,}"
-        )
     if out is None:
         click.echo("not saved: pass --out PATH to write the figures and the BENCHMARKS.md table")
         return
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
-    replace_section(Path("BENCHMARKS.md"), "market", _market_table(rows))
+    marketbench.save(rows, Path(out))
     click.echo(f"wrote {out} and the market table in BENCHMARKS.md")
-
-
-def _market_table(rows: list[dict]) -> str:
-    out = [
-        "| test set T | contributions N | passes | steps | reward pass gas | heaviest step "
-        "| median step | reveal (16 samples) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        out.append(
-            f"| {r['test_size']} | {r['contributions']} | {r['passes']} | {r['steps']} "
-            f"| {r['reward_gas_total']:,} | {r['heaviest_step']:,} | {r['median_step']:,} "
-            f"| {r['reveal_per_piece_max']:,} |"
-        )
-    r = rows[0]
-    out.append("")
-    out.append(
-        f"Budget {r['budget']} work units a step. Deployment {r['deploy']:,} gas; "
-        f"`participate` {r['participate_median']:,} (median); `withdraw` {r['withdraw_max']:,}."
-    )
-    return "\n".join(out) + "\n"

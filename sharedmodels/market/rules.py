@@ -109,6 +109,12 @@ def split(rows: Sequence[Sequence[int]], labels: Sequence[int], pieces: int) -> 
     return out
 
 
+def default_pieces(test_size: int) -> int:
+    """The fewest pieces of at most ``MAX_PIECE`` samples, at least 4 (but no more than the
+    samples): the default of ``--pieces``."""
+    return min(max(4, -(-test_size // MAX_PIECE)), test_size)
+
+
 @dataclass
 class ProviderSecrets:
     """Everything the provider must keep until the last reveal."""
