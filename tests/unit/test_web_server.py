@@ -9,7 +9,6 @@ attack from a real browser against a real node is in tests/browser/test_web.py."
 import http.client
 import json
 import threading
-import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -422,40 +421,41 @@ def test_head_checks_the_host_as_get_does(server):
     assert status == 200 and body == b"" and int(headers["Content-Length"]) > 0
 
 
-def preflight(url: str, origin: str) -> tuple[int, str | None]:
-    """What a browser asks before a page of ``origin`` posts JSON to ``url``; the status and the
-    origin the answer lets in."""
-    parsed = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
-    conn.request(
-        "OPTIONS",
-        "/",
-        headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
+def anvil_flags(tmp_path, *args, **env) -> list[str]:
+    """The flags bin/anvil gives Anvil for ``args`` and ``env``: a copy of the shim in front of
+    a stand-in Anvil that prints them (no chain needed)."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    shim = tmp_path / "bin" / "anvil"
+    shutil.copy(Path(__file__).resolve().parents[2] / "bin" / "anvil", shim)
+    fake = tmp_path / "node_modules" / ".bin" / "anvil"
+    fake.parent.mkdir(parents=True, exist_ok=True)
+    fake.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHAREDMODELS_ANVIL")}
+    out = subprocess.run(
+        ["bash", str(shim), *args], env={**clean, **env}, capture_output=True, text=True, check=True
     )
-    r = conn.getresponse()
-    r.read()
-    conn.close()
-    return r.status, r.getheader("Access-Control-Allow-Origin")
+    return out.stdout.split()
 
 
-def test_the_node_port_lets_no_other_origin_in(monkeypatch):
+def test_the_node_port_lets_no_other_origin_in(tmp_path):
     """Anvil answers every origin by default (``*``): any page open in the browser could call
     ``anvil_setBalance`` or send from the unlocked accounts on the node's port directly,
     whatever the page server refuses. bin/anvil starts it with ``--no-cors``; an origin is let
-    in only when asked for (``--allow-origin``), or every one with SHAREDMODELS_ANVIL_CORS=1.
-    The same attack from Chromium is in tests/browser/test_web.py."""
-    from anvil_helpers import own_anvil
-
-    monkeypatch.delenv("SHAREDMODELS_ANVIL_CORS", raising=False)
-    monkeypatch.delenv("SHAREDMODELS_ANVIL_EXTRA", raising=False)
-    with own_anvil() as rpc:
-        assert preflight(rpc.url, "http://evil.example") == (405, None)
-    with own_anvil("--allow-origin", "http://models.example") as rpc:
-        assert preflight(rpc.url, "http://models.example") == (200, "http://models.example")
-    monkeypatch.setenv("SHAREDMODELS_ANVIL_CORS", "1")
-    with own_anvil() as rpc:
-        assert preflight(rpc.url, "http://evil.example") == (200, "*")
+    in only when asked for (``--allow-origin``), or every one with SHAREDMODELS_ANVIL_CORS=1
+    (Anvil refuses ``--no-cors`` beside ``--allow-origin``, and twice). The attack on a real
+    Anvil from Chromium is in tests/browser/test_web.py."""
+    assert "--no-cors" in anvil_flags(tmp_path, "--port", "8545")
+    assert anvil_flags(tmp_path, "--no-cors").count("--no-cors") == 1
+    for args, env in [
+        (("--allow-origin", "http://models.example"), {}),
+        (("--allow-origin=http://models.example",), {}),
+        ((), {"SHAREDMODELS_ANVIL_EXTRA": "--allow-origin http://models.example"}),
+        ((), {"SHAREDMODELS_ANVIL_CORS": "1"}),
+    ]:
+        assert "--no-cors" not in anvil_flags(tmp_path, *args, **env), (args, env)
