@@ -186,3 +186,73 @@ def reveal(hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any
             fn(evaluation, test_set.salts[i], test_set.pieces[i], updates, sender=sender)
         )
     return receipts
+
+
+# ---------------------------------------------------------------- pools
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    period: int
+    evaluation: int
+    budget: int
+    paid: int
+    first_id: int
+    last_id: int
+    entry_deadline: int
+    shares: int
+
+
+def periods(hub: Any, model: str) -> list[PeriodState]:
+    out = []
+    for p in range(hub.pools(model).periods):
+        s = hub.periods(model, p)
+        out.append(
+            PeriodState(
+                p, s.evaluation, s.budget, s.paid, s.first_id, s.last_id, s.entry_deadline, s.shares
+            )
+        )
+    return out
+
+
+def conservation(hub: Any, provider: Any, models: Sequence[str]) -> tuple[int, int]:
+    """(what the hub holds, what its books say it owes): the pools' available wei plus every
+    period's unpaid budget, over ``models`` (every model with a pool, for the ``ok`` line)."""
+    owed = 0
+    for m in models:
+        owed += hub.pools(m).available
+        owed += sum(p.budget - p.paid for p in periods(hub, m))
+    return provider.get_balance(hub.address), owed
+
+
+def pooled_models(hub: Any) -> list[str]:
+    return [hub.models(i) for i in range(hub.model_count())]
+
+
+def enter_eligible(hub: Any, trainer: Any, period: int, history: Any, sender: Any) -> list[int]:
+    """Enter every contribution of ``period`` the trainer holds as good, not bad and trained
+    (``history``: the trainer's history from ``trainers.client.scan``); returns their ids."""
+    p = hub.periods(trainer.address, period)
+    done = []
+    for c in history:
+        if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
+            continue
+        r = trainer.contribution(c.id)
+        if r.good and r.trained and not r.bad:
+            hub.enter(trainer.address, period, c.key(), c.features_hash, sender=sender)
+            done.append(c.id)
+    return done
+
+
+def claim_all(hub: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:
+    """Claim every period of ``model`` where ``who`` has unclaimed shares and the entries
+    closed before ``now``; returns (period, wei) pairs."""
+    out = []
+    for p in periods(hub, model):
+        if now <= p.entry_deadline or hub.shares(model, p.period, who.address) == 0:
+            continue
+        if hub.claimed(model, p.period, who.address):
+            continue
+        receipt = hub.claim(model, p.period, sender=who)
+        out.append((p.period, int(receipt.decode_logs(hub.RewardClaimed)[0].amount)))
+    return out

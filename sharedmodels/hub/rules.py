@@ -134,3 +134,26 @@ class PeriodMirror:
         self.claimed_shares += mine
         self.paid += amount
         return amount
+
+
+def dump_test_set(ts: TestSet, evaluations: Sequence[int]) -> str:
+    """An evaluator's secrets as JSON (salts and samples): keep it until the last reveal."""
+    import json
+
+    return json.dumps(
+        {
+            "dense": ts.dense,
+            "evaluations": list(evaluations),
+            "salts": ["0x" + s.hex() for s in ts.salts],
+            "pieces": [[[list(x), y] for x, y in p] for p in ts.pieces],
+        }
+    )
+
+
+def load_test_set(text: str) -> tuple[TestSet, list[int]]:
+    import json
+
+    data = json.loads(text)
+    pieces = [[(list(x), int(y)) for x, y in p] for p in data["pieces"]]
+    salts = [bytes.fromhex(s[2:]) for s in data["salts"]]
+    return TestSet(pieces, salts, bool(data["dense"])), list(data["evaluations"])
