@@ -6,9 +6,11 @@ address now holds another model, and moving the clock to try a refund.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -163,6 +165,51 @@ def test_stale_manifest_whose_address_holds_another_model_is_refused(tmp_path, r
         assert "PerceptronStake" not in run(rpc.url, "status", "--manifest", str(bayes)).stdout
 
 
+# ---------------------------------------------------------------- 4 and 6. deposits, funds
+
+
+ADDED = re.compile(r"^#(\d+): label \w+, deposit ([\d.]+) ETH, gas [\d,]+$")
+
+
+def test_deposits_are_shown_first_and_never_above_the_cap(tmp_path, reviews):
+    """contribute --limit 20 paid 3.6 ETH a sample (the deposit of the same second) where
+    deploy had said 0.06: now a batch that would pay above the cap is refused before sending,
+    and a paced one waits so each deposit stays at most the cap."""
+    manifest = tmp_path / "m.json"
+    args = ("--dataset", f"csv:{reviews}", "--manifest", str(manifest))
+    with own_anvil() as rpc:
+        run(rpc.url, "deploy", "--n-features", "1024", "--manifest", str(manifest))
+        address = json.loads(manifest.read_text())["address"]
+        block = rpc.call("eth_blockNumber", [])
+        burst = run(rpc.url, "contribute", *args, "--limit", "4", check=False)
+        line = one_error_line(burst)
+        assert "a batch of 4 sent at once pays 3.600000 ETH for each sample after the first" in line
+        assert "above the cap of 0.514286 ETH per sample (--max-deposit)" in line, line
+        assert "--pace" in line and "--max-deposit 3.600000 to pay it" in line
+        assert rpc.call("eth_blockNumber", []) == block  # nothing sent
+
+        paced = run(rpc.url, "contribute", *args, "--limit", "3", "--max-deposit", "1.8", "--pace")
+        out = paced.stdout.splitlines()
+        assert out[0].startswith("deposit now ") and "cap 1.800000 ETH per sample" in out[0]
+        assert out[1].startswith("3 samples paced") and "at most 5.400000 ETH" in out[1], out
+        deposits = [Decimal(m[2]) for ln in out if (m := ADDED.match(ln))]
+        assert len(deposits) == 3 and all(d <= Decimal("1.8") for d in deposits), out
+        held = int(rpc.call("eth_getBalance", [address, "latest"]), 16)
+        assert held <= 3 * 18 * 10**17
+        assert abs(held - sum(deposits) * 10**18) <= 3 * 10**12  # the printed 6 decimals
+
+        # One sample's deposit fits a 2 ETH balance, the batch's (at most 3.6 each) does not.
+        poor = rpc.call("eth_accounts", [])[7]
+        rpc.call("anvil_setBalance", [poor, hex(2 * 10**18)])
+        block = rpc.call("eth_blockNumber", [])
+        batch = ("--limit", "5", "--account", "TEST::7", "--max-deposit", "3.6")
+        line = one_error_line(run(rpc.url, "contribute", *args, *batch, check=False))
+        assert line.lower().startswith(
+            f"error: insufficient funds for the batch: {poor.lower()} has 2.000000 eth"
+        ), line
+        assert rpc.call("eth_blockNumber", []) == block
+
+
 # ---------------------------------------------------------------- 12. the clock
 
 
@@ -171,7 +218,8 @@ def test_advance_moves_the_clock_so_a_refund_can_be_tried(tmp_path, reviews):
     with own_anvil() as rpc:
         args = ("--manifest", str(manifest))
         run(rpc.url, "deploy", "--pretrain", f"csv:{reviews}", "--n-features", "1024", *args)
-        run(rpc.url, "contribute", "--dataset", f"csv:{reviews}", "--limit", "1", "--quiet", *args)
+        one = ("--dataset", f"csv:{reviews}", "--limit", "1", "--max-deposit", "3.6", "--quiet")
+        run(rpc.url, "contribute", *one, *args)
         early = run(rpc.url, "refund", "--all", *args)
         assert "0 of 1 contributions eligible to refund now" in early.stdout
         before = int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
