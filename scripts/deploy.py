@@ -23,6 +23,7 @@ import click
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
 from sharedmodels.rpc.deployments import write_manifest
+from sharedmodels.rpc.fees import announce_deploy
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
 from sharedmodels.trainers.kinds import kind
@@ -79,6 +80,13 @@ from sharedmodels.trainers.kinds import kind
     "command and stops when it ends (the deployment goes with it; no default manifest is "
     "written). Without it, deploy refuses and says to run `make node` first.",
 )
+@click.option(
+    "--max-fee",
+    default=None,
+    metavar="ETH",
+    help="Refuse, before sending anything, when the whole deployment (creation, pre-training "
+    "upload, seal) would cost more than this at the current base fee and tip.",
+)
 @c.manifest_opt
 @c.account_opt
 @c.ape_verbosity
@@ -102,6 +110,7 @@ def cli(
     cost_weight,
     judging,
     throwaway,
+    max_fee,
     manifest,
     account_alias,
 ):
@@ -160,9 +169,19 @@ def cli(
             "samples": len(data),
             "dropped": data.dropped,
         }
+    cap = None if max_fee is None else c.amount(max_fee)
     container = getattr(project, k.contract(incentive))
     dep = deploy_model(
-        container, sender, encoder, learning_rate, names, data, params, model=model, alpha=alpha
+        container,
+        sender,
+        encoder,
+        learning_rate,
+        names,
+        data,
+        params,
+        model=model,
+        alpha=alpha,
+        before_send=lambda preview: announce_deploy(preview, cap, click.echo),
     )
     info = describe_pretraining(info, dep, pretrain_spec, encoder, pretrain_offset, pretrain_limit)
     man = manifest_for(

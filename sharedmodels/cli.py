@@ -382,9 +382,22 @@ def _connected_command_class() -> type:
         def _invoke(self, ctx: click.Context, provider: Any = None) -> Any:
             self._connected = True
             logger.set_level(self._level)  # the user's level again
+            _adapt_to_mining()
             return super()._invoke(ctx, provider=provider)
 
     return ConnectedCommand
+
+
+def _adapt_to_mining() -> None:
+    """Wait for receipts when the node mines on an interval (``sharedmodels.rpc.mining``) and
+    say on stderr how it mines, unless it is the usual automining dev node."""
+    from ape import chain
+
+    from sharedmodels.rpc.mining import wait_for_receipts
+
+    mining = wait_for_receipts(chain.provider)
+    if not mining.automine:
+        click.echo(mining.describe(), err=True)
 
 
 def __getattr__(name: str) -> Any:
