@@ -39,11 +39,13 @@ data: setup
 # A standing local chain in the foreground (chain id 31337) for `ape run` in other shells:
 # deploy, then predict/contribute/refund/status against the same state. PORT=N for another port
 # (then export APE_FOUNDRY_HOST=http://127.0.0.1:N); FORK_URL=<rpc> forks that chain instead,
-# after checking it answers (one `error:` line and a non-zero exit if it does not).
+# after checking it answers (one `error:` line and a non-zero exit if it does not). Quiet: LOG=1
+# shows Anvil's own log (the name of every RPC call and each transaction).
 PORT ?= 8545
 FORK_URL ?=
+LOG ?=
 node: $(STAMP_PY) $(STAMP_NPM)
-	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)')
+	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)') $(if $(filter 1,$(LOG)),--log)
 
 # The web page (web/, docs/web.md): bundled into web/dist/ by esbuild from the project's own
 # sources, the ABIs Ape compiled and this Python's Unicode tables; viem and esbuild are pinned in

@@ -53,6 +53,23 @@ def resolve_account(alias: str | None) -> Any:
     raise click.ClickException(f"pass --account ALIAS to send transactions on {network.choice}")
 
 
+def temporary_chain() -> str | None:
+    """The address of the chain when Ape started it for this command alone (no standing node
+    answered there; it stops, with everything on it, when the command ends), else None."""
+    from ape import chain
+
+    provider = chain.provider
+    if getattr(provider, "process", None) is None:
+        return None
+    return str(getattr(provider, "uri", None) or "the local address")
+
+
+def make_node_hint(uri: str) -> str:
+    """``make node``, with ``PORT=N`` when ``uri`` names another port than its default."""
+    port = uri.rstrip("/").rsplit(":", 1)[-1]
+    return "make node" if not port.isdigit() or port == "8545" else f"make node PORT={port}"
+
+
 def manifest_path(option: str | None, model: str | None = None) -> Path:
     """``--manifest``, else the network's manifest for ``model`` (its latest deployment), else
     the network's latest deployment of any model (``deployment`` refuses that when several
@@ -365,9 +382,22 @@ def _connected_command_class() -> type:
         def _invoke(self, ctx: click.Context, provider: Any = None) -> Any:
             self._connected = True
             logger.set_level(self._level)  # the user's level again
+            _adapt_to_mining()
             return super()._invoke(ctx, provider=provider)
 
     return ConnectedCommand
+
+
+def _adapt_to_mining() -> None:
+    """Wait for receipts when the node mines on an interval (``sharedmodels.rpc.mining``) and
+    say on stderr how it mines, unless it is the usual automining dev node."""
+    from ape import chain
+
+    from sharedmodels.rpc.mining import wait_for_receipts
+
+    mining = wait_for_receipts(chain.provider)
+    if not mining.automine:
+        click.echo(mining.describe(), err=True)
 
 
 def __getattr__(name: str) -> Any:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -615,6 +616,20 @@ def compile_in(copy: Path, contracts: list[str]) -> str | None:
 
 
 def free_port() -> int:
+    """A free local port for a copy's Anvil: within ``SHAREDMODELS_TEST_PORTS``
+    (``first-last``, as ``tests/anvil_helpers.py`` reads it) when set, so that runs on a
+    shared machine stay inside their own range; else any."""
+    span = os.environ.get("SHAREDMODELS_TEST_PORTS", "")
+    if span:
+        first, last = (int(v) for v in span.split("-"))
+        for port in random.sample(range(first, last + 1), last - first + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in SHAREDMODELS_TEST_PORTS={span}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
