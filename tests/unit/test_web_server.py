@@ -3,8 +3,12 @@
 A stand-in node (a local HTTP server that records each method it is asked) sits behind a real
 ``sharedmodels.runs.web.Server``; requests are made as a browser would make them from the page,
 from another site (its ``Origin``), through a rebound DNS name (its ``Host``), and with methods
-the page never sends (Anvil's, signing). Every refusal must leave the node untouched. The same
-attack from a real browser against a real node is in tests/browser/test_web.py."""
+the page never sends (Anvil's, signing); beyond loopback, with transactions signed by the node's
+own (public) keys; and with bodies that attack the server itself (nested 600,000 deep, a lying
+Content-Length, a repeated key, a frame, a HEAD with a rebound host). Every refusal must leave the
+node untouched. Other sites, a frame and the node's own port, from a real browser against a real
+node, are in
+tests/browser/test_web.py."""
 
 import http.client
 import json
