@@ -7,8 +7,7 @@ the page never sends (Anvil's, signing); beyond loopback, with transactions sign
 own (public) keys; and with bodies that attack the server itself (nested 600,000 deep, a lying
 Content-Length, a repeated key, a frame, a HEAD with a rebound host). Every refusal must leave the
 node untouched. Other sites, a frame and the node's own port, from a real browser against a real
-node, are in
-tests/browser/test_web.py."""
+node, are in tests/browser/test_web.py."""
 
 import http.client
 import json
