@@ -38,6 +38,8 @@ Sample = tuple[tuple[int, ...], int]
 SAMPLE_ABI = ["uint32[]", "uint8"]
 #: The contract's ``PIECE_TAG``: the domain of a commitment's first link.
 PIECE_TAG = keccak(text="sharedmodels.market.piece")
+#: The contract's ``SAMPLE_TAG``: the domain of a contributor's sample commitment.
+SAMPLE_TAG = keccak(text="sharedmodels.market.sample")
 SALT_BYTES = 32
 #: The contract's limits: samples in one revealed piece, and pieces in a test set.
 MAX_PIECE = 16
@@ -76,6 +78,26 @@ class MarketError(SharedModelsError, ValueError):
 def sample_hash(x: Sequence[int], y: int) -> bytes:
     """``keccak256(abi_encode(x, y))`` for ``x: uint32[]``, ``y: uint8``."""
     return keccak(encode(SAMPLE_ABI, [list(x), y]))
+
+
+def sample_commitment(
+    market: str, chain_id: int, sender: str, salt: bytes, x: Sequence[int], y: int
+) -> bytes:
+    """What a contributor sends to ``commit``: ``keccak256(abi_encode(SAMPLE_TAG, market,
+    chain id, sender, salt, x, y))``. It binds the sample to this market on this chain and to
+    its sender, so a copy of the later reveal matches no commitment of anyone else."""
+    if len(salt) != SALT_BYTES:
+        raise MarketError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
+    return keccak(
+        encode(
+            ["bytes32", "address", "uint256", "address", "bytes32", "uint32[]", "uint8"],
+            [SAMPLE_TAG, market, chain_id, sender, salt, list(x), y],
+        )
+    )
+
+
+def new_salt() -> bytes:
+    return _random.token_bytes(SALT_BYTES)
 
 
 def first_link(salt: bytes, n: int) -> bytes:
@@ -211,8 +233,14 @@ def load_secrets(path: Path) -> ProviderSecrets:
 # ---------------------------------------------------------------------------- reward mirror
 
 
+#: The label of a contribution whose commitment was never revealed (skipped by the pass).
+UNREVEALED = 2
+
+
 @dataclass
 class Contribution:
+    """One contribution in commit order (``y`` is ``UNREVEALED`` if it was never revealed)."""
+
     who: str
     x: tuple[int, ...]
     y: int
@@ -254,7 +282,8 @@ def reward_pass(
     initial_intercept: int = 0,
 ) -> Outcome:
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
-    for tests and for the demo's expected figures. ``test`` is in reveal order."""
+    for tests and for the demo's expected figures. ``test`` is in reveal order,
+    ``contributions`` in commit order."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -288,7 +317,7 @@ def reward_pass(
         previous = initial
         scores: dict[str, int] = {}
         for c in contributions:
-            if c.who in dropped:
+            if c.who in dropped or c.y == UNREVEALED:
                 continue
             if model.update(c.x, c.y)[1]:
                 now = correct(model)
@@ -318,18 +347,10 @@ def reward_pass(
             return Outcome(balance, pool, passes, initial, model)
 
 
-def forfeit_shares(bounty: int, contributions: Sequence[Contribution]) -> dict[str, int]:
-    """Balances after a forfeit: each stake plus an equal share of the bounty per
-    contribution, shares cut at the running contribution count so they add up to the bounty
-    exactly (the contract's rule)."""
+def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:
+    """Balances after a forfeit: every contributor's stakes, and nothing more (the bounty
+    stays locked in the contract: no address, the provider's own included, gets any of it)."""
     stake: dict[str, int] = {}
-    count: dict[str, int] = {}
     for c in contributions:
         stake[c.who] = stake.get(c.who, 0) + c.stake
-        count[c.who] = count.get(c.who, 0) + 1
-    total = len(contributions)
-    out, seen = {}, 0
-    for who, k in count.items():
-        out[who] = stake[who] + bounty * (seen + k) // total - bounty * seen // total
-        seen += k
-    return out
+    return stake

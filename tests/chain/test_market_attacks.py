@@ -28,7 +28,14 @@ from market_helpers import (
     wallet_delta,
 )
 
-from sharedmodels.market.driver import first_piece, phase, reveal_first
+from sharedmodels.market.driver import (
+    commit_sample,
+    commitment_of,
+    first_piece,
+    participate,
+    phase,
+    reveal_first,
+)
 from sharedmodels.market.rules import first_link, reward_pass, sample_hash
 from sharedmodels.units import ETH
 
@@ -145,7 +152,7 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
         )
         chain.mine(3)
         reveal_first(m, owner, secrets, chain)
-        m.participate([1], 1, sender=alice, value=TERMS.min_stake)
+        participate(m, alice, [1], 1, TERMS.min_stake)
         chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
         m.end(sender=alice)
         rest = [j for j in range(3) if not m.revealed(j)]
@@ -199,13 +206,15 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     assert int(m.max_work()) == terms.max_work(32)
+    wide = list(heavy_rows(rng, 1, 33)[0])
+    _, salt, _ = commit_sample(m, mallory, wide, 1, terms.min_stake, checked=False)
     with pytest.raises(Exception, match="market: too many features"):
-        m.participate(heavy_rows(rng, 1, 33)[0], 1, sender=mallory, value=terms.min_stake)
-    m.participate(heavy_rows(rng, 1, 8)[0], 1, sender=alice, value=terms.min_stake)
-    for j, x in enumerate(heavy_rows(rng, 11, 32)):
-        m.participate(list(x), j % 2, sender=mallory, value=terms.min_stake)
+        m.reveal_sample(salt, wide, 1, sender=mallory)  # stays unrevealed: skipped by the pass
+    participate(m, alice, heavy_rows(rng, 1, 8)[0], 1, terms.min_stake)
+    for j, x in enumerate(heavy_rows(rng, 10, 32)):
+        participate(m, mallory, list(x), j % 2, terms.min_stake)
     with pytest.raises(Exception, match="market: contribution limit reached"):
-        m.participate(heavy_rows(rng, 1, 32)[0], 1, sender=mallory, value=terms.min_stake)
+        m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake)
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=alice)
     reveal_rest(m, owner, secrets)
@@ -270,9 +279,9 @@ def test_a_pass_unfinished_at_its_deadline_expires_and_returns_everything(
     run.check()
 
 
-def test_a_forfeit_does_not_expire(project, chain, owner, alice, bob, carol):
-    """The forfeit's share-out is at most two work units a contributor: it cannot be made
-    unaffordable, and letting it lapse must not hand the bounty back to the silent provider."""
+def test_a_forfeit_cannot_be_turned_into_an_expiry(project, chain, owner, alice, bob, carol):
+    """A forfeit ends the market at once (there is no share-out to run): `expire`, which would
+    hand the bounty back to the silent provider, is refused, and so is `step`."""
     rng = random.Random(4)
     run = open_market(project, owner, chain, *dataset(rng, 40))
     run.contribute(alice, (1,), 1)
@@ -281,10 +290,14 @@ def test_a_forfeit_does_not_expire(project, chain, owner, alice, bob, carol):
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
     run.contract.forfeit(sender=carol)
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 10**8
-    with pytest.raises(Exception, match="market: a forfeit does not expire"):
+    with pytest.raises(Exception, match="market: not in reward phase"):
         run.contract.expire(sender=carol)
-    run.rewards(budget=16)
+    with pytest.raises(Exception, match="market: not in reward phase"):
+        run.contract.step(16, sender=carol)
+    with pytest.raises(Exception, match="market: not in reveal phase"):
+        run.contract.forfeit(sender=carol)
     assert run.balances() == run.expected_forfeit()
+    assert int(run.contract.provider_balance()) == 0
 
 
 def test_the_contributor_cap_bounds_the_passes(project, chain, owner, alice, bob, carol, mallory):
@@ -320,13 +333,12 @@ def _finished_market_with_wallet(project, chain, owner, alice, wallet):
     m = run.contract
     for _ in range(3):
         x = sample(rng)
+        salt = bytes([len(x)]) * 32
+        h = commitment_of(m, wallet, salt, x, truth(x))
         wallet.execute(
-            m,
-            m.participate.encode_input(list(x), truth(x)),
-            TERMS.min_stake,
-            sender=alice,
-            value=TERMS.min_stake,
+            m, m.commit.encode_input(h), TERMS.min_stake, sender=alice, value=TERMS.min_stake
         )
+        wallet.execute(m, m.reveal_sample.encode_input(salt, list(x), truth(x)), 0, sender=alice)
         x = sample(rng)
         run.contribute(alice, x, truth(x))
     run.end()
@@ -386,7 +398,7 @@ def _market_args(run, terms=TERMS, test_size=40):
             "string",
             "bytes32[]",
             "uint256",
-            "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)",
+            "(uint256,uint256,uint256,uint256,uint256,uint256,uint256)",
         ],
         [
             N_FEATURES,
@@ -404,8 +416,8 @@ def _market_args(run, terms=TERMS, test_size=40):
 def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     project, chain, owner, alice, bob, wallet_type
 ):
-    """A provider that is a contract wallet: `cancel`, `withdraw` and `take` pay the caller
-    with all gas."""
+    """A provider that is a contract wallet: `cancel` and `withdraw` pay the caller with all
+    gas."""
     from market_helpers import Run
 
     from sharedmodels.market.rules import commit_test_set
@@ -443,7 +455,7 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     wallet.execute(m, m.reveal.encode_input(i, salt, as_args(piece)), 0, sender=owner)
     for who in (alice, bob):
         x = sample(rng)
-        m.participate(list(x), 1 - truth(x), sender=who, value=TERMS.min_stake)
+        participate(m, who, x, 1 - truth(x), TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
     for j in range(4):
@@ -454,18 +466,15 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     while phase(m) == "reward":
         m.step(2048, sender=alice)
     left = int(m.provider_balance())
-    unclaimed = int(m.owed(bob))
-    m.withdraw(sender=alice)
+    unclaimed = int(m.owed(alice)) + int(m.owed(bob))
     before = int(wallet.received())
+    # Re-entering `withdraw` from inside its payment hits the lock, not the "nothing to
+    # withdraw" check behind it.
+    wallet.set_mode(2, m, m.withdraw.encode_input(), sender=owner)
     wallet.execute(m, m.withdraw.encode_input(), 0, sender=owner)
-    chain.pending_timestamp = int(m.done_time()) + TERMS.collect_delay
-    # Re-entering `take` from inside its payment hits the lock, not the "nothing to withdraw"
-    # check behind it.
-    wallet.set_mode(2, m, m.take.encode_input(bob), sender=owner)
-    wallet.execute(m, m.take.encode_input(bob), 0, sender=owner)
     assert wallet.reentry_failed() and bytes(wallet.reentry_error()) == b""
-    assert int(wallet.received()) - before == left + unclaimed
-    assert m.balance == 0
+    assert int(wallet.received()) - before == left > 0
+    assert m.balance == unclaimed  # the contributors' balances stay theirs
 
 
 # ---------------------------------------------------------------- 5. re-rolling the first piece
@@ -496,6 +505,4 @@ def test_ignoring_a_draw_costs_the_bounty_following_it_costs_nothing(project, ch
     ):
         with pytest.raises(Exception, match=reason):
             call(sender=owner)
-    with pytest.raises(Exception, match="market: not done"):
-        m.take(owner, sender=owner)
     assert m.balance == ETH
