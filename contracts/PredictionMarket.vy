@@ -18,10 +18,11 @@
      that restarting the pass on a fresh copy of the initial model is one counter increment.
      Python mirror of the whole pass: `sharedmodels.market.reward_pass`.
 
-     Commitment. Piece i is committed as a hash chain that starts from the salt AND the
-     piece's length and ends after its last sample:
-       c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ++ h_k) for k = 1..n,
-       h_k = keccak256(abi_encode(x_k, y_k)).
+     Commitment. Piece i is committed as a hash chain that starts from the chain id, this
+     market's address, the salt AND the piece's length and ends after its last sample:
+       c = keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n));
+       c = keccak256(c ++ h_k) for k = 1..n, h_k = keccak256(abi_encode(x_k, y_k)).
+     (The provider knows the address before deploying: its next contract creation.)
      A reveal must give the salt and all n samples: a suffix shown with a chain value as its
      "salt" starts from a different 96-byte preimage, and a prefix has another length.
 
@@ -568,7 +569,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
     first: uint256 = self.revealed_samples
     t: uint256 = first
     assert t + n <= test_size, "market: more test samples than committed"
-    acc: bytes32 = keccak256(abi_encode(PIECE_TAG, salt, n))
+    acc: bytes32 = self._first_link(salt, n)
     for k: uint256 in range(n, bound=MAX_PIECE):
         acc = self._take_sample(acc, t, piece[k].x, piece[k].y)
         t += 1
@@ -882,6 +883,16 @@ def _draw() -> uint256:
     self.first_piece = i
     self.drawn = True
     return i
+
+
+@internal
+@view
+def _first_link(salt: bytes32, n: uint256) -> bytes32:
+    """
+    @dev Where the commitment chain of a piece of `n` samples starts, in this market on this
+         chain only.
+    """
+    return keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n))
 
 
 @internal

@@ -77,7 +77,14 @@ def deploy_market(
     weights: dict[int, int] | None = None,
     intercept: int = 0,
 ) -> Any:
-    """Deploy with the bounty and the commitments, then upload the initial model if any."""
+    """Deploy with the bounty and the commitments, then upload the initial model if any. The
+    commitments name the market's address (``sender``'s next contract creation) and chain:
+    unbound secrets are bound here; secrets bound to another address are refused."""
+    from ape import chain
+
+    from sharedmodels.rpc.fastpath import create_address
+
+    secrets.bind(create_address(str(sender.address), int(sender.nonce)), int(chain.chain_id))
     test_size = sum(len(p) for p in secrets.pieces)
     args = (
         *perceptron_args(encoder, eta, class_names),

@@ -4,15 +4,16 @@ keep the secrets in a file only the provider reads; and the reward pass in Pytho
 A *piece* is a list of labelled samples ``(features, label)``, the features being sorted,
 unique feature indices. Each sample hashes to ``keccak256(abi_encode(x, y))`` with
 ``x: uint32[]`` and ``y: uint8``, and a piece's commitment chains its sample hashes from a link
-that binds a fresh 32-byte random salt and the piece's length:
-``c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ‖ h_k)`` for each sample in
-order. A commitment so reveals nothing about its piece, even if some samples are public; only
-the whole piece with its real salt matches it (a suffix would need a chain value as its first
-link, a prefix has another length); and the contract checks a reveal one sample at a time
-instead of encoding the whole piece in memory (which for a 64-sample piece cost 9.0M gas
-against 2.5M, measured).
+that binds the chain id, the market's address, a fresh 32-byte random salt and the piece's
+length: ``c = keccak256(abi_encode(PIECE_TAG, chain_id, market, salt, n)); c = keccak256(c ‖
+h_k)`` for each sample in order. A commitment so reveals nothing about its piece, even if
+some samples are public; only the whole piece with its real salt matches it, in that market
+only (a suffix would need a chain value as its first link, a prefix has another length); and
+the contract checks a reveal one sample at a time instead of encoding the whole piece in
+memory (which for a 64-sample piece cost 9.0M gas against 2.5M, measured). The market's
+address is known before it exists: the provider's next contract creation.
 
-    secrets = commit_test_set(rows, labels, pieces=4)
+    secrets = commit_test_set(rows, labels, pieces=4, market=address, chain_id=chain_id)
     save_secrets(secrets, Path("market-secrets.json"))     # mode 0600, atomic
     secrets.commitments                                      # -> the contract's constructor
     salt, piece = secrets.reveal(i)                          # -> reveal(i, salt, piece)
@@ -46,8 +47,9 @@ MAX_PIECE = 16
 MAX_PIECES = 256
 #: The ``n_features`` the indices are checked against when none is given (uint32 range).
 ANY_INDEX = 2**32
-#: Version 2: commitments start from ``first_link`` (version 1 started from the bare salt).
-SECRETS_VERSION = 2
+#: Version 3: commitments start from ``first_link``, which binds the market's address and chain
+#: id (version 2 bound the salt and length only; version 1 started from the bare salt).
+SECRETS_VERSION = 3
 #: The contract's work accounting (``PredictionMarket.step``): units of about 2,100 gas.
 BASE_COST = 4
 MERGE_COST = 2
@@ -100,17 +102,23 @@ def new_salt() -> bytes:
     return _random.token_bytes(SALT_BYTES)
 
 
-def first_link(salt: bytes, n: int) -> bytes:
-    """``keccak256(abi_encode(PIECE_TAG, salt, n))``: where a piece of ``n`` samples starts."""
-    return keccak(encode(["bytes32", "bytes32", "uint256"], [PIECE_TAG, salt, n]))
+def first_link(salt: bytes, n: int, market: str, chain_id: int) -> bytes:
+    """``keccak256(abi_encode(PIECE_TAG, chain id, market, salt, n))``: where a piece of ``n``
+    samples starts, in the market at ``market`` on chain ``chain_id`` and nowhere else."""
+    return keccak(
+        encode(
+            ["bytes32", "uint256", "address", "bytes32", "uint256"],
+            [PIECE_TAG, chain_id, market, salt, n],
+        )
+    )
 
 
-def commitment(salt: bytes, piece: Sequence[Sample]) -> bytes:
-    """``first_link(salt, len(piece))``, then ``keccak256(previous ‖ sample_hash)`` for each
-    sample in order."""
+def commitment(salt: bytes, piece: Sequence[Sample], market: str, chain_id: int) -> bytes:
+    """``first_link(salt, len(piece), market, chain_id)``, then ``keccak256(previous ‖
+    sample_hash)`` for each sample in order."""
     if len(salt) != SALT_BYTES:
         raise MarketError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
-    acc = first_link(salt, len(piece))
+    acc = first_link(salt, len(piece), market, chain_id)
     for x, y in piece:
         acc = keccak(acc + sample_hash(x, y))
     return acc
@@ -137,10 +145,29 @@ class ProviderSecrets:
 
     pieces: list[list[Sample]]
     salts: list[bytes]
+    #: The market the commitments are for (its address, known before it is deployed from the
+    #: provider's nonce) and its chain; "" and 0 until ``bind``.
+    market: str = ""
+    chain_id: int = 0
+
+    def bind(self, market: str, chain_id: int) -> ProviderSecrets:
+        """Fix the market and chain the commitments name (once; the same again is fine)."""
+        if self.market and (self.market.lower(), self.chain_id) != (market.lower(), chain_id):
+            raise MarketError(
+                f"these secrets are committed to market {self.market} on chain "
+                f"{self.chain_id}, not {market} on chain {chain_id}"
+            )
+        self.market, self.chain_id = market, chain_id
+        return self
 
     @property
     def commitments(self) -> list[bytes]:
-        return [commitment(s, p) for s, p in zip(self.salts, self.pieces, strict=True)]
+        if not self.market:
+            raise MarketError("the commitments name their market: bind the secrets first")
+        return [
+            commitment(s, p, self.market, self.chain_id)
+            for s, p in zip(self.salts, self.pieces, strict=True)
+        ]
 
     def reveal(self, i: int) -> tuple[bytes, list[Sample]]:
         """What ``reveal(i, salt, piece)`` sends for piece ``i``."""
@@ -152,6 +179,8 @@ class ProviderSecrets:
         return json.dumps(
             {
                 "version": SECRETS_VERSION,
+                "market": self.market,
+                "chain_id": self.chain_id,
                 "pieces": [[[list(x), y] for x, y in p] for p in self.pieces],
                 "salts": ["0x" + s.hex() for s in self.salts],
                 "commitments": ["0x" + c.hex() for c in self.commitments],
@@ -171,11 +200,12 @@ class ProviderSecrets:
             pieces = [[(tuple(int(v) for v in x), int(y)) for x, y in p] for p in data["pieces"]]
             salts = [bytes.fromhex(s.removeprefix("0x")) for s in data["salts"]]
             recorded = [bytes.fromhex(c.removeprefix("0x")) for c in data["commitments"]]
+            market, chain_id = str(data["market"]), int(data["chain_id"])
         except MarketError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MarketError(f"not a secrets file: {exc}") from None
-        out = cls(pieces, salts)
+        out = cls(pieces, salts, market, chain_id)
         if len(pieces) != len(salts) or out.commitments != recorded:
             raise MarketError(
                 "secrets file is inconsistent: its pieces do not match its commitments"
@@ -188,8 +218,11 @@ def commit_test_set(
     labels: Sequence[int],
     pieces: int,
     n_features: int = ANY_INDEX,
+    market: str = "",
+    chain_id: int = 0,
 ) -> ProviderSecrets:
-    """Check every sample as the contracts would, split it, and salt each piece."""
+    """Check every sample as the contracts would, split it, and salt each piece; bound to
+    ``market`` on ``chain_id`` if given (else ``deploy_market`` binds it)."""
     for j, x in enumerate(rows):
         try:
             check_indices(x, n_features)
@@ -201,12 +234,14 @@ def commit_test_set(
             f"{len(rows)} samples in {pieces} pieces: a piece holds at most {MAX_PIECE} samples "
             f"and a test set at most {MAX_PIECES} pieces"
         )
-    return ProviderSecrets(parts, [_random.token_bytes(SALT_BYTES) for _ in parts])
+    return ProviderSecrets(
+        parts, [_random.token_bytes(SALT_BYTES) for _ in parts], market, chain_id
+    )
 
 
-def verify(commit: bytes, salt: bytes, piece: Sequence[Sample]) -> bool:
+def verify(commit: bytes, salt: bytes, piece: Sequence[Sample], market: str, chain_id: int) -> bool:
     """Whether a revealed piece matches its commitment (what the contract will check)."""
-    return commitment(salt, piece) == commit
+    return commitment(salt, piece, market, chain_id) == commit
 
 
 def save_secrets(secrets: ProviderSecrets, path: Path) -> Path:

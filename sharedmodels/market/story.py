@@ -98,14 +98,21 @@ def create_market(
             f"{dataset} has {len(data)} samples, fewer than {pretrain_n} + {test_size} asked for"
         )
     n = len(data)
+    from ape import chain
+
+    nonce = int(provider.nonce)
     secrets = commit_test_set(
-        data.rows[n - test_size :], data.labels[n - test_size :], pieces, n_features
+        data.rows[n - test_size :],
+        data.labels[n - test_size :],
+        pieces,
+        n_features,
+        market=create_address(str(provider.address), nonce),
+        chain_id=int(chain.chain_id),
     )
     ref = pretrain(data.rows[:pretrain_n], data.labels[:pretrain_n], n_features, eta)
     weights, intercept = ref.nonzero_weights(), ref.intercept_units()
     # The secrets go to disk before anything is sent (a market whose secrets were lost forfeits
     # its bounty) and are removed again if the deployment fails without creating the contract.
-    nonce = int(provider.nonce)
     save_secrets(secrets, secrets_path)
     try:
         contract = deploy_market(

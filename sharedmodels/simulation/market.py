@@ -3,9 +3,9 @@ provider's committed test set decides who gets paid.
 
 Participation runs like the other presets, a round of samples at a time with the clock jumping
 by the round's simulated duration; every agent's ``commit`` calls, then its ``reveal_sample``
-calls, are signed locally and mined together in full blocks (``fastpath.mine_together``). Then the provider reveals its test
-set, a keeper sends ``step`` transactions (also pipelined, ``step_s`` simulated seconds apart)
-until the reward pass is done, and everyone withdraws.
+calls, are signed locally and mined together in full blocks (``fastpath.mine_together``).
+Then the provider reveals its test set, a keeper sends ``step`` transactions (also pipelined,
+``step_s`` simulated seconds apart) until the reward pass is done, and everyone withdraws.
 
 An agent's ``balances`` entry is its wallet in this market (start, minus stakes, plus what
 ``withdraw`` paid); ``held`` is its balance inside the market, the stakes while their fate is

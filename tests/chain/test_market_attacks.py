@@ -37,6 +37,7 @@ from sharedmodels.market.driver import (
     reveal_first,
 )
 from sharedmodels.market.rules import first_link, reward_pass, sample_hash
+from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.units import ETH
 
 NOT_MATCHING = "market: piece does not match its commitment"
@@ -48,9 +49,9 @@ def wallet_type():
     return compile_test_contract("MarketWallet")
 
 
-def chain_links(salt: bytes, piece) -> list[bytes]:
+def chain_links(salt: bytes, piece, secrets) -> list[bytes]:
     """Every value of a piece's commitment chain: the first link, then one per sample."""
-    links = [first_link(salt, len(piece))]
+    links = [first_link(salt, len(piece), secrets.market, secrets.chain_id)]
     for x, y in piece:
         links.append(keccak(links[-1] + sample_hash(x, y)))
     return links
@@ -98,7 +99,7 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
 
     for i in hidden:
         salt, piece = run.secrets.reveal(i)
-        links = chain_links(salt, piece)
+        links = chain_links(salt, piece, run.secrets)
         for k in range(1, len(piece)):
             with pytest.raises(Exception, match=NOT_MATCHING):  # suffix from a chain value
                 m.reveal(i, links[k], as_args(piece[k:]), sender=owner)
@@ -117,7 +118,7 @@ def test_the_drawn_piece_cannot_open_the_market_as_a_suffix(project, chain, owne
     chain.mine(3)
     i = first_piece(m, chain)
     salt, piece = run.secrets.reveal(i)
-    links = chain_links(salt, piece)
+    links = chain_links(salt, piece, run.secrets)
     for k in range(1, len(piece)):
         with pytest.raises(Exception, match=NOT_MATCHING):
             m.reveal(i, links[k], as_args(piece[k:]), sender=owner)
@@ -133,11 +134,12 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
     from sharedmodels.market.rules import ProviderSecrets
 
     pieces = [[((1,), 1), ((9,), 0)], [((2,), 1), ((10,), 0)], [((3,), 1)]]
-    secrets = ProviderSecrets(pieces, [bytes([7 + j]) * 32 for j in range(3)])
     for declared, reason in (
         (4, "market: more test samples than committed"),
         (6, "market: fewer test samples than committed"),
     ):
+        secrets = ProviderSecrets(pieces, [bytes([7 + j]) * 32 for j in range(3)])
+        secrets.bind(create_address(str(owner.address), owner.nonce), chain.chain_id)
         m = project.PredictionMarket.deploy(
             N_FEATURES,
             1,
@@ -430,10 +432,15 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     rows, labels = dataset(rng, 40)
 
     def open_by_wallet():
-        secrets = commit_test_set(rows, labels, 4, N_FEATURES)
+        nonce = int(
+            chain.provider.make_request("eth_getTransactionCount", [wallet.address, "latest"]), 16
+        )
+        market = create_address(str(wallet.address), nonce)
+        secrets = commit_test_set(rows, labels, 4, N_FEATURES, market, chain.chain_id)
         run = Run(None, secrets, wallet, chain)
         receipt = wallet.create(initcode + _market_args(run), ETH, sender=owner, value=ETH)
         address = receipt.return_value
+        assert address == market
         run.contract = project.PredictionMarket.at(address)
         return run
 

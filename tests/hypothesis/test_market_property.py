@@ -99,8 +99,8 @@ def test_random_markets(project, chain, accounts, ending, seed, intercept, with_
     assert run.contract.balance == locked
 
 
-def _chain_values(salt, piece):
-    links = [first_link(salt, len(piece))]
+def _chain_values(salt, piece, secrets):
+    links = [first_link(salt, len(piece), secrets.market, secrets.chain_id)]
     for x, y in piece:
         links.append(keccak(links[-1] + sample_hash(x, y)))
     return links
@@ -148,7 +148,7 @@ def test_any_reveal_but_the_committed_piece_is_refused(project, chain, owner, al
         n = len(piece)
         k = data.draw(st.integers(1, n - 1))
         if how == "suffix":
-            salt, piece = _chain_values(salt, run.secrets.pieces[i])[k], piece[k:]
+            salt, piece = _chain_values(salt, run.secrets.pieces[i], run.secrets)[k], piece[k:]
         elif how == "prefix":
             piece = piece[:k]
         elif how == "drop":
