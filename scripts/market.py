@@ -1,19 +1,19 @@
 """The prediction market, one subcommand per role and phase.
 
     ape run market create --dataset rt [--test-size 256] [--pieces K] [--bounty 1]
-        [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
-        [--reveal-window 86400] [--collect-delay 604800] [--max-contributions 500]
+        [--min-stake 0.01] [--min-duration 3600]
+        [--reveal-window 86400] [--max-contributions 500]
         [--max-features 64] [--max-contributors 16] [--reward-window SECONDS]
         [--pretrain 200] [--secrets PATH]
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
-    ape run market end                         # anyone, after the minimum duration or count
+    ape run market end                         # anyone, after the minimum duration
     ape run market reveal                      # provider: every other piece
     ape run market forfeit                     # anyone, if the provider missed the deadline
     ape run market step [--budget N]           # anyone: one bounded step of the reward pass
     ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
     ape run market expire                      # anyone, if the pass missed its deadline
-    ape run market collect [--take ADDRESS]    # withdraw (provider: also take after the delay)
+    ape run market collect                     # withdraw what the market owes you (no expiry)
     ape run market status
     ape run market demo                        # a whole market on a local chain
 
@@ -38,9 +38,11 @@ from sharedmodels.market.driver import (
     STAGES,
     Terms,
     check,
+    check_sample,
     conservation,
     contributor_list,
     first_piece,
+    participate,
     phase,
     reveal_first,
     reveal_rest,
@@ -136,9 +138,7 @@ _command = c.role_command(cli, record_opt)
 @click.option("--bounty", default="1", show_default=True, help="ETH.")
 @click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
 @click.option("--min-duration", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--reveal-window", type=click.IntRange(3600), default=86400, show_default=True)
-@click.option("--collect-delay", type=click.IntRange(86400), default=7 * 86400, show_default=True)
 @click.option(
     "--max-contributions",
     type=click.IntRange(1, 65535),
@@ -187,9 +187,7 @@ def create(
     bounty,
     min_stake,
     min_duration,
-    min_contributions,
     reveal_window,
-    collect_delay,
     max_contributions,
     max_features,
     max_contributors,
@@ -209,9 +207,7 @@ def create(
     terms = Terms(
         c.amount(min_stake),
         min_duration,
-        min_contributions,
         reveal_window,
-        collect_delay,
         max_contributions,
         max_features,
         max_contributors,
@@ -279,8 +275,10 @@ def reveal_init(network, account_alias, record_opt):
 def contribute(
     network, dataset, limit, offset, flip_labels, stake, quiet, account_alias, record_opt
 ):
-    """Contributor: stake on labelled samples, one participate transaction each (--stake ETH per
-    sample; default the market's minimum). Checked first: in the wrong phase nothing is sent."""
+    """Contributor: stake on labelled samples, each committed (a hash naming this account, with
+    the stake) and then revealed in a later block, two transactions a sample (--stake ETH per
+    sample; default the market's minimum). Checked first: in the wrong phase, or with a sample
+    the market would refuse, nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
@@ -292,13 +290,14 @@ def contribute(
             f"(the first: sample {offset + too_long[0]})"
         )
     wei = c.amount(stake) if stake else int(m.min_stake())
-    first_label = 1 - data.labels[0] if flip_labels else data.labels[0]
-    check(m.participate, data.rows[0], first_label, sender=account, value=wei)
+    labels = [1 - y if flip_labels else y for y in data.labels]
+    for x, y in zip(data.rows, labels, strict=True):
+        check_sample(m, x, y)
+    check(m.commit, b"\0" * 32, sender=account, value=wei)
     gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
-        for x, y in zip(data.rows, data.labels, strict=True):
-            label = 1 - y if flip_labels else y
-            gas.append(int(send(m.participate, x, label, sender=account, value=wei).gas_used))
+        for x, y in zip(data.rows, labels, strict=True):
+            gas.append(participate(m, account, x, y, wei, checked=False).gas)
             bar.update(1)
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
@@ -308,9 +307,9 @@ def contribute(
 
 @_command("Anyone: close participation.")
 def end(network, account_alias, record_opt):
-    """Anyone: close participation once the minimum duration has passed (or the minimum number
-    of contributions has arrived); the provider then has the reveal window to reveal the rest
-    of the test set."""
+    """Anyone: close participation once the minimum duration has passed since it opened
+    (however many have contributed); the provider then has the reveal window to reveal the
+    rest of the test set. Commitments not revealed by then are skipped, their stakes kept."""
     _, m = _market(record_opt)
     send(m.end, sender=c.resolve_account(account_alias))
     click.echo(f"phase {phase(m)}; reveal deadline {m.reveal_deadline()}")
@@ -332,7 +331,10 @@ def reveal(network, account_alias, record_opt):
 def forfeit(network, account_alias, record_opt):
     _, m = _market(record_opt)
     send(m.forfeit, sender=c.resolve_account(account_alias))
-    click.echo("forfeited: `ape run market run-rewards` shares the bounty, a share a contribution")
+    click.echo(
+        "forfeited: the bounty stays locked in the market; every contributor withdraws its "
+        "stakes (collect)"
+    )
 
 
 @_command("Anyone: end a reward pass that missed its deadline; stakes and bounty go back.")
@@ -357,7 +359,7 @@ def _progress_line(m) -> str:
         return f"phase {phase(m)}"
     p = m.progress()
     where = f"contribution {p.cursor}/{m.n_contributions()}"
-    if p.stage in (STAGES.index("scan"), STAGES.index("apply"), STAGES.index("share")):
+    if p.stage in (STAGES.index("scan"), STAGES.index("apply")):
         where = f"contributor {p.cursor}/{m.n_contributors()}"
     elif p.stage in (STAGES.index("evaluate"), STAGES.index("initial accuracy")):
         where += f", test sample {p.test_cursor}/{m.test_size()}"
@@ -386,18 +388,12 @@ def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
     click.echo(f"done in {len(log.gas)} steps; heaviest {log.heaviest:,} gas")
 
 
-@_command("Withdraw your balance; the provider may also --take an unclaimed one.")
-@click.option("--take", "take_who", default=None, help="Provider: take ADDRESS's balance.")
-def collect(network, take_who, account_alias, record_opt):
-    """Withdraw what the market owes you once it is done or expired; the provider may also --take
-    a balance left unclaimed past the collect delay."""
+@_command("Withdraw your balance (it never expires).")
+def collect(network, account_alias, record_opt):
+    """Withdraw what the market owes you once it is done or expired. A balance stays yours
+    until you withdraw it: nobody else can take it."""
     _, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    if take_who:
-        owed = int(m.owed(take_who))
-        send(m.take, take_who, sender=account)
-        click.echo(f"took {ether(owed)} unclaimed by {take_who}")
-        return
     owed = int(m.owed(account))
     send(m.withdraw, sender=account)
     click.echo(f"withdrew {ether(owed)} to {account.address}")

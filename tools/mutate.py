@@ -102,6 +102,7 @@ TRAINERS = _tests(
     "tests/hypothesis/test_stake_machine.py",
 )
 MARKET = _tests(
+    "tests/chain/test_market_front_running.py",
     "tests/chain/test_market.py",
     "tests/chain/test_market_attacks.py",
     "tests/chain/test_market_review.py",

@@ -111,7 +111,8 @@ def market_table(rows: list[dict]) -> str:
     out.append("")
     out.append(
         f"Budget {r['budget']} work units a step. Deployment {r['deploy']:,} gas; "
-        f"`participate` {r['participate_median']:,} (median); `withdraw` {r['withdraw_max']:,}."
+        f"`commit` + `reveal_sample` {r['participate_median']:,} (median); "
+        f"`withdraw` {r['withdraw_max']:,}."
     )
     return "\n".join(out) + "\n"
 

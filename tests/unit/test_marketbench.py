@@ -53,7 +53,7 @@ def test_the_table_and_the_saved_figures(tmp_path):
         "|---|---|---|---|---|---|---|---|\n"
         "| 64 | 24 | 2 | 31 | 12,345,678 | 987,654 | 400,000 | 250,000 |\n"
         "\n"
-        "Budget 256 work units a step. Deployment 3,000,000 gas; `participate` 180,000 "
-        "(median); `withdraw` 40,000.\n"
+        "Budget 256 work units a step. Deployment 3,000,000 gas; `commit` + `reveal_sample` "
+        "180,000 (median); `withdraw` 40,000.\n"
         "<!-- /bench:market -->\nafter\n"
     )
