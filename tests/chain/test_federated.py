@@ -69,7 +69,8 @@ def _args(**change):
         ({"n_features": 128, "n_classes": 8}, "federated: shape out of range"),
         ({"rounds": 0}, "federated: rounds out of range"),
         ({"rounds": 1001}, "federated: rounds out of range"),
-        ({"commit_window": 59}, "federated: window out of range"),
+        ({"commit_window": 3599}, "federated: window out of range"),
+        ({"reveal_window": 3599}, "federated: window out of range"),
         ({"reveal_window": 2**32 + 1}, "federated: window out of range"),
         ({"max_participants": 17}, "federated: participant bounds out of range"),
         ({"min_participants": 0}, "federated: participant bounds out of range"),
@@ -92,6 +93,16 @@ def test_constructor_refuses(project, accounts, change, reason):
     terms, initial, value = _args(**change)
     with pytest.raises(Exception, match=reason):
         project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+
+
+def test_the_shortest_windows_are_an_hour(project, accounts):
+    """3600 s each is accepted (3599 is refused above), and the rules say the same."""
+    from sharedmodels.federated.rules import MIN_WINDOW
+
+    terms, initial, value = _args(commit_window=3600, reveal_window=3600)
+    task = project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+    assert int(task.MIN_WINDOW()) == MIN_WINDOW == 3600
+    assert int(task.commit_window()) == int(task.reveal_window()) == 3600
 
 
 @pytest.mark.parametrize(
