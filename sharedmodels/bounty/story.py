@@ -162,7 +162,7 @@ def run_demo(
 
     gs, dim, n_classes = make_groups(config.dataset, config.groups, config.limit, config.seed)
     secrets = OrganiserSecrets(gs)
-    terms = Terms(min_stake=config.stake, max_submissions=8, scoring_fee=config.scoring_fee)
+    terms = Terms(min_stake=config.stake, scoring_fee=config.scoring_fee)
     keeper = keeper or organiser
     contract = deploy_bounty(
         project.ModelBounty,

@@ -463,6 +463,8 @@ def eligibility(
                 reason = "already refunded"
             elif c.rejected_by is not None:
                 reason = "already marked bad"
+            elif c.remaining == 0 and c.deposit > 0:
+                reason = "deposit reported or taken"
             elif age < incentive.refund_wait:
                 reason = f"too early (eligible in {_wait_text(incentive.refund_wait - age)})"
             elif predictions[c.id] != c.label:

@@ -64,6 +64,7 @@ OUTCOMES = frozenset(
         "refund: ok",
         "refund: not the contributor",
         "refund: already refunded",
+        "refund: deposit reported or taken",
         "refund: too early",
         "refund: model disagrees",
         "report: ok",
@@ -337,6 +338,8 @@ class StakeMachine(RuleBasedStateMachine):
             return "refund: not the contributor"
         if r.refunded:
             return "refund: already refunded"
+        if r.claimable == 0 and r.deposit > 0:
+            return "refund: deposit reported or taken"
         if now < r.time + REFUND:
             return "refund: too early"
         if self.model.predict(r.row) != r.label:
