@@ -207,3 +207,20 @@ def test_naive_bayes_verdict_equals_retraining_without_the_sample(project, owner
     now = as_is(t, stream)
     assert got[-1] != CLASSES - 1
     assert sum(a != b for a, b in zip(got, now, strict=True)) >= STREAM // 10
+
+
+def test_ncc_smallest_sums_count(project, owner, alice):
+    """A sum of a single unit (10**-9): a class whose stored word for a feature pair is
+    exactly 1 (sum 1 in the first lane, 0 in the second) must not be read as empty. Class 0
+    is the one sample (1, 0, 0), class 1 two samples at the origin; every probe with a positive
+    first value is nearer to class 0."""
+    stream = [([1, 0, 0], 0), ([0, 0, 0], 1), ([0, 0, 0], 1)]
+    t, keys = contribute(project, owner, alice, "ncc", stream)
+    assert [int(v) for v in t.sums_of(0)] == [1, 0, 0]
+    probes = [[1, 0, 0], [5, 0, 0], [2, 7, 0]]
+    got = [int(v) for v in view_many(t.predict, [(p,) for p in probes], "uint8")]
+    assert got == [centroid_retrained(stream, p, True, CLASSES) for p in probes] == [0, 0, 0]
+    verdicts = chain_verdicts(t, keys, stream)
+    rest = [stream[:i] + stream[i + 1 :] for i in range(len(stream))]
+    want = [centroid_retrained(r, x, True, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
+    assert verdicts == want == [1, 1, 1]
