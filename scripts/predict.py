@@ -84,6 +84,7 @@ def _write_predictions(path: str | None, texts, rows, labels, names) -> None:
 @click.option(
     "--dataset",
     default=None,
+    callback=c.dataset_spec,
     help="Labelled data: prints the accuracy. A csv:PATH with a text column and no label "
     "column: writes each row's prediction as CSV.",
 )

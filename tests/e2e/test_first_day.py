@@ -210,6 +210,56 @@ def test_deposits_are_shown_first_and_never_above_the_cap(tmp_path, reviews):
         assert rpc.call("eth_blockNumber", []) == block
 
 
+def test_node_killed_mid_command_is_one_line(tmp_path, reviews):
+    """The node stops while a paced run waits between samples: one line saying so (it was
+    RemoteDisconnected's traceback), and what landed before is on the chain's record."""
+    manifest = tmp_path / "m.json"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    node = subprocess.Popen(
+        [str(ROOT / "bin" / "anvil"), "--port", str(port), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        rpc = _answering(url, node)
+        run(url, "deploy", "--n-features", "1024", "--manifest", str(manifest))
+        start = int(rpc.call("eth_blockNumber", []), 16)
+        args = ("--dataset", f"csv:{reviews}", "--limit", "4", "--manifest", str(manifest))
+        proc = subprocess.Popen(
+            [str(BIN / "ape"), "run", "contribute", *args, "--max-deposit", "1.2", "--pace"],
+            cwd=ROOT,
+            env={**os.environ, "APE_FOUNDRY_HOST": url, "PYTHONWARNINGS": "ignore"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while int(rpc.call("eth_blockNumber", []), 16) == start:  # the first sample landed
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        node.terminate()  # the run now waits ~9 s for the deposit to fall
+        node.wait(timeout=10)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        node.kill()
+        node.wait()
+    assert proc.returncode == 1, out + err
+    line = err.strip().splitlines()[-1]
+    assert line == (
+        f"error: lost the node at {url}: it stopped or restarted mid-command; what it mined "
+        "before stays on chain (contribute: a rerun with the same arguments resumes)"
+    ), err
+    assert "Traceback" not in err
+
+
+def test_a_misspelt_dataset_is_a_usage_error():
+    proc = run("http://127.0.0.1:1", "contribute", "--dataset", "rtt", check=False)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("error: Invalid value for '--dataset': bad dataset spec 'rtt'; ")
+
+
 # ---------------------------------------------------------------- 12. the clock
 
 
