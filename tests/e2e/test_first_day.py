@@ -260,6 +260,39 @@ def test_a_misspelt_dataset_is_a_usage_error():
     assert line.startswith("error: Invalid value for '--dataset': bad dataset spec 'rtt'; ")
 
 
+# ---------------------------------------------------------------- 8. several texts
+
+
+def test_several_texts_echo_each_with_its_probability(tmp_path, reviews):
+    manifest = tmp_path / "m.json"
+    long = "An absolutely gorgeous, witty and warm film, " * 3
+    with own_anvil() as rpc:
+        deployed = (
+            "--model",
+            "naive_bayes",
+            "--pretrain",
+            f"csv:{reviews}",
+            "--n-features",
+            "1024",
+        )
+        run(rpc.url, "deploy", *deployed, "--manifest", str(manifest))
+        texts = ("a warm, funny story", "dull and lifeless", long)
+        args = [a for t in texts for a in ("--text", t)]
+        proc = run(rpc.url, "predict", *args, "--manifest", str(manifest))
+        shape = re.compile(r"^(neg|pos) \([01]\)  probability (0\.\d{3}|1\.000)  (.+)$")
+        answers = [shape.match(ln) for ln in proc.stdout.splitlines()]
+        assert len(answers) == 3 and all(answers), proc.stdout
+        assert [m[3] for m in answers[:2]] == list(texts[:2])
+        assert answers[2][3] == " ".join(long.split())[:59] + "…"
+        assert all(0.5 <= float(m[2]) <= 1 for m in answers)  # the answer is the likelier class
+
+        emoji = ("predict", *args[:2], "--text", "😀🎬", *args[2:], "--manifest", str(manifest))
+        emoji = run(rpc.url, *emoji, check=False)
+        assert emoji.returncode == 2 and emoji.stdout == ""  # refused before any answer
+        (line,) = emoji.stderr.splitlines()
+        assert line.startswith("error: --text '😀🎬' (text 2 of 4) has no words the model reads")
+
+
 # ---------------------------------------------------------------- 12. the clock
 
 
