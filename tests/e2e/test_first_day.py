@@ -293,6 +293,53 @@ def test_several_texts_echo_each_with_its_probability(tmp_path, reviews):
         assert line.startswith("error: --text '😀🎬' (text 2 of 4) has no words the model reads")
 
 
+# ---------------------------------------------------------------- 9. ape console
+
+
+CONSOLE = """\
+contribute("a warm, funny story", "positive")
+refund(1)
+chain.pending_timestamp += 61
+chain.mine()
+got = refund(1)
+print("returned", repr(got))
+contribute("a warm, funny story", "great")
+refund(99)
+"""
+
+
+def test_console_helpers_refuse_in_one_line_and_speak_eth(tmp_path, reviews):
+    manifest = tmp_path / "m.json"
+    waits = ("--refund-wait", "60", "--owner-wait", "120", "--any-wait", "240")
+    with own_anvil() as rpc:
+        common = ("--pretrain", f"csv:{reviews}", "--n-features", "1024", *waits)
+        run(rpc.url, "deploy", *common, "--manifest", str(manifest))
+        env = {
+            **os.environ,
+            "APE_FOUNDRY_HOST": rpc.url,
+            "SHAREDMODELS_MANIFEST": str(manifest),
+            "PATH": f"{ROOT / 'bin'}:{BIN}:{os.environ['PATH']}",
+            "PYTHONWARNINGS": "ignore",
+        }
+        proc = subprocess.run(
+            [str(BIN / "ape"), "console", "--network", "ethereum:local:foundry"],
+            input=CONSOLE,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out and "INFO" not in out, out
+    assert re.search(r"#1: deposit \d+\.\d{6} ETH, gas [\d,]+", out), out
+    assert "error: cannot refund contribution #1: too early" in out, out
+    assert re.search(r"#1: \d+\.\d{6} ETH received, gas [\d,]+", out), out
+    assert re.search(r"returned Decimal\('[\d.]+'\)", out), out
+    assert "error: unknown class 'great': choose one of ['neg', 'pos']" in out
+    assert "error: no contribution #99 (ids are 1 to 1)" in out
+
+
 # ---------------------------------------------------------------- 12. the clock
 
 
