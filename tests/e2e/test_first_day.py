@@ -368,3 +368,22 @@ def test_advance_refuses_what_it_cannot_do():
     nothing = run(uri, "advance", check=False)
     assert nothing.returncode == 2
     assert nothing.stderr.startswith("error: give how far to move")
+
+
+# ---------------------------------------------------------------- 7. the federated demo's accounts
+
+
+def test_federated_demo_passes_over_an_emptied_test_account(accounts, chain):
+    """It crashed with AccountsError when a test account had been emptied earlier."""
+    from sharedmodels.federated.demo import FUNDED, NotFunded, participants
+
+    emptied = accounts[3]
+    chain.provider.set_balance(emptied.address, 0)
+    people = participants(accounts, 11)
+    assert len(people) == 11 and emptied not in people
+    assert all(int(p.balance) >= FUNDED for p in people)
+
+    for a in accounts:
+        chain.provider.set_balance(a.address, 5 * 10**18)
+    with pytest.raises(NotFunded, match="the demo needs 11 accounts with 10 ETH each"):
+        participants(accounts, 11)
