@@ -508,12 +508,20 @@ def demo(
         f"after the market {100 * r.final_correct / r.test_size:.1f}% "
         f"(on the revealed test set)"
     )
+    click.echo(
+        "rounds       the payout unit: one round moves each contributor's balance by its score "
+        "(wei, + or -);"
+    )
+    click.echo(
+        "             the bounty buys bounty // test-set size rounds, hence their large counts"
+    )
     for epoch, rounds, negative, active in r.passes:
         kind = "negative scores" if negative else "no negative score: rest paid"
         click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); contributors left in: {active}")
     click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
     click.echo(
-        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas " f"(budget {budget})"
+        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas (budget {budget} "
+        "work units a step, about 2,100 gas each: --budget)"
     )
     click.echo("")
     click.echo(f"{'':<10}{'samples':>8}{'staked ETH':>14}{'paid out ETH':>16}{'net ETH':>14}")

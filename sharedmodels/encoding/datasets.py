@@ -107,6 +107,8 @@ _CSV_LABELS = {
     "neg": 0,
     "negative": 0,
 }
+#: The label words of a text CSV (public: ``ape console`` accepts them too).
+TEXT_LABELS = _CSV_LABELS
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _DIGITS = re.compile(r"(\d+)")
 _CLASS_INDEX = re.compile(r"[0-9]+")

@@ -210,6 +210,136 @@ def test_deposits_are_shown_first_and_never_above_the_cap(tmp_path, reviews):
         assert rpc.call("eth_blockNumber", []) == block
 
 
+def test_node_killed_mid_command_is_one_line(tmp_path, reviews):
+    """The node stops while a paced run waits between samples: one line saying so (it was
+    RemoteDisconnected's traceback), and what landed before is on the chain's record."""
+    manifest = tmp_path / "m.json"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    node = subprocess.Popen(
+        [str(ROOT / "bin" / "anvil"), "--port", str(port), "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        rpc = _answering(url, node)
+        run(url, "deploy", "--n-features", "1024", "--manifest", str(manifest))
+        start = int(rpc.call("eth_blockNumber", []), 16)
+        args = ("--dataset", f"csv:{reviews}", "--limit", "4", "--manifest", str(manifest))
+        proc = subprocess.Popen(
+            [str(BIN / "ape"), "run", "contribute", *args, "--max-deposit", "1.2", "--pace"],
+            cwd=ROOT,
+            env={**os.environ, "APE_FOUNDRY_HOST": url, "PYTHONWARNINGS": "ignore"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while int(rpc.call("eth_blockNumber", []), 16) == start:  # the first sample landed
+            assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        node.terminate()  # the run now waits ~9 s for the deposit to fall
+        node.wait(timeout=10)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        node.kill()
+        node.wait()
+    assert proc.returncode == 1, out + err
+    line = err.strip().splitlines()[-1]
+    assert line == (
+        f"error: lost the node at {url}: it stopped or restarted mid-command; what it mined "
+        "before stays on chain (contribute: a rerun with the same arguments resumes)"
+    ), err
+    assert "Traceback" not in err
+
+
+def test_a_misspelt_dataset_is_a_usage_error():
+    proc = run("http://127.0.0.1:1", "contribute", "--dataset", "rtt", check=False)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("error: Invalid value for '--dataset': bad dataset spec 'rtt'; ")
+
+
+# ---------------------------------------------------------------- 8. several texts
+
+
+def test_several_texts_echo_each_with_its_probability(tmp_path, reviews):
+    manifest = tmp_path / "m.json"
+    long = "An absolutely gorgeous, witty and warm film, " * 3
+    with own_anvil() as rpc:
+        deployed = (
+            "--model",
+            "naive_bayes",
+            "--pretrain",
+            f"csv:{reviews}",
+            "--n-features",
+            "1024",
+        )
+        run(rpc.url, "deploy", *deployed, "--manifest", str(manifest))
+        texts = ("a warm, funny story", "dull and lifeless", long)
+        args = [a for t in texts for a in ("--text", t)]
+        proc = run(rpc.url, "predict", *args, "--manifest", str(manifest))
+        shape = re.compile(r"^(neg|pos) \([01]\)  probability (0\.\d{3}|1\.000)  (.+)$")
+        answers = [shape.match(ln) for ln in proc.stdout.splitlines()]
+        assert len(answers) == 3 and all(answers), proc.stdout
+        assert [m[3] for m in answers[:2]] == list(texts[:2])
+        assert answers[2][3] == " ".join(long.split())[:59] + "…"
+        assert all(0.5 <= float(m[2]) <= 1 for m in answers)  # the answer is the likelier class
+
+        emoji = ("predict", *args[:2], "--text", "😀🎬", *args[2:], "--manifest", str(manifest))
+        emoji = run(rpc.url, *emoji, check=False)
+        assert emoji.returncode == 2 and emoji.stdout == ""  # refused before any answer
+        (line,) = emoji.stderr.splitlines()
+        assert line.startswith("error: --text '😀🎬' (text 2 of 4) has no words the model reads")
+
+
+# ---------------------------------------------------------------- 9. ape console
+
+
+CONSOLE = """\
+contribute("a warm, funny story", "positive")
+refund(1)
+chain.pending_timestamp += 61
+chain.mine()
+got = refund(1)
+print("returned", repr(got))
+contribute("a warm, funny story", "great")
+refund(99)
+"""
+
+
+def test_console_helpers_refuse_in_one_line_and_speak_eth(tmp_path, reviews):
+    manifest = tmp_path / "m.json"
+    waits = ("--refund-wait", "60", "--owner-wait", "120", "--any-wait", "240")
+    with own_anvil() as rpc:
+        common = ("--pretrain", f"csv:{reviews}", "--n-features", "1024", *waits)
+        run(rpc.url, "deploy", *common, "--manifest", str(manifest))
+        env = {
+            **os.environ,
+            "APE_FOUNDRY_HOST": rpc.url,
+            "SHAREDMODELS_MANIFEST": str(manifest),
+            "PATH": f"{ROOT / 'bin'}:{BIN}:{os.environ['PATH']}",
+            "PYTHONWARNINGS": "ignore",
+        }
+        proc = subprocess.run(
+            [str(BIN / "ape"), "console", "--network", "ethereum:local:foundry"],
+            input=CONSOLE,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out and "INFO" not in out, out
+    assert re.search(r"#1: deposit \d+\.\d{6} ETH, gas [\d,]+", out), out
+    assert "error: cannot refund contribution #1: too early" in out, out
+    assert re.search(r"#1: \d+\.\d{6} ETH received, gas [\d,]+", out), out
+    assert re.search(r"returned Decimal\('[\d.]+'\)", out), out
+    assert "error: unknown class 'great': choose one of ['neg', 'pos']" in out
+    assert "error: no contribution #99 (ids are 1 to 1)" in out
+
+
 # ---------------------------------------------------------------- 12. the clock
 
 
@@ -238,3 +368,22 @@ def test_advance_refuses_what_it_cannot_do():
     nothing = run(uri, "advance", check=False)
     assert nothing.returncode == 2
     assert nothing.stderr.startswith("error: give how far to move")
+
+
+# ---------------------------------------------------------------- 7. the federated demo's accounts
+
+
+def test_federated_demo_passes_over_an_emptied_test_account(accounts, chain):
+    """It crashed with AccountsError when a test account had been emptied earlier."""
+    from sharedmodels.federated.demo import FUNDED, NotFunded, participants
+
+    emptied = accounts[3]
+    chain.provider.set_balance(emptied.address, 0)
+    people = participants(accounts, 11)
+    assert len(people) == 11 and emptied not in people
+    assert all(int(p.balance) >= FUNDED for p in people)
+
+    for a in accounts:
+        chain.provider.set_balance(a.address, 5 * 10**18)
+    with pytest.raises(NotFunded, match="the demo needs 11 accounts with 10 ETH each"):
+        participants(accounts, 11)
