@@ -105,9 +105,14 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
             ) from None
 
 
-def anvil_command(port: int, fork_url: str | None, chain_id: int | None) -> list[str]:
-    """The ``bin/anvil`` command line ``make node`` runs."""
+def anvil_command(
+    port: int, fork_url: str | None, chain_id: int | None, block_time: int | None = None
+) -> list[str]:
+    """The ``bin/anvil`` command line ``make node`` runs (``block_time``: a block every N s,
+    as a public network mines, instead of one per transaction)."""
     cmd = [str(REPO_BIN / "anvil"), "--port", str(port)]
+    if block_time:
+        cmd += ["--block-time", str(block_time)]
     if fork_url:
         cmd += ["--fork-url", fork_url]
     if chain_id is not None:
@@ -122,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--fork-url", default="", help="RPC address to fork (empty: no fork).")
     parser.add_argument("--chain-id", type=int, default=None)
+    parser.add_argument(
+        "--block-time", type=int, default=None, help="Mine a block every N s (default: automine)."
+    )
     args = parser.parse_args(argv)
     try:
         check_port_free(args.port)
@@ -133,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except NodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    cmd = anvil_command(args.port, args.fork_url or None, args.chain_id)
+    cmd = anvil_command(args.port, args.fork_url or None, args.chain_id, args.block_time)
     print(
         f"node: {' '.join(cmd)}\n"
         "`ape run SCRIPT` in another shell uses it"

@@ -164,3 +164,8 @@ def test_anvil_command():
         "--chain-id",
         "1",
     ]
+
+
+def test_anvil_command_with_a_block_time():
+    """``make node BLOCK_TIME=N``: a block every N seconds instead of automine."""
+    assert node.anvil_command(9, None, None, 2)[1:] == ["--port", "9", "--block-time", "2"]
