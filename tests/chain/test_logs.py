@@ -5,6 +5,11 @@ The scan must return exactly what a scan of the unlimited node returns (nothing 
 nothing skipped), without one request over a cap, and a read cut off by the outage must resume
 from its cursor."""
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from ape import chain
 from limited_node import Limits, limited_node
@@ -68,3 +73,36 @@ def test_a_read_cut_off_resumes_from_its_cursor(busy_trainer, monkeypatch):
     key = [(g["blockNumber"], g["logIndex"]) for g in got]
     assert key == [(g["blockNumber"], g["logIndex"]) for g in want]
     assert len(set(key)) == len(key)
+
+
+def _page_reads(uri: str, address: str, head: int, *extra: str) -> dict:
+    """The page's reader (web/src/logs.js) under Node, through ``uri``."""
+    harness = Path(__file__).resolve().parents[1] / "unit" / "js" / "logs.mjs"
+    proc = subprocess.run(
+        ["node", str(harness), uri, address, "0", str(head), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+def test_the_page_reads_through_a_limited_node_too(busy_trainer):
+    address = str(busy_trainer.address)
+    head = chain.blocks.height
+    want = [
+        [int(g["blockNumber"], 16), int(g["logIndex"], 16)]
+        for g in logreader.get_logs(RPC(chain.provider.http_uri), {"address": address}, 0, head)
+    ]
+    limits = Limits(max_range=5, max_results=3, rate_every=4)
+    with limited_node(chain.provider.http_uri, limits) as uri:
+        got = _page_reads(uri, address, head)
+    assert got["logs"] == want
+    assert got["backoffs"] > 0 and got["splits"] > 0
+    assert limits.rate_limited > 0 and limits.widest <= limits.max_range
+    # An outage part-way: the error says how far it got; nothing of it is wrong.
+    with limited_node(chain.provider.http_uri, Limits(rate_every=0, fail_after=5)) as uri:
+        cut = _page_reads(uri, address, head, "4", "3")
+    assert cut["next"] == 20 and "read up to block 19" in cut["error"]
