@@ -250,14 +250,16 @@ def create(
 
 @_command("Provider: reveal the randomly drawn piece; opens participation.")
 def reveal_init(network, account_alias, record_opt):
-    """Provider: reveal the piece drawn from the seed block's hash; this opens participation. On a
-    local chain the seed block is mined first if need be."""
+    """Provider: reveal the piece drawn from the seed block's hash; this opens participation. The
+    seed block is mined first on an automining dev chain, and waited for on any other."""
     from ape import chain
+
+    from sharedmodels.rpc.mining import advance_blocks
 
     record, m = _market(record_opt)
     provider = c.resolve_account(account_alias)
-    if chain.provider.network.is_local and chain.blocks.head.number < int(m.seed_block()):
-        chain.mine(int(m.seed_block()) - chain.blocks.head.number)
+    if chain.blocks.head.number < int(m.seed_block()):
+        advance_blocks(chain.provider, int(m.seed_block()) - chain.blocks.head.number)
     i = reveal_first(m, provider, load_secrets(Path(record.secrets)), chain)
     click.echo(
         f"revealed piece {i} of {m.n_pieces()} ({m.revealed_samples()} of {m.test_size()} "

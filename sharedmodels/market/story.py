@@ -37,6 +37,7 @@ from sharedmodels.market.rules import (
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
 from sharedmodels.rpc.fastpath import create_address
+from sharedmodels.rpc.mining import advance_blocks
 from sharedmodels.units import ETH
 
 
@@ -262,7 +263,7 @@ def run_demo(
         f"of {config.test_size} in {config.pieces} pieces, initial model pre-trained on "
         f"{config.pretrain}"
     )
-    chain.mine(3)
+    advance_blocks(chain.provider, 3)  # waited for where the node mines by itself
     secrets = load_secrets(secrets_path)
     i = reveal_first(m, provider, secrets, chain)
     log(f"revealed piece {i} (drawn from block {m.seed_block()}); participation is open")

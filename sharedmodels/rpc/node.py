@@ -111,13 +111,21 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
 
 
 def anvil_command(
-    port: int, fork_url: str | None, chain_id: int | None, log: bool = False
+    port: int,
+    fork_url: str | None,
+    chain_id: int | None,
+    log: bool = False,
+    block_time: int | None = None,
 ) -> list[str]:
     """The ``bin/anvil`` command line ``make node`` runs: ``--silent`` unless ``log`` (Anvil
-    otherwise prints the name of every RPC call, tens of thousands of lines in a session)."""
+    otherwise prints the name of every RPC call, tens of thousands of lines in a session);
+    ``block_time``: a block every N s, as a public network mines, instead of one per
+    transaction."""
     cmd = [str(REPO_BIN / "anvil"), "--port", str(port)]
     if not log:
         cmd.append("--silent")
+    if block_time:
+        cmd += ["--block-time", str(block_time)]
     if fork_url:
         cmd += ["--fork-url", fork_url]
     if chain_id is not None:
@@ -135,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--log", action="store_true", help="Anvil's own log: every RPC call and transaction."
     )
+    parser.add_argument(
+        "--block-time", type=int, default=None, help="Mine a block every N s (default: automine)."
+    )
     args = parser.parse_args(argv)
     try:
         check_port_free(args.port)
@@ -146,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except NodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    cmd = anvil_command(args.port, args.fork_url or None, args.chain_id, args.log)
+    cmd = anvil_command(
+        args.port, args.fork_url or None, args.chain_id, log=args.log, block_time=args.block_time
+    )
     print(
         f"node: {' '.join(cmd)}\n"
         f"listening on http://127.0.0.1:{args.port}; test accounts TEST::0 to TEST::9 "

@@ -184,3 +184,14 @@ def test_anvil_command():
         "--chain-id",
         "1",
     ]
+
+
+def test_anvil_command_with_a_block_time():
+    """``make node BLOCK_TIME=N``: a block every N seconds instead of automine."""
+    assert node.anvil_command(9, None, None, block_time=2)[1:] == [
+        "--port",
+        "9",
+        "--silent",
+        "--block-time",
+        "2",
+    ]
