@@ -22,6 +22,7 @@ hub: public(address)
 model: public(address)
 reentered: public(bool)
 reentry_failed: public(bool)
+refuse: public(bool)
 
 @deploy
 def __init__(hub: address):
@@ -42,8 +43,13 @@ def claim(model: address, period: uint256):
     extcall Hub(self.hub).claim(model, period)
 
 @external
+def set_refuse(refuse: bool):
+    self.refuse = refuse
+
+@external
 @payable
 def __default__():
+    assert not self.refuse, "claimer: no thanks"
     if msg.sender == self.hub and not self.reentered:
         self.reentered = True
         ok: bool = raw_call(self.hub, abi_encode(self.model, convert(0, uint256), method_id=method_id("claim(address,uint256)")), revert_on_failure=False)
