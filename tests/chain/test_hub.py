@@ -591,3 +591,26 @@ def test_pool_conserves_every_wei(
             hub.release(trainer, 0, sender=carol)
         assert hub.pools(trainer).available + paid == fund
         assert paid == (budget_ if hub.periods(trainer, 0).shares else 0)
+
+
+def test_gas_of_a_piece(hub, registered, owner, carol, chain):
+    """The heaviest piece the hub takes (16 samples of 512 features, every weight read cold)
+    fits a 30M-gas block with room; a typical one (16 samples of 20 features) costs far less.
+    Printed for docs/hub.md."""
+    seal(registered, owner)
+    heavy = TestSet.make(
+        [list(range(k * 200, k * 200 + 512)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    light = TestSet.make(
+        [list(range(k * 20, k * 20 + 20)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    ids = [driver.commit(hub, registered.address, s, carol, chain.chain_id) for s in (heavy, light)]
+    wait(chain, DELAY)
+    [h] = driver.reveal(hub, ids[0], heavy, carol, registered)
+    [lt] = driver.reveal(hub, ids[1], light, carol, registered)
+    print(f"gas piece 16x512 {h.gas_used} 16x20 {lt.gas_used}")
+    assert h.gas_used < 20_000_000 and lt.gas_used < 2_000_000
