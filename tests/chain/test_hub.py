@@ -183,6 +183,10 @@ def test_update_withdraw_and_ownership(hub, registered, owner, alice, kinds, dep
         hub.update(registered, "old owner", "", sender=owner)
     hub.withdraw(registered, sender=alice)
     assert not hub.entries(registered).listed
+    # Still evaluable (its pool must not freeze), no longer fundable.
+    hub.commit(registered, [b"\x01" * 32], sender=alice)
+    with ape.reverts("hub: not registered"):
+        hub.fund(registered, value=1, sender=alice)
     with ape.reverts("hub: not registered"):
         hub.update(registered, "x", "", sender=alice)
     with ape.reverts("hub: not registered"):
