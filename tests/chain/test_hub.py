@@ -618,3 +618,16 @@ def test_gas_of_a_piece(hub, registered, owner, carol, chain):
     [lt] = driver.reveal(hub, ids[1], light, carol, registered)
     print(f"gas piece 16x512 {h.gas_used} 16x20 {lt.gas_used}")
     assert h.gas_used < 20_000_000 and lt.gas_used < 2_000_000
+
+
+def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol, chain):
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, b, second, carol, registered)  # b finishes first
+    driver.reveal(hub, a, first, carol, registered)
+    hub.close_period(registered, a, sender=carol)
+    with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
