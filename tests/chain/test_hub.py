@@ -631,3 +631,9 @@ def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol
     hub.close_period(registered, a, sender=carol)
     with ape.reverts("hub: record not after the anchor"):
         hub.close_period(registered, b, sender=carol)
+
+
+def test_hub_fits_eip170_with_a_margin(project):
+    size = len(runtime_code(project.ModelHub))
+    print("ModelHub runtime bytes", size)
+    assert size < 24_576 - 2_048
