@@ -494,6 +494,8 @@ def test_fund_refusals(hub, project, owner, carol, kinds, deploy_model):
     hub.register(plain, kind_of(kinds, "SparsePerceptron"), "plain", "", sender=owner)
     with ape.reverts("hub: not a trainer"):
         hub.fund(plain, value=1, sender=carol)
+    with ape.reverts("hub: not a trainer"):
+        hub.close_period(plain, 1, sender=carol)
     with ape.reverts("hub: not registered"):
         hub.fund(carol, value=1, sender=carol)
 
@@ -637,3 +639,52 @@ def test_hub_fits_eip170_with_a_margin(project):
     size = len(runtime_code(project.ModelHub))
     print("ModelHub runtime bytes", size)
     assert size < 24_576 - 2_048
+
+
+def test_calls_into_the_hub_from_a_payment_are_locked(
+    project, hub, registered, owner, carol, chain
+):
+    """Three contributor contracts, one share each; each tries a different call on the hub
+    from inside its payment, each of which would succeed outside it: claim again, close the
+    next period with a valid record, commit a test set. The lock stops each (no reason), and
+    the payments are unchanged."""
+    trainer = registered
+    seal(trainer, owner)
+    claimers = [compile_test_contract("HubClaimer").deploy(hub, sender=owner) for _ in range(3)]
+    hub.fund(trainer, value=3 * 10**9, sender=carol)
+    sets = [make_set(8), make_set(8, start=8), make_set(8, start=16)]
+    a, b = (driver.commit(hub, trainer.address, s, carol, chain.chain_id) for s in sets[:2])
+    wait(chain, DELAY)
+    driver.reveal(hub, a, sets[0], carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    c = driver.commit(hub, trainer.address, sets[2], carol, chain.chain_id)
+    start = chain.blocks.head.number
+    for claimer, (x, y) in zip(
+        claimers, (([POS, 300], 1), ([NEG, 301], 0), ([302], 1)), strict=True
+    ):
+        claimer.add(trainer, x, y, value=trainer.next_deposit(), sender=owner)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    for claimer, item in zip(claimers, history, strict=True):
+        claimer.take_back(trainer, item.key(), list(item.features), sender=owner)
+    driver.reveal(hub, b, sets[1], carol, trainer)
+    budget_ = hub.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 3
+    wait(chain, DELAY)
+    driver.reveal(hub, c, sets[2], carol, trainer)
+    wait(chain, ENTRY + 1)
+    close_next = hub.close_period.as_transaction(trainer, c, sender=carol).data
+    commit_one = hub.commit.as_transaction(trainer, [b"\x01" * 32], sender=carol).data
+    claimers[1].set_reentry(bytes(close_next), sender=owner)
+    claimers[2].set_reentry(bytes(commit_one), sender=owner)
+    paid = 0
+    for claimer in claimers:
+        before = claimer.balance
+        claimer.claim(trainer, 0, sender=owner)
+        assert claimer.reentered() and claimer.reentry_failed()
+        assert bytes(claimer.reentry_response()) == b""  # the lock, not a rule
+        paid += claimer.balance - before
+    assert paid == budget_
+    assert hub.pools(trainer).periods == 1 and hub.evaluation_count() == 3
+    assert hub.close_period(trainer, c, sender=carol)  # outside a payment it works
+    pool_invariant(hub, [trainer])
