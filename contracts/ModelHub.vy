@@ -338,10 +338,12 @@ def withdraw(model: address):
 @nonreentrant
 def commit(model: address, commitments_: DynArray[bytes32, MAX_PIECES]) -> uint256:
     """
-    @notice Commit a test set for a listed model, as salted pieces (see the module's @dev).
+    @notice Commit a test set for a registered model, as salted pieces (see the module's @dev).
+            A withdrawn model can still be evaluated, so that its owner cannot freeze its
+            pool by withdrawing it.
     @return The evaluation's id (from 1).
     """
-    assert self.entries[model].listed, "hub: not registered"
+    assert self.entries[model].kind != 0, "hub: not registered"
     n: uint256 = len(commitments_)
     assert n > 0, "hub: no pieces"
     id: uint256 = self.evaluation_count + 1
@@ -597,7 +599,6 @@ def _classes(model: address) -> DynArray[String[32], MAX_CLASSES]:
         if len(name) == 0:
             break
         names.append(name)
-    assert len(names) >= 2, "hub: model has fewer than two classes"
     return names
 
 

@@ -83,7 +83,10 @@ def deploy(network, account_alias, record_opt):
     hub = driver.deploy_hub(project, sender)
     path = c.record_path(record_opt, "hub")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"address": hub.address, "chain_id": chain.chain_id}) + "\n")
+    path.write_text(
+        json.dumps({"address": hub.address, "contract": "ModelHub", "chain_id": chain.chain_id})
+        + "\n"
+    )
     click.echo(f"hub: {hub.address} ({hub.kind_count()} kinds); record {path}")
 
 
@@ -273,6 +276,9 @@ def demo(network, dataset, plot_path, account_alias, record_opt):
     result = run_hub_demo(project, chain, accounts.test_accounts, cfg, say=click.echo)
     path = c.record_path(record_opt, "hub")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"address": result.hub, "chain_id": chain.chain_id}) + "\n")
+    path.write_text(
+        json.dumps({"address": result.hub, "contract": "ModelHub", "chain_id": chain.chain_id})
+        + "\n"
+    )
     if not result.conservation_ok:
         raise click.ClickException("conservation check failed")

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sharedmodels.hub.rules import PeriodMirror, budget
-from sharedmodels.mirrors.perceptron import IntPerceptron
+from sharedmodels.mirrors.perceptron import INTERCEPT_BITS, IntPerceptron
 
 
 @dataclass
@@ -122,6 +122,24 @@ def topics(
     return rows, labels
 
 
+def helped(model: IntPerceptron, x: Sequence[int], y: int, test: Sequence) -> int:
+    """Rule ``influence`` (measured, not in the contract): test samples of the period's
+    closing set that the model gets right minus those it would get right with this
+    contribution's own step taken out (its ``eta`` per feature and one intercept step)."""
+    sign = 1 if y == 1 else -1
+    own = set(x)
+    out = 0
+    for t, label in test:
+        s = model.score(t)
+        without = (
+            s
+            - sign * ((model.eta * len(own.intersection(t))) << INTERCEPT_BITS)
+            - sign * model.step
+        )
+        out += ((s > 0) == (label == 1)) - ((without > 0) == (label == 1))
+    return out
+
+
 def accuracy(
     model: IntPerceptron, rows: Sequence[Sequence[int]], labels: Sequence[int]
 ) -> tuple[int, int]:
@@ -142,6 +160,7 @@ def simulate_hub(
     fund: int = 10**19,
     deposit: int = 10**15,
     seed: int = 0,
+    rule: str = "good",
 ) -> HubSimulation:
     """Run the pool over ``periods`` periods; each agent sends ``per_agent`` samples a period.
 
@@ -189,7 +208,7 @@ def simulate_hub(
             agent.good += good
             if not good:
                 agent.deposits_lost += deposit
-            if good and trained:
+            if good and trained and (rule == "good" or helped(model, x, y, tests[p + 1]) > 0):
                 entries[agent.name] = entries.get(agent.name, 0) + 1
         b_samples, b_correct = record(tests[p + 1])
         released = budget(sim.available, a_samples, a_correct, b_samples, b_correct)

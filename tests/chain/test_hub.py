@@ -12,12 +12,14 @@ import pytest
 from conftest import STAKE, compile_test_contract
 from eth_abi import encode
 from eth_utils import keccak
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
 from sharedmodels.hub import driver, rules
 from sharedmodels.hub.kinds import code_hash, hub_kinds, runtime_code
 from sharedmodels.hub.rules import TestSet, budget, commitment
-from sharedmodels.trainers.client import Incentive
+from sharedmodels.trainers.client import Incentive, scan
 
 DAY = 86_400
 DELAY, WINDOW, ENTRY, MIN_SAMPLES = DAY, 10 * DAY, 2 * DAY, 4
@@ -181,6 +183,10 @@ def test_update_withdraw_and_ownership(hub, registered, owner, alice, kinds, dep
         hub.update(registered, "old owner", "", sender=owner)
     hub.withdraw(registered, sender=alice)
     assert not hub.entries(registered).listed
+    # Still evaluable (its pool must not freeze), no longer fundable.
+    hub.commit(registered, [b"\x01" * 32], sender=alice)
+    with ape.reverts("hub: not registered"):
+        hub.fund(registered, value=1, sender=alice)
     with ape.reverts("hub: not registered"):
         hub.update(registered, "x", "", sender=alice)
     with ape.reverts("hub: not registered"):
@@ -488,5 +494,197 @@ def test_fund_refusals(hub, project, owner, carol, kinds, deploy_model):
     hub.register(plain, kind_of(kinds, "SparsePerceptron"), "plain", "", sender=owner)
     with ape.reverts("hub: not a trainer"):
         hub.fund(plain, value=1, sender=carol)
+    with ape.reverts("hub: not a trainer"):
+        hub.close_period(plain, 1, sender=carol)
     with ape.reverts("hub: not registered"):
         hub.fund(carol, value=1, sender=carol)
+
+
+# ---------------------------------------------------------------- payments and conservation
+
+
+def one_period(hub, trainer, owner, evaluator, contributors, chain, fund):
+    """Fund, anchor, a period where ``contributors`` (callables that add one sample) teach the
+    model, refund what the model agrees with, close; returns (budget, entered ids)."""
+    seal(trainer, owner)
+    hub.fund(trainer, value=fund, sender=evaluator)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, evaluator, trainer)
+    hub.close_period(trainer, a, sender=evaluator)
+    start = chain.blocks.head.number
+    for add in contributors:
+        add()
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    driver.reveal(hub, b, b_set, evaluator, trainer)
+    budget_ = hub.close_period(trainer, b, sender=evaluator).return_value
+    return budget_, history, start
+
+
+def test_claim_cannot_reenter_and_a_refused_payment_reverts(hub, registered, owner, carol, chain):
+    claimer = compile_test_contract("HubClaimer").deploy(hub, sender=owner)
+    trainer = registered
+
+    def add(x, y):
+        return lambda: claimer.add(trainer, x, y, value=trainer.next_deposit(), sender=owner)
+
+    budget_, history, start = one_period(
+        hub, trainer, owner, carol, [add([POS, 300], 1), add([NEG, 301], 0)], chain, 10**9
+    )
+    for c in history:
+        claimer.take_back(trainer, c.key(), list(c.features), sender=owner)
+    entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
+    assert len(entered) == 2 and budget_ > 0
+    wait(chain, ENTRY + 1)
+    claimer.set_refuse(True, sender=owner)
+    with ape.reverts("hub: payment failed"):
+        claimer.claim(trainer, 0, sender=owner)
+    claimer.set_refuse(False, sender=owner)
+    before = claimer.balance
+    claimer.claim(trainer, 0, sender=owner)
+    assert claimer.reentered() and claimer.reentry_failed()
+    assert claimer.balance - before == budget_
+    pool_invariant(hub, [trainer])
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    fund=st.integers(1, 10**20),
+    teach=st.lists(st.sampled_from([0, 1, 2]), min_size=2, max_size=6),
+    order=st.permutations([0, 1, 2]),
+)
+def test_pool_conserves_every_wei(
+    project, kinds, owner, alice, bob, carol, deploy_trainer, chain, fund, teach, order
+):
+    """Whoever teaches, whatever the pool and the claim order: the hub's balance always equals
+    its books, and after every claim funded == paid + left in the pool, to the wei."""
+    people = [owner, alice, bob]
+    only = [k for k in kinds if k.name == "PerceptronStake"]
+    with chain.isolate():
+        hub = driver.deploy_hub(
+            project,
+            owner,
+            only,
+            reveal_delay=DELAY,
+            reveal_window=WINDOW,
+            entry_window=ENTRY,
+            min_pool_samples=MIN_SAMPLES,
+        )
+        trainer = deploy_trainer()
+        hub.register(trainer, 0, "t", "", sender=owner)
+        samples = [([POS, 300 + k], 1) if k % 2 == 0 else ([NEG, 300 + k], 0) for k in range(6)]
+
+        def add(who, x, y):
+            return lambda: trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
+
+        adds = [add(people[w], *samples[k]) for k, w in enumerate(teach)]
+        budget_, history, start = one_period(hub, trainer, owner, carol, adds, chain, fund)
+        for c in history:
+            if trainer.verdict(c.key(), list(c.features)) == c.label:
+                trainer.refund(c.key(), list(c.features), sender=c.contributor)
+        driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
+        wait(chain, ENTRY + 1)
+        paid = 0
+        for i in order:
+            if hub.shares(trainer, 0, people[i]) and not hub.claimed(trainer, 0, people[i]):
+                receipt = hub.claim(trainer, 0, sender=people[i])
+                paid += receipt.decode_logs(hub.RewardClaimed)[0].amount
+            assert pool_invariant(hub, [trainer]) + paid == fund
+        if hub.periods(trainer, 0).shares == 0 and budget_ > 0:
+            hub.release(trainer, 0, sender=carol)
+        assert hub.pools(trainer).available + paid == fund
+        assert paid == (budget_ if hub.periods(trainer, 0).shares else 0)
+
+
+def test_gas_of_a_piece(hub, registered, owner, carol, chain):
+    """The heaviest piece the hub takes (16 samples of 512 features, every weight read cold)
+    fits a 30M-gas block with room; a typical one (16 samples of 20 features) costs far less.
+    Printed for docs/hub.md."""
+    seal(registered, owner)
+    heavy = TestSet.make(
+        [list(range(k * 200, k * 200 + 512)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    light = TestSet.make(
+        [list(range(k * 20, k * 20 + 20)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    ids = [driver.commit(hub, registered.address, s, carol, chain.chain_id) for s in (heavy, light)]
+    wait(chain, DELAY)
+    [h] = driver.reveal(hub, ids[0], heavy, carol, registered)
+    [lt] = driver.reveal(hub, ids[1], light, carol, registered)
+    print(f"gas piece 16x512 {h.gas_used} 16x20 {lt.gas_used}")
+    assert h.gas_used < 20_000_000 and lt.gas_used < 2_000_000
+
+
+def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol, chain):
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, b, second, carol, registered)  # b finishes first
+    driver.reveal(hub, a, first, carol, registered)
+    hub.close_period(registered, a, sender=carol)
+    with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
+
+
+def test_hub_fits_eip170_with_a_margin(project):
+    size = len(runtime_code(project.ModelHub))
+    print("ModelHub runtime bytes", size)
+    assert size < 24_576 - 2_048
+
+
+def test_calls_into_the_hub_from_a_payment_are_locked(
+    project, hub, registered, owner, carol, chain
+):
+    """Three contributor contracts, one share each; each tries a different call on the hub
+    from inside its payment, each of which would succeed outside it: claim again, close the
+    next period with a valid record, commit a test set. The lock stops each (no reason), and
+    the payments are unchanged."""
+    trainer = registered
+    seal(trainer, owner)
+    claimers = [compile_test_contract("HubClaimer").deploy(hub, sender=owner) for _ in range(3)]
+    hub.fund(trainer, value=3 * 10**9, sender=carol)
+    sets = [make_set(8), make_set(8, start=8), make_set(8, start=16)]
+    a, b = (driver.commit(hub, trainer.address, s, carol, chain.chain_id) for s in sets[:2])
+    wait(chain, DELAY)
+    driver.reveal(hub, a, sets[0], carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    c = driver.commit(hub, trainer.address, sets[2], carol, chain.chain_id)
+    start = chain.blocks.head.number
+    for claimer, (x, y) in zip(
+        claimers, (([POS, 300], 1), ([NEG, 301], 0), ([302], 1)), strict=True
+    ):
+        claimer.add(trainer, x, y, value=trainer.next_deposit(), sender=owner)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    for claimer, item in zip(claimers, history, strict=True):
+        claimer.take_back(trainer, item.key(), list(item.features), sender=owner)
+    driver.reveal(hub, b, sets[1], carol, trainer)
+    budget_ = hub.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 3
+    wait(chain, DELAY)
+    driver.reveal(hub, c, sets[2], carol, trainer)
+    wait(chain, ENTRY + 1)
+    close_next = hub.close_period.as_transaction(trainer, c, sender=carol).data
+    commit_one = hub.commit.as_transaction(trainer, [b"\x01" * 32], sender=carol).data
+    claimers[1].set_reentry(bytes(close_next), sender=owner)
+    claimers[2].set_reentry(bytes(commit_one), sender=owner)
+    paid = 0
+    for claimer in claimers:
+        before = claimer.balance
+        claimer.claim(trainer, 0, sender=owner)
+        assert claimer.reentered() and claimer.reentry_failed()
+        assert bytes(claimer.reentry_response()) == b""  # the lock, not a rule
+        paid += claimer.balance - before
+    assert paid == budget_
+    assert hub.pools(trainer).periods == 1 and hub.evaluation_count() == 3
+    assert hub.close_period(trainer, c, sender=carol)  # outside a payment it works
+    pool_invariant(hub, [trainer])

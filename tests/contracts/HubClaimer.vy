@@ -22,6 +22,10 @@ hub: public(address)
 model: public(address)
 reentered: public(bool)
 reentry_failed: public(bool)
+refuse: public(bool)
+# @dev A call to try on the hub from inside the payment (empty: claim again).
+reentry: public(Bytes[1024])
+reentry_response: public(Bytes[256])
 
 @deploy
 def __init__(hub: address):
@@ -42,9 +46,25 @@ def claim(model: address, period: uint256):
     extcall Hub(self.hub).claim(model, period)
 
 @external
+def set_refuse(refuse: bool):
+    self.refuse = refuse
+
+@external
+def set_reentry(data: Bytes[1024]):
+    self.reentry = data
+    self.reentered = False
+
+@external
 @payable
 def __default__():
+    assert not self.refuse, "claimer: no thanks"
     if msg.sender == self.hub and not self.reentered:
         self.reentered = True
-        ok: bool = raw_call(self.hub, abi_encode(self.model, convert(0, uint256), method_id=method_id("claim(address,uint256)")), revert_on_failure=False)
+        data: Bytes[1024] = self.reentry
+        if len(data) == 0:
+            data = abi_encode(self.model, convert(0, uint256), method_id=method_id("claim(address,uint256)"))
+        ok: bool = False
+        response: Bytes[256] = b""
+        ok, response = raw_call(self.hub, data, max_outsize=256, revert_on_failure=False)
         self.reentry_failed = not ok
+        self.reentry_response = response
