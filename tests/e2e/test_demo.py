@@ -16,6 +16,7 @@ def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts):
     owner, honest, flipper = accounts[0], accounts[1], accounts[2]
     config = DemoConfig(
         model="perceptron",
+        dataset="rt",
         pretrain=600,
         holdout=300,
         days=2,
