@@ -316,7 +316,8 @@ def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
             f"incentive  stake: refund after {inc.refund_wait} s, owner {inc.owner_wait} s, "
             f"anyone {inc.any_wait} s; cost weight {ether(inc.cost_weight)}"
         )
-        out.append(f"           next deposit {ether(int(contract.next_deposit()))}")
+        now = ether(pending_deposit(contract))
+        out.append(f"           next deposit {now} (a contribution now)")
     else:
         out.append(
             f"incentive  {inc.kind}"
