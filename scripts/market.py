@@ -346,13 +346,39 @@ def expire(network, account_alias, record_opt):
     click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
 
 
+max_fee_opt = click.option(
+    "--max-fee",
+    default=None,
+    metavar="ETH",
+    help="Refuse a step whose estimated fee at the current base fee and tip is above this.",
+)
+
+
+def _announce_step(m, budget: int, sender, max_fee: str | None) -> None:
+    """A step's estimated gas and fee (printed when above a million gas or under a cap), and
+    the cap's refusal. Call after ``check``: a step that would revert is refused there."""
+    from sharedmodels.rpc.fastpath import RPC
+    from sharedmodels.rpc.fees import announce
+
+    cap = None if max_fee is None else c.amount(max_fee)
+    rpc = RPC()
+    tx = {"from": str(sender.address), "to": str(m.address)}
+    tx["data"] = "0x" + bytes(m.step.encode_input(budget)).hex()
+    announce(int(rpc.call("eth_estimateGas", [tx]), 16), "step", cap, click.echo, rpc)
+
+
 @_command("Anyone: one bounded step of the reward pass.")
 @budget_opt
-def step(network, budget, account_alias, record_opt):
+@max_fee_opt
+def step(network, budget, max_fee, account_alias, record_opt):
     """Anyone: one step of the reward pass, bounded by --budget work units (about 2,100 gas
-    each)."""
+    each). Its estimated gas and fee are printed first when above a million gas; --max-fee
+    refuses a dearer one."""
     _, m = _market(record_opt)
-    receipt = send(m.step, budget, sender=c.resolve_account(account_alias))
+    sender = c.resolve_account(account_alias)
+    check(m.step, budget, sender=sender)  # the wrong phase or sender: one line, nothing sent
+    _announce_step(m, budget, sender, max_fee)
+    receipt = send(m.step, budget, sender=sender)
     click.echo(f"{_progress_line(m)}; gas {int(receipt.gas_used):,}")
 
 
@@ -371,12 +397,16 @@ def _progress_line(m) -> str:
 
 @_command("Anyone: step until the reward pass is done.", name="run-rewards")
 @budget_opt
+@max_fee_opt
 @c.quiet_opt
-def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
-    """Anyone: step the reward pass until it is done, with a progress bar."""
+def run_rewards_cmd(network, budget, max_fee, quiet, account_alias, record_opt):
+    """Anyone: step the reward pass until it is done, with a progress bar. The first step's
+    estimated gas and fee are printed when above a million gas; --max-fee refuses to start
+    when that step's fee is above it."""
     _, m = _market(record_opt)
     sender = c.resolve_account(account_alias)
     check(m.step, budget, sender=sender)  # the wrong phase: one line before any progress bar
+    _announce_step(m, budget, sender, max_fee)
     n = int(m.n_contributions())
     with c.progress_bar(n, "pass 1", quiet) as bar:
         bar.unit = "contribution"

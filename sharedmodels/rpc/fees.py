@@ -230,3 +230,19 @@ def announce_deploy(
     echo(whole.line("deploy"))
     check_cap(whole, max_fee, "this deployment")
     return whole
+
+
+def announce(
+    gas: int, what: str, max_fee: int | None, echo: Callable[[str], Any], rpc: Any = None
+) -> Quote:
+    """Before one transaction of ``gas`` (an estimate): print its gas and fee when it is above
+    ``NOTICE_GAS`` or a cap is set, and refuse above ``max_fee`` wei (one line, nothing sent)."""
+    if rpc is None:
+        from sharedmodels.rpc.fastpath import RPC
+
+        rpc = RPC()
+    q = quote(rpc, gas)
+    if gas > NOTICE_GAS or max_fee is not None:
+        echo(q.line(what))
+    check_cap(q, max_fee, what)
+    return q
