@@ -481,7 +481,19 @@ def test_release_returns_an_unentered_budget(hub, registered, owner, alice, caro
     driver.reveal(hub, b, b_set, carol, registered)
     released = hub.close_period(registered, b, sender=carol).return_value
     assert released > 0
-    wait(chain, ENTRY + 1)
+    with ape.reverts("hub: no such period"):
+        hub.release(registered, 1, sender=carol)
+    with ape.reverts("hub: no such period"):
+        hub.claim(registered, 1, sender=carol)
+    # At the deadline's second entries are still open (eth_call at the latest block).
+    deadline = hub.periods(registered, 0).entry_deadline
+    chain.mine(timestamp=deadline)
+    assert chain.blocks.head.timestamp == deadline
+    with ape.reverts("hub: entries still open"):
+        hub.release.call(registered, 0, sender=carol)
+    with ape.reverts("hub: entries still open"):
+        hub.claim.call(registered, 0, sender=carol)
+    wait(chain, 1)
     assert hub.release(registered, 0, sender=carol).return_value == released
     assert hub.pools(registered).available == 10**6
     with ape.reverts("hub: nothing to release"):
