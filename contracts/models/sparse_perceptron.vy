@@ -54,14 +54,24 @@ _COUNT_MASK: constant(uint256) = 2**64 - 2
 _LOW_MASK: constant(uint256) = 2**64 - 1
 # @dev The intercept is stored as an int192.
 _INTERCEPT_LIMIT: constant(int256) = 2**191
-# @dev Weights are int40, six to a slot (240 of its 256 bits).
-_LANES: constant(uint256) = 6
-_LANE_BITS: constant(uint256) = 40
+# @dev A weight is an integer in [-2**39, 2**39); outside it an update or upload reverts
+#      rather than wrap (2**23 mistakes on one feature at the largest rate, 2**39 at rate 1).
 _WEIGHT_LIMIT: constant(int256) = 2**39
-_LANE_MASK: constant(uint256) = 2**40 - 1
-# @dev Learning rates stay below this, so a weight needs 2**23 mistakes on one feature at the
-#      largest rate (2**39 at rate 1) to leave the int40 range; `_set_lane` reverts rather
-#      than wrap if it ever does.
+# @dev Weights live in 16-bit lanes, sixteen to a slot: weight j is lane j % 16 (bits
+#      16 * (j % 16) and up, two's complement) of slot j // 16 of `_weights`. A weight in
+#      [-_LANE_MAX, _LANE_MAX] is its lane's value. A weight outside it is stored exactly in
+#      `_wide[j]` and its lane holds the escape value -2**15, which no weight in a lane takes.
+_LANES: constant(uint256) = 16
+_LANE_SHIFT: constant(uint256) = 4
+_LANE_INDEX: constant(uint256) = 15
+_LANE_BITS: constant(uint256) = 16
+_LANE_MASK: constant(uint256) = 2**16 - 1
+_LANE_MAX: constant(int256) = 2**15 - 1
+_ESCAPE: constant(int256) = -(2**15)
+_ESCAPE_BITS: constant(uint256) = 2**15
+# @dev Slots of `_weights`: enough for 2**32 features (the largest `n_features`).
+_SLOTS: constant(uint256) = 2**28
+# @dev Learning rates stay below this: a step moves a weight by less than 2**16.
 _LEARNING_RATE_LIMIT: constant(uint256) = 2**16
 
 # ---------------------------------------------------------------- STORAGE
@@ -72,10 +82,11 @@ n_features: public(immutable(uint256))
 learning_rate: public(immutable(int256))
 # @dev fl(learning_rate * 0.01) in 2**-59 units: the intercept move of one mistake.
 intercept_step: public(immutable(int256))
-# @dev Six int40 weights per slot: weight j is lane j % 6 (bits 40 * (j % 6) and up, two's
-#      complement) of slot j // 6. Packing makes a 1,000-weight upload write 167 new slots
-#      instead of 1,000, and neighbouring features share their cold read.
-_weights: HashMap[uint256, uint256]
+# @dev Sixteen 16-bit weight lanes per slot (see `_LANES`), in a fixed array: the slot of a
+#      weight is an offset, not a hash. A 1,000-weight upload writes 63 new slots.
+_weights: uint256[_SLOTS]
+# @dev The weights whose lane holds the escape value (outside the 16-bit lane range).
+_wide: HashMap[uint256, int256]
 # @dev Class names, index 0 and 1.
 class_names: public(HashMap[uint8, String[32]])
 # @dev Encoder descriptor so any client can reproduce the input encoding.
@@ -158,8 +169,7 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
     """
     out: DynArray[int256, MAX_READ] = []
     for j32: uint32 in indices:
-        j: uint256 = convert(j32, uint256)
-        out.append(self._lane(self._weights[j // _LANES], j))
+        out.append(self._weight(convert(j32, uint256)))
     return out
 
 
@@ -167,9 +177,11 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
 @view
 def weights(j: uint256) -> int256:
     """
-    @notice The weight of feature `j`.
+    @notice The weight of feature `j` (0 for any `j` without one).
     """
-    return self._lane(self._weights[j // _LANES], j)
+    if j >= _SLOTS * _LANES:
+        return 0
+    return self._weight(j)
 
 # ---------------------------------------------------------------- ADMIN
 
@@ -215,17 +227,28 @@ def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
     """
     total: int256 = 0
     prev: uint256 = 0
+    slot: uint256 = max_value(uint256)
+    word: uint256 = 0
     for i: uint256 in range(len(x), bound=MAX_FEATURES):
         j: uint256 = convert(x[i], uint256)
         assert i == 0 or j > prev, "perceptron: features not sorted and unique"
         prev = j
-        # `_lane`, inlined: the call costs more than the arithmetic in this hot loop.
-        total += convert(
-            convert(self._weights[j // _LANES] << (216 - (j % _LANES) * _LANE_BITS), bytes32),
-            int256,
-        ) >> 216
+        # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
+        # slot is below _SLOTS.
+        if j >> _LANE_SHIFT != slot:
+            slot = j >> _LANE_SHIFT
+            word = self._weights[slot]
+        # The lane, sign-extended: shift it to the top, then back down (arithmetic).
+        w: int256 = convert(
+            convert(word << (240 - ((j & _LANE_INDEX) << _LANE_SHIFT)), bytes32), int256
+        ) >> 240
+        if w == _ESCAPE:
+            w = self._wide[j]
+        # Invariant: |w| <= 2**39 and at most MAX_FEATURES (2**9) terms, so |total| < 2**49.
+        total = unsafe_add(total, w)
     assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
-    return total * _INTERCEPT_ONE + self._intercept_of(self._state)
+    # |total| < 2**49, so total * 2**59 < 2**108 and the intercept is an int192: no overflow.
+    return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(self._state))
 
 
 @internal
@@ -255,16 +278,36 @@ def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, boo
             self._state = state | _SEALED
         return prediction, False
     delta: int256 = sign * learning_rate
+    slot: uint256 = max_value(uint256)
+    word: uint256 = 0
     for j32: uint32 in x:
         j: uint256 = convert(j32, uint256)
-        slot: uint256 = j // _LANES
-        offset: uint256 = (j % _LANES) * _LANE_BITS
-        word: uint256 = self._weights[slot]
-        # `_lane` and `_set_lane`, inlined for this hot loop.
-        w: int256 = (convert(convert(word << (216 - offset), bytes32), int256) >> 216) + delta
+        # `x` is sorted (checked by `_checked_score`): each slot is read and written once.
+        if j >> _LANE_SHIFT != slot:
+            if slot != max_value(uint256):
+                self._weights[slot] = word
+            slot = j >> _LANE_SHIFT
+            word = self._weights[slot]
+        offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
+        w: int256 = convert(convert(word << (240 - offset), bytes32), int256) >> 240
+        escaped: bool = w == _ESCAPE
+        if escaped:
+            w = self._wide[j]
+        # Invariant: |w| <= 2**39 and |delta| < 2**16: the sum cannot overflow; its range is
+        # checked next.
+        w = unsafe_add(w, delta)
         assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
-        bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
-        self._weights[slot] = (word & ~(_LANE_MASK << offset)) | (bits << offset)
+        if w >= -_LANE_MAX and w <= _LANE_MAX:
+            # Back in (or still in) its lane; a stale `_wide[j]` is never read again.
+            word = (word & ~(_LANE_MASK << offset)) | (
+                (convert(convert(w, bytes32), uint256) & _LANE_MASK) << offset
+            )
+        else:
+            self._wide[j] = w
+            if not escaped:
+                word = (word & ~(_LANE_MASK << offset)) | (_ESCAPE_BITS << offset)
+    if slot != max_value(uint256):
+        self._weights[slot] = word
     moved: int256 = self._round_signed(self._intercept_of(state) + sign * intercept_step)
     self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED)
     return prediction, True
@@ -282,7 +325,7 @@ def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int2
     for i: uint256 in range(n, bound=MAX_UPLOAD):
         j: uint256 = convert(indices[i], uint256)
         assert j < limit, "perceptron: feature index out of range"
-        self._weights[j // _LANES] = self._set_lane(self._weights[j // _LANES], j, values[i])
+        self._put(j, values[i])
     log WeightsUploaded(count=n, first_index=indices[0], last_index=indices[n - 1])
 
 
@@ -303,21 +346,56 @@ def _seal():
 
 
 @internal
+@view
+def _weight(j: uint256) -> int256:
+    """
+    @dev Weight j (j < _SLOTS * _LANES): its lane, or `_wide[j]` when the lane holds the escape.
+    """
+    w: int256 = convert(
+        convert(self._weights[j >> _LANE_SHIFT] << (240 - ((j & _LANE_INDEX) << _LANE_SHIFT)), bytes32),
+        int256,
+    ) >> 240
+    if w == _ESCAPE:
+        return self._wide[j]
+    return w
+
+
+@internal
+def _put(j: uint256, w: int256):
+    """
+    @dev Set weight j to w: in its lane when it fits, else in `_wide[j]` behind the escape.
+    """
+    assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+    slot: uint256 = j >> _LANE_SHIFT
+    offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
+    bits: uint256 = _ESCAPE_BITS
+    if w >= -_LANE_MAX and w <= _LANE_MAX:
+        bits = convert(convert(w, bytes32), uint256) & _LANE_MASK
+    else:
+        self._wide[j] = w
+    self._weights[slot] = (self._weights[slot] & ~(_LANE_MASK << offset)) | (bits << offset)
+
+
+@internal
 @pure
 def _lane(word: uint256, j: uint256) -> int256:
     """
-    @dev Weight j out of its slot's word: shift its lane to the top, then back down signed.
+    @dev Weight j out of a word of six int40 lanes (lane j % 6): the layout of the prediction
+         market's stored weights, which keep this module's arithmetic but not its storage.
     """
-    return convert(convert(word << (216 - (j % _LANES) * _LANE_BITS), bytes32), int256) >> 216
+    return convert(convert(word << (216 - (j % 6) * 40), bytes32), int256) >> 216
 
 
 @internal
 @pure
 def _set_lane(word: uint256, j: uint256, w: int256) -> uint256:
+    """
+    @dev `word` with lane j % 6 (int40) set to w; reverts outside the int40 range.
+    """
     assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
-    offset: uint256 = (j % _LANES) * _LANE_BITS
-    bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
-    return (word & ~(_LANE_MASK << offset)) | (bits << offset)
+    offset: uint256 = (j % 6) * 40
+    bits: uint256 = convert(convert(w, bytes32), uint256) & (2**40 - 1)
+    return (word & ~((2**40 - 1) << offset)) | (bits << offset)
 
 
 @internal
