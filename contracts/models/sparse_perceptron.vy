@@ -37,6 +37,15 @@ event UploadSealed:
 
 # @dev Most distinct features one sample may carry (at least 512).
 MAX_FEATURES: constant(uint256) = 512
+# @dev A sample is its sorted, unique indices in lanes of 256-bit words, lowest lane first:
+#      16-bit lanes when `n_features` <= 2**16 and 32-bit lanes otherwise. A word holds one
+#      index up to a full word of them (16 or 8): its indices end at its first zero lane that
+#      is not the sample's very first index (indices strictly increase, so 0 can only come
+#      first), and every lane above that one is zero. So one index per word is the plain ABI
+#      array of indices, and a full word of 16 costs 2 bytes of calldata per index instead
+#      of 32. Mirror and packer: `sharedmodels.encoding.packed`.
+MAX_WORDS: constant(uint256) = 512
+_NARROW_LIMIT: constant(uint256) = 2**16
 # @dev Most weights one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512
 # @dev Most feature indices one `weights_of` call may read.
@@ -114,10 +123,10 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
 
 @external
 @view
-def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+def predict(x: DynArray[uint256, MAX_WORDS]) -> uint8:
     """
     @notice Class index (0 or 1) the model gives the sample; free to call.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sample's sorted, unique feature indices, packed (see `MAX_WORDS`).
     @return 1 when the score is strictly positive, else 0.
     """
     return self._class_of(self._checked_score(x))
@@ -152,10 +161,10 @@ def update_count() -> uint256:
 
 @external
 @view
-def score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+def score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     """
     @notice The raw decision value, in 2**-59 units (weights sum * 2**59 + intercept).
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sample's sorted, unique feature indices, packed (see `MAX_WORDS`).
     """
     return self._checked_score(x)
 
@@ -218,36 +227,64 @@ def seal():
 
 @internal
 @view
-def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+def _lanes() -> (uint256, uint256, uint256):
     """
-    @dev One pass: the input rules (strictly increasing indices, the last one below
-         `n_features`) and the score, sum(weights) * 2**59 + intercept. Checking while summing
-         reads each index once and copies the array once. The DynArray bound itself rejects more
-         than MAX_FEATURES indices at decoding.
+    @dev The lane width of a packed sample, lanes per word and the lane mask.
     """
+    if n_features <= _NARROW_LIMIT:
+        return 16, 16, 2**16 - 1
+    return 32, 8, 2**32 - 1
+
+
+@internal
+@view
+def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
+    """
+    @dev One pass: the input rules (the lanes of `MAX_WORDS`, strictly increasing indices,
+         the last one below `n_features`) and the score, sum(weights) * 2**59 + intercept.
+         Checking while summing reads each index once. At most MAX_WORDS words: 512 indices
+         one per word, up to 8,192 (4,096 at 32-bit lanes) packed.
+    """
+    bits: uint256 = 0
+    per_word: uint256 = 0
+    mask: uint256 = 0
+    bits, per_word, mask = self._lanes()
     total: int256 = 0
-    prev: uint256 = 0
+    # The least value the next index may take: one above the last index (0 at the start).
+    nxt: uint256 = 0
     slot: uint256 = max_value(uint256)
     word: uint256 = 0
-    for i: uint256 in range(len(x), bound=MAX_FEATURES):
-        j: uint256 = convert(x[i], uint256)
-        assert i == 0 or j > prev, "perceptron: features not sorted and unique"
-        prev = j
-        # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
-        # slot is below _SLOTS.
-        if j >> _LANE_SHIFT != slot:
-            slot = j >> _LANE_SHIFT
-            word = self._weights[slot]
-        # The lane, sign-extended: shift it to the top, then back down (arithmetic).
-        w: int256 = convert(
-            convert(word << (240 - ((j & _LANE_INDEX) << _LANE_SHIFT)), bytes32), int256
-        ) >> 240
-        if w == _ESCAPE:
-            w = self._wide[j]
-        # Invariant: |w| <= 2**39 and at most MAX_FEATURES (2**9) terms, so |total| < 2**49.
-        total = unsafe_add(total, w)
-    assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
-    # |total| < 2**49, so total * 2**59 < 2**108 and the intercept is an int192: no overflow.
+    for k: uint256 in range(len(x), bound=MAX_WORDS):
+        packed: uint256 = x[k]
+        for lane: uint256 in range(per_word, bound=16):
+            j: uint256 = packed & mask
+            if j < nxt:
+                # Only the end of this word's indices goes back: a zero lane, not the first of
+                # its word (no empty word), with nothing above it.
+                assert j == 0, "perceptron: features not sorted and unique"
+                assert lane != 0 and packed == 0, "perceptron: bad packed features"
+                break
+            # j < 2**32: no overflow.
+            nxt = unsafe_add(j, 1)
+            packed = packed >> bits
+            # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
+            # slot is below _SLOTS.
+            if j >> _LANE_SHIFT != slot:
+                slot = j >> _LANE_SHIFT
+                word = self._weights[slot]
+            # The lane, sign-extended: shift it to the top, then back down (arithmetic). The
+            # lane's offset is at most 240.
+            w: int256 = convert(
+                convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
+                int256,
+            ) >> 240
+            if w == _ESCAPE:
+                w = self._wide[j]
+            # Invariant: |w| < 2**39 and at most 2**13 terms (MAX_WORDS words of at most 16
+            # lanes), so |total| < 2**52.
+            total = unsafe_add(total, w)
+    assert nxt <= n_features, "perceptron: feature index out of range"
+    # |total| < 2**52, so total * 2**59 < 2**111 and the intercept is an int192: no overflow.
     return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(self._state))
 
 
@@ -260,11 +297,11 @@ def _class_of(s: int256) -> uint8:
 
 
 @internal
-def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, bool):
+def _step(x: DynArray[uint256, MAX_WORDS], y: uint8, s: int256) -> (uint8, bool):
     """
     @dev One Perceptron step on `x`, given `s = _checked_score(x)` for the current state (which
          also checked `x`). Callers compute `s` in a sibling call, `_step(x, y, _checked_score(x))`,
-         so the 16 KB input array sits in one memory frame at a time.
+         so the input array sits in one memory frame at a time.
     @return (prediction before the step, whether the model changed)
     """
     assert y < 2, "perceptron: label out of range"
@@ -278,33 +315,48 @@ def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, boo
             self._state = state | _SEALED
         return prediction, False
     delta: int256 = sign * learning_rate
+    bits: uint256 = 0
+    per_word: uint256 = 0
+    mask: uint256 = 0
+    bits, per_word, mask = self._lanes()
     slot: uint256 = max_value(uint256)
     word: uint256 = 0
-    for j32: uint32 in x:
-        j: uint256 = convert(j32, uint256)
-        # `x` is sorted (checked by `_checked_score`): each slot is read and written once.
-        if j >> _LANE_SHIFT != slot:
-            if slot != max_value(uint256):
-                self._weights[slot] = word
-            slot = j >> _LANE_SHIFT
-            word = self._weights[slot]
-        offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
-        w: int256 = convert(convert(word << (240 - offset), bytes32), int256) >> 240
-        escaped: bool = w == _ESCAPE
-        if escaped:
-            w = self._wide[j]
-        # Invariant: |w| <= 2**39 and |delta| < 2**16: the sum cannot overflow; its range is
-        # checked next.
-        w = unsafe_add(w, delta)
-        assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
-        if w >= -_LANE_MAX and w <= _LANE_MAX:
-            # Back in (or still in) its lane; a stale `_wide[j]` is never read again.
-            word = (word & ~(_LANE_MASK << offset)) | (
-                (convert(convert(w, bytes32), uint256) & _LANE_MASK) << offset
-            )
-        else:
-            self._wide[j] = w
-            if not escaped:
+    nxt: uint256 = 0
+    for k: uint256 in range(len(x), bound=MAX_WORDS):
+        packed: uint256 = x[k]
+        for lane: uint256 in range(per_word, bound=16):
+            j: uint256 = packed & mask
+            # `x` was checked by `_checked_score`: the end of this word's indices.
+            if j < nxt:
+                break
+            nxt = unsafe_add(j, 1)
+            packed = packed >> bits
+            # `x` is sorted: each slot is read and written once.
+            if j >> _LANE_SHIFT != slot:
+                if slot != max_value(uint256):
+                    self._weights[slot] = word
+                slot = j >> _LANE_SHIFT
+                word = self._weights[slot]
+            offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
+            w: int256 = convert(
+                convert(word << unsafe_sub(240, offset), bytes32), int256
+            ) >> 240
+            if w == _ESCAPE:
+                # |_wide[j]| < 2**39 and |delta| < 2**16: no overflow; the range is checked.
+                w = unsafe_add(self._wide[j], delta)
+                assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+            else:
+                # A lane weight: |w| <= _LANE_MAX and |delta| < 2**16, so |w + delta| < 2**17,
+                # inside the weight range.
+                w = unsafe_add(w, delta)
+            # w + _LANE_MAX read as unsigned (a negative sum wraps far above) is at most
+            # 2 * _LANE_MAX exactly when w is in [-_LANE_MAX, _LANE_MAX].
+            bits_w: uint256 = convert(convert(w, bytes32), uint256)
+            if unsafe_add(bits_w, convert(_LANE_MAX, uint256)) <= convert(2 * _LANE_MAX, uint256):
+                # In (or back in) its lane; a stale `_wide[j]` is never read again.
+                word = (word & ~(_LANE_MASK << offset)) | ((bits_w & _LANE_MASK) << offset)
+            else:
+                self._wide[j] = w
                 word = (word & ~(_LANE_MASK << offset)) | (_ESCAPE_BITS << offset)
     if slot != max_value(uint256):
         self._weights[slot] = word

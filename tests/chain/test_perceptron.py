@@ -5,6 +5,7 @@ import pytest
 from conftest import reverts_without_reason
 
 from sharedmodels.encoding.features import MAX_FEATURES, Encoder
+from sharedmodels.encoding.packed import pack
 from sharedmodels.mirrors.perceptron import (
     DECAY_UNITS,
     IntPerceptron,
@@ -340,3 +341,40 @@ def test_escaped_weights_score_and_update_together(deploy_model, owner):
 
 def test_weight_of_an_index_beyond_any_model_is_zero(model):
     assert model.weights(2**32) == 0 and model.weights(2**256 - 1) == 0
+
+
+# ---------------------------------------------------------------- packed input
+
+
+def test_packed_and_plain_input_read_alike(deploy_model, owner):
+    """Sixteen 16-bit indices per word (or eight 32-bit ones above 2**16 features) and one index
+    per word are the same sample: same score, same training, index 0 first included."""
+    for n_features in (SMALL_N, 2**20):
+        m = deploy_model(n_features=n_features)
+        mirror = IntPerceptron(n_features, 1)
+        rows = [[0, 3, 17, 40], list(range(5, 200, 7)), [n_features - 1], [], [0]]
+        for i, row in enumerate(rows):
+            words = pack(row, n_features)
+            assert m.score(words) == m.score(row) == mirror.score(row)
+            before, _ = mirror.update(row, i % 2)
+            x = words if i % 2 else row
+            assert trained(m.update(x, i % 2, sender=owner), m).prediction == before
+        touched = sorted({j for r in rows for j in r})
+        assert list(m.weights_of(touched)) == [mirror.weights.get(j, 0) for j in touched]
+
+
+@pytest.mark.parametrize(
+    "words, reason",
+    [
+        ([5, 0], "perceptron: bad packed features"),  # an empty word
+        ([5 | 7 << 32], "perceptron: bad packed features"),  # a zero lane below an index
+        ([7 | 3 << 16], "perceptron: features not sorted and unique"),
+        ([7, 7], "perceptron: features not sorted and unique"),
+        ([5 | 2**12 << 16], "perceptron: feature index out of range"),
+    ],
+)
+def test_bad_packed_input_reverts(model, owner, words, reason):
+    with ape.reverts(reason):
+        model.predict(words)
+    with ape.reverts(reason):
+        model.update(words, 1, sender=owner)
