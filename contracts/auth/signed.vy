@@ -41,10 +41,10 @@ event NoncesCancelled:
 # ---------------------------------------------------------------- STRUCTS
 
 # @dev One contribution as its contributor signed it: `x` the sparse Perceptron's packed words
-#      (512: its MAX_WORDS; `sharedmodels.encoding.packed`).
+#      (64: its MAX_WORDS; `sharedmodels.encoding.packed`).
 struct SignedContribution:
     contributor: address
-    x: DynArray[uint256, 512]
+    x: DynArray[uint256, 64]
     y: uint8
     nonce: uint256
     deadline: uint256
@@ -120,7 +120,7 @@ def _use(item: SignedContribution) -> (bool, bytes32):
             skipped and `ContributionSkipped` logged.
     """
     assert block.timestamp <= item.deadline, "batch: signature expired"
-    encoded: Bytes[16448] = abi_encode(item.x)
+    encoded: Bytes[2112] = abi_encode(item.x)
     n: uint256 = len(item.x)
     # EIP-712 hashes an array as the concatenation of its 32-byte words: the ABI encoding
     # without its offset and length words.

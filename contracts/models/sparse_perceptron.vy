@@ -43,8 +43,10 @@ MAX_FEATURES: constant(uint256) = 512
 #      is not the sample's very first index (indices strictly increase, so 0 can only come
 #      first), and every lane above that one is zero. So one index per word is the plain ABI
 #      array of indices, and a full word of 16 costs 2 bytes of calldata per index instead
-#      of 32. Mirror and packer: `sharedmodels.encoding.packed`.
-MAX_WORDS: constant(uint256) = 512
+#      of 32. At most 64 words: 512 indices at 32-bit lanes, 1,024 at 16-bit ones (64 plain).
+#      The bound sizes the memory frames the array is copied into (2 KB each, not 16 KB).
+#      Mirror and packer: `sharedmodels.encoding.packed`.
+MAX_WORDS: constant(uint256) = 64
 _NARROW_LIMIT: constant(uint256) = 2**16
 # @dev Most weights one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512
@@ -242,8 +244,7 @@ def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     """
     @dev One pass: the input rules (the lanes of `MAX_WORDS`, strictly increasing indices,
          the last one below `n_features`) and the score, sum(weights) * 2**59 + intercept.
-         Checking while summing reads each index once. At most MAX_WORDS words: 512 indices
-         one per word, up to 8,192 (4,096 at 32-bit lanes) packed.
+         Checking while summing reads each index once.
     """
     bits: uint256 = 0
     per_word: uint256 = 0
@@ -280,11 +281,11 @@ def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
             ) >> 240
             if w == _ESCAPE:
                 w = self._wide[j]
-            # Invariant: |w| < 2**39 and at most 2**13 terms (MAX_WORDS words of at most 16
-            # lanes), so |total| < 2**52.
+            # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most 16
+            # lanes), so |total| < 2**49.
             total = unsafe_add(total, w)
     assert nxt <= n_features, "perceptron: feature index out of range"
-    # |total| < 2**52, so total * 2**59 < 2**111 and the intercept is an int192: no overflow.
+    # |total| < 2**49, so total * 2**59 < 2**108 and the intercept is an int192: no overflow.
     return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(self._state))
 
 

@@ -5,10 +5,11 @@ indices in ``width``-bit lanes, lowest lane first, where ``width`` is 16 when th
 ``n_features`` is at most 2**16 and 32 otherwise (:func:`lane_bits`): up to 16 or 8 per word.
 A word's indices end at its first zero lane that is not the sample's very first index (indices
 strictly increase, so 0 can only come first), and every lane above it is zero. One index per
-word is therefore the plain ABI array of indices, which the contract still accepts; :func:`pack`
-fills every word, so a set of indices has one packed form. The contract binds a contribution
-to the words as sent (their hash), so a refund restates the same words: :func:`pack` again, or
-what the ``addData`` calldata carried.
+word is therefore the plain ABI array of indices, which the contract still accepts for samples
+of up to 64 indices (it takes at most 64 words, which keeps its memory frames at 2 KB).
+:func:`pack` fills every word, so a set of indices has one packed form (up to 512 indices at
+32-bit lanes). The contract binds a contribution to the words as sent (their hash), so a refund
+restates the same words: :func:`pack` again, or what the ``addData`` calldata carried.
 
 At 16 bits an index costs 2 bytes of calldata instead of a 32-byte ABI word (about 32 gas
 instead of 150), and the contract decodes it with a shift and a mask.
@@ -29,7 +30,7 @@ from eth_utils import keccak
 #: The model's bound on the number of indices of one sample.
 MAX_FEATURES = 512
 #: The contract's bound on the words of one sample (``MAX_WORDS``).
-MAX_WORDS = 512
+MAX_WORDS = 64
 #: The ABI type of a packed sample.
 ABI_TYPE = "uint256[]"
 

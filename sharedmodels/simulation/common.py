@@ -156,15 +156,23 @@ def sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool
     return [rng.choice(pool) for _ in range(n)], True
 
 
-def ape_rate(method: Any, account: Any, stream: Sequence, chain: Any, value: int) -> float:
-    """Contributions (``method(x, y)`` sending ``value``) per second through Ape, one
-    transaction at a time, on a snapshot that is then reverted (same contract, same run)."""
+def ape_rate(
+    method: Any,
+    account: Any,
+    stream: Sequence,
+    chain: Any,
+    value: int,
+    to_x: Any = list,
+) -> float:
+    """Contributions (``method(to_x(x), y)`` sending ``value``) per second through Ape, one
+    transaction at a time, on a snapshot that is then reverted (same contract, same run).
+    ``to_x``: how the contract takes a sample (a ``packer`` for a sparse Perceptron)."""
     if not stream:
         return 0.0
     snap = chain.snapshot()
     t = time.monotonic()
     for x, y in stream:
-        method(list(x), y, sender=account, value=value)
+        method(to_x(x), y, sender=account, value=value)
     rate = len(stream) / (time.monotonic() - t)
     chain.restore(snap)
     return rate

@@ -111,7 +111,9 @@ def simulate_trainer(
 
     baseline_accuracy = accuracy()
     max_deposit = 0 if points else preset.incentive.cost_weight * 3600
-    baseline_rate = ape_rate(contract.addData, agents[0], stream[:baseline_n], chain, max_deposit)
+    baseline_rate = ape_rate(
+        contract.addData, agents[0], stream[:baseline_n], chain, max_deposit, to_x
+    )
 
     senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
     k = len(agents)

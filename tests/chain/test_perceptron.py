@@ -96,11 +96,13 @@ def test_predict_accepts_max_features_and_rejects_more(deploy_model):
     m = deploy_model(n_features=2**20)
     row = list(range(0, 2 * MAX_FEATURES, 2))
     assert len(row) == MAX_FEATURES
-    assert m.predict(row) == 0
-    # One more than the DynArray bound fails ABI decoding (no reason string can be given
+    words = pack(row, 2**20)  # eight 32-bit indices a word: the 64 words of MAX_WORDS
+    assert len(words) == 64
+    assert m.predict(words) == 0
+    # One word more than the DynArray bound fails ABI decoding (no reason string can be given
     # there); clients refuse such input earlier with a message (see test_features).
     with reverts_without_reason():
-        m.predict(row + [2 * MAX_FEATURES + 1])
+        m.predict(words + [2 * MAX_FEATURES + 1])
 
 
 # ---------------------------------------------------------------- training
