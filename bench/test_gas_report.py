@@ -12,8 +12,9 @@ import pytest
 from ape import chain
 
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.encoding.packed import pack
 from sharedmodels.rpc.deployments import deploy_perceptron
-from sharedmodels.trainers.client import Contribution, Incentive, features_hash
+from sharedmodels.trainers.client import Contribution, Incentive
 from sharedmodels.trainers.sponsor import sign_many
 
 VOCAB = 1000
@@ -37,16 +38,23 @@ def deploy(project, owner, name, incentive, seal=True):
 
 
 def add(trainer, who, row, label, value=0):
-    receipt = trainer.addData(row, label, sender=who, value=value)
+    x = pack(row, VOCAB)  # the sparse Perceptron takes its indices packed
+    receipt = trainer.addData(x, label, sender=who, value=value)
     (log,) = receipt.decode_logs(trainer.ContributionAdded)
     c = Contribution(int(log.id), who.address, int(log.time), label, int(log.deposit))
-    c.features = tuple(row)
+    c.features, c.x = tuple(row), tuple(x)
     return c
 
 
 #: Views whose struct return data Ape's trace enrichment cannot decode (see the docstring).
 STRUCT_VIEWS = {"contribution", "leaderboard"}
-_DEFAULT_ARGS = {"uint256": 1, "uint8": 0, "uint32[]": POS, "address": None}
+_DEFAULT_ARGS = {
+    "uint256": 1,
+    "uint8": 0,
+    "uint32[]": POS,
+    "uint256[]": pack(POS, VOCAB),
+    "address": None,
+}
 
 
 def call_every_view(contract, who, recorded=None):
@@ -56,7 +64,7 @@ def call_every_view(contract, who, recorded=None):
         if abi.name in STRUCT_VIEWS:
             continue
         if abi.name == "verdict":
-            contract.verdict(recorded.key(), list(recorded.features))
+            contract.verdict(recorded.key(), recorded.args())
             continue
         args = [
             who.address if i.canonical_type == "address" else _DEFAULT_ARGS[i.canonical_type]
@@ -75,10 +83,10 @@ def test_sparse_perceptron(project, roles):
     m = deploy(project, owner, "SparsePerceptron", Incentive("none"), seal=False)
     m.upload_intercept(2**59, sender=owner)
     m.seal(sender=owner)
-    m.update(POS, 1, sender=owner)
-    m.update(POS, 0, sender=owner)
-    m.predict(POS)
-    m.score(NEG)
+    m.update(pack(POS, VOCAB), 1, sender=owner)
+    m.update(pack(POS, VOCAB), 0, sender=owner)
+    m.predict(pack(POS, VOCAB))
+    m.score(pack(NEG, VOCAB))
     call_every_view(m, alice)
     m.transfer_ownership(alice, sender=owner)
     m.renounce_ownership(sender=alice)
@@ -96,10 +104,10 @@ def test_stake_trainer(project, roles):
     chain.pending_timestamp += 3600
     left = add(t, bob, POS, 0, t.next_deposit())
     chain.pending_timestamp += 61
-    t.refund(good.key(), list(good.features), sender=alice)
-    t.report(bad.key(), list(bad.features), sender=alice)
+    t.refund(good.key(), good.args(), sender=alice)
+    t.report(bad.key(), bad.args(), sender=alice)
     chain.pending_timestamp += 300
-    t.take(left.key(), features_hash(left.features), sender=carol)
+    t.take(left.key(), left.features_hash, sender=carol)
     deadline = int(chain.pending_timestamp) + 3600
     items = sign_many(t, carol, [POS, NEG], [1, 0], deadline)
     t.addDataBatch(items, sender=bob, value=2 * 3600 * 10**15)
@@ -115,6 +123,6 @@ def test_points_trainer(project, roles):
     good = add(t, alice, POS, 1)
     bad = add(t, bob, NEG, 1)
     chain.pending_timestamp += 61
-    t.refund(good.key(), list(good.features), sender=alice)
-    t.report(bad.key(), list(bad.features), sender=alice)
+    t.refund(good.key(), good.args(), sender=alice)
+    t.report(bad.key(), bad.args(), sender=alice)
     call_every_view(t, alice, good)

@@ -15,7 +15,7 @@ from .data import data_handler as data
 from .incentives import points as incentive
 from .interfaces import IModel
 from .interfaces import IPointsTrainer
-from .interfaces import ISparseTrainer
+from .interfaces import IPackedTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
@@ -24,7 +24,7 @@ initializes: incentive[data := data]
 
 implements: IModel
 implements: IPointsTrainer
-implements: ISparseTrainer
+implements: IPackedTrainer
 
 exports: (
     ownable.owner,
@@ -77,11 +77,11 @@ def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
 
 @external
 @payable
-def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
+def addData(x: DynArray[uint256, model.MAX_WORDS], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample, for free; the model trains on it at once.
     @dev No lock: a Points trainer makes no external call, so nothing can re-enter it.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sorted, unique feature indices, packed (see `sparse_perceptron.MAX_WORDS`).
     @param y Class index, 0 or 1.
     @return The contribution's id.
     """
@@ -95,7 +95,7 @@ def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
 
 @external
 @nonreentrant
-def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint256:
+def refund(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint256:
     """
     @notice Claim a point for your contribution after `refund_wait` if the model agrees with
             its label. Once per contribution (named like the staked trainer's for one client).
@@ -110,7 +110,7 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
 
 @external
 @nonreentrant
-def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint256:
+def report(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint256:
     """
     @notice Mark someone else's contribution bad after `refund_wait` if the model disagrees
             with its label. Earns nothing. Once per contribution.
@@ -126,7 +126,7 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
 
 @external
 @view
-def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint8:
+def verdict(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint8:
     """
     @notice The class `refund` and `report` compare with the contribution's label now: the
             model's prediction for its features, or, under leave-one-out judging, the

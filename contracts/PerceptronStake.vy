@@ -18,7 +18,7 @@ from .incentives import stake
 from .auth import signed
 from .interfaces import IModel
 from .interfaces import IStakeTrainer
-from .interfaces import ISparseTrainer
+from .interfaces import IPackedTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
@@ -28,7 +28,7 @@ initializes: signed
 
 implements: IModel
 implements: IStakeTrainer
-implements: ISparseTrainer
+implements: IPackedTrainer
 
 exports: (
     ownable.owner,
@@ -95,11 +95,11 @@ def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
 @external
 @payable
 @nonreentrant
-def addData(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint256:
+def addData(x: DynArray[uint256, model.MAX_WORDS], y: uint8) -> uint256:
     """
     @notice Contribute one labelled sample; send at least `next_deposit()` wei (the excess is
             returned). The model trains on it in the same transaction.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sorted, unique feature indices, packed (see `sparse_perceptron.MAX_WORDS`).
     @param y Class index, 0 or 1.
     @return The contribution's id.
     """
@@ -157,7 +157,7 @@ def addDataBatch(items: DynArray[signed.SignedContribution, MAX_BATCH]) -> DynAr
 
 @external
 @nonreentrant
-def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint256:
+def refund(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint256:
     """
     @notice Take back your deposit after `refund_wait` if the model now agrees with your label;
             earns one good point. Once per contribution.
@@ -172,7 +172,7 @@ def refund(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
 
 @external
 @nonreentrant
-def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint256:
+def report(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint256:
     """
     @notice Take a share of someone else's deposit after `refund_wait` when the model disagrees
             with its label. Needs good points; the share is deposit * yours // all of them.
@@ -187,7 +187,7 @@ def report(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uin
 
 @external
 @view
-def verdict(c: data.Contribution, x: DynArray[uint32, model.MAX_FEATURES]) -> uint8:
+def verdict(c: data.Contribution, x: DynArray[uint256, model.MAX_WORDS]) -> uint8:
     """
     @notice The class `refund` and `report` compare with the contribution's label now: the
             model's prediction for its features, or, under leave-one-out judging, the
@@ -206,7 +206,7 @@ def take(c: data.Contribution, features_hash: bytes32) -> uint256:
     @notice Take what is left of a deposit: the owner after `owner_wait`, anyone but the
             contributor after `any_wait`.
     @param c The contribution as recorded (from its `ContributionAdded` event).
-    @param features_hash keccak256 of the ABI-encoded features (`uint32[]`).
+    @param features_hash keccak256 of the ABI-encoded features (`uint256[]`).
     @return Wei taken.
     """
     return stake._take(c, data._load(c, features_hash))

@@ -57,10 +57,10 @@ def __init__(n_features: uint256, learning_rate: uint256, class0: String[32],
 # ---------------------------------------------------------------- ADMIN
 
 @external
-def update(x: DynArray[uint32, model.MAX_FEATURES], y: uint8) -> uint8:
+def update(x: DynArray[uint256, model.MAX_WORDS], y: uint8) -> uint8:
     """
     @notice Train on one labelled sample (owner only). Seals the pre-trained upload.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sorted, unique feature indices, packed (see `sparse_perceptron.MAX_WORDS`).
     @param y Class index, 0 or 1.
     @return The prediction the model gave the sample before this step.
     """

@@ -24,14 +24,17 @@ Pre-trained weights are 100-500 in magnitude so that one update never flips a pr
 
 import json
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from sharedmodels import cli as c
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.encoding.packed import as_x
 from sharedmodels.rpc.deployments import deploy_perceptron
 from sharedmodels.runs.bench import add_data_floor, gas_table, refund_floor, replace_section
+from sharedmodels.runs.l2 import PRICES, costs, l2_table
 from sharedmodels.runs.modelbench import GAS_SIZES, gas_row
 from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
@@ -104,13 +107,14 @@ def cli(out, model_out, benchmarks, model, account_alias):
     result = {"deploy_1000": deploy_gas, "update": {}, "predict": {}}
     for n in SIZES:
         row = sorted(rnd.sample(range(VOCAB), n))
-        predicted = int(contract.predict(row))
-        if contract.score(row) == 0:
+        x = as_x(contract, row)
+        predicted = int(contract.predict(x))
+        if contract.score(x) == 0:
             raise click.ClickException("tie in the benchmark sample; change the seed")
-        same = contract.update(row, predicted, sender=sender)
-        other = contract.update(row, 1 - predicted, sender=sender)
+        same = contract.update(x, predicted, sender=sender)
+        other = contract.update(x, 1 - predicted, sender=sender)
         result["update"][str(n)] = {"no_update": int(same.gas_used), "update": int(other.gas_used)}
-        result["predict"][str(n)] = int(contract.predict.estimate_gas_cost(row, sender=sender))
+        result["predict"][str(n)] = int(contract.predict.estimate_gas_cost(x, sender=sender))
     click.echo(f"deploy + 1,000 weights: {deploy_gas:,} gas")
     click.echo(f"{'n':>5} {'update (no change)':>20} {'update (n changes)':>20} {'predict':>10}")
     for n in SIZES:
@@ -120,7 +124,7 @@ def cli(out, model_out, benchmarks, model, account_alias):
         )
     _write_json(model_out, result, "--model-out")
 
-    trainer, floors = trainer_gas(project.PerceptronStake, sender, rnd)
+    trainer, floors, l2 = trainer_gas(project.PerceptronStake, sender, rnd)
     click.echo(f"trainer deploy + 1,000 weights: {trainer['deploy_1000']:,} gas")
     click.echo(
         f"{'n':>5} {'addData no update':>18} {'addData update':>15} {'refund':>9} {'report':>9}"
@@ -138,8 +142,11 @@ def cli(out, model_out, benchmarks, model, account_alias):
         return
     _write_json(out, trainer)
     _write_json(str(Path(out).with_name("floor.json")), floors)
+    _write_json(str(Path(out).with_name("l2.json")), {"prices": asdict(PRICES), "costs": l2})
     if Path(benchmarks).is_file():
         replace_section(Path(benchmarks), "table", gas_table(trainer, floors))
+        if "<!-- bench:l2 -->" in Path(benchmarks).read_text():
+            replace_section(Path(benchmarks), "l2", l2_table(l2))
         click.echo(f"table updated: {benchmarks}")
 
 
@@ -168,10 +175,15 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         clock += 3600
         chain.pending_timestamp = clock
         last = int(contract.last_contribution_time())
-        receipt = contract.addData(row, label, sender=who, value=params.deposit(clock - last))
+        receipt = contract.addData(
+            as_x(contract, row), label, sender=who, value=params.deposit(clock - last)
+        )
         (log,) = receipt.decode_logs(contract.ContributionAdded)
         c = Contribution(int(log.id), str(who.address), int(log.time), label, int(log.deposit))
         return _with(c, row), receipt
+
+    def predict(row):
+        return int(contract.predict(as_x(contract, row)))
 
     def after_wait():
         nonlocal clock
@@ -181,20 +193,21 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
     # Warm-up: alice and bob each earn one good point.
     for who in (alice, bob):
         row = sorted(rnd.sample(range(VOCAB), 20))
-        c, _ = add(who, row, int(contract.predict(row)))
+        c, _ = add(who, row, predict(row))
         after_wait()
-        contract.refund(c.key(), row, sender=who)
+        contract.refund(c.key(), as_x(contract, row), sender=who)
     result: dict = {"addData": {}, "refund": {}, "report": {}, "deploy_1000": deploy_gas}
+    l2: dict = {}
     floors: dict = {"addData": {}, "refund": {}}
     for n in SIZES:
         rows = rnd.sample(range(VOCAB), 3 * n)
         agree, flip, target = (sorted(rows[i * n : (i + 1) * n]) for i in range(3))
-        c_agree, same = add(alice, agree, int(contract.predict(agree)))
-        _, update = add(alice, flip, 1 - int(contract.predict(flip)))
-        c_bad, _ = add(alice, target, 1 - int(contract.predict(target)))
+        c_agree, same = add(alice, agree, predict(agree))
+        _, update = add(alice, flip, 1 - predict(flip))
+        c_bad, _ = add(alice, target, 1 - predict(target))
         after_wait()
-        refund = contract.refund(c_agree.key(), agree, sender=alice)
-        report = contract.report(c_bad.key(), target, sender=bob)
+        refund = contract.refund(c_agree.key(), as_x(contract, agree), sender=alice)
+        report = contract.report(c_bad.key(), as_x(contract, target), sender=bob)
         result["addData"][str(n)] = {
             "no_update": int(same.gas_used),
             "update": int(update.gas_used),
@@ -202,11 +215,25 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
         result["refund"][str(n)] = int(refund.gas_used)
         result["report"][str(n)] = int(report.gas_used)
         floors["addData"][str(n)] = {
-            "no_update": add_data_floor(bytes(same.transaction.data), n, update=False),
-            "update": add_data_floor(bytes(update.transaction.data), n, update=True),
+            "no_update": add_data_floor(bytes(same.transaction.data), agree, update=False),
+            "update": add_data_floor(bytes(update.transaction.data), flip, update=True),
         }
-        floors["refund"][str(n)] = refund_floor(bytes(refund.transaction.data), n)
-    return result, floors
+        floors["refund"][str(n)] = refund_floor(bytes(refund.transaction.data), agree)
+        for name, receipt in (
+            (f"addData, no update, n = {n}", same),
+            (f"addData, update, n = {n}", update),
+            (f"refund, n = {n}", refund),
+        ):
+            l2[name] = l2_costs(receipt)
+    return result, floors, l2
+
+
+def l2_costs(receipt) -> dict:
+    """The L2 columns of one receipt's transaction (its signed bytes from the node)."""
+    from ape import networks
+
+    raw = networks.provider.make_request("eth_getRawTransactionByHash", [receipt.txn_hash])
+    return costs(bytes.fromhex(raw[2:]), bytes(receipt.transaction.data), int(receipt.gas_used))
 
 
 def _with(c, row):

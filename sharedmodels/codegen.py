@@ -61,7 +61,7 @@ def _interfaces(spec: ModelSpec, incentive: str) -> list[str]:
     """The interfaces of ``contracts/interfaces/`` the contract implements."""
     if incentive == "none":
         return ["IModel"]
-    shape = "IDenseTrainer" if spec.dense else "ISparseTrainer"
+    shape = spec.shape
     own = "IStakeTrainer" if incentive == "stake" else "IPointsTrainer"
     return ["IModel", own, shape]
 

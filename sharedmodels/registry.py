@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _SPARSE_X = "DynArray[uint32, model.MAX_FEATURES]"
+_PACKED_X = "DynArray[uint256, model.MAX_WORDS]"
 _DENSE_X = "DynArray[int64, model.MAX_DIM]"
 _SPARSE_DOC = "Sorted, unique feature indices, each below `n_features`."
+_PACKED_DOC = "The sorted, unique feature indices, packed (see `sparse_perceptron.MAX_WORDS`)."
 _DENSE_DOC = "`dim` fixed-point values (value * 10**9), each within +-2**40."
 BASE_EXPORTS = (
     "base.class_names",
@@ -51,6 +53,8 @@ class ModelSpec:
     label_doc: str = "Class index, below `n_classes()`."
     uses_base: bool = True
     batches: bool = False
+    #: Sparse input packed in lanes of 256-bit words (``sharedmodels.encoding.packed``).
+    packed: bool = False
     #: Defaults of a new deployment of a text model: the hashing width (log2) and, for Naive
     #: Bayes, the smoothing, as chosen on rt by ``ape run sweep`` (docs/models.md).
     encoder_bits: int = 20
@@ -67,15 +71,28 @@ class ModelSpec:
 
     @property
     def x_type(self) -> str:
+        if self.packed:
+            return _PACKED_X
         return _DENSE_X if self.dense else _SPARSE_X
 
     @property
     def x_doc(self) -> str:
+        if self.packed:
+            return _PACKED_DOC
         return _DENSE_DOC if self.dense else _SPARSE_DOC
 
     @property
     def abi_x(self) -> str:
+        if self.packed:
+            return "uint256[]"
         return "int64[]" if self.dense else "uint32[]"
+
+    @property
+    def shape(self) -> str:
+        """The interface of ``contracts/interfaces/`` for the trainers' sample entry points."""
+        if self.packed:
+            return "IPackedTrainer"
+        return "IDenseTrainer" if self.dense else "ISparseTrainer"
 
 
 _NEW_PARAMS = (
@@ -130,6 +147,7 @@ MODELS: dict[str, ModelSpec] = {
             label_doc="Class index, 0 or 1.",
             uses_base=False,
             batches=True,
+            packed=True,
         ),
         ModelSpec(
             name="dense_perceptron",

@@ -3,7 +3,7 @@
 @title Signed contributions (EIP-712)
 @license MIT
 @notice Lets a sponsor (a game, an app) submit contributions its users signed: the user signs
-        the typed data `Contribution(address contributor,uint32[] features,uint8 label,
+        the typed data `Contribution(address contributor,uint256[] features,uint8 label,
         uint256 nonce,uint256 deadline)` under this contract's domain, and anyone may submit it
         before the deadline, once. The record, and so every refund and good point, belongs to
         the signer; the sponsor pays the gas and the deposits.
@@ -40,10 +40,11 @@ event NoncesCancelled:
 
 # ---------------------------------------------------------------- STRUCTS
 
-# @dev One contribution as its contributor signed it. (512: the models' MAX_FEATURES.)
+# @dev One contribution as its contributor signed it: `x` the sparse Perceptron's packed words
+#      (64: its MAX_WORDS; `sharedmodels.encoding.packed`).
 struct SignedContribution:
     contributor: address
-    x: DynArray[uint32, 512]
+    x: DynArray[uint256, 64]
     y: uint8
     nonce: uint256
     deadline: uint256
@@ -57,7 +58,7 @@ _DOMAIN_TYPEHASH: constant(bytes32) = keccak256(
     "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 )
 _CONTRIBUTION_TYPEHASH: constant(bytes32) = keccak256(
-    "Contribution(address contributor,uint32[] features,uint8 label,uint256 nonce,uint256 deadline)"
+    "Contribution(address contributor,uint256[] features,uint8 label,uint256 nonce,uint256 deadline)"
 )
 _NAME_HASH: constant(bytes32) = keccak256("sharedmodels")
 _VERSION_HASH: constant(bytes32) = keccak256("1")
@@ -119,7 +120,7 @@ def _use(item: SignedContribution) -> (bool, bytes32):
             skipped and `ContributionSkipped` logged.
     """
     assert block.timestamp <= item.deadline, "batch: signature expired"
-    encoded: Bytes[16448] = abi_encode(item.x)
+    encoded: Bytes[2112] = abi_encode(item.x)
     n: uint256 = len(item.x)
     # EIP-712 hashes an array as the concatenation of its 32-byte words: the ABI encoding
     # without its offset and length words.

@@ -37,6 +37,17 @@ event UploadSealed:
 
 # @dev Most distinct features one sample may carry (at least 512).
 MAX_FEATURES: constant(uint256) = 512
+# @dev A sample is its sorted, unique indices in lanes of 256-bit words, lowest lane first:
+#      16-bit lanes when `n_features` <= 2**16 and 32-bit lanes otherwise. A word holds one
+#      index up to a full word of them (16 or 8): its indices end at its first zero lane that
+#      is not the sample's very first index (indices strictly increase, so 0 can only come
+#      first), and every lane above that one is zero. So one index per word is the plain ABI
+#      array of indices, and a full word of 16 costs 2 bytes of calldata per index instead
+#      of 32. At most 64 words: 512 indices at 32-bit lanes, 1,024 at 16-bit ones (64 plain).
+#      The bound sizes the memory frames the array is copied into (2 KB each, not 16 KB).
+#      Mirror and packer: `sharedmodels.encoding.packed`.
+MAX_WORDS: constant(uint256) = 64
+_NARROW_LIMIT: constant(uint256) = 2**16
 # @dev Most weights one upload call may set.
 MAX_UPLOAD: constant(uint256) = 512
 # @dev Most feature indices one `weights_of` call may read.
@@ -54,14 +65,24 @@ _COUNT_MASK: constant(uint256) = 2**64 - 2
 _LOW_MASK: constant(uint256) = 2**64 - 1
 # @dev The intercept is stored as an int192.
 _INTERCEPT_LIMIT: constant(int256) = 2**191
-# @dev Weights are int40, six to a slot (240 of its 256 bits).
-_LANES: constant(uint256) = 6
-_LANE_BITS: constant(uint256) = 40
+# @dev A weight is an integer in [-2**39, 2**39); outside it an update or upload reverts
+#      rather than wrap (2**23 mistakes on one feature at the largest rate, 2**39 at rate 1).
 _WEIGHT_LIMIT: constant(int256) = 2**39
-_LANE_MASK: constant(uint256) = 2**40 - 1
-# @dev Learning rates stay below this, so a weight needs 2**23 mistakes on one feature at the
-#      largest rate (2**39 at rate 1) to leave the int40 range; `_set_lane` reverts rather
-#      than wrap if it ever does.
+# @dev Weights live in 16-bit lanes, sixteen to a slot: weight j is lane j % 16 (bits
+#      16 * (j % 16) and up, two's complement) of slot j // 16 of `_weights`. A weight in
+#      [-_LANE_MAX, _LANE_MAX] is its lane's value. A weight outside it is stored exactly in
+#      `_wide[j]` and its lane holds the escape value -2**15, which no weight in a lane takes.
+_LANES: constant(uint256) = 16
+_LANE_SHIFT: constant(uint256) = 4
+_LANE_INDEX: constant(uint256) = 15
+_LANE_BITS: constant(uint256) = 16
+_LANE_MASK: constant(uint256) = 2**16 - 1
+_LANE_MAX: constant(int256) = 2**15 - 1
+_ESCAPE: constant(int256) = -(2**15)
+_ESCAPE_BITS: constant(uint256) = 2**15
+# @dev Slots of `_weights`: enough for 2**32 features (the largest `n_features`).
+_SLOTS: constant(uint256) = 2**28
+# @dev Learning rates stay below this: a step moves a weight by less than 2**16.
 _LEARNING_RATE_LIMIT: constant(uint256) = 2**16
 
 # ---------------------------------------------------------------- STORAGE
@@ -72,10 +93,11 @@ n_features: public(immutable(uint256))
 learning_rate: public(immutable(int256))
 # @dev fl(learning_rate * 0.01) in 2**-59 units: the intercept move of one mistake.
 intercept_step: public(immutable(int256))
-# @dev Six int40 weights per slot: weight j is lane j % 6 (bits 40 * (j % 6) and up, two's
-#      complement) of slot j // 6. Packing makes a 1,000-weight upload write 167 new slots
-#      instead of 1,000, and neighbouring features share their cold read.
-_weights: HashMap[uint256, uint256]
+# @dev Sixteen 16-bit weight lanes per slot (see `_LANES`), in a fixed array: the slot of a
+#      weight is an offset, not a hash. A 1,000-weight upload writes 63 new slots.
+_weights: uint256[_SLOTS]
+# @dev The weights whose lane holds the escape value (outside the 16-bit lane range).
+_wide: HashMap[uint256, int256]
 # @dev Class names, index 0 and 1.
 class_names: public(HashMap[uint8, String[32]])
 # @dev Encoder descriptor so any client can reproduce the input encoding.
@@ -103,10 +125,10 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
 
 @external
 @view
-def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8:
+def predict(x: DynArray[uint256, MAX_WORDS]) -> uint8:
     """
     @notice Class index (0 or 1) the model gives the sample; free to call.
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sample's sorted, unique feature indices, packed (see `MAX_WORDS`).
     @return 1 when the score is strictly positive, else 0.
     """
     return self._class_of(self._checked_score(x))
@@ -141,10 +163,10 @@ def update_count() -> uint256:
 
 @external
 @view
-def score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+def score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     """
     @notice The raw decision value, in 2**-59 units (weights sum * 2**59 + intercept).
-    @param x Sorted, unique feature indices, each below `n_features`.
+    @param x The sample's sorted, unique feature indices, packed (see `MAX_WORDS`).
     """
     return self._checked_score(x)
 
@@ -158,8 +180,7 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
     """
     out: DynArray[int256, MAX_READ] = []
     for j32: uint32 in indices:
-        j: uint256 = convert(j32, uint256)
-        out.append(self._lane(self._weights[j // _LANES], j))
+        out.append(self._weight(convert(j32, uint256)))
     return out
 
 
@@ -167,9 +188,11 @@ def weights_of(indices: DynArray[uint32, MAX_READ]) -> DynArray[int256, MAX_READ
 @view
 def weights(j: uint256) -> int256:
     """
-    @notice The weight of feature `j`.
+    @notice The weight of feature `j` (0 for any `j` without one).
     """
-    return self._lane(self._weights[j // _LANES], j)
+    if j >= _SLOTS * _LANES:
+        return 0
+    return self._weight(j)
 
 # ---------------------------------------------------------------- ADMIN
 
@@ -206,26 +229,64 @@ def seal():
 
 @internal
 @view
-def _checked_score(x: DynArray[uint32, MAX_FEATURES]) -> int256:
+def _lanes() -> (uint256, uint256, uint256):
     """
-    @dev One pass: the input rules (strictly increasing indices, the last one below
-         `n_features`) and the score, sum(weights) * 2**59 + intercept. Checking while summing
-         reads each index once and copies the array once. The DynArray bound itself rejects more
-         than MAX_FEATURES indices at decoding.
+    @dev The lane width of a packed sample, lanes per word and the lane mask.
     """
+    if n_features <= _NARROW_LIMIT:
+        return 16, 16, 2**16 - 1
+    return 32, 8, 2**32 - 1
+
+
+@internal
+@view
+def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
+    """
+    @dev One pass: the input rules (the lanes of `MAX_WORDS`, strictly increasing indices,
+         the last one below `n_features`) and the score, sum(weights) * 2**59 + intercept.
+         Checking while summing reads each index once.
+    """
+    bits: uint256 = 0
+    per_word: uint256 = 0
+    mask: uint256 = 0
+    bits, per_word, mask = self._lanes()
     total: int256 = 0
-    prev: uint256 = 0
-    for i: uint256 in range(len(x), bound=MAX_FEATURES):
-        j: uint256 = convert(x[i], uint256)
-        assert i == 0 or j > prev, "perceptron: features not sorted and unique"
-        prev = j
-        # `_lane`, inlined: the call costs more than the arithmetic in this hot loop.
-        total += convert(
-            convert(self._weights[j // _LANES] << (216 - (j % _LANES) * _LANE_BITS), bytes32),
-            int256,
-        ) >> 216
-    assert len(x) == 0 or prev < n_features, "perceptron: feature index out of range"
-    return total * _INTERCEPT_ONE + self._intercept_of(self._state)
+    # The least value the next index may take: one above the last index (0 at the start).
+    nxt: uint256 = 0
+    slot: uint256 = max_value(uint256)
+    word: uint256 = 0
+    for k: uint256 in range(len(x), bound=MAX_WORDS):
+        packed: uint256 = x[k]
+        for lane: uint256 in range(per_word, bound=16):
+            j: uint256 = packed & mask
+            if j < nxt:
+                # Only the end of this word's indices goes back: a zero lane, not the first of
+                # its word (no empty word), with nothing above it.
+                assert j == 0, "perceptron: features not sorted and unique"
+                assert lane != 0 and packed == 0, "perceptron: bad packed features"
+                break
+            # j < 2**32: no overflow.
+            nxt = unsafe_add(j, 1)
+            packed = packed >> bits
+            # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
+            # slot is below _SLOTS.
+            if j >> _LANE_SHIFT != slot:
+                slot = j >> _LANE_SHIFT
+                word = self._weights[slot]
+            # The lane, sign-extended: shift it to the top, then back down (arithmetic). The
+            # lane's offset is at most 240.
+            w: int256 = convert(
+                convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
+                int256,
+            ) >> 240
+            if w == _ESCAPE:
+                w = self._wide[j]
+            # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most 16
+            # lanes), so |total| < 2**49.
+            total = unsafe_add(total, w)
+    assert nxt <= n_features, "perceptron: feature index out of range"
+    # |total| < 2**49, so total * 2**59 < 2**108 and the intercept is an int192: no overflow.
+    return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(self._state))
 
 
 @internal
@@ -237,11 +298,11 @@ def _class_of(s: int256) -> uint8:
 
 
 @internal
-def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, bool):
+def _step(x: DynArray[uint256, MAX_WORDS], y: uint8, s: int256) -> (uint8, bool):
     """
     @dev One Perceptron step on `x`, given `s = _checked_score(x)` for the current state (which
          also checked `x`). Callers compute `s` in a sibling call, `_step(x, y, _checked_score(x))`,
-         so the 16 KB input array sits in one memory frame at a time.
+         so the input array sits in one memory frame at a time.
     @return (prediction before the step, whether the model changed)
     """
     assert y < 2, "perceptron: label out of range"
@@ -255,16 +316,51 @@ def _step(x: DynArray[uint32, MAX_FEATURES], y: uint8, s: int256) -> (uint8, boo
             self._state = state | _SEALED
         return prediction, False
     delta: int256 = sign * learning_rate
-    for j32: uint32 in x:
-        j: uint256 = convert(j32, uint256)
-        slot: uint256 = j // _LANES
-        offset: uint256 = (j % _LANES) * _LANE_BITS
-        word: uint256 = self._weights[slot]
-        # `_lane` and `_set_lane`, inlined for this hot loop.
-        w: int256 = (convert(convert(word << (216 - offset), bytes32), int256) >> 216) + delta
-        assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
-        bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
-        self._weights[slot] = (word & ~(_LANE_MASK << offset)) | (bits << offset)
+    bits: uint256 = 0
+    per_word: uint256 = 0
+    mask: uint256 = 0
+    bits, per_word, mask = self._lanes()
+    slot: uint256 = max_value(uint256)
+    word: uint256 = 0
+    nxt: uint256 = 0
+    for k: uint256 in range(len(x), bound=MAX_WORDS):
+        packed: uint256 = x[k]
+        for lane: uint256 in range(per_word, bound=16):
+            j: uint256 = packed & mask
+            # `x` was checked by `_checked_score`: the end of this word's indices.
+            if j < nxt:
+                break
+            nxt = unsafe_add(j, 1)
+            packed = packed >> bits
+            # `x` is sorted: each slot is read and written once.
+            if j >> _LANE_SHIFT != slot:
+                if slot != max_value(uint256):
+                    self._weights[slot] = word
+                slot = j >> _LANE_SHIFT
+                word = self._weights[slot]
+            offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
+            w: int256 = convert(
+                convert(word << unsafe_sub(240, offset), bytes32), int256
+            ) >> 240
+            if w == _ESCAPE:
+                # |_wide[j]| < 2**39 and |delta| < 2**16: no overflow; the range is checked.
+                w = unsafe_add(self._wide[j], delta)
+                assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+            else:
+                # A lane weight: |w| <= _LANE_MAX and |delta| < 2**16, so |w + delta| < 2**17,
+                # inside the weight range.
+                w = unsafe_add(w, delta)
+            # w + _LANE_MAX read as unsigned (a negative sum wraps far above) is at most
+            # 2 * _LANE_MAX exactly when w is in [-_LANE_MAX, _LANE_MAX].
+            bits_w: uint256 = convert(convert(w, bytes32), uint256)
+            if unsafe_add(bits_w, convert(_LANE_MAX, uint256)) <= convert(2 * _LANE_MAX, uint256):
+                # In (or back in) its lane; a stale `_wide[j]` is never read again.
+                word = (word & ~(_LANE_MASK << offset)) | ((bits_w & _LANE_MASK) << offset)
+            else:
+                self._wide[j] = w
+                word = (word & ~(_LANE_MASK << offset)) | (_ESCAPE_BITS << offset)
+    if slot != max_value(uint256):
+        self._weights[slot] = word
     moved: int256 = self._round_signed(self._intercept_of(state) + sign * intercept_step)
     self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED)
     return prediction, True
@@ -282,7 +378,7 @@ def _upload_weights(indices: DynArray[uint32, MAX_UPLOAD], values: DynArray[int2
     for i: uint256 in range(n, bound=MAX_UPLOAD):
         j: uint256 = convert(indices[i], uint256)
         assert j < limit, "perceptron: feature index out of range"
-        self._weights[j // _LANES] = self._set_lane(self._weights[j // _LANES], j, values[i])
+        self._put(j, values[i])
     log WeightsUploaded(count=n, first_index=indices[0], last_index=indices[n - 1])
 
 
@@ -303,21 +399,56 @@ def _seal():
 
 
 @internal
+@view
+def _weight(j: uint256) -> int256:
+    """
+    @dev Weight j (j < _SLOTS * _LANES): its lane, or `_wide[j]` when the lane holds the escape.
+    """
+    w: int256 = convert(
+        convert(self._weights[j >> _LANE_SHIFT] << (240 - ((j & _LANE_INDEX) << _LANE_SHIFT)), bytes32),
+        int256,
+    ) >> 240
+    if w == _ESCAPE:
+        return self._wide[j]
+    return w
+
+
+@internal
+def _put(j: uint256, w: int256):
+    """
+    @dev Set weight j to w: in its lane when it fits, else in `_wide[j]` behind the escape.
+    """
+    assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+    slot: uint256 = j >> _LANE_SHIFT
+    offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
+    bits: uint256 = _ESCAPE_BITS
+    if w >= -_LANE_MAX and w <= _LANE_MAX:
+        bits = convert(convert(w, bytes32), uint256) & _LANE_MASK
+    else:
+        self._wide[j] = w
+    self._weights[slot] = (self._weights[slot] & ~(_LANE_MASK << offset)) | (bits << offset)
+
+
+@internal
 @pure
 def _lane(word: uint256, j: uint256) -> int256:
     """
-    @dev Weight j out of its slot's word: shift its lane to the top, then back down signed.
+    @dev Weight j out of a word of six int40 lanes (lane j % 6): the layout of the prediction
+         market's stored weights, which keep this module's arithmetic but not its storage.
     """
-    return convert(convert(word << (216 - (j % _LANES) * _LANE_BITS), bytes32), int256) >> 216
+    return convert(convert(word << (216 - (j % 6) * 40), bytes32), int256) >> 216
 
 
 @internal
 @pure
 def _set_lane(word: uint256, j: uint256, w: int256) -> uint256:
+    """
+    @dev `word` with lane j % 6 (int40) set to w; reverts outside the int40 range.
+    """
     assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
-    offset: uint256 = (j % _LANES) * _LANE_BITS
-    bits: uint256 = convert(convert(w, bytes32), uint256) & _LANE_MASK
-    return (word & ~(_LANE_MASK << offset)) | (bits << offset)
+    offset: uint256 = (j % 6) * 40
+    bits: uint256 = convert(convert(w, bytes32), uint256) & (2**40 - 1)
+    return (word & ~((2**40 - 1) << offset)) | (bits << offset)
 
 
 @internal

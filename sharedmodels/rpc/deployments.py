@@ -19,6 +19,7 @@ from sharedmodels.encoding.features import (
     check_descriptor,
     encoder_from_settings,
 )
+from sharedmodels.encoding.packed import packer
 from sharedmodels.errors import SharedModelsError
 
 #: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
@@ -207,7 +208,8 @@ def predict_many(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     """On-chain predictions for many samples (free ``eth_call``s)."""
     from sharedmodels.rpc.fastpath import view_many
 
-    return [int(p) for p in view_many(contract.predict, ([list(r)] for r in rows), "uint8")]
+    to_x = packer(contract)
+    return [int(p) for p in view_many(contract.predict, ([to_x(r)] for r in rows), "uint8")]
 
 
 def load_deployment(path: Path) -> tuple[Manifest, Any]:

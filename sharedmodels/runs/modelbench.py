@@ -19,6 +19,7 @@ import numpy as np
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
+from sharedmodels.encoding.packed import as_x
 from sharedmodels.mirrors.multiclass import float_fit_predict
 from sharedmodels.registry import spec as model_spec
 from sharedmodels.rpc.deployments import predict_many
@@ -152,10 +153,12 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
         chain.pending_timestamp = clock
         row = _sample(k.dense, size, rnd)
         deposit = STAKE.deposit(clock - int(contract.last_contribution_time()))
-        receipt = contract.addData(row, rnd.randint(0, 1), sender=contributor, value=deposit)
+        receipt = contract.addData(
+            as_x(contract, row), rnd.randint(0, 1), sender=contributor, value=deposit
+        )
         added.append(int(receipt.gas_used))
     row = _sample(k.dense, size, rnd)
-    predict = int(contract.predict.estimate_gas_cost(row, sender=owner))
+    predict = int(contract.predict.estimate_gas_cost(as_x(contract, row), sender=owner))
     return {
         "model": model,
         "size": size,

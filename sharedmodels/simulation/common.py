@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded
+from sharedmodels.encoding.packed import packer
 from sharedmodels.rpc.fastpath import (
     RPC,
     Pipeline,
@@ -129,15 +130,17 @@ def hidden_accuracy(contract: Any, rows: Sequence[Sequence[int]], labels: Sequen
 
 def predictions(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     predict = abi_encoder(contract.predict)
-    return view_many(contract.predict, ([list(r)] for r in rows), "uint8", encode=predict)
+    to_x = packer(contract)
+    return view_many(contract.predict, ([to_x(r)] for r in rows), "uint8", encode=predict)
 
 
 def verdicts(contract: Any, items: Sequence[tuple[tuple, Sequence[int]]]) -> list[int]:
     """The class refund and report compare with each contribution's label now (the trainer's
     ``verdict``, which applies its judging rule), for (Contribution struct, features) pairs."""
     verdict = abi_encoder(contract.verdict)
+    to_x = packer(contract)
     return view_many(
-        contract.verdict, ([key, list(x)] for key, x in items), "uint8", encode=verdict
+        contract.verdict, ([key, to_x(x)] for key, x in items), "uint8", encode=verdict
     )
 
 
@@ -153,15 +156,23 @@ def sample_stream(data: Encoded, n: int, rng: random.Random) -> tuple[list, bool
     return [rng.choice(pool) for _ in range(n)], True
 
 
-def ape_rate(method: Any, account: Any, stream: Sequence, chain: Any, value: int) -> float:
-    """Contributions (``method(x, y)`` sending ``value``) per second through Ape, one
-    transaction at a time, on a snapshot that is then reverted (same contract, same run)."""
+def ape_rate(
+    method: Any,
+    account: Any,
+    stream: Sequence,
+    chain: Any,
+    value: int,
+    to_x: Any = list,
+) -> float:
+    """Contributions (``method(to_x(x), y)`` sending ``value``) per second through Ape, one
+    transaction at a time, on a snapshot that is then reverted (same contract, same run).
+    ``to_x``: how the contract takes a sample (a ``packer`` for a sparse Perceptron)."""
     if not stream:
         return 0.0
     snap = chain.snapshot()
     t = time.monotonic()
     for x, y in stream:
-        method(list(x), y, sender=account, value=value)
+        method(to_x(x), y, sender=account, value=value)
     rate = len(stream) / (time.monotonic() - t)
     chain.restore(snap)
     return rate

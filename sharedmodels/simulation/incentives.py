@@ -21,10 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eth_abi import encode
-from eth_utils import keccak
-
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
+from sharedmodels.encoding.packed import packer, x_hash
 from sharedmodels.rpc.fastpath import (
     RPC,
     Pipeline,
@@ -101,6 +99,7 @@ def simulate_trainer(
     rpc = RPC()
     to = str(contract.address)
     add = abi_encoder(contract.addData)
+    to_x = packer(contract)
     refund = abi_encoder(contract.refund)
     report = abi_encoder(contract.report)
     take = None if points else abi_encoder(contract.take)
@@ -112,7 +111,9 @@ def simulate_trainer(
 
     baseline_accuracy = accuracy()
     max_deposit = 0 if points else preset.incentive.cost_weight * 3600
-    baseline_rate = ape_rate(contract.addData, agents[0], stream[:baseline_n], chain, max_deposit)
+    baseline_rate = ape_rate(
+        contract.addData, agents[0], stream[:baseline_n], chain, max_deposit, to_x
+    )
 
     senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
     k = len(agents)
@@ -205,9 +206,9 @@ def simulate_trainer(
             for action, c in plan:
                 key = key_of(c)
                 if action == "take":
-                    calls.append(take(key, keccak(encode(["uint32[]"], [c.features]))))
+                    calls.append(take(key, x_hash(to_x(c.features))))
                 else:
-                    calls.append((refund if action == "refund" else report)(key, c.features))
+                    calls.append((refund if action == "refund" else report)(key, to_x(c.features)))
             work.append((senders[i], calls, 0))
         for i, (plan, receipts) in enumerate(zip(plans, send_all(rpc, to, work), strict=True)):
             txs += len(receipts)
@@ -245,7 +246,7 @@ def simulate_trainer(
         work = [
             (
                 senders[i],
-                [add(list(x), y) for (x, _), y in zip(mine, labels, strict=True)],
+                [add(to_x(x), y) for (x, _), y in zip(mine, labels, strict=True)],
                 max_deposit,
             )
             for i, (mine, labels) in enumerate(batches)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sharedmodels.encoding.packed import packer
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.rpc.fastpath import (
     NodeRefused,
@@ -126,11 +127,12 @@ def contribute(
     # When not even one largest deposit fits in half the balance, each contribution pays the
     # current deposit instead, one Ape transaction at a time (below).
     if fast and rows and window >= 1:
+        to_x = packer(contract)
         try:
             receipts = call_in_order(
                 sender,
                 contract.addData,
-                ((list(r), y) for r, y in zip(rows, labels, strict=True)),
+                ((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
                 progress=progress,
                 window=window,
                 value=value,

@@ -20,6 +20,7 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
+from sharedmodels.encoding.packed import as_x, is_packed, packer, unpack
 from sharedmodels.registry import MODELS, contract_names
 from sharedmodels.rpc.fastpath import RPC, decode_log, event_topic, view_many
 from sharedmodels.rpc.logs import get_logs
@@ -35,8 +36,11 @@ _CONTRACTS = {
 _BINDING_SHIFT = 99
 _ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
 _ADD_DENSE_SELECTOR = keccak(text="addData(int64[],uint8)")[:4]
-_BATCH_ITEM = "(address,uint32[],uint8,uint256,uint256,uint8,bytes32,bytes32)"
+#: The sparse Perceptron's trainers take packed words (``sharedmodels.encoding.packed``).
+_ADD_PACKED_SELECTOR = keccak(text="addData(uint256[],uint8)")[:4]
+_BATCH_ITEM = "(address,uint256[],uint8,uint256,uint256,uint8,bytes32,bytes32)"
 _BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
+_CONTRIBUTING = (_ADD_DATA_SELECTOR, _ADD_DENSE_SELECTOR, _ADD_PACKED_SELECTOR, _BATCH_SELECTOR)
 #: Seconds per hour in the deposit formula ``cost_weight * HOUR // isqrt(elapsed)``: 60 x
 #: ``cost_weight`` after a quiet hour, ``cost_weight`` itself after 3600**2 s (150 days).
 
@@ -148,10 +152,11 @@ def incentive_of(contract: Any) -> Incentive:
 def features_hash(row: Sequence[int]) -> bytes:
     """keccak256 of the ABI-encoded features, as the contract hashes them.
 
-    Sparse rows are ``uint32[]`` and dense rows ``int64[]``; the ABI writes both as one 32-byte
-    word per value (sign-extended when negative), which is exactly ``int256[]``'s encoding of the
-    same integers, so one encoding serves both."""
-    return keccak(encode(["int256[]"], [list(row)]))
+    Sparse rows are ``uint32[]``, a sparse Perceptron's packed words ``uint256[]`` and dense rows
+    ``int64[]``; the ABI writes each as one 32-byte word per value (sign-extended when negative),
+    so ``uint256[]`` encodes any list without a negative value and ``int256[]`` any other."""
+    values = [int(v) for v in row]
+    return keccak(encode(["uint256[]" if min(values, default=0) >= 0 else "int256[]"], [values]))
 
 
 @dataclass
@@ -164,6 +169,10 @@ class Contribution:
     label: int
     deposit: int
     features: tuple[int, ...] = ()
+    #: The ``x`` the contribution was sent with when it is not ``features`` itself (a sparse
+    #: Perceptron's packed words): refund, report and verdict restate it, and the record binds
+    #: its hash.
+    x: tuple[int, ...] | None = None
     tx_hash: str = ""
     block: int = 0
     refunded: int | None = None  # wei refunded (stake) or 0 (points) once the contributor claimed
@@ -176,9 +185,13 @@ class Contribution:
         """The ``Contribution`` struct the contract takes."""
         return (self.id, self.contributor, self.time, self.label, self.deposit)
 
+    def args(self) -> list[int]:
+        """The ``x`` to restate to the trainer: what the contribution was sent with."""
+        return list(self.features if self.x is None else self.x)
+
     @property
     def features_hash(self) -> bytes:
-        return features_hash(self.features)
+        return features_hash(self.args())
 
     def binding(self) -> int:
         """The 157-bit binding the data handler stores for this contribution."""
@@ -313,15 +326,21 @@ def scan(
         elif name == "ContributionRejected":
             c.rejected_by = to_checksum_address(f["reporter"])
     if features:
-        _attach_features(items, address, rpc)
+        packed = int(contract.n_features()) if is_packed(contract) else 0
+        _attach_features(items, address, rpc, packed)
     return history
 
 
 def _attach_features(
-    by_tx: dict[str, list[Contribution | None]], address: str, rpc: RPC, window: int = 256
+    by_tx: dict[str, list[Contribution | None]],
+    address: str,
+    rpc: RPC,
+    packed: int = 0,
+    window: int = 256,
 ) -> None:
     """Give each contribution its features: ``by_tx`` lists, per transaction, the items its
-    calls into the trainer carried, in order (None for a batch item that was skipped)."""
+    calls into the trainer carried, in order (None for a batch item that was skipped).
+    ``packed``: the trainer's ``n_features`` when it takes packed words (else 0)."""
     by_tx = {h: found for h, found in by_tx.items() if any(found)}
     hashes = list(by_tx)
     for start in range(0, len(hashes), window):
@@ -337,7 +356,10 @@ def _attach_features(
             if len(rows) != len(found):
                 raise RuntimeError(f"cannot recover the features of transaction {h}")
             for c, row in zip(found, rows, strict=True):
-                if c is not None:
+                if c is not None and packed:
+                    c.features = tuple(unpack(row, packed))
+                    c.x = row
+                elif c is not None:
                     c.features = row
 
 
@@ -350,6 +372,9 @@ def _rows_in(data: str) -> list[tuple[int, ...]]:
         return [tuple(x)]
     if selector == _ADD_DENSE_SELECTOR:
         x, _ = decode(["int64[]", "uint8"], body)
+        return [tuple(x)]
+    if selector == _ADD_PACKED_SELECTOR:
+        x, _ = decode(["uint256[]", "uint8"], body)
         return [tuple(x)]
     if selector == _BATCH_SELECTOR:
         (items,) = decode([f"{_BATCH_ITEM}[]"], body)
@@ -366,8 +391,7 @@ def _traced_calls(rpc: RPC, tx_hash: str, address: str) -> list[str]:
         data = frame.get("input", "0x")
         if (
             (frame.get("to") or "").lower() == address.lower()
-            and bytes.fromhex(data[2:10])
-            in (_ADD_DATA_SELECTOR, _ADD_DENSE_SELECTOR, _BATCH_SELECTOR)
+            and bytes.fromhex(data[2:10]) in _CONTRIBUTING
             and not frame.get("error")
         ):
             out.append(data)
@@ -492,11 +516,18 @@ def eligibility(
     return out
 
 
+def _restated(to_x: Any, c: Contribution) -> list[int]:
+    """The ``x`` to restate for ``c``: as it was sent when known, else as this library sends
+    it (``to_x``, a ``packer``: packed for a sparse Perceptron)."""
+    return list(c.x) if c.x is not None else to_x(c.features)
+
+
 def current_predictions(contract: Any, items: Iterable[Contribution]) -> dict[int, int]:
     """The class refund and report compare with each contribution's label now: the trainer's
     ``verdict`` (which applies its judging rule)."""
     items = list(items)
-    raw = view_many(contract.verdict, ([c.key(), list(c.features)] for c in items), "uint8")
+    to_x = packer(contract)
+    raw = view_many(contract.verdict, ([c.key(), _restated(to_x, c)] for c in items), "uint8")
     return {c.id: int(p) for c, p in zip(items, raw, strict=True)}
 
 
@@ -517,7 +548,7 @@ class Added:
 
 def add_data(contract: Any, sender: Any, row: Sequence[int], label: int, value: int) -> Added:
     """One ``addData`` through Ape; ``value`` should be at least ``next_deposit()``."""
-    receipt = contract.addData(list(row), label, sender=sender, value=value)
+    receipt = contract.addData(as_x(contract, row), label, sender=sender, value=value)
     (log,) = receipt.decode_logs(contract.ContributionAdded)
     return Added(int(log.id), int(receipt.gas_used), int(log.deposit), receipt)
 
@@ -525,9 +556,11 @@ def add_data(contract: Any, sender: Any, row: Sequence[int], label: int, value: 
 def claim(contract: Any, sender: Any, action: str, c: Contribution) -> tuple[int, int]:
     """``refund``/``report``/``take`` one contribution; returns (wei received, gas used)."""
     if action == "take":
-        receipt = getattr(contract, action)(c.key(), c.features_hash, sender=sender)
+        x = _restated(packer(contract), c)
+        receipt = getattr(contract, action)(c.key(), features_hash(x), sender=sender)
     else:
-        receipt = getattr(contract, action)(c.key(), list(c.features), sender=sender)
+        x = _restated(packer(contract), c)
+        receipt = getattr(contract, action)(c.key(), x, sender=sender)
     names = [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
     amount = 0
     for name in names:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sharedmodels.encoding.packed import as_x, packer
 from sharedmodels.rpc.fastpath import call_in_order, can_pipeline, decode_event
 
 
@@ -46,7 +47,7 @@ class ParityResult:
 
 def train_on_chain(contract: Any, sender: Any, row: Sequence[int], label: int) -> tuple[int, int]:
     """One owner ``update`` through Ape; returns (prediction before the update, gas used)."""
-    receipt = contract.update(list(row), label, sender=sender)
+    receipt = contract.update(as_x(contract, row), label, sender=sender)
     logs = list(receipt.decode_logs(contract.ModelTrained))
     if len(logs) != 1:
         raise RuntimeError(f"update logged {len(logs)} ModelTrained events, expected 1")
@@ -69,10 +70,11 @@ def train_stream(
     if pipelined is None:
         pipelined = can_pipeline(sender)
     if pipelined:
+        to_x = packer(contract)
         receipts = call_in_order(
             sender,
             contract.update,
-            ((list(r), y) for r, y in zip(rows, labels, strict=True)),
+            ((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
             progress=progress,
         )
         events = decode_event(contract, "ModelTrained", receipts)

@@ -1,8 +1,9 @@
 """Sponsored contributions: users sign (EIP-712), a sponsor submits and pays.
 
 The typed data matches ``contracts/auth/signed.vy``: domain ``sharedmodels``/``1`` with the
-chain id and the trainer's address, message ``Contribution(address contributor,uint32[]
-features,uint8 label,uint256 nonce,uint256 deadline)``. A contributor's signatures carry
+chain id and the trainer's address, message ``Contribution(address contributor,uint256[]
+features,uint8 label,uint256 nonce,uint256 deadline)``, the features packed as the trainer takes
+them (``sharedmodels.encoding.packed``). A contributor's signatures carry
 consecutive nonces starting at ``trainer.nonces(contributor)``; ``sign_many`` numbers them.
 Each item carries the nonce it was signed with: the contract uses an item whose nonce is the
 signer's current one, skips one whose nonce was already used or cancelled (``submit`` reports
@@ -18,6 +19,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from sharedmodels.encoding.packed import packer
 from sharedmodels.trainers.client import Added, incentive_of
 
 DOMAIN_NAME = "sharedmodels"
@@ -35,7 +37,7 @@ _TYPES = {
     ],
     "Contribution": [
         {"name": "contributor", "type": "address"},
-        {"name": "features", "type": "uint32[]"},
+        {"name": "features", "type": "uint256[]"},
         {"name": "label", "type": "uint8"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
@@ -81,7 +83,8 @@ def sign(
     nonce: int,
     deadline: int,
 ) -> tuple:
-    """One ``SignedContribution`` struct (as a tuple) signed by ``account``."""
+    """One ``SignedContribution`` struct (as a tuple) signed by ``account``; ``row`` is the
+    ``x`` the trainer takes (packed words, or plain indices, one per word)."""
     contributor = str(account.address)
     message = encode_typed_data(
         full_message=typed_data(
@@ -116,13 +119,15 @@ def sign_many(
     labels: Sequence[int],
     deadline: int,
 ) -> list[tuple]:
-    """Signatures for many contributions, nonces counted from the contract's current one."""
+    """Signatures for many contributions, nonces counted from the contract's current one; each
+    row is signed packed, as ``addData`` would send it."""
     from ape import chain
 
     nonce = int(contract.nonces(account.address))
     address = str(contract.address)
+    to_x = packer(contract)
     return [
-        sign(account, address, chain.chain_id, row, label, nonce + i, deadline)
+        sign(account, address, chain.chain_id, to_x(row), label, nonce + i, deadline)
         for i, (row, label) in enumerate(zip(rows, labels, strict=True))
     ]
 

@@ -12,6 +12,7 @@ from ape import chain
 from conftest import STAKE, compile_test_contract, reverts_without_reason
 from eth_abi import decode
 
+from sharedmodels.encoding.packed import pack
 from sharedmodels.trainers.client import Contribution, features_hash
 from sharedmodels.trainers.sponsor import sign
 
@@ -249,13 +250,14 @@ def test_largest_input_fits_easily_in_a_block(deploy_trainer, deployed, alice):
     deployed.append(trainer)
     row = list(range(0, 2**20, 2**20 // 512))
     assert len(row) == 512
-    receipt = trainer.addData(row, 1, sender=alice, value=trainer.next_deposit())
+    words = pack(row, 2**20)  # 64 words of eight 32-bit indices: the bound
+    receipt = trainer.addData(words, 1, sender=alice, value=trainer.next_deposit())
     # The worst case: 512 weights never written before, each a new slot (22,100 gas). Even
     # that fits twice in a 30M-gas block, so no legal input can be made to exceed a block.
     assert trainer.update_count() == 1
     assert receipt.gas_used < 15_000_000
-    with reverts_without_reason():  # 513 indices do not even decode (the DynArray bound)
-        trainer.addData(row + [2**20 - 1], 1, sender=alice, value=trainer.next_deposit())
+    with reverts_without_reason():  # 65 words do not even decode (the DynArray bound)
+        trainer.addData(words + [2**20 - 1], 1, sender=alice, value=trainer.next_deposit())
 
 
 def test_ownership_misuse(trainer, owner, mallory):

@@ -17,6 +17,7 @@ from eth_abi import decode, encode
 from eth_utils import keccak
 
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.encoding.packed import pack
 from sharedmodels.rpc.deployments import encoder_descriptor
 from sharedmodels.rpc.fastpath import RPC, Pipeline
 
@@ -71,16 +72,17 @@ def test_fork_sees_upstream_model(upstream, container, owner, networks):
     rnd = random.Random(3)
     rows = [sorted(rnd.sample(range(N), 8)) for _ in range(60)]
     labels = [rnd.randint(0, 1) for _ in rows]
-    selector = keccak(text="update(uint32[],uint8)")[:4]
+    # The sparse Perceptron takes packed words (sharedmodels.encoding.packed).
+    selector = keccak(text="update(uint256[],uint8)")[:4]
     pipe.send_batch(
         [
-            pipe.sign(address, selector + encode(["uint32[]", "uint8"], [r, y]))
+            pipe.sign(address, selector + encode(["uint256[]", "uint8"], [pack(r, N), y]))
             for r, y in zip(rows, labels, strict=True)
         ]
     )
     probe = [sorted(rnd.sample(range(N), 8)) for _ in range(20)]
     upstream_preds = [
-        _call(upstream, address, "predict(uint32[])", ["uint32[]"], [r]) for r in probe
+        _call(upstream, address, "predict(uint256[])", ["uint256[]"], [pack(r, N)]) for r in probe
     ]
     upstream_intercept = _call(upstream, address, "intercept()", out="int256")
     upstream_updates = _call(upstream, address, "update_count()")

@@ -102,7 +102,7 @@ def add(t, ref, model: str, who, x: list[int], y: int) -> tuple[Contribution, bo
 
 
 def expected_verdict(ref, c: Contribution, loo: bool) -> int:
-    x = list(c.features)
+    x = c.args()
     return ref.predict_without(x, c.label) if loo else ref.predict(x)
 
 
@@ -128,10 +128,10 @@ def test_verdict_equals_mirror_on_every_contribution(deploy, model, alice, bob):
         added = [add(t, ref, model, (alice, bob)[i % 2], x, y) for i, (x, y) in enumerate(samples)]
         for c, _ in added:
             want = expected_verdict(ref, c, loo)
-            assert int(t.verdict(c.key(), list(c.features))) == want, (loo, c.id)
+            assert int(t.verdict(c.key(), c.args())) == want, (loo, c.id)
         # The rule changes nothing about predictions themselves.
         for c, _ in added:
-            assert int(t.predict(list(c.features))) == ref.predict(list(c.features))
+            assert int(t.predict(c.args())) == ref.predict(c.args())
 
 
 @pytest.mark.parametrize("model", ["sparse_ncc", "naive_bayes"])
@@ -148,17 +148,17 @@ def test_memorised_flip_pays_as_is_and_is_forfeited_under_leave_one_out(
         honest, _ = add(t, ref, model, alice, [class_word(0, 0), class_word(0, 3)], 0)
         flip, _ = add(t, ref, model, mallory, lone(0), 1)
         after_refund_wait(flip)
-        alice_refund = t.refund(honest.key(), list(honest.features), sender=alice)
+        alice_refund = t.refund(honest.key(), honest.args(), sender=alice)
         assert alice_refund.return_value == honest.deposit
-        assert int(t.predict(list(flip.features))) == 1  # the model did memorise it
+        assert int(t.predict(flip.args())) == 1  # the model did memorise it
         if not loo:
-            receipt = t.refund(flip.key(), list(flip.features), sender=mallory)
+            receipt = t.refund(flip.key(), flip.args(), sender=mallory)
             paid[loo] = receipt.return_value
             continue
-        assert int(t.verdict(flip.key(), list(flip.features))) == 0
+        assert int(t.verdict(flip.key(), flip.args())) == 0
         with ape.reverts("refund: model disagrees"):
-            t.refund(flip.key(), list(flip.features), sender=mallory)
-        taken = t.report(flip.key(), list(flip.features), sender=alice)
+            t.refund(flip.key(), flip.args(), sender=mallory)
+        taken = t.report(flip.key(), flip.args(), sender=alice)
         assert taken.return_value == flip.deposit  # alice holds every good point
         paid[loo] = flip.deposit - taken.return_value - int(t.contribution(flip.id).claimable)
     assert paid == {False: flip.deposit, True: 0}
@@ -172,8 +172,8 @@ def test_honest_contribution_is_refunded_under_leave_one_out(deploy, model, alic
     y = 0 if kind(model).dense else 1
     c, _ = add(t, ref, model, alice, x, y)
     after_refund_wait(c)
-    assert int(t.verdict(c.key(), list(c.features))) == y
-    assert t.refund(c.key(), list(c.features), sender=alice).return_value == c.deposit
+    assert int(t.verdict(c.key(), c.args())) == y
+    assert t.refund(c.key(), c.args(), sender=alice).return_value == c.deposit
 
 
 @pytest.mark.parametrize("model", ["sparse_ncc", "naive_bayes"])
@@ -185,10 +185,10 @@ def test_last_sample_of_a_class_is_judged_without_its_class(deploy, model, alice
     ref.add_class()
     c, _ = add(t, ref, model, alice, lone(1), 2)
     after_refund_wait(c)
-    assert int(t.predict(list(c.features))) == 2
-    assert int(t.verdict(c.key(), list(c.features))) != 2
+    assert int(t.predict(c.args())) == 2
+    assert int(t.verdict(c.key(), c.args())) != 2
     with ape.reverts("refund: model disagrees"):
-        t.refund(c.key(), list(c.features), sender=alice)
+        t.refund(c.key(), c.args(), sender=alice)
 
 
 def test_limit_a_twin_carries_its_copy(deploy, mallory, alice):
@@ -201,8 +201,8 @@ def test_limit_a_twin_carries_its_copy(deploy, mallory, alice):
     second, _ = add(t, ref, "naive_bayes", mallory, lone(0), 1)
     after_refund_wait(second)
     for c in (first, second):
-        assert int(t.verdict(c.key(), list(c.features))) == 1
-        assert t.refund(c.key(), list(c.features), sender=mallory).return_value == c.deposit
+        assert int(t.verdict(c.key(), c.args())) == 1
+        assert t.refund(c.key(), c.args(), sender=mallory).return_value == c.deposit
 
 
 @pytest.mark.parametrize(
@@ -247,8 +247,8 @@ def test_verdict_checks_the_record(deploy, alice):
     c, _ = add(t, ref, "naive_bayes", alice, lone(0), 0)
     wrong = (c.id, c.contributor, c.time, 1, c.deposit)
     with ape.reverts("data: contribution does not match"):
-        t.verdict(wrong, list(c.features))
-    unused = deepcopy(list(c.features))
+        t.verdict(wrong, c.args())
+    unused = deepcopy(c.args())
     unused[-1] += 1
     with ape.reverts("data: contribution does not match"):
         t.verdict(c.key(), unused)

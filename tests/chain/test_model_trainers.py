@@ -234,11 +234,11 @@ def only_log(receipt, event):
 
 
 def refund(t, c, who):
-    return t.refund(c.key(), list(c.features), sender=who)
+    return t.refund(c.key(), c.args(), sender=who)
 
 
 def report(t, c, who):
-    return t.report(c.key(), list(c.features), sender=who)
+    return t.report(c.key(), c.args(), sender=who)
 
 
 def take(t, c, who):
@@ -271,7 +271,7 @@ def test_contribute_refund_report_take(deploy, model, incentive, owner, alice, b
         assert a.deposit == STAKE.cost_weight * 3600 // 10
     else:
         with ape.reverts("addData: contributions are free"):
-            t.addData(list(a.features), 0, sender=alice, value=1)
+            t.addData(a.args(), 0, sender=alice, value=1)
 
     at(d.time + tr.incentive.refund_wait - 1)
     with ape.reverts("refund: too early"):
@@ -290,7 +290,7 @@ def test_contribute_refund_report_take(deploy, model, incentive, owner, alice, b
         d.id: no_points,
     }
     with ape.reverts("data: contribution does not match"):
-        t.refund(a.key(), list(b.features), sender=alice)
+        t.refund(a.key(), b.args(), sender=alice)
     with ape.reverts("refund: not the contributor"):
         refund(t, a, bob)
     with ape.reverts("refund: model disagrees"):

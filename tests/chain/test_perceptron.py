@@ -5,6 +5,7 @@ import pytest
 from conftest import reverts_without_reason
 
 from sharedmodels.encoding.features import MAX_FEATURES, Encoder
+from sharedmodels.encoding.packed import pack
 from sharedmodels.mirrors.perceptron import (
     DECAY_UNITS,
     IntPerceptron,
@@ -13,7 +14,11 @@ from sharedmodels.mirrors.perceptron import (
 )
 from sharedmodels.rpc.deployments import encoder_descriptor, encoder_from_descriptor
 
+SMALL_N = 2**12  # the `model` fixture's n_features (tests/conftest.py)
+
 ONE = 2**59
+#: The largest |weight| a 16-bit lane holds; -(LANE + 1) is the lane's escape value.
+LANE = 2**15 - 1
 
 
 def trained(receipt, contract):
@@ -91,11 +96,13 @@ def test_predict_accepts_max_features_and_rejects_more(deploy_model):
     m = deploy_model(n_features=2**20)
     row = list(range(0, 2 * MAX_FEATURES, 2))
     assert len(row) == MAX_FEATURES
-    assert m.predict(row) == 0
-    # One more than the DynArray bound fails ABI decoding (no reason string can be given
+    words = pack(row, 2**20)  # eight 32-bit indices a word: the 64 words of MAX_WORDS
+    assert len(words) == 64
+    assert m.predict(words) == 0
+    # One word more than the DynArray bound fails ABI decoding (no reason string can be given
     # there); clients refuse such input earlier with a message (see test_features).
     with reverts_without_reason():
-        m.predict(row + [2 * MAX_FEATURES + 1])
+        m.predict(words + [2 * MAX_FEATURES + 1])
 
 
 # ---------------------------------------------------------------- training
@@ -260,9 +267,11 @@ def test_largest_learning_rate_is_accepted(deploy_model):
 
 
 def test_packed_weights_read_back_one_by_one(model, owner):
-    """Six int40 weights share a slot: every lane, sign and extreme reads back unchanged."""
-    values = [2**39 - 1, -(2**39), -1, 0, 1, 12345, -54321, 7, -7, 2**38, -(2**38), 99]
-    indices = list(range(len(values)))  # slots 0 and 1, all six lanes of each
+    """Sixteen 16-bit lanes share a slot; a weight outside [-32767, 32767] is stored behind the
+    escape: every lane, sign, lane edge and extreme reads back unchanged."""
+    values = [2**39 - 1, -(2**39), -1, 0, 1, 12345, -24321, 7, -7, 2**38, -(2**38), 99]
+    values += [LANE, -LANE, LANE + 1, -LANE - 1, -LANE - 2, 2**15, 2**16, -(2**16), 5, -5]
+    indices = list(range(len(values)))  # slots 0 and 1: all sixteen lanes of slot 0
     model.upload_weights(indices, values, sender=owner)
     assert [model.weights(j) for j in indices] == values
     assert list(model.weights_of(indices)) == values
@@ -288,3 +297,86 @@ def test_update_past_the_weight_range_reverts(model, owner):
     with ape.reverts("perceptron: weight out of range"):
         model.update([0, 1], 1, sender=owner)  # score -1 < 0, label 1: weight 0 would be 2**39
     assert model.weights(0) == 2**39 - 1 and model.update_count() == 0
+
+
+# ---------------------------------------------------------------- lanes and the escape
+
+
+@pytest.mark.parametrize("start, label", [(LANE, 1), (-LANE, 0)])
+def test_update_across_the_lane_edge_and_back(model, owner, start, label):
+    """A weight leaving its lane (32767 + 1, or -32767 - 1, the escape value itself) moves to
+    the wide slot exactly, its neighbours keep their lanes, and it comes back into its lane
+    when it returns; each step matches the integer mirror."""
+    neighbours = {j: (-1) ** j * (j + 2) for j in range(16)}  # all of slot 0
+    neighbours[3] = start
+    model.upload_weights(list(neighbours), list(neighbours.values()), sender=owner)
+    mirror = IntPerceptron(SMALL_N, 1)
+    mirror.weights = dict(neighbours)
+    # The sample [3] scores `start`: wrong for the other label, right for `label`.
+    for y in (1 - label, label, 1 - label, 1 - label, label, label, label):
+        row = [3]
+        before, _ = mirror.update(row, y)
+        assert trained(model.update(row, y, sender=owner), model).prediction == before
+        assert list(model.weights_of(list(range(18)))) == [
+            mirror.weights.get(j, 0) for j in range(18)
+        ]
+
+
+def test_escaped_weights_score_and_update_together(deploy_model, owner):
+    """Samples mixing lane weights and escaped weights (large and small rates), several per
+    slot, against the integer mirror: predictions, scores and every weight."""
+    m = deploy_model(eta=40_000)
+    mirror = IntPerceptron(SMALL_N, 40_000)
+    start = {0: LANE, 1: -LANE - 1, 2: 2**20, 15: -(2**30), 16: 1, 17: -LANE, 40: 7}
+    m.upload_weights(list(start), list(start.values()), sender=owner)
+    mirror.weights = dict(start)
+    rows = [[0, 1, 2], [0, 15, 16, 17], [1, 16, 40], [0, 1, 2, 15, 16, 17, 40], [17], [2, 40]]
+    for i in range(24):
+        row, y = rows[i % len(rows)], (i * 7 // 3) % 2
+        assert m.score(row) == mirror.score(row)
+        before, _ = mirror.update(row, y)
+        assert trained(m.update(row, y, sender=owner), m).prediction == before
+    keys = sorted({j for r in rows for j in r} | {3, 14, 18, 41})
+    assert list(m.weights_of(keys)) == [mirror.weights.get(j, 0) for j in keys]
+    assert m.intercept() == mirror.intercept
+
+
+def test_weight_of_an_index_beyond_any_model_is_zero(model):
+    assert model.weights(2**32) == 0 and model.weights(2**256 - 1) == 0
+
+
+# ---------------------------------------------------------------- packed input
+
+
+def test_packed_and_plain_input_read_alike(deploy_model, owner):
+    """Sixteen 16-bit indices per word (or eight 32-bit ones above 2**16 features) and one index
+    per word are the same sample: same score, same training, index 0 first included."""
+    for n_features in (SMALL_N, 2**20):
+        m = deploy_model(n_features=n_features)
+        mirror = IntPerceptron(n_features, 1)
+        rows = [[0, 3, 17, 40], list(range(5, 200, 7)), [n_features - 1], [], [0]]
+        for i, row in enumerate(rows):
+            words = pack(row, n_features)
+            assert m.score(words) == m.score(row) == mirror.score(row)
+            before, _ = mirror.update(row, i % 2)
+            x = words if i % 2 else row
+            assert trained(m.update(x, i % 2, sender=owner), m).prediction == before
+        touched = sorted({j for r in rows for j in r})
+        assert list(m.weights_of(touched)) == [mirror.weights.get(j, 0) for j in touched]
+
+
+@pytest.mark.parametrize(
+    "words, reason",
+    [
+        ([5, 0], "perceptron: bad packed features"),  # an empty word
+        ([5 | 7 << 32], "perceptron: bad packed features"),  # a zero lane below an index
+        ([7 | 3 << 16], "perceptron: features not sorted and unique"),
+        ([7, 7], "perceptron: features not sorted and unique"),
+        ([5 | 2**12 << 16], "perceptron: feature index out of range"),
+    ],
+)
+def test_bad_packed_input_reverts(model, owner, words, reason):
+    with ape.reverts(reason):
+        model.predict(words)
+    with ape.reverts(reason):
+        model.update(words, 1, sender=owner)

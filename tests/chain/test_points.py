@@ -69,11 +69,11 @@ def at(timestamp):
 
 
 def refund(t, c, who):
-    return t.refund(c.key(), list(c.features), sender=who)
+    return t.refund(c.key(), c.args(), sender=who)
 
 
 def report(t, c, who):
-    return t.report(c.key(), list(c.features), sender=who)
+    return t.report(c.key(), c.args(), sender=who)
 
 
 def point(t, who):

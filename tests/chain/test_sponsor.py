@@ -106,9 +106,9 @@ def test_refunds_go_to_the_signer_not_the_sponsor(trainer, alice, carol, tmp_pat
     c = scan(trainer, 0).contributions[added.id]
     chain.pending_timestamp = c.time + STAKE.refund_wait
     with ape.reverts("refund: not the contributor"):
-        trainer.refund(c.key(), list(c.features), sender=carol)
+        trainer.refund(c.key(), c.args(), sender=carol)
     before = alice.balance
-    receipt = trainer.refund(c.key(), list(c.features), sender=alice)
+    receipt = trainer.refund(c.key(), c.args(), sender=alice)
     assert alice.balance == before + c.deposit - receipt.total_fees_paid
     assert trainer.num_good(alice) == 1 and trainer.num_good(carol) == 0
     path = tmp_path / "crowd.csv"

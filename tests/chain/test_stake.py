@@ -109,11 +109,11 @@ def contribute(t, who, x, y, at=None, value=None):
 
 
 def refund(t, c, who):
-    return t.refund(c.key(), list(c.features), sender=who)
+    return t.refund(c.key(), c.args(), sender=who)
 
 
 def report(t, c, who):
-    return t.report(c.key(), list(c.features), sender=who)
+    return t.report(c.key(), c.args(), sender=who)
 
 
 def take(t, c, who):
@@ -672,9 +672,9 @@ def test_unknown_contribution(trainer, owner, alice, bob):
     for id_ in (0, trainer.contribution_count() + 1):
         key = (id_, *c.key()[1:])
         with ape.reverts("data: unknown contribution"):
-            trainer.refund(key, list(c.features), sender=alice)
+            trainer.refund(key, c.args(), sender=alice)
         with ape.reverts("data: unknown contribution"):
-            trainer.report(key, list(c.features), sender=bob)
+            trainer.report(key, c.args(), sender=bob)
         with ape.reverts("data: unknown contribution"):
             trainer.take(key, c.features_hash, sender=owner)
 
@@ -695,9 +695,9 @@ def test_contribution_does_not_match(trainer, owner, alice, bob):
     # through refund, and one tampering each through report and take.
     for bad in tampered.values():
         with ape.reverts("data: contribution does not match"):
-            trainer.refund(bad, list(c.features), sender=alice)
+            trainer.refund(bad, c.args(), sender=alice)
     with ape.reverts("data: contribution does not match"):
-        trainer.report(tampered["label"], list(c.features), sender=bob)
+        trainer.report(tampered["label"], c.args(), sender=bob)
     with ape.reverts("data: contribution does not match"):
         trainer.take(tampered["deposit"], c.features_hash, sender=owner)
     for features in ([1], [1, 6], [5, 1], [1, 5, 7]):

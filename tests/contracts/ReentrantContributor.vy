@@ -39,9 +39,9 @@ struct Outcome:
     data: Bytes[MAX_OUT]
 
 interface Trainer:
-    def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
-    def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
-    def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
+    def addData(x: DynArray[uint256, 64], y: uint8) -> uint256: payable
+    def refund(c: Contribution, x: DynArray[uint256, 64]) -> uint256: nonpayable
+    def report(c: Contribution, x: DynArray[uint256, 64]) -> uint256: nonpayable
     def take(c: Contribution, features_hash: bytes32) -> uint256: nonpayable
 
 trainer: public(address)
@@ -53,7 +53,7 @@ reentry: public(Outcome)
 # @dev The same call, replayed by `replay`.
 replayed: public(Outcome)
 _saved: Contribution
-_saved_x: DynArray[uint32, 512]
+_saved_x: DynArray[uint256, 64]
 _saved_y: uint8
 _saved_hash: bytes32
 _relay_reentry: Bytes[MAX_CALL]
@@ -70,19 +70,19 @@ def set_mode(mode: uint8):
 
 @external
 @payable
-def add(x: DynArray[uint32, 512], y: uint8) -> uint256:
+def add(x: DynArray[uint256, 64], y: uint8) -> uint256:
     self._saved_x = x
     self._saved_y = y
     return extcall Trainer(self.trainer).addData(x, y, value=msg.value)
 
 @external
-def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
+def refund(c: Contribution, x: DynArray[uint256, 64]) -> uint256:
     self._saved = c
     self._saved_x = x
     return extcall Trainer(self.trainer).refund(c, x)
 
 @external
-def report(c: Contribution, x: DynArray[uint32, 512]) -> uint256:
+def report(c: Contribution, x: DynArray[uint256, 64]) -> uint256:
     self._saved = c
     self._saved_x = x
     return extcall Trainer(self.trainer).report(c, x)
@@ -133,12 +133,12 @@ def __default__():
     if mode == ADD:
         self._value = msg.value
         self._calldata = abi_encode(
-            self._saved_x, self._saved_y, method_id=method_id("addData(uint32[],uint8)")
+            self._saved_x, self._saved_y, method_id=method_id("addData(uint256[],uint8)")
         )
     elif mode == REFUND:
         self._calldata = abi_encode(
             self._saved, self._saved_x,
-            method_id=method_id("refund((uint256,address,uint256,uint8,uint256),uint32[])")
+            method_id=method_id("refund((uint256,address,uint256,uint8,uint256),uint256[])")
         )
     elif mode == RELAY:
         self._value = msg.value
@@ -146,7 +146,7 @@ def __default__():
     elif mode == REPORT:
         self._calldata = abi_encode(
             self._saved, self._saved_x,
-            method_id=method_id("report((uint256,address,uint256,uint8,uint256),uint32[])")
+            method_id=method_id("report((uint256,address,uint256,uint8,uint256),uint256[])")
         )
     else:
         self._calldata = abi_encode(

@@ -6,11 +6,11 @@
 """
 
 interface Trainer:
-    def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
+    def addData(x: DynArray[uint256, 64], y: uint8) -> uint256: payable
 
 @external
 @payable
-def add_many(trainer: address, rows: DynArray[DynArray[uint32, 512], 8], labels: DynArray[uint8, 8],
+def add_many(trainer: address, rows: DynArray[DynArray[uint256, 64], 8], labels: DynArray[uint8, 8],
              each: uint256):
     for i: uint256 in range(len(rows), bound=8):
         extcall Trainer(trainer).addData(rows[i], labels[i], value=each)

@@ -22,6 +22,7 @@ import {
 } from "./encoding.js";
 import { UserError } from "./errors.js";
 import { getLogsPaged } from "./logs.js";
+import { isPacked, pack, unpack } from "./packed.js";
 
 export const tools = textTools(unicode.unassigned);
 export const UNIDATA_VERSION = unicode.unidata_version;
@@ -120,6 +121,9 @@ export async function loadModel(client, address, manifest) {
     owner,
     fromBlock: manifest?.block != null ? BigInt(manifest.block) : 0n,
     read,
+    // The sparse Perceptron takes its indices packed (packed.js): the model's n_features sets
+    // the lane width.
+    packedFeatures: isPacked(abi) ? BigInt(await read("n_features")) : null,
   };
   model.encoder = makeEncoder(model);
   return model;
@@ -164,6 +168,24 @@ export function describeEncoder(model) {
 }
 
 /** Text (or comma-separated numbers) → the model's input, or a UserError saying why not. */
+/**
+ * What to send as `x` for the indices (or values) `x`: packed words for a sparse Perceptron.
+ * @param {any} model
+ * @param {readonly (number | bigint)[]} x
+ */
+export function asX(model, x) {
+  return model.packedFeatures ? pack(x, model.packedFeatures) : x;
+}
+
+/**
+ * What a contribution is restated with (refund, report, verdict, take): the words it was sent
+ * with when they differ from its features.
+ * @param {any} c
+ */
+export function sentX(c) {
+  return c.x ?? c.features;
+}
+
 export function encodeInput(model, raw) {
   if (!model.encoder) {
     throw new UserError(
@@ -276,7 +298,12 @@ export async function scan(client, model) {
       }
       if (rows.length !== items.length) return;
       items.forEach((c, i) => {
-        if (c) c.features = rows[i].map((v) => (typeof v === "bigint" ? v : BigInt(v)));
+        if (!c) return;
+        const sent = rows[i].map((v) => (typeof v === "bigint" ? v : BigInt(v)));
+        if (model.packedFeatures) {
+          c.x = sent;
+          c.features = unpack(sent, model.packedFeatures);
+        } else c.features = sent;
       });
     }),
   );
@@ -316,7 +343,10 @@ export function contributionStruct(c) {
 }
 
 export function featuresHash(features) {
-  return keccak256(encodeAbiParameters([{ type: "int256[]" }], [features]));
+  // Packed words may use the top bit: uint256[] encodes any list without a negative value the
+  // same way int256[] does.
+  const type = features.some((v) => BigInt(v) < 0n) ? "int256[]" : "uint256[]";
+  return keccak256(encodeAbiParameters([{ type }], [features]));
 }
 
 export const MARKET_PHASES = [

@@ -3,6 +3,7 @@
 // their claims, and the leaderboard.
 import { getAddress } from "viem";
 import {
+  asX,
   checkVocabulary,
   contributionStruct,
   describeEncoder,
@@ -11,6 +12,7 @@ import {
   loadModel,
   makeEncoder,
   scan,
+  sentX,
   stateOf,
   verdictClass,
 } from "../chain.js";
@@ -233,7 +235,7 @@ export class ModelPage {
       open.map(async (c) => {
         this.records.set(c.id, await m.read("contribution", [c.id]));
         if (c.features) {
-          this.verdicts.set(c.id, Number(await m.read("verdict", [contributionStruct(c), c.features])));
+          this.verdicts.set(c.id, Number(await m.read("verdict", [contributionStruct(c), sentX(c)])));
         }
         if (m.incentive.kind === "stake" && this.me) {
           this.reported.set(c.id, await m.read("reported", [c.id, this.me]));
@@ -465,7 +467,7 @@ export class ModelPage {
       const value = stake ? parseEth(this.depositInput.value, (words) => new UserError(words)) : 0n;
       this.ctx.connection.assertUp();
       setMsg(this.contributeMsg, "info", stake ? `sending with a deposit of ${eth(value)}…` : "sending…");
-      const receipt = await this.ctx.accounts.transact(m, "addData", [x, y], {
+      const receipt = await this.ctx.accounts.transact(m, "addData", [asX(m, x), y], {
         value,
         blockTag: this.ctx.clock.tag,
         onStage: (st) => this.contributeTx.replaceChildren(txLine(this.ctx.chainId, st)),
@@ -500,7 +502,7 @@ export class ModelPage {
     try {
       this.ctx.connection.assertUp();
       const struct = contributionStruct(c);
-      const args = action === "take" ? [struct, featuresHash(c.features)] : [struct, c.features];
+      const args = action === "take" ? [struct, featuresHash(sentX(c))] : [struct, sentX(c)];
       setMsg(this.claimMsg, "info", `sending ${words} of #${c.id}…`);
       const receipt = await this.ctx.accounts.transact(m, action, args, {
         blockTag: this.ctx.clock.tag,

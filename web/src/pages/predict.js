@@ -2,7 +2,7 @@
 // A free prediction (eth_call) shown in a message box: the class, what was sent, how long.
 import { UserError, explain } from "../errors.js";
 import { el, setMsg } from "../dom.js";
-import { encodeInput } from "../chain.js";
+import { asX, encodeInput } from "../chain.js";
 
 /**
  * @param {any} model a model or market from chain.js
@@ -16,7 +16,7 @@ export async function predictInto(model, raw, msg, connection) {
   try {
     const x = encodeInput(model, raw);
     connection?.assertUp();
-    const label = Number(await model.read("predict", [x]));
+    const label = Number(await model.read("predict", [asX(model, x)]));
     msg.className = "msg ok";
     msg.replaceChildren(
       el("div", { class: "answer", testid: "predict-class" }, model.classNames[label] ?? `class ${label}`),
