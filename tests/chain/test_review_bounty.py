@@ -104,14 +104,15 @@ def test_review_last_sample_trap_leaves_the_finisher_unpaid(
 
     Measured today (perceptron, 4 features, 3 classes, T = 12, scoring_fee 0.01 gwei/unit):
     bob's step scores 11 samples for 1,131,224 gas and is paid 16,243,333,333,333 wei (1.62M
-    units, a 0.49M-unit profit); carol's finishing step scores 1 sample for 996,898 gas
-    (9,968,980,000,000 wei at the rate) and is paid 1,476,666,666,667 wei (147,667 units): a
+    units, a 0.49M-unit profit); carol's finishing step scores 1 sample for about 996,900 gas
+    (9.97e12 wei at the rate) and is paid 1,476,666,666,667 wei (147,667 units): a
     loss of 85% of its gas, so a keeper paid at `scoring_fee` skips it.
 
     What a fix must make this test observe: the step that finishes a model is paid at least
     its gas at a gas price of `scoring_fee`, e.g. steps that always score min(full batch,
     samples left), each paid `scoring_fee * (load + count * per)` capped by the fee left, so
-    a model cannot be cut one sample short of the end."""
+    a model cannot be cut one sample short of the end. (If the fix drops `step`'s budget
+    argument, call it without; the observation stays the finisher's pay against its gas.)"""
     run = _opened(project, chain, owner, threshold_bps=5000)
     (e,) = _sealed_field(run, [alice], [good_perceptron()])
     run.reveal_tests()
@@ -122,19 +123,17 @@ def test_review_last_sample_trap_leaves_the_finisher_unpaid(
     per = sample_cost(m.kind, m.dim, m.n_classes, m.h1, m.h2)
     budget = load + (t - 1) * per
     assert 1_000_000 <= budget <= MAX_BUDGET
-    fee = run.fee(m, True, t)
     rate = TERMS.scoring_fee
+    # The trap: as the contract stands, this step scores all samples but the last.
     trap = c.step(0, budget, sender=bob)
-    assert int(c.submissions(0).t) == t - 1
-    assert int(c.fees_due(bob)) == fee * (t - 1) // t
-    assert int(c.fees_due(bob)) > int(trap.gas_used) * rate  # the trap pays its setter
-    finish = c.step(0, MAX_BUDGET, sender=carol)
-    assert c.submissions(0).scored
-    part = int(c.fees_due(carol))
-    assert part == fee - fee * (t - 1) // t
-    cost = int(finish.gas_used) * rate
-    print(f"trap: bob paid {int(c.fees_due(bob))} wei for {int(trap.gas_used)} gas;")
-    print(f"finish: carol paid {part} wei for {int(finish.gas_used)} gas ({cost} wei at the rate)")
+    print(f"trap: bob scored {int(c.submissions(0).t)} of {t} samples for {int(trap.gas_used)}")
+    print(f"      gas and is owed {int(c.fees_due(bob))} wei")
+    # Carol, a keeper paid at the gas price `scoring_fee`, finishes the model.
+    gas = 0
+    while not c.submissions(0).scored:
+        gas += int(c.step(0, MAX_BUDGET, sender=carol).gas_used)
+    part, cost = int(c.fees_due(carol)), gas * rate
+    print(f"finish: carol is owed {part} wei for {gas} gas ({cost} wei at the rate)")
     ok, figures = conservation(c, chain)
     assert ok, figures
     assert part >= cost, f"the finisher is paid {part} wei for {cost} wei of gas"
@@ -147,9 +146,7 @@ def test_review_lapse_reroll_and_cancel_fail(project, chain, owner, alice):
     """The organiser lets the draw lapse to roll the split again: the re-arm sets the
     threshold to 0 (so no roll keeps the prize), and a cancel after the lapse is refused; a
     draw recorded before cannot be re-armed by calling `draw()` again."""
-    run = open_bounty(
-        project, chain, owner, groups(random.Random(3), 4, 6), threshold_bps=10000
-    )
+    run = open_bounty(project, chain, owner, groups(random.Random(3), 4, 6), threshold_bps=10000)
     c = run.contract
     chain.mine(int(c.seed_block()) + 257 - chain.blocks.head.number)
     with ape.reverts("bounty: draw lost"):
