@@ -10,8 +10,8 @@
         deadline the organiser reveals the test groups; anyone then scores the sealed models in
         gas-bounded steps, and `finalize` pays the prize to the best model at or above the
         threshold (ties to the earlier submission), or back to the organiser. An organiser
-        that does not reveal the test groups in time forfeits the prize, shared equally among
-        the sealed submissions. Each sealed submission is scored on its own (`step(i, ..)`,
+        that does not reveal the test groups in time forfeits the prize: it stays in the
+        contract for good (`burned`), so withholding the test set never pays the organiser. Each sealed submission is scored on its own (`step(i, ..)`,
         in any order, by anyone) until the scoring deadline; scoring pays the caller a fee
         fixed at opening (`scoring_fee` wei per unit of estimated scoring gas), taken from the
         stake of the submission scored. The rest of a sealed submission's stake comes back; a
@@ -77,7 +77,7 @@ event Scored:
 
 event Forfeited:
     sealed: uint256
-    share: uint256
+    burned: uint256
 
 event Finalized:
     winner: uint256
@@ -230,10 +230,6 @@ best_correct: public(uint256)
 has_best: public(bool)
 winner: public(uint256)
 has_winner: public(bool)
-# @dev The first sealed submission (it takes the remainder of a forfeit's share-out).
-first_sealed: public(uint256)
-# @dev Per sealed submission on a forfeit: prize // n_sealed.
-share: public(uint256)
 organiser_due: public(uint256)
 organiser_paid: public(bool)
 paid_out: public(uint256)
@@ -437,10 +433,6 @@ def seal(i: uint256):
     assert s.uploaded == fwd._n_params(s.kind, dim, n_classes, s.h1, s.h2), "bounty: upload incomplete"
     assert s.chain == s.commitment, "bounty: model does not match its hash"
     self.submissions[i].sealed = True
-    if self.n_sealed == 0:
-        self.first_sealed = i
-    elif i < self.first_sealed:
-        self.first_sealed = i
     self.n_sealed += 1
     self.sealed_stake += s.stake
     log Sealed(id=i)
@@ -491,19 +483,20 @@ def reveal_test(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP]):
 @nonreentrant
 def forfeit():
     """
-    @notice After the reveal deadline with a test group still hidden, share the prize
-            equally among the sealed submissions (back to the organiser if there are none);
-            anyone may call.
+    @notice After the reveal deadline with a test group still hidden, burn the prize (it
+            stays in the contract for good) when any model is sealed, or give it back to the
+            organiser when none is; sealed stakes come back whole. Anyone may call.
     """
     assert self.phase == PHASE_OPEN, "bounty: not open"
     assert block.timestamp > self.reveal_deadline, "bounty: reveal deadline not passed"
     self.phase = PHASE_FORFEITED
     m: uint256 = self.n_sealed
+    burn: uint256 = 0
     if m == 0:
         self.organiser_due = prize
     else:
-        self.share = prize // m
-    log Forfeited(sealed=m, share=self.share)
+        burn = prize
+    log Forfeited(sealed=m, burned=burn)
 
 # ---------------------------------------------------------------- EVALUATION
 
@@ -588,7 +581,7 @@ def finalize():
 def withdraw(i: uint256) -> uint256:
     """
     @notice Pay submission `i`'s due to its submitter (the caller) once the bounty is
-            settled: its stake if sealed, plus the prize if it won, or its share of a forfeit.
+            settled: its stake if sealed (less its scoring fee), plus the prize if it won.
             Pays with all gas, after every state change.
     """
     ph: uint256 = self.phase
@@ -699,13 +692,17 @@ def test_sample(t: uint256) -> Sample:
 @view
 def burned() -> uint256:
     """
-    @notice Stakes of submissions never sealed, once the upload deadline has passed: nobody
-            can withdraw them, so they stay in the contract for good.
+    @notice Stakes of submissions never sealed, once the upload deadline has passed, and the
+            prize once forfeited with a model sealed: nobody can withdraw them, so they stay in
+            the contract for good.
     """
     ph: uint256 = self.phase
     if ph == PHASE_COMMITTED or ph == PHASE_CANCELLED or block.timestamp <= self.upload_deadline:
         return 0
-    return self.total_stake - self.sealed_stake
+    lost: uint256 = self.total_stake - self.sealed_stake
+    if ph == PHASE_FORFEITED and self.n_sealed > 0:
+        lost += prize
+    return lost
 
 
 @external
@@ -853,11 +850,7 @@ def _due(i: uint256, s: Submission, ph: uint256) -> uint256:
     if not s.sealed:
         return 0
     amount: uint256 = s.stake - s.fee
-    if ph == PHASE_FORFEITED:
-        amount += self.share
-        if i == self.first_sealed:
-            amount += prize - self.share * self.n_sealed
-    elif self.has_winner and i == self.winner:
+    if ph == PHASE_DONE and self.has_winner and i == self.winner:
         amount += prize
     return amount
 

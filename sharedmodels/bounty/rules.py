@@ -234,16 +234,13 @@ def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: 
 
 
 def forfeit_settle(prize: int, entries: Sequence[Entry]) -> Settlement:
-    """The organiser missed the test reveal: the prize is shared equally among the sealed
-    submissions, the remainder to the first of them; with none sealed the organiser gets it
-    back. Sealed stakes go back whole; the stakes of submissions never sealed go to nobody."""
+    """The organiser missed the test reveal: with a model sealed the prize is burned (it stays
+    in the contract, so withholding never pays the organiser); with none sealed the organiser
+    gets it back. Sealed stakes go back whole; the stakes of submissions never sealed go to
+    nobody."""
     burned = sum(e.stake for e in entries if not e.sealed)
     sealed = [i for i, e in enumerate(entries) if e.sealed]
     dues = [e.stake if e.sealed else 0 for e in entries]
     if not sealed:
         return Settlement(tuple(dues), prize, None, 0, burned)
-    share = prize // len(sealed)
-    for i in sealed:
-        dues[i] += share
-    dues[sealed[0]] += prize - share * len(sealed)
-    return Settlement(tuple(dues), 0, None, 0, burned)
+    return Settlement(tuple(dues), 0, None, 0, burned + prize)

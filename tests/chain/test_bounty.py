@@ -522,8 +522,9 @@ def test_reveal_one_second_late_is_refused(project, chain, owner, alice):
 
 
 def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, alice, bob, carol):
-    """The organiser reveals one test group of two and stops: withholding the rest gives the
-    prize to the sealed submissions, none to the organiser; the unsealed stake is burned."""
+    """The organiser reveals one test group of two and stops: withholding the rest burns the
+    prize (nobody can withdraw it, the organiser least of all), the sealed submissions get
+    their stakes back whole, and the unsealed stake is burned as well."""
     rng = random.Random(9)
     people = [alice, bob, carol]
     models = [good_perceptron(), random_model(rng, CENTROID), random_model(rng, PERCEPTRON)]
@@ -535,7 +536,8 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
     i = [i for i in range(4) if run.mask >> i & 1][0]
     c.reveal_test(i, s.salts[i], s.groups[i], sender=owner)
     chain.pending_timestamp = int(c.reveal_deadline()) + 1
-    c.forfeit(sender=carol)
+    tx = c.forfeit(sender=carol)
+    assert [(int(e.sealed), int(e.burned)) for e in tx.events] == [(2, PRIZE)]
     assert phase(c) == "forfeited"
     want = run.expected_forfeit()
     assert run.dues() == want.dues and want.organiser == 0
@@ -548,12 +550,9 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
         c.withdraw_organiser(sender=alice)
     ok, figures = conservation(c, chain)
     assert ok, figures
-    assert want.dues[:2] == (
-        TERMS.min_stake + PRIZE // 2 + PRIZE % 2,
-        TERMS.min_stake + PRIZE // 2,
-    )
+    assert want.dues == (TERMS.min_stake, TERMS.min_stake, 0)
     withdraw_all(c, accounts, owner)
-    assert c.balance == int(c.burned()) == want.burned == TERMS.min_stake
+    assert c.balance == int(c.burned()) == want.burned == PRIZE + TERMS.min_stake
     with ape.reverts("bounty: already paid"):
         c.withdraw(0, sender=alice)
 
@@ -561,7 +560,8 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
 def test_forfeit_with_nothing_sealed_returns_the_prize(project, chain, accounts, owner, alice):
     run, (e,) = at_uploads(project, chain, owner, [alice], [good_perceptron()])
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
-    run.contract.forfeit(sender=alice)
+    tx = run.contract.forfeit(sender=alice)
+    assert [(int(e.sealed), int(e.burned)) for e in tx.events] == [(0, 0)]
     want = run.expected_forfeit()
     assert int(run.contract.organiser_due()) == want.organiser == PRIZE
     withdraw_all(run.contract, accounts, owner)

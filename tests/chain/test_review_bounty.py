@@ -41,11 +41,6 @@ def _sealed_field(run, people, models):
 # ---------------------------------------------------------------- attacks that work
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HIGH: an organiser with sealed Sybils withholds the test set when an honest model "
-    "would win and takes back s/m of the prize through the per-submission forfeit share",
-)
 def test_review_withholding_organiser_buys_the_prize_back_with_sealed_sybils(
     project, chain, accounts, owner, alice
 ):
