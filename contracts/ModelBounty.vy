@@ -8,15 +8,16 @@
         model commitment with a stake; after the submission deadline each submitter uploads
         its parameters in chunks and seals them against the commitment. After the upload
         deadline the organiser reveals the test groups; anyone then scores the sealed models in
-        gas-bounded steps, and `finalize` pays the prize to the best model at or above the
-        threshold (ties to the earlier submission), or back to the organiser. An organiser
-        that does not reveal the test groups in time forfeits the prize, shared equally among
-        the sealed submissions. Each sealed submission is scored on its own (`step(i, ..)`,
-        in any order, by anyone) until the scoring deadline; scoring pays the caller a fee
-        fixed at opening (`scoring_fee` wei per unit of estimated scoring gas), taken from the
-        stake of the submission scored. The rest of a sealed submission's stake comes back; a
-        submission never sealed loses its whole stake to nobody (it stays in the contract for
-        good), so no payee can win it back. The winning model answers `predict`.
+        steps of at most 10M estimated gas, and `finalize` pays the prize to the best model at
+        or above the threshold (ties to the earlier submission), or back to the organiser. An
+        organiser that does not reveal the test groups in time forfeits the prize: it stays in
+        the contract for good (`burned`), so withholding the test set never pays the
+        organiser. Each sealed submission is scored on its own (`step(i)`, in any order, by
+        anyone) until the scoring deadline; each step pays its caller a fee fixed at opening
+        (`scoring_fee` wei per unit of the step's estimated gas), taken from the stake of the
+        submission scored. The rest of a sealed submission's stake comes back; a submission
+        never sealed loses its whole stake to nobody (it stays in the contract for good), so
+        no payee can win it back. The winning model answers `predict`.
 @dev Design and rules: docs/bounty.md. Python mirror of the rules and the forward passes:
      `sharedmodels.bounty`.
 
@@ -77,7 +78,7 @@ event Scored:
 
 event Forfeited:
     sealed: uint256
-    share: uint256
+    burned: uint256
 
 event Finalized:
     winner: uint256
@@ -144,17 +145,17 @@ MODEL_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.model")
 SEED_DELAY: constant(uint256) = 2
 MIN_WINDOW: public(constant(uint256)) = 3600
 BPS: constant(uint256) = 10000
-# @dev `step(budget)` counts estimated gas, the work units the scoring fee is paid by: scoring
-#      a model in a step costs LOAD_BASE plus LOAD_WORD per storage word of its parameters
-#      (cold reads, unpacking, the step's memory and the transaction), then SAMPLE_BASE plus
-#      MAC_COST per multiply-add for each test sample. The estimates are above the measured costs (docs/bounty.md), so a step of
-#      MAX_BUDGET stays under 10M gas; a step always scores at least one sample (the largest
-#      model: about 3.7M gas).
+# @dev Estimated gas, the work units the scoring fee is paid by: scoring a model in a step
+#      costs LOAD_BASE plus LOAD_WORD per storage word of its parameters (cold reads,
+#      unpacking, the step's memory and the transaction), then SAMPLE_BASE plus MAC_COST per
+#      multiply-add for each test sample. A step scores a model's batch (as many samples as
+#      fit in MAX_BUDGET, at least one, at most MAX_BATCH) or what is left of the test set, and
+#      pays exactly its own estimate; the estimates are above the measured costs
+#      (docs/bounty.md), so a step stays under 10M gas.
 LOAD_BASE: constant(uint256) = 1000000
 LOAD_WORD: constant(uint256) = 4000
 SAMPLE_BASE: constant(uint256) = 60000
 MAC_COST: constant(uint256) = 250
-MIN_BUDGET: public(constant(uint256)) = 1000000
 MAX_BUDGET: public(constant(uint256)) = 10000000
 _LANE: constant(uint256) = 2**64 - 1
 
@@ -230,10 +231,6 @@ best_correct: public(uint256)
 has_best: public(bool)
 winner: public(uint256)
 has_winner: public(bool)
-# @dev The first sealed submission (it takes the remainder of a forfeit's share-out).
-first_sealed: public(uint256)
-# @dev Per sealed submission on a forfeit: prize // n_sealed.
-share: public(uint256)
 organiser_due: public(uint256)
 organiser_paid: public(bool)
 paid_out: public(uint256)
@@ -437,10 +434,6 @@ def seal(i: uint256):
     assert s.uploaded == fwd._n_params(s.kind, dim, n_classes, s.h1, s.h2), "bounty: upload incomplete"
     assert s.chain == s.commitment, "bounty: model does not match its hash"
     self.submissions[i].sealed = True
-    if self.n_sealed == 0:
-        self.first_sealed = i
-    elif i < self.first_sealed:
-        self.first_sealed = i
     self.n_sealed += 1
     self.sealed_stake += s.stake
     log Sealed(id=i)
@@ -491,45 +484,41 @@ def reveal_test(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP]):
 @nonreentrant
 def forfeit():
     """
-    @notice After the reveal deadline with a test group still hidden, share the prize
-            equally among the sealed submissions (back to the organiser if there are none);
-            anyone may call.
+    @notice After the reveal deadline with a test group still hidden, burn the prize (it
+            stays in the contract for good) when any model is sealed, or give it back to the
+            organiser when none is; sealed stakes come back whole. Anyone may call.
     """
     assert self.phase == PHASE_OPEN, "bounty: not open"
     assert block.timestamp > self.reveal_deadline, "bounty: reveal deadline not passed"
     self.phase = PHASE_FORFEITED
     m: uint256 = self.n_sealed
+    burn: uint256 = 0
     if m == 0:
         self.organiser_due = prize
     else:
-        self.share = prize // m
-    log Forfeited(sealed=m, share=self.share)
+        burn = prize
+    log Forfeited(sealed=m, burned=burn)
 
 # ---------------------------------------------------------------- EVALUATION
 
 @external
 @nonreentrant
-def step(i: uint256, budget: uint256) -> bool:
+def step(i: uint256) -> bool:
     """
-    @notice Score sealed submission `i` from the test sample it stands at, within `budget`
-            estimated gas (see LOAD_WORD and friends; at least one sample a step), by the
-            scoring deadline. Anyone may call, for any submission, in any order; the caller
-            earns the submission's scoring fee in proportion to the samples it scored
-            (`withdraw_fees`).
+    @notice Score sealed submission `i`'s next batch of test samples (as many as fit in
+            MAX_BUDGET estimated gas, or what is left), by the scoring deadline. Anyone may
+            call, for any submission, in any order; the caller earns `scoring_fee` times the
+            step's estimate, one parameter load plus each sample (`withdraw_fees`).
     @return True once submission `i` is scored on the whole test set.
     """
     assert self.phase == PHASE_EVAL, "bounty: not evaluating"
     assert block.timestamp <= self.score_deadline, "bounty: scoring closed"
-    assert budget >= MIN_BUDGET and budget <= MAX_BUDGET, "bounty: budget out of range"
     s: Submission = self._sealed(i)
     assert not s.scored, "bounty: already scored"
     t_size: uint256 = self.test_size
     load: uint256 = self._load_cost(s.kind, dim, n_classes, s.h1, s.h2)
     per: uint256 = self._sample_cost(s.kind, dim, n_classes, s.h1, s.h2)
-    room: uint256 = 1
-    if load + per <= budget:
-        room = (budget - load) // per
-    count: uint256 = min(min(room, t_size - s.t), fwd.MAX_BATCH)
+    count: uint256 = min(self._batch(load, per), t_size - s.t)
     xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = []
     for k: uint256 in range(count, bound=fwd.MAX_BATCH):
         xs.append(self._load_test(s.t + k))
@@ -538,10 +527,9 @@ def step(i: uint256, budget: uint256) -> bool:
     for k: uint256 in range(count, bound=fwd.MAX_BATCH):
         if fwd._argmax(out[k]) == self._test_y[s.t + k]:
             correct += 1
-    # The fee for samples t .. t + count of a fee `fee` over t_size samples: the floors
-    # telescope, so the steps that score a model earn its fee to the wei.
-    fee: uint256 = scoring_fee * self._work(s.kind, dim, n_classes, s.h1, s.h2, t_size)
-    part: uint256 = fee * (s.t + count) // t_size - fee * s.t // t_size
+    # Every step but the last scores a whole batch, so the steps are those `_work` counts and
+    # their parts add up to the model's fee to the wei.
+    part: uint256 = scoring_fee * (load + count * per)
     t: uint256 = s.t + count
     self.submissions[i].t = t
     self.submissions[i].correct = correct
@@ -588,7 +576,7 @@ def finalize():
 def withdraw(i: uint256) -> uint256:
     """
     @notice Pay submission `i`'s due to its submitter (the caller) once the bounty is
-            settled: its stake if sealed, plus the prize if it won, or its share of a forfeit.
+            settled: its stake if sealed (less its scoring fee), plus the prize if it won.
             Pays with all gas, after every state change.
     """
     ph: uint256 = self.phase
@@ -699,13 +687,17 @@ def test_sample(t: uint256) -> Sample:
 @view
 def burned() -> uint256:
     """
-    @notice Stakes of submissions never sealed, once the upload deadline has passed: nobody
-            can withdraw them, so they stay in the contract for good.
+    @notice Stakes of submissions never sealed, once the upload deadline has passed, and the
+            prize once forfeited with a model sealed: nobody can withdraw them, so they stay in
+            the contract for good.
     """
     ph: uint256 = self.phase
     if ph == PHASE_COMMITTED or ph == PHASE_CANCELLED or block.timestamp <= self.upload_deadline:
         return 0
-    return self.total_stake - self.sealed_stake
+    lost: uint256 = self.total_stake - self.sealed_stake
+    if ph == PHASE_FORFEITED and self.n_sealed > 0:
+        lost += prize
+    return lost
 
 
 @external
@@ -853,11 +845,7 @@ def _due(i: uint256, s: Submission, ph: uint256) -> uint256:
     if not s.sealed:
         return 0
     amount: uint256 = s.stake - s.fee
-    if ph == PHASE_FORFEITED:
-        amount += self.share
-        if i == self.first_sealed:
-            amount += prize - self.share * self.n_sealed
-    elif self.has_winner and i == self.winner:
+    if ph == PHASE_DONE and self.has_winner and i == self.winner:
         amount += prize
     return amount
 
@@ -878,16 +866,26 @@ def _sample_cost(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256) 
 @pure
 def _work(kind: uint8, d: uint256, c: uint256, h1: uint256, h2: uint256, t: uint256) -> uint256:
     """
-    @dev The work units of scoring a model of this shape on `t` test samples in steps of
-         MAX_BUDGET from its first sample: one parameter load a step, plus each sample.
-         The scoring fee is `scoring_fee` times this, whatever budgets the keepers choose.
+    @dev The work units of scoring a model of this shape on `t` test samples in `step`s: one
+         parameter load a step, plus each sample. The scoring fee is `scoring_fee` times
+         this, whoever steps it.
     """
     load: uint256 = self._load_cost(kind, d, c, h1, h2)
     per: uint256 = self._sample_cost(kind, d, c, h1, h2)
-    full: uint256 = 1
-    if load + per <= MAX_BUDGET:
-        full = min((MAX_BUDGET - load) // per, fwd.MAX_BATCH)
+    full: uint256 = self._batch(load, per)
     return (t + full - 1) // full * load + t * per
+
+
+@internal
+@pure
+def _batch(load: uint256, per: uint256) -> uint256:
+    """
+    @dev Test samples a step scores (but the last): as many as fit in MAX_BUDGET with one
+         load, at least one, at most MAX_BATCH.
+    """
+    if load + per > MAX_BUDGET:
+        return 1
+    return min((MAX_BUDGET - load) // per, fwd.MAX_BATCH)
 
 
 @internal

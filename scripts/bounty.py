@@ -8,7 +8,7 @@
     ape run bounty submit --kind mlp|perceptron|centroid [--hidden 16[,8]] [--shuffle-labels]
         [--stake E]                            # trains on the training data rebuilt from chain
     ape run bounty upload --entry PATH         # after the submission deadline: upload, seal
-    ape run bounty evaluate [--budget GAS]     # anyone: score every sealed model in steps,
+    ape run bounty evaluate                    # anyone: score every sealed model in steps,
                                                # earning their scoring fees
     ape run bounty finalize                    # anyone: settle (or forfeit); pays the caller
                                                # its dues and scoring fees
@@ -33,7 +33,6 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.bounty.driver import (
-    DEFAULT_BUDGET,
     Entrant,
     Terms,
     conservation,
@@ -48,9 +47,7 @@ from sharedmodels.bounty.driver import (
 )
 from sharedmodels.bounty.models import KIND_NAMES, KINDS, Model
 from sharedmodels.bounty.rules import (
-    MAX_BUDGET,
     MAX_GROUPS,
-    MIN_BUDGET,
     MIN_GROUPS,
     BountyError,
     OrganiserSecrets,
@@ -259,12 +256,11 @@ def upload_(network, entry_path, account_alias, record_opt):
     click.echo(f"sealed     #{e.id}: {len(gas) - 1} chunks, {sum(gas):,} gas in all")
 
 
-@_command("Anyone: score the sealed models in gas-bounded steps until done.", "evaluate")
-@click.option("--budget", type=click.IntRange(MIN_BUDGET, MAX_BUDGET), default=DEFAULT_BUDGET)
-def evaluate_(network, budget, account_alias, record_opt):
+@_command("Anyone: score the sealed models in steps of at most 10M estimated gas.", "evaluate")
+def evaluate_(network, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
-    gas = evaluate(b, who, budget)
+    gas = evaluate(b, who)
     click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
     click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")
 

@@ -1,7 +1,7 @@
 """Take a share of other contributors' deposits where the model disagrees with their label.
 
-The share is deposit * your good points // all good points (everything left when that is 0 or
-more than what is left). Under Points this marks the contribution bad and pays nothing.
+The share is deposit * your good points // all good points (what is left when that is more;
+refused when it rounds to 0 wei). Under Points this marks the contribution bad and pays nothing.
 
     ape run report (--id N | --all) [--account ALIAS] [--manifest PATH] [--quiet]
 

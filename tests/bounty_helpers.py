@@ -119,7 +119,7 @@ class Run:
     def reveal_tests(self) -> list[int]:
         return reveal_tests(self.contract, self.organiser, self.secrets)
 
-    def evaluate(self, budget: int = 10_000_000, keeper=None, ids=None) -> list[int]:
+    def evaluate(self, keeper=None, ids=None) -> list[int]:
         """Score each sealed submission (or ``ids``) to the end, checking the balance sheet
         after every step."""
         keeper = keeper or self.organiser
@@ -132,7 +132,7 @@ class Run:
         )
         for i in todo:
             while not c.submissions(i).scored:
-                gas.append(int(c.step(i, budget, sender=keeper).gas_used))
+                gas.append(int(c.step(i, sender=keeper).gas_used))
                 ok, figures = conservation(c, self.chain)
                 assert ok, figures
         return gas

@@ -145,8 +145,12 @@ def _report(c: data.Contribution, word: uint256, prediction: uint8) -> uint256:
     good: uint256 = self.num_good[msg.sender]
     assert good > 0, "report: reporter has no good contributions"
     total: uint256 = self.total_good
+    # Never more than the reporter's share: one rounded to 0 wei pays nothing, so it is
+    # refused (the deposit stays for reporters with more points, the owner and anyone); one
+    # above what is left gets what is left.
     share: uint256 = c.deposit * good // total
-    if share == 0 or share > remaining:
+    assert share > 0, "report: share rounds to zero"
+    if share > remaining:
         share = remaining
     data._mark_reported(c.id, msg.sender)
     data._settle(c.id, word, remaining - share, 0)

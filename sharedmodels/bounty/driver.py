@@ -11,7 +11,6 @@ from typing import Any
 
 from sharedmodels.bounty.models import Model
 from sharedmodels.bounty.rules import (
-    MAX_BUDGET,
     MAX_CHUNK,
     BountyError,
     Entry,
@@ -22,8 +21,6 @@ from sharedmodels.bounty.rules import (
 )
 
 PHASES = ("committed", "open", "evaluating", "done", "forfeited", "cancelled")
-#: The contract's MAX_BUDGET: estimated gas per ``step`` (measured gas stays below it).
-DEFAULT_BUDGET = MAX_BUDGET
 
 
 @dataclass(frozen=True)
@@ -204,7 +201,6 @@ def unscored(contract: Any) -> list[int]:
 def evaluate(
     contract: Any,
     sender: Any,
-    budget: int = DEFAULT_BUDGET,
     limit: int = 10_000,
     ids: Sequence[int] | None = None,
 ) -> list[int]:
@@ -217,7 +213,7 @@ def evaluate(
         while not contract.submissions(i).scored:
             if len(gas) >= limit:
                 raise BountyError(f"scoring not done after {limit} steps")
-            gas.append(int(contract.step(i, budget, sender=sender).gas_used))
+            gas.append(int(contract.step(i, sender=sender).gas_used))
     return gas
 
 

@@ -36,7 +36,6 @@ LOAD_BASE = 1_000_000
 LOAD_WORD = 4_000
 SAMPLE_BASE = 60_000
 MAC_COST = 250
-MIN_BUDGET = 1_000_000
 MAX_BUDGET = 10_000_000
 MAX_BATCH = 128
 
@@ -83,10 +82,22 @@ def sample_cost(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
 
 def work(kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
     """The contract's ``_work``: the estimated gas of scoring a model alone on ``t`` test
-    samples in steps of ``MAX_BUDGET`` (one parameter load per step, plus each sample)."""
+    samples in ``step``s (one parameter load per step, plus each sample)."""
     load, per = load_cost(kind, d, c, h1, h2), sample_cost(kind, d, c, h1, h2)
-    full = min((MAX_BUDGET - load) // per, MAX_BATCH) if load + per <= MAX_BUDGET else 1
+    full = batch(kind, d, c, h1, h2)
     return -(-t // full) * load + t * per
+
+
+def batch(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
+    """The contract's ``_batch``: test samples each ``step`` of this shape scores (but the
+    last, which scores what is left)."""
+    load, per = load_cost(kind, d, c, h1, h2), sample_cost(kind, d, c, h1, h2)
+    return min((MAX_BUDGET - load) // per, MAX_BATCH) if load + per <= MAX_BUDGET else 1
+
+
+def step_fee(rate: int, kind: int, d: int, c: int, h1: int, h2: int, count: int) -> int:
+    """What a ``step`` scoring ``count`` samples pays its caller: one load plus each sample."""
+    return rate * (load_cost(kind, d, c, h1, h2) + count * sample_cost(kind, d, c, h1, h2))
 
 
 def scoring_fee(rate: int, kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
@@ -234,16 +245,13 @@ def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: 
 
 
 def forfeit_settle(prize: int, entries: Sequence[Entry]) -> Settlement:
-    """The organiser missed the test reveal: the prize is shared equally among the sealed
-    submissions, the remainder to the first of them; with none sealed the organiser gets it
-    back. Sealed stakes go back whole; the stakes of submissions never sealed go to nobody."""
+    """The organiser missed the test reveal: with a model sealed the prize is burned (it stays
+    in the contract, so withholding never pays the organiser); with none sealed the organiser
+    gets it back. Sealed stakes go back whole; the stakes of submissions never sealed go to
+    nobody."""
     burned = sum(e.stake for e in entries if not e.sealed)
     sealed = [i for i, e in enumerate(entries) if e.sealed]
     dues = [e.stake if e.sealed else 0 for e in entries]
     if not sealed:
         return Settlement(tuple(dues), prize, None, 0, burned)
-    share = prize // len(sealed)
-    for i in sealed:
-        dues[i] += share
-    dues[sealed[0]] += prize - share * len(sealed)
-    return Settlement(tuple(dues), 0, None, 0, burned)
+    return Settlement(tuple(dues), 0, None, 0, burned + prize)

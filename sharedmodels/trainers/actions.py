@@ -180,14 +180,15 @@ def verdicts(
     me = str(account.address)
     mine = action == "refund"
     relevant = [c for c in history if (c.contributor.lower() == me.lower()) == mine]
-    good = 0
+    good = total_good = 0
     if action == "report" and incentive.kind == "stake":
         good = int(contract.num_good(me))
+        total_good = int(contract.total_good())
     is_owner = action == "take" and str(contract.owner()).lower() == me.lower()
     predictions = current_predictions(contract, relevant) if action != "take" else {}
     sub = History({c.id: c for c in relevant})
     return eligibility(
-        action, sub, incentive, me, now_for_next_block(), predictions, good, is_owner
+        action, sub, incentive, me, now_for_next_block(), predictions, good, is_owner, total_good
     )
 
 

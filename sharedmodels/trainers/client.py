@@ -458,6 +458,7 @@ def eligibility(
     predictions: dict[int, int],
     good_count: int = 0,
     is_owner: bool = False,
+    total_good: int = 0,
 ) -> list[Verdict]:
     """Which contributions ``account`` may ``refund``, ``report`` or ``take`` at time ``now``.
 
@@ -502,6 +503,8 @@ def eligibility(
                 reason = "model agrees"
             elif good_count == 0:
                 reason = "you have no good contributions yet"
+            elif c.deposit * good_count // max(total_good, good_count) == 0:
+                reason = "your share rounds to 0 wei"
         elif action == "take":
             if own:
                 continue

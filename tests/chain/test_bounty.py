@@ -27,10 +27,12 @@ from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model
 from sharedmodels.bounty.rules import (
     Entry,
     Settlement,
+    batch,
     group_commitment,
     max_fee,
     model_commitment,
     settle,
+    step_fee,
 )
 
 
@@ -66,7 +68,7 @@ def test_every_kind_scored_as_the_mirror_on_every_sample(
     run.to_reveal()
     run.reveal_tests()
     assert phase(run.contract) == "evaluating"
-    run.evaluate(budget=1_000_000)
+    run.evaluate()
     run.contract.finalize(sender=alice)
     xs, ys = run.test_set()
     assert int(run.contract.test_size()) == len(xs) == 12
@@ -485,7 +487,7 @@ def test_test_reveal_window_at_the_second(project, chain, owner, alice):
     with ape.reverts("bounty: reveal deadline not passed"):
         c.forfeit(sender=alice)
     with ape.reverts("bounty: not evaluating"):
-        c.step(0, 10**6, sender=alice)
+        c.step(0, sender=alice)
     with ape.reverts("bounty: not evaluating"):
         c.finalize(sender=alice)
     with ape.reverts("bounty: not settled"):
@@ -503,10 +505,6 @@ def test_test_reveal_window_at_the_second(project, chain, owner, alice):
     assert phase(c) == "evaluating"
     with ape.reverts("bounty: not open"):
         c.forfeit(sender=alice)
-    with ape.reverts("bounty: budget out of range"):
-        c.step(0, 10**6 - 1, sender=alice)
-    with ape.reverts("bounty: budget out of range"):
-        c.step(0, 10 * 10**6 + 1, sender=alice)
     with ape.reverts("bounty: evaluation unfinished"):
         c.finalize(sender=alice)
 
@@ -522,8 +520,9 @@ def test_reveal_one_second_late_is_refused(project, chain, owner, alice):
 
 
 def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, alice, bob, carol):
-    """The organiser reveals one test group of two and stops: withholding the rest gives the
-    prize to the sealed submissions, none to the organiser; the unsealed stake is burned."""
+    """The organiser reveals one test group of two and stops: withholding the rest burns the
+    prize (nobody can withdraw it, the organiser least of all), the sealed submissions get
+    their stakes back whole, and the unsealed stake is burned as well."""
     rng = random.Random(9)
     people = [alice, bob, carol]
     models = [good_perceptron(), random_model(rng, CENTROID), random_model(rng, PERCEPTRON)]
@@ -535,7 +534,8 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
     i = [i for i in range(4) if run.mask >> i & 1][0]
     c.reveal_test(i, s.salts[i], s.groups[i], sender=owner)
     chain.pending_timestamp = int(c.reveal_deadline()) + 1
-    c.forfeit(sender=carol)
+    tx = c.forfeit(sender=carol)
+    assert [(int(e.sealed), int(e.burned)) for e in tx.events] == [(2, PRIZE)]
     assert phase(c) == "forfeited"
     want = run.expected_forfeit()
     assert run.dues() == want.dues and want.organiser == 0
@@ -548,12 +548,9 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
         c.withdraw_organiser(sender=alice)
     ok, figures = conservation(c, chain)
     assert ok, figures
-    assert want.dues[:2] == (
-        TERMS.min_stake + PRIZE // 2 + PRIZE % 2,
-        TERMS.min_stake + PRIZE // 2,
-    )
+    assert want.dues == (TERMS.min_stake, TERMS.min_stake, 0)
     withdraw_all(c, accounts, owner)
-    assert c.balance == int(c.burned()) == want.burned == TERMS.min_stake
+    assert c.balance == int(c.burned()) == want.burned == PRIZE + TERMS.min_stake
     with ape.reverts("bounty: already paid"):
         c.withdraw(0, sender=alice)
 
@@ -561,7 +558,8 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
 def test_forfeit_with_nothing_sealed_returns_the_prize(project, chain, accounts, owner, alice):
     run, (e,) = at_uploads(project, chain, owner, [alice], [good_perceptron()])
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
-    run.contract.forfeit(sender=alice)
+    tx = run.contract.forfeit(sender=alice)
+    assert [(int(e.sealed), int(e.burned)) for e in tx.events] == [(0, 0)]
     want = run.expected_forfeit()
     assert int(run.contract.organiser_due()) == want.organiser == PRIZE
     withdraw_all(run.contract, accounts, owner)
@@ -586,13 +584,13 @@ def test_threshold_tie_and_spam(project, chain, accounts, owner, alice, bob, car
     run.to_reveal()
     run.reveal_tests()
     with ape.reverts("bounty: model not sealed"):
-        run.contract.step(0, 10**6, sender=bob)
+        run.contract.step(0, sender=bob)
     with ape.reverts("bounty: no such submission"):
-        run.contract.step(5, 10**6, sender=bob)
+        run.contract.step(5, sender=bob)
     gas = run.evaluate(ids=[2, 1])  # the later copy first: the tie still goes to id 1
     assert len(gas) == 2
     with ape.reverts("bounty: already scored"):
-        run.contract.step(1, 10**6, sender=bob)
+        run.contract.step(1, sender=bob)
     run.contract.finalize(sender=bob)
     xs, ys = run.test_set()
     assert m.correct(xs, ys) == len(xs)  # the concept scores 100%, so reaches the threshold
@@ -608,8 +606,8 @@ def test_threshold_tie_and_spam(project, chain, accounts, owner, alice, bob, car
 
 
 def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice, bob, carol):
-    """Whoever steps earns the scored model's fee in proportion to the samples it scored;
-    together the steps earn each model's fee to the wei, taken from its stake. An unsealed
+    """Whoever steps earns `scoring_fee` times the step's estimate (one load plus each sample
+    scored); together the steps earn each model's fee to the wei, taken from its stake. An unsealed
     submission pays no fee (nobody scores it) and loses its whole stake to nobody. A keeper
     may withdraw mid-evaluation."""
     rng = random.Random(14)
@@ -624,18 +622,21 @@ def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice
     t = len(xs)
     fees = [run.fee(e.model, i < 2, t) for i, e in enumerate(ents)]
     assert fees[2] == 0
-    assert c.step(0, 1_000_000, sender=carol).return_value is False  # one sample of the MLP
-    assert c.submissions(0).t == 1 and int(c.submissions(0).fee) == fees[0] // t
-    assert int(c.fees_due(carol)) == fees[0] // t
+    m = ents[0].model
+    assert batch(m.kind, m.dim, m.n_classes, m.h1, m.h2) >= t  # one step scores the MLP
+    assert c.step(0, sender=carol).return_value is True
+    part = step_fee(TERMS.scoring_fee, m.kind, m.dim, m.n_classes, m.h1, m.h2, t)
+    assert c.submissions(0).t == t and int(c.submissions(0).fee) == fees[0] == part
+    assert int(c.fees_due(carol)) == fees[0]
     with ape.reverts("bounty: nothing to withdraw"):
         c.withdraw_fees(sender=alice)
-    assert int(c.withdraw_fees(sender=carol).return_value) == fees[0] // t
+    assert int(c.withdraw_fees(sender=carol).return_value) == fees[0]
     ok, figures = conservation(c, chain)
     assert ok, figures
     with ape.reverts("bounty: evaluation unfinished"):
         c.finalize(sender=bob)
     run.evaluate(keeper=bob)
-    assert int(c.fees_due(bob)) == sum(fees) - fees[0] // t
+    assert int(c.fees_due(bob)) == sum(fees) - fees[0]
     assert [int(c.submissions(i).fee) for i in range(2)] == fees[:2]
     assert int(c.fees_owed()) == int(c.fees_due(bob)) and int(c.n_scored()) == 2
     c.finalize(sender=bob)
@@ -645,7 +646,7 @@ def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice
     ok, figures = conservation(c, chain)
     assert ok, figures
     paid = withdraw_all(c, accounts, owner)  # carol took her share of the fees already
-    assert sum(paid.values()) + fees[0] // t == PRIZE + 2 * TERMS.min_stake
+    assert sum(paid.values()) + fees[0] == PRIZE + 2 * TERMS.min_stake
     assert c.balance == TERMS.min_stake == int(c.burned())
 
 
@@ -654,9 +655,8 @@ def test_scoring_deadline_settles_with_what_is_scored(
 ):
     """Nobody has to score everything: at the scoring deadline's second a step is still in
     time, one second later it is refused and `finalize` settles with the fully scored
-    submissions. A submission scored part-way cannot win and pays only the part of its fee
-    already earned; one never scored pays none. So neither a stuffed field nor a missing
-    keeper can lock the prize or the stakes."""
+    submissions. A submission not fully scored cannot win, and one never scored pays no fee.
+    So neither a stuffed field nor a missing keeper can lock the prize or the stakes."""
     rng = random.Random(16)
     mlp = random_model(rng, MLP, 5, 3)
     models = [good_perceptron(), mlp, random_model(rng, CENTROID)]
@@ -673,16 +673,16 @@ def test_scoring_deadline_settles_with_what_is_scored(
     with ape.reverts("bounty: evaluation unfinished"):  # at the deadline's second
         c.finalize(sender=alice)
     chain.pending_timestamp = int(c.score_deadline())
-    c.step(1, 1_000_000, sender=bob)  # still the deadline's second: one sample of bob's MLP
+    c.step(1, sender=bob)  # still the deadline's second: bob's MLP, in one batch
     assert chain.blocks.head.timestamp == int(c.score_deadline())
     chain.pending_timestamp = int(c.score_deadline()) + 1
     with ape.reverts("bounty: scoring closed"):
-        c.step(0, 10**6, sender=alice)
+        c.step(0, sender=alice)
     c.finalize(sender=alice)
     fee_mlp = run.fee(mlp, True, t)
     assert [int(c.submissions(i).fee) for i in range(3)] == [
         0,
-        fee_mlp // t,
+        fee_mlp,
         run.fee(models[2], True, t),
     ]
     want = run.expected()
@@ -691,7 +691,7 @@ def test_scoring_deadline_settles_with_what_is_scored(
     assert not c.has_winner() and int(c.organiser_due()) == PRIZE
     assert want.dues == (
         TERMS.min_stake,
-        TERMS.min_stake - fee_mlp // t,
+        TERMS.min_stake - fee_mlp,
         TERMS.min_stake - run.fee(models[2], True, t),
     )
     ok, figures = conservation(c, chain)

@@ -113,7 +113,7 @@ def test_a_copied_step_earns_the_same_fee_once(
     t = len(run.test_set()[0])
     fee = run.fee(e.model, True, t)
     with mempool.paused():
-        mine = mempool.send(c.step, e.id, 10_000_000, sender=bob)
+        mine = mempool.send(c.step, e.id, sender=bob)
         (seen,) = mempool.calls(c, "step")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()

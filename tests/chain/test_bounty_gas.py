@@ -1,9 +1,10 @@
 """The bounty's gas bound: the largest models the contract takes (an MLP 32 -> 32 -> 32 -> 8,
 a 32 x 8 Perceptron and Nearest Centroid) on a 96-sample test set of 32 features, scored in
-steps of the smallest and the largest budget, never cost more than 10M gas a step, and a model
-too large for one step is scored across several (resuming where the last stopped) with the
-same result as the integer mirror. The keeper's scoring fees cover its gas at a gas price of
-`scoring_fee`; unsealed submissions are never touched by scoring."""
+steps of a whole batch each (the last: what is left), never cost more than 10M gas a step,
+and a model too large for one step is scored across several (resuming where the last
+stopped) with the same result as the integer mirror. Every step, the one that finishes a
+model included, pays its caller at least its gas at a gas price of `scoring_fee`; unsealed
+submissions are never touched by scoring."""
 
 import random
 
@@ -11,7 +12,7 @@ from bounty_helpers import open_bounty
 
 from sharedmodels.bounty.driver import Terms
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params
-from sharedmodels.bounty.rules import max_fee
+from sharedmodels.bounty.rules import batch, max_fee, step_fee
 
 D, C = 32, 8
 STEP_LIMIT = 10_000_000
@@ -54,26 +55,39 @@ def test_largest_models_stay_under_the_step_bound(
     assert max(reveals) < STEP_LIMIT
     xs, ys = run.test_set()
     want = [e.model.correct(xs, ys) for e in ents]
-    # One step at the smallest budget (it still scores one sample), then the rest at the largest.
+    # Each step scores a whole batch (as many samples as fit in MAX_BUDGET), the last what is
+    # left; no caller can cut a model short, so the step that finishes it is paid for its own
+    # load as well.
     keeper = accounts[5]
-    first = int(run.contract.step(0, 1_000_000, sender=owner).gas_used)
-    assert run.contract.submissions(0).t == 1
-    gas, mlp = [], first
-    for i in range(3):
-        while not run.contract.submissions(i).scored:
-            gas.append(int(run.contract.step(i, 10_000_000, sender=keeper).gas_used))
-            mlp += gas[-1] if i == 0 else 0
-    assert int(run.contract.n_scored()) == 3
-    earned = int(run.contract.fees_due(keeper))
+    c = run.contract
+    gas, pay, steps = [], [], []
+    for i, e in enumerate(ents):
+        m = e.model
+        n = batch(m.kind, D, C, m.h1, m.h2)
+        while not c.submissions(i).scored:
+            t0, due0 = int(c.submissions(i).t), int(c.fees_due(keeper))
+            gas.append(int(c.step(i, sender=keeper).gas_used))
+            pay.append(int(c.fees_due(keeper)) - due0)
+            count = int(c.submissions(i).t) - t0
+            assert count == min(n, len(xs) - t0)
+            assert pay[-1] == step_fee(rate, m.kind, D, C, m.h1, m.h2, count)
+            steps.append((i, count))
+        assert int(c.submissions(i).fee) == run.fee(m, True, len(xs))
+    assert int(c.n_scored()) == 3
+    mlp = [g for g, (i, _) in zip(gas, steps, strict=True) if i == 0]
+    # The largest MLP scores 10 samples a step: 9 full steps, then the last 6.
+    assert [k for i, k in steps if i == 0] == [10] * 9 + [6]
+    earned = int(c.fees_due(keeper))
     print(
-        f"steps {len(gas) + 1}, one-sample step {first:,} gas, heaviest {max(gas):,} gas, "
-        f"all {first + sum(gas):,} gas (the MLP's steps {mlp:,}); keeper earned "
-        f"{earned / rate:,.0f} work units"
+        f"steps {len(gas)}, heaviest {max(gas):,} gas, all {sum(gas):,} gas (the MLP's "
+        f"{sum(mlp):,}, its last 6-sample step {mlp[-1]:,}); keeper earned "
+        f"{earned / rate:,.0f} work units; least pay/gas of a step "
+        f"{min(p / (g * rate) for p, g in zip(pay, gas, strict=True)):.3f}"
     )
-    assert max(first, *gas) < STEP_LIMIT
-    assert [int(run.contract.submissions(i).correct) for i in range(3)] == want
-    # The MLP alone needs 96 x ~0.55M gas: more than any one step may spend.
-    assert len(gas) > 3
-    # Stepping at the largest budget, the keeper is paid at least its gas at a gas price of
-    # the scoring fee (the fee counts estimated gas, which is above the measured gas).
-    assert earned >= sum(gas) * rate
+    assert max(gas) < STEP_LIMIT
+    assert [int(c.submissions(i).correct) for i in range(3)] == want
+    # Every step, the last one of each model included, is paid at least its gas at a gas price
+    # of the scoring fee (the fee counts estimated gas, which is above the measured gas).
+    for p, g in zip(pay, gas, strict=True):
+        assert p >= g * rate
+    assert earned == sum(pay) >= sum(gas) * rate

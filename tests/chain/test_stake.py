@@ -541,17 +541,37 @@ def test_report_share_larger_than_remaining_gets_the_rest(trainer, alice, bob, m
     assert claimable(trainer, c) == 0
 
 
-def test_report_zero_share_gets_the_rest(deploy_trainer, alice, bob, mallory):
-    # cost weight 1 and Δ = 2000**2 s: a 1-wei deposit; 1 * 1 // 2 == 0 → all that remains.
+def test_report_share_rounding_to_zero_is_refused(deploy_trainer, owner, alice, bob, mallory):
+    """The boundary of the rounding rule: a reporter gets `deposit * good // total`, never more.
+    Below the boundary (1 wei * 1 point < 2 points) the share is 0 and the report is refused
+    with nothing changed; the contract used to pay the whole remaining deposit instead, twice
+    the reporter's share of 1/2 wei. The deposit stays for the owner's take."""
+    # cost weight 1 and Δ = 2000**2 s: a 1-wei deposit.
     t = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 1), weights=WEIGHTS)
     earn_good(t, [(alice, 1), (bob, 1)])
     c, _ = contribute(t, mallory, POS, 0, at=t.last_contribution_time() + 2000**2)
-    assert c.deposit == 1
+    assert c.deposit == 1 and c.deposit * 1 < t.total_good() == 2
     at(c.time + 60)
-    log = only_log(report(t, c, alice), t.DepositReported)
-    assert (log.amount, log.reporter_good, log.total_good) == (1, 1, 2)
-    with ape.reverts("report: nothing left to take"):
-        report(t, c, bob)
+    with ape.reverts("report: share rounds to zero"):
+        report(t, c, alice)
+    assert claimable(t, c) == 1
+    at(c.time + 120)
+    assert only_log(take(t, c, owner), t.DepositTaken).amount == 1
+    assert claimable(t, c) == 0
+
+
+def test_report_share_at_the_rounding_boundary_is_paid(deploy_trainer, alice, bob, mallory):
+    """At the boundary (2 wei * 1 point == 2 points) the share is exactly 1 wei: each of the
+    two reporters gets 1, not the 2 left to the first."""
+    t = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 1), weights=WEIGHTS)
+    earn_good(t, [(alice, 1), (bob, 1)])
+    c, _ = contribute(t, mallory, POS, 0, at=t.last_contribution_time() + 1800**2)
+    assert c.deposit == 2 and c.deposit * 1 == t.total_good()
+    at(c.time + 60)
+    for who, left in [(alice, 1), (bob, 0)]:
+        log = only_log(report(t, c, who), t.DepositReported)
+        assert (log.amount, log.reporter_good, log.total_good) == (1, 1, 2)
+        assert claimable(t, c) == left
 
 
 # ---------------------------------------------------------------- take

@@ -160,8 +160,13 @@ def test_unsealed_stakes_reach_no_payee():
             for _ in range(rng.randint(1, 6))
         ]
         held = sum(e.stake for e in es if not e.sealed)
-        for s in (settle(1000, es, 9, rng.choice([0, 10000])), forfeit_settle(1000, es)):
-            assert s.burned == held and s.organiser in (0, 1000)
-            assert sum(s.dues) + s.organiser == 1000 + sum(e.stake for e in es if e.sealed)
+        # A forfeit with a model sealed burns the prize as well.
+        lost = 1000 if any(e.sealed for e in es) else 0
+        for s, burned in (
+            (settle(1000, es, 9, rng.choice([0, 10000])), held),
+            (forfeit_settle(1000, es), held + lost),
+        ):
+            assert s.burned == burned and s.organiser in (0, 1000)
+            assert sum(s.dues) + s.organiser + burned == 1000 + sum(e.stake for e in es)
     # A part-scored model cannot win, even with the most right answers so far.
     assert settle(10, [Entry(5, True, 9, 1, False), Entry(5, True, 2)], 9, 0).winner == 1
