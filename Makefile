@@ -39,11 +39,17 @@ data: setup
 # A standing local chain in the foreground (chain id 31337) for `ape run` in other shells:
 # deploy, then predict/contribute/refund/status against the same state. PORT=N for another port
 # (then export APE_FOUNDRY_HOST=http://127.0.0.1:N); FORK_URL=<rpc> forks that chain instead,
-# after checking it answers (one `error:` line and a non-zero exit if it does not).
+# after checking it answers (one `error:` line and a non-zero exit if it does not). Quiet: LOG=1
+# shows Anvil's own log (the name of every RPC call and each transaction).
+# BLOCK_TIME=N mines a block every N seconds, as a testnet or an L2 does (docs/operations.md):
+# the scripts then wait for their receipts and say so. Interval mining grows Anvil's memory
+# while it runs (every empty block is kept): stop a node you no longer use.
 PORT ?= 8545
 FORK_URL ?=
+LOG ?=
+BLOCK_TIME ?=
 node: $(STAMP_PY) $(STAMP_NPM)
-	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)')
+	@$(BIN)/python -m sharedmodels.rpc.node --port $(PORT) $(if $(FORK_URL),--fork-url '$(FORK_URL)') $(if $(BLOCK_TIME),--block-time $(BLOCK_TIME)) $(if $(filter 1,$(LOG)),--log)
 
 # The web page (web/, docs/web.md): bundled into web/dist/ by esbuild from the project's own
 # sources, the ABIs Ape compiled and this Python's Unicode tables; viem and esbuild are pinned in
@@ -74,8 +80,10 @@ browser:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
 	else echo "note: no apt-get here: install Chromium for tests/browser (they skip without it)"; fi
 
+# BLOCK_TIME=N runs it on an Anvil of its own that mines a block every N s (a rehearsal of a
+# public network; every transaction waits for its block, so it takes minutes, not seconds).
 demo: setup data
-	$(BIN)/ape run demo
+	$(BIN)/ape run demo $(if $(BLOCK_TIME),--network ethereum:local:foundry --provider-settings '{"block_time": $(BLOCK_TIME)}')
 
 # The prediction market end to end: honest and label-flipping contributors.
 market: setup data

@@ -139,7 +139,9 @@ MAX_PARTICIPANTS: constant(uint256) = 16
 MAX_ROUNDS: constant(uint256) = 1000
 # @dev Most words (four coordinates each) one `step` aggregates.
 MAX_BUDGET: public(constant(uint256)) = 24
-MIN_WINDOW: public(constant(uint256)) = 60
+# @dev Shortest commit or reveal window: an hour, 300 twelve-second slots on Ethereum, so that
+#      keeping one reveal out means excluding it from every block of the window (docs/security.md).
+MIN_WINDOW: public(constant(uint256)) = 3600
 RULE_FEDAVG: public(constant(uint256)) = 0
 RULE_TRIMMED_MEAN: public(constant(uint256)) = 1
 # @dev Domain tag of an update commitment.
@@ -270,6 +272,7 @@ def __init__(
 # ---------------------------------------------------------------- PARTICIPANTS
 
 @external
+@nonreentrant
 @payable
 def join() -> uint256:
     """
@@ -295,6 +298,7 @@ def join() -> uint256:
 
 
 @external
+@nonreentrant
 def commit(round_: uint256, commitment: bytes32):
     """
     @notice Bind an update for round `round_` (the current one) before the commit deadline:
@@ -316,6 +320,7 @@ def commit(round_: uint256, commitment: bytes32):
 
 
 @external
+@nonreentrant
 def reveal(salt: bytes32, samples: uint256, update: DynArray[int64, MAX_PARAMS]):
     """
     @notice Reveal this round's committed update (P values, 10**-9 units) and the number of
@@ -354,6 +359,7 @@ def reveal(salt: bytes32, samples: uint256, update: DynArray[int64, MAX_PARAMS])
 # ---------------------------------------------------------------- AGGREGATION (anyone)
 
 @external
+@nonreentrant
 def step(budget: uint256) -> bool:
     """
     @notice Advance the current round's aggregation by at most `budget` words (four

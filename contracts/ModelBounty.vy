@@ -11,11 +11,12 @@
         gas-bounded steps, and `finalize` pays the prize to the best model at or above the
         threshold (ties to the earlier submission), or back to the organiser. An organiser
         that does not reveal the test groups in time forfeits the prize, shared equally among
-        the sealed submissions. Scoring pays whoever calls `step` a fee fixed at opening
-        (`scoring_fee` wei per unit of estimated scoring gas), taken from the stake of the
-        submission scored; the rest of a sealed submission's stake comes back, and a
-        submission never sealed loses its stake (less the fee for skipping it) to whoever takes
-        the prize. The winning model answers `predict`.
+        the sealed submissions. Each sealed submission is scored on its own (`step(i, ..)`,
+        in any order, by anyone) until the scoring deadline; scoring pays the caller a fee
+        fixed at opening (`scoring_fee` wei per unit of estimated scoring gas), taken from the
+        stake of the submission scored. The rest of a sealed submission's stake comes back; a
+        submission never sealed loses its whole stake to nobody (it stays in the contract for
+        good), so no payee can win it back. The winning model answers `predict`.
 @dev Design and rules: docs/bounty.md. Python mirror of the rules and the forward passes:
      `sharedmodels.bounty`.
 
@@ -25,7 +26,8 @@
      Model commitment, made at `submit` before any test sample is public:
        m = keccak256(abi_encode(MODEL_TAG, self, submitter, kind, h1, h2, salt)), then
        m = keccak256(abi_encode(m, chunk)) for each uploaded chunk (int256[]) in order.
-     The draw: seed = blockhash(seed_block); the test groups are the first `test_groups`
+     The draw: seed = blockhash(seed_block) (a draw nobody records within 256 blocks is
+     re-armed on a later block, and the threshold drops to 0); the test groups are the first `test_groups`
      entries of a Fisher-Yates shuffle of 0..K-1 that swaps position j with
      j + keccak256(abi_encode(seed, j)) % (K - j).
 """
@@ -38,6 +40,10 @@ event Drawn:
     seed_block: uint256
     test_mask: uint256
 
+event Rearmed:
+    seed_block: uint256
+    lapses: uint256
+
 event GroupRevealed:
     group: indexed(uint256)
     test: bool
@@ -47,6 +53,7 @@ event Opened:
     submit_deadline: uint256
     upload_deadline: uint256
     reveal_deadline: uint256
+    score_deadline: uint256
 
 event Submitted:
     id: indexed(uint256)
@@ -95,12 +102,12 @@ struct Sample:
 # @dev Amounts, caps and windows (wei, counts, seconds), fixed at opening.
 struct Terms:
     min_stake: uint256
-    max_submissions: uint256
     # @dev Seconds from opening (the last training reveal) to the submission deadline, then to
-    #      the upload deadline, then to the test reveal deadline.
+    #      the upload deadline, then to the test reveal deadline, then to the scoring deadline.
     submit_window: uint256
     upload_window: uint256
     reveal_window: uint256
+    score_window: uint256
     # @dev Wei per work unit (one unit of the estimated gas `step` charges), paid by the
     #      submission scored to the caller of the step; 0 turns the fee off.
     scoring_fee: uint256
@@ -117,30 +124,18 @@ struct Submission:
     uploaded: uint256
     sealed: bool
     scored: bool
-    correct: uint256
-    # @dev The scoring fee taken from the stake (set once scored).
-    fee: uint256
-    paid: bool
-
-# @dev Where the evaluation stands; `progress()` returns it.
-struct Progress:
-    # @dev Next submission to score, its next test sample, and its right answers so far.
-    sub: uint256
+    # @dev Test samples scored so far, and right answers among them.
     t: uint256
     correct: uint256
-    # @dev The best scored sealed submission so far (valid when `has_best`).
-    best: uint256
-    best_correct: uint256
-    has_best: bool
-    done: bool
-    steps: uint256
+    # @dev The scoring fee taken from the stake so far (all of it once scored).
+    fee: uint256
+    paid: bool
 
 # ---------------------------------------------------------------- CONSTANTS
 
 MAX_GROUPS: constant(uint256) = 16
 MAX_GROUP: constant(uint256) = 32
 MAX_TEST: constant(uint256) = MAX_GROUPS * MAX_GROUP
-MAX_SUBMISSIONS: constant(uint256) = 64
 MAX_CHUNK: constant(uint256) = 256
 _WORDS: constant(uint256) = (fwd.MAX_PARAMS + 3) // 4
 _X_WORDS: constant(uint256) = fwd.MAX_DIM // 4
@@ -152,15 +147,13 @@ BPS: constant(uint256) = 10000
 # @dev `step(budget)` counts estimated gas, the work units the scoring fee is paid by: scoring
 #      a model in a step costs LOAD_BASE plus LOAD_WORD per storage word of its parameters
 #      (cold reads, unpacking, the step's memory and the transaction), then SAMPLE_BASE plus
-#      MAC_COST per multiply-add for each test sample; skipping an unsealed submission costs
-#      SKIP_COST. The estimates are above the measured costs (docs/bounty.md), so a step of
+#      MAC_COST per multiply-add for each test sample. The estimates are above the measured costs (docs/bounty.md), so a step of
 #      MAX_BUDGET stays under 10M gas; a step always scores at least one sample (the largest
 #      model: about 3.7M gas).
 LOAD_BASE: constant(uint256) = 1000000
 LOAD_WORD: constant(uint256) = 4000
 SAMPLE_BASE: constant(uint256) = 60000
 MAC_COST: constant(uint256) = 250
-SKIP_COST: constant(uint256) = 20000
 MIN_BUDGET: public(constant(uint256)) = 1000000
 MAX_BUDGET: public(constant(uint256)) = 10000000
 _LANE: constant(uint256) = 2**64 - 1
@@ -180,18 +173,16 @@ dim: public(immutable(uint256))
 n_classes: public(immutable(uint256))
 n_groups: public(immutable(uint256))
 test_groups: public(immutable(uint256))
-# @dev Accuracy a winner needs, in basis points of the test set (correct * 10000 >= bps * T).
-threshold_bps: public(immutable(uint256))
 min_stake: public(immutable(uint256))
 scoring_fee: public(immutable(uint256))
 # @dev The scoring fee of the largest model the bounty takes (an MLP with two hidden layers of
 #      MAX_HIDDEN units) on the largest test set it can have (test_groups * MAX_GROUP samples);
 #      `min_stake` covers it, so every stake covers its own submission's fee.
 max_fee: public(immutable(uint256))
-max_submissions: public(immutable(uint256))
 submit_window: public(immutable(uint256))
 upload_window: public(immutable(uint256))
 reveal_window: public(immutable(uint256))
+score_window: public(immutable(uint256))
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -200,6 +191,11 @@ commitments: public(HashMap[uint256, bytes32])
 revealed: public(HashMap[uint256, bool])
 seed_block: public(uint256)
 drawn: public(bool)
+# @dev Draws that lapsed (nobody recorded them within 256 blocks) and were re-armed.
+lapses: public(uint256)
+# @dev Accuracy a winner needs, in basis points of the test set (correct * 10000 >= bps * T);
+#      0 once a draw has lapsed.
+threshold_bps: public(uint256)
 # @dev Bit i set: group i is a test group.
 test_mask: public(uint256)
 training_left: public(uint256)
@@ -208,6 +204,7 @@ open_time: public(uint256)
 submit_deadline: public(uint256)
 upload_deadline: public(uint256)
 reveal_deadline: public(uint256)
+score_deadline: public(uint256)
 
 # @dev Test sample t: four int64 lanes per word (key t * 8 + w), and its label.
 _test_x: HashMap[uint256, uint256]
@@ -219,20 +216,23 @@ n_submissions: public(uint256)
 n_sealed: public(uint256)
 total_stake: public(uint256)
 sealed_stake: public(uint256)
-# @dev Scoring fees taken from the stakes of unsealed submissions (skipped by `step`).
-skip_fees: public(uint256)
 # @dev Scoring fees each keeper has earned and not withdrawn, and their sum.
 fees_due: public(HashMap[address, uint256])
 fees_owed: public(uint256)
 # @dev Parameters of submission i: four int64 lanes per word (key i * 1024 + w).
 _params: HashMap[uint256, uint256]
 
-_progress: Progress
+# @dev Sealed submissions scored on the whole test set, and the best of them so far (most
+#      right answers, ties to the lower id).
+n_scored: public(uint256)
+best: public(uint256)
+best_correct: public(uint256)
+has_best: public(bool)
 winner: public(uint256)
 has_winner: public(bool)
 # @dev The first sealed submission (it takes the remainder of a forfeit's share-out).
 first_sealed: public(uint256)
-# @dev Per sealed submission on a forfeit: (prize + unsealed stakes) // n_sealed.
+# @dev Per sealed submission on a forfeit: prize // n_sealed.
 share: public(uint256)
 organiser_due: public(uint256)
 organiser_paid: public(bool)
@@ -259,24 +259,24 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
     assert terms.min_stake > 0, "bounty: min stake is zero"
     top: uint256 = terms.scoring_fee * self._work(fwd.KIND_MLP, dim_, n_classes_, fwd.MAX_HIDDEN, fwd.MAX_HIDDEN, test_groups_ * MAX_GROUP)
     assert terms.min_stake >= top, "bounty: min stake below the largest scoring fee"
-    assert terms.max_submissions >= 1 and terms.max_submissions <= MAX_SUBMISSIONS, "bounty: submission cap out of range"
     assert terms.submit_window >= MIN_WINDOW and terms.submit_window < 2**64, "bounty: submit window out of range"
     assert terms.upload_window >= MIN_WINDOW and terms.upload_window < 2**64, "bounty: upload window out of range"
     assert terms.reveal_window >= MIN_WINDOW and terms.reveal_window < 2**64, "bounty: reveal window out of range"
+    assert terms.score_window >= MIN_WINDOW and terms.score_window < 2**64, "bounty: score window out of range"
     organiser = msg.sender
     prize = msg.value
     dim = dim_
     n_classes = n_classes_
     n_groups = k
     test_groups = test_groups_
-    threshold_bps = threshold_bps_
+    self.threshold_bps = threshold_bps_
     min_stake = terms.min_stake
     scoring_fee = terms.scoring_fee
     max_fee = top
-    max_submissions = terms.max_submissions
     submit_window = terms.submit_window
     upload_window = terms.upload_window
     reveal_window = terms.reveal_window
+    score_window = terms.score_window
     for i: uint256 in range(k, bound=MAX_GROUPS):
         self.commitments[i] = commitments_[i]
     self.seed_block = block.number + SEED_DELAY
@@ -290,14 +290,22 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
 def draw() -> uint256:
     """
     @notice Fix the test groups from the hash of `seed_block`; anyone may call, from the block
-            after `seed_block` until 256 blocks later. A draw nobody records in that window is
-            lost: the bounty can then never open and its prize stays locked (the organiser
-            gains nothing by letting a draw lapse).
-    @return The test mask (bit i: group i is a test group).
+            after `seed_block` until 256 blocks later. A later call finds the draw lapsed and
+            re-arms it on the block SEED_DELAY ahead instead: the threshold drops to 0 for
+            good, so letting a draw lapse never buys a split that keeps the prize, and no
+            party can lock the prize by letting it lapse.
+    @return The test mask (bit i: group i is a test group), or 0 when the call re-armed.
     """
     assert self.phase == PHASE_COMMITTED, "bounty: not in commitment phase"
     if self.drawn:
         return self.test_mask
+    if block.number > self.seed_block + 256:
+        s: uint256 = block.number + SEED_DELAY
+        self.seed_block = s
+        self.lapses += 1
+        self.threshold_bps = 0
+        log Rearmed(seed_block=s, lapses=self.lapses)
+        return 0
     return self._draw()
 
 
@@ -305,11 +313,11 @@ def draw() -> uint256:
 @nonreentrant
 def cancel():
     """
-    @notice Take the prize back (organiser only) while the seed block is not mined.
+    @notice Take the prize back (organiser only) while the first seed block is not mined.
     """
     assert msg.sender == organiser, "bounty: organiser only"
     assert self.phase == PHASE_COMMITTED, "bounty: not in commitment phase"
-    assert block.number < self.seed_block, "bounty: the draw is fixed"
+    assert block.number < self.seed_block and self.lapses == 0, "bounty: the draw is fixed"
     self.phase = PHASE_CANCELLED
     self.organiser_paid = True
     self.paid_out += prize
@@ -350,7 +358,8 @@ def reveal_training(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP
         self.submit_deadline = now + submit_window
         self.upload_deadline = now + submit_window + upload_window
         self.reveal_deadline = now + submit_window + upload_window + reveal_window
-        log Opened(submit_deadline=self.submit_deadline, upload_deadline=self.upload_deadline, reveal_deadline=self.reveal_deadline)
+        self.score_deadline = now + submit_window + upload_window + reveal_window + score_window
+        log Opened(submit_deadline=self.submit_deadline, upload_deadline=self.upload_deadline, reveal_deadline=self.reveal_deadline, score_deadline=self.score_deadline)
 
 # ---------------------------------------------------------------- SUBMITTERS
 
@@ -371,12 +380,11 @@ def submit(kind: uint8, h1: uint256, h2: uint256, commitment: bytes32) -> uint25
     assert msg.value < 2**96, "bounty: amount too large"
     assert fwd._n_params(kind, dim, n_classes, h1, h2) > 0, "bounty: bad model shape"
     i: uint256 = self.n_submissions
-    assert i < max_submissions, "bounty: submission limit reached"
     self.submissions[i] = Submission(
         submitter=msg.sender, stake=msg.value, kind=kind, h1=h1, h2=h2,
         commitment=commitment,
         chain=empty(bytes32),
-        uploaded=0, sealed=False, scored=False, correct=0, fee=0, paid=False,
+        uploaded=0, sealed=False, scored=False, t=0, correct=0, fee=0, paid=False,
     )
     self.n_submissions = i + 1
     self.total_stake += msg.value
@@ -483,126 +491,95 @@ def reveal_test(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP]):
 @nonreentrant
 def forfeit():
     """
-    @notice After the reveal deadline with a test group still hidden, share the prize and
-            the unsealed stakes equally among the sealed submissions (to the organiser if
-            there are none); anyone may call.
+    @notice After the reveal deadline with a test group still hidden, share the prize
+            equally among the sealed submissions (back to the organiser if there are none);
+            anyone may call.
     """
     assert self.phase == PHASE_OPEN, "bounty: not open"
     assert block.timestamp > self.reveal_deadline, "bounty: reveal deadline not passed"
     self.phase = PHASE_FORFEITED
-    pot: uint256 = self._pot()
     m: uint256 = self.n_sealed
     if m == 0:
-        self.organiser_due = pot
+        self.organiser_due = prize
     else:
-        self.share = pot // m
+        self.share = prize // m
     log Forfeited(sealed=m, share=self.share)
 
 # ---------------------------------------------------------------- EVALUATION
 
 @external
 @nonreentrant
-def step(budget: uint256) -> bool:
+def step(i: uint256, budget: uint256) -> bool:
     """
-    @notice Score sealed submissions on the test set, at most `budget` estimated gas (see
-            LOAD_WORD and friends; at least one test sample per step); anyone may call. The
-            caller earns each scored submission's fee in proportion to the test samples it
-            scored, and the skip fee of each unsealed submission it passed
+    @notice Score sealed submission `i` from the test sample it stands at, within `budget`
+            estimated gas (see LOAD_WORD and friends; at least one sample a step), by the
+            scoring deadline. Anyone may call, for any submission, in any order; the caller
+            earns the submission's scoring fee in proportion to the samples it scored
             (`withdraw_fees`).
-    @return True once every sealed submission is scored.
+    @return True once submission `i` is scored on the whole test set.
     """
     assert self.phase == PHASE_EVAL, "bounty: not evaluating"
+    assert block.timestamp <= self.score_deadline, "bounty: scoring closed"
     assert budget >= MIN_BUDGET and budget <= MAX_BUDGET, "bounty: budget out of range"
-    p: Progress = self._progress
-    n: uint256 = self.n_submissions
+    s: Submission = self._sealed(i)
+    assert not s.scored, "bounty: already scored"
     t_size: uint256 = self.test_size
-    used: uint256 = 0
-    earned: uint256 = 0
-    skipped: uint256 = 0
-    for _: uint256 in range(MAX_SUBMISSIONS + 1):
-        if p.sub == n:
-            break
-        # Only the flag is read for a submission that is skipped (SKIP_COST).
-        if not self.submissions[p.sub].sealed:
-            if used > 0 and used + SKIP_COST > budget:
-                break
-            used += SKIP_COST
-            skipped += 1
-            p.sub += 1
-            continue
-        kind: uint8 = self.submissions[p.sub].kind
-        h1: uint256 = self.submissions[p.sub].h1
-        h2: uint256 = self.submissions[p.sub].h2
-        # As many of its test samples as the budget allows, at least one per step.
-        load: uint256 = self._load_cost(kind, dim, n_classes, h1, h2)
-        per: uint256 = self._sample_cost(kind, dim, n_classes, h1, h2)
-        room: uint256 = 0
-        if used + load + per <= budget:
-            room = (budget - used - load) // per
-        elif used == 0:
-            room = 1
-        count: uint256 = min(min(room, t_size - p.t), fwd.MAX_BATCH)
-        if count == 0:
-            break
-        used += load + count * per
-        xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = []
-        for k: uint256 in range(count, bound=fwd.MAX_BATCH):
-            xs.append(self._load_test(p.t + k))
-        out: DynArray[DynArray[int256, fwd.MAX_CLASSES], fwd.MAX_BATCH] = fwd._scores(kind, dim, n_classes, h1, h2, self._load_params(p.sub, kind, h1, h2), xs)
-        for k: uint256 in range(count, bound=fwd.MAX_BATCH):
-            if fwd._argmax(out[k]) == self._test_y[p.t + k]:
-                p.correct += 1
-        # The fee for samples p.t .. p.t + count of a fee `fee` over t_size samples: the
-        # floors telescope, so the steps that score a model earn its fee to the wei.
-        fee: uint256 = scoring_fee * self._work(kind, dim, n_classes, h1, h2, t_size)
-        earned += fee * (p.t + count) // t_size - fee * p.t // t_size
-        p.t += count
-        if p.t == t_size:
-            self.submissions[p.sub].scored = True
-            self.submissions[p.sub].correct = p.correct
-            self.submissions[p.sub].fee = fee
-            log Scored(id=p.sub, correct=p.correct)
-            if not p.has_best or p.correct > p.best_correct:
-                p.has_best = True
-                p.best = p.sub
-                p.best_correct = p.correct
-            p.sub += 1
-            p.t = 0
-            p.correct = 0
-    if p.sub == n:
-        p.done = True
-    p.steps += 1
-    self._progress = p
-    if skipped > 0:
-        skip: uint256 = skipped * scoring_fee * SKIP_COST
-        self.skip_fees += skip
-        earned += skip
-    if earned > 0:
-        self.fees_due[msg.sender] += earned
-        self.fees_owed += earned
-    return p.done
+    load: uint256 = self._load_cost(s.kind, dim, n_classes, s.h1, s.h2)
+    per: uint256 = self._sample_cost(s.kind, dim, n_classes, s.h1, s.h2)
+    room: uint256 = 1
+    if load + per <= budget:
+        room = (budget - load) // per
+    count: uint256 = min(min(room, t_size - s.t), fwd.MAX_BATCH)
+    xs: DynArray[DynArray[int256, fwd.MAX_DIM], fwd.MAX_BATCH] = []
+    for k: uint256 in range(count, bound=fwd.MAX_BATCH):
+        xs.append(self._load_test(s.t + k))
+    out: DynArray[DynArray[int256, fwd.MAX_CLASSES], fwd.MAX_BATCH] = fwd._scores(s.kind, dim, n_classes, s.h1, s.h2, self._load_params(i, s.kind, s.h1, s.h2), xs)
+    correct: uint256 = s.correct
+    for k: uint256 in range(count, bound=fwd.MAX_BATCH):
+        if fwd._argmax(out[k]) == self._test_y[s.t + k]:
+            correct += 1
+    # The fee for samples t .. t + count of a fee `fee` over t_size samples: the floors
+    # telescope, so the steps that score a model earn its fee to the wei.
+    fee: uint256 = scoring_fee * self._work(s.kind, dim, n_classes, s.h1, s.h2, t_size)
+    part: uint256 = fee * (s.t + count) // t_size - fee * s.t // t_size
+    t: uint256 = s.t + count
+    self.submissions[i].t = t
+    self.submissions[i].correct = correct
+    self.submissions[i].fee = s.fee + part
+    done: bool = t == t_size
+    if done:
+        self.submissions[i].scored = True
+        self.n_scored += 1
+        log Scored(id=i, correct=correct)
+        b: uint256 = self.best_correct
+        if not self.has_best or correct > b or (correct == b and i < self.best):
+            self.has_best = True
+            self.best = i
+            self.best_correct = correct
+    if part > 0:
+        self.fees_due[msg.sender] += part
+        self.fees_owed += part
+    return done
 
 
 @external
 @nonreentrant
 def finalize():
     """
-    @notice Once every sealed submission is scored: the best one at or above the threshold
-            wins the prize and the unsealed stakes; otherwise they go to the organiser.
-            Anyone may call.
+    @notice Once every sealed submission is scored, or after the scoring deadline with what is
+            scored: the best fully scored submission at or above the threshold wins the prize;
+            otherwise it goes back to the organiser. Anyone may call.
     """
     assert self.phase == PHASE_EVAL, "bounty: not evaluating"
-    p: Progress = self._progress
-    assert p.done, "bounty: evaluation unfinished"
+    assert self.n_scored == self.n_sealed or block.timestamp > self.score_deadline, "bounty: evaluation unfinished"
     self.phase = PHASE_DONE
-    pot: uint256 = self._pot()
     t: uint256 = self.test_size
-    if p.has_best and p.best_correct * BPS >= threshold_bps * t:
-        self.winner = p.best
+    if self.has_best and self.best_correct * BPS >= self.threshold_bps * t:
+        self.winner = self.best
         self.has_winner = True
     else:
-        self.organiser_due = pot
-    log Finalized(winner=p.best, has_winner=self.has_winner, best_correct=p.best_correct, test_size=t)
+        self.organiser_due = prize
+    log Finalized(winner=self.best, has_winner=self.has_winner, best_correct=self.best_correct, test_size=t)
 
 # ---------------------------------------------------------------- PAYMENTS
 
@@ -631,8 +608,8 @@ def withdraw(i: uint256) -> uint256:
 @nonreentrant
 def withdraw_organiser() -> uint256:
     """
-    @notice Pay the organiser what it is due once settled: the prize and unsealed stakes when
-            no model reached the threshold, or a forfeit with no sealed submission.
+    @notice Pay the organiser what it is due once settled: the prize when no model reached
+            the threshold, or on a forfeit with no sealed submission.
     """
     assert msg.sender == organiser, "bounty: organiser only"
     ph: uint256 = self.phase
@@ -720,8 +697,15 @@ def test_sample(t: uint256) -> Sample:
 
 @external
 @view
-def progress() -> Progress:
-    return self._progress
+def burned() -> uint256:
+    """
+    @notice Stakes of submissions never sealed, once the upload deadline has passed: nobody
+            can withdraw them, so they stay in the contract for good.
+    """
+    ph: uint256 = self.phase
+    if ph == PHASE_COMMITTED or ph == PHASE_CANCELLED or block.timestamp <= self.upload_deadline:
+        return 0
+    return self.total_stake - self.sealed_stake
 
 
 @external
@@ -872,20 +856,10 @@ def _due(i: uint256, s: Submission, ph: uint256) -> uint256:
     if ph == PHASE_FORFEITED:
         amount += self.share
         if i == self.first_sealed:
-            amount += self._pot() - self.share * self.n_sealed
+            amount += prize - self.share * self.n_sealed
     elif self.has_winner and i == self.winner:
-        amount += self._pot()
+        amount += prize
     return amount
-
-
-@internal
-@view
-def _pot() -> uint256:
-    """
-    @dev What the winner (or the organiser, or the sealed submissions on a forfeit) takes: the
-         prize and the stakes of the unsealed submissions, less the fees for skipping them.
-    """
-    return prize + self.total_stake - self.sealed_stake - self.skip_fees
 
 
 @internal

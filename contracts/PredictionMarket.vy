@@ -4,22 +4,25 @@
 @license MIT
 @notice A provider deposits a bounty and commits to a test set in K salted pieces. One piece,
         picked by the hash of a later block, is revealed before participation opens.
-        Contributors then send labelled samples with a stake. After the provider reveals the
-        other pieces, anyone calls `step` until the reward pass is done: the contributions are
-        replayed in order on a fresh copy of the initial model, each contributor is scored by
-        the change in test accuracy its samples cause, and balances move by score x rounds.
-        Everyone then withdraws. A provider that does not reveal in time forfeits the bounty to
-        the contributors, an equal share per contribution. A reward pass not finished by its
-        deadline expires: every stake and the bounty go back to whoever sent them.
+        Contributors then commit to labelled samples with a stake, and reveal each in a later
+        block. After the provider reveals the other pieces, anyone calls `step` until the
+        reward pass is done: the contributions are replayed in commit order on a fresh copy of
+        the initial model, each contributor is scored by the change in test accuracy its
+        samples cause, and balances move by score x rounds. Everyone then withdraws, whenever
+        they like: nothing owed ever expires. A provider that does not reveal in time forfeits
+        the bounty: it stays locked in the contract, and every contributor gets its stake
+        back. A reward pass not finished by its deadline expires: every stake and the bounty
+        go back to whoever sent them.
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
      that restarting the pass on a fresh copy of the initial model is one counter increment.
      Python mirror of the whole pass: `sharedmodels.market.reward_pass`.
 
-     Commitment. Piece i is committed as a hash chain that starts from the salt AND the
-     piece's length and ends after its last sample:
-       c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ++ h_k) for k = 1..n,
-       h_k = keccak256(abi_encode(x_k, y_k)).
+     Commitment. Piece i is committed as a hash chain that starts from the chain id, this
+     market's address, the salt AND the piece's length and ends after its last sample:
+       c = keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n));
+       c = keccak256(c ++ h_k) for k = 1..n, h_k = keccak256(abi_encode(x_k, y_k)).
+     (The provider knows the address before deploying: its next contract creation.)
      A reveal must give the salt and all n samples: a suffix shown with a chain value as its
      "salt" starts from a different 96-byte preimage, and a prefix has another length.
 
@@ -52,9 +55,18 @@
      If the pass is still running at `reward_deadline`, anyone may call `expire`: each
      contributor can then withdraw its stake and the provider its bounty.
 
-     Forfeit. A provider that does not reveal every piece in time forfeits the bounty to the
-     contributors, one equal share per contribution (not per wei staked: a large stake from
-     the provider's own second address must not buy the forfeited bounty back).
+     Participation. `commit(h)` with the stake, h = keccak256(abi_encode(SAMPLE_TAG, market,
+     chain id, sender, salt, x, y)), takes the next contribution id: the replay order is the commit
+     order. `reveal_sample(salt, x, y)` in a later block fills it in. A sample is public only
+     once its commitment is mined, and a commitment names its sender: a copier who reads a
+     reveal in the mempool cannot use it (its hash names another sender) and can only commit
+     the sample after the original, where it changes nothing. A commitment never revealed
+     is a contribution that is skipped: its stake comes back, it scores 0.
+
+     Forfeit. A provider that does not reveal every piece in time loses the bounty: it stays
+     in the contract for good (`pool`), and every contributor withdraws its stake. Any rule
+     that hands a forfeited bounty to contributors hands part of it to the provider's own
+     addresses, which nothing on chain tells apart from others (docs/market-design.md).
 """
 
 from .models import sparse_perceptron
@@ -70,11 +82,15 @@ event PieceRevealed:
     first_sample: uint256
     samples: uint256
 
+event Committed:
+    id: indexed(uint256)
+    contributor: indexed(address)
+    stake: uint256
+
 event Participated:
     id: indexed(uint256)
     contributor: indexed(address)
     label: uint8
-    stake: uint256
 
 event Ended:
     contributions: uint256
@@ -82,6 +98,7 @@ event Ended:
 
 event Forfeited:
     missing_pieces: uint256
+    locked: uint256
 
 event PassSettled:
     epoch: indexed(uint256)
@@ -106,10 +123,6 @@ event Withdrawn:
     who: indexed(address)
     amount: uint256
 
-event Taken:
-    who: indexed(address)
-    amount: uint256
-
 event Cancelled:
     bounty: uint256
 
@@ -125,9 +138,7 @@ struct Sample:
 struct Terms:
     min_stake: uint256
     min_duration: uint256
-    min_contributions: uint256
     reveal_window: uint256
-    collect_delay: uint256
     # @dev Most contributions the market accepts.
     max_contributions: uint256
     # @dev Most features one contribution or test sample may carry.
@@ -146,16 +157,14 @@ struct Account:
     score: int256
     epoch: uint256
     dropped: bool
-    # @dev Withdrawn, or taken after the collect delay.
+    # @dev Withdrawn.
     paid: bool
-    # @dev Contributions sent (a forfeited bounty is shared by contribution).
-    contributions: uint256
 
 # @dev Where the reward pass stands; `progress()` returns it.
 struct Progress:
     epoch: uint256
     stage: uint256
-    # @dev Next contribution to replay (stages TRAIN/EVAL), or next contributor (SCAN/APPLY/SHARE).
+    # @dev Next contribution to replay (stages TRAIN/EVAL), or next contributor (SCAN/APPLY).
     cursor: uint256
     # @dev Next test sample to evaluate, and the right answers counted so far.
     test_cursor: uint256
@@ -172,8 +181,6 @@ struct Progress:
     #      so the order of contributors cannot make it dip below zero on the way).
     gains: uint256
     losses: uint256
-    # @dev SHARE: the contributions of the contributors before `cursor`.
-    seen: uint256
     # @dev Work units done so far, over every pass (never above `max_work`).
     work: uint256
 
@@ -208,11 +215,12 @@ MAX_WORK: public(constant(uint256)) = 2**27
 # @dev The reward window must allow one second for every this many units of `max_work`: one
 #      step of 2,048 units every 16 seconds finishes the worst case in time.
 WORK_RATE: public(constant(uint256)) = 128
-# @dev The shortest participation and reveal windows, and the shortest collect delay: a
-#      provider must leave participants time to join (and so cannot discard a drawn piece by
-#      ending an empty market at once), and winners time to withdraw before `take`.
+# @dev The shortest participation and reveal windows: a provider must leave participants
+#      time to join (and so cannot discard a drawn piece by ending an empty market at once).
+#      `end` always waits `min_duration` after opening, however many have joined.
 MIN_DURATION: public(constant(uint256)) = 3600
-MIN_COLLECT_DELAY: public(constant(uint256)) = 86400
+# @dev Domain tag of a contributor's sample commitment.
+SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -227,7 +235,6 @@ STAGE_TRAIN: constant(uint256) = 1
 STAGE_EVAL: constant(uint256) = 2
 STAGE_SCAN: constant(uint256) = 3
 STAGE_APPLY: constant(uint256) = 4
-STAGE_SHARE: constant(uint256) = 5
 
 _TAG_SHIFT: constant(uint256) = 240
 _LANES_MASK: constant(uint256) = 2**240 - 1
@@ -239,6 +246,10 @@ _INTERCEPT_ONE: constant(int256) = 2**59
 _U32: constant(uint256) = 2**32 - 1
 _HEAD_LABEL_SHIFT: constant(uint256) = 160
 _HEAD_LEN_SHIFT: constant(uint256) = 168
+# @dev A committed contribution not revealed yet: its head holds this label and, from bit
+#      _HEAD_BLOCK_SHIFT, the block of its commitment.
+_UNREVEALED: constant(uint256) = 2
+_HEAD_BLOCK_SHIFT: constant(uint256) = 192
 _CONTRIBUTION_KEY: constant(uint256) = 2**128
 _ADDRESS_MASK: constant(uint256) = 2**160 - 1
 _T_TAG_MASK: constant(uint256) = 2**16 - 1
@@ -261,9 +272,7 @@ n_pieces: public(immutable(uint256))
 test_size: public(immutable(uint256))
 min_stake: public(immutable(uint256))
 min_duration: public(immutable(uint256))
-min_contributions: public(immutable(uint256))
 reveal_window: public(immutable(uint256))
-collect_delay: public(immutable(uint256))
 max_contributions: public(immutable(uint256))
 max_features: public(immutable(uint256))
 max_contributors: public(immutable(uint256))
@@ -288,7 +297,7 @@ end_time: public(uint256)
 reveal_deadline: public(uint256)
 # @dev Set by the last reveal: `expire` is allowed after it if the pass has not finished.
 reward_deadline: public(uint256)
-# @dev When the market became done (or expired); balances are takeable `collect_delay` later.
+# @dev When the market became done (or expired).
 done_time: public(uint256)
 
 # @dev Test sample t: one state word (bits 0..15 the pass its current sum belongs to,
@@ -299,11 +308,15 @@ _test_state: HashMap[uint256, uint256]
 # @dev Test samples revealed so far (T once every piece is revealed).
 revealed_samples: public(uint256)
 
-# @dev Contribution k: head word contributor | label << 160 | length << 168, and its features.
+# @dev Contribution k: head word contributor | label << 160 | length << 168, and its features
+#      (label 2 and the commit block << 192 until revealed).
 _contribution_head: HashMap[uint256, uint256]
 # @dev Feature words of test samples (key t << 6 | w) and contributions (key 2**128 | k << 6 | w).
 _features: HashMap[uint256, uint256]
 n_contributions: public(uint256)
+# @dev Sender and sample commitment -> its contribution id plus one (0: no such commitment).
+#      Keyed by sender too, so a copy of someone's hash neither blocks nor serves it.
+commitment_id: public(HashMap[address, HashMap[bytes32, uint256]])
 contributors: public(HashMap[uint256, address])
 n_contributors: public(uint256)
 accounts: public(HashMap[address, Account])
@@ -337,11 +350,9 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     """
     @notice Open a market: `msg.value` is the bounty, `commitments_` the K piece commitments,
             which hold `test_size_` samples together.
-    @param terms.min_duration Seconds after opening before `end` may be called, unless
-           `min_contributions` contributions have come in first.
+    @param terms.min_duration Seconds after opening before `end` may be called (at least
+           MIN_DURATION), whatever the number of contributions.
     @param terms.reveal_window Seconds after `end` for the provider to reveal every piece.
-    @param terms.collect_delay Seconds after the market is done before unclaimed balances are
-           takeable by the provider.
     @param terms.reward_window Seconds after the last reveal before an unfinished reward pass
            may expire; at least `max_work // 128`.
     """
@@ -355,7 +366,6 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     assert terms.min_stake < 2**96 and msg.value < 2**96, "market: amount too large"
     assert terms.min_duration >= MIN_DURATION and terms.min_duration < 2**64, "market: min duration out of range"
     assert terms.reveal_window >= MIN_DURATION and terms.reveal_window < 2**64, "market: reveal window out of range"
-    assert terms.collect_delay >= MIN_COLLECT_DELAY and terms.collect_delay < 2**64, "market: collect delay out of range"
     assert terms.max_contributions > 0 and terms.max_contributions <= MAX_CONTRIBUTIONS, "market: contribution cap out of range"
     assert terms.max_features > 0 and terms.max_features <= MAX_FEATURES, "market: feature cap out of range"
     assert terms.max_contributors > 0 and terms.max_contributors <= terms.max_contributions and terms.max_contributors < 2**16 - 1, "market: contributor cap out of range"
@@ -371,9 +381,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     test_size = test_size_
     min_stake = terms.min_stake
     min_duration = terms.min_duration
-    min_contributions = terms.min_contributions
     reveal_window = terms.reveal_window
-    collect_delay = terms.collect_delay
     max_contributions = terms.max_contributions
     max_features = terms.max_features
     max_contributors = terms.max_contributors
@@ -456,50 +464,75 @@ def cancel():
 
 @external
 @payable
-def participate(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
+def commit(h: bytes32) -> uint256:
     """
-    @notice Contribute one labelled sample with a stake of at least `min_stake`.
-    @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
-    @param y Class index, 0 or 1.
+    @notice Commit to one labelled sample with a stake of at least `min_stake`; reveal it with
+            `reveal_sample` in a later block, before `end`. The commit order is the replay
+            order.
+    @param h keccak256(abi_encode(SAMPLE_TAG, this market, chain id, sender, salt, x, y)), with
+           `x: uint32[]`, `y: uint8` (`sharedmodels.market.rules.sample_commitment`).
     @return The contribution id (0-based replay order).
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     assert msg.sender != provider, "market: the provider cannot participate"
     assert msg.value >= min_stake, "market: stake below minimum"
     assert msg.value < 2**96, "market: stake too large"
-    assert y < 2, "market: label out of range"
-    assert len(x) <= max_features, "market: too many features"
-    self._check_sample(x)
+    assert self.commitment_id[msg.sender][h] == 0, "market: commitment already made"
     k: uint256 = self.n_contributions
     assert k < max_contributions, "market: contribution limit reached"
-    account: Account = self.accounts[msg.sender]
-    if account.stake == 0:
+    staked: uint256 = self.accounts[msg.sender].stake
+    if staked == 0:
         n: uint256 = self.n_contributors
         assert n < max_contributors, "market: contributor limit reached"
         self.contributors[n] = msg.sender
         self.n_contributors = n + 1
-    account.stake += msg.value
-    account.balance += msg.value
-    account.contributions += 1
-    self.accounts[msg.sender] = account
+    # Field by field: writing the whole Account back would touch its four other slots too.
+    self.accounts[msg.sender].stake = staked + msg.value
+    self.accounts[msg.sender].balance += msg.value
     self.total_stake += msg.value
-    head: uint256 = convert(msg.sender, uint256) | (convert(y, uint256) << _HEAD_LABEL_SHIFT) | (len(x) << _HEAD_LEN_SHIFT)
-    self._contribution_head[k] = head
-    self._store_features(_CONTRIBUTION_KEY | (k << 6), x)
+    self._contribution_head[k] = convert(msg.sender, uint256) | (_UNREVEALED << _HEAD_LABEL_SHIFT) | (block.number << _HEAD_BLOCK_SHIFT)
+    self.commitment_id[msg.sender][h] = k + 1
     self.n_contributions = k + 1
-    log Participated(id=k, contributor=msg.sender, label=y, stake=msg.value)
+    log Committed(id=k, contributor=msg.sender, stake=msg.value)
+    return k
+
+
+@external
+def reveal_sample(salt: bytes32, x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
+    """
+    @notice Reveal the sample the caller committed to, in a block after its commitment and
+            while participation is open.
+    @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
+    @param y Class index, 0 or 1.
+    @return The contribution id.
+    """
+    assert self.phase == PHASE_OPEN, "market: participation is not open"
+    assert y < 2, "market: label out of range"
+    assert len(x) <= max_features, "market: too many features"
+    self._check_sample(x)
+    h: bytes32 = keccak256(abi_encode(SAMPLE_TAG, self, chain.id, msg.sender, salt, x, y))
+    id1: uint256 = self.commitment_id[msg.sender][h]
+    assert id1 > 0, "market: no such commitment"
+    k: uint256 = id1 - 1
+    head: uint256 = self._contribution_head[k]
+    assert (head >> _HEAD_LABEL_SHIFT) & 255 == _UNREVEALED, "market: already revealed"
+    assert block.number > head >> _HEAD_BLOCK_SHIFT, "market: reveal in a later block than the commitment"
+    self._contribution_head[k] = convert(msg.sender, uint256) | (convert(y, uint256) << _HEAD_LABEL_SHIFT) | (len(x) << _HEAD_LEN_SHIFT)
+    self._store_features(_CONTRIBUTION_KEY | (k << 6), x)
+    log Participated(id=k, contributor=msg.sender, label=y)
     return k
 
 
 @external
 def end():
     """
-    @notice Close participation once `min_duration` has passed or `min_contributions` have
-            come in; anyone may call. With no contributions the market is done at once.
+    @notice Close participation once `min_duration` has passed since opening, however many
+            have joined; anyone may call. With no contributions the market is done at once.
+            Commitments not revealed by then are skipped (their stakes come back).
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     n: uint256 = self.n_contributions
-    assert block.timestamp >= self.open_time + min_duration or (min_contributions > 0 and n >= min_contributions), "market: participation still open"
+    assert block.timestamp >= self.open_time + min_duration, "market: participation still open"
     self.end_time = block.timestamp
     if n == 0:
         self._finish()
@@ -536,7 +569,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
     first: uint256 = self.revealed_samples
     t: uint256 = first
     assert t + n <= test_size, "market: more test samples than committed"
-    acc: bytes32 = keccak256(abi_encode(PIECE_TAG, salt, n))
+    acc: bytes32 = self._first_link(salt, n)
     for k: uint256 in range(n, bound=MAX_PIECE):
         acc = self._take_sample(acc, t, piece[k].x, piece[k].y)
         t += 1
@@ -562,17 +595,15 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
 @external
 def forfeit():
     """
-    @notice After the reveal deadline with a piece still hidden, hand the bounty to the
-            contributors, an equal share per contribution; anyone may call. `step` then works
-            out the shares (a stage that does not expire: two work units a contributor).
+    @notice After the reveal deadline with a piece still hidden, end the market: the bounty
+            stays locked in the contract for good (`pool`), no party gets it, and every
+            contributor may withdraw its stake; anyone may call.
     """
     assert self.phase == PHASE_REVEAL, "market: not in reveal phase"
     assert block.timestamp > self.reveal_deadline, "market: reveal deadline not passed"
-    self.phase = PHASE_REWARD
-    self._progress = empty(Progress)
-    self._progress.epoch = 1
-    self._progress.stage = STAGE_SHARE
-    log Forfeited(missing_pieces=n_pieces - self.pieces_revealed)
+    self.phase = PHASE_DONE
+    self.done_time = block.timestamp
+    log Forfeited(missing_pieces=n_pieces - self.pieces_revealed, locked=self.pool)
 
 
 @external
@@ -584,7 +615,6 @@ def expire():
     """
     assert self.phase == PHASE_REWARD, "market: not in reward phase"
     p: Progress = self._progress
-    assert p.stage != STAGE_SHARE, "market: a forfeit does not expire"
     assert block.timestamp > self.reward_deadline, "market: reward deadline not passed"
     self.phase = PHASE_EXPIRED
     self.done_time = block.timestamp
@@ -677,7 +707,7 @@ def step(budget: uint256) -> bool:
                 continue
             head: uint256 = self._contribution_head[p.cursor]
             who: address = self._who(head)
-            if self.accounts[who].dropped:
+            if (head >> _HEAD_LABEL_SHIFT) & 255 == _UNREVEALED or self.accounts[who].dropped:
                 used += BASE_COST
                 p.cursor += 1
                 continue
@@ -710,28 +740,14 @@ def step(budget: uint256) -> bool:
                 continue
             p.negative = True
             p.rounds = min(p.rounds, a.balance // convert(-a.score, uint256))
-        elif p.stage == STAGE_APPLY:
+        else:
+            # STAGE_APPLY
             if p.cursor == m:
                 p = self._settle(p)
                 done = self.phase == PHASE_DONE
                 break
             used += 2 * BASE_COST
             p = self._apply(p)
-        else:
-            # STAGE_SHARE: a forfeited bounty, split by contribution. Contributor i gets
-            # floor(B * Q(i+1) / N) - floor(B * Q(i) / N), Q(i) the contributions of those
-            # before it, so the shares sum to B exactly.
-            if p.cursor == m:
-                self.pool = 0
-                self._finish()
-                done = True
-                break
-            used += 2 * BASE_COST
-            who: address = self.contributors[p.cursor]
-            before: uint256 = p.seen
-            p.seen = before + self.accounts[who].contributions
-            self.accounts[who].balance += bounty * p.seen // n - bounty * before // n
-            p.cursor += 1
     p.work += used
     self._progress = p
     return done
@@ -760,23 +776,6 @@ def withdraw() -> uint256:
     self._pay(amount)
     return amount
 
-
-@external
-@nonreentrant
-def take(who: address) -> uint256:
-    """
-    @notice Take an unclaimed balance `collect_delay` after the market is done or expired
-            (provider only; paid to the caller).
-    """
-    self._check_provider()
-    ph: uint256 = self.phase
-    assert ph == PHASE_DONE or ph == PHASE_EXPIRED, "market: not done"
-    assert block.timestamp >= self.done_time + collect_delay, "market: collect delay not over"
-    amount: uint256 = self._claim(who, ph)
-    self.withdrawn += amount
-    log Taken(who=who, amount=amount)
-    self._pay(amount)
-    return amount
 
 # ---------------------------------------------------------------- VIEW
 
@@ -823,11 +822,14 @@ def test_sample(t: uint256) -> Sample:
 @view
 def contribution(k: uint256) -> (address, Sample):
     """
-    @notice Contribution `k`: its contributor and sample.
+    @notice Contribution `k`: its contributor and sample (label 2 and no features while the
+            commitment is not revealed).
     """
     assert k < self.n_contributions, "market: no such contribution"
     head: uint256 = self._contribution_head[k]
     who: address = self._who(head)
+    if (head >> _HEAD_LABEL_SHIFT) & 255 == _UNREVEALED:
+        return who, Sample(x=[], y=convert(_UNREVEALED, uint8))
     return who, Sample(x=self._load_features(_CONTRIBUTION_KEY | (k << 6), head >> _HEAD_LEN_SHIFT),
                        y=convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8))
 
@@ -881,6 +883,16 @@ def _draw() -> uint256:
     self.first_piece = i
     self.drawn = True
     return i
+
+
+@internal
+@view
+def _first_link(salt: bytes32, n: uint256) -> bytes32:
+    """
+    @dev Where the commitment chain of a piece of `n` samples starts, in this market on this
+         chain only.
+    """
+    return keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n))
 
 
 @internal

@@ -1,8 +1,8 @@
 """The model bounty, one subcommand per role and phase.
 
     ape run bounty create --dataset wine [--groups 6] [--test-groups 2] [--limit N]
-        [--prize 1] [--stake 0.01] [--scoring-fee 0.1] [--threshold 80] [--max-submissions 16]
-        [--submit-window 3600] [--upload-window 3600] [--reveal-window 3600]
+        [--prize 1] [--stake 0.01] [--scoring-fee 0.1] [--threshold 80]
+        [--submit-window 3600] [--upload-window 3600] [--reveal-window 3600] [--score-window 3600]
     ape run bounty reveal                      # organiser: the draw and the training groups;
                                                # after the upload deadline, the test groups
     ape run bounty submit --kind mlp|perceptron|centroid [--hidden 16[,8]] [--shuffle-labels]
@@ -105,10 +105,10 @@ _command = c.role_command(cli, record_opt)
     help="Gwei per work unit (estimated scoring gas) each sealed model pays the keepers.",
 )
 @click.option("--threshold", type=click.FloatRange(0, 100), default=80.0, show_default=True)
-@click.option("--max-submissions", type=click.IntRange(1, 64), default=16, show_default=True)
 @click.option("--submit-window", type=click.IntRange(3600), default=3600, show_default=True)
 @click.option("--upload-window", type=click.IntRange(3600), default=3600, show_default=True)
 @click.option("--reveal-window", type=click.IntRange(3600), default=3600, show_default=True)
+@click.option("--score-window", type=click.IntRange(3600), default=3600, show_default=True)
 def create(
     network,
     dataset,
@@ -119,10 +119,10 @@ def create(
     stake,
     scoring_fee,
     threshold,
-    max_submissions,
     submit_window,
     upload_window,
     reveal_window,
+    score_window,
     account_alias,
     record_opt,
 ):
@@ -140,9 +140,7 @@ def create(
     if secrets_path.exists():
         raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
     rate = c.amount(scoring_fee, "gwei", 10**9, allow_zero=True)
-    terms = Terms(
-        c.amount(stake), max_submissions, submit_window, upload_window, reveal_window, rate
-    )
+    terms = Terms(c.amount(stake), submit_window, upload_window, reveal_window, score_window, rate)
     top = max_fee(rate, dim, n_classes, test_groups)
     if top > terms.min_stake:
         raise BountyError(
@@ -318,12 +316,13 @@ def status(network, account_alias, record_opt):
     if int(b.open_time()):
         click.echo(
             f"deadlines  submit {b.submit_deadline()}, upload {b.upload_deadline()}, "
-            f"reveal {b.reveal_deadline()} (now {chain.blocks.head.timestamp})"
+            f"reveal {b.reveal_deadline()}, score {b.score_deadline()} "
+            f"(now {chain.blocks.head.timestamp})"
         )
     t = int(b.test_size())
     for i in range(int(b.n_submissions())):
         s = b.submissions(i)
-        score = f"{int(s.correct)}/{t} fee {ether(int(s.fee))}" if s.scored else "-"
+        score = f"{int(s.correct)}/{t} fee {ether(int(s.fee))}" if s.scored else f"{int(s.t)}/{t}"
         click.echo(
             f"  #{i} {str(s.submitter)[:10]} {KIND_NAMES[int(s.kind)]:<10} stake "
             f"{ether(int(s.stake))} {'sealed' if s.sealed else 'unsealed'} score {score}"

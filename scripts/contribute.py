@@ -9,6 +9,12 @@ its deposit and gas (a summary when there are more than 20). Accounts whose key 
 (Ape's test accounts) send pipelined batches of signed transactions, each carrying the largest
 possible deposit and getting the excess back; ``--one-by-one`` uses Ape for every transaction.
 
+Under Stake it first prints the deposits: the deposit now, the cap per sample (``--max-deposit``;
+by default the deposit after a quiet minute) and the most the batch can pay in all. A batch
+that would pay above the cap (samples sent at once land in the same second, where the deposit
+is largest) is refused in one line before anything is sent, unless ``--pace`` is given: then
+each sample waits until the deposit has fallen to the cap. No sample ever pays above the cap.
+
 Runs are resumable: a journal under ``deployments/journal/`` names the run (chain, trainer,
 sender, and a hash of every planned sample), and a rerun with the same arguments first matches
 the sender's contributions on chain against the plan, then sends only the rest. ``--fresh``
@@ -25,11 +31,14 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.trainers.actions import (
+    check_batch_funds,
     check_funds,
     class_names,
     contribute,
     now_for_next_block,
 )
+from sharedmodels.trainers.client import incentive_of
+from sharedmodels.trainers.deposits import plan, wait_until_at_most
 from sharedmodels.trainers.journal import open_journal, reconcile
 from sharedmodels.trainers.sponsor import sign_many, submit
 
@@ -59,6 +68,20 @@ CHUNK = 64
     help="Account that submits the signed contributions and pays (stake deployments).",
 )
 @click.option(
+    "--max-deposit",
+    "max_deposit",
+    default=None,
+    metavar="ETH",
+    help="Most one sample may pay as its deposit (Stake). Default: the deposit after a quiet "
+    "minute. A batch that would pay more is refused before sending, unless --pace.",
+)
+@click.option(
+    "--pace",
+    is_flag=True,
+    help="Send one sample at a time, each when the deposit has fallen to --max-deposit "
+    "(waits; the deposit falls as the chain stays quiet).",
+)
+@click.option(
     "--fresh",
     is_flag=True,
     help="Start a new run even if an earlier run with the same samples left a journal.",
@@ -76,6 +99,8 @@ def cli(
     flip_labels,
     one_by_one,
     sponsor_alias,
+    max_deposit,
+    pace,
     fresh,
     model,
     manifest,
@@ -108,7 +133,25 @@ def cli(
         raise click.ClickException(f"{dataset} has labels beyond the model's {n_classes} classes")
     labels = [(y + 1) % n_classes for y in data.labels] if flip_labels else data.labels
     rows = data.rows
-    check_funds(contract, sponsor if sponsor is not None else sender)
+    payer = sponsor if sponsor is not None else sender
+    check_funds(contract, payer)
+    cap = None
+    incentive = incentive_of(contract)
+    if incentive.kind == "stake":
+        if max_deposit is not None:
+            cap = c.amount(max_deposit, allow_zero=True)
+        deposits = plan(contract, incentive, len(rows), cap, pace)
+        cap = deposits.cap
+        if not deposits.fits and (not pace or sponsor is not None):
+            if pace:
+                raise click.UsageError(
+                    "--pace sends one sample at a time; a --sponsor submits them in batches"
+                )
+            raise click.ClickException(deposits.refusal())
+        check_batch_funds(payer, deposits)
+        for line in deposits.lines():
+            click.echo(line)
+    paced = cap is not None and pace and not deposits.fits
     journal, path, resumed = open_journal(
         chain.chain_id,
         str(contract.address),
@@ -136,9 +179,15 @@ def cli(
                 deadline = now_for_next_block() + 3600
                 items = sign_many(contract, sender, part, part_labels, deadline)
                 added += submit(contract, sponsor, items, bar.update)
+            elif paced:
+                for row, y in zip(part, part_labels, strict=True):
+                    wait_until_at_most(contract, cap, bar.write)
+                    added += contribute(contract, sender, [row], [y], bar.update, cap=cap)
             else:
                 fast = False if one_by_one else None
-                added += contribute(contract, sender, part, part_labels, bar.update, fast=fast)
+                added += contribute(
+                    contract, sender, part, part_labels, bar.update, fast=fast, cap=cap
+                )
             journal.done = start + len(part)
             journal.save(path)
     labels = labels[done:]

@@ -55,12 +55,12 @@ def _gas(values) -> str:
 @click.option(
     "--pretrain",
     type=click.IntRange(0, 100_000),
-    default=10_000,
-    show_default=True,
+    default=None,
     help="Samples the model is pre-trained on off-chain (at most what the held-out part and "
-    "the contributions leave).",
+    "the contributions leave). Default: 10 on sklearn:digits (a weak start the contributions "
+    "improve), 10,000 on rt.",
 )
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="naive_bayes", show_default=True)
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="ncc", show_default=True)
 @click.option("--dataset", default=None, help="Default: rt, or sklearn:digits for a dense model.")
 @c.judging_opt("leave-one-out where the model offers it (not the Perceptrons)")
 @click.option(
@@ -74,11 +74,12 @@ def _gas(values) -> str:
 @c.ape_verbosity
 @c.one_line_errors
 def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judging, plot, quiet):
-    """The whole system on a local chain: deploys a staked Naive Bayes pre-trained on Rotten
-    Tomatoes and judging leave-one-out, lets simulated days pass with an honest and a
-    label-flipping contributor paying deposits, refunding, reporting and taking, then prints
-    accuracy before, by day and after beside the commoner-class baseline, the refund and
-    forfeit rates, parity with the off-chain reference, and what each actor gained or lost."""
+    """The whole system on a local chain: deploys a staked Nearest Centroid pre-trained on
+    only ten handwritten digits and judging leave-one-out, lets simulated days pass with an
+    honest and a label-flipping contributor paying deposits, refunding, reporting and taking,
+    then prints accuracy before, by day and after beside the commoner-class baseline, the
+    refund and forfeit rates, parity with the off-chain reference, and what each actor gained
+    or lost."""
     from ape import accounts, chain
 
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
@@ -86,6 +87,8 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
     dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
     judging = c.default_judging(model, judging)
+    if pretrain is None:
+        pretrain = 10 if dataset == "sklearn:digits" else 10_000
     config = DemoConfig(
         model=model,
         dataset=dataset,
@@ -102,6 +105,12 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
     click.echo("")
     click.echo(f"== sharedmodels demo: {r.contract_name} on {dataset}, {days} simulated days ==")
     click.echo(f"model        {r.contract.address}, pre-trained on {r.pretrained} samples")
+    click.echo(
+        f"story        an honest contributor ({per_day} samples a day, true labels) and a label "
+        f"flipper ({flipper_per_day} a day, wrong labels) pay deposits; each day they refund "
+        "what the model agrees with and report the other's it disagrees with, and the owner "
+        "takes what waited too long"
+    )
     click.echo(
         f"accuracy     {r.accuracy_before:.2%} before -> {r.accuracy_after:.2%} after "
         f"({r.held_out} held-out samples, on-chain predictions; always answering the "
@@ -130,18 +139,27 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
         click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
     click.echo("")
     click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")
-    # Held: the flipped samples train the model too, so a well pre-trained model may lose a
-    # little; more than a point would mean the mechanism let the flipper through.
+    # The flipped samples train the model too: a model pre-trained on much already may lose a
+    # little (held within a point); more would mean the mechanism let the flipper through.
+    learned = r.accuracy_after >= r.accuracy_before + 0.01
+    held = learned or r.accuracy_after >= r.accuracy_before - 0.01
     verdict = (
         r.balances["honest"] > 0 > r.balances["flipper"]
-        and r.accuracy_after >= r.accuracy_before - 0.01
+        and held
         and r.accuracy_after > r.majority
         and r.parity.ok
         and r.wei_ok
     )
-    click.echo(
-        "result: honest up, flipper down, accuracy held (within a point) above the baseline, "
-        "parity exact"
-        if verdict
-        else "result: NOT as expected (see the table above)"
-    )
+    change = f"{r.accuracy_before:.1%} -> {r.accuracy_after:.1%}"
+    if not verdict:
+        click.echo("result: NOT as expected (see the table above)")
+    elif learned:
+        click.echo(
+            f"result: the model learned from the contributions ({change}); the honest "
+            "contributor gained, the flipper lost its deposits; parity exact"
+        )
+    else:
+        click.echo(
+            f"result: accuracy held within a point ({change}: a model pre-trained on this much "
+            "learns little more); the honest contributor gained, the flipper lost; parity exact"
+        )

@@ -23,6 +23,7 @@ import click
 from sharedmodels import cli as c
 from sharedmodels.encoding.encoded import make_encoder
 from sharedmodels.rpc.deployments import write_manifest
+from sharedmodels.rpc.fees import announce_deploy
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
 from sharedmodels.trainers.kinds import kind
@@ -72,6 +73,20 @@ from sharedmodels.trainers.kinds import kind
     help="Wei; the deposit is cost_weight * 3600 // isqrt(seconds since last).",
 )
 @c.judging_opt("leave-one-out where the model offers it (naive_bayes, sparse_ncc, ncc)")
+@click.option(
+    "--throwaway",
+    is_flag=True,
+    help="Deploy even when no node is standing: on the temporary chain Ape starts for this "
+    "command and stops when it ends (the deployment goes with it; no default manifest is "
+    "written). Without it, deploy refuses and says to run `make node` first.",
+)
+@click.option(
+    "--max-fee",
+    default=None,
+    metavar="ETH",
+    help="Refuse, before sending anything, when the whole deployment (creation, pre-training "
+    "upload, seal) would cost more than this at the current base fee and tip.",
+)
 @c.manifest_opt
 @c.account_opt
 @c.ape_verbosity
@@ -94,6 +109,8 @@ def cli(
     any_wait,
     cost_weight,
     judging,
+    throwaway,
+    max_fee,
     manifest,
     account_alias,
 ):
@@ -104,6 +121,13 @@ def cli(
     find it and encode inputs the same way."""
     from ape import chain, project
 
+    temporary = c.temporary_chain()
+    if temporary and not throwaway:
+        raise click.ClickException(
+            f"no node is standing at {temporary}: the deployment would go to a temporary chain "
+            f"that is gone when this command ends; start one with `{c.make_node_hint(temporary)}` "
+            "in another shell (or pass --throwaway to deploy there anyway)"
+        )
     k = kind(model)
     if k.dense and not pretrain_spec:
         raise click.UsageError(
@@ -145,9 +169,19 @@ def cli(
             "samples": len(data),
             "dropped": data.dropped,
         }
+    cap = None if max_fee is None else c.amount(max_fee)
     container = getattr(project, k.contract(incentive))
     dep = deploy_model(
-        container, sender, encoder, learning_rate, names, data, params, model=model, alpha=alpha
+        container,
+        sender,
+        encoder,
+        learning_rate,
+        names,
+        data,
+        params,
+        model=model,
+        alpha=alpha,
+        before_send=lambda preview: announce_deploy(preview, cap, click.echo),
     )
     info = describe_pretraining(info, dep, pretrain_spec, encoder, pretrain_offset, pretrain_limit)
     man = manifest_for(
@@ -163,8 +197,10 @@ def cli(
         params,
         alpha,
     )
-    path = write_manifest(man, c.manifest_path(manifest))
-    if manifest is None:
+    path = None
+    if not temporary or manifest is not None:
+        path = write_manifest(man, c.manifest_path(manifest))
+    if manifest is None and not temporary:
         write_manifest(man, c.manifest_path(None, model))
     click.echo(
         f"deployed {dep.contract.contract_type.name} ({model}, incentive {incentive}) "
@@ -181,4 +217,10 @@ def cli(
     if data is not None:
         click.echo(f"pre-trained on {len(data)} samples of {pretrain_spec}")
     click.echo(f"gas used: {dep.gas_used:,}")
-    click.echo(f"manifest: {path}")
+    if path is not None:
+        click.echo(f"manifest: {path}")
+    if temporary:
+        click.echo(
+            "throwaway chain: it stops when this command ends, and the deployment with it"
+            + ("" if path is not None else "; no manifest written")
+        )

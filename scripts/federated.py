@@ -93,8 +93,8 @@ _command = c.role_command(cli, record_opt)
 @click.option("--clip", type=float, default=3.0, show_default=True, help="Update norm bound.")
 @click.option("--min-participants", type=click.IntRange(1, 16), default=5, show_default=True)
 @click.option("--max-participants", type=click.IntRange(1, 16), default=10, show_default=True)
-@click.option("--commit-window", type=click.IntRange(60), default=3600, show_default=True)
-@click.option("--reveal-window", type=click.IntRange(60), default=3600, show_default=True)
+@click.option("--commit-window", type=click.IntRange(3600), default=3600, show_default=True)
+@click.option("--reveal-window", type=click.IntRange(3600), default=3600, show_default=True)
 @click.option(
     "--min-agreement",
     type=click.IntRange(0, 999),

@@ -1,19 +1,19 @@
 """The prediction market, one subcommand per role and phase.
 
     ape run market create --dataset rt [--test-size 256] [--pieces K] [--bounty 1]
-        [--min-stake 0.01] [--min-duration 3600] [--min-contributions 0]
-        [--reveal-window 86400] [--collect-delay 604800] [--max-contributions 500]
+        [--min-stake 0.01] [--min-duration 3600]
+        [--reveal-window 86400] [--max-contributions 500]
         [--max-features 64] [--max-contributors 16] [--reward-window SECONDS]
         [--pretrain 200] [--secrets PATH]
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
-    ape run market end                         # anyone, after the minimum duration or count
+    ape run market end                         # anyone, after the minimum duration
     ape run market reveal                      # provider: every other piece
     ape run market forfeit                     # anyone, if the provider missed the deadline
     ape run market step [--budget N]           # anyone: one bounded step of the reward pass
     ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
     ape run market expire                      # anyone, if the pass missed its deadline
-    ape run market collect [--take ADDRESS]    # withdraw (provider: also take after the delay)
+    ape run market collect                     # withdraw what the market owes you (no expiry)
     ape run market status
     ape run market demo                        # a whole market on a local chain
 
@@ -26,7 +26,6 @@ last reveal, since losing it forfeits the bounty.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -39,18 +38,27 @@ from sharedmodels.market.driver import (
     STAGES,
     Terms,
     check,
+    check_sample,
     conservation,
     contributor_list,
     first_piece,
+    participate,
     phase,
     reveal_first,
     reveal_rest,
     run_rewards,
     send,
 )
-from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, MarketError, load_secrets
+from sharedmodels.market.rules import (
+    MAX_PIECE,
+    MAX_PIECES,
+    MAX_WORK,
+    MarketError,
+    default_pieces,
+    load_secrets,
+)
 from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
-from sharedmodels.runs.bench import replace_section
+from sharedmodels.runs import marketbench
 from sharedmodels.units import ETH, ether
 
 
@@ -88,7 +96,7 @@ def _check_terms(terms: Terms, test_size: int) -> None:
 def _pieces(test_size: int, pieces: int | None) -> int:
     """``--pieces``, or the fewest pieces of at most MAX_PIECE samples (at least 4)."""
     if pieces is None:
-        return min(max(4, -(-test_size // MAX_PIECE)), test_size)
+        return default_pieces(test_size)
     if -(-test_size // pieces) > MAX_PIECE:
         raise click.BadParameter(
             f"{test_size} samples in {pieces} pieces: at most {MAX_PIECE} per piece",
@@ -130,9 +138,7 @@ _command = c.role_command(cli, record_opt)
 @click.option("--bounty", default="1", show_default=True, help="ETH.")
 @click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
 @click.option("--min-duration", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--min-contributions", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--reveal-window", type=click.IntRange(3600), default=86400, show_default=True)
-@click.option("--collect-delay", type=click.IntRange(86400), default=7 * 86400, show_default=True)
 @click.option(
     "--max-contributions",
     type=click.IntRange(1, 65535),
@@ -181,9 +187,7 @@ def create(
     bounty,
     min_stake,
     min_duration,
-    min_contributions,
     reveal_window,
-    collect_delay,
     max_contributions,
     max_features,
     max_contributors,
@@ -203,9 +207,7 @@ def create(
     terms = Terms(
         c.amount(min_stake),
         min_duration,
-        min_contributions,
         reveal_window,
-        collect_delay,
         max_contributions,
         max_features,
         max_contributors,
@@ -248,14 +250,16 @@ def create(
 
 @_command("Provider: reveal the randomly drawn piece; opens participation.")
 def reveal_init(network, account_alias, record_opt):
-    """Provider: reveal the piece drawn from the seed block's hash; this opens participation. On a
-    local chain the seed block is mined first if need be."""
+    """Provider: reveal the piece drawn from the seed block's hash; this opens participation. The
+    seed block is mined first on an automining dev chain, and waited for on any other."""
     from ape import chain
+
+    from sharedmodels.rpc.mining import advance_blocks
 
     record, m = _market(record_opt)
     provider = c.resolve_account(account_alias)
-    if chain.provider.network.is_local and chain.blocks.head.number < int(m.seed_block()):
-        chain.mine(int(m.seed_block()) - chain.blocks.head.number)
+    if chain.blocks.head.number < int(m.seed_block()):
+        advance_blocks(chain.provider, int(m.seed_block()) - chain.blocks.head.number)
     i = reveal_first(m, provider, load_secrets(Path(record.secrets)), chain)
     click.echo(
         f"revealed piece {i} of {m.n_pieces()} ({m.revealed_samples()} of {m.test_size()} "
@@ -273,8 +277,10 @@ def reveal_init(network, account_alias, record_opt):
 def contribute(
     network, dataset, limit, offset, flip_labels, stake, quiet, account_alias, record_opt
 ):
-    """Contributor: stake on labelled samples, one participate transaction each (--stake ETH per
-    sample; default the market's minimum). Checked first: in the wrong phase nothing is sent."""
+    """Contributor: stake on labelled samples, each committed (a hash naming this account, with
+    the stake) and then revealed in a later block, two transactions a sample (--stake ETH per
+    sample; default the market's minimum). Checked first: in the wrong phase, or with a sample
+    the market would refuse, nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
@@ -286,13 +292,14 @@ def contribute(
             f"(the first: sample {offset + too_long[0]})"
         )
     wei = c.amount(stake) if stake else int(m.min_stake())
-    first_label = 1 - data.labels[0] if flip_labels else data.labels[0]
-    check(m.participate, data.rows[0], first_label, sender=account, value=wei)
+    labels = [1 - y if flip_labels else y for y in data.labels]
+    for x, y in zip(data.rows, labels, strict=True):
+        check_sample(m, x, y)
+    check(m.commit, b"\0" * 32, sender=account, value=wei)
     gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
-        for x, y in zip(data.rows, data.labels, strict=True):
-            label = 1 - y if flip_labels else y
-            gas.append(int(send(m.participate, x, label, sender=account, value=wei).gas_used))
+        for x, y in zip(data.rows, labels, strict=True):
+            gas.append(participate(m, account, x, y, wei, checked=False).gas)
             bar.update(1)
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
@@ -302,9 +309,9 @@ def contribute(
 
 @_command("Anyone: close participation.")
 def end(network, account_alias, record_opt):
-    """Anyone: close participation once the minimum duration has passed (or the minimum number
-    of contributions has arrived); the provider then has the reveal window to reveal the rest
-    of the test set."""
+    """Anyone: close participation once the minimum duration has passed since it opened
+    (however many have contributed); the provider then has the reveal window to reveal the
+    rest of the test set. Commitments not revealed by then are skipped, their stakes kept."""
     _, m = _market(record_opt)
     send(m.end, sender=c.resolve_account(account_alias))
     click.echo(f"phase {phase(m)}; reveal deadline {m.reveal_deadline()}")
@@ -326,7 +333,10 @@ def reveal(network, account_alias, record_opt):
 def forfeit(network, account_alias, record_opt):
     _, m = _market(record_opt)
     send(m.forfeit, sender=c.resolve_account(account_alias))
-    click.echo("forfeited: `ape run market run-rewards` shares the bounty, a share a contribution")
+    click.echo(
+        "forfeited: the bounty stays locked in the market; every contributor withdraws its "
+        "stakes (collect)"
+    )
 
 
 @_command("Anyone: end a reward pass that missed its deadline; stakes and bounty go back.")
@@ -336,13 +346,39 @@ def expire(network, account_alias, record_opt):
     click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
 
 
+max_fee_opt = click.option(
+    "--max-fee",
+    default=None,
+    metavar="ETH",
+    help="Refuse a step whose estimated fee at the current base fee and tip is above this.",
+)
+
+
+def _announce_step(m, budget: int, sender, max_fee: str | None) -> None:
+    """A step's estimated gas and fee (printed when above a million gas or under a cap), and
+    the cap's refusal. Call after ``check``: a step that would revert is refused there."""
+    from sharedmodels.rpc.fastpath import RPC
+    from sharedmodels.rpc.fees import announce
+
+    cap = None if max_fee is None else c.amount(max_fee)
+    rpc = RPC()
+    tx = {"from": str(sender.address), "to": str(m.address)}
+    tx["data"] = "0x" + bytes(m.step.encode_input(budget)).hex()
+    announce(int(rpc.call("eth_estimateGas", [tx]), 16), "step", cap, click.echo, rpc)
+
+
 @_command("Anyone: one bounded step of the reward pass.")
 @budget_opt
-def step(network, budget, account_alias, record_opt):
+@max_fee_opt
+def step(network, budget, max_fee, account_alias, record_opt):
     """Anyone: one step of the reward pass, bounded by --budget work units (about 2,100 gas
-    each)."""
+    each). Its estimated gas and fee are printed first when above a million gas; --max-fee
+    refuses a dearer one."""
     _, m = _market(record_opt)
-    receipt = send(m.step, budget, sender=c.resolve_account(account_alias))
+    sender = c.resolve_account(account_alias)
+    check(m.step, budget, sender=sender)  # the wrong phase or sender: one line, nothing sent
+    _announce_step(m, budget, sender, max_fee)
+    receipt = send(m.step, budget, sender=sender)
     click.echo(f"{_progress_line(m)}; gas {int(receipt.gas_used):,}")
 
 
@@ -351,7 +387,7 @@ def _progress_line(m) -> str:
         return f"phase {phase(m)}"
     p = m.progress()
     where = f"contribution {p.cursor}/{m.n_contributions()}"
-    if p.stage in (STAGES.index("scan"), STAGES.index("apply"), STAGES.index("share")):
+    if p.stage in (STAGES.index("scan"), STAGES.index("apply")):
         where = f"contributor {p.cursor}/{m.n_contributors()}"
     elif p.stage in (STAGES.index("evaluate"), STAGES.index("initial accuracy")):
         where += f", test sample {p.test_cursor}/{m.test_size()}"
@@ -361,12 +397,16 @@ def _progress_line(m) -> str:
 
 @_command("Anyone: step until the reward pass is done.", name="run-rewards")
 @budget_opt
+@max_fee_opt
 @c.quiet_opt
-def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
-    """Anyone: step the reward pass until it is done, with a progress bar."""
+def run_rewards_cmd(network, budget, max_fee, quiet, account_alias, record_opt):
+    """Anyone: step the reward pass until it is done, with a progress bar. The first step's
+    estimated gas and fee are printed when above a million gas; --max-fee refuses to start
+    when that step's fee is above it."""
     _, m = _market(record_opt)
     sender = c.resolve_account(account_alias)
     check(m.step, budget, sender=sender)  # the wrong phase: one line before any progress bar
+    _announce_step(m, budget, sender, max_fee)
     n = int(m.n_contributions())
     with c.progress_bar(n, "pass 1", quiet) as bar:
         bar.unit = "contribution"
@@ -380,18 +420,12 @@ def run_rewards_cmd(network, budget, quiet, account_alias, record_opt):
     click.echo(f"done in {len(log.gas)} steps; heaviest {log.heaviest:,} gas")
 
 
-@_command("Withdraw your balance; the provider may also --take an unclaimed one.")
-@click.option("--take", "take_who", default=None, help="Provider: take ADDRESS's balance.")
-def collect(network, take_who, account_alias, record_opt):
-    """Withdraw what the market owes you once it is done or expired; the provider may also --take
-    a balance left unclaimed past the collect delay."""
+@_command("Withdraw your balance (it never expires).")
+def collect(network, account_alias, record_opt):
+    """Withdraw what the market owes you once it is done or expired. A balance stays yours
+    until you withdraw it: nobody else can take it."""
     _, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    if take_who:
-        owed = int(m.owed(take_who))
-        send(m.take, take_who, sender=account)
-        click.echo(f"took {ether(owed)} unclaimed by {take_who}")
-        return
     owed = int(m.owed(account))
     send(m.withdraw, sender=account)
     click.echo(f"withdrew {ether(owed)} to {account.address}")
@@ -506,12 +540,20 @@ def demo(
         f"after the market {100 * r.final_correct / r.test_size:.1f}% "
         f"(on the revealed test set)"
     )
+    click.echo(
+        "rounds       the payout unit: one round moves each contributor's balance by its score "
+        "(wei, + or -);"
+    )
+    click.echo(
+        "             the bounty buys bounty // test-set size rounds, hence their large counts"
+    )
     for epoch, rounds, negative, active in r.passes:
         kind = "negative scores" if negative else "no negative score: rest paid"
         click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); contributors left in: {active}")
     click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
     click.echo(
-        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas " f"(budget {budget})"
+        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas (budget {budget} "
+        "work units a step, about 2,100 gas each: --budget)"
     )
     click.echo("")
     click.echo(f"{'':<10}{'samples':>8}{'staked ETH':>14}{'paid out ETH':>16}{'net ETH':>14}")
@@ -556,77 +598,16 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
 
     if not chain.provider.network.is_local:
         raise click.ClickException("the benchmark moves time: run it on a local network")
-    t_list = [int(v) for v in sizes.split(",")]
-    n_list = [int(v) for v in counts.split(",")]
-    runs = sorted(
-        {(t, n_list[len(n_list) // 2]) for t in t_list}
-        | {(t_list[len(t_list) // 2], n) for n in n_list}
+    rows = marketbench.measure(
+        chain,
+        accounts.test_accounts[:4],
+        [int(v) for v in sizes.split(",")],
+        [int(v) for v in counts.split(",")],
+        budget,
+        say=lambda row: click.echo(marketbench.row_line(row)),
     )
-    a = accounts.test_accounts
-    rows = []
-    for t, n in runs:
-        per_flipper = n // 6
-        config = DemoConfig(
-            test_size=t,
-            pieces=_pieces(t, None),
-            pretrain=4000,
-            honest=n - 2 * per_flipper,
-            flippers=2,
-            flipper_samples=per_flipper,
-            bounty=20 * ETH,
-            budget=budget,
-        )
-        snap = chain.snapshot()
-        with tempfile.TemporaryDirectory() as tmp:
-            r = run_demo(config, a[0], a[1], [a[2], a[3]], Path(tmp) / "s.json")
-        chain.restore(snap)
-        row = {
-            "test_size": t,
-            "contributions": n,
-            "budget": budget,
-            "passes": len(r.passes),
-            "steps": len(r.steps),
-            "reward_gas_total": sum(r.steps),
-            "heaviest_step": max(r.steps),
-            "median_step": sorted(r.steps)[len(r.steps) // 2],
-            "deploy": r.gas["deploy"][0],
-            "reveal_per_piece_max": max(r.gas["reveal"]),
-            "participate_median": sorted(r.gas["participate"])[n // 2],
-            "withdraw_max": max(r.gas["withdraw"]),
-            "conservation": r.conservation_ok,
-            "mirror": r.mirror_ok,
-        }
-        rows.append(row)
-        click.echo(
-            f"T={t:>4} N={n:>3}: {row['passes']} passes, {row['steps']:>4} steps, "
-            f"reward gas {row['reward_gas_total']:>13,}, heaviest step "
-            f"{row['heaviest_step']:>10,}"
-        )
     if out is None:
         click.echo("not saved: pass --out PATH to write the figures and the BENCHMARKS.md table")
         return
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps({"runs": rows}, indent=1) + "\n")
-    replace_section(Path("BENCHMARKS.md"), "market", _market_table(rows))
+    marketbench.save(rows, Path(out))
     click.echo(f"wrote {out} and the market table in BENCHMARKS.md")
-
-
-def _market_table(rows: list[dict]) -> str:
-    out = [
-        "| test set T | contributions N | passes | steps | reward pass gas | heaviest step "
-        "| median step | reveal (16 samples) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        out.append(
-            f"| {r['test_size']} | {r['contributions']} | {r['passes']} | {r['steps']} "
-            f"| {r['reward_gas_total']:,} | {r['heaviest_step']:,} | {r['median_step']:,} "
-            f"| {r['reveal_per_piece_max']:,} |"
-        )
-    r = rows[0]
-    out.append("")
-    out.append(
-        f"Budget {r['budget']} work units a step. Deployment {r['deploy']:,} gas; "
-        f"`participate` {r['participate_median']:,} (median); `withdraw` {r['withdraw_max']:,}."
-    )
-    return "\n".join(out) + "\n"

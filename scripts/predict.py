@@ -1,7 +1,7 @@
 """Ask the deployed model: free, no transaction.
 
     ape run predict --text "a gorgeous, witty film"     # text models: class name and index
-    ape run predict --text "dull" --text "witty"         # several: one line each, in order
+    ape run predict --text "dull" --text "witty"         # several: answer, score, text
     ape run predict --values "13.2,1.78,2.14,..."        # dense models: one row of numbers
     ape run predict --dataset DATASET [--limit N] [--offset K]   # accuracy on labelled data
     ape run predict --dataset csv:texts.csv [--out preds.csv]    # no label column: predictions
@@ -33,19 +33,45 @@ def _numbers(text: str) -> list[float]:
         ) from None
 
 
-def _checked_text(text: str, encoder) -> list[int]:
-    """The encoded row of one ``--text``, refusing what the model cannot meaningfully read."""
+#: Characters of a text echoed beside its answer.
+ECHO = 60
+
+
+def _cut(text: str) -> str:
+    """``text`` on one line, cut to ``ECHO`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= ECHO else flat[: ECHO - 1] + "…"
+
+
+def confidence(contract, row: list[int], label: int) -> str:
+    """What the model says of its answer, where it says anything: Naive Bayes its probability
+    (from its log2 scores), the Perceptron its decision value; the Nearest Centroid models
+    nothing (""). Ends with two spaces when not empty."""
+    if hasattr(contract, "log_scores"):
+        scores = [int(v) for v in contract.log_scores(row)]
+        top = scores[label]
+        total = sum(2.0 ** ((v - top) / 2**32) for v in scores if v > -(2**255))
+        return f"probability {1 / total:.3f}  "
+    if hasattr(contract, "score"):
+        return f"score {int(contract.score(row)) / 2**59:+.3f}  "
+    return ""
+
+
+def _checked_text(text: str, encoder, number: int = 1, count: int = 1) -> list[int]:
+    """The encoded row of one ``--text`` (the ``number``-th of ``count``), refusing what the
+    model cannot meaningfully read."""
+    which = f" (text {number} of {count})" if count > 1 else ""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # undecodable argv bytes arrive as lone surrogates
-        raise click.UsageError("--text is not valid UTF-8") from None
+        raise click.UsageError(f"--text is not valid UTF-8{which}") from None
     if not text.strip():
-        raise click.UsageError("--text is empty; give the text to classify")
+        raise click.UsageError(f"--text is empty{which}; give the text to classify")
     row = encoder.encode_one(text)
     if not row:
         raise click.UsageError(
-            f"--text {text!r} has no words the model reads (words of two or more letters "
-            "or digits); its answer would be the bias alone"
+            f"--text {text!r}{which} has no words the model reads (words of two or more "
+            "letters or digits); its answer would be the bias alone; nothing was predicted"
         )
     return row
 
@@ -84,6 +110,7 @@ def _write_predictions(path: str | None, texts, rows, labels, names) -> None:
 @click.option(
     "--dataset",
     default=None,
+    callback=c.dataset_spec,
     help="Labelled data: prints the accuracy. A csv:PATH with a text column and no label "
     "column: writes each row's prediction as CSV.",
 )
@@ -114,10 +141,16 @@ def cli(text, values, dataset, out, limit, offset, model, manifest):
         names = class_names(contract)
         if dense:
             rows = [encoder.encode_one(_numbers(values))]
-        else:
-            rows = [_checked_text(t, encoder) for t in text]  # all checked before any answer
-        for label in predict_many(contract, rows):
-            click.echo(f"{names[label]} ({label})")
+        else:  # all checked before any answer
+            rows = [_checked_text(t, encoder, i, len(text)) for i, t in enumerate(text, 1)]
+        labels = predict_many(contract, rows)
+        if len(rows) == 1:
+            click.echo(f"{names[labels[0]]} ({labels[0]})")
+            return
+        width = max(len(f"{names[y]} ({y})") for y in labels)
+        for t, row, label in zip(text, rows, labels, strict=True):
+            answer = f"{names[label]} ({label})".ljust(width)
+            click.echo(f"{answer}  {confidence(contract, row, label)}{_cut(t)}")
         return
     if not dense and not datasets.csv_has_labels(dataset):
         _, path = datasets.parse_spec(dataset)

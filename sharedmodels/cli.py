@@ -53,6 +53,23 @@ def resolve_account(alias: str | None) -> Any:
     raise click.ClickException(f"pass --account ALIAS to send transactions on {network.choice}")
 
 
+def temporary_chain() -> str | None:
+    """The address of the chain when Ape started it for this command alone (no standing node
+    answered there; it stops, with everything on it, when the command ends), else None."""
+    from ape import chain
+
+    provider = chain.provider
+    if getattr(provider, "process", None) is None:
+        return None
+    return str(getattr(provider, "uri", None) or "the local address")
+
+
+def make_node_hint(uri: str) -> str:
+    """``make node``, with ``PORT=N`` when ``uri`` names another port than its default."""
+    port = uri.rstrip("/").rsplit(":", 1)[-1]
+    return "make node" if not port.isdigit() or port == "8545" else f"make node PORT={port}"
+
+
 def manifest_path(option: str | None, model: str | None = None) -> Path:
     """``--manifest``, else the network's manifest for ``model`` (its latest deployment), else
     the network's latest deployment of any model (``deployment`` refuses that when several
@@ -76,9 +93,25 @@ manifest_opt = click.option(
     default=None,
     help="Deployment manifest (default: deployments/<ecosystem>_<network>.json).",
 )
+
+
+def dataset_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--dataset``/``--pretrain`` value whose spec does not parse (``rtt``) is a usage
+    error (exit 2), found before connecting; a missing file is found when it is read."""
+    from sharedmodels.encoding.datasets import DatasetError, parse_spec
+
+    if value is not None:
+        try:
+            parse_spec(value)
+        except DatasetError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 dataset_opt = click.option(
     "--dataset",
     required=True,
+    callback=dataset_spec,
     help="rt | imdb:PATH | csv:PATH (text,label or numeric columns + label) | "
     "sklearn:digits|breast_cancer|wine.",
 )
@@ -215,6 +248,7 @@ _MODEL_OPTIONS = (
         "--pretrain",
         "pretrain_spec",
         default=None,
+        callback=dataset_spec,
         help="Dataset to pre-train on off-chain first (rt | imdb:PATH | csv:PATH | "
         "sklearn:NAME); dense models also fit their encoder's column scales on all of it.",
     ),
@@ -365,9 +399,22 @@ def _connected_command_class() -> type:
         def _invoke(self, ctx: click.Context, provider: Any = None) -> Any:
             self._connected = True
             logger.set_level(self._level)  # the user's level again
+            _adapt_to_mining()
             return super()._invoke(ctx, provider=provider)
 
     return ConnectedCommand
+
+
+def _adapt_to_mining() -> None:
+    """Wait for receipts when the node mines on an interval (``sharedmodels.rpc.mining``) and
+    say on stderr how it mines, unless it is the usual automining dev node."""
+    from ape import chain
+
+    from sharedmodels.rpc.mining import wait_for_receipts
+
+    mining = wait_for_receipts(chain.provider)
+    if not mining.automine:
+        click.echo(mining.describe(), err=True)
 
 
 def __getattr__(name: str) -> Any:
@@ -393,11 +440,50 @@ def one_line_errors(func: Callable) -> Callable:
         except Exception as exc:
             from ape.exceptions import ApeException
 
+            if _lost_node(exc):
+                _fail(
+                    f"lost the node at {_node_uri()}: it stopped or restarted mid-command; "
+                    "what it mined before stays on chain "
+                    "(contribute: a rerun with the same arguments resumes)"
+                )
             if isinstance(exc, ApeException):
                 _fail(f"{type(exc).__name__}: {exc}".splitlines()[0])
             raise
 
     return wrapper
+
+
+def _lost_node(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it came from) is a dropped or refused connection to
+    the node: it was stopped mid-command, which is no bug of the script."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    lost = (
+        requests.exceptions.ConnectionError,
+        urllib3.exceptions.ProtocolError,
+        http.client.RemoteDisconnected,
+        ConnectionRefusedError,
+    )
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes, never a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, lost):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _node_uri() -> str:
+    try:
+        from ape import chain
+
+        return str(chain.provider.uri)
+    except Exception:  # no provider to ask: say what is known
+        return "the network's address"
 
 
 def _fail(message: str, status: int = 1) -> None:

@@ -21,7 +21,6 @@ from sharedmodels.bounty.driver import (
 )
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params
 from sharedmodels.bounty.rules import (
-    SKIP_COST,
     OrganiserSecrets,
     forfeit_settle,
     scoring_fee,
@@ -33,7 +32,7 @@ DIM = 4
 CLASSES = 3
 #: 0.01 gwei per work unit: the largest model's fee on these bounties is below 10**15 wei.
 FEE = 10**7
-TERMS = Terms(min_stake=10**15, max_submissions=8, scoring_fee=FEE)
+TERMS = Terms(min_stake=10**15, scoring_fee=FEE)
 PRIZE = 10**18
 #: The concept every synthetic dataset follows: three fixed linear scores, the highest wins.
 CONCEPT = ((3, -1, 0, 1), (-2, 2, 1, 0), (0, 0, -2, 2))
@@ -113,16 +112,29 @@ class Run:
     def upload(self, who, e: Entrant, seal: bool = True) -> list[int]:
         return upload(self.contract, who, e, seal=seal)
 
+    def to_scoring_deadline(self, after: int = 1) -> None:
+        self.chain.pending_timestamp = int(self.contract.score_deadline()) + after
+        self.chain.mine()
+
     def reveal_tests(self) -> list[int]:
         return reveal_tests(self.contract, self.organiser, self.secrets)
 
-    def evaluate(self, budget: int = 10_000_000, keeper=None) -> list[int]:
+    def evaluate(self, budget: int = 10_000_000, keeper=None, ids=None) -> list[int]:
+        """Score each sealed submission (or ``ids``) to the end, checking the balance sheet
+        after every step."""
         keeper = keeper or self.organiser
+        c = self.contract
         gas = []
-        while not self.contract.progress().done:
-            gas.append(int(self.contract.step(budget, sender=keeper).gas_used))
-            ok, figures = conservation(self.contract, self.chain)
-            assert ok, figures
+        todo = (
+            ids
+            if ids is not None
+            else [i for i in range(int(c.n_submissions())) if c.submissions(i).sealed]
+        )
+        for i in todo:
+            while not c.submissions(i).scored:
+                gas.append(int(c.step(i, budget, sender=keeper).gas_used))
+                ok, figures = conservation(c, self.chain)
+                assert ok, figures
         return gas
 
     @property
@@ -139,11 +151,11 @@ class Run:
         return xs, ys
 
     def fee(self, model: Model, sealed: bool, t: int) -> int:
-        """The scoring fee the rules take from a submission's stake (from the mirror, not the
-        contract)."""
+        """The scoring fee the rules take from a sealed submission's stake once it is scored
+        (from the mirror, not the contract); nothing from an unsealed one."""
         rate = self.terms.scoring_fee
         if not sealed:
-            return rate * SKIP_COST
+            return 0
         return scoring_fee(rate, model.kind, model.dim, model.n_classes, model.h1, model.h2, t)
 
     def expected(self):
@@ -156,9 +168,12 @@ class Run:
                 ent.model.correct(xs, ys) if e.sealed else 0,
                 self.fee(ent.model, e.sealed, len(xs)),
             )
+            if e.scored or not e.sealed
+            else e
             for e, (_, ent, _) in zip(es, self.entrants, strict=True)
         ]
-        return settle(self.prize, scored, len(xs), self.threshold_bps)
+        # The contract's threshold: 0 once a draw has lapsed.
+        return settle(self.prize, scored, len(xs), int(self.contract.threshold_bps()))
 
     def expected_forfeit(self):
         return forfeit_settle(self.prize, entries(self.contract))

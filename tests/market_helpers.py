@@ -11,6 +11,7 @@ from sharedmodels.market.driver import (
     Terms,
     conservation,
     deploy_market,
+    participate,
     phase,
     reveal_first,
     reveal_rest,
@@ -25,7 +26,7 @@ from sharedmodels.market.rules import (
 
 N_FEATURES = 64
 SEED_DELAY = 2
-TERMS = Terms(min_stake=10**15, min_duration=3600, reveal_window=3600, collect_delay=86400)
+TERMS = Terms(min_stake=10**15, min_duration=3600, reveal_window=3600)
 
 
 #: Samples use a 16-word vocabulary: words 0-7 are "positive", 8-15 "negative".
@@ -68,10 +69,12 @@ class Run:
         assert ok, figures
 
     def contribute(self, account, x, y, stake=None):
+        """Commit to ``(x, y)`` with ``stake``, then reveal it (two blocks); returns the
+        ``Participation`` (its id, salt and both receipts)."""
         stake = self.terms.min_stake if stake is None else stake
-        receipt = self.contract.participate(list(x), y, sender=account, value=stake)
+        sent = participate(self.contract, account, x, y, stake, checked=False)
         self.sent.append(Contribution(str(account.address), tuple(x), y, stake))
-        return receipt
+        return sent
 
     def end(self, sender=None):
         p = self.chain.pending_timestamp
@@ -109,7 +112,7 @@ class Run:
         return [first] + [i for i in range(len(self.secrets.pieces)) if i != first]
 
     def expected_forfeit(self):
-        return forfeit_shares(self.bounty, self.sent)
+        return forfeit_shares(self.sent)
 
     def balances(self) -> dict[str, int]:
         return {c.who: int(self.contract.accounts(c.who).balance) for c in self.sent}

@@ -102,6 +102,7 @@ TRAINERS = _tests(
     "tests/hypothesis/test_stake_machine.py",
 )
 MARKET = _tests(
+    "tests/chain/test_market_front_running.py",
     "tests/chain/test_market.py",
     "tests/chain/test_market_attacks.py",
     "tests/chain/test_market_review.py",
@@ -125,6 +126,7 @@ TESTS: list[tuple[str, Tests]] = [
     ("ModelBounty.vy", BOUNTY),
     ("models/bounty_forward.vy", BOUNTY),
     ("FederatedTask.vy", FEDERATED),
+    ("ModelHub.vy", _tests("tests/chain/test_hub.py", k="not gas_of")),
     ("models/nearest_centroid.vy", _model("ncc", exclude="sparse_ncc")),
     ("models/sparse_nearest_centroid.vy", _model("sparse_ncc")),
     ("models/naive_bayes.vy", _model("naive_bayes")),

@@ -120,6 +120,9 @@ def _return_excess(deposit: uint256):
 def _refund(c: data.Contribution, word: uint256, prediction: uint8) -> uint256:
     assert msg.sender == c.contributor, "refund: not the contributor"
     assert not data._is_good(word), "refund: already refunded"
+    # Reports and a take that left nothing (each takes at least 1 wei of a non-zero deposit):
+    # no refund of 0 wei, and so no good point for a forfeited deposit.
+    assert data._claimable(word) > 0 or c.deposit == 0, "refund: deposit reported or taken"
     assert block.timestamp >= c.time + refund_wait, "refund: too early"
     assert prediction == c.label, "refund: model disagrees"
     amount: uint256 = data._claimable(word)

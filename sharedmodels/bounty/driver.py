@@ -13,7 +13,6 @@ from sharedmodels.bounty.models import Model
 from sharedmodels.bounty.rules import (
     MAX_BUDGET,
     MAX_CHUNK,
-    SKIP_COST,
     BountyError,
     Entry,
     OrganiserSecrets,
@@ -29,13 +28,13 @@ DEFAULT_BUDGET = MAX_BUDGET
 
 @dataclass(frozen=True)
 class Terms:
-    """Amounts, caps and windows (wei, counts, seconds), in the contract's ``Terms`` order."""
+    """Amounts and windows (wei, seconds), in the contract's ``Terms`` order."""
 
     min_stake: int
-    max_submissions: int = 16
     submit_window: int = 3600
     upload_window: int = 3600
     reveal_window: int = 3600
+    score_window: int = 3600
     #: Wei per work unit (estimated gas) of scoring, paid by each scored submission to the
     #: keepers; ``min_stake`` must cover the largest model's (``rules.max_fee``).
     scoring_fee: int = 0
@@ -43,10 +42,10 @@ class Terms:
     def args(self) -> tuple[int, ...]:
         return (
             self.min_stake,
-            self.max_submissions,
             self.submit_window,
             self.upload_window,
             self.reveal_window,
+            self.score_window,
             self.scoring_fee,
         )
 
@@ -89,7 +88,10 @@ def expected_mask(contract: Any, chain: Any) -> int:
     if head < seed:
         raise BountyError(f"seed block {seed} is not mined yet (head {head}); wait or mine")
     if head + 1 > seed + 256:
-        raise BountyError("the draw is lost: nobody recorded it within 256 blocks")
+        raise BountyError(
+            "the draw lapsed: nobody recorded it within 256 blocks; `draw()` re-arms it "
+            "(and the threshold drops to 0)"
+        )
     seed_hash = bytes(chain.blocks[seed].hash)
     return draw_test_mask(seed_hash, int(contract.n_groups()), int(contract.test_groups()))
 
@@ -105,6 +107,11 @@ def reveal_training(contract: Any, sender: Any, secrets: OrganiserSecrets) -> li
     gas = []
     if not contract.drawn():
         gas.append(int(contract.draw(sender=sender).gas_used))
+        if not contract.drawn():
+            raise BountyError(
+                f"the draw lapsed and is re-armed on block {contract.seed_block()} (the "
+                "threshold is now 0): reveal again once that block is mined"
+            )
     training, _ = group_split(int(contract.test_mask()), len(secrets.groups))
     for i in training:
         if not contract.revealed(i):
@@ -184,38 +191,50 @@ def upload(contract: Any, sender: Any, entrant: Entrant, seal: bool = True) -> l
     return gas
 
 
+def unscored(contract: Any) -> list[int]:
+    """Ids of the sealed submissions not yet scored on the whole test set."""
+    out = []
+    for i in range(int(contract.n_submissions())):
+        s = contract.submissions(i)
+        if s.sealed and not s.scored:
+            out.append(i)
+    return out
+
+
 def evaluate(
-    contract: Any, sender: Any, budget: int = DEFAULT_BUDGET, limit: int = 10_000
+    contract: Any,
+    sender: Any,
+    budget: int = DEFAULT_BUDGET,
+    limit: int = 10_000,
+    ids: Sequence[int] | None = None,
 ) -> list[int]:
-    """Call ``step`` until scoring is done. Returns the gas of each step."""
+    """Call ``step`` on each sealed submission (or on ``ids``) until it is scored. Returns the
+    gas of each step."""
     if phase(contract) != "evaluating":
         raise BountyError(f"the bounty is {phase(contract)}, not evaluating")
-    gas = []
-    for _ in range(limit):
-        tx = contract.step(budget, sender=sender)
-        gas.append(int(tx.gas_used))
-        if contract.progress().done:
-            return gas
-    raise BountyError(f"scoring not done after {limit} steps")
+    gas: list[int] = []
+    for i in unscored(contract) if ids is None else ids:
+        while not contract.submissions(i).scored:
+            if len(gas) >= limit:
+                raise BountyError(f"scoring not done after {limit} steps")
+            gas.append(int(contract.step(i, budget, sender=sender).gas_used))
+    return gas
 
 
 def entries(contract: Any) -> list[Entry]:
-    """The submissions as settlement sees them. The contract keeps the skip fees of unsealed
-    submissions as one sum (``skip_fees``); each one scoring has passed paid the same."""
+    """The submissions as settlement sees them."""
     out = []
-    passed = int(contract.progress().sub)
-    skip = int(contract.scoring_fee()) * SKIP_COST
     for i in range(int(contract.n_submissions())):
         s = contract.submissions(i)
-        fee = int(s.fee) if s.sealed else (skip if i < passed else 0)
-        out.append(Entry(int(s.stake), bool(s.sealed), int(s.correct), fee))
+        out.append(Entry(int(s.stake), bool(s.sealed), int(s.correct), int(s.fee), bool(s.scored)))
     return out
 
 
 def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
-    """prize + stakes in == held + paid out, and held == what is still due (to the wei),
-    from the contract's own counters. Before settlement everything held is still in play;
-    scoring fees the keepers have not withdrawn are due at any time."""
+    """prize + stakes in == held + paid out, and held == what is still due plus the burned
+    stakes of submissions never sealed (to the wei), from the contract's own counters. Before
+    settlement everything held is still in play; scoring fees the keepers have not withdrawn
+    are due at any time."""
     held = int(chain.provider.get_balance(contract.address))
     figures = {
         "prize": int(contract.prize()),
@@ -231,6 +250,8 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
         if not contract.organiser_paid():
             due += int(contract.organiser_due())
         due += figures["fees_owed"]
+        figures["burned"] = int(contract.burned())
+        due += figures["burned"]
         figures["due"] = due
         ok = ok and held == due
     if phase(contract) == "cancelled":

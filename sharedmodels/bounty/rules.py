@@ -28,7 +28,6 @@ MODEL_TAG = keccak(text="sharedmodels.bounty.model")
 MIN_GROUPS = 4
 MAX_GROUPS = 16
 MAX_GROUP = 32
-MAX_SUBMISSIONS = 64
 MAX_CHUNK = 256
 SEED_DELAY = 2
 BPS = 10_000
@@ -37,7 +36,6 @@ LOAD_BASE = 1_000_000
 LOAD_WORD = 4_000
 SAMPLE_BASE = 60_000
 MAC_COST = 250
-SKIP_COST = 20_000
 MIN_BUDGET = 1_000_000
 MAX_BUDGET = 10_000_000
 MAX_BATCH = 128
@@ -189,35 +187,38 @@ def split_groups(
 @dataclass(frozen=True)
 class Entry:
     """A submission as settlement sees it. ``fee``: the scoring fee taken from its stake by
-    the keepers (a sealed model's ``scoring_fee``, or ``rate * SKIP_COST`` for skipping an
-    unsealed one); 0 on a forfeit, where nothing is scored."""
+    the keepers so far (all of a sealed model's ``scoring_fee`` once ``scored``; less when the
+    scoring deadline passed part-way; 0 on a forfeit, where nothing is scored)."""
 
     stake: int
     sealed: bool
     correct: int = 0
     fee: int = 0
+    scored: bool = True
 
 
 @dataclass(frozen=True)
 class Settlement:
-    """What each submission, the organiser and the keepers (all together) are paid;
+    """What each submission, the organiser and the keepers (all together) are paid, and what
+    nobody is (``burned``: the stakes of submissions never sealed, which stay in the contract);
     ``winner`` is None without one."""
 
     dues: tuple[int, ...]
     organiser: int
     winner: int | None
     keepers: int = 0
+    burned: int = 0
 
 
 def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: int) -> Settlement:
-    """Finalisation after every sealed model is scored: the first sealed submission with the
-    most right answers wins if it reaches the threshold; it takes the prize and the stakes of
-    the submissions never sealed, else the organiser does. Sealed stakes go back. Every scoring
-    fee (each entry's ``fee``) goes to the keepers."""
-    forfeited = sum(e.stake - e.fee for e in entries if not e.sealed)
+    """Finalisation once every sealed model is scored or the scoring deadline has passed: the
+    fully scored submission with the most right answers (ties to the lower id) wins if it
+    reaches the threshold and takes the prize, else the organiser does. Sealed stakes go back
+    less the fees taken; the stakes of submissions never sealed go to nobody."""
+    burned = sum(e.stake for e in entries if not e.sealed)
     best = None
     for i, e in enumerate(entries):
-        if e.sealed and (best is None or e.correct > entries[best].correct):
+        if e.sealed and e.scored and (best is None or e.correct > entries[best].correct):
             best = i
     winner = None
     if best is not None and entries[best].correct * BPS >= threshold_bps * test_size:
@@ -225,23 +226,24 @@ def settle(prize: int, entries: Sequence[Entry], test_size: int, threshold_bps: 
     dues = [e.stake - e.fee if e.sealed else 0 for e in entries]
     organiser = 0
     if winner is None:
-        organiser = prize + forfeited
+        organiser = prize
     else:
-        dues[winner] += prize + forfeited
-    return Settlement(tuple(dues), organiser, winner, sum(e.fee for e in entries))
+        dues[winner] += prize
+    keepers = sum(e.fee for e in entries if e.sealed)
+    return Settlement(tuple(dues), organiser, winner, keepers, burned)
 
 
 def forfeit_settle(prize: int, entries: Sequence[Entry]) -> Settlement:
-    """The organiser missed the test reveal: the prize and the unsealed stakes are shared
-    equally among the sealed submissions, the remainder to the first of them; with none
-    sealed the organiser gets them back."""
-    pot = prize + sum(e.stake for e in entries if not e.sealed)
+    """The organiser missed the test reveal: the prize is shared equally among the sealed
+    submissions, the remainder to the first of them; with none sealed the organiser gets it
+    back. Sealed stakes go back whole; the stakes of submissions never sealed go to nobody."""
+    burned = sum(e.stake for e in entries if not e.sealed)
     sealed = [i for i, e in enumerate(entries) if e.sealed]
     dues = [e.stake if e.sealed else 0 for e in entries]
     if not sealed:
-        return Settlement(tuple(dues), pot, None)
-    share = pot // len(sealed)
+        return Settlement(tuple(dues), prize, None, 0, burned)
+    share = prize // len(sealed)
     for i in sealed:
         dues[i] += share
-    dues[sealed[0]] += pot - share * len(sealed)
-    return Settlement(tuple(dues), 0, None)
+    dues[sealed[0]] += prize - share * len(sealed)
+    return Settlement(tuple(dues), 0, None, 0, burned)

@@ -28,6 +28,7 @@ from sharedmodels.bounty.driver import (
 )
 from sharedmodels.bounty.models import KIND_NAMES, Model, quantise, to_fixed
 from sharedmodels.bounty.rules import MAX_GROUP, BountyError, OrganiserSecrets, split_groups
+from sharedmodels.rpc.mining import advance_blocks
 from sharedmodels.units import ETH
 
 DATASETS = ("wine", "breast_cancer")
@@ -162,7 +163,7 @@ def run_demo(
 
     gs, dim, n_classes = make_groups(config.dataset, config.groups, config.limit, config.seed)
     secrets = OrganiserSecrets(gs)
-    terms = Terms(min_stake=config.stake, max_submissions=8, scoring_fee=config.scoring_fee)
+    terms = Terms(min_stake=config.stake, scoring_fee=config.scoring_fee)
     keeper = keeper or organiser
     contract = deploy_bounty(
         project.ModelBounty,
@@ -182,7 +183,7 @@ def run_demo(
         f"({n} samples, {dim} features, {n_classes} classes) in {config.groups} groups, "
         f"{config.test_groups} of them the test set; threshold {config.threshold_bps / 100:g}%"
     )
-    chain.mine(3)
+    advance_blocks(chain.provider, 3)  # waited for where the node mines by itself
     gas = reveal_training(contract, organiser, secrets)
     log(
         f"draw from block {contract.seed_block()}: test groups {_groups(contract)}; training "

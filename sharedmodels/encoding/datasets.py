@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import bz2
+import contextlib
 import csv
 import hashlib
 import math
@@ -66,9 +67,10 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +107,8 @@ _CSV_LABELS = {
     "neg": 0,
     "negative": 0,
 }
+#: The label words of a text CSV (public: ``ape console`` accepts them too).
+TEXT_LABELS = _CSV_LABELS
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _DIGITS = re.compile(r"(\d+)")
 _CLASS_INDEX = re.compile(r"[0-9]+")
@@ -440,50 +444,69 @@ def _csv_failure(path: Path, exc: Exception, rows_read: int) -> DatasetError:
     return DatasetError(f"{path}: cannot read: {exc}")
 
 
+@contextlib.contextmanager
+def _csv_records(
+    path: Path, *, strict: bool = True
+) -> Iterator[tuple[list[str] | None, Iterator[tuple[str, list[str]]]]]:
+    """Open the UTF-8 CSV file ``path``: its header (None for an empty file) and its data
+    records, each with where it is (``PATH: data row N (line L)``), blank lines skipped. A file
+    that cannot be decoded, parsed or read is one ``DatasetError`` naming the data row, wherever
+    in the ``with`` block the failure shows. ``strict``: an unterminated quote is an error, not
+    a field running to the end of the file."""
+    if not path.is_file():
+        raise DatasetError(f"csv file not found: {path}")
+    row_no = 0
+
+    def records(reader: Any) -> Iterator[tuple[str, list[str]]]:
+        nonlocal row_no
+        for row in reader:
+            if not row:  # a blank line is not a record
+                continue
+            row_no += 1
+            yield f"{path}: data row {row_no} (line {reader.line_num})", row
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, strict=strict)
+            yield next(reader, None), records(reader)
+    except (UnicodeDecodeError, csv.Error, OSError) as e:
+        raise _csv_failure(path, e, row_no) from e
+
+
+def _check_width(where: str, row: Sequence[str], header: Sequence[str]) -> None:
+    if len(row) != len(header):
+        raise DatasetError(
+            f"{where}: {len(row)} fields, the header has {len(header)} "
+            "(quote a text that contains commas)"
+        )
+
+
 def load_csv(path: Path) -> list[Sample]:
     """Load a ``text,label`` CSV; any bad row is an error naming its 1-based data row number."""
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"csv file not found: {path}")
     samples: list[Sample] = []
-    row_no = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            # strict: an unterminated quote is an error, not a field running to the end of file
-            reader = csv.reader(f, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise DatasetError(f"{path}: file is empty (expected a header with text,label)")
-            cols = [h.strip().lower() for h in header]
-            missing = [c for c in ("text", "label") if c not in cols]
-            if missing:
+    with _csv_records(path) as (header, records):
+        if header is None:
+            raise DatasetError(f"{path}: file is empty (expected a header with text,label)")
+        cols = [h.strip().lower() for h in header]
+        missing = [c for c in ("text", "label") if c not in cols]
+        if missing:
+            raise DatasetError(
+                f"{path}: missing column(s) {', '.join(missing)} in header "
+                f"(found: {', '.join(header) or 'nothing'})"
+            )
+        ti, li = cols.index("text"), cols.index("label")
+        for where, row in records:
+            _check_width(where, row, header)
+            text, raw = row[ti], row[li]  # every row has the header's width
+            label = _CSV_LABELS.get(raw.strip().lower())
+            if label is None:
                 raise DatasetError(
-                    f"{path}: missing column(s) {', '.join(missing)} in header "
-                    f"(found: {', '.join(header) or 'nothing'})"
+                    f"{where}: bad label {raw!r} (expected 0/1, neg/pos or negative/positive)"
                 )
-            ti, li = cols.index("text"), cols.index("label")
-            for row in reader:
-                if not row:  # a blank line is not a record
-                    continue
-                row_no += 1
-                where = f"{path}: data row {row_no} (line {reader.line_num})"
-                if len(row) != len(header):
-                    raise DatasetError(
-                        f"{where}: {len(row)} fields, the header has {len(header)} "
-                        "(quote a text that contains commas)"
-                    )
-                text, raw = row[ti], row[li]  # every row has the header's width
-                label = _CSV_LABELS.get(raw.strip().lower())
-                if label is None:
-                    raise DatasetError(
-                        f"{where}: bad label {raw!r} "
-                        "(expected 0/1, neg/pos or negative/positive)"
-                    )
-                if not text.strip():
-                    raise DatasetError(f"{where}: empty text")
-                samples.append(Sample(text, label))
-    except (UnicodeDecodeError, csv.Error, OSError) as e:
-        raise _csv_failure(path, e, row_no) from e
+            if not text.strip():
+                raise DatasetError(f"{where}: empty text")
+            samples.append(Sample(text, label))
     if not samples:
         raise DatasetError(f"{path}: no data rows after the header")
     return samples
@@ -503,30 +526,16 @@ def load_texts_csv(path: Path) -> list[str]:
     """The ``text`` column of a CSV without labels, strictly parsed like ``load_csv``."""
     path = Path(path)
     texts: list[str] = []
-    row_no = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f, strict=True)
-            header = next(reader, None) or []
-            cols = [h.strip().lower() for h in header]
-            if "text" not in cols:
-                raise DatasetError(f"{path}: no text column in header")
-            ti = cols.index("text")
-            for row in reader:
-                if not row:
-                    continue
-                row_no += 1
-                where = f"{path}: data row {row_no} (line {reader.line_num})"
-                if len(row) != len(header):
-                    raise DatasetError(
-                        f"{where}: {len(row)} fields, the header has {len(header)} "
-                        "(quote a text that contains commas)"
-                    )
-                if not row[ti].strip():
-                    raise DatasetError(f"{where}: empty text")
-                texts.append(row[ti])
-    except (UnicodeDecodeError, csv.Error, OSError) as e:
-        raise _csv_failure(path, e, row_no) from e
+    with _csv_records(path) as (header, records):
+        cols = [h.strip().lower() for h in header or []]
+        if "text" not in cols:
+            raise DatasetError(f"{path}: no text column in header")
+        ti = cols.index("text")
+        for where, row in records:
+            _check_width(where, row, cols)
+            if not row[ti].strip():
+                raise DatasetError(f"{where}: empty text")
+            texts.append(row[ti])
     if not texts:
         raise DatasetError(f"{path}: no data rows after the header")
     return texts
@@ -612,74 +621,62 @@ def load_sklearn(name: str) -> DenseData:
 def load_dense_csv(path: Path) -> DenseData:
     """Load a numeric ``label`` + features CSV; a bad row is an error naming its data row."""
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"csv file not found: {path}")
     rows: list[list[float]] = []
     raw_labels: list[str] = []
     wheres: list[str] = []
-    row_no = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header is None:
+    with _csv_records(path, strict=False) as (header, records):
+        if header is None:
+            raise DatasetError(
+                f"{path}: file is empty (expected a header with label and feature columns)"
+            )
+        names = [h.strip() for h in header]
+        lower = [h.lower() for h in names]
+        if "text" in lower:
+            raise DatasetError(
+                f"{path}: has a text column, so it is a text dataset; "
+                "this model needs numeric features"
+            )
+        for k, name in enumerate(names):
+            if not name:
+                raise DatasetError(f"{path}: header column {k + 1} has no name")
+            if lower.index(name.lower()) != k:
+                raise DatasetError(f"{path}: duplicate column {name!r} in header")
+        if "label" not in lower:
+            found = ", ".join(names) or "nothing"
+            raise DatasetError(f"{path}: missing column label in header (found: {found})")
+        li = lower.index("label")
+        feature_cols = [k for k in range(len(names)) if k != li]
+        if not feature_cols:
+            raise DatasetError(f"{path}: no feature columns (only label in header)")
+        if len(feature_cols) > MAX_DIM:
+            raise DatasetError(
+                f"{path}: {len(feature_cols)} feature columns, the limit is {MAX_DIM}"
+            )
+        for where, row in records:
+            if len(row) != len(names):
                 raise DatasetError(
-                    f"{path}: file is empty (expected a header with label and feature columns)"
+                    f"{where}: {len(row)} cells, but the header has {len(names)} columns"
                 )
-            names = [h.strip() for h in header]
-            lower = [h.lower() for h in names]
-            if "text" in lower:
-                raise DatasetError(
-                    f"{path}: has a text column, so it is a text dataset; "
-                    "this model needs numeric features"
-                )
-            for k, name in enumerate(names):
-                if not name:
-                    raise DatasetError(f"{path}: header column {k + 1} has no name")
-                if lower.index(name.lower()) != k:
-                    raise DatasetError(f"{path}: duplicate column {name!r} in header")
-            if "label" not in lower:
-                found = ", ".join(names) or "nothing"
-                raise DatasetError(f"{path}: missing column label in header (found: {found})")
-            li = lower.index("label")
-            feature_cols = [k for k in range(len(names)) if k != li]
-            if not feature_cols:
-                raise DatasetError(f"{path}: no feature columns (only label in header)")
-            if len(feature_cols) > MAX_DIM:
-                raise DatasetError(
-                    f"{path}: {len(feature_cols)} feature columns, the limit is {MAX_DIM}"
-                )
-            for row in reader:
-                if not row:  # a blank line is not a record
-                    continue
-                row_no += 1
-                where = f"{path}: data row {row_no} (line {reader.line_num})"
-                if len(row) != len(names):
+            label = row[li].strip()
+            if not label:
+                raise DatasetError(f"{where}: empty label")
+            values = []
+            for k in feature_cols:
+                cell = row[k].strip()
+                try:
+                    value = float(cell)
+                except ValueError:
                     raise DatasetError(
-                        f"{where}: {len(row)} cells, but the header has {len(names)} columns"
+                        f"{where}: column {names[k]!r}: {cell!r} is not a number"
+                    ) from None
+                if not math.isfinite(value):
+                    raise DatasetError(
+                        f"{where}: column {names[k]!r}: {cell!r} is not a finite number"
                     )
-                label = row[li].strip()
-                if not label:
-                    raise DatasetError(f"{where}: empty label")
-                values = []
-                for k in feature_cols:
-                    cell = row[k].strip()
-                    try:
-                        value = float(cell)
-                    except ValueError:
-                        raise DatasetError(
-                            f"{where}: column {names[k]!r}: {cell!r} is not a number"
-                        ) from None
-                    if not math.isfinite(value):
-                        raise DatasetError(
-                            f"{where}: column {names[k]!r}: {cell!r} is not a finite number"
-                        )
-                    values.append(value)
-                rows.append(values)
-                raw_labels.append(label)
-                wheres.append(where)
-    except (UnicodeDecodeError, csv.Error, OSError) as e:
-        raise _csv_failure(path, e, row_no) from e
+                values.append(value)
+            rows.append(values)
+            raw_labels.append(label)
+            wheres.append(where)
     if not rows:
         raise DatasetError(f"{path}: no data rows after the header")
     if all(_CLASS_INDEX.fullmatch(y) for y in raw_labels):

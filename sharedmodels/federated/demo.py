@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.errors import SharedModelsError
 from sharedmodels.federated.client import (
     N_CLASSES,
     N_FEATURES,
@@ -218,14 +219,34 @@ def plot(results: list[RunResult], central: list[float], eps_rows, folder: Path)
     return [rounds_png, eps_png]
 
 
-def participants(test_accounts: Any, n: int) -> list[Any]:
-    """``n`` funded test accounts: the node's own, then fresh ones funded by the first."""
-    out = [test_accounts[i] for i in range(min(n, len(test_accounts)))]
-    while len(out) < n:
-        extra = test_accounts.generate_test_account()
-        out[0].transfer(extra, 10 * ETH)
-        out.append(extra)
+#: What a demo participant needs at the least (the owner's pools, stakes and gas): 10 ETH.
+FUNDED = 10 * ETH
+
+
+def participants(test_accounts: Any, n: int, funded: int = FUNDED) -> list[Any]:
+    """``n`` test accounts holding at least ``funded`` wei each: the node's own that still do
+    (one emptied in an earlier session is passed over), then fresh ones funded from the
+    richest. NotFunded (one line) when even the richest cannot fund the rest."""
+    own = [test_accounts[i] for i in range(len(test_accounts))]
+    out = [a for a in own if int(a.balance) >= funded][:n]
+    if len(out) < n:
+        richest = max(own, key=lambda a: int(a.balance))
+        need = (n - len(out)) * funded + (funded if richest not in out else 0)
+        if int(richest.balance) < need + funded // 10:
+            raise NotFunded(
+                f"the demo needs {n} accounts with {funded // ETH} ETH each; the node's test "
+                f"accounts hold too little (the richest, {richest.address}, has "
+                f"{int(richest.balance) / ETH:.2f} ETH): restart the node (make node)"
+            )
+        while len(out) < n:
+            extra = test_accounts.generate_test_account()
+            richest.transfer(extra, funded)
+            out.append(extra)
     return out
+
+
+class NotFunded(SharedModelsError):
+    """The node's test accounts cannot fund the demo's participants."""
 
 
 def run_demo(cfg: DemoConfig, out: Path, echo: Callable[[str], None]) -> dict:

@@ -16,12 +16,14 @@ from sharedmodels.market.rules import (
     Contribution,
     MarketError,
     ProviderSecrets,
+    new_salt,
+    sample_commitment,
     worst_work,
 )
 from sharedmodels.rpc.deployments import perceptron_args, upload_state
 
 PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled", "expired")
-STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply", "share")
+STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply")
 #: Work units per ``step`` by default; a unit is about one cold storage access (2,100 gas).
 DEFAULT_BUDGET = 2048
 
@@ -34,9 +36,7 @@ class Terms:
 
     min_stake: int
     min_duration: int = 3600
-    min_contributions: int = 0
     reveal_window: int = 86400
-    collect_delay: int = 7 * 86400
     max_contributions: int = 500
     max_features: int = 64
     max_contributors: int = 16
@@ -57,9 +57,7 @@ class Terms:
         return (
             self.min_stake,
             self.min_duration,
-            self.min_contributions,
             self.reveal_window,
-            self.collect_delay,
             self.max_contributions,
             self.max_features,
             self.max_contributors,
@@ -79,7 +77,14 @@ def deploy_market(
     weights: dict[int, int] | None = None,
     intercept: int = 0,
 ) -> Any:
-    """Deploy with the bounty and the commitments, then upload the initial model if any."""
+    """Deploy with the bounty and the commitments, then upload the initial model if any. The
+    commitments name the market's address (``sender``'s next contract creation) and chain:
+    unbound secrets are bound here; secrets bound to another address are refused."""
+    from ape import chain
+
+    from sharedmodels.rpc.fastpath import create_address
+
+    secrets.bind(create_address(str(sender.address), int(sender.nonce)), int(chain.chain_id))
     test_size = sum(len(p) for p in secrets.pieces)
     args = (
         *perceptron_args(encoder, eta, class_names),
@@ -207,6 +212,72 @@ def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[in
     return gas
 
 
+@dataclass(frozen=True)
+class Participation:
+    """One sample sent in two transactions: its commitment, then its reveal."""
+
+    id: int
+    salt: bytes
+    commit: Any
+    reveal: Any
+
+    @property
+    def gas(self) -> int:
+        return int(self.commit.gas_used) + int(self.reveal.gas_used)
+
+
+def commitment_of(contract: Any, sender: Any, salt: bytes, x: Sequence[int], y: int) -> bytes:
+    """The hash ``commit`` takes for ``(x, y)`` sent by ``sender`` to ``contract``."""
+    from ape import chain
+
+    return sample_commitment(str(contract.address), chain.chain_id, str(sender.address), salt, x, y)
+
+
+def commit_sample(
+    contract: Any,
+    sender: Any,
+    x: Sequence[int],
+    y: int,
+    stake: int,
+    salt: bytes | None = None,
+    checked: bool = True,
+) -> tuple[int, bytes, Any]:
+    """``commit`` the hash of ``(x, y)`` with ``stake``: returns (contribution id, the salt to
+    reveal with, the receipt). With ``checked`` a call that would revert raises
+    ``MarketError`` and nothing is sent."""
+    salt = new_salt() if salt is None else salt
+    h = commitment_of(contract, sender, salt, x, y)
+    receipt = (send if checked else _unchecked)(contract.commit, h, sender=sender, value=stake)
+    (log,) = receipt.decode_logs(contract.Committed)
+    return int(log.id), salt, receipt
+
+
+def participate(
+    contract: Any, sender: Any, x: Sequence[int], y: int, stake: int, checked: bool = True
+) -> Participation:
+    """Commit to ``(x, y)``, then reveal it in the next transaction (a later block: Ape sends
+    the reveal once the commitment's receipt is in). With ``checked``, a sample the reveal
+    would refuse raises ``MarketError`` before anything is sent (the reveal cannot be tried
+    as an ``eth_call`` before its commitment is mined)."""
+    if checked:
+        check_sample(contract, x, y)
+    k, salt, committed = commit_sample(contract, sender, x, y, stake, checked=checked)
+    revealed = contract.reveal_sample(salt, list(x), y, sender=sender)
+    return Participation(k, salt, committed, revealed)
+
+
+def check_sample(contract: Any, x: Sequence[int], y: int) -> None:
+    """The contract's checks of a revealed sample, in Python (reasons as the contract's)."""
+    from sharedmodels.encoding.features import check_indices
+
+    if y not in (0, 1):
+        raise MarketError("market: label out of range")
+    try:
+        check_indices(list(x), int(contract.n_features()), int(contract.max_features()))
+    except ValueError as exc:
+        raise MarketError(f"market: {exc}") from None
+
+
 def _unchecked(method: Any, *args: Any, sender: Any, value: int = 0) -> Any:
     return method(*args, sender=sender, value=value)
 
@@ -257,7 +328,8 @@ def test_samples(contract: Any) -> list[tuple[tuple[int, ...], int]]:
 
 
 def contributions(contract: Any) -> list[Contribution]:
-    """Every contribution with its stake, from the ``Participated`` events and storage."""
+    """Every contribution with its stake, from the ``Committed`` events and storage (an
+    unrevealed one has label 2 and no features)."""
     stakes = _stakes(contract)
     out = []
     for k in range(contract.n_contributions()):
@@ -269,7 +341,7 @@ def contributions(contract: Any) -> list[Contribution]:
 
 
 def _stakes(contract: Any) -> dict[int, int]:
-    return {int(log.id): int(log.stake) for log in contract.Participated}
+    return {int(log.id): int(log.stake) for log in contract.Committed}
 
 
 def contributor_list(contract: Any) -> list[str]:
@@ -277,16 +349,14 @@ def contributor_list(contract: Any) -> list[str]:
 
 
 def pool_now(contract: Any) -> int:
-    """The wei in no balance. During a pass's APPLY stage the pool settles only at the end of
-    the stage, and during a forfeit's SHARE stage at its end, so those moves are added here."""
+    """The wei in no balance (after a forfeit: the locked bounty). During a pass's APPLY stage
+    the pool settles only at the end of the stage, so its moves are added here."""
     pool = int(contract.pool())
     if contract.phase() != PHASES.index("reward"):
         return pool
     p = contract.progress()
     if p.stage == STAGES.index("apply"):
         return pool + int(p.losses) - int(p.gains)
-    if p.stage == STAGES.index("share"):
-        return pool - int(contract.bounty()) * int(p.seen) // int(contract.n_contributions())
     return pool
 
 

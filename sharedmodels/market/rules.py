@@ -4,15 +4,16 @@ keep the secrets in a file only the provider reads; and the reward pass in Pytho
 A *piece* is a list of labelled samples ``(features, label)``, the features being sorted,
 unique feature indices. Each sample hashes to ``keccak256(abi_encode(x, y))`` with
 ``x: uint32[]`` and ``y: uint8``, and a piece's commitment chains its sample hashes from a link
-that binds a fresh 32-byte random salt and the piece's length:
-``c = keccak256(abi_encode(PIECE_TAG, salt, n)); c = keccak256(c ‖ h_k)`` for each sample in
-order. A commitment so reveals nothing about its piece, even if some samples are public; only
-the whole piece with its real salt matches it (a suffix would need a chain value as its first
-link, a prefix has another length); and the contract checks a reveal one sample at a time
-instead of encoding the whole piece in memory (which for a 64-sample piece cost 9.0M gas
-against 2.5M, measured).
+that binds the chain id, the market's address, a fresh 32-byte random salt and the piece's
+length: ``c = keccak256(abi_encode(PIECE_TAG, chain_id, market, salt, n)); c = keccak256(c ‖
+h_k)`` for each sample in order. A commitment so reveals nothing about its piece, even if
+some samples are public; only the whole piece with its real salt matches it, in that market
+only (a suffix would need a chain value as its first link, a prefix has another length); and
+the contract checks a reveal one sample at a time instead of encoding the whole piece in
+memory (which for a 64-sample piece cost 9.0M gas against 2.5M, measured). The market's
+address is known before it exists: the provider's next contract creation.
 
-    secrets = commit_test_set(rows, labels, pieces=4)
+    secrets = commit_test_set(rows, labels, pieces=4, market=address, chain_id=chain_id)
     save_secrets(secrets, Path("market-secrets.json"))     # mode 0600, atomic
     secrets.commitments                                      # -> the contract's constructor
     salt, piece = secrets.reveal(i)                          # -> reveal(i, salt, piece)
@@ -38,14 +39,17 @@ Sample = tuple[tuple[int, ...], int]
 SAMPLE_ABI = ["uint32[]", "uint8"]
 #: The contract's ``PIECE_TAG``: the domain of a commitment's first link.
 PIECE_TAG = keccak(text="sharedmodels.market.piece")
+#: The contract's ``SAMPLE_TAG``: the domain of a contributor's sample commitment.
+SAMPLE_TAG = keccak(text="sharedmodels.market.sample")
 SALT_BYTES = 32
 #: The contract's limits: samples in one revealed piece, and pieces in a test set.
 MAX_PIECE = 16
 MAX_PIECES = 256
 #: The ``n_features`` the indices are checked against when none is given (uint32 range).
 ANY_INDEX = 2**32
-#: Version 2: commitments start from ``first_link`` (version 1 started from the bare salt).
-SECRETS_VERSION = 2
+#: Version 3: commitments start from ``first_link``, which binds the market's address and chain
+#: id (version 2 bound the salt and length only; version 1 started from the bare salt).
+SECRETS_VERSION = 3
 #: The contract's work accounting (``PredictionMarket.step``): units of about 2,100 gas.
 BASE_COST = 4
 MERGE_COST = 2
@@ -78,17 +82,43 @@ def sample_hash(x: Sequence[int], y: int) -> bytes:
     return keccak(encode(SAMPLE_ABI, [list(x), y]))
 
 
-def first_link(salt: bytes, n: int) -> bytes:
-    """``keccak256(abi_encode(PIECE_TAG, salt, n))``: where a piece of ``n`` samples starts."""
-    return keccak(encode(["bytes32", "bytes32", "uint256"], [PIECE_TAG, salt, n]))
-
-
-def commitment(salt: bytes, piece: Sequence[Sample]) -> bytes:
-    """``first_link(salt, len(piece))``, then ``keccak256(previous ‖ sample_hash)`` for each
-    sample in order."""
+def sample_commitment(
+    market: str, chain_id: int, sender: str, salt: bytes, x: Sequence[int], y: int
+) -> bytes:
+    """What a contributor sends to ``commit``: ``keccak256(abi_encode(SAMPLE_TAG, market,
+    chain id, sender, salt, x, y))``. It binds the sample to this market on this chain and to
+    its sender, so a copy of the later reveal matches no commitment of anyone else."""
     if len(salt) != SALT_BYTES:
         raise MarketError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
-    acc = first_link(salt, len(piece))
+    return keccak(
+        encode(
+            ["bytes32", "address", "uint256", "address", "bytes32", "uint32[]", "uint8"],
+            [SAMPLE_TAG, market, chain_id, sender, salt, list(x), y],
+        )
+    )
+
+
+def new_salt() -> bytes:
+    return _random.token_bytes(SALT_BYTES)
+
+
+def first_link(salt: bytes, n: int, market: str, chain_id: int) -> bytes:
+    """``keccak256(abi_encode(PIECE_TAG, chain id, market, salt, n))``: where a piece of ``n``
+    samples starts, in the market at ``market`` on chain ``chain_id`` and nowhere else."""
+    return keccak(
+        encode(
+            ["bytes32", "uint256", "address", "bytes32", "uint256"],
+            [PIECE_TAG, chain_id, market, salt, n],
+        )
+    )
+
+
+def commitment(salt: bytes, piece: Sequence[Sample], market: str, chain_id: int) -> bytes:
+    """``first_link(salt, len(piece), market, chain_id)``, then ``keccak256(previous ‖
+    sample_hash)`` for each sample in order."""
+    if len(salt) != SALT_BYTES:
+        raise MarketError(f"a salt is {SALT_BYTES} bytes, got {len(salt)}")
+    acc = first_link(salt, len(piece), market, chain_id)
     for x, y in piece:
         acc = keccak(acc + sample_hash(x, y))
     return acc
@@ -109,16 +139,41 @@ def split(rows: Sequence[Sequence[int]], labels: Sequence[int], pieces: int) -> 
     return out
 
 
+def default_pieces(test_size: int) -> int:
+    """The fewest pieces of at most ``MAX_PIECE`` samples, at least 4 (but no more than the
+    samples): the default of ``--pieces``."""
+    return min(max(4, -(-test_size // MAX_PIECE)), test_size)
+
+
 @dataclass
 class ProviderSecrets:
     """Everything the provider must keep until the last reveal."""
 
     pieces: list[list[Sample]]
     salts: list[bytes]
+    #: The market the commitments are for (its address, known before it is deployed from the
+    #: provider's nonce) and its chain; "" and 0 until ``bind``.
+    market: str = ""
+    chain_id: int = 0
+
+    def bind(self, market: str, chain_id: int) -> ProviderSecrets:
+        """Fix the market and chain the commitments name (once; the same again is fine)."""
+        if self.market and (self.market.lower(), self.chain_id) != (market.lower(), chain_id):
+            raise MarketError(
+                f"these secrets are committed to market {self.market} on chain "
+                f"{self.chain_id}, not {market} on chain {chain_id}"
+            )
+        self.market, self.chain_id = market, chain_id
+        return self
 
     @property
     def commitments(self) -> list[bytes]:
-        return [commitment(s, p) for s, p in zip(self.salts, self.pieces, strict=True)]
+        if not self.market:
+            raise MarketError("the commitments name their market: bind the secrets first")
+        return [
+            commitment(s, p, self.market, self.chain_id)
+            for s, p in zip(self.salts, self.pieces, strict=True)
+        ]
 
     def reveal(self, i: int) -> tuple[bytes, list[Sample]]:
         """What ``reveal(i, salt, piece)`` sends for piece ``i``."""
@@ -130,6 +185,8 @@ class ProviderSecrets:
         return json.dumps(
             {
                 "version": SECRETS_VERSION,
+                "market": self.market,
+                "chain_id": self.chain_id,
                 "pieces": [[[list(x), y] for x, y in p] for p in self.pieces],
                 "salts": ["0x" + s.hex() for s in self.salts],
                 "commitments": ["0x" + c.hex() for c in self.commitments],
@@ -149,11 +206,12 @@ class ProviderSecrets:
             pieces = [[(tuple(int(v) for v in x), int(y)) for x, y in p] for p in data["pieces"]]
             salts = [bytes.fromhex(s.removeprefix("0x")) for s in data["salts"]]
             recorded = [bytes.fromhex(c.removeprefix("0x")) for c in data["commitments"]]
+            market, chain_id = str(data["market"]), int(data["chain_id"])
         except MarketError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MarketError(f"not a secrets file: {exc}") from None
-        out = cls(pieces, salts)
+        out = cls(pieces, salts, market, chain_id)
         if len(pieces) != len(salts) or out.commitments != recorded:
             raise MarketError(
                 "secrets file is inconsistent: its pieces do not match its commitments"
@@ -166,8 +224,11 @@ def commit_test_set(
     labels: Sequence[int],
     pieces: int,
     n_features: int = ANY_INDEX,
+    market: str = "",
+    chain_id: int = 0,
 ) -> ProviderSecrets:
-    """Check every sample as the contracts would, split it, and salt each piece."""
+    """Check every sample as the contracts would, split it, and salt each piece; bound to
+    ``market`` on ``chain_id`` if given (else ``deploy_market`` binds it)."""
     for j, x in enumerate(rows):
         try:
             check_indices(x, n_features)
@@ -179,12 +240,14 @@ def commit_test_set(
             f"{len(rows)} samples in {pieces} pieces: a piece holds at most {MAX_PIECE} samples "
             f"and a test set at most {MAX_PIECES} pieces"
         )
-    return ProviderSecrets(parts, [_random.token_bytes(SALT_BYTES) for _ in parts])
+    return ProviderSecrets(
+        parts, [_random.token_bytes(SALT_BYTES) for _ in parts], market, chain_id
+    )
 
 
-def verify(commit: bytes, salt: bytes, piece: Sequence[Sample]) -> bool:
+def verify(commit: bytes, salt: bytes, piece: Sequence[Sample], market: str, chain_id: int) -> bool:
     """Whether a revealed piece matches its commitment (what the contract will check)."""
-    return commitment(salt, piece) == commit
+    return commitment(salt, piece, market, chain_id) == commit
 
 
 def save_secrets(secrets: ProviderSecrets, path: Path) -> Path:
@@ -211,8 +274,14 @@ def load_secrets(path: Path) -> ProviderSecrets:
 # ---------------------------------------------------------------------------- reward mirror
 
 
+#: The label of a contribution whose commitment was never revealed (skipped by the pass).
+UNREVEALED = 2
+
+
 @dataclass
 class Contribution:
+    """One contribution in commit order (``y`` is ``UNREVEALED`` if it was never revealed)."""
+
     who: str
     x: tuple[int, ...]
     y: int
@@ -254,7 +323,8 @@ def reward_pass(
     initial_intercept: int = 0,
 ) -> Outcome:
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
-    for tests and for the demo's expected figures. ``test`` is in reveal order."""
+    for tests and for the demo's expected figures. ``test`` is in reveal order,
+    ``contributions`` in commit order."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -288,7 +358,7 @@ def reward_pass(
         previous = initial
         scores: dict[str, int] = {}
         for c in contributions:
-            if c.who in dropped:
+            if c.who in dropped or c.y == UNREVEALED:
                 continue
             if model.update(c.x, c.y)[1]:
                 now = correct(model)
@@ -318,18 +388,10 @@ def reward_pass(
             return Outcome(balance, pool, passes, initial, model)
 
 
-def forfeit_shares(bounty: int, contributions: Sequence[Contribution]) -> dict[str, int]:
-    """Balances after a forfeit: each stake plus an equal share of the bounty per
-    contribution, shares cut at the running contribution count so they add up to the bounty
-    exactly (the contract's rule)."""
+def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:
+    """Balances after a forfeit: every contributor's stakes, and nothing more (the bounty
+    stays locked in the contract: no address, the provider's own included, gets any of it)."""
     stake: dict[str, int] = {}
-    count: dict[str, int] = {}
     for c in contributions:
         stake[c.who] = stake.get(c.who, 0) + c.stake
-        count[c.who] = count.get(c.who, 0) + 1
-    total = len(contributions)
-    out, seen = {}, 0
-    for who, k in count.items():
-        out[who] = stake[who] + bounty * (seen + k) // total - bounty * seen // total
-        seen += k
-    return out
+    return stake

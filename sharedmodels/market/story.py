@@ -20,6 +20,7 @@ from sharedmodels.market.driver import (
     Terms,
     conservation,
     deploy_market,
+    participate,
     reveal_first,
     reveal_rest,
     run_rewards,
@@ -36,6 +37,7 @@ from sharedmodels.market.rules import (
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
 from sharedmodels.rpc.fastpath import create_address
+from sharedmodels.rpc.mining import advance_blocks
 from sharedmodels.units import ETH
 
 
@@ -97,14 +99,21 @@ def create_market(
             f"{dataset} has {len(data)} samples, fewer than {pretrain_n} + {test_size} asked for"
         )
     n = len(data)
+    from ape import chain
+
+    nonce = int(provider.nonce)
     secrets = commit_test_set(
-        data.rows[n - test_size :], data.labels[n - test_size :], pieces, n_features
+        data.rows[n - test_size :],
+        data.labels[n - test_size :],
+        pieces,
+        n_features,
+        market=create_address(str(provider.address), nonce),
+        chain_id=int(chain.chain_id),
     )
     ref = pretrain(data.rows[:pretrain_n], data.labels[:pretrain_n], n_features, eta)
     weights, intercept = ref.nonzero_weights(), ref.intercept_units()
     # The secrets go to disk before anything is sent (a market whose secrets were lost forfeits
     # its bounty) and are removed again if the deployment fails without creating the contract.
-    nonce = int(provider.nonce)
     save_secrets(secrets, secrets_path)
     try:
         contract = deploy_market(
@@ -162,9 +171,10 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
 def participate_many(
     contract: Any, account: Any, rows, labels, stake: int, on_each: Callable[[], None] | None = None
 ) -> list[int]:
+    """Commit and reveal each sample (two transactions each); the gas of each pair."""
     gas = []
     for x, y in zip(rows, labels, strict=True):
-        gas.append(int(contract.participate(list(x), y, sender=account, value=stake).gas_used))
+        gas.append(participate(contract, account, x, y, stake, checked=False).gas)
         if on_each:
             on_each()
     return gas
@@ -232,7 +242,6 @@ def run_demo(
         min_stake=config.stake,
         min_duration=3600,
         reveal_window=86400,
-        collect_delay=7 * 86400,
         max_contributions=max(100, config.honest + config.flippers * config.flipper_samples),
         max_contributors=8,
     )
@@ -254,7 +263,7 @@ def run_demo(
         f"of {config.test_size} in {config.pieces} pieces, initial model pre-trained on "
         f"{config.pretrain}"
     )
-    chain.mine(3)
+    advance_blocks(chain.provider, 3)  # waited for where the node mines by itself
     secrets = load_secrets(secrets_path)
     i = reveal_first(m, provider, secrets, chain)
     log(f"revealed piece {i} (drawn from block {m.seed_block()}); participation is open")
@@ -290,11 +299,11 @@ def run_demo(
                 queue.append(lane.pop(0))
     gas: dict[str, list[int]] = {"deploy": [deployment_gas(m)], "participate": []}
     for actor, x, y in queue:
-        receipt = m.participate(list(x), y, sender=actor.account, value=config.stake)
+        sent = participate(m, actor.account, x, y, config.stake, checked=False)
         actor.staked += config.stake
         actor.samples += 1
-        actor.gas += int(receipt.gas_used)
-        gas["participate"].append(int(receipt.gas_used))
+        actor.gas += sent.gas
+        gas["participate"].append(sent.gas)
     log(f"{len(queue)} contributions staked ({config.stake / ETH:g} ETH each)")
 
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration

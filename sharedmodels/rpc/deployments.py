@@ -215,15 +215,51 @@ def load_deployment(path: Path) -> tuple[Manifest, Any]:
     from ape import chain, project
 
     manifest = read_manifest(path)
-    check_deployment(manifest, chain.chain_id, chain.provider.get_code(manifest.address))
+    code = bytes(chain.provider.get_code(manifest.address))
+    check_deployment(manifest, chain.chain_id, code)
     try:
         container = getattr(project, manifest.contract)
     except AttributeError:
         raise DeploymentError(
             f"manifest names contract {manifest.contract!r}, which this project does not have"
         ) from None
+    check_code(manifest, path, code, _runtimes(project))
     contract = container.at(manifest.address)
+    stored = str(contract.encoder())
     if manifest.encoder.get("kind") == "vocab":
         # Any client checks a vocabulary against the hash the model stores before using it.
-        check_descriptor(manifest.encoder_obj, str(contract.encoder()))
+        check_descriptor(manifest.encoder_obj, stored)
+    elif stored != encoder_descriptor(manifest.encoder_obj):
+        raise DeploymentError(
+            f"the {manifest.contract} at {manifest.address} is another deployment than {path} "
+            "records (its encoder differs): the node was restarted and the address reused, or "
+            "the manifest is stale; redeploy with 'ape run deploy'"
+        )
     return manifest, contract
+
+
+def _runtimes(project: Any) -> dict[str, bytes]:
+    """The runtime code of each of the project's contracts, by name."""
+    out = {}
+    for name in project.contracts:
+        runtime = project.contracts[name].contract_type.runtime_bytecode
+        if runtime is not None and runtime.bytecode:
+            out[name] = bytes.fromhex(runtime.bytecode.removeprefix("0x"))
+    return out
+
+
+def check_code(manifest: Manifest, path: Path, code: bytes, runtimes: dict[str, bytes]) -> None:
+    """Refuse a manifest whose address holds code other than the contract it names (a node
+    restarted from scratch reuses addresses, so after a restart it may hold another model).
+    The deployed code is the compiled runtime followed by the contract's immutables, as the
+    web page checks too; ``runtimes`` maps each of the project's contracts to its runtime."""
+    expected = runtimes.get(manifest.contract, b"")
+    if expected and code.startswith(expected):
+        return
+    actual = [n for n, r in runtimes.items() if r and code.startswith(r)]
+    held = f"a {actual[0]}" if actual else "a contract that is none of this project's"
+    raise DeploymentError(
+        f"{manifest.address} holds {held}, not the {manifest.contract} that {path} names: the "
+        "node was restarted and the address reused, or the manifest is stale; nothing was "
+        "sent; redeploy with 'ape run deploy'"
+    )

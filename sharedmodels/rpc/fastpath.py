@@ -37,6 +37,8 @@ GIVE_UP_S = 120.0
 BATCH_BLOCKS = 4
 #: The first batch of a ``call_in_order`` whose gas cannot be estimated.
 PROBE_BATCH = 8
+#: Retries of a request the node answers with HTTP 429 or 503 (see ``RPC._post``).
+RATE_RETRIES = 6
 
 
 class NodeStalled(SharedModelsError, RuntimeError):
@@ -165,13 +167,7 @@ class RPC:
         for method, params in calls:
             self._id += 1
             payload.append({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params})
-        try:
-            resp = self.session.post(self.url, json=payload, timeout=self.timeout)
-        except requests.ConnectionError:
-            # A keep-alive socket the node closed while idle resets on POST; the calls made
-            # here (sending signed bytes, reading) are safe to repeat.
-            resp = self.session.post(self.url, json=payload, timeout=self.timeout)
-        resp.raise_for_status()
+        resp = self._post(payload)
         answers = resp.json()
         if isinstance(answers, dict):  # the node refused the whole batch
             raise RuntimeError(f"batch of {len(payload)}: {answers.get('error', answers)}")
@@ -184,6 +180,27 @@ class RPC:
             out.append(answer["result"])
         return out
 
+    def _post(self, payload: Any) -> requests.Response:
+        """POST with a retry after a reset connection, and back-off while the node answers
+        HTTP 429 or 503 (rate limited, busy; ``Retry-After`` honoured), up to ``RATE_RETRIES``
+        times; any other HTTP error raises. The calls made here (sending signed bytes,
+        reading) are safe to repeat."""
+        for attempt in range(RATE_RETRIES + 1):
+            try:
+                resp = self.session.post(self.url, json=payload, timeout=self.timeout)
+            except requests.ConnectionError:
+                # A keep-alive socket the node closed while idle resets on POST.
+                resp = self.session.post(self.url, json=payload, timeout=self.timeout)
+            if resp.status_code not in (429, 503) or attempt == RATE_RETRIES:
+                break
+            try:
+                pause = float(resp.headers.get("Retry-After", ""))
+            except ValueError:
+                pause = 0.25 * 2**attempt
+            time.sleep(min(pause, 8.0))
+        resp.raise_for_status()
+        return resp
+
     def call(self, method: str, params: list) -> Any:
         return self.batch([(method, params)])[0]
 
@@ -191,9 +208,7 @@ class RPC:
         """The node's whole answer to one call: ``{"result": …}`` or ``{"error": {…}}``."""
         self._id += 1
         payload = {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params}
-        resp = self.session.post(self.url, json=payload, timeout=self.timeout)
-        resp.raise_for_status()
-        return resp.json()
+        return self._post(payload).json()
 
 
 def create_address(sender: str, nonce: int) -> str:

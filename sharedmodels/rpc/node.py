@@ -94,8 +94,13 @@ def upstream_chain_id(url: str, timeout: float = PREFLIGHT_TIMEOUT) -> int:
 
 
 def check_port_free(port: int, host: str = "127.0.0.1") -> None:
-    """NodeError if something already listens on ``host:port`` (often a node from earlier)."""
+    """NodeError if something already listens on ``host:port`` (often a node from earlier).
+
+    The trial bind uses SO_REUSEADDR, as Anvil's own bind does: connections of a node that just
+    stopped linger in TIME_WAIT for a minute, and they must not count as the port being in use
+    (else ``make node`` refuses a restart right after Ctrl-C)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -105,9 +110,22 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
             ) from None
 
 
-def anvil_command(port: int, fork_url: str | None, chain_id: int | None) -> list[str]:
-    """The ``bin/anvil`` command line ``make node`` runs."""
+def anvil_command(
+    port: int,
+    fork_url: str | None,
+    chain_id: int | None,
+    log: bool = False,
+    block_time: int | None = None,
+) -> list[str]:
+    """The ``bin/anvil`` command line ``make node`` runs: ``--silent`` unless ``log`` (Anvil
+    otherwise prints the name of every RPC call, tens of thousands of lines in a session);
+    ``block_time``: a block every N s, as a public network mines, instead of one per
+    transaction."""
     cmd = [str(REPO_BIN / "anvil"), "--port", str(port)]
+    if not log:
+        cmd.append("--silent")
+    if block_time:
+        cmd += ["--block-time", str(block_time)]
     if fork_url:
         cmd += ["--fork-url", fork_url]
     if chain_id is not None:
@@ -122,6 +140,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--fork-url", default="", help="RPC address to fork (empty: no fork).")
     parser.add_argument("--chain-id", type=int, default=None)
+    parser.add_argument(
+        "--log", action="store_true", help="Anvil's own log: every RPC call and transaction."
+    )
+    parser.add_argument(
+        "--block-time", type=int, default=None, help="Mine a block every N s (default: automine)."
+    )
     args = parser.parse_args(argv)
     try:
         check_port_free(args.port)
@@ -133,16 +157,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     except NodeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    cmd = anvil_command(args.port, args.fork_url or None, args.chain_id)
+    cmd = anvil_command(
+        args.port, args.fork_url or None, args.chain_id, log=args.log, block_time=args.block_time
+    )
     print(
         f"node: {' '.join(cmd)}\n"
+        f"listening on http://127.0.0.1:{args.port}; test accounts TEST::0 to TEST::9 "
+        "(Anvil's default mnemonic, 10,000 ETH each)\n"
         "`ape run SCRIPT` in another shell uses it"
         + (
             ""
             if args.port == DEFAULT_PORT
             else f" with APE_FOUNDRY_HOST=http://127.0.0.1:{args.port}"
         )
-        + "; Ctrl-C stops it, and its state goes with it",
+        + "; Ctrl-C stops it, and its state goes with it"
+        + ("" if args.log else "\nquiet: make node LOG=1 shows Anvil's log of every RPC call"),
         file=sys.stderr,
         flush=True,
     )

@@ -1,8 +1,9 @@
 """The main demo as a job: a staked model, an honest and a label-flipping contributor, days pass.
 
-``run`` deploys the staked trainer of ``config.model`` (``NaiveBayesStake`` by default, with
-its measured encoder width and smoothing, judging refunds leave-one-out) pre-trained on a slice
-of ``config.dataset`` (``rt``; a dense model needs a numeric dataset; the held-out part is at
+``run`` deploys the staked trainer of ``config.model`` (``NearestCentroidStake`` by default,
+judging refunds leave-one-out; a text model takes its measured encoder width and smoothing)
+pre-trained on a slice of ``config.dataset`` (``sklearn:digits``, ten samples: a weak start;
+a dense model needs a numeric dataset; the held-out part is at
 most a quarter of it, the pre-training what is left after that and the contributions), then
 simulates days on the
 connected dev chain (time moves with ``chain.pending_timestamp``). Each day both contributors
@@ -40,9 +41,11 @@ from sharedmodels.units import DAY
 
 @dataclass
 class DemoConfig:
-    model: str = "naive_bayes"
-    dataset: str = "rt"
-    pretrain: int = 10_000
+    # A model that starts weak (ten samples, one per digit on average) so that the story can
+    # show it learning from the honest contributor while the flipper loses its deposits.
+    model: str = "ncc"
+    dataset: str = "sklearn:digits"
+    pretrain: int = 10
     holdout: int = 1000
     days: int = 6
     per_day: int = 12

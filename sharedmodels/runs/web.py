@@ -13,7 +13,12 @@
   ``GET /api/deployments`` lists the manifests of the node's chain whose contract is there.
   Only the methods the page uses are forwarded (``RPC_METHODS``), and only for the page itself:
   a request from another origin, or naming a host that is not this machine's (DNS rebinding),
-  is refused. Listening beyond this machine, the node's accounts are not offered.
+  is refused. Listening beyond this machine, the node's accounts are not offered, neither
+  through the node (``eth_sendTransaction``) nor through their publicly known keys (a signed
+  transaction from one of them).
+* Every response forbids framing the page (clickjacking); a request body is read only with a
+  sane ``Content-Length``, parsed only when its nesting is shallow, and forwarded as this server
+  parsed it (``json.dumps`` of the parsed call), so the node reads what was checked.
 """
 
 from __future__ import annotations
@@ -70,6 +75,22 @@ READ_METHODS = frozenset(
 )
 ACCOUNT_METHODS = frozenset({"eth_accounts", "eth_sendTransaction"})
 RPC_METHODS = READ_METHODS | ACCOUNT_METHODS
+#: Deepest nesting of arrays and objects in a request body that is parsed at all (the page's
+#: calls nest a few levels: a batch, a call, its params, a filter's topic lists). Python's parser
+#: recurses once per level: a body of 100,000 ``[`` crashed the whole server (a segfault).
+MAX_JSON_DEPTH = 32
+#: Transaction types a wallet's ``eth_sendRawTransaction`` may have when the node's accounts are
+#: not offered: legacy, EIP-2930 and EIP-1559. A type-4 (EIP-7702) transaction carries
+#: authorizations signed by other accounts (one by a node account would hand its ether to the
+#: sender's code), a type-3 blobs; the page sends neither.
+RAW_TX_TYPES = frozenset({0, 1, 2})
+#: Headers of every response: no site may show the page inside a frame (clickjacking: a
+#: transparent frame over a decoy button), and files are taken as the type they are sent as.
+SECURITY_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+)
 
 
 class WebError(SharedModelsError):
@@ -375,6 +396,88 @@ def rpc_refusal(payload: Any, node_accounts: bool) -> str | None:
     return None
 
 
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` nests arrays and objects more than ``limit`` deep, counted without
+    parsing it, in linear time: escapes are dropped, then strings (brackets in them do not
+    count; an unterminated string counts its brackets, which errs on the side of refusing)."""
+    outside = _JSON_STRING.sub(b"", _JSON_ESCAPE.sub(b"", body)).translate(None, _NOT_BRACKETS)
+    if outside.count(b"[") + outside.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in outside:
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_JSON_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def content_length(value: str | None) -> int | None:
+    """A request's ``Content-Length`` as a number of bytes, or None if it is missing or not
+    plain decimal digits (a sign, spaces, hex, or more digits than any body this server reads)."""
+    if value is None or not re.fullmatch(r"[0-9]{1,18}", value):
+        return None
+    return int(value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_rpc_body(body: bytes) -> Any:
+    """The request body as JSON (``ValueError`` if it is not, or is nested too deep; ``NaN``
+    and ``Infinity``, which Python accepts and JSON does not, are refused too)."""
+    if json_too_deep(body):
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
+    return json.loads(body, parse_constant=_no_constant)
+
+
+def raw_transactions(payload: Any) -> list[Any]:
+    """The signed transactions of every ``eth_sendRawTransaction`` in a call or a batch."""
+    calls = payload if isinstance(payload, list) else [payload]
+    out = []
+    for call in calls:
+        if isinstance(call, dict) and call.get("method") == "eth_sendRawTransaction":
+            params = call.get("params")
+            out.append(params[0] if isinstance(params, list) and params else None)
+    return out
+
+
+def raw_refusal(raws: Iterable[Any], node_accounts: Iterable[str]) -> str | None:
+    """Why signed transactions are not forwarded where the node's accounts are not offered, or
+    None: one is not a readable legacy, EIP-2930 or EIP-1559 transaction, or is signed by one of
+    ``node_accounts`` (a local node's keys are public: Anvil's come from a well-known mnemonic)."""
+    import rlp
+    from eth_account import Account
+    from eth_keys.exceptions import BadSignature
+
+    theirs = {a.lower() for a in node_accounts}
+    for raw in raws:
+        if not (isinstance(raw, str) and re.fullmatch(r"0x(?:[0-9a-fA-F]{2})+", raw)):
+            return "eth_sendRawTransaction needs a signed transaction as 0x-prefixed hex"
+        first = int(raw[2:4], 16)
+        kind = 0 if first >= 0xC0 else first
+        if kind not in RAW_TX_TYPES:
+            return (
+                f"a type-{kind} transaction is not forwarded beyond this machine "
+                "(legacy, EIP-2930 and EIP-1559 transactions are)"
+            )
+        try:
+            sender = Account.recover_transaction(raw)
+        except (ValueError, TypeError, rlp.exceptions.RLPException, BadSignature):
+            return "the signed transaction cannot be read (no sender can be recovered from it)"
+        if sender.lower() in theirs:
+            return (
+                f"the transaction is signed by the node's account {sender}, whose key is public: "
+                "the node's accounts are not offered beyond this machine"
+            )
+    return None
+
+
 def make_handler(
     node: str,
     dist: Path,
@@ -389,13 +492,19 @@ def make_handler(
         def log_message(self, format: str, *args: Any) -> None:  # quiet by default
             pass
 
+        def end_headers(self) -> None:
+            for name, value in SECURITY_HEADERS:
+                self.send_header(name, value)
+            super().end_headers()
+
         def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def _refuse(self, status: int, message: str, rpc_id: Any = None) -> None:
             body = {"jsonrpc": "2.0", "id": rpc_id, "error": {"code": -32000, "message": message}}
@@ -432,6 +541,12 @@ def make_handler(
                 return
             super().do_GET()
 
+        def do_HEAD(self) -> None:
+            if why := self._foreign(files=True):
+                self._refuse(403, why)
+                return
+            super().do_HEAD()
+
         def do_POST(self) -> None:
             if self.path != "/rpc":
                 self._send(404, b'{"error":"not found"}')
@@ -443,15 +558,21 @@ def make_handler(
             if kind != "application/json":
                 self._refuse(415, "send JSON-RPC as application/json")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if not 0 < length <= MAX_RPC_BODY:
-                self._send(413, b'{"error":"request too large"}')
+            # A body that is not read must not be taken for the next request on the connection.
+            length = content_length(self.headers.get("Content-Length"))
+            if not length:
+                self.close_connection = True
+                self._refuse(400, "the request needs a Content-Length of 1 or more bytes")
+                return
+            if length > MAX_RPC_BODY:
+                self.close_connection = True
+                self._refuse(413, f"the request is larger than {MAX_RPC_BODY} bytes")
                 return
             body = self.rfile.read(length)
             try:
-                payload = json.loads(body)
-            except ValueError:
-                self._refuse(400, "the body is not JSON")
+                payload = parse_rpc_body(body)
+            except ValueError as exc:
+                self._refuse(400, f"the body is not JSON-RPC ({exc})")
                 return
             rpc_id = payload.get("id") if isinstance(payload, dict) else None
             if not node_accounts and rpc_id is not None and payload.get("method") == "eth_accounts":
@@ -462,8 +583,20 @@ def make_handler(
             if why := rpc_refusal(payload, node_accounts):
                 self._refuse(403, why, rpc_id)
                 return
+            if not node_accounts and (raws := raw_transactions(payload)):
+                try:
+                    theirs = rpc_call(node, "eth_accounts", [])
+                except (OSError, WebError, ValueError) as exc:
+                    self._refuse(502, f"the node at {node} did not answer: {exc}", rpc_id)
+                    return
+                if why := raw_refusal(raws, theirs):
+                    self._refuse(403, why, rpc_id)
+                    return
+            # What was checked is what the node reads: the parsed call written out again, not
+            # the bytes received (two parsers may disagree on those, e.g. on a repeated key).
+            forward = json.dumps(payload, separators=(",", ":")).encode()
             request = urllib.request.Request(
-                node, data=body, headers={"Content-Type": "application/json"}, method="POST"
+                node, data=forward, headers={"Content-Type": "application/json"}, method="POST"
             )
             try:
                 with urllib.request.urlopen(request, timeout=60) as response:

@@ -2,10 +2,10 @@
 provider's committed test set decides who gets paid.
 
 Participation runs like the other presets, a round of samples at a time with the clock jumping
-by the round's simulated duration; every agent's ``participate`` calls are signed locally and
-mined together in full blocks (``fastpath.mine_together``). Then the provider reveals its test
-set, a keeper sends ``step`` transactions (also pipelined, ``step_s`` simulated seconds apart)
-until the reward pass is done, and everyone withdraws.
+by the round's simulated duration; every agent's ``commit`` calls, then its ``reveal_sample``
+calls, are signed locally and mined together in full blocks (``fastpath.mine_together``).
+Then the provider reveals its test set, a keeper sends ``step`` transactions (also pipelined,
+``step_s`` simulated seconds apart) until the reward pass is done, and everyone withdraws.
 
 An agent's ``balances`` entry is its wallet in this market (start, minus stakes, plus what
 ``withdraw`` paid); ``held`` is its balance inside the market, the stakes while their fate is
@@ -27,11 +27,12 @@ from sharedmodels.market.driver import (
     STAGES,
     Terms,
     conservation,
+    participate,
     phase,
     reveal_first,
     reveal_rest,
 )
-from sharedmodels.market.rules import MAX_PIECE, load_secrets
+from sharedmodels.market.rules import MAX_PIECE, load_secrets, new_salt, sample_commitment
 from sharedmodels.market.story import create_market
 from sharedmodels.rpc.fastpath import (
     RPC,
@@ -91,7 +92,6 @@ def simulate_market(
         min_stake=stake,
         min_duration=3600,
         reveal_window=86_400,
-        collect_delay=86_400,
         max_contributions=max(samples, 1),
         max_contributors=len(preset.agents),
     )
@@ -116,14 +116,19 @@ def simulate_market(
 
     rpc = RPC()
     to = str(m.address)
-    participate = abi_encoder(m.participate)
+    commit = abi_encoder(m.commit)
+    reveal_sample = abi_encoder(m.reveal_sample)
     step = abi_encoder(m.step)
+    chain_id = chain.chain_id
+
+    def one_by_one(x, y, sender, value):
+        return participate(m, sender, x, y, value, checked=False)
 
     def accuracy() -> float:
         return hidden_accuracy(m, test_rows, test_labels)
 
     baseline_accuracy = accuracy()
-    baseline_rate = ape_rate(m.participate, agents[0], stream[:baseline_n], chain, stake)
+    baseline_rate = ape_rate(one_by_one, agents[0], stream[:baseline_n], chain, stake)
 
     k = len(agents)
     senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
@@ -147,20 +152,26 @@ def simulate_market(
         on_progress(0, acc)
     t0 = time.monotonic()
     for chunk in rounds(rpc, preset, stream, owners):
-        work = []
+        # Every sample is committed (with its stake) in this round's blocks, then revealed in
+        # later ones: two transactions a contribution.
+        commits, reveals = [], []
         for i, spec in enumerate(preset.agents):
             mine = [(x, y) for (x, y), who in chunk if who == i]
             mine = mine[: spec.affordable(wallet[i], stake)]
-            calls = [
-                participate(list(x), y)
-                for (x, _), y in zip(mine, labels_sent(spec, mine, rng), strict=True)
-            ]
-            work.append((senders[i], calls, stake))
-        for i, receipts in enumerate(send_all(rpc, to, work)):
+            sender = str(agents[i].address)
+            hashes, opens = [], []
+            for (x, _), y in zip(mine, labels_sent(spec, mine, rng), strict=True):
+                salt = new_salt()
+                hashes.append(commit(sample_commitment(to, chain_id, sender, salt, x, y)))
+                opens.append(reveal_sample(salt, list(x), y))
+            commits.append((senders[i], hashes, stake))
+            reveals.append((senders[i], opens, 0))
+        for i, receipts in enumerate(send_all(rpc, to, commits)):
             paid = sum(map(ok, receipts))
             txs += len(receipts)
             counts[i] += paid
             wallet[i] -= paid * stake
+        txs += sum(len(r) for r in send_all(rpc, to, reveals))
         sent += len(chunk)
         rows.append(row([starts[i] - wallet[i] for i in range(k)]))
         if on_progress:
@@ -195,7 +206,6 @@ def simulate_market(
             rows.append(row(in_market()))
     acc = accuracy()
     rows.append(row(in_market()))
-    rpc.call("evm_increaseTime", [terms.collect_delay])
     for i, a in enumerate(agents):
         owed = int(m.owed(a))
         if owed:

@@ -32,6 +32,7 @@ from sharedmodels.trainers.client import (
     incentive_of,
     scan,
 )
+from sharedmodels.trainers.deposits import check_cap, pending_deposit
 from sharedmodels.units import ether
 
 
@@ -58,13 +59,30 @@ def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: st
     from ape import chain
 
     if deposit is None:
-        deposit = int(contract.next_deposit()) if incentive_of(contract).kind == "stake" else 0
+        deposit = pending_deposit(contract) if incentive_of(contract).kind == "stake" else 0
     need = deposit + ADD_DATA_GAS * int(chain.provider.gas_price)
     balance = int(payer.balance)
     if balance < need:
         raise InsufficientFunds(
             f"insufficient funds: {payer.address} has {ether(balance)}; the next contribution "
             f"needs at least {ether(need)} (deposit {ether(deposit)} plus gas){later}"
+        )
+
+
+def check_batch_funds(payer: Any, deposits: Any) -> None:
+    """Refuse, before anything is sent, a batch whose deposits (at most ``deposits.most``, a
+    ``deposits.Plan``) and least gas are more than ``payer`` holds."""
+    from ape import chain
+
+    gas = deposits.samples * ADD_DATA_GAS * int(chain.provider.gas_price)
+    need = deposits.most + gas
+    balance = int(payer.balance)
+    if balance < need:
+        raise InsufficientFunds(
+            f"insufficient funds for the batch: {payer.address} has {ether(balance)}; "
+            f"{deposits.samples} samples need up to {ether(need)} (deposits up to "
+            f"{ether(deposits.most)} plus gas); send fewer (--limit) or cap the deposit lower "
+            "(--max-deposit, with --pace)"
         )
 
 
@@ -79,6 +97,7 @@ def contribute(
     labels: Sequence[int],
     progress: Callable[[int], None] | None = None,
     fast: bool | None = None,
+    cap: int | None = None,
 ) -> list[Added]:
     """``addData`` each sample in order.
 
@@ -91,11 +110,17 @@ def contribute(
     under half the sender's balance (and when not even one fits, the Ape path is used).
     A sender that cannot pay for the next contribution, at the start or part-way, raises
     ``InsufficientFunds`` (one line; what landed before stays on chain).
+
+    With a ``cap`` (wei, under Stake) no deposit is above it: below the largest deposit, each
+    contribution goes one at a time, carrying the cap as its value (the contract reverts if it
+    owes more), after ``AboveCap`` if the deposit is above it already.
     """
     incentive = incentive_of(contract)
     staked = incentive.kind == "stake"
+    capped = staked and cap is not None and cap < incentive.max_deposit
     if fast is None:
         fast = can_pipeline(sender)
+    fast = fast and not capped
     value = incentive.max_deposit if staked else 0
     window = min(256, int(sender.balance) // 2 // value) if fast and value else 256
     # When not even one largest deposit fits in half the balance, each contribution pays the
@@ -125,6 +150,9 @@ def contribute(
     out = []
     for row, label in zip(rows, labels, strict=True):
         value = int(contract.next_deposit()) if staked else 0
+        if capped:
+            check_cap(pending_deposit(contract), cap)
+            value = cap
         check_funds(contract, sender, value, later=_RESUME if out else "")
         out.append(add_data(contract, sender, row, label, value))
         if progress:
@@ -288,7 +316,8 @@ def status_lines(man: Any, contract: Any, top: int = 10) -> list[str]:
             f"incentive  stake: refund after {inc.refund_wait} s, owner {inc.owner_wait} s, "
             f"anyone {inc.any_wait} s; cost weight {ether(inc.cost_weight)}"
         )
-        out.append(f"           next deposit {ether(int(contract.next_deposit()))}")
+        now = ether(pending_deposit(contract))
+        out.append(f"           next deposit {now} (a contribution now)")
     else:
         out.append(
             f"incentive  {inc.kind}"

@@ -22,6 +22,7 @@ from eth_utils import keccak, to_checksum_address
 
 from sharedmodels.registry import MODELS, contract_names
 from sharedmodels.rpc.fastpath import RPC, decode_log, event_topic, view_many
+from sharedmodels.rpc.logs import get_logs
 from sharedmodels.units import HOUR
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.
@@ -36,8 +37,6 @@ _ADD_DATA_SELECTOR = keccak(text="addData(uint32[],uint8)")[:4]
 _ADD_DENSE_SELECTOR = keccak(text="addData(int64[],uint8)")[:4]
 _BATCH_ITEM = "(address,uint32[],uint8,uint256,uint256,uint8,bytes32,bytes32)"
 _BATCH_SELECTOR = keccak(text=f"addDataBatch({_BATCH_ITEM}[])")[:4]
-#: Most blocks one ``eth_getLogs`` asks for (public nodes cap the range).
-LOG_CHUNK = 50_000
 #: Seconds per hour in the deposit formula ``cost_weight * HOUR // isqrt(elapsed)``: 60 x
 #: ``cost_weight`` after a quiet hour, ``cost_weight`` itself after 3600**2 s (150 days).
 
@@ -277,16 +276,8 @@ def scan(
     names = ["ContributionAdded", "ContributionSkipped"] + list(_CLAIM_EVENTS)
     names = [n for n in names if hasattr(contract, n)]
     topics = {event_topic(contract, n): n for n in names}
-    logs: list[dict] = []
-    for start in range(from_block, to_block + 1, LOG_CHUNK):
-        stop = min(to_block, start + LOG_CHUNK - 1)
-        query = {
-            "address": address,
-            "fromBlock": hex(start),
-            "toBlock": hex(stop),
-            "topics": [list(topics)],
-        }
-        logs.extend(rpc.call("eth_getLogs", [query]))
+    query = {"address": address, "topics": [list(topics)]}
+    logs = get_logs(rpc, query, from_block, to_block)
     logs.sort(key=lambda g: (int(g["blockNumber"], 16), int(g["logIndex"], 16)))
     history = History(last_block=to_block)
     # Per transaction, one entry per contributing item in log order (None: a skipped item).
@@ -463,6 +454,8 @@ def eligibility(
                 reason = "already refunded"
             elif c.rejected_by is not None:
                 reason = "already marked bad"
+            elif c.remaining == 0 and c.deposit > 0:
+                reason = "deposit reported or taken"
             elif age < incentive.refund_wait:
                 reason = f"too early (eligible in {_wait_text(incentive.refund_wait - age)})"
             elif predictions[c.id] != c.label:

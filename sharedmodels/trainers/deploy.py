@@ -36,11 +36,14 @@ def deploy_model(
     model: str = "perceptron",
     alpha: float | None = None,
     seal: bool = True,
+    before_send: Callable[[Any], None] | None = None,
 ) -> Deployment:
     """Train off-chain (one in-order pass of the reference), deploy, upload in chunks, seal.
 
     ``container`` must match ``model`` and ``incentive`` (see ``ModelKind.contract``). The
     returned reference holds exactly the uploaded state and can keep training in step.
+    ``before_send``, if given, gets the deployment's gas (``fees.DeployPreview``: creation,
+    upload and seal, found without sending) before anything is sent, and may raise to stop.
     """
     k = kind(model)
     p = Params(eta, spec(model).smoothing(alpha))
@@ -57,6 +60,12 @@ def deploy_model(
     ref = k.pretrain(encoder, data.rows, data.labels, len(class_names), p)
     args = k.constructor_args(encoder, class_names, p)
     args += (incentive or Incentive("none")).constructor_args()
+    if before_send is not None:
+        from sharedmodels.rpc.fees import preview_deploy
+
+        before_send(
+            preview_deploy(container, sender, args, lambda c: k.upload(c, sender, ref), seal)
+        )
     contract, gas = deploy_uploaded(
         container, sender, args, lambda c: k.upload(c, sender, ref), seal
     )

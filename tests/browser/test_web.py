@@ -636,11 +636,15 @@ ATTACK = """async (url) => {
 def test_another_site_cannot_use_the_node(context, server, accounts, tmp_path):
     """A page of another origin open in the same browser (another port of this machine, so
     that Chromium's private-network rules do not stop it first, as Firefox's and Safari's would
-    not) posts to the server's /rpc as a naive proxy would forward it: nothing reaches the node
-    (the victim's nonce and balance, and the thief's balance, are unchanged)."""
+    not) posts to the server's /rpc as a naive proxy would forward it, then to the node's own
+    port: nothing reaches the node (the victim's nonce and balance, and the thief's balance, are
+    unchanged). Before bin/anvil's --no-cors, Anvil let every origin in and the JSON request to
+    its port moved 1 ETH."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from ape import chain
 
     victim, thief = accounts[7], accounts[8]
     (tmp_path / "evil.html").write_text("<!doctype html><p>a page on another site</p>")
@@ -658,6 +662,40 @@ def test_another_site_cannot_use_the_node(context, server, accounts, tmp_path):
         # The simple requests are sent (their answers are opaque); the JSON one stops at CORS.
         assert out[:2] == ["opaque", "opaque"], out
         assert (nonce(victim.address), victim.balance, thief.balance) == before
+        # The node's own port: Anvil reads no text/plain body, and the JSON request stops at
+        # its preflight (the node lets no origin in).
+        out = page.evaluate(
+            ATTACK % (q(victim.address), q(thief.address), q(victim.address)), chain.provider.uri
+        )
+        assert (nonce(victim.address), victim.balance, thief.balance) == before, out
+        assert out[:2] == ["opaque", "opaque"] and str(out[2]).startswith("blocked"), out
+    finally:
+        evil.shutdown()
+        evil.server_close()
+
+
+def test_no_site_may_frame_the_page(context, server, tmp_path):
+    """Clickjacking: another site shows the page in a frame (transparent, over a decoy button)
+    to get a click on Contribute or Take. The server's answers forbid any frame: Chromium
+    shows its error page in the frame instead of the page."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "frame.html").write_text(
+        f'<!doctype html><iframe id="f" src="{server.url}" style="opacity:0.01"></iframe>'
+    )
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    evil = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{evil.server_address[1]}/frame.html")
+        page.wait_for_timeout(1500)
+        frame = page.frame_locator("#f")
+        assert frame.locator("[data-testid=network]").count() == 0
+        child = next(f for f in page.frames if f != page.main_frame)
+        assert child.url != server.url and not child.url.startswith(server.url), child.url
     finally:
         evil.shutdown()
         evil.server_close()
@@ -665,8 +703,8 @@ def test_another_site_cannot_use_the_node(context, server, accounts, tmp_path):
 
 def test_a_static_export_reads_the_chain_directly(context, dist, manifests, models, tmp_path):
     """``ape run web --static``: plain files on any static host, reading from the public
-    endpoint named at export (here the session's Anvil, which allows CORS), no proxy and no
-    node account offered."""
+    endpoint named at export (here a relay to the session's Anvil that allows CORS, as public
+    endpoints do; the node itself lets no origin in), no proxy and no node account offered."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -675,10 +713,11 @@ def test_a_static_export_reads_the_chain_directly(context, dist, manifests, mode
 
     from sharedmodels.runs.web import export_static
 
+    endpoint = Relay(chain.provider.uri, cors=True).start()
     site = export_static(
         tmp_path / "site",
         chain.provider.uri,
-        chain.provider.uri,
+        endpoint.url,
         dist=dist,
         dirs=[next(iter(manifests.values())).parent],
     )
@@ -700,6 +739,7 @@ def test_a_static_export_reads_the_chain_directly(context, dist, manifests, mode
     finally:
         host.shutdown()
         host.server_close()
+        endpoint.stop()
 
 
 def test_the_node_stops_and_comes_back(context, dist, manifests, models, shot):

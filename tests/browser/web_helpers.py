@@ -42,12 +42,13 @@ def deploy_other(sender: str) -> str:
 class Relay:
     """A node that can be stopped and started again: a relay on a fixed port that forwards
     JSON-RPC to the session's Anvil while it runs, and refuses connections (as a stopped
-    node does) while it does not."""
+    node does) while it does not. With ``cors`` it answers any origin, as a public JSON-RPC
+    endpoint does (the session's Anvil, started with --no-cors by bin/anvil, answers none)."""
 
-    def __init__(self, node: str) -> None:
+    def __init__(self, node: str, cors: bool = False) -> None:
         import socket
 
-        self.node = node
+        self.node, self.cors = node, cors
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -58,11 +59,22 @@ class Relay:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        node = self.node
+        node, cors = self.node, self.cors
 
         class Forward(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def end_headers(self):
+                if cors:
+                    self.send_header("Access-Control-Allow-Origin", "*")
+                    self.send_header("Access-Control-Allow-Headers", "content-type")
+                super().end_headers()
+
+            def do_OPTIONS(self):
+                self.send_response(200 if cors else 405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))

@@ -9,7 +9,6 @@ import pytest
 from bounty_helpers import (
     CLASSES,
     DIM,
-    FEE,
     KINDS,
     PRIZE,
     SCALE,
@@ -25,7 +24,14 @@ from eth_utils import keccak
 
 from sharedmodels.bounty.driver import Entrant, Terms, conservation, phase, withdraw_all
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model
-from sharedmodels.bounty.rules import group_commitment, max_fee, model_commitment
+from sharedmodels.bounty.rules import (
+    Entry,
+    Settlement,
+    group_commitment,
+    max_fee,
+    model_commitment,
+    settle,
+)
 
 
 def balances(chain, people):
@@ -94,7 +100,7 @@ def test_payouts_add_up_to_what_came_in(project, chain, accounts, owner, alice, 
     run.submit(bob, bad, TERMS.min_stake + 7)
     run.to_uploads()
     run.upload(alice, e1)
-    run.to_reveal()  # bob never uploads: his stake goes to the winner
+    run.to_reveal()  # bob never uploads: his stake is burned (nobody is paid it)
     run.reveal_tests()
     run.evaluate()
     run.contract.finalize(sender=alice)
@@ -103,14 +109,16 @@ def test_payouts_add_up_to_what_came_in(project, chain, accounts, owner, alice, 
     for ev in run.contract.Withdrawn.range(0, chain.blocks.head.number + 1):
         paid[str(ev.who)] = paid.get(str(ev.who), 0) + int(ev.amount)
     xs, _ = run.test_set()
-    fee, skip = run.fee(good, True, len(xs)), run.fee(bad, False, len(xs))
-    assert fee > 0 and skip == FEE * 20_000
+    fee = run.fee(good, True, len(xs))
+    assert fee > 0 and run.fee(bad, False, len(xs)) == 0
     assert paid == {
-        str(alice.address): PRIZE + 3 * TERMS.min_stake - fee + TERMS.min_stake + 7 - skip,
-        str(owner.address): fee + skip,
+        str(alice.address): PRIZE + 3 * TERMS.min_stake - fee,
+        str(owner.address): fee,
     }
-    assert sum(paid.values()) == PRIZE + int(run.contract.total_stake())
-    assert run.contract.balance == 0
+    burned = TERMS.min_stake + 7
+    assert int(run.contract.burned()) == burned
+    assert sum(paid.values()) + burned == PRIZE + int(run.contract.total_stake())
+    assert run.contract.balance == burned
 
 
 # ---------------------------------------------------------------- creation
@@ -125,14 +133,14 @@ def _deploy(project, owner, change):
         "threshold": 0,
         "value": PRIZE,
         "min_stake": 10**15,
-        "max_submissions": 8,
         "submit_window": 3600,
         "upload_window": 3600,
         "reveal_window": 3600,
+        "score_window": 3600,
         "scoring_fee": 0,
     }
     args.update(change)
-    keys = "min_stake max_submissions submit_window upload_window reveal_window scoring_fee"
+    keys = "min_stake submit_window upload_window reveal_window score_window scoring_fee"
     terms = tuple(args[k] for k in keys.split())
     return project.ModelBounty.deploy(
         args["dim"],
@@ -166,12 +174,12 @@ def _deploy(project, owner, change):
             {"scoring_fee": 10**15 // 33_072_000 + 1},
             "bounty: min stake below the largest scoring fee",
         ),
-        ({"max_submissions": 0}, "bounty: submission cap out of range"),
-        ({"max_submissions": 65}, "bounty: submission cap out of range"),
         ({"submit_window": 3599}, "bounty: submit window out of range"),
         ({"submit_window": 2**64}, "bounty: submit window out of range"),
         ({"upload_window": 3599}, "bounty: upload window out of range"),
         ({"reveal_window": 2**64}, "bounty: reveal window out of range"),
+        ({"score_window": 3599}, "bounty: score window out of range"),
+        ({"score_window": 2**64}, "bounty: score window out of range"),
     ],
 )
 def test_creation_refused(project, owner, change, reason):
@@ -180,7 +188,7 @@ def test_creation_refused(project, owner, change, reason):
 
 
 def test_creation_limits_accepted(project, owner):
-    b = _deploy(project, owner, {"dim": 32, "classes": 8, "test_groups": 3, "max_submissions": 64})
+    b = _deploy(project, owner, {"dim": 32, "classes": 8, "test_groups": 3, "score_window": 3600})
     assert b.n_groups() == 4 and b.prize() == PRIZE and b.phase() == 0
     rate = 10**15 // 33_072_000
     assert max_fee(1, DIM, CLASSES, 2) == 33_072_000
@@ -227,19 +235,68 @@ def test_cancel_before_the_seed_block(project, chain, owner, alice):
         run.contract.withdraw_organiser(sender=owner)
 
 
-def test_a_lapsed_draw_never_opens(project, chain, owner, alice):
-    """Nobody recorded the draw in 256 blocks: the prize stays locked; the organiser cannot
-    cancel either, so letting a draw it dislikes lapse gains it nothing."""
-    run = open_bounty(project, chain, owner, groups(random.Random(4), 4, 3))
-    chain.mine(2 + 257)
-    with ape.reverts("bounty: draw lost"):
-        run.contract.draw(sender=alice)
-    g = run.secrets
-    with ape.reverts("bounty: draw lost"):
-        run.contract.reveal_training(0, g.salts[0], g.groups[0], sender=owner)
-    with ape.reverts("bounty: the draw is fixed"):
-        run.contract.cancel(sender=owner)
-    assert run.contract.balance == PRIZE
+def _head_at(chain, n):
+    """Mine until the head is block ``n``: the next transaction lands in block n + 1."""
+    chain.mine(n - chain.blocks.head.number)
+    assert chain.blocks.head.number == n
+
+
+def test_the_draw_at_its_last_block(project, chain, owner, alice):
+    """A draw in block seed_block + 256 is recorded (the hash is still known)."""
+    run = open_bounty(project, chain, owner, groups(random.Random(4), 4, 3), threshold_bps=5000)
+    c = run.contract
+    seed = int(c.seed_block())
+    _head_at(chain, seed + 255)
+    tx = c.draw(sender=alice)
+    assert tx.block_number == seed + 256 and c.drawn() and int(c.lapses()) == 0
+    assert int(c.threshold_bps()) == 5000
+    from sharedmodels.bounty.rules import draw_test_mask
+
+    assert int(c.test_mask()) == draw_test_mask(bytes(chain.blocks[seed].hash), 4, 2)
+
+
+def test_a_lapsed_draw_is_rearmed_and_drops_the_threshold(
+    project, chain, accounts, owner, alice, bob
+):
+    """Nobody recorded the draw in 256 blocks: the next `draw()` (anyone's) re-arms it two
+    blocks ahead instead of locking the prize, and the threshold drops to 0 for good, so an
+    organiser that let a split it disliked lapse cannot keep the prize with the next one: a
+    model below the original 100% threshold wins. Nor can it cancel after a lapse."""
+    run = open_bounty(project, chain, owner, groups(random.Random(4), 4, 3), threshold_bps=10000)
+    c, g = run.contract, run.secrets
+    seed = int(c.seed_block())
+    _head_at(chain, seed + 256)
+    with ape.reverts("bounty: draw lost"):  # mined in block seed_block + 257
+        c.reveal_training(0, g.salts[0], g.groups[0], sender=owner)
+    assert chain.blocks.head.number == seed + 257
+    tx = c.draw(sender=alice)
+    assert tx.block_number == seed + 258 and tx.return_value == 0 and not c.drawn()
+    assert int(c.seed_block()) == seed + 260 and int(c.lapses()) == 1
+    assert int(c.threshold_bps()) == 0
+    assert [(int(e.seed_block), int(e.lapses)) for e in tx.events] == [(seed + 260, 1)]
+    with ape.reverts("bounty: the draw is fixed"):  # before the new seed block, still no cancel
+        c.cancel(sender=owner)
+    with ape.reverts("bounty: seed block not mined yet"):
+        c.draw(sender=alice)
+    run.open()  # mines past the new seed block, draws and reveals
+    from sharedmodels.bounty.rules import draw_test_mask
+
+    assert int(c.test_mask()) == draw_test_mask(bytes(chain.blocks[seed + 260].hash), 4, 2)
+    bad = run.submit(bob, constant_model(0))
+    run.to_uploads()
+    run.upload(bob, bad)
+    run.to_reveal()
+    run.reveal_tests()
+    run.evaluate()
+    c.finalize(sender=alice)
+    xs, ys = run.test_set()
+    assert bad.model.correct(xs, ys) < len(xs)  # below the original threshold
+    assert c.has_winner() and int(c.winner()) == 0
+    assert (
+        run.dues()
+        == run.expected().dues
+        == (PRIZE + TERMS.min_stake - run.fee(bad.model, True, len(xs)),)
+    )
 
 
 # ---------------------------------------------------------------- training reveal
@@ -297,7 +354,7 @@ def test_commitment_binds_the_chain_id():
 
 
 def test_submission_rules_and_deadline_at_the_second(project, chain, owner, alice, bob):
-    run = open_bounty(project, chain, owner, groups(random.Random(6), 4, 3), terms=Terms(10**15, 2))
+    run = open_bounty(project, chain, owner, groups(random.Random(6), 4, 3), terms=Terms(10**15))
     c = run.contract
     m = good_perceptron()
     with ape.reverts("bounty: not open"):
@@ -320,13 +377,10 @@ def test_submission_rules_and_deadline_at_the_second(project, chain, owner, alic
         run.submit(alice, m, 2**96)
     run.submit(alice, m)
     run.submit(bob, m)
-    with ape.reverts("bounty: submission limit reached"):
-        run.submit(bob, m)
-    # At the deadline's second the window is still open: the refusal is the limit, not the
-    # deadline (checked first). One second later it is the deadline.
+    # No cap: any number may enter until the deadline, its second included.
     chain.pending_timestamp = int(c.submit_deadline())
-    with ape.reverts("bounty: submission limit reached"):
-        run.submit(bob, m)
+    run.submit(bob, m)
+    assert int(c.n_submissions()) == 3
     chain.pending_timestamp = int(c.submit_deadline()) + 1
     with ape.reverts("bounty: submissions closed"):
         run.submit(bob, m)
@@ -431,7 +485,7 @@ def test_test_reveal_window_at_the_second(project, chain, owner, alice):
     with ape.reverts("bounty: reveal deadline not passed"):
         c.forfeit(sender=alice)
     with ape.reverts("bounty: not evaluating"):
-        c.step(10**6, sender=alice)
+        c.step(0, 10**6, sender=alice)
     with ape.reverts("bounty: not evaluating"):
         c.finalize(sender=alice)
     with ape.reverts("bounty: not settled"):
@@ -450,9 +504,9 @@ def test_test_reveal_window_at_the_second(project, chain, owner, alice):
     with ape.reverts("bounty: not open"):
         c.forfeit(sender=alice)
     with ape.reverts("bounty: budget out of range"):
-        c.step(10**6 - 1, sender=alice)
+        c.step(0, 10**6 - 1, sender=alice)
     with ape.reverts("bounty: budget out of range"):
-        c.step(10 * 10**6 + 1, sender=alice)
+        c.step(0, 10 * 10**6 + 1, sender=alice)
     with ape.reverts("bounty: evaluation unfinished"):
         c.finalize(sender=alice)
 
@@ -469,7 +523,7 @@ def test_reveal_one_second_late_is_refused(project, chain, owner, alice):
 
 def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, alice, bob, carol):
     """The organiser reveals one test group of two and stops: withholding the rest gives the
-    prize and the unsealed stake to the sealed submissions, none to the organiser."""
+    prize to the sealed submissions, none to the organiser; the unsealed stake is burned."""
     rng = random.Random(9)
     people = [alice, bob, carol]
     models = [good_perceptron(), random_model(rng, CENTROID), random_model(rng, PERCEPTRON)]
@@ -494,8 +548,12 @@ def test_silent_organiser_forfeits_the_prize(project, chain, accounts, owner, al
         c.withdraw_organiser(sender=alice)
     ok, figures = conservation(c, chain)
     assert ok, figures
+    assert want.dues[:2] == (
+        TERMS.min_stake + PRIZE // 2 + PRIZE % 2,
+        TERMS.min_stake + PRIZE // 2,
+    )
     withdraw_all(c, accounts, owner)
-    assert c.balance == 0
+    assert c.balance == int(c.burned()) == want.burned == TERMS.min_stake
     with ape.reverts("bounty: already paid"):
         c.withdraw(0, sender=alice)
 
@@ -505,9 +563,9 @@ def test_forfeit_with_nothing_sealed_returns_the_prize(project, chain, accounts,
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
     run.contract.forfeit(sender=alice)
     want = run.expected_forfeit()
-    assert int(run.contract.organiser_due()) == want.organiser == PRIZE + TERMS.min_stake
+    assert int(run.contract.organiser_due()) == want.organiser == PRIZE
     withdraw_all(run.contract, accounts, owner)
-    assert run.contract.balance == 0
+    assert run.contract.balance == TERMS.min_stake == int(run.contract.burned())
     with ape.reverts("bounty: already paid"):
         run.contract.withdraw_organiser(sender=owner)
 
@@ -516,8 +574,9 @@ def test_forfeit_with_nothing_sealed_returns_the_prize(project, chain, accounts,
 
 
 def test_threshold_tie_and_spam(project, chain, accounts, owner, alice, bob, carol):
-    """Two identical best models: the earlier wins. Spam (staked, never uploaded) is skipped
-    when scoring and its stakes go to the winner; an unfinished upload cannot win."""
+    """Two identical best models: the earlier id wins, whichever is scored first. Spam
+    (staked, never uploaded) is never scored and its stakes go to nobody; an unfinished
+    upload cannot win or be scored."""
     m = good_perceptron()
     people = [carol, alice, bob, carol, carol]
     run, ents = at_uploads(project, chain, owner, people, [m, m, m, m, m], threshold_bps=10000)
@@ -526,50 +585,59 @@ def test_threshold_tie_and_spam(project, chain, accounts, owner, alice, bob, car
     run.contract.upload(0, ents[0].salt, 0, list(m.params[:5]), sender=carol)  # unfinished
     run.to_reveal()
     run.reveal_tests()
-    gas = run.evaluate()
-    assert len(gas) == 1
+    with ape.reverts("bounty: model not sealed"):
+        run.contract.step(0, 10**6, sender=bob)
+    with ape.reverts("bounty: no such submission"):
+        run.contract.step(5, 10**6, sender=bob)
+    gas = run.evaluate(ids=[2, 1])  # the later copy first: the tie still goes to id 1
+    assert len(gas) == 2
+    with ape.reverts("bounty: already scored"):
+        run.contract.step(1, 10**6, sender=bob)
     run.contract.finalize(sender=bob)
     xs, ys = run.test_set()
     assert m.correct(xs, ys) == len(xs)  # the concept scores 100%, so reaches the threshold
     assert int(run.contract.winner()) == 1
     want = run.expected()
     assert want.winner == 1 and run.dues() == want.dues
-    fee, skip = run.fee(m, True, len(xs)), run.fee(m, False, len(xs))
-    assert want.dues[1] == PRIZE + 3 * (TERMS.min_stake - skip) + TERMS.min_stake - fee
+    fee = run.fee(m, True, len(xs))
+    assert want.dues[1] == PRIZE + TERMS.min_stake - fee and want.burned == 3 * TERMS.min_stake
     with ape.reverts("bounty: model not sealed"):
         run.contract.predict_with(0, xs[0])
     withdraw_all(run.contract, accounts, owner)
-    assert run.contract.balance == 0
+    assert run.contract.balance == 3 * TERMS.min_stake == int(run.contract.burned())
 
 
 def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice, bob, carol):
-    """Whoever steps earns each scored model's fee in proportion to the samples it scored,
-    and the skip fee of an unsealed submission; together the steps earn each model's fee to
-    the wei, taken from its stake. A keeper may withdraw mid-evaluation."""
+    """Whoever steps earns the scored model's fee in proportion to the samples it scored;
+    together the steps earn each model's fee to the wei, taken from its stake. An unsealed
+    submission pays no fee (nobody scores it) and loses its whole stake to nobody. A keeper
+    may withdraw mid-evaluation."""
     rng = random.Random(14)
     models = [random_model(rng, MLP, 5, 3), good_perceptron(), random_model(rng, CENTROID)]
     run, ents = at_uploads(project, chain, owner, [alice, bob, carol], models)
     run.upload(alice, ents[0])
-    run.upload(bob, ents[1])  # carol never uploads: skipped, her stake pays the skip fee
+    run.upload(bob, ents[1])  # carol never uploads
     run.to_reveal()
     run.reveal_tests()
     c = run.contract
     xs, _ = run.test_set()
     t = len(xs)
     fees = [run.fee(e.model, i < 2, t) for i, e in enumerate(ents)]
-    assert fees[2] == FEE * 20_000
-    c.step(1_000_000, sender=carol)  # the smallest budget: one sample of the MLP
-    assert c.progress().t == 1
+    assert fees[2] == 0
+    assert c.step(0, 1_000_000, sender=carol).return_value is False  # one sample of the MLP
+    assert c.submissions(0).t == 1 and int(c.submissions(0).fee) == fees[0] // t
     assert int(c.fees_due(carol)) == fees[0] // t
     with ape.reverts("bounty: nothing to withdraw"):
         c.withdraw_fees(sender=alice)
     assert int(c.withdraw_fees(sender=carol).return_value) == fees[0] // t
     ok, figures = conservation(c, chain)
     assert ok, figures
+    with ape.reverts("bounty: evaluation unfinished"):
+        c.finalize(sender=bob)
     run.evaluate(keeper=bob)
     assert int(c.fees_due(bob)) == sum(fees) - fees[0] // t
     assert [int(c.submissions(i).fee) for i in range(2)] == fees[:2]
-    assert int(c.skip_fees()) == fees[2] and int(c.fees_owed()) == int(c.fees_due(bob))
+    assert int(c.fees_owed()) == int(c.fees_due(bob)) and int(c.n_scored()) == 2
     c.finalize(sender=bob)
     want = run.expected()
     assert run.dues() == want.dues and want.keepers == sum(fees)
@@ -577,39 +645,123 @@ def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice
     ok, figures = conservation(c, chain)
     assert ok, figures
     paid = withdraw_all(c, accounts, owner)  # carol took her share of the fees already
-    assert sum(paid.values()) + fees[0] // t == PRIZE + 3 * TERMS.min_stake and c.balance == 0
+    assert sum(paid.values()) + fees[0] // t == PRIZE + 2 * TERMS.min_stake
+    assert c.balance == TERMS.min_stake == int(c.burned())
 
 
-def test_filling_every_slot_costs_the_fee_per_slot(project, chain, accounts, owner, alice, bob):
-    """The review's attack: right after opening, one address fills all 8 slots with throwaway
-    Perceptrons and seals them. The cap is still first come, first served, but each slot now
-    costs its scoring fee, paid to the keeper, who is paid at least its gas at a gas price of
-    `scoring_fee`."""
-    mallory = accounts[9]
-    rng = random.Random(15)
-    junk = [random_model(rng, PERCEPTRON) for _ in range(8)]
-    run = open_bounty(project, chain, owner, groups(rng, 4, 6), threshold_bps=10000)
-    run.open()
-    ents = [run.submit(mallory, m) for m in junk]
-    with ape.reverts("bounty: submission limit reached"):
-        run.submit(alice, good_perceptron())
-    run.to_uploads()
-    for e in ents:
-        run.upload(mallory, e)
+def test_scoring_deadline_settles_with_what_is_scored(
+    project, chain, accounts, owner, alice, bob, carol
+):
+    """Nobody has to score everything: at the scoring deadline's second a step is still in
+    time, one second later it is refused and `finalize` settles with the fully scored
+    submissions. A submission scored part-way cannot win and pays only the part of its fee
+    already earned; one never scored pays none. So neither a stuffed field nor a missing
+    keeper can lock the prize or the stakes."""
+    rng = random.Random(16)
+    mlp = random_model(rng, MLP, 5, 3)
+    models = [good_perceptron(), mlp, random_model(rng, CENTROID)]
+    run, ents = at_uploads(project, chain, owner, [alice, bob, carol], models, threshold_bps=10000)
+    for who, e in zip([alice, bob, carol], ents, strict=True):
+        run.upload(who, e)
     run.to_reveal()
     run.reveal_tests()
-    gas = run.evaluate(keeper=bob)
-    run.contract.finalize(sender=bob)
+    c = run.contract
     t = len(run.test_set()[0])
-    fee = sum(run.fee(m, True, t) for m in junk)
-    assert fee > 0 and int(run.contract.fees_due(bob)) == fee
-    assert sum(gas) * FEE <= fee  # the keeper's gas is covered at a gas price of FEE
+    assert int(c.score_deadline()) == int(c.reveal_deadline()) + 3600
+    run.evaluate(ids=[2])  # carol's model, fully scored
+    chain.pending_timestamp = int(c.score_deadline())
+    with ape.reverts("bounty: evaluation unfinished"):  # at the deadline's second
+        c.finalize(sender=alice)
+    chain.pending_timestamp = int(c.score_deadline())
+    c.step(1, 1_000_000, sender=bob)  # still the deadline's second: one sample of bob's MLP
+    assert chain.blocks.head.timestamp == int(c.score_deadline())
+    chain.pending_timestamp = int(c.score_deadline()) + 1
+    with ape.reverts("bounty: scoring closed"):
+        c.step(0, 10**6, sender=alice)
+    c.finalize(sender=alice)
+    fee_mlp = run.fee(mlp, True, t)
+    assert [int(c.submissions(i).fee) for i in range(3)] == [
+        0,
+        fee_mlp // t,
+        run.fee(models[2], True, t),
+    ]
     want = run.expected()
     assert run.dues() == want.dues
-    back = sum(want.dues) + (PRIZE if want.winner is None else 0) - PRIZE
-    assert back == 8 * TERMS.min_stake - fee  # what the slots cost mallory, besides gas
-    withdraw_all(run.contract, accounts, owner)
-    assert run.contract.balance == 0
+    # alice's perfect model was never scored, so it cannot win; carol's random one is below 100%.
+    assert not c.has_winner() and int(c.organiser_due()) == PRIZE
+    assert want.dues == (
+        TERMS.min_stake,
+        TERMS.min_stake - fee_mlp // t,
+        TERMS.min_stake - run.fee(models[2], True, t),
+    )
+    ok, figures = conservation(c, chain)
+    assert ok, figures
+    withdraw_all(c, accounts, owner)
+    assert c.balance == 0
+
+
+def test_slots_held_by_the_pots_taker_gain_it_nothing(
+    project, chain, accounts, owner, alice, bob, mempool
+):
+    """Attack 4 of the review. (a) The organiser's second address enters many submissions in
+    the block that opens the bounty, meaning never to seal them, to crowd out honest
+    submitters and, with nothing sealed, take the prize back: a cancel after the draw. There
+    is no cap to fill any more (alice still enters after it), and the held stakes are burned
+    whoever takes the pot. (b) The winner enters throwaway submissions from a second address:
+    they cost it their stakes, which nobody recovers. Who gained, in wei, gas added back."""
+    sybil, alt = accounts[8], accounts[9]
+    rng = random.Random(15)
+    run = open_bounty(project, chain, owner, groups(rng, 4, 6), threshold_bps=10000)
+    c, s = run.contract, run.secrets
+    chain.mine(3)
+    c.draw(sender=sybil)
+    training = [i for i in range(4) if not run.mask >> i & 1]
+    c.reveal_training(training[0], s.salts[training[0]], s.groups[training[0]], sender=owner)
+    junk = [Entrant(random_model(rng, PERCEPTRON)) for _ in range(10)]
+    with mempool.paused():  # the opening block: the last training reveal, then the Sybil's
+        last = training[1]
+        mempool.send(
+            c.reveal_training, last, s.salts[last], s.groups[last], sender=owner, tip=10**10
+        )
+        sent = [
+            mempool.send(
+                c.submit,
+                PERCEPTRON,
+                0,
+                0,
+                e.commitment(c, sybil.address),
+                sender=sybil,
+                value=TERMS.min_stake,
+                gas=300_000,
+            )
+            for e in junk
+        ]
+        block = mempool.mine()
+    assert all(block[x].ok for x in sent) and phase(c) == "open"
+    assert int(c.open_time()) == block.timestamp and block.gain(sybil) == -10 * TERMS.min_stake
+    run.entrants = [(sybil, e, TERMS.min_stake) for e in junk]
+    good = run.submit(alice, good_perceptron())  # nothing to fill: alice still gets in
+    for _ in range(3):  # (b) alice's second address: throwaways, never sealed
+        run.submit(alt, random_model(rng, PERCEPTRON))
+    run.to_uploads()
+    run.upload(alice, good)
+    run.to_reveal()
+    run.reveal_tests()
+    run.evaluate(keeper=bob)
+    c.finalize(sender=bob)
+    assert c.has_winner() and int(c.winner()) == 10
+    want = run.expected()
+    assert run.dues() == want.dues and want.burned == 13 * TERMS.min_stake
+    paid = withdraw_all(c, accounts, owner)
+    fee = run.fee(good.model, True, len(run.test_set()[0]))
+    assert paid == {str(alice.address): PRIZE + TERMS.min_stake - fee, str(bob.address): fee}
+    assert c.balance == int(c.burned()) == 13 * TERMS.min_stake
+    ok, figures = conservation(c, chain)
+    assert ok, figures
+    # Without a winner the organiser would take the prize alone: never the held stakes.
+    assert settle(PRIZE, [Entry(1, False)] * 10 + [Entry(5, True, 0, 2)], 12, 10000) == (
+        Settlement((0,) * 10 + (3,), PRIZE, None, 2, 10)
+    )
 
 
 def constant_model(k: int) -> Model:

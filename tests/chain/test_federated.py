@@ -69,7 +69,8 @@ def _args(**change):
         ({"n_features": 128, "n_classes": 8}, "federated: shape out of range"),
         ({"rounds": 0}, "federated: rounds out of range"),
         ({"rounds": 1001}, "federated: rounds out of range"),
-        ({"commit_window": 59}, "federated: window out of range"),
+        ({"commit_window": 3599}, "federated: window out of range"),
+        ({"reveal_window": 3599}, "federated: window out of range"),
         ({"reveal_window": 2**32 + 1}, "federated: window out of range"),
         ({"max_participants": 17}, "federated: participant bounds out of range"),
         ({"min_participants": 0}, "federated: participant bounds out of range"),
@@ -92,6 +93,16 @@ def test_constructor_refuses(project, accounts, change, reason):
     terms, initial, value = _args(**change)
     with pytest.raises(Exception, match=reason):
         project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+
+
+def test_the_shortest_windows_are_an_hour(project, accounts):
+    """3600 s each is accepted (3599 is refused above), and the rules say the same."""
+    from sharedmodels.federated.rules import MIN_WINDOW
+
+    terms, initial, value = _args(commit_window=3600, reveal_window=3600)
+    task = project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+    assert int(task.MIN_WINDOW()) == MIN_WINDOW == 3600
+    assert int(task.commit_window()) == int(task.reveal_window()) == 3600
 
 
 @pytest.mark.parametrize(
@@ -636,6 +647,43 @@ def test_a_wallet_that_refuses_payment_gets_the_reason_and_reentry_hits_the_lock
     assert wallet.reentered() and wallet.reentry_failed()
     assert int(wallet.received()) == task.mirror.withdraw(str(wallet.address))
     task.check()
+
+
+def test_reentry_from_a_payment_into_commit_hits_the_lock(
+    project, chain, owner, people, wallet_type
+):
+    """Mid-task, a wallet withdrawing its round-0 reward calls back into `commit` for round 1
+    (open, and valid on its own: the same call succeeds right after). The lock every
+    state-changing function holds refuses it; the payment still lands."""
+    task = open_task(project, chain, owner, replace(SMALL, rounds=2))
+    wallet = owner.deploy(wallet_type)
+    _via(wallet, owner, task.contract, "join", value=SMALL.stake)
+    task.mirror.join(str(wallet.address))
+    rng = random.Random(15)
+    u = honest_update(SMALL, rng)
+    salt = b"\7" * 32
+    h = commitment(task.contract.address, chain.chain_id, salt, 0, wallet.address, 5, u)
+    _via(wallet, owner, task.contract, "commit", 0, h)
+    task.mirror.commit(str(wallet.address))
+    for p in people[:2]:
+        task.join(p)
+        task.commit(p, honest_update(SMALL, rng))
+    task.to_reveal()
+    _via(wallet, owner, task.contract, "reveal", salt, 5, u)
+    task.mirror.reveal(str(wallet.address), 5, u)
+    for p in people[:2]:
+        task.reveal(p)
+    task.close(owner)
+    assert int(task.contract.round()) == 1
+    h1 = commitment(task.contract.address, chain.chain_id, salt, 1, wallet.address, 5, u)
+    reentry = task.contract.commit.encode_input(1, h1)
+    wallet.set_mode(2, task.contract.address, reentry, sender=owner)
+    _via(wallet, owner, task.contract, "withdraw")
+    assert wallet.reentered() and wallet.reentry_failed()
+    assert int(wallet.received()) == task.mirror.withdraw(str(wallet.address)) > 0
+    wallet.set_mode(0, task.contract.address, b"", sender=owner)
+    _via(wallet, owner, task.contract, "commit", 1, h1)  # the same call, not re-entered
+    assert task.contract.participants(wallet.address).commit_round == 2
 
 
 def test_history_rebuilds_every_round(project, chain, owner, people):

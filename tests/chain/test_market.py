@@ -63,8 +63,6 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
         ({"min_duration": 2**64}, "market: min duration out of range"),
         ({"reveal_window": 3599}, "market: reveal window out of range"),
         ({"reveal_window": 2**64}, "market: reveal window out of range"),
-        ({"collect_delay": 86399}, "market: collect delay out of range"),
-        ({"collect_delay": 2**64}, "market: collect delay out of range"),
         ({"max_contributions": 0}, "market: contribution cap out of range"),
         ({"max_contributions": 65536}, "market: contribution cap out of range"),
         ({"max_features": 0}, "market: feature cap out of range"),
@@ -91,7 +89,6 @@ def test_constructor_refuses(project, accounts, change, reason):
         "min_stake": 1,
         "min_duration": 3600,
         "reveal_window": 3600,
-        "collect_delay": 86400,
         "value": ETH,
         "max_contributions": 10,
         "max_features": 8,
@@ -103,9 +100,7 @@ def test_constructor_refuses(project, accounts, change, reason):
     terms = (
         args["min_stake"],
         args["min_duration"],
-        0,
         args["reveal_window"],
-        args["collect_delay"],
         args["max_contributions"],
         args["max_features"],
         args["max_contributors"],
@@ -208,7 +203,7 @@ def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, t
     with pytest.raises(Exception, match="market: provider only"):
         m.reveal(i, *_piece_args(run, i), sender=alice)
     with pytest.raises(Exception, match="market: participation is not open"):
-        m.participate([1], 1, sender=alice, value=TERMS.min_stake)
+        m.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
     assert reveal_first(m, owner, run.secrets, chain) == i
     assert m.phase() == 1 and m.revealed(i) and m.first_piece() == i
     assert m.revealed_samples() == len(run.secrets.pieces[i])
@@ -362,21 +357,36 @@ def test_initial_model_upload_rules(project, chain, owner, alice, test_set):
 # ---------------------------------------------------------------- participation
 
 
+def test_a_commitment_below_the_minimum_stake_is_refused(project, chain, owner, alice, test_set):
+    run = open_market(project, owner, chain, *test_set)
+    with pytest.raises(Exception, match="market: stake below minimum"):
+        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake - 1)
+    run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
+    with pytest.raises(Exception, match="market: commitment already made"):
+        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
+    assert run.contract.n_contributions() == 1
+    run.check()
+
+
 @pytest.mark.parametrize(
-    "x,y,stake,reason",
+    "x,y,reason",
     [
-        ([1], 1, TERMS.min_stake - 1, "market: stake below minimum"),
-        ([1], 2, TERMS.min_stake, "market: label out of range"),
-        ([3, 2], 1, TERMS.min_stake, "market: features not sorted and unique"),
-        ([2, 2], 1, TERMS.min_stake, "market: features not sorted and unique"),
-        ([N_FEATURES], 1, TERMS.min_stake, "market: feature index out of range"),
+        ([1], 2, "market: label out of range"),
+        ([3, 2], 1, "market: features not sorted and unique"),
+        ([2, 2], 1, "market: features not sorted and unique"),
+        ([N_FEATURES], 1, "market: feature index out of range"),
     ],
 )
-def test_participation_refuses(project, chain, owner, alice, test_set, x, y, stake, reason):
+def test_a_bad_sample_cannot_be_revealed(project, chain, owner, alice, test_set, x, y, reason):
+    """The checks `participate` made now come at the reveal: a committed bad sample stays an
+    unrevealed contribution, skipped by the pass, its stake returned."""
+    from sharedmodels.market.driver import commit_sample
+
     run = open_market(project, owner, chain, *test_set)
+    k, salt, _ = commit_sample(run.contract, alice, x, y, TERMS.min_stake, checked=False)
     with pytest.raises(Exception, match=reason):
-        run.contract.participate(x, y, sender=alice, value=stake)
-    assert run.contract.n_contributions() == 0
+        run.contract.reveal_sample(salt, x, y, sender=alice)
+    assert run.contract.contribution(k)[1].y == 2
     run.check()
 
 
@@ -384,7 +394,8 @@ def test_stakes_stay_below_2_96_wei(project, chain, owner, alice, test_set):
     run = open_market(project, owner, chain, *test_set)
     chain.set_balance(alice, 2**97)
     with pytest.raises(Exception, match="market: stake too large"):
-        run.contract.participate([1], 1, sender=alice, value=2**96)
+        run.contract.commit(b"\x01" * 32, sender=alice, value=2**96)
+    run.contract.commit(b"\x01" * 32, sender=alice, value=2**96 - 1)
     run.check()
 
 
@@ -411,7 +422,7 @@ def test_reading_past_the_end(project, chain, owner, alice, test_set):
 def test_provider_cannot_participate(project, chain, owner, test_set):
     run = open_market(project, owner, chain, *test_set)
     with pytest.raises(Exception, match="market: the provider cannot participate"):
-        run.contract.participate([1], 1, sender=owner, value=TERMS.min_stake)
+        run.contract.commit(b"\x01" * 32, sender=owner, value=TERMS.min_stake)
 
 
 def test_contributions_are_stored_and_stakes_add_up(project, chain, owner, alice, bob, test_set):
@@ -444,27 +455,9 @@ def test_end_after_min_duration_to_the_second(project, chain, owner, alice, test
     assert run.contract.phase() == 2
     assert run.contract.reveal_deadline() == opened + TERMS.min_duration + TERMS.reveal_window
     with pytest.raises(Exception, match="market: participation is not open"):
-        run.contract.participate([1], 1, sender=alice, value=TERMS.min_stake)
+        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
     with pytest.raises(Exception, match="market: participation is not open"):
         run.contract.end(sender=alice)
-
-
-def test_end_after_min_contributions(project, chain, owner, alice, bob, test_set):
-    from dataclasses import replace
-
-    run = open_market(
-        project,
-        owner,
-        chain,
-        *test_set,
-        terms=replace(TERMS, min_duration=10**6, min_contributions=2),
-    )
-    run.contribute(alice, (1,), 1)
-    with pytest.raises(Exception, match="market: participation still open"):
-        run.contract.end(sender=bob)
-    run.contribute(bob, (2,), 1)
-    run.contract.end(sender=bob)
-    assert run.contract.phase() == 2
 
 
 def test_no_contributions_returns_the_bounty(project, chain, owner, test_set):
@@ -505,12 +498,14 @@ def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
     with pytest.raises(Exception, match="market: reveal deadline passed"):
         m.reveal(rest[1], *_piece_args(run, rest[1]), sender=owner)
     m.forfeit(sender=alice)
-    assert m.phase() == 3
+    assert phase(m) == "done"
 
 
-def test_silent_provider_forfeits_the_bounty_by_contribution(
+def test_a_silent_provider_loses_the_bounty_and_stakes_come_back(
     project, chain, owner, alice, bob, carol, test_set
 ):
+    """The forfeit: every contributor gets exactly its stakes back, the provider nothing, and
+    the bounty stays in the contract for good (`pool`), whoever withdraws."""
     run = open_market(project, owner, chain, *test_set, bounty=ETH + 1)
     run.contribute(alice, (1,), 1, 3 * TERMS.min_stake + 1)
     run.contribute(bob, (40,), 0, TERMS.min_stake)
@@ -518,13 +513,26 @@ def test_silent_provider_forfeits_the_bounty_by_contribution(
     run.contribute(bob, (3,), 1, TERMS.min_stake + 7)
     run.end()
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
-    run.contract.forfeit(sender=carol)
-    run.rewards(budget=16)
-    assert run.balances() == run.expected_forfeit()
-    assert sum(run.balances().values()) == ETH + 1 + run.contract.total_stake()
-    assert run.contract.provider_balance() == 0
-    assert run.withdraw_all([alice, bob, carol, owner]) == ETH + 1 + run.contract.total_stake()
-    assert run.contract.balance == 0
+    receipt = run.contract.forfeit(sender=carol)
+    (log,) = receipt.decode_logs(run.contract.Forfeited)
+    assert (int(log.missing_pieces), int(log.locked)) == (3, ETH + 1)
+    assert phase(run.contract) == "done"
+    assert (
+        run.balances()
+        == run.expected_forfeit()
+        == {
+            str(alice.address): 3 * TERMS.min_stake + 1,
+            str(bob.address): 2 * TERMS.min_stake + 7,
+            str(carol.address): 2 * TERMS.min_stake,
+        }
+    )
+    assert int(run.contract.provider_balance()) == 0 and int(run.contract.pool()) == ETH + 1
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        run.contract.withdraw(sender=owner)
+    staked = int(run.contract.total_stake())
+    assert staked == 7 * TERMS.min_stake + 8
+    assert run.withdraw_all([alice, bob, carol, owner]) == staked
+    assert run.contract.balance == ETH + 1
 
 
 # ---------------------------------------------------------------- reward pass
@@ -609,7 +617,13 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     from dataclasses import replace
 
     from sharedmodels.encoding.features import Encoder
-    from sharedmodels.market.driver import deploy_market, reveal_first, reveal_rest, run_rewards
+    from sharedmodels.market.driver import (
+        deploy_market,
+        participate,
+        reveal_first,
+        reveal_rest,
+        run_rewards,
+    )
     from sharedmodels.market.rules import commit_test_set
 
     secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
@@ -618,7 +632,7 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     for who, y in ((alice, 1), (bob, 0), (alice, 0)):
-        m.participate(sorted(rng.sample(range(n), 512)), y, sender=who, value=TERMS.min_stake)
+        participate(m, who, sorted(rng.sample(range(n), 512)), y, TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
     reveal_rest(m, owner, secrets)
@@ -628,7 +642,12 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     assert int(m.progress().work) <= int(m.max_work())
 
 
-def test_take_after_the_collect_delay(project, chain, owner, alice, bob, test_set):
+def test_unclaimed_balances_stay_claimable_and_nobody_can_take_them(
+    project, chain, owner, alice, bob, test_set
+):
+    """Pull payments that never expire: a year after the market is done, the winner and the
+    loser each still withdraw exactly what the mirror owes them, once; the provider has no
+    call that takes another's balance (there is no `take`)."""
     run = open_market(project, owner, chain, *test_set)
     two_sided(run, alice, bob, n=3)
     run.end()
@@ -636,25 +655,17 @@ def test_take_after_the_collect_delay(project, chain, owner, alice, bob, test_se
     with pytest.raises(Exception, match="market: not done"):
         run.contract.withdraw(sender=alice)
     run.rewards()
-    done = int(run.contract.done_time())
-    owed = int(run.contract.owed(bob))
-    run.contract.withdraw(sender=alice)
-    with pytest.raises(Exception, match="market: nothing to withdraw"):
-        run.contract.withdraw(sender=alice)
-    with pytest.raises(Exception, match="market: provider only"):
-        run.contract.take(bob, sender=alice)
-    chain.pending_timestamp = done + TERMS.collect_delay - 1
-    with pytest.raises(Exception, match="market: collect delay not over"):
-        run.contract.take(bob, sender=owner)
-    chain.pending_timestamp = done + TERMS.collect_delay
-    before = owner.balance
-    receipt = run.contract.take(bob, sender=owner)
-    assert owner.balance == before + owed - receipt.total_fees_paid
-    with pytest.raises(Exception, match="market: nothing to withdraw"):
-        run.contract.take(alice, sender=owner)
-    with pytest.raises(Exception, match="market: nothing to withdraw"):
-        run.contract.withdraw(sender=bob)
+    want = run.expected()
+    assert not hasattr(run.contract, "take")
     run.withdraw_all([owner])
+    chain.pending_timestamp = int(run.contract.done_time()) + 365 * 86400
+    for who in (alice, bob):
+        assert int(run.contract.owed(who)) == want.balances[str(who.address)]
+    assert want.balances[str(bob.address)] < 3 * TERMS.min_stake < want.balances[str(alice.address)]
+    assert run.withdraw_all([alice, bob]) == sum(want.balances.values())
+    for who in (alice, owner):
+        with pytest.raises(Exception, match="market: nothing to withdraw"):
+            run.contract.withdraw(sender=who)
     assert run.contract.balance == 0
 
 

@@ -28,8 +28,16 @@ from market_helpers import (
     wallet_delta,
 )
 
-from sharedmodels.market.driver import first_piece, phase, reveal_first
+from sharedmodels.market.driver import (
+    commit_sample,
+    commitment_of,
+    first_piece,
+    participate,
+    phase,
+    reveal_first,
+)
 from sharedmodels.market.rules import first_link, reward_pass, sample_hash
+from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.units import ETH
 
 NOT_MATCHING = "market: piece does not match its commitment"
@@ -41,9 +49,9 @@ def wallet_type():
     return compile_test_contract("MarketWallet")
 
 
-def chain_links(salt: bytes, piece) -> list[bytes]:
+def chain_links(salt: bytes, piece, secrets) -> list[bytes]:
     """Every value of a piece's commitment chain: the first link, then one per sample."""
-    links = [first_link(salt, len(piece))]
+    links = [first_link(salt, len(piece), secrets.market, secrets.chain_id)]
     for x, y in piece:
         links.append(keccak(links[-1] + sample_hash(x, y)))
     return links
@@ -91,7 +99,7 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
 
     for i in hidden:
         salt, piece = run.secrets.reveal(i)
-        links = chain_links(salt, piece)
+        links = chain_links(salt, piece, run.secrets)
         for k in range(1, len(piece)):
             with pytest.raises(Exception, match=NOT_MATCHING):  # suffix from a chain value
                 m.reveal(i, links[k], as_args(piece[k:]), sender=owner)
@@ -110,7 +118,7 @@ def test_the_drawn_piece_cannot_open_the_market_as_a_suffix(project, chain, owne
     chain.mine(3)
     i = first_piece(m, chain)
     salt, piece = run.secrets.reveal(i)
-    links = chain_links(salt, piece)
+    links = chain_links(salt, piece, run.secrets)
     for k in range(1, len(piece)):
         with pytest.raises(Exception, match=NOT_MATCHING):
             m.reveal(i, links[k], as_args(piece[k:]), sender=owner)
@@ -126,11 +134,12 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
     from sharedmodels.market.rules import ProviderSecrets
 
     pieces = [[((1,), 1), ((9,), 0)], [((2,), 1), ((10,), 0)], [((3,), 1)]]
-    secrets = ProviderSecrets(pieces, [bytes([7 + j]) * 32 for j in range(3)])
     for declared, reason in (
         (4, "market: more test samples than committed"),
         (6, "market: fewer test samples than committed"),
     ):
+        secrets = ProviderSecrets(pieces, [bytes([7 + j]) * 32 for j in range(3)])
+        secrets.bind(create_address(str(owner.address), owner.nonce), chain.chain_id)
         m = project.PredictionMarket.deploy(
             N_FEATURES,
             1,
@@ -145,7 +154,7 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
         )
         chain.mine(3)
         reveal_first(m, owner, secrets, chain)
-        m.participate([1], 1, sender=alice, value=TERMS.min_stake)
+        participate(m, alice, [1], 1, TERMS.min_stake)
         chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
         m.end(sender=alice)
         rest = [j for j in range(3) if not m.revealed(j)]
@@ -199,13 +208,15 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     assert int(m.max_work()) == terms.max_work(32)
+    wide = list(heavy_rows(rng, 1, 33)[0])
+    _, salt, _ = commit_sample(m, mallory, wide, 1, terms.min_stake, checked=False)
     with pytest.raises(Exception, match="market: too many features"):
-        m.participate(heavy_rows(rng, 1, 33)[0], 1, sender=mallory, value=terms.min_stake)
-    m.participate(heavy_rows(rng, 1, 8)[0], 1, sender=alice, value=terms.min_stake)
-    for j, x in enumerate(heavy_rows(rng, 11, 32)):
-        m.participate(list(x), j % 2, sender=mallory, value=terms.min_stake)
+        m.reveal_sample(salt, wide, 1, sender=mallory)  # stays unrevealed: skipped by the pass
+    participate(m, alice, heavy_rows(rng, 1, 8)[0], 1, terms.min_stake)
+    for j, x in enumerate(heavy_rows(rng, 10, 32)):
+        participate(m, mallory, list(x), j % 2, terms.min_stake)
     with pytest.raises(Exception, match="market: contribution limit reached"):
-        m.participate(heavy_rows(rng, 1, 32)[0], 1, sender=mallory, value=terms.min_stake)
+        m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake)
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=alice)
     reveal_rest(m, owner, secrets)
@@ -270,9 +281,9 @@ def test_a_pass_unfinished_at_its_deadline_expires_and_returns_everything(
     run.check()
 
 
-def test_a_forfeit_does_not_expire(project, chain, owner, alice, bob, carol):
-    """The forfeit's share-out is at most two work units a contributor: it cannot be made
-    unaffordable, and letting it lapse must not hand the bounty back to the silent provider."""
+def test_a_forfeit_cannot_be_turned_into_an_expiry(project, chain, owner, alice, bob, carol):
+    """A forfeit ends the market at once (there is no share-out to run): `expire`, which would
+    hand the bounty back to the silent provider, is refused, and so is `step`."""
     rng = random.Random(4)
     run = open_market(project, owner, chain, *dataset(rng, 40))
     run.contribute(alice, (1,), 1)
@@ -281,10 +292,14 @@ def test_a_forfeit_does_not_expire(project, chain, owner, alice, bob, carol):
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
     run.contract.forfeit(sender=carol)
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 10**8
-    with pytest.raises(Exception, match="market: a forfeit does not expire"):
+    with pytest.raises(Exception, match="market: not in reward phase"):
         run.contract.expire(sender=carol)
-    run.rewards(budget=16)
+    with pytest.raises(Exception, match="market: not in reward phase"):
+        run.contract.step(16, sender=carol)
+    with pytest.raises(Exception, match="market: not in reveal phase"):
+        run.contract.forfeit(sender=carol)
     assert run.balances() == run.expected_forfeit()
+    assert int(run.contract.provider_balance()) == 0
 
 
 def test_the_contributor_cap_bounds_the_passes(project, chain, owner, alice, bob, carol, mallory):
@@ -320,13 +335,12 @@ def _finished_market_with_wallet(project, chain, owner, alice, wallet):
     m = run.contract
     for _ in range(3):
         x = sample(rng)
+        salt = bytes([len(x)]) * 32
+        h = commitment_of(m, wallet, salt, x, truth(x))
         wallet.execute(
-            m,
-            m.participate.encode_input(list(x), truth(x)),
-            TERMS.min_stake,
-            sender=alice,
-            value=TERMS.min_stake,
+            m, m.commit.encode_input(h), TERMS.min_stake, sender=alice, value=TERMS.min_stake
         )
+        wallet.execute(m, m.reveal_sample.encode_input(salt, list(x), truth(x)), 0, sender=alice)
         x = sample(rng)
         run.contribute(alice, x, truth(x))
     run.end()
@@ -386,7 +400,7 @@ def _market_args(run, terms=TERMS, test_size=40):
             "string",
             "bytes32[]",
             "uint256",
-            "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)",
+            "(uint256,uint256,uint256,uint256,uint256,uint256,uint256)",
         ],
         [
             N_FEATURES,
@@ -404,8 +418,8 @@ def _market_args(run, terms=TERMS, test_size=40):
 def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     project, chain, owner, alice, bob, wallet_type
 ):
-    """A provider that is a contract wallet: `cancel`, `withdraw` and `take` pay the caller
-    with all gas."""
+    """A provider that is a contract wallet: `cancel` and `withdraw` pay the caller with all
+    gas."""
     from market_helpers import Run
 
     from sharedmodels.market.rules import commit_test_set
@@ -418,10 +432,15 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     rows, labels = dataset(rng, 40)
 
     def open_by_wallet():
-        secrets = commit_test_set(rows, labels, 4, N_FEATURES)
+        nonce = int(
+            chain.provider.make_request("eth_getTransactionCount", [wallet.address, "latest"]), 16
+        )
+        market = create_address(str(wallet.address), nonce)
+        secrets = commit_test_set(rows, labels, 4, N_FEATURES, market, chain.chain_id)
         run = Run(None, secrets, wallet, chain)
         receipt = wallet.create(initcode + _market_args(run), ETH, sender=owner, value=ETH)
         address = receipt.return_value
+        assert address == market
         run.contract = project.PredictionMarket.at(address)
         return run
 
@@ -443,7 +462,7 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     wallet.execute(m, m.reveal.encode_input(i, salt, as_args(piece)), 0, sender=owner)
     for who in (alice, bob):
         x = sample(rng)
-        m.participate(list(x), 1 - truth(x), sender=who, value=TERMS.min_stake)
+        participate(m, who, x, 1 - truth(x), TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
     for j in range(4):
@@ -454,18 +473,15 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     while phase(m) == "reward":
         m.step(2048, sender=alice)
     left = int(m.provider_balance())
-    unclaimed = int(m.owed(bob))
-    m.withdraw(sender=alice)
+    unclaimed = int(m.owed(alice)) + int(m.owed(bob))
     before = int(wallet.received())
+    # Re-entering `withdraw` from inside its payment hits the lock, not the "nothing to
+    # withdraw" check behind it.
+    wallet.set_mode(2, m, m.withdraw.encode_input(), sender=owner)
     wallet.execute(m, m.withdraw.encode_input(), 0, sender=owner)
-    chain.pending_timestamp = int(m.done_time()) + TERMS.collect_delay
-    # Re-entering `take` from inside its payment hits the lock, not the "nothing to withdraw"
-    # check behind it.
-    wallet.set_mode(2, m, m.take.encode_input(bob), sender=owner)
-    wallet.execute(m, m.take.encode_input(bob), 0, sender=owner)
     assert wallet.reentry_failed() and bytes(wallet.reentry_error()) == b""
-    assert int(wallet.received()) - before == left + unclaimed
-    assert m.balance == 0
+    assert int(wallet.received()) - before == left > 0
+    assert m.balance == unclaimed  # the contributors' balances stay theirs
 
 
 # ---------------------------------------------------------------- 5. re-rolling the first piece
@@ -496,6 +512,4 @@ def test_ignoring_a_draw_costs_the_bounty_following_it_costs_nothing(project, ch
     ):
         with pytest.raises(Exception, match=reason):
             call(sender=owner)
-    with pytest.raises(Exception, match="market: not done"):
-        m.take(owner, sender=owner)
     assert m.balance == ETH

@@ -5,10 +5,11 @@ each performed here and shown to fail, and edges it found safe.
   scorers could not cover; a throwaway "undo" address paired with a "redo" address turned the
   unspent bounty into profit. Passes are now bounded by the contributor cap instead (every
   restart drops someone), and the pump nets nothing.
-- A silent provider's sybil buying the forfeited bounty back with one large stake: the forfeit
-  is now shared per contribution.
-- Terms without floors or ceilings (no collect delay, no participation time, durations that
-  overflow): the constructor now bounds them.
+- A silent provider's sybil buying the forfeited bounty back, with one large stake (when it was
+  shared by stake) or with many minimum stakes (when it was shared by contribution): a
+  forfeited bounty now goes to no one, so no split of anyone's money gets any of it.
+- Terms without floors or ceilings (no participation time, durations that overflow): the
+  constructor now bounds them; `end` always waits `min_duration`, however many contributed.
 """
 
 from dataclasses import replace
@@ -138,31 +139,38 @@ def test_pump_stays_within_max_work_and_conserves(project, chain, owner, account
     assert run.contract.balance == 0
 
 
-# ---------------------------------------------------------------- 2. forfeit diluted by stake
+# ---------------------------------------------------------------- 2. forfeit bought back
 
 
+@pytest.mark.parametrize("how", ["one large stake", "many minimum stakes"])
 def test_a_silent_providers_sybil_cannot_buy_the_forfeit_back(
-    project, chain, owner, alice, bob, accounts
+    project, chain, owner, alice, bob, accounts, how
 ):
-    """ATTACK (provider). Two honest contributors stake min_stake each. Just before `end` (which
-    the provider may call itself), a sybil of the provider contributes once with a 100 ETH
-    stake. The provider never reveals. Shared by stake, the forfeited bounty went ~99.998% to
-    the sybil, which also got its stake back: the provider kept the bounty and the data. Shared
-    per contribution, one contribution of three gets a third of it.
-    """
-    rng_rows = [(j % 16,) for j in range(40)]
-    run = open_market(project, owner, chain, rng_rows, [1] * 40)
+    """ATTACK (provider). Two honest contributors stake min_stake each. Before `end`, a sybil
+    of the provider contributes either once with 100 ETH (shared by stake, that took 99.998%
+    of the bounty) or 18 times with min_stake (shared by contribution, 90%); the provider then
+    never reveals. Now the sybil gets back exactly its stakes and not a wei more, the honest
+    contributors theirs, the provider nothing: the bounty stays locked."""
+    run = open_market(project, owner, chain, [(j % 16,) for j in range(40)], [1] * 40)
     sybil = accounts[5]
     run.contribute(alice, (1,), 1)
     run.contribute(bob, (2,), 1)
-    run.contribute(sybil, (3,), 1, stake=100 * ETH)
+    stakes = [100 * ETH] if how == "one large stake" else [TERMS.min_stake] * 18
+    for j, stake in enumerate(stakes):
+        run.contribute(sybil, (3 + j % 10,), 1, stake=stake)
     run.end(sender=owner)
     chain.pending_timestamp = int(run.contract.reveal_deadline()) + 1
     run.contract.forfeit(sender=alice)
-    _finish(run, alice)
-    assert run.balances() == run.expected_forfeit()
-    share = _net(run, sybil)
-    assert share <= -(-ETH // 3), f"the sybil takes {share / ETH:.6f} ETH of a 1 ETH forfeit"
+    assert phase(run.contract) == "done"
+    assert run.balances() == {
+        str(alice.address): TERMS.min_stake,
+        str(bob.address): TERMS.min_stake,
+        str(sybil.address): sum(stakes),
+    }
+    assert run.withdraw_all([alice, bob, sybil, owner]) == 2 * TERMS.min_stake + sum(stakes)
+    assert run.received[str(sybil.address)] == sum(stakes)
+    assert str(owner.address) not in run.received
+    assert run.contract.balance == ETH
 
 
 # ---------------------------------------------------------------- 3. terms without bounds
@@ -171,16 +179,14 @@ def test_a_silent_providers_sybil_cannot_buy_the_forfeit_back(
 @pytest.mark.parametrize(
     "field,value,reason",
     [
-        ("collect_delay", 0, "market: collect delay out of range"),
         ("min_duration", 0, "market: min duration out of range"),
+        ("min_duration", 3599, "market: min duration out of range"),
         ("min_duration", 2**256 - 1, "market: min duration out of range"),
         ("reveal_window", 2**256 - 1, "market: reveal window out of range"),
     ],
 )
 def test_terms_without_floors_or_ceilings_are_refused(project, chain, owner, field, value, reason):
     """ATTACKS (provider, through its terms), refused at opening:
-    - `collect_delay = 0`: the provider `take`s a winner's balance in the block after the
-      market is done (or after it expires it itself), before the winner can withdraw.
     - `min_duration = 0`: the provider reveals the drawn piece, ends the empty market at once
       and withdraws its bounty, discarding a draw it dislikes for gas only.
     - `min_duration` or `reveal_window` of 2**256 - 1: `end()` overflows forever once anyone
@@ -189,29 +195,6 @@ def test_terms_without_floors_or_ceilings_are_refused(project, chain, owner, fie
     rows = [(j % 8,) for j in range(40)]
     with pytest.raises(Exception, match=reason):
         open_market(project, owner, chain, rows, [1] * 40, terms=replace(TERMS, **{field: value}))
-
-
-@pytest.mark.parametrize("ending", ["done", "expired"])
-def test_the_provider_cannot_take_a_balance_before_the_collect_delay(
-    project, chain, owner, alice, bob, ending
-):
-    rows = [(j % 8,) for j in range(40)]
-    run = open_market(project, owner, chain, rows, [1] * 40)
-    m = run.contract
-    run.contribute(alice, (1, 2, 3), 1)
-    run.contribute(bob, (4,), 0)
-    run.end()
-    run.reveal()
-    if ending == "done":
-        _finish(run, owner)
-    else:
-        chain.pending_timestamp = int(m.reward_deadline()) + 1
-        m.expire(sender=owner)
-    assert int(m.owed(alice)) > 0
-    chain.pending_timestamp = int(m.done_time()) + TERMS.collect_delay - 1
-    with pytest.raises(Exception, match="market: collect delay not over"):
-        m.take(alice, sender=owner)
-    assert m.collect_delay() >= m.MIN_COLLECT_DELAY() == 86400
 
 
 def test_an_empty_market_cannot_end_before_the_minimum_duration(project, chain, owner):
@@ -223,6 +206,31 @@ def test_an_empty_market_cannot_end_before_the_minimum_duration(project, chain, 
     with pytest.raises(Exception, match="market: participation still open"):
         m.end(sender=owner)
     assert m.MIN_DURATION() == 3600
+
+
+def test_a_sybil_cannot_end_the_market_in_its_opening_block(project, chain, owner, accounts):
+    """ATTACK (provider, issue 27 no. 3). The provider's second address contributes in the
+    block that opens participation and calls `end` at once (with `min_contributions` 1 this
+    skipped `min_duration`, so nobody else could join, and the forfeit then returned the bounty
+    to that address). `end` now waits `min_duration` after opening whatever has come in: one
+    second before, it reverts with its reason; at exactly `open_time + min_duration` it ends,
+    and an honest contributor joined in between."""
+    rows = [(j % 8,) for j in range(40)]
+    run = open_market(project, owner, chain, rows, [1] * 40)
+    m = run.contract
+    sybil, honest = accounts[5], accounts[1]
+    run.contribute(sybil, (1,), 1)
+    for who in (sybil, owner, honest):
+        with pytest.raises(Exception, match="market: participation still open"):
+            m.end(sender=who)
+    run.contribute(honest, (2,), 1)
+    opened = int(m.open_time())
+    chain.pending_timestamp = opened + TERMS.min_duration - 1
+    with pytest.raises(Exception, match="market: participation still open"):
+        m.end(sender=sybil)
+    chain.pending_timestamp = opened + TERMS.min_duration
+    receipt = m.end(sender=sybil)
+    assert receipt.timestamp == opened + TERMS.min_duration and phase(m) == "reveal"
 
 
 # ---------------------------------------------------------------- 4. safe edges

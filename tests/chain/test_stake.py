@@ -399,18 +399,31 @@ def test_refund_pays_what_a_report_left(deploy_trainer, alice, bob, carol, dave,
     assert t.num_good(mallory) == 1 and t.total_good() == 3
 
 
-def test_refund_after_deposit_taken_pays_nothing_but_earns_a_point(deploy_trainer, owner, mallory):
-    # Behaviour worth knowing: nothing in the rules stops it, so a forfeited contribution
-    # still earns a good point when the model later comes round to its label.
+def test_no_refund_of_a_taken_deposit(deploy_trainer, owner, mallory):
+    """A deposit taken (or reported to 0) cannot be "refunded" for 0 wei: that would earn a
+    good point, and with it report shares, for a forfeited contribution."""
     t = deploy_trainer(weights={7: 1})
     c, _ = contribute(t, mallory, [7], 0)  # model flips to 0 ...
     contribute(t, owner, [7], 1)  # ... and back to 1
     at(c.time + STAKE.owner_wait)
     assert only_log(take(t, c, owner), t.DepositTaken).amount == c.deposit
     contribute(t, owner, [7], 0)  # the model agrees with mallory again
-    receipt = refund(t, c, mallory)
-    assert only_log(receipt, t.DepositRefunded).amount == 0
-    assert t.num_good(mallory) == 1
+    with ape.reverts("refund: deposit reported or taken"):
+        refund(t, c, mallory)
+    assert t.num_good(mallory) == 0
+
+
+def test_no_refund_of_a_deposit_reported_to_nothing(deploy_trainer, alice, carol, dave, mallory):
+    t = deploy_trainer(weights={**WEIGHTS, 7: 1})
+    earn_good(t, [(alice, 1)])
+    c, _ = contribute(t, mallory, [7], 0)  # the model flips to agree with mallory
+    contribute(t, carol, [7], 1)  # ... and back
+    at(c.time + STAKE.refund_wait)
+    assert only_log(report(t, c, alice), t.DepositReported).amount == c.deposit  # all of it
+    contribute(t, dave, [7], 0)  # agrees with mallory again
+    with ape.reverts("refund: deposit reported or taken"):
+        refund(t, c, mallory)
+    assert t.num_good(mallory) == 0 and t.total_good() == 1
 
 
 # ---------------------------------------------------------------- report
@@ -579,8 +592,9 @@ def test_take_ignores_the_model(trainer, owner, alice):
     c, _ = contribute(trainer, alice, POS, 1)
     at(c.time + STAKE.owner_wait)
     assert only_log(take(trainer, c, owner), trainer.DepositTaken).amount == c.deposit
-    refund(trainer, c, alice)  # the model agrees: a point, nothing paid
-    assert trainer.num_good(alice) == 1
+    with ape.reverts("refund: deposit reported or taken"):  # the model agrees, but too late
+        refund(trainer, c, alice)
+    assert trainer.num_good(alice) == 0
 
 
 def test_take_what_reports_left(trainer, owner, alice, bob, mallory):

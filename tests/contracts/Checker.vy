@@ -10,9 +10,9 @@ struct Sample:
     y: uint8
 
 @external
-@pure
-def commitment(salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
-    acc: bytes32 = keccak256(abi_encode(keccak256("sharedmodels.market.piece"), salt, len(piece)))
+@view
+def commitment(market: address, salt: bytes32, piece: DynArray[Sample, 64]) -> bytes32:
+    acc: bytes32 = keccak256(abi_encode(keccak256("sharedmodels.market.piece"), chain.id, market, salt, len(piece)))
     for s: Sample in piece:
         acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
     return acc

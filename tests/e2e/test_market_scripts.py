@@ -34,8 +34,6 @@ def test_market_subcommands_end_to_end(chain, tmp_path):
         "3600",
         "--reveal-window",
         "3600",
-        "--collect-delay",
-        "86400",
         "--secrets",
         str(secrets),
         "--record",
@@ -129,7 +127,8 @@ def test_market_subcommands_end_to_end(chain, tmp_path):
         check=False,
     )
     assert twice.returncode == 1 and "market: nothing to withdraw" in lines(twice.stderr)[-1]
-    assert "market: collect delay not over" in lines(early_take.stderr)[-1]
+    # Nobody may take another's balance: the option is gone with the contract's `take`.
+    assert early_take.returncode == 2 and "No such option: --take" in early_take.stderr
     assert "phase       done" in status.stdout and "conservation: ok" in status.stdout
 
 

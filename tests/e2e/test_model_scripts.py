@@ -151,6 +151,8 @@ def ncc_contributed(ncc) -> Deployed:
         str(CONTRIBUTED.start),
         "--limit",
         str(len(CONTRIBUTED)),
+        "--max-deposit",
+        "3.6",
         "--quiet",
     )
     return ncc
@@ -263,7 +265,18 @@ def test_naive_bayes_points_contribute_and_predict(nb, accounts):
     contract = nb.contract
     assert sum(int(contract.class_size(k)) for k in range(2)) == data["pretrain"]["samples"]
 
-    proc = nb.run("contribute", "--dataset", "rt", "--offset", "300", "--limit", "5", "--quiet")
+    proc = nb.run(
+        "contribute",
+        "--dataset",
+        "rt",
+        "--offset",
+        "300",
+        "--limit",
+        "5",
+        "--quiet",
+        "--max-deposit",
+        "3.6",
+    )
     encoder = Encoder.from_settings(data["encoder"])
     sent = encode_dataset("rt", encoder, 5, 300)
     added = [m for ln in lines(proc.stdout) if (m := ADDED.match(ln))]

@@ -107,6 +107,8 @@ def test_deploy_then_each_step_in_its_own_process(tmp_path, reviews_csv):
             f"csv:{reviews_csv}",
             "--limit",
             "3",
+            "--max-deposit",
+            "3.6",
             "--quiet",
             "--manifest",
             str(manifest),
@@ -202,9 +204,12 @@ def test_several_texts_one_answer_each(standing):
     args = [a for t in texts for a in ("--text", t)]
     proc = ape_run(rpc.url, "predict", *args, "--manifest", str(manifest))
     answers = proc.stdout.splitlines()
-    assert len(answers) == 3 and all(PREDICTED.match(a) for a in answers), proc.stdout
+    # Each text echoed (cut to 60 characters) beside its class and the Perceptron's score.
+    echoed = [re.match(r"^((?:neg|pos) \([01]\))  score [+-]\d+\.\d{3}  (.+)$", a) for a in answers]
+    assert len(answers) == 3 and all(echoed), proc.stdout
+    assert [m[2] for m in echoed] == [t if len(t) <= 60 else t[:59] + "…" for t in texts]
     single = ape_run(rpc.url, "predict", "--text", texts[1], "--manifest", str(manifest))
-    assert single.stdout.strip() == answers[1]
+    assert single.stdout.strip() == echoed[1][1]
 
 
 def test_unlabelled_csv_gets_per_row_predictions(standing, tmp_path):
@@ -271,6 +276,8 @@ def test_fork_node_uses_upstream_deployment(tmp_path, reviews_csv):
                 f"csv:{reviews_csv}",
                 "--limit",
                 "2",
+                "--max-deposit",
+                "3.6",
                 "--quiet",
                 "--manifest",
                 str(manifest),

@@ -31,6 +31,8 @@ def test_killed_contribute_resumes_without_duplicates_or_gaps(accounts, chain, t
         "--account",
         "TEST::6",
         "--one-by-one",
+        "--max-deposit",
+        "3.6",
         "--manifest",
         str(manifest),
         "--quiet",

@@ -48,6 +48,8 @@ REVIEWS = [
 NAMES = ("neg", "pos")
 STAKE_WAITS = {"refund_wait": 60, "owner_wait": 120, "any_wait": 240}
 COST_WEIGHT = 10**15
+#: A cap per deposit at the largest one (COST_WEIGHT * 3600): runs sent at once pay it.
+CAP = ("--max-deposit", "3.6")
 
 ADDED = re.compile(r"^#(\d+): label (neg|pos), deposit (\d+\.\d{6}) ETH, gas ([\d,]+)$")
 CLAIMED = re.compile(r"^#(\d+): (refunded|reported|took) (\d+\.\d{6}) ETH, gas ([\d,]+)$")
@@ -205,9 +207,9 @@ def contributed(stake, reviews_csv) -> Flow:
     """The stake deployment after two contribute runs of REVIEWS: TEST::0 honest, then TEST::2
     with every label flipped (outputs kept in ``contributions``, ids in ``ids``)."""
     csv = f"csv:{reviews_csv}"
-    stake.contributions["TEST::0"] = stake.run("contribute", "--dataset", csv, "--quiet")
+    stake.contributions["TEST::0"] = stake.run("contribute", "--dataset", csv, *CAP, "--quiet")
     stake.contributions["TEST::2"] = stake.run(
-        "contribute", "--dataset", csv, "--flip-labels", "--account", "TEST::2", "--quiet"
+        "contribute", "--dataset", csv, "--flip-labels", "--account", "TEST::2", *CAP, "--quiet"
     )
     for alias, proc in stake.contributions.items():
         stake.ids[alias] = [int(m[1]) for ln in lines(proc.stdout) if (m := ADDED.match(ln))]
@@ -656,6 +658,7 @@ def test_contribute_sponsored(accounts, tmp_path):
         "TEST::4",
         "--sponsor",
         "TEST::5",
+        *CAP,
         "--manifest",
         str(manifest),
         "--quiet",

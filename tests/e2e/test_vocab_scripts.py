@@ -92,6 +92,8 @@ def test_vocabulary_in_manifest_chain_and_export(tmp_path):
             "2",
             "--account",
             "TEST::1",
+            "--max-deposit",
+            "3.6",
             "--manifest",
             str(manifest),
         ),

@@ -3,13 +3,16 @@
 - Whatever the models (every kind, random shapes and parameters, some of them the concept
   itself so that ties happen), the stakes, which submissions are sealed or left unfinished,
   the threshold, the scoring fee (none, or up to the largest the minimum stake allows), the
-  step budget, the keeper and the ending (the organiser reveals, or stays silent), the
-  contract's payouts equal the Python rules fed what the test sent: the winner is the first
-  argmax of the integer mirror's scores, the keepers earn every scoring fee, every
-  withdrawal (submitters, organiser, keepers) adds up to the prize and the stakes to the wei,
-  and the contract ends empty. Both endings run in every test session.
-- No deviation pays: a silent organiser never gets the prize back once a model is sealed, and
-  an unsealed model never wins, however well it would have scored.
+  step budget, the keeper and the ending (the organiser reveals and everything is scored,
+  or only some of it by the scoring deadline, or it stays silent), the contract's payouts
+  equal the Python rules fed what the test sent: the winner is the first argmax of the
+  integer mirror's scores among the fully scored, the keepers earn every scoring fee taken,
+  every withdrawal (submitters, organiser, keepers) plus the burned stakes of the unsealed
+  adds up to the prize and the stakes to the wei, and the contract ends holding exactly the
+  burned stakes. Every ending runs in every test session.
+- No deviation pays: a silent organiser never gets the prize back once a model is sealed, an
+  unsealed model never wins, however well it would have scored, and whoever takes the pot
+  (the organiser or the winner) never receives a wei of an unsealed stake.
 """
 
 import random
@@ -50,7 +53,7 @@ def _model(rng: random.Random):
     return random_model(rng, kind)
 
 
-@pytest.mark.parametrize("ending", ["reveal", "silent"])
+@pytest.mark.parametrize("ending", ["reveal", "deadline", "silent"])
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_bounties(project, chain, accounts, ending, seed):
@@ -71,7 +74,7 @@ def test_random_bounties(project, chain, accounts, ending, seed):
         test_groups=test_groups,
         threshold_bps=threshold,
         prize=prize,
-        terms=Terms(TERMS.min_stake, TERMS.max_submissions, scoring_fee=rate),
+        terms=Terms(TERMS.min_stake, scoring_fee=rate),
     )
     run.open()
     sealed = []
@@ -100,7 +103,17 @@ def test_random_bounties(project, chain, accounts, ending, seed):
     else:
         run.reveal_tests()
         keeper = rng.choice([*people, organiser])
-        run.evaluate(budget=rng.choice([1_000_000, 2_500_000, 10_000_000]), keeper=keeper)
+        budget = rng.choice([1_000_000, 2_500_000, 10_000_000])
+        ids = [i for i, seal in enumerate(sealed) if seal]
+        if ending == "deadline":  # some scored, one perhaps part-way, the rest never
+            rng.shuffle(ids)
+            ids = ids[: rng.randint(0, len(ids))]
+        run.evaluate(budget=budget, keeper=keeper, ids=ids)
+        if ending == "deadline":
+            rest = [i for i, seal in enumerate(sealed) if seal and i not in ids]
+            if rest and rng.random() < 0.5:
+                run.contract.step(rest[0], 1_000_000, sender=keeper)
+            run.to_scoring_deadline()
         run.contract.finalize(sender=rng.choice(people))
         want = run.expected()
         assert int(run.contract.fees_due(keeper)) == want.keepers
@@ -108,17 +121,26 @@ def test_random_bounties(project, chain, accounts, ending, seed):
         assert run.contract.has_winner() == (want.winner is not None)
         if want.winner is not None:
             assert int(run.contract.winner()) == want.winner
-            assert sealed[want.winner]
+            assert sealed[want.winner] and run.contract.submissions(want.winner).scored
     assert run.dues() == want.dues
     assert int(run.contract.organiser_due()) == want.organiser
-    assert sum(want.dues) + want.organiser + want.keepers == prize + sum(
+    burned = sum(
+        stake for (_, _, stake), seal in zip(run.entrants, sealed, strict=True) if not seal
+    )
+    assert want.burned == burned == int(run.contract.burned())
+    # The pot's taker gets the prize at most: no unsealed stake reaches the organiser or a
+    # winner (whose due is its own stake less its fee, plus the prize).
+    assert want.organiser in (0, prize)
+    for i, (_, _, stake) in enumerate(run.entrants):
+        assert want.dues[i] <= stake + prize
+    assert sum(want.dues) + want.organiser + want.keepers + burned == prize + sum(
         stake for _, _, stake in run.entrants
     )
     ok, figures = conservation(run.contract, chain)
     assert ok, figures
     paid = withdraw_all(run.contract, [*people, organiser], organiser)
-    assert sum(paid.values()) == prize + sum(stake for _, _, stake in run.entrants)
-    assert run.contract.balance == 0
+    assert sum(paid.values()) + burned == prize + sum(stake for _, _, stake in run.entrants)
+    assert run.contract.balance == burned
     assert phase(run.contract) in ("done", "forfeited")
 
 

@@ -6,6 +6,9 @@
   mirror fed what the test sent, and the wallets get back, to the wei, what they put in. Every
   ending runs in every `make test`: the ending is a parameter, not a draw.
 - The provider's return under any reveal other than the committed piece is a revert.
+- No split of one party's money over addresses and contributions gets the provider's side
+  any of a forfeited bounty: withholding returns it exactly its stakes, never more than
+  revealing would (issue 27, attack 2).
 """
 
 import random
@@ -91,12 +94,13 @@ def test_random_markets(project, chain, accounts, ending, seed, intercept, with_
         who: amount for who, amount in want.items() if amount
     }
     assert run.received.get(str(provider.address), 0) == want_provider
-    assert sum(run.received.values()) == sum(sent.values())
-    assert run.contract.balance == 0
+    locked = bounty if ending == "silent" else 0  # a forfeited bounty stays in the contract
+    assert sum(run.received.values()) == sum(sent.values()) - locked
+    assert run.contract.balance == locked
 
 
-def _chain_values(salt, piece):
-    links = [first_link(salt, len(piece))]
+def _chain_values(salt, piece, secrets):
+    links = [first_link(salt, len(piece), secrets.market, secrets.chain_id)]
     for x, y in piece:
         links.append(keccak(links[-1] + sample_hash(x, y)))
     return links
@@ -144,7 +148,7 @@ def test_any_reveal_but_the_committed_piece_is_refused(project, chain, owner, al
         n = len(piece)
         k = data.draw(st.integers(1, n - 1))
         if how == "suffix":
-            salt, piece = _chain_values(salt, run.secrets.pieces[i])[k], piece[k:]
+            salt, piece = _chain_values(salt, run.secrets.pieces[i], run.secrets)[k], piece[k:]
         elif how == "prefix":
             piece = piece[:k]
         elif how == "drop":
@@ -173,3 +177,66 @@ def test_any_reveal_but_the_committed_piece_is_refused(project, chain, owner, al
     assert m.pieces_revealed() == 1
     run.reveal()
     assert phase(m) == "reward"
+
+
+# ---------------------------------------------------------------- a forfeit bought back
+
+BOUNTIES = st.sampled_from([1, 7, 10**9, 10**18, 10**18 + 3])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    bounty=BOUNTIES,
+    money=st.integers(TERMS.min_stake, 200 * TERMS.min_stake),
+    addresses=st.integers(1, 20),
+    honest=st.integers(1, 4),
+)
+def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, addresses, honest):
+    """The provider's side (its own balance and `addresses` other addresses) spends `money` on
+    stakes, split at random over those addresses and over any number of contributions
+    (each at least min_stake), mixed at random with `honest` others' contributions. Shared by
+    stake, one large stake took the forfeited bounty back; shared by contribution, many small
+    ones did. Now, whatever the split:
+
+    - withholding returns the side exactly `money` (its stakes) and not one wei of the
+      bounty, and every honest contributor exactly its stakes;
+    - revealing returns the side what the reward pass gives it: the provider's leftover plus
+      its addresses' balances. Withholding never pays more, except by sparing the side's own
+      addresses what their samples lost under the reveal (a loss they chose to risk):
+      withheld <= revealed + losses.
+
+    Chain-free (the mirror of the pass; `test_random_markets` holds the contract to it)."""
+    from sharedmodels.market.rules import Contribution, forfeit_shares, reward_pass
+
+    rng = random.Random(seed)
+    unit = TERMS.min_stake
+    # A split of `money` into stakes of at least min_stake, dealt to the side's addresses.
+    stakes, left = [], money
+    while left >= 2 * unit and rng.random() < 0.8:
+        s = rng.randint(unit, left - unit)
+        stakes.append(s)
+        left -= s
+    stakes.append(left)
+    side = [f"0x{0xA0 + i:040x}" for i in range(addresses)]
+    others = [f"0x{0x10 + i:040x}" for i in range(honest)]
+    sent = [
+        Contribution(rng.choice(side), sample(rng, rng.randint(1, 4)), rng.randint(0, 1), s)
+        for s in stakes
+    ]
+    for _ in range(rng.randint(1, 6)):
+        x = sample(rng, rng.randint(1, 4))
+        sent.append(Contribution(rng.choice(others), x, truth(x), rng.randint(unit, 3 * unit)))
+    rng.shuffle(sent)
+    rows, labels = dataset(rng, rng.randint(4, 24))
+
+    withheld = forfeit_shares(sent)
+    assert sum(withheld.get(a, 0) for a in side) == money
+    for o in others:
+        assert withheld.get(o, 0) == sum(c.stake for c in sent if c.who == o)
+
+    outcome = reward_pass(bounty, list(zip(rows, labels, strict=True)), sent, N_FEATURES)
+    revealed = outcome.provider + sum(outcome.balances.get(a, 0) for a in side)
+    staked = {a: sum(c.stake for c in sent if c.who == a) for a in side}
+    losses = sum(max(0, staked[a] - outcome.balances.get(a, 0)) for a in side)
+    assert money <= revealed + losses

@@ -15,7 +15,8 @@ At the end of the session every outcome in ``OUTCOMES`` (each kind of success an
 reason) must have happened at least once, so a profile too short to reach, say, a successful
 report fails instead of passing quietly.
 
-``make test`` runs a fast profile (7 examples of 70 steps, about 520 calls); ``make soak``
+``make test`` runs a fast profile (7 examples of 70 steps, about 520 calls) and a short one on
+interval mining (one example of 12 steps, a block every second); ``make soak``
 (``SHAREDMODELS_SOAK=1``) runs thousands of steps.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections import Counter
 from math import isqrt
 
@@ -41,6 +43,7 @@ from hypothesis.stateful import (
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.mirrors.perceptron import IntPerceptron
 from sharedmodels.rpc.deployments import deploy_perceptron
+from sharedmodels.rpc.mining import detect, wait_for_receipts
 from sharedmodels.trainers.client import Incentive, features_hash, records
 
 N_FEATURES = 48
@@ -64,6 +67,7 @@ OUTCOMES = frozenset(
         "refund: ok",
         "refund: not the contributor",
         "refund: already refunded",
+        "refund: deposit reported or taken",
         "refund: too early",
         "refund: model disagrees",
         "report: ok",
@@ -337,6 +341,8 @@ class StakeMachine(RuleBasedStateMachine):
             return "refund: not the contributor"
         if r.refunded:
             return "refund: already refunded"
+        if r.claimable == 0 and r.deposit > 0:
+            return "refund: deposit reported or taken"
         if now < r.time + REFUND:
             return "refund: too early"
         if self.model.predict(r.row) != r.label:
@@ -496,3 +502,50 @@ def test_stake_machine():
     assert set(SEEN) - {"time: wait", "time: edge"} <= OUTCOMES, "an outcome missing from OUTCOMES"
     missing = sorted(OUTCOMES - set(SEEN))
     assert not missing, f"{calls} calls never reached: {', '.join(missing)}"
+
+
+class IntervalStakeMachine(StakeMachine):
+    """The same machine on a node that mines a block every ``INTERVAL_S`` seconds instead of
+    one per transaction. Each action pins the next block's timestamp right after a block was
+    mined (a whole interval to send in), so the mirror still knows the time exactly; Ape waits
+    for the receipt instead of taking it at once (``sharedmodels.rpc.mining``)."""
+
+    def _at_next_block(self) -> int:
+        head = chain.blocks.head.number
+        deadline = time.monotonic() + 10 * INTERVAL_S
+        while chain.blocks.head.number == head:
+            assert time.monotonic() < deadline, "the node stopped mining"
+            time.sleep(0.02)
+        return super()._at_next_block()
+
+
+#: The interval profile: block time, and one example of this many steps.
+INTERVAL_S, INTERVAL_STEPS = 1, 12
+
+
+def test_stake_machine_with_interval_mining():
+    """A short profile of the machine with the session's Anvil mining every second (automine off),
+    then automine again, whatever happens. Every invariant must hold after every step."""
+    SEEN.clear()
+    provider = chain.provider
+    wait_for_receipts(provider)
+    provider.make_request("evm_setIntervalMining", [INTERVAL_S])
+    provider.make_request("evm_setAutomine", [False])
+    try:
+        assert detect(provider).mode == "interval"
+        run_state_machine_as_test(
+            IntervalStakeMachine,
+            settings=settings(
+                max_examples=1,
+                stateful_step_count=INTERVAL_STEPS,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    finally:
+        provider.make_request("evm_setIntervalMining", [0])
+        provider.make_request("evm_setAutomine", [True])
+    calls = sum(n for k, n in SEEN.items() if not k.startswith("time: "))
+    print(f"\nstake machine, interval mining: {calls} calls, every invariant held")
+    assert calls >= INTERVAL_STEPS - 1

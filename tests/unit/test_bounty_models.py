@@ -96,7 +96,9 @@ def test_settlement_conserves_every_wei():
             es.append(Entry(stake, rng.random() < 0.6, rng.randint(0, 9), rng.randint(0, stake)))
         prize = rng.randint(1, 10**9)
         for s in (settle(prize, es, 9, rng.choice([0, 5000, 10000])), forfeit_settle(prize, es)):
-            assert sum(s.dues) + s.organiser + s.keepers == prize + sum(e.stake for e in es)
+            assert sum(s.dues) + s.organiser + s.keepers + s.burned == prize + sum(
+                e.stake for e in es
+            )
             assert all(d == 0 for d, e in zip(s.dues, es, strict=True) if not e.sealed)
 
 
@@ -144,3 +146,22 @@ def test_secrets_round_trip(tmp_path):
         s.save(tmp_path / "s.json")
     with pytest.raises(BountyError):
         OrganiserSecrets([[([1], 0)]] * 3)
+
+
+def test_unsealed_stakes_reach_no_payee():
+    """Whatever the held (unsealed) stakes, the organiser and the winner are paid the prize at
+    most beyond their own stake less fee: the held stakes are burned on every ending."""
+    rng = random.Random(1)
+    for _ in range(300):
+        es = [
+            Entry(
+                rng.randint(1, 10**6), rng.random() < 0.5, rng.randint(0, 9), 0, rng.random() < 0.8
+            )
+            for _ in range(rng.randint(1, 6))
+        ]
+        held = sum(e.stake for e in es if not e.sealed)
+        for s in (settle(1000, es, 9, rng.choice([0, 10000])), forfeit_settle(1000, es)):
+            assert s.burned == held and s.organiser in (0, 1000)
+            assert sum(s.dues) + s.organiser == 1000 + sum(e.stake for e in es if e.sealed)
+    # A part-scored model cannot win, even with the most right answers so far.
+    assert settle(10, [Entry(5, True, 9, 1, False), Entry(5, True, 2)], 9, 0).winner == 1

@@ -6,6 +6,7 @@ import bz2
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -417,3 +418,24 @@ def test_csv_malformed_rows_refused(tmp_path, body, message):
     p = write_csv(tmp_path / "d.csv", body)
     with pytest.raises(DatasetError, match=message):
         load(f"csv:{p}")
+
+
+def test_texts_csv_reads_rows_as_the_labelled_loader_does(tmp_path):
+    """``load_texts_csv`` (texts to classify, no label) shares the labelled loader's row loop:
+    blank lines skipped, rows numbered alike, the same one-line refusals."""
+    path = tmp_path / "texts.csv"
+    path.write_bytes(b'\xef\xbb\xbftext\n"a, quoted"\n\nplain\n')
+    assert datasets.load_texts_csv(path) == ["a, quoted", "plain"]
+    for body, message in [
+        (b"text\nok\n\nx,y\n", "data row 2 (line 4): 2 fields, the header has 1"),
+        (b"text\nok\n  \n", "data row 2 (line 3): empty text"),
+        (b'text\n"open\n', "data row 1: malformed CSV"),
+        (b"text\nok\n\xff\n", "not valid UTF-8 after data row"),
+        (b"words\nok\n", "no text column in header"),
+        (b"text\n", "no data rows after the header"),
+    ]:
+        path.write_bytes(body)
+        with pytest.raises(DatasetError, match=re.escape(message)):
+            datasets.load_texts_csv(path)
+    with pytest.raises(DatasetError, match="csv file not found"):
+        datasets.load_texts_csv(tmp_path / "missing.csv")

@@ -13,7 +13,7 @@ LAYERS = (
     ("mirrors",),
     ("rpc",),
     ("trainers",),
-    ("market", "bounty"),
+    ("market", "bounty", "hub"),
     ("federated",),
     ("simulation",),
     ("runs",),

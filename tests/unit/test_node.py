@@ -154,13 +154,44 @@ def test_main_prints_one_error_line_and_exits_1(capsys):
     assert err.splitlines() == ["error: fork URL 'ftp://example' is not an http(s):// RPC address"]
 
 
+def test_port_with_connections_in_time_wait_is_free():
+    """A node that just stopped leaves its connections in TIME_WAIT for a minute: a restart
+    right away must not be refused (it was, when the trial bind lacked SO_REUSEADDR)."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end goes to TIME_WAIT
+        client.close()
+    with socket.socket() as plain:  # what the old check did: refused
+        with pytest.raises(OSError):
+            plain.bind(("127.0.0.1", port))
+    node.check_port_free(port)
+
+
 def test_anvil_command():
-    assert node.anvil_command(8545, None, None)[1:] == ["--port", "8545"]
+    assert node.anvil_command(8545, None, None)[1:] == ["--port", "8545", "--silent"]
+    assert node.anvil_command(8545, None, None, log=True)[1:] == ["--port", "8545"]
     assert node.anvil_command(9, "http://u", 1)[1:] == [
         "--port",
         "9",
+        "--silent",
         "--fork-url",
         "http://u",
         "--chain-id",
         "1",
+    ]
+
+
+def test_anvil_command_with_a_block_time():
+    """``make node BLOCK_TIME=N``: a block every N seconds instead of automine."""
+    assert node.anvil_command(9, None, None, block_time=2)[1:] == [
+        "--port",
+        "9",
+        "--silent",
+        "--block-time",
+        "2",
     ]

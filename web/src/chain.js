@@ -21,6 +21,7 @@ import {
   vocabEncoder,
 } from "./encoding.js";
 import { UserError } from "./errors.js";
+import { getLogsPaged } from "./logs.js";
 
 export const tools = textTools(unicode.unassigned);
 export const UNIDATA_VERSION = unicode.unidata_version;
@@ -218,12 +219,9 @@ const CLAIM_EVENTS = [
 export async function scan(client, model) {
   const events = model.abi.filter((a) => a.type === "event" && CLAIM_EVENTS.includes(a.name));
   if (!events.some((e) => e.name === "ContributionAdded")) return [];
-  const logs = await client.getLogs({
-    address: model.address,
-    events,
-    fromBlock: model.fromBlock,
-    toBlock: "latest",
-  });
+  // In windows a public node accepts, with back-off on rate limits (logs.js).
+  const head = await client.getBlockNumber();
+  const logs = await getLogsPaged(client, { address: model.address, events }, model.fromBlock, head);
   const byId = new Map();
   const byTx = new Map();
   for (const log of logs) {

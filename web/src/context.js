@@ -18,6 +18,7 @@
  * @typedef {object} Context
  * @property {number} chainId
  * @property {Deployment[]} deployments
+ * @property {string[]} hubs the ModelHub addresses the server's records name (pages/hub.js)
  * @property {import("viem").PublicClient} client
  * @property {import("viem").Chain} chain
  * @property {string} rpcUrl

@@ -8,17 +8,20 @@ import { Connection } from "./connection.js";
 import { el } from "./dom.js";
 import { networkName } from "./networks.js";
 import { nameDeployments } from "./pages/common.js";
+import { renderHub } from "./pages/hub.js";
 import { renderList } from "./pages/list.js";
 import { renderModel } from "./pages/model.js";
 import { Accounts } from "./wallet.js";
 
 /**
  * @param {string} hash location.hash
- * @returns {{page: "list"} | {page: "model", address: string}}
+ * @returns {{page: "list"} | {page: "model", address: string} | {page: "hub", address: string}}
  */
 export function parseRoute(hash) {
   const m = (hash || "#/").match(/^#\/model\/(.+)$/);
-  return m ? { page: "model", address: decodeURIComponent(m[1]) } : { page: "list" };
+  if (m) return { page: "model", address: decodeURIComponent(m[1]) };
+  const h = (hash || "").match(/^#\/hub(?:\/(.+))?$/);
+  return h ? { page: "hub", address: h[1] ? decodeURIComponent(h[1]) : "" } : { page: "list" };
 }
 
 export class App {
@@ -56,7 +59,13 @@ export class App {
     let config;
     try {
       const body = await this.deployments();
-      config = { chainId: body.chain_id, deployments: nameDeployments(body.deployments) };
+      // A ModelHub record (ape run hub deploy) is not a model: the hub page reads it.
+      const all = /** @type {any[]} */ (body.deployments);
+      config = {
+        chainId: body.chain_id,
+        deployments: nameDeployments(all.filter((d) => d.contract !== "ModelHub")),
+        hubs: all.filter((d) => d.contract === "ModelHub").map((d) => d.address),
+      };
       // A static export (ape run web --static) names the public endpoint to read from;
       // otherwise the page's own server forwards to its node.
       if (body.rpc) {
@@ -143,7 +152,7 @@ export class App {
         location.reload();
         return;
       }
-      ctx.deployments = nameDeployments(body.deployments);
+      ctx.deployments = nameDeployments(body.deployments.filter((/** @type {any} */ d) => d.contract !== "ModelHub"));
     } catch {
       return; // the next poll tries again
     }
@@ -160,6 +169,7 @@ export class App {
     this.page = null;
     try {
       if (route.page === "model") this.page = await renderModel(ctx, this.app, route.address);
+      else if (route.page === "hub") await renderHub(ctx, this.app, route.address || ctx.hubs.at(-1) || "");
       else await renderList(ctx, this.app);
     } finally {
       document.body.dataset.ready = "1";

@@ -12,6 +12,8 @@ test("routes", () => {
   assert.deepEqual(parseRoute("#/"), { page: "list" });
   assert.deepEqual(parseRoute("#/model/0xAbC"), { page: "model", address: "0xAbC" });
   assert.deepEqual(parseRoute("#/model/0x%41"), { page: "model", address: "0xA" });
+  assert.deepEqual(parseRoute("#/hub"), { page: "hub", address: "" });
+  assert.deepEqual(parseRoute("#/hub/0xAbC"), { page: "hub", address: "0xAbC" });
 });
 
 test("amounts and durations", () => {

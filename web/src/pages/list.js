@@ -31,6 +31,9 @@ export async function renderList(ctx, app) {
     el("h2", {}, "Models"),
     el("p", { class: "muted" }, `Deployments on chain ${ctx.chainId} from the manifests the server found. Predicting is free; contributing sends a transaction.`),
     el("div", { class: "card" }, ctx.deployments.length ? table : el("p", {}, "No deployment on this chain yet: run make web, or ape run deploy.")),
+    ctx.hubs?.length
+      ? el("p", {}, el("a", { href: `#/hub/${ctx.hubs.at(-1)}`, testid: "hub-link" }, "Model hub"), ": models found on this chain through a hub, with their accuracy records and pools.")
+      : null,
     el("div", { class: "card" }, el("h3", {}, "Open any model by its address"), el("p", { class: "muted" }, "The page reads the model's encoder, classes and rules from the chain."), openForm),
   );
   for (const d of ctx.deployments) {

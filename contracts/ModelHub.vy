@@ -1,0 +1,677 @@
+# pragma version 0.4.3
+"""
+@title Model hub: a registry of models, accuracy records on committed test sets, and pools
+       that pay the contributors who made a model better
+@license MIT
+@notice Permissionless, no admin. Three parts:
+        REGISTRY: a model's owner (as the model itself says, `owner()`) lists it with a name and
+        a description URI. The hub checks the model's kind by its runtime code against a list
+        of kinds fixed when the hub was deployed, and reads its classes and encoder from the
+        model. The owner may update or withdraw the entry. Every change is an event.
+        RECORDS: anyone commits a test set for a listed model as salted pieces; after
+        `reveal_delay` the evaluator reveals the pieces in order, each scored at once against
+        the model's `predict` (at most MAX_PIECE samples per transaction). The last piece
+        writes a record (model, test-set hash, samples, correct, block).
+        POOLS: anyone funds a trainer's pool (irrevocably). A period closes on a new record
+        whose test set was committed before the previous record: it releases
+        `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
+        error the model closed; nothing without a gain). The period's contributions that the
+        trainer judged good and that changed the model enter, one share each, during
+        `entry_window`; then each contributor claims once (pull payment). See docs/hub.md.
+@dev Commitment of piece i (bound to the chain, this hub, the evaluator and the position):
+       c = keccak256(abi_encode(PIECE_TAG, chain.id, hub, evaluator, i, salt, n))
+       c = keccak256(c ++ keccak256(abi_encode(x_k, y_k))) for k = 1..n
+     test-set hash = keccak256(abi_encode(commitments)).
+     Money: balance == sum(available) + sum over periods of (budget - paid), to the wei. Every
+     payment goes to msg.sender after all state changes, behind the re-entrancy lock.
+"""
+
+# ---------------------------------------------------------------- INTERFACES
+
+interface HubModel:
+    def owner() -> address: view
+    def class_names(label: uint8) -> String[32]: view
+    def encoder() -> String[256]: view
+    def update_count() -> uint256: view
+    def sealed() -> bool: view
+
+interface SparseModel:
+    def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8: view
+
+interface DenseModel:
+    def predict(x: DynArray[int64, MAX_DIM]) -> uint8: view
+
+interface Trainer:
+    def contribution_count() -> uint256: view
+    def contribution(id: uint256) -> Record: view
+
+# ---------------------------------------------------------------- STRUCTS
+
+# @dev One kind of model the hub accepts: the runtime code before its immutables.
+struct Kind:
+    name: String[32]
+    code_hash: bytes32
+    code_size: uint256
+    features: uint8
+    trainer: bool
+
+struct Entry:
+    kind: uint256
+    name: String[64]
+    uri: String[256]
+    n_classes: uint256
+    classes_hash: bytes32
+    encoder_hash: bytes32
+    listed: bool
+    registered: uint256
+
+struct Evaluation:
+    model: address
+    evaluator: address
+    committed: uint256
+    commit_block: uint256
+    test_set_hash: bytes32
+    pieces: uint256
+    revealed: uint256
+    updates: uint256
+    samples: uint256
+    correct: uint256
+    block: uint256
+    time: uint256
+    contributions: uint256
+
+struct SparseSample:
+    x: DynArray[uint32, MAX_FEATURES]
+    y: uint8
+
+struct DenseSample:
+    x: DynArray[int64, MAX_DIM]
+    y: uint8
+
+# @dev A trainer's stored record (data_handler.Record), as its `contribution(id)` returns it.
+struct Record:
+    claimable: uint256
+    good: bool
+    bad: bool
+    trained: bool
+    binding: uint256
+
+# @dev A trainer's contribution as restated by callers (data_handler.Contribution).
+struct Contribution:
+    id: uint256
+    contributor: address
+    time: uint256
+    label: uint8
+    deposit: uint256
+
+struct Pool:
+    available: uint256
+    anchor: uint256
+    periods: uint256
+
+struct Period:
+    evaluation: uint256
+    budget: uint256
+    paid: uint256
+    first_id: uint256
+    last_id: uint256
+    entry_deadline: uint256
+    shares: uint256
+    claimed_shares: uint256
+
+# ---------------------------------------------------------------- EVENTS
+
+event ModelRegistered:
+    model: indexed(address)
+    owner: indexed(address)
+    kind: uint256
+    name: String[64]
+    uri: String[256]
+    classes: DynArray[String[32], MAX_CLASSES]
+    encoder_hash: bytes32
+
+event ModelUpdated:
+    model: indexed(address)
+    name: String[64]
+    uri: String[256]
+    classes: DynArray[String[32], MAX_CLASSES]
+    encoder_hash: bytes32
+
+event ModelWithdrawn:
+    model: indexed(address)
+
+event TestSetCommitted:
+    evaluation: indexed(uint256)
+    model: indexed(address)
+    evaluator: indexed(address)
+    test_set_hash: bytes32
+    pieces: uint256
+
+event PieceScored:
+    evaluation: indexed(uint256)
+    piece: uint256
+    samples: uint256
+    correct: uint256
+
+event AccuracyRecorded:
+    evaluation: indexed(uint256)
+    model: indexed(address)
+    test_set_hash: bytes32
+    samples: uint256
+    correct: uint256
+    block: uint256
+    contributions: uint256
+
+event PoolFunded:
+    model: indexed(address)
+    funder: indexed(address)
+    amount: uint256
+
+event PoolAnchored:
+    model: indexed(address)
+    evaluation: indexed(uint256)
+
+event PeriodClosed:
+    model: indexed(address)
+    period: indexed(uint256)
+    evaluation: uint256
+    budget: uint256
+    first_id: uint256
+    last_id: uint256
+    entry_deadline: uint256
+
+event ContributionEntered:
+    model: indexed(address)
+    period: indexed(uint256)
+    id: uint256
+    contributor: indexed(address)
+
+event RewardClaimed:
+    model: indexed(address)
+    period: indexed(uint256)
+    contributor: indexed(address)
+    amount: uint256
+
+event PeriodReleased:
+    model: indexed(address)
+    period: indexed(uint256)
+    amount: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+MAX_FEATURES: constant(uint256) = 512
+MAX_DIM: constant(uint256) = 256
+MAX_CLASSES: constant(uint256) = 16
+MAX_KINDS: constant(uint256) = 32
+MAX_PIECES: constant(uint256) = 64
+# @dev Samples per revealed piece: one piece is scored in one transaction.
+MAX_PIECE: constant(uint256) = 16
+# @dev Runtime code longer than this cannot be a model (EIP-170).
+_MAX_CODE: constant(uint256) = 24576
+SPARSE: constant(uint8) = 1
+DENSE: constant(uint8) = 2
+PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.hub.piece")
+_BINDING_SHIFT: constant(uint256) = 99
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev The kinds accepted, fixed at deployment; an entry's `kind` is its index + 1.
+kinds: public(HashMap[uint256, Kind])
+kind_count: public(immutable(uint256))
+# @dev Seconds between a test set's commitment and its first reveal.
+reveal_delay: public(immutable(uint256))
+# @dev Seconds after `reveal_delay` in which every piece must be revealed.
+reveal_window: public(immutable(uint256))
+# @dev Seconds after a period closes in which its contributions may enter.
+entry_window: public(immutable(uint256))
+# @dev Fewest test samples a record needs to close a pool's period.
+min_pool_samples: public(immutable(uint256))
+
+entries: public(HashMap[address, Entry])
+# @dev Every model ever registered, in order (withdrawn ones stay, with `listed` False).
+models: public(HashMap[uint256, address])
+model_count: public(uint256)
+
+evaluations: public(HashMap[uint256, Evaluation])
+evaluation_count: public(uint256)
+commitments: public(HashMap[uint256, HashMap[uint256, bytes32]])
+# @dev model => its records' evaluation ids, in order.
+records: public(HashMap[address, HashMap[uint256, uint256]])
+record_count: public(HashMap[address, uint256])
+
+pools: public(HashMap[address, Pool])
+periods: public(HashMap[address, HashMap[uint256, Period]])
+used: public(HashMap[uint256, bool])
+entered: public(HashMap[address, HashMap[uint256, HashMap[uint256, bool]]])
+shares: public(HashMap[address, HashMap[uint256, HashMap[address, uint256]]])
+claimed: public(HashMap[address, HashMap[uint256, HashMap[address, bool]]])
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(kinds_: DynArray[Kind, MAX_KINDS], reveal_delay_: uint256, reveal_window_: uint256,
+             entry_window_: uint256, min_pool_samples_: uint256):
+    assert min_pool_samples_ > 0, "hub: min pool samples is zero"
+    i: uint256 = 0
+    for k: Kind in kinds_:
+        assert k.code_size > 0 and k.code_size <= _MAX_CODE, "hub: kind code size"
+        assert k.features == SPARSE or k.features == DENSE, "hub: kind features"
+        self.kinds[i] = k
+        i += 1
+    kind_count = len(kinds_)
+    reveal_delay = reveal_delay_
+    reveal_window = reveal_window_
+    entry_window = entry_window_
+    min_pool_samples = min_pool_samples_
+
+# ---------------------------------------------------------------- REGISTRY (model owners)
+
+@external
+@nonreentrant
+def register(model: address, kind: uint256, name: String[64], uri: String[256]):
+    """
+    @notice List `model` (its owner only) as a model of kind `kind` (an index into `kinds`).
+            A withdrawn entry may be registered again (its code decides its kind).
+    """
+    self._check_owner(model)
+    assert not self.entries[model].listed, "hub: already registered"
+    assert kind < kind_count, "hub: unknown kind"
+    assert len(name) > 0, "hub: empty name"
+    k: Kind = self.kinds[kind]
+    assert model.codesize >= k.code_size, "hub: not a model of this kind"
+    assert self._code_hash(model, k.code_size) == k.code_hash, "hub: not a model of this kind"
+    previous: uint256 = self.entries[model].kind
+    classes: DynArray[String[32], MAX_CLASSES] = self._classes(model)
+    encoder_hash: bytes32 = keccak256(staticcall HubModel(model).encoder())
+    if previous == 0:
+        n: uint256 = self.model_count
+        self.models[n] = model
+        self.model_count = n + 1
+    self.entries[model] = Entry(
+        kind=kind + 1, name=name, uri=uri, n_classes=len(classes),
+        classes_hash=keccak256(abi_encode(classes)), encoder_hash=encoder_hash, listed=True,
+        registered=block.number,
+    )
+    log ModelRegistered(
+        model=model, owner=msg.sender, kind=kind, name=name, uri=uri, classes=classes,
+        encoder_hash=encoder_hash,
+    )
+
+
+@external
+@nonreentrant
+def update(model: address, name: String[64], uri: String[256]):
+    """
+    @notice Change a listed model's name and URI (its owner only); classes and encoder are
+            read again from the model.
+    """
+    self._check_owner(model)
+    assert self.entries[model].listed, "hub: not registered"
+    assert len(name) > 0, "hub: empty name"
+    classes: DynArray[String[32], MAX_CLASSES] = self._classes(model)
+    encoder_hash: bytes32 = keccak256(staticcall HubModel(model).encoder())
+    e: Entry = self.entries[model]
+    e.name = name
+    e.uri = uri
+    e.n_classes = len(classes)
+    e.classes_hash = keccak256(abi_encode(classes))
+    e.encoder_hash = encoder_hash
+    self.entries[model] = e
+    log ModelUpdated(model=model, name=name, uri=uri, classes=classes, encoder_hash=encoder_hash)
+
+
+@external
+@nonreentrant
+def withdraw(model: address):
+    """
+    @notice Take a model off the list (its owner only). Its records and pool stay: periods
+            still close and contributors still claim.
+    """
+    self._check_owner(model)
+    assert self.entries[model].listed, "hub: not registered"
+    self.entries[model].listed = False
+    log ModelWithdrawn(model=model)
+
+# ---------------------------------------------------------------- RECORDS (anyone)
+
+@external
+@nonreentrant
+def commit(model: address, commitments_: DynArray[bytes32, MAX_PIECES]) -> uint256:
+    """
+    @notice Commit a test set for a registered model, as salted pieces (see the module's @dev).
+            A withdrawn model can still be evaluated, so that its owner cannot freeze its
+            pool by withdrawing it.
+    @return The evaluation's id (from 1).
+    """
+    assert self.entries[model].kind != 0, "hub: not registered"
+    n: uint256 = len(commitments_)
+    assert n > 0, "hub: no pieces"
+    id: uint256 = self.evaluation_count + 1
+    self.evaluation_count = id
+    i: uint256 = 0
+    for c: bytes32 in commitments_:
+        self.commitments[id][i] = c
+        i += 1
+    h: bytes32 = keccak256(abi_encode(commitments_))
+    self.evaluations[id] = Evaluation(
+        model=model, evaluator=msg.sender, committed=block.timestamp, commit_block=block.number,
+        test_set_hash=h, pieces=n,
+        revealed=0, updates=0, samples=0, correct=0, block=0, time=0, contributions=0,
+    )
+    log TestSetCommitted(evaluation=id, model=model, evaluator=msg.sender, test_set_hash=h, pieces=n)
+    return id
+
+
+@external
+@nonreentrant
+def reveal_sparse(id: uint256, salt: bytes32, piece: DynArray[SparseSample, MAX_PIECE],
+                  updates: uint256):
+    """
+    @notice Reveal and score the next piece of evaluation `id` on a sparse-input model
+            (evaluator only). `updates` is the model's `update_count()` the evaluator expects:
+            a model trained between the pieces (or just before, by someone who saw the piece
+            in the mempool) fails the reveal instead of scoring the samples it has just seen.
+    """
+    e: Evaluation = self._begin_reveal(id, SPARSE, len(piece), updates)
+    acc: bytes32 = self._chain_start(id, e, salt, len(piece))
+    correct: uint256 = 0
+    for s: SparseSample in piece:
+        assert convert(s.y, uint256) < self.entries[e.model].n_classes, "hub: test label out of range"
+        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
+        if staticcall SparseModel(e.model).predict(s.x) == s.y:
+            correct += 1
+    self._end_reveal(id, e, acc, len(piece), correct)
+
+
+@external
+@nonreentrant
+def reveal_dense(id: uint256, salt: bytes32, piece: DynArray[DenseSample, MAX_PIECE],
+                 updates: uint256):
+    """
+    @notice As `reveal_sparse`, for a dense-input model.
+    """
+    e: Evaluation = self._begin_reveal(id, DENSE, len(piece), updates)
+    acc: bytes32 = self._chain_start(id, e, salt, len(piece))
+    correct: uint256 = 0
+    for s: DenseSample in piece:
+        assert convert(s.y, uint256) < self.entries[e.model].n_classes, "hub: test label out of range"
+        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
+        if staticcall DenseModel(e.model).predict(s.x) == s.y:
+            correct += 1
+    self._end_reveal(id, e, acc, len(piece), correct)
+
+# ---------------------------------------------------------------- POOLS (anyone)
+
+@external
+@payable
+@nonreentrant
+def fund(model: address):
+    """
+    @notice Add `msg.value` to a listed trainer's pool. Irrevocable: it goes only to the
+            trainer's contributors, through periods.
+    """
+    assert self.entries[model].listed, "hub: not registered"
+    assert self.kinds[self.entries[model].kind - 1].trainer, "hub: not a trainer"
+    assert msg.value > 0, "hub: nothing sent"
+    self.pools[model].available += msg.value
+    log PoolFunded(model=model, funder=msg.sender, amount=msg.value)
+
+
+@external
+@nonreentrant
+def close_period(model: address, id: uint256) -> uint256:
+    """
+    @notice Close the pool's current period with record `id`. The first record used only
+            anchors the pool. A later one must be on `model`, have at least
+            `min_pool_samples` samples, be recorded after the anchor, and have its test set
+            committed in a block before the anchor's record (so the period's contributors
+            could not see it). Each record is used once.
+    @return The budget released to the period.
+    """
+    assert self.kinds[self.entries[model].kind - 1].trainer, "hub: not a trainer"
+    b: Evaluation = self.evaluations[id]
+    assert b.model == model, "hub: record of another model"
+    assert b.block != 0, "hub: evaluation not finished"
+    assert b.samples >= min_pool_samples, "hub: too few test samples"
+    assert not self.used[id], "hub: record already used"
+    self.used[id] = True
+    pool: Pool = self.pools[model]
+    if pool.anchor == 0:
+        self.pools[model].anchor = id
+        log PoolAnchored(model=model, evaluation=id)
+        return 0
+    a: Evaluation = self.evaluations[pool.anchor]
+    assert b.block > a.block, "hub: record not after the anchor"
+    assert b.commit_block < a.block, "hub: test set committed after the period began"
+    budget: uint256 = self._budget(pool.available, a.samples, a.correct, b.samples, b.correct)
+    p: uint256 = pool.periods
+    self.periods[model][p] = Period(
+        evaluation=id, budget=budget, paid=0, first_id=a.contributions + 1,
+        last_id=b.contributions, entry_deadline=block.timestamp + entry_window, shares=0,
+        claimed_shares=0,
+    )
+    self.pools[model] = Pool(available=pool.available - budget, anchor=id, periods=p + 1)
+    log PeriodClosed(
+        model=model, period=p, evaluation=id, budget=budget, first_id=a.contributions + 1,
+        last_id=b.contributions, entry_deadline=block.timestamp + entry_window,
+    )
+    return budget
+
+
+@external
+@nonreentrant
+def enter(model: address, period: uint256, c: Contribution, features_hash: bytes32):
+    """
+    @notice Enter a contribution of the period (anyone, for its contributor): the trainer must
+            hold it as judged good (refunded or validated), not bad, and as having changed the
+            model. One share per contribution, for `c.contributor`.
+    @param features_hash keccak256 of the ABI-encoded features, as the trainer binds them.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
+    assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
+    assert not self.entered[model][period][c.id], "hub: already entered"
+    r: Record = staticcall Trainer(model).contribution(c.id)
+    binding: uint256 = convert(
+        keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, features_hash)),
+        uint256,
+    ) >> _BINDING_SHIFT
+    assert r.binding == binding, "hub: contribution does not match"
+    assert r.good and not r.bad, "hub: contribution not judged good"
+    assert r.trained, "hub: contribution did not change the model"
+    self.entered[model][period][c.id] = True
+    self.shares[model][period][c.contributor] += 1
+    self.periods[model][period].shares = p.shares + 1
+    log ContributionEntered(model=model, period=period, id=c.id, contributor=c.contributor)
+
+
+@external
+@nonreentrant
+def claim(model: address, period: uint256) -> uint256:
+    """
+    @notice After the entries close, take your part of the period's budget: budget * your
+            shares // all shares; the last claimer also gets the rounding remainder. Once.
+    @return Wei paid.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp > p.entry_deadline, "hub: entries still open"
+    mine: uint256 = self.shares[model][period][msg.sender]
+    assert mine > 0, "hub: no shares"
+    assert not self.claimed[model][period][msg.sender], "hub: already claimed"
+    amount: uint256 = p.budget * mine // p.shares
+    if p.claimed_shares + mine == p.shares:
+        amount = p.budget - p.paid
+    self.claimed[model][period][msg.sender] = True
+    self.periods[model][period].claimed_shares = p.claimed_shares + mine
+    self.periods[model][period].paid = p.paid + amount
+    log RewardClaimed(model=model, period=period, contributor=msg.sender, amount=amount)
+    self._pay(amount)
+    return amount
+
+
+@external
+@nonreentrant
+def release(model: address, period: uint256) -> uint256:
+    """
+    @notice A period that ended its entries with no share gives its budget back to the pool
+            (anyone may call).
+    @return Wei returned to the pool.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp > p.entry_deadline, "hub: entries still open"
+    assert p.shares == 0, "hub: period has shares"
+    amount: uint256 = p.budget - p.paid
+    assert amount > 0, "hub: nothing to release"
+    self.periods[model][period].paid = p.budget
+    self.pools[model].available += amount
+    log PeriodReleased(model=model, period=period, amount=amount)
+    return amount
+
+# ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def accuracy_bp(id: uint256) -> uint256:
+    """
+    @notice A finished record's accuracy in basis points (correct * 10000 // samples).
+    """
+    e: Evaluation = self.evaluations[id]
+    assert e.block != 0, "hub: evaluation not finished"
+    return e.correct * 10000 // e.samples
+
+
+@external
+@view
+def budget_of(available: uint256, a_samples: uint256, a_correct: uint256, b_samples: uint256,
+              b_correct: uint256) -> uint256:
+    """
+    @notice What a period would release from `available` going from record a to record b.
+    """
+    return self._budget(available, a_samples, a_correct, b_samples, b_correct)
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _check_owner(model: address):
+    assert model.is_contract, "hub: not a contract"
+    assert staticcall HubModel(model).owner() == msg.sender, "hub: caller is not the model's owner"
+
+
+@internal
+@view
+def _code_hash(model: address, size: uint256) -> bytes32:
+    """
+    @dev A hash of the first `size` bytes of `model`'s code, chained over pieces of constant
+         length (Vyper slices code only by constant lengths): 1024-byte chunks, then 32-byte
+         words, then single bytes; h = keccak256(h ++ piece), from h = 0.
+         Mirror: `sharedmodels.hub.registry.code_hash`.
+    """
+    h: bytes32 = empty(bytes32)
+    at: uint256 = 0
+    for i: uint256 in range(_MAX_CODE // 1024):
+        if at + 1024 > size:
+            break
+        h = keccak256(concat(h, slice(model.code, at, 1024)))
+        at += 1024
+    for i: uint256 in range(31):
+        if at + 32 > size:
+            break
+        h = keccak256(concat(h, slice(model.code, at, 32)))
+        at += 32
+    for i: uint256 in range(31):
+        if at + 1 > size:
+            break
+        h = keccak256(concat(h, slice(model.code, at, 1)))
+        at += 1
+    return h
+
+
+@internal
+@view
+def _classes(model: address) -> DynArray[String[32], MAX_CLASSES]:
+    names: DynArray[String[32], MAX_CLASSES] = []
+    for i: uint256 in range(MAX_CLASSES):
+        name: String[32] = staticcall HubModel(model).class_names(convert(i, uint8))
+        if len(name) == 0:
+            break
+        names.append(name)
+    return names
+
+
+@internal
+@view
+def _begin_reveal(id: uint256, features: uint8, n: uint256, updates: uint256) -> Evaluation:
+    e: Evaluation = self.evaluations[id]
+    assert e.evaluator != empty(address), "hub: no such evaluation"
+    assert msg.sender == e.evaluator, "hub: evaluator only"
+    assert e.block == 0, "hub: evaluation finished"
+    assert block.timestamp >= e.committed + reveal_delay, "hub: reveal too early"
+    assert block.timestamp <= e.committed + reveal_delay + reveal_window, "hub: reveal window passed"
+    assert self.kinds[self.entries[e.model].kind - 1].features == features, "hub: wrong input type"
+    assert n > 0, "hub: empty piece"
+    assert staticcall HubModel(e.model).sealed(), "hub: model not sealed"
+    assert staticcall HubModel(e.model).update_count() == updates, "hub: model changed"
+    if e.revealed > 0:
+        assert updates == e.updates, "hub: model changed during the evaluation"
+    return e
+
+
+@internal
+@view
+def _chain_start(id: uint256, e: Evaluation, salt: bytes32, n: uint256) -> bytes32:
+    return keccak256(abi_encode(PIECE_TAG, chain.id, self, e.evaluator, e.revealed, salt, n))
+
+
+@internal
+def _end_reveal(id: uint256, e: Evaluation, acc: bytes32, n: uint256, correct: uint256):
+    assert acc == self.commitments[id][e.revealed], "hub: piece does not match its commitment"
+    log PieceScored(evaluation=id, piece=e.revealed, samples=n, correct=correct)
+    done: bool = e.revealed + 1 == e.pieces
+    samples: uint256 = e.samples + n
+    total: uint256 = e.correct + correct
+    self.evaluations[id].revealed = e.revealed + 1
+    self.evaluations[id].samples = samples
+    self.evaluations[id].correct = total
+    if e.revealed == 0:
+        self.evaluations[id].updates = staticcall HubModel(e.model).update_count()
+    if done:
+        contributions: uint256 = 0
+        if self.kinds[self.entries[e.model].kind - 1].trainer:
+            contributions = staticcall Trainer(e.model).contribution_count()
+        self.evaluations[id].block = block.number
+        self.evaluations[id].time = block.timestamp
+        self.evaluations[id].contributions = contributions
+        r: uint256 = self.record_count[e.model]
+        self.records[e.model][r] = id
+        self.record_count[e.model] = r + 1
+        log AccuracyRecorded(
+            evaluation=id, model=e.model, test_set_hash=e.test_set_hash, samples=samples,
+            correct=total, block=block.number, contributions=contributions,
+        )
+
+
+@internal
+@pure
+def _budget(available: uint256, a_samples: uint256, a_correct: uint256, b_samples: uint256,
+            b_correct: uint256) -> uint256:
+    """
+    @dev available * (acc_b - acc_a) / (1 - acc_a), rounded down; 0 without a gain.
+         acc_b - acc_a = (b_correct * a_samples - a_correct * b_samples) / (a_samples * b_samples)
+         1 - acc_a = (a_samples - a_correct) / a_samples
+    """
+    up: uint256 = b_correct * a_samples
+    down: uint256 = a_correct * b_samples
+    if up <= down:
+        return 0
+    return available * (up - down) // ((a_samples - a_correct) * b_samples)
+
+
+@internal
+def _pay(amount: uint256):
+    if amount > 0:
+        success: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
+        assert success, "hub: payment failed"

@@ -1,0 +1,284 @@
+"""The model hub: find models on any network, record their accuracy, pay their contributors.
+
+    ape run hub deploy                                  # a hub accepting this checkout's models
+    ape run hub register --model ADDRESS --name NAME [--uri URI]
+    ape run hub list [--all]                            # every entry, checked against its code
+    ape run hub evaluate --model ADDRESS --dataset rt --offset K --size N [--secrets PATH]
+    ape run hub evaluate --reveal SECRETS               # after the hub's reveal delay
+    ape run hub history --model ADDRESS [--plot PNG]
+    ape run hub fund --model ADDRESS --amount ETH
+    ape run hub close --model ADDRESS --evaluation ID   # anchor, then close a period
+    ape run hub enter --model ADDRESS [--period P]      # enter the period's good contributions
+    ape run hub claim --model ADDRESS
+    ape run hub demo [--plot PNG]                       # the whole story on a local chain
+
+Every subcommand takes ``--account`` and ``--record`` (the hub's address, default
+``deployments/<ecosystem>_<network>_hub.json``, written by ``deploy``). See docs/hub.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from sharedmodels import cli as c
+from sharedmodels.hub import driver
+from sharedmodels.hub.rules import MAX_PIECE, TestSet, dump_test_set, load_test_set
+from sharedmodels.hub.story import HubDemoConfig, history_lines, plot_history, run_hub_demo
+from sharedmodels.units import ETH
+
+record_opt = click.option(
+    "--record",
+    "record_opt",
+    default=None,
+    help="Hub record (default: deployments/<network>_hub.json).",
+)
+model_opt = click.option("--model", "model_address", required=True, help="The model's address.")
+
+
+def _hub(record_opt: str | None):
+    from ape import project
+
+    path = c.record_path(record_opt, "hub")
+    if not path.exists():
+        raise driver.HubError(f"no hub record at {path}: run `ape run hub deploy` or pass --record")
+    return project.ModelHub.at(json.loads(path.read_text())["address"])
+
+
+def _contract_at(address: str, kind_name: str):
+    from ape import project
+
+    return getattr(project, kind_name).at(address)
+
+
+def _entry(hub, address: str):
+    from ape import chain
+
+    for e in driver.listing(hub, chain.provider, _contract_at, include_withdrawn=True):
+        if e.model.lower() == address.lower():
+            if e.problems:
+                raise driver.HubError(f"{address}: {'; '.join(e.problems)}")
+            return e, _contract_at(e.model, e.kind)
+    raise driver.HubError(f"{address} is not in this hub")
+
+
+@click.group(cls=c.Group, short_help="Model hub: register, evaluate, fund, claim, list.")
+@c.ape_verbosity
+def cli():
+    """The model hub, one subcommand per action."""
+
+
+_command = c.role_command(cli, record_opt)
+
+
+@_command("Deploy a hub accepting this checkout's model contracts.")
+def deploy(network, account_alias, record_opt):
+    """Deploy a ModelHub whose kind list is every model contract compiled here, and write
+    its record."""
+    from ape import chain, project
+
+    sender = c.resolve_account(account_alias)
+    hub = driver.deploy_hub(project, sender)
+    path = c.record_path(record_opt, "hub")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"address": hub.address, "contract": "ModelHub", "chain_id": chain.chain_id})
+        + "\n"
+    )
+    click.echo(f"hub: {hub.address} ({hub.kind_count()} kinds); record {path}")
+
+
+@_command("List a model you own in the hub.")
+@model_opt
+@click.option("--name", required=True)
+@click.option("--uri", default="", help="Where the model is described.")
+def register(network, model_address, name, uri, account_alias, record_opt):
+    """Register a model you own: the hub finds its kind from its code and reads its classes
+    and encoder."""
+    from ape import chain
+
+    hub = _hub(record_opt)
+    sender = c.resolve_account(account_alias)
+    kind = driver.detect_kind(hub, chain.provider, model_address)
+    receipt = hub.register(model_address, kind, name, uri, sender=sender)
+    click.echo(f"registered {model_address} as {hub.kinds(kind).name} (gas {receipt.gas_used:,})")
+
+
+@_command("Every model in the hub, each checked against its contract.", name="list")
+@click.option("--all", "include_withdrawn", is_flag=True, help="Include withdrawn entries.")
+def list_(network, include_withdrawn, account_alias, record_opt):
+    """Every entry with its kind, classes, latest accuracy and pool; an entry whose contract
+    does not match what it claims is marked REFUSED with the reason."""
+    from ape import chain
+
+    hub = _hub(record_opt)
+    entries = driver.listing(hub, chain.provider, _contract_at, include_withdrawn)
+    if not entries:
+        click.echo("no models")
+    for e in entries:
+        records = driver.history(hub, e.model)
+        latest = f"{records[-1].correct}/{records[-1].samples}" if records else "no record"
+        pool = hub.pools(e.model).available / ETH
+        state = "" if e.listed else " (withdrawn)"
+        if e.problems:
+            click.echo(f"REFUSED {e.model}: {'; '.join(e.problems)}")
+            continue
+        click.echo(
+            f"{e.model}  {e.name}{state}  {e.kind}  classes {','.join(e.classes)}  "
+            f"accuracy {latest} ({len(records)} records)  pool {pool:g} ETH"
+        )
+
+
+@_command("Commit a test set for a model, or reveal one (after the delay).")
+@click.option("--model", "model_address", default=None, help="The model to evaluate.")
+@click.option("--dataset", default=None, help="Where the test samples come from (text: rt ...).")
+@c.offset_opt
+@click.option("--size", type=click.IntRange(1, 64 * MAX_PIECE), default=64, show_default=True)
+@click.option("--secrets", "secrets_opt", default=None, help="Secrets file to write.")
+@click.option("--reveal", "reveal_path", default=None, help="Reveal the set in this file.")
+def evaluate(
+    network,
+    model_address,
+    dataset,
+    offset,
+    size,
+    secrets_opt,
+    reveal_path,
+    account_alias,
+    record_opt,
+):
+    """Commit: encode --size samples of --dataset from --offset with the model's own encoder
+    (read from the chain), commit them in pieces of 16 and keep the salts in a file of your
+    own. Reveal: score every piece against the model; the last writes the record."""
+    from ape import chain
+
+    from sharedmodels.encoding.encoded import encode_dataset
+    from sharedmodels.rpc.deployments import encoder_from_descriptor
+
+    hub = _hub(record_opt)
+    sender = c.resolve_account(account_alias)
+    if reveal_path:
+        ts, ids = load_test_set(Path(reveal_path).read_text())
+        for i in ids:
+            e = hub.evaluations(i)
+            _, model = _entry(hub, e.model)
+            driver.reveal(hub, i, ts, sender, model)
+            e = hub.evaluations(i)
+            click.echo(f"evaluation {i}: {e.correct}/{e.samples} correct at block {e.block}")
+        return
+    if not (model_address and dataset):
+        raise click.UsageError("pass --model and --dataset to commit, or --reveal SECRETS")
+    entry, model = _entry(hub, model_address)
+    if entry.dense:
+        raise driver.HubError(
+            "evaluate encodes text for sparse models; dense sets: see docs/hub.md"
+        )
+    data = encode_dataset(
+        dataset, encoder_from_descriptor(model.encoder()), limit=size, offset=offset
+    )
+    ts = TestSet.make(data.rows, data.labels, dense=False)
+    path = (
+        Path(secrets_opt)
+        if secrets_opt
+        else c.record_path(None, f"hub_set_{chain.blocks.head.number}")
+    )
+    if path.exists():
+        raise click.ClickException(f"{path} exists: pick another --secrets")
+    i = driver.commit(hub, model.address, ts, sender, chain.chain_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_test_set(ts, [i]))
+    path.chmod(0o600)
+    click.echo(
+        f"evaluation {i}: {ts.size} samples in {len(ts.pieces)} pieces committed; "
+        f"secrets in {path}; reveal after {hub.reveal_delay()} s"
+    )
+
+
+@_command("A model's accuracy records, oldest first.")
+@model_opt
+@click.option("--plot", "plot_path", default=None, help="Also draw them to this PNG.")
+def history(network, model_address, plot_path, account_alias, record_opt):
+    hub = _hub(record_opt)
+    entry, _ = _entry(hub, model_address)
+    records = driver.history(hub, model_address)
+    for line in history_lines({entry.name: records}):
+        click.echo(line)
+    if plot_path and records:
+        plot_history({entry.name: records}, Path(plot_path))
+        click.echo(f"plot: {plot_path}")
+
+
+@_command("Add ETH to a trainer's pool (irrevocable).")
+@model_opt
+@click.option("--amount", "amount_text", required=True, help="ETH.")
+def fund(network, model_address, amount_text, account_alias, record_opt):
+    hub = _hub(record_opt)
+    value = c.amount(amount_text)
+    hub.fund(model_address, value=value, sender=c.resolve_account(account_alias))
+    click.echo(f"pool: {hub.pools(model_address).available / ETH:g} ETH available")
+
+
+@_command("Anchor a pool on a record, or close its period with a later one.")
+@model_opt
+@click.option("--evaluation", type=click.IntRange(1), required=True)
+def close(network, model_address, evaluation, account_alias, record_opt):
+    hub = _hub(record_opt)
+    receipt = hub.close_period(model_address, evaluation, sender=c.resolve_account(account_alias))
+    click.echo(f"released {int(receipt.return_value) / ETH:g} ETH")
+
+
+@_command("Enter a period's contributions that were judged good and changed the model.")
+@model_opt
+@click.option("--period", type=click.IntRange(0), default=None, help="Default: the latest.")
+def enter(network, model_address, period, account_alias, record_opt):
+    from sharedmodels.trainers.client import scan
+
+    hub = _hub(record_opt)
+    _, trainer = _entry(hub, model_address)
+    count = hub.pools(model_address).periods
+    if count == 0:
+        raise driver.HubError("this pool has no closed period yet")
+    p = count - 1 if period is None else period
+    done = driver.enter_eligible(
+        hub, trainer, p, scan(trainer, 0), c.resolve_account(account_alias)
+    )
+    click.echo(f"period {p}: entered {len(done)} contributions")
+
+
+@_command("Claim your part of every closed period of a model's pool.")
+@model_opt
+def claim(network, model_address, account_alias, record_opt):
+    from ape import chain
+
+    hub = _hub(record_opt)
+    who = c.resolve_account(account_alias)
+    got = driver.claim_all(hub, model_address, who, chain.pending_timestamp)
+    if not got:
+        raise driver.HubError("nothing to claim (no shares, entries still open, or claimed)")
+    for p, wei in got:
+        click.echo(f"period {p}: {wei / ETH:.6f} ETH")
+
+
+@_command("Three models, two evaluations days apart and a pool paid out (local chain).")
+@click.option("--dataset", default="rt", show_default=True)
+@click.option("--plot", "plot_path", default="deployments/hub-history.png", show_default=True)
+def demo(network, dataset, plot_path, account_alias, record_opt):
+    """Deploy a hub and three models, record each twice on committed test sets with the dev
+    clock moved days apart, fund one model's pool, pay out the period's contributors, check
+    conservation and draw the accuracy history."""
+    from ape import accounts, chain, project
+
+    if not (chain.provider.network.is_local or chain.provider.network.is_fork):
+        raise click.ClickException("the demo moves time: run it on a local or fork network")
+    cfg = HubDemoConfig(dataset=dataset, plot=Path(plot_path) if plot_path else None)
+    result = run_hub_demo(project, chain, accounts.test_accounts, cfg, say=click.echo)
+    path = c.record_path(record_opt, "hub")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"address": result.hub, "contract": "ModelHub", "chain_id": chain.chain_id})
+        + "\n"
+    )
+    if not result.conservation_ok:
+        raise click.ClickException("conservation check failed")

@@ -1,0 +1,258 @@
+"""The hub's transactions and reads, for the ``ape run hub`` commands, the demo and tests.
+
+Everything takes Ape objects (a ``ModelHub`` contract instance, accounts, the chain) and
+returns plain data; printing is the script's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from sharedmodels.errors import SharedModelsError
+from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
+from sharedmodels.hub.rules import TestSet
+
+#: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days;
+#: entries open a week after a period closes; a pool's record needs 32 samples.
+DAY = 86_400
+DEFAULTS = {
+    "reveal_delay": DAY,
+    "reveal_window": 30 * DAY,
+    "entry_window": 7 * DAY,
+    "min_pool_samples": 32,
+}
+
+
+class HubError(SharedModelsError):
+    """A hub action the user can fix (unknown model, a kind the hub does not accept ...)."""
+
+
+def deploy_hub(project: Any, sender: Any, kinds: Sequence[HubKind] | None = None, **params: int):
+    """Deploy a ``ModelHub`` accepting ``kinds`` (default: every model contract here)."""
+    kinds = list(kinds) if kinds is not None else hub_kinds(project)
+    p = {**DEFAULTS, **params}
+    return project.ModelHub.deploy(
+        [k.as_tuple() for k in kinds],
+        p["reveal_delay"],
+        p["reveal_window"],
+        p["entry_window"],
+        p["min_pool_samples"],
+        sender=sender,
+    )
+
+
+def read_kinds(hub: Any) -> list[HubKind]:
+    out = []
+    for i in range(hub.kind_count()):
+        k = hub.kinds(i)
+        out.append(HubKind(k.name, bytes(k.code_hash), k.code_size, k.features, k.trainer))
+    return out
+
+
+def detect_kind(hub: Any, provider: Any, model: str) -> int:
+    """The index of the hub's kind whose code ``model`` runs; ``HubError`` if none."""
+    code = bytes(provider.get_code(model))
+    for i, k in enumerate(read_kinds(hub)):
+        if len(code) >= k.code_size and code_hash(code, k.code_size) == k.code_hash:
+            return i
+    raise HubError(f"{model} runs none of the model codes this hub accepts")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One hub entry as read back and checked against its contract."""
+
+    model: str
+    kind: str
+    name: str
+    uri: str
+    classes: list[str]
+    listed: bool
+    problems: list[str]
+    dense: bool
+    trainer: bool
+
+
+def classes_of(model: Any) -> list[str]:
+    names = []
+    for i in range(16):
+        n = model.class_names(i)
+        if not n:
+            break
+        names.append(n)
+    return names
+
+
+def listing(
+    hub: Any, provider: Any, contract_at: Any, include_withdrawn: bool = False
+) -> list[Listed]:
+    """Every entry, each checked again here: its code against its kind, its classes and
+    encoder against the hashes the hub recorded. ``contract_at(address, kind_name)`` returns a
+    contract instance. A mismatch is listed in ``problems``, never trusted."""
+    kinds = read_kinds(hub)
+    out = []
+    for i in range(hub.model_count()):
+        address = hub.models(i)
+        e = hub.entries(address)
+        if not e.listed and not include_withdrawn:
+            continue
+        kind = kinds[e.kind - 1]
+        problems = []
+        code = bytes(provider.get_code(address))
+        if len(code) < kind.code_size or code_hash(code, kind.code_size) != kind.code_hash:
+            problems.append(f"code is not {kind.name}")
+            classes: list[str] = []
+        else:
+            model = contract_at(address, kind.name)
+            classes = classes_of(model)
+            if keccak(encode(["string[]"], [classes])) != bytes(e.classes_hash):
+                problems.append("classes changed since registration (update the entry)")
+            if keccak(text=model.encoder()) != bytes(e.encoder_hash):
+                problems.append("encoder differs from the registered one")
+        out.append(
+            Listed(
+                address,
+                kind.name,
+                e.name,
+                e.uri,
+                classes,
+                e.listed,
+                problems,
+                kind.features == 2,
+                kind.trainer,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class AccuracyRecord:
+    evaluation: int
+    test_set_hash: str
+    samples: int
+    correct: int
+    block: int
+    time: int
+    contributions: int
+    evaluator: str
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.samples
+
+
+def history(hub: Any, model: str) -> list[AccuracyRecord]:
+    """The model's accuracy records, oldest first."""
+    out = []
+    for r in range(hub.record_count(model)):
+        i = hub.records(model, r)
+        e = hub.evaluations(i)
+        out.append(
+            AccuracyRecord(
+                i,
+                "0x" + bytes(e.test_set_hash).hex(),
+                e.samples,
+                e.correct,
+                e.block,
+                e.time,
+                e.contributions,
+                e.evaluator,
+            )
+        )
+    return out
+
+
+def commit(hub: Any, model: str, test_set: TestSet, sender: Any, chain_id: int) -> int:
+    """Commit ``test_set`` for ``model``; returns the evaluation id."""
+    receipt = hub.commit(
+        model, test_set.commitments(chain_id, hub.address, sender.address), sender=sender
+    )
+    return int(receipt.return_value) if receipt.return_value is not None else hub.evaluation_count()
+
+
+def reveal(hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any) -> list[Any]:
+    """Reveal every piece left, each scored in its own transaction; returns the receipts."""
+    e = hub.evaluations(evaluation)
+    receipts = []
+    fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
+    for i in range(e.revealed, e.pieces):
+        updates = model.update_count()
+        receipts.append(
+            fn(evaluation, test_set.salts[i], test_set.pieces[i], updates, sender=sender)
+        )
+    return receipts
+
+
+# ---------------------------------------------------------------- pools
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    period: int
+    evaluation: int
+    budget: int
+    paid: int
+    first_id: int
+    last_id: int
+    entry_deadline: int
+    shares: int
+
+
+def periods(hub: Any, model: str) -> list[PeriodState]:
+    out = []
+    for p in range(hub.pools(model).periods):
+        s = hub.periods(model, p)
+        out.append(
+            PeriodState(
+                p, s.evaluation, s.budget, s.paid, s.first_id, s.last_id, s.entry_deadline, s.shares
+            )
+        )
+    return out
+
+
+def conservation(hub: Any, provider: Any, models: Sequence[str]) -> tuple[int, int]:
+    """(what the hub holds, what its books say it owes): the pools' available wei plus every
+    period's unpaid budget, over ``models`` (every model with a pool, for the ``ok`` line)."""
+    owed = 0
+    for m in models:
+        owed += hub.pools(m).available
+        owed += sum(p.budget - p.paid for p in periods(hub, m))
+    return provider.get_balance(hub.address), owed
+
+
+def pooled_models(hub: Any) -> list[str]:
+    return [hub.models(i) for i in range(hub.model_count())]
+
+
+def enter_eligible(hub: Any, trainer: Any, period: int, history: Any, sender: Any) -> list[int]:
+    """Enter every contribution of ``period`` the trainer holds as good, not bad and trained
+    (``history``: the trainer's history from ``trainers.client.scan``); returns their ids."""
+    p = hub.periods(trainer.address, period)
+    done = []
+    for c in history:
+        if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
+            continue
+        r = trainer.contribution(c.id)
+        if r.good and r.trained and not r.bad:
+            hub.enter(trainer.address, period, c.key(), c.features_hash, sender=sender)
+            done.append(c.id)
+    return done
+
+
+def claim_all(hub: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:
+    """Claim every period of ``model`` where ``who`` has unclaimed shares and the entries
+    closed before ``now``; returns (period, wei) pairs."""
+    out = []
+    for p in periods(hub, model):
+        if now <= p.entry_deadline or hub.shares(model, p.period, who.address) == 0:
+            continue
+        if hub.claimed(model, p.period, who.address):
+            continue
+        receipt = hub.claim(model, p.period, sender=who)
+        out.append((p.period, int(receipt.decode_logs(hub.RewardClaimed)[0].amount)))
+    return out

@@ -1,0 +1,159 @@
+"""The hub's rules in Python: test-set commitments and the pool's payout rule, to the wei.
+
+Commitment of piece ``i`` of a test set (``ModelHub``'s module docstring): a hash chain that
+starts from the chain id, the hub, the evaluator, the piece's position, its salt and its length,
+and folds in ``keccak256(abi_encode(x, y))`` for each sample. A piece shown on another chain, to
+another hub, by another evaluator or at another position matches nothing.
+
+Pool (``ModelHub.close_period`` / ``claim``): a period going from record a to record b releases
+``available * (acc_b - acc_a) / (1 - acc_a)`` (integer, rounded down; 0 without a gain), split
+one share per entered contribution, ``budget * shares // all_shares`` each, the last claimer
+also taking the remainder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from eth_abi import encode
+from eth_utils import keccak
+
+PIECE_TAG = keccak(text="sharedmodels.hub.piece")
+#: ``ModelHub.MAX_PIECE``: samples per revealed piece (one transaction).
+MAX_PIECE = 16
+#: ``ModelHub.MAX_PIECES``.
+MAX_PIECES = 64
+
+Sample = tuple[Sequence[int], int]
+
+
+def sample_hash(x: Sequence[int], y: int, dense: bool) -> bytes:
+    """``keccak256(abi_encode(x, y))`` with ``x`` as ``int64[]`` (dense) or ``uint32[]``."""
+    return keccak(encode(["int64[]" if dense else "uint32[]", "uint8"], [list(x), int(y)]))
+
+
+def commitment(
+    chain_id: int,
+    hub: str,
+    evaluator: str,
+    i: int,
+    salt: bytes,
+    piece: Sequence[Sample],
+    dense: bool,
+) -> bytes:
+    """The commitment of piece ``i`` (see the module docstring)."""
+    c = keccak(
+        encode(
+            ["bytes32", "uint256", "address", "address", "uint256", "bytes32", "uint256"],
+            [PIECE_TAG, chain_id, hub, evaluator, i, salt, len(piece)],
+        )
+    )
+    for x, y in piece:
+        c = keccak(c + sample_hash(x, y, dense))
+    return c
+
+
+def test_set_hash(commitments: Sequence[bytes]) -> bytes:
+    """``keccak256(abi_encode(commitments))``: the hash a record names its test set by."""
+    return keccak(encode(["bytes32[]"], [list(commitments)]))
+
+
+@dataclass
+class TestSet:
+    """An evaluator's secret: a test set in pieces, each with its salt."""
+
+    pieces: list[list[Sample]]
+    salts: list[bytes]
+    dense: bool
+
+    __test__ = False  # not a pytest class
+
+    @classmethod
+    def make(
+        cls,
+        rows: Sequence[Sequence[int]],
+        labels: Sequence[int],
+        dense: bool,
+        piece: int = MAX_PIECE,
+    ) -> TestSet:
+        if not rows:
+            raise ValueError("an empty test set")
+        if not 1 <= piece <= MAX_PIECE:
+            raise ValueError(f"a piece holds 1 to {MAX_PIECE} samples")
+        samples = [(list(map(int, x)), int(y)) for x, y in zip(rows, labels, strict=True)]
+        pieces = [samples[k : k + piece] for k in range(0, len(samples), piece)]
+        if len(pieces) > MAX_PIECES:
+            raise ValueError(f"at most {MAX_PIECES * piece} test samples in {MAX_PIECES} pieces")
+        return cls(pieces, [os.urandom(32) for _ in pieces], dense)
+
+    def commitments(self, chain_id: int, hub: str, evaluator: str) -> list[bytes]:
+        return [
+            commitment(chain_id, hub, evaluator, i, s, p, self.dense)
+            for i, (s, p) in enumerate(zip(self.salts, self.pieces, strict=True))
+        ]
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.pieces)
+
+
+def budget(available: int, a_samples: int, a_correct: int, b_samples: int, b_correct: int) -> int:
+    """What a period going from record a to record b releases (``ModelHub._budget``)."""
+    up, down = b_correct * a_samples, a_correct * b_samples
+    if up <= down:
+        return 0
+    return available * (up - down) // ((a_samples - a_correct) * b_samples)
+
+
+@dataclass
+class PeriodMirror:
+    """One period's split, claim by claim (``ModelHub.claim``)."""
+
+    budget: int
+    shares: dict[str, int] = field(default_factory=dict)
+    paid: int = 0
+    claimed_shares: int = 0
+    claimed: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return sum(self.shares.values())
+
+    def claim(self, who: str) -> int:
+        mine = self.shares.get(who, 0)
+        if mine == 0:
+            raise ValueError("hub: no shares")
+        if who in self.claimed:
+            raise ValueError("hub: already claimed")
+        amount = self.budget * mine // self.total
+        if self.claimed_shares + mine == self.total:
+            amount = self.budget - self.paid
+        self.claimed.add(who)
+        self.claimed_shares += mine
+        self.paid += amount
+        return amount
+
+
+def dump_test_set(ts: TestSet, evaluations: Sequence[int]) -> str:
+    """An evaluator's secrets as JSON (salts and samples): keep it until the last reveal."""
+    import json
+
+    return json.dumps(
+        {
+            "dense": ts.dense,
+            "evaluations": list(evaluations),
+            "salts": ["0x" + s.hex() for s in ts.salts],
+            "pieces": [[[list(x), y] for x, y in p] for p in ts.pieces],
+        }
+    )
+
+
+def load_test_set(text: str) -> tuple[TestSet, list[int]]:
+    import json
+
+    data = json.loads(text)
+    pieces = [[(list(x), int(y)) for x, y in p] for p in data["pieces"]]
+    salts = [bytes.fromhex(s[2:]) for s in data["salts"]]
+    return TestSet(pieces, salts, bool(data["dense"])), list(data["evaluations"])

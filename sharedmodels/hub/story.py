@@ -1,0 +1,242 @@
+"""``ape run hub demo``: a hub on the running chain, three models, two evaluations some
+simulated days apart, a funded pool paid out to the contributors who made a model better.
+
+The dev chain's clock is moved (``chain.pending_timestamp``), so this runs on a local node
+only. Every step prints one line through ``say``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.hub import driver
+from sharedmodels.hub.rules import TestSet
+from sharedmodels.trainers.client import Incentive, scan
+from sharedmodels.trainers.deploy import deploy_model
+from sharedmodels.trainers.kinds import kind as kind_of
+from sharedmodels.units import DAY, ETH
+
+HOUR = 3600
+
+
+@dataclass
+class HubDemoConfig:
+    dataset: str = "rt"
+    n_features: int = 2**20
+    pretrain: int = 50
+    test_size: int = 128
+    #: Samples each contributor sends in the period.
+    sends: tuple[tuple[str, int], ...] = (("honest", 48), ("farmer", 8), ("flipper", 8))
+    fund: int = ETH
+    plot: Path | None = None
+
+
+@dataclass
+class HubDemoResult:
+    hub: str
+    models: dict[str, str]
+    history: dict[str, list[driver.AccuracyRecord]]
+    budget: int = 0
+    paid: dict[str, int] = field(default_factory=dict)
+    conservation_ok: bool = False
+
+
+#: (name in the hub, model kind, incentive): the funded pool is the first one's.
+MODELS = (
+    ("sentiment perceptron", "perceptron", "stake"),
+    ("sentiment naive bayes", "naive_bayes", "stake"),
+    ("sentiment centroids", "sparse_ncc", "points"),
+)
+
+
+def run_hub_demo(
+    project: Any, chain: Any, accounts: Any, cfg: HubDemoConfig, say: Callable[[str], None] = print
+) -> HubDemoResult:
+    owner, evaluator, funder, honest, farmer, flipper = (accounts[i] for i in range(6))
+    encoder = Encoder(n_features=cfg.n_features)
+    need = cfg.pretrain + 2 * cfg.test_size + 4 * sum(n for _, n in cfg.sends) + 400
+    data = encode_dataset(cfg.dataset, encoder, limit=need)
+    if len(data) < need:
+        raise driver.HubError(
+            f"{cfg.dataset} has {len(data)} usable samples, the demo needs {need}"
+        )
+    rows, labels = data.rows, data.labels
+    at = cfg.pretrain
+    sets = []
+    for _ in range(2):
+        sets.append(
+            TestSet.make(
+                rows[at : at + cfg.test_size], labels[at : at + cfg.test_size], dense=False
+            )
+        )
+        at += cfg.test_size
+    stream = list(zip(rows[at:], labels[at:], strict=True))
+    pre = type(data)(rows[: cfg.pretrain], labels[: cfg.pretrain])
+
+    hub = driver.deploy_hub(project, owner)
+    say(f"hub: {hub.address} accepts {hub.kind_count()} model codes (no admin)")
+    incentives = {
+        "stake": Incentive("stake", HOUR, 2 * HOUR, 4 * HOUR, 10**15),
+        "points": Incentive("points", HOUR, 2 * HOUR, 4 * HOUR, 0),
+    }
+    contracts = {}
+    for name, model, incentive in MODELS:
+        k = kind_of(model)
+        container = getattr(project, k.contract(incentive))
+        d = deploy_model(
+            container,
+            owner,
+            encoder,
+            pretrain_data=pre,
+            incentive=incentives[incentive],
+            model=model,
+        )
+        kind = driver.detect_kind(hub, chain.provider, d.contract.address)
+        receipt = hub.register(d.contract, kind, name, f"demo://{model}", sender=owner)
+        contracts[name] = d.contract
+        say(
+            f"registered {name}: {d.contract.address} as {k.contract(incentive)} "
+            f"(gas {receipt.gas_used:,})"
+        )
+    trainer = contracts[MODELS[0][0]]
+
+    # Day 0: both test sets committed for every model before anything is revealed.
+    ids = {
+        name: [driver.commit(hub, c.address, s, evaluator, chain.chain_id) for s in sets]
+        for name, c in contracts.items()
+    }
+    hub.fund(trainer, value=cfg.fund, sender=funder)
+    say(
+        f"committed 2 test sets of {cfg.test_size} samples per model; "
+        f"pool of {MODELS[0][0]} funded with {cfg.fund / ETH:g} ETH"
+    )
+
+    def advance(seconds: int) -> None:
+        chain.pending_timestamp += seconds
+        chain.mine()
+
+    advance(DAY)
+    for name, c in contracts.items():
+        driver.reveal(hub, ids[name][0], sets[0], evaluator, c)
+    hub.close_period(trainer, ids[MODELS[0][0]][0], sender=evaluator)
+    say("day 1: first records written; the pool is anchored on the perceptron's")
+
+    # The period: an honest contributor, a farmer of samples the model already gets right,
+    # a label flipper, each sending per_contributor samples.
+    start_block = chain.blocks.head.number
+    sent = {"honest": 0, "farmer": 0, "flipper": 0}
+    who = {"honest": honest, "farmer": farmer, "flipper": flipper}
+    turns = [role for role, n in cfg.sends for _ in range(n)]
+    random.Random(0).shuffle(turns)
+    for role in turns:
+        if role == "farmer":
+            k = next((i for i, (x, y) in enumerate(stream) if trainer.predict(x) == y), 0)
+            x, y = stream.pop(k)
+        else:
+            x, y = stream.pop(0)
+            y = 1 - y if role == "flipper" else y
+        trainer.addData(x, y, value=trainer.next_deposit(), sender=who[role])
+        sent[role] += 1
+    advance(HOUR)
+    history = scan(trainer, start_block)
+    refunded = {role: 0 for role in who}
+    for c in history:
+        if trainer.verdict(c.key(), list(c.features)) == c.label:
+            trainer.refund(c.key(), list(c.features), sender=who_of(who, c.contributor))
+            refunded[role_of(who, c.contributor)] += 1
+    say(
+        "days 1-3: sent "
+        + ", ".join(f"{r} {n}" for r, n in sent.items())
+        + "; refunded (the model agrees after the wait) "
+        + ", ".join(f"{r} {n}" for r, n in refunded.items())
+    )
+
+    advance(2 * DAY)
+    for name, c in contracts.items():
+        driver.reveal(hub, ids[name][1], sets[1], evaluator, c)
+    budget = hub.close_period(trainer, ids[MODELS[0][0]][1], sender=evaluator).return_value
+    a, b = (hub.evaluations(i) for i in ids[MODELS[0][0]])
+    say(
+        f"day 3: second records; perceptron {a.correct}/{a.samples} -> {b.correct}/{b.samples}: "
+        f"period 0 releases {budget / ETH:.6f} ETH"
+    )
+    entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start_block), evaluator)
+    advance(7 * DAY + 1)
+    paid = {}
+    for role, acct in who.items():
+        got = driver.claim_all(hub, trainer.address, acct, chain.pending_timestamp)
+        paid[role] = sum(w for _, w in got)
+    say(
+        f"day 10: {len(entered)} contributions entered (judged good and changed the model); "
+        + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())
+    )
+    held, owed = driver.conservation(hub, chain.provider, driver.pooled_models(hub))
+    ok = held == owed and cfg.fund == owed + sum(paid.values())
+    say(
+        f"conservation: {'ok' if ok else 'BROKEN'} (hub holds {held} wei, owes {owed}; "
+        f"funded {cfg.fund} = paid {sum(paid.values())} + left {owed})"
+    )
+    result = HubDemoResult(
+        hub.address,
+        {n: c.address for n, c in contracts.items()},
+        {n: driver.history(hub, c.address) for n, c in contracts.items()},
+        budget,
+        paid,
+        ok,
+    )
+    for line in history_lines(result.history):
+        say(line)
+    if cfg.plot:
+        plot_history(result.history, cfg.plot)
+        say(f"plot: {cfg.plot}")
+    return result
+
+
+def who_of(accounts: dict[str, Any], address: str) -> Any:
+    return next(a for a in accounts.values() if a.address == address)
+
+
+def role_of(accounts: dict[str, Any], address: str) -> str:
+    return next(r for r, a in accounts.items() if a.address == address)
+
+
+def history_lines(history: dict[str, list[driver.AccuracyRecord]]) -> list[str]:
+    lines = []
+    for name, records in history.items():
+        cells = "  ".join(
+            f"#{r.evaluation} block {r.block}: {r.correct}/{r.samples} " f"({r.accuracy:.1%})"
+            for r in records
+        )
+        lines.append(f"{name}: {cells}")
+    return lines
+
+
+def plot_history(history: dict[str, list[driver.AccuracyRecord]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    t0 = min(r.time for rs in history.values() for r in rs)
+    for name, records in history.items():
+        ax.plot(
+            [(r.time - t0) / DAY for r in records],
+            [r.accuracy for r in records],
+            marker="o",
+            label=name,
+        )
+    ax.set_xlabel("days since the first record")
+    ax.set_ylabel("accuracy on a committed test set")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

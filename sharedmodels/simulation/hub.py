@@ -1,0 +1,231 @@
+"""The hub's pool rule played by agents, to the wei, on the contracts' integer mirrors.
+
+Agents contribute to a deposit-and-refund trainer whose model is the sparse Perceptron
+(``IntPerceptron``, bit-identical to the contract). Each period ends with an accuracy record on a
+fresh test set the agents never saw; the pool then releases ``available * gain / (1 - acc_a)``
+(``rules.budget``) and splits it one share per contribution the trainer holds as good (refunded:
+the model agrees with its label after the refund wait, here at the period's end) and trained
+(it changed the model), as ``ModelHub.enter`` admits them; each agent claims once
+(``rules.PeriodMirror``). Deposits follow the trainer: a refund returns it, anything else is
+lost to the contributor.
+
+Agents:
+- ``honest``: labelled samples from the data, as they come (informative or not).
+- ``farmer``: only samples the current model already gets right, with their true label: cheap
+  to find, never wrong, and useless to a Perceptron (it learns only from its mistakes).
+- ``flipper``: samples with the label flipped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sharedmodels.hub.rules import PeriodMirror, budget
+from sharedmodels.mirrors.perceptron import INTERCEPT_BITS, IntPerceptron
+
+
+@dataclass
+class Agent:
+    """One contributor: a policy over the data, and its ledger."""
+
+    name: str
+    policy: str  # honest | farmer | flipper
+    sent: int = 0
+    trained: int = 0
+    good: int = 0
+    shares: int = 0
+    paid: int = 0
+    deposits_lost: int = 0
+
+    def choose(self, model: IntPerceptron, pool: list[tuple[list[int], int]], rng: random.Random):
+        """The sample and label this agent sends next (and removes from ``pool``)."""
+        if self.policy == "farmer":
+            for k in range(min(len(pool), 400)):
+                x, y = pool[k]
+                if model.predict(x) == y:
+                    return pool.pop(k)
+        x, y = pool.pop(0)
+        return (x, 1 - y) if self.policy == "flipper" else (x, y)
+
+
+@dataclass
+class PeriodRow:
+    period: int
+    accuracy: float
+    budget: int
+    shares: dict[str, int]
+    paid: dict[str, int]
+
+
+@dataclass
+class HubSimulation:
+    agents: list[Agent]
+    rows: list[PeriodRow] = field(default_factory=list)
+    funded: int = 0
+    available: int = 0
+    anchor_accuracy: float = 0.0
+
+    @property
+    def paid_total(self) -> int:
+        return sum(a.paid for a in self.agents)
+
+    def conservation(self) -> bool:
+        """No wei created or lost: funded == paid out + what the pool still holds."""
+        return self.funded == self.paid_total + self.available
+
+    def summary(self) -> list[str]:
+        total_sent = sum(a.sent for a in self.agents)
+        lines = [
+            f"periods: {len(self.rows)}; accuracy {self.anchor_accuracy:.3f} -> "
+            + " -> ".join(f"{r.accuracy:.3f}" for r in self.rows),
+            f"pool: funded {self.funded} wei, paid {self.paid_total}, left {self.available}",
+        ]
+        for a in self.agents:
+            share = a.paid / self.paid_total if self.paid_total else 0.0
+            lines.append(
+                f"{a.name} ({a.policy}): sent {a.sent} ({a.sent / total_sent:.1%} of all), "
+                f"changed the model {a.trained}, judged good {a.good}, shares {a.shares}, "
+                f"paid {a.paid} wei ({share:.1%} of payouts), deposits lost {a.deposits_lost}"
+            )
+        lines.append(f"conservation: {'ok' if self.conservation() else 'BROKEN'}")
+        return lines
+
+
+def topics(
+    n: int,
+    seed: int = 0,
+    vocabulary: int = 2000,
+    words: int = 12,
+    shared: float = 0.5,
+    n_features: int = 2**12,
+) -> tuple[list[list[int]], list[int]]:
+    """A two-topic corpus with a learnable signal: each sample draws ``words`` distinct words,
+    each from its class's half of the vocabulary with probability ``1 - shared``, else from
+    the whole vocabulary; a word is a feature index below ``n_features``."""
+    rng = random.Random(seed)
+    rows, labels = [], []
+    half = vocabulary // 2
+    for _ in range(n):
+        y = rng.randrange(2)
+        x = set()
+        while len(x) < words:
+            w = (
+                rng.randrange(vocabulary)
+                if rng.random() < shared
+                else y * half + rng.randrange(half)
+            )
+            x.add(w % n_features)
+        rows.append(sorted(x))
+        labels.append(y)
+    return rows, labels
+
+
+def helped(model: IntPerceptron, x: Sequence[int], y: int, test: Sequence) -> int:
+    """Rule ``influence`` (measured, not in the contract): test samples of the period's
+    closing set that the model gets right minus those it would get right with this
+    contribution's own step taken out (its ``eta`` per feature and one intercept step)."""
+    sign = 1 if y == 1 else -1
+    own = set(x)
+    out = 0
+    for t, label in test:
+        s = model.score(t)
+        without = (
+            s
+            - sign * ((model.eta * len(own.intersection(t))) << INTERCEPT_BITS)
+            - sign * model.step
+        )
+        out += ((s > 0) == (label == 1)) - ((without > 0) == (label == 1))
+    return out
+
+
+def accuracy(
+    model: IntPerceptron, rows: Sequence[Sequence[int]], labels: Sequence[int]
+) -> tuple[int, int]:
+    correct = sum(model.predict(x) == y for x, y in zip(rows, labels, strict=True))
+    return len(rows), correct
+
+
+def simulate_hub(
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    n_features: int,
+    *,
+    policies: Sequence[str] = ("honest", "honest", "farmer", "flipper"),
+    periods: int = 4,
+    per_agent: int = 30,
+    test_size: int = 300,
+    pretrain: int = 50,
+    fund: int = 10**19,
+    deposit: int = 10**15,
+    seed: int = 0,
+    rule: str = "good",
+) -> HubSimulation:
+    """Run the pool over ``periods`` periods; each agent sends ``per_agent`` samples a period.
+
+    The data is split once: ``pretrain`` samples the owner trains on, then one fresh test set
+    of ``test_size`` samples per record (periods + 1 of them), then the contributors' stream.
+    """
+    need = pretrain + (periods + 1) * test_size + periods * per_agent * len(policies) * 3
+    if len(rows) < need:
+        raise ValueError(f"the simulation needs {need} samples, the data has {len(rows)}")
+    rng = random.Random(seed)
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    data = [(list(rows[i]), int(labels[i])) for i in order]
+    model = IntPerceptron(n_features)
+    for x, y in data[:pretrain]:
+        model.update(x, y)
+    at = pretrain
+    tests = []
+    for _ in range(periods + 1):
+        tests.append(data[at : at + test_size])
+        at += test_size
+    stream = data[at:]
+    agents = [Agent(f"{p}{i}", p) for i, p in enumerate(policies)]
+    sim = HubSimulation(agents, funded=fund, available=fund)
+
+    def record(test):
+        return accuracy(model, [x for x, _ in test], [y for _, y in test])
+
+    a_samples, a_correct = record(tests[0])
+    sim.anchor_accuracy = a_correct / a_samples
+    for p in range(periods):
+        sent = []  # (agent, x, y, trained)
+        turns = [a for a in agents for _ in range(per_agent)]
+        rng.shuffle(turns)
+        for agent in turns:
+            x, y = agent.choose(model, stream, rng)
+            _, trained = model.update(x, y)
+            agent.sent += 1
+            agent.trained += trained
+            sent.append((agent, x, y, trained))
+        # After the refund wait: a refund needs the model to agree with the label.
+        entries: dict[str, int] = {}
+        for agent, x, y, trained in sent:
+            good = model.predict(x) == y
+            agent.good += good
+            if not good:
+                agent.deposits_lost += deposit
+            if good and trained and (rule == "good" or helped(model, x, y, tests[p + 1]) > 0):
+                entries[agent.name] = entries.get(agent.name, 0) + 1
+        b_samples, b_correct = record(tests[p + 1])
+        released = budget(sim.available, a_samples, a_correct, b_samples, b_correct)
+        sim.available -= released
+        period = PeriodMirror(released, entries)
+        paid = {}
+        if period.total == 0:
+            sim.available += released  # ModelHub.release
+        else:
+            names = list(entries)
+            rng.shuffle(names)  # claims in any order
+            for name in names:
+                amount = period.claim(name)
+                paid[name] = amount
+                agent = next(a for a in agents if a.name == name)
+                agent.paid += amount
+                agent.shares += entries[name]
+        sim.rows.append(PeriodRow(p, b_correct / b_samples, released, entries, paid))
+        a_samples, a_correct = b_samples, b_correct
+    return sim

@@ -1,0 +1,690 @@
+"""ModelHub on a real chain: registry, accuracy records on committed test sets, pools.
+
+Every revert reason of the contract's permissionless paths is asserted here, with the attacks
+that must fail: someone else's model, a contract that is not a model (or another kind than
+claimed), a duplicate, a reveal that does not match or comes from another evaluator, a model
+trained while it is being scored, a contribution entered twice or not judged good, a second
+claim (also from inside the payment).
+"""
+
+import ape
+import pytest
+from conftest import STAKE, compile_test_contract
+from eth_abi import encode
+from eth_utils import keccak
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from web3.exceptions import ContractLogicError as Web3ContractLogicError
+
+from sharedmodels.hub import driver, rules
+from sharedmodels.hub.kinds import code_hash, hub_kinds, runtime_code
+from sharedmodels.hub.rules import TestSet, budget, commitment
+from sharedmodels.trainers.client import Incentive, scan
+
+DAY = 86_400
+DELAY, WINDOW, ENTRY, MIN_SAMPLES = DAY, 10 * DAY, 2 * DAY, 4
+#: Class 1 samples carry feature 7, class 0 samples feature 9, each with one noise feature.
+POS, NEG = 7, 9
+
+
+def sample(k: int) -> tuple[list[int], int]:
+    y = k % 2
+    return sorted([POS if y else NEG, 100 + k]), y
+
+
+def make_set(n: int = 8, start: int = 0, piece: int = 4) -> TestSet:
+    rows = [sample(k) for k in range(start, start + n)]
+    return TestSet.make([r for r, _ in rows], [y for _, y in rows], dense=False, piece=piece)
+
+
+@pytest.fixture(scope="module")
+def kinds(project):
+    return hub_kinds(project)
+
+
+@pytest.fixture
+def hub(project, owner, kinds):
+    return driver.deploy_hub(
+        project,
+        owner,
+        kinds,
+        reveal_delay=DELAY,
+        reveal_window=WINDOW,
+        entry_window=ENTRY,
+        min_pool_samples=MIN_SAMPLES,
+    )
+
+
+def kind_of(kinds, name):
+    return next(i for i, k in enumerate(kinds) if k.name == name)
+
+
+@pytest.fixture
+def trainer(deploy_trainer):
+    t = deploy_trainer()
+    return t
+
+
+@pytest.fixture
+def registered(hub, trainer, owner, kinds):
+    hub.register(trainer, kind_of(kinds, "PerceptronStake"), "sentiment", "ipfs://x", sender=owner)
+    return trainer
+
+
+def pool_invariant(hub, models):
+    """balance == sum of pools' available + sum over periods of (budget - paid)."""
+    held = 0
+    for m in models:
+        pool = hub.pools(m)
+        held += pool.available
+        for p in range(pool.periods):
+            period = hub.periods(m, p)
+            held += period.budget - period.paid
+    assert hub.balance == held
+    return held
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def test_code_hash_matches_deployed_code_without_immutables(project, owner, deploy_trainer, chain):
+    """Two deployments with different immutables share the compiled prefix the hub hashes."""
+    code = runtime_code(project.PerceptronStake)
+    a = bytes(chain.provider.get_code(deploy_trainer().address))
+    b = bytes(
+        chain.provider.get_code(deploy_trainer(incentive=Incentive("stake", 1, 2, 3, 5)).address)
+    )
+    assert a[: len(code)] == b[: len(code)] == code
+    assert a != b
+    assert code_hash(a, len(code)) == code_hash(code)
+
+
+def test_constructor_checks(project, owner, kinds, chain):
+    """Each deployment is simulated with web3 (Ape's trace of a reverted deployment with a
+    tuple array fails to decode its calldata)."""
+    web3 = chain.provider.web3
+    ct = project.ModelHub.contract_type
+    factory = web3.eth.contract(
+        abi=[a.model_dump(mode="json", by_alias=True) for a in ct.abi],
+        bytecode=ct.deployment_bytecode.bytecode,
+    )
+    good = kinds[0].as_tuple()
+    for args, reason in (
+        (([good], 1, 1, 1, 0), "hub: min pool samples is zero"),
+        (([(*good[:2], 0, *good[3:])], 1, 1, 1, 1), "hub: kind code size"),
+        (([(*good[:2], 24577, *good[3:])], 1, 1, 1, 1), "hub: kind code size"),
+        (([(*good[:3], 3, good[4])], 1, 1, 1, 1), "hub: kind features"),
+    ):
+        tx = factory.constructor(*args).build_transaction({"from": owner.address, "gas": 10**7})
+        with pytest.raises(Web3ContractLogicError, match=reason):
+            web3.eth.call({"from": owner.address, "data": tx["data"]})
+    factory.constructor([good], 1, 1, 1, 1).build_transaction({"from": owner.address})
+
+
+# ---------------------------------------------------------------- registry
+
+
+def test_register_reads_classes_and_encoder(hub, trainer, owner, kinds, chain):
+    k = kind_of(kinds, "PerceptronStake")
+    receipt = hub.register(trainer, k, "sentiment", "ipfs://x", sender=owner)
+    log = receipt.decode_logs(hub.ModelRegistered)[0]
+    assert (log.model, log.owner, log.kind, log.name) == (
+        trainer.address,
+        owner.address,
+        k,
+        "sentiment",
+    )
+    assert list(log.classes) == ["neg", "pos"]
+    e = hub.entries(trainer)
+    assert e.listed and e.kind == k + 1 and e.n_classes == 2
+    assert bytes(e.encoder_hash) == keccak(text=trainer.encoder())
+    assert bytes(e.classes_hash) == keccak(encode(["string[]"], [["neg", "pos"]]))
+    assert hub.model_count() == 1 and hub.models(0) == trainer.address
+    assert driver.detect_kind(hub, chain.provider, trainer.address) == k
+    print("gas register", receipt.gas_used)
+
+
+def test_register_refusals(project, hub, trainer, owner, alice, kinds):
+    k = kind_of(kinds, "PerceptronStake")
+    with ape.reverts("hub: caller is not the model's owner"):
+        hub.register(trainer, k, "mine now", "", sender=alice)
+    with ape.reverts("hub: not a contract"):
+        hub.register(alice, k, "eoa", "", sender=alice)
+    fake = compile_test_contract("FakeModel").deploy(sender=alice)
+    for i in range(len(kinds)):
+        with ape.reverts("hub: not a model of this kind"):
+            hub.register(fake, i, "fake", "", sender=alice)
+    with ape.reverts("hub: not a model of this kind"):
+        hub.register(
+            trainer, kind_of(kinds, "NaiveBayesStake"), "claims another kind", "", sender=owner
+        )
+    with ape.reverts("hub: unknown kind"):
+        hub.register(trainer, len(kinds), "x", "", sender=owner)
+    with ape.reverts("hub: empty name"):
+        hub.register(trainer, k, "", "", sender=owner)
+    hub.register(trainer, k, "sentiment", "", sender=owner)
+    with ape.reverts("hub: already registered"):
+        hub.register(trainer, k, "again", "", sender=owner)
+
+
+def test_update_withdraw_and_ownership(hub, registered, owner, alice, kinds, deploy_model):
+    with ape.reverts("hub: caller is not the model's owner"):
+        hub.update(registered, "x", "", sender=alice)
+    with ape.reverts("hub: caller is not the model's owner"):
+        hub.withdraw(registered, sender=alice)
+    with ape.reverts("hub: empty name"):
+        hub.update(registered, "", "", sender=owner)
+    receipt = hub.update(registered, "renamed", "ipfs://y", sender=owner)
+    assert receipt.decode_logs(hub.ModelUpdated)[0].name == "renamed"
+    assert hub.entries(registered).uri == "ipfs://y"
+    # The model's owner, as the model says now, is the one the hub obeys.
+    registered.transfer_ownership(alice, sender=owner)
+    with ape.reverts("hub: caller is not the model's owner"):
+        hub.update(registered, "old owner", "", sender=owner)
+    hub.withdraw(registered, sender=alice)
+    assert not hub.entries(registered).listed
+    # Still evaluable (its pool must not freeze), no longer fundable.
+    hub.commit(registered, [b"\x01" * 32], sender=alice)
+    with ape.reverts("hub: not registered"):
+        hub.fund(registered, value=1, sender=alice)
+    with ape.reverts("hub: not registered"):
+        hub.update(registered, "x", "", sender=alice)
+    with ape.reverts("hub: not registered"):
+        hub.withdraw(registered, sender=alice)
+    with ape.reverts("hub: not a model of this kind"):
+        hub.register(registered, kind_of(kinds, "SparsePerceptron"), "x", "", sender=alice)
+    hub.register(registered, kind_of(kinds, "PerceptronStake"), "back", "", sender=alice)
+    assert hub.model_count() == 1 and hub.entries(registered).name == "back"
+    plain = deploy_model(seal=True)
+    with ape.reverts("hub: not registered"):
+        hub.commit(plain, [b"\x01" * 32], sender=alice)
+
+
+def test_listing_flags_a_changed_class_list(hub, owner, kinds, project, chain):
+    model = project.NearestCentroid.deploy(2, ["a", "b"], "dense:2", sender=owner)
+    hub.register(model, kind_of(kinds, "NearestCentroid"), "tiny", "", sender=owner)
+    at = lambda address, name: getattr(project, name).at(address)  # noqa: E731
+    [entry] = driver.listing(hub, chain.provider, at)
+    assert entry.problems == [] and entry.classes == ["a", "b"] and entry.dense
+    model.add_class("c", sender=owner)
+    [entry] = driver.listing(hub, chain.provider, at)
+    assert entry.problems == ["classes changed since registration (update the entry)"]
+    hub.update(model, "tiny", "", sender=owner)
+    assert driver.listing(hub, chain.provider, at)[0].problems == []
+
+
+# ---------------------------------------------------------------- records
+
+
+def seal(model, owner):
+    if not model.sealed():
+        model.seal(sender=owner)
+
+
+def wait(chain, seconds):
+    chain.pending_timestamp += seconds
+    chain.mine()
+
+
+def test_evaluation_records_the_models_predictions(hub, registered, owner, bob, chain):
+    seal(registered, owner)
+    ts = make_set(10, piece=4)
+    commitments = ts.commitments(chain.chain_id, hub.address, bob.address)
+    receipt = hub.commit(registered, commitments, sender=bob)
+    [log] = receipt.decode_logs(hub.TestSetCommitted)
+    assert bytes(log.test_set_hash) == rules.test_set_hash(commitments) and log.pieces == 3
+    i = log.evaluation
+    with ape.reverts("hub: reveal too early"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=bob)
+    wait(chain, DELAY)
+    receipts = driver.reveal(hub, i, ts, bob, registered)
+    expected = sum(registered.predict(x) == y for p in ts.pieces for x, y in p)
+    e = hub.evaluations(i)
+    assert (e.samples, e.correct, e.block) == (10, expected, receipts[-1].block_number)
+    assert hub.record_count(registered) == 1 and hub.records(registered, 0) == i
+    [rec] = receipts[-1].decode_logs(hub.AccuracyRecorded)
+    assert (rec.samples, rec.correct, rec.model) == (10, expected, registered.address)
+    assert hub.accuracy_bp(i) == expected * 10000 // 10
+    with ape.reverts("hub: evaluation finished"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=bob)
+    print("gas reveal 4 samples", receipts[0].gas_used)
+
+
+def test_reveal_refusals(hub, registered, owner, bob, mallory, chain):
+    ts = make_set(8)
+    with ape.reverts("hub: no pieces"):
+        hub.commit(registered, [], sender=bob)
+    i = driver.commit(hub, registered, ts, bob, chain.chain_id)
+    # mallory copies bob's commitments: under her name they bind her address, not his.
+    j = driver.commit(hub, registered, ts_copy := ts, mallory, chain.chain_id)
+    hub.commit(registered, ts.commitments(chain.chain_id, hub.address, bob.address), sender=mallory)
+    copied = hub.evaluation_count()
+    wait(chain, DELAY)
+    with ape.reverts("hub: no such evaluation"):
+        hub.reveal_sparse(99, ts.salts[0], ts.pieces[0], 0, sender=bob)
+    with ape.reverts("hub: evaluator only"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=mallory)
+    with ape.reverts("hub: model not sealed"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=bob)
+    seal(registered, owner)
+    with ape.reverts("hub: piece does not match its commitment"):
+        hub.reveal_sparse(copied, ts.salts[0], ts.pieces[0], 0, sender=mallory)
+    assert j != copied and ts_copy is ts
+    flipped = [(x, 1 - y) for x, y in ts.pieces[0]]
+    with ape.reverts("hub: piece does not match its commitment"):
+        hub.reveal_sparse(i, ts.salts[0], flipped, 0, sender=bob)
+    with ape.reverts("hub: piece does not match its commitment"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0][:3], 0, sender=bob)
+    with ape.reverts("hub: piece does not match its commitment"):
+        hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], 0, sender=bob)  # out of order
+    with ape.reverts("hub: empty piece"):
+        hub.reveal_sparse(i, ts.salts[0], [], 0, sender=bob)
+    with ape.reverts("hub: test label out of range"):
+        hub.reveal_sparse(i, ts.salts[0], [([1], 2)], 0, sender=bob)
+    with ape.reverts("hub: wrong input type"):
+        hub.reveal_dense(i, ts.salts[0], [([1], 0)], 0, sender=bob)
+    with ape.reverts("hub: model changed"):
+        hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 1, sender=bob)
+    hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=bob)
+    # Someone trains the model on the revealed piece before the next one is scored.
+    x, y = ts.pieces[0][0]
+    registered.addData(
+        x, 1 - registered.predict(x), value=registered.next_deposit() * 2, sender=mallory
+    )
+    assert registered.update_count() == 1
+    with ape.reverts("hub: model changed during the evaluation"):
+        hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], 1, sender=bob)
+    with ape.reverts("hub: model changed"):
+        hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], 0, sender=bob)
+    wait(chain, WINDOW + 1)
+    with ape.reverts("hub: reveal window passed"):
+        hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], 1, sender=bob)
+
+
+def test_commitment_mirror_binds_chain_hub_evaluator_and_position(hub, bob, chain):
+    ts = make_set(4)
+    c = commitment(chain.chain_id, hub.address, bob.address, 0, ts.salts[0], ts.pieces[0], False)
+    assert c == ts.commitments(chain.chain_id, hub.address, bob.address)[0]
+    for other in (
+        commitment(
+            chain.chain_id + 1, hub.address, bob.address, 0, ts.salts[0], ts.pieces[0], False
+        ),
+        commitment(chain.chain_id, bob.address, bob.address, 0, ts.salts[0], ts.pieces[0], False),
+        commitment(chain.chain_id, hub.address, hub.address, 0, ts.salts[0], ts.pieces[0], False),
+        commitment(chain.chain_id, hub.address, bob.address, 1, ts.salts[0], ts.pieces[0], False),
+    ):
+        assert other != c
+
+
+def test_dense_model_evaluation(hub, project, owner, bob, kinds, chain):
+    model = project.NearestCentroid.deploy(2, ["a", "b"], "dense:2", sender=owner)
+    for x, y in (([0, 0], 0), ([10**9, 10**9], 1)):
+        model.update(x, y, sender=owner)
+    hub.register(model, kind_of(kinds, "NearestCentroid"), "tiny", "", sender=owner)
+    rows = [[0, 10**8], [10**9, 9 * 10**8], [2 * 10**8, 0], [8 * 10**8, 10**9], [10**9, 0]]
+    labels = [0, 1, 0, 1, 0]
+    ts = TestSet.make(rows, labels, dense=True, piece=3)
+    i = driver.commit(hub, model.address, ts, bob, chain.chain_id)
+    wait(chain, DELAY)
+    with ape.reverts("hub: wrong input type"):
+        hub.reveal_sparse(i, ts.salts[0], [([1], 0)], model.update_count(), sender=bob)
+    driver.reveal(hub, i, ts, bob, model)
+    expected = sum(model.predict(x) == y for x, y in zip(rows, labels, strict=False))
+    assert hub.evaluations(i).correct == expected and hub.evaluations(i).samples == 5
+
+
+# ---------------------------------------------------------------- pools
+
+
+def features_hash(x):
+    return keccak(encode(["uint32[]"], [list(x)]))
+
+
+def contribute(trainer, who, x, y):
+    receipt = trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
+    log = receipt.decode_logs(trainer.ContributionAdded)[0]
+    return (log.id, log.contributor, log.time, log.label, log.deposit), x
+
+
+def evaluated(hub, model, ts, who, chain):
+    """Reveal an already committed set (``ts`` with its evaluation id)."""
+    i, s = ts
+    driver.reveal(hub, i, s, who, model)
+    return i
+
+
+def test_pool_pays_good_contributions_of_an_improving_period(
+    hub, registered, owner, alice, bob, carol, mallory, chain, project
+):
+    trainer = registered
+    seal(trainer, owner)
+    hub.fund(trainer, value=10**18, sender=mallory)
+    with ape.reverts("hub: nothing sent"):
+        hub.fund(trainer, value=0, sender=mallory)
+    # Two sets committed up front: one anchors the pool, the other closes the period.
+    a_set, b_set, late = make_set(8), make_set(8, start=8), make_set(8, start=16)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    with ape.reverts("hub: evaluation not finished"):
+        hub.close_period(trainer, b, sender=carol)
+    assert hub.close_period(trainer, a, sender=carol).return_value == 0
+    assert hub.pools(trainer).anchor == a
+    with ape.reverts("hub: record already used"):
+        hub.close_period(trainer, a, sender=carol)
+    c_late = driver.commit(hub, trainer.address, late, carol, chain.chain_id)
+    # The period: alice teaches both classes, bob farms a sample the model already gets right
+    # (no change), mallory flips a label.
+    c1, x1 = contribute(trainer, alice, [POS, 300], 1)
+    c2, x2 = contribute(trainer, alice, [NEG, 301], 0)
+    c3, x3 = contribute(trainer, bob, [POS, 302], 1)
+    c4, x4 = contribute(trainer, mallory, [NEG, 303], 1)
+    c5, x5 = contribute(trainer, alice, [NEG, 304], 0)
+    wait(chain, STAKE.refund_wait)
+    for c, x, who in ((c1, x1, alice), (c2, x2, alice), (c3, x3, bob), (c5, x5, alice)):
+        if trainer.verdict(c, x) == c[3]:
+            trainer.refund(c, x, sender=who)
+    assert trainer.contribution(c1[0]).good and trainer.contribution(c2[0]).good
+    assert not trainer.contribution(c4[0]).good
+    driver.reveal(hub, b, b_set, carol, trainer)
+    wait(chain, DELAY)
+    driver.reveal(hub, c_late, late, carol, trainer)
+    with ape.reverts("hub: test set committed after the period began"):
+        hub.close_period(trainer, c_late, sender=carol)
+    ea, eb = hub.evaluations(a), hub.evaluations(b)
+    assert eb.correct > ea.correct
+    receipt = hub.close_period(trainer, b, sender=carol)
+    expected = budget(10**18, ea.samples, ea.correct, eb.samples, eb.correct)
+    assert receipt.return_value == expected > 0
+    period = hub.periods(trainer, 0)
+    assert (period.first_id, period.last_id) == (1, 5)
+    pool_invariant(hub, [trainer])
+    # Entries.
+    with ape.reverts("hub: no such period"):
+        hub.enter(trainer, 5, c1, features_hash(x1), sender=alice)
+    with ape.reverts("hub: contribution does not match"):
+        hub.enter(trainer, 0, (c1[0], bob.address, *c1[2:]), features_hash(x1), sender=bob)
+    with ape.reverts("hub: contribution does not match"):
+        hub.enter(trainer, 0, c1, features_hash(x2), sender=alice)
+    with ape.reverts("hub: contribution not judged good"):
+        hub.enter(trainer, 0, c4, features_hash(x4), sender=mallory)
+    good_untrained = (c3, x3) if trainer.contribution(c3[0]).good else None
+    if good_untrained:
+        assert not trainer.contribution(c3[0]).trained
+        with ape.reverts("hub: contribution did not change the model"):
+            hub.enter(trainer, 0, c3, features_hash(x3), sender=bob)
+    with ape.reverts("hub: contribution outside the period"):
+        hub.enter(trainer, 0, (99, *c1[1:]), features_hash(x1), sender=alice)
+    enter = hub.enter(trainer, 0, c1, features_hash(x1), sender=bob)  # anyone, for alice
+    print("gas enter", enter.gas_used)
+    with ape.reverts("hub: already entered"):
+        hub.enter(trainer, 0, c1, features_hash(x1), sender=alice)
+    hub.enter(trainer, 0, c2, features_hash(x2), sender=alice)
+    hub.enter(trainer, 0, c5, features_hash(x5), sender=alice)
+    assert hub.shares(trainer, 0, alice) == 3
+    with ape.reverts("hub: entries still open"):
+        hub.claim(trainer, 0, sender=alice)
+    with ape.reverts("hub: entries still open"):
+        hub.release(trainer, 0, sender=alice)
+    wait(chain, ENTRY + 1)
+    with ape.reverts("hub: entries closed"):
+        hub.enter(trainer, 0, c3, features_hash(x3), sender=bob)
+    with ape.reverts("hub: no shares"):
+        hub.claim(trainer, 0, sender=bob)
+    with ape.reverts("hub: period has shares"):
+        hub.release(trainer, 0, sender=bob)
+    before = alice.balance
+    claim = hub.claim(trainer, 0, sender=alice)
+    print("gas claim", claim.gas_used)
+    assert alice.balance - before + claim.gas_used * claim.gas_price == expected
+    with ape.reverts("hub: already claimed"):
+        hub.claim(trainer, 0, sender=alice)
+    assert pool_invariant(hub, [trainer]) == 10**18 - expected
+
+
+def test_period_without_gain_or_entries(hub, registered, owner, carol, chain):
+    seal(registered, owner)
+    hub.fund(registered, value=1000, sender=carol)
+    sets = [make_set(8), make_set(8, start=8)]
+    ids = [driver.commit(hub, registered.address, s, carol, chain.chain_id) for s in sets]
+    wait(chain, DELAY)
+    for i, s in zip(ids, sets, strict=False):
+        driver.reveal(hub, i, s, carol, registered)
+    small = make_set(2, start=40, piece=2)
+    k = driver.commit(hub, registered.address, small, carol, chain.chain_id)
+    with ape.reverts("hub: record of another model"):
+        hub.close_period(registered, 999, sender=carol)
+    hub.close_period(registered, ids[0], sender=carol)
+    assert hub.close_period(registered, ids[1], sender=carol).return_value == 0
+    wait(chain, DELAY)
+    driver.reveal(hub, k, small, carol, registered)
+    with ape.reverts("hub: too few test samples"):
+        hub.close_period(registered, k, sender=carol)
+    wait(chain, ENTRY + 1)
+    with ape.reverts("hub: nothing to release"):
+        hub.release(registered, 0, sender=carol)
+    assert pool_invariant(hub, [registered]) == 1000
+
+
+def test_release_returns_an_unentered_budget(hub, registered, owner, alice, carol, chain):
+    seal(registered, owner)
+    hub.fund(registered, value=10**6, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, registered)
+    hub.close_period(registered, a, sender=carol)
+    contribute(registered, alice, [POS, 300], 1)
+    contribute(registered, alice, [NEG, 301], 0)
+    driver.reveal(hub, b, b_set, carol, registered)
+    released = hub.close_period(registered, b, sender=carol).return_value
+    assert released > 0
+    wait(chain, ENTRY + 1)
+    assert hub.release(registered, 0, sender=carol).return_value == released
+    assert hub.pools(registered).available == 10**6
+    with ape.reverts("hub: nothing to release"):
+        hub.release(registered, 0, sender=carol)
+    pool_invariant(hub, [registered])
+
+
+def test_fund_refusals(hub, project, owner, carol, kinds, deploy_model):
+    plain = deploy_model(seal=True)
+    hub.register(plain, kind_of(kinds, "SparsePerceptron"), "plain", "", sender=owner)
+    with ape.reverts("hub: not a trainer"):
+        hub.fund(plain, value=1, sender=carol)
+    with ape.reverts("hub: not a trainer"):
+        hub.close_period(plain, 1, sender=carol)
+    with ape.reverts("hub: not registered"):
+        hub.fund(carol, value=1, sender=carol)
+
+
+# ---------------------------------------------------------------- payments and conservation
+
+
+def one_period(hub, trainer, owner, evaluator, contributors, chain, fund):
+    """Fund, anchor, a period where ``contributors`` (callables that add one sample) teach the
+    model, refund what the model agrees with, close; returns (budget, entered ids)."""
+    seal(trainer, owner)
+    hub.fund(trainer, value=fund, sender=evaluator)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, evaluator, trainer)
+    hub.close_period(trainer, a, sender=evaluator)
+    start = chain.blocks.head.number
+    for add in contributors:
+        add()
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    driver.reveal(hub, b, b_set, evaluator, trainer)
+    budget_ = hub.close_period(trainer, b, sender=evaluator).return_value
+    return budget_, history, start
+
+
+def test_claim_cannot_reenter_and_a_refused_payment_reverts(hub, registered, owner, carol, chain):
+    claimer = compile_test_contract("HubClaimer").deploy(hub, sender=owner)
+    trainer = registered
+
+    def add(x, y):
+        return lambda: claimer.add(trainer, x, y, value=trainer.next_deposit(), sender=owner)
+
+    budget_, history, start = one_period(
+        hub, trainer, owner, carol, [add([POS, 300], 1), add([NEG, 301], 0)], chain, 10**9
+    )
+    for c in history:
+        claimer.take_back(trainer, c.key(), list(c.features), sender=owner)
+    entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
+    assert len(entered) == 2 and budget_ > 0
+    wait(chain, ENTRY + 1)
+    claimer.set_refuse(True, sender=owner)
+    with ape.reverts("hub: payment failed"):
+        claimer.claim(trainer, 0, sender=owner)
+    claimer.set_refuse(False, sender=owner)
+    before = claimer.balance
+    claimer.claim(trainer, 0, sender=owner)
+    assert claimer.reentered() and claimer.reentry_failed()
+    assert claimer.balance - before == budget_
+    pool_invariant(hub, [trainer])
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    fund=st.integers(1, 10**20),
+    teach=st.lists(st.sampled_from([0, 1, 2]), min_size=2, max_size=6),
+    order=st.permutations([0, 1, 2]),
+)
+def test_pool_conserves_every_wei(
+    project, kinds, owner, alice, bob, carol, deploy_trainer, chain, fund, teach, order
+):
+    """Whoever teaches, whatever the pool and the claim order: the hub's balance always equals
+    its books, and after every claim funded == paid + left in the pool, to the wei."""
+    people = [owner, alice, bob]
+    only = [k for k in kinds if k.name == "PerceptronStake"]
+    with chain.isolate():
+        hub = driver.deploy_hub(
+            project,
+            owner,
+            only,
+            reveal_delay=DELAY,
+            reveal_window=WINDOW,
+            entry_window=ENTRY,
+            min_pool_samples=MIN_SAMPLES,
+        )
+        trainer = deploy_trainer()
+        hub.register(trainer, 0, "t", "", sender=owner)
+        samples = [([POS, 300 + k], 1) if k % 2 == 0 else ([NEG, 300 + k], 0) for k in range(6)]
+
+        def add(who, x, y):
+            return lambda: trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
+
+        adds = [add(people[w], *samples[k]) for k, w in enumerate(teach)]
+        budget_, history, start = one_period(hub, trainer, owner, carol, adds, chain, fund)
+        for c in history:
+            if trainer.verdict(c.key(), list(c.features)) == c.label:
+                trainer.refund(c.key(), list(c.features), sender=c.contributor)
+        driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
+        wait(chain, ENTRY + 1)
+        paid = 0
+        for i in order:
+            if hub.shares(trainer, 0, people[i]) and not hub.claimed(trainer, 0, people[i]):
+                receipt = hub.claim(trainer, 0, sender=people[i])
+                paid += receipt.decode_logs(hub.RewardClaimed)[0].amount
+            assert pool_invariant(hub, [trainer]) + paid == fund
+        if hub.periods(trainer, 0).shares == 0 and budget_ > 0:
+            hub.release(trainer, 0, sender=carol)
+        assert hub.pools(trainer).available + paid == fund
+        assert paid == (budget_ if hub.periods(trainer, 0).shares else 0)
+
+
+def test_gas_of_a_piece(hub, registered, owner, carol, chain):
+    """The heaviest piece the hub takes (16 samples of 512 features, every weight read cold)
+    fits a 30M-gas block with room; a typical one (16 samples of 20 features) costs far less.
+    Printed for docs/hub.md."""
+    seal(registered, owner)
+    heavy = TestSet.make(
+        [list(range(k * 200, k * 200 + 512)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    light = TestSet.make(
+        [list(range(k * 20, k * 20 + 20)) for k in range(16)],
+        [k % 2 for k in range(16)],
+        dense=False,
+    )
+    ids = [driver.commit(hub, registered.address, s, carol, chain.chain_id) for s in (heavy, light)]
+    wait(chain, DELAY)
+    [h] = driver.reveal(hub, ids[0], heavy, carol, registered)
+    [lt] = driver.reveal(hub, ids[1], light, carol, registered)
+    print(f"gas piece 16x512 {h.gas_used} 16x20 {lt.gas_used}")
+    assert h.gas_used < 20_000_000 and lt.gas_used < 2_000_000
+
+
+def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol, chain):
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, b, second, carol, registered)  # b finishes first
+    driver.reveal(hub, a, first, carol, registered)
+    hub.close_period(registered, a, sender=carol)
+    with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
+
+
+def test_hub_fits_eip170_with_a_margin(project):
+    size = len(runtime_code(project.ModelHub))
+    print("ModelHub runtime bytes", size)
+    assert size < 24_576 - 2_048
+
+
+def test_calls_into_the_hub_from_a_payment_are_locked(
+    project, hub, registered, owner, carol, chain
+):
+    """Three contributor contracts, one share each; each tries a different call on the hub
+    from inside its payment, each of which would succeed outside it: claim again, close the
+    next period with a valid record, commit a test set. The lock stops each (no reason), and
+    the payments are unchanged."""
+    trainer = registered
+    seal(trainer, owner)
+    claimers = [compile_test_contract("HubClaimer").deploy(hub, sender=owner) for _ in range(3)]
+    hub.fund(trainer, value=3 * 10**9, sender=carol)
+    sets = [make_set(8), make_set(8, start=8), make_set(8, start=16)]
+    a, b = (driver.commit(hub, trainer.address, s, carol, chain.chain_id) for s in sets[:2])
+    wait(chain, DELAY)
+    driver.reveal(hub, a, sets[0], carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    c = driver.commit(hub, trainer.address, sets[2], carol, chain.chain_id)
+    start = chain.blocks.head.number
+    for claimer, (x, y) in zip(
+        claimers, (([POS, 300], 1), ([NEG, 301], 0), ([302], 1)), strict=True
+    ):
+        claimer.add(trainer, x, y, value=trainer.next_deposit(), sender=owner)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    for claimer, item in zip(claimers, history, strict=True):
+        claimer.take_back(trainer, item.key(), list(item.features), sender=owner)
+    driver.reveal(hub, b, sets[1], carol, trainer)
+    budget_ = hub.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 3
+    wait(chain, DELAY)
+    driver.reveal(hub, c, sets[2], carol, trainer)
+    wait(chain, ENTRY + 1)
+    close_next = hub.close_period.as_transaction(trainer, c, sender=carol).data
+    commit_one = hub.commit.as_transaction(trainer, [b"\x01" * 32], sender=carol).data
+    claimers[1].set_reentry(bytes(close_next), sender=owner)
+    claimers[2].set_reentry(bytes(commit_one), sender=owner)
+    paid = 0
+    for claimer in claimers:
+        before = claimer.balance
+        claimer.claim(trainer, 0, sender=owner)
+        assert claimer.reentered() and claimer.reentry_failed()
+        assert bytes(claimer.reentry_response()) == b""  # the lock, not a rule
+        paid += claimer.balance - before
+    assert paid == budget_
+    assert hub.pools(trainer).periods == 1 and hub.evaluation_count() == 3
+    assert hub.close_period(trainer, c, sender=carol)  # outside a payment it works
+    pool_invariant(hub, [trainer])

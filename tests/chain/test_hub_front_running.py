@@ -1,0 +1,145 @@
+"""Front-runners against the hub, with a public mempool (``tests/mempool.py``): the attacker
+reads the pending call, decodes it and sends its own with a higher tip. Each attack must
+leave the attacker no richer and the hub's records and books true."""
+
+import ape
+import pytest
+from conftest import STAKE
+from test_hub import (
+    DELAY,
+    ENTRY,
+    MIN_SAMPLES,
+    NEG,
+    POS,
+    WINDOW,
+    make_set,
+    pool_invariant,
+    seal,
+    wait,
+)
+
+from sharedmodels.hub import driver
+from sharedmodels.hub.kinds import hub_kinds
+from sharedmodels.trainers.client import scan
+
+
+@pytest.fixture(scope="module")
+def kinds(project):
+    return [k for k in hub_kinds(project) if k.name == "PerceptronStake"]
+
+
+@pytest.fixture
+def hub(project, owner, kinds):
+    return driver.deploy_hub(
+        project,
+        owner,
+        kinds,
+        reveal_delay=DELAY,
+        reveal_window=WINDOW,
+        entry_window=ENTRY,
+        min_pool_samples=MIN_SAMPLES,
+    )
+
+
+@pytest.fixture
+def trainer(hub, deploy_trainer, owner, kinds):
+    t = deploy_trainer()
+    hub.register(t, 0, "t", "", sender=owner)
+    seal(t, owner)
+    return t
+
+
+def test_training_on_a_piece_seen_in_the_mempool_fails_the_reveal(
+    mempool, hub, trainer, carol, mallory, chain
+):
+    ts = make_set(8)
+    i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
+    wait(chain, DELAY)
+    with mempool.paused():
+        mine = mempool.send(
+            hub.reveal_sparse, i, ts.salts[0], ts.pieces[0], trainer.update_count(), sender=carol
+        )
+        (seen,) = mempool.calls(hub, "reveal_sparse")
+        x, y = seen.args[2][0]
+        wrong = 1 - trainer.predict(list(x))  # a label the model does not give: it trains
+        theirs = mempool.send(
+            trainer.addData,
+            list(x),
+            wrong,
+            sender=mallory,
+            value=trainer.next_deposit() * 2,
+            tip=2 * seen.tip,
+        )
+        block = mempool.mine()
+    assert block.order(mine, theirs) == [theirs, mine]
+    assert block[theirs].ok and not block[mine].ok
+    assert block[mine].reason == "hub: model changed"
+    assert hub.evaluations(i).revealed == 0 and hub.record_count(trainer) == 0
+
+
+def test_a_copied_reveal_or_commit_earns_the_copier_nothing(
+    mempool, hub, trainer, carol, mallory, chain
+):
+    ts = make_set(8)
+    with mempool.paused():
+        mine = mempool.send(
+            hub.commit,
+            trainer.address,
+            ts.commitments(chain.chain_id, hub.address, carol.address),
+            sender=carol,
+        )
+        (seen,) = mempool.calls(hub, "commit")
+        theirs = mempool.copy(seen, sender=mallory)
+        block = mempool.mine()
+    assert block[mine].ok and block[theirs].ok  # both commit; ids differ
+    ids = {hub.evaluations(n).evaluator: n for n in (1, 2)}
+    wait(chain, DELAY)
+    with mempool.paused():
+        reveal = mempool.send(
+            hub.reveal_sparse, ids[carol.address], ts.salts[0], ts.pieces[0], 0, sender=carol
+        )
+        (seen,) = mempool.calls(hub, "reveal_sparse")
+        as_evaluator = mempool.copy(seen, sender=mallory)
+        on_copy = mempool.copy(seen, sender=mallory, args=(ids[mallory.address], *seen.args[1:]))
+        block = mempool.mine()
+    assert block[reveal].ok
+    assert block[as_evaluator].reason == "hub: evaluator only"
+    assert block[on_copy].reason == "hub: piece does not match its commitment"
+
+
+def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, chain):
+    hub.fund(trainer, value=10**9, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    for x, y in (([POS, 300], 1), ([NEG, 301], 0)):
+        trainer.addData(x, y, value=trainer.next_deposit(), sender=alice)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    for c in history:
+        trainer.refund(c.key(), list(c.features), sender=alice)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    c = history.by(alice.address)[0]
+    with mempool.paused():
+        mine = mempool.send(hub.enter, trainer.address, 0, c.key(), c.features_hash, sender=alice)
+        (seen,) = mempool.calls(hub, "enter")
+        theirs = mempool.copy(seen, sender=mallory)
+        block = mempool.mine()
+    assert block[theirs].ok and block[mine].reason == "hub: already entered"
+    assert hub.shares(trainer, 0, alice) == 1 and hub.shares(trainer, 0, mallory) == 0
+    wait(chain, ENTRY + 1)
+    with mempool.paused():
+        mine = mempool.send(hub.claim, trainer.address, 0, sender=alice)
+        (seen,) = mempool.calls(hub, "claim")
+        theirs = mempool.copy(seen, sender=mallory)
+        block = mempool.mine()
+    assert block[theirs].reason == "hub: no shares" and block[mine].ok
+    assert block.gain(mallory) == 0 and block.gain(alice) == budget
+    pool_invariant(hub, [trainer])
+    with ape.reverts("hub: already claimed"):
+        hub.claim(trainer, 0, sender=alice)

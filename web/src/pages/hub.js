@@ -1,0 +1,216 @@
+// @ts-check
+// The model hub: every model a ModelHub lists, found on the chain (no manifest needed), each
+// checked against the code of the kind it claims; its accuracy records drawn over time; its
+// pool, periods and payouts.
+import contracts from "sharedmodels-assets/contracts.json";
+import { identify } from "../chain.js";
+import { cardTable, copyable, el, labelRow } from "../dom.js";
+import { eth, when } from "../format.js";
+
+/** The hub's ABI (read when used: the unit tests' stand-in assets have no ModelHub). */
+const hubAbi = () => contracts.ModelHub.abi;
+const SVG = "http://www.w3.org/2000/svg";
+const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568"];
+
+/**
+ * @typedef {object} HubRecord
+ * @property {number} evaluation
+ * @property {number} samples
+ * @property {number} correct
+ * @property {number} block
+ * @property {number} time
+ * @property {string} testSet
+ */
+
+/**
+ * @typedef {object} HubModel
+ * @property {string} address
+ * @property {string} name
+ * @property {string} uri
+ * @property {string} kind the contract the hub says it is
+ * @property {boolean} listed
+ * @property {string} problem why the page refuses the entry ("" when its code matches)
+ * @property {HubRecord[]} records
+ * @property {bigint} available
+ * @property {{period: number, budget: bigint, paid: bigint, shares: number, deadline: number}[]} periods
+ * @property {{period: number, contributor: string, amount: bigint}[]} payouts
+ */
+
+/**
+ * Everything the page shows about the hub at `hub`, read from the chain.
+ * @param {import("viem").PublicClient} client
+ * @param {`0x${string}`} hub
+ * @returns {Promise<HubModel[]>}
+ */
+export async function readHub(client, hub) {
+  /** @param {string} functionName @param {any[]} [args] @returns {Promise<any>} */
+  const read = (functionName, args = []) => client.readContract(/** @type {any} */ ({ address: hub, abi: hubAbi(), functionName, args }));
+  const claims = await client.getContractEvents(/** @type {any} */ ({ address: hub, abi: hubAbi(), eventName: "RewardClaimed", fromBlock: 0n }));
+  const count = Number(await read("model_count"));
+  /** @type {HubModel[]} */
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const address = await read("models", [BigInt(i)]);
+    const e = await read("entries", [address]);
+    const kind = (await read("kinds", [e.kind - 1n])).name;
+    let problem = "";
+    try {
+      const found = await identify(client, address);
+      if (found.contract !== kind) problem = `its code is ${found.contract}, not the ${kind} it was registered as`;
+    } catch (err) {
+      problem = err.message;
+    }
+    /** @type {HubRecord[]} */
+    const records = [];
+    const n = Number(await read("record_count", [address]));
+    for (let r = 0; r < n; r++) {
+      const id = await read("records", [address, BigInt(r)]);
+      const ev = await read("evaluations", [id]);
+      records.push({
+        evaluation: Number(id),
+        samples: Number(ev.samples),
+        correct: Number(ev.correct),
+        block: Number(ev.block),
+        time: Number(ev.time),
+        testSet: ev.test_set_hash,
+      });
+    }
+    const pool = await read("pools", [address]);
+    const periods = [];
+    for (let p = 0; p < Number(pool.periods); p++) {
+      const s = await read("periods", [address, BigInt(p)]);
+      periods.push({ period: p, budget: s.budget, paid: s.paid, shares: Number(s.shares), deadline: Number(s.entry_deadline) });
+    }
+    const payouts = claims
+      .filter((l) => /** @type {any} */ (l).args.model.toLowerCase() === address.toLowerCase())
+      .map((l) => {
+        const a = /** @type {any} */ (l).args;
+        return { period: Number(a.period), contributor: a.contributor, amount: a.amount };
+      });
+    out.push({ address, name: e.name, uri: e.uri, kind, listed: e.listed, problem, records, available: pool.available, periods, payouts });
+  }
+  return out;
+}
+
+/**
+ * An SVG line chart of each model's accuracy records over time (x: days since the first record,
+ * y: 0 to 100 %), one colour per model, with a legend in HTML.
+ * @param {HubModel[]} models
+ */
+export function accuracyChart(models) {
+  const drawn = models.filter((m) => m.records.length && !m.problem);
+  const box = el("div", { class: "hub-chart", testid: "hub-chart" });
+  if (!drawn.length) return box.appendChild(el("p", { class: "muted" }, "No accuracy record yet.")) && box;
+  const times = drawn.flatMap((m) => m.records.map((r) => r.time));
+  const t0 = Math.min(...times);
+  const span = Math.max(Math.max(...times) - t0, 1);
+  const [w, h, pad] = [560, 220, 32];
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "accuracy over time");
+  /** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
+  const add = (tag, attrs, text) => {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    if (text) node.textContent = text;
+    svg.appendChild(node);
+    return node;
+  };
+  const x = (/** @type {number} */ t) => pad + ((t - t0) / span) * (w - 2 * pad);
+  const y = (/** @type {number} */ a) => h - pad - a * (h - 2 * pad);
+  for (const a of [0, 0.5, 1]) {
+    add("line", { x1: pad, x2: w - pad, y1: y(a), y2: y(a), stroke: "#ccc" });
+    add("text", { x: 2, y: y(a) + 4, "font-size": 10 }, `${a * 100}%`);
+  }
+  add("text", { x: w - pad, y: h - 4, "font-size": 10, "text-anchor": "end" }, `${(span / 86400).toFixed(1)} days`);
+  const legend = el("ul", { class: "legend" });
+  drawn.forEach((m, i) => {
+    const colour = COLOURS[i % COLOURS.length];
+    const points = m.records.map((r) => `${x(r.time)},${y(r.correct / r.samples)}`).join(" ");
+    add("polyline", { points, fill: "none", stroke: colour, "stroke-width": 2, "data-model": m.address });
+    for (const r of m.records) {
+      const dot = add("circle", { cx: x(r.time), cy: y(r.correct / r.samples), r: 4, fill: colour, "data-testid": "hub-point" });
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = `${m.name}: ${r.correct}/${r.samples} at block ${r.block}`;
+      dot.appendChild(title);
+    }
+    legend.append(el("li", {}, el("span", { style: `color:${colour}` }, "● "), m.name));
+  });
+  box.append(svg, legend);
+  return box;
+}
+
+/**
+ * @param {import("../context.js").Context} ctx
+ * @param {HTMLElement} app
+ * @param {string} hub the hub's address
+ */
+export async function renderHub(ctx, app, hub) {
+  if (!hub) {
+    app.replaceChildren(el("h2", {}, "Model hub"), el("p", { testid: "hub-none" }, "No hub on this chain yet: run ape run hub deploy (or ape run hub demo)."));
+    return;
+  }
+  app.replaceChildren(el("h2", {}, "Model hub"), el("p", { class: "muted" }, "Reading the hub…"));
+  const models = await readHub(ctx.client, /** @type {`0x${string}`} */ (hub));
+  const headers = ["Model", "Kind", "Listed", "Accuracy records", "Pool", "Paid out"];
+  const rows = models.map((m) => {
+    const latest = m.records.at(-1);
+    const paid = m.payouts.reduce((s, p) => s + p.amount, 0n);
+    const tr = el(
+      "tr",
+      { testid: "hub-row", "data-address": m.address, class: m.problem ? "bad" : "" },
+      el("td", {}, m.problem ? el("span", {}, `${m.name}: refused (${m.problem})`) : el("a", { href: `#/model/${m.address}` }, m.name)),
+      el("td", {}, m.kind),
+      el("td", {}, m.listed ? "yes" : "withdrawn"),
+      el(
+        "td",
+        { testid: "hub-accuracy" },
+        latest ? `${m.records.map((r) => `${r.correct}/${r.samples}`).join(" → ")} (latest ${((latest.correct / latest.samples) * 100).toFixed(1)} %)` : "none",
+      ),
+      el("td", { testid: "hub-pool" }, eth(m.available)),
+      el("td", { testid: "hub-paid" }, eth(paid)),
+    );
+    labelRow(tr, headers);
+    return tr;
+  });
+  const details = models
+    .filter((m) => m.records.length || m.periods.length)
+    .map((m) =>
+      el(
+        "div",
+        { class: "card", testid: "hub-model" },
+        el("h3", {}, m.name),
+        el("p", {}, copyable(m.address, { chainId: ctx.chainId })),
+        m.uri ? el("p", { class: "muted" }, m.uri) : null,
+        el(
+          "ul",
+          {},
+          m.records.map((r) =>
+            el("li", {}, `evaluation ${r.evaluation}: ${r.correct}/${r.samples} correct at block ${r.block} (${when(r.time)}), test set ${r.testSet.slice(0, 10)}…`),
+          ),
+        ),
+        m.periods.length
+          ? el(
+              "ul",
+              { testid: "hub-periods" },
+              m.periods.map((p) => el("li", {}, `period ${p.period}: released ${eth(p.budget)}, paid ${eth(p.paid)} to ${p.shares} share${p.shares === 1 ? "" : "s"}`)),
+            )
+          : null,
+        m.payouts.length
+          ? el(
+              "ul",
+              { testid: "hub-payouts" },
+              m.payouts.map((p) => el("li", {}, `period ${p.period}: ${p.contributor} got ${eth(p.amount)}`)),
+            )
+          : null,
+      ),
+    );
+  app.replaceChildren(
+    el("h2", {}, "Model hub"),
+    el("p", { class: "muted" }, `Models registered in the hub at ${hub}, read from the chain. An entry whose code is not the kind it claims is refused. Accuracy records are scored on chain on test sets committed before they were revealed.`),
+    el("div", { class: "card" }, models.length ? cardTable({ testid: "hub-models" }, headers, rows) : el("p", {}, "No model registered yet.")),
+    el("div", { class: "card" }, el("h3", {}, "Accuracy over time"), accuracyChart(models)),
+    ...details,
+  );
+}
