@@ -245,3 +245,15 @@ def test_naive_bayes_classes_of_one_and_two_samples(project, owner, alice):
     want = [bayes_retrained(r, x, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
     assert got == want == [0, 0, 1, 1, 1, 0]
     assert as_is(t, stream)[-1] == 2  # as is, the lone sample's own class wins
+
+
+def test_naive_bayes_exact_tie_after_leaving_out(project, owner, alice):
+    """Class 1 holds three copies of a sample and class 0 two: with one of class 1's taken
+    out, the two classes are the same model and their scores tie exactly, so the verdict is
+    the lower class, 0. Nothing may be added to the left-out class's score."""
+    stream = [([5], 0), ([5], 0), ([5], 1), ([5], 1), ([5], 1)]
+    t, keys = contribute(project, owner, alice, "naive_bayes", stream)
+    got = chain_verdicts(t, keys, stream)
+    rest = [stream[:i] + stream[i + 1 :] for i in range(len(stream))]
+    want = [bayes_retrained(r, x, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
+    assert got == want == [1, 1, 0, 0, 0]
