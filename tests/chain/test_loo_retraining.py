@@ -224,3 +224,36 @@ def test_ncc_smallest_sums_count(project, owner, alice):
     rest = [stream[:i] + stream[i + 1 :] for i in range(len(stream))]
     want = [centroid_retrained(r, x, True, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
     assert verdicts == want == [1, 1, 1]
+
+
+def test_naive_bayes_classes_of_one_and_two_samples(project, owner, alice):
+    """Exact class sizes at the edge of leave-one-out: class 0 has two identical samples, so
+    each is judged by a class of one (still there, and it wins); class 2 has one sample, so
+    it is judged without its class (which, scored with no samples at all, would win on its
+    own words). Both against the model retrained without the sample."""
+    stream = [
+        ([1, 2], 0),
+        ([1, 2], 0),
+        ([3, 4, 5, 6, 7, 8], 1),
+        ([3, 4, 5, 6, 7, 8], 1),
+        ([3, 4, 5, 6, 7, 8], 1),
+        ([10, 11, 12, 13, 14], 2),
+    ]
+    t, keys = contribute(project, owner, alice, "naive_bayes", stream)
+    got = chain_verdicts(t, keys, stream)
+    rest = [stream[:i] + stream[i + 1 :] for i in range(len(stream))]
+    want = [bayes_retrained(r, x, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
+    assert got == want == [0, 0, 1, 1, 1, 0]
+    assert as_is(t, stream)[-1] == 2  # as is, the lone sample's own class wins
+
+
+def test_naive_bayes_exact_tie_after_leaving_out(project, owner, alice):
+    """Class 1 holds three copies of a sample and class 0 two: with one of class 1's taken
+    out, the two classes are the same model and their scores tie exactly, so the verdict is
+    the lower class, 0. Nothing may be added to the left-out class's score."""
+    stream = [([5], 0), ([5], 0), ([5], 1), ([5], 1), ([5], 1)]
+    t, keys = contribute(project, owner, alice, "naive_bayes", stream)
+    got = chain_verdicts(t, keys, stream)
+    rest = [stream[:i] + stream[i + 1 :] for i in range(len(stream))]
+    want = [bayes_retrained(r, x, CLASSES) for r, (x, _) in zip(rest, stream, strict=True)]
+    assert got == want == [1, 1, 0, 0, 0]
