@@ -1,0 +1,227 @@
+"""Adversarial review of ModelHub (issue 32): attacks performed against the contract as it is.
+
+Each test plays one attack on a real chain and ends with what a fixed hub must let the test
+observe. Where the attack succeeds today the test is ``xfail(strict=True)``: its reason
+states what the attacker gains now, in wei, and a fix turns it into a passing test.
+"""
+
+import ape
+import pytest
+from conftest import STAKE, compile_test_contract
+from test_hub import (
+    DELAY,
+    ENTRY,
+    MIN_SAMPLES,
+    NEG,
+    POS,
+    WINDOW,
+    make_set,
+    pool_invariant,
+    seal,
+    wait,
+)
+
+from sharedmodels.hub import driver
+from sharedmodels.hub.kinds import hub_kinds
+from sharedmodels.hub.rules import TestSet
+from sharedmodels.trainers.client import scan
+
+POOL = 10**18
+
+
+@pytest.fixture(scope="module")
+def kinds(project):
+    return [k for k in hub_kinds(project) if k.name == "PerceptronStake"]
+
+
+@pytest.fixture
+def hub(project, owner, kinds):
+    return driver.deploy_hub(
+        project,
+        owner,
+        kinds,
+        reveal_delay=DELAY,
+        reveal_window=WINDOW,
+        entry_window=ENTRY,
+        min_pool_samples=MIN_SAMPLES,
+    )
+
+
+@pytest.fixture
+def trainer(hub, deploy_trainer, owner):
+    t = deploy_trainer()
+    hub.register(t, 0, "t", "", sender=owner)
+    seal(t, owner)
+    return t
+
+
+def add(trainer, who, x, y):
+    return trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
+
+
+def refund_all(trainer, history, people):
+    """Each contributor in ``people`` refunds every contribution the model agrees with."""
+    wanted = {p.address for p in people}
+    for c in history:
+        if c.contributor in wanted and trainer.verdict(c.key(), list(c.features)) == c.label:
+            trainer.refund(c.key(), list(c.features), sender=c.contributor)
+
+
+def claim(hub, trainer, period, who):
+    receipt = hub.claim(trainer, period, sender=who)
+    return receipt.decode_logs(hub.RewardClaimed)[0].amount
+
+
+def labelled(rows_labels, piece=4):
+    rows = [r for r, _ in rows_labels]
+    return TestSet.make(rows, [y for _, y in rows_labels], dense=False, piece=piece)
+
+
+# ---------------------------------------------------------------- 1. noise farming
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH: 8 noise contributions (fresh features, alternating labels) each change the "
+    "model and are refunded, so each earns a share: mallory takes 8/10 of the period's "
+    "budget (800000000000000000 of 10**18 wei) for contributions that change no answer on "
+    "any test sample; deposits all refunded, cost = gas only",
+)
+def test_noise_farmer_takes_most_of_an_honest_period(hub, trainer, alice, carol, mallory, chain):
+    """A Perceptron step on a sample made of a feature nobody uses changes the model (the
+    TRAINED flag) and leaves the model agreeing with it (so it is refunded: GOOD), whatever
+    the label. Alternating labels bring the intercept back to where it was, so the model's
+    answer on every other sample is unchanged. Each such contribution is one share."""
+    hub.fund(trainer, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)  # honest: both classes taught
+    add(trainer, alice, [NEG, 301], 0)
+    intercept = trainer.intercept()
+    for k in range(8):
+        add(trainer, mallory, [3000 + k], 1 - k % 2)  # noise: 1, 0, 1, 0, ...
+    assert trainer.intercept() == intercept  # the model answers every other sample as before
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice, mallory])
+    for c in history.by(mallory.address):  # trained, and every deposit back in full
+        r = trainer.contribution(c.id)
+        assert r.trained and r.good and r.claimable == 0
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL  # alice's two samples took the model from 50 % to 100 %
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 10
+    wait(chain, ENTRY + 1)
+    to_alice = claim(hub, trainer, 0, alice)
+    to_mallory = claim(hub, trainer, 0, mallory)
+    pool_invariant(hub, [trainer])
+    print(f"noise farmer: mallory {to_mallory} alice {to_alice} of {budget}")
+    # A fixed hub pays contributions for what they changed on the closing set: nothing here.
+    assert to_mallory == 0 and to_alice == budget
+
+
+# ---------------------------------------------------------------- 2. anyone's record closes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH: any address's records close any pool's periods. Mallory front-runs the "
+    "funder's evaluator's close with her own 0 % record: alice's period (which took carol's "
+    "set from 50 % to 100 %) releases 0 and carol's record is refused ('record not after the "
+    "anchor'); the next period, closed by mallory's 100 % record after one noise sample of "
+    "hers, releases the whole pool to her: mallory +10**18 wei, alice 0",
+)
+def test_keeper_zeroes_the_honest_period_then_takes_the_pool(
+    mempool, hub, trainer, alice, carol, mallory, chain
+):
+    hub.fund(trainer, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    # Mallory commits two sets at the same time: the true concept with its labels flipped
+    # (hard: 0 % on any model that learnt it), and the true concept (easy).
+    hard = labelled([([POS, 200 + k], 0) if k % 2 else ([NEG, 200 + k], 1) for k in range(8)])
+    easy = labelled([([POS, 220 + k], 1) if k % 2 else ([NEG, 220 + k], 0) for k in range(8)])
+    h = driver.commit(hub, trainer.address, hard, mallory, chain.chain_id)
+    e = driver.commit(hub, trainer.address, easy, mallory, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    wait(chain, STAKE.refund_wait)
+    refund_all(trainer, scan(trainer, start), [alice])
+    driver.reveal(hub, b, b_set, carol, trainer)
+    driver.reveal(hub, h, hard, mallory, trainer)
+    assert hub.accuracy_bp(b) == 10_000 and hub.accuracy_bp(h) == 0
+    with mempool.paused():
+        honest = mempool.send(hub.close_period, trainer.address, b, sender=carol)
+        (seen,) = mempool.calls(hub, "close_period")
+        theirs = mempool.copy(seen, sender=mallory, args=(trainer.address, h))
+        block = mempool.mine()
+    assert block[theirs].ok and block[theirs].return_value == 0
+    assert block[honest].reason == "hub: record not after the anchor"
+    # Period 1: one noise sample of mallory's (trained, refunded), then her easy record.
+    start = chain.blocks.head.number
+    add(trainer, mallory, [3000], 1)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [mallory])
+    driver.reveal(hub, e, easy, mallory, trainer)
+    budget = hub.close_period(trainer, e, sender=mallory).return_value
+    assert driver.enter_eligible(hub, trainer, 1, history, mallory)
+    entered_alice = driver.enter_eligible(hub, trainer, 0, scan(trainer, 0), alice)
+    wait(chain, ENTRY + 1)
+    to_alice = sum(claim(hub, trainer, 0, alice) for _ in entered_alice[:1])
+    to_mallory = claim(hub, trainer, 1, mallory)
+    pool_invariant(hub, [trainer])
+    print(f"keeper: mallory {to_mallory} (budget {budget}) alice {to_alice}")
+    # A fixed hub lets only the evaluators a pool's funders chose close its periods: mallory's
+    # records close nothing, carol's closes alice's period, which pays alice the whole gain.
+    assert to_mallory == 0 and to_alice == POOL
+
+
+# ---------------------------------------------------------------- 3. unclaimed shares lock
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM: a share that is never claimed (a contract that cannot take the payment, a "
+    "lost key) locks its part of the budget in the hub forever: release answers 'hub: period "
+    "has shares' a year later; here 500000000000000000 wei (half the pool) stay locked",
+)
+def test_unclaimed_share_is_locked_forever(hub, trainer, owner, alice, carol, chain):
+    hub.fund(trainer, value=POOL, sender=carol)
+    stuck = compile_test_contract("HubClaimer").deploy(hub, sender=owner)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    stuck.add(trainer, [NEG, 301], 0, value=trainer.next_deposit(), sender=owner)
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice])
+    c = history.by(stuck.address)[0]
+    stuck.take_back(trainer, c.key(), list(c.features), sender=owner)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 2
+    stuck.set_refuse(True, sender=owner)  # or: its keys are lost; it never claims
+    wait(chain, ENTRY + 1)
+    assert claim(hub, trainer, 0, alice) == budget // 2
+    wait(chain, 365 * 86_400)
+    locked = budget - budget // 2
+    assert hub.balance == locked
+    # A fixed hub returns what is unclaimed after a claim window to the pool.
+    hub.release(trainer, 0, sender=carol)
+    assert hub.pools(trainer).available == locked
