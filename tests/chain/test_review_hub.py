@@ -225,3 +225,36 @@ def test_unclaimed_share_is_locked_forever(hub, trainer, owner, alice, carol, ch
     # A fixed hub returns what is unclaimed after a claim window to the pool.
     hub.release(trainer, 0, sender=carol)
     assert hub.pools(trainer).available == locked
+
+
+# ---------------------------------------------------------------- 4. killing an evaluation
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM: one contribution with the right label that the model gets wrong, sent "
+    "between two pieces, kills the evaluation for good ('hub: model changed during the "
+    "evaluation' whatever update count is sent); the griefer's deposit comes back in full "
+    "after refund_wait (net 0 wei, gas only) and the contribution even earns a share next "
+    "period, while the evaluator loses the gas of every piece revealed and the set (public)",
+)
+def test_a_refundable_contribution_kills_an_evaluation(hub, trainer, carol, mallory, chain):
+    ts = make_set(32, piece=16)  # min_pool_samples of the scripts' hubs needs two pieces
+    i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
+    wait(chain, DELAY)
+    first = hub.reveal_sparse(i, ts.salts[0], ts.pieces[0], 0, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, mallory, [POS, 500], 1)  # the true label; the model said 0: it trains
+    for updates in (0, 1):
+        with ape.reverts():
+            hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], updates, sender=carol)
+    wait(chain, STAKE.refund_wait)
+    [c] = scan(trainer, start)
+    got = trainer.refund(c.key(), list(c.features), sender=mallory).return_value
+    print(f"evaluation killed: carol spent {first.gas_used} gas, mallory's deposit {c.deposit} "
+          f"refunded {got}")
+    assert got == c.deposit and trainer.contribution(c.id).trained
+    # A fixed hub lets the evaluation finish without scoring samples the model saw (e.g. all
+    # pieces scored in one transaction, or a restart on the current model with fresh pieces).
+    driver.reveal(hub, i, ts, carol, trainer)
+    assert hub.evaluations(i).block != 0
