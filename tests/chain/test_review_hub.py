@@ -8,6 +8,8 @@ states what the attacker gains now, in wei, and a fix turns it into a passing te
 import ape
 import pytest
 from conftest import STAKE, compile_test_contract
+from eth_abi import encode
+from eth_utils import keccak
 from test_hub import (
     DELAY,
     ENTRY,
@@ -251,10 +253,71 @@ def test_a_refundable_contribution_kills_an_evaluation(hub, trainer, carol, mall
     wait(chain, STAKE.refund_wait)
     [c] = scan(trainer, start)
     got = trainer.refund(c.key(), list(c.features), sender=mallory).return_value
-    print(f"evaluation killed: carol spent {first.gas_used} gas, mallory's deposit {c.deposit} "
-          f"refunded {got}")
+    print(
+        f"evaluation killed: carol spent {first.gas_used} gas, mallory's deposit {c.deposit} "
+        f"refunded {got}"
+    )
     assert got == c.deposit and trainer.contribution(c.id).trained
     # A fixed hub lets the evaluation finish without scoring samples the model saw (e.g. all
     # pieces scored in one transaction, or a restart on the current model with fresh pieces).
     driver.reveal(hub, i, ts, carol, trainer)
     assert hub.evaluations(i).block != 0
+
+
+# ---------------------------------------------------------------- 5. a model no constructor makes
+
+
+def crafted(chain, sender, genuine, runtime_size, owner, patches):
+    """Deploy ``genuine``'s code with its immutables patched (``patches``: offset in the
+    immutables -> new uint256) and storage slot 0 (ownable.owner) set to ``owner``, by a
+    hand-written initcode that runs no constructor. Its code starts with the kind's runtime
+    code, byte for byte."""
+    code = bytearray(chain.provider.get_code(genuine.address))
+    for offset, value in patches.items():
+        at = runtime_size + offset
+        code[at : at + 32] = value.to_bytes(32, "big")
+    head_len = 37
+    head = (
+        b"\x73"
+        + bytes.fromhex(owner.address[2:])
+        + b"\x60\x00\x55"  # sstore(0, owner)
+        + b"\x61"
+        + len(code).to_bytes(2, "big")
+        + b"\x80"
+        + b"\x61"
+        + head_len.to_bytes(2, "big")
+        + b"\x60\x00\x39"  # codecopy(0, head, len)
+        + b"\x60\x00\xf3"  # return(0, len)
+    )
+    assert len(head) == head_len
+    txn = chain.provider.network.ecosystem.create_transaction(data=head + bytes(code))
+    receipt = sender.call(txn)
+    return receipt.contract_address
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM: the kind check hashes the runtime code only, so a contract deployed by a "
+    "hand-written initcode (genuine PerceptronStake runtime, owner_wait patched to 0 below "
+    "refund_wait, which the constructor forbids: 'stake: waits out of order') is listed as "
+    "a PerceptronStake; its owner takes a contributor's whole deposit at once, before the "
+    "contributor may refund it (here all 84935708387401 wei of it, in the block after)",
+)
+def test_a_model_no_constructor_would_make_passes_the_kind_check(
+    project, hub, kinds, trainer, alice, mallory, chain
+):
+    fake = crafted(chain, mallory, trainer, kinds[0].code_size, mallory, {128: 0})
+    model = project.PerceptronStake.at(fake)
+    assert model.owner() == mallory.address
+    assert model.owner_wait() == 0 < model.refund_wait()
+    try:
+        hub.register(model, 0, "sentiment", "ipfs://looks-genuine", sender=mallory)
+    except ape.exceptions.ContractLogicError:
+        return  # a fixed hub refuses it (e.g. checks refund_wait <= owner_wait <= any_wait)
+    assert hub.entries(model).listed
+    receipt = add(model, alice, [POS, 300], 1)
+    log = receipt.decode_logs(model.ContributionAdded)[0]
+    c = (log.id, log.contributor, log.time, log.label, log.deposit)
+    taken = model.take(c, keccak(encode(["uint32[]"], [[POS, 300]])), sender=mallory)
+    print(f"crafted model: owner took {taken.return_value} of {log.deposit}")
+    assert taken.return_value == 0
