@@ -321,3 +321,64 @@ def test_a_model_no_constructor_would_make_passes_the_kind_check(
     taken = model.take(c, keccak(encode(["uint32[]"], [[POS, 300]])), sender=mallory)
     print(f"crafted model: owner took {taken.return_value} of {log.deposit}")
     assert taken.return_value == 0
+
+
+# ---------------------------------------------------------------- attacks that fail
+
+
+def test_failed_attacks_double_entry_foreign_record_late_set(
+    hub, trainer, deploy_trainer, owner, alice, carol, mallory, chain
+):
+    """A share entered in two periods, a record of another model, a closing set committed
+    after the period began, alice's contribution restated under mallory's name: each refused."""
+    hub.fund(trainer, value=POOL, sender=carol)
+    other = deploy_trainer()
+    hub.register(other, 0, "other", "", sender=owner)
+    seal(other, owner)
+    sets = [make_set(8), make_set(8, start=8), make_set(8, start=16)]
+    a, b, c = (driver.commit(hub, trainer.address, s, carol, chain.chain_id) for s in sets)
+    foreign = driver.commit(hub, other.address, sets[0], mallory, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, sets[0], carol, trainer)
+    driver.reveal(hub, foreign, sets[0], mallory, other)
+    hub.close_period(trainer, a, sender=carol)
+    with ape.reverts("hub: record of another model"):
+        hub.close_period(trainer, foreign, sender=mallory)
+    late_set = make_set(8, start=24)
+    late = driver.commit(hub, trainer.address, late_set, mallory, chain.chain_id)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    wait(chain, max(STAKE.refund_wait, DELAY))
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice])
+    driver.reveal(hub, late, late_set, mallory, trainer)
+    with ape.reverts("hub: test set committed after the period began"):
+        hub.close_period(trainer, late, sender=mallory)
+    driver.reveal(hub, b, sets[1], carol, trainer)
+    hub.close_period(trainer, b, sender=carol)
+    first = history.by(alice.address)[0]
+    with ape.reverts("hub: contribution does not match"):
+        hub.enter(
+            trainer,
+            0,
+            (first.id, mallory.address, *first.key()[2:]),
+            first.features_hash,
+            sender=mallory,
+        )
+    hub.enter(trainer, 0, first.key(), first.features_hash, sender=alice)
+    driver.reveal(hub, c, sets[2], carol, trainer)
+    hub.close_period(trainer, c, sender=carol)
+    with ape.reverts("hub: contribution outside the period"):
+        hub.enter(trainer, 1, first.key(), first.features_hash, sender=alice)
+    pool_invariant(hub, [trainer])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LOW: close_period on an address that was never registered reverts on the "
+    "underflow of kind - 1, with no reason (fund says 'hub: not registered')",
+)
+def test_close_period_on_an_unregistered_model_names_its_reason(hub, carol):
+    with ape.reverts("hub: not registered"):
+        hub.close_period(carol, 1, sender=carol)
