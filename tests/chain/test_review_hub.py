@@ -382,3 +382,53 @@ def test_failed_attacks_double_entry_foreign_record_late_set(
 def test_close_period_on_an_unregistered_model_names_its_reason(hub, carol):
     with ape.reverts("hub: not registered"):
         hub.close_period(carol, 1, sender=carol)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH: on a Points trainer (a trainer kind the hub funds) contributions are free, "
+    "so noise shares cost no deposit at all, not even locked: 30 noise contributions take "
+    "30/32 of an honest period (937500000000000000 of 10**18 wei) for gas only",
+)
+def test_noise_farming_a_points_trainer_costs_no_deposit(
+    project, owner, alice, carol, mallory, chain, deploy_trainer
+):
+    from sharedmodels.trainers.client import Incentive
+
+    points = Incentive("points", 60, 60, 60, 0)
+    only = [k for k in hub_kinds(project) if k.name == "PerceptronPoints"]
+    hub = driver.deploy_hub(
+        project,
+        owner,
+        only,
+        reveal_delay=DELAY,
+        reveal_window=WINDOW,
+        entry_window=ENTRY,
+        min_pool_samples=MIN_SAMPLES,
+    )
+    trainer = deploy_trainer(incentive=points)
+    hub.register(trainer, 0, "t", "", sender=owner)
+    seal(trainer, owner)
+    hub.fund(trainer, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    trainer.addData([POS, 300], 1, sender=alice)
+    trainer.addData([NEG, 301], 0, sender=alice)
+    for k in range(30):
+        trainer.addData([3000 + k], 1 - k % 2, sender=mallory)  # value 0: free
+    wait(chain, points.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice, mallory])
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 32
+    wait(chain, ENTRY + 1)
+    to_alice = claim(hub, trainer, 0, alice)
+    to_mallory = claim(hub, trainer, 0, mallory)
+    print(f"points noise farmer: mallory {to_mallory} alice {to_alice} of {budget}")
+    assert to_mallory == 0 and to_alice == budget
