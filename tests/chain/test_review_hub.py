@@ -432,3 +432,62 @@ def test_noise_farming_a_points_trainer_costs_no_deposit(
     to_mallory = claim(hub, trainer, 0, mallory)
     print(f"points noise farmer: mallory {to_mallory} alice {to_alice} of {budget}")
     assert to_mallory == 0 and to_alice == budget
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM: the hub never compares a trainer's refund_wait with its entry_window. A "
+    "trainer whose refund_wait exceeds it (the stake constructor allows any wait below "
+    "2**64) has contributions that cannot be judged good before the entries close: alice "
+    "made all of the period's gain (50 % -> 100 %, budget 10**18) and gets 0 ('hub: "
+    "contribution not judged good' until after the deadline, then 'hub: entries closed'); "
+    "every period of such a pool is released, so its funds can never be paid",
+)
+def test_refund_wait_longer_than_the_entry_window_shuts_out_contributors(
+    project, owner, alice, carol, chain, deploy_trainer
+):
+    from sharedmodels.trainers.client import Incentive
+
+    slow = Incentive("stake", ENTRY + 60, ENTRY + 60, ENTRY + 60, 10**15)
+    hub = driver.deploy_hub(
+        project,
+        owner,
+        [k for k in hub_kinds(project) if k.name == "PerceptronStake"],
+        reveal_delay=DELAY,
+        reveal_window=WINDOW,
+        entry_window=ENTRY,
+        min_pool_samples=MIN_SAMPLES,
+    )
+    trainer = deploy_trainer(incentive=slow)
+    try:
+        hub.register(trainer, 0, "t", "", sender=owner)
+    except ape.exceptions.ContractLogicError:
+        return  # a fixed hub refuses a trainer its entry window cannot serve
+    seal(trainer, owner)
+    hub.fund(trainer, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    history = scan(trainer, start)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL
+    with ape.reverts("hub: contribution not judged good"):
+        first = next(iter(history))
+        hub.enter(trainer, 0, first.key(), first.features_hash, sender=alice)
+    wait(chain, ENTRY + 61)
+    refund_all(trainer, history, [alice])  # too late: the entries closed
+    entered = 0
+    for c in history:
+        try:
+            hub.enter(trainer, 0, c.key(), c.features_hash, sender=alice)
+            entered += 1
+        except ape.exceptions.ContractLogicError:
+            pass
+    assert entered == 2
