@@ -1,0 +1,145 @@
+"""An adversarial review of the prediction market after issue 27's fixes (commit-then-reveal,
+end after min_duration, forfeit to no one, no expiry of balances, bound piece commitments).
+
+Each test performs an attack against the current contract, through the public mempool
+(``tests/mempool.py``) where the attacker reads pending calls, and measures in wei what the
+attacker's side gets back against what it sent (gas excluded). The assertions state what a
+fixed contract must make the test observe; a test marked ``xfail(strict=True)`` is an attack
+that works today (its reason gives the measured gain), so a fix turns it into a pass and the
+strict marker then fails until the marker is removed.
+"""
+
+import dataclasses
+
+import pytest
+from market_helpers import TERMS, open_market
+
+from sharedmodels.market.driver import commit_sample, commitment_of, phase
+from sharedmodels.market.rules import new_salt
+
+# A test set of 8 samples labelled 1 on feature 0 (a distinct second feature each): the empty
+# initial model gets all 8 wrong (a zero score is class 0), and one contribution ((0,), 1)
+# makes all 8 right: whoever trains it first scores 8 and earns 8 * (bounty // 8) = bounty.
+ROWS = [(0, 10 + t) for t in range(8)]
+LABELS = [1] * 8
+STAKE = TERMS.min_stake
+
+
+def _settle(market, everyone):
+    """End (at open_time + min_duration), reveal every piece, run the pass, withdraw all."""
+    if phase(market.contract) == "open":
+        market.end()
+    market.reveal()
+    market.rewards()
+    assert phase(market.contract) == "done"
+    market.withdraw_all(everyone)
+    return market.received
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a free option on both labels. Mallory commits ((0,),0) and "
+    "((0,),1) before alice (unrevealed commitments cost nothing: their stakes come back); "
+    "when alice's reveal of ((0,),1) is in the pool, mallory reveals her own earlier "
+    "commitment of the same label in the same block. Commit order is replay order, so "
+    "mallory's copy trains first and scores 8; alice's scores 0. Measured: mallory gains "
+    "1.000 ETH (the whole bounty), alice 0.",
+)
+def test_an_early_commitment_to_both_labels_takes_the_honest_reward(
+    chain, project, owner, alice, mallory, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    x = (0,)
+    # Mallory, who knows nothing of the label, commits to both labels before anyone else.
+    option = {}
+    for y in (0, 1):
+        k, salt, _ = commit_sample(m, mallory, x, y, STAKE, checked=False)
+        option[y] = (k, salt)
+    # Alice, honest, commits the right sample after her and reveals it in a later block.
+    k_alice, salt_alice, _ = commit_sample(m, alice, x, 1, STAKE, checked=False)
+    assert (option[0][0], option[1][0], k_alice) == (0, 1, 2)
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt_alice, list(x), 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        label = seen.args[2]  # what mallory learns from the pool
+        _, salt = option[label]
+        theirs = mempool.send(m.reveal_sample, salt, list(x), label, sender=mallory, tip=2 * seen.tip)
+        block = mempool.mine()
+    assert block[mine].ok and block[theirs].ok
+    received = _settle(market, [alice, mallory, owner])
+    mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: the honest contributor whose reveal carried the
+    # information earns the reward, and the option on both labels earns nothing (it may cost
+    # the unused commitment's stake).
+    assert alice_gain == market.bounty and mallory_gain <= 0, (
+        f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: slots are held for free. The provider's second address fills "
+    "every contribution slot with commitments it never reveals, in the block after the "
+    "opening; honest commits revert 'market: contribution limit reached'. The pass scores "
+    "nothing, the provider withdraws its whole bounty and the second address every stake: "
+    "a cancel after the draw, the provider's side loses 0 wei (gas only: 8 commits here, "
+    "one per slot, ~90k gas each). The same holds with revealed zero-score samples.",
+)
+def test_the_providers_second_address_fills_every_slot_for_free(
+    chain, project, accounts, owner, alice
+):
+    terms = dataclasses.replace(TERMS, max_contributions=8, max_contributors=4)
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
+    m = market.contract
+    sybil = accounts[5]
+    for _ in range(terms.max_contributions):
+        m.commit(new_salt(), sender=sybil, value=STAKE)
+    blocked = True
+    try:
+        commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+        blocked = False
+    except Exception as error:  # the revert reason is checked below
+        assert "market: contribution limit reached" in str(error)
+    received = _settle(market, [alice, sybil, owner])
+    side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
+    sent = market.bounty + terms.max_contributions * STAKE
+    # What a fix must make this test observe: either alice still gets a place, or holding the
+    # places cost the provider's side something it cannot recover (side < bounty + stakes).
+    assert not blocked or side < sent, f"provider's side sent {sent} wei and got back {side} wei"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: end() front-runs a pending reveal. Alice commits one block "
+    "before open_time + min_duration; at that second her reveal is in the pool, and the "
+    "provider lands end() before it with a higher tip: her reveal reverts 'market: "
+    "participation is not open', her contribution is skipped, and the provider keeps the "
+    "bounty she had earned. Measured: provider gains 1.000 ETH, alice 0 (stake back).",
+)
+def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
+    chain, project, owner, alice, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    deadline = int(m.open_time()) + TERMS.min_duration
+    chain.pending_timestamp = deadline - 12
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        ended = mempool.send(m.end, sender=owner, tip=2 * seen.tip)
+        block = mempool.mine(timestamp=deadline)
+    assert block.order(mine, ended) == [ended, mine]
+    assert block[ended].ok
+    outcome = block[mine].reason
+    received = _settle(market, [alice, owner])
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    provider_back = received.get(str(owner.address), 0)
+    # What a fix must make this test observe: a commitment made while participation was open
+    # can still be revealed (e.g. a reveal grace period after end that only accepts existing
+    # commitments), so alice earns the bounty and the provider gets back 0.
+    assert (alice_gain, provider_back) == (market.bounty, 0), (
+        f"alice's reveal: {outcome!r}; alice gained {alice_gain} wei, provider got back {provider_back} wei"
+    )
