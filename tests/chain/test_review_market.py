@@ -14,7 +14,7 @@ import dataclasses
 import pytest
 from market_helpers import TERMS, open_market
 
-from sharedmodels.market.driver import commit_sample, commitment_of, phase
+from sharedmodels.market.driver import commit_sample, phase
 from sharedmodels.market.rules import new_salt
 
 # A test set of 8 samples labelled 1 on feature 0 (a distinct second feature each): the empty
@@ -64,7 +64,9 @@ def test_an_early_commitment_to_both_labels_takes_the_honest_reward(
         (seen,) = mempool.calls(m, "reveal_sample")
         label = seen.args[2]  # what mallory learns from the pool
         _, salt = option[label]
-        theirs = mempool.send(m.reveal_sample, salt, list(x), label, sender=mallory, tip=2 * seen.tip)
+        theirs = mempool.send(
+            m.reveal_sample, salt, list(x), label, sender=mallory, tip=2 * seen.tip
+        )
         block = mempool.mine()
     assert block[mine].ok and block[theirs].ok
     received = _settle(market, [alice, mallory, owner])
@@ -73,9 +75,9 @@ def test_an_early_commitment_to_both_labels_takes_the_honest_reward(
     # What a fix must make this test observe: the honest contributor whose reveal carried the
     # information earns the reward, and the option on both labels earns nothing (it may cost
     # the unused commitment's stake).
-    assert alice_gain == market.bounty and mallory_gain <= 0, (
-        f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
-    )
+    assert (
+        alice_gain == market.bounty and mallory_gain <= 0
+    ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
 
 
 @pytest.mark.xfail(
@@ -141,5 +143,6 @@ def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
     # can still be revealed (e.g. a reveal grace period after end that only accepts existing
     # commitments), so alice earns the bounty and the provider gets back 0.
     assert (alice_gain, provider_back) == (market.bounty, 0), (
-        f"alice's reveal: {outcome!r}; alice gained {alice_gain} wei, provider got back {provider_back} wei"
+        f"alice's reveal: {outcome!r}; alice gained {alice_gain} wei, "
+        f"provider got back {provider_back} wei"
     )
