@@ -14,7 +14,7 @@ import dataclasses
 import pytest
 from market_helpers import TERMS, open_market
 
-from sharedmodels.market.driver import commit_sample, phase
+from sharedmodels.market.driver import commit_sample, commitment_of, phase
 from sharedmodels.market.rules import new_salt
 
 # A test set of 8 samples labelled 1 on feature 0 (a distinct second feature each): the empty
@@ -217,3 +217,78 @@ def _settle_withdraw(market, everyone):
     market.received = {}
     market.withdraw_all(everyone)
     return dict(market.received)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a zero-score poison placed first cancels an honest reward. The "
+    "provider knows its test set, so its second address commits, right after the opening, "
+    "the opposite-label sample ((0,), 0): on the empty model it is a mistake, the update "
+    "changes no test answer (score 0, so it never drops and its stake comes back), and "
+    "alice's ((0,), 1) after it only undoes it: she scores 0. The provider withdraws its whole "
+    "bounty. Measured: provider's side gets back 1.001 ETH of the 1.001 ETH it sent; alice "
+    "gains 0 (1 ETH with the poison absent). The commitment may stay unrevealed when no "
+    "honest contribution comes, so the poison is a free option.",
+)
+def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
+    chain, project, accounts, owner, alice
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    sybil = accounts[5]
+    _, poison_salt, _ = commit_sample(m, sybil, (0,), 0, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    m.reveal_sample(poison_salt, [0], 0, sender=sybil)
+    received = _settle(market, [alice, sybil, owner])
+    side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: a contribution that changes no answer cannot
+    # take away the credit of the one that makes the test set right (alice earns the bounty),
+    # or the poison costs the provider's side more than it keeps (side < bounty + stake).
+    assert (
+        alice_gain == market.bounty or side < market.bounty + STAKE
+    ), f"alice gained {alice_gain} wei; provider's side got back {side} wei"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a copy committed after the honest reveal earns, behind an "
+    "undo. Mallory commits ((0,), 0) early (score 0: on the empty model it changes no "
+    "answer). She reads alice's ((0,), 1) reveal in the pool, commits the same sample from "
+    "her own address in that block (behind alice) and reveals both. Replay: mallory's undo, "
+    "alice's update only cancels it (0), mallory's copy makes all 8 right (+8). Measured: "
+    "mallory gains 1 ETH (the whole bounty, both stakes back), alice 0. docs/market-design.md "
+    "says a copier 'can only commit the sample behind it, where it changes nothing'.",
+)
+def test_a_copy_committed_after_the_honest_reveal_earns_behind_an_undo(
+    chain, project, owner, alice, mallory, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    copy_salt = new_salt()
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        x, y = list(seen.args[1]), seen.args[2]
+        h = commitment_of(m, mallory, copy_salt, x, y)
+        copied = mempool.send(m.commit, h, sender=mallory, value=STAKE, tip=2 * seen.tip)
+        block = mempool.mine()
+    assert block[mine].ok and block[copied].ok
+    m.reveal_sample(undo_salt, [0], 0, sender=mallory)
+    m.reveal_sample(copy_salt, x, y, sender=mallory)
+    assert [m.contribution(k)[0] for k in range(3)] == [
+        mallory.address,
+        alice.address,
+        mallory.address,
+    ]
+    received = _settle(market, [alice, mallory, owner])
+    mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: the copy of a revealed sample earns nothing
+    # (mallory_gain <= 0) and alice keeps the reward of her sample.
+    assert (
+        alice_gain == market.bounty and mallory_gain <= 0
+    ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
