@@ -328,3 +328,43 @@ def test_a_reveal_window_of_2_63_seconds_locks_every_stake(chain, project, owner
     # What a fix must make this test observe: ten years after the end with the provider silent,
     # alice gets her stake back (or the terms were refused at opening, above).
     assert int(m.owed(alice)) == STAKE and not reasons, f"alice's stake locked: {reasons}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: expire() front-runs the keeper's last step. Alice pays for "
+    "every step but the last; one second after reward_deadline her last step is in the pool "
+    "and the provider lands expire() before it: her step reverts 'market: not in reward "
+    "phase', and the provider gets its bounty back (1 ETH) instead of 0; alice gets her stake.",
+)
+def test_expire_lands_before_the_last_pending_step(chain, project, owner, alice, mempool):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    market.end()
+    market.reveal()
+    # Find how many steps of the smallest budget finish the pass, then do all but the last.
+    snap = chain.snapshot()
+    steps = 0
+    while phase(m) == "reward":
+        m.step(16, sender=alice)
+        steps += 1
+    chain.restore(snap)
+    assert steps >= 2
+    for _ in range(steps - 1):
+        m.step(16, sender=alice)
+    late = int(m.reward_deadline()) + 1
+    with mempool.paused():
+        last = mempool.send(m.step, 16, sender=alice)
+        (seen,) = mempool.calls(m, "step")
+        expired = mempool.send(m.expire, sender=owner, tip=2 * seen.tip)
+        block = mempool.mine(timestamp=late)
+    assert block.order(last, expired) == [expired, last]
+    outcome = block[last].reason
+    received = _settle_withdraw(market, [alice, owner])
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: a pass whose last item is pending when the
+    # deadline passes does not pay the provider its bounty back (alice earns the bounty), e.g.
+    # expiry pays by the passes settled so far, or does not return the bounty to the provider.
+    assert alice_gain == market.bounty, f"last step: {outcome!r}; alice gained {alice_gain} wei"
