@@ -368,3 +368,37 @@ def test_expire_lands_before_the_last_pending_step(chain, project, owner, alice,
     # deadline passes does not pay the provider its bounty back (alice earns the bounty), e.g.
     # expiry pays by the passes settled so far, or does not return the bounty to the provider.
     assert alice_gain == market.bounty, f"last step: {outcome!r}; alice gained {alice_gain} wei"
+
+
+def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, alice, mallory):
+    """Attacks of this review that the contract refuses, each with the reason seen: a copied
+    hash committed twice, a commitment or reveal after end, a withdrawal before the market is
+    done, a second withdrawal, and a silent provider reaching into its forfeited bounty."""
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    h = commitment_of(m, alice, new_salt(), (0,), 1)
+    m.commit(h, sender=mallory, value=STAKE)
+    with pytest.raises(Exception, match="market: commitment already made"):
+        m.commit(h, sender=mallory, value=STAKE)
+    with pytest.raises(Exception, match="market: the provider cannot participate"):
+        m.commit(new_salt(), sender=owner, value=STAKE)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    market.end(sender=mallory)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.reveal_sample(salt, [0], 1, sender=alice)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.commit(new_salt(), sender=accounts[5], value=STAKE)
+    with pytest.raises(Exception, match="market: not done"):
+        m.withdraw(sender=alice)
+    chain.pending_timestamp = int(m.reveal_deadline())
+    with pytest.raises(Exception, match="market: reveal deadline not passed"):
+        m.forfeit(sender=alice)
+    chain.pending_timestamp = int(m.reveal_deadline()) + 1
+    m.forfeit(sender=alice)
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=owner)
+    assert m.withdraw(sender=alice).return_value == STAKE
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=alice)
+    assert m.withdraw(sender=mallory).return_value == STAKE
+    assert m.balance == market.bounty  # locked for good, nobody's
