@@ -1,0 +1,404 @@
+"""An adversarial review of the prediction market after issue 27's fixes (commit-then-reveal,
+end after min_duration, forfeit to no one, no expiry of balances, bound piece commitments).
+
+Each test performs an attack against the current contract, through the public mempool
+(``tests/mempool.py``) where the attacker reads pending calls, and measures in wei what the
+attacker's side gets back against what it sent (gas excluded). The assertions state what a
+fixed contract must make the test observe; a test marked ``xfail(strict=True)`` is an attack
+that works today (its reason gives the measured gain), so a fix turns it into a pass and the
+strict marker then fails until the marker is removed.
+"""
+
+import dataclasses
+
+import pytest
+from market_helpers import TERMS, open_market
+
+from sharedmodels.market.driver import commit_sample, commitment_of, phase
+from sharedmodels.market.rules import new_salt
+
+# A test set of 8 samples labelled 1 on feature 0 (a distinct second feature each): the empty
+# initial model gets all 8 wrong (a zero score is class 0), and one contribution ((0,), 1)
+# makes all 8 right: whoever trains it first scores 8 and earns 8 * (bounty // 8) = bounty.
+ROWS = [(0, 10 + t) for t in range(8)]
+LABELS = [1] * 8
+STAKE = TERMS.min_stake
+
+
+def _settle(market, everyone):
+    """End (at open_time + min_duration), reveal every piece, run the pass, withdraw all."""
+    if phase(market.contract) == "open":
+        market.end()
+    market.reveal()
+    market.rewards()
+    assert phase(market.contract) == "done"
+    market.withdraw_all(everyone)
+    return market.received
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a free option on both labels. Mallory commits ((0,),0) and "
+    "((0,),1) before alice (unrevealed commitments cost nothing: their stakes come back); "
+    "when alice's reveal of ((0,),1) is in the pool, mallory reveals her own earlier "
+    "commitment of the same label in the same block. Commit order is replay order, so "
+    "mallory's copy trains first and scores 8; alice's scores 0. Measured: mallory gains "
+    "1.000 ETH (the whole bounty), alice 0.",
+)
+def test_an_early_commitment_to_both_labels_takes_the_honest_reward(
+    chain, project, owner, alice, mallory, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    x = (0,)
+    # Mallory, who knows nothing of the label, commits to both labels before anyone else.
+    option = {}
+    for y in (0, 1):
+        k, salt, _ = commit_sample(m, mallory, x, y, STAKE, checked=False)
+        option[y] = (k, salt)
+    # Alice, honest, commits the right sample after her and reveals it in a later block.
+    k_alice, salt_alice, _ = commit_sample(m, alice, x, 1, STAKE, checked=False)
+    assert (option[0][0], option[1][0], k_alice) == (0, 1, 2)
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt_alice, list(x), 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        label = seen.args[2]  # what mallory learns from the pool
+        _, salt = option[label]
+        theirs = mempool.send(
+            m.reveal_sample, salt, list(x), label, sender=mallory, tip=2 * seen.tip
+        )
+        block = mempool.mine()
+    assert block[mine].ok and block[theirs].ok
+    received = _settle(market, [alice, mallory, owner])
+    mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: the honest contributor whose reveal carried the
+    # information earns the reward, and the option on both labels earns nothing (it may cost
+    # the unused commitment's stake).
+    assert (
+        alice_gain == market.bounty and mallory_gain <= 0
+    ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: slots are held for free. The provider's second address fills "
+    "every contribution slot with commitments it never reveals, in the block after the "
+    "opening; honest commits revert 'market: contribution limit reached'. The pass scores "
+    "nothing, the provider withdraws its whole bounty and the second address every stake: "
+    "a cancel after the draw, the provider's side loses 0 wei (gas only: 8 commits here, "
+    "one per slot, ~90k gas each). The same holds with revealed zero-score samples.",
+)
+def test_the_providers_second_address_fills_every_slot_for_free(
+    chain, project, accounts, owner, alice
+):
+    terms = dataclasses.replace(TERMS, max_contributions=8, max_contributors=4)
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
+    m = market.contract
+    sybil = accounts[5]
+    for _ in range(terms.max_contributions):
+        m.commit(new_salt(), sender=sybil, value=STAKE)
+    blocked = True
+    try:
+        commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+        blocked = False
+    except Exception as error:  # the revert reason is checked below
+        assert "market: contribution limit reached" in str(error)
+    received = _settle(market, [alice, sybil, owner])
+    side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
+    sent = market.bounty + terms.max_contributions * STAKE
+    # What a fix must make this test observe: either alice still gets a place, or holding the
+    # places cost the provider's side something it cannot recover (side < bounty + stakes).
+    assert not blocked or side < sent, f"provider's side sent {sent} wei and got back {side} wei"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: end() front-runs a pending reveal. Alice commits one block "
+    "before open_time + min_duration; at that second her reveal is in the pool, and the "
+    "provider lands end() before it with a higher tip: her reveal reverts 'market: "
+    "participation is not open', her contribution is skipped, and the provider keeps the "
+    "bounty she had earned. Measured: provider gains 1.000 ETH, alice 0 (stake back).",
+)
+def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
+    chain, project, owner, alice, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    deadline = int(m.open_time()) + TERMS.min_duration
+    chain.pending_timestamp = deadline - 12
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        ended = mempool.send(m.end, sender=owner, tip=2 * seen.tip)
+        block = mempool.mine(timestamp=deadline)
+    assert block.order(mine, ended) == [ended, mine]
+    assert block[ended].ok
+    outcome = block[mine].reason
+    received = _settle(market, [alice, owner])
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    provider_back = received.get(str(owner.address), 0)
+    # What a fix must make this test observe: a commitment made while participation was open
+    # can still be revealed (e.g. a reveal grace period after end that only accepts existing
+    # commitments), so alice earns the bounty and the provider gets back 0.
+    assert (alice_gain, provider_back) == (market.bounty, 0), (
+        f"alice's reveal: {outcome!r}; alice gained {alice_gain} wei, "
+        f"provider got back {provider_back} wei"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: expiry pays the provider for a pass nobody finishes. Its "
+    "second addresses add contributions that change the model without scoring (wide, "
+    "alternating labels on features no test sample has) and negative scorers, each forcing "
+    "one more pass over all of them at no cost to the provider's side (a negative scorer's "
+    "lost stake ends in the pool, i.e. with the provider). Measured: attacker 2.30M gas, "
+    "keeper 5.20M gas over 3 passes (2.3x; it grows with every negative scorer, up to "
+    "max_contributors + 1 passes). If nobody pays, expire() hands the provider its whole "
+    "bounty: its side gets 1.008 ETH back on expiry against 0.008 ETH (its stakes) when "
+    "finished, and alice, who had earned 1 ETH, gets her stake.",
+)
+def test_a_pass_too_costly_to_finish_expires_into_the_providers_hands(
+    chain, project, accounts, owner, alice
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    wide = [accounts[5], accounts[6]]
+    negatives = [accounts[7], accounts[8]]
+    side = [*wide, *negatives]
+    attacker_gas = 0
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    for i, who in enumerate(wide * 3):
+        x = tuple(range(18, 64))
+        y = 1 - i % 2
+        k, salt, c = commit_sample(m, who, x, y, STAKE, checked=False)
+        r = m.reveal_sample(salt, list(x), y, sender=who)
+        attacker_gas += int(c.gas_used) + int(r.gas_used)
+    for who in negatives:
+        k, salt, c = commit_sample(m, who, (0,), 0, STAKE, checked=False)
+        r = m.reveal_sample(salt, [0], 0, sender=who)
+        attacker_gas += int(c.gas_used) + int(r.gas_used)
+    market.end()
+    market.reveal()
+    everyone = [alice, owner, *side]
+    # What finishing would give, measured in a snapshot: the keeper's gas and every payout.
+    snap = chain.snapshot()
+    finish_gas = 0
+    while phase(m) == "reward":
+        finish_gas += int(m.step(2048, sender=alice).gas_used)
+    passes = int(m.progress().epoch)
+    finished = _settle_withdraw(market, everyone)
+    chain.restore(snap)
+    market.received = {}
+    # Nobody pays for the steps; at the deadline anyone expires the pass.
+    chain.pending_timestamp = int(m.reward_deadline()) + 1
+    m.expire(sender=alice)
+    expired = _settle_withdraw(market, everyone)
+    print(
+        f"attacker gas {attacker_gas:,}; keeper gas to finish {finish_gas:,} over {passes} "
+        f"passes ({finish_gas / attacker_gas:.1f}x); finished: {finished}; expired: {expired}"
+    )
+
+    def provider_side(got):
+        return sum(got.get(str(a.address), 0) for a in (owner, *side))
+
+    # What a fix must make this test observe: letting the pass expire never returns the
+    # provider's side more than finishing it would (so inflating the keeper's bill does not pay).
+    assert provider_side(expired) <= provider_side(finished), (
+        f"provider's side: {provider_side(expired)} wei on expiry, "
+        f"{provider_side(finished)} wei when finished"
+    )
+
+
+def _settle_withdraw(market, everyone):
+    market.received = {}
+    market.withdraw_all(everyone)
+    return dict(market.received)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a zero-score poison placed first cancels an honest reward. The "
+    "provider knows its test set, so its second address commits, right after the opening, "
+    "the opposite-label sample ((0,), 0): on the empty model it is a mistake, the update "
+    "changes no test answer (score 0, so it never drops and its stake comes back), and "
+    "alice's ((0,), 1) after it only undoes it: she scores 0. The provider withdraws its whole "
+    "bounty. Measured: provider's side gets back 1.001 ETH of the 1.001 ETH it sent; alice "
+    "gains 0 (1 ETH with the poison absent). The commitment may stay unrevealed when no "
+    "honest contribution comes, so the poison is a free option.",
+)
+def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
+    chain, project, accounts, owner, alice
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    sybil = accounts[5]
+    _, poison_salt, _ = commit_sample(m, sybil, (0,), 0, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    m.reveal_sample(poison_salt, [0], 0, sender=sybil)
+    received = _settle(market, [alice, sybil, owner])
+    side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: a contribution that changes no answer cannot
+    # take away the credit of the one that makes the test set right (alice earns the bounty),
+    # or the poison costs the provider's side more than it keeps (side < bounty + stake).
+    assert (
+        alice_gain == market.bounty or side < market.bounty + STAKE
+    ), f"alice gained {alice_gain} wei; provider's side got back {side} wei"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: a copy committed after the honest reveal earns, behind an "
+    "undo. Mallory commits ((0,), 0) early (score 0: on the empty model it changes no "
+    "answer). She reads alice's ((0,), 1) reveal in the pool, commits the same sample from "
+    "her own address in that block (behind alice) and reveals both. Replay: mallory's undo, "
+    "alice's update only cancels it (0), mallory's copy makes all 8 right (+8). Measured: "
+    "mallory gains 1 ETH (the whole bounty, both stakes back), alice 0. docs/market-design.md "
+    "says a copier 'can only commit the sample behind it, where it changes nothing'.",
+)
+def test_a_copy_committed_after_the_honest_reveal_earns_behind_an_undo(
+    chain, project, owner, alice, mallory, mempool
+):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    copy_salt = new_salt()
+    with mempool.paused():
+        mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
+        (seen,) = mempool.calls(m, "reveal_sample")
+        x, y = list(seen.args[1]), seen.args[2]
+        h = commitment_of(m, mallory, copy_salt, x, y)
+        copied = mempool.send(m.commit, h, sender=mallory, value=STAKE, tip=2 * seen.tip)
+        block = mempool.mine()
+    assert block[mine].ok and block[copied].ok
+    m.reveal_sample(undo_salt, [0], 0, sender=mallory)
+    m.reveal_sample(copy_salt, x, y, sender=mallory)
+    assert [m.contribution(k)[0] for k in range(3)] == [
+        mallory.address,
+        alice.address,
+        mallory.address,
+    ]
+    received = _settle(market, [alice, mallory, owner])
+    mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: the copy of a revealed sample earns nothing
+    # (mallory_gain <= 0) and alice keeps the reward of her sample.
+    assert (
+        alice_gain == market.bounty and mallory_gain <= 0
+    ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
+
+
+YEAR = 365 * 86400
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="HIGH, works today: terms that lock stakes for good are accepted. The ceiling on "
+    "reveal_window (and min_duration) is 2**64 seconds, which only prevents an overflow: a "
+    "provider that opens with reveal_window = 2**63 s and never reveals can never be "
+    "forfeited ('market: reveal deadline not passed' ten years later) and withdraw says "
+    "'market: not done': alice's 0.001 ETH stake is locked for 2.9e11 years. The same with "
+    "min_duration = 2**63 (end() never allowed, 'market: participation still open').",
+)
+def test_a_reveal_window_of_2_63_seconds_locks_every_stake(chain, project, owner, alice):
+    terms = dataclasses.replace(TERMS, reveal_window=2**63)
+    try:
+        market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
+    except Exception as error:
+        # A fix may refuse such terms at opening (a ceiling of days, not 2**64 seconds).
+        assert "market:" in str(error)
+        return
+    m = market.contract
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    market.end()
+    chain.pending_timestamp = int(m.end_time()) + 10 * YEAR
+    reasons = []
+    for call in (lambda: m.forfeit(sender=alice), lambda: m.withdraw(sender=alice)):
+        try:
+            call()
+        except Exception as error:
+            reasons.append(str(error))
+    # What a fix must make this test observe: ten years after the end with the provider silent,
+    # alice gets her stake back (or the terms were refused at opening, above).
+    assert int(m.owed(alice)) == STAKE and not reasons, f"alice's stake locked: {reasons}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="MEDIUM, works today: expire() front-runs the keeper's last step. Alice pays for "
+    "every step but the last; one second after reward_deadline her last step is in the pool "
+    "and the provider lands expire() before it: her step reverts 'market: not in reward "
+    "phase', and the provider gets its bounty back (1 ETH) instead of 0; alice gets her stake.",
+)
+def test_expire_lands_before_the_last_pending_step(chain, project, owner, alice, mempool):
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    market.end()
+    market.reveal()
+    # Find how many steps of the smallest budget finish the pass, then do all but the last.
+    snap = chain.snapshot()
+    steps = 0
+    while phase(m) == "reward":
+        m.step(16, sender=alice)
+        steps += 1
+    chain.restore(snap)
+    assert steps >= 2
+    for _ in range(steps - 1):
+        m.step(16, sender=alice)
+    late = int(m.reward_deadline()) + 1
+    with mempool.paused():
+        last = mempool.send(m.step, 16, sender=alice)
+        (seen,) = mempool.calls(m, "step")
+        expired = mempool.send(m.expire, sender=owner, tip=2 * seen.tip)
+        block = mempool.mine(timestamp=late)
+    assert block.order(last, expired) == [expired, last]
+    outcome = block[last].reason
+    received = _settle_withdraw(market, [alice, owner])
+    alice_gain = received.get(str(alice.address), 0) - STAKE
+    # What a fix must make this test observe: a pass whose last item is pending when the
+    # deadline passes does not pay the provider its bounty back (alice earns the bounty), e.g.
+    # expiry pays by the passes settled so far, or does not return the bounty to the provider.
+    assert alice_gain == market.bounty, f"last step: {outcome!r}; alice gained {alice_gain} wei"
+
+
+def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, alice, mallory):
+    """Attacks of this review that the contract refuses, each with the reason seen: a copied
+    hash committed twice, a commitment or reveal after end, a withdrawal before the market is
+    done, a second withdrawal, and a silent provider reaching into its forfeited bounty."""
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    h = commitment_of(m, alice, new_salt(), (0,), 1)
+    m.commit(h, sender=mallory, value=STAKE)
+    with pytest.raises(Exception, match="market: commitment already made"):
+        m.commit(h, sender=mallory, value=STAKE)
+    with pytest.raises(Exception, match="market: the provider cannot participate"):
+        m.commit(new_salt(), sender=owner, value=STAKE)
+    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    market.end(sender=mallory)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.reveal_sample(salt, [0], 1, sender=alice)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.commit(new_salt(), sender=accounts[5], value=STAKE)
+    with pytest.raises(Exception, match="market: not done"):
+        m.withdraw(sender=alice)
+    chain.pending_timestamp = int(m.reveal_deadline())
+    with pytest.raises(Exception, match="market: reveal deadline not passed"):
+        m.forfeit(sender=alice)
+    chain.pending_timestamp = int(m.reveal_deadline()) + 1
+    m.forfeit(sender=alice)
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=owner)
+    assert m.withdraw(sender=alice).return_value == STAKE
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=alice)
+    assert m.withdraw(sender=mallory).return_value == STAKE
+    assert m.balance == market.bounty  # locked for good, nobody's
