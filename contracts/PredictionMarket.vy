@@ -219,6 +219,10 @@ WORK_RATE: public(constant(uint256)) = 128
 #      time to join (and so cannot discard a drawn piece by ending an empty market at once).
 #      `end` always waits `min_duration` after opening, however many have joined.
 MIN_DURATION: public(constant(uint256)) = 3600
+# @dev The longest participation, reveal and reward windows (30 days): a window of years
+#      would lock every stake for as long, with the provider silent (terms that would do so
+#      are refused at opening).
+MAX_WINDOW: public(constant(uint256)) = 30 * 86400
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 
@@ -364,14 +368,15 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "market: learning rate out of range"
     assert terms.min_stake > 0, "market: min stake is zero"
     assert terms.min_stake < 2**96 and msg.value < 2**96, "market: amount too large"
-    assert terms.min_duration >= MIN_DURATION and terms.min_duration < 2**64, "market: min duration out of range"
-    assert terms.reveal_window >= MIN_DURATION and terms.reveal_window < 2**64, "market: reveal window out of range"
+    assert terms.min_duration >= MIN_DURATION and terms.min_duration <= MAX_WINDOW, "market: min duration out of range"
+    assert terms.reveal_window >= MIN_DURATION and terms.reveal_window <= MAX_WINDOW, "market: reveal window out of range"
     assert terms.max_contributions > 0 and terms.max_contributions <= MAX_CONTRIBUTIONS, "market: contribution cap out of range"
     assert terms.max_features > 0 and terms.max_features <= MAX_FEATURES, "market: feature cap out of range"
     assert terms.max_contributors > 0 and terms.max_contributors <= terms.max_contributions and terms.max_contributors < 2**16 - 1, "market: contributor cap out of range"
     work: uint256 = self._worst_work(test_size_, terms)
     assert work <= MAX_WORK, "market: worst-case work too large"
-    assert terms.reward_window < 2**64 and terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
+    assert terms.reward_window <= MAX_WINDOW, "market: reward window out of range"
+    assert terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
     provider = msg.sender
     n_features = n_features_
     learning_rate = convert(learning_rate_, int256)

@@ -294,40 +294,35 @@ def test_a_copy_committed_after_the_honest_reveal_earns_behind_an_undo(
     ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
 
 
-YEAR = 365 * 86400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HIGH, works today: terms that lock stakes for good are accepted. The ceiling on "
-    "reveal_window (and min_duration) is 2**64 seconds, which only prevents an overflow: a "
-    "provider that opens with reveal_window = 2**63 s and never reveals can never be "
-    "forfeited ('market: reveal deadline not passed' ten years later) and withdraw says "
-    "'market: not done': alice's 0.001 ETH stake is locked for 2.9e11 years. The same with "
-    "min_duration = 2**63 (end() never allowed, 'market: participation still open').",
+
+MAX_WINDOW = 30 * 86400
+
+
+@pytest.mark.parametrize(
+    "window,reason",
+    [
+        ("reveal_window", "market: reveal window out of range"),
+        ("min_duration", "market: min duration out of range"),
+        ("reward_window", "market: reward window out of range"),
+    ],
 )
-def test_a_reveal_window_of_2_63_seconds_locks_every_stake(chain, project, owner, alice):
-    terms = dataclasses.replace(TERMS, reveal_window=2**63)
-    try:
-        market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
-    except Exception as error:
-        # A fix may refuse such terms at opening (a ceiling of days, not 2**64 seconds).
-        assert "market:" in str(error)
-        return
-    m = market.contract
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
-    m.reveal_sample(salt, [0], 1, sender=alice)
-    market.end()
-    chain.pending_timestamp = int(m.end_time()) + 10 * YEAR
-    reasons = []
-    for call in (lambda: m.forfeit(sender=alice), lambda: m.withdraw(sender=alice)):
-        try:
-            call()
-        except Exception as error:
-            reasons.append(str(error))
-    # What a fix must make this test observe: ten years after the end with the provider silent,
-    # alice gets her stake back (or the terms were refused at opening, above).
-    assert int(m.owed(alice)) == STAKE and not reasons, f"alice's stake locked: {reasons}"
+def test_a_window_of_years_is_refused_at_opening(chain, project, owner, window, reason):
+    """Fixed (was HIGH: reveal_window = 2**63 s locked every stake for 2.9e11 years, and
+    min_duration = 2**63 made end() impossible). Every window is capped at 30 days: one second
+    more is refused at opening with its reason, and 30 days exactly is accepted."""
+    with pytest.raises(Exception, match=reason):
+        open_market(
+            project, owner, chain, ROWS, LABELS, pieces=2,
+            terms=dataclasses.replace(TERMS, **{window: MAX_WINDOW + 1}),
+        )
+    market = open_market(
+        project, owner, chain, ROWS, LABELS, pieces=2,
+        terms=dataclasses.replace(TERMS, **{window: MAX_WINDOW}),
+    )
+    assert int(market.contract.MAX_WINDOW()) == MAX_WINDOW
+    assert int(getattr(market.contract, window)()) == MAX_WINDOW
 
 
 @pytest.mark.xfail(
