@@ -343,7 +343,7 @@ def forfeit(network, account_alias, record_opt):
 def expire(network, account_alias, record_opt):
     _, m = _market(record_opt)
     send(m.expire, sender=c.resolve_account(account_alias))
-    click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
+    click.echo("expired: contributors withdraw their revealed stakes; the bounty stays locked (collect)")
 
 
 max_fee_opt = click.option(

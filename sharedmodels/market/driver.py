@@ -374,12 +374,14 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
         "withdrawn": int(contract.withdrawn()),
         "owed": owed,
         "pool": pool_now(contract),
+        # Stakes of commitments never revealed: locked for good.
+        "unrevealed": int(contract.total_stake()) - int(contract.revealed_stake()),
     }
     if contract.phase() == PHASES.index("cancelled"):
         ok = held == 0 and figures["withdrawn"] == figures["bounty"]
     else:
         ok = (
             figures["bounty"] + figures["stakes"] == held + figures["withdrawn"]
-            and held == owed + figures["pool"]
+            and held == owed + figures["pool"] + figures["unrevealed"]
         )
     return ok, figures

@@ -331,7 +331,8 @@ def reward_pass(
         if c.who not in stake:
             order.append(c.who)
             stake[c.who] = 0
-        stake[c.who] += c.stake
+        if c.y != UNREVEALED:  # a stake never revealed is locked, in no balance
+            stake[c.who] += c.stake
     balance = dict(stake)
     if not contributions:
         return Outcome(balance, bounty, [], 0, IntPerceptron(n_features, eta))
@@ -389,9 +390,10 @@ def reward_pass(
 
 
 def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:
-    """Balances after a forfeit: every contributor's stakes, and nothing more (the bounty
-    stays locked in the contract: no address, the provider's own included, gets any of it)."""
+    """Balances after a forfeit (or an expiry): every contributor's revealed stakes, and
+    nothing more (the bounty and the stakes never revealed stay locked in the contract: no
+    address, the provider's own included, gets any of it)."""
     stake: dict[str, int] = {}
     for c in contributions:
-        stake[c.who] = stake.get(c.who, 0) + c.stake
+        stake[c.who] = stake.get(c.who, 0) + (0 if c.y == UNREVEALED else c.stake)
     return stake

@@ -379,7 +379,7 @@ def test_a_commitment_below_the_minimum_stake_is_refused(project, chain, owner, 
 )
 def test_a_bad_sample_cannot_be_revealed(project, chain, owner, alice, test_set, x, y, reason):
     """The checks `participate` made now come at the reveal: a committed bad sample stays an
-    unrevealed contribution, skipped by the pass, its stake returned."""
+    unrevealed contribution, skipped by the pass, its stake locked for good."""
     from sharedmodels.market.driver import commit_sample
 
     run = open_market(project, owner, chain, *test_set)

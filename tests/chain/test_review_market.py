@@ -80,18 +80,14 @@ def test_an_early_commitment_to_both_labels_takes_the_honest_reward(
     ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MEDIUM, works today: slots are held for free. The provider's second address fills "
-    "every contribution slot with commitments it never reveals, in the block after the "
-    "opening; honest commits revert 'market: contribution limit reached'. The pass scores "
-    "nothing, the provider withdraws its whole bounty and the second address every stake: "
-    "a cancel after the draw, the provider's side loses 0 wei (gas only: 8 commits here, "
-    "one per slot, ~90k gas each). The same holds with revealed zero-score samples.",
-)
-def test_the_providers_second_address_fills_every_slot_for_free(
+def test_filling_every_slot_with_unrevealed_commitments_costs_their_stakes(
     chain, project, accounts, owner, alice
 ):
+    """Fixed (was MEDIUM: the provider's second address held every slot with commitments it
+    never revealed and got every stake back: a free cancel after the draw). A commitment never
+    revealed now leaves its stake locked in the contract for good: the filler still blocks
+    alice, but the provider's side loses one stake per slot (8 x 0.001 ETH here), nobody gains
+    it, and the provider gets back exactly its bounty."""
     terms = dataclasses.replace(TERMS, max_contributions=8, max_contributors=4)
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
     m = market.contract
@@ -107,9 +103,13 @@ def test_the_providers_second_address_fills_every_slot_for_free(
     received = _settle(market, [alice, sybil, owner])
     side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
     sent = market.bounty + terms.max_contributions * STAKE
-    # What a fix must make this test observe: either alice still gets a place, or holding the
-    # places cost the provider's side something it cannot recover (side < bounty + stakes).
-    assert not blocked or side < sent, f"provider's side sent {sent} wei and got back {side} wei"
+    assert blocked
+    assert str(sybil.address) not in received  # owed nothing: every stake is locked
+    assert int(m.owed(sybil)) == 0
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=sybil)
+    assert sent - side == terms.max_contributions * STAKE, f"side sent {sent}, got back {side}"
+    assert m.balance == terms.max_contributions * STAKE  # locked, nobody's
 
 
 @pytest.mark.xfail(
@@ -148,21 +148,14 @@ def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MEDIUM, works today: expiry pays the provider for a pass nobody finishes. Its "
-    "second addresses add contributions that change the model without scoring (wide, "
-    "alternating labels on features no test sample has) and negative scorers, each forcing "
-    "one more pass over all of them at no cost to the provider's side (a negative scorer's "
-    "lost stake ends in the pool, i.e. with the provider). Measured: attacker 2.30M gas, "
-    "keeper 5.20M gas over 3 passes (2.3x; it grows with every negative scorer, up to "
-    "max_contributors + 1 passes). If nobody pays, expire() hands the provider its whole "
-    "bounty: its side gets 1.008 ETH back on expiry against 0.008 ETH (its stakes) when "
-    "finished, and alice, who had earned 1 ETH, gets her stake.",
-)
-def test_a_pass_too_costly_to_finish_expires_into_the_providers_hands(
+def test_a_pass_too_costly_to_finish_expires_with_the_bounty_locked(
     chain, project, accounts, owner, alice
 ):
+    """Fixed (was MEDIUM: expire() handed the provider its whole bounty, so inflating the
+    keeper's bill paid: 1.008 ETH back to its side on expiry against 0.008 ETH finished). The
+    bounty now stays locked on expiry; every contributor gets its revealed stakes. Measured
+    here: the provider's side gets its 8 stakes (0.008 ETH) on expiry and as much when the pass
+    finishes, the owner 0 on expiry; alice loses her 1 ETH reward but not her stake."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     wide = [accounts[5], accounts[6]]
@@ -211,6 +204,10 @@ def test_a_pass_too_costly_to_finish_expires_into_the_providers_hands(
         f"provider's side: {provider_side(expired)} wei on expiry, "
         f"{provider_side(finished)} wei when finished"
     )
+    assert provider_side(expired) == 8 * STAKE
+    assert str(owner.address) not in expired
+    assert expired[str(alice.address)] == STAKE
+    assert m.balance == market.bounty  # locked, nobody's
 
 
 def _settle_withdraw(market, everyone):
@@ -325,14 +322,14 @@ def test_a_window_of_years_is_refused_at_opening(chain, project, owner, window, 
     assert int(getattr(market.contract, window)()) == MAX_WINDOW
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MEDIUM, works today: expire() front-runs the keeper's last step. Alice pays for "
-    "every step but the last; one second after reward_deadline her last step is in the pool "
-    "and the provider lands expire() before it: her step reverts 'market: not in reward "
-    "phase', and the provider gets its bounty back (1 ETH) instead of 0; alice gets her stake.",
-)
-def test_expire_lands_before_the_last_pending_step(chain, project, owner, alice, mempool):
+def test_expire_landed_before_the_last_pending_step_gains_the_provider_nothing(
+    chain, project, owner, alice, mempool
+):
+    """Fixed in what the provider gains (was MEDIUM: expire() before the keeper's last step
+    returned the provider its 1 ETH bounty). The front-run still lands and alice's last step
+    reverts, but the bounty stays locked: the provider gets 0, alice her stake. What remains is
+    griefing at a cost of the whole bounty to the provider; a keeper avoids it by finishing
+    before the deadline (the reward window is at least max_work // 128 seconds)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
@@ -359,10 +356,12 @@ def test_expire_lands_before_the_last_pending_step(chain, project, owner, alice,
     outcome = block[last].reason
     received = _settle_withdraw(market, [alice, owner])
     alice_gain = received.get(str(alice.address), 0) - STAKE
-    # What a fix must make this test observe: a pass whose last item is pending when the
-    # deadline passes does not pay the provider its bounty back (alice earns the bounty), e.g.
-    # expiry pays by the passes settled so far, or does not return the bounty to the provider.
-    assert alice_gain == market.bounty, f"last step: {outcome!r}; alice gained {alice_gain} wei"
+    assert "market: not in reward phase" in str(outcome)
+    assert alice_gain == 0, f"last step: {outcome!r}; alice gained {alice_gain} wei"
+    assert str(owner.address) not in received
+    with pytest.raises(Exception, match="market: nothing to withdraw"):
+        m.withdraw(sender=owner)
+    assert m.balance == market.bounty  # locked, nobody's
 
 
 def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, alice, mallory):
@@ -392,8 +391,10 @@ def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, a
     m.forfeit(sender=alice)
     with pytest.raises(Exception, match="market: nothing to withdraw"):
         m.withdraw(sender=owner)
-    assert m.withdraw(sender=alice).return_value == STAKE
-    with pytest.raises(Exception, match="market: nothing to withdraw"):
-        m.withdraw(sender=alice)
-    assert m.withdraw(sender=mallory).return_value == STAKE
-    assert m.balance == market.bounty  # locked for good, nobody's
+    # Neither alice's commitment nor mallory's (a copy of alice's hash) was revealed before
+    # the end: both stakes are locked for good.
+    for who in (alice, mallory):
+        assert int(m.owed(who)) == 0
+        with pytest.raises(Exception, match="market: nothing to withdraw"):
+            m.withdraw(sender=who)
+    assert m.balance == market.bounty + 2 * STAKE  # locked for good, nobody's
