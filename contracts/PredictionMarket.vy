@@ -63,7 +63,10 @@
      order. `reveal_sample(salt, x, y)` in a later block fills it in. A sample is public only
      once its commitment is mined, and a commitment names its sender: a copier who reads a
      reveal in the mempool cannot use it (its hash names another sender) and can only commit
-     the sample after the original, where it changes nothing. A commitment never revealed
+     the sample after the original; and a sample identical to one committed earlier (both
+     revealed) earns its committer nothing: any gain it makes in the pass is credited to the
+     earliest contribution with that sample (a loss stays its own), so a copy never out-earns
+     the original. A commitment never revealed
      is a contribution that is skipped: it scores 0 and its stake is locked in the contract
      for good (nobody's, the provider's included), so holding a slot or an option on a label
      without revealing costs that stake.
@@ -332,6 +335,9 @@ n_contributions: public(uint256)
 #      Keyed by sender too, so a copy of someone's hash neither blocks nor serves it.
 _commitment: HashMap[address, HashMap[bytes32, uint256]]
 contributors: public(HashMap[uint256, address])
+# @dev Sample hash keccak256(abi_encode(x, y)) -> the smallest revealed contribution id with
+#      that sample, plus one: a later identical sample's positive score is credited to it.
+first_of_sample: public(HashMap[bytes32, uint256])
 n_contributors: public(uint256)
 accounts: public(HashMap[address, Account])
 total_stake: public(uint256)
@@ -536,6 +542,9 @@ def reveal_sample(salt: bytes32, x: DynArray[uint32, MAX_FEATURES], y: uint8) ->
     assert block.number > head >> _HEAD_BLOCK_SHIFT, "market: reveal in a later block than the commitment"
     self._contribution_head[k] = convert(msg.sender, uint256) | (convert(y, uint256) << _HEAD_LABEL_SHIFT) | (len(x) << _HEAD_LEN_SHIFT)
     self._store_features(_CONTRIBUTION_KEY | (k << 6), x)
+    first: uint256 = self.first_of_sample[keccak256(abi_encode(x, y))]
+    if first == 0 or k < first - 1:
+        self.first_of_sample[keccak256(abi_encode(x, y))] = k + 1
     stake: uint256 = entry >> 128
     self.accounts[msg.sender].stake += stake
     self.accounts[msg.sender].balance += stake
@@ -715,8 +724,15 @@ def step(budget: uint256) -> bool:
                 if p.stage == STAGE_EVAL_INITIAL:
                     p.initial = p.correct
                 else:
-                    who: address = self._who(self._contribution_head[p.cursor])
-                    self._add_score(who, p.epoch, convert(p.correct, int256) - convert(p.previous, int256))
+                    head: uint256 = self._contribution_head[p.cursor]
+                    change: int256 = convert(p.correct, int256) - convert(p.previous, int256)
+                    if change > 0:
+                        # A copy of an earlier sample earns nothing: its gain is the first's.
+                        yk: uint8 = convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8)
+                        first: uint256 = self.first_of_sample[keccak256(abi_encode(x, yk))] - 1
+                        if first != p.cursor:
+                            head = self._contribution_head[first]
+                    self._add_score(self._who(head), p.epoch, change)
                     p.cursor += 1
                 p.previous = p.correct
                 p.stage = STAGE_TRAIN

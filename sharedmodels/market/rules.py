@@ -352,6 +352,11 @@ def reward_pass(
         return sum(m.predict(x) == y for x, y in test)
 
     initial = correct(fresh())
+    # The earliest revealed contribution of each sample, by commit order.
+    first: dict[tuple[tuple[int, ...], int], str] = {}
+    for c in contributions:
+        if c.y != UNREVEALED:
+            first.setdefault((tuple(c.x), c.y), c.who)
     epoch = 0
     while True:
         epoch += 1
@@ -363,7 +368,10 @@ def reward_pass(
                 continue
             if model.update(c.x, c.y)[1]:
                 now = correct(model)
-                scores[c.who] = scores.get(c.who, 0) + now - previous
+                # A copy's gain goes to the first with that sample (lost if it dropped out).
+                who = first[(tuple(c.x), c.y)] if now > previous else c.who
+                if who not in dropped:
+                    scores[who] = scores.get(who, 0) + now - previous
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
         if negative:
