@@ -234,6 +234,10 @@ MIN_DURATION: public(constant(uint256)) = 3600
 #      would lock every stake for as long, with the provider silent (terms that would do so
 #      are refused at opening).
 MAX_WINDOW: public(constant(uint256)) = 30 * 86400
+# @dev Seconds after `end` during which commitments made before it may still be revealed,
+#      and the provider may not reveal a piece yet: an `end` that lands before a pending
+#      reveal cannot shut it out.
+REVEAL_GRACE: public(constant(uint256)) = 900
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 
@@ -490,8 +494,8 @@ def cancel():
 def commit(h: bytes32) -> uint256:
     """
     @notice Commit to one labelled sample with a stake of at least `min_stake`; reveal it with
-            `reveal_sample` in a later block, before `end`. The commit order is the replay
-            order.
+            `reveal_sample` in a later block, by `end` + REVEAL_GRACE. The commit order is the
+            replay order.
     @param h keccak256(abi_encode(SAMPLE_TAG, this market, chain id, sender, salt, x, y)), with
            `x: uint32[]`, `y: uint8` (`sharedmodels.market.rules.sample_commitment`).
     @return The contribution id (0-based replay order).
@@ -523,13 +527,17 @@ def commit(h: bytes32) -> uint256:
 @external
 def reveal_sample(salt: bytes32, x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     """
-    @notice Reveal the sample the caller committed to, in a block after its commitment and
-            while participation is open.
+    @notice Reveal the sample the caller committed to, in a block after its commitment,
+            while participation is open or within REVEAL_GRACE seconds after `end`.
     @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
     @param y Class index, 0 or 1.
     @return The contribution id.
     """
-    assert self.phase == PHASE_OPEN, "market: participation is not open"
+    ph: uint256 = self.phase
+    if ph == PHASE_REVEAL:
+        assert block.timestamp <= self.end_time + REVEAL_GRACE, "market: reveal grace over"
+    else:
+        assert ph == PHASE_OPEN, "market: participation is not open"
     assert y < 2, "market: label out of range"
     assert len(x) <= max_features, "market: too many features"
     self._check_sample(x)
@@ -558,7 +566,8 @@ def end():
     """
     @notice Close participation once `min_duration` has passed since opening, however many
             have joined; anyone may call. With no contributions the market is done at once.
-            Commitments not revealed by then are skipped (their stakes stay locked).
+            Commitments not revealed within REVEAL_GRACE seconds after it are skipped (their
+            stakes stay locked); the provider reveals its pieces after that grace.
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     n: uint256 = self.n_contributions
@@ -568,8 +577,8 @@ def end():
         self._finish()
         return
     self.phase = PHASE_REVEAL
-    self.reveal_deadline = block.timestamp + reveal_window
-    log Ended(contributions=n, reveal_deadline=block.timestamp + reveal_window)
+    self.reveal_deadline = block.timestamp + REVEAL_GRACE + reveal_window
+    log Ended(contributions=n, reveal_deadline=block.timestamp + REVEAL_GRACE + reveal_window)
 
 # ---------------------------------------------------------------- REVEAL
 
@@ -591,6 +600,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         assert i == drawn, "market: reveal the drawn piece first"
     else:
         assert self.phase == PHASE_REVEAL, "market: not in a reveal phase"
+        assert block.timestamp > self.end_time + REVEAL_GRACE, "market: reveal grace not over"
         assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
     assert i < n_pieces, "market: no such piece"
     assert not self.revealed[i], "market: piece already revealed"

@@ -193,6 +193,12 @@ def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: An
     return i
 
 
+def grace_over(contract: Any) -> int:
+    """The first second at which the provider may reveal the other pieces: after ``end``,
+    contributors have ``REVEAL_GRACE`` seconds to reveal commitments made before it."""
+    return int(contract.end_time()) + int(contract.REVEAL_GRACE()) + 1
+
+
 def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[int]:
     """Reveal every piece not yet revealed, in index order. Returns the gas of each. The first
     is checked with an ``eth_call`` first (``send``): in the wrong phase nothing is sent. Before

@@ -157,6 +157,7 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
         participate(m, alice, [1], 1, TERMS.min_stake)
         chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
         m.end(sender=alice)
+        chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
         rest = [j for j in range(3) if not m.revealed(j)]
         m.reveal(rest[0], *_reveal_args(secrets, rest[0]), sender=owner)
         with pytest.raises(Exception, match=reason):
@@ -219,6 +220,7 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
         m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake)
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=alice)
+    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
     reveal_rest(m, owner, secrets)
     log = run_rewards(m, alice, budget=2048)
     assert phase(m) == "done"
@@ -467,6 +469,7 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
         participate(m, who, x, 1 - truth(x), TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
+    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
     for j in range(4):
         if not m.revealed(j):
             salt, piece = run.secrets.reveal(j)

@@ -106,17 +106,15 @@ def test_filling_every_slot_with_unrevealed_commitments_costs_their_stakes(
     assert m.balance == terms.max_contributions * STAKE  # locked, nobody's
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MEDIUM, works today: end() front-runs a pending reveal. Alice commits one block "
-    "before open_time + min_duration; at that second her reveal is in the pool, and the "
-    "provider lands end() before it with a higher tip: her reveal reverts 'market: "
-    "participation is not open', her contribution is skipped, and the provider keeps the "
-    "bounty she had earned. Measured: provider gains 1.000 ETH, alice 0 (stake back).",
-)
-def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
+def test_end_landed_before_a_pending_reveal_does_not_shut_it_out(
     chain, project, owner, alice, mempool
 ):
+    """Fixed (was MEDIUM: the provider landed end() before alice's pending reveal, her reveal
+    reverted and the provider kept the 1 ETH she had earned). After end, commitments made
+    before it may still be revealed for REVEAL_GRACE (900) seconds, and the provider may not
+    reveal a piece until the grace is over: the front-run end() still lands first, but alice's
+    reveal in the same block succeeds, she earns the bounty and the provider gets 0. One
+    second after the grace a reveal is refused ('market: reveal grace over')."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     deadline = int(m.open_time()) + TERMS.min_duration
@@ -128,7 +126,7 @@ def test_end_lands_before_a_pending_reveal_and_the_provider_keeps_the_bounty(
         ended = mempool.send(m.end, sender=owner, tip=2 * seen.tip)
         block = mempool.mine(timestamp=deadline)
     assert block.order(mine, ended) == [ended, mine]
-    assert block[ended].ok
+    assert block[ended].ok and block[mine].ok
     outcome = block[mine].reason
     received = _settle(market, [alice, owner])
     alice_gain = received.get(str(alice.address), 0) - STAKE
@@ -271,9 +269,6 @@ def test_a_copy_committed_after_the_honest_reveal_earns_nothing_behind_an_undo(
     ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
 
 
-
-
-
 MAX_WINDOW = 30 * 86400
 
 
@@ -291,11 +286,21 @@ def test_a_window_of_years_is_refused_at_opening(chain, project, owner, window, 
     more is refused at opening with its reason, and 30 days exactly is accepted."""
     with pytest.raises(Exception, match=reason):
         open_market(
-            project, owner, chain, ROWS, LABELS, pieces=2,
+            project,
+            owner,
+            chain,
+            ROWS,
+            LABELS,
+            pieces=2,
             terms=dataclasses.replace(TERMS, **{window: MAX_WINDOW + 1}),
         )
     market = open_market(
-        project, owner, chain, ROWS, LABELS, pieces=2,
+        project,
+        owner,
+        chain,
+        ROWS,
+        LABELS,
+        pieces=2,
         terms=dataclasses.replace(TERMS, **{window: MAX_WINDOW}),
     )
     assert int(market.contract.MAX_WINDOW()) == MAX_WINDOW
@@ -358,7 +363,8 @@ def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, a
         m.commit(new_salt(), sender=owner, value=STAKE)
     _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
     market.end(sender=mallory)
-    with pytest.raises(Exception, match="market: participation is not open"):
+    chain.pending_timestamp = int(m.end_time()) + int(m.REVEAL_GRACE()) + 1
+    with pytest.raises(Exception, match="market: reveal grace over"):
         m.reveal_sample(salt, [0], 1, sender=alice)
     with pytest.raises(Exception, match="market: participation is not open"):
         m.commit(new_salt(), sender=accounts[5], value=STAKE)
