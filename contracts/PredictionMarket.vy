@@ -11,8 +11,9 @@
         samples cause, and balances move by score x rounds. Everyone then withdraws, whenever
         they like: nothing owed ever expires. A provider that does not reveal in time forfeits
         the bounty: it stays locked in the contract, and every contributor gets its stake
-        back. A reward pass not finished by its deadline expires: every stake and the bounty
-        go back to whoever sent them.
+        back. A reward pass not finished by its deadline expires: every revealed stake goes
+        back, and the bounty stays locked as on a forfeit. The stake of a commitment never
+        revealed is locked for good in every outcome.
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
      that restarting the pass on a fresh copy of the initial model is one counter increment.
@@ -31,7 +32,8 @@
      contributions. One round moves a balance by `score` wei, so a contributor that makes the
      whole test set right from all wrong earns T wei per round. The bounty buys
      `bounty // T` rounds; every balance stays a whole number of wei and
-     bounty + stakes == balances + pool + withdrawn holds after every call.
+     bounty + stakes == balances + pool + withdrawn + (stakes never revealed) holds after
+     every call.
 
      Rounds. At the end of a pass, if some contributor scored below zero, the pass pays
      `rounds = min over negative scorers i of balance_i // -score_i` (capped by the rounds left):
@@ -53,15 +55,21 @@
      would have to go somewhere, and any rule for that can be pumped by a throwaway negative
      scorer paired with a positive one, or used by the provider to keep its bounty.
      If the pass is still running at `reward_deadline`, anyone may call `expire`: each
-     contributor can then withdraw its stake and the provider its bounty.
+     contributor can then withdraw its revealed stake, and the bounty stays locked for good
+     (returning it would pay the provider for making the pass too costly to finish).
 
      Participation. `commit(h)` with the stake, h = keccak256(abi_encode(SAMPLE_TAG, market,
      chain id, sender, salt, x, y)), takes the next contribution id: the replay order is the commit
      order. `reveal_sample(salt, x, y)` in a later block fills it in. A sample is public only
      once its commitment is mined, and a commitment names its sender: a copier who reads a
      reveal in the mempool cannot use it (its hash names another sender) and can only commit
-     the sample after the original, where it changes nothing. A commitment never revealed
-     is a contribution that is skipped: its stake comes back, it scores 0.
+     the sample after the original; and a sample identical to one committed earlier (both
+     revealed) earns its committer nothing: any gain it makes in the pass is credited to the
+     earliest contribution with that sample (a loss stays its own), so a copy never out-earns
+     the original. A commitment never revealed
+     is a contribution that is skipped: it scores 0 and its stake is locked in the contract
+     for good (nobody's, the provider's included), so holding a slot or an option on a label
+     without revealing costs that stake.
 
      Forfeit. A provider that does not reveal every piece in time loses the bounty: it stays
      in the contract for good (`pool`), and every contributor withdraws its stake. Any rule
@@ -149,7 +157,8 @@ struct Terms:
     reward_window: uint256
 
 struct Account:
-    # @dev Total stake sent.
+    # @dev Stake of the revealed commitments (what is at risk in the pass, and what an expiry
+    #      returns). The stake of a commitment never revealed is locked for good.
     stake: uint256
     # @dev Market balance in wei (what `withdraw` pays once the market is done).
     balance: uint256
@@ -159,6 +168,8 @@ struct Account:
     dropped: bool
     # @dev Withdrawn.
     paid: bool
+    # @dev Total wei sent with commitments, revealed or not (non-zero: a contributor).
+    sent: uint256
 
 # @dev Where the reward pass stands; `progress()` returns it.
 struct Progress:
@@ -219,6 +230,14 @@ WORK_RATE: public(constant(uint256)) = 128
 #      time to join (and so cannot discard a drawn piece by ending an empty market at once).
 #      `end` always waits `min_duration` after opening, however many have joined.
 MIN_DURATION: public(constant(uint256)) = 3600
+# @dev The longest participation, reveal and reward windows (30 days): a window of years
+#      would lock every stake for as long, with the provider silent (terms that would do so
+#      are refused at opening).
+MAX_WINDOW: public(constant(uint256)) = 30 * 86400
+# @dev Seconds after `end` during which commitments made before it may still be revealed,
+#      and the provider may not reveal a piece yet: an `end` that lands before a pending
+#      reveal cannot shut it out.
+REVEAL_GRACE: public(constant(uint256)) = 900
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 
@@ -259,6 +278,7 @@ _T_LABEL_SHIFT: constant(uint256) = 26
 _T_CURRENT_SHIFT: constant(uint256) = 32
 _T_INITIAL_SHIFT: constant(uint256) = 128
 _MASK96: constant(uint256) = 2**96 - 1
+_ID_MASK: constant(uint256) = 2**128 - 1
 
 # ---------------------------------------------------------------- IMMUTABLES
 
@@ -314,13 +334,19 @@ _contribution_head: HashMap[uint256, uint256]
 # @dev Feature words of test samples (key t << 6 | w) and contributions (key 2**128 | k << 6 | w).
 _features: HashMap[uint256, uint256]
 n_contributions: public(uint256)
-# @dev Sender and sample commitment -> its contribution id plus one (0: no such commitment).
+# @dev Sender and sample commitment -> its contribution id plus one (0: no such commitment)
+#      in bits 0..127, and its stake from bit 128 (one slot: `reveal_sample` credits the stake).
 #      Keyed by sender too, so a copy of someone's hash neither blocks nor serves it.
-commitment_id: public(HashMap[address, HashMap[bytes32, uint256]])
+_commitment: HashMap[address, HashMap[bytes32, uint256]]
 contributors: public(HashMap[uint256, address])
+# @dev Sample hash keccak256(abi_encode(x, y)) -> the smallest revealed contribution id with
+#      that sample, plus one: a later identical sample's positive score is credited to it.
+first_of_sample: public(HashMap[bytes32, uint256])
 n_contributors: public(uint256)
 accounts: public(HashMap[address, Account])
 total_stake: public(uint256)
+# @dev Stakes of revealed commitments; `total_stake - revealed_stake` is locked for good.
+revealed_stake: public(uint256)
 
 # @dev The model: six int40 weights per word (as in the Perceptron module) and, in bits
 #      240..255, the pass that wrote the word. A word from another pass reads as `_initial`.
@@ -364,14 +390,15 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "market: learning rate out of range"
     assert terms.min_stake > 0, "market: min stake is zero"
     assert terms.min_stake < 2**96 and msg.value < 2**96, "market: amount too large"
-    assert terms.min_duration >= MIN_DURATION and terms.min_duration < 2**64, "market: min duration out of range"
-    assert terms.reveal_window >= MIN_DURATION and terms.reveal_window < 2**64, "market: reveal window out of range"
+    assert terms.min_duration >= MIN_DURATION and terms.min_duration <= MAX_WINDOW, "market: min duration out of range"
+    assert terms.reveal_window >= MIN_DURATION and terms.reveal_window <= MAX_WINDOW, "market: reveal window out of range"
     assert terms.max_contributions > 0 and terms.max_contributions <= MAX_CONTRIBUTIONS, "market: contribution cap out of range"
     assert terms.max_features > 0 and terms.max_features <= MAX_FEATURES, "market: feature cap out of range"
     assert terms.max_contributors > 0 and terms.max_contributors <= terms.max_contributions and terms.max_contributors < 2**16 - 1, "market: contributor cap out of range"
     work: uint256 = self._worst_work(test_size_, terms)
     assert work <= MAX_WORK, "market: worst-case work too large"
-    assert terms.reward_window < 2**64 and terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
+    assert terms.reward_window <= MAX_WINDOW, "market: reward window out of range"
+    assert terms.reward_window * WORK_RATE >= work, "market: reward window too short for the work"
     provider = msg.sender
     n_features = n_features_
     learning_rate = convert(learning_rate_, int256)
@@ -467,8 +494,8 @@ def cancel():
 def commit(h: bytes32) -> uint256:
     """
     @notice Commit to one labelled sample with a stake of at least `min_stake`; reveal it with
-            `reveal_sample` in a later block, before `end`. The commit order is the replay
-            order.
+            `reveal_sample` in a later block, by `end` + REVEAL_GRACE. The commit order is the
+            replay order.
     @param h keccak256(abi_encode(SAMPLE_TAG, this market, chain id, sender, salt, x, y)), with
            `x: uint32[]`, `y: uint8` (`sharedmodels.market.rules.sample_commitment`).
     @return The contribution id (0-based replay order).
@@ -477,21 +504,21 @@ def commit(h: bytes32) -> uint256:
     assert msg.sender != provider, "market: the provider cannot participate"
     assert msg.value >= min_stake, "market: stake below minimum"
     assert msg.value < 2**96, "market: stake too large"
-    assert self.commitment_id[msg.sender][h] == 0, "market: commitment already made"
+    assert self._commitment[msg.sender][h] == 0, "market: commitment already made"
     k: uint256 = self.n_contributions
     assert k < max_contributions, "market: contribution limit reached"
-    staked: uint256 = self.accounts[msg.sender].stake
-    if staked == 0:
+    sent: uint256 = self.accounts[msg.sender].sent
+    if sent == 0:
         n: uint256 = self.n_contributors
         assert n < max_contributors, "market: contributor limit reached"
         self.contributors[n] = msg.sender
         self.n_contributors = n + 1
-    # Field by field: writing the whole Account back would touch its four other slots too.
-    self.accounts[msg.sender].stake = staked + msg.value
-    self.accounts[msg.sender].balance += msg.value
+    # Field by field: writing the whole Account back would touch its other slots too. The
+    # stake counts in the balance only once revealed (`reveal_sample`).
+    self.accounts[msg.sender].sent = sent + msg.value
     self.total_stake += msg.value
     self._contribution_head[k] = convert(msg.sender, uint256) | (_UNREVEALED << _HEAD_LABEL_SHIFT) | (block.number << _HEAD_BLOCK_SHIFT)
-    self.commitment_id[msg.sender][h] = k + 1
+    self._commitment[msg.sender][h] = (msg.value << 128) | (k + 1)
     self.n_contributions = k + 1
     log Committed(id=k, contributor=msg.sender, stake=msg.value)
     return k
@@ -500,25 +527,36 @@ def commit(h: bytes32) -> uint256:
 @external
 def reveal_sample(salt: bytes32, x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     """
-    @notice Reveal the sample the caller committed to, in a block after its commitment and
-            while participation is open.
+    @notice Reveal the sample the caller committed to, in a block after its commitment,
+            while participation is open or within REVEAL_GRACE seconds after `end`.
     @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
     @param y Class index, 0 or 1.
     @return The contribution id.
     """
-    assert self.phase == PHASE_OPEN, "market: participation is not open"
+    ph: uint256 = self.phase
+    if ph == PHASE_REVEAL:
+        assert block.timestamp <= self.end_time + REVEAL_GRACE, "market: reveal grace over"
+    else:
+        assert ph == PHASE_OPEN, "market: participation is not open"
     assert y < 2, "market: label out of range"
     assert len(x) <= max_features, "market: too many features"
     self._check_sample(x)
     h: bytes32 = keccak256(abi_encode(SAMPLE_TAG, self, chain.id, msg.sender, salt, x, y))
-    id1: uint256 = self.commitment_id[msg.sender][h]
-    assert id1 > 0, "market: no such commitment"
-    k: uint256 = id1 - 1
+    entry: uint256 = self._commitment[msg.sender][h]
+    assert entry > 0, "market: no such commitment"
+    k: uint256 = (entry & _ID_MASK) - 1
     head: uint256 = self._contribution_head[k]
     assert (head >> _HEAD_LABEL_SHIFT) & 255 == _UNREVEALED, "market: already revealed"
     assert block.number > head >> _HEAD_BLOCK_SHIFT, "market: reveal in a later block than the commitment"
     self._contribution_head[k] = convert(msg.sender, uint256) | (convert(y, uint256) << _HEAD_LABEL_SHIFT) | (len(x) << _HEAD_LEN_SHIFT)
     self._store_features(_CONTRIBUTION_KEY | (k << 6), x)
+    first: uint256 = self.first_of_sample[keccak256(abi_encode(x, y))]
+    if first == 0 or k < first - 1:
+        self.first_of_sample[keccak256(abi_encode(x, y))] = k + 1
+    stake: uint256 = entry >> 128
+    self.accounts[msg.sender].stake += stake
+    self.accounts[msg.sender].balance += stake
+    self.revealed_stake += stake
     log Participated(id=k, contributor=msg.sender, label=y)
     return k
 
@@ -528,7 +566,8 @@ def end():
     """
     @notice Close participation once `min_duration` has passed since opening, however many
             have joined; anyone may call. With no contributions the market is done at once.
-            Commitments not revealed by then are skipped (their stakes come back).
+            Commitments not revealed within REVEAL_GRACE seconds after it are skipped (their
+            stakes stay locked); the provider reveals its pieces after that grace.
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     n: uint256 = self.n_contributions
@@ -538,8 +577,8 @@ def end():
         self._finish()
         return
     self.phase = PHASE_REVEAL
-    self.reveal_deadline = block.timestamp + reveal_window
-    log Ended(contributions=n, reveal_deadline=block.timestamp + reveal_window)
+    self.reveal_deadline = block.timestamp + REVEAL_GRACE + reveal_window
+    log Ended(contributions=n, reveal_deadline=block.timestamp + REVEAL_GRACE + reveal_window)
 
 # ---------------------------------------------------------------- REVEAL
 
@@ -561,6 +600,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         assert i == drawn, "market: reveal the drawn piece first"
     else:
         assert self.phase == PHASE_REVEAL, "market: not in a reveal phase"
+        assert block.timestamp > self.end_time + REVEAL_GRACE, "market: reveal grace not over"
         assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
     assert i < n_pieces, "market: no such piece"
     assert not self.revealed[i], "market: piece already revealed"
@@ -610,16 +650,17 @@ def forfeit():
 def expire():
     """
     @notice Once `reward_deadline` has passed with the reward pass unfinished, end the market
-            by the rule fixed at opening: every contributor may withdraw its stake, the
-            provider its bounty; anyone may call.
+            by the rule fixed at opening: every contributor may withdraw the stake of its
+            revealed commitments, and the bounty stays locked in the contract for good, as on
+            a forfeit (`pool`): the provider gains nothing by letting the pass expire, or by
+            landing `expire` before a keeper's last step. Anyone may call.
     """
     assert self.phase == PHASE_REWARD, "market: not in reward phase"
     p: Progress = self._progress
     assert block.timestamp > self.reward_deadline, "market: reward deadline not passed"
     self.phase = PHASE_EXPIRED
     self.done_time = block.timestamp
-    self.pool = 0
-    self.provider_balance = bounty
+    self.pool = bounty
     log Expired(epoch=p.epoch, work=p.work)
 
 # ---------------------------------------------------------------- REWARD PASS
@@ -693,8 +734,15 @@ def step(budget: uint256) -> bool:
                 if p.stage == STAGE_EVAL_INITIAL:
                     p.initial = p.correct
                 else:
-                    who: address = self._who(self._contribution_head[p.cursor])
-                    self._add_score(who, p.epoch, convert(p.correct, int256) - convert(p.previous, int256))
+                    head: uint256 = self._contribution_head[p.cursor]
+                    change: int256 = convert(p.correct, int256) - convert(p.previous, int256)
+                    if change > 0:
+                        # A copy of an earlier sample earns nothing: its gain is the first's.
+                        yk: uint8 = convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8)
+                        first: uint256 = self.first_of_sample[keccak256(abi_encode(x, yk))] - 1
+                        if first != p.cursor:
+                            head = self._contribution_head[first]
+                    self._add_score(self._who(head), p.epoch, change)
                     p.cursor += 1
                 p.previous = p.correct
                 p.stage = STAGE_TRAIN
@@ -759,8 +807,8 @@ def step(budget: uint256) -> bool:
 def withdraw() -> uint256:
     """
     @notice Pay the caller its balance once the market is done (the provider: what is left of
-            the pool), or its stake (the provider: its bounty) once it expired. Pays with all
-            gas, so contract wallets can receive.
+            the pool), or the stake of its revealed commitments once it expired (the provider:
+            nothing). Pays with all gas, so contract wallets can receive.
     """
     ph: uint256 = self.phase
     assert ph == PHASE_DONE or ph == PHASE_EXPIRED, "market: not done"
@@ -778,6 +826,15 @@ def withdraw() -> uint256:
 
 
 # ---------------------------------------------------------------- VIEW
+
+@external
+@view
+def commitment_id(who: address, h: bytes32) -> uint256:
+    """
+    @notice The contribution id plus one of `who`'s commitment `h` (0: no such commitment).
+    """
+    return self._commitment[who][h] & _ID_MASK
+
 
 @external
 @view

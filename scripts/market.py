@@ -8,7 +8,7 @@
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
     ape run market end                         # anyone, after the minimum duration
-    ape run market reveal                      # provider: every other piece
+    ape run market reveal                      # provider: every other piece, 900 s after end
     ape run market forfeit                     # anyone, if the provider missed the deadline
     ape run market step [--budget N]           # anyone: one bounded step of the reward pass
     ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
@@ -137,8 +137,12 @@ _command = c.role_command(cli, record_opt)
 @pieces_opt
 @click.option("--bounty", default="1", show_default=True, help="ETH.")
 @click.option("--min-stake", default="0.01", show_default=True, help="ETH.")
-@click.option("--min-duration", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--reveal-window", type=click.IntRange(3600), default=86400, show_default=True)
+@click.option(
+    "--min-duration", type=click.IntRange(3600, 30 * 86400), default=3600, show_default=True
+)
+@click.option(
+    "--reveal-window", type=click.IntRange(3600, 30 * 86400), default=86400, show_default=True
+)
 @click.option(
     "--max-contributions",
     type=click.IntRange(1, 65535),
@@ -161,7 +165,7 @@ _command = c.role_command(cli, record_opt)
 )
 @click.option(
     "--reward-window",
-    type=click.IntRange(0),
+    type=click.IntRange(0, 30 * 86400),
     default=0,
     help="Seconds for the reward pass after the last reveal before it may expire "
     "(default: enough for the worst case, at least a week).",
@@ -343,7 +347,9 @@ def forfeit(network, account_alias, record_opt):
 def expire(network, account_alias, record_opt):
     _, m = _market(record_opt)
     send(m.expire, sender=c.resolve_account(account_alias))
-    click.echo("expired: contributors withdraw their stakes, the provider its bounty (collect)")
+    click.echo(
+        "expired: contributors withdraw their revealed stakes (collect); the bounty stays locked"
+    )
 
 
 max_fee_opt = click.option(

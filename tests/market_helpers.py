@@ -11,6 +11,7 @@ from sharedmodels.market.driver import (
     Terms,
     conservation,
     deploy_market,
+    grace_over,
     participate,
     phase,
     reveal_first,
@@ -76,13 +77,27 @@ class Run:
         self.sent.append(Contribution(str(account.address), tuple(x), y, stake))
         return sent
 
-    def end(self, sender=None):
+    def end(self, sender=None, grace=False):
+        """End at ``open_time + min_duration`` (or later); unless ``grace``, then let the
+        contributors' reveal grace pass (a block mined after it), so the pieces can follow."""
         p = self.chain.pending_timestamp
         opened = int(self.contract.open_time())
         self.chain.pending_timestamp = max(p, opened + self.terms.min_duration)
-        return self.contract.end(sender=sender or self.provider)
+        receipt = self.contract.end(sender=sender or self.provider)
+        if not grace:
+            self.pass_grace()
+        return receipt
+
+    def pass_grace(self):
+        """Mine a block just after the contributors' reveal grace, if it is not over yet."""
+        if phase(self.contract) == "reveal":
+            after = grace_over(self.contract)
+            if self.chain.pending_timestamp < after:
+                self.chain.mine(timestamp=after)
 
     def reveal(self):
+        """Reveal the other pieces, once the contributors' grace after ``end`` is over."""
+        self.pass_grace()  # mined, so that the first reveal's dry run sees the time too
         return reveal_rest(self.contract, self.provider, self.secrets)
 
     def rewards(self, budget=1024, anyone=None, check_every_step=False):

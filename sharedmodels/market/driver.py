@@ -193,6 +193,12 @@ def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: An
     return i
 
 
+def grace_over(contract: Any) -> int:
+    """The first second at which the provider may reveal the other pieces: after ``end``,
+    contributors have ``REVEAL_GRACE`` seconds to reveal commitments made before it."""
+    return int(contract.end_time()) + int(contract.REVEAL_GRACE()) + 1
+
+
 def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[int]:
     """Reveal every piece not yet revealed, in index order. Returns the gas of each. The first
     is checked with an ``eth_call`` first (``send``): in the wrong phase nothing is sent. Before
@@ -374,12 +380,14 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
         "withdrawn": int(contract.withdrawn()),
         "owed": owed,
         "pool": pool_now(contract),
+        # Stakes of commitments never revealed: locked for good.
+        "unrevealed": int(contract.total_stake()) - int(contract.revealed_stake()),
     }
     if contract.phase() == PHASES.index("cancelled"):
         ok = held == 0 and figures["withdrawn"] == figures["bounty"]
     else:
         ok = (
             figures["bounty"] + figures["stakes"] == held + figures["withdrawn"]
-            and held == owed + figures["pool"]
+            and held == owed + figures["pool"] + figures["unrevealed"]
         )
     return ok, figures

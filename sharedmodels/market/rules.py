@@ -331,7 +331,8 @@ def reward_pass(
         if c.who not in stake:
             order.append(c.who)
             stake[c.who] = 0
-        stake[c.who] += c.stake
+        if c.y != UNREVEALED:  # a stake never revealed is locked, in no balance
+            stake[c.who] += c.stake
     balance = dict(stake)
     if not contributions:
         return Outcome(balance, bounty, [], 0, IntPerceptron(n_features, eta))
@@ -351,6 +352,11 @@ def reward_pass(
         return sum(m.predict(x) == y for x, y in test)
 
     initial = correct(fresh())
+    # The earliest revealed contribution of each sample, by commit order.
+    first: dict[tuple[tuple[int, ...], int], str] = {}
+    for c in contributions:
+        if c.y != UNREVEALED:
+            first.setdefault((tuple(c.x), c.y), c.who)
     epoch = 0
     while True:
         epoch += 1
@@ -362,7 +368,10 @@ def reward_pass(
                 continue
             if model.update(c.x, c.y)[1]:
                 now = correct(model)
-                scores[c.who] = scores.get(c.who, 0) + now - previous
+                # A copy's gain goes to the first with that sample (lost if it dropped out).
+                who = first[(tuple(c.x), c.y)] if now > previous else c.who
+                if who not in dropped:
+                    scores[who] = scores.get(who, 0) + now - previous
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
         if negative:
@@ -389,9 +398,10 @@ def reward_pass(
 
 
 def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:
-    """Balances after a forfeit: every contributor's stakes, and nothing more (the bounty
-    stays locked in the contract: no address, the provider's own included, gets any of it)."""
+    """Balances after a forfeit (or an expiry): every contributor's revealed stakes, and
+    nothing more (the bounty and the stakes never revealed stay locked in the contract: no
+    address, the provider's own included, gets any of it)."""
     stake: dict[str, int] = {}
     for c in contributions:
-        stake[c.who] = stake.get(c.who, 0) + c.stake
+        stake[c.who] = stake.get(c.who, 0) + (0 if c.y == UNREVEALED else c.stake)
     return stake

@@ -184,6 +184,7 @@ def simulate_market(
     # reward pass; rows after every settled pass.
     rpc.call("evm_increaseTime", [terms.min_duration])
     m.end(sender=provider)
+    rpc.call("evm_increaseTime", [int(m.REVEAL_GRACE()) + 1])  # contributors' reveal grace
     reveal_rest(m, provider, secrets)
     keeper = Pipeline(provider, rpc, gas=25_000_000)
     passes = 0

@@ -102,6 +102,8 @@ def test_market_subcommands_end_to_end(chain, tmp_path):
     chain.pending_timestamp += 3600  # the minimum participation time (one hour) passes
     chain.mine()
     assert "phase reveal" in ape("end", "--record", record, "--account", "TEST::3").stdout
+    chain.pending_timestamp += 901  # the contributors' reveal grace after end (900 s) passes
+    chain.mine()
     assert "phase reward" in ape("reveal", "--record", record).stdout
     assert "pass 1" in ape("step", "--budget", "16", "--record", record).stdout
     status = ape("status", "--record", record).stdout
