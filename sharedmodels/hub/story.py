@@ -149,8 +149,8 @@ def run_hub_demo(
     history = scan(trainer, start_block)
     refunded = {role: 0 for role in who}
     for c in history:
-        if trainer.verdict(c.key(), list(c.features)) == c.label:
-            trainer.refund(c.key(), list(c.features), sender=who_of(who, c.contributor))
+        if trainer.verdict(c.key(), c.args()) == c.label:
+            trainer.refund(c.key(), c.args(), sender=who_of(who, c.contributor))
             refunded[role_of(who, c.contributor)] += 1
     say(
         "days 1-3: sent "

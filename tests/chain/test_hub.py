@@ -606,7 +606,7 @@ def test_claim_cannot_reenter_and_a_refused_payment_reverts(hub, registered, own
         hub, trainer, owner, carol, [add([POS, 300], 1), add([NEG, 301], 0)], chain, 10**9
     )
     for c in history:
-        claimer.take_back(trainer, c.key(), list(c.features), sender=owner)
+        claimer.take_back(trainer, c.key(), c.args(), sender=owner)
     entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
     assert len(entered) == 2 and budget_ > 0
     wait(chain, ENTRY + 1)
@@ -654,8 +654,8 @@ def test_pool_conserves_every_wei(
         adds = [add(people[w], *samples[k]) for k, w in enumerate(teach)]
         budget_, history, start = one_period(hub, trainer, owner, carol, adds, chain, fund)
         for c in history:
-            if trainer.verdict(c.key(), list(c.features)) == c.label:
-                trainer.refund(c.key(), list(c.features), sender=c.contributor)
+            if trainer.verdict(c.key(), c.args()) == c.label:
+                trainer.refund(c.key(), c.args(), sender=c.contributor)
         driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
         wait(chain, ENTRY + 1)
         paid = 0
@@ -737,7 +737,7 @@ def test_calls_into_the_hub_from_a_payment_are_locked(
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     for claimer, item in zip(claimers, history, strict=True):
-        claimer.take_back(trainer, item.key(), list(item.features), sender=owner)
+        claimer.take_back(trainer, item.key(), item.args(), sender=owner)
     driver.reveal(hub, b, sets[1], carol, trainer)
     budget_ = hub.close_period(trainer, b, sender=carol).return_value
     assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 3
