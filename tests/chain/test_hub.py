@@ -337,9 +337,7 @@ def test_packed_kind_scores_what_the_model_predicts_on_packed_input(
     assert (hub.evaluations(i).samples, hub.evaluations(i).correct) == (8, expected)
 
 
-def test_packed_kind_refuses_features_the_lanes_cannot_carry(
-    hub, registered, owner, bob, chain
-):
+def test_packed_kind_refuses_features_the_lanes_cannot_carry(hub, registered, owner, bob, chain):
     """Unsorted, repeated or out-of-range indices are refused before any prediction, with the
     hub's reason (packed, they would decode as other indices or spill into the next lane)."""
     seal(registered, owner)
