@@ -38,6 +38,10 @@ interface HubModel:
 interface SparseModel:
     def predict(x: DynArray[uint32, MAX_FEATURES]) -> uint8: view
 
+interface PackedModel:
+    def predict(x: DynArray[uint256, MAX_WORDS]) -> uint8: view
+    def n_features() -> uint256: view
+
 interface DenseModel:
     def predict(x: DynArray[int64, MAX_DIM]) -> uint8: view
 
@@ -201,6 +205,10 @@ event PeriodReleased:
 
 MAX_FEATURES: constant(uint256) = 512
 MAX_DIM: constant(uint256) = 256
+# @dev A packed sample's most words (`sparse_perceptron.MAX_WORDS`): 512 indices fill 32 words
+#      of 16-bit lanes or 64 of 32-bit lanes.
+MAX_WORDS: constant(uint256) = 64
+_NARROW_LIMIT: constant(uint256) = 2**16
 MAX_CLASSES: constant(uint256) = 16
 MAX_KINDS: constant(uint256) = 32
 MAX_PIECES: constant(uint256) = 64
@@ -210,6 +218,9 @@ MAX_PIECE: constant(uint256) = 16
 _MAX_CODE: constant(uint256) = 24576
 SPARSE: constant(uint8) = 1
 DENSE: constant(uint8) = 2
+# @dev Sparse input the model takes packed in lanes of 256-bit words (the sparse Perceptron):
+#      revealed as indices like SPARSE, packed here before `predict`.
+PACKED: constant(uint8) = 3
 PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.hub.piece")
 _BINDING_SHIFT: constant(uint256) = 99
 
@@ -255,7 +266,7 @@ def __init__(kinds_: DynArray[Kind, MAX_KINDS], reveal_delay_: uint256, reveal_w
     i: uint256 = 0
     for k: Kind in kinds_:
         assert k.code_size > 0 and k.code_size <= _MAX_CODE, "hub: kind code size"
-        assert k.features == SPARSE or k.features == DENSE, "hub: kind features"
+        assert k.features >= SPARSE and k.features <= PACKED, "hub: kind features"
         self.kinds[i] = k
         i += 1
     kind_count = len(kinds_)
@@ -371,14 +382,25 @@ def reveal_sparse(id: uint256, salt: bytes32, piece: DynArray[SparseSample, MAX_
             (evaluator only). `updates` is the model's `update_count()` the evaluator expects:
             a model trained between the pieces (or just before, by someone who saw the piece
             in the mempool) fails the reveal instead of scoring the samples it has just seen.
+            Samples are sorted unique indices for every sparse kind; for a PACKED kind the hub
+            packs them into the model's lanes (so the commitment does not depend on the kind).
     """
-    e: Evaluation = self._begin_reveal(id, SPARSE, len(piece), updates)
+    e: Evaluation = self._begin_reveal(id, False, len(piece), updates)
+    features: uint8 = self.kinds[self.entries[e.model].kind - 1].features
     acc: bytes32 = self._chain_start(id, e, salt, len(piece))
+    n_features: uint256 = 0
+    if features == PACKED:
+        n_features = staticcall PackedModel(e.model).n_features()
     correct: uint256 = 0
     for s: SparseSample in piece:
         assert convert(s.y, uint256) < self.entries[e.model].n_classes, "hub: test label out of range"
         acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
-        if staticcall SparseModel(e.model).predict(s.x) == s.y:
+        label: uint8 = 0
+        if features == PACKED:
+            label = staticcall PackedModel(e.model).predict(self._pack(s.x, n_features))
+        else:
+            label = staticcall SparseModel(e.model).predict(s.x)
+        if label == s.y:
             correct += 1
     self._end_reveal(id, e, acc, len(piece), correct)
 
@@ -390,7 +412,7 @@ def reveal_dense(id: uint256, salt: bytes32, piece: DynArray[DenseSample, MAX_PI
     """
     @notice As `reveal_sparse`, for a dense-input model.
     """
-    e: Evaluation = self._begin_reveal(id, DENSE, len(piece), updates)
+    e: Evaluation = self._begin_reveal(id, True, len(piece), updates)
     acc: bytes32 = self._chain_start(id, e, salt, len(piece))
     correct: uint256 = 0
     for s: DenseSample in piece:
@@ -604,20 +626,53 @@ def _classes(model: address) -> DynArray[String[32], MAX_CLASSES]:
 
 @internal
 @view
-def _begin_reveal(id: uint256, features: uint8, n: uint256, updates: uint256) -> Evaluation:
+def _begin_reveal(id: uint256, dense: bool, n: uint256, updates: uint256) -> Evaluation:
     e: Evaluation = self.evaluations[id]
     assert e.evaluator != empty(address), "hub: no such evaluation"
     assert msg.sender == e.evaluator, "hub: evaluator only"
     assert e.block == 0, "hub: evaluation finished"
     assert block.timestamp >= e.committed + reveal_delay, "hub: reveal too early"
     assert block.timestamp <= e.committed + reveal_delay + reveal_window, "hub: reveal window passed"
-    assert self.kinds[self.entries[e.model].kind - 1].features == features, "hub: wrong input type"
+    assert (self.kinds[self.entries[e.model].kind - 1].features == DENSE) == dense, "hub: wrong input type"
     assert n > 0, "hub: empty piece"
     assert staticcall HubModel(e.model).sealed(), "hub: model not sealed"
     assert staticcall HubModel(e.model).update_count() == updates, "hub: model changed"
     if e.revealed > 0:
         assert updates == e.updates, "hub: model changed during the evaluation"
     return e
+
+
+@internal
+@pure
+def _pack(x: DynArray[uint32, MAX_FEATURES], n_features: uint256) -> DynArray[uint256, MAX_WORDS]:
+    """
+    @dev The sparse Perceptron's packed form of `x`: its indices in 16-bit lanes (32-bit when
+         `n_features` > 2**16), lowest lane first, every word full but the last. Refuses
+         indices that are not strictly increasing or not below `n_features`, which would
+         not survive the lanes (a wide index would spill into the next lane).
+         Mirror: `sharedmodels.encoding.packed.pack`.
+    """
+    bits: uint256 = 16
+    if n_features > _NARROW_LIMIT:
+        bits = 32
+    words: DynArray[uint256, MAX_WORDS] = []
+    word: uint256 = 0
+    at: uint256 = 0
+    nxt: uint256 = 0
+    for j32: uint32 in x:
+        j: uint256 = convert(j32, uint256)
+        assert j >= nxt, "hub: test features not sorted and unique"
+        nxt = j + 1
+        word |= j << at
+        at += bits
+        if at == 256:
+            words.append(word)
+            word = 0
+            at = 0
+    if at != 0:
+        words.append(word)
+    assert nxt <= n_features, "hub: test feature index out of range"
+    return words
 
 
 @internal

@@ -17,6 +17,9 @@ from sharedmodels.registry import MODELS, contract_names
 
 SPARSE = 1
 DENSE = 2
+#: Sparse input the model takes packed (``sharedmodels.encoding.packed``): revealed as sorted
+#: indices like SPARSE, packed by the hub before it calls ``predict``.
+PACKED = 3
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def contract_kinds() -> list[tuple[str, int, bool]]:
     """(contract name, features, is a trainer) for every model contract, in a fixed order."""
     out = []
     for spec in MODELS.values():
-        features = DENSE if spec.dense else SPARSE
+        features = DENSE if spec.dense else PACKED if spec.packed else SPARSE
         names = contract_names(spec)
         out.append((names["none"], features, False))
         out.append((names["stake"], features, True))

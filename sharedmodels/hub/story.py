@@ -15,6 +15,7 @@ from typing import Any
 
 from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.encoding.packed import packer
 from sharedmodels.hub import driver
 from sharedmodels.hub.rules import TestSet
 from sharedmodels.trainers.client import Incentive, scan
@@ -132,23 +133,24 @@ def run_hub_demo(
     start_block = chain.blocks.head.number
     sent = {"honest": 0, "farmer": 0, "flipper": 0}
     who = {"honest": honest, "farmer": farmer, "flipper": flipper}
+    as_x = packer(trainer)  # the perceptron takes its indices packed
     turns = [role for role, n in cfg.sends for _ in range(n)]
     random.Random(0).shuffle(turns)
     for role in turns:
         if role == "farmer":
-            k = next((i for i, (x, y) in enumerate(stream) if trainer.predict(x) == y), 0)
+            k = next((i for i, (x, y) in enumerate(stream) if trainer.predict(as_x(x)) == y), 0)
             x, y = stream.pop(k)
         else:
             x, y = stream.pop(0)
             y = 1 - y if role == "flipper" else y
-        trainer.addData(x, y, value=trainer.next_deposit(), sender=who[role])
+        trainer.addData(as_x(x), y, value=trainer.next_deposit(), sender=who[role])
         sent[role] += 1
     advance(HOUR)
     history = scan(trainer, start_block)
     refunded = {role: 0 for role in who}
     for c in history:
-        if trainer.verdict(c.key(), list(c.features)) == c.label:
-            trainer.refund(c.key(), list(c.features), sender=who_of(who, c.contributor))
+        if trainer.verdict(c.key(), c.args()) == c.label:
+            trainer.refund(c.key(), c.args(), sender=who_of(who, c.contributor))
             refunded[role_of(who, c.contributor)] += 1
     say(
         "days 1-3: sent "

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3.exceptions import ContractLogicError as Web3ContractLogicError
 
+from sharedmodels.encoding import packed
 from sharedmodels.hub import driver, rules
-from sharedmodels.hub.kinds import code_hash, hub_kinds, runtime_code
+from sharedmodels.hub.kinds import PACKED, code_hash, hub_kinds, runtime_code
 from sharedmodels.hub.rules import TestSet, budget, commitment
 from sharedmodels.trainers.client import Incentive, scan
 
@@ -113,7 +114,8 @@ def test_constructor_checks(project, owner, kinds, chain):
         (([good], 1, 1, 1, 0), "hub: min pool samples is zero"),
         (([(*good[:2], 0, *good[3:])], 1, 1, 1, 1), "hub: kind code size"),
         (([(*good[:2], 24577, *good[3:])], 1, 1, 1, 1), "hub: kind code size"),
-        (([(*good[:3], 3, good[4])], 1, 1, 1, 1), "hub: kind features"),
+        (([(*good[:3], 0, good[4])], 1, 1, 1, 1), "hub: kind features"),
+        (([(*good[:3], 4, good[4])], 1, 1, 1, 1), "hub: kind features"),
     ):
         tx = factory.constructor(*args).build_transaction({"from": owner.address, "gas": 10**7})
         with pytest.raises(Web3ContractLogicError, match=reason):
@@ -299,6 +301,61 @@ def test_reveal_refusals(hub, registered, owner, bob, mallory, chain):
     wait(chain, WINDOW + 1)
     with ape.reverts("hub: reveal window passed"):
         hub.reveal_sparse(i, ts.salts[1], ts.pieces[1], 1, sender=bob)
+
+
+@pytest.mark.parametrize("n_features", [2**12, 2**16, 2**16 + 1, 2**20])
+def test_packed_kind_scores_what_the_model_predicts_on_packed_input(
+    hub, project, owner, bob, kinds, deploy_model, chain, n_features
+):
+    """The hub packs revealed indices into the model's lanes (16-bit up to 2**16 features,
+    32-bit above): its score equals the model's predictions on `packed.pack` of each sample,
+    including samples of more than 64 indices (which only a packed form carries), index 0,
+    the highest index, and a sample that ends a word exactly."""
+    assert kinds[kind_of(kinds, "SparsePerceptron")].features == PACKED
+    top = n_features - 1
+    weights = {0: 3, 5: -2, 300: 4, 301: -1, top: 5, top - 1: -3}
+    model = deploy_model(n_features=n_features, weights=weights, intercept=-(2**59), seal=True)
+    hub.register(model, kind_of(kinds, "SparsePerceptron"), "packed", "", sender=owner)
+    rows = [
+        [0],
+        [5],
+        [0, 5, 300],
+        [301, top],
+        list(range(16)),  # a full 16-bit word (two full 32-bit words)
+        list(range(8)),
+        [*range(200, 302), top - 1],  # 103 indices
+        [top - 1, top],
+    ]
+    labels = [1, 0, 1, 1, 0, 1, 1, 0]
+    ts = TestSet.make(rows, labels, dense=False, piece=3)
+    i = driver.commit(hub, model.address, ts, bob, chain.chain_id)
+    wait(chain, DELAY)
+    preds = [model.predict(packed.pack(r, n_features)) for r in rows]
+    driver.reveal(hub, i, ts, bob, model)
+    assert len(set(preds)) == 2  # the set tells the two classes apart
+    expected = sum(p == y for p, y in zip(preds, labels, strict=True))
+    assert (hub.evaluations(i).samples, hub.evaluations(i).correct) == (8, expected)
+
+
+def test_packed_kind_refuses_features_the_lanes_cannot_carry(hub, registered, owner, bob, chain):
+    """Unsorted, repeated or out-of-range indices are refused before any prediction, with the
+    hub's reason (packed, they would decode as other indices or spill into the next lane)."""
+    seal(registered, owner)
+    n = registered.n_features()
+    ts = TestSet.make([[1, 2], [n - 1]], [0, 1], dense=False, piece=2)
+    i = driver.commit(hub, registered, ts, bob, chain.chain_id)
+    wait(chain, DELAY)
+    for x, reason in (
+        ([2, 1], "hub: test features not sorted and unique"),
+        ([3, 3], "hub: test features not sorted and unique"),
+        ([0, 0], "hub: test features not sorted and unique"),
+        ([n], "hub: test feature index out of range"),
+        ([1, n + 2**16], "hub: test feature index out of range"),
+    ):
+        with ape.reverts(reason):
+            hub.reveal_sparse(i, ts.salts[0], [([1, 2], 0), (x, 1)], 0, sender=bob)
+    driver.reveal(hub, i, ts, bob, registered)
+    assert hub.evaluations(i).samples == 2
 
 
 def test_commitment_mirror_binds_chain_hub_evaluator_and_position(hub, bob, chain):
@@ -547,7 +604,7 @@ def test_claim_cannot_reenter_and_a_refused_payment_reverts(hub, registered, own
         hub, trainer, owner, carol, [add([POS, 300], 1), add([NEG, 301], 0)], chain, 10**9
     )
     for c in history:
-        claimer.take_back(trainer, c.key(), list(c.features), sender=owner)
+        claimer.take_back(trainer, c.key(), c.args(), sender=owner)
     entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
     assert len(entered) == 2 and budget_ > 0
     wait(chain, ENTRY + 1)
@@ -595,8 +652,8 @@ def test_pool_conserves_every_wei(
         adds = [add(people[w], *samples[k]) for k, w in enumerate(teach)]
         budget_, history, start = one_period(hub, trainer, owner, carol, adds, chain, fund)
         for c in history:
-            if trainer.verdict(c.key(), list(c.features)) == c.label:
-                trainer.refund(c.key(), list(c.features), sender=c.contributor)
+            if trainer.verdict(c.key(), c.args()) == c.label:
+                trainer.refund(c.key(), c.args(), sender=c.contributor)
         driver.enter_eligible(hub, trainer, 0, scan(trainer, start), carol)
         wait(chain, ENTRY + 1)
         paid = 0
@@ -678,7 +735,7 @@ def test_calls_into_the_hub_from_a_payment_are_locked(
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     for claimer, item in zip(claimers, history, strict=True):
-        claimer.take_back(trainer, item.key(), list(item.features), sender=owner)
+        claimer.take_back(trainer, item.key(), item.args(), sender=owner)
     driver.reveal(hub, b, sets[1], carol, trainer)
     budget_ = hub.close_period(trainer, b, sender=carol).return_value
     assert len(driver.enter_eligible(hub, trainer, 0, history, carol)) == 3

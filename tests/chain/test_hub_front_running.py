@@ -121,7 +121,7 @@ def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, ch
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     for c in history:
-        trainer.refund(c.key(), list(c.features), sender=alice)
+        trainer.refund(c.key(), c.args(), sender=alice)
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = hub.close_period(trainer, b, sender=carol).return_value
     c = history.by(alice.address)[0]

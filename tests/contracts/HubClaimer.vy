@@ -8,8 +8,8 @@ interface Hub:
     def claim(model: address, period: uint256) -> uint256: nonpayable
 
 interface Trainer:
-    def addData(x: DynArray[uint32, 512], y: uint8) -> uint256: payable
-    def refund(c: Contribution, x: DynArray[uint32, 512]) -> uint256: nonpayable
+    def addData(x: DynArray[uint256, 64], y: uint8) -> uint256: payable
+    def refund(c: Contribution, x: DynArray[uint256, 64]) -> uint256: nonpayable
 
 struct Contribution:
     id: uint256
@@ -33,11 +33,11 @@ def __init__(hub: address):
 
 @external
 @payable
-def add(trainer: address, x: DynArray[uint32, 512], y: uint8) -> uint256:
+def add(trainer: address, x: DynArray[uint256, 64], y: uint8) -> uint256:
     return extcall Trainer(trainer).addData(x, y, value=msg.value)
 
 @external
-def take_back(trainer: address, c: Contribution, x: DynArray[uint32, 512]):
+def take_back(trainer: address, c: Contribution, x: DynArray[uint256, 64]):
     extcall Trainer(trainer).refund(c, x)
 
 @external
