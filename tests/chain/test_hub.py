@@ -43,8 +43,8 @@ def kinds(project):
     return hub_kinds(project)
 
 
-@pytest.fixture
-def hub(project, owner, kinds):
+def deploy_test_hub(project, owner, kinds):
+    """A hub with this file's windows (a day's reveal delay, ten days to reveal, two to enter)."""
     return driver.deploy_hub(
         project,
         owner,
@@ -54,6 +54,11 @@ def hub(project, owner, kinds):
         entry_window=ENTRY,
         min_pool_samples=MIN_SAMPLES,
     )
+
+
+@pytest.fixture
+def hub(project, owner, kinds):
+    return deploy_test_hub(project, owner, kinds)
 
 
 def kind_of(kinds, name):

@@ -8,10 +8,9 @@ from conftest import STAKE
 from test_hub import (
     DELAY,
     ENTRY,
-    MIN_SAMPLES,
     NEG,
     POS,
-    WINDOW,
+    deploy_test_hub,
     make_set,
     pool_invariant,
     seal,
@@ -30,15 +29,7 @@ def kinds(project):
 
 @pytest.fixture
 def hub(project, owner, kinds):
-    return driver.deploy_hub(
-        project,
-        owner,
-        kinds,
-        reveal_delay=DELAY,
-        reveal_window=WINDOW,
-        entry_window=ENTRY,
-        min_pool_samples=MIN_SAMPLES,
-    )
+    return deploy_test_hub(project, owner, kinds)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from test_hub import (
     NEG,
     POS,
     WINDOW,
+    deploy_test_hub,
     make_set,
     pool_invariant,
     seal,
@@ -38,15 +39,7 @@ def kinds(project):
 
 @pytest.fixture
 def hub(project, owner, kinds):
-    return driver.deploy_hub(
-        project,
-        owner,
-        kinds,
-        reveal_delay=DELAY,
-        reveal_window=WINDOW,
-        entry_window=ENTRY,
-        min_pool_samples=MIN_SAMPLES,
-    )
+    return deploy_test_hub(project, owner, kinds)
 
 
 @pytest.fixture
