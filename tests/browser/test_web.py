@@ -210,7 +210,9 @@ def test_predict_matches_python_and_ape_run_predict(context, server, models, man
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     answers = [
-        ln.split()[0] for ln in proc.stdout.splitlines() if re.match(r"^\w+ \(\d\)$", ln.strip())
+        ln.split()[0]
+        for ln in proc.stdout.splitlines()
+        if re.match(r"^\w+ \(\d\)(\s|$)", ln.strip())
     ]
     assert answers == [browser_answers[("perceptron", t)] for t in TEXTS[:2]], proc.stdout
     # Numbers, for the dense model: the manifest's column scales, encoded in the page.

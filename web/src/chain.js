@@ -242,7 +242,9 @@ export async function scan(client, model) {
   const events = model.abi.filter((a) => a.type === "event" && CLAIM_EVENTS.includes(a.name));
   if (!events.some((e) => e.name === "ContributionAdded")) return [];
   // In windows a public node accepts, with back-off on rate limits (logs.js).
-  const head = await client.getBlockNumber();
+  // cacheTime 0: viem otherwise answers from a head cached for its polling interval, and a
+  // claim mined a moment ago would be missed until the next poll.
+  const head = await client.getBlockNumber({ cacheTime: 0 });
   const logs = await getLogsPaged(client, { address: model.address, events }, model.fromBlock, head);
   const byId = new Map();
   const byTx = new Map();
