@@ -7,37 +7,15 @@ Not a test module: ``test_fastpath`` (nodes that mine slowly or not at all) and 
 from __future__ import annotations
 
 import contextlib
-import os
-import random
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from sharedmodels.rpc.fastpath import RPC
+from sharedmodels.rpc.node import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now: within ``SHAREDMODELS_TEST_PORTS``
-    (``first-last``) when set, so that runs on a shared machine keep to their own range; else
-    the OS picks it."""
-    span = os.environ.get("SHAREDMODELS_TEST_PORTS", "")
-    if span:
-        first, last = (int(v) for v in span.split("-"))
-        for port in random.sample(range(first, last + 1), last - first + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError(f"no free port in SHAREDMODELS_TEST_PORTS={span}")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -44,10 +44,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -57,6 +55,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+
+from sharedmodels.rpc.node import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 APE = ROOT / ".venv" / "bin" / "ape"
@@ -644,26 +644,6 @@ def compile_in(copy: Path, contracts: list[str]) -> str | None:
         return None
     lines = (proc.stdout + proc.stderr).strip().splitlines()
     return next((ln for ln in reversed(lines) if "Error" in ln), lines[-1] if lines else "?")
-
-
-def free_port() -> int:
-    """A free local port for a copy's Anvil: within ``SHAREDMODELS_TEST_PORTS``
-    (``first-last``, as ``tests/anvil_helpers.py`` reads it) when set, so that runs on a
-    shared machine stay inside their own range; else any."""
-    span = os.environ.get("SHAREDMODELS_TEST_PORTS", "")
-    if span:
-        first, last = (int(v) for v in span.split("-"))
-        for port in random.sample(range(first, last + 1), last - first + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError(f"no free port in SHAREDMODELS_TEST_PORTS={span}")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 #: Ape's build cache of a copy (every contract compiled), and where the pristine one is kept.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import sys
 import urllib.error
@@ -176,6 +177,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         flush=True,
     )
     os.execv(cmd[0], cmd)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (test nodes, mutation copies): within
+    ``SHAREDMODELS_TEST_PORTS`` (``first-last``) when set, so that runs on a shared machine keep
+    to their own range; else the OS picks it."""
+    span = os.environ.get("SHAREDMODELS_TEST_PORTS", "")
+    if span:
+        first, last = (int(v) for v in span.split("-"))
+        for port in random.sample(range(first, last + 1), last - first + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in SHAREDMODELS_TEST_PORTS={span}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 if __name__ == "__main__":
