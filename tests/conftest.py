@@ -47,6 +47,22 @@ def reverts_without_reason():
     assert got == TransactionError.DEFAULT_MESSAGE, f"expected no revert reason, got {got!r}"
 
 
+@pytest.fixture
+def deployer(accounts, chain):
+    """A never-used, funded sender for deployments that revert.
+
+    Ape enriches a failed deployment's trace with the contract type it has cached for the
+    would-be address (sender and nonce). Tests are isolated by chain snapshots, so a test that
+    deployed from the same account earlier in the session (the nonce is rewound with the
+    chain) leaves another contract's type cached there, and the decoding fails with eth_abi's
+    InvalidPointer instead of the revert reason: in a full session the market's constructor
+    refusals from accounts[8] decoded against a FederatedTask. A fresh address has no nonce
+    anyone used."""
+    account = accounts.generate_test_account()
+    chain.set_balance(account, 10**22)
+    return account
+
+
 @ape.fixture(scope="session", chain_isolation=False)
 def owner(accounts):
     return accounts[0]

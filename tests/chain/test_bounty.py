@@ -184,9 +184,9 @@ def _deploy(project, owner, change):
         ({"score_window": 2**64}, "bounty: score window out of range"),
     ],
 )
-def test_creation_refused(project, owner, change, reason):
+def test_creation_refused(project, deployer, change, reason):
     with ape.reverts(reason):
-        _deploy(project, owner, change)
+        _deploy(project, deployer, change)
 
 
 def test_creation_limits_accepted(project, owner):

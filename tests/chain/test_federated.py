@@ -89,10 +89,10 @@ def _args(**change):
         ({"initial": [0] * 7 + [2**62 + 1]}, "federated: initial parameters out of range"),
     ],
 )
-def test_constructor_refuses(project, accounts, change, reason):
+def test_constructor_refuses(project, deployer, change, reason):
     terms, initial, value = _args(**change)
     with pytest.raises(Exception, match=reason):
-        project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+        project.FederatedTask.deploy(terms, initial, [], sender=deployer, value=value)
 
 
 def test_the_shortest_windows_are_an_hour(project, accounts):
@@ -108,17 +108,17 @@ def test_the_shortest_windows_are_an_hour(project, accounts):
 @pytest.mark.parametrize(
     "allowed",
     [
-        lambda a: [a[1], a[2]],  # fewer than min_participants (3)
-        lambda a: [a[1], a[2], a[8]],  # the coordinator
-        lambda a: [a[1], a[2], "0x" + "00" * 20],  # the zero address
-        lambda a: [a[1], a[2], a[1]],  # twice
+        lambda a, me: [a[1], a[2]],  # fewer than min_participants (3)
+        lambda a, me: [a[1], a[2], me],  # the coordinator
+        lambda a, me: [a[1], a[2], "0x" + "00" * 20],  # the zero address
+        lambda a, me: [a[1], a[2], a[1]],  # twice
     ],
     ids=["short", "coordinator", "zero", "twice"],
 )
-def test_constructor_refuses_a_bad_allowlist(project, accounts, allowed):
+def test_constructor_refuses_a_bad_allowlist(project, accounts, deployer, allowed):
     with pytest.raises(Exception, match="federated: allowlist out of range"):
         project.FederatedTask.deploy(
-            SMALL.args(), [], allowed(accounts), sender=accounts[8], value=POOL
+            SMALL.args(), [], allowed(accounts, deployer), sender=deployer, value=POOL
         )
 
 

@@ -214,13 +214,10 @@ def test_limit_a_twin_carries_its_copy(deploy, mallory, alice):
         ("PerceptronPoints", (16, 1, "a", "b", "{}", 60, True)),
     ],
 )
-def test_perceptrons_do_not_offer_leave_one_out(project, accounts, name, args):
+def test_perceptrons_do_not_offer_leave_one_out(project, deployer, name, args):
     """A Perceptron learns only from its mistakes: without its own update, a sample that
     taught the model is judged by the model before it, which got it wrong, while a later copy
     that did not train would be refunded and could report the first. Not offered."""
-    # A never-used sender for a deployment that reverts (see test_models.deployer).
-    deployer = accounts.generate_test_account()
-    chain.set_balance(deployer, 10**21)
     with ape.reverts("trainer: leave-one-out judging not offered for this model"):
         getattr(project, name).deploy(*args, sender=deployer)
 

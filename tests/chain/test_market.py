@@ -80,7 +80,7 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
         ({"reward_window": 1}, "market: reward window too short for the work"),
     ],
 )
-def test_constructor_refuses(project, accounts, change, reason):
+def test_constructor_refuses(project, deployer, change, reason):
     args = {
         "n_features": N_FEATURES,
         "eta": 1,
@@ -96,7 +96,6 @@ def test_constructor_refuses(project, accounts, change, reason):
         "reward_window": 10**6,
     }
     args.update(change)
-    fresh = accounts[8]  # see README: reverting deployments from a fresh account
     terms = (
         args["min_stake"],
         args["min_duration"],
@@ -116,7 +115,7 @@ def test_constructor_refuses(project, accounts, change, reason):
             [b"\x01" * 32] * args["pieces"],
             args["test_size"],
             terms,
-            sender=fresh,
+            sender=deployer,
             value=args["value"],
         )
 

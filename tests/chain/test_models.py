@@ -83,19 +83,6 @@ SIZE_REASONS = {
 LARGEST_SIZE = {"dense_perceptron": 256, "ncc": 256, "sparse_ncc": 2**32, "naive_bayes": 2**32}
 
 
-@pytest.fixture
-def deployer(accounts):
-    """A fresh funded account for deployments that revert.
-
-    Ape enriches a failed deployment's trace with the contract type it has cached for the
-    would-be address; tests are isolated by chain snapshots, so an owner deployment from an
-    earlier test may have left another contract's type cached there (the decoding then fails
-    with eth_abi's InvalidPointer instead of the revert). A never-used sender avoids that."""
-    account = accounts.generate_test_account()
-    chain.set_balance(account, 10**21)
-    return account
-
-
 def input_kind(name):
     return "dense" if kind(name).dense else "sparse"
 

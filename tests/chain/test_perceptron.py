@@ -41,15 +41,15 @@ def test_constructor_state(deploy_model, owner):
 
 
 @pytest.mark.parametrize("n", [0, 2**32 + 1])
-def test_constructor_rejects_n_features(container, owner, n):
+def test_constructor_rejects_n_features(container, deployer, n):
     with ape.reverts("perceptron: n_features out of range"):
-        container.deploy(n, 1, "a", "b", "{}", sender=owner)
+        container.deploy(n, 1, "a", "b", "{}", sender=deployer)
 
 
 @pytest.mark.parametrize("eta", [0, 2**16])
-def test_constructor_rejects_learning_rate(container, owner, eta):
+def test_constructor_rejects_learning_rate(container, deployer, eta):
     with ape.reverts("perceptron: learning rate out of range"):
-        container.deploy(16, eta, "a", "b", "{}", sender=owner)
+        container.deploy(16, eta, "a", "b", "{}", sender=deployer)
 
 
 def test_encoder_descriptor_round_trip():

@@ -100,9 +100,9 @@ def test_constructor_state(trainer, owner):
     assert trainer.points(owner) == 0 and board(trainer) == []
 
 
-def test_constructor_rejects_wait_too_long(project, owner):
+def test_constructor_rejects_wait_too_long(project, deployer):
     with ape.reverts("points: wait too long"):
-        project.PerceptronPoints.deploy(16, 1, "a", "b", "{}", 2**64, False, sender=owner)
+        project.PerceptronPoints.deploy(16, 1, "a", "b", "{}", 2**64, False, sender=deployer)
 
 
 def test_owner_functions_reject_non_owners(trainer, mallory):
