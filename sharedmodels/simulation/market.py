@@ -27,6 +27,7 @@ from sharedmodels.market.driver import (
     STAGES,
     Terms,
     conservation,
+    grace_over,
     participate,
     phase,
     reveal_first,
@@ -184,7 +185,8 @@ def simulate_market(
     # reward pass; rows after every settled pass.
     rpc.call("evm_increaseTime", [terms.min_duration])
     m.end(sender=provider)
-    rpc.call("evm_increaseTime", [int(m.REVEAL_GRACE()) + 1])  # contributors' reveal grace
+    # Contributors' reveal grace, mined: the reveal's dry run reads the latest block's time.
+    rpc.call("evm_mine", [grace_over(m)])
     reveal_rest(m, provider, secrets)
     keeper = Pipeline(provider, rpc, gas=25_000_000)
     passes = 0
