@@ -91,10 +91,11 @@ def test_rehearsal_on_one_second_blocks(node, tmp_path):
                 (args, start(args, node=node.url))
                 for args in (
                     ("run", "contribute", "--dataset", "rt", "--offset", "7000", "--limit", "4")
-                    + ("--account", "TEST::5", "--quiet", "--fresh", *m),
+                    + ("--account", "TEST::5", "--quiet", "--fresh", *m)
+                    + ("--max-deposit", "3.6"),  # a burst pays the fast-contribution deposit
                     ("run", "contribute", "--dataset", "rt", "--offset", "7100", "--limit", "3")
                     + ("--flip-labels", "--one-by-one", "--account", "TEST::6", "--quiet")
-                    + ("--fresh", *m),
+                    + ("--fresh", "--max-deposit", "3.6", *m),
                 )
             ]
         )
