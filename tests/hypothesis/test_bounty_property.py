@@ -56,7 +56,12 @@ def _model(rng: random.Random):
 
 
 @pytest.mark.parametrize("ending", ["reveal", "deadline", "silent"])
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples every run: a kill does not hang on a seed
+)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_bounties(project, chain, accounts, ending, seed):
     rng = random.Random(seed)

@@ -108,7 +108,12 @@ def test_no_deviation_pays_the_coordinator_on_the_mirror(seed, fedavg):
     _coalition_check(terms, pool, [], addrs, plan, updates)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples every run: a kill does not hang on a seed
+)
 @given(seed=st.integers(0, 2**32 - 1), fedavg=st.booleans(), budget=st.sampled_from([1, 2, 24]))
 def test_random_tasks(project, chain, accounts, seed, fedavg, budget):
     rng = random.Random(seed)

@@ -26,7 +26,12 @@ INTERCEPTS = [0, 12_345, -(3 << 59), 1 << 58]
 
 
 @pytest.mark.parametrize("ending", ["reveal", "silent", "expire"])
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples every run: a kill does not hang on a seed
+)
 @given(
     seed=st.integers(0, 2**32 - 1),
     intercept=st.sampled_from(INTERCEPTS),
