@@ -1,0 +1,174 @@
+"""``--max-fee`` on every command that sends much: claims, contributions, a bounty's upload and
+scoring steps, a hub reveal. The scripts run in this process (click's runner, on the session's
+Anvil), so each takes a fraction of a second.
+
+Each refusal must be one ``error:`` line, exit 1, and leave everything as it was: the sender's
+nonce and balance, the contract's balance, the chain's height (and, for contribute, no journal
+of the refused run). The cap's boundary is checked to the wei: a cap at the estimated fee lets
+the command run, one wei below refuses it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sharedmodels.rpc import fees
+from sharedmodels.rpc.fastpath import RPC
+
+ROOT = Path(__file__).resolve().parents[2]
+NETWORK = ("--network", "ethereum:local:foundry")
+DAY = 86_400
+#: A cap no transaction fits under (one wei).
+TINY = "0.000000000000000001"
+
+
+def script(name: str):
+    spec = importlib.util.spec_from_file_location(f"fees_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cli
+
+
+def run(name: str, *args: str, ok: bool = True):
+    result = CliRunner(mix_stderr=False).invoke(
+        script(name), [*args, *NETWORK], prog_name=f"ape run {name}"
+    )
+    if ok:
+        assert result.exit_code == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    return result
+
+
+def eth(wei: int) -> str:
+    return str(Decimal(wei) / 10**18)
+
+
+def state(chain, who, *contracts) -> tuple:
+    return (
+        chain.blocks.height,
+        who.nonce,
+        int(who.balance),
+        *(int(chain.provider.get_balance(str(c))) for c in contracts),
+    )
+
+
+def refused(chain, name: str, args: tuple, who, *contracts) -> str:
+    """Run ``name ARGS`` expecting a refusal above the cap; nothing may change. Its line."""
+    before = state(chain, who, *contracts)
+    r = run(name, *args, ok=False)
+    err = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert len(err) == 1 and err[0].startswith("error: "), r.stderr
+    assert err[0].endswith("; nothing was sent"), err[0]
+    assert state(chain, who, *contracts) == before
+    return err[0]
+
+
+def fee_of(who, calls) -> int:
+    """The fee ``fees.guard`` will find for ``calls`` now (same pricing, same block)."""
+    rpc = RPC()
+    gas, why = fees.gas_of(rpc, str(who.address), calls)
+    assert gas is not None, why
+    base, tip = fees.prices(rpc)
+    return sum(gas) * (base + tip)
+
+
+@pytest.fixture(scope="module")
+def stake(tmp_path_factory):
+    """A PerceptronStake deployed by the deploy script (test account 0), its manifest path."""
+    manifest = tmp_path_factory.mktemp("fees") / "model.json"
+    run(
+        "deploy",
+        *("--model", "perceptron", "--pretrain", "rt", "--pretrain-limit", "20"),
+        *("--refund-wait", "60", "--owner-wait", "120", "--any-wait", "240"),
+        *("--throwaway", "--manifest", str(manifest)),
+    )
+    return manifest
+
+
+def trainer(manifest: Path):
+    from ape import project
+
+    data = json.loads(manifest.read_text())
+    return getattr(project, data["contract"]).at(data["address"])
+
+
+def test_contribute_refused_above_the_cap_sends_nothing(stake, accounts, chain, tmp_path):
+    who = accounts[1]
+    contract = trainer(stake)
+    journals = ROOT / "deployments" / "journal"
+    before = set(journals.glob("*")) if journals.is_dir() else set()
+    args = ("--dataset", "rt", "--offset", "5000", "--limit", "3", "--manifest", str(stake))
+    args += ("--account", "TEST::1", "--max-deposit", "3.6")
+    line = refused(chain, "contribute", (*args, "--max-fee", TINY), who, contract.address)
+    assert "3 contributions would cost" in line and "in 3 transactions" in line
+    after = set(journals.glob("*")) if journals.is_dir() else set()
+    assert after == before  # no journal left of a run that sent nothing
+    # The boundary: one wei under the estimate refuses, the estimate itself runs.
+    from sharedmodels.cli import dataset_samples
+    from sharedmodels.encoding.packed import packer
+    from sharedmodels.rpc.deployments import read_manifest
+
+    data = dataset_samples("rt", read_manifest(stake).encoder_obj, 3, 5000)
+    to_x = packer(contract)
+    deposit = int(contract.cost_weight()) * 3600
+    calls = [
+        fees.call_of(contract.addData, to_x(r), y, value=deposit)
+        for r, y in zip(data.rows, data.labels, strict=True)
+    ]
+    fee = fee_of(who, calls)
+    refused(chain, "contribute", (*args, "--max-fee", eth(fee - 1)), who, contract.address)
+    r = run("contribute", *args, "--max-fee", eth(fee))
+    out = r.stdout.splitlines()
+    priced = next(ln for ln in out if ln.startswith("3 contributions: "))
+    assert "in 3 transactions" in priced and "per sample" in priced
+    assert int(contract.contribution_count()) == 3
+
+
+def test_claims_refused_above_the_cap_send_nothing(stake, accounts, chain):
+    from sharedmodels.trainers.client import claim_args, scan
+
+    contract = trainer(stake)
+    args = ("--dataset", "rt", "--offset", "5100", "--limit", "2", "--manifest", str(stake))
+    run("contribute", *args, "--account", "TEST::1", "--fresh", "--max-deposit", "3.6")
+    chain.pending_timestamp += 121  # past owner-wait: the owner (test account 0) may take
+    chain.mine()
+    owner = accounts[0]
+    take = ("--all", "--manifest", str(stake))
+    line = refused(chain, "take", (*take, "--max-fee", TINY), owner, contract.address)
+    assert line.startswith("error: take of 2 contributions would cost ")
+    assert "in 2 transactions" in line and "above --max-fee 0.000000 ETH" in line
+    calls = [fees.call_of(contract.take, *claim_args(contract, "take", c)) for c in scan(contract)]
+    fee = fee_of(owner, calls)
+    refused(chain, "take", (*take, "--max-fee", eth(fee - 1)), owner, contract.address)
+    r = run("take", *take, "--max-fee", eth(fee))
+    assert any(ln.startswith("take of 2 contributions: ") for ln in r.stdout.splitlines())
+    assert "take: 2 done" in r.stdout
+    # One contribution by id: the line names it.
+    run(
+        "contribute",
+        *args[:3],
+        "5200",
+        "--limit",
+        "1",
+        "--manifest",
+        str(stake),
+        "--account",
+        "TEST::1",
+    )
+    chain.pending_timestamp += 121
+    chain.mine()
+    last = int(contract.contribution_count())
+    line = refused(
+        chain,
+        "take",
+        ("--id", str(last), "--manifest", str(stake), "--max-fee", TINY),
+        owner,
+        contract.address,
+    )
+    assert line.startswith(f"error: take #{last} would cost ")
