@@ -172,3 +172,57 @@ def test_claims_refused_above_the_cap_send_nothing(stake, accounts, chain):
         contract.address,
     )
     assert line.startswith(f"error: take #{last} would cost ")
+
+
+def test_bounty_upload_and_scoring_refused_above_the_cap(accounts, chain, tmp_path):
+    record = str(tmp_path / "bounty.json")
+    rec = ("--record", record)
+    run("bounty", "create", "--dataset", "wine", "--groups", "6", "--prize", "2", *rec)
+    chain.mine(3)
+    run("bounty", "reveal", *rec)
+    run("bounty", "submit", "--kind", "perceptron", "--account", "TEST::2", *rec)
+    (entry,) = tmp_path.glob("bounty_entry_*.json")
+    bounty = json.loads(Path(record).read_text())["address"]
+    chain.pending_timestamp += 3601
+    chain.mine()
+    who = accounts[2]
+    up = ("upload", "--entry", str(entry), "--account", "TEST::2", *rec)
+    line = refused(chain, "bounty", (*up, "--max-fee", TINY), who, bounty)
+    assert line.startswith("error: upload of #") and " transactions at " in line
+    out = run("bounty", *up, "--max-fee", "1").stdout
+    assert any(ln.startswith("upload of #") and "per chunk" in ln for ln in out.splitlines())
+    assert "sealed" in out
+    chain.pending_timestamp += 3600
+    chain.mine()
+    run("bounty", "reveal", *rec)
+    keeper = accounts[3]
+    score = ("evaluate", "--account", "TEST::3", *rec)
+    line = refused(chain, "bounty", (*score, "--max-fee", TINY), keeper, bounty)
+    assert line.startswith("error: scoring would cost ")
+    out = run("bounty", *score, "--max-fee", "1").stdout
+    priced = next(ln for ln in out.splitlines() if ln.startswith("scoring: "))
+    steps = out.split("scored     in ", 1)[1].split(" steps", 1)[0]
+    n = int(steps)  # the estimate counted exactly the steps evaluate sent
+    assert (n == 1 and " transactions" not in priced) or f"in {n} transactions" in priced
+
+
+def test_hub_reveal_refused_above_the_cap(deploy_trainer, owner, accounts, chain, tmp_path):
+    record = str(tmp_path / "hub.json")
+    rec = ("--record", record)
+    run("hub", "deploy", *rec)
+    model = deploy_trainer()
+    model.seal(sender=owner)
+    address = str(model.address)
+    run("hub", "register", "--model", address, "--name", "sentiment", *rec)
+    secrets = str(tmp_path / "set.json")
+    commit = ("--model", address, "--dataset", "rt", "--offset", "5000", "--size", "20")
+    run("hub", "evaluate", *commit, "--secrets", secrets, *rec)
+    chain.pending_timestamp += DAY
+    chain.mine()
+    hub = json.loads(Path(record).read_text())["address"]
+    reveal = ("evaluate", "--reveal", secrets, *rec)
+    line = refused(chain, "hub", (*reveal, "--max-fee", TINY), accounts[0], hub)
+    assert line.startswith("error: reveal would cost ") and "in 2 transactions" in line
+    out = run("hub", *reveal, "--max-fee", "1").stdout
+    assert any(ln.startswith("reveal: ") and "per piece" in ln for ln in out.splitlines())
+    assert "correct at block" in out
