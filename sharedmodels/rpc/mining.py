@@ -187,12 +187,13 @@ class ClockError(SharedModelsError):
     """A command asked to move the clock of a chain whose clock only real time moves."""
 
 
-def move_clock(rpc: Any, timestamp: int, what: str) -> Mining:
+def move_clock(rpc: Any, timestamp: int, what: str, mined: bool = False) -> Mining:
     """For a dev-chain shortcut (``--advance``, the demos): make the next block carry
     ``timestamp`` or later, never by mining on a node that mines by itself (``advance_time``:
     automine: the next transaction's block carries it; interval: the node's next block is
-    waited for). A public network's clock is not moved: ``ClockError`` names ``what`` and the
-    block time to wait for. Returns the node's mode."""
+    waited for). ``mined``: a block must carry it before the next call (a dry run that reads
+    the time); an automining node then mines one. A public network's clock is not moved:
+    ``ClockError`` names ``what`` and the block time to wait for. Returns the node's mode."""
     mining = detect(rpc)
     if not mining.dev:
         raise ClockError(
@@ -200,4 +201,6 @@ def move_clock(rpc: Any, timestamp: int, what: str) -> Mining:
             f"real time: run the command again once a block carries time {timestamp}"
         )
     advance_time(rpc, timestamp)
+    if mined and mining.automine and int(_head(rpc)["timestamp"], 16) < timestamp:
+        _call(rpc, "anvil_mine", ["0x1"])
     return mining
