@@ -98,10 +98,13 @@ def trainer(manifest: Path):
     return getattr(project, data["contract"]).at(data["address"])
 
 
-def test_contribute_refused_above_the_cap_sends_nothing(stake, accounts, chain, tmp_path):
+def test_contribute_refused_above_the_cap_sends_nothing(
+    stake, accounts, chain, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # contribute keeps its journals under ./deployments/journal
     who = accounts[1]
     contract = trainer(stake)
-    journals = ROOT / "deployments" / "journal"
+    journals = tmp_path / "deployments" / "journal"
     before = set(journals.glob("*")) if journals.is_dir() else set()
     args = ("--dataset", "rt", "--offset", "5000", "--limit", "3", "--manifest", str(stake))
     args += ("--account", "TEST::1", "--max-deposit", "3.6")
@@ -130,9 +133,10 @@ def test_contribute_refused_above_the_cap_sends_nothing(stake, accounts, chain, 
     assert int(contract.contribution_count()) == 3
 
 
-def test_claims_refused_above_the_cap_send_nothing(stake, accounts, chain):
+def test_claims_refused_above_the_cap_send_nothing(stake, accounts, chain, tmp_path, monkeypatch):
     from sharedmodels.trainers.client import claim_args, scan
 
+    monkeypatch.chdir(tmp_path)  # contribute's journals go there, not into the repository
     contract = trainer(stake)
     args = ("--dataset", "rt", "--offset", "5100", "--limit", "2", "--manifest", str(stake))
     run("contribute", *args, "--account", "TEST::1", "--fresh", "--max-deposit", "3.6")
