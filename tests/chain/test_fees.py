@@ -230,3 +230,23 @@ def test_hub_reveal_refused_above_the_cap(deploy_trainer, owner, accounts, chain
     out = run("hub", *reveal, "--max-fee", "1").stdout
     assert any(ln.startswith("reveal: ") and "per piece" in ln for ln in out.splitlines())
     assert "correct at block" in out
+
+
+def test_sponsored_contributions_refused_above_the_cap(
+    stake, accounts, chain, tmp_path, monkeypatch
+):
+    """The sponsor pays: its nonce and balance stay, and the signer's contract nonce too (the
+    batch priced for the estimate was signed, never sent)."""
+    monkeypatch.chdir(tmp_path)
+    contract = trainer(stake)
+    signer, sponsor = accounts[1], accounts[3]
+    args = ("--dataset", "rt", "--offset", "5300", "--limit", "10", "--manifest", str(stake))
+    args += ("--account", "TEST::1", "--sponsor", "TEST::3", "--max-deposit", "3.6")
+    nonce = int(contract.nonces(signer.address))
+    line = refused(chain, "contribute", (*args, "--max-fee", TINY), sponsor, contract.address)
+    assert "10 contributions would cost" in line and "in 2 transactions" in line  # 8 + 2
+    assert int(contract.nonces(signer.address)) == nonce and signer.nonce == 0
+    out = run("contribute", *args, "--max-fee", "1").stdout
+    priced = next(ln for ln in out.splitlines() if ln.startswith("10 contributions: "))
+    assert "per batch" in priced and "priced by the first" in priced
+    assert int(contract.contribution_count()) == 10
