@@ -1,5 +1,5 @@
-"""``--max-fee`` on every command that sends much: claims, contributions, a bounty's upload and
-scoring steps, a hub reveal. The scripts run in this process (click's runner, on the session's
+"""``--max-fee`` on every command that sends much: claims, contributions (own and sponsored), a
+bounty's upload and scoring steps, a hub reveal, a market step. The scripts run in this process (click's runner, on the session's
 Anvil), so each takes a fraction of a second.
 
 Each refusal must be one ``error:`` line, exit 1, and leave everything as it was: the sender's
@@ -250,3 +250,32 @@ def test_sponsored_contributions_refused_above_the_cap(
     priced = next(ln for ln in out.splitlines() if ln.startswith("10 contributions: "))
     assert "per batch" in priced and "priced by the first" in priced
     assert int(contract.contribution_count()) == 10
+
+
+def test_market_step_refused_above_the_cap(accounts, chain, tmp_path):
+    rec = ("--record", str(tmp_path / "market.json"))
+    run(
+        "market",
+        "create",
+        *("--dataset", "rt", "--test-size", "16", "--pieces", "2", "--pretrain", "100"),
+        *("--bounty", "2", "--min-stake", "0.01", "--min-duration", "3600"),
+        *("--reveal-window", "3600", "--secrets", str(tmp_path / "secrets.json"), *rec),
+    )
+    run("market", "reveal-init", *rec)
+    contribute = ("--dataset", "rt", "--limit", "3", "--offset", "200", "--quiet")
+    run("market", "contribute", *contribute, "--account", "TEST::1", *rec)
+    chain.pending_timestamp += 3600
+    chain.mine()
+    run("market", "end", "--account", "TEST::3", *rec)
+    chain.pending_timestamp += 901
+    chain.mine()
+    run("market", "reveal", *rec)
+    market = json.loads((tmp_path / "market.json").read_text())["address"]
+    keeper = accounts[3]
+    step = ("step", "--budget", "16", "--account", "TEST::3", *rec)
+    line = refused(chain, "market", (*step, "--max-fee", TINY), keeper, market)
+    assert line.startswith("error: step would cost ")
+    out = run("market", *step, "--max-fee", "1").stdout
+    assert out.startswith("step: ") and "pass 1" in out
+    line = refused(chain, "market", ("run-rewards", "--max-fee", TINY, *rec), accounts[0], market)
+    assert line.startswith("error: step would cost ")
