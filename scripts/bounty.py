@@ -38,12 +38,14 @@ from sharedmodels.bounty.driver import (
     conservation,
     deploy_bounty,
     evaluate,
+    evaluate_calls,
     group_split,
     phase,
     reveal_tests,
     reveal_training,
     submit,
     upload,
+    upload_calls,
 )
 from sharedmodels.bounty.models import KIND_NAMES, KINDS, Model
 from sharedmodels.bounty.rules import (
@@ -244,7 +246,11 @@ def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, r
 
 @_command("Submitter: upload the model's parameters in chunks and seal them.", "upload")
 @click.option("--entry", "entry_path", required=True, type=click.Path(exists=True, dir_okay=False))
-def upload_(network, entry_path, account_alias, record_opt):
+@c.max_fee_opt
+def upload_(network, entry_path, max_fee, account_alias, record_opt):
+    """Submitter: upload the model's parameters in chunks and seal them. The chunks' and the
+    seal's gas and fee are estimated first (printed above a million gas); --max-fee refuses,
+    with nothing sent, when they would cost more in all."""
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
     d = json.loads(Path(entry_path).read_text())
@@ -252,14 +258,21 @@ def upload_(network, entry_path, account_alias, record_opt):
         raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
     model = Model(d["kind"], int(b.dim()), int(b.n_classes()), tuple(d["params"]), d["h1"], d["h2"])
     e = Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
+    c.fee_guard(max_fee, f"upload of #{e.id}", upload_calls(b, e), who, each="chunk")
     gas = upload(b, who, e)
     click.echo(f"sealed     #{e.id}: {len(gas) - 1} chunks, {sum(gas):,} gas in all")
 
 
 @_command("Anyone: score the sealed models in steps of at most 10M estimated gas.", "evaluate")
-def evaluate_(network, account_alias, record_opt):
+@c.max_fee_opt
+def evaluate_(network, max_fee, account_alias, record_opt):
+    """Anyone: score every sealed model in steps of at most 10M estimated gas; the caller earns
+    each step's scoring fee. The steps' gas and fee are estimated first (printed above a
+    million gas); --max-fee refuses, with nothing sent, when they would cost more in all."""
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
+    if phase(b) == "evaluating":  # otherwise evaluate says why in one line
+        c.fee_guard(max_fee, "scoring", evaluate_calls(b), who, each="step")
     gas = evaluate(b, who)
     click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
     click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")

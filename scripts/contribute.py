@@ -15,6 +15,11 @@ that would pay above the cap (samples sent at once land in the same second, wher
 is largest) is refused in one line before anything is sent, unless ``--pace`` is given: then
 each sample waits until the deposit has fallen to the cap. No sample ever pays above the cap.
 
+Before sending, the run's gas is estimated (each ``addData`` simulated after the ones before
+it) and printed with its fee when above a million gas; ``--max-fee ETH`` refuses, in one line
+and with nothing sent, a run whose fees in all would be above it (deposits are not fees: they
+are bounded by ``--max-deposit``).
+
 Runs are resumable: a journal under ``deployments/journal/`` names the run (chain, trainer,
 sender, and a hash of every planned sample), and a rerun with the same arguments first matches
 the sender's contributions on chain against the plan, then sends only the rest. ``--fresh``
@@ -35,6 +40,7 @@ from sharedmodels.trainers.actions import (
     check_funds,
     class_names,
     contribute,
+    contribution_gas,
     now_for_next_block,
 )
 from sharedmodels.trainers.client import incentive_of
@@ -86,6 +92,7 @@ CHUNK = 64
     is_flag=True,
     help="Start a new run even if an earlier run with the same samples left a journal.",
 )
+@c.max_fee_opt
 @c.pick_model_opt
 @c.manifest_opt
 @c.account_opt
@@ -102,6 +109,7 @@ def cli(
     max_deposit,
     pace,
     fresh,
+    max_fee,
     model,
     manifest,
     account_alias,
@@ -170,6 +178,16 @@ def cli(
     if done == len(rows):
         click.echo(f"nothing to send: all {len(rows)} contributions of this run are on chain")
         return
+    try:
+        priced = contribution_gas(contract, sender, rows[done:], labels[done:], sponsor)
+        n = len(rows) - done
+        what = f"{n} contribution{'s' if n > 1 else ''}"
+        each = "batch" if sponsor is not None else "sample"
+        c.fee_guard(max_fee, what, [], payer, each=each, priced=priced)
+    except Exception:
+        if not resumed:  # refused before anything was sent: leave no journal of this run
+            path.unlink(missing_ok=True)
+        raise
     added = []
     with c.progress_bar(len(rows), "contribute", quiet) as bar:
         bar.update(done)

@@ -54,6 +54,7 @@ from sharedmodels.federated.driver import (
     aggregate as run_aggregation,
 )
 from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms, check_update
+from sharedmodels.rpc.mining import move_clock
 from sharedmodels.units import ETH
 
 
@@ -246,7 +247,7 @@ def train_round(
             click.echo(f"privacy spent this call: epsilon {eps:g}, delta {delta:g}")
         if not advance:
             return
-        chain.pending_timestamp = max(chain.pending_timestamp, int(contract.deadlines()[0]))
+        move_clock(chain.provider, int(contract.deadlines()[0]), "--advance")
         ph = "reveal"
     if ph == "reveal":
         if not secret.exists():
@@ -273,7 +274,7 @@ def aggregate(network, account_alias, record_opt, budget, advance):
     sender = c.resolve_account(account_alias)
     _, contract, _ = _task(record_opt)
     if advance:
-        chain.pending_timestamp = max(chain.pending_timestamp, int(contract.deadlines()[1]))
+        move_clock(chain.provider, int(contract.deadlines()[1]), "--advance")
     r = int(contract.round())
     gas = run_aggregation(contract, sender, budget)
     ok, _ = conservation(contract)

@@ -131,6 +131,23 @@ def list_(network, include_withdrawn, account_alias, record_opt):
         )
 
 
+def _reveal_calls(hub, ts, ids) -> list:
+    """The transactions ``driver.reveal`` will send for evaluations ``ids``, as ``fees.Call``
+    (each piece left, in order, against the model's update count now)."""
+    from sharedmodels.rpc.fees import call_of
+
+    fn = hub.reveal_dense if ts.dense else hub.reveal_sparse
+    calls = []
+    for i in ids:
+        e = hub.evaluations(i)
+        _, model = _entry(hub, e.model)
+        updates = model.update_count()
+        calls += [
+            call_of(fn, i, ts.salts[k], ts.pieces[k], updates) for k in range(e.revealed, e.pieces)
+        ]
+    return calls
+
+
 @_command("Commit a test set for a model, or reveal one (after the delay).")
 @click.option("--model", "model_address", default=None, help="The model to evaluate.")
 @click.option("--dataset", default=None, help="Where the test samples come from (text: rt ...).")
@@ -138,6 +155,7 @@ def list_(network, include_withdrawn, account_alias, record_opt):
 @click.option("--size", type=click.IntRange(1, 64 * MAX_PIECE), default=64, show_default=True)
 @click.option("--secrets", "secrets_opt", default=None, help="Secrets file to write.")
 @click.option("--reveal", "reveal_path", default=None, help="Reveal the set in this file.")
+@c.max_fee_opt
 def evaluate(
     network,
     model_address,
@@ -146,12 +164,15 @@ def evaluate(
     size,
     secrets_opt,
     reveal_path,
+    max_fee,
     account_alias,
     record_opt,
 ):
     """Commit: encode --size samples of --dataset from --offset with the model's own encoder
     (read from the chain), commit them in pieces of 16 and keep the salts in a file of your
-    own. Reveal: score every piece against the model; the last writes the record."""
+    own. Reveal: score every piece against the model; the last writes the record. A reveal's
+    gas and fee (every piece is a prediction run on chain) are estimated first and printed
+    above a million gas; --max-fee refuses, with nothing sent, a dearer reveal."""
     from ape import chain
 
     from sharedmodels.encoding.encoded import encode_dataset
@@ -161,6 +182,7 @@ def evaluate(
     sender = c.resolve_account(account_alias)
     if reveal_path:
         ts, ids = load_test_set(Path(reveal_path).read_text())
+        c.fee_guard(max_fee, "reveal", _reveal_calls(hub, ts, ids), sender, each="piece")
         for i in ids:
             e = hub.evaluations(i)
             _, model = _entry(hub, e.model)

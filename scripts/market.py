@@ -352,30 +352,17 @@ def expire(network, account_alias, record_opt):
     )
 
 
-max_fee_opt = click.option(
-    "--max-fee",
-    default=None,
-    metavar="ETH",
-    help="Refuse a step whose estimated fee at the current base fee and tip is above this.",
-)
-
-
-def _announce_step(m, budget: int, sender, max_fee: str | None) -> None:
+def _announce_step(m, budget: int, sender, max_fee: int | None) -> None:
     """A step's estimated gas and fee (printed when above a million gas or under a cap), and
     the cap's refusal. Call after ``check``: a step that would revert is refused there."""
-    from sharedmodels.rpc.fastpath import RPC
-    from sharedmodels.rpc.fees import announce
+    from sharedmodels.rpc.fees import call_of
 
-    cap = None if max_fee is None else c.amount(max_fee)
-    rpc = RPC()
-    tx = {"from": str(sender.address), "to": str(m.address)}
-    tx["data"] = "0x" + bytes(m.step.encode_input(budget)).hex()
-    announce(int(rpc.call("eth_estimateGas", [tx]), 16), "step", cap, click.echo, rpc)
+    c.fee_guard(max_fee, "step", [call_of(m.step, budget)], sender)
 
 
 @_command("Anyone: one bounded step of the reward pass.")
 @budget_opt
-@max_fee_opt
+@c.max_fee_opt
 def step(network, budget, max_fee, account_alias, record_opt):
     """Anyone: one step of the reward pass, bounded by --budget work units (about 2,100 gas
     each). Its estimated gas and fee are printed first when above a million gas; --max-fee
@@ -403,7 +390,7 @@ def _progress_line(m) -> str:
 
 @_command("Anyone: step until the reward pass is done.", name="run-rewards")
 @budget_opt
-@max_fee_opt
+@c.max_fee_opt
 @c.quiet_opt
 def run_rewards_cmd(network, budget, max_fee, quiet, account_alias, record_opt):
     """Anyone: step the reward pass until it is done, with a progress bar. The first step's

@@ -120,6 +120,22 @@ offset_opt = click.option("--offset", type=click.IntRange(min=0), default=0, hel
 quiet_opt = click.option("--quiet", is_flag=True, help="No progress bar.")
 
 
+def _fee_cap(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """``--max-fee ETH`` in wei (a bad amount is a usage error before connecting)."""
+    return None if value is None else amount(value, allow_zero=True)
+
+
+max_fee_opt = click.option(
+    "--max-fee",
+    default=None,
+    metavar="ETH",
+    callback=_fee_cap,
+    help="Refuse, before sending anything, when the transactions' estimated fee in all at the "
+    "current base fee and tip is above this. The estimate is printed whenever it is above a "
+    "million gas or this is given.",
+)
+
+
 def amount(text: str, unit: str = "ETH", scale: int = 10**18, allow_zero: bool = False) -> int:
     """An option's decimal amount of ``unit`` in wei (``scale`` wei per unit); more than 0, or
     0 and more with ``allow_zero``. A bad one is a usage error naming the text."""
@@ -131,6 +147,22 @@ def amount(text: str, unit: str = "ETH", scale: int = 10**18, allow_zero: bool =
         least = f"0 {unit} or more" if allow_zero else f"more than 0 {unit}"
         raise click.BadParameter(f"must be {least}")
     return int(value * scale)
+
+
+def fee_guard(
+    max_fee: int | None,
+    what: str,
+    calls: Any,
+    sender: Any,
+    each: str = "transaction",
+    priced: Any = None,
+) -> None:
+    """``--max-fee`` (wei) for a command about to send ``calls`` (``fees.Call``) from ``sender``:
+    print their estimated gas and fee (above a million gas, or under a cap) and refuse above
+    the cap in one line before anything is sent (``sharedmodels.rpc.fees.guard``)."""
+    from sharedmodels.rpc.fees import guard
+
+    guard(calls, sender, what, max_fee, click.echo, each=each, priced=priced)
 
 
 def record_path(option: str | None, kind: str) -> Path:
@@ -596,8 +628,10 @@ def run_claims(
     alias: str | None,
     quiet: bool,
     model: str | None = None,
+    max_fee: int | None = None,
 ) -> None:
-    """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one."""
+    """``refund``/``report``/``take`` one contribution (``--id``) or every eligible one; with
+    ``max_fee`` (wei), none when their estimated fee in all is above it."""
     from sharedmodels.trainers.actions import claim_all, eligible_one, verdicts
     from sharedmodels.trainers.client import incentive_of, reason_counts
 
@@ -620,6 +654,13 @@ def run_claims(
         if pending:
             soonest = min(pending, key=lambda v: v.contribution.time)
             click.echo(f"  next: #{soonest.contribution.id} {soonest.reason}")
+    from sharedmodels.rpc.fees import call_of
+    from sharedmodels.trainers.client import claim_args
+
+    method = getattr(contract, action)
+    calls = [call_of(method, *claim_args(contract, action, t)) for t in todo]
+    what = f"{action} #{todo[0].id}" if len(todo) == 1 else f"{action} of {len(todo)} contributions"
+    fee_guard(max_fee, what, calls, sender)
     with progress_bar(len(todo), action, quiet or len(todo) < 2) as bar:
         done = claim_all(contract, sender, action, todo, bar.update)
     total = 0
@@ -680,9 +721,10 @@ def claims_command(action: str) -> click.Command:
     @manifest_opt
     @account_opt
     @quiet_opt
+    @max_fee_opt
     @ape_verbosity
     @one_line_errors
-    def command(cid, every, scan, model, manifest, account_alias, quiet):
-        run_claims(action, cid, every or scan, manifest, account_alias, quiet, model)
+    def command(cid, every, scan, model, manifest, account_alias, quiet, max_fee):
+        run_claims(action, cid, every or scan, manifest, account_alias, quiet, model, max_fee)
 
     return command

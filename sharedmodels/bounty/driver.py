@@ -188,6 +188,36 @@ def upload(contract: Any, sender: Any, entrant: Entrant, seal: bool = True) -> l
     return gas
 
 
+def upload_calls(contract: Any, entrant: Entrant, seal: bool = True) -> list[Any]:
+    """The transactions ``upload`` will send, as ``fees.Call`` (for a fee estimate)."""
+    from sharedmodels.rpc.fees import call_of
+
+    out, start = [], 0
+    for chunk in chunks(entrant.model.params, entrant.chunk):
+        out.append(call_of(contract.upload, entrant.id, entrant.salt, start, chunk))
+        start += len(chunk)
+    if seal:
+        out.append(call_of(contract.seal, entrant.id))
+    return out
+
+
+def evaluate_calls(contract: Any, ids: Sequence[int] | None = None) -> list[Any]:
+    """The ``step`` transactions ``evaluate`` will send, as ``fees.Call``: for each sealed
+    submission not yet scored, as many as its test samples left take (``rules.batch`` a step,
+    the last one what is left)."""
+    from sharedmodels.bounty.rules import batch
+    from sharedmodels.rpc.fees import call_of
+
+    size, dim, n_classes = int(contract.test_size()), int(contract.dim()), int(contract.n_classes())
+    out = []
+    for i in unscored(contract) if ids is None else ids:
+        s = contract.submissions(i)
+        per_step = batch(int(s.kind), dim, n_classes, int(s.h1), int(s.h2))
+        steps = -(-(size - int(s.t)) // per_step)
+        out.extend(call_of(contract.step, i) for _ in range(max(steps, 1)))
+    return out
+
+
 def unscored(contract: Any) -> list[int]:
     """Ids of the sealed submissions not yet scored on the whole test set."""
     out = []

@@ -36,6 +36,7 @@ from sharedmodels.federated.driver import (
     reveal_update,
 )
 from sharedmodels.federated.rules import RULE_FEDAVG, RULE_TRIMMED_MEAN, TaskMirror, Terms
+from sharedmodels.rpc.mining import move_clock
 from sharedmodels.units import ETH
 
 
@@ -139,12 +140,12 @@ def run_chain(
             pending.append(commit_update(contract, who, r, samples, u, terms))
             mirror.commit(str(who.address))
         c_end, d_end = (int(v) for v in contract.deadlines())
-        chain.pending_timestamp = max(chain.pending_timestamp, c_end)
+        move_clock(chain.provider, c_end, "the federated demo")
         for p, who in zip(pending, people, strict=True):
             tx = reveal_update(contract, who, p)
             res.reveal_gas.append(int(tx.gas_used))
             mirror.reveal(str(who.address), p.samples, p.update)
-        chain.pending_timestamp = max(chain.pending_timestamp, d_end)
+        move_clock(chain.provider, d_end, "the federated demo")
         res.step_gas += aggregate(contract, owner, cfg.budget)
         mirror.close_round()
         live = [int(v) for v in contract.parameters()]

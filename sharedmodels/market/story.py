@@ -38,7 +38,7 @@ from sharedmodels.market.rules import (
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
 from sharedmodels.rpc.fastpath import create_address
-from sharedmodels.rpc.mining import advance_blocks
+from sharedmodels.rpc.mining import advance_blocks, move_clock
 from sharedmodels.units import ETH
 
 
@@ -310,7 +310,7 @@ def run_demo(
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=honest)
     if chain.pending_timestamp < grace_over(m):  # mined: the reveal's dry run sees the time
-        chain.mine(timestamp=grace_over(m))
+        move_clock(chain.provider, grace_over(m), "the market demo", mined=True)
     gas["reveal"] = reveal_rest(m, provider, secrets)
     log(f"participation ended; the provider revealed the other {len(gas['reveal'])} pieces")
     steps = run_rewards(m, honest, config.budget, on_step)

@@ -25,11 +25,17 @@ def block_time(number: int, timestamp: int) -> str:
 
 def advance(provider: Any, seconds: int) -> tuple[str, str]:
     """Mine one block ``seconds`` after the latest block's time (``evm_increaseTime`` adds to
-    the node's offset from the wall clock, so later blocks stay that far ahead). Returns the
-    latest block before and after, described."""
+    the node's offset from the wall clock, so later blocks stay that far ahead). A node that
+    mines on an interval is not made to mine: its next block, waited for, carries the time.
+    Returns the latest block before and after, described."""
+    from sharedmodels.rpc.mining import advance_blocks, detect
+
     before = provider.make_request("eth_getBlockByNumber", ["latest", False])
     provider.make_request("evm_increaseTime", [seconds])
-    provider.make_request("evm_mine", [])
+    if detect(provider).mode == "interval":
+        advance_blocks(provider, 1)
+    else:
+        provider.make_request("evm_mine", [])
     after = provider.make_request("eth_getBlockByNumber", ["latest", False])
 
     def text(block: Any) -> str:

@@ -11,6 +11,12 @@ creation (``eth_estimateGas``), then every upload transaction and the seal, run 
 ``eth_simulateV1`` against the state the creation would leave (read with ``debug_traceCall``'s
 prestate tracer). Nodes without those two methods (many public ones) get the creation's
 estimate and the number of upload transactions only.
+
+``guard`` does the same for any list of transactions a command is about to send (claims, a
+batch of contributions, a bounty's uploads and scoring steps, a hub reveal, a market step): it
+prices them in order (``eth_simulateV1``, else ``eth_estimateGas`` each), prints the total and
+the spread per transaction when it is above ``NOTICE_GAS`` or a cap is set, and refuses above
+the cap before anything is sent. Every script's ``--max-fee`` goes through it.
 """
 
 from __future__ import annotations
@@ -85,10 +91,148 @@ def quote(rpc: Any, gas: int, transactions: int = 1) -> Quote:
 def check_cap(q: Quote, max_fee: int | None, what: str) -> None:
     """FeeTooHigh (one line, nothing sent) when ``q`` costs more than ``max_fee`` wei."""
     if max_fee is not None and q.fee > max_fee:
+        txs = f" in {q.transactions} transactions" if q.transactions > 1 else ""
         raise FeeTooHigh(
-            f"{what} would cost {_eth(q.fee)} ({q.gas:,} gas at {_gwei(q.base_fee)} + tip "
+            f"{what} would cost {_eth(q.fee)} ({q.gas:,} gas{txs} at {_gwei(q.base_fee)} + tip "
             f"{_gwei(q.tip)}), above --max-fee {_eth(max_fee)}; nothing was sent"
         )
+
+
+# ---------------------------------------------------------------- any list of transactions
+
+
+@dataclass(frozen=True)
+class Call:
+    """One transaction to price before it is sent: its target, calldata and value (wei)."""
+
+    to: str
+    data: bytes
+    value: int = 0
+
+
+def call_of(method: Any, *args: Any, value: int = 0) -> Call:
+    """The ``Call`` an Ape contract method (``contract.refund``) would send with ``args``."""
+    return Call(str(method.contract.address), bytes(method.encode_input(*args)), value)
+
+
+#: Calls per ``eth_simulateV1`` block (geth and Anvil accept up to 256 blocks a request).
+_MAX_BLOCKS = 256
+#: The balance a simulation gives the sender: deposits carried as the largest (the excess comes
+#: back in the same transaction) and the sender's funds are checked elsewhere, not here.
+_PLENTY = hex(10**30)
+
+
+_REVERTS = "would revert as things stand:"
+
+
+class _Reverts(Exception):
+    """A simulated call failed: the transaction would revert as things stand."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(index, reason)
+        self.index = index
+        self.reason = reason
+
+
+def simulate(
+    rpc: Any, sender: str, calls: Sequence[Call], overrides: dict | None = None
+) -> list[int]:
+    """The gas of each call sent in order by ``sender``, each seeing the state the ones before
+    it leave (``eth_simulateV1``; ``overrides``: extra state for the first block). Raises
+    ``_Reverts`` naming the first call that fails, and the node's error when it lacks the
+    method."""
+    first = {sender: {"balance": _PLENTY}, **(overrides or {})}
+    per_block = -(-len(calls) // _MAX_BLOCKS)
+    blocks = [
+        {
+            "calls": [
+                {"from": sender, "to": c.to, "data": "0x" + c.data.hex(), "value": hex(c.value)}
+                for c in calls[i : i + per_block]
+            ],
+            **({"stateOverrides": first} if i == 0 else {}),
+        }
+        for i in range(0, len(calls), per_block)
+    ]
+    result = _call(rpc, "eth_simulateV1", [{"blockStateCalls": blocks}, "latest"])
+    gas = []
+    for block in result:
+        for call in block["calls"]:
+            if int(call["status"], 16) != 1:
+                error = call.get("error") or {}
+                raise _Reverts(len(gas), str(error.get("message") or "reverted"))
+            gas.append(int(call["gasUsed"], 16))
+    return gas
+
+
+def gas_of(rpc: Any, sender: str, calls: Sequence[Call]) -> tuple[list[int] | None, str]:
+    """(gas of each call in order, "") or (None, why it cannot be priced). A node without
+    ``eth_simulateV1`` gets ``eth_estimateGas`` of each call against the state now, which
+    fails for a call that needs the ones before it (the later chunks of an upload)."""
+    if not calls:
+        return [], ""
+    try:
+        return simulate(rpc, sender, calls), ""
+    except _Reverts as exc:
+        n = f"transaction {exc.index + 1} of {len(calls)}" if len(calls) > 1 else "it"
+        return None, f"{n} {_REVERTS} {exc.reason}"
+    except Exception:  # no eth_simulateV1 on this node: estimate each call on its own
+        pass
+    gas = []
+    for c in calls:
+        tx = {"from": sender, "to": c.to, "data": "0x" + c.data.hex(), "value": hex(c.value)}
+        try:
+            gas.append(int(_call(rpc, "eth_estimateGas", [tx]), 16))
+        except Exception:
+            return None, "this node cannot simulate them in order (no eth_simulateV1)"
+    return gas, ""
+
+
+def guard(
+    calls: Sequence[Call],
+    sender: Any,
+    what: str,
+    max_fee: int | None,
+    echo: Callable[[str], Any],
+    rpc: Any = None,
+    each: str = "transaction",
+    priced: tuple[Sequence[int] | None, str] | None = None,
+) -> Quote | None:
+    """Before a command sends ``calls`` (from ``sender``, in order): price them at the current
+    base fee and tip; print the total, and the spread per ``each`` when there are several,
+    when it is above ``NOTICE_GAS`` or a cap is set; refuse above ``max_fee`` wei with one line
+    (``FeeTooHigh``, nothing sent). ``priced`` is (gas of each transaction, a note), as
+    ``gas_of`` answers, from a caller that priced them itself (a sample of a long batch);
+    ``calls`` is then unused. A list the node cannot price is said in one line, and refused
+    under a cap. Returns the total's quote (None: nothing to send, or unpriced)."""
+    if rpc is None:
+        from sharedmodels.rpc.fastpath import RPC
+
+        rpc = RPC()
+    if priced is None:
+        priced = gas_of(rpc, str(getattr(sender, "address", sender)), calls)
+    gas, why = priced
+    n = len(calls) if gas is None else len(gas)
+    if not n:
+        return None
+    if gas is None:
+        if max_fee is not None:
+            raise FeeTooHigh(
+                f"cannot price {what} ({n} transactions): {why}, so --max-fee cannot be "
+                "honoured; nothing was sent"
+            )
+        if _REVERTS not in why:  # a revert: the command's own checks say why, in one line
+            echo(f"{what}: {n} transactions, gas unknown ({why})")
+        return None
+    base, tip = prices(rpc)
+    total = Quote(sum(gas), base, tip, n)
+    if total.gas > NOTICE_GAS or max_fee is not None:
+        line = total.line(what)
+        if n > 1:
+            top = Quote(max(gas), base, tip)
+            line += f"; per {each} {min(gas):,} to {max(gas):,} gas (at most {_eth(top.fee)})"
+        echo(line + (f" ({why})" if why else ""))
+    check_cap(total, max_fee, what)
+    return total
 
 
 # ---------------------------------------------------------------- deployments
@@ -134,10 +278,6 @@ class _Recorder:
         return record
 
 
-#: Calls per ``eth_simulateV1`` block (geth and Anvil accept up to 256 blocks a request).
-_MAX_BLOCKS = 256
-
-
 def preview_deploy(
     container: Any,
     sender: Any,
@@ -177,25 +317,8 @@ def preview_deploy(
         )
         post = trace["post"][address.lower()]
         override = {address: {"code": post["code"], "state": post.get("storage", {})}}
-        per_block = -(-len(calls) // _MAX_BLOCKS)
-        blocks = [
-            {
-                "calls": [
-                    {"from": me, "to": address, "data": "0x" + c.hex()}
-                    for c in calls[i : i + per_block]
-                ],
-                **({"stateOverrides": override} if i == 0 else {}),
-            }
-            for i in range(0, len(calls), per_block)
-        ]
-        result = rpc.call("eth_simulateV1", [{"blockStateCalls": blocks}, "latest"])
-        gas = 0
-        for block in result:
-            for call in block["calls"]:
-                if int(call["status"], 16) != 1:
-                    return DeployPreview(creation_gas, None, len(calls))
-                gas += int(call["gasUsed"], 16)
-    except Exception:  # the node lacks debug_traceCall or eth_simulateV1
+        gas = sum(simulate(rpc, me, [Call(address, c) for c in calls], override))
+    except Exception:  # a call would revert, or the node lacks debug_traceCall/eth_simulateV1
         return DeployPreview(creation_gas, None, len(calls))
     return DeployPreview(creation_gas, gas, len(calls))
 
@@ -230,19 +353,3 @@ def announce_deploy(
     echo(whole.line("deploy"))
     check_cap(whole, max_fee, "this deployment")
     return whole
-
-
-def announce(
-    gas: int, what: str, max_fee: int | None, echo: Callable[[str], Any], rpc: Any = None
-) -> Quote:
-    """Before one transaction of ``gas`` (an estimate): print its gas and fee when it is above
-    ``NOTICE_GAS`` or a cap is set, and refuse above ``max_fee`` wei (one line, nothing sent)."""
-    if rpc is None:
-        from sharedmodels.rpc.fastpath import RPC
-
-        rpc = RPC()
-    q = quote(rpc, gas)
-    if gas > NOTICE_GAS or max_fee is not None:
-        echo(q.line(what))
-    check_cap(q, max_fee, what)
-    return q

@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sharedmodels.errors import SharedModelsError
+
 #: Seconds between polls of the chain head while waiting for blocks or block time.
 POLL_S = 0.25
 
@@ -179,3 +181,26 @@ def advance_time(rpc: Any, timestamp: int, timeout: float | None = None) -> None
         if time.monotonic() > deadline:
             raise TimeoutError(f"block time did not reach {timestamp} within {limit:g} s")
         time.sleep(POLL_S)
+
+
+class ClockError(SharedModelsError):
+    """A command asked to move the clock of a chain whose clock only real time moves."""
+
+
+def move_clock(rpc: Any, timestamp: int, what: str, mined: bool = False) -> Mining:
+    """For a dev-chain shortcut (``--advance``, the demos): make the next block carry
+    ``timestamp`` or later, never by mining on a node that mines by itself (``advance_time``:
+    automine: the next transaction's block carries it; interval: the node's next block is
+    waited for). ``mined``: a block must carry it before the next call (a dry run that reads
+    the time); an automining node then mines one. A public network's clock is not moved:
+    ``ClockError`` names ``what`` and the block time to wait for. Returns the node's mode."""
+    mining = detect(rpc)
+    if not mining.dev:
+        raise ClockError(
+            f"{what} moves a development chain's clock; this network's clock moves only with "
+            f"real time: run the command again once a block carries time {timestamp}"
+        )
+    advance_time(rpc, timestamp)
+    if mined and mining.automine and int(_head(rpc)["timestamp"], 16) < timestamp:
+        _call(rpc, "anvil_mine", ["0x1"])
+    return mining

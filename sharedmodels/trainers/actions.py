@@ -162,6 +162,59 @@ def contribute(
     return out
 
 
+#: Contributions a fee estimate simulates one by one; a longer batch is priced by its first
+#: ones (the rest at their mean gas), so that pricing stays a second's work.
+PRICED = 256
+
+
+def contribution_gas(
+    contract: Any,
+    sender: Any,
+    rows: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    sponsor: Any = None,
+) -> tuple[list[int] | None, str]:
+    """The estimated gas of each transaction a ``contribute`` run will send for ``rows``, in
+    order, and a note on how it was found (``fees.gas_of``; None and why when the node cannot
+    price them). Each ``addData`` is simulated after the ones before it, carrying the largest
+    deposit (as the pipelined path does; what is not owed comes back). A sponsor's batches are
+    priced by the first one, signed for the estimate and never sent."""
+    from ape import chain
+
+    from sharedmodels.rpc.fastpath import RPC
+    from sharedmodels.rpc.fees import call_of, gas_of
+
+    incentive = incentive_of(contract)
+    deposit = incentive.max_deposit if incentive.kind == "stake" else 0
+    rpc = RPC()
+    if sponsor is not None:
+        from sharedmodels.trainers.sponsor import MAX_BATCH, sign_many
+
+        part = len(rows[:MAX_BATCH])
+        items = sign_many(
+            contract, sender, rows[:part], labels[:part], int(chain.pending_timestamp) + 3600
+        )
+        first = call_of(contract.addDataBatch, items, value=deposit * part)
+        gas, why = gas_of(rpc, str(sponsor.address), [first])
+        if gas is None:
+            return None, why
+        per = gas[0] / part
+        sizes = [len(rows[i : i + MAX_BATCH]) for i in range(0, len(rows), MAX_BATCH)]
+        note = f"batches of up to {MAX_BATCH}, priced by the first" if len(sizes) > 1 else ""
+        return [round(per * k) for k in sizes], note
+    to_x = packer(contract)
+    head = list(zip(rows[:PRICED], labels[:PRICED], strict=True))
+    calls = [call_of(contract.addData, to_x(r), y, value=deposit) for r, y in head]
+    gas, why = gas_of(rpc, str(sender.address), calls)
+    if gas is None:
+        return None, why
+    if len(rows) <= PRICED:
+        return gas, ""
+    mean = round(sum(gas) / len(gas))
+    note = f"the first {PRICED} priced one by one, the other {len(rows) - PRICED} at their mean"
+    return gas + [mean] * (len(rows) - PRICED), note
+
+
 @dataclass
 class Claimed:
     contribution: Contribution

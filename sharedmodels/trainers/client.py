@@ -556,14 +556,16 @@ def add_data(contract: Any, sender: Any, row: Sequence[int], label: int, value: 
     return Added(int(log.id), int(receipt.gas_used), int(log.deposit), receipt)
 
 
+def claim_args(contract: Any, action: str, c: Contribution) -> tuple:
+    """The arguments of ``refund``/``report``/``take`` for ``c``: its key, then its features
+    restated (``take``: their hash)."""
+    x = _restated(packer(contract), c)
+    return (c.key(), features_hash(x)) if action == "take" else (c.key(), x)
+
+
 def claim(contract: Any, sender: Any, action: str, c: Contribution) -> tuple[int, int]:
     """``refund``/``report``/``take`` one contribution; returns (wei received, gas used)."""
-    if action == "take":
-        x = _restated(packer(contract), c)
-        receipt = getattr(contract, action)(c.key(), features_hash(x), sender=sender)
-    else:
-        x = _restated(packer(contract), c)
-        receipt = getattr(contract, action)(c.key(), x, sender=sender)
+    receipt = getattr(contract, action)(*claim_args(contract, action, c), sender=sender)
     names = [n for n in _CLAIM_EVENTS if hasattr(contract, n)]
     amount = 0
     for name in names:

@@ -847,3 +847,62 @@ def test_layout_at_phone_and_desktop_widths(
     assert seen["bars"] and min(seen["bars"]) >= 8, seen["bars"]  # bars, not a hairline
     assert seen["legendPx"] >= 11, seen
     page.screenshot(path=str(screenshots / f"layout-{name}-model.png"), full_page=True)
+
+
+#: Records each stage of a transaction line with its text and the page's clock (ms).
+TIMED_STAGES = """(testid) => {
+  window.timed = [];
+  const box = document.querySelector(`[data-testid=${testid}]`);
+  new MutationObserver(() => {
+    const line = box.querySelector("[data-stage]");
+    if (line && window.timed.at(-1)?.stage !== line.dataset.stage)
+      window.timed.push({stage: line.dataset.stage, text: line.innerText, at: performance.now()});
+  }).observe(box, { childList: true, subtree: true });
+}"""
+
+
+def test_contribute_on_interval_mining(context, server, models, accounts, shot):
+    """The session's Anvil mines a block every 2 s (automine off) while a contribution is sent
+    from the page: the header names the network and its chain id, the transaction line says
+    it waits to be mined (its hash shown) until the node's own next block, then mined with
+    its block; nobody mines on demand. Automine again afterwards."""
+    from ape import chain
+
+    man = models["wine_ncc"]
+    model = contract(man)
+    before = int(model.contribution_count())
+    rpc("evm_setIntervalMining", [2])
+    rpc("evm_setAutomine", [False])
+    try:
+        page = context.new_page()
+        open_model(page, server, man.address)
+        use_account(page, "local:2")
+        header = page.inner_text("#network")
+        assert "local Anvil, chain 31337" in header and "connected, block" in header, header
+        page.wait_for_function(
+            "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
+        )
+        page.fill("[data-testid=contribute-input]", ", ".join(["1"] * 13))
+        page.select_option("[data-testid=contribute-label]", "0")
+        page.evaluate(TIMED_STAGES, "contribute-tx")
+        page.click("[data-testid=contribute-btn]")
+        page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
+        shot(page, "pending")
+        msg = wait_msg(page, "contribute-msg")
+        assert msg.startswith(f"contributed #{before + 1} "), msg
+        timed = page.evaluate("window.timed")
+        assert [t["stage"] for t in timed] == ["sent", "mined"], timed
+        tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+        assert tx in timed[0]["text"] and "waiting to be mined…" in timed[0]["text"]
+        receipt = rpc("eth_getTransactionReceipt", [tx])
+        block = int(receipt["blockNumber"], 16)
+        assert f"block {block}" in timed[1]["text"]
+        # The node's own interval made that block: two seconds after the one before it.
+        this, prev = (rpc("eth_getBlockByNumber", [hex(n), False]) for n in (block, block - 1))
+        assert int(this["timestamp"], 16) - int(prev["timestamp"], 16) in (1, 2, 3)
+        assert int(model.contribution_count()) == before + 1
+        shot(page, "mined")
+    finally:
+        rpc("evm_setIntervalMining", [0])
+        rpc("evm_setAutomine", [True])
+    assert chain.provider.make_request("anvil_getAutomine", [])

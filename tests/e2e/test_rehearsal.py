@@ -92,7 +92,7 @@ def test_rehearsal_on_one_second_blocks(node, tmp_path):
                 for args in (
                     ("run", "contribute", "--dataset", "rt", "--offset", "7000", "--limit", "4")
                     + ("--account", "TEST::5", "--quiet", "--fresh", *m)
-                    + ("--max-deposit", "3.6"),  # a burst pays the fast-contribution deposit
+                    + ("--max-deposit", "3.6", "--max-fee", "1"),
                     ("run", "contribute", "--dataset", "rt", "--offset", "7100", "--limit", "3")
                     + ("--flip-labels", "--one-by-one", "--account", "TEST::6", "--quiet")
                     + ("--fresh", "--max-deposit", "3.6", *m),
@@ -100,11 +100,12 @@ def test_rehearsal_on_one_second_blocks(node, tmp_path):
             ]
         )
         assert "contributed 4 samples" in honest.stdout
+        assert "4 contributions: " in honest.stdout  # priced on the interval node, under a cap
         assert "contributed 3 samples" in flipper.stdout and "(labels flipped)" in flipper.stdout
         # The waits run in block time: wait for the chain, not the wall clock.
         wait_block_time(node, head_time(node) + ANY + 1)
 
-        refund = ape(node, "run", "refund", "--all", "--account", "TEST::5", *m)
+        refund = ape(node, "run", "refund", "--all", "--account", "TEST::5", "--max-fee", "1", *m)
         assert "refund:" in refund
         ape(node, "run", "report", "--all", "--account", "TEST::5", *m)
         take = ape(node, "run", "take", "--all", "--account", "TEST::7", *m)
