@@ -11,14 +11,14 @@
      between them). Every state-changing entry point is non-reentrant.
 """
 
-from .auth import ownable
-from .models import sparse_perceptron as model
-from .data import data_handler as data
-from .incentives import stake
-from .auth import signed
-from .interfaces import IModel
-from .interfaces import IStakeTrainer
-from .interfaces import IPackedTrainer
+from ..auth import ownable
+from ..models import sparse_perceptron as model
+from ..data import data_handler as data
+from ..incentives import stake
+from ..auth import signed
+from ..interfaces import IModel
+from ..interfaces import IStakeTrainer
+from ..interfaces import IPackedTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
