@@ -17,7 +17,7 @@
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
      that restarting the pass on a fresh copy of the initial model is one counter increment.
-     Python mirror of the whole pass: `sharedmodels.market.reward_pass`.
+     Python mirror of the whole pass: `sharedmodels.market.rules.reward_pass`.
 
      Commitment. Piece i is committed as a hash chain (`lib/hash_chain.vy`, `_start_here`)
      that starts from the chain id, this market's address, the salt AND the piece's length
@@ -141,7 +141,7 @@ event Cancelled:
 
 # ---------------------------------------------------------------- STRUCTS
 
-# @dev One labelled sample, as committed (`sharedmodels.market.sample_hash`).
+# @dev One labelled sample, as committed (`sharedmodels.market.rules.sample_hash`).
 struct Sample:
     x: DynArray[uint32, MAX_FEATURES]
     y: uint8
