@@ -146,8 +146,9 @@ bench: setup data
 models: setup data
 	$(BIN)/ape run models --out bench/models.json
 
-# Regenerate the deployable contracts (contracts/*Stake.vy, *Points.vy and the standalone
-# models) from the Jinja2 templates in contracts/templates/.
+# Regenerate the deployable contracts (contracts/generated/: *Stake.vy, *Points.vy and the
+# standalone models) from the Jinja2 templates in contracts/templates/; removes generated files
+# no model produces any more.
 contracts: setup
 	$(BIN)/python -m sharedmodels.codegen
 

@@ -23,6 +23,7 @@
 """
 
 from .models import numeric
+from .lib import pay
 
 # ---------------------------------------------------------------- EVENTS
 
@@ -411,8 +412,7 @@ def withdraw() -> uint256:
     assert amount > 0, "federated: nothing to withdraw"
     self.withdrawn += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    ok: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-    assert ok, "federated: payment failed"
+    pay._pay(amount)
     return amount
 
 # ---------------------------------------------------------------- VIEWS

@@ -21,19 +21,23 @@
 @dev Design and rules: docs/bounty.md. Python mirror of the rules and the forward passes:
      `sharedmodels.bounty`.
 
-     Group commitment (as the market's pieces, with the chain id bound in):
+     Group commitment (a hash chain of `lib/hash_chain.vy`, `_start`: as the market's pieces,
+     with the chain id bound in but not the address, which the organiser need not know):
        c = keccak256(abi_encode(GROUP_TAG, chain.id, salt, n)); c = keccak256(c ++ h_k),
        h_k = keccak256(abi_encode(x_k, y_k)) with x: int64[], y: uint8.
      Model commitment, made at `submit` before any test sample is public:
        m = keccak256(abi_encode(MODEL_TAG, self, submitter, kind, h1, h2, salt)), then
        m = keccak256(abi_encode(m, chunk)) for each uploaded chunk (int256[]) in order.
-     The draw: seed = blockhash(seed_block) (a draw nobody records within 256 blocks is
-     re-armed on a later block, and the threshold drops to 0); the test groups are the first `test_groups`
-     entries of a Fisher-Yates shuffle of 0..K-1 that swaps position j with
+     The draw: seed = blockhash(seed_block) (`lib/seed.vy`; a draw nobody records within 256
+     blocks is re-armed on a later block, and the threshold drops to 0); the test groups are
+     the first `test_groups` entries of a Fisher-Yates shuffle of 0..K-1 that swaps position j with
      j + keccak256(abi_encode(seed, j)) % (K - j).
 """
 
 from .models import bounty_forward as fwd
+from .lib import hash_chain
+from .lib import pay
+from .lib import seed
 
 # ---------------------------------------------------------------- EVENTS
 
@@ -142,7 +146,6 @@ _WORDS: constant(uint256) = (fwd.MAX_PARAMS + 3) // 4
 _X_WORDS: constant(uint256) = fwd.MAX_DIM // 4
 GROUP_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.group")
 MODEL_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.model")
-SEED_DELAY: constant(uint256) = 2
 MIN_WINDOW: public(constant(uint256)) = 3600
 BPS: constant(uint256) = 10000
 # @dev Estimated gas, the work units the scoring fee is paid by: scoring a model in a step
@@ -276,7 +279,7 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
     score_window = terms.score_window
     for i: uint256 in range(k, bound=MAX_GROUPS):
         self.commitments[i] = commitments_[i]
-    self.seed_block = block.number + SEED_DELAY
+    self.seed_block = block.number + seed.SEED_DELAY
     self.training_left = k - test_groups_
     self.tests_left = test_groups_
 
@@ -296,8 +299,8 @@ def draw() -> uint256:
     assert self.phase == PHASE_COMMITTED, "bounty: not in commitment phase"
     if self.drawn:
         return self.test_mask
-    if block.number > self.seed_block + 256:
-        s: uint256 = block.number + SEED_DELAY
+    if seed._lapsed(self.seed_block):
+        s: uint256 = block.number + seed.SEED_DELAY
         self.seed_block = s
         self.lapses += 1
         self.threshold_bps = 0
@@ -319,7 +322,7 @@ def cancel():
     self.organiser_paid = True
     self.paid_out += prize
     log Cancelled(prize=prize)
-    self._pay(prize)
+    pay._pay(prize)
 
 
 @external
@@ -339,10 +342,10 @@ def reveal_training(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP
     assert not self.revealed[i], "bounty: group already revealed"
     n: uint256 = len(group)
     assert n > 0, "bounty: empty group"
-    acc: bytes32 = keccak256(abi_encode(GROUP_TAG, chain.id, salt, n))
+    acc: bytes32 = hash_chain._start(GROUP_TAG, salt, n)
     for s: Sample in group:
         self._check_sample(s.x, s.y)
-        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
+        acc = hash_chain._link(acc, keccak256(abi_encode(s.x, s.y)))
     assert acc == self.commitments[i], "bounty: group does not match its commitment"
     self.revealed[i] = True
     log GroupRevealed(group=i, test=False, samples=n)
@@ -456,11 +459,11 @@ def reveal_test(i: uint256, salt: bytes32, group: DynArray[Sample, MAX_GROUP]):
     assert not self.revealed[i], "bounty: group already revealed"
     n: uint256 = len(group)
     assert n > 0, "bounty: empty group"
-    acc: bytes32 = keccak256(abi_encode(GROUP_TAG, chain.id, salt, n))
+    acc: bytes32 = hash_chain._start(GROUP_TAG, salt, n)
     t: uint256 = self.test_size
     for s: Sample in group:
         self._check_sample(s.x, s.y)
-        acc = keccak256(concat(acc, keccak256(abi_encode(s.x, s.y))))
+        acc = hash_chain._link(acc, keccak256(abi_encode(s.x, s.y)))
         for w: uint256 in range((len(s.x) + 3) // 4, bound=_X_WORDS):
             word: uint256 = 0
             for lane: uint256 in range(4):
@@ -588,7 +591,7 @@ def withdraw(i: uint256) -> uint256:
     self.submissions[i].paid = True
     self.paid_out += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
 
 
@@ -608,7 +611,7 @@ def withdraw_organiser() -> uint256:
     self.organiser_paid = True
     self.paid_out += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
 
 @external
@@ -623,7 +626,7 @@ def withdraw_fees() -> uint256:
     self.fees_owed -= amount
     self.paid_out += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
 
 # ---------------------------------------------------------------- VIEW
@@ -728,16 +731,14 @@ def n_params(kind: uint8, h1: uint256, h2: uint256) -> uint256:
 @internal
 def _draw() -> uint256:
     s: uint256 = self.seed_block
-    assert block.number > s, "bounty: seed block not mined yet"
-    assert block.number <= s + 256, "bounty: draw lost"
-    seed: bytes32 = blockhash(s)
+    seed_: bytes32 = seed._hash(s)
     k: uint256 = n_groups
     order: DynArray[uint256, MAX_GROUPS] = []
     for i: uint256 in range(k, bound=MAX_GROUPS):
         order.append(i)
     mask: uint256 = 0
     for j: uint256 in range(test_groups, bound=MAX_GROUPS):
-        r: uint256 = j + convert(keccak256(abi_encode(seed, j)), uint256) % (k - j)
+        r: uint256 = j + convert(keccak256(abi_encode(seed_, j)), uint256) % (k - j)
         pick: uint256 = order[r]
         order[r] = order[j]
         order[j] = pick
@@ -886,12 +887,3 @@ def _batch(load: uint256, per: uint256) -> uint256:
     if load + per > MAX_BUDGET:
         return 1
     return min((MAX_BUDGET - load) // per, fwd.MAX_BATCH)
-
-
-@internal
-def _pay(amount: uint256):
-    """
-    @dev Pay the caller with all gas; called after every state change.
-    """
-    ok: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-    assert ok, "bounty: payment failed"

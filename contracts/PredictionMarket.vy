@@ -17,15 +17,17 @@
 @dev The model is the sparse binary Perceptron of `models/sparse_perceptron.vy` (same update
      rule, same integer weights, same intercept rounding), kept here in epoch-tagged storage so
      that restarting the pass on a fresh copy of the initial model is one counter increment.
-     Python mirror of the whole pass: `sharedmodels.market.reward_pass`.
+     Python mirror of the whole pass: `sharedmodels.market.rules.reward_pass`.
 
-     Commitment. Piece i is committed as a hash chain that starts from the chain id, this
-     market's address, the salt AND the piece's length and ends after its last sample:
+     Commitment. Piece i is committed as a hash chain (`lib/hash_chain.vy`, `_start_here`)
+     that starts from the chain id, this market's address, the salt AND the piece's length
+     and ends after its last sample:
        c = keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n));
        c = keccak256(c ++ h_k) for k = 1..n, h_k = keccak256(abi_encode(x_k, y_k)).
      (The provider knows the address before deploying: its next contract creation.)
      A reveal must give the salt and all n samples: a suffix shown with a chain value as its
-     "salt" starts from a different 96-byte preimage, and a prefix has another length.
+     "salt" starts from a different 160-byte preimage, and a prefix has another length.
+     The first piece is `blockhash(seed_block) % K` (`lib/seed.vy`).
 
      Units. A score is in test samples: the number of test samples a contribution turns from
      wrong to right, minus those it turns from right to wrong, summed over a contributor's
@@ -80,6 +82,9 @@
 from .models import sparse_perceptron
 from .models import numeric
 from .interfaces import IPredictionMarket
+from .lib import hash_chain
+from .lib import pay
+from .lib import seed
 
 implements: IPredictionMarket
 
@@ -136,7 +141,7 @@ event Cancelled:
 
 # ---------------------------------------------------------------- STRUCTS
 
-# @dev One labelled sample, as committed (`sharedmodels.market.sample_hash`).
+# @dev One labelled sample, as committed (`sharedmodels.market.rules.sample_hash`).
 struct Sample:
     x: DynArray[uint32, MAX_FEATURES]
     y: uint8
@@ -203,9 +208,6 @@ MAX_PIECE: constant(uint256) = 16
 MAX_CONTRIBUTIONS: constant(uint256) = 65535
 # @dev Domain tag of a piece commitment's first link.
 PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.market.piece")
-# @dev The piece revealed first is `blockhash(seed_block) % K`, seed_block = this many blocks
-#      after the commitment.
-SEED_DELAY: constant(uint256) = 2
 # @dev `step` counts work in units of about one cold storage access (2,100 gas; a write to a
 #      fresh slot counts 10). An item costs BASE_COST plus what it reads and writes:
 #        first pass over the test set, per sample of n features: 2n + n/8 (weights, initial
@@ -419,7 +421,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     self.class_names[0] = class0
     self.class_names[1] = class1
     self.encoder = encoder
-    self.seed_block = block.number + SEED_DELAY
+    self.seed_block = block.number + seed.SEED_DELAY
     self.pool = msg.value
 
 # ---------------------------------------------------------------- PROVIDER: SET-UP
@@ -485,7 +487,7 @@ def cancel():
     self.pool = 0
     self.withdrawn = bounty
     log Cancelled(bounty=bounty)
-    self._pay(bounty)
+    pay._pay(bounty)
 
 # ---------------------------------------------------------------- PARTICIPATION
 
@@ -609,7 +611,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
     first: uint256 = self.revealed_samples
     t: uint256 = first
     assert t + n <= test_size, "market: more test samples than committed"
-    acc: bytes32 = self._first_link(salt, n)
+    acc: bytes32 = hash_chain._start_here(PIECE_TAG, salt, n)
     for k: uint256 in range(n, bound=MAX_PIECE):
         acc = self._take_sample(acc, t, piece[k].x, piece[k].y)
         t += 1
@@ -821,7 +823,7 @@ def withdraw() -> uint256:
         amount = self._claim(msg.sender, ph)
     self.withdrawn += amount
     log Withdrawn(who=msg.sender, amount=amount)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
 
 
@@ -933,23 +935,10 @@ def _who(head: uint256) -> address:
 
 @internal
 def _draw() -> uint256:
-    s: uint256 = self.seed_block
-    assert block.number > s, "market: seed block not mined yet"
-    assert block.number <= s + 256, "market: draw lost"
-    i: uint256 = convert(blockhash(s), uint256) % n_pieces
+    i: uint256 = convert(seed._hash(self.seed_block), uint256) % n_pieces
     self.first_piece = i
     self.drawn = True
     return i
-
-
-@internal
-@view
-def _first_link(salt: bytes32, n: uint256) -> bytes32:
-    """
-    @dev Where the commitment chain of a piece of `n` samples starts, in this market on this
-         chain only.
-    """
-    return keccak256(abi_encode(PIECE_TAG, chain.id, self, salt, n))
 
 
 @internal
@@ -962,7 +951,7 @@ def _take_sample(acc: bytes32, t: uint256, x: DynArray[uint32, MAX_FEATURES], y:
     self._check_sample(x)
     self._test_state[t] = (convert(y, uint256) << _T_LABEL_SHIFT) | (len(x) << _T_LEN_SHIFT)
     self._store_features(t << 6, x)
-    return keccak256(concat(acc, keccak256(abi_encode(x, y))))
+    return hash_chain._link(acc, keccak256(abi_encode(x, y)))
 
 
 @internal
@@ -1187,17 +1176,6 @@ def _claim(who: address, ph: uint256) -> uint256:
     if ph == PHASE_EXPIRED:
         return a.stake
     return a.balance
-
-
-@internal
-def _pay(amount: uint256):
-    """
-    @dev Send `amount` to the caller with all gas, after every state change; a recipient that
-         refuses makes the whole call revert with a reason, and nothing changes.
-    """
-    if amount > 0:
-        ok: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-        assert ok, "market: payment failed"
 
 
 @internal

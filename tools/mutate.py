@@ -170,6 +170,34 @@ TESTS: list[tuple[str, Tests]] = [
     ("data/*", TRAINERS),
     ("auth/signed.vy", _tests("tests/chain/test_sponsor.py", "tests/chain/test_sponsor_review.py")),
     (
+        "lib/pay.vy",
+        _tests(
+            "tests/chain/test_lib.py",
+            "tests/chain/test_attacks.py",
+            "tests/chain/test_market_attacks.py",
+            "tests/chain/test_bounty.py",
+            "tests/chain/test_federated.py",
+        ),
+    ),
+    (
+        "lib/seed.vy",
+        _tests(
+            "tests/chain/test_lib.py",
+            "tests/chain/test_market.py",
+            "tests/chain/test_bounty.py",
+            "tests/chain/test_review_bounty.py",
+        ),
+    ),
+    (
+        "lib/hash_chain.vy",
+        _tests(
+            "tests/chain/test_lib.py",
+            "tests/chain/test_market_commitment.py",
+            "tests/chain/test_market.py",
+            "tests/chain/test_bounty.py",
+        ),
+    ),
+    (
         "auth/ownable.vy",
         _tests(
             "tests/chain/test_attacks.py",
@@ -623,7 +651,8 @@ def deployables_using(module: Path) -> list[str]:
     """The top-level contracts that import ``module`` (a module file under contracts/)."""
     return sorted(
         str(p.relative_to(ROOT))
-        for p in (ROOT / "contracts").glob("*.vy")
+        for d in ("contracts", "contracts/generated")
+        for p in (ROOT / d).glob("*.vy")
         if module in imports(p.relative_to(ROOT))
     )
 

@@ -4,6 +4,13 @@
 @license MIT
 @notice One owner address with an explicit, two-call-free transfer. Modules that need an
         admin `uses:` this one; the deployable contract `initializes:` it.
+@dev Why not snekmate's ownable module (PyPI `snekmate`), which has this interface, event
+     and these reasons exactly and compiles with Vyper 0.4.3 (its pragma is `~=0.4.3`, checked
+     with 0.1.2): snekmate is licensed AGPL-3.0-only, and a module compiled into a deployable
+     makes it part of that contract, so every contract here (MIT) would have to be released
+     under the AGPL. That is the project's call to make, not a code change; if it is made, the
+     imports of this module are the only change (`from snekmate.auth import ownable`, snekmate
+     pinned in pyproject.toml), and this file goes.
 """
 
 # ---------------------------------------------------------------- EVENTS

@@ -13,10 +13,19 @@
      a signature carrying the current nonce is used (and the nonce moves on by one); one
      carrying a lower nonce was already used or cancelled and is skipped, never used, so a
      batch that meets an item someone else submitted first still lands its other items; one
-     carrying a higher nonce is refused ("batch: nonce not yet valid"). Nonces only grow (by
+     carrying a higher nonce is refused ("signed: nonce not yet valid"). Nonces only grow (by
      use or by `cancel_nonces`), so after a batch was simulated the only thing anyone can do to
      one of its items is make it skipped (the trainer refuses a batch only when every item is).
      A signer cancels every signature it gave out below a nonce with `cancel_nonces`.
+     Reasons start with `signed:`; the trainer's own `batch: every nonce used or cancelled`
+     is about the whole batch, not one signature.
+
+     Why not snekmate's eip712_domain_separator and ecdsa modules: they would do the job (the
+     same domain type and so the same signatures, the separator cached in immutables, EIP-5267's
+     `eip712Domain`, and `_recover_vrs` refusing the high-s twin as `_use` does) and compile
+     with Vyper 0.4.3, but snekmate is licensed AGPL-3.0-only and these contracts are MIT (see
+     `auth/ownable.vy`). What stays here is small: the domain separator is one hash, and the
+     recovery is `ecrecover` behind EIP-2's high-s check and a zero-address check.
 """
 
 # ---------------------------------------------------------------- EVENTS
@@ -96,8 +105,8 @@ def cancel_nonces(until: uint256):
     @param until The new next nonce: above the current one, by at most 2**64.
     """
     start: uint256 = self.nonces[msg.sender]
-    assert until > start, "cancel: nonce already past"
-    assert until - start <= MAX_NONCE_STEP, "cancel: nonce too large"
+    assert until > start, "signed: nonce already past"
+    assert until - start <= MAX_NONCE_STEP, "signed: nonce too large"
     self.nonces[msg.sender] = until
     log NoncesCancelled(contributor=msg.sender, start=start, until=until)
 
@@ -119,7 +128,7 @@ def _use(item: SignedContribution) -> (bool, bytes32):
             array). (False, empty) when its nonce was already used or cancelled: the item is
             skipped and `ContributionSkipped` logged.
     """
-    assert block.timestamp <= item.deadline, "batch: signature expired"
+    assert block.timestamp <= item.deadline, "signed: signature expired"
     encoded: Bytes[2112] = abi_encode(item.x)
     n: uint256 = len(item.x)
     # EIP-712 hashes an array as the concatenation of its 32-byte words: the ABI encoding
@@ -137,14 +146,14 @@ def _use(item: SignedContribution) -> (bool, bytes32):
             ),
         )
     )
-    assert convert(item.s, uint256) <= _S_LIMIT, "batch: bad signature"
+    assert convert(item.s, uint256) <= _S_LIMIT, "signed: bad signature"
     signer: address = ecrecover(digest, item.v, item.r, item.s)
-    assert signer != empty(address) and signer == item.contributor, "batch: bad signature"
+    assert signer != empty(address) and signer == item.contributor, "signed: bad signature"
     nonce: uint256 = self.nonces[item.contributor]
     if item.nonce < nonce:
         log ContributionSkipped(contributor=item.contributor, nonce=item.nonce, sponsor=msg.sender)
         return False, empty(bytes32)
-    assert item.nonce == nonce, "batch: nonce not yet valid"
+    assert item.nonce == nonce, "signed: nonce not yet valid"
     self.nonces[item.contributor] = nonce + 1
     log NonceUsed(contributor=item.contributor, nonce=nonce, sponsor=msg.sender)
     return True, keccak256(encoded)

@@ -10,11 +10,12 @@
 @dev Fixes two flaws of the original: the owner tier is the trainer's owner (the original's
      owner was the trainer contract itself, so it was unreachable), and the contributor is
      excluded from every take, so a bad contributor cannot recover its forfeited deposit after
-     the last window. Every payment goes to `msg.sender` and happens after the state change.
+     the last window. Every payment goes to `msg.sender` and happens after the state change (`lib/pay.vy`).
 """
 
 from ..auth import ownable
 from ..data import data_handler as data
+from ..lib import pay
 
 uses: ownable
 uses: data
@@ -113,7 +114,7 @@ def _return_excess(deposit: uint256):
     """
     @dev Last step of addData, after every state change: return what was sent above `deposit`.
     """
-    self._pay(msg.value - deposit)
+    pay._pay(msg.value - deposit)
 
 
 @internal
@@ -130,7 +131,7 @@ def _refund(c: data.Contribution, word: uint256, prediction: uint8) -> uint256:
     self.num_good[msg.sender] += 1
     self.total_good += 1
     log DepositRefunded(id=c.id, contributor=msg.sender, amount=amount)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
 
 
@@ -157,7 +158,7 @@ def _report(c: data.Contribution, word: uint256, prediction: uint8) -> uint256:
     log DepositReported(
         id=c.id, reporter=msg.sender, amount=share, reporter_good=good, total_good=total
     )
-    self._pay(share)
+    pay._pay(share)
     return share
 
 
@@ -173,17 +174,5 @@ def _take(c: data.Contribution, word: uint256) -> uint256:
     assert amount > 0, "take: nothing left to take"
     data._settle(c.id, word, 0, 0)
     log DepositTaken(id=c.id, taker=msg.sender, amount=amount, as_owner=as_owner)
-    self._pay(amount)
+    pay._pay(amount)
     return amount
-
-
-@internal
-def _pay(amount: uint256):
-    """
-    @dev Send `amount` to the caller with all gas (a contract wallet may need more than a
-         transfer's 2300 to accept it), after every state change. A recipient that refuses it
-         reverts its own call, with this module's reason rather than the recipient's data.
-    """
-    if amount > 0:
-        success: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-        assert success, "stake: payment failed"

@@ -18,7 +18,7 @@
      and win every sample whose other scores are all negative (common in one-vs-rest), so
      adding a class could flip predictions. With two classes the two vectors stay exact
      negatives of each other, so this equals scikit-learn's binary Perceptron (class 1 iff
-     its score > 0). Mirror: `sharedmodels.models.IntDensePerceptron`.
+     its score > 0). Mirror: `sharedmodels.mirrors.multiclass.IntDensePerceptron`.
      Storage: two int128 weights per slot (class k, features 2i and 2i+1 in slot k * 128 + i).
      A step may change every class (on a fresh model all scores are 0, so every class errs),
      writing up to n_classes * ceil(dim / 2) new slots at 22,100 gas each; the class count is

@@ -20,7 +20,7 @@
      Storage: per feature, two classes per slot, 128 bits each (count in the low 64 bits, its L
      in the high 64), class c in slot j * 8 + c // 2; per class one slot: n_c (bits 0..63),
      N_c (64..127), L(n_c) (128..191), L(N_c * 10**9 + A * n_features) (192..255).
-     Mirror: `sharedmodels.models.IntNaiveBayes`.
+     Mirror: `sharedmodels.mirrors.multiclass.IntNaiveBayes`.
 """
 
 from . import base

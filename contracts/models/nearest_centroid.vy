@@ -16,7 +16,7 @@
      seal has no samples (uploads are closed) until the step with its label, the one that
      makes it take part, so adding a class changes no prediction.
      Bounds: |x[j]| <= 2**40, n_k < 2**32 and |S_k[j]| <= n_k * 2**40 (checked on upload,
-     kept by training) put every product below 2**220. Mirror: `sharedmodels.models.IntNearestCentroid`.
+     kept by training) put every product below 2**220. Mirror: `sharedmodels.mirrors.multiclass.IntNearestCentroid`.
      Storage: two int128 sums per slot (class k, features 2i and 2i+1 in slot k * 128 + i);
      one slot per class for n_k (bits 0..63) and Q_k (bits 64..255).
 """

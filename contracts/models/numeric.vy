@@ -4,12 +4,13 @@
 @license MIT
 @notice The dense fixed-point encoding, the input rules for dense samples, and an
         integer base-2 logarithm. Stateless: any module may import it without `initializes`.
-@dev Mirror: `sharedmodels.features` (SCALE, MAX_DIM, MAX_ABS) and `sharedmodels.models.log2_fixed`.
+@dev Mirror: `sharedmodels.encoding.features` (FIXED_POINT_SCALE, MAX_DIM, MAX_ABS) and
+     `sharedmodels.mirrors.multiclass.log2_fixed`.
 """
 
 # ---------------------------------------------------------------- CONSTANTS
 
-# @dev Dense values are `round(value * SCALE)` as int64 (`sharedmodels.features.FIXED_POINT_SCALE`).
+# @dev Dense values are `round(value * SCALE)` as int64 (`sharedmodels.encoding.features.FIXED_POINT_SCALE`).
 SCALE: constant(int256) = 10**9
 # @dev Largest dense dimension a model accepts.
 MAX_DIM: constant(uint256) = 256

@@ -18,7 +18,7 @@
      feature j in slot j * 2 + k // 8, bits 32 * (k % 8) and up), so up to eight classes a
      prediction reads one slot per feature; one slot per class holds n_k (bits 0..63) and Q_k
      (bits 64..255). Counts stay below 2**32.
-     Mirror: `sharedmodels.models.IntSparseNearestCentroid`.
+     Mirror: `sharedmodels.mirrors.multiclass.IntSparseNearestCentroid`.
 """
 
 from . import base

@@ -11,7 +11,7 @@
      update the intercept is rounded to 53 significant bits, ties to even, as the FPU does.
      score = sum(weights) * 2**59 + intercept; class 1 iff score > 0; a mistake (and an update)
      iff y * score <= 0 with y in {-1, +1}, so a tie updates for both labels.
-     Mirror: `sharedmodels.reference.IntPerceptron`.
+     Mirror: `sharedmodels.mirrors.perceptron.IntPerceptron`.
 """
 
 from ..auth import ownable

@@ -167,7 +167,7 @@ def test_a_contributor_that_refuses_payment_gets_the_reason(trainer, attacker_co
     forwards all gas."""
     wallet = attacker_container.deploy(trainer, sender=alice)
     wallet.set_mode(REFUSE, sender=alice)
-    with ape.reverts("stake: payment failed"):  # the excess return is refused
+    with ape.reverts("pay: payment failed"):  # the excess return is refused
         wallet.add(POS, 1, sender=alice, value=2 * STAKE.max_deposit)
     assert trainer.contribution_count() == 0 and trainer.balance == 0
     wallet.set_mode(KEEP, sender=alice)
@@ -177,7 +177,7 @@ def test_a_contributor_that_refuses_payment_gets_the_reason(trainer, attacker_co
     chain.pending_timestamp = c.time + STAKE.refund_wait
     wallet.set_mode(REFUSE, sender=alice)
     record = trainer.contribution(c.id)
-    with ape.reverts("stake: payment failed"):
+    with ape.reverts("pay: payment failed"):
         wallet.refund(c.key(), POS, sender=alice)
     assert trainer.contribution(c.id) == record and record.claimable == c.deposit
     assert trainer.num_good(wallet) == trainer.total_good() == 0

@@ -204,7 +204,7 @@ def test_creation_limits_accepted(project, owner):
 def test_draw_window_and_cancel(project, chain, owner, alice):
     run = open_bounty(project, chain, owner, groups(random.Random(4), 5, 3), test_groups=2)
     c = run.contract
-    with ape.reverts("bounty: seed block not mined yet"):
+    with ape.reverts("seed: seed block not mined yet"):
         c.draw(sender=alice)
     with ape.reverts("bounty: organiser only"):
         c.cancel(sender=alice)
@@ -268,7 +268,7 @@ def test_a_lapsed_draw_is_rearmed_and_drops_the_threshold(
     c, g = run.contract, run.secrets
     seed = int(c.seed_block())
     _head_at(chain, seed + 256)
-    with ape.reverts("bounty: draw lost"):  # mined in block seed_block + 257
+    with ape.reverts("seed: draw lost"):  # mined in block seed_block + 257
         c.reveal_training(0, g.salts[0], g.groups[0], sender=owner)
     assert chain.blocks.head.number == seed + 257
     tx = c.draw(sender=alice)
@@ -278,7 +278,7 @@ def test_a_lapsed_draw_is_rearmed_and_drops_the_threshold(
     assert [(int(e.seed_block), int(e.lapses)) for e in tx.events] == [(seed + 260, 1)]
     with ape.reverts("bounty: the draw is fixed"):  # before the new seed block, still no cancel
         c.cancel(sender=owner)
-    with ape.reverts("bounty: seed block not mined yet"):
+    with ape.reverts("seed: seed block not mined yet"):
         c.draw(sender=alice)
     run.open()  # mines past the new seed block, draws and reveals
     from sharedmodels.bounty.rules import draw_test_mask
@@ -841,10 +841,10 @@ def test_payment_refused_and_reentry_blocked(project, chain, accounts, owner, al
     run.evaluate()
     run.contract.finalize(sender=alice)
     w.set_mode(False, False, sender=alice)
-    with ape.reverts("bounty: payment failed"):
+    with ape.reverts("pay: payment failed"):
         w.withdraw(sender=alice)
     w.set_mode(True, True, sender=alice)
-    with ape.reverts("bounty: payment failed"):  # the inner withdraw hit the lock
+    with ape.reverts("pay: payment failed"):  # the inner withdraw hit the lock
         w.withdraw(sender=alice)
     w.set_mode(True, False, sender=alice)
     w.withdraw(sender=alice)

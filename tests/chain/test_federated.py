@@ -639,7 +639,7 @@ def test_a_wallet_that_refuses_payment_gets_the_reason_and_reentry_hits_the_lock
         task.reveal(p)
     task.close(owner)
     wallet.set_mode(1, task.contract.address, b"", sender=owner)
-    with pytest.raises(Exception, match="federated: payment failed"):
+    with pytest.raises(Exception, match="pay: payment failed"):
         _via(wallet, owner, task.contract, "withdraw")
     reentry = task.contract.withdraw.encode_input()
     wallet.set_mode(2, task.contract.address, reentry, sender=owner)

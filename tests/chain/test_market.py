@@ -188,7 +188,7 @@ def test_first_piece_is_drawn_from_a_later_block(project, chain, owner, alice, t
 
     run = open_market(project, owner, chain, *test_set, pieces=5, reveal=False)
     m = run.contract
-    with pytest.raises(Exception, match="market: seed block not mined yet"):
+    with pytest.raises(Exception, match="seed: seed block not mined yet"):
         m.reveal(0, *_piece_args(run, 0), sender=owner)
     chain.mine(3)
     i = first_piece(m, chain)
@@ -275,9 +275,9 @@ def test_a_draw_nobody_records_in_256_blocks_is_lost(project, chain, owner, alic
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
     chain.mine(300)
-    with pytest.raises(Exception, match="market: draw lost"):
+    with pytest.raises(Exception, match="seed: draw lost"):
         m.draw(sender=alice)
-    with pytest.raises(Exception, match="market: draw lost"):
+    with pytest.raises(Exception, match="seed: draw lost"):
         m.reveal(0, *_piece_args(run, 0), sender=owner)
     with pytest.raises(Exception, match="market: the draw is fixed"):
         m.cancel(sender=owner)
@@ -290,7 +290,7 @@ def test_a_recorded_draw_stays_fixed(project, chain, owner, alice, test_set):
 
     run = open_market(project, owner, chain, *test_set, reveal=False)
     m = run.contract
-    with pytest.raises(Exception, match="market: seed block not mined yet"):
+    with pytest.raises(Exception, match="seed: seed block not mined yet"):
         m.draw(sender=alice)
     chain.mine(3)
     i = first_piece(m, chain)

@@ -372,7 +372,7 @@ def test_a_refused_payment_reverts_with_its_reason_and_changes_nothing(
     m = run.contract
     owed = int(m.owed(wallet))
     wallet.set_mode(1, m, b"", sender=alice)
-    with pytest.raises(Exception, match="market: payment failed"):
+    with pytest.raises(Exception, match="pay: payment failed"):
         wallet.execute(m, m.withdraw.encode_input(), 0, sender=alice)
     assert int(m.owed(wallet)) == owed and not m.accounts(wallet).paid
     wallet.set_mode(0, m, b"", sender=alice)
@@ -511,7 +511,7 @@ def test_ignoring_a_draw_costs_the_bounty_following_it_costs_nothing(project, ch
     m = ignore.contract
     for call, reason in (
         (m.cancel, "market: the draw is fixed"),
-        (m.draw, "market: draw lost"),
+        (m.draw, "seed: draw lost"),
         (m.withdraw, "market: not done"),
         (m.end, "market: participation is not open"),
     ):

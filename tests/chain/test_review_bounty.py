@@ -148,13 +148,13 @@ def test_review_lapse_reroll_and_cancel_fail(project, chain, owner, alice):
     run = open_bounty(project, chain, owner, groups(random.Random(3), 4, 6), threshold_bps=10000)
     c = run.contract
     chain.mine(int(c.seed_block()) + 257 - chain.blocks.head.number)
-    with ape.reverts("bounty: draw lost"):
+    with ape.reverts("seed: draw lost"):
         c.reveal_training(0, run.secrets.salts[0], run.secrets.groups[0], sender=owner)
     c.draw(sender=alice)
     assert int(c.lapses()) == 1 and int(c.threshold_bps()) == 0
     with ape.reverts("bounty: the draw is fixed"):
         c.cancel(sender=owner)
-    with ape.reverts("bounty: seed block not mined yet"):
+    with ape.reverts("seed: seed block not mined yet"):
         c.draw(sender=alice)
     chain.mine(3)
     mask = int(c.draw(sender=alice).return_value)

@@ -121,7 +121,7 @@ def test_refunds_go_to_the_signer_not_the_sponsor(trainer, alice, carol, tmp_pat
 def test_forged_signature(trainer, alice, mallory, carol):
     forged = list(signed(trainer, mallory, POS, 1))
     forged[0] = alice.address  # mallory signs, claiming to be alice
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([tuple(forged)], sender=carol, value=value_for(1))
 
 
@@ -129,7 +129,7 @@ def test_forged_signature(trainer, alice, mallory, carol):
 def test_tampered_item(trainer, alice, carol, field, value):
     item = list(signed(trainer, alice, POS, 1))
     item[field] = value
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([tuple(item)], sender=carol, value=value_for(1))
 
 
@@ -161,7 +161,7 @@ def test_expired_signature_at_the_exact_second(trainer, alice, carol):
     deadline = later(600)
     item = signed(trainer, alice, POS, 1, deadline=deadline)
     chain.pending_timestamp = deadline + 1
-    with ape.reverts("batch: signature expired"):
+    with ape.reverts("signed: signature expired"):
         trainer.addDataBatch([item], sender=carol, value=value_for(1))
     ok = signed(trainer, alice, POS, 1, deadline=deadline + 5)
     chain.pending_timestamp = deadline + 5
@@ -173,14 +173,14 @@ def test_signature_for_another_contract(deploy_trainer, deployed, trainer, alice
     other = deploy_trainer(weights=WEIGHTS)
     deployed.append(other)
     item = signed(trainer, alice, POS, 1)  # signed for `trainer`
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         other.addDataBatch([item], sender=carol, value=value_for(1))
     trainer.addDataBatch([item], sender=carol, value=value_for(1))
 
 
 def test_signature_for_another_chain(trainer, alice, carol):
     item = signed(trainer, alice, POS, 1, chain_id=chain.chain_id + 1)
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([item], sender=carol, value=value_for(1))
 
 
@@ -188,7 +188,7 @@ def test_malleable_twin_is_refused(trainer, alice, carol):
     contributor, x, y, nonce, deadline, v, r, s = signed(trainer, alice, POS, 1)
     twin_s = (SECP256K1_N - int.from_bytes(s, "big")).to_bytes(32, "big")
     twin = (contributor, x, y, nonce, deadline, 55 - v, r, twin_s)  # same signer, high s
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([twin], sender=carol, value=value_for(1))
 
 
@@ -302,13 +302,13 @@ def test_cancelled_signature_alone_is_refused_with_its_reason(trainer, alice, ca
 
 
 def test_cancel_refusals(trainer, alice):
-    with ape.reverts("cancel: nonce already past"):
+    with ape.reverts("signed: nonce already past"):
         trainer.cancel_nonces(0, sender=alice)
     cancel(trainer, alice, until=3)
     for until in (2, 3):
-        with ape.reverts("cancel: nonce already past"):
+        with ape.reverts("signed: nonce already past"):
             trainer.cancel_nonces(until, sender=alice)
-    with ape.reverts("cancel: nonce too large"):  # more than 2**64 past the current nonce
+    with ape.reverts("signed: nonce too large"):  # more than 2**64 past the current nonce
         trainer.cancel_nonces(3 + 2**64 + 1, sender=alice)
     cancel(trainer, alice, until=3 + 2**64)
     assert trainer.nonces(alice) == 3 + 2**64
@@ -324,9 +324,9 @@ def test_the_largest_nonce_is_still_usable(trainer, alice, carol):
 
 def test_nonce_above_the_current_one_is_refused(trainer, alice, carol):
     first, second = sign_many(trainer, alice, [POS, NEG], [1, 0], later())
-    with ape.reverts("batch: nonce not yet valid"):
+    with ape.reverts("signed: nonce not yet valid"):
         trainer.addDataBatch([second], sender=carol, value=value_for(1))
-    with ape.reverts("batch: nonce not yet valid"):  # out of order in one batch
+    with ape.reverts("signed: nonce not yet valid"):  # out of order in one batch
         trainer.addDataBatch([second, first], sender=carol, value=value_for(2))
     assert trainer.nonces(alice) == 0
     trainer.addDataBatch([first], sender=carol, value=value_for(1))
@@ -338,7 +338,7 @@ def test_tampered_nonce_below_the_current_one_is_refused_not_skipped(trainer, al
     trainer.addDataBatch([signed(trainer, alice, POS, 1)], sender=carol, value=value_for(1))
     item = list(signed(trainer, alice, NEG, 0))  # nonce 1
     item[3] = 0  # a used nonce, but not the one signed
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([tuple(item)], sender=carol, value=value_for(1))
 
 
@@ -349,10 +349,10 @@ def test_skipped_items_still_need_a_valid_signature_and_deadline(trainer, alice,
     forged = list(signed(trainer, mallory, POS, 1, nonce=0))
     forged[0] = alice.address  # claims alice's used nonce 0
     fresh = signed(trainer, alice, NEG, 0, deadline=later(7200))
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch([tuple(forged), fresh], sender=carol, value=value_for(2))
     chain.pending_timestamp = deadline + 1
-    with ape.reverts("batch: signature expired"):
+    with ape.reverts("signed: signature expired"):
         trainer.addDataBatch([used, fresh], sender=carol, value=value_for(2))
 
 

@@ -59,13 +59,13 @@ def test_degenerate_signatures_are_refused(trainer, alice, carol, how):
         r = bytes(32)
     else:
         s = bytes(32)
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch(
             [(contributor, x, y, nonce, deadline, v, r, s)], sender=carol, value=STAKE.max_deposit
         )
     # The same for an item whose nonce is already used: refused, never skipped.
     trainer.addDataBatch([signed(trainer, alice, POS, 1)], sender=carol, value=STAKE.max_deposit)
-    with ape.reverts("batch: bad signature"):
+    with ape.reverts("signed: bad signature"):
         trainer.addDataBatch(
             [(contributor, x, y, nonce, deadline, v, r, s)], sender=carol, value=STAKE.max_deposit
         )
@@ -122,5 +122,5 @@ def test_a_signer_past_nonce_2_64_can_still_cancel(trainer, alice, carol):
     assert trainer.nonces(alice) == 2**64 + 1
     cancel(trainer, alice, until=2**64 + 2)
     assert trainer.nonces(alice) == 2**64 + 2
-    with ape.reverts("cancel: nonce too large"):
+    with ape.reverts("signed: nonce too large"):
         trainer.cancel_nonces(2**65 + 3, sender=alice)

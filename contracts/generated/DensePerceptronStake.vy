@@ -11,14 +11,14 @@
      between them). Every state-changing entry point is non-reentrant.
 """
 
-from .auth import ownable
-from .models import base
-from .models import dense_perceptron as model
-from .data import data_handler as data
-from .incentives import stake
-from .interfaces import IModel
-from .interfaces import IStakeTrainer
-from .interfaces import IDenseTrainer
+from ..auth import ownable
+from ..models import base
+from ..models import dense_perceptron as model
+from ..data import data_handler as data
+from ..incentives import stake
+from ..interfaces import IModel
+from ..interfaces import IStakeTrainer
+from ..interfaces import IDenseTrainer
 
 initializes: ownable
 initializes: base[ownable := ownable]

@@ -11,14 +11,14 @@
      between them). Every state-changing entry point is non-reentrant.
 """
 
-from .auth import ownable
-from .models import sparse_perceptron as model
-from .data import data_handler as data
-from .incentives import stake
-from .auth import signed
-from .interfaces import IModel
-from .interfaces import IStakeTrainer
-from .interfaces import IPackedTrainer
+from ..auth import ownable
+from ..models import sparse_perceptron as model
+from ..data import data_handler as data
+from ..incentives import stake
+from ..auth import signed
+from ..interfaces import IModel
+from ..interfaces import IStakeTrainer
+from ..interfaces import IPackedTrainer
 
 initializes: ownable
 initializes: model[ownable := ownable]
@@ -126,7 +126,7 @@ def addDataBatch(items: DynArray[signed.SignedContribution, MAX_BATCH]) -> DynAr
             or before, or cancelled) is skipped: no record, no deposit, `ContributionSkipped`.
             So someone who submits one item first does not sink the batch. The batch reverts
             on an expired or badly signed item, whatever its nonce, on one whose nonce is above
-            the signer's current one ("batch: nonce not yet valid"), and when every item is
+            the signer's current one ("signed: nonce not yet valid"), and when every item is
             skipped ("batch: every nonce used or cancelled").
     @param items The signed contributions, in the order to train on them.
     @return One entry per item, in order: the contribution's id, or 0 for a skipped item

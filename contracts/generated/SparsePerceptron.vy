@@ -9,9 +9,9 @@
      compose the same model module behind their incentive rules.
 """
 
-from .auth import ownable
-from .models import sparse_perceptron as model
-from .interfaces import IModel
+from ..auth import ownable
+from ..models import sparse_perceptron as model
+from ..interfaces import IModel
 
 initializes: ownable
 initializes: model[ownable := ownable]

@@ -9,10 +9,10 @@
      compose the same model module behind their incentive rules.
 """
 
-from .auth import ownable
-from .models import base
-from .models import sparse_nearest_centroid as model
-from .interfaces import IModel
+from ..auth import ownable
+from ..models import base
+from ..models import sparse_nearest_centroid as model
+from ..interfaces import IModel
 
 initializes: ownable
 initializes: base[ownable := ownable]
