@@ -1,6 +1,6 @@
 """``--max-fee`` on every command that sends much: claims, contributions (own and sponsored), a
-bounty's upload and scoring steps, a hub reveal, a market step. The scripts run in this process (click's runner, on the session's
-Anvil), so each takes a fraction of a second.
+bounty's upload and scoring steps, a hub reveal, a market step. The scripts run in this process
+(click's runner, on the session's Anvil), so each takes a fraction of a second.
 
 Each refusal must be one ``error:`` line, exit 1, and leave everything as it was: the sender's
 nonce and balance, the contract's balance, the chain's height (and, for contribute, no journal
