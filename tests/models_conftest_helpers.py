@@ -99,15 +99,6 @@ def random_rows(name: str, count: int, rnd: random.Random, size: int | None = No
     return [sorted(rnd.sample(range(size), rnd.randint(0, min(6, size)))) for _ in range(count)]
 
 
-def ref_step(name: str, ref: Any, x: Sequence[int], y: int) -> tuple[int, bool]:
-    """(prediction before, whether the state changed) of one reference step, as logged."""
-    if name != "dense_perceptron":
-        return ref.update(x, y), True
-    before = ([list(w) for w in ref.w], list(ref.b))
-    prediction = ref.update(x, y)
-    return prediction, ([list(w) for w in ref.w], list(ref.b)) != before
-
-
 def stream(contract: Any, owner: Any, rows: Sequence, labels: Sequence[int]) -> list:
     """Owner ``update``s in order (pipelined); the logged (prediction, changed) of each."""
     calls = [(list(r), y) for r, y in zip(rows, labels, strict=True)]
@@ -118,7 +109,7 @@ def stream(contract: Any, owner: Any, rows: Sequence, labels: Sequence[int]) -> 
 
 def train_both(name: str, contract: Any, owner: Any, ref: Any, rows: Sequence, labels) -> None:
     """Train chain and reference on the same samples; every logged step must match."""
-    expected = [ref_step(name, ref, x, y) for x, y in zip(rows, labels, strict=True)]
+    expected = [ref.update(x, y) for x, y in zip(rows, labels, strict=True)]
     assert stream(contract, owner, rows, labels) == expected
 
 

@@ -366,7 +366,7 @@ def reward_pass(
         for c in contributions:
             if c.who in dropped or c.y == UNREVEALED:
                 continue
-            if model.update(c.x, c.y)[1]:
+            if model.update(c.x, c.y).changed:
                 now = correct(model)
                 # A copy's gain goes to the first with that sample (lost if it dropped out).
                 who = first[(tuple(c.x), c.y)] if now > previous else c.who

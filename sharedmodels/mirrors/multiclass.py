@@ -4,7 +4,8 @@ Each ``Int*`` class repeats its contract's arithmetic on Python integers, step f
 predictions and state equal the chain's on every sample (the contracts' docstrings state the
 rules; the names below match theirs). Each has the same small interface:
 
-- ``predict(x) -> int`` and ``update(x, y) -> int`` (the prediction before the step);
+- ``predict(x) -> int`` and ``update(x, y) -> Step`` (the prediction before the step and whether
+  it changed the model: :class:`sharedmodels.mirrors.protocol.Mirror`);
 - ``add_class()``; ``n_classes``; ``seal()``, ``sealed`` and ``live`` (see :class:`_Classes`).
 
 Dense inputs are the fixed-point integers of :class:`sharedmodels.encoding.features.DenseEncoder`;
@@ -20,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.mirrors.protocol import Step
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
 LOG_BITS = 32
@@ -123,10 +125,13 @@ class IntDensePerceptron(_Classes):
     def predict(self, x: Sequence[int]) -> int:
         return _argmax(self.scores(x))
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
+        """Every class whose score disagrees with its one-vs-rest target moves (its intercept
+        always does): the step changed the model when any class moved."""
         s = self.raw_scores(x)
         before = _argmax(self._mask(s))
         self._step(y)
+        changed = False
         for k, sk in enumerate(s):
             t = 1 if k == y else -1
             if t * sk > 0:
@@ -134,7 +139,8 @@ class IntDensePerceptron(_Classes):
             d = t * self.eta
             self.w[k] = [a + d * v for a, v in zip(self.w[k], x, strict=False)]
             self.b[k] += d * SCALE
-        return before
+            changed = True
+        return Step(before, changed)
 
 
 class _Centroids(_Classes):
@@ -196,7 +202,7 @@ class IntNearestCentroid(_Centroids):
     def _square(self, x: Sequence[int]) -> int:
         return sum(v * v for v in x)
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         sy = self.s[y]
@@ -204,7 +210,7 @@ class IntNearestCentroid(_Centroids):
             self.q[y] += (2 * sy[j] + v) * v
             sy[j] += v
         self.n[y] += 1
-        return before
+        return Step(before, True)
 
 
 class IntSparseNearestCentroid(_Centroids):
@@ -234,7 +240,7 @@ class IntSparseNearestCentroid(_Centroids):
     def _square(self, x: Sequence[int]) -> int:
         return len(x)  # binary features
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         cy = self.counts[y]
@@ -243,7 +249,7 @@ class IntSparseNearestCentroid(_Centroids):
             self.q[y] += 2 * c + 1
             cy[j] = c + 1
         self.n[y] += 1
-        return before
+        return Step(before, True)
 
     def set_counts(self, k: int, counts: dict[int, int]) -> None:
         """The state an upload of ``counts`` for class ``k`` leaves (Q follows the counts)."""
@@ -305,7 +311,7 @@ class IntNaiveBayes(_Classes):
         """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
         return _argmax([INT256_MIN if s is None else s for s in self.scores(x, y)])
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         cy = self.counts[y]
@@ -313,7 +319,7 @@ class IntNaiveBayes(_Classes):
             cy[j] = cy.get(j, 0) + 1
         self.n[y] += 1
         self.total[y] += len(x)
-        return before
+        return Step(before, True)
 
     def set_counts(self, k: int, counts: dict[int, int]) -> None:
         """The state an upload of ``counts`` for class ``k`` leaves (the total follows)."""

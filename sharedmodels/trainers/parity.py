@@ -103,7 +103,10 @@ def run_parity(
     The reference runs first (it does not depend on the chain); the contract logs its own
     prediction before each update, so the order of the two passes does not matter.
     """
-    expected = [reference.update(row, label) for row, label in zip(rows, labels, strict=True)]
+    expected = [
+        reference.update(row, label).prediction
+        for row, label in zip(rows, labels, strict=True)
+    ]
     got, gas = train_stream(contract, sender, rows, labels, progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
     describe(result, kind)

@@ -38,7 +38,6 @@ from models_conftest_helpers import (
     predictions,
     random_rows,
     ref_scores,
-    ref_step,
     stream,
     train_both,
     upload_calls,
@@ -745,7 +744,7 @@ def _check_stream(project, owner, name, drawn, eta=1, alpha=SCALE):
     contract, ref = deploy(project, owner, name, n_classes, size=size, eta=eta, alpha=alpha)
     rows = [x for x, _ in samples]
     labels = [y for _, y in samples]
-    expected = [ref_step(name, ref, x, y) for x, y in samples]
+    expected = [ref.update(x, y) for x, y in samples]
     assert stream(contract, owner, rows, labels) == expected
     assert contract.update_count() == len(samples) and contract.sealed()
     touched = set(range(size)) if not kind(name).dense else set()
@@ -908,7 +907,7 @@ def test_dense_perceptron_trains_on_extreme_samples(project, owner):
     for x, y in zip(rows, labels, strict=True):
         receipt = contract.update(x, y, sender=owner)
         (log,) = receipt.decode_logs(contract.ModelTrained)
-        assert (log.prediction, log.changed) == ref_step("dense_perceptron", ref, x, y)
+        assert (log.prediction, log.changed) == ref.update(x, y)
     probes = [[MAX_ABS] * 256, [-MAX_ABS] * 256] + rows
     assert_same("dense_perceptron", contract, ref, probes)
 

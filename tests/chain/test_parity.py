@@ -50,9 +50,9 @@ def test_random_samples_match_reference(container, owner, data, eta, start):
     labels = [y for _, y in data]
     expected = []
     for row, y in data:
-        before, _ = mirror.update(row, y)
-        assert sk.update(row, y) == before
-        expected.append(before)
+        step = mirror.update(row, y)
+        assert sk.update(row, y) == step
+        expected.append(step.prediction)
     got, _ = train_stream(contract, owner, rows, labels)
     assert got == expected
     touched = {j for r in rows for j in r}
