@@ -21,12 +21,11 @@ and the class names default to the dataset's. The manifest goes to
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.deployments import write_manifest
 from sharedmodels.rpc.fees import announce_deploy
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
-from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Deploy a model and write its manifest.")
@@ -128,7 +127,7 @@ def cli(
             f"that is gone when this command ends; start one with `{c.make_node_hint(temporary)}` "
             "in another shell (or pass --throwaway to deploy there anyway)"
         )
-    k = kind(model)
+    k = model_spec(model)
     if k.dense and not pretrain_spec:
         raise click.UsageError(
             f"{model} needs --pretrain DATASET (numeric) to fit its encoder; add "

@@ -21,9 +21,8 @@ import sys
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="On-chain vs scikit-learn parity.")
@@ -71,7 +70,7 @@ def cli(
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
-    container = getattr(project, kind(model).contract("none"))
+    container = getattr(project, model_spec(model).contract("none"))
     with c.progress_bar(len(stream), "parity", quiet) as bar:
         result = parity_job(
             container,

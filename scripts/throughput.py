@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.registry import MODEL_NAMES, make_encoder, model_spec
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.trainers.actions import contribute
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Contribution throughput, two paths.")
@@ -58,7 +58,7 @@ def cli(samples, out, benchmarks, model, quiet):
     from ape import accounts, project
 
     sender = accounts.test_accounts[1]
-    k = kind(model)
+    k = model_spec(model)
     spec = "sklearn:digits" if k.dense else "rt"
     encoder = make_encoder(model, spec)
     data = encode_dataset(spec, encoder, limit=2 * samples)

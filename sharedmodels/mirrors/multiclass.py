@@ -9,16 +9,14 @@ rules; the names below match theirs). Each has the same small interface:
 - ``add_class()``; ``n_classes``; ``seal()``, ``sealed`` and ``live`` (see :class:`_Classes`).
 
 Dense inputs are the fixed-point integers of :class:`sharedmodels.encoding.features.DenseEncoder`;
-sparse inputs are sorted feature-index lists. ``float_model`` builds the scikit-learn estimator
-each one is compared with for accuracy (the float model sees the same decoded inputs).
+sparse inputs are sorted feature-index lists. The scikit-learn estimator each one is compared
+with for accuracy is its registry entry's ``float_model`` (it sees the same decoded inputs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-
-import numpy as np
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
 from sharedmodels.mirrors.protocol import Step
@@ -61,7 +59,7 @@ class _Classes:
     ``update`` has had its label, so adding a class never changes a prediction. The dense
     Perceptron consults ``live``; the counting models skip classes without samples, which
     every dormant class is. A reference trained off-chain for an upload has taken steps the
-    chain has not: set ``sealed`` to the chain's (``ModelKind.set_sealed``).
+    chain has not: set ``sealed`` to the chain's (``ModelSpec.set_sealed``).
     """
 
     def __init__(self, n_classes: int) -> None:
@@ -334,42 +332,3 @@ def alpha_units(alpha: float) -> int:
     if not 0 < units < 2**64:
         raise ValueError(f"alpha {alpha} is out of range (needs 1e-9 <= alpha < 1.8e10)")
     return units
-
-
-def float_model(name: str, eta: int = 1, alpha: float = 1.0):
-    """The scikit-learn estimator a model is compared with (float64 arithmetic)."""
-    from sklearn.linear_model import Perceptron
-    from sklearn.naive_bayes import MultinomialNB
-    from sklearn.neighbors import NearestCentroid
-
-    if name in ("perceptron", "dense_perceptron"):
-        return Perceptron(
-            penalty=None, eta0=float(eta), shuffle=False, max_iter=1, tol=None, random_state=0
-        )
-    if name in ("ncc", "sparse_ncc"):
-        return NearestCentroid()
-    if name == "naive_bayes":
-        return MultinomialNB(alpha=alpha)
-    raise ValueError(f"unknown model {name!r}")
-
-
-def float_fit_predict(
-    name: str,
-    X_train,
-    y_train: Sequence[int],
-    X_test,
-    n_classes: int,
-    eta: int = 1,
-    alpha: float = 1.0,
-) -> np.ndarray:
-    """Train the float model as the chain does (Perceptrons: one in-order online pass, one
-    sample per ``partial_fit``; the counting models: ``fit``, which is order-free) and predict."""
-    clf = float_model(name, eta, alpha)
-    y = np.asarray(y_train, dtype=np.int64)
-    if name in ("perceptron", "dense_perceptron"):
-        classes = np.arange(n_classes)
-        for i in range(len(y)):
-            clf.partial_fit(X_train[i : i + 1], y[i : i + 1], classes=classes)
-    else:
-        clf.fit(X_train, y)
-    return clf.predict(X_test)

@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.actions import claim_all, contribute, status, verdicts
 from sharedmodels.trainers.client import Incentive, scan
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import ParityResult, describe
 from sharedmodels.units import DAY
 
@@ -106,7 +106,7 @@ def run(
 ) -> DemoResult:
     from ape import chain, project
 
-    k = kind(config.model)
+    k = model_spec(config.model)
     encoder = make_encoder(config.model, config.dataset, config.n_features)
     data = encode_dataset(config.dataset, encoder)
     n = len(data)

@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
 from sharedmodels.encoding.packed import as_x
-from sharedmodels.mirrors.multiclass import float_fit_predict
-from sharedmodels.registry import spec as model_spec
+from sharedmodels.registry import float_fit_predict, make_encoder, model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import train_stream
 
 #: (model, dataset) rows of the accuracy table: sparse models on rt, dense ones on the
@@ -75,7 +73,7 @@ def accuracy_row(
     progress=None,
     train_limit: int | None = None,
 ) -> AccuracyRow:
-    k = kind(model)
+    k = model_spec(model)
     encoder = make_encoder(model, spec)
     data = encode_dataset(spec, encoder)
     n = len(data)
@@ -129,7 +127,7 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
     ``addData`` (median of 5, one hour apart, random labels) and ``predict`` (eth_estimateGas)."""
     from ape import chain
 
-    k = kind(model)
+    k = model_spec(model)
     rnd = random.Random(2019 + size)
     encoder = DenseEncoder((1.0,) * size) if k.dense else Encoder(n_features=VOCAB)
     pre = Encoded(
@@ -189,7 +187,7 @@ def gas_table(rows: list[dict]) -> str:
         "|---|---|---|---|",
     ]
     for r in rows:
-        unit = "values" if kind(r["model"]).dense else "features"
+        unit = "values" if model_spec(r["model"]).dense else "features"
         out.append(f"| {r['model']} | {r['size']} {unit} | {r['addData']:,} | {r['predict']:,} |")
     return "\n".join(out) + "\n"
 

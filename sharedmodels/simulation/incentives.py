@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.packed import packer, x_hash
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.fastpath import (
     RPC,
     Pipeline,
@@ -48,7 +49,6 @@ from sharedmodels.simulation.common import (
 )
 from sharedmodels.simulation.presets import Preset
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.units import DAY, ETH
 
 
@@ -91,7 +91,7 @@ def simulate_trainer(
     accts = list(accounts or ape_accounts.test_accounts)
     owner, agents = accts[0], accts[1 : 1 + len(preset.agents)]
     points = preset.incentive.kind == "points"
-    container = getattr(project, kind(model).contract(preset.incentive.kind))
+    container = getattr(project, model_spec(model).contract(preset.incentive.kind))
     dep = deploy_model(
         container, owner, encoder, pretrain_data=pre, incentive=preset.incentive, model=model
     )

@@ -2,7 +2,7 @@
 
 For each sample, in order: the on-chain prediction (logged by ``update`` before it changes
 anything) is compared with the reference's prediction, then both train on the sample. At the end
-the model's whole state is compared exactly (``ModelKind.mismatches``): for the sparse
+the model's whole state is compared exactly (``ModelSpec.mismatches``): for the sparse
 Perceptron every weight either side touched and the intercept against scikit-learn itself, for
 the other models every stored number against their integer mirror.
 """
@@ -104,8 +104,7 @@ def run_parity(
     prediction before each update, so the order of the two passes does not matter.
     """
     expected = [
-        reference.update(row, label).prediction
-        for row, label in zip(rows, labels, strict=True)
+        reference.update(row, label).prediction for row, label in zip(rows, labels, strict=True)
     ]
     got, gas = train_stream(contract, sender, rows, labels, progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)

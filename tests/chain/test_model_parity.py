@@ -11,12 +11,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, indices_to_csr
-from sharedmodels.mirrors.multiclass import float_fit_predict, float_model
 from sharedmodels.mirrors.perceptron import pretrain
+from sharedmodels.registry import Params, float_fit_predict, make_encoder, model_spec
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import Params, kind
 
 RT_TRAIN = 10_000
 PERCEPTRONS = ("perceptron", "dense_perceptron")
@@ -54,7 +53,7 @@ def test_rt_parity(project, owner, rt, model, pretrained):
     encoder, data = rt
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, 150)
-    container = getattr(project, kind(model).contract("none"))
+    container = getattr(project, model_spec(model).contract("none"))
     result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == 150
@@ -74,7 +73,7 @@ def test_dense_parity(project, owner, model, spec, pretrained, count):
     encoder, data = dense(spec)
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, count)
-    container = getattr(project, kind(model).contract("none"))
+    container = getattr(project, model_spec(model).contract("none"))
     result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == count
@@ -92,7 +91,7 @@ def float_predictions(name, X_train, y_train, X_test, n_classes):
     two agree)."""
     if name not in PERCEPTRONS:
         return float_fit_predict(name, X_train, y_train, X_test, n_classes)
-    clf = float_model(name)
+    clf = model_spec(name).float_model(Params())
     clf.partial_fit(X_train, np.asarray(y_train, dtype=np.int64), classes=np.arange(n_classes))
     return clf.predict(X_test)
 
@@ -102,7 +101,7 @@ def integer_predictions(name, encoder, train: Encoded, test: Encoded, n_classes)
     if name == "perceptron":
         ref = pretrain(train.rows, train.labels, encoder.n_features)
     else:
-        ref = kind(name).pretrain(encoder, train.rows, train.labels, n_classes, Params())
+        ref = model_spec(name).pretrain(encoder, train.rows, train.labels, n_classes, Params())
     return [ref.predict(x) for x in test.rows]
 
 

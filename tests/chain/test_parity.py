@@ -12,10 +12,9 @@ from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.mirrors.perceptron import IntPerceptron, SklearnPerceptron, round_to_double
-from sharedmodels.registry import MODELS
+from sharedmodels.registry import MODELS, model_spec
 from sharedmodels.rpc.deployments import deploy_perceptron, predict_many, read_weights
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import train_stream
 
 N = 256
@@ -135,7 +134,7 @@ def test_long_reviews_parity(project, owner, long_reviews_csv, model):
     stream = encode_dataset(long_reviews_csv, enc)
     assert len(stream) == 320 and not stream.dropped
     assert min(len(r) for r in stream.rows) > 100  # distinct hashed words a review
-    container = getattr(project, kind(model).contract("none"))
+    container = getattr(project, model_spec(model).contract("none"))
     result = parity_job(container, owner, enc, stream, model=model)
     assert result.ok, result.summary()
     assert result.agree == result.total == 320

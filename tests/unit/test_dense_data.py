@@ -283,7 +283,7 @@ def test_fit_centres_each_column_on_its_mean():
 
 def test_centring_is_what_lets_the_one_pass_perceptron_learn_wine():
     """wine's columns are all positive: through the origin the Perceptron is near chance."""
-    from sharedmodels.mirrors.multiclass import float_fit_predict
+    from sharedmodels.registry import float_fit_predict
 
     data = load_dense("sklearn:wine")
     n = int(len(data.labels) * 0.7)

@@ -7,15 +7,15 @@ from collections import Counter
 from sklearn.datasets import load_wine
 
 from sharedmodels.encoding import datasets
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.registry import Params, make_encoder, model_spec
 from sharedmodels.trainers.deploy import Deployment, describe_pretraining
-from sharedmodels.trainers.kinds import Params, kind
 
 
 def deployed(model, spec, limit):
     encoder = make_encoder(model, spec, None, "truncate", None, limit, 0)
     data = encode_dataset(spec, encoder, limit, 0)
-    ref = kind(model).pretrain(
+    ref = model_spec(model).pretrain(
         encoder, data.rows, data.labels, len(data.class_names), Params(1, 1.0)
     )
     return Deployment(None, ref, 0), encoder

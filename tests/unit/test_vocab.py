@@ -7,7 +7,7 @@ import json
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from sharedmodels.encoding.encoded import make_encoder, parse_encoder
+from sharedmodels.encoding.encoded import parse_encoder
 from sharedmodels.encoding.features import (
     Encoder,
     VocabEncoder,
@@ -17,6 +17,7 @@ from sharedmodels.encoding.features import (
     vocabulary_hash,
 )
 from sharedmodels.errors import SharedModelsError
+from sharedmodels.registry import make_encoder
 from sharedmodels.rpc.deployments import encoder_descriptor
 
 TEXTS = [
