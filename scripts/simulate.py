@@ -96,7 +96,15 @@ def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks
         def status(text):  # the market's reward pass, after the last sample
             bar.set_description_str(f"simulate {preset}: {text}")
 
-        result = simulate(p, samples, dataset, seed, model, on_progress=progress, on_status=status)
+        result = simulate(
+            p,
+            samples,
+            dataset=dataset,
+            seed=seed,
+            model=model,
+            on_progress=progress,
+            on_status=status,
+        )
     paths = write_outputs(result, folder)
     for line in summary_lines(result):
         click.echo(line)
