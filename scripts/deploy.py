@@ -143,12 +143,12 @@ def cli(
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(
         model,
-        pretrain_spec,
-        n_features,
-        overflow,
-        encoder_spec,
-        pretrain_limit,
-        pretrain_offset,
+        fit_spec=pretrain_spec,
+        n_features=n_features,
+        overflow=overflow,
+        encoder=encoder_spec,
+        fit_limit=pretrain_limit,
+        fit_offset=pretrain_offset,
     )
     data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
     if class_names is not None:
@@ -174,27 +174,29 @@ def cli(
         container,
         sender,
         encoder,
-        learning_rate,
-        names,
-        data,
-        params,
+        eta=learning_rate,
+        class_names=names,
+        pretrain_data=data,
+        incentive=params,
         model=model,
         alpha=alpha,
         before_send=lambda preview: announce_deploy(preview, cap, click.echo),
     )
-    info = describe_pretraining(info, dep, pretrain_spec, encoder, pretrain_offset, pretrain_limit)
+    info = describe_pretraining(
+        info, dep, pretrain_spec, encoder=encoder, offset=pretrain_offset, limit=pretrain_limit
+    )
     man = manifest_for(
         dep,
         network.choice,
         chain.chain_id,
-        str(sender.address),
-        chain.blocks.height,
-        encoder,
-        learning_rate,
-        names,
-        info,
-        params,
-        alpha,
+        deployer=str(sender.address),
+        block=chain.blocks.height,
+        encoder=encoder,
+        eta=learning_rate,
+        class_names=names,
+        pretrain_info=info,
+        incentive=params,
+        alpha=alpha,
     )
     path = None
     if not temporary or manifest is not None:

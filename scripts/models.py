@@ -80,7 +80,9 @@ def cli(out, doc, only, train_limit, account_alias, quiet):
         trainer = accounts.test_accounts[1 + i % 9] if not account_alias else sender
         snapshot = chain.snapshot()
         with c.progress_bar(0, f"{model} on {spec}", quiet) as bar:
-            row = accuracy_row(project, trainer, model, spec, bar.update, train_limit)
+            row = accuracy_row(
+                project, trainer, model, spec=spec, progress=bar.update, train_limit=train_limit
+            )
         chain.restore(snapshot)
         acc.append(row)
         click.echo(

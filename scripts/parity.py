@@ -59,12 +59,12 @@ def cli(
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(
         model,
-        pretrain_spec or dataset,
-        n_features,
-        overflow,
-        encoder_spec,
-        pretrain_limit if pretrain_spec else limit,
-        pretrain_offset if pretrain_spec else offset,
+        fit_spec=pretrain_spec or dataset,
+        n_features=n_features,
+        overflow=overflow,
+        encoder=encoder_spec,
+        fit_limit=pretrain_limit if pretrain_spec else limit,
+        fit_offset=pretrain_offset if pretrain_spec else offset,
     )
     stream = c.dataset_samples(dataset, encoder, limit, offset)
     if not len(stream):
@@ -76,9 +76,9 @@ def cli(
             container,
             sender,
             encoder,
-            stream,
-            learning_rate,
-            pre,
+            stream=stream,
+            eta=learning_rate,
+            pretrain_data=pre,
             progress=bar.update,
             model=model,
             alpha=alpha,

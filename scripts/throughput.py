@@ -60,7 +60,7 @@ def cli(samples, out, benchmarks, model, quiet):
     sender = accounts.test_accounts[1]
     k = model_spec(model)
     spec = "sklearn:digits" if k.dense else "rt"
-    encoder = make_encoder(model, spec)
+    encoder = make_encoder(model, fit_spec=spec)
     data = encode_dataset(spec, encoder, limit=2 * samples)
     reps = -(-2 * samples // len(data))
     data.rows, data.labels = (data.rows * reps)[: 2 * samples], (data.labels * reps)[: 2 * samples]
@@ -81,7 +81,9 @@ def cli(samples, out, benchmarks, model, quiet):
         rows, labels = data.rows[part], data.labels[part]
         with c.progress_bar(len(rows), name, quiet) as bar:
             start = time.perf_counter()
-            added = contribute(dep.contract, sender, rows, labels, bar.update, fast=fast)
+            added = contribute(
+                dep.contract, sender, rows, labels=labels, progress=bar.update, fast=fast
+            )
             elapsed = time.perf_counter() - start
         if len(added) != len(rows):
             raise click.ClickException(f"{name}: {len(added)} of {len(rows)} contributions landed")

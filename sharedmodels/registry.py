@@ -580,6 +580,7 @@ def spec_of_contract(contract_name: str) -> tuple[ModelSpec, str]:
 
 def make_encoder(
     model: str,
+    *,
     fit_spec: str | None = None,
     n_features: int | None = None,
     overflow: str = "truncate",
@@ -618,6 +619,7 @@ def float_fit_predict(
     model: str,
     X_train: Any,
     y_train: Sequence[int],
+    *,
     X_test: Any,
     n_classes: int,
     eta: int = 1,

@@ -107,7 +107,7 @@ def run(
     from ape import chain, project
 
     k = model_spec(config.model)
-    encoder = make_encoder(config.model, config.dataset, config.n_features)
+    encoder = make_encoder(config.model, fit_spec=config.dataset, n_features=config.n_features)
     data = encode_dataset(config.dataset, encoder)
     n = len(data)
     needed = 2 * config.days * config.per_day
@@ -191,7 +191,7 @@ def run(
                 if wallet(name) < deposit + 10**16:  # keep something for gas
                     continue
                 row, label = next(source)
-                (a,) = contribute(contract, actors[name], [row], [label], fast=False)
+                (a,) = contribute(contract, actors[name], [row], labels=[label], fast=False)
                 gas_by_id[a.id] = a.gas
                 added[name] += 1
         curve.append(_accuracy(predict_many(contract, test_rows), test_labels))

@@ -69,12 +69,13 @@ def accuracy_row(
     project: Any,
     sender: Any,
     model: str,
+    *,
     spec: str,
     progress=None,
     train_limit: int | None = None,
 ) -> AccuracyRow:
     k = model_spec(model)
-    encoder = make_encoder(model, spec)
+    encoder = make_encoder(model, fit_spec=spec)
     data = encode_dataset(spec, encoder)
     n = len(data)
     n_train = min(RT_TRAIN, n - 1) if spec == "rt" else int(n * TRAIN_SHARE)
@@ -89,7 +90,14 @@ def accuracy_row(
         model=model,
         seal=True,
     )
-    train_stream(dep.contract, sender, rows[:n_train], labels[:n_train], progress, True)
+    train_stream(
+        dep.contract,
+        sender,
+        rows[:n_train],
+        labels=labels[:n_train],
+        progress=progress,
+        pipelined=True,
+    )
     test_rows, test_labels = rows[n_train:], np.asarray(labels[n_train:])
     chain_pred = np.asarray(predict_many(dep.contract, test_rows))
     if isinstance(encoder, DenseEncoder):
@@ -100,8 +108,8 @@ def accuracy_row(
         model,
         X[:n_train],
         labels[:n_train],
-        X[n_train:],
-        len(data.class_names),
+        X_test=X[n_train:],
+        n_classes=len(data.class_names),
         alpha=model_spec(model).alpha,
     )
     return AccuracyRow(
@@ -137,10 +145,10 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
         getattr(project, k.contract("stake")),
         owner,
         encoder,
-        1,
-        ("neg", "pos"),
-        pre,
-        STAKE,
+        eta=1,
+        class_names=("neg", "pos"),
+        pretrain_data=pre,
+        incentive=STAKE,
         model=model,
     )
     contract = dep.contract

@@ -96,7 +96,7 @@ def _float(model, bits, alpha, train, test) -> float:
     """The same for ``model``'s float scikit-learn family member."""
     (tr_rows, tr_y), (te_rows, te_y) = train, test
     X_tr, X_te = indices_to_csr(tr_rows, 2**bits), indices_to_csr(te_rows, 2**bits)
-    pred = float_fit_predict(model, X_tr, tr_y, X_te, 2, alpha=alpha)
+    pred = float_fit_predict(model, X_tr, tr_y, X_test=X_te, n_classes=2, alpha=alpha)
     return float(np.mean(pred == np.asarray(te_y)))
 
 

@@ -261,13 +261,26 @@ def deploy_demo(
             continue
         k = model_spec(demo.model)
         encoder = make_encoder(
-            demo.model, demo.pretrain, None, "truncate", demo.encoder, demo.pretrain_limit, 0
+            demo.model,
+            fit_spec=demo.pretrain,
+            n_features=None,
+            overflow="truncate",
+            encoder=demo.encoder,
+            fit_limit=demo.pretrain_limit,
+            fit_offset=0,
         )
         data = encode_dataset(demo.pretrain, encoder, demo.pretrain_limit, 0)
         params = demo_incentive(demo.model, demo.incentive)
         container = getattr(project, k.contract(demo.incentive))
         dep = deploy_model(
-            container, sender, encoder, 1, data.class_names, data, params, model=demo.model
+            container,
+            sender,
+            encoder,
+            eta=1,
+            class_names=data.class_names,
+            pretrain_data=data,
+            incentive=params,
+            model=demo.model,
         )
         info = {
             "dataset": demo.pretrain,
@@ -276,18 +289,20 @@ def deploy_demo(
             "samples": len(data),
             "dropped": data.dropped,
         }
-        info = describe_pretraining(info, dep, demo.pretrain, encoder, 0, demo.pretrain_limit)
+        info = describe_pretraining(
+            info, dep, demo.pretrain, encoder=encoder, offset=0, limit=demo.pretrain_limit
+        )
         man = manifest_for(
             dep,
             network_choice,
             chain.chain_id,
-            str(sender.address),
-            chain.blocks.height,
-            encoder,
-            1,
-            data.class_names,
-            info,
-            params,
+            deployer=str(sender.address),
+            block=chain.blocks.height,
+            encoder=encoder,
+            eta=1,
+            class_names=data.class_names,
+            pretrain_info=info,
+            incentive=params,
         )
         write_manifest(man, path)
         say(f"{demo.name}: deployed {man.contract} at {man.address}")

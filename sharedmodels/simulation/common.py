@@ -168,6 +168,7 @@ def ape_rate(
     method: Any,
     account: Any,
     stream: Sequence,
+    *,
     chain: Any,
     value: int,
     to_x: Any = list,

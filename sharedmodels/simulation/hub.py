@@ -95,6 +95,7 @@ class HubSimulation:
 
 def topics(
     n: int,
+    *,
     seed: int = 0,
     vocabulary: int = 2000,
     words: int = 12,

@@ -71,7 +71,7 @@ class TrainerSimulation:
         self.sample_every = run.sample_every or max(preset.round_size, run.samples // 20)
         # A vocabulary is built from the pre-training slice, the samples the model starts from.
         encoder = make_encoder(
-            run.model, run.dataset, encoder=preset.encoder, fit_limit=preset.pretrain
+            run.model, fit_spec=run.dataset, encoder=preset.encoder, fit_limit=preset.pretrain
         )
         data = encode_dataset(run.dataset, encoder)
         n = len(data)
@@ -111,9 +111,9 @@ class TrainerSimulation:
             contract.addData,
             self.agents[0].account,
             self.stream[: run.baseline_n],
-            chain,
-            self.max_deposit,
-            self.to_x,
+            chain=chain,
+            value=self.max_deposit,
+            to_x=self.to_x,
         )
         for a in self.agents:
             a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)

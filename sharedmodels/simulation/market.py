@@ -102,13 +102,13 @@ class MarketSimulation:
                 project.PredictionMarket,
                 provider,
                 run.dataset,
-                setup.test_size,
-                max(2, setup.test_size // MAX_PIECE),
-                int(setup.bounty_eth * ETH),
-                terms,
-                secrets_path,
-                chain.provider.network.choice,
-                preset.pretrain,
+                test_size=setup.test_size,
+                pieces=max(2, setup.test_size // MAX_PIECE),
+                bounty=int(setup.bounty_eth * ETH),
+                terms=terms,
+                secrets_path=secrets_path,
+                network=chain.provider.network.choice,
+                pretrain_n=preset.pretrain,
             )
             self.secrets = load_secrets(secrets_path)
         self.market = m = created.contract
@@ -123,11 +123,15 @@ class MarketSimulation:
         self.chain_id = chain.chain_id
 
         def one_by_one(x, y, sender, value):
-            return participate(m, sender, x, y, value, checked=False)
+            return participate(m, sender, x, y=y, stake=value, checked=False)
 
         self.baseline_accuracy = self.accuracy()
         self.baseline_rate = ape_rate(
-            one_by_one, self.agents[0].account, self.stream[: run.baseline_n], chain, stake
+            one_by_one,
+            self.agents[0].account,
+            self.stream[: run.baseline_n],
+            chain=chain,
+            value=stake,
         )
         for a in self.agents:
             a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
@@ -162,7 +166,9 @@ class MarketSimulation:
                 salt = new_salt()
                 hashes.append(
                     self.commit(
-                        sample_commitment(self.to, self.chain_id, agent.address, salt, x, y)
+                        sample_commitment(
+                            self.to, self.chain_id, agent.address, salt=salt, x=x, y=y
+                        )
                     )
                 )
                 opens.append(self.reveal_sample(salt, list(x), y))
@@ -185,6 +191,9 @@ class MarketSimulation:
         rpc.call("evm_increaseTime", [self.terms.min_duration])
         m.end(sender=self.provider)
         rpc.call("evm_increaseTime", [int(m.REVEAL_GRACE()) + 1])  # contributors' reveal grace
+        # reveal_rest checks its first reveal with an eth_call on the latest block: mine one so
+        # that block's clock is past the grace too.
+        rpc.call("evm_mine", [])
         reveal_rest(m, self.provider, self.secrets)
         keeper = Pipeline(self.provider, rpc, gas=25_000_000)
         passes = 0

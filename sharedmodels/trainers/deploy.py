@@ -28,6 +28,7 @@ def deploy_model(
     container: Any,
     sender: Any,
     encoder: Encoder | DenseEncoder,
+    *,
     eta: int = 1,
     class_names: Sequence[str] = ("neg", "pos"),
     pretrain_data: Encoded | None = None,
@@ -76,6 +77,7 @@ def manifest_for(
     dep: Deployment,
     network_choice: str,
     chain_id: int,
+    *,
     deployer: str,
     block: int,
     encoder: Encoder | DenseEncoder,
@@ -112,6 +114,7 @@ def describe_pretraining(
     info: dict | None,
     dep: Deployment,
     dataset: str,
+    *,
     encoder: Any,
     offset: int,
     limit: int | None,
@@ -162,6 +165,7 @@ def parity_job(
     container: Any,
     sender: Any,
     encoder: Encoder | DenseEncoder,
+    *,
     stream: Encoded,
     eta: int = 1,
     pretrain_data: Encoded | None = None,
@@ -174,8 +178,21 @@ def parity_job(
     ``stream``."""
     names = class_names or stream.class_names
     dep = deploy_model(
-        container, sender, encoder, eta, names, pretrain_data, model=model, alpha=alpha
+        container,
+        sender,
+        encoder,
+        eta=eta,
+        class_names=names,
+        pretrain_data=pretrain_data,
+        model=model,
+        alpha=alpha,
     )
     return run_parity(
-        dep.contract, sender, dep.reference, stream.rows, stream.labels, dep.spec, progress
+        dep.contract,
+        sender,
+        dep.reference,
+        rows=stream.rows,
+        labels=stream.labels,
+        kind=dep.spec,
+        progress=progress,
     )

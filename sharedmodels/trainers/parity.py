@@ -58,6 +58,7 @@ def train_stream(
     contract: Any,
     sender: Any,
     rows: Sequence[Sequence[int]],
+    *,
     labels: Sequence[int],
     progress: Callable[[int], None] | None = None,
     pipelined: bool | None = None,
@@ -93,6 +94,7 @@ def run_parity(
     contract: Any,
     sender: Any,
     reference: Any,
+    *,
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
     kind: Any,
@@ -106,7 +108,7 @@ def run_parity(
     expected = [
         reference.update(row, label).prediction for row, label in zip(rows, labels, strict=True)
     ]
-    got, gas = train_stream(contract, sender, rows, labels, progress)
+    got, gas = train_stream(contract, sender, rows, labels=labels, progress=progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
     describe(result, kind)
     for i, (a, b) in enumerate(zip(got, expected, strict=True)):

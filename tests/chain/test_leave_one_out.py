@@ -74,7 +74,16 @@ def deploy(project, owner, deployed):
             encoder: Any = DenseEncoder(divisors=(1.0, 1.0, 1.0))
         else:
             data, encoder = sparse_pretraining(), Encoder(n_features=N_FEATURES)
-        dep = deploy_model(container, owner, encoder, 1, ("a", "b"), data, incentive, model=model)
+        dep = deploy_model(
+            container,
+            owner,
+            encoder,
+            eta=1,
+            class_names=("a", "b"),
+            pretrain_data=data,
+            incentive=incentive,
+            model=model,
+        )
         deployed.append(dep.contract)
         assert bool(dep.contract.leave_one_out()) == incentive.leave_one_out
         return dep.contract, dep.reference
@@ -238,10 +247,10 @@ def test_deploy_refuses_leave_one_out_for_perceptrons_before_sending(project, ow
             getattr(project, model_spec(model).contract("stake")),
             owner,
             Encoder(n_features=4),
-            1,
-            ("a", "b"),
-            None,
-            LOO,
+            eta=1,
+            class_names=("a", "b"),
+            pretrain_data=None,
+            incentive=LOO,
             model=model,
         )
     assert owner.nonce == before  # refused before anything was sent

@@ -40,7 +40,7 @@ def rt():
 def dense(spec: str):
     """(encoder, every row encoded) of a scikit-learn dataset; the encoder is fitted on all of
     it, as ``make_encoder`` does for a deployment."""
-    encoder = make_encoder("ncc", spec)
+    encoder = make_encoder("ncc", fit_spec=spec)
     return encoder, encode_dataset(spec, encoder)
 
 
@@ -54,7 +54,7 @@ def test_rt_parity(project, owner, rt, model, pretrained):
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, 150)
     container = getattr(project, model_spec(model).contract("none"))
-    result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
+    result = parity_job(container, owner, encoder, stream=stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == 150
     assert result.summary() == "parity: 150/150 predictions, state identical: yes"
@@ -74,7 +74,7 @@ def test_dense_parity(project, owner, model, spec, pretrained, count):
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, count)
     container = getattr(project, model_spec(model).contract("none"))
-    result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
+    result = parity_job(container, owner, encoder, stream=stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == count
     n_classes = len(data.class_names)
@@ -90,7 +90,7 @@ def float_predictions(name, X_train, y_train, X_test, n_classes):
     sample, which takes minutes on rt; ``test_one_call_pass_is_float_fit_predict`` checks the
     two agree)."""
     if name not in PERCEPTRONS:
-        return float_fit_predict(name, X_train, y_train, X_test, n_classes)
+        return float_fit_predict(name, X_train, y_train, X_test=X_test, n_classes=n_classes)
     clf = model_spec(name).float_model(Params())
     clf.partial_fit(X_train, np.asarray(y_train, dtype=np.int64), classes=np.arange(n_classes))
     return clf.predict(X_test)
@@ -152,12 +152,14 @@ def test_one_call_pass_is_float_fit_predict(rt):
     X_train, X_test = (indices_to_csr(d.rows, encoder.n_features) for d in (train, test))
     np.testing.assert_array_equal(
         float_predictions("perceptron", X_train, train.labels, X_test, 2),
-        float_fit_predict("perceptron", X_train, train.labels, X_test, 2),
+        float_fit_predict("perceptron", X_train, train.labels, X_test=X_test, n_classes=2),
     )
     dense_encoder, wine = dense("sklearn:wine")
     X = np.asarray(wine.rows, dtype=np.float64) / FIXED_POINT_SCALE
     n = len(wine.class_names)
     np.testing.assert_array_equal(
         float_predictions("dense_perceptron", X[:120], wine.labels[:120], X[120:], n),
-        float_fit_predict("dense_perceptron", X[:120], wine.labels[:120], X[120:], n),
+        float_fit_predict(
+            "dense_perceptron", X[:120], wine.labels[:120], X_test=X[120:], n_classes=n
+        ),
     )

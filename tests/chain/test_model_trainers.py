@@ -213,7 +213,16 @@ def deploy(project, owner, deployed):
         k = model_spec(model)
         container = getattr(project, k.contract(incentive.kind))
         encoder, names, data = pretraining(model)
-        dep = deploy_model(container, owner, encoder, 1, names, data, incentive, model=model)
+        dep = deploy_model(
+            container,
+            owner,
+            encoder,
+            eta=1,
+            class_names=names,
+            pretrain_data=data,
+            incentive=incentive,
+            model=model,
+        )
         deployed.append(dep.contract)
         t = dep.contract
         assert t.contract_type.name == k.contract(incentive.kind)
@@ -411,8 +420,8 @@ def test_negative_dense_features_round_trip(deploy, model, incentive, alice, bob
     t = tr.contract
     rows = with_negatives(model)
     # Pipelined signed transactions for alice, one Ape transaction for bob.
-    added = contribute(t, alice, rows, [0, 1, 2], fast=True)
-    added += contribute(t, bob, rows[:1], [1], fast=False)
+    added = contribute(t, alice, rows, labels=[0, 1, 2], fast=True)
+    added += contribute(t, bob, rows[:1], labels=[1], fast=False)
     assert [a.id for a in added] == [1, 2, 3, 4]
 
     history = scan(t)
