@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.packed import packer, x_hash
@@ -61,14 +62,43 @@ class TrainerSimulation:
 
     def __init__(self, run: Run) -> None:
         from ape import accounts as ape_accounts
-        from ape import chain, project
+        from ape import chain
 
         preset, self.run_args = run.preset, run
         self.preset, self.incentive = preset, preset.incentive
-        self.rng = rng = random.Random(run.seed)
+        self.points = self.incentive.kind == "points"
+        self.rng = random.Random(run.seed)
         # About 20 accuracy samples a run: each is one eth_call per test sample, which at 1,000
         # samples every 1,000 contributions cost as much as the contributions themselves.
         self.sample_every = run.sample_every or max(preset.round_size, run.samples // 20)
+        encoder, pre = self._split_data()
+        accts = list(run.accounts or ape_accounts.test_accounts)
+        self.agents = make_agents(preset.agents, accts[1 : 1 + len(preset.agents)])
+        self._deploy(accts[0], encoder, pre)
+
+        self.baseline_accuracy = self.accuracy()
+        self.max_deposit = 0 if self.points else self.incentive.cost_weight * 3600
+        self.baseline_rate = ape_rate(
+            self.contract.addData,
+            self.agents[0].account,
+            self.stream[: run.baseline_n],
+            chain=chain,
+            value=self.max_deposit,
+            to_x=self.to_x,
+        )
+        for a in self.agents:
+            a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
+        self.ledger = Ledger.open(self.agents)
+        self.open_items: list[Item] = []
+        self.owners = draw_owners(self.agents, len(self.stream), self.rng)
+        self.acc = self.baseline_accuracy
+        self.sent = 0
+        self.txs = 0
+
+    def _split_data(self) -> tuple[Any, Encoded]:
+        """The encoder and the pre-training slice (the dataset's first samples); the hidden
+        test set (its last) and the stream of samples the agents send, drawn from the rest."""
+        run, preset = self.run_args, self.preset
         # A vocabulary is built from the pre-training slice, the samples the model starts from.
         encoder = make_encoder(
             run.model, fit_spec=run.dataset, encoder=preset.encoder, fit_limit=preset.pretrain
@@ -84,15 +114,17 @@ class TrainerSimulation:
             data.rows[preset.pretrain : n - preset.test_size],
             data.labels[preset.pretrain : n - preset.test_size],
         )
-        self.stream, self.replaced = sample_stream(pool, run.samples, rng)
+        self.stream, self.replaced = sample_stream(pool, run.samples, self.rng)
+        return encoder, pre
 
-        accts = list(run.accounts or ape_accounts.test_accounts)
-        owner = accts[0]
-        self.agents = make_agents(preset.agents, accts[1 : 1 + len(preset.agents)])
-        self.points = self.incentive.kind == "points"
-        container = getattr(project, model_spec(run.model).contract(self.incentive.kind))
+    def _deploy(self, owner: Any, encoder: Any, pre: Encoded) -> None:
+        """The trainer, pre-trained and deployed by ``owner``, and its calls' encoders."""
+        from ape import project
+
+        model = self.run_args.model
+        container = getattr(project, model_spec(model).contract(self.incentive.kind))
         dep = deploy_model(
-            container, owner, encoder, pretrain_data=pre, incentive=self.incentive, model=run.model
+            container, owner, encoder, pretrain_data=pre, incentive=self.incentive, model=model
         )
         self.contract = contract = dep.contract
         self.rpc = RPC()
@@ -104,25 +136,6 @@ class TrainerSimulation:
         self.take = None if self.points else abi_encoder(contract.take)
         self.events = POINT_EVENTS if self.points else EVENTS
         self.topics = {name: event_topic(contract, name) for name in self.events.values()}
-
-        self.baseline_accuracy = self.accuracy()
-        self.max_deposit = 0 if self.points else self.incentive.cost_weight * 3600
-        self.baseline_rate = ape_rate(
-            contract.addData,
-            self.agents[0].account,
-            self.stream[: run.baseline_n],
-            chain=chain,
-            value=self.max_deposit,
-            to_x=self.to_x,
-        )
-        for a in self.agents:
-            a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
-        self.ledger = Ledger.open(self.agents)
-        self.open_items: list[Item] = []
-        self.owners = draw_owners(self.agents, len(self.stream), rng)
-        self.acc = self.baseline_accuracy
-        self.sent = 0
-        self.txs = 0
 
     # ------------------------------------------------------------------ reading the chain
 

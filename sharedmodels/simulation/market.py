@@ -64,63 +64,19 @@ class MarketSimulation:
 
     def __init__(self, run: Run) -> None:
         from ape import accounts as ape_accounts
-        from ape import chain, project
+        from ape import chain
 
         preset = self.preset = run.preset
         self.run_args, self.chain = run, chain
-        setup: MarketSetup = preset.market
-        self.setup = setup
-        self.rng = rng = random.Random(run.seed)
-        encoder = Encoder(n_features=2**20)
-        data = encode_dataset(run.dataset, encoder)
-        n = len(data)
-        hidden_end = n - setup.test_size
-        hidden_start = hidden_end - preset.test_size
-        if hidden_start - preset.pretrain < 100:
-            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
-        self.test_rows = data.rows[hidden_start:hidden_end]
-        self.test_labels = data.labels[hidden_start:hidden_end]
-        pool = Encoded(
-            data.rows[preset.pretrain : hidden_start], data.labels[preset.pretrain : hidden_start]
-        )
-        self.stream, self.replaced = sample_stream(pool, run.samples, rng)
-
+        self.setup: MarketSetup = preset.market
+        self.rng = random.Random(run.seed)
+        self._split_data()
         accts = list(run.accounts or ape_accounts.test_accounts)
-        self.provider = provider = accts[0]
+        self.provider = accts[0]
         self.agents = make_agents(preset.agents, accts[1 : 1 + len(preset.agents)])
-        self.stake = stake = int(setup.stake_eth * ETH)
-        self.terms = terms = Terms(
-            min_stake=stake,
-            min_duration=3600,
-            reveal_window=86_400,
-            max_contributions=max(run.samples, 1),
-            max_contributors=len(preset.agents),
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            secrets_path = Path(tmp) / "secrets.json"
-            created = create_market(
-                project.PredictionMarket,
-                provider,
-                run.dataset,
-                test_size=setup.test_size,
-                pieces=max(2, setup.test_size // MAX_PIECE),
-                bounty=int(setup.bounty_eth * ETH),
-                terms=terms,
-                secrets_path=secrets_path,
-                network=chain.provider.network.choice,
-                pretrain_n=preset.pretrain,
-            )
-            self.secrets = load_secrets(secrets_path)
-        self.market = m = created.contract
-        chain.mine(3)
-        reveal_first(m, provider, self.secrets, chain)
-
-        self.rpc = RPC()
-        self.to = str(m.address)
-        self.commit = abi_encoder(m.commit)
-        self.reveal_sample = abi_encoder(m.reveal_sample)
-        self.step_call = abi_encoder(m.step)
-        self.chain_id = chain.chain_id
+        self.stake = int(self.setup.stake_eth * ETH)
+        self._open_market()
+        m = self.market
 
         def one_by_one(x, y, sender, value):
             return participate(m, sender, x, y=y, stake=value, checked=False)
@@ -131,14 +87,70 @@ class MarketSimulation:
             self.agents[0].account,
             self.stream[: run.baseline_n],
             chain=chain,
-            value=stake,
+            value=self.stake,
         )
         for a in self.agents:
             a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
         self.ledger = Ledger.open(self.agents)
-        self.owners = draw_owners(self.agents, len(self.stream), rng)
+        self.owners = draw_owners(self.agents, len(self.stream), self.rng)
         self.acc = self.baseline_accuracy
         self.sent = self.txs = 0
+
+    def _split_data(self) -> None:
+        """The hidden test set (just before the provider's committed one, at the dataset's
+        end) and the stream of samples the agents send, drawn from what the pre-training
+        slice and the two test sets leave."""
+        run, preset, setup = self.run_args, self.preset, self.setup
+        data = encode_dataset(run.dataset, Encoder(n_features=2**20))
+        n = len(data)
+        hidden_end = n - setup.test_size
+        hidden_start = hidden_end - preset.test_size
+        if hidden_start - preset.pretrain < 100:
+            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
+        self.test_rows = data.rows[hidden_start:hidden_end]
+        self.test_labels = data.labels[hidden_start:hidden_end]
+        pool = Encoded(
+            data.rows[preset.pretrain : hidden_start], data.labels[preset.pretrain : hidden_start]
+        )
+        self.stream, self.replaced = sample_stream(pool, run.samples, self.rng)
+
+    def _open_market(self) -> None:
+        """The provider creates the market (its test set committed, its model pre-trained)
+        and reveals the first piece, which opens participation; then the calls' encoders."""
+        from ape import project
+
+        run, setup, chain = self.run_args, self.setup, self.chain
+        self.terms = Terms(
+            min_stake=self.stake,
+            min_duration=3600,
+            reveal_window=86_400,
+            max_contributions=max(run.samples, 1),
+            max_contributors=len(self.preset.agents),
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            secrets_path = Path(tmp) / "secrets.json"
+            created = create_market(
+                project.PredictionMarket,
+                self.provider,
+                run.dataset,
+                test_size=setup.test_size,
+                pieces=max(2, setup.test_size // MAX_PIECE),
+                bounty=int(setup.bounty_eth * ETH),
+                terms=self.terms,
+                secrets_path=secrets_path,
+                network=chain.provider.network.choice,
+                pretrain_n=self.preset.pretrain,
+            )
+            self.secrets = load_secrets(secrets_path)
+        self.market = m = created.contract
+        chain.mine(3)
+        reveal_first(m, self.provider, self.secrets, chain)
+        self.rpc = RPC()
+        self.to = str(m.address)
+        self.commit = abi_encoder(m.commit)
+        self.reveal_sample = abi_encoder(m.reveal_sample)
+        self.step_call = abi_encoder(m.step)
+        self.chain_id = chain.chain_id
 
     def now(self) -> int:
         return chain_time(self.rpc)
