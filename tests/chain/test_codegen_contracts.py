@@ -16,7 +16,7 @@ def test_kind_maps_to_a_project_contract(project, model, incentive):
     assert spec_of_contract(name) == (MODELS[model], incentive)
     abi_names = {getattr(item, "name", None) for item in container.contract_type.abi}
     # Everything the model module exports is in the deployed ABI (the kinds and jobs call it).
-    exported = {e.split(".", 1)[1] for e in model_spec(model).spec.exports}
+    exported = {e.split(".", 1)[1] for e in model_spec(model).exports}
     assert exported <= abi_names, exported - abi_names
     if incentive == "none":
         assert {"update", "ModelTrained"} <= abi_names
