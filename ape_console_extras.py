@@ -122,7 +122,7 @@ def ape_init_extras(chain):
         or class name; positive/negative too for a text model), paying the deposit; returns
         the id."""
         y = label_index(label)
-        (added,) = collab.contribute(model, sender(), [encoder.encode_one(text)], [y])
+        (added,) = collab.contribute(model, sender(), [encoder.encode_one(text)], labels=[y])
         builtins.print(f"#{added.id}: deposit {ether(added.deposit)}, gas {added.gas:,}")
         return added.id
 

@@ -150,13 +150,13 @@ def create(
         project.ModelBounty,
         organiser,
         secrets,
-        chain.chain_id,
-        c.amount(prize),
-        dim,
-        n_classes,
-        test_groups,
-        round(threshold * 100),
-        terms,
+        chain_id=chain.chain_id,
+        prize=c.amount(prize),
+        dim=dim,
+        n_classes=n_classes,
+        test_groups=test_groups,
+        threshold_bps=round(threshold * 100),
+        terms=terms,
     )
     secrets.save(secrets_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +224,7 @@ def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, r
     if shuffle_labels:
         random.Random(seed).shuffle(ys)
     sizes = tuple(int(h) for h in hidden.split(",") if h)
-    est, model = train(kind, xs, ys, int(b.n_classes()), sizes, seed)
+    est, model = train(kind, xs, ys, n_classes=int(b.n_classes()), hidden=sizes, seed=seed)
     e = Entrant(model)
     value = c.amount(stake) if stake else int(b.min_stake())
     submit(b, who, e, value)

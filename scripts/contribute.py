@@ -164,9 +164,9 @@ def cli(
         chain.chain_id,
         str(contract.address),
         str(sender.address),
-        rows,
-        labels,
-        chain.blocks.height,
+        rows=rows,
+        labels=labels,
+        current_block=chain.blocks.height,
         fresh=fresh,
     )
     done = reconcile(contract, journal, rows, labels) if resumed else 0
@@ -200,11 +200,19 @@ def cli(
             elif paced:
                 for row, y in zip(part, part_labels, strict=True):
                     wait_until_at_most(contract, cap, bar.write)
-                    added += contribute(contract, sender, [row], [y], bar.update, cap=cap)
+                    added += contribute(
+                        contract, sender, [row], labels=[y], progress=bar.update, cap=cap
+                    )
             else:
                 fast = False if one_by_one else None
                 added += contribute(
-                    contract, sender, part, part_labels, bar.update, fast=fast, cap=cap
+                    contract,
+                    sender,
+                    part,
+                    labels=part_labels,
+                    progress=bar.update,
+                    fast=fast,
+                    cap=cap,
                 )
             journal.done = start + len(part)
             journal.save(path)

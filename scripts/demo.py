@@ -25,8 +25,8 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.registry import MODEL_NAMES, model_spec
 from sharedmodels.runs.demo import DemoConfig, plot_curve, run
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 def _gas(values) -> str:
@@ -85,7 +85,7 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
     if not (chain.provider.network.is_local or chain.provider.network.is_fork):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     owner, honest, flipper = (accounts.test_accounts[i] for i in (0, 1, 2))
-    dataset = dataset or ("sklearn:digits" if kind(model).dense else "rt")
+    dataset = dataset or ("sklearn:digits" if model_spec(model).dense else "rt")
     judging = c.default_judging(model, judging)
     if pretrain is None:
         pretrain = 10 if dataset == "sklearn:digits" else 10_000

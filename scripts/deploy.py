@@ -21,12 +21,11 @@ and the class names default to the dataset's. The manifest goes to
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.deployments import write_manifest
 from sharedmodels.rpc.fees import announce_deploy
 from sharedmodels.trainers.client import INCENTIVES, Incentive
 from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
-from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Deploy a model and write its manifest.")
@@ -128,7 +127,7 @@ def cli(
             f"that is gone when this command ends; start one with `{c.make_node_hint(temporary)}` "
             "in another shell (or pass --throwaway to deploy there anyway)"
         )
-    k = kind(model)
+    k = model_spec(model)
     if k.dense and not pretrain_spec:
         raise click.UsageError(
             f"{model} needs --pretrain DATASET (numeric) to fit its encoder; add "
@@ -144,12 +143,12 @@ def cli(
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(
         model,
-        pretrain_spec,
-        n_features,
-        overflow,
-        encoder_spec,
-        pretrain_limit,
-        pretrain_offset,
+        fit_spec=pretrain_spec,
+        n_features=n_features,
+        overflow=overflow,
+        encoder=encoder_spec,
+        fit_limit=pretrain_limit,
+        fit_offset=pretrain_offset,
     )
     data = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
     if class_names is not None:
@@ -175,27 +174,29 @@ def cli(
         container,
         sender,
         encoder,
-        learning_rate,
-        names,
-        data,
-        params,
+        eta=learning_rate,
+        class_names=names,
+        pretrain_data=data,
+        incentive=params,
         model=model,
         alpha=alpha,
         before_send=lambda preview: announce_deploy(preview, cap, click.echo),
     )
-    info = describe_pretraining(info, dep, pretrain_spec, encoder, pretrain_offset, pretrain_limit)
+    info = describe_pretraining(
+        info, dep, pretrain_spec, encoder=encoder, offset=pretrain_offset, limit=pretrain_limit
+    )
     man = manifest_for(
         dep,
         network.choice,
         chain.chain_id,
-        str(sender.address),
-        chain.blocks.height,
-        encoder,
-        learning_rate,
-        names,
-        info,
-        params,
-        alpha,
+        deployer=str(sender.address),
+        block=chain.blocks.height,
+        encoder=encoder,
+        eta=learning_rate,
+        class_names=names,
+        pretrain_info=info,
+        incentive=params,
+        alpha=alpha,
     )
     path = None
     if not temporary or manifest is not None:

@@ -156,7 +156,12 @@ def open(  # noqa: A001
         raise click.UsageError(str(exc)) from None
     start = chain.blocks.height
     contract = deploy_task(
-        __import__("ape").project.FederatedTask, sender, terms, c.amount(pool), (), allowed
+        __import__("ape").project.FederatedTask,
+        sender,
+        terms,
+        pool=c.amount(pool),
+        initial=(),
+        allowed=allowed,
     )
     path = c.record_path(record_opt, "federated")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,7 +241,9 @@ def train_round(
         pending = Pending(r, os.urandom(32), samples, update)
         save_pending(secret, pending)  # before the commitment is sent: it must not be lost
         try:
-            commit_update(contract, sender, r, samples, update, terms, pending.salt)
+            commit_update(
+                contract, sender, r, samples=samples, update=update, terms=terms, salt=pending.salt
+            )
         except BaseException:
             if int(contract.participants(sender).commit_round) != r + 1:
                 secret.unlink()  # nothing was committed: nothing to keep

@@ -32,11 +32,11 @@ import click
 from sharedmodels import cli as c
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.encoding.packed import as_x
+from sharedmodels.registry import MODEL_NAMES, model_spec
 from sharedmodels.rpc.deployments import deploy_perceptron
 from sharedmodels.runs.bench import add_data_floor, gas_table, refund_floor, replace_section
 from sharedmodels.runs.l2 import PRICES, costs, l2_table
 from sharedmodels.runs.modelbench import GAS_SIZES, gas_row
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 SIZES = (20, 60, 100, 200)
 VOCAB = 1000
@@ -85,7 +85,7 @@ def cli(out, model_out, benchmarks, model, account_alias):
     if model != "perceptron":
         rows = [
             gas_row(project, sender, accounts.test_accounts[1], model, size)
-            for size in GAS_SIZES[kind(model).dense]
+            for size in GAS_SIZES[model_spec(model).dense]
         ]
         for g in rows:
             click.echo(

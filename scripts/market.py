@@ -231,13 +231,13 @@ def create(
         project.PredictionMarket,
         provider,
         dataset,
-        test_size,
-        pieces,
-        c.amount(bounty),
-        terms,
-        secrets,
-        chain.provider.network.choice,
-        pretrain,
+        test_size=test_size,
+        pieces=pieces,
+        bounty=c.amount(bounty),
+        terms=terms,
+        secrets_path=secrets,
+        network=chain.provider.network.choice,
+        pretrain_n=pretrain,
     )
     record_path.write_text(created.record.to_json())
     m = created.contract
@@ -303,7 +303,7 @@ def contribute(
     gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
         for x, y in zip(data.rows, labels, strict=True):
-            gas.append(participate(m, account, x, y, wei, checked=False).gas)
+            gas.append(participate(m, account, x, y=y, stake=wei, checked=False).gas)
             bar.update(1)
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
@@ -522,7 +522,14 @@ def demo(
     )
     say = (lambda _: None) if quiet else (lambda msg: click.echo(msg, err=True))
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_demo(config, provider, honest_acct, flipper_accts, Path(tmp) / "secrets.json", say)
+        r = run_demo(
+            config,
+            provider,
+            honest_acct,
+            flippers=flipper_accts,
+            secrets_path=Path(tmp) / "secrets.json",
+            log=say,
+        )
     click.echo("")
     click.echo(
         f"== prediction market on {dataset}: bounty {ether(config.bounty)}, "
@@ -595,8 +602,8 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
         chain,
         accounts.test_accounts[:4],
         [int(v) for v in sizes.split(",")],
-        [int(v) for v in counts.split(",")],
-        budget,
+        counts=[int(v) for v in counts.split(",")],
+        budget=budget,
         say=lambda row: click.echo(marketbench.row_line(row)),
     )
     if out is None:

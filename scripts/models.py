@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.registry import MODEL_NAMES, model_spec
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.runs.modelbench import (
     GAS_SIZES,
@@ -30,7 +31,6 @@ from sharedmodels.runs.modelbench import (
     gas_row,
     gas_table,
 )
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Accuracy and gas of every model.")
@@ -80,7 +80,9 @@ def cli(out, doc, only, train_limit, account_alias, quiet):
         trainer = accounts.test_accounts[1 + i % 9] if not account_alias else sender
         snapshot = chain.snapshot()
         with c.progress_bar(0, f"{model} on {spec}", quiet) as bar:
-            row = accuracy_row(project, trainer, model, spec, bar.update, train_limit)
+            row = accuracy_row(
+                project, trainer, model, spec=spec, progress=bar.update, train_limit=train_limit
+            )
         chain.restore(snapshot)
         acc.append(row)
         click.echo(
@@ -92,7 +94,7 @@ def cli(out, doc, only, train_limit, account_alias, quiet):
     for model in MODEL_NAMES:
         if model not in models:
             continue
-        for size in GAS_SIZES[kind(model).dense]:
+        for size in GAS_SIZES[model_spec(model).dense]:
             g = gas_row(project, sender, accounts.test_accounts[1], model, size)
             gas.append(g)
             click.echo(

@@ -21,9 +21,8 @@ import sys
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import make_encoder
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="On-chain vs scikit-learn parity.")
@@ -60,26 +59,26 @@ def cli(
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(
         model,
-        pretrain_spec or dataset,
-        n_features,
-        overflow,
-        encoder_spec,
-        pretrain_limit if pretrain_spec else limit,
-        pretrain_offset if pretrain_spec else offset,
+        fit_spec=pretrain_spec or dataset,
+        n_features=n_features,
+        overflow=overflow,
+        encoder=encoder_spec,
+        fit_limit=pretrain_limit if pretrain_spec else limit,
+        fit_offset=pretrain_offset if pretrain_spec else offset,
     )
     stream = c.dataset_samples(dataset, encoder, limit, offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)
-    container = getattr(project, kind(model).contract("none"))
+    container = getattr(project, model_spec(model).contract("none"))
     with c.progress_bar(len(stream), "parity", quiet) as bar:
         result = parity_job(
             container,
             sender,
             encoder,
-            stream,
-            learning_rate,
-            pre,
+            stream=stream,
+            eta=learning_rate,
+            pretrain_data=pre,
             progress=bar.update,
             model=model,
             alpha=alpha,

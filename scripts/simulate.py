@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.registry import spec
+from sharedmodels.registry import MODELS, model_spec
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.simulation.outputs import summary_lines, write_outputs
 from sharedmodels.simulation.presets import PRESETS
@@ -39,7 +39,7 @@ from sharedmodels.simulation.run import simulate
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--model",
-    type=click.Choice(["naive_bayes", "perceptron", "sparse_ncc"]),
+    type=click.Choice(sorted(m.name for m in MODELS.values() if not m.dense)),  # text models
     default=None,
     help="The model under deposit/refund/take or Points (default: the preset's, else "
     "naive_bayes; the market is a Perceptron). On "
@@ -72,7 +72,11 @@ def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks
             raise click.BadParameter("the market has no judging rule", param_hint="--judging")
         loo = judging == "leave-one-out"
         p = replace(p, incentive=replace(p.incentive, leave_one_out=loo))
-    if p.incentive is not None and p.incentive.leave_one_out and not spec(model).leave_one_out:
+    if (
+        p.incentive is not None
+        and p.incentive.leave_one_out
+        and not model_spec(model).leave_one_out
+    ):
         if judging is not None:
             raise click.BadParameter(
                 f"{model} does not offer leave-one-out judging (docs/incentives.md)",
@@ -92,7 +96,15 @@ def cli(network, preset, samples, dataset, out, seed, model, judging, benchmarks
         def status(text):  # the market's reward pass, after the last sample
             bar.set_description_str(f"simulate {preset}: {text}")
 
-        result = simulate(p, samples, dataset, seed, model, on_progress=progress, on_status=status)
+        result = simulate(
+            p,
+            samples,
+            dataset=dataset,
+            seed=seed,
+            model=model,
+            on_progress=progress,
+            on_status=status,
+        )
     paths = write_outputs(result, folder)
     for line in summary_lines(result):
         click.echo(line)

@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.registry import MODEL_NAMES, make_encoder, model_spec
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.trainers.actions import contribute
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind
 
 
 @click.command(cls=c.ConnectedCommand, short_help="Contribution throughput, two paths.")
@@ -58,9 +58,9 @@ def cli(samples, out, benchmarks, model, quiet):
     from ape import accounts, project
 
     sender = accounts.test_accounts[1]
-    k = kind(model)
+    k = model_spec(model)
     spec = "sklearn:digits" if k.dense else "rt"
-    encoder = make_encoder(model, spec)
+    encoder = make_encoder(model, fit_spec=spec)
     data = encode_dataset(spec, encoder, limit=2 * samples)
     reps = -(-2 * samples // len(data))
     data.rows, data.labels = (data.rows * reps)[: 2 * samples], (data.labels * reps)[: 2 * samples]
@@ -81,7 +81,9 @@ def cli(samples, out, benchmarks, model, quiet):
         rows, labels = data.rows[part], data.labels[part]
         with c.progress_bar(len(rows), name, quiet) as bar:
             start = time.perf_counter()
-            added = contribute(dep.contract, sender, rows, labels, bar.update, fast=fast)
+            added = contribute(
+                dep.contract, sender, rows, labels=labels, progress=bar.update, fast=fast
+            )
             elapsed = time.perf_counter() - start
         if len(added) != len(rows):
             raise click.ClickException(f"{name}: {len(added)} of {len(rows)} contributions landed")

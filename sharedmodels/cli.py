@@ -19,10 +19,9 @@ from sharedmodels.encoding.features import (
     OVERFLOW_POLICIES,
 )
 from sharedmodels.errors import SharedModelsError
-from sharedmodels.registry import MODELS
+from sharedmodels.registry import MODEL_NAMES, MODELS
 from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.rpc.node import prefer_repo_anvil
-from sharedmodels.trainers.kinds import MODEL_NAMES
 from sharedmodels.units import ether as wei
 
 # Scripts import this module before Ape connects: the Anvil ape-foundry starts is then the

@@ -69,8 +69,71 @@ def _interfaces(spec: ModelSpec, incentive: str) -> list[str]:
     return ["IModel", own, shape]
 
 
+#: The constructor parameters a model module on ``base.vy`` is given besides its own.
+_BASE_PARAMS = "class_names: DynArray[String[32], base.MAX_CLASSES], encoder: String[256]"
+#: How a deployable calls its model module: the modules on ``base.vy`` share one internal
+#: interface (``_predict``, ``_train``, ``_predict_without``); the sparse Perceptron's scores a
+#: sample once and steps on that score.
+_CALLS = {
+    "base": {
+        "predict": "model._predict(x)",
+        "train": "trained: bool = model._train(x, y)",
+        "step": "prediction = model._predict(x)\n    changed = model._train(x, y)",
+    },
+    "scored": {
+        "predict": "model._class_of(model._checked_score(x))",
+        "train": (
+            "prediction: uint8 = 0\n    trained: bool = False\n"
+            "    prediction, trained = model._step(x, y, model._checked_score(x))"
+        ),
+        "step": "prediction, changed = model._step(x, y, model._checked_score(x))",
+    },
+}
+_SIGNATURE = "def __init__("
+_WIDTH = 80
+
+
+def _calls(spec: ModelSpec) -> dict[str, str]:
+    """The Vyper expressions and statements that call the model (see ``_CALLS``), with the
+    verdict refund and report compare with the label of contribution ``c`` (features ``x``):
+    the prediction, or under leave-one-out judging (the trainer's ``leave_one_out``) the
+    prediction with that contribution's training taken out."""
+    calls = dict(_CALLS["base" if spec.uses_base else "scored"])
+    verdict = calls["predict"]
+    if spec.leave_one_out:
+        verdict = f"model._predict_without(x, c.label) if leave_one_out else {verdict}"
+    calls["verdict"] = verdict
+    return calls
+
+
+def _wrap(params: list[str]) -> list[str]:
+    """Parameters joined into lines that fit ``_WIDTH`` after ``def __init__(``."""
+    lines = [params[0]]
+    for p in params[1:]:
+        if len(_SIGNATURE) + len(lines[-1]) + len(p) + 2 > _WIDTH:
+            lines[-1] += ","
+            lines.append(p)
+        else:
+            lines[-1] += f", {p}"
+    return lines
+
+
+def _constructor(spec: ModelSpec) -> tuple[str, str]:
+    """The constructor's model parameters and the statements that initialize the modules."""
+    names = ", ".join(a.split(":")[0] for a in spec.args)
+    init = f"model.__init__({names})"
+    lines = _wrap(list(spec.args))
+    if spec.uses_base:
+        lines[-1] += ","
+        lines.append(_BASE_PARAMS)
+        init = f"base.__init__(class_names, encoder)\n    {init}"
+    return ("\n" + " " * len(_SIGNATURE)).join(lines), init
+
+
 def render(spec: ModelSpec, incentive: str) -> str:
     """The source of one deployable contract."""
+    params, init = _constructor(spec)
+    calls = _calls(spec)
     fields = {
         "header": HEADER,
         "incentive": incentive,
@@ -81,17 +144,16 @@ def render(spec: ModelSpec, incentive: str) -> str:
         "batches": incentive == "stake" and spec.batches,
         "interfaces": _interfaces(spec, incentive),
         "exports": _exports(spec),
-        "params": spec.params,
-        "init": spec.init,
+        "params": params,
+        "init": init,
         "x_type": spec.x_type,
         "x_doc": spec.x_doc,
         "abi_x": spec.abi_x,
         "label_doc": spec.label_doc,
-        "classify": spec.classify,
         "has_judge": spec.leave_one_out,
-        "verdict": spec.verdict,
-        "train": spec.train,
-        "step": spec.step,
+        "verdict": calls["verdict"],
+        "train": calls["train"],
+        "step": calls["step"],
         "stake_name": contract_names(spec)["stake"],
     }
     return _environment().get_template(TEMPLATES[incentive]).render(fields)

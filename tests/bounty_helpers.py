@@ -156,7 +156,9 @@ class Run:
         rate = self.terms.scoring_fee
         if not sealed:
             return 0
-        return scoring_fee(rate, model.kind, model.dim, model.n_classes, model.h1, model.h2, t)
+        return scoring_fee(
+            rate, model.kind, model.dim, c=model.n_classes, h1=model.h1, h2=model.h2, t=t
+        )
 
     def expected(self):
         xs, ys = self.test_set()
@@ -199,13 +201,13 @@ def open_bounty(
         project.ModelBounty,
         organiser,
         secrets,
-        chain.chain_id,
-        prize,
-        dim,
-        classes,
-        test_groups,
-        threshold_bps,
-        terms,
+        chain_id=chain.chain_id,
+        prize=prize,
+        dim=dim,
+        n_classes=classes,
+        test_groups=test_groups,
+        threshold_bps=threshold_bps,
+        terms=terms,
     )
     return Run(contract, secrets, organiser, chain, terms, prize, threshold_bps)
 

@@ -78,7 +78,12 @@ class Task:
 
     def commit(self, who, update, samples=10) -> Pending:
         p = commit_update(
-            self.contract, who, int(self.contract.round()), samples, update, self.terms
+            self.contract,
+            who,
+            int(self.contract.round()),
+            samples=samples,
+            update=update,
+            terms=self.terms,
         )
         self.pending[str(who.address)] = p
         self.mirror.commit(str(who.address))
@@ -132,5 +137,7 @@ def open_task(
 ) -> Task:
     from sharedmodels.federated.driver import deploy_task
 
-    contract = deploy_task(project.FederatedTask, owner, terms, pool, initial, allowed)
+    contract = deploy_task(
+        project.FederatedTask, owner, terms, pool=pool, initial=initial, allowed=allowed
+    )
     return Task(contract, chain, terms, TaskMirror.open(terms, pool, initial))

@@ -73,7 +73,7 @@ class Run:
         """Commit to ``(x, y)`` with ``stake``, then reveal it (two blocks); returns the
         ``Participation`` (its id, salt and both receipts)."""
         stake = self.terms.min_stake if stake is None else stake
-        sent = participate(self.contract, account, x, y, stake, checked=False)
+        sent = participate(self.contract, account, x, y=y, stake=stake, checked=False)
         self.sent.append(Contribution(str(account.address), tuple(x), y, stake))
         return sent
 
@@ -116,7 +116,7 @@ class Run:
             self.bounty,
             [p for i in self.reveal_order() for p in self.secrets.pieces[i]],
             self.sent,
-            N_FEATURES,
+            n_features=N_FEATURES,
             initial_weights=weights,
             initial_intercept=self.intercept,
         )
@@ -167,14 +167,14 @@ def open_market(
     intercept=0,
     reveal=True,
 ) -> Run:
-    secrets = commit_test_set(rows, labels, pieces, N_FEATURES)
+    secrets = commit_test_set(rows, labels, pieces, n_features=N_FEATURES)
     contract = deploy_market(
         project.PredictionMarket,
         provider,
         secrets,
-        bounty,
-        terms,
-        Encoder(n_features=N_FEATURES),
+        bounty=bounty,
+        terms=terms,
+        encoder=Encoder(n_features=N_FEATURES),
         weights=weights,
         intercept=intercept,
     )

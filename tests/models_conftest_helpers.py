@@ -2,7 +2,7 @@
 
 Not a test module: the tests import what they need from here. Every helper works for the four
 models built on ``contracts/models/base.vy``: ``dense_perceptron``, ``ncc``, ``sparse_ncc`` and
-``naive_bayes`` (the ``--model`` names of ``sharedmodels.trainers.kinds``).
+``naive_bayes`` (the ``--model`` names of ``sharedmodels.registry``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sharedmodels import registry
 from sharedmodels.encoding.features import DenseEncoder, Encoder
 from sharedmodels.mirrors.multiclass import IntNaiveBayes
+from sharedmodels.registry import Params, model_spec
 from sharedmodels.rpc.deployments import encoder_descriptor
 from sharedmodels.rpc.fastpath import call_in_order, decode_event, view_many
-from sharedmodels.trainers.kinds import Params, kind
 
-MODELS = ("dense_perceptron", "ncc", "sparse_ncc", "naive_bayes")
-DENSE = ("dense_perceptron", "ncc")
-SPARSE = ("sparse_ncc", "naive_bayes")
+#: The models on ``base.vy``, from the registry (so a new one is tested without an edit here).
+MODELS = tuple(m.name for m in registry.MODELS.values() if m.uses_base)
+DENSE = tuple(m for m in MODELS if model_spec(m).dense)
+SPARSE = tuple(m for m in MODELS if not model_spec(m).dense)
 #: Fixed-point scale and value bound of dense inputs (``numeric.vy``).
 SCALE = 10**9
 MAX_ABS = 2**40
@@ -33,7 +35,7 @@ UNKNOWN = "model: unknown class"
 
 
 def default_size(name: str) -> int:
-    return DIM if kind(name).dense else N
+    return DIM if model_spec(name).dense else N
 
 
 def class_names(n: int) -> list[str]:
@@ -42,13 +44,13 @@ def class_names(n: int) -> list[str]:
 
 def encoder_for(name: str, size: int) -> DenseEncoder | Encoder:
     """An encoder whose ``dim`` / ``n_features`` is ``size`` (dense divisors are 1.0)."""
-    return DenseEncoder((1.0,) * size) if kind(name).dense else Encoder(n_features=size)
+    return DenseEncoder((1.0,) * size) if model_spec(name).dense else Encoder(n_features=size)
 
 
 def descriptor(name: str, size: int) -> str:
     """The encoder string a client would store (a placeholder for sizes no encoder accepts,
     which only the constructor-revert tests pass)."""
-    if not 1 <= size <= (256 if kind(name).dense else 2**32):
+    if not 1 <= size <= (256 if model_spec(name).dense else 2**32):
         return "{}"
     enc = encoder_for(name, size)
     return enc.descriptor() if isinstance(enc, DenseEncoder) else encoder_descriptor(enc)
@@ -65,14 +67,14 @@ def ctor_args(name: str, size: int, names: Sequence[str], eta: int = 1, alpha: i
 
 
 def container(project: Any, name: str) -> Any:
-    return getattr(project, kind(name).contract("none"))
+    return getattr(project, model_spec(name).contract("none"))
 
 
 def reference(name: str, size: int, n_classes: int, eta: int = 1, alpha: int = SCALE) -> Any:
     """The integer-exact mirror of a fresh deployment (alpha in 10**-9 units)."""
     if name == "naive_bayes":
         return IntNaiveBayes(size, alpha, n_classes)
-    return kind(name).reference(encoder_for(name, size), n_classes, Params(eta=eta))
+    return model_spec(name).reference(encoder_for(name, size), n_classes, Params(eta=eta))
 
 
 def deploy(
@@ -94,18 +96,9 @@ def deploy(
 def random_rows(name: str, count: int, rnd: random.Random, size: int | None = None) -> list:
     """Valid inputs: dense rows of values within +-2 (real units), or sparse index lists."""
     size = size or default_size(name)
-    if kind(name).dense:
+    if model_spec(name).dense:
         return [[rnd.randint(-2 * SCALE, 2 * SCALE) for _ in range(size)] for _ in range(count)]
     return [sorted(rnd.sample(range(size), rnd.randint(0, min(6, size)))) for _ in range(count)]
-
-
-def ref_step(name: str, ref: Any, x: Sequence[int], y: int) -> tuple[int, bool]:
-    """(prediction before, whether the state changed) of one reference step, as logged."""
-    if name != "dense_perceptron":
-        return ref.update(x, y), True
-    before = ([list(w) for w in ref.w], list(ref.b))
-    prediction = ref.update(x, y)
-    return prediction, ([list(w) for w in ref.w], list(ref.b)) != before
 
 
 def stream(contract: Any, owner: Any, rows: Sequence, labels: Sequence[int]) -> list:
@@ -118,7 +111,7 @@ def stream(contract: Any, owner: Any, rows: Sequence, labels: Sequence[int]) -> 
 
 def train_both(name: str, contract: Any, owner: Any, ref: Any, rows: Sequence, labels) -> None:
     """Train chain and reference on the same samples; every logged step must match."""
-    expected = [ref_step(name, ref, x, y) for x, y in zip(rows, labels, strict=True)]
+    expected = [ref.update(x, y) for x, y in zip(rows, labels, strict=True)]
     assert stream(contract, owner, rows, labels) == expected
 
 
@@ -148,9 +141,9 @@ def assert_same(
 ) -> None:
     """Chain state == reference state, and the two agree on every probe (and its scores)."""
     probes = [list(p) for p in probes]
-    touched = set(touched) | {j for p in probes for j in p} if not kind(name).dense else set()
+    touched = set(touched) | {j for p in probes for j in p} if not model_spec(name).dense else set()
     assert contract.n_classes() == ref.n_classes
-    assert kind(name).mismatches(contract, ref, touched) == []
+    assert model_spec(name).mismatches(contract, ref, touched) == []
     if probes:
         assert predictions(contract, probes) == [ref.predict(p) for p in probes]
         for p in probes[:3]:

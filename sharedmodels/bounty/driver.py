@@ -55,6 +55,7 @@ def deploy_bounty(
     container: Any,
     sender: Any,
     secrets: OrganiserSecrets,
+    *,
     chain_id: int,
     prize: int,
     dim: int,
@@ -157,11 +158,11 @@ class Entrant:
             str(contract.address),
             str(submitter),
             m.kind,
-            m.h1,
-            m.h2,
-            self.salt,
-            m.params,
-            self.chunk,
+            h1=m.h1,
+            h2=m.h2,
+            salt=self.salt,
+            params=m.params,
+            size=self.chunk,
         )
 
 

@@ -67,7 +67,9 @@ class Model:
             raise ValueError("a parameter is out of range (|v| > 2**40)")
 
     def scores(self, x: Sequence[int]) -> list[int]:
-        return scores(self.kind, self.dim, self.n_classes, self.h1, self.h2, self.params, x)
+        return scores(
+            self.kind, self.dim, self.n_classes, h1=self.h1, h2=self.h2, p=self.params, x=x
+        )
 
     def predict(self, x: Sequence[int]) -> int:
         return argmax(self.scores(x))
@@ -76,7 +78,9 @@ class Model:
         return sum(1 for x, y in zip(xs, ys, strict=True) if self.predict(x) == y)
 
 
-def _layer(p: Sequence[int], off: int, a: Sequence[int], n: int, h: int, relu: bool) -> list[int]:
+def _layer(
+    p: Sequence[int], off: int, a: Sequence[int], *, n: int, h: int, relu: bool
+) -> list[int]:
     out = []
     for i in range(h):
         z = sum(p[off + i * n + j] * a[j] for j in range(n)) + p[off + h * n + i] * SCALE
@@ -85,19 +89,19 @@ def _layer(p: Sequence[int], off: int, a: Sequence[int], n: int, h: int, relu: b
 
 
 def scores(
-    kind: int, d: int, c: int, h1: int, h2: int, p: Sequence[int], x: Sequence[int]
+    kind: int, d: int, c: int, *, h1: int, h2: int, p: Sequence[int], x: Sequence[int]
 ) -> list[int]:
     """The contract's ``_scores``: one integer per class."""
     if kind == PERCEPTRON:
         return [sum(p[k * d + j] * x[j] for j in range(d)) + p[c * d + k] * SCALE for k in range(c)]
     if kind == CENTROID:
         return [-sum((x[j] - p[k * d + j]) ** 2 for j in range(d)) for k in range(c)]
-    a = _layer(p, 0, x, d, h1, True)
+    a = _layer(p, 0, x, n=d, h=h1, relu=True)
     off, n = h1 * d + h1, h1
     if h2:
-        a = _layer(p, off, a, h1, h2, True)
+        a = _layer(p, off, a, n=h1, h=h2, relu=True)
         off, n = off + h2 * h1 + h2, h2
-    return _layer(p, off, a, n, c, False)
+    return _layer(p, off, a, n=n, h=c, relu=False)
 
 
 def argmax(s: Sequence[int]) -> int:

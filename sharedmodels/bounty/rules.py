@@ -80,7 +80,7 @@ def sample_cost(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
     return SAMPLE_BASE + MAC_COST * macs(kind, d, c, h1, h2)
 
 
-def work(kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
+def work(kind: int, d: int, c: int, *, h1: int, h2: int, t: int) -> int:
     """The contract's ``_work``: the estimated gas of scoring a model alone on ``t`` test
     samples in ``step``s (one parameter load per step, plus each sample)."""
     load, per = load_cost(kind, d, c, h1, h2), sample_cost(kind, d, c, h1, h2)
@@ -95,20 +95,20 @@ def batch(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
     return min((MAX_BUDGET - load) // per, MAX_BATCH) if load + per <= MAX_BUDGET else 1
 
 
-def step_fee(rate: int, kind: int, d: int, c: int, h1: int, h2: int, count: int) -> int:
+def step_fee(rate: int, kind: int, d: int, *, c: int, h1: int, h2: int, count: int) -> int:
     """What a ``step`` scoring ``count`` samples pays its caller: one load plus each sample."""
     return rate * (load_cost(kind, d, c, h1, h2) + count * sample_cost(kind, d, c, h1, h2))
 
 
-def scoring_fee(rate: int, kind: int, d: int, c: int, h1: int, h2: int, t: int) -> int:
+def scoring_fee(rate: int, kind: int, d: int, *, c: int, h1: int, h2: int, t: int) -> int:
     """What a sealed model of this shape pays the keepers on a test set of ``t`` samples."""
-    return rate * work(kind, d, c, h1, h2, t)
+    return rate * work(kind, d, c, h1=h1, h2=h2, t=t)
 
 
 def max_fee(rate: int, d: int, c: int, test_groups: int) -> int:
     """The contract's ``max_fee``: the largest model's fee on the largest test set; the
     contract refuses a ``min_stake`` below it."""
-    return scoring_fee(rate, MLP, d, c, MAX_HIDDEN, MAX_HIDDEN, test_groups * MAX_GROUP)
+    return scoring_fee(rate, MLP, d, c=c, h1=MAX_HIDDEN, h2=MAX_HIDDEN, t=test_groups * MAX_GROUP)
 
 
 def chunks(params: Sequence[int], size: int = MAX_CHUNK) -> list[list[int]]:
@@ -119,6 +119,7 @@ def model_commitment(
     bounty: str,
     submitter: str,
     kind: int,
+    *,
     h1: int,
     h2: int,
     salt: bytes,

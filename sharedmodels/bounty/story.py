@@ -78,7 +78,7 @@ def training_from_chain(contract: Any, chain: Any) -> tuple[list[list[int]], lis
     return xs, ys
 
 
-def train(kind: str, xs: list[list[int]], ys: list[int], n_classes: int, hidden=(16,), seed=0):
+def train(kind: str, xs: list[list[int]], ys: list[int], *, n_classes: int, hidden=(16,), seed=0):
     """Fit a scikit-learn model of ``kind`` on fixed-point rows (back to floats) and quantise
     it. Returns (float estimator, Model)."""
     import numpy as np
@@ -169,13 +169,13 @@ def run_demo(
         project.ModelBounty,
         organiser,
         secrets,
-        chain.chain_id,
-        config.prize,
-        dim,
-        n_classes,
-        config.test_groups,
-        config.threshold_bps,
-        terms,
+        chain_id=chain.chain_id,
+        prize=config.prize,
+        dim=dim,
+        n_classes=n_classes,
+        test_groups=config.test_groups,
+        threshold_bps=config.threshold_bps,
+        terms=terms,
     )
     n = sum(len(g) for g in gs)
     log(
@@ -201,7 +201,7 @@ def run_demo(
     ]
     entrants = []
     for kind, who, labels, label in plan:
-        est, model = train(kind, xs, labels, n_classes, seed=config.seed)
+        est, model = train(kind, xs, labels, n_classes=n_classes, seed=config.seed)
         e = Entrant(model)
         submit(contract, who, e, config.stake)
         entrants.append((label, who, est, e))

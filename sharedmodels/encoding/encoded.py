@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.features import DenseEncoder, Encoder, VocabEncoder, VocabularyError
-from sharedmodels.registry import spec
 
 
 @dataclass
@@ -56,41 +55,6 @@ def parse_encoder(text: str) -> tuple[str, int]:
         what = "BITS" if kind == "hash" else "K (words)"
         raise VocabularyError(f"encoder {text!r}: {what} must be in [{low}, {high}]")
     return kind, value
-
-
-def make_encoder(
-    model: str,
-    fit_spec: str | None = None,
-    n_features: int | None = None,
-    overflow: str = "truncate",
-    encoder: str | None = None,
-    fit_limit: int | None = None,
-    fit_offset: int = 0,
-) -> Encoder | DenseEncoder | VocabEncoder:
-    """The encoder a new deployment of ``model`` fixes.
-
-    Text models hash with ``n_features`` columns, or as ``encoder`` says (``hash:BITS``, or
-    ``vocab:K``: the K most frequent words of the ``fit_spec`` slice ``fit_offset``/``fit_limit``,
-    the pre-training data). Dense models scale each column by its largest magnitude in the whole
-    of ``fit_spec`` (before any offset/limit), so every slice of that dataset encodes inside
-    the contracts' range."""
-    if encoder is not None:
-        kind, value = parse_encoder(encoder)
-        if spec(model).dense:
-            raise VocabularyError(f"--encoder is for text models; {model} reads numeric features")
-        if kind == "hash":
-            if n_features is not None and n_features != 2**value:
-                raise VocabularyError(f"--encoder {encoder} and --n-features {n_features} disagree")
-            return Encoder(n_features=2**value, overflow=overflow)
-        if not fit_spec:
-            raise VocabularyError(f"--encoder {encoder} builds its words from --pretrain: give one")
-        samples = datasets.load(fit_spec, limit=fit_limit, offset=fit_offset)
-        return VocabEncoder.fit([s.text for s in samples], value, overflow)
-    if not spec(model).dense:
-        return Encoder(n_features=n_features or spec(model).n_features, overflow=overflow)
-    if not fit_spec:
-        raise ValueError(f"{model} needs a numeric dataset to fix its encoder's column scales")
-    return DenseEncoder.fit(datasets.load_dense(fit_spec).features)
 
 
 def encode_dataset(

@@ -78,6 +78,7 @@ def local_change(
     params: Sequence[int],
     X: np.ndarray,
     y: np.ndarray,
+    *,
     n_features: int,
     n_classes: int,
     epochs: int = 2,
@@ -169,7 +170,15 @@ class Client:
         """(samples, update) for this round, trained from ``params``."""
         y = terms.n_classes - 1 - self.y if self.kind == "flip" else self.y
         s = seed * 1_000_003 + round_ * 101 + zlib.crc32(self.name.encode()) % 97
-        u = local_change(params, self.X, y, terms.n_features, terms.n_classes, epochs, seed=s)
+        u = local_change(
+            params,
+            self.X,
+            y,
+            n_features=terms.n_features,
+            n_classes=terms.n_classes,
+            epochs=epochs,
+            seed=s,
+        )
         bound = terms.clip / SCALE
         samples = len(self.y)
         if self.kind == "scale":

@@ -116,6 +116,7 @@ def run_chain(
     cfg: DemoConfig,
     terms: Terms,
     clients: list[Client],
+    *,
     split: Split,
     label: str,
     project: Any,
@@ -126,7 +127,7 @@ def run_chain(
     """The rounds on chain; every round checked against the mirror fed the same updates."""
     owner, people = accounts[0], [accounts[i + 1] for i in range(len(clients))]
     start = chain.blocks.height
-    contract = deploy_task(project.FederatedTask, owner, terms, cfg.pool)
+    contract = deploy_task(project.FederatedTask, owner, terms, pool=cfg.pool)
     mirror = TaskMirror.open(terms, cfg.pool)
     for who in people:
         contract.join(sender=who, value=terms.stake)
@@ -137,7 +138,7 @@ def run_chain(
         pending = []
         for c, who in zip(clients, people, strict=True):
             samples, u = c.update(params, terms, r, cfg.epochs, cfg.seed)
-            pending.append(commit_update(contract, who, r, samples, u, terms))
+            pending.append(commit_update(contract, who, r, samples=samples, update=u, terms=terms))
             mirror.commit(str(who.address))
         c_end, d_end = (int(v) for v in contract.deadlines())
         move_clock(chain.provider, c_end, "the federated demo")
@@ -265,7 +266,19 @@ def run_demo(cfg: DemoConfig, out: Path, echo: Callable[[str], None]) -> dict:
     ):
         echo(f"{label} ({terms.rounds} rounds on chain)")
         clients = make_clients(cfg, split, poisoned)
-        results.append(run_chain(cfg, terms, clients, split, label, project, chain, people, echo))
+        results.append(
+            run_chain(
+                cfg,
+                terms,
+                clients,
+                split=split,
+                label=label,
+                project=project,
+                chain=chain,
+                accounts=people,
+                echo=echo,
+            )
+        )
     central = central_accuracies(split, cfg.rounds, cfg.epochs, cfg.seed)
     eps_rows = []
     for eps in cfg.epsilons:

@@ -26,7 +26,7 @@ PHASES = ("commit", "reveal", "aggregate", "done")
 
 
 def deploy_task(
-    container: Any, sender: Any, terms: Terms, pool: int, initial=(), allowed=()
+    container: Any, sender: Any, terms: Terms, *, pool: int, initial=(), allowed=()
 ) -> Any:
     """A new task holding ``pool`` wei, with ``initial`` parameters (empty: all zero); only
     the ``allowed`` addresses may join (empty: anyone)."""
@@ -102,6 +102,7 @@ def commit_update(
     contract: Any,
     sender: Any,
     round_: int,
+    *,
     samples: int,
     update: Sequence[int],
     terms: Terms | None = None,
@@ -114,7 +115,13 @@ def commit_update(
 
     salt = salt or os.urandom(32)
     h = commitment(
-        str(contract.address), chain.chain_id, salt, round_, str(sender.address), samples, update
+        str(contract.address),
+        chain.chain_id,
+        salt,
+        round_=round_,
+        who=str(sender.address),
+        samples=samples,
+        update=update,
     )
     contract.commit(round_, h, sender=sender)
     return Pending(round_, salt, samples, list(update))

@@ -114,6 +114,7 @@ def commitment(
     task: str,
     chain_id: int,
     salt: bytes,
+    *,
     round_: int,
     who: str,
     samples: int,

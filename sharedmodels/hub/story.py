@@ -18,9 +18,9 @@ from sharedmodels.encoding.features import Encoder
 from sharedmodels.encoding.packed import packer
 from sharedmodels.hub import driver
 from sharedmodels.hub.rules import TestSet
+from sharedmodels.registry import model_spec
 from sharedmodels.trainers.client import Incentive, scan
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind as kind_of
 from sharedmodels.units import DAY, ETH
 
 HOUR = 3600
@@ -88,7 +88,7 @@ def run_hub_demo(
     }
     contracts = {}
     for name, model, incentive in MODELS:
-        k = kind_of(model)
+        k = model_spec(model)
         container = getattr(project, k.contract(incentive))
         d = deploy_model(
             container,

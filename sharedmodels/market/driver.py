@@ -69,6 +69,7 @@ def deploy_market(
     container: Any,
     sender: Any,
     secrets: ProviderSecrets,
+    *,
     bounty: int,
     terms: Terms,
     encoder: Encoder,
@@ -236,13 +237,16 @@ def commitment_of(contract: Any, sender: Any, salt: bytes, x: Sequence[int], y: 
     """The hash ``commit`` takes for ``(x, y)`` sent by ``sender`` to ``contract``."""
     from ape import chain
 
-    return sample_commitment(str(contract.address), chain.chain_id, str(sender.address), salt, x, y)
+    return sample_commitment(
+        str(contract.address), chain.chain_id, str(sender.address), salt=salt, x=x, y=y
+    )
 
 
 def commit_sample(
     contract: Any,
     sender: Any,
     x: Sequence[int],
+    *,
     y: int,
     stake: int,
     salt: bytes | None = None,
@@ -259,7 +263,7 @@ def commit_sample(
 
 
 def participate(
-    contract: Any, sender: Any, x: Sequence[int], y: int, stake: int, checked: bool = True
+    contract: Any, sender: Any, x: Sequence[int], *, y: int, stake: int, checked: bool = True
 ) -> Participation:
     """Commit to ``(x, y)``, then reveal it in the next transaction (a later block: Ape sends
     the reveal once the commitment's receipt is in). With ``checked``, a sample the reveal
@@ -267,7 +271,7 @@ def participate(
     as an ``eth_call`` before its commitment is mined)."""
     if checked:
         check_sample(contract, x, y)
-    k, salt, committed = commit_sample(contract, sender, x, y, stake, checked=checked)
+    k, salt, committed = commit_sample(contract, sender, x, y=y, stake=stake, checked=checked)
     revealed = contract.reveal_sample(salt, list(x), y, sender=sender)
     return Participation(k, salt, committed, revealed)
 

@@ -83,7 +83,7 @@ def sample_hash(x: Sequence[int], y: int) -> bytes:
 
 
 def sample_commitment(
-    market: str, chain_id: int, sender: str, salt: bytes, x: Sequence[int], y: int
+    market: str, chain_id: int, sender: str, *, salt: bytes, x: Sequence[int], y: int
 ) -> bytes:
     """What a contributor sends to ``commit``: ``keccak256(abi_encode(SAMPLE_TAG, market,
     chain id, sender, salt, x, y))``. It binds the sample to this market on this chain and to
@@ -223,6 +223,7 @@ def commit_test_set(
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
     pieces: int,
+    *,
     n_features: int = ANY_INDEX,
     market: str = "",
     chain_id: int = 0,
@@ -317,6 +318,7 @@ def reward_pass(
     bounty: int,
     test: Sequence[Sample],
     contributions: Sequence[Contribution],
+    *,
     n_features: int,
     eta: int = 1,
     initial_weights: dict[int, int] | None = None,
@@ -366,7 +368,7 @@ def reward_pass(
         for c in contributions:
             if c.who in dropped or c.y == UNREVEALED:
                 continue
-            if model.update(c.x, c.y)[1]:
+            if model.update(c.x, c.y).changed:
                 now = correct(model)
                 # A copy's gain goes to the first with that sample (lost if it dropped out).
                 who = first[(tuple(c.x), c.y)] if now > previous else c.who

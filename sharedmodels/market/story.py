@@ -81,6 +81,7 @@ def create_market(
     container: Any,
     provider: Any,
     dataset: str,
+    *,
     test_size: int,
     pieces: int,
     bounty: int,
@@ -107,7 +108,7 @@ def create_market(
         data.rows[n - test_size :],
         data.labels[n - test_size :],
         pieces,
-        n_features,
+        n_features=n_features,
         market=create_address(str(provider.address), nonce),
         chain_id=int(chain.chain_id),
     )
@@ -121,10 +122,10 @@ def create_market(
             container,
             provider,
             secrets,
-            bounty,
-            terms,
-            encoder,
-            eta,
+            bounty=bounty,
+            terms=terms,
+            encoder=encoder,
+            eta=eta,
             weights=weights,
             intercept=intercept,
         )
@@ -170,12 +171,18 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
 
 
 def participate_many(
-    contract: Any, account: Any, rows, labels, stake: int, on_each: Callable[[], None] | None = None
+    contract: Any,
+    account: Any,
+    rows,
+    *,
+    labels,
+    stake: int,
+    on_each: Callable[[], None] | None = None,
 ) -> list[int]:
     """Commit and reveal each sample (two transactions each); the gas of each pair."""
     gas = []
     for x, y in zip(rows, labels, strict=True):
-        gas.append(participate(contract, account, x, y, stake, checked=False).gas)
+        gas.append(participate(contract, account, x, y=y, stake=stake, checked=False).gas)
         if on_each:
             on_each()
     return gas
@@ -232,6 +239,7 @@ def run_demo(
     config: DemoConfig,
     provider: Any,
     honest: Any,
+    *,
     flippers: list[Any],
     secrets_path: Path,
     log: Callable[[str], None] = lambda _: None,
@@ -250,13 +258,13 @@ def run_demo(
         project.PredictionMarket,
         provider,
         config.dataset,
-        config.test_size,
-        config.pieces,
-        config.bounty,
-        terms,
-        secrets_path,
-        chain.provider.network.choice,
-        config.pretrain,
+        test_size=config.test_size,
+        pieces=config.pieces,
+        bounty=config.bounty,
+        terms=terms,
+        secrets_path=secrets_path,
+        network=chain.provider.network.choice,
+        pretrain_n=config.pretrain,
     )
     m = created.contract
     log(
@@ -300,7 +308,7 @@ def run_demo(
                 queue.append(lane.pop(0))
     gas: dict[str, list[int]] = {"deploy": [deployment_gas(m)], "participate": []}
     for actor, x, y in queue:
-        sent = participate(m, actor.account, x, y, config.stake, checked=False)
+        sent = participate(m, actor.account, x, y=y, stake=config.stake, checked=False)
         actor.staked += config.stake
         actor.samples += 1
         actor.gas += sent.gas
@@ -323,10 +331,10 @@ def run_demo(
         config.bounty,
         [s for j in order for s in secrets.pieces[j]],
         [Contribution(str(a.account.address), tuple(x), y, config.stake) for a, x, y in queue],
-        created.record.encoder_obj().n_features,
-        created.record.eta,
-        created.weights,
-        created.intercept,
+        n_features=created.record.encoder_obj().n_features,
+        eta=created.record.eta,
+        initial_weights=created.weights,
+        initial_intercept=created.intercept,
     )
     balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
     mirror_ok = {

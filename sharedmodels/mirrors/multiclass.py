@@ -4,12 +4,13 @@ Each ``Int*`` class repeats its contract's arithmetic on Python integers, step f
 predictions and state equal the chain's on every sample (the contracts' docstrings state the
 rules; the names below match theirs). Each has the same small interface:
 
-- ``predict(x) -> int`` and ``update(x, y) -> int`` (the prediction before the step);
+- ``predict(x) -> int`` and ``update(x, y) -> Step`` (the prediction before the step and whether
+  it changed the model: :class:`sharedmodels.mirrors.protocol.Mirror`);
 - ``add_class()``; ``n_classes``; ``seal()``, ``sealed`` and ``live`` (see :class:`_Classes`).
 
 Dense inputs are the fixed-point integers of :class:`sharedmodels.encoding.features.DenseEncoder`;
-sparse inputs are sorted feature-index lists. ``float_model`` builds the scikit-learn estimator
-each one is compared with for accuracy (the float model sees the same decoded inputs).
+sparse inputs are sorted feature-index lists. The scikit-learn estimator each one is compared
+with for accuracy is its registry entry's ``float_model`` (it sees the same decoded inputs).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-import numpy as np
-
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.mirrors.protocol import Step
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
 LOG_BITS = 32
@@ -59,7 +59,7 @@ class _Classes:
     ``update`` has had its label, so adding a class never changes a prediction. The dense
     Perceptron consults ``live``; the counting models skip classes without samples, which
     every dormant class is. A reference trained off-chain for an upload has taken steps the
-    chain has not: set ``sealed`` to the chain's (``ModelKind.set_sealed``).
+    chain has not: set ``sealed`` to the chain's (``ModelSpec.set_sealed``).
     """
 
     def __init__(self, n_classes: int) -> None:
@@ -123,10 +123,13 @@ class IntDensePerceptron(_Classes):
     def predict(self, x: Sequence[int]) -> int:
         return _argmax(self.scores(x))
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
+        """Every class whose score disagrees with its one-vs-rest target moves (its intercept
+        always does): the step changed the model when any class moved."""
         s = self.raw_scores(x)
         before = _argmax(self._mask(s))
         self._step(y)
+        changed = False
         for k, sk in enumerate(s):
             t = 1 if k == y else -1
             if t * sk > 0:
@@ -134,7 +137,8 @@ class IntDensePerceptron(_Classes):
             d = t * self.eta
             self.w[k] = [a + d * v for a, v in zip(self.w[k], x, strict=False)]
             self.b[k] += d * SCALE
-        return before
+            changed = True
+        return Step(before, changed)
 
 
 class _Centroids(_Classes):
@@ -196,7 +200,7 @@ class IntNearestCentroid(_Centroids):
     def _square(self, x: Sequence[int]) -> int:
         return sum(v * v for v in x)
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         sy = self.s[y]
@@ -204,7 +208,7 @@ class IntNearestCentroid(_Centroids):
             self.q[y] += (2 * sy[j] + v) * v
             sy[j] += v
         self.n[y] += 1
-        return before
+        return Step(before, True)
 
 
 class IntSparseNearestCentroid(_Centroids):
@@ -234,7 +238,7 @@ class IntSparseNearestCentroid(_Centroids):
     def _square(self, x: Sequence[int]) -> int:
         return len(x)  # binary features
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         cy = self.counts[y]
@@ -243,7 +247,7 @@ class IntSparseNearestCentroid(_Centroids):
             self.q[y] += 2 * c + 1
             cy[j] = c + 1
         self.n[y] += 1
-        return before
+        return Step(before, True)
 
     def set_counts(self, k: int, counts: dict[int, int]) -> None:
         """The state an upload of ``counts`` for class ``k`` leaves (Q follows the counts)."""
@@ -305,7 +309,7 @@ class IntNaiveBayes(_Classes):
         """Leave-one-out judging: the prediction with the training sample (x, y) taken out."""
         return _argmax([INT256_MIN if s is None else s for s in self.scores(x, y)])
 
-    def update(self, x: Sequence[int], y: int) -> int:
+    def update(self, x: Sequence[int], y: int) -> Step:
         before = self.predict(x)
         self._step(y)
         cy = self.counts[y]
@@ -313,7 +317,7 @@ class IntNaiveBayes(_Classes):
             cy[j] = cy.get(j, 0) + 1
         self.n[y] += 1
         self.total[y] += len(x)
-        return before
+        return Step(before, True)
 
     def set_counts(self, k: int, counts: dict[int, int]) -> None:
         """The state an upload of ``counts`` for class ``k`` leaves (the total follows)."""
@@ -328,42 +332,3 @@ def alpha_units(alpha: float) -> int:
     if not 0 < units < 2**64:
         raise ValueError(f"alpha {alpha} is out of range (needs 1e-9 <= alpha < 1.8e10)")
     return units
-
-
-def float_model(name: str, eta: int = 1, alpha: float = 1.0):
-    """The scikit-learn estimator a model is compared with (float64 arithmetic)."""
-    from sklearn.linear_model import Perceptron
-    from sklearn.naive_bayes import MultinomialNB
-    from sklearn.neighbors import NearestCentroid
-
-    if name in ("perceptron", "dense_perceptron"):
-        return Perceptron(
-            penalty=None, eta0=float(eta), shuffle=False, max_iter=1, tol=None, random_state=0
-        )
-    if name in ("ncc", "sparse_ncc"):
-        return NearestCentroid()
-    if name == "naive_bayes":
-        return MultinomialNB(alpha=alpha)
-    raise ValueError(f"unknown model {name!r}")
-
-
-def float_fit_predict(
-    name: str,
-    X_train,
-    y_train: Sequence[int],
-    X_test,
-    n_classes: int,
-    eta: int = 1,
-    alpha: float = 1.0,
-) -> np.ndarray:
-    """Train the float model as the chain does (Perceptrons: one in-order online pass, one
-    sample per ``partial_fit``; the counting models: ``fit``, which is order-free) and predict."""
-    clf = float_model(name, eta, alpha)
-    y = np.asarray(y_train, dtype=np.int64)
-    if name in ("perceptron", "dense_perceptron"):
-        classes = np.arange(n_classes)
-        for i in range(len(y)):
-            clf.partial_fit(X_train[i : i + 1], y[i : i + 1], classes=classes)
-    else:
-        clf.fit(X_train, y)
-    return clf.predict(X_test)

@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.linear_model import Perceptron
 
 from sharedmodels.encoding.features import indices_to_csr
+from sharedmodels.mirrors.protocol import Step
 
 #: The intercept is stored in units of 2**-INTERCEPT_BITS.
 INTERCEPT_BITS = 59
@@ -81,6 +82,8 @@ def units_to_float(units: int) -> float:
 class IntPerceptron:
     """The contract's arithmetic in Python integers: same state, same rules, same rounding."""
 
+    n_classes = 2
+
     def __init__(self, n_features: int, eta: int = 1) -> None:
         self.n_features = n_features
         self.eta = eta
@@ -95,18 +98,18 @@ class IntPerceptron:
     def predict(self, row: Sequence[int]) -> int:
         return 1 if self.score(row) > 0 else 0
 
-    def update(self, row: Sequence[int], label: int) -> tuple[int, bool]:
-        """Train on one sample; returns (prediction before the update, whether it changed)."""
+    def update(self, row: Sequence[int], label: int) -> Step:
+        """Train on one sample: a mistake (``y·score <= 0``) moves the weights and intercept."""
         s = self.score(row)
         sign = 1 if label == 1 else -1
         before = 1 if s > 0 else 0
         if sign * s > 0:
-            return before, False
+            return Step(before, False)
         delta = sign * self.eta
         for j in row:
             self.weights[j] = self.weights.get(j, 0) + delta
         self.intercept = round_to_double(self.intercept + sign * self.step)
-        return before, True
+        return Step(before, True)
 
 
 class SklearnPerceptron:
@@ -118,6 +121,8 @@ class SklearnPerceptron:
     Before its first update the model is all zeros, whose score is 0, so it predicts class 0 —
     what scikit-learn's ``decision_function > 0`` rule gives for zero weights.
     """
+
+    n_classes = 2
 
     def __init__(self, n_features: int, eta: int = 1) -> None:
         self.n_features = n_features
@@ -157,11 +162,12 @@ class SklearnPerceptron:
         """The contract's integer score: sum of the weights * 2**59 + the intercept's units."""
         return (sum(self.weights(row).values()) << INTERCEPT_BITS) + self.intercept_units()
 
-    def update(self, row: Sequence[int], label: int) -> int:
-        """Prediction before the update, then one ``partial_fit`` step."""
-        before = self.predict(row)
+    def update(self, row: Sequence[int], label: int) -> Step:
+        """One ``partial_fit`` step; it changes the model on a mistake (``y·score <= 0``)."""
+        s = self.score(row)
+        before = 1 if s > 0 else 0
         self.partial_fit([row], [label])
-        return before
+        return Step(before, (1 if label == 1 else -1) * s <= 0)
 
     def weights(self, indices: Iterable[int]) -> dict[int, int]:
         if not self._fitted:

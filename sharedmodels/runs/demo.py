@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.actions import claim_all, contribute, status, verdicts
 from sharedmodels.trainers.client import Incentive, scan
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import ParityResult, describe
 from sharedmodels.units import DAY
 
@@ -106,8 +106,8 @@ def run(
 ) -> DemoResult:
     from ape import chain, project
 
-    k = kind(config.model)
-    encoder = make_encoder(config.model, config.dataset, config.n_features)
+    k = model_spec(config.model)
+    encoder = make_encoder(config.model, fit_spec=config.dataset, n_features=config.n_features)
     data = encode_dataset(config.dataset, encoder)
     n = len(data)
     needed = 2 * config.days * config.per_day
@@ -191,7 +191,7 @@ def run(
                 if wallet(name) < deposit + 10**16:  # keep something for gas
                     continue
                 row, label = next(source)
-                (a,) = contribute(contract, actors[name], [row], [label], fast=False)
+                (a,) = contribute(contract, actors[name], [row], labels=[label], fast=False)
                 gas_by_id[a.id] = a.gas
                 added[name] += 1
         curve.append(_accuracy(predict_many(contract, test_rows), test_labels))

@@ -49,7 +49,7 @@ def run_one(
     provider, honest, *flippers = accounts
     snap = chain.snapshot()
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_demo(config, provider, honest, flippers, Path(tmp) / "s.json")
+        r = run_demo(config, provider, honest, flippers=flippers, secrets_path=Path(tmp) / "s.json")
     chain.restore(snap)
     return {
         "test_size": test_size,
@@ -73,6 +73,7 @@ def measure(
     chain: Any,
     accounts: Sequence[Any],
     sizes: Sequence[int],
+    *,
     counts: Sequence[int],
     budget: int,
     say: Callable[[dict], None] = lambda row: None,

@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, Encoder, indices_to_csr
 from sharedmodels.encoding.packed import as_x
-from sharedmodels.mirrors.multiclass import float_fit_predict
-from sharedmodels.registry import spec as model_spec
+from sharedmodels.registry import float_fit_predict, make_encoder, model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import train_stream
 
 #: (model, dataset) rows of the accuracy table: sparse models on rt, dense ones on the
@@ -71,12 +69,13 @@ def accuracy_row(
     project: Any,
     sender: Any,
     model: str,
+    *,
     spec: str,
     progress=None,
     train_limit: int | None = None,
 ) -> AccuracyRow:
-    k = kind(model)
-    encoder = make_encoder(model, spec)
+    k = model_spec(model)
+    encoder = make_encoder(model, fit_spec=spec)
     data = encode_dataset(spec, encoder)
     n = len(data)
     n_train = min(RT_TRAIN, n - 1) if spec == "rt" else int(n * TRAIN_SHARE)
@@ -91,7 +90,14 @@ def accuracy_row(
         model=model,
         seal=True,
     )
-    train_stream(dep.contract, sender, rows[:n_train], labels[:n_train], progress, True)
+    train_stream(
+        dep.contract,
+        sender,
+        rows[:n_train],
+        labels=labels[:n_train],
+        progress=progress,
+        pipelined=True,
+    )
     test_rows, test_labels = rows[n_train:], np.asarray(labels[n_train:])
     chain_pred = np.asarray(predict_many(dep.contract, test_rows))
     if isinstance(encoder, DenseEncoder):
@@ -102,8 +108,8 @@ def accuracy_row(
         model,
         X[:n_train],
         labels[:n_train],
-        X[n_train:],
-        len(data.class_names),
+        X_test=X[n_train:],
+        n_classes=len(data.class_names),
         alpha=model_spec(model).alpha,
     )
     return AccuracyRow(
@@ -129,7 +135,7 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
     ``addData`` (median of 5, one hour apart, random labels) and ``predict`` (eth_estimateGas)."""
     from ape import chain
 
-    k = kind(model)
+    k = model_spec(model)
     rnd = random.Random(2019 + size)
     encoder = DenseEncoder((1.0,) * size) if k.dense else Encoder(n_features=VOCAB)
     pre = Encoded(
@@ -139,10 +145,10 @@ def gas_row(project: Any, owner: Any, contributor: Any, model: str, size: int) -
         getattr(project, k.contract("stake")),
         owner,
         encoder,
-        1,
-        ("neg", "pos"),
-        pre,
-        STAKE,
+        eta=1,
+        class_names=("neg", "pos"),
+        pretrain_data=pre,
+        incentive=STAKE,
         model=model,
     )
     contract = dep.contract
@@ -189,7 +195,7 @@ def gas_table(rows: list[dict]) -> str:
         "|---|---|---|---|",
     ]
     for r in rows:
-        unit = "values" if kind(r["model"]).dense else "features"
+        unit = "values" if model_spec(r["model"]).dense else "features"
         out.append(f"| {r['model']} | {r['size']} {unit} | {r['addData']:,} | {r['predict']:,} |")
     return "\n".join(out) + "\n"
 

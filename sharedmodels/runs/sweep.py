@@ -21,11 +21,10 @@ import numpy as np
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import encode_samples, majority
 from sharedmodels.encoding.features import Encoder, indices_to_csr
-from sharedmodels.mirrors.multiclass import float_fit_predict
-from sharedmodels.trainers.kinds import Params, kind
+from sharedmodels.registry import MODELS, Params, float_fit_predict, model_spec
 
 #: The sparse (text) models, and the settings each is swept over.
-TEXT_MODELS: tuple[str, ...] = ("perceptron", "sparse_ncc", "naive_bayes")
+TEXT_MODELS: tuple[str, ...] = tuple(m.name for m in MODELS.values() if not m.dense)
 WIDTHS: tuple[int, ...] = (12, 14, 16, 18, 20)
 ALPHAS: tuple[float, ...] = (1.0, 0.5, 0.25, 0.1)
 #: rt's training part (the rest is held out), and the share of it kept for validation.
@@ -87,7 +86,9 @@ def _mirror(model, bits, alpha, train, test) -> float:
     """Accuracy of ``model``'s integer mirror trained on ``train``, tested on ``test`` (each a
     (rows, labels) pair, rows encoded at ``bits``)."""
     (tr_rows, tr_y), (te_rows, te_y) = train, test
-    ref = kind(model).pretrain(Encoder(n_features=2**bits), tr_rows, tr_y, 2, Params(1, alpha))
+    ref = model_spec(model).pretrain(
+        Encoder(n_features=2**bits), tr_rows, tr_y, 2, Params(1, alpha)
+    )
     return float(np.mean(np.asarray([ref.predict(x) for x in te_rows]) == np.asarray(te_y)))
 
 
@@ -95,7 +96,7 @@ def _float(model, bits, alpha, train, test) -> float:
     """The same for ``model``'s float scikit-learn family member."""
     (tr_rows, tr_y), (te_rows, te_y) = train, test
     X_tr, X_te = indices_to_csr(tr_rows, 2**bits), indices_to_csr(te_rows, 2**bits)
-    pred = float_fit_predict(model, X_tr, tr_y, X_te, 2, alpha=alpha)
+    pred = float_fit_predict(model, X_tr, tr_y, X_test=X_te, n_classes=2, alpha=alpha)
     return float(np.mean(pred == np.asarray(te_y)))
 
 

@@ -205,11 +205,11 @@ DEMO_COST_WEIGHT = 10**15
 
 
 def demo_incentive(model: str, kind: str):
-    from sharedmodels.registry import spec
+    from sharedmodels.registry import model_spec
     from sharedmodels.trainers.client import Incentive
 
     refund, owner, anyone = DEMO_WAITS
-    loo = spec(model).leave_one_out
+    loo = model_spec(model).leave_one_out
     if kind == "points":
         return Incentive("points", refund, refund, refund, 0, loo)
     return Incentive("stake", refund, owner, anyone, DEMO_COST_WEIGHT, loo)
@@ -247,10 +247,10 @@ def deploy_demo(
     """Deploy each of ``models`` unless its manifest in ``out_dir`` is live on this chain."""
     from ape import chain, project
 
-    from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+    from sharedmodels.encoding.encoded import encode_dataset
+    from sharedmodels.registry import make_encoder, model_spec
     from sharedmodels.rpc.deployments import read_manifest, write_manifest
     from sharedmodels.trainers.deploy import deploy_model, describe_pretraining, manifest_for
-    from sharedmodels.trainers.kinds import kind
 
     paths = []
     for demo in models:
@@ -259,15 +259,28 @@ def deploy_demo(
             say(f"{demo.name}: already at {read_manifest(path).address}")
             paths.append(path)
             continue
-        k = kind(demo.model)
+        k = model_spec(demo.model)
         encoder = make_encoder(
-            demo.model, demo.pretrain, None, "truncate", demo.encoder, demo.pretrain_limit, 0
+            demo.model,
+            fit_spec=demo.pretrain,
+            n_features=None,
+            overflow="truncate",
+            encoder=demo.encoder,
+            fit_limit=demo.pretrain_limit,
+            fit_offset=0,
         )
         data = encode_dataset(demo.pretrain, encoder, demo.pretrain_limit, 0)
         params = demo_incentive(demo.model, demo.incentive)
         container = getattr(project, k.contract(demo.incentive))
         dep = deploy_model(
-            container, sender, encoder, 1, data.class_names, data, params, model=demo.model
+            container,
+            sender,
+            encoder,
+            eta=1,
+            class_names=data.class_names,
+            pretrain_data=data,
+            incentive=params,
+            model=demo.model,
         )
         info = {
             "dataset": demo.pretrain,
@@ -276,18 +289,20 @@ def deploy_demo(
             "samples": len(data),
             "dropped": data.dropped,
         }
-        info = describe_pretraining(info, dep, demo.pretrain, encoder, 0, demo.pretrain_limit)
+        info = describe_pretraining(
+            info, dep, demo.pretrain, encoder=encoder, offset=0, limit=demo.pretrain_limit
+        )
         man = manifest_for(
             dep,
             network_choice,
             chain.chain_id,
-            str(sender.address),
-            chain.blocks.height,
-            encoder,
-            1,
-            data.class_names,
-            info,
-            params,
+            deployer=str(sender.address),
+            block=chain.blocks.height,
+            encoder=encoder,
+            eta=1,
+            class_names=data.class_names,
+            pretrain_info=info,
+            incentive=params,
         )
         write_manifest(man, path)
         say(f"{demo.name}: deployed {man.contract} at {man.address}")

@@ -1,11 +1,11 @@
-"""What every simulation shares: rows, results, rounds of samples, labels sent, accuracy on the
-hidden test set, and the rate of Ape's one-at-a-time path for comparison."""
+"""What every simulation shares: rows, results, rounds of samples, accuracy on the hidden test
+set, and the rate of Ape's one-at-a-time path for comparison."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from sharedmodels.rpc.fastpath import (
     mine_together,
     view_many,
 )
-from sharedmodels.simulation.presets import AgentSpec, Preset
+from sharedmodels.simulation.presets import Preset
 
 #: The event each claim emits; its first data word is the wei it paid.
 EVENTS = {"refund": "DepositRefunded", "report": "DepositReported", "take": "DepositTaken"}
@@ -26,7 +26,7 @@ EVENTS = {"refund": "DepositRefunded", "report": "DepositReported", "take": "Dep
 POINT_EVENTS = {"refund": "PointEarned", "report": "ContributionRejected"}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Item:
     """One contribution as the simulation tracks it."""
 
@@ -42,7 +42,7 @@ class Item:
     reported: bool = False
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Row:
     time: int
     samples: int
@@ -59,7 +59,7 @@ class Row:
     rejected: list[int]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
     preset: Preset
     samples: int
@@ -83,6 +83,24 @@ class Result:
     majority_accuracy: float = 0.0
 
 
+@dataclass(kw_only=True)
+class Run:
+    """What a simulation was asked to do (``simulate``'s arguments)."""
+
+    preset: Preset
+    samples: int
+    dataset: str = "rt"
+    seed: int = 0
+    model: str = "naive_bayes"
+    accounts: Sequence[Any] | None = None
+    on_progress: Callable[[int, float], None] | None = None
+    #: Contributions between two accuracy samples (default: about 20 a run).
+    sample_every: int | None = None
+    #: Contributions sent through Ape one at a time for the rate comparison.
+    baseline_n: int = 25
+    on_status: Callable[[str], None] | None = None
+
+
 def rounds(rpc: RPC, preset: Preset, stream: Sequence, owners: Sequence[int]):
     """Each round's ``((x, y), agent)`` pairs, after the chain's clock has jumped by the
     round's simulated time (``round_size * sample_s`` seconds)."""
@@ -90,16 +108,6 @@ def rounds(rpc: RPC, preset: Preset, stream: Sequence, owners: Sequence[int]):
     for start in range(0, len(stream), size):
         rpc.call("evm_increaseTime", [size * preset.sample_s])
         yield list(zip(stream[start : start + size], owners[start : start + size], strict=True))
-
-
-def labels_sent(spec: AgentSpec, samples: Sequence, rng: random.Random) -> list[int]:
-    """The labels ``spec`` sends for ``(x, y)`` samples: flipped by a bad agent or an
-    adversary, wrong at ``mistake_rate`` for a good one."""
-    out = []
-    for _, y in samples:
-        wrong = spec.flips or (spec.mistake_rate and rng.random() < spec.mistake_rate)
-        out.append(1 - y if wrong else y)
-    return out
 
 
 def send_all(
@@ -160,6 +168,7 @@ def ape_rate(
     method: Any,
     account: Any,
     stream: Sequence,
+    *,
     chain: Any,
     value: int,
     to_x: Any = list,

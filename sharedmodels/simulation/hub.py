@@ -95,6 +95,7 @@ class HubSimulation:
 
 def topics(
     n: int,
+    *,
     seed: int = 0,
     vocabulary: int = 2000,
     words: int = 12,
@@ -197,7 +198,7 @@ def simulate_hub(
         rng.shuffle(turns)
         for agent in turns:
             x, y = agent.choose(model, stream, rng)
-            _, trained = model.update(x, y)
+            trained = model.update(x, y).changed
             agent.sent += 1
             agent.trained += trained
             sent.append((agent, x, y, trained))

@@ -1,5 +1,6 @@
-"""The articles' incentive simulations, on a real chain: agents with balances, a
-simulated clock, refunds, reports and takes, accuracy on a hidden test set along the way.
+"""The articles' incentive simulations, on a real chain: agents with a policy and a ledger of
+their balances (``agents``), a simulator that steps them a round at a time on a simulated clock
+through contributions, refunds, reports and takes, accuracy on a hidden test set along the way.
 
 Every agent's transactions go through the pipelined fast path (``fastpath.Pipeline``), a
 round of samples at a time. Before each round the chain's clock jumps by the round's simulated
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.packed import packer, x_hash
+from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.fastpath import (
     RPC,
     Pipeline,
@@ -30,152 +31,195 @@ from sharedmodels.rpc.fastpath import (
     decode_event,
     event_topic,
 )
+from sharedmodels.simulation.agents import Ledger, draw_owners, make_agents
 from sharedmodels.simulation.common import (
     EVENTS,
     POINT_EVENTS,
     Item,
     Result,
-    Row,
+    Run,
     ape_rate,
     chain_time,
     hidden_accuracy,
-    labels_sent,
     ok,
     rounds,
     sample_stream,
     send_all,
     verdicts,
 )
-from sharedmodels.simulation.presets import Preset
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
-from sharedmodels.units import DAY, ETH
+from sharedmodels.units import DAY
 
 
-def simulate_trainer(
-    preset: Preset,
-    samples: int,
-    dataset: str = "rt",
-    seed: int = 0,
-    model: str = "naive_bayes",
-    accounts: Sequence[Any] | None = None,
-    on_progress: Callable[[int, float], None] | None = None,
-    sample_every: int | None = None,
-    baseline_n: int = 25,
-    on_status: Callable[[str], None] | None = None,
-) -> Result:
-    """Run a trainer ``preset`` (deposit/refund/take or Points) for ``samples`` contributions on
-    the connected local chain."""
-    from ape import accounts as ape_accounts
-    from ape import chain, project
+class TrainerSimulation:
+    """A trainer preset (deposit/refund/take or Points) on the connected local chain.
 
-    rng = random.Random(seed)
-    # About 20 accuracy samples a run: each is one eth_call per test sample, which at 1,000
-    # samples every 1,000 contributions cost as much as the contributions themselves.
-    sample_every = sample_every or max(preset.round_size, samples // 20)
-    # A vocabulary is built from the pre-training slice, the samples the model starts from.
-    encoder = make_encoder(model, dataset, encoder=preset.encoder, fit_limit=preset.pretrain)
-    data = encode_dataset(dataset, encoder)
-    n = len(data)
-    if preset.pretrain + preset.test_size + 100 > n:
-        raise ValueError(f"{dataset} has {n} samples, too few for this preset")
-    pre = Encoded(data.rows[: preset.pretrain], data.labels[: preset.pretrain])
-    test_rows = data.rows[n - preset.test_size :]
-    test_labels = data.labels[n - preset.test_size :]
-    pool = Encoded(
-        data.rows[preset.pretrain : n - preset.test_size],
-        data.labels[preset.pretrain : n - preset.test_size],
-    )
-    stream, replaced = sample_stream(pool, samples, rng)
+    Set-up deploys the model pre-trained on the dataset's first samples and splits off a hidden
+    test set. Each round (:meth:`step`) moves the clock, lets every agent contribute its share
+    of the round's samples, then lets the agents claim (:meth:`claims`); after the last round
+    the clock runs on until every contribution is settled (:meth:`settle`).
+    """
 
-    accts = list(accounts or ape_accounts.test_accounts)
-    owner, agents = accts[0], accts[1 : 1 + len(preset.agents)]
-    points = preset.incentive.kind == "points"
-    container = getattr(project, kind(model).contract(preset.incentive.kind))
-    dep = deploy_model(
-        container, owner, encoder, pretrain_data=pre, incentive=preset.incentive, model=model
-    )
-    contract = dep.contract
-    rpc = RPC()
-    to = str(contract.address)
-    add = abi_encoder(contract.addData)
-    to_x = packer(contract)
-    refund = abi_encoder(contract.refund)
-    report = abi_encoder(contract.report)
-    take = None if points else abi_encoder(contract.take)
-    events = POINT_EVENTS if points else EVENTS
-    topics = {name: event_topic(contract, name) for name in events.values()}
+    def __init__(self, run: Run) -> None:
+        from ape import accounts as ape_accounts
+        from ape import chain
 
-    def accuracy() -> float:
-        return hidden_accuracy(contract, test_rows, test_labels)
+        preset, self.run_args = run.preset, run
+        self.preset, self.incentive = preset, preset.incentive
+        self.points = self.incentive.kind == "points"
+        self.rng = random.Random(run.seed)
+        # About 20 accuracy samples a run: each is one eth_call per test sample, which at 1,000
+        # samples every 1,000 contributions cost as much as the contributions themselves.
+        self.sample_every = run.sample_every or max(preset.round_size, run.samples // 20)
+        encoder, pre = self._split_data()
+        accts = list(run.accounts or ape_accounts.test_accounts)
+        self.agents = make_agents(preset.agents, accts[1 : 1 + len(preset.agents)])
+        self._deploy(accts[0], encoder, pre)
 
-    baseline_accuracy = accuracy()
-    max_deposit = 0 if points else preset.incentive.cost_weight * 3600
-    baseline_rate = ape_rate(
-        contract.addData, agents[0], stream[:baseline_n], chain, max_deposit, to_x
-    )
+        self.baseline_accuracy = self.accuracy()
+        self.max_deposit = 0 if self.points else self.incentive.cost_weight * 3600
+        self.baseline_rate = ape_rate(
+            self.contract.addData,
+            self.agents[0].account,
+            self.stream[: run.baseline_n],
+            chain=chain,
+            value=self.max_deposit,
+            to_x=self.to_x,
+        )
+        for a in self.agents:
+            a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
+        self.ledger = Ledger.open(self.agents)
+        self.open_items: list[Item] = []
+        self.owners = draw_owners(self.agents, len(self.stream), self.rng)
+        self.acc = self.baseline_accuracy
+        self.sent = 0
+        self.txs = 0
 
-    senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
-    k = len(agents)
-    starts = [int(spec.start_eth * ETH) for spec in preset.agents]
-    balance = list(starts)
-    counts = {
-        name: [0] * k for name in ("contributions", "refunds", "reports", "takes", "rejected")
-    }
-    open_items: list[Item] = []
-    weights = [spec.pace for spec in preset.agents]
-    owners = rng.choices(range(k), weights=weights, k=len(stream))
-    rows_out: list[Row] = []
-    acc = baseline_accuracy
-    sent = 0
-    txs = 0
-    t0 = time.monotonic()
+    def _split_data(self) -> tuple[Any, Encoded]:
+        """The encoder and the pre-training slice (the dataset's first samples); the hidden
+        test set (its last) and the stream of samples the agents send, drawn from the rest."""
+        run, preset = self.run_args, self.preset
+        # A vocabulary is built from the pre-training slice, the samples the model starts from.
+        encoder = make_encoder(
+            run.model, fit_spec=run.dataset, encoder=preset.encoder, fit_limit=preset.pretrain
+        )
+        data = encode_dataset(run.dataset, encoder)
+        n = len(data)
+        if preset.pretrain + preset.test_size + 100 > n:
+            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
+        pre = Encoded(data.rows[: preset.pretrain], data.labels[: preset.pretrain])
+        self.test_rows = data.rows[n - preset.test_size :]
+        self.test_labels = data.labels[n - preset.test_size :]
+        pool = Encoded(
+            data.rows[preset.pretrain : n - preset.test_size],
+            data.labels[preset.pretrain : n - preset.test_size],
+        )
+        self.stream, self.replaced = sample_stream(pool, run.samples, self.rng)
+        return encoder, pre
 
-    def now() -> int:
-        return chain_time(rpc)
+    def _deploy(self, owner: Any, encoder: Any, pre: Encoded) -> None:
+        """The trainer, pre-trained and deployed by ``owner``, and its calls' encoders."""
+        from ape import project
 
-    def amount(receipt: dict, name: str) -> int:
+        model = self.run_args.model
+        container = getattr(project, model_spec(model).contract(self.incentive.kind))
+        dep = deploy_model(
+            container, owner, encoder, pretrain_data=pre, incentive=self.incentive, model=model
+        )
+        self.contract = contract = dep.contract
+        self.rpc = RPC()
+        self.to = str(contract.address)
+        self.add = abi_encoder(contract.addData)
+        self.to_x = packer(contract)
+        self.refund = abi_encoder(contract.refund)
+        self.report = abi_encoder(contract.report)
+        self.take = None if self.points else abi_encoder(contract.take)
+        self.events = POINT_EVENTS if self.points else EVENTS
+        self.topics = {name: event_topic(contract, name) for name in self.events.values()}
+
+    # ------------------------------------------------------------------ reading the chain
+
+    def now(self) -> int:
+        return chain_time(self.rpc)
+
+    def accuracy(self) -> float:
+        return hidden_accuracy(self.contract, self.test_rows, self.test_labels)
+
+    def paid(self, receipt: dict, name: str) -> int:
         """What the claim's event says it paid: its first data word (wei), or one point."""
-        if points:
+        if self.points:
             return int(name == "PointEarned")
         for log in receipt["logs"]:
-            if log["topics"][0] == topics[name]:
+            if log["topics"][0] == self.topics[name]:
                 return int(log["data"][2:66], 16)
         return 0
 
-    def row() -> Row:
-        held = [0] * k
-        for c in open_items:
+    def record(self) -> None:
+        """A row of the series: the books, and each agent's deposits whose fate is open."""
+        held = [0] * len(self.agents)
+        for c in self.open_items:
             if not c.checked:
                 held[c.who] += c.claimable
-        return Row(
-            now(),
-            sent,
-            acc,
-            list(balance),
-            *(list(counts[name]) for name in ("contributions", "refunds", "reports", "takes")),
-            held,
-            list(counts["rejected"]),
-        )
+        self.ledger.record(time=self.now(), samples=self.sent, accuracy=self.acc, held=held)
 
-    def key_of(c: Item) -> tuple:
+    def key_of(self, c: Item) -> tuple:
         """The ``Contribution`` struct the trainer takes."""
-        return (c.id, agents[c.who].address, c.time, c.label, c.deposit)
+        return (c.id, self.agents[c.who].address, c.time, c.label, c.deposit)
 
-    def claims() -> None:
-        nonlocal txs
-        # Agents look at a contribution twice: once its refund window opens (the contributor
-        # refunds it if the model agrees, the others report it if not) and once anyone may take
-        # what is left of it. Checking every open contribution every round would cost an
-        # eth_call each, which at 25,000 samples outweighed the transactions.
-        t = now()
-        due = [
-            c for c in open_items if not c.checked and t >= c.time + preset.incentive.refund_wait
+    # ------------------------------------------------------------------ the agents' moves
+
+    def step(self, chunk: list) -> None:
+        """One round: every agent contributes its samples (those it can pay for), then claims."""
+        batches = []
+        for agent in self.agents:
+            mine = agent.own(chunk)
+            labels = agent.labels(mine, self.rng)
+            affordable = agent.affordable(self.ledger.balances[agent.index], self.max_deposit)
+            batches.append((mine[:affordable], labels[:affordable]))
+        work = [
+            (
+                agent.pipe,
+                [self.add(self.to_x(x), y) for (x, _), y in zip(mine, labels, strict=True)],
+                self.max_deposit,
+            )
+            for agent, (mine, labels) in zip(self.agents, batches, strict=True)
         ]
-        late = [c for c in open_items if t >= c.time + preset.incentive.any_wait]
+        for i, ((mine, _), receipts) in enumerate(
+            zip(batches, send_all(self.rpc, self.to, work), strict=True)
+        ):
+            self.txs += len(receipts)
+            added = [(x, r) for (x, _), r in zip(mine, receipts, strict=True) if ok(r)]
+            events_added = decode_event(self.contract, "ContributionAdded", [r for _, r in added])
+            for (x, _), e in zip(added, events_added, strict=True):
+                c = Item(
+                    id=e["id"],
+                    who=i,
+                    time=e["time"],
+                    label=e["label"],
+                    deposit=e["deposit"],
+                    features=list(x),
+                    claimable=e["deposit"],
+                )
+                self.open_items.append(c)
+                self.ledger.balances[i] -= c.deposit
+                self.ledger.count("contributions", i)
+        self.sent += len(chunk)
+        self.claims()
+
+    def plans(self, t: int) -> list[list[tuple[str, Item]]] | None:
+        """Each agent's claims now (None: nothing is due). Agents look at a contribution twice:
+        once its refund window opens (the contributor refunds it if the model agrees, the
+        others report it if not) and once anyone may take what is left of it. Checking every
+        open contribution every round would cost an eth_call each, which at 25,000 samples
+        outweighed the transactions."""
+        k = len(self.agents)
+        due = [
+            c for c in self.open_items if not c.checked and t >= c.time + self.incentive.refund_wait
+        ]
+        late = [c for c in self.open_items if t >= c.time + self.incentive.any_wait]
         if not due and not late:
-            return
-        pred = verdicts(contract, [(key_of(c), c.features) for c in due])
+            return None
+        pred = verdicts(self.contract, [(self.key_of(c), c.features) for c in due])
         plans: list[list[tuple[str, Item]]] = [[] for _ in range(k)]
         wrong = []
         for c, p in zip(due, pred, strict=True):
@@ -186,118 +230,122 @@ def simulate_trainer(
                 wrong.append(c)
         # A reporter needs a good point (the deposit rules). Each agent's refunds go out before its
         # reports, in nonce order, so a refund in this same batch counts.
-        good_count = [counts["refunds"][i] + len(plans[i]) for i in range(k)]
+        good_count = [self.ledger.refunds[i] + len(plans[i]) for i in range(k)]
         for c in wrong:
-            if points:  # one rejection settles it: the next agent round makes it
+            if self.points:  # one rejection settles it: the next agent round makes it
                 plans[(c.who + 1) % k].append(("report", c))
                 continue
             for i in range(k):
                 if i != c.who and good_count[i] > 0:
                     plans[i].append(("report", c))
-        for c in [] if points else late:
+        for c in [] if self.points else late:
             # Also one checked just now (a round longer than the gap between the windows):
             # if its refund or report takes it all first, the take fails, which is harmless.
             taker = (c.who + 1) % k
             if taker != c.who:
                 plans[taker].append(("take", c))
+        return plans
+
+    def claims(self) -> None:
+        """Send every agent's claims (:meth:`plans`) and book what each paid."""
+        t = self.now()
+        plans = self.plans(t)
+        if plans is None:
+            return
         work = []
-        for i, plan in enumerate(plans):
+        for agent, plan in zip(self.agents, plans, strict=True):
             calls = []
             for action, c in plan:
-                key = key_of(c)
+                key, x = self.key_of(c), self.to_x(c.features)
                 if action == "take":
-                    calls.append(take(key, x_hash(to_x(c.features))))
+                    calls.append(self.take(key, x_hash(x)))
                 else:
-                    calls.append((refund if action == "refund" else report)(key, to_x(c.features)))
-            work.append((senders[i], calls, 0))
-        for i, (plan, receipts) in enumerate(zip(plans, send_all(rpc, to, work), strict=True)):
-            txs += len(receipts)
+                    calls.append((self.refund if action == "refund" else self.report)(key, x))
+            work.append((agent.pipe, calls, 0))
+        ledger = self.ledger
+        for i, (plan, receipts) in enumerate(
+            zip(plans, send_all(self.rpc, self.to, work), strict=True)
+        ):
+            self.txs += len(receipts)
             for (action, c), r in zip(plan, receipts, strict=True):
                 if not ok(r):
                     continue
-                got = amount(r, events[action])
-                balance[i] += got
+                got = self.paid(r, self.events[action])
+                ledger.balances[i] += got
                 c.claimable -= got
-                counts[action + "s"][i] += 1
+                ledger.count(action + "s", i)
                 if action == "refund":
                     c.refunded = True
                 if action == "report" and not c.reported:
                     c.reported = True
-                    counts["rejected"][c.who] += 1
-        if points:  # validated once, either way
-            open_items[:] = [c for c in open_items if not c.checked]
+                    ledger.count("rejected", c.who)
+        if self.points:  # validated once, either way
+            self.open_items[:] = [c for c in self.open_items if not c.checked]
             return
-        open_items[:] = [
+        self.open_items[:] = [
             c
-            for c in open_items
-            if c.claimable > 0 and not c.refunded and t < c.time + preset.incentive.any_wait
+            for c in self.open_items
+            if c.claimable > 0 and not c.refunded and t < c.time + self.incentive.any_wait
         ]
 
-    rows_out.append(row())  # the start: every balance at 100%
-    if on_progress:
-        on_progress(0, acc)  # set-up done: the clock for samples/s starts here
-    for chunk in rounds(rpc, preset, stream, owners):
-        batches = []
-        for i in range(k):
-            mine = [(x, y) for (x, y), who in chunk if who == i]
-            labels = labels_sent(preset.agents[i], mine, rng)
-            affordable = preset.agents[i].affordable(balance[i], max_deposit)
-            batches.append((mine[:affordable], labels[:affordable]))
-        work = [
-            (
-                senders[i],
-                [add(to_x(x), y) for (x, _), y in zip(mine, labels, strict=True)],
-                max_deposit,
-            )
-            for i, (mine, labels) in enumerate(batches)
-        ]
-        for i, ((mine, _), receipts) in enumerate(
-            zip(batches, send_all(rpc, to, work), strict=True)
-        ):
-            txs += len(receipts)
-            added = [(x, r) for (x, _), r in zip(mine, receipts, strict=True) if ok(r)]
-            events_added = decode_event(contract, "ContributionAdded", [r for _, r in added])
-            for (x, _), e in zip(added, events_added, strict=True):
-                c = Item(e["id"], i, e["time"], e["label"], e["deposit"], list(x), e["deposit"])
-                open_items.append(c)
-                balance[i] -= c.deposit
-                counts["contributions"][i] += 1
-        sent += len(chunk)
-        claims()
-        if sent % sample_every < preset.round_size or sent == len(stream):
-            acc = accuracy()
-        rows_out.append(row())
+    def settle(self) -> None:
+        """Contributions stop; the clock runs on, a round at a time, until every window has
+        closed and the last contributions are settled too (drawn as the flat tail of the plot)."""
+        preset = self.preset
+        last_window = self.incentive.refund_wait if self.points else self.incentive.any_wait
+        for _ in range(last_window // (preset.round_size * preset.sample_s) + 2):
+            if not self.open_items:
+                break
+            self.rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
+            self.rpc.call("evm_mine", [])
+            self.claims()
+            self.record()
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> Result:
+        on_progress = self.run_args.on_progress
+        t0 = time.monotonic()
+        self.record()  # the start: every balance at 100%
         if on_progress:
-            on_progress(len(chunk), acc)
-    stop_time = now()
-    # Contributions stop; the clock runs on, a round at a time, until every window has closed
-    # and the last contributions are settled too (drawn as the flat tail of the plot).
-    last_window = preset.incentive.refund_wait if points else preset.incentive.any_wait
-    for _ in range(last_window // (preset.round_size * preset.sample_s) + 2):
-        if not open_items:
-            break
-        rpc.call("evm_increaseTime", [preset.round_size * preset.sample_s])
-        rpc.call("evm_mine", [])
-        claims()
-        rows_out.append(row())
-    elapsed = time.monotonic() - t0
-    acc = accuracy()
-    rows_out.append(row())
-    return Result(
-        preset,
-        samples,
-        dataset,
-        replaced,
-        rows_out,
-        starts,
-        baseline_accuracy,
-        elapsed,
-        samples / elapsed if elapsed else 0.0,
-        baseline_rate,
-        txs,
-        model,
-        contract,
-        (stop_time - rows_out[0].time) / DAY if rows_out else None,
-        txs / elapsed if elapsed else 0.0,
-        majority(test_labels),
-    )
+            on_progress(0, self.acc)  # set-up done: the clock for samples/s starts here
+        for chunk in rounds(self.rpc, self.preset, self.stream, self.owners):
+            self.step(chunk)
+            if self.sent % self.sample_every < self.preset.round_size or self.sent == len(
+                self.stream
+            ):
+                self.acc = self.accuracy()
+            self.record()
+            if on_progress:
+                on_progress(len(chunk), self.acc)
+        stop_time = self.now()
+        self.settle()
+        elapsed = time.monotonic() - t0
+        self.acc = self.accuracy()
+        self.record()
+        rows = self.ledger.rows
+        samples = self.run_args.samples
+        return Result(
+            preset=self.preset,
+            samples=samples,
+            dataset=self.run_args.dataset,
+            with_replacement=self.replaced,
+            rows=rows,
+            starts=self.ledger.starts,
+            baseline_accuracy=self.baseline_accuracy,
+            elapsed_s=elapsed,
+            rate=samples / elapsed if elapsed else 0.0,
+            baseline_rate=self.baseline_rate,
+            transactions=self.txs,
+            model=self.run_args.model,
+            contract=self.contract,
+            stop_day=(stop_time - rows[0].time) / DAY if rows else None,
+            tx_rate=self.txs / elapsed if elapsed else 0.0,
+            majority_accuracy=majority(self.test_labels),
+        )
+
+
+def simulate_trainer(run: Run) -> Result:
+    """Run a trainer preset (deposit/refund/take or Points) for ``run.samples`` contributions
+    on the connected local chain."""
+    return TrainerSimulation(run).run()

@@ -7,9 +7,11 @@ calls, are signed locally and mined together in full blocks (``fastpath.mine_tog
 Then the provider reveals its test set, a keeper sends ``step`` transactions (also pipelined,
 ``step_s`` simulated seconds apart) until the reward pass is done, and everyone withdraws.
 
-An agent's ``balances`` entry is its wallet in this market (start, minus stakes, plus what
-``withdraw`` paid); ``held`` is its balance inside the market, the stakes while their fate is
-open and then what the reward pass has moved them to. The plot's solid line is their sum.
+The agents and their ledger are the trainer simulation's (``agents``); :class:`MarketSimulation`
+steps them through the market's phases. An agent's ``balances`` entry is its wallet in this
+market (start, minus stakes, plus what ``withdraw`` paid); ``held`` is its balance inside the
+market, the stakes while their fate is open and then what the reward pass has moved them to.
+The plot's solid line is their sum.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import Encoder
@@ -27,7 +27,6 @@ from sharedmodels.market.driver import (
     STAGES,
     Terms,
     conservation,
-    grace_over,
     participate,
     phase,
     reveal_first,
@@ -41,13 +40,13 @@ from sharedmodels.rpc.fastpath import (
     abi_encoder,
     mine_together,
 )
+from sharedmodels.simulation.agents import Ledger, draw_owners, make_agents
 from sharedmodels.simulation.common import (
     Result,
-    Row,
+    Run,
     ape_rate,
     chain_time,
     hidden_accuracy,
-    labels_sent,
     ok,
     rounds,
     sample_stream,
@@ -57,182 +56,228 @@ from sharedmodels.simulation.presets import MarketSetup
 from sharedmodels.units import ETH
 
 
-def simulate_market(
-    preset: Any,
-    samples: int,
-    dataset: str,
-    seed: int,
-    accounts: Sequence[Any] | None,
-    on_progress: Callable[[int, float], None] | None,
-    baseline_n: int,
-    on_status: Callable[[str], None] | None = None,
-) -> Any:
-    from ape import accounts as ape_accounts
-    from ape import chain, project
+class MarketSimulation:
+    """The ``market`` preset on the connected local chain: set-up creates the market and reveals
+    the first piece of the provider's test set; each round (:meth:`step`) the agents commit
+    and reveal their samples; then the provider ends the market and reveals the rest, a keeper
+    runs the reward pass (:meth:`reward_pass`) and the agents withdraw (:meth:`withdraw`)."""
 
-    setup: MarketSetup = preset.market
-    rng = random.Random(seed)
-    encoder = Encoder(n_features=2**20)
-    data = encode_dataset(dataset, encoder)
-    n = len(data)
-    hidden_end = n - setup.test_size
-    hidden_start = hidden_end - preset.test_size
-    if hidden_start - preset.pretrain < 100:
-        raise ValueError(f"{dataset} has {n} samples, too few for this preset")
-    test_rows = data.rows[hidden_start:hidden_end]
-    test_labels = data.labels[hidden_start:hidden_end]
-    pool = Encoded(
-        data.rows[preset.pretrain : hidden_start], data.labels[preset.pretrain : hidden_start]
-    )
-    stream, replaced = sample_stream(pool, samples, rng)
+    def __init__(self, run: Run) -> None:
+        from ape import accounts as ape_accounts
+        from ape import chain
 
-    accts = list(accounts or ape_accounts.test_accounts)
-    provider, agents = accts[0], accts[1 : 1 + len(preset.agents)]
-    stake = int(setup.stake_eth * ETH)
-    terms = Terms(
-        min_stake=stake,
-        min_duration=3600,
-        reveal_window=86_400,
-        max_contributions=max(samples, 1),
-        max_contributors=len(preset.agents),
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        secrets_path = Path(tmp) / "secrets.json"
-        created = create_market(
-            project.PredictionMarket,
-            provider,
-            dataset,
-            setup.test_size,
-            max(2, setup.test_size // MAX_PIECE),
-            int(setup.bounty_eth * ETH),
-            terms,
-            secrets_path,
-            chain.provider.network.choice,
-            preset.pretrain,
+        preset = self.preset = run.preset
+        self.run_args, self.chain = run, chain
+        self.setup: MarketSetup = preset.market
+        self.rng = random.Random(run.seed)
+        self._split_data()
+        accts = list(run.accounts or ape_accounts.test_accounts)
+        self.provider = accts[0]
+        self.agents = make_agents(preset.agents, accts[1 : 1 + len(preset.agents)])
+        self.stake = int(self.setup.stake_eth * ETH)
+        self._open_market()
+        m = self.market
+
+        def one_by_one(x, y, sender, value):
+            return participate(m, sender, x, y=y, stake=value, checked=False)
+
+        self.baseline_accuracy = self.accuracy()
+        self.baseline_rate = ape_rate(
+            one_by_one,
+            self.agents[0].account,
+            self.stream[: run.baseline_n],
+            chain=chain,
+            value=self.stake,
         )
-        secrets = load_secrets(secrets_path)
-    m = created.contract
-    chain.mine(3)
-    reveal_first(m, provider, secrets, chain)
+        for a in self.agents:
+            a.pipe = Pipeline(a.account, self.rpc, gas=2_000_000)
+        self.ledger = Ledger.open(self.agents)
+        self.owners = draw_owners(self.agents, len(self.stream), self.rng)
+        self.acc = self.baseline_accuracy
+        self.sent = self.txs = 0
 
-    rpc = RPC()
-    to = str(m.address)
-    commit = abi_encoder(m.commit)
-    reveal_sample = abi_encoder(m.reveal_sample)
-    step = abi_encoder(m.step)
-    chain_id = chain.chain_id
+    def _split_data(self) -> None:
+        """The hidden test set (just before the provider's committed one, at the dataset's
+        end) and the stream of samples the agents send, drawn from what the pre-training
+        slice and the two test sets leave."""
+        run, preset, setup = self.run_args, self.preset, self.setup
+        data = encode_dataset(run.dataset, Encoder(n_features=2**20))
+        n = len(data)
+        hidden_end = n - setup.test_size
+        hidden_start = hidden_end - preset.test_size
+        if hidden_start - preset.pretrain < 100:
+            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
+        self.test_rows = data.rows[hidden_start:hidden_end]
+        self.test_labels = data.labels[hidden_start:hidden_end]
+        pool = Encoded(
+            data.rows[preset.pretrain : hidden_start], data.labels[preset.pretrain : hidden_start]
+        )
+        self.stream, self.replaced = sample_stream(pool, run.samples, self.rng)
 
-    def one_by_one(x, y, sender, value):
-        return participate(m, sender, x, y, value, checked=False)
+    def _open_market(self) -> None:
+        """The provider creates the market (its test set committed, its model pre-trained)
+        and reveals the first piece, which opens participation; then the calls' encoders."""
+        from ape import project
 
-    def accuracy() -> float:
-        return hidden_accuracy(m, test_rows, test_labels)
+        run, setup, chain = self.run_args, self.setup, self.chain
+        self.terms = Terms(
+            min_stake=self.stake,
+            min_duration=3600,
+            reveal_window=86_400,
+            max_contributions=max(run.samples, 1),
+            max_contributors=len(self.preset.agents),
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            secrets_path = Path(tmp) / "secrets.json"
+            created = create_market(
+                project.PredictionMarket,
+                self.provider,
+                run.dataset,
+                test_size=setup.test_size,
+                pieces=max(2, setup.test_size // MAX_PIECE),
+                bounty=int(setup.bounty_eth * ETH),
+                terms=self.terms,
+                secrets_path=secrets_path,
+                network=chain.provider.network.choice,
+                pretrain_n=self.preset.pretrain,
+            )
+            self.secrets = load_secrets(secrets_path)
+        self.market = m = created.contract
+        chain.mine(3)
+        reveal_first(m, self.provider, self.secrets, chain)
+        self.rpc = RPC()
+        self.to = str(m.address)
+        self.commit = abi_encoder(m.commit)
+        self.reveal_sample = abi_encoder(m.reveal_sample)
+        self.step_call = abi_encoder(m.step)
+        self.chain_id = chain.chain_id
 
-    baseline_accuracy = accuracy()
-    baseline_rate = ape_rate(one_by_one, agents[0], stream[:baseline_n], chain, stake)
+    def now(self) -> int:
+        return chain_time(self.rpc)
 
-    k = len(agents)
-    senders = [Pipeline(a, rpc, gas=2_000_000) for a in agents]
-    starts = [int(spec.start_eth * ETH) for spec in preset.agents]
-    wallet = list(starts)
-    counts = [0] * k
-    owners = rng.choices(range(k), weights=[spec.pace for spec in preset.agents], k=len(stream))
-    rows: list[Row] = []
-    acc = baseline_accuracy
-    sent = txs = 0
+    def accuracy(self) -> float:
+        return hidden_accuracy(self.market, self.test_rows, self.test_labels)
 
-    def now() -> int:
-        return chain_time(rpc)
+    def record(self, held: list[int]) -> None:
+        """A row of the series, with each agent's balance inside the market."""
+        self.ledger.record(time=self.now(), samples=self.sent, accuracy=self.acc, held=held)
 
-    def row(held: list[int]) -> Row:
-        zeros = [0] * k
-        return Row(now(), sent, acc, list(wallet), list(counts), zeros, zeros, zeros, held, zeros)
+    def in_market(self) -> list[int]:
+        return [int(self.market.accounts(a.account).balance) for a in self.agents]
 
-    rows.append(row([0] * k))
-    if on_progress:
-        on_progress(0, acc)
-    t0 = time.monotonic()
-    for chunk in rounds(rpc, preset, stream, owners):
-        # Every sample is committed (with its stake) in this round's blocks, then revealed in
-        # later ones: two transactions a contribution.
+    def step(self, chunk: list) -> None:
+        """One round: every sample an agent can stake on is committed (with its stake) in this
+        round's blocks, then revealed in later ones: two transactions a contribution."""
+        ledger = self.ledger
         commits, reveals = [], []
-        for i, spec in enumerate(preset.agents):
-            mine = [(x, y) for (x, y), who in chunk if who == i]
-            mine = mine[: spec.affordable(wallet[i], stake)]
-            sender = str(agents[i].address)
+        for agent in self.agents:
+            mine = agent.own(chunk)
+            mine = mine[: agent.affordable(ledger.balances[agent.index], self.stake)]
             hashes, opens = [], []
-            for (x, _), y in zip(mine, labels_sent(spec, mine, rng), strict=True):
+            for (x, _), y in zip(mine, agent.labels(mine, self.rng), strict=True):
                 salt = new_salt()
-                hashes.append(commit(sample_commitment(to, chain_id, sender, salt, x, y)))
-                opens.append(reveal_sample(salt, list(x), y))
-            commits.append((senders[i], hashes, stake))
-            reveals.append((senders[i], opens, 0))
-        for i, receipts in enumerate(send_all(rpc, to, commits)):
+                hashes.append(
+                    self.commit(
+                        sample_commitment(
+                            self.to, self.chain_id, agent.address, salt=salt, x=x, y=y
+                        )
+                    )
+                )
+                opens.append(self.reveal_sample(salt, list(x), y))
+            commits.append((agent.pipe, hashes, self.stake))
+            reveals.append((agent.pipe, opens, 0))
+        for i, receipts in enumerate(send_all(self.rpc, self.to, commits)):
             paid = sum(map(ok, receipts))
-            txs += len(receipts)
-            counts[i] += paid
-            wallet[i] -= paid * stake
-        txs += sum(len(r) for r in send_all(rpc, to, reveals))
-        sent += len(chunk)
-        rows.append(row([starts[i] - wallet[i] for i in range(k)]))
+            self.txs += len(receipts)
+            ledger.count("contributions", i, paid)
+            ledger.balances[i] -= paid * self.stake
+        self.txs += sum(len(r) for r in send_all(self.rpc, self.to, reveals))
+        self.sent += len(chunk)
+
+    def reward_pass(self) -> None:
+        """Participation ends; the provider reveals the rest of its test set; a keeper steps
+        the reward pass, ``steps_per_batch`` pipelined ``step`` calls at a time; a row after
+        every settled pass."""
+        m, rpc, setup = self.market, self.rpc, self.setup
+        on_status = self.run_args.on_status
+        rpc.call("evm_increaseTime", [self.terms.min_duration])
+        m.end(sender=self.provider)
+        rpc.call("evm_increaseTime", [int(m.REVEAL_GRACE()) + 1])  # contributors' reveal grace
+        # reveal_rest checks its first reveal with an eth_call on the latest block: mine one so
+        # that block's clock is past the grace too.
+        rpc.call("evm_mine", [])
+        reveal_rest(m, self.provider, self.secrets)
+        keeper = Pipeline(self.provider, rpc, gas=25_000_000)
+        passes = 0
+        while phase(m) == "reward":
+            rpc.call("evm_increaseTime", [setup.steps_per_batch * setup.step_s])
+            calls = [
+                keeper.sign(self.to, self.step_call(setup.budget))
+                for _ in range(setup.steps_per_batch)
+            ]
+            # A step after the pass is done reverts ("not in the reward phase"); that is fine.
+            self.txs += len(mine_together(rpc, calls))
+            p = m.progress()
+            settled = int(p.epoch)
+            if on_status and int(p.stage) < len(STAGES):
+                on_status(f"reward pass {settled}: {STAGES[int(p.stage)]}, at {int(p.cursor):,}")
+            if settled != passes or phase(m) != "reward":
+                passes = settled
+                self.acc = self.accuracy()
+                self.record(self.in_market())
+        self.acc = self.accuracy()
+        self.record(self.in_market())
+
+    def withdraw(self) -> None:
+        """Every agent takes out what the market owes it; then the books must balance."""
+        for i, agent in enumerate(self.agents):
+            owed = int(self.market.owed(agent.account))
+            if owed:
+                self.market.withdraw(sender=agent.account)
+                self.ledger.balances[i] += owed
+        self.record([0] * len(self.agents))
+        balanced, _ = conservation(self.market, self.chain)
+        if not balanced:
+            raise RuntimeError("the market's books do not balance")
+
+    def run(self) -> Result:
+        on_progress = self.run_args.on_progress
+        ledger = self.ledger
+        self.record([0] * len(self.agents))
         if on_progress:
-            on_progress(len(chunk), acc)
-    elapsed = time.monotonic() - t0
-    contribution_txs = txs
-    stop_time = now()
+            on_progress(0, self.acc)
+        t0 = time.monotonic()
+        for chunk in rounds(self.rpc, self.preset, self.stream, self.owners):
+            self.step(chunk)
+            self.record([s - b for s, b in zip(ledger.starts, ledger.balances, strict=True)])
+            if on_progress:
+                on_progress(len(chunk), self.acc)
+        elapsed = time.monotonic() - t0
+        contribution_txs = self.txs
+        stop_time = self.now()
+        self.reward_pass()
+        self.withdraw()
+        samples, rows = self.run_args.samples, ledger.rows
+        return Result(
+            preset=self.preset,
+            samples=samples,
+            dataset=self.run_args.dataset,
+            with_replacement=self.replaced,
+            rows=rows,
+            starts=ledger.starts,
+            baseline_accuracy=self.baseline_accuracy,
+            elapsed_s=elapsed,
+            rate=samples / elapsed if elapsed else 0.0,
+            baseline_rate=self.baseline_rate,
+            transactions=self.txs,
+            model="perceptron",
+            contract=self.market,
+            stop_day=(stop_time - rows[0].time) / 86_400,
+            tx_rate=contribution_txs / elapsed if elapsed else 0.0,
+            majority_accuracy=majority(self.test_labels),
+        )
 
-    # Participation ends; the provider reveals the rest of its test set; a keeper steps the
-    # reward pass; rows after every settled pass.
-    rpc.call("evm_increaseTime", [terms.min_duration])
-    m.end(sender=provider)
-    # Contributors' reveal grace, mined: the reveal's dry run reads the latest block's time.
-    rpc.call("evm_mine", [grace_over(m)])
-    reveal_rest(m, provider, secrets)
-    keeper = Pipeline(provider, rpc, gas=25_000_000)
-    passes = 0
 
-    def in_market() -> list[int]:
-        return [int(m.accounts(a).balance) for a in agents]
-
-    while phase(m) == "reward":
-        rpc.call("evm_increaseTime", [setup.steps_per_batch * setup.step_s])
-        calls = [keeper.sign(to, step(setup.budget)) for _ in range(setup.steps_per_batch)]
-        # A step after the pass is done reverts ("not in the reward phase"); that is fine.
-        txs += len(mine_together(rpc, calls))
-        p = m.progress()
-        settled = int(p.epoch)
-        if on_status and int(p.stage) < len(STAGES):
-            on_status(f"reward pass {settled}: {STAGES[int(p.stage)]}, at {int(p.cursor):,}")
-        if settled != passes or phase(m) != "reward":
-            passes = settled
-            acc = accuracy()
-            rows.append(row(in_market()))
-    acc = accuracy()
-    rows.append(row(in_market()))
-    for i, a in enumerate(agents):
-        owed = int(m.owed(a))
-        if owed:
-            m.withdraw(sender=a)
-            wallet[i] += owed
-    rows.append(row([0] * k))
-    balanced, _ = conservation(m, chain)
-    if not balanced:
-        raise RuntimeError("the market's books do not balance")
-    return Result(
-        preset=preset,
-        samples=samples,
-        dataset=dataset,
-        with_replacement=replaced,
-        rows=rows,
-        starts=starts,
-        baseline_accuracy=baseline_accuracy,
-        elapsed_s=elapsed,
-        rate=samples / elapsed if elapsed else 0.0,
-        baseline_rate=baseline_rate,
-        transactions=txs,
-        model="perceptron",
-        contract=m,
-        stop_day=(stop_time - rows[0].time) / 86_400,
-        tx_rate=contribution_txs / elapsed if elapsed else 0.0,
-        majority_accuracy=majority(test_labels),
-    )
+def simulate_market(run: Run) -> Result:
+    """Run the market preset for ``run.samples`` contributions on the connected local chain."""
+    return MarketSimulation(run).run()

@@ -95,6 +95,7 @@ def contribute(
     contract: Any,
     sender: Any,
     rows: Sequence[Sequence[int]],
+    *,
     labels: Sequence[int],
     progress: Callable[[int], None] | None = None,
     fast: bool | None = None,
@@ -241,7 +242,15 @@ def verdicts(
     predictions = current_predictions(contract, relevant) if action != "take" else {}
     sub = History({c.id: c for c in relevant})
     return eligibility(
-        action, sub, incentive, me, now_for_next_block(), predictions, good, is_owner, total_good
+        action,
+        sub,
+        incentive,
+        account=me,
+        now=now_for_next_block(),
+        predictions=predictions,
+        good_count=good,
+        is_owner=is_owner,
+        total_good=total_good,
     )
 
 

@@ -453,6 +453,7 @@ def eligibility(
     action: str,
     history: History,
     incentive: Incentive,
+    *,
     account: str,
     now: int,
     predictions: dict[int, int],

@@ -10,10 +10,9 @@ from typing import Any
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import DenseEncoder, Encoder
-from sharedmodels.registry import spec
+from sharedmodels.registry import ModelSpec, Params, model_spec
 from sharedmodels.rpc.deployments import Manifest, deploy_uploaded
 from sharedmodels.trainers.client import Incentive
-from sharedmodels.trainers.kinds import ModelKind, Params, kind
 from sharedmodels.trainers.parity import ParityResult, run_parity
 
 
@@ -22,13 +21,14 @@ class Deployment:
     contract: Any
     reference: Any
     gas_used: int
-    kind: ModelKind | None = None
+    spec: ModelSpec | None = None
 
 
 def deploy_model(
     container: Any,
     sender: Any,
     encoder: Encoder | DenseEncoder,
+    *,
     eta: int = 1,
     class_names: Sequence[str] = ("neg", "pos"),
     pretrain_data: Encoded | None = None,
@@ -40,14 +40,14 @@ def deploy_model(
 ) -> Deployment:
     """Train off-chain (one in-order pass of the reference), deploy, upload in chunks, seal.
 
-    ``container`` must match ``model`` and ``incentive`` (see ``ModelKind.contract``). The
+    ``container`` must match ``model`` and ``incentive`` (see ``ModelSpec.contract``). The
     returned reference holds exactly the uploaded state and can keep training in step.
     ``before_send``, if given, gets the deployment's gas (``fees.DeployPreview``: creation,
     upload and seal, found without sending) before anything is sent, and may raise to stop.
     """
-    k = kind(model)
-    p = Params(eta, spec(model).smoothing(alpha))
-    if incentive is not None and incentive.leave_one_out and not spec(model).leave_one_out:
+    k = model_spec(model)
+    p = Params(eta, model_spec(model).smoothing(alpha))
+    if incentive is not None and incentive.leave_one_out and not model_spec(model).leave_one_out:
         raise ValueError(
             f"leave-one-out judging is not offered for {model}: a Perceptron learns only from "
             "its mistakes, so the rule would forfeit the samples that taught it; use --judging "
@@ -77,6 +77,7 @@ def manifest_for(
     dep: Deployment,
     network_choice: str,
     chain_id: int,
+    *,
     deployer: str,
     block: int,
     encoder: Encoder | DenseEncoder,
@@ -86,7 +87,7 @@ def manifest_for(
     incentive: Incentive | None = None,
     alpha: float | None = None,
 ) -> Manifest:
-    name = dep.kind.name if dep.kind else "perceptron"
+    name = dep.spec.name if dep.spec else "perceptron"
     return Manifest(
         model=name,
         contract=dep.contract.contract_type.name,
@@ -100,7 +101,7 @@ def manifest_for(
         class_names=list(class_names),
         pretrain=pretrain_info,
         incentive=(incentive or Incentive("none")).settings(),
-        extra={"alpha": spec(name).smoothing(alpha)} if name == "naive_bayes" else {},
+        extra={"alpha": model_spec(name).smoothing(alpha)} if name == "naive_bayes" else {},
     )
 
 
@@ -113,6 +114,7 @@ def describe_pretraining(
     info: dict | None,
     dep: Deployment,
     dataset: str,
+    *,
     encoder: Any,
     offset: int,
     limit: int | None,
@@ -163,6 +165,7 @@ def parity_job(
     container: Any,
     sender: Any,
     encoder: Encoder | DenseEncoder,
+    *,
     stream: Encoded,
     eta: int = 1,
     pretrain_data: Encoded | None = None,
@@ -175,8 +178,21 @@ def parity_job(
     ``stream``."""
     names = class_names or stream.class_names
     dep = deploy_model(
-        container, sender, encoder, eta, names, pretrain_data, model=model, alpha=alpha
+        container,
+        sender,
+        encoder,
+        eta=eta,
+        class_names=names,
+        pretrain_data=pretrain_data,
+        model=model,
+        alpha=alpha,
     )
     return run_parity(
-        dep.contract, sender, dep.reference, stream.rows, stream.labels, dep.kind, progress
+        dep.contract,
+        sender,
+        dep.reference,
+        rows=stream.rows,
+        labels=stream.labels,
+        kind=dep.spec,
+        progress=progress,
     )

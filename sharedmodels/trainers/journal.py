@@ -57,6 +57,7 @@ def open_journal(
     chain_id: int,
     trainer: str,
     sender: str,
+    *,
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
     current_block: int,

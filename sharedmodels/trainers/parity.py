@@ -2,7 +2,7 @@
 
 For each sample, in order: the on-chain prediction (logged by ``update`` before it changes
 anything) is compared with the reference's prediction, then both train on the sample. At the end
-the model's whole state is compared exactly (``ModelKind.mismatches``): for the sparse
+the model's whole state is compared exactly (``ModelSpec.mismatches``): for the sparse
 Perceptron every weight either side touched and the intercept against scikit-learn itself, for
 the other models every stored number against their integer mirror.
 """
@@ -58,6 +58,7 @@ def train_stream(
     contract: Any,
     sender: Any,
     rows: Sequence[Sequence[int]],
+    *,
     labels: Sequence[int],
     progress: Callable[[int], None] | None = None,
     pipelined: bool | None = None,
@@ -93,6 +94,7 @@ def run_parity(
     contract: Any,
     sender: Any,
     reference: Any,
+    *,
     rows: Sequence[Sequence[int]],
     labels: Sequence[int],
     kind: Any,
@@ -103,8 +105,10 @@ def run_parity(
     The reference runs first (it does not depend on the chain); the contract logs its own
     prediction before each update, so the order of the two passes does not matter.
     """
-    expected = [reference.update(row, label) for row, label in zip(rows, labels, strict=True)]
-    got, gas = train_stream(contract, sender, rows, labels, progress)
+    expected = [
+        reference.update(row, label).prediction for row, label in zip(rows, labels, strict=True)
+    ]
+    got, gas = train_stream(contract, sender, rows, labels=labels, progress=progress)
     result = ParityResult(total=len(expected), gas_used=gas, chain_predictions=got)
     describe(result, kind)
     for i, (a, b) in enumerate(zip(got, expected, strict=True)):

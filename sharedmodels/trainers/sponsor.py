@@ -49,6 +49,7 @@ def typed_data(
     verifying_contract: str,
     chain_id: int,
     contributor: str,
+    *,
     row: Sequence[int],
     label: int,
     nonce: int,
@@ -78,6 +79,7 @@ def sign(
     account: Any,
     verifying_contract: str,
     chain_id: int,
+    *,
     row: Sequence[int],
     label: int,
     nonce: int,
@@ -88,7 +90,13 @@ def sign(
     contributor = str(account.address)
     message = encode_typed_data(
         full_message=typed_data(
-            verifying_contract, chain_id, contributor, row, label, nonce, deadline
+            verifying_contract,
+            chain_id,
+            contributor,
+            row=row,
+            label=label,
+            nonce=nonce,
+            deadline=deadline,
         )
     )
     key = getattr(account, "private_key", None)
@@ -127,7 +135,15 @@ def sign_many(
     address = str(contract.address)
     to_x = packer(contract)
     return [
-        sign(account, address, chain.chain_id, to_x(row), label, nonce + i, deadline)
+        sign(
+            account,
+            address,
+            chain.chain_id,
+            row=to_x(row),
+            label=label,
+            nonce=nonce + i,
+            deadline=deadline,
+        )
         for i, (row, label) in enumerate(zip(rows, labels, strict=True))
     ]
 

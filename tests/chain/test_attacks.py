@@ -145,7 +145,17 @@ def test_reentry_on_the_batch_excess_return_hits_the_lock(trainer, attacker_cont
     deadline = int(chain.pending_timestamp) + 3600
     first, second = (
         trainer.addDataBatch.encode_input(
-            [sign(alice, trainer.address, chain.chain_id, POS, 1, nonce, deadline)]
+            [
+                sign(
+                    alice,
+                    trainer.address,
+                    chain.chain_id,
+                    row=POS,
+                    label=1,
+                    nonce=nonce,
+                    deadline=deadline,
+                )
+            ]
         )
         for nonce in (0, 1)
     )

@@ -455,7 +455,15 @@ def test_a_copied_commitment_does_not_seal(project, chain, owner, alice, bob):
     with ape.reverts("bounty: model does not match its hash"):
         run.contract.seal(1, sender=bob)
     assert (
-        model_commitment(str(run.contract.address), str(bob.address), 0, 0, 0, ea.salt, m.params)
+        model_commitment(
+            str(run.contract.address),
+            str(bob.address),
+            0,
+            h1=0,
+            h2=0,
+            salt=ea.salt,
+            params=m.params,
+        )
         != commitment
     )
 
@@ -625,7 +633,7 @@ def test_keepers_are_paid_the_scoring_fee(project, chain, accounts, owner, alice
     m = ents[0].model
     assert batch(m.kind, m.dim, m.n_classes, m.h1, m.h2) >= t  # one step scores the MLP
     assert c.step(0, sender=carol).return_value is True
-    part = step_fee(TERMS.scoring_fee, m.kind, m.dim, m.n_classes, m.h1, m.h2, t)
+    part = step_fee(TERMS.scoring_fee, m.kind, m.dim, c=m.n_classes, h1=m.h1, h2=m.h2, count=t)
     assert c.submissions(0).t == t and int(c.submissions(0).fee) == fees[0] == part
     assert int(c.fees_due(carol)) == fees[0]
     with ape.reverts("bounty: nothing to withdraw"):

@@ -70,7 +70,7 @@ def test_largest_models_stay_under_the_step_bound(
             pay.append(int(c.fees_due(keeper)) - due0)
             count = int(c.submissions(i).t) - t0
             assert count == min(n, len(xs) - t0)
-            assert pay[-1] == step_fee(rate, m.kind, D, C, m.h1, m.h2, count)
+            assert pay[-1] == step_fee(rate, m.kind, D, c=C, h1=m.h1, h2=m.h2, count=count)
             steps.append((i, count))
         assert int(c.submissions(i).fee) == run.fee(m, True, len(xs))
     assert int(c.n_scored()) == 3

@@ -70,7 +70,7 @@ def test_a_tied_mlp_answers_the_lowest_class_and_wins(project, chain, accounts, 
     assert len(xs) == 10 and ys.count(0) == 6 and ys.count(1) == 2
     for x in xs:
         s = [int(v) for v in run.contract.scores_of(1, x)]
-        assert s == scores(MLP, DIM, CLASSES, 4, 0, tied.params, x)
+        assert s == scores(MLP, DIM, CLASSES, h1=4, h2=0, p=tied.params, x=x)
         assert s[0] == s[2] > s[1]  # a tie on every sample, by construction
         assert int(run.contract.predict_with(1, x)) == first_best(s) == 0
     assert int(run.contract.submissions(0).correct) == 2

@@ -199,17 +199,17 @@ def test_commit_window_to_the_exact_second(project, chain, owner, people):
         task.join(p)
     c, d = task.deadlines()
     with pytest.raises(Exception, match="federated: not a participant"):
-        commit_update(task.contract, people[5], 0, 1, honest_update(SMALL, rng))
+        commit_update(task.contract, people[5], 0, samples=1, update=honest_update(SMALL, rng))
     with pytest.raises(Exception, match="federated: not the current round"):
-        commit_update(task.contract, people[0], 1, 1, honest_update(SMALL, rng))
+        commit_update(task.contract, people[0], 1, samples=1, update=honest_update(SMALL, rng))
     task.commit(people[0], honest_update(SMALL, rng))
     with pytest.raises(Exception, match="federated: already committed"):
-        commit_update(task.contract, people[0], 0, 1, honest_update(SMALL, rng))
+        commit_update(task.contract, people[0], 0, samples=1, update=honest_update(SMALL, rng))
     chain.pending_timestamp = c - 1
     task.commit(people[1], honest_update(SMALL, rng))
     chain.pending_timestamp = c
     with pytest.raises(Exception, match="federated: commit window closed"):
-        commit_update(task.contract, people[2], 0, 1, honest_update(SMALL, rng))
+        commit_update(task.contract, people[2], 0, samples=1, update=honest_update(SMALL, rng))
 
 
 def test_reveal_window_and_checks(project, chain, owner, people):
@@ -268,7 +268,13 @@ def test_commitment_is_the_mirrors(project, chain, owner, people):
     u = honest_update(SMALL, random.Random(4))
     p = task.commit(people[0], u, samples=17)
     assert bytes(task.contract.participants(people[0]).commitment) == commitment(
-        task.contract.address, chain.chain_id, p.salt, 0, str(people[0].address), 17, u
+        task.contract.address,
+        chain.chain_id,
+        p.salt,
+        round_=0,
+        who=str(people[0].address),
+        samples=17,
+        update=u,
     )
     other = open_task(project, chain, owner)
     for who in people[1:3]:
@@ -278,7 +284,9 @@ def test_commitment_is_the_mirrors(project, chain, owner, people):
         (people[1], task.contract.address, chain.chain_id),  # made for the first task
         (people[2], other.contract.address, chain.chain_id + 1),  # made for another chain
     ):
-        h = commitment(task_address, chain_id, salt, 0, str(who.address), 17, u)
+        h = commitment(
+            task_address, chain_id, salt, round_=0, who=str(who.address), samples=17, update=u
+        )
         other.contract.commit(0, h, sender=who)
     other.to_reveal()
     for who in people[1:3]:
@@ -297,9 +305,17 @@ def test_update_over_the_clip_bound_is_refused(project, chain, owner, people):
     from sharedmodels.federated.rules import FederatedError
 
     with pytest.raises(FederatedError, match="clip"):
-        commit_update(task.contract, people[1], 0, 10, over, SMALL)
+        commit_update(task.contract, people[1], 0, samples=10, update=over, terms=SMALL)
     salt = b"\3" * 32
-    h = commitment(task.contract.address, chain.chain_id, salt, 0, str(people[1].address), 10, over)
+    h = commitment(
+        task.contract.address,
+        chain.chain_id,
+        salt,
+        round_=0,
+        who=str(people[1].address),
+        samples=10,
+        update=over,
+    )
     task.contract.commit(0, h, sender=people[1])
     task.mirror.commit(str(people[1].address))
     task.to_reveal()
@@ -403,7 +419,7 @@ def test_a_participant_that_never_reveals_forfeits_its_stake(project, chain, own
     # the stake joined the pool before the round's share was taken
     assert res.paid_each == (POOL + SMALL.stake) // 3 // 3
     with pytest.raises(Exception, match="federated: stake forfeited"):
-        commit_update(task.contract, silent, 1, 1, honest_update(SMALL, rng))
+        commit_update(task.contract, silent, 1, samples=1, update=honest_update(SMALL, rng))
     for _ in range(2):
         task.round(people[:3], [honest_update(SMALL, rng) for _ in range(3)], owner)
     with pytest.raises(Exception, match="federated: nothing to withdraw"):
@@ -626,7 +642,15 @@ def test_a_wallet_that_refuses_payment_gets_the_reason_and_reentry_hits_the_lock
         task.contract,
         "commit",
         0,
-        commitment(task.contract.address, chain.chain_id, salt, 0, wallet.address, 5, u),
+        commitment(
+            task.contract.address,
+            chain.chain_id,
+            salt,
+            round_=0,
+            who=wallet.address,
+            samples=5,
+            update=u,
+        ),
     )
     task.mirror.commit(str(wallet.address))
     for p in people[:2]:
@@ -662,7 +686,15 @@ def test_reentry_from_a_payment_into_commit_hits_the_lock(
     rng = random.Random(15)
     u = honest_update(SMALL, rng)
     salt = b"\7" * 32
-    h = commitment(task.contract.address, chain.chain_id, salt, 0, wallet.address, 5, u)
+    h = commitment(
+        task.contract.address,
+        chain.chain_id,
+        salt,
+        round_=0,
+        who=wallet.address,
+        samples=5,
+        update=u,
+    )
     _via(wallet, owner, task.contract, "commit", 0, h)
     task.mirror.commit(str(wallet.address))
     for p in people[:2]:
@@ -675,7 +707,15 @@ def test_reentry_from_a_payment_into_commit_hits_the_lock(
         task.reveal(p)
     task.close(owner)
     assert int(task.contract.round()) == 1
-    h1 = commitment(task.contract.address, chain.chain_id, salt, 1, wallet.address, 5, u)
+    h1 = commitment(
+        task.contract.address,
+        chain.chain_id,
+        salt,
+        round_=1,
+        who=wallet.address,
+        samples=5,
+        update=u,
+    )
     reentry = task.contract.commit.encode_input(1, h1)
     wallet.set_mode(2, task.contract.address, reentry, sender=owner)
     _via(wallet, owner, task.contract, "withdraw")
@@ -732,7 +772,15 @@ def test_gas_report(project, chain, owner, accounts):
         for p in people:
             u = honest_update(terms, rng, noise=2.0)
             salt = bytes([rnd + 1]) * 32
-            h = commitment(task.contract.address, chain.chain_id, salt, rnd, str(p.address), 10, u)
+            h = commitment(
+                task.contract.address,
+                chain.chain_id,
+                salt,
+                round_=rnd,
+                who=str(p.address),
+                samples=10,
+                update=u,
+            )
             commits.append(int(task.contract.commit(rnd, h, sender=p).gas_used))
             task.mirror.commit(str(p.address))
             task.pending[str(p.address)] = Pending(rnd, salt, 10, u)

@@ -16,7 +16,13 @@ def commit_in_pool(mempool, task, who, update, samples=10):
     """Send ``who``'s commitment to ``update`` to the pool; (salt, samples, update, sent)."""
     salt = os.urandom(32)
     h = commitment(
-        task.contract.address, task.chain.chain_id, salt, 0, str(who.address), samples, update
+        task.contract.address,
+        task.chain.chain_id,
+        salt,
+        round_=0,
+        who=str(who.address),
+        samples=samples,
+        update=update,
     )
     return salt, samples, update, mempool.send(task.contract.commit, 0, h, sender=who)
 

@@ -16,18 +16,19 @@ import pytest
 from ape import chain
 from conftest import STAKE
 
+from sharedmodels import registry
 from sharedmodels.encoding.encoded import Encoded
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.registry import model_spec
 from sharedmodels.trainers.client import Contribution, Incentive
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import kind
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 
 LOO = Incentive("stake", 60, 120, 240, 10**15, leave_one_out=True)
 AS_IS = STAKE
 #: Models that offer the rule (the Perceptrons do not: see docs/incentives.md).
-MODELS = ("sparse_ncc", "naive_bayes", "ncc")
+MODELS = tuple(m.name for m in registry.MODELS.values() if m.leave_one_out)
 N_FEATURES = 2**10
 QUIET = 100
 
@@ -64,7 +65,7 @@ def lone(k: int) -> list[int]:
 @pytest.fixture
 def deploy(project, owner, deployed):
     def _deploy(model: str, incentive: Incentive) -> tuple[Any, Any]:
-        k = kind(model)
+        k = model_spec(model)
         container = getattr(project, k.contract("stake"))
         if k.dense:
             from sharedmodels.encoding.features import DenseEncoder
@@ -73,7 +74,16 @@ def deploy(project, owner, deployed):
             encoder: Any = DenseEncoder(divisors=(1.0, 1.0, 1.0))
         else:
             data, encoder = sparse_pretraining(), Encoder(n_features=N_FEATURES)
-        dep = deploy_model(container, owner, encoder, 1, ("a", "b"), data, incentive, model=model)
+        dep = deploy_model(
+            container,
+            owner,
+            encoder,
+            eta=1,
+            class_names=("a", "b"),
+            pretrain_data=data,
+            incentive=incentive,
+            model=model,
+        )
         deployed.append(dep.contract)
         assert bool(dep.contract.leave_one_out()) == incentive.leave_one_out
         return dep.contract, dep.reference
@@ -114,7 +124,7 @@ def after_refund_wait(c: Contribution) -> None:
 def test_verdict_equals_mirror_on_every_contribution(deploy, model, alice, bob):
     """Both rules where the model offers them; the sparse Perceptron (as is only) also shows
     the record's TRAINED flag following its mistakes (``add`` checks it)."""
-    if kind(model).dense:
+    if model_spec(model).dense:
         samples = [
             ([10**9, 10**9, -(10**9)], 0),
             ([-(10**9), -(10**9), 10**9], 1),
@@ -168,8 +178,12 @@ def test_memorised_flip_pays_as_is_and_is_forfeited_under_leave_one_out(
 def test_honest_contribution_is_refunded_under_leave_one_out(deploy, model, alice):
     """The rest of the crowd agrees with a correctly labelled sample of a known class."""
     t, ref = deploy(model, LOO)
-    x = [2 * 10**9, 10**9, -(10**9)] if kind(model).dense else [class_word(1, 1), class_word(1, 2)]
-    y = 0 if kind(model).dense else 1
+    x = (
+        [2 * 10**9, 10**9, -(10**9)]
+        if model_spec(model).dense
+        else [class_word(1, 1), class_word(1, 2)]
+    )
+    y = 0 if model_spec(model).dense else 1
     c, _ = add(t, ref, model, alice, x, y)
     after_refund_wait(c)
     assert int(t.verdict(c.key(), c.args())) == y
@@ -227,13 +241,13 @@ def test_deploy_refuses_leave_one_out_for_perceptrons_before_sending(project, ow
     before = owner.nonce
     with pytest.raises(ValueError, match=f"not offered for {model}"):
         deploy_model(
-            getattr(project, kind(model).contract("stake")),
+            getattr(project, model_spec(model).contract("stake")),
             owner,
             Encoder(n_features=4),
-            1,
-            ("a", "b"),
-            None,
-            LOO,
+            eta=1,
+            class_names=("a", "b"),
+            pretrain_data=None,
+            incentive=LOO,
             model=model,
         )
     assert owner.nonce == before  # refused before anything was sent

@@ -32,8 +32,8 @@ import pytest
 from models_conftest_helpers import SCALE, ctor_args
 
 from sharedmodels.mirrors.multiclass import IntNaiveBayes
+from sharedmodels.registry import model_spec
 from sharedmodels.rpc.fastpath import call_in_order, decode_event, view_many
-from sharedmodels.trainers.kinds import kind
 
 #: Samples per stream: verdicts to compare per model and seed.
 STREAM = 90
@@ -139,9 +139,9 @@ def bayes_sklearn(rows: list[tuple[list[int], int]], x: list[int]) -> int | None
 def contribute(project, owner, who, model: str, stream) -> tuple[Any, list[tuple]]:
     """A fresh Points trainer judging by leave-one-out; the stream sent by ``who`` in order.
     Returns the trainer and each contribution's record (the struct ``verdict`` takes)."""
-    size = DIM if kind(model).dense else N_FEATURES
+    size = DIM if model_spec(model).dense else N_FEATURES
     names = [f"class{k}" for k in range(CLASSES)]
-    container = getattr(project, kind(model).contract("points"))
+    container = getattr(project, model_spec(model).contract("points"))
     t = container.deploy(*ctor_args(model, size, names), 60, True, sender=owner)
     assert bool(t.leave_one_out())
     receipts = call_in_order(who, t.addData, [(x, y) for x, y in stream])
@@ -174,7 +174,7 @@ def as_is(t, stream) -> list[int]:
 @pytest.mark.parametrize("model", ["ncc", "sparse_ncc"])
 def test_centroid_verdict_equals_retraining_without_the_sample(project, owner, alice, model, seed):
     rnd = random.Random(seed)
-    dense = kind(model).dense
+    dense = model_spec(model).dense
     stream = (dense_stream if dense else sparse_stream)(rnd, STREAM)
     t, keys = contribute(project, owner, alice, model, stream)
     got = chain_verdicts(t, keys, stream)

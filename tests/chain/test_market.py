@@ -145,7 +145,16 @@ def _create(project, owner, tmp_path, secrets):
     rows = [("a dull and tedious film", 0), ("a gorgeous, witty film", 1)] * 4
     reviews.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in rows))
     return create_market(
-        project.PredictionMarket, owner, f"csv:{reviews}", 4, 2, ETH, TERMS, secrets, "local", 4
+        project.PredictionMarket,
+        owner,
+        f"csv:{reviews}",
+        test_size=4,
+        pieces=2,
+        bounty=ETH,
+        terms=TERMS,
+        secrets_path=secrets,
+        network="local",
+        pretrain_n=4,
     )
 
 
@@ -255,7 +264,12 @@ def test_reveal_checks_test_samples(project, chain, owner, bad, reason):
     pieces = [[((1,), 0), bad], [((4,), 1), bad]]
     secrets = ProviderSecrets(pieces, [b"\x02" * 32, b"\x03" * 32])
     m = deploy_market(
-        project.PredictionMarket, owner, secrets, ETH, TERMS, Encoder(n_features=N_FEATURES)
+        project.PredictionMarket,
+        owner,
+        secrets,
+        bounty=ETH,
+        terms=TERMS,
+        encoder=Encoder(n_features=N_FEATURES),
     )
     chain.mine(3)
     i = first_piece(m, chain)
@@ -382,7 +396,7 @@ def test_a_bad_sample_cannot_be_revealed(project, chain, owner, alice, test_set,
     from sharedmodels.market.driver import commit_sample
 
     run = open_market(project, owner, chain, *test_set)
-    k, salt, _ = commit_sample(run.contract, alice, x, y, TERMS.min_stake, checked=False)
+    k, salt, _ = commit_sample(run.contract, alice, x, y=y, stake=TERMS.min_stake, checked=False)
     with pytest.raises(Exception, match=reason):
         run.contract.reveal_sample(salt, x, y, sender=alice)
     assert run.contract.contribution(k)[1].y == 2
@@ -635,13 +649,20 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     )
     from sharedmodels.market.rules import commit_test_set
 
-    secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n)
+    secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n_features=n)
     terms = replace(TERMS, max_features=512, max_contributions=3, max_contributors=2)
-    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, terms, Encoder(n_features=n))
+    m = deploy_market(
+        project.PredictionMarket,
+        owner,
+        secrets,
+        bounty=ETH,
+        terms=terms,
+        encoder=Encoder(n_features=n),
+    )
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     for who, y in ((alice, 1), (bob, 0), (alice, 0)):
-        participate(m, who, sorted(rng.sample(range(n), 512)), y, TERMS.min_stake)
+        participate(m, who, sorted(rng.sample(range(n), 512)), y=y, stake=TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
     chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)

@@ -84,7 +84,7 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
     hidden = [i for i in range(4) if i != first]
 
     def provider_gets(test) -> int:
-        return reward_pass(ETH, test, run.sent, N_FEATURES).provider
+        return reward_pass(ETH, test, run.sent, n_features=N_FEATURES).provider
 
     pieces = run.secrets.pieces
     honest_test = pieces[first] + [s for i in hidden for s in pieces[i]]
@@ -154,7 +154,7 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
         )
         chain.mine(3)
         reveal_first(m, owner, secrets, chain)
-        participate(m, alice, [1], 1, TERMS.min_stake)
+        participate(m, alice, [1], y=1, stake=TERMS.min_stake)
         chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
         m.end(sender=alice)
         chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
@@ -204,18 +204,25 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     rng = random.Random(5)
     terms = replace(TERMS, max_contributions=12, max_features=32, max_contributors=2)
     test = heavy_rows(rng, 32, 32)
-    secrets = commit_test_set(test, [j % 2 for j in range(32)], 2, n)
-    m = deploy_market(project.PredictionMarket, owner, secrets, ETH, terms, Encoder(n_features=n))
+    secrets = commit_test_set(test, [j % 2 for j in range(32)], 2, n_features=n)
+    m = deploy_market(
+        project.PredictionMarket,
+        owner,
+        secrets,
+        bounty=ETH,
+        terms=terms,
+        encoder=Encoder(n_features=n),
+    )
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
     assert int(m.max_work()) == terms.max_work(32)
     wide = list(heavy_rows(rng, 1, 33)[0])
-    _, salt, _ = commit_sample(m, mallory, wide, 1, terms.min_stake, checked=False)
+    _, salt, _ = commit_sample(m, mallory, wide, y=1, stake=terms.min_stake, checked=False)
     with pytest.raises(Exception, match="market: too many features"):
         m.reveal_sample(salt, wide, 1, sender=mallory)  # stays unrevealed: skipped by the pass
-    participate(m, alice, heavy_rows(rng, 1, 8)[0], 1, terms.min_stake)
+    participate(m, alice, heavy_rows(rng, 1, 8)[0], y=1, stake=terms.min_stake)
     for j, x in enumerate(heavy_rows(rng, 10, 32)):
-        participate(m, mallory, list(x), j % 2, terms.min_stake)
+        participate(m, mallory, list(x), y=j % 2, stake=terms.min_stake)
     with pytest.raises(Exception, match="market: contribution limit reached"):
         m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake)
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
@@ -440,7 +447,9 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
             chain.provider.make_request("eth_getTransactionCount", [wallet.address, "latest"]), 16
         )
         market = create_address(str(wallet.address), nonce)
-        secrets = commit_test_set(rows, labels, 4, N_FEATURES, market, chain.chain_id)
+        secrets = commit_test_set(
+            rows, labels, 4, n_features=N_FEATURES, market=market, chain_id=chain.chain_id
+        )
         run = Run(None, secrets, wallet, chain)
         receipt = wallet.create(initcode + _market_args(run), ETH, sender=owner, value=ETH)
         address = receipt.return_value
@@ -466,7 +475,7 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     wallet.execute(m, m.reveal.encode_input(i, salt, as_args(piece)), 0, sender=owner)
     for who in (alice, bob):
         x = sample(rng)
-        participate(m, who, x, 1 - truth(x), TERMS.min_stake)
+        participate(m, who, x, y=1 - truth(x), stake=TERMS.min_stake)
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
     chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)

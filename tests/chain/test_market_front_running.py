@@ -32,7 +32,7 @@ def market(project, chain, owner):
 def test_a_copied_reveal_lands_first_and_fails(market, mempool, alice, mallory):
     m = market.contract
     x, y = GOOD
-    k, salt, _ = commit_sample(m, alice, x, y, TERMS.min_stake, checked=False)
+    k, salt, _ = commit_sample(m, alice, x, y=y, stake=TERMS.min_stake, checked=False)
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
         (seen,) = mempool.calls(m, "reveal_sample")
@@ -100,7 +100,7 @@ def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, o
     her stake. (With `participate`, mallory's copy landed first and took it all.)"""
     m = market.contract
     x, y = GOOD
-    k, salt, _ = commit_sample(m, alice, x, y, TERMS.min_stake, checked=False)
+    k, salt, _ = commit_sample(m, alice, x, y=y, stake=TERMS.min_stake, checked=False)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
@@ -150,8 +150,8 @@ def test_commit_and_reveal_gas(market, alice, bob):
     m = market.contract
     x = tuple(range(1, 41, 2))
     for who in (bob, alice):
-        participate(m, who, (2,), 1, TERMS.min_stake, checked=False)
-    sent = participate(m, alice, x, 1, TERMS.min_stake, checked=False)
+        participate(m, who, (2,), y=1, stake=TERMS.min_stake, checked=False)
+    sent = participate(m, alice, x, y=1, stake=TERMS.min_stake, checked=False)
     gas = (int(sent.commit.gas_used), int(sent.reveal.gas_used))
     print(f"commit {gas[0]:,} gas, reveal_sample {gas[1]:,} gas, together {sum(gas):,}")
     assert sum(gas) < 250_000  # a regression guard, not a measurement

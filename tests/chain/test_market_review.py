@@ -89,7 +89,7 @@ def test_pump_of_undo_and_redo_addresses_nets_nothing(project, chain, owner, acc
         ETH,
         [s for i in run.reveal_order() for s in run.secrets.pieces[i]],
         [Contribution(str(honest.address), *HONEST, TERMS.min_stake)],
-        N_FEATURES,
+        n_features=N_FEATURES,
         initial_weights=PUMP_WEIGHTS,
     )
     attacker = sum(_net(run, w) for w in dust + [b])

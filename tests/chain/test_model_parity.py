@@ -11,12 +11,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from sharedmodels.encoding.encoded import Encoded, encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import Encoded, encode_dataset
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, DenseEncoder, indices_to_csr
-from sharedmodels.mirrors.multiclass import float_fit_predict, float_model
 from sharedmodels.mirrors.perceptron import pretrain
+from sharedmodels.registry import Params, float_fit_predict, make_encoder, model_spec
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import Params, kind
 
 RT_TRAIN = 10_000
 PERCEPTRONS = ("perceptron", "dense_perceptron")
@@ -41,7 +40,7 @@ def rt():
 def dense(spec: str):
     """(encoder, every row encoded) of a scikit-learn dataset; the encoder is fitted on all of
     it, as ``make_encoder`` does for a deployment."""
-    encoder = make_encoder("ncc", spec)
+    encoder = make_encoder("ncc", fit_spec=spec)
     return encoder, encode_dataset(spec, encoder)
 
 
@@ -54,8 +53,8 @@ def test_rt_parity(project, owner, rt, model, pretrained):
     encoder, data = rt
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, 150)
-    container = getattr(project, kind(model).contract("none"))
-    result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
+    container = getattr(project, model_spec(model).contract("none"))
+    result = parity_job(container, owner, encoder, stream=stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == 150
     assert result.summary() == "parity: 150/150 predictions, state identical: yes"
@@ -74,8 +73,8 @@ def test_dense_parity(project, owner, model, spec, pretrained, count):
     encoder, data = dense(spec)
     pre = part(data, 0, pretrained) if pretrained else None
     stream = part(data, pretrained, count)
-    container = getattr(project, kind(model).contract("none"))
-    result = parity_job(container, owner, encoder, stream, pretrain_data=pre, model=model)
+    container = getattr(project, model_spec(model).contract("none"))
+    result = parity_job(container, owner, encoder, stream=stream, pretrain_data=pre, model=model)
     assert result.ok, (result.summary(), result.disagreements, result.mismatches[:5])
     assert result.total == count
     n_classes = len(data.class_names)
@@ -91,8 +90,8 @@ def float_predictions(name, X_train, y_train, X_test, n_classes):
     sample, which takes minutes on rt; ``test_one_call_pass_is_float_fit_predict`` checks the
     two agree)."""
     if name not in PERCEPTRONS:
-        return float_fit_predict(name, X_train, y_train, X_test, n_classes)
-    clf = float_model(name)
+        return float_fit_predict(name, X_train, y_train, X_test=X_test, n_classes=n_classes)
+    clf = model_spec(name).float_model(Params())
     clf.partial_fit(X_train, np.asarray(y_train, dtype=np.int64), classes=np.arange(n_classes))
     return clf.predict(X_test)
 
@@ -102,7 +101,7 @@ def integer_predictions(name, encoder, train: Encoded, test: Encoded, n_classes)
     if name == "perceptron":
         ref = pretrain(train.rows, train.labels, encoder.n_features)
     else:
-        ref = kind(name).pretrain(encoder, train.rows, train.labels, n_classes, Params())
+        ref = model_spec(name).pretrain(encoder, train.rows, train.labels, n_classes, Params())
     return [ref.predict(x) for x in test.rows]
 
 
@@ -153,12 +152,14 @@ def test_one_call_pass_is_float_fit_predict(rt):
     X_train, X_test = (indices_to_csr(d.rows, encoder.n_features) for d in (train, test))
     np.testing.assert_array_equal(
         float_predictions("perceptron", X_train, train.labels, X_test, 2),
-        float_fit_predict("perceptron", X_train, train.labels, X_test, 2),
+        float_fit_predict("perceptron", X_train, train.labels, X_test=X_test, n_classes=2),
     )
     dense_encoder, wine = dense("sklearn:wine")
     X = np.asarray(wine.rows, dtype=np.float64) / FIXED_POINT_SCALE
     n = len(wine.class_names)
     np.testing.assert_array_equal(
         float_predictions("dense_perceptron", X[:120], wine.labels[:120], X[120:], n),
-        float_fit_predict("dense_perceptron", X[:120], wine.labels[:120], X[120:], n),
+        float_fit_predict(
+            "dense_perceptron", X[:120], wine.labels[:120], X_test=X[120:], n_classes=n
+        ),
     )

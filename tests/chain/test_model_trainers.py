@@ -24,10 +24,12 @@ from conftest import STAKE, assert_wei_invariant
 from eth_abi import encode
 from eth_utils import keccak
 
+from sharedmodels import registry
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import Encoded
 from sharedmodels.encoding.features import MAX_ABS, DenseEncoder, Encoder
 from sharedmodels.mirrors.multiclass import INT256_MIN
+from sharedmodels.registry import Params, model_spec
 from sharedmodels.trainers.actions import contribute, verdicts
 from sharedmodels.trainers.client import (
     Contribution,
@@ -38,12 +40,11 @@ from sharedmodels.trainers.client import (
     scan,
 )
 from sharedmodels.trainers.deploy import deploy_model
-from sharedmodels.trainers.kinds import Params, kind
 
 #: After every test: the wei invariant for every trainer it deployed (conftest).
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 
-MODELS = ("dense_perceptron", "ncc", "sparse_ncc", "naive_bayes")
+MODELS = tuple(m.name for m in registry.MODELS.values() if m.uses_base)
 POINTS = Incentive("points", 60, 60, 60, 0)
 INCENTIVES = {"stake": STAKE, "points": POINTS}
 #: Seconds between consecutive contributions in these tests: each stake deposit is
@@ -82,7 +83,7 @@ def vocabulary(k: int) -> list[int]:
 
 def pretraining(model: str) -> tuple[Any, list[str], Encoded]:
     """(encoder, class names, pre-training data) of a fresh trainer of ``model``."""
-    if kind(model).dense:
+    if model_spec(model).dense:
         encoder, rows, labels, names = wine()
         return encoder, names, Encoded(rows[:PRETRAIN], labels[:PRETRAIN])
     rows, labels = [], []
@@ -98,13 +99,13 @@ def pretraining(model: str) -> tuple[Any, list[str], Encoded]:
 def _pretrained(model: str) -> Any:
     """The reference after pre-training (what ``deploy`` uploads)."""
     encoder, names, data = pretraining(model)
-    return kind(model).pretrain(encoder, data.rows, data.labels, len(names), Params())
+    return model_spec(model).pretrain(encoder, data.rows, data.labels, len(names), Params())
 
 
 @cache
 def candidates(model: str, k: int) -> tuple[tuple[int, ...], ...]:
     """Samples of class ``k`` the pre-trained model gets right (dense: unseen wine rows)."""
-    if not kind(model).dense:
+    if not model_spec(model).dense:
         v = vocabulary(k)
         return tuple((v[i], v[i + 1], v[i + 3]) for i in range(PER_CLASS))
     _, rows, labels, _ = wine()
@@ -151,7 +152,7 @@ def refund_trap(follow: int = 5) -> tuple[int, int]:
 
 def far_sample(model: str) -> list[int]:
     """A sample unlike any pre-training one (for a class added later)."""
-    if kind(model).dense:
+    if model_spec(model).dense:
         return [2 * 10**9] * wine()[0].dim
     return [900, 901, 902, 903]
 
@@ -179,7 +180,7 @@ class Trainer:
 
     @property
     def dense(self) -> bool:
-        return kind(self.model).dense
+        return model_spec(self.model).dense
 
     def add(self, who, x, y, gap: int = QUIET) -> Contribution:
         """``addData`` ``gap`` seconds after the last contribution (or in the next second, if
@@ -209,10 +210,19 @@ def deploy(project, owner, deployed):
     """``deploy(model, incentive)`` → a pre-trained, sealed Trainer owned by ``owner``."""
 
     def _deploy(model: str, incentive: Incentive) -> Trainer:
-        k = kind(model)
+        k = model_spec(model)
         container = getattr(project, k.contract(incentive.kind))
         encoder, names, data = pretraining(model)
-        dep = deploy_model(container, owner, encoder, 1, names, data, incentive, model=model)
+        dep = deploy_model(
+            container,
+            owner,
+            encoder,
+            eta=1,
+            class_names=names,
+            pretrain_data=data,
+            incentive=incentive,
+            model=model,
+        )
         deployed.append(dep.contract)
         t = dep.contract
         assert t.contract_type.name == k.contract(incentive.kind)
@@ -410,8 +420,8 @@ def test_negative_dense_features_round_trip(deploy, model, incentive, alice, bob
     t = tr.contract
     rows = with_negatives(model)
     # Pipelined signed transactions for alice, one Ape transaction for bob.
-    added = contribute(t, alice, rows, [0, 1, 2], fast=True)
-    added += contribute(t, bob, rows[:1], [1], fast=False)
+    added = contribute(t, alice, rows, labels=[0, 1, 2], fast=True)
+    added += contribute(t, bob, rows[:1], labels=[1], fast=False)
     assert [a.id for a in added] == [1, 2, 3, 4]
 
     history = scan(t)
@@ -501,7 +511,7 @@ def test_added_class_cannot_fail_a_refund(deploy, owner, alice, bob, carol):
     tr.add(carol, far_sample("dense_perceptron"), 3)
     assert int(t.scores(x)[3]) == tr.reference.raw_scores(x)[3] != INT256_MIN
     assert tr.predicts(x) == tr.reference.predict(x)
-    assert kind("dense_perceptron").mismatches(t, tr.reference, ()) == []
+    assert model_spec("dense_perceptron").mismatches(t, tr.reference, ()) == []
 
 
 OWNER_ACTIONS = ("add_class", "transfer", "renounce", "seal", "upload_weights", "upload_intercepts")

@@ -5,7 +5,7 @@ from sharedmodels.runs.modelbench import accuracy_row, accuracy_table
 
 
 def test_accuracy_row_matches_float_model_and_reports_the_baseline(project, owner):
-    row = accuracy_row(project, owner, "ncc", "sklearn:wine")
+    row = accuracy_row(project, owner, "ncc", spec="sklearn:wine")
     assert (row.train, row.test) == (124, 54)
     assert row.chain_accuracy == row.float_accuracy and row.agreement == 1.0
     assert 0.3 < row.majority < row.chain_accuracy

@@ -38,7 +38,6 @@ from models_conftest_helpers import (
     predictions,
     random_rows,
     ref_scores,
-    ref_step,
     stream,
     train_both,
     upload_calls,
@@ -50,7 +49,7 @@ from sharedmodels.mirrors.multiclass import (
     IntNearestCentroid,
     log2_fixed,
 )
-from sharedmodels.trainers.kinds import dense_perceptron_class_limit, kind
+from sharedmodels.registry import dense_perceptron_class_limit, model_spec
 
 INT127 = 2**127
 
@@ -84,7 +83,7 @@ LARGEST_SIZE = {"dense_perceptron": 256, "ncc": 256, "sparse_ncc": 2**32, "naive
 
 
 def input_kind(name):
-    return "dense" if kind(name).dense else "sparse"
+    return "dense" if model_spec(name).dense else "sparse"
 
 
 def trained_model(project, owner, name, n_classes=2, samples=8, seed=1):
@@ -104,8 +103,8 @@ def uploaded_model(project, owner, name, n_classes=2, seed=2):
     rows = random_rows(name, 12, rnd)
     for x in rows:
         ref.update(x, rnd.randrange(n_classes))
-    kind(name).upload(contract, owner, ref, chunk=4)
-    kind(name).set_sealed(ref, False)  # uploaded, not trained: the chain is not sealed yet
+    model_spec(name).upload(contract, owner, ref, chunk=4)
+    model_spec(name).set_sealed(ref, False)  # uploaded, not trained: the chain is not sealed yet
     return contract, ref, rows
 
 
@@ -131,7 +130,7 @@ def test_constructor_state(project, owner, name):
     assert contract.class_names(3) == ""
     assert contract.encoder() == descriptor(name, size)
     assert not contract.sealed() and contract.update_count() == 0
-    if kind(name).dense:
+    if model_spec(name).dense:
         assert contract.dim() == size
     else:
         assert contract.n_features() == size
@@ -221,7 +220,7 @@ def test_untrained_model_predicts_class_zero(project, owner, name):
 @pytest.mark.parametrize("name", MODELS)
 def test_input_edges_are_accepted(project, owner, name):
     contract, ref, rows = trained_model(project, owner, name)
-    if kind(name).dense:
+    if model_spec(name).dense:
         edges = [[MAX_ABS] * DIM, [-MAX_ABS] * DIM, [0] * DIM, [MAX_ABS, -MAX_ABS, 1, -1, 0]]
     else:
         edges = [[], [N - 1], [0, N - 1], list(range(N))]
@@ -308,7 +307,7 @@ def test_upload_in_chunks_matches_reference(project, owner, name):
     for x in rows:
         ref.update(x, rnd.randrange(3))
     nonce, first = owner.nonce, chain.blocks.head.number + 1
-    gas = kind(name).upload(contract, owner, ref, chunk=2)
+    gas = model_spec(name).upload(contract, owner, ref, chunk=2)
     calls = owner.nonce - nonce
     # The gas upload reports is what the chain charged for the owner's upload transactions.
     web3 = chain.provider.web3
@@ -458,7 +457,7 @@ def test_sparse_reupload_replaces_counts(project, owner, name):
     """Counts uploaded again replace the old ones, and the derived state (NCC's sum of squares,
     NB's class total and cached logs) follows."""
     contract, ref = deploy(project, owner, name, n_classes=2)
-    k = kind(name)
+    k = model_spec(name)
     plan = [
         (0, {1: 5, 2: 3, 9: 1}),
         (1, {2: 4, 3: 4}),
@@ -601,7 +600,7 @@ def test_upload_into_added_class(project, owner, name):
     rows = random_rows(name, 18, rnd)
     for i, x in enumerate(rows):
         ref.update(x, i % 3)
-    kind(name).upload(contract, owner, ref, chunk=3)
+    model_spec(name).upload(contract, owner, ref, chunk=3)
     assert_same(name, contract, ref, rows + random_rows(name, 10, rnd))
 
 
@@ -664,7 +663,7 @@ def test_naive_bayes_rules(project, owner):
 @pytest.mark.parametrize("name", MODELS)
 def test_sixteen_classes_stay_in_step(project, owner, name):
     """All sixteen classes (both eight-lane groups of the sparse NCC, both lanes of NB)."""
-    size = 8 if kind(name).dense else N
+    size = 8 if model_spec(name).dense else N
     contract, ref = deploy(project, owner, name, n_classes=16, size=size)
     rnd = random.Random(16)
     rows = random_rows(name, 48, rnd, size=size)
@@ -732,11 +731,11 @@ def _check_stream(project, owner, name, drawn, eta=1, alpha=SCALE):
     contract, ref = deploy(project, owner, name, n_classes, size=size, eta=eta, alpha=alpha)
     rows = [x for x, _ in samples]
     labels = [y for _, y in samples]
-    expected = [ref_step(name, ref, x, y) for x, y in samples]
+    expected = [ref.update(x, y) for x, y in samples]
     assert stream(contract, owner, rows, labels) == expected
     assert contract.update_count() == len(samples) and contract.sealed()
-    touched = set(range(size)) if not kind(name).dense else set()
-    assert kind(name).mismatches(contract, ref, touched) == []
+    touched = set(range(size)) if not model_spec(name).dense else set()
+    assert model_spec(name).mismatches(contract, ref, touched) == []
     assert predictions(contract, probes) == [ref.predict(p) for p in probes]
     for p in probes[:2]:
         assert chain_scores(name, contract, p) == ref_scores(name, ref, p)
@@ -895,7 +894,7 @@ def test_dense_perceptron_trains_on_extreme_samples(project, owner):
     for x, y in zip(rows, labels, strict=True):
         receipt = contract.update(x, y, sender=owner)
         (log,) = receipt.decode_logs(contract.ModelTrained)
-        assert (log.prediction, log.changed) == ref_step("dense_perceptron", ref, x, y)
+        assert (log.prediction, log.changed) == ref.update(x, y)
     probes = [[MAX_ABS] * 256, [-MAX_ABS] * 256] + rows
     assert_same("dense_perceptron", contract, ref, probes)
 

@@ -12,10 +12,9 @@ from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import encode_dataset
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.mirrors.perceptron import IntPerceptron, SklearnPerceptron, round_to_double
-from sharedmodels.registry import MODELS
+from sharedmodels.registry import MODELS, model_spec
 from sharedmodels.rpc.deployments import deploy_perceptron, predict_many, read_weights
 from sharedmodels.trainers.deploy import parity_job
-from sharedmodels.trainers.kinds import kind
 from sharedmodels.trainers.parity import train_stream
 
 N = 256
@@ -50,10 +49,10 @@ def test_random_samples_match_reference(container, owner, data, eta, start):
     labels = [y for _, y in data]
     expected = []
     for row, y in data:
-        before, _ = mirror.update(row, y)
-        assert sk.update(row, y) == before
-        expected.append(before)
-    got, _ = train_stream(contract, owner, rows, labels)
+        step = mirror.update(row, y)
+        assert sk.update(row, y) == step
+        expected.append(step.prediction)
+    got, _ = train_stream(contract, owner, rows, labels=labels)
     assert got == expected
     touched = {j for r in rows for j in r}
     assert read_weights(contract, touched) == {j: mirror.weights.get(j, 0) for j in touched}
@@ -67,7 +66,7 @@ def test_rt_parity_2000_samples(container, owner):
     enc = Encoder()
     stream = encode_dataset("rt", enc, limit=2000, offset=500)
     assert len(stream) == 2000
-    result = parity_job(container, owner, enc, stream)
+    result = parity_job(container, owner, enc, stream=stream)
     assert result.summary() == "parity: 2000/2000 predictions, weights identical: yes"
     assert result.checked > 5000
 
@@ -77,7 +76,7 @@ def test_rt_parity_after_pretraining(container, owner):
     enc = Encoder()
     pre = encode_dataset("rt", enc, limit=1500)
     stream = encode_dataset("rt", enc, limit=300, offset=1500)
-    result = parity_job(container, owner, enc, stream, pretrain_data=pre)
+    result = parity_job(container, owner, enc, stream=stream, pretrain_data=pre)
     assert result.ok, result.summary()
     assert result.checked > 3000
 
@@ -90,8 +89,8 @@ def test_ape_path_matches_fast_path(container, owner):
     fast, _ = deploy_perceptron(container, owner, Encoder(n_features=N))
     slow, _ = deploy_perceptron(container, owner, Encoder(n_features=N))
 
-    a, fast_gas = train_stream(fast, owner, rows, labels)
-    b, slow_gas = train_stream(slow, owner, rows, labels, pipelined=False)
+    a, fast_gas = train_stream(fast, owner, rows, labels=labels)
+    b, slow_gas = train_stream(slow, owner, rows, labels=labels, pipelined=False)
     assert a == b
     # The same calls on the same fresh state cost the same gas on either path, call by call.
     assert slow_gas == fast_gas and len(slow_gas) == len(rows)
@@ -135,8 +134,8 @@ def test_long_reviews_parity(project, owner, long_reviews_csv, model):
     stream = encode_dataset(long_reviews_csv, enc)
     assert len(stream) == 320 and not stream.dropped
     assert min(len(r) for r in stream.rows) > 100  # distinct hashed words a review
-    container = getattr(project, kind(model).contract("none"))
-    result = parity_job(container, owner, enc, stream, model=model)
+    container = getattr(project, model_spec(model).contract("none"))
+    result = parity_job(container, owner, enc, stream=stream, model=model)
     assert result.ok, result.summary()
     assert result.agree == result.total == 320
     assert set(result.chain_predictions) == {0, 1}  # it did not settle on one class

@@ -27,11 +27,17 @@ def test_a_resumed_run_after_a_reorg_neither_repeats_nor_skips(deploy_trainer, a
     trainer = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 10**12))
     address = str(trainer.address)
     journal, path, resumed = open_journal(
-        chain.chain_id, address, alice.address, ROWS, LABELS, chain.blocks.height, root=tmp_path
+        chain.chain_id,
+        address,
+        alice.address,
+        rows=ROWS,
+        labels=LABELS,
+        current_block=chain.blocks.height,
+        root=tmp_path,
     )
     assert not resumed
     # The first four, one transaction (and block) each; the journal records them.
-    contribute(trainer, alice, ROWS[:4], LABELS[:4], fast=False)
+    contribute(trainer, alice, ROWS[:4], labels=LABELS[:4], fast=False)
     journal.done = 4
     journal.save(path)
     assert int(trainer.contribution_count()) == 4
@@ -40,12 +46,18 @@ def test_a_resumed_run_after_a_reorg_neither_repeats_nor_skips(deploy_trainer, a
     assert int(trainer.contribution_count()) == 3
 
     journal, path, resumed = open_journal(
-        chain.chain_id, address, alice.address, ROWS, LABELS, chain.blocks.height, root=tmp_path
+        chain.chain_id,
+        address,
+        alice.address,
+        rows=ROWS,
+        labels=LABELS,
+        current_block=chain.blocks.height,
+        root=tmp_path,
     )
     assert resumed and journal.done == 4  # the journal still believes in four
     done = reconcile(trainer, journal, ROWS, LABELS)
     assert done == 3  # the chain decides
-    contribute(trainer, alice, ROWS[done:], LABELS[done:], fast=False)
+    contribute(trainer, alice, ROWS[done:], labels=LABELS[done:], fast=False)
 
     history = scan(trainer, 0)
     assert [(list(c.features), c.label) for c in history] == list(zip(ROWS, LABELS, strict=True))

@@ -123,7 +123,9 @@ def test_review_last_sample_trap_leaves_the_finisher_unpaid(
     print(f"first step: bob scored {scored} of {t} samples for {int(trap.gas_used)} gas")
     print(f"            and is owed {int(c.fees_due(bob))} wei")
     assert scored == min(n, t)
-    assert int(c.fees_due(bob)) == step_fee(rate, m.kind, m.dim, m.n_classes, m.h1, m.h2, scored)
+    assert int(c.fees_due(bob)) == step_fee(
+        rate, m.kind, m.dim, c=m.n_classes, h1=m.h1, h2=m.h2, count=scored
+    )
     assert int(c.fees_due(bob)) >= int(trap.gas_used) * rate
     # Carol, a keeper paid at the gas price `scoring_fee`, finishes the model (if anything is
     # left; test_bounty_gas.py finishes models of ten steps, each paid at least its gas).

@@ -52,10 +52,10 @@ def test_an_early_commitment_to_both_labels_costs_the_wrong_label_stake(
     # Mallory, who knows nothing of the label, commits to both labels before anyone else.
     option = {}
     for y in (0, 1):
-        k, salt, _ = commit_sample(m, mallory, x, y, STAKE, checked=False)
+        k, salt, _ = commit_sample(m, mallory, x, y=y, stake=STAKE, checked=False)
         option[y] = (k, salt)
     # Alice, honest, commits the right sample after her and reveals it in a later block.
-    k_alice, salt_alice, _ = commit_sample(m, alice, x, 1, STAKE, checked=False)
+    k_alice, salt_alice, _ = commit_sample(m, alice, x, y=1, stake=STAKE, checked=False)
     assert (option[0][0], option[1][0], k_alice) == (0, 1, 2)
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt_alice, list(x), 1, sender=alice)
@@ -90,7 +90,7 @@ def test_filling_every_slot_with_unrevealed_commitments_costs_their_stakes(
         m.commit(new_salt(), sender=sybil, value=STAKE)
     blocked = True
     try:
-        commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+        commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
         blocked = False
     except Exception as error:  # the revert reason is checked below
         assert "market: contribution limit reached" in str(error)
@@ -119,7 +119,7 @@ def test_end_landed_before_a_pending_reveal_does_not_shut_it_out(
     m = market.contract
     deadline = int(m.open_time()) + TERMS.min_duration
     chain.pending_timestamp = deadline - 12
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
         (seen,) = mempool.calls(m, "reveal_sample")
@@ -154,16 +154,16 @@ def test_a_pass_too_costly_to_finish_expires_with_the_bounty_locked(
     negatives = [accounts[7], accounts[8]]
     side = [*wide, *negatives]
     attacker_gas = 0
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     m.reveal_sample(salt, [0], 1, sender=alice)
     for i, who in enumerate(wide * 3):
         x = tuple(range(18, 64))
         y = 1 - i % 2
-        k, salt, c = commit_sample(m, who, x, y, STAKE, checked=False)
+        k, salt, c = commit_sample(m, who, x, y=y, stake=STAKE, checked=False)
         r = m.reveal_sample(salt, list(x), y, sender=who)
         attacker_gas += int(c.gas_used) + int(r.gas_used)
     for who in negatives:
-        k, salt, c = commit_sample(m, who, (0,), 0, STAKE, checked=False)
+        k, salt, c = commit_sample(m, who, (0,), y=0, stake=STAKE, checked=False)
         r = m.reveal_sample(salt, [0], 0, sender=who)
         attacker_gas += int(c.gas_used) + int(r.gas_used)
     market.end()
@@ -221,8 +221,8 @@ def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     sybil = accounts[5]
-    _, poison_salt, _ = commit_sample(m, sybil, (0,), 0, STAKE, checked=False)
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, poison_salt, _ = commit_sample(m, sybil, (0,), y=0, stake=STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     m.reveal_sample(salt, [0], 1, sender=alice)
     m.reveal_sample(poison_salt, [0], 0, sender=sybil)
     received = _settle(market, [alice, sybil, owner])
@@ -241,8 +241,8 @@ def test_a_copy_committed_after_the_honest_reveal_earns_nothing_behind_an_undo(
     two stakes back and gains 0."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), y=0, stake=STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
@@ -317,7 +317,7 @@ def test_expire_landed_before_the_last_pending_step_gains_the_provider_nothing(
     before the deadline (the reward window is at least max_work // 128 seconds)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     m.reveal_sample(salt, [0], 1, sender=alice)
     market.end()
     market.reveal()
@@ -361,7 +361,7 @@ def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, a
         m.commit(h, sender=mallory, value=STAKE)
     with pytest.raises(Exception, match="market: the provider cannot participate"):
         m.commit(new_salt(), sender=owner, value=STAKE)
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     market.end(sender=mallory)
     chain.pending_timestamp = int(m.end_time()) + int(m.REVEAL_GRACE()) + 1
     with pytest.raises(Exception, match="market: reveal grace over"):

@@ -37,10 +37,10 @@ def signed(trainer, account, row, label, nonce=None, deadline=None, chain_id=Non
         account,
         str(to or trainer.address),
         chain.chain_id if chain_id is None else chain_id,
-        row,
-        label,
-        nonce,
-        later() if deadline is None else deadline,
+        row=row,
+        label=label,
+        nonce=nonce,
+        deadline=later() if deadline is None else deadline,
     )
 
 
@@ -66,7 +66,15 @@ def skipped_logs(trainer, receipt):
 
 def test_domain_separator_matches_eip712(trainer):
     message = encode_typed_data(
-        full_message=typed_data(str(trainer.address), chain.chain_id, trainer.address, [], 0, 0, 0)
+        full_message=typed_data(
+            str(trainer.address),
+            chain.chain_id,
+            trainer.address,
+            row=[],
+            label=0,
+            nonce=0,
+            deadline=0,
+        )
     )
     assert message.version == b"\x01"
     assert trainer.DOMAIN_SEPARATOR() == message.header

@@ -32,7 +32,15 @@ def later(seconds=3600):
 
 def signed(trainer, account, row, label, nonce=None):
     nonce = int(trainer.nonces(account.address)) if nonce is None else nonce
-    return sign(account, str(trainer.address), chain.chain_id, row, label, nonce, later())
+    return sign(
+        account,
+        str(trainer.address),
+        chain.chain_id,
+        row=row,
+        label=label,
+        nonce=nonce,
+        deadline=later(),
+    )
 
 
 def test_an_empty_sample_signs_and_lands_like_addData(trainer, alice, carol):

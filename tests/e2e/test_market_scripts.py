@@ -173,7 +173,11 @@ def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
         budget=512,
     )
     r = run_demo(
-        config, accounts[0], accounts[1], [accounts[2], accounts[3]], tmp_path / "secrets.json"
+        config,
+        accounts[0],
+        accounts[1],
+        flippers=[accounts[2], accounts[3]],
+        secrets_path=tmp_path / "secrets.json",
     )
     assert r.conservation_ok and r.mirror_ok
     assert r.contract.balance == 0

@@ -31,9 +31,9 @@ import pytest
 from e2e_runner import ROOT, FromManifest, ape_many, finish, lines, start
 
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.registry import MODEL_NAMES
 from sharedmodels.rpc.deployments import default_manifest_path
 from sharedmodels.trainers.client import read_export, records, scan
-from sharedmodels.trainers.kinds import MODEL_NAMES
 from sharedmodels.units import ether
 
 #: Written for these tests (not from any dataset the model has seen); label 1 is positive.

@@ -241,7 +241,7 @@ def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, add
     for o in others:
         assert withheld.get(o, 0) == sum(c.stake for c in sent if c.who == o)
 
-    outcome = reward_pass(bounty, list(zip(rows, labels, strict=True)), sent, N_FEATURES)
+    outcome = reward_pass(bounty, list(zip(rows, labels, strict=True)), sent, n_features=N_FEATURES)
     revealed = outcome.provider + sum(outcome.balances.get(a, 0) for a in side)
     staked = {a: sum(c.stake for c in sent if c.who == a) for a in side}
     losses = sum(max(0, staked[a] - outcome.balances.get(a, 0)) for a in side)

@@ -112,14 +112,14 @@ def test_the_largest_model_has_the_largest_fee():
         ]
         for t in (1, 31, 32 * groups):
             assert (
-                max(work(k, d, c, h1, h2, t) for k, h1, h2 in shapes)
-                == work(MLP, d, c, 32, 32, t)
+                max(work(k, d, c, h1=h1, h2=h2, t=t) for k, h1, h2 in shapes)
+                == work(MLP, d, c, h1=32, h2=32, t=t)
                 <= top
             )
     # Steps of MAX_BUDGET: the 32 x 32 MLP of 32 features and 8 classes scores 10 samples a
     # step, so 96 samples take 10 parameter loads.
-    assert work(MLP, 32, 8, 32, 32, 96) == 10 * 3_376_000 + 96 * 636_000
-    assert max_fee(7, 32, 8, 3) == 7 * work(MLP, 32, 8, 32, 32, 96)
+    assert work(MLP, 32, 8, h1=32, h2=32, t=96) == 10 * 3_376_000 + 96 * 636_000
+    assert max_fee(7, 32, 8, 3) == 7 * work(MLP, 32, 8, h1=32, h2=32, t=96)
 
 
 def test_ties_go_to_the_earlier_submission():
@@ -131,9 +131,9 @@ def test_ties_go_to_the_earlier_submission():
 def test_commitment_binds_submitter_and_chunking():
     a, b = "0x" + "11" * 20, "0x" + "22" * 20
     p = list(range(10))
-    base = model_commitment(a, a, 0, 0, 0, b"\0" * 32, p)
-    assert base != model_commitment(a, b, 0, 0, 0, b"\0" * 32, p)
-    assert base != model_commitment(a, a, 0, 0, 0, b"\0" * 32, p, size=3)
+    base = model_commitment(a, a, 0, h1=0, h2=0, salt=b"\0" * 32, params=p)
+    assert base != model_commitment(a, b, 0, h1=0, h2=0, salt=b"\0" * 32, params=p)
+    assert base != model_commitment(a, a, 0, h1=0, h2=0, salt=b"\0" * 32, params=p, size=3)
 
 
 def test_secrets_round_trip(tmp_path):

@@ -1,11 +1,11 @@
 """The generated deployables (``sharedmodels.codegen``) are current and alone in
-``contracts/generated/``, and every model kind × incentive of ``sharedmodels.trainers.kinds``
-names a contract this project compiles."""
+``contracts/generated/``, and every model kind × incentive of ``sharedmodels.registry`` names a
+contract this project compiles."""
 
 import pytest
 
 from sharedmodels import codegen
-from sharedmodels.trainers.kinds import MODEL_NAMES, kind, kind_of_contract
+from sharedmodels.registry import MODEL_NAMES, model_spec, spec_of_contract
 
 INCENTIVES = ("none", "stake", "points")
 PAIRS = [(m, i) for m in MODEL_NAMES for i in INCENTIVES]
@@ -19,7 +19,7 @@ def test_generated_contracts_are_up_to_date():
 def test_every_generated_file_is_a_model_contract():
     names = [path.stem for path in codegen.outputs()]
     assert len(names) == len(set(names)) == len(PAIRS)
-    assert sorted(names) == sorted(kind(m).contract(i) for m, i in PAIRS)
+    assert sorted(names) == sorted(model_spec(m).contract(i) for m, i in PAIRS)
     for path, text in codegen.outputs().items():
         assert path.parent == codegen.GENERATED_DIR
         assert text.startswith("# pragma version 0.4.3\n" + codegen.HEADER + "\n")
@@ -52,6 +52,6 @@ def test_a_left_over_generated_file_is_stale_and_removed(tmp_path, monkeypatch, 
 
 def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="unknown model"):
-        kind("svm")
+        model_spec("svm")
     with pytest.raises(ValueError, match="not a model contract"):
-        kind_of_contract("Ownable")
+        spec_of_contract("Ownable")

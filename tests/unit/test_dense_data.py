@@ -283,7 +283,7 @@ def test_fit_centres_each_column_on_its_mean():
 
 def test_centring_is_what_lets_the_one_pass_perceptron_learn_wine():
     """wine's columns are all positive: through the origin the Perceptron is near chance."""
-    from sharedmodels.mirrors.multiclass import float_fit_predict
+    from sharedmodels.registry import float_fit_predict
 
     data = load_dense("sklearn:wine")
     n = int(len(data.labels) * 0.7)
@@ -292,7 +292,7 @@ def test_centring_is_what_lets_the_one_pass_perceptron_learn_wine():
     for center in (False, True):
         enc = DenseEncoder.fit(data.features[:n], center=center)
         X = np.asarray(enc.encode(data.features), dtype=np.float64) / FIXED_POINT_SCALE
-        pred = float_fit_predict("dense_perceptron", X[:n], y[:n], X[n:], 3)
+        pred = float_fit_predict("dense_perceptron", X[:n], y[:n], X_test=X[n:], n_classes=3)
         acc[center] = float(np.mean(pred == y[n:]))
     assert acc[True] > 0.9 > 0.5 > acc[False]
 

@@ -7,15 +7,23 @@ from collections import Counter
 from sklearn.datasets import load_wine
 
 from sharedmodels.encoding import datasets
-from sharedmodels.encoding.encoded import encode_dataset, make_encoder
+from sharedmodels.encoding.encoded import encode_dataset
+from sharedmodels.registry import Params, make_encoder, model_spec
 from sharedmodels.trainers.deploy import Deployment, describe_pretraining
-from sharedmodels.trainers.kinds import Params, kind
 
 
 def deployed(model, spec, limit):
-    encoder = make_encoder(model, spec, None, "truncate", None, limit, 0)
+    encoder = make_encoder(
+        model,
+        fit_spec=spec,
+        n_features=None,
+        overflow="truncate",
+        encoder=None,
+        fit_limit=limit,
+        fit_offset=0,
+    )
     data = encode_dataset(spec, encoder, limit, 0)
-    ref = kind(model).pretrain(
+    ref = model_spec(model).pretrain(
         encoder, data.rows, data.labels, len(data.class_names), Params(1, 1.0)
     )
     return Deployment(None, ref, 0), encoder
@@ -23,7 +31,9 @@ def deployed(model, spec, limit):
 
 def test_a_dense_model_scored_on_the_rest_with_its_columns_and_an_example():
     dep, encoder = deployed("ncc", "sklearn:wine", 100)
-    info = describe_pretraining({"samples": 100}, dep, "sklearn:wine", encoder, 0, 100)
+    info = describe_pretraining(
+        {"samples": 100}, dep, "sklearn:wine", encoder=encoder, offset=0, limit=100
+    )
     held = info["held_out"]
     rest = datasets.load_dense("sklearn:wine", offset=100)
     assert (held["offset"], held["samples"]) == (100, len(rest.labels)) == (100, 78)
@@ -42,11 +52,18 @@ def test_a_dense_model_scored_on_the_rest_with_its_columns_and_an_example():
 
 def test_no_score_without_held_out_data_and_nothing_without_pretraining():
     dep, encoder = deployed("ncc", "sklearn:wine", 100)
-    info = describe_pretraining({"samples": 178}, dep, "sklearn:wine", encoder, 0, None)
+    info = describe_pretraining(
+        {"samples": 178}, dep, "sklearn:wine", encoder=encoder, offset=0, limit=None
+    )
     assert "held_out" not in info and len(info["feature_names"]) == 13
-    at_the_end = describe_pretraining({"samples": 78}, dep, "sklearn:wine", encoder, 100, 78)
+    at_the_end = describe_pretraining(
+        {"samples": 78}, dep, "sklearn:wine", encoder=encoder, offset=100, limit=78
+    )
     assert "held_out" not in at_the_end
     assert at_the_end["example"]["values"] == [
         float(v) for v in datasets.load_dense("sklearn:wine").features[100]
     ]
-    assert describe_pretraining(None, dep, "sklearn:wine", encoder, 0, 100) is None
+    assert (
+        describe_pretraining(None, dep, "sklearn:wine", encoder=encoder, offset=0, limit=100)
+        is None
+    )

@@ -8,10 +8,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "sharedmodels"
 
 #: Bottom to top. A top-level module is its own name; a subpackage's modules share its name.
 LAYERS = (
-    ("units", "errors", "registry"),
+    ("units", "errors"),
     ("encoding",),
     ("mirrors",),
     ("rpc",),
+    ("registry",),
     ("trainers",),
     ("market", "bounty", "hub"),
     ("federated",),

@@ -51,7 +51,7 @@ def test_int_mirror_equals_sklearn(seed, eta):
     for _ in range(150):
         row = sorted(rnd.sample(range(n), rnd.randint(0, 6)))
         y = int(rnd.random() < 0.7)
-        assert sk.update(row, y) == mirror.update(row, y)[0]
+        assert sk.update(row, y) == mirror.update(row, y)
     assert sk.intercept_units() == mirror.intercept
     assert sk.nonzero_weights() == {j: w for j, w in mirror.weights.items() if w}
 

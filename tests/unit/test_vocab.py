@@ -7,7 +7,7 @@ import json
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from sharedmodels.encoding.encoded import make_encoder, parse_encoder
+from sharedmodels.encoding.encoded import parse_encoder
 from sharedmodels.encoding.features import (
     Encoder,
     VocabEncoder,
@@ -17,6 +17,7 @@ from sharedmodels.encoding.features import (
     vocabulary_hash,
 )
 from sharedmodels.errors import SharedModelsError
+from sharedmodels.registry import make_encoder
 from sharedmodels.rpc.deployments import encoder_descriptor
 
 TEXTS = [
@@ -101,10 +102,10 @@ def test_forms_that_parse():
 
 def test_make_encoder_refusals():
     with pytest.raises(VocabularyError, match="builds its words from --pretrain"):
-        make_encoder("perceptron", None, encoder="vocab:100")
+        make_encoder("perceptron", fit_spec=None, encoder="vocab:100")
     with pytest.raises(VocabularyError, match="reads numeric features"):
-        make_encoder("ncc", "sklearn:wine", encoder="vocab:100")
+        make_encoder("ncc", fit_spec="sklearn:wine", encoder="vocab:100")
     with pytest.raises(VocabularyError, match="disagree"):
-        make_encoder("perceptron", None, 2**10, encoder="hash:12")
+        make_encoder("perceptron", fit_spec=None, n_features=2**10, encoder="hash:12")
     with pytest.raises(VocabularyError, match="at least|no vocabulary|1 or more"):
         VocabEncoder.fit(["a b c"], 10)  # every token shorter than two characters
