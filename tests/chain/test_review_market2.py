@@ -11,6 +11,8 @@ strict marker then fails until it is removed. Unmarked tests document a defence 
 import dataclasses
 
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
 from market_helpers import N_FEATURES, TERMS, open_market
 
 from sharedmodels.market.driver import commit_sample, commitment_of, participate, phase
@@ -366,3 +368,39 @@ def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, own
         f"({keeper_gas / attacker_gas:.1f}x); the attacker's side loses {lost} wei if finished"
     )
     assert keeper_gas <= attacker_gas, f"keeper {keeper_gas:,} gas, attacker {attacker_gas:,}"
+
+
+# ---------------------------------------------------------------- 7. the copy rule's order
+
+
+def test_an_exact_copy_revealed_before_the_original_still_credits_the_original(
+    chain, project, owner, alice, mallory
+):
+    """Defence (boundary of the copy rule: the earliest COMMITTED copy is credited, not the
+    earliest revealed). Mallory knows alice's sample from elsewhere: she commits the undo
+    ((0,), 0) before alice and the exact copy ((0,), 1) after alice's commitment, and reveals
+    both while alice waits to reveal in the last second of the grace after end. Replay: undo
+    (0), alice (0), copy (+8), credited to alice's earlier id. Alice gains the bounty, mallory
+    gets back exactly her two stakes."""
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
+    m = market.contract
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
+    k_alice, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    k_copy, copy_salt, _ = commit_sample(m, mallory, (0,), 1, STAKE, checked=False)
+    m.reveal_sample(undo_salt, [0], 0, sender=mallory)
+    m.reveal_sample(copy_salt, [0], 1, sender=mallory)
+    assert int(m.first_of_sample(_sample_key([0], 1))) == k_copy + 1
+    market.end(grace=True)
+    chain.pending_timestamp = int(m.end_time()) + int(m.REVEAL_GRACE())
+    m.reveal_sample(salt, [0], 1, sender=alice)
+    assert int(m.first_of_sample(_sample_key([0], 1))) == k_alice + 1
+    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 2)
+    received = _settle(market, [alice, mallory, owner])
+    assert _got(received, alice) - STAKE == market.bounty
+    assert _got(received, mallory) == 2 * STAKE
+    assert str(owner.address) not in received
+
+
+def _sample_key(x, y):
+    """The key of ``first_of_sample``: keccak256(abi_encode(x, y))."""
+    return keccak(encode(["uint32[]", "uint8"], [x, y]))
