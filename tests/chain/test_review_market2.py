@@ -57,8 +57,10 @@ def test_a_near_copy_behind_an_undo_takes_the_honest_reward(
     reveals it; mallory reads the pending reveal and commits ((0, 63), 1): alice's sample plus a
     feature that no test sample holds. Replay: undo (0), alice (only undoes it: 0), the near
     copy makes all 8 test samples right (+8). The copy rule credits only an IDENTICAL (x, y) to
-    its first committer, so the +8 stays mallory's. A correct contract gives alice the reward
-    of her sample and mallory nothing (as it does for the exact copy)."""
+    its first committer, so the +8 stays mallory's. The undo needs no secret: feature 0 is in
+    every piece, the public first piece included, so mallory commits it right after the
+    opening. A correct contract gives alice the reward of her sample and mallory nothing (as it
+    does for the exact copy)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
