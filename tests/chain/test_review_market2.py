@@ -406,3 +406,54 @@ def test_an_exact_copy_revealed_before_the_original_still_credits_the_original(
 def _sample_key(x, y):
     """The key of ``first_of_sample``: keccak256(abi_encode(x, y))."""
     return keccak(encode(["uint32[]", "uint8"], [x, y]))
+
+
+# Six 1s and four 0s on feature 0, dealt round-robin so that either piece drawn shows three 1s
+# (features 10/12/14 or 11/13/15) and two 0s (20/22 or 21/23): the attack below works
+# whichever piece is public.
+SYM_ROWS = [(0, 10 + t) for t in range(6)] + [(0, 20 + t) for t in range(4)]
+SYM_LABELS = [1] * 6 + [0] * 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: a rival fitting only the PUBLIC piece first turns alice's sample "
+    "(+2 alone, 0.2 ETH) into -1: she loses her whole 0.001 ETH stake (gets back 0 wei) and "
+    "drops; her stake goes to the pool: the provider gets back 0.701 ETH of its 1 ETH bounty, "
+    "the rival nets 0.3 ETH",
+)
+def test_a_rival_fitting_the_public_piece_first_takes_an_honest_stake(
+    chain, project, accounts, owner, alice
+):
+    """HIGH (money from an honest party; needs no hidden knowledge, so anyone can do it). After
+    the opening a rival commits two samples built from the public piece alone: its 1s'
+    distinguishing features with label 1, then its 0s' with label 0. Alice's honest ((0,), 1)
+    (+2 on the initial model: 6 right, 4 wrong) comes after them; behind the rival's fit her
+    update turns 4 zeros wrong and 3 ones right: -1. She is the only negative scorer, binds the
+    rounds at stake // 1, pays her whole stake (into the pool: the provider's) and drops. A
+    correct contract does not take the stake of a contribution that improves the initial model
+    because others came first (here: alice gets back at least her stake)."""
+    market = open_market(project, owner, chain, SYM_ROWS, SYM_LABELS, pieces=2)
+    m = market.contract
+    public = market.secrets.pieces[int(m.first_piece())]
+    ones = tuple(x[1] for x, y in public if y == 1)
+    zeros = tuple(x[1] for x, y in public if y == 0)
+    assert (len(ones), len(zeros)) == (3, 2)
+    rival = accounts[5]
+    market.contribute(rival, ones, 1)
+    market.contribute(rival, zeros, 0)
+    market.contribute(alice, (0,), 1)
+    received = _settle(market, [alice, rival, owner])
+    assert market.balances() == market.expected().balances  # the mirror agrees
+    alone = reward_pass(
+        market.bounty,
+        [s for i in market.reveal_order() for s in market.secrets.pieces[i]],
+        [Contribution(str(alice.address), (0,), 1, STAKE)],
+        N_FEATURES,
+    )
+    assert alone.balances[str(alice.address)] == STAKE + 2 * (market.bounty // 10)
+    alice_back = _got(received, alice)
+    rival_gain = _got(received, rival) - 2 * STAKE
+    provider_back = _got(received, owner)
+    print(f"alice back {alice_back} of {STAKE}; rival gains {rival_gain}; provider {provider_back}")
+    assert alice_back >= STAKE, f"alice got back {alice_back} wei; the rival gained {rival_gain}"
