@@ -63,8 +63,8 @@ def test_a_near_copy_behind_an_undo_takes_the_honest_reward(
     does for the exact copy)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), y=0, stake=STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
@@ -92,7 +92,7 @@ def test_a_near_copy_without_an_undo_earns_nothing(chain, project, owner, alice,
     exactly her stake."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
+    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
@@ -136,7 +136,7 @@ def test_revealed_no_op_fillers_hold_every_slot_for_gas_only(
     sybil = accounts[5]
     gas = 0
     for _ in range(terms.max_contributions):
-        gas += participate(m, sybil, *FILLER, STAKE, checked=False).gas
+        gas += participate(m, sybil, FILLER[0], y=FILLER[1], stake=STAKE, checked=False).gas
     with pytest.raises(Exception, match="market: contribution limit reached"):
         m.commit(commitment_of(m, alice, new_salt(), (0,), 1), sender=alice, value=STAKE)
     received = _settle(market, [alice, sybil, owner])
@@ -254,8 +254,8 @@ def test_a_contributor_reveal_at_the_last_second_of_the_grace_counts(
     reason and his stake is locked (owed 0)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, salt_a, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
-    _, salt_b, _ = commit_sample(m, bob, (1,), 1, STAKE, checked=False)
+    _, salt_a, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
+    _, salt_b, _ = commit_sample(m, bob, (1,), y=1, stake=STAKE, checked=False)
     market.end(grace=True)
     last = int(m.end_time()) + int(m.REVEAL_GRACE())
     chain.pending_timestamp = last
@@ -309,7 +309,7 @@ def test_the_providers_sybil_fitting_the_test_set_first_takes_an_honest_stake(
         market.bounty,
         [s for i in market.reveal_order() for s in market.secrets.pieces[i]],
         [Contribution(str(alice.address), (0,), 1, STAKE)],
-        N_FEATURES,
+        n_features=N_FEATURES,
     )
     assert alone.balances[str(alice.address)] == STAKE + 2 * (market.bounty // 8)
     sent = market.bounty + 2 * STAKE
@@ -386,9 +386,9 @@ def test_an_exact_copy_revealed_before_the_original_still_credits_the_original(
     gets back exactly her two stakes."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, undo_salt, _ = commit_sample(m, mallory, (0,), 0, STAKE, checked=False)
-    k_alice, salt, _ = commit_sample(m, alice, (0,), 1, STAKE, checked=False)
-    k_copy, copy_salt, _ = commit_sample(m, mallory, (0,), 1, STAKE, checked=False)
+    _, undo_salt, _ = commit_sample(m, mallory, (0,), y=0, stake=STAKE, checked=False)
+    k_alice, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
+    k_copy, copy_salt, _ = commit_sample(m, mallory, (0,), y=1, stake=STAKE, checked=False)
     m.reveal_sample(undo_salt, [0], 0, sender=mallory)
     m.reveal_sample(copy_salt, [0], 1, sender=mallory)
     assert int(m.first_of_sample(_sample_key([0], 1))) == k_copy + 1
@@ -449,7 +449,7 @@ def test_a_rival_fitting_the_public_piece_first_takes_an_honest_stake(
         market.bounty,
         [s for i in market.reveal_order() for s in market.secrets.pieces[i]],
         [Contribution(str(alice.address), (0,), 1, STAKE)],
-        N_FEATURES,
+        n_features=N_FEATURES,
     )
     assert alone.balances[str(alice.address)] == STAKE + 2 * (market.bounty // 10)
     alice_back = _got(received, alice)
