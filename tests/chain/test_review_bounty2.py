@@ -379,3 +379,42 @@ def test_every_step_of_small_and_deep_shapes_is_paid_its_gas(
     assert min(r for r, *_ in ratios) > 0.25
     ok, figures = conservation(c, chain)
     assert ok, figures
+
+
+def test_the_pots_taker_collects_a_high_scoring_fee_by_copying_self_steps_limit(
+    project, chain, accounts, owner, alice, mempool
+):
+    """LIMIT, measured (a disclosed price, LOW). The organiser opens with the highest scoring
+    fee its stake floor allows (`min_stake // max_work`, 1 ETH floor here: 30 gwei a work
+    unit, far above any gas price), then copies alice's own `step` of her model from the pool
+    with twice the tip. Alice cannot keep her fee by scoring herself: the organiser's copy
+    scores it first and is paid alice's whole fee, many times its gas; her step is refused.
+    The fee is fixed and public before anyone submits (`scoring_fee()`, `max_fee()`), so it
+    is an entry price, but nothing ties it to the gas it pays for. A fix, if wanted: pay each
+    step `min(scoring_fee, k * block.basefee)` a unit and leave the rest in the stake."""
+    floor = 10**18
+    rate = floor // max_fee(1, DIM, CLASSES, 2)
+    terms = Terms(floor, scoring_fee=rate)
+    run = _opened(project, chain, owner, terms=terms)
+    c = run.contract
+    (e,) = _sealed(run, [alice], [good_perceptron()])
+    run.reveal_tests()
+    fee = run.fee(e.model, True, int(c.test_size()))
+    with mempool.paused():
+        mine = mempool.send(c.step, e.id, sender=alice)
+        (seen,) = mempool.calls(c, "step")
+        theirs = mempool.copy(seen, sender=owner)
+        block = mempool.mine()
+    assert block.order(mine, theirs) == [theirs, mine]
+    assert block[mine].reason == "bounty: already scored"
+    gas_cost = block[theirs].fee
+    assert int(c.fees_due(owner)) == fee
+    c.finalize(sender=owner)
+    paid = withdraw_all(c, accounts, owner)
+    assert paid == {str(alice.address): PRIZE + floor - fee, str(owner.address): fee}
+    print(
+        f"rate {rate / 10**9:.1f} gwei/unit; the organiser earns {fee} wei of alice's stake "
+        f"({fee / floor:.2%}) for {block[theirs].gas_used} gas costing {gas_cost} wei "
+        f"({fee / gas_cost:.1f} times)"
+    )
+    assert fee > 10 * gas_cost
