@@ -147,6 +147,10 @@ _X_WORDS: constant(uint256) = fwd.MAX_DIM // 4
 GROUP_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.group")
 MODEL_TAG: constant(bytes32) = keccak256("sharedmodels.bounty.model")
 MIN_WINDOW: public(constant(uint256)) = 3600
+# @dev The longest of each window: 30 days. Without a bound an organiser could open a bounty
+#      whose reveal window outlasts everyone (2**64 - 1 s), so that a silent organiser locks
+#      the sealed stakes, as the market's windows are bounded too.
+MAX_WINDOW: public(constant(uint256)) = 30 * 86400
 BPS: constant(uint256) = 10000
 # @dev Estimated gas, the work units the scoring fee is paid by: scoring a model in a step
 #      costs LOAD_BASE plus LOAD_WORD per storage word of its parameters (cold reads,
@@ -259,10 +263,10 @@ def __init__(dim_: uint256, n_classes_: uint256, commitments_: DynArray[bytes32,
     assert terms.min_stake > 0, "bounty: min stake is zero"
     top: uint256 = terms.scoring_fee * self._work(fwd.KIND_MLP, dim_, n_classes_, fwd.MAX_HIDDEN, fwd.MAX_HIDDEN, test_groups_ * MAX_GROUP)
     assert terms.min_stake >= top, "bounty: min stake below the largest scoring fee"
-    assert terms.submit_window >= MIN_WINDOW and terms.submit_window < 2**64, "bounty: submit window out of range"
-    assert terms.upload_window >= MIN_WINDOW and terms.upload_window < 2**64, "bounty: upload window out of range"
-    assert terms.reveal_window >= MIN_WINDOW and terms.reveal_window < 2**64, "bounty: reveal window out of range"
-    assert terms.score_window >= MIN_WINDOW and terms.score_window < 2**64, "bounty: score window out of range"
+    assert terms.submit_window >= MIN_WINDOW and terms.submit_window <= MAX_WINDOW, "bounty: submit window out of range"
+    assert terms.upload_window >= MIN_WINDOW and terms.upload_window <= MAX_WINDOW, "bounty: upload window out of range"
+    assert terms.reveal_window >= MIN_WINDOW and terms.reveal_window <= MAX_WINDOW, "bounty: reveal window out of range"
+    assert terms.score_window >= MIN_WINDOW and terms.score_window <= MAX_WINDOW, "bounty: score window out of range"
     organiser = msg.sender
     prize = msg.value
     dim = dim_

@@ -388,6 +388,9 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     k: uint256 = len(commitments_)
     assert k >= 2, "market: at least 2 pieces"
     assert test_size_ >= k and test_size_ <= k * MAX_PIECE, "market: test size out of range"
+    # A round pays one wei per test sample: a smaller bounty buys none, and the market would
+    # take stakes and data while no contribution could earn anything.
+    assert msg.value >= test_size_, "market: bounty buys no round"
     assert n_features_ > 0 and n_features_ <= 2**32, "market: n_features out of range"
     assert learning_rate_ > 0 and learning_rate_ < _LEARNING_RATE_LIMIT, "market: learning rate out of range"
     assert terms.min_stake > 0, "market: min stake is zero"

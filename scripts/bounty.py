@@ -104,10 +104,18 @@ _command = c.role_command(cli, record_opt)
     help="Gwei per work unit (estimated scoring gas) each sealed model pays the keepers.",
 )
 @click.option("--threshold", type=click.FloatRange(0, 100), default=80.0, show_default=True)
-@click.option("--submit-window", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--upload-window", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--reveal-window", type=click.IntRange(3600), default=3600, show_default=True)
-@click.option("--score-window", type=click.IntRange(3600), default=3600, show_default=True)
+@click.option(
+    "--submit-window", type=click.IntRange(3600, 30 * 86400), default=3600, show_default=True
+)
+@click.option(
+    "--upload-window", type=click.IntRange(3600, 30 * 86400), default=3600, show_default=True
+)
+@click.option(
+    "--reveal-window", type=click.IntRange(3600, 30 * 86400), default=3600, show_default=True
+)
+@click.option(
+    "--score-window", type=click.IntRange(3600, 30 * 86400), default=3600, show_default=True
+)
 def create(
     network,
     dataset,

@@ -178,10 +178,14 @@ def _deploy(project, owner, change):
         ),
         ({"submit_window": 3599}, "bounty: submit window out of range"),
         ({"submit_window": 2**64}, "bounty: submit window out of range"),
+        ({"submit_window": 30 * 86400 + 1}, "bounty: submit window out of range"),
+        ({"upload_window": 30 * 86400 + 1}, "bounty: upload window out of range"),
+        ({"reveal_window": 30 * 86400 + 1}, "bounty: reveal window out of range"),
         ({"upload_window": 3599}, "bounty: upload window out of range"),
         ({"reveal_window": 2**64}, "bounty: reveal window out of range"),
         ({"score_window": 3599}, "bounty: score window out of range"),
         ({"score_window": 2**64}, "bounty: score window out of range"),
+        ({"score_window": 30 * 86400 + 1}, "bounty: score window out of range"),
     ],
 )
 def test_creation_refused(project, deployer, change, reason):

@@ -53,6 +53,7 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
         ({"pieces": 1, "test_size": 1}, "market: at least 2 pieces"),
         ({"test_size": 1}, "market: test size out of range"),
         ({"test_size": 33}, "market: test size out of range"),
+        ({"value": 3}, "market: bounty buys no round"),  # test_size 4: 3 // 4 = 0 rounds
         ({"n_features": 0}, "market: n_features out of range"),
         ({"n_features": 2**32 + 1}, "market: n_features out of range"),
         ({"eta": 0}, "market: learning rate out of range"),

@@ -199,24 +199,15 @@ def test_the_providers_sybil_fitting_its_own_test_set_first_takes_the_bounty_bac
 # ---------------------------------------------------------------- 4. a bounty below T
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured: bounty 7 wei on T = 8 opens; rounds_left = 7 // 8 = 0, alice makes all "
-    "8 right and gains 0 wei, the provider gets its 7 wei back and her data",
-)
-def test_a_bounty_below_the_test_size_pays_nobody(chain, project, owner, alice):
-    """LOW. A bounty below T buys 0 rounds (`bounty // T`): the market opens and takes stakes,
-    but no contribution can earn anything, however good. A correct contract refuses such a
-    market at opening (or pays alice something for making all 8 right)."""
-    try:
-        market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=7)
-    except Exception as error:
-        assert "bounty" in str(error)
-        return
-    market.contribute(alice, (0,), 1)
-    received = _settle(market, [alice, owner])
-    alice_gain = _got(received, alice) - STAKE
-    assert alice_gain > 0, f"alice gained {alice_gain} wei; provider got {_got(received, owner)}"
+def test_a_bounty_below_the_test_size_is_refused(chain, project, owner):
+    """LOW, fixed. A bounty below T buys 0 rounds (`bounty // T`): such a market would take
+    stakes and data while no contribution could earn anything (measured before the fix: a 7
+    wei bounty on T = 8, alice made all 8 right and gained 0). Refused at opening; a bounty of
+    exactly T buys one round."""
+    with pytest.raises(Exception, match="market: bounty buys no round"):
+        open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=len(ROWS) - 1)
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=len(ROWS))
+    assert int(market.contract.bounty()) == len(ROWS)
 
 
 # ---------------------------------------------------------------- 5. defences at the bounds

@@ -46,7 +46,7 @@ def test_random_markets(project, chain, accounts, ending, seed, intercept, with_
     weights = None
     if with_weights:
         weights = {j: rng.randint(-3, 3) for j in rng.sample(range(N_FEATURES), 6)}
-    bounty = rng.choice([1, 10**9, rng.randint(1, 2 * 10**18)])
+    bounty = rng.choice([len(rows), 10**9, rng.randint(len(rows), 2 * 10**18)])  # >= T
     run = open_market(
         project,
         provider,
