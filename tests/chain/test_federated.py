@@ -840,3 +840,29 @@ def test_worst_case_step_gas(project, chain, owner, accounts):
     print(f"\nworst case, budget {MAX_BUDGET}: steps {', '.join(f'{g:,}' for g in task.steps)}")
     assert len(task.steps) == -(-256 // MAX_BUDGET)
     assert max(task.steps) <= 10_000_000
+
+
+@pytest.mark.parametrize("budget", [1, 24], ids=["a-word-a-step", "one-step"])
+def test_agreement_sums_every_word_and_start_from_zero_each_round(
+    project, chain, owner, people, budget
+):
+    """Each participant's agreement with the aggregate sums the dot product over every word,
+    from zero in each round: the first word counts even when the pass is split one word per
+    step, and nothing of the last round's sums carries over. Round 1: an update that lives in
+    the first word alone (parameters 0-3, along the shared direction) agrees, so it is paid as
+    the mirror says. Round 2: the first to reveal sends a tiny update against the direction;
+    its sum is small and negative, and it must not be paid (a sum that kept round 1's large
+    positive value would pay it)."""
+    big = replace(SMALL, n_features=20, n_classes=3)  # 63 parameters, 16 words
+    d = direction(big)
+    task = open_task(project, chain, owner, big)
+    for p in people[:5]:
+        task.join(p)
+    first_word = [int(v * big.clip * 0.9) if j < 4 else 0 for j, v in enumerate(d)]
+    ups = [first_word] + [honest_update(big, random.Random(i), d) for i in range(4)]
+    res = task.round(people[:5], ups, owner, budget=budget)
+    assert str(people[0].address) in res.accepted  # the mirror: it agrees
+    tiny = [-1 if v > 0 else 1 for v in d]
+    ups = [tiny] + [honest_update(big, random.Random(10 + i), d) for i in range(4)]
+    res = task.round(people[:5], ups, owner, budget=budget)
+    assert str(people[0].address) not in res.accepted and len(res.accepted) == 4
