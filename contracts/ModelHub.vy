@@ -44,7 +44,6 @@ interface PackedModel:
     def score(x: DynArray[uint256, MAX_WORDS]) -> int256: view
     def n_features() -> uint256: view
     def learning_rate() -> int256: view
-    def intercept_step() -> int256: view
 
 interface DenseModel:
     def predict(x: DynArray[int64, MAX_DIM]) -> uint8: view
@@ -253,8 +252,6 @@ MAX_ENTER: constant(uint256) = 16
 MAX_POOL_TEST: constant(uint256) = 256
 # @dev Most indices in one packed contribution: MAX_WORDS words of 16-bit lanes.
 MAX_CONTRIBUTION: constant(uint256) = 1024
-# @dev A sparse Perceptron's weights sum is scaled by 2**59 in its score.
-_SCORE_ONE: constant(int256) = 2**59
 # @dev Runtime code longer than this cannot be a model (EIP-170).
 _MAX_CODE: constant(uint256) = 24576
 SPARSE: constant(uint8) = 1
@@ -586,11 +583,11 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             scored it (`test`: every sample in reveal order, packed, with its label and the
             model's score from `PieceScored`). Each contribution must be the trainer's, in
             the period, held as judged good (refunded or validated), not bad, and as having
-            changed the model; it gets one share per answer of the closing set that its own
-            step fixed, net of the answers it broke: taking its step (learning_rate on each
-            of its features, intercept_step on the intercept) out of the closing score must
-            turn more right answers wrong than wrong answers right. A step on features no
-            closing sample has moves only the intercept, by 1 % of a feature's move.
+            changed the model. Its shares are how far its own step moved the closing scores
+            toward their labels: for each closing sample, the number of features it shares
+            with the contribution (its step moved that sample's weights sum by learning_rate
+            each), counted up when the contribution's label is the sample's and down when not.
+            It enters only above 0: a step on features no closing sample has earns nothing.
     @return The shares entered.
     """
     p: Period = self.periods[model][period]
@@ -602,8 +599,6 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
         h = keccak256(concat(h, keccak256(abi_encode(t.x, t.y, t.s))))
     assert len(test) == self.evaluations[p.evaluation].samples and h == self.scored[p.evaluation], "hub: not the closing test set"
     n_features: uint256 = staticcall PackedModel(model).n_features()
-    step: int256 = staticcall PackedModel(model).learning_rate() * _SCORE_ONE
-    nudge: int256 = staticcall PackedModel(model).intercept_step()
     bits: uint256 = 16
     if n_features > _NARROW_LIMIT:
         bits = 32
@@ -621,10 +616,7 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
         assert r.good and not r.bad, "hub: contribution not judged good"
         assert r.trained, "hub: contribution did not change the model"
         mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(en.x, bits)
-        sign: int256 = 1
-        if c.label == 0:
-            sign = -1
-        fixed: int256 = 0
+        pushed: int256 = 0
         for t: Scored in test:
             # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
             k: uint256 = 0
@@ -646,15 +638,12 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
                         i += 1
                     if i < len(mine) and mine[i] == j:
                         k += 1
-            without: int256 = t.s - sign * (step * convert(k, int256) + nudge)
-            right: bool = (t.s > 0) == (t.y == 1)
-            right_without: bool = (without > 0) == (t.y == 1)
-            if right and not right_without:
-                fixed += 1
-            elif right_without and not right:
-                fixed -= 1
-        assert fixed > 0, "hub: contribution fixed no test answer"
-        n: uint256 = convert(fixed, uint256)
+            if c.label == t.y:
+                pushed += convert(k, int256)
+            else:
+                pushed -= convert(k, int256)
+        assert pushed > 0, "hub: contribution did not help the closing set"
+        n: uint256 = convert(pushed, uint256)
         self.entered[model][period][c.id] = True
         self.shares[model][period][c.contributor] += n
         total += n

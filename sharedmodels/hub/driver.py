@@ -16,7 +16,7 @@ from eth_utils import keccak
 from sharedmodels.encoding import packed
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
-from sharedmodels.hub.rules import MAX_BATCH, MAX_ENTER, ScoredSample, TestSet, fixed_answers
+from sharedmodels.hub.rules import MAX_BATCH, MAX_ENTER, ScoredSample, TestSet, pushed
 
 #: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days;
 #: entries open a week after a period closes, claims 30 days after that; a pool's record
@@ -288,9 +288,8 @@ def eligible(
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
     in the period, not entered, held as good, not bad and trained, and with a net number of
-    closing answers fixed above 0 (``rules.fixed_answers``)."""
+    push toward the closing labels above 0 (``rules.pushed``)."""
     p = hub.periods(trainer.address, period)
-    rate, nudge = int(trainer.learning_rate()), int(trainer.intercept_step())
     out = []
     for c in history:
         if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
@@ -298,19 +297,65 @@ def eligible(
         r = trainer.contribution(c.id)
         if not (r.good and r.trained and not r.bad):
             continue
-        fixed = fixed_answers(c.features, c.label, rate, nudge, test)
-        if fixed > 0:
-            out.append((c, fixed))
+        shares = pushed(c.features, c.label, test)
+        if shares > 0:
+            out.append((c, shares))
     return out
 
 
+def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
+    """A sparse evaluation's test set as its reveal transactions showed it (anyone can read
+    it back once revealed): the calldata of each transaction that scored a piece."""
+    e = hub.evaluations(evaluation)
+    hashes: list[str] = []
+    for log in hub.PieceScored.range(
+        e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
+    ):
+        h = log.transaction_hash
+        h = h if isinstance(h, str) else "0x" + bytes(h).hex()
+        if h not in hashes:
+            hashes.append(h)
+    pieces: list[list] = []
+    salts: list[bytes] = []
+    for h in hashes:
+        data = provider.web3.eth.get_transaction(h)["input"]
+        _, args = hub.decode_input(bytes(data))
+        samples = list(args["samples_"])
+        at = 0
+        for salt, size in zip(args["salts"], args["sizes"], strict=True):
+            chunk = samples[at : at + size]
+            pieces.append([(list(_field(x, "x", 0)), int(_field(x, "y", 1))) for x in chunk])
+            salts.append(bytes(salt))
+            at += size
+    if len(pieces) != e.pieces:
+        raise HubError(f"evaluation {evaluation} is not fully revealed")
+    return TestSet(pieces, salts, dense=False)
+
+
+def _field(item: Any, name: str, index: int) -> Any:
+    if isinstance(item, dict):
+        return item[name]
+    if hasattr(item, name):
+        return getattr(item, name)
+    return item[index]
+
+
 def enter_eligible(
-    hub: Any, trainer: Any, period: int, history: Any, test_set: TestSet, sender: Any
+    hub: Any,
+    trainer: Any,
+    period: int,
+    history: Any,
+    test_set: TestSet | None,
+    sender: Any,
+    provider: Any = None,
 ) -> list[int]:
     """Enter every contribution of ``period`` that ``enter`` takes (``eligible``), up to
     ``MAX_ENTER`` a transaction; ``history``: the trainer's history from
-    ``trainers.client.scan``, ``test_set``: the period's closing set. Returns their ids."""
+    ``trainers.client.scan``, ``test_set``: the period's closing set (None: read it back from
+    its reveal transactions through ``provider``). Returns their ids."""
     p = hub.periods(trainer.address, period)
+    if test_set is None:
+        test_set = revealed_set(hub, provider, p.evaluation)
     test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
     found = eligible(hub, trainer, period, history, test)
     args = [t.as_tuple() for t in test]

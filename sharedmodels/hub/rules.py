@@ -8,9 +8,9 @@ another hub, by another evaluator or at another position matches nothing.
 Pool (``ModelHub.close_period`` / ``enter`` / ``claim``): a pool belongs to a model and an
 evaluator; a period going from record a to record b (both that evaluator's) releases
 ``available * (acc_b - acc_a) / (1 - acc_a)`` (integer, rounded down; 0 without a gain). Each
-entered contribution gets one share per answer of the closing set its own step fixed, net of
-those it broke (:func:`fixed_answers`); each contributor claims ``budget * shares //
-all_shares``, the last claimer also taking the remainder.
+entered contribution gets shares by how far its own step moved the closing scores toward their
+labels (:func:`pushed`); each contributor claims ``budget * shares // all_shares``, the last
+claimer also taking the remainder.
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ MAX_FEATURES = 128
 MAX_ENTER = 16
 #: ``ModelHub.MAX_POOL_TEST``: most samples of a record that closes a period.
 MAX_POOL_TEST = 256
-#: A sparse Perceptron's score counts its weights sum in units of 2**59.
-SCORE_ONE = 2**59
 
 Sample = tuple[Sequence[int], int]
 
@@ -135,28 +133,17 @@ class ScoredSample:
         return (list(self.words), self.y, self.s)
 
 
-def fixed_answers(
-    indices: Sequence[int],
-    label: int,
-    learning_rate: int,
-    intercept_step: int,
-    test: Sequence[ScoredSample],
-) -> int:
-    """``ModelHub.enter``'s shares for one contribution: answers of the closing set that are
-    right with the contribution's step (``learning_rate`` on each of its features and
-    ``intercept_step`` on the intercept, toward ``label``) and wrong without it, minus those
-    wrong with it and right without it."""
-    sign = 1 if label == 1 else -1
+def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> int:
+    """``ModelHub.enter``'s shares for one contribution (entered only above 0): how far its
+    own step moved the closing scores toward their labels. For each closing sample, the
+    features it shares with the contribution (each moved by the step), counted up when the
+    contribution's label is the sample's, down when not."""
     own = set(indices)
-    fixed = 0
+    total = 0
     for t in test:
         k = len(own.intersection(t.indices))
-        right = (t.s > 0) == (t.y == 1)
-        right_without = (t.s - sign * (learning_rate * SCORE_ONE * k + intercept_step) > 0) == (
-            t.y == 1
-        )
-        fixed += int(right) - int(right_without)
-    return fixed
+        total += k if label == t.y else -k
+    return total
 
 
 @dataclass

@@ -22,7 +22,7 @@ from test_hub import (
     wait,
 )
 
-from sharedmodels.hub import driver
+from sharedmodels.hub import driver, rules
 from sharedmodels.hub.kinds import hub_kinds
 from sharedmodels.hub.rules import TestSet
 from sharedmodels.trainers.client import scan
@@ -118,10 +118,10 @@ def test_noise_farmer_gets_nothing_from_an_honest_period(
     assert budget == POOL  # alice's two samples took the model from 50 % to 100 %
     test = closing(hub, trainer, 0, b_set)
     for c in history.by(mallory.address):
-        with ape.reverts("hub: contribution fixed no test answer"):
+        with ape.reverts("hub: contribution did not help the closing set"):
             enter_one(hub, trainer, 0, c, test, mallory)
     assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
-    # Each of alice's samples fixed the four closing answers of its class.
+    # Each of alice's samples moved the four closing samples of its class (one feature each).
     assert hub.shares(trainer, 0, alice) == 8 and hub.periods(trainer, 0).shares == 8
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
@@ -130,6 +130,44 @@ def test_noise_farmer_gets_nothing_from_an_honest_period(
     pool_invariant(hub, [trainer])
     print(f"noise farmer: mallory 0, alice {to_alice} of {budget}")
     assert to_alice == budget == POOL
+
+
+def test_a_memorised_flip_is_refunded_but_earns_nothing(hub, trainer, alice, carol, mallory, chain):
+    """The flipper the trainer cannot catch: mallory's flipped sample carries two fresh
+    features, so after alice repairs the model the model still agrees with mallory's label
+    (refunded, good, trained). Its step moved the four class-0 closing samples (NEG) toward
+    class 1: -4, refused. Alice's three samples take the whole budget."""
+    hub.fund(trainer, carol, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    add(trainer, mallory, [NEG, 3000, 3001], 1)  # the flip: NEG samples are class 0
+    add(trainer, alice, [NEG, 302], 0)  # the repair
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice, mallory])
+    [flip] = history.by(mallory.address)
+    record = trainer.contribution(flip.id)
+    assert record.good and record.trained and record.claimable == 0  # deposit back in full
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL
+    test = closing(hub, trainer, 0, b_set)
+    assert rules.pushed(flip.features, flip.label, test) == -4
+    with ape.reverts("hub: contribution did not help the closing set"):
+        enter_one(hub, trainer, 0, flip, test, mallory)
+    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 3
+    wait(chain, ENTRY + 1)
+    with ape.reverts("hub: no shares"):
+        hub.claim(trainer, 0, sender=mallory)
+    assert claim(hub, trainer, 0, alice) == POOL
+    pool_invariant(hub, [trainer])
 
 
 # ---------------------------------------------------------------- 2. anyone's record closes
@@ -421,7 +459,7 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     test = closing(hub, trainer, 0, b_set)
     noise = history.by(mallory.address)
     assert len(noise) == 30 and all(trainer.contribution(c.id).good for c in noise)
-    with ape.reverts("hub: contribution fixed no test answer"):
+    with ape.reverts("hub: contribution did not help the closing set"):
         enter_one(hub, trainer, 0, noise[0], test, mallory)
     assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
     wait(chain, ENTRY + 1)
