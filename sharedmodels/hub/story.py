@@ -178,8 +178,8 @@ def run_hub_demo(
         got = driver.claim_all(hub, trainer.address, acct, chain.pending_timestamp)
         paid[role] = sum(w for _, w in got)
     say(
-        f"day 10: {len(entered)} contributions entered (judged good, and their own step fixed "
-        "answers of the closing set); shares "
+        f"day 10: {len(entered)} contributions entered (judged good, and their own step pushed "
+        "the closing set toward its labels); shares "
         + ", ".join(f"{r} {n}" for r, n in shares.items())
         + "; paid "
         + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())
