@@ -8,22 +8,27 @@
         REGISTRY: a model's owner (as the model itself says, `owner()`) lists it with a name and
         a description URI. The hub checks the model's kind by its runtime code against a list
         of kinds fixed when the hub was deployed, and reads its classes and encoder from the
-        model. The owner may update or withdraw the entry. Every change is an event.
+        model; for a trainer it applies the constructor's rules to its public parameters.
+        The owner may update or withdraw the entry. Every change is an event.
         RECORDS: anyone commits a test set for a listed model as salted pieces; after
-        `reveal_delay` the evaluator reveals the pieces in order, each scored at once against
-        the model's `predict` (at most MAX_PIECE samples per transaction). The last piece
-        writes a record (model, test-set hash, samples, correct, block).
-        POOLS: anyone funds a trainer's pool (irrevocably). A period closes on a new record
+        `reveal_delay` the evaluator reveals the pieces in order, up to MAX_BATCH in one
+        transaction, each sample scored against the model. The last piece writes a record
+        (model, test-set hash, samples, correct, block).
+        POOLS: anyone funds the pool of a sparse Perceptron trainer and a named evaluator
+        (irrevocably); only that evaluator's records move it. A period closes on a new record
         whose test set was committed before the previous record: it releases
         `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
         error the model closed; nothing without a gain). The period's contributions that the
-        trainer judged good and that changed the model enter, one share each, during
-        `entry_window`; then each contributor claims once (pull payment). See docs/hub.md.
+        trainer judged good and that changed the model enter during `entry_window`, with
+        shares by how far their own step moved the closing set toward its labels; each
+        contributor claims once within `claim_window` (pull payment), after which what is
+        unclaimed returns to the pool. See docs/hub.md.
 @dev Commitment of piece i (bound to the chain, this hub, the evaluator and the position):
        c = keccak256(abi_encode(PIECE_TAG, chain.id, hub, evaluator, i, salt, n))
        c = keccak256(c ++ keccak256(abi_encode(x_k, y_k))) for k = 1..n
      test-set hash = keccak256(abi_encode(commitments)).
-     Money: balance == sum(available) + sum over periods of (budget - paid), to the wei. Every
+     Money: balance == sum over pools of available + sum over periods of (budget - paid), to
+     the wei. Every
      payment goes to msg.sender after all state changes, behind the re-entrancy lock.
 """
 

@@ -31,6 +31,10 @@ DEFAULTS = {
 }
 
 
+#: (contribution, closing sample) pairs per ``enter`` transaction (~13k gas each).
+ENTER_PAIRS = 1536
+
+
 class HubError(SharedModelsError):
     """A hub action the user can fix (unknown model, a kind the hub does not accept ...)."""
 
@@ -348,20 +352,27 @@ def enter_eligible(
     test_set: TestSet | None,
     sender: Any,
     provider: Any = None,
+    receipts: list | None = None,
 ) -> list[int]:
     """Enter every contribution of ``period`` that ``enter`` takes (``eligible``), up to
     ``MAX_ENTER`` a transaction; ``history``: the trainer's history from
     ``trainers.client.scan``, ``test_set``: the period's closing set (None: read it back from
-    its reveal transactions through ``provider``). Returns their ids."""
+    its reveal transactions through ``provider``). Returns their ids; the transactions'
+    receipts are appended to ``receipts`` when given."""
     p = hub.periods(trainer.address, period)
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
     test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
     found = eligible(hub, trainer, period, history, test)
     args = [t.as_tuple() for t in test]
-    for k in range(0, len(found), MAX_ENTER):
-        batch = [(c.key(), c.args()) for c, _ in found[k : k + MAX_ENTER]]
-        hub.enter(trainer.address, period, batch, args, sender=sender)
+    # enter costs about 13k gas per (contribution, closing sample): keep a transaction near
+    # 20M gas (12 contributions against 128 samples), whatever MAX_ENTER allows.
+    per_tx = max(1, min(MAX_ENTER, ENTER_PAIRS // max(1, len(test))))
+    for k in range(0, len(found), per_tx):
+        batch = [(c.key(), c.args()) for c, _ in found[k : k + per_tx]]
+        receipt = hub.enter(trainer.address, period, batch, args, sender=sender)
+        if receipts is not None:
+            receipts.append(receipt)
     return [c.id for c, _ in found]
 
 

@@ -168,8 +168,9 @@ def run_hub_demo(
         f"day 3: second records; perceptron {a.correct}/{a.samples} -> {b.correct}/{b.samples}: "
         f"period 0 releases {budget / ETH:.6f} ETH"
     )
+    receipts: list = []
     entered = driver.enter_eligible(
-        hub, trainer, 0, scan(trainer, start_block), None, evaluator, chain.provider
+        hub, trainer, 0, scan(trainer, start_block), None, evaluator, chain.provider, receipts
     )
     shares = {r: int(hub.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)
@@ -178,7 +179,8 @@ def run_hub_demo(
         got = driver.claim_all(hub, trainer.address, acct, chain.pending_timestamp)
         paid[role] = sum(w for _, w in got)
     say(
-        f"day 10: {len(entered)} contributions entered (judged good, and their own step pushed "
+        f"day 10: {len(entered)} contributions entered in {len(receipts)} transactions "
+        f"(gas {sum(r.gas_used for r in receipts):,}; judged good, and their own step pushed "
         "the closing set toward its labels); shares "
         + ", ".join(f"{r} {n}" for r, n in shares.items())
         + "; paid "
