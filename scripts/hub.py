@@ -6,9 +6,9 @@
     ape run hub evaluate --model ADDRESS --dataset rt --offset K --size N [--secrets PATH]
     ape run hub evaluate --reveal SECRETS               # after the hub's reveal delay
     ape run hub history --model ADDRESS [--plot PNG]
-    ape run hub fund --model ADDRESS --amount ETH
+    ape run hub fund --model ADDRESS --evaluator ADDRESS --amount ETH
     ape run hub close --model ADDRESS --evaluation ID   # anchor, then close a period
-    ape run hub enter --model ADDRESS [--period P]      # enter the period's good contributions
+    ape run hub enter --model ADDRESS [--period P]      # enter the contributions that fixed answers
     ape run hub claim --model ADDRESS
     ape run hub demo [--plot PNG]                       # the whole story on a local chain
 
@@ -120,7 +120,7 @@ def list_(network, include_withdrawn, account_alias, record_opt):
     for e in entries:
         records = driver.history(hub, e.model)
         latest = f"{records[-1].correct}/{records[-1].samples}" if records else "no record"
-        pool = hub.pools(e.model).available / ETH
+        pool = sum(driver.pools(hub, e.model).values()) / ETH
         state = "" if e.listed else " (withdrawn)"
         if e.problems:
             click.echo(f"REFUSED {e.model}: {'; '.join(e.problems)}")
@@ -232,14 +232,16 @@ def history(network, model_address, plot_path, account_alias, record_opt):
         click.echo(f"plot: {plot_path}")
 
 
-@_command("Add ETH to a trainer's pool (irrevocable).")
+@_command("Add ETH to a trainer's pool that an evaluator's records close (irrevocable).")
 @model_opt
+@click.option("--evaluator", required=True, help="Whose records anchor and close the pool.")
 @click.option("--amount", "amount_text", required=True, help="ETH.")
-def fund(network, model_address, amount_text, account_alias, record_opt):
+def fund(network, model_address, evaluator, amount_text, account_alias, record_opt):
     hub = _hub(record_opt)
     value = c.amount(amount_text)
-    hub.fund(model_address, value=value, sender=c.resolve_account(account_alias))
-    click.echo(f"pool: {hub.pools(model_address).available / ETH:g} ETH available")
+    hub.fund(model_address, evaluator, value=value, sender=c.resolve_account(account_alias))
+    available = hub.pools(model_address, evaluator).available
+    click.echo(f"pool of {evaluator}'s records: {available / ETH:g} ETH available")
 
 
 @_command("Anchor a pool on a record, or close its period with a later one.")
@@ -251,20 +253,26 @@ def close(network, model_address, evaluation, account_alias, record_opt):
     click.echo(f"released {int(receipt.return_value) / ETH:g} ETH")
 
 
-@_command("Enter a period's contributions that were judged good and changed the model.")
+@_command("Enter a period's contributions that fixed answers of its closing test set.")
 @model_opt
 @click.option("--period", type=click.IntRange(0), default=None, help="Default: the latest.")
 def enter(network, model_address, period, account_alias, record_opt):
+    """Read the period's closing set back from its reveal transactions, find the period's
+    contributions judged good whose own step fixed closing answers, and enter them."""
+    from ape import chain
+
     from sharedmodels.trainers.client import scan
 
     hub = _hub(record_opt)
     _, trainer = _entry(hub, model_address)
-    count = hub.pools(model_address).periods
+    count = hub.period_count(model_address)
     if count == 0:
-        raise driver.HubError("this pool has no closed period yet")
+        raise driver.HubError("this model has no closed period yet")
     p = count - 1 if period is None else period
+    if p >= count:
+        raise driver.HubError(f"no period {p}: this model has {count}")
     done = driver.enter_eligible(
-        hub, trainer, p, scan(trainer, 0), c.resolve_account(account_alias)
+        hub, trainer, p, scan(trainer, 0), None, c.resolve_account(account_alias), chain.provider
     )
     click.echo(f"period {p}: entered {len(done)} contributions")
 

@@ -13,19 +13,26 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak
 
+from sharedmodels.encoding import packed
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
-from sharedmodels.hub.rules import TestSet
+from sharedmodels.hub.rules import MAX_BATCH, MAX_ENTER, ScoredSample, TestSet, pushed
 
 #: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days;
-#: entries open a week after a period closes; a pool's record needs 32 samples.
+#: entries open a week after a period closes, claims 30 days after that; a pool's record
+#: needs 32 samples.
 DAY = 86_400
 DEFAULTS = {
     "reveal_delay": DAY,
     "reveal_window": 30 * DAY,
     "entry_window": 7 * DAY,
+    "claim_window": 30 * DAY,
     "min_pool_samples": 32,
 }
+
+
+#: (contribution, closing sample) pairs per ``enter`` transaction (~13k gas each).
+ENTER_PAIRS = 1536
 
 
 class HubError(SharedModelsError):
@@ -41,6 +48,7 @@ def deploy_hub(project: Any, sender: Any, kinds: Sequence[HubKind] | None = None
         p["reveal_delay"],
         p["reveal_window"],
         p["entry_window"],
+        p["claim_window"],
         p["min_pool_samples"],
         sender=sender,
     )
@@ -75,7 +83,7 @@ class Listed:
     listed: bool
     problems: list[str]
     dense: bool
-    trainer: bool
+    trainer: int
 
 
 def classes_of(model: Any) -> list[str]:
@@ -175,17 +183,48 @@ def commit(hub: Any, model: str, test_set: TestSet, sender: Any, chain_id: int) 
     return int(receipt.return_value) if receipt.return_value is not None else hub.evaluation_count()
 
 
-def reveal(hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any) -> list[Any]:
-    """Reveal every piece left, each scored in its own transaction; returns the receipts."""
+def reveal(
+    hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any, batch: int = MAX_BATCH
+) -> list[Any]:
+    """Reveal every piece left, ``batch`` pieces a transaction (all of a set of up to
+    ``MAX_BATCH`` pieces at once, so nobody can train the model between them); returns the
+    receipts."""
     e = hub.evaluations(evaluation)
     receipts = []
     fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
-    for i in range(e.revealed, e.pieces):
+    for i in range(e.revealed, e.pieces, batch):
+        j = min(i + batch, e.pieces)
         updates = model.update_count()
-        receipts.append(
-            fn(evaluation, test_set.salts[i], test_set.pieces[i], updates, sender=sender)
-        )
+        receipts.append(fn(evaluation, *reveal_args(test_set, i, j), updates, sender=sender))
     return receipts
+
+
+def reveal_args(test_set: TestSet, i: int, j: int) -> tuple[list, list, list]:
+    """(salts, sizes, samples) of pieces ``i`` to ``j - 1``, as ``reveal_sparse`` takes them."""
+    pieces = test_set.pieces[i:j]
+    return (
+        list(test_set.salts[i:j]),
+        [len(p) for p in pieces],
+        [(list(x), y) for p in pieces for x, y in p],
+    )
+
+
+def scored_test(
+    hub: Any, evaluation: int, test_set: TestSet, n_features: int
+) -> list[ScoredSample]:
+    """The closing set of ``evaluation`` as ``ModelHub.enter`` takes it: each sample packed as
+    the hub packed it, with the model's score from the evaluation's ``PieceScored`` logs."""
+    e = hub.evaluations(evaluation)
+    scores: dict[int, list[int]] = {}
+    for log in hub.PieceScored.range(
+        e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
+    ):
+        scores[int(log.piece)] = [int(v) for v in log.scores]
+    out = []
+    for i, piece in enumerate(test_set.pieces):
+        for (x, y), s in zip(piece, scores[i], strict=True):
+            out.append(ScoredSample(tuple(x), tuple(packed.pack(x, n_features)), int(y), s))
+    return out
 
 
 # ---------------------------------------------------------------- pools
@@ -194,6 +233,7 @@ def reveal(hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any
 @dataclass(frozen=True)
 class PeriodState:
     period: int
+    evaluator: str
     evaluation: int
     budget: int
     paid: int
@@ -204,14 +244,32 @@ class PeriodState:
 
 
 def periods(hub: Any, model: str) -> list[PeriodState]:
+    """Every period of every pool of ``model``, in the order they closed."""
     out = []
-    for p in range(hub.pools(model).periods):
+    for p in range(hub.period_count(model)):
         s = hub.periods(model, p)
         out.append(
             PeriodState(
-                p, s.evaluation, s.budget, s.paid, s.first_id, s.last_id, s.entry_deadline, s.shares
+                p,
+                s.evaluator,
+                s.evaluation,
+                s.budget,
+                s.paid,
+                s.first_id,
+                s.last_id,
+                s.entry_deadline,
+                s.shares,
             )
         )
+    return out
+
+
+def pools(hub: Any, model: str) -> dict[str, int]:
+    """evaluator -> the wei its pool on ``model`` holds."""
+    out = {}
+    for i in range(hub.pool_count(model)):
+        evaluator = hub.pool_evaluators(model, i)
+        out[evaluator] = int(hub.pools(model, evaluator).available)
     return out
 
 
@@ -220,7 +278,7 @@ def conservation(hub: Any, provider: Any, models: Sequence[str]) -> tuple[int, i
     period's unpaid budget, over ``models`` (every model with a pool, for the ``ok`` line)."""
     owed = 0
     for m in models:
-        owed += hub.pools(m).available
+        owed += sum(pools(hub, m).values())
         owed += sum(p.budget - p.paid for p in periods(hub, m))
     return provider.get_balance(hub.address), owed
 
@@ -229,19 +287,93 @@ def pooled_models(hub: Any) -> list[str]:
     return [hub.models(i) for i in range(hub.model_count())]
 
 
-def enter_eligible(hub: Any, trainer: Any, period: int, history: Any, sender: Any) -> list[int]:
-    """Enter every contribution of ``period`` the trainer holds as good, not bad and trained
-    (``history``: the trainer's history from ``trainers.client.scan``); returns their ids."""
+def eligible(
+    hub: Any, trainer: Any, period: int, history: Any, test: Sequence[ScoredSample]
+) -> list[tuple[Any, int]]:
+    """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
+    in the period, not entered, held as good, not bad and trained, and with a net number of
+    push toward the closing labels above 0 (``rules.pushed``)."""
     p = hub.periods(trainer.address, period)
-    done = []
+    out = []
     for c in history:
         if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
             continue
         r = trainer.contribution(c.id)
-        if r.good and r.trained and not r.bad:
-            hub.enter(trainer.address, period, c.key(), c.features_hash, sender=sender)
-            done.append(c.id)
-    return done
+        if not (r.good and r.trained and not r.bad):
+            continue
+        shares = pushed(c.features, c.label, test)
+        if shares > 0:
+            out.append((c, shares))
+    return out
+
+
+def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
+    """A sparse evaluation's test set as its reveal transactions showed it (anyone can read
+    it back once revealed): the calldata of each transaction that scored a piece."""
+    e = hub.evaluations(evaluation)
+    hashes: list[str] = []
+    for log in hub.PieceScored.range(
+        e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
+    ):
+        h = log.transaction_hash
+        h = h if isinstance(h, str) else "0x" + bytes(h).hex()
+        if h not in hashes:
+            hashes.append(h)
+    pieces: list[list] = []
+    salts: list[bytes] = []
+    for h in hashes:
+        data = provider.web3.eth.get_transaction(h)["input"]
+        _, args = hub.decode_input(bytes(data))
+        samples = list(args["samples_"])
+        at = 0
+        for salt, size in zip(args["salts"], args["sizes"], strict=True):
+            chunk = samples[at : at + size]
+            pieces.append([(list(_field(x, "x", 0)), int(_field(x, "y", 1))) for x in chunk])
+            salts.append(bytes(salt))
+            at += size
+    if len(pieces) != e.pieces:
+        raise HubError(f"evaluation {evaluation} is not fully revealed")
+    return TestSet(pieces, salts, dense=False)
+
+
+def _field(item: Any, name: str, index: int) -> Any:
+    if isinstance(item, dict):
+        return item[name]
+    if hasattr(item, name):
+        return getattr(item, name)
+    return item[index]
+
+
+def enter_eligible(
+    hub: Any,
+    trainer: Any,
+    period: int,
+    history: Any,
+    test_set: TestSet | None,
+    sender: Any,
+    provider: Any = None,
+    receipts: list | None = None,
+) -> list[int]:
+    """Enter every contribution of ``period`` that ``enter`` takes (``eligible``), up to
+    ``MAX_ENTER`` a transaction; ``history``: the trainer's history from
+    ``trainers.client.scan``, ``test_set``: the period's closing set (None: read it back from
+    its reveal transactions through ``provider``). Returns their ids; the transactions'
+    receipts are appended to ``receipts`` when given."""
+    p = hub.periods(trainer.address, period)
+    if test_set is None:
+        test_set = revealed_set(hub, provider, p.evaluation)
+    test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
+    found = eligible(hub, trainer, period, history, test)
+    args = [t.as_tuple() for t in test]
+    # enter costs about 13k gas per (contribution, closing sample): keep a transaction near
+    # 20M gas (12 contributions against 128 samples), whatever MAX_ENTER allows.
+    per_tx = max(1, min(MAX_ENTER, ENTER_PAIRS // max(1, len(test))))
+    for k in range(0, len(found), per_tx):
+        batch = [(c.key(), c.args()) for c, _ in found[k : k + per_tx]]
+        receipt = hub.enter(trainer.address, period, batch, args, sender=sender)
+        if receipts is not None:
+            receipts.append(receipt)
+    return [c.id for c, _ in found]
 
 
 def claim_all(hub: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:

@@ -20,6 +20,8 @@ DENSE = 2
 #: Sparse input the model takes packed (``sharedmodels.encoding.packed``): revealed as sorted
 #: indices like SPARSE, packed by the hub before it calls ``predict``.
 PACKED = 3
+#: ``ModelHub.Kind.trainer``: 0 for a model that takes no contributions, else its incentive.
+NOT_A_TRAINER, STAKE, POINTS = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class HubKind:
     code_hash: bytes
     code_size: int
     features: int
-    trainer: bool
+    trainer: int  # NOT_A_TRAINER, STAKE or POINTS
 
     def as_tuple(self) -> tuple:
         return (self.name, self.code_hash, self.code_size, self.features, self.trainer)
@@ -55,15 +57,15 @@ def code_hash(code: bytes, size: int | None = None) -> bytes:
     return h
 
 
-def contract_kinds() -> list[tuple[str, int, bool]]:
-    """(contract name, features, is a trainer) for every model contract, in a fixed order."""
+def contract_kinds() -> list[tuple[str, int, int]]:
+    """(contract name, features, incentive) for every model contract, in a fixed order."""
     out = []
     for spec in MODELS.values():
         features = DENSE if spec.dense else PACKED if spec.packed else SPARSE
         names = contract_names(spec)
-        out.append((names["none"], features, False))
-        out.append((names["stake"], features, True))
-        out.append((names["points"], features, True))
+        out.append((names["none"], features, NOT_A_TRAINER))
+        out.append((names["stake"], features, STAKE))
+        out.append((names["points"], features, POINTS))
     return out
 
 

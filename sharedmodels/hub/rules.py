@@ -5,10 +5,12 @@ starts from the chain id, the hub, the evaluator, the piece's position, its salt
 and folds in ``keccak256(abi_encode(x, y))`` for each sample. A piece shown on another chain, to
 another hub, by another evaluator or at another position matches nothing.
 
-Pool (``ModelHub.close_period`` / ``claim``): a period going from record a to record b releases
-``available * (acc_b - acc_a) / (1 - acc_a)`` (integer, rounded down; 0 without a gain), split
-one share per entered contribution, ``budget * shares // all_shares`` each, the last claimer
-also taking the remainder.
+Pool (``ModelHub.close_period`` / ``enter`` / ``claim``): a pool belongs to a model and an
+evaluator; a period going from record a to record b (both that evaluator's) releases
+``available * (acc_b - acc_a) / (1 - acc_a)`` (integer, rounded down; 0 without a gain). Each
+entered contribution gets shares by how far its own step moved the closing scores toward their
+labels (:func:`pushed`); each contributor claims ``budget * shares // all_shares``, the last
+claimer also taking the remainder.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ PIECE_TAG = keccak(text="sharedmodels.hub.piece")
 MAX_PIECE = 16
 #: ``ModelHub.MAX_PIECES``.
 MAX_PIECES = 64
+#: ``ModelHub.MAX_BATCH``: pieces revealed in one transaction.
+MAX_BATCH = 4
+#: ``ModelHub.MAX_FEATURES``: most indices in a sparse test sample.
+MAX_FEATURES = 128
+#: ``ModelHub.MAX_ENTER``: contributions entered in one transaction.
+MAX_ENTER = 16
+#: ``ModelHub.MAX_POOL_TEST``: most samples of a record that closes a period.
+MAX_POOL_TEST = 256
 
 Sample = tuple[Sequence[int], int]
 
@@ -83,6 +93,8 @@ class TestSet:
         if not 1 <= piece <= MAX_PIECE:
             raise ValueError(f"a piece holds 1 to {MAX_PIECE} samples")
         samples = [(list(map(int, x)), int(y)) for x, y in zip(rows, labels, strict=True)]
+        if not dense and any(len(x) > MAX_FEATURES for x, _ in samples):
+            raise ValueError(f"a sparse test sample holds at most {MAX_FEATURES} indices")
         pieces = [samples[k : k + piece] for k in range(0, len(samples), piece)]
         if len(pieces) > MAX_PIECES:
             raise ValueError(f"at most {MAX_PIECES * piece} test samples in {MAX_PIECES} pieces")
@@ -105,6 +117,33 @@ def budget(available: int, a_samples: int, a_correct: int, b_samples: int, b_cor
     if up <= down:
         return 0
     return available * (up - down) // ((a_samples - a_correct) * b_samples)
+
+
+@dataclass(frozen=True)
+class ScoredSample:
+    """A closing test sample as the hub scored it: indices, packed words, label, raw score."""
+
+    indices: tuple[int, ...]
+    words: tuple[int, ...]
+    y: int
+    s: int
+
+    def as_tuple(self) -> tuple:
+        """``ModelHub.Scored``."""
+        return (list(self.words), self.y, self.s)
+
+
+def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> int:
+    """``ModelHub.enter``'s shares for one contribution (entered only above 0): how far its
+    own step moved the closing scores toward their labels. For each closing sample, the
+    features it shares with the contribution (each moved by the step), counted up when the
+    contribution's label is the sample's, down when not."""
+    own = set(indices)
+    total = 0
+    for t in test:
+        k = len(own.intersection(t.indices))
+        total += k if label == t.y else -k
+    return total
 
 
 @dataclass

@@ -112,10 +112,10 @@ def run_hub_demo(
         name: [driver.commit(hub, c.address, s, evaluator, chain.chain_id) for s in sets]
         for name, c in contracts.items()
     }
-    hub.fund(trainer, value=cfg.fund, sender=funder)
+    hub.fund(trainer, evaluator, value=cfg.fund, sender=funder)
     say(
         f"committed 2 test sets of {cfg.test_size} samples per model; "
-        f"pool of {MODELS[0][0]} funded with {cfg.fund / ETH:g} ETH"
+        f"pool of {MODELS[0][0]} funded with {cfg.fund / ETH:g} ETH for the evaluator's records"
     )
 
     def advance(seconds: int) -> None:
@@ -168,14 +168,22 @@ def run_hub_demo(
         f"day 3: second records; perceptron {a.correct}/{a.samples} -> {b.correct}/{b.samples}: "
         f"period 0 releases {budget / ETH:.6f} ETH"
     )
-    entered = driver.enter_eligible(hub, trainer, 0, scan(trainer, start_block), evaluator)
+    receipts: list = []
+    entered = driver.enter_eligible(
+        hub, trainer, 0, scan(trainer, start_block), None, evaluator, chain.provider, receipts
+    )
+    shares = {r: int(hub.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)
     paid = {}
     for role, acct in who.items():
         got = driver.claim_all(hub, trainer.address, acct, chain.pending_timestamp)
         paid[role] = sum(w for _, w in got)
     say(
-        f"day 10: {len(entered)} contributions entered (judged good and changed the model); "
+        f"day 10: {len(entered)} contributions entered in {len(receipts)} transactions "
+        f"(gas {sum(r.gas_used for r in receipts):,}; judged good, and their own step pushed "
+        "the closing set toward its labels); shares "
+        + ", ".join(f"{r} {n}" for r, n in shares.items())
+        + "; paid "
         + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())
     )
     held, owed = driver.conservation(hub, chain.provider, driver.pooled_models(hub))

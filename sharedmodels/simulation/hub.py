@@ -3,17 +3,25 @@
 Agents contribute to a deposit-and-refund trainer whose model is the sparse Perceptron
 (``IntPerceptron``, bit-identical to the contract). Each period ends with an accuracy record on a
 fresh test set the agents never saw; the pool then releases ``available * gain / (1 - acc_a)``
-(``rules.budget``) and splits it one share per contribution the trainer holds as good (refunded:
+(``rules.budget``) and splits it among the contributions the trainer holds as good (refunded:
 the model agrees with its label after the refund wait, here at the period's end) and trained
-(it changed the model), as ``ModelHub.enter`` admits them; each agent claims once
-(``rules.PeriodMirror``). Deposits follow the trainer: a refund returns it, anything else is
-lost to the contributor.
+(it changed the model). Rule ``push`` (``ModelHub.enter``, ``rules.pushed``): each gets
+shares by how far its own step moved the closing scores toward their labels, and enters only
+above 0. Measured beside it: ``good`` (the hub before the review: one share each),
+``influence`` (one share if its step, taken out, turns more closing answers wrong than right)
+and ``fixed`` (that net count of answers as shares). Each agent claims once
+(``rules.PeriodMirror``). Deposits follow the trainer: a
+refund returns it, anything else is lost to the contributor.
 
 Agents:
 - ``honest``: labelled samples from the data, as they come (informative or not).
 - ``farmer``: only samples the current model already gets right, with their true label: cheap
   to find, never wrong, and useless to a Perceptron (it learns only from its mistakes).
 - ``flipper``: samples with the label flipped.
+- ``noise``: one fresh feature no sample uses, labels alternating (the attacker review's noise
+  farmer): each changes the model and is refunded, and no test answer moves.
+- ``pairs``: a sample with the label the model does not give, then the same sample with the
+  label it gave: the second undoes the first and is refunded; the model ends where it was.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sharedmodels.hub.rules import PeriodMirror, budget
+from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget
+from sharedmodels.hub.rules import pushed as _pushed
 from sharedmodels.mirrors.perceptron import INTERCEPT_BITS, IntPerceptron
 
 
@@ -31,16 +40,29 @@ class Agent:
     """One contributor: a policy over the data, and its ledger."""
 
     name: str
-    policy: str  # honest | farmer | flipper
+    policy: str  # honest | farmer | flipper | noise | pairs
     sent: int = 0
     trained: int = 0
     good: int = 0
     shares: int = 0
     paid: int = 0
     deposits_lost: int = 0
+    last: tuple | None = None
 
     def choose(self, model: IntPerceptron, pool: list[tuple[list[int], int]], rng: random.Random):
         """The sample and label this agent sends next (and removes from ``pool``)."""
+        if self.policy == "pairs":
+            # Odd turns undo the even turn before: the same sample, the model's own answer.
+            if self.sent % 2 == 1 and self.last is not None:
+                x, y = self.last
+                self.last = None
+                return x, 1 - y
+            x, _ = pool.pop(0)
+            self.last = (x, 1 - model.predict(x))
+            return self.last
+        if self.policy == "noise":
+            feature = model.n_features - 1 - self.sent
+            return [feature], self.sent % 2
         if self.policy == "farmer":
             for k in range(min(len(pool), 400)):
                 x, y = pool[k]
@@ -124,13 +146,17 @@ def topics(
 
 
 def helped(model: IntPerceptron, x: Sequence[int], y: int, test: Sequence) -> int:
-    """Rule ``influence`` (measured, not in the contract): test samples of the period's
-    closing set that the model gets right minus those it would get right with this
-    contribution's own step taken out (its ``eta`` per feature and one intercept step)."""
+    """Rules ``influence`` and ``fixed`` (measured, not in the contract): test samples of the
+    period's closing set that
+    the model gets right minus those it would get right with this contribution's own step
+    taken out (its ``eta`` per feature and one intercept step), over the test samples that
+    share a feature with it."""
     sign = 1 if y == 1 else -1
     own = set(x)
     out = 0
     for t, label in test:
+        if own.isdisjoint(t):
+            continue  # credited only where it shares a feature (ModelHub.enter)
         s = model.score(t)
         without = (
             s
@@ -139,6 +165,11 @@ def helped(model: IntPerceptron, x: Sequence[int], y: int, test: Sequence) -> in
         )
         out += ((s > 0) == (label == 1)) - ((without > 0) == (label == 1))
     return out
+
+
+def pushed(x: Sequence[int], y: int, test: Sequence) -> int:
+    """Rule ``push`` (``rules.pushed``) on ``(indices, label)`` test samples."""
+    return _pushed(x, y, [ScoredSample(tuple(t), (), label, 0) for t, label in test])
 
 
 def accuracy(
@@ -161,7 +192,7 @@ def simulate_hub(
     fund: int = 10**19,
     deposit: int = 10**15,
     seed: int = 0,
-    rule: str = "good",
+    rule: str = "push",
 ) -> HubSimulation:
     """Run the pool over ``periods`` periods; each agent sends ``per_agent`` samples a period.
 
@@ -209,8 +240,18 @@ def simulate_hub(
             agent.good += good
             if not good:
                 agent.deposits_lost += deposit
-            if good and trained and (rule == "good" or helped(model, x, y, tests[p + 1]) > 0):
-                entries[agent.name] = entries.get(agent.name, 0) + 1
+            if not (good and trained):
+                continue
+            if rule == "good":
+                weight = 1
+            elif rule == "influence":
+                weight = int(helped(model, x, y, tests[p + 1]) > 0)
+            elif rule == "fixed":
+                weight = max(helped(model, x, y, tests[p + 1]), 0)
+            else:
+                weight = max(pushed(x, y, [(list(t), label) for t, label in tests[p + 1]]), 0)
+            if weight:
+                entries[agent.name] = entries.get(agent.name, 0) + weight
         b_samples, b_correct = record(tests[p + 1])
         released = budget(sim.available, a_samples, a_correct, b_samples, b_correct)
         sim.available -= released

@@ -9,7 +9,7 @@ import pytest
 from web_helpers import advance
 
 from sharedmodels.hub import driver
-from sharedmodels.hub.kinds import HubKind, hub_kinds
+from sharedmodels.hub.kinds import STAKE, HubKind, hub_kinds
 from sharedmodels.hub.rules import TestSet
 from sharedmodels.runs.web import Server
 from sharedmodels.trainers.client import scan
@@ -50,7 +50,7 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     hub.register(trainer, k, "topic perceptron", "demo://topics", sender=owner)
     sets = [make_set(16, 0), make_set(16, 16)]
     ids = [driver.commit(hub, trainer.address, s, evaluator, chain.chain_id) for s in sets]
-    hub.fund(trainer, value=10**18, sender=owner)
+    hub.fund(trainer, evaluator, value=10**18, sender=owner)
     advance(DAY)
     reveal(hub, [(ids[0], sets[0])], evaluator, trainer)
     hub.close_period(trainer, ids[0], sender=evaluator)
@@ -63,13 +63,13 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     advance(2 * DAY)
     reveal(hub, [(ids[1], sets[1])], evaluator, trainer)
     hub.close_period(trainer, ids[1], sender=evaluator)
-    driver.enter_eligible(hub, trainer, 0, scan(trainer, start), evaluator)
+    driver.enter_eligible(hub, trainer, 0, scan(trainer, start), sets[1], evaluator)
     advance(7 * DAY + 1)
     paid = driver.claim_all(hub, trainer.address, alice, chain.pending_timestamp)
     # A hub that lies about a kind: the page must not trust its entry.
     real = next(x for x in kinds if x.name == "PerceptronStake")
     liar = driver.deploy_hub(
-        project, owner, [HubKind("NaiveBayesStake", real.code_hash, real.code_size, 1, True)]
+        project, owner, [HubKind("NaiveBayesStake", real.code_hash, real.code_size, 1, STAKE)]
     )
     other = project.PerceptronStake.deploy(*args, sender=owner)
     liar.register(other, 0, "claims naive bayes", "", sender=owner)
@@ -85,6 +85,7 @@ def hub_world(accounts, project, chain, tmp_path_factory):
         "paid": paid,
         "folder": folder,
         "records": driver.history(hub, trainer.address),
+        "evaluator": evaluator.address,
     }
 
 
@@ -113,13 +114,16 @@ def test_hub_page_lists_models_with_history_pool_and_payouts(context, hub_server
     assert f"{records[0].correct}/16 → {records[1].correct}/16" in accuracy
     [(_, wei)] = hub_world["paid"]
     hub = hub_world["hub"]
-    left = hub.pools(trainer).available
+    left = hub.pools(trainer, hub_world["evaluator"]).available
     assert left + wei == 10**18
     assert row.locator("[data-testid=hub-pool]").inner_text() == eth(left)
     assert row.locator("[data-testid=hub-paid]").inner_text() == eth(wei)
     assert page.locator("[data-testid=hub-point]").count() == 2
     assert "got" in page.locator("[data-testid=hub-payouts]").inner_text()
-    assert "released" in page.locator("[data-testid=hub-periods]").inner_text()
+    periods = page.locator("[data-testid=hub-periods]").inner_text()
+    assert "released" in periods and hub_world["evaluator"] in periods
+    pools = page.locator("[data-testid=hub-pools]").inner_text()
+    assert f"pool closed by {hub_world['evaluator']}'s records: {eth(left)}" in pools
     shot(page, "hub")
 
 

@@ -48,10 +48,14 @@ def test_training_on_a_piece_seen_in_the_mempool_fails_the_reveal(
     wait(chain, DELAY)
     with mempool.paused():
         mine = mempool.send(
-            hub.reveal_sparse, i, ts.salts[0], ts.pieces[0], trainer.update_count(), sender=carol
+            hub.reveal_sparse,
+            i,
+            *driver.reveal_args(ts, 0, 2),
+            trainer.update_count(),
+            sender=carol,
         )
         (seen,) = mempool.calls(hub, "reveal_sparse")
-        x, y = seen.args[2][0]
+        x, y = seen.args[3][0]  # (id, salts, sizes, samples, updates)
         wrong = 1 - trainer.predict(list(x))  # a label the model does not give: it trains
         theirs = mempool.send(
             trainer.addData,
@@ -87,7 +91,7 @@ def test_a_copied_reveal_or_commit_earns_the_copier_nothing(
     wait(chain, DELAY)
     with mempool.paused():
         reveal = mempool.send(
-            hub.reveal_sparse, ids[carol.address], ts.salts[0], ts.pieces[0], 0, sender=carol
+            hub.reveal_sparse, ids[carol.address], *driver.reveal_args(ts, 0, 2), 0, sender=carol
         )
         (seen,) = mempool.calls(hub, "reveal_sparse")
         as_evaluator = mempool.copy(seen, sender=mallory)
@@ -99,7 +103,7 @@ def test_a_copied_reveal_or_commit_earns_the_copier_nothing(
 
 
 def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, chain):
-    hub.fund(trainer, value=10**9, sender=carol)
+    hub.fund(trainer, carol, value=10**9, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
@@ -117,12 +121,14 @@ def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, ch
     budget = hub.close_period(trainer, b, sender=carol).return_value
     c = history.by(alice.address)[0]
     with mempool.paused():
-        mine = mempool.send(hub.enter, trainer.address, 0, c.key(), c.features_hash, sender=alice)
+        test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
+        entrants = [(c.key(), c.args())]
+        mine = mempool.send(hub.enter, trainer.address, 0, entrants, test, sender=alice)
         (seen,) = mempool.calls(hub, "enter")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()
     assert block[theirs].ok and block[mine].reason == "hub: already entered"
-    assert hub.shares(trainer, 0, alice) == 1 and hub.shares(trainer, 0, mallory) == 0
+    assert hub.shares(trainer, 0, alice) == 4 and hub.shares(trainer, 0, mallory) == 0
     wait(chain, ENTRY + 1)
     with mempool.paused():
         mine = mempool.send(hub.claim, trainer.address, 0, sender=alice)

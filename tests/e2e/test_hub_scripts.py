@@ -76,10 +76,29 @@ def test_hub_subcommands(tmp_path, deploy_trainer, owner, chain):
     assert "correct at block" in r.stdout
     assert "1 records" in ape("list", "--record", record).stdout
     assert "/20" in ape("history", "--model", address, "--record", record).stdout
-    ape("fund", "--model", address, "--amount", "0.5", "--record", record)
+    r = ape("fund", "--model", address, "--amount", "0.5", "--record", record, check=False)
+    assert r.returncode == 2 and "--evaluator" in r.stderr  # a pool names its evaluator
+    evaluator = str(owner.address)
+    r = ape(
+        "fund", "--model", address, "--evaluator", evaluator, "--amount", "0.5", "--record", record
+    )
+    assert f"pool of {evaluator}'s records: 0.5 ETH available" in r.stdout
+    r = ape("enter", "--model", address, "--record", record, check=False)
+    assert r.returncode == 1 and r.stderr.strip() == "error: this model has no closed period yet"
     r = ape("claim", "--model", address, "--record", record, check=False)
     assert r.returncode == 1 and r.stderr.strip() == (
         "error: nothing to claim (no shares, entries still open, or claimed)"
     )
-    r = ape("fund", "--model", address, "--amount", "-1", "--record", record, check=False)
+    r = ape(
+        "fund",
+        "--model",
+        address,
+        "--evaluator",
+        evaluator,
+        "--amount",
+        "-1",
+        "--record",
+        record,
+        check=False,
+    )
     assert r.returncode == 2 and "must be more than 0 ETH" in r.stderr

@@ -4,7 +4,7 @@ split conserving every wei in any claim order (Hypothesis), and the agents' outc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.hub.rules import PeriodMirror, budget
+from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget, pushed
 from sharedmodels.simulation.hub import simulate_hub, topics
 
 
@@ -60,7 +60,33 @@ def test_agents_on_a_two_topic_corpus():
     assert sum(a.paid for a in honest) >= total // 2
     # The farmer's samples almost never change a Perceptron.
     assert by["farmer"].paid <= total // 20
-    # The flipper is not stopped by this rule (docs/hub.md): it is paid like a contributor
-    # whose refunded samples changed the model; we record that it gets no more than an
-    # honest contributor's typical share.
-    assert by["flipper"].paid <= max(a.paid for a in honest) * 2
+    # The flipper's steps move the closing scores away from their labels: little or nothing.
+    assert by["flipper"].paid <= total // 10
+
+
+def test_noise_farmer_and_the_old_rule():
+    """The attacker review's noise farmer (fresh features, alternating labels) takes about a
+    third of the payouts under one share per good contribution, nothing under the push."""
+    rows, labels = topics(6000, shared=0.5, words=20)
+    policies = ("honest", "honest", "noise", "flipper")
+    old = simulate_hub(
+        rows, labels, 2**12, policies=policies, pretrain=20, per_agent=25, rule="good"
+    )
+    new = simulate_hub(rows, labels, 2**12, policies=policies, pretrain=20, per_agent=25)
+    noise_old, noise_new = (next(a for a in s.agents if a.policy == "noise") for s in (old, new))
+    assert old.conservation() and new.conservation()
+    assert noise_old.paid > old.paid_total // 5 and new.paid_total > 0 and noise_new.paid == 0
+
+
+def test_pushed_counts_shared_features_for_and_against():
+    test = [
+        ScoredSample((1, 2), (), 1, 0),
+        ScoredSample((1, 3), (), 0, 0),
+        ScoredSample((2, 3, 4), (), 1, 0),
+    ]
+    assert pushed([9], 1, test) == 0  # no shared feature: nothing
+    assert pushed([1], 1, test) == 0  # +1 -1: refused by enter
+    assert pushed([2], 1, test) == 2
+    assert pushed([2, 4], 1, test) == 3  # two features of one sample count twice
+    assert pushed([2, 4], 0, test) == -3
+    assert pushed([1, 2], 1, test) == 2  # +2 (sample 1) -1 (sample 2) +1 (sample 3)

@@ -31,8 +31,9 @@ const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568
  * @property {boolean} listed
  * @property {string} problem why the page refuses the entry ("" when its code matches)
  * @property {HubRecord[]} records
- * @property {bigint} available
- * @property {{period: number, budget: bigint, paid: bigint, shares: number, deadline: number}[]} periods
+ * @property {bigint} available what its pools hold, together
+ * @property {{evaluator: string, available: bigint}[]} pools one per evaluator whose records move it
+ * @property {{period: number, evaluator: string, budget: bigint, paid: bigint, shares: number, deadline: number}[]} periods
  * @property {{period: number, contributor: string, amount: bigint}[]} payouts
  */
 
@@ -75,11 +76,21 @@ export async function readHub(client, hub) {
         testSet: ev.test_set_hash,
       });
     }
-    const pool = await read("pools", [address]);
+    // A pool belongs to the model and to one evaluator, whose records alone close its periods.
+    const pools = [];
+    let available = 0n;
+    const nPools = Number(await read("pool_count", [address]));
+    for (let k = 0; k < nPools; k++) {
+      const evaluator = await read("pool_evaluators", [address, BigInt(k)]);
+      const pool = await read("pools", [address, evaluator]);
+      pools.push({ evaluator, available: pool.available });
+      available += pool.available;
+    }
     const periods = [];
-    for (let p = 0; p < Number(pool.periods); p++) {
+    const nPeriods = Number(await read("period_count", [address]));
+    for (let p = 0; p < nPeriods; p++) {
       const s = await read("periods", [address, BigInt(p)]);
-      periods.push({ period: p, budget: s.budget, paid: s.paid, shares: Number(s.shares), deadline: Number(s.entry_deadline) });
+      periods.push({ period: p, evaluator: s.evaluator, budget: s.budget, paid: s.paid, shares: Number(s.shares), deadline: Number(s.entry_deadline) });
     }
     const payouts = claims
       .filter((l) => /** @type {any} */ (l).args.model.toLowerCase() === address.toLowerCase())
@@ -87,7 +98,7 @@ export async function readHub(client, hub) {
         const a = /** @type {any} */ (l).args;
         return { period: Number(a.period), contributor: a.contributor, amount: a.amount };
       });
-    out.push({ address, name: e.name, uri: e.uri, kind, listed: e.listed, problem, records, available: pool.available, periods, payouts });
+    out.push({ address, name: e.name, uri: e.uri, kind, listed: e.listed, problem, records, available, pools, periods, payouts });
   }
   return out;
 }
@@ -175,7 +186,7 @@ export async function renderHub(ctx, app, hub) {
     return tr;
   });
   const details = models
-    .filter((m) => m.records.length || m.periods.length)
+    .filter((m) => m.records.length || m.periods.length || m.pools.length)
     .map((m) =>
       el(
         "div",
@@ -190,11 +201,18 @@ export async function renderHub(ctx, app, hub) {
             el("li", {}, `evaluation ${r.evaluation}: ${r.correct}/${r.samples} correct at block ${r.block} (${when(r.time)}), test set ${r.testSet.slice(0, 10)}…`),
           ),
         ),
+        m.pools.length
+          ? el(
+              "ul",
+              { testid: "hub-pools" },
+              m.pools.map((p) => el("li", {}, `pool closed by ${p.evaluator}'s records: ${eth(p.available)}`)),
+            )
+          : null,
         m.periods.length
           ? el(
               "ul",
               { testid: "hub-periods" },
-              m.periods.map((p) => el("li", {}, `period ${p.period}: released ${eth(p.budget)}, paid ${eth(p.paid)} to ${p.shares} share${p.shares === 1 ? "" : "s"}`)),
+              m.periods.map((p) => el("li", {}, `period ${p.period} (${p.evaluator}'s records): released ${eth(p.budget)}, paid ${eth(p.paid)} to ${p.shares} share${p.shares === 1 ? "" : "s"}`)),
             )
           : null,
         m.payouts.length
@@ -208,7 +226,7 @@ export async function renderHub(ctx, app, hub) {
     );
   app.replaceChildren(
     el("h2", {}, "Model hub"),
-    el("p", { class: "muted" }, `Models registered in the hub at ${hub}, read from the chain. An entry whose code is not the kind it claims is refused. Accuracy records are scored on chain on test sets committed before they were revealed.`),
+    el("p", { class: "muted" }, `Models registered in the hub at ${hub}, read from the chain. An entry whose code is not the kind it claims is refused. Accuracy records are scored on chain on test sets committed before they were revealed. A pool is funded for one evaluator's records; a contribution's shares are how far it moved that evaluator's closing test set toward its labels.`),
     el("div", { class: "card" }, models.length ? cardTable({ testid: "hub-models" }, headers, rows) : el("p", {}, "No model registered yet.")),
     el("div", { class: "card" }, el("h3", {}, "Accuracy over time"), accuracyChart(models)),
     ...details,
