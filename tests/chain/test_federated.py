@@ -105,6 +105,15 @@ def test_the_shortest_windows_are_an_hour(project, accounts):
     assert int(task.commit_window()) == int(task.reveal_window()) == 3600
 
 
+def test_the_widest_clip_bound_is_accepted(project, accounts):
+    """clip = 2**40 is the largest bound (2**40 + 1 is refused above), as the rules say."""
+    from sharedmodels.federated.rules import CLIP_LIMIT
+
+    terms, initial, value = _args(clip=CLIP_LIMIT)
+    task = project.FederatedTask.deploy(terms, initial, [], sender=accounts[8], value=value)
+    assert CLIP_LIMIT == 2**40 and int(task.clip()) == CLIP_LIMIT
+
+
 @pytest.mark.parametrize(
     "allowed",
     [
