@@ -133,18 +133,13 @@ def list_(network, include_withdrawn, account_alias, record_opt):
 
 def _reveal_calls(hub, ts, ids) -> list:
     """The transactions ``driver.reveal`` will send for evaluations ``ids``, as ``fees.Call``
-    (each piece left, in order, against the model's update count now)."""
+    (the pieces left, a batch a transaction, against the model's update count now)."""
     from sharedmodels.rpc.fees import call_of
 
-    fn = hub.reveal_dense if ts.dense else hub.reveal_sparse
     calls = []
     for i in ids:
-        e = hub.evaluations(i)
-        _, model = _entry(hub, e.model)
-        updates = model.update_count()
-        calls += [
-            call_of(fn, i, ts.salts[k], ts.pieces[k], updates) for k in range(e.revealed, e.pieces)
-        ]
+        _, model = _entry(hub, hub.evaluations(i).model)
+        calls += [call_of(fn, *args) for fn, args in driver.reveal_calls(hub, i, ts, model)]
     return calls
 
 
@@ -182,7 +177,7 @@ def evaluate(
     sender = c.resolve_account(account_alias)
     if reveal_path:
         ts, ids = load_test_set(Path(reveal_path).read_text())
-        c.fee_guard(max_fee, "reveal", _reveal_calls(hub, ts, ids), sender, each="piece")
+        c.fee_guard(max_fee, "reveal", _reveal_calls(hub, ts, ids), sender, each="transaction")
         for i in ids:
             e = hub.evaluations(i)
             _, model = _entry(hub, e.model)

@@ -189,14 +189,25 @@ def reveal(
     """Reveal every piece left, ``batch`` pieces a transaction (all of a set of up to
     ``MAX_BATCH`` pieces at once, so nobody can train the model between them); returns the
     receipts."""
-    e = hub.evaluations(evaluation)
     receipts = []
-    fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
-    for i in range(e.revealed, e.pieces, batch):
-        j = min(i + batch, e.pieces)
-        updates = model.update_count()
-        receipts.append(fn(evaluation, *reveal_args(test_set, i, j), updates, sender=sender))
+    for fn, args in reveal_calls(hub, evaluation, test_set, model, batch):
+        # the update count when each transaction is sent (the model may not change between)
+        receipts.append(fn(*args[:-1], model.update_count(), sender=sender))
     return receipts
+
+
+def reveal_calls(
+    hub: Any, evaluation: int, test_set: TestSet, model: Any, batch: int = MAX_BATCH
+) -> list[tuple[Any, tuple]]:
+    """The transactions ``reveal`` sends, as (method, arguments), the update count read now:
+    what a fee preview prices before anything is sent."""
+    e = hub.evaluations(evaluation)
+    fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
+    updates = model.update_count()
+    return [
+        (fn, (evaluation, *reveal_args(test_set, i, min(i + batch, e.pieces)), updates))
+        for i in range(e.revealed, e.pieces, batch)
+    ]
 
 
 def reveal_args(test_set: TestSet, i: int, j: int) -> tuple[list, list, list]:

@@ -219,7 +219,8 @@ def test_hub_reveal_refused_above_the_cap(deploy_trainer, owner, accounts, chain
     address = str(model.address)
     run("hub", "register", "--model", address, "--name", "sentiment", *rec)
     secrets = str(tmp_path / "set.json")
-    commit = ("--model", address, "--dataset", "rt", "--offset", "5000", "--size", "20")
+    # 80 samples: 5 pieces, revealed 4 to a transaction (a set of up to 64 in one) and 1
+    commit = ("--model", address, "--dataset", "rt", "--offset", "5000", "--size", "80")
     run("hub", "evaluate", *commit, "--secrets", secrets, *rec)
     chain.pending_timestamp += DAY
     chain.mine()
@@ -228,7 +229,7 @@ def test_hub_reveal_refused_above_the_cap(deploy_trainer, owner, accounts, chain
     line = refused(chain, "hub", (*reveal, "--max-fee", TINY), accounts[0], hub)
     assert line.startswith("error: reveal would cost ") and "in 2 transactions" in line
     out = run("hub", *reveal, "--max-fee", "1").stdout
-    assert any(ln.startswith("reveal: ") and "per piece" in ln for ln in out.splitlines())
+    assert any(ln.startswith("reveal: ") and "per transaction" in ln for ln in out.splitlines())
     assert "correct at block" in out
 
 
