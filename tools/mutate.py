@@ -253,6 +253,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "word = self._set_lane(word, 1, self._lane(word, 2) + delta"
         " * convert(x[2 * i + 1], int256))",
     ): _LANE_ANY,
+    (
+        "contracts/FederatedTask.vy",
+        "_share_leftover",
+        "total: uint256 = 1",
+    ): "the loop over levels sets `total = 0` before reading it, so the initial value is unread",
+    (
+        "contracts/FederatedTask.vy",
+        "_share_leftover",
+        "for level: uint256 in range(3):",
+    ): "a third level repeats level 0 (`level == 1` false), whose total was already 0 to get there",
 }
 
 
