@@ -199,3 +199,56 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
         f"{reported} reported + {taken} taken, net {net}; alice {to_alice}"
     )
     assert won == 0 and to_alice == POOL
+
+
+# ---------------------------------------------------------------- 3. the reveal griefer's bill
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: the griefer's deposit (12286689419795221 wei) comes back in full, "
+        "refund == deposit): its wrong label is the one the model learnt from "
+        "it, so the model agrees; spoiling carol's reveal costs mallory gas only"
+    ),
+)
+def test_spoiling_a_reveal_from_the_mempool_costs_the_griefer_its_deposit(
+    mempool, hub, trainer, carol, mallory, chain
+):
+    """docs/hub.md: 'the griefer pays a deposit (a stake trainer keeps it unless the model
+    later agrees)'. Mallory copies the first sample of carol's pending reveal and teaches it
+    with the label the model does not give, with a higher tip: the reveal fails ('hub: model
+    changed'). But the model has just learnt mallory's label, so it agrees with her: after
+    refund_wait she takes her whole deposit back, and nobody else moved the model."""
+    ts = make_set(8)
+    i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
+    wait(chain, DELAY)
+    start = chain.blocks.head.number
+    with mempool.paused():
+        mine = mempool.send(
+            hub.reveal_sparse,
+            i,
+            *driver.reveal_args(ts, 0, 2),
+            trainer.update_count(),
+            sender=carol,
+        )
+        (seen,) = mempool.calls(hub, "reveal_sparse")
+        x, y = seen.args[3][0]
+        wrong = 1 - trainer.predict(list(x))
+        theirs = mempool.send(
+            trainer.addData,
+            list(x),
+            wrong,
+            sender=mallory,
+            value=trainer.next_deposit() * 2,
+            tip=2 * seen.tip,
+        )
+        block = mempool.mine()
+    assert block[theirs].ok and block[mine].reason == "hub: model changed"
+    [c] = scan(trainer, start).by(mallory.address)
+    wait(chain, STAKE.refund_wait)
+    assert trainer.predict(list(x)) == wrong  # the model agrees with the griefer
+    back = trainer.refund(c.key(), list(c.features), sender=mallory).return_value
+    print(f"reveal griefer: deposit {c.deposit}, refunded {back}")
+    assert hub.record_count(trainer) == 0
+    assert back < c.deposit  # what the doc promises: the griefer pays
