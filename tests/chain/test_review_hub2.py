@@ -252,3 +252,67 @@ def test_spoiling_a_reveal_from_the_mempool_costs_the_griefer_its_deposit(
     print(f"reveal griefer: deposit {c.deposit}, refunded {back}")
     assert hub.record_count(trainer) == 0
     assert back < c.deposit  # what the doc promises: the griefer pays
+
+
+# ---------------------------------------------------------------- 4. unjudged at the record
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: after the closing record, mallory flips alice's POS sample with one "
+        "contribution of the next period (refunded to her in full) before alice's refund_wait "
+        "ends: alice's refund reverts 'refund: model disagrees' and her contribution never "
+        "enters; mallory takes the whole 10**18 wei period instead of half, and reports all "
+        "of alice's 12286689419795221 wei deposit"
+    ),
+)
+def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
+    hub, trainer, alice, bob, carol, mallory, chain
+):
+    """The hub reads 'judged good' when a contribution enters, from the trainer as it is then,
+    not as it was at the closing record. A contribution made shortly before the record is not
+    yet refundable (refund_wait); in that gap a rival trains the model against it (in the next
+    period, so the closing record is untouched), its contributor cannot refund, and it can
+    never enter. A correct hub pays by the model the record measured: alice's two samples
+    sample (POS) and mallory's (NEG) made the gain together: 4 shares each, half each."""
+    hub.fund(trainer, carol, value=POOL, sender=bob)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, mallory, [NEG, 302], 0)
+    driver.reveal(hub, b, b_set, carol, trainer)  # the closing record: 100 %
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL
+    flips = 0
+    while trainer.predict([POS, 300]) == 1:  # mallory teaches alice's sample the other way
+        add(trainer, mallory, [POS, 300, 900 + flips], 0)
+        flips += 1
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    assert all(trainer.contribution(c.id).trained for c in history)
+    [pos] = history.by(alice.address)
+    refused = ""
+    try:
+        trainer.refund(pos.key(), list(pos.features), sender=alice)
+    except ape.exceptions.ContractLogicError as err:
+        refused = str(err)
+    refund_all(trainer, history, [mallory])
+    reported = 0
+    if refused:
+        reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
+    driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    wait(chain, ENTRY + 1)
+    to_alice = claim(hub, trainer, 0, alice) if hub.shares(trainer, 0, alice) else 0
+    to_mallory = claim(hub, trainer, 0, mallory)
+    pool_invariant(hub, [trainer])
+    print(
+        f"later flip: {flips} flips, alice refund {refused!r}; alice {to_alice}, mallory "
+        f"{to_mallory} of {budget}, mallory reported {reported} of alice's {pos.deposit}"
+    )
+    assert to_alice == to_mallory == POOL // 2
