@@ -316,3 +316,40 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
         f"{to_mallory} of {budget}, mallory reported {reported} of alice's {pos.deposit}"
     )
     assert to_alice == to_mallory == POOL // 2
+
+
+# ---------------------------------------------------------------- 5. defences
+
+
+def test_the_owner_withdrawing_mid_period_freezes_nothing(
+    hub, trainer, owner, alice, bob, carol, chain
+):
+    """The model's owner withdraws the entry in the middle of a funded period (and cannot
+    register it under another name to reset anything: its pool, anchor and records stay).
+    Carol still reveals and closes, alice still enters and claims the whole period; only new
+    funding is refused."""
+    hub.fund(trainer, carol, value=POOL, sender=bob)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    hub.withdraw(trainer, sender=owner)
+    with ape.reverts("hub: not registered"):
+        hub.fund(trainer, carol, value=1, sender=bob)
+    hub.register(trainer, 0, "again", "", sender=owner)  # a second listing resets nothing
+    hub.withdraw(trainer, sender=owner)
+    assert hub.pools(trainer, carol).anchor == a and hub.pools(trainer, carol).available == POOL
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice])
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
+    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
+    wait(chain, ENTRY + 1)
+    assert claim(hub, trainer, 0, alice) == POOL
+    pool_invariant(hub, [trainer])
