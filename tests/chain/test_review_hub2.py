@@ -303,6 +303,8 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     except ape.exceptions.ContractLogicError as err:
         refused = str(err)
     refund_all(trainer, history, [mallory])
+    for c in history.by(mallory.address):  # the honest NEG sample and the flip: both back
+        assert trainer.contribution(c.id).good and trainer.contribution(c.id).claimable == 0
     reported = 0
     if refused:
         reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
