@@ -466,7 +466,7 @@ def one_line_errors(func: Callable) -> Callable:
             _fail(exc.format_message(), status=2)
         except click.ClickException as exc:
             _fail(exc.format_message())
-        except (SharedModelsError, ValueError) as exc:
+        except SharedModelsError as exc:  # InputError included; a bare ValueError is a bug
             _fail(str(exc))
         except Exception as exc:
             from ape.exceptions import ApeException

@@ -19,6 +19,7 @@ import numpy as np
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import parse_encoder
 from sharedmodels.encoding.features import DenseEncoder, Encoder, VocabEncoder, VocabularyError
+from sharedmodels.errors import InputError
 from sharedmodels.mirrors.multiclass import (
     IntDensePerceptron,
     IntNaiveBayes,
@@ -161,9 +162,9 @@ class ModelSpec:
 
     def check_classes(self, class_names: Sequence[str]) -> None:
         if not 2 <= len(class_names) <= 16:
-            raise ValueError(f"{self.name} needs 2 to 16 class names, got {len(class_names)}")
+            raise InputError(f"{self.name} needs 2 to 16 class names, got {len(class_names)}")
         if not all(class_names) or any(len(n.encode()) > 32 for n in class_names):
-            raise ValueError("class names must be non-empty and at most 32 bytes")
+            raise InputError("class names must be non-empty and at most 32 bytes")
 
     def constructor_args(self, encoder: Any, class_names: Sequence[str], p: Params) -> list:
         """The model's constructor arguments (an incentive's own follow them)."""
@@ -223,7 +224,7 @@ class _SparsePerceptron(ModelSpec):
     def check_classes(self, class_names):
         super().check_classes(class_names)
         if len(class_names) != 2:
-            raise ValueError("the sparse Perceptron is binary: give exactly two class names")
+            raise InputError("the sparse Perceptron is binary: give exactly two class names")
 
     def constructor_args(self, encoder, class_names, p):
         return [
@@ -321,7 +322,7 @@ class _DensePerceptron(ModelSpec):
     def constructor_args(self, encoder, class_names, p):
         limit = dense_perceptron_class_limit(encoder.dim)
         if len(class_names) > limit:
-            raise ValueError(
+            raise InputError(
                 f"a dense Perceptron over {encoder.dim} values takes at most {limit} classes "
                 "(one training step must fit in a block)"
             )
@@ -557,7 +558,7 @@ def model_spec(name: str) -> ModelSpec:
     try:
         return MODELS[name]
     except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}") from None
+        raise InputError(f"unknown model {name!r}; choose from {', '.join(MODELS)}") from None
 
 
 def contract_names(spec: ModelSpec) -> dict[str, str]:
@@ -575,7 +576,7 @@ def spec_of_contract(contract_name: str) -> tuple[ModelSpec, str]:
         for incentive, name in contract_names(spec).items():
             if name == contract_name:
                 return spec, incentive
-    raise ValueError(f"{contract_name} is not a model contract of this project")
+    raise InputError(f"{contract_name} is not a model contract of this project")
 
 
 def make_encoder(
@@ -611,7 +612,7 @@ def make_encoder(
     if not spec.dense:
         return Encoder(n_features=n_features or spec.n_features, overflow=overflow)
     if not fit_spec:
-        raise ValueError(f"{model} needs a numeric dataset to fix its encoder's column scales")
+        raise InputError(f"{model} needs a numeric dataset to fix its encoder's column scales")
     return DenseEncoder.fit(datasets.load_dense(fit_spec).features)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE, MAX_ABS
+from sharedmodels.errors import InputError
 
 SCALE = FIXED_POINT_SCALE
 #: Must equal the constants of ``bounty_forward.vy``.
@@ -62,9 +63,9 @@ class Model:
     def __post_init__(self) -> None:
         want = n_params(self.kind, self.dim, self.n_classes, self.h1, self.h2)
         if want == 0 or len(self.params) != want:
-            raise ValueError(f"model shape does not fit: {len(self.params)} params, want {want}")
+            raise InputError(f"model shape does not fit: {len(self.params)} params, want {want}")
         if any(abs(v) > MAX_PARAM for v in self.params):
-            raise ValueError("a parameter is out of range (|v| > 2**40)")
+            raise InputError("a parameter is out of range (|v| > 2**40)")
 
     def scores(self, x: Sequence[int]) -> list[int]:
         return scores(
@@ -120,7 +121,7 @@ def to_fixed(values: Any) -> list[int]:
     """Real values to the contract's fixed point (``round(v * 10**9)``), checked in range."""
     out = [round(float(v) * SCALE) for v in values]
     if any(abs(v) > MAX_PARAM for v in out):
-        raise ValueError("a value is out of range for the fixed point (|v| > ~1,100)")
+        raise InputError("a value is out of range for the fixed point (|v| > ~1,100)")
     return out
 
 
@@ -142,18 +143,18 @@ def quantise(estimator: Any, n_classes: int) -> Model:
     name = type(estimator).__name__
     classes = [int(c) for c in estimator.classes_]
     if classes != list(range(n_classes)):
-        raise ValueError(f"the estimator saw classes {classes}, not 0..{n_classes - 1}")
+        raise InputError(f"the estimator saw classes {classes}, not 0..{n_classes - 1}")
     if name == "NearestCentroid":
         # The contract's centroid is euclidean with equal priors; scikit-learn's other settings
         # predict by another rule (other distances, or spread-scaled distances plus log priors).
         metric = getattr(estimator, "metric", "euclidean")
         if metric != "euclidean":
-            raise ValueError(
+            raise InputError(
                 f"only metric='euclidean' Nearest Centroids fit the contract, not {metric!r}"
             )
         priors = getattr(estimator, "priors", "uniform")
         if not (isinstance(priors, str) and priors == "uniform"):
-            raise ValueError("only priors='uniform' Nearest Centroids fit the contract")
+            raise InputError("only priors='uniform' Nearest Centroids fit the contract")
         rows = _rows(estimator.centroids_)
         return Model(CENTROID, len(rows[0]), n_classes, tuple(v for r in rows for v in to_fixed(r)))
     if name == "Perceptron":
@@ -167,10 +168,10 @@ def quantise(estimator: Any, n_classes: int) -> Model:
         return Model(PERCEPTRON, len(rows[0]), n_classes, tuple(params))
     if name == "MLPClassifier":
         if estimator.activation != "relu":
-            raise ValueError("only activation='relu' MLPs fit the contract")
+            raise InputError("only activation='relu' MLPs fit the contract")
         layers = list(zip(estimator.coefs_, estimator.intercepts_, strict=True))
         if not 2 <= len(layers) <= 3:
-            raise ValueError("the contract takes one or two hidden layers")
+            raise InputError("the contract takes one or two hidden layers")
         params: list[int] = []
         hidden = []
         for k, (coef, bias) in enumerate(layers):
@@ -188,4 +189,4 @@ def quantise(estimator: Any, n_classes: int) -> Model:
             params += to_fixed([v * f for v in b])
         h1, h2 = hidden[0], (hidden[1] if len(hidden) > 1 else 0)
         return Model(MLP, len(estimator.coefs_[0]), n_classes, tuple(params), h1, h2)
-    raise ValueError(f"no bounty kind for {name}")
+    raise InputError(f"no bounty kind for {name}")

@@ -75,7 +75,7 @@ from typing import Any
 import numpy as np
 
 from sharedmodels.encoding.features import MAX_DIM
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 
 #: Default cache directory: ``<repo root>/data/cache``, or ``$SHAREDMODELS_DATA`` if set
 #: (read at import time; pass ``cache_dir=`` to override per call).
@@ -143,11 +143,11 @@ class DenseData:
         self.features = np.asarray(self.features, dtype=np.float64)
         n = len(self.labels)
         if self.features.ndim != 2 or self.features.shape[0] != n:
-            raise ValueError(f"features must have shape ({n}, d), got {self.features.shape}")
+            raise InputError(f"features must have shape ({n}, d), got {self.features.shape}")
         if len(self.feature_names) != self.features.shape[1]:
-            raise ValueError("one feature name per column is required")
+            raise InputError("one feature name per column is required")
         if any(not 0 <= y < len(self.class_names) for y in self.labels):
-            raise ValueError("every label must index class_names")
+            raise InputError("every label must index class_names")
 
     def __len__(self) -> int:
         return len(self.labels)

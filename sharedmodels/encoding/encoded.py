@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.features import DenseEncoder, Encoder, VocabEncoder, VocabularyError
+from sharedmodels.errors import InputError
 
 
 @dataclass
@@ -63,7 +64,7 @@ def encode_dataset(
     if isinstance(encoder, DenseEncoder):
         data = datasets.load_dense(spec, limit=limit, offset=offset)
         if data.dim != encoder.dim:
-            raise ValueError(f"{spec} has {data.dim} features, the model takes {encoder.dim}")
+            raise InputError(f"{spec} has {data.dim} features, the model takes {encoder.dim}")
         return Encoded(encoder.encode(data.features), list(data.labels), 0, data.class_names)
     samples = datasets.load(spec, limit=limit, offset=offset)
     return encode_samples(samples, encoder)

@@ -37,7 +37,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 
 DEFAULT_N_FEATURES = 2**20
 #: Must equal ``MAX_FEATURES`` in ``contracts/models/sparse_perceptron.vy``.
@@ -72,11 +72,11 @@ class Encoder:
 
     def __post_init__(self) -> None:
         if not 1 <= self.n_features <= 2**32:
-            raise ValueError(f"n_features must be in [1, 2**32], got {self.n_features}")
+            raise InputError(f"n_features must be in [1, 2**32], got {self.n_features}")
         if not 1 <= self.max_features <= MAX_FEATURES:
-            raise ValueError(f"max_features must be in [1, {MAX_FEATURES}]")
+            raise InputError(f"max_features must be in [1, {MAX_FEATURES}]")
         if self.overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
+            raise InputError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
 
     def vectorizer(self) -> HashingVectorizer:
         return HashingVectorizer(
@@ -91,7 +91,7 @@ class Encoder:
         """
         kind = data.get("kind", "sparse")
         if kind != "sparse":
-            raise ValueError(f"not sparse encoder settings (kind {kind!r})")
+            raise InputError(f"not sparse encoder settings (kind {kind!r})")
         return cls(
             n_features=int(data["n_features"]),
             max_features=int(data["max_features"]),
@@ -158,14 +158,14 @@ def indices_to_csr(rows: Iterable[Sequence[int]], n_features: int) -> sparse.csr
 def check_indices(row: Sequence[int], n_features: int, max_features: int = MAX_FEATURES) -> None:
     """Raise ValueError for the inputs the contract rejects (same rules, same order)."""
     if len(row) > max_features:
-        raise ValueError(f"too many features: {len(row)} > {max_features}")
+        raise InputError(f"too many features: {len(row)} > {max_features}")
     prev = -1
     for j in row:
         if j <= prev:
-            raise ValueError("features must be sorted and unique")
+            raise InputError("features must be sorted and unique")
         prev = j
     if row and row[-1] >= n_features:
-        raise ValueError(f"feature index {row[-1]} out of range (n_features={n_features})")
+        raise InputError(f"feature index {row[-1]} out of range (n_features={n_features})")
 
 
 # --------------------------------------------------------------------------- dense inputs
@@ -362,9 +362,9 @@ class VocabEncoder:
         if any(not w or "\n" in w or w != w.lower() for w in words):
             raise VocabularyError("vocabulary words must be non-empty lowercase single tokens")
         if not 1 <= self.max_features <= MAX_FEATURES:
-            raise ValueError(f"max_features must be in [1, {MAX_FEATURES}]")
+            raise InputError(f"max_features must be in [1, {MAX_FEATURES}]")
         if self.overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
+            raise InputError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
         object.__setattr__(self, "words", words)
 
     @property
@@ -481,7 +481,7 @@ def encoder_from_settings(data: dict) -> Encoder | DenseEncoder | VocabEncoder:
         return DenseEncoder.from_settings(data)
     if kind == "vocab":
         return VocabEncoder.from_settings(data)
-    raise ValueError(f"unknown encoder kind {kind!r} (expected 'sparse', 'dense' or 'vocab')")
+    raise InputError(f"unknown encoder kind {kind!r} (expected 'sparse', 'dense' or 'vocab')")
 
 
 def _check_dim(dim: int) -> None:

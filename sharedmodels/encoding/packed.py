@@ -27,6 +27,8 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak
 
+from sharedmodels.errors import InputError
+
 #: The model's bound on the number of indices of one sample.
 MAX_FEATURES = 512
 #: The contract's bound on the words of one sample (``MAX_WORDS``).
@@ -47,15 +49,15 @@ def pack(row: Sequence[int], n_features: int) -> list[int]:
     bits = lane_bits(n_features)
     per_word = 256 // bits
     if len(row) > MAX_FEATURES:
-        raise ValueError(f"{len(row)} feature indices, more than {MAX_FEATURES}")
+        raise InputError(f"{len(row)} feature indices, more than {MAX_FEATURES}")
     words: list[int] = []
     prev = -1
     for i, j in enumerate(row):
         j = int(j)
         if j <= prev:
-            raise ValueError("feature indices must be sorted and unique")
+            raise InputError("feature indices must be sorted and unique")
         if not 0 <= j < n_features:
-            raise ValueError(f"feature index {j} out of range (n_features={n_features})")
+            raise InputError(f"feature index {j} out of range (n_features={n_features})")
         prev = j
         if i % per_word == 0:
             words.append(0)
@@ -70,17 +72,17 @@ def unpack(words: Sequence[int], n_features: int) -> list[int]:
     per_word = 256 // bits
     mask = (1 << bits) - 1
     if len(words) > MAX_WORDS:
-        raise ValueError(f"more than {MAX_WORDS} words")
+        raise InputError(f"more than {MAX_WORDS} words")
     out: list[int] = []
     for word in words:
         word = int(word)
         if not 0 <= word < 2**256:
-            raise ValueError("a packed word must be a uint256")
+            raise InputError("a packed word must be a uint256")
         for lane in range(per_word):
             j = (word >> (bits * lane)) & mask
             if j == 0 and out:
                 if lane == 0 or word >> (bits * lane):
-                    raise ValueError("bad packed features")
+                    raise InputError("bad packed features")
                 break
             out.append(j)
     return _checked(out, n_features)
@@ -88,9 +90,9 @@ def unpack(words: Sequence[int], n_features: int) -> list[int]:
 
 def _checked(out: list[int], n_features: int) -> list[int]:
     if any(b <= a for a, b in zip(out, out[1:], strict=False)):
-        raise ValueError("packed features: not sorted and unique")
+        raise InputError("packed features: not sorted and unique")
     if out and out[-1] >= n_features:
-        raise ValueError("packed features: index out of range")
+        raise InputError("packed features: index out of range")
     return out
 
 

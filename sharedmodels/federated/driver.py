@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sharedmodels.errors import InputError
 from sharedmodels.federated.rules import (
     MAX_BUDGET,
     RoundResult,
@@ -134,7 +135,7 @@ def reveal_update(contract: Any, sender: Any, pending: Pending) -> Any:
 def aggregate(contract: Any, sender: Any, budget: int = DEFAULT_BUDGET) -> list[int]:
     """Call ``step`` until the round closes; the gas of each step."""
     if not 0 < budget <= MAX_BUDGET:
-        raise ValueError(f"budget must be in 1..{MAX_BUDGET}")
+        raise InputError(f"budget must be in 1..{MAX_BUDGET}")
     gas = []
     r = int(contract.round())
     while not contract.done() and int(contract.round()) == r:

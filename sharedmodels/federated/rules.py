@@ -14,6 +14,7 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.errors import SharedModelsError
 
 MAX_PARAMS = 1024
 MAX_PARTICIPANTS = 16
@@ -30,7 +31,7 @@ RULES = {"fedavg": RULE_FEDAVG, "trimmed-mean": RULE_TRIMMED_MEAN}
 UPDATE_TAG = keccak(text="sharedmodels.federated.update")
 
 
-class FederatedError(ValueError):
+class FederatedError(SharedModelsError, ValueError):
     """A task's terms or an update the contract would refuse, as one line."""
 
 

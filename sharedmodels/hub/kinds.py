@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from eth_utils import keccak
 
+from sharedmodels.errors import InputError
 from sharedmodels.registry import MODELS, contract_names
 
 SPARSE = 1
@@ -43,7 +44,7 @@ def code_hash(code: bytes, size: int | None = None) -> bytes:
     single bytes, each folded in as ``h = keccak(h ++ piece)`` from 32 zero bytes."""
     size = len(code) if size is None else size
     if len(code) < size:
-        raise ValueError("code shorter than the kind's size")
+        raise InputError("code shorter than the kind's size")
     h = bytes(32)
     at = 0
     for width, most in ((1024, 24), (32, 31), (1, 31)):
@@ -53,7 +54,7 @@ def code_hash(code: bytes, size: int | None = None) -> bytes:
             h = keccak(h + code[at : at + width])
             at += width
     if at != size:
-        raise ValueError(f"code size {size} is beyond what the hub hashes")
+        raise InputError(f"code size {size} is beyond what the hub hashes")
     return h
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from eth_abi import encode
 from eth_utils import keccak
 
+from sharedmodels.errors import InputError
+
 PIECE_TAG = keccak(text="sharedmodels.hub.piece")
 #: ``ModelHub.MAX_PIECE``: samples per revealed piece (one transaction).
 MAX_PIECE = 16
@@ -89,15 +91,15 @@ class TestSet:
         piece: int = MAX_PIECE,
     ) -> TestSet:
         if not rows:
-            raise ValueError("an empty test set")
+            raise InputError("an empty test set")
         if not 1 <= piece <= MAX_PIECE:
-            raise ValueError(f"a piece holds 1 to {MAX_PIECE} samples")
+            raise InputError(f"a piece holds 1 to {MAX_PIECE} samples")
         samples = [(list(map(int, x)), int(y)) for x, y in zip(rows, labels, strict=True)]
         if not dense and any(len(x) > MAX_FEATURES for x, _ in samples):
-            raise ValueError(f"a sparse test sample holds at most {MAX_FEATURES} indices")
+            raise InputError(f"a sparse test sample holds at most {MAX_FEATURES} indices")
         pieces = [samples[k : k + piece] for k in range(0, len(samples), piece)]
         if len(pieces) > MAX_PIECES:
-            raise ValueError(f"at most {MAX_PIECES * piece} test samples in {MAX_PIECES} pieces")
+            raise InputError(f"at most {MAX_PIECES * piece} test samples in {MAX_PIECES} pieces")
         return cls(pieces, [os.urandom(32) for _ in pieces], dense)
 
     def commitments(self, chain_id: int, hub: str, evaluator: str) -> list[bytes]:
@@ -163,9 +165,9 @@ class PeriodMirror:
     def claim(self, who: str) -> int:
         mine = self.shares.get(who, 0)
         if mine == 0:
-            raise ValueError("hub: no shares")
+            raise InputError("hub: no shares")
         if who in self.claimed:
-            raise ValueError("hub: already claimed")
+            raise InputError("hub: already claimed")
         amount = self.budget * mine // self.total
         if self.claimed_shares + mine == self.total:
             amount = self.budget - self.paid

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
+from sharedmodels.errors import InputError
 from sharedmodels.mirrors.protocol import Step
 
 #: Fractional bits of the on-chain log2 (``numeric.LOG_BITS``).
@@ -31,7 +32,7 @@ INT256_MIN = -(2**255)
 def log2_fixed(v: int) -> int:
     """``numeric._log2``: log2(v) in 2**-32 units by truncated repeated squaring (v >= 1)."""
     if v < 1:
-        raise ValueError("log2_fixed needs v >= 1")
+        raise InputError("log2_fixed needs v >= 1")
     top = v.bit_length() - 1
     y = v << (127 - top) if top <= 127 else v >> (top - 127)
     result = top << LOG_BITS
@@ -265,7 +266,7 @@ class IntNaiveBayes(_Classes):
 
     def __init__(self, n_features: int, alpha: int = SCALE, n_classes: int = 2) -> None:
         if not 0 < alpha < 2**64:
-            raise ValueError("alpha (in 10**-9 units) must be in [1, 2**64)")
+            raise InputError("alpha (in 10**-9 units) must be in [1, 2**64)")
         super().__init__(n_classes)
         self.n_features, self.alpha = n_features, alpha
         self.n = [0] * n_classes
@@ -330,5 +331,5 @@ def alpha_units(alpha: float) -> int:
     """scikit-learn's ``alpha`` in the contract's 10**-9 units (rounded to nearest)."""
     units = round(alpha * SCALE)
     if not 0 < units < 2**64:
-        raise ValueError(f"alpha {alpha} is out of range (needs 1e-9 <= alpha < 1.8e10)")
+        raise InputError(f"alpha {alpha} is out of range (needs 1e-9 <= alpha < 1.8e10)")
     return units

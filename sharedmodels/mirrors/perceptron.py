@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.linear_model import Perceptron
 
 from sharedmodels.encoding.features import indices_to_csr
+from sharedmodels.errors import InputError
 from sharedmodels.mirrors.protocol import Step
 
 #: The intercept is stored in units of 2**-INTERCEPT_BITS.
@@ -59,7 +60,7 @@ def round_to_double(units: int) -> int:
 def intercept_step(eta: int) -> int:
     """``fl(eta * 0.01)`` in 2**-59 units: the intercept move of one mistake."""
     if eta < 1:
-        raise ValueError("learning rate must be a positive integer")
+        raise InputError("learning rate must be a positive integer")
     return round_to_double(eta * DECAY_UNITS)
 
 
@@ -67,7 +68,7 @@ def float_to_units(value: float) -> int:
     """A float64 intercept → its exact integer value in 2**-59 units (raises if not a multiple)."""
     frac = Fraction(float(value)) * (1 << INTERCEPT_BITS)
     if frac.denominator != 1:
-        raise ValueError(f"{value!r} is not a multiple of 2**-{INTERCEPT_BITS}")
+        raise InputError(f"{value!r} is not a multiple of 2**-{INTERCEPT_BITS}")
     return int(frac)
 
 
@@ -75,7 +76,7 @@ def units_to_float(units: int) -> float:
     value = Fraction(units, 1 << INTERCEPT_BITS)
     as_float = float(value)
     if Fraction(as_float) != value:
-        raise ValueError(f"{units} units is not a float64 value")
+        raise InputError(f"{units} units is not a float64 value")
     return as_float
 
 
@@ -177,7 +178,7 @@ class SklearnPerceptron:
         for j in indices:
             w = float(coef[j])
             if w != int(w):
-                raise ValueError(f"weight {j} = {w!r} is not an integer")
+                raise InputError(f"weight {j} = {w!r} is not an integer")
             out[j] = int(w)
         return out
 

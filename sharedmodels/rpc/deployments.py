@@ -20,7 +20,7 @@ from sharedmodels.encoding.features import (
     encoder_from_settings,
 )
 from sharedmodels.encoding.packed import packer
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 
 #: The contract's upload chunk bound (``MAX_UPLOAD``) and batch-read bound (``MAX_READ``).
 MAX_UPLOAD = 512
@@ -41,7 +41,7 @@ def encoder_descriptor(encoder: Any) -> str:
         return encoder.descriptor()
     text = json.dumps(encoder.settings(), separators=(",", ":"), sort_keys=True)
     if len(text) > 256:
-        raise ValueError("encoder descriptor longer than 256 characters")
+        raise InputError("encoder descriptor longer than 256 characters")
     return text
 
 
@@ -81,7 +81,7 @@ def perceptron_args(encoder: Encoder, eta: int, class_names: Sequence[str]) -> l
     """The sparse Perceptron's constructor arguments, which every contract composing it
     (trainers, the prediction market) takes first."""
     if len(class_names) != 2:
-        raise ValueError("a binary Perceptron needs exactly two class names")
+        raise InputError("a binary Perceptron needs exactly two class names")
     return [encoder.n_features, eta, class_names[0], class_names[1], encoder_descriptor(encoder)]
 
 
@@ -113,7 +113,7 @@ def upload_state(
 ) -> int:
     """Upload non-zero weights in sorted chunks, then the intercept; returns the gas used."""
     if not 1 <= chunk <= MAX_UPLOAD:
-        raise ValueError(f"chunk must be in [1, {MAX_UPLOAD}]")
+        raise InputError(f"chunk must be in [1, {MAX_UPLOAD}]")
     items = sorted((j, w) for j, w in weights.items() if w != 0)
     gas = 0
     for start in range(0, len(items), chunk):

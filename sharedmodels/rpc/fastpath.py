@@ -22,7 +22,7 @@ import requests
 from coincurve import PrivateKey
 from eth_utils import keccak, to_checksum_address
 
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 
 T = TypeVar("T")
 
@@ -123,7 +123,7 @@ def _rlp_item(data: bytes, at: int) -> tuple[int, int]:
             size = head - long_
             n = int.from_bytes(data[at + 1 : at + 1 + size], "big")
             return at + 1 + size, at + 1 + size + n
-    raise ValueError(f"bad RLP head 0x{head:02x}")
+    raise InputError(f"bad RLP head 0x{head:02x}")
 
 
 def nonce_of(raw: str) -> int:
@@ -251,7 +251,7 @@ class Pipeline:
 
     def __init__(self, account: Any, rpc: RPC | None = None, gas: int = DEFAULT_GAS) -> None:
         if not can_pipeline(account):
-            raise ValueError(f"account {account} cannot sign locally; use the Ape path")
+            raise InputError(f"account {account} cannot sign locally; use the Ape path")
         self.rpc = rpc or RPC()
         self.address = str(account.address)
         key = account.private_key

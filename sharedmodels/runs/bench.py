@@ -25,6 +25,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from sharedmodels.errors import InputError
+
 SIZES = (20, 60, 100, 200)
 #: The original implementation (solc 0.6.2, optimizer off) on Anvil 1.7.1.
 REFERENCE = {
@@ -143,7 +145,7 @@ def replace_section(path: Path, name: str, body: str) -> None:
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"{path} has no {start} ... {end} section")
+        raise InputError(f"{path} has no {start} ... {end} section")
     path.write_text(pattern.sub(lambda _: f"{start}\n{body}{end}", text))
 
 

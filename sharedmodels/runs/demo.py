@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset
+from sharedmodels.errors import InputError
 from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.deployments import predict_many
 from sharedmodels.trainers.actions import claim_all, contribute, status, verdicts
@@ -114,7 +115,7 @@ def run(
     n_hold = min(config.holdout, n // 4)
     n_pre = min(config.pretrain, n - n_hold - needed)
     if n_pre < 0:
-        raise ValueError(f"{config.dataset} is too small for these demo settings")
+        raise InputError(f"{config.dataset} is too small for these demo settings")
     K = len(data.class_names)
     pre = Encoded(data.rows[:n_pre], data.labels[:n_pre], 0, data.class_names)
     test_rows, test_labels = data.rows[n - n_hold :], data.labels[n - n_hold :]

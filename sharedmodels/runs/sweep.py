@@ -21,6 +21,7 @@ import numpy as np
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import encode_samples, majority
 from sharedmodels.encoding.features import Encoder, indices_to_csr
+from sharedmodels.errors import InputError
 from sharedmodels.registry import MODELS, Params, float_fit_predict, model_spec
 
 #: The sparse (text) models, and the settings each is swept over.
@@ -121,7 +122,7 @@ def sweep(
     """Every cell of the sweep, and each model's choice scored on the held-out part."""
     samples = datasets.load(dataset)
     if len(samples) <= train_n:
-        raise ValueError(f"{dataset} has {len(samples)} samples; the sweep trains on {train_n}")
+        raise InputError(f"{dataset} has {len(samples)} samples; the sweep trains on {train_n}")
     cut = int(train_n * (1 - VALIDATION_SHARE))
     encoded = {}
     for bits in widths:

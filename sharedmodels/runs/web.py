@@ -39,7 +39,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -440,14 +440,14 @@ def content_length(value: str | None) -> int | None:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise InputError(f"{name} is not JSON")
 
 
 def parse_rpc_body(body: bytes) -> Any:
     """The request body as JSON (``ValueError`` if it is not, or is nested too deep; ``NaN``
     and ``Infinity``, which Python accepts and JSON does not, are refused too)."""
     if json_too_deep(body):
-        raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
+        raise InputError(f"nested more than {MAX_JSON_DEPTH} deep")
     return json.loads(body, parse_constant=_no_constant)
 
 

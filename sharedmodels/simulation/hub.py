@@ -30,6 +30,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sharedmodels.errors import InputError
 from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget
 from sharedmodels.hub.rules import pushed as _pushed
 from sharedmodels.mirrors.perceptron import INTERCEPT_BITS, IntPerceptron
@@ -201,7 +202,7 @@ def simulate_hub(
     """
     need = pretrain + (periods + 1) * test_size + periods * per_agent * len(policies) * 3
     if len(rows) < need:
-        raise ValueError(f"the simulation needs {need} samples, the data has {len(rows)}")
+        raise InputError(f"the simulation needs {need} samples, the data has {len(rows)}")
     rng = random.Random(seed)
     order = list(range(len(rows)))
     rng.shuffle(order)

@@ -23,6 +23,7 @@ from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.packed import packer, x_hash
+from sharedmodels.errors import InputError
 from sharedmodels.registry import make_encoder, model_spec
 from sharedmodels.rpc.fastpath import (
     RPC,
@@ -106,7 +107,7 @@ class TrainerSimulation:
         data = encode_dataset(run.dataset, encoder)
         n = len(data)
         if preset.pretrain + preset.test_size + 100 > n:
-            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
+            raise InputError(f"{run.dataset} has {n} samples, too few for this preset")
         pre = Encoded(data.rows[: preset.pretrain], data.labels[: preset.pretrain])
         self.test_rows = data.rows[n - preset.test_size :]
         self.test_labels = data.labels[n - preset.test_size :]

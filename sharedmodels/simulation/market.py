@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import Encoder
+from sharedmodels.errors import InputError
 from sharedmodels.market.driver import (
     STAGES,
     Terms,
@@ -106,7 +107,7 @@ class MarketSimulation:
         hidden_end = n - setup.test_size
         hidden_start = hidden_end - preset.test_size
         if hidden_start - preset.pretrain < 100:
-            raise ValueError(f"{run.dataset} has {n} samples, too few for this preset")
+            raise InputError(f"{run.dataset} has {n} samples, too few for this preset")
         self.test_rows = data.rows[hidden_start:hidden_end]
         self.test_labels = data.labels[hidden_start:hidden_end]
         pool = Encoded(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sharedmodels.encoding.packed import packer
-from sharedmodels.errors import SharedModelsError
+from sharedmodels.errors import InputError, SharedModelsError
 from sharedmodels.rpc.fastpath import (
     NodeRefused,
     NodeStalled,
@@ -267,11 +267,11 @@ def eligible_one(
     if not found:
         count = int(contract.contribution_count())
         if not 1 <= cid <= count:
-            raise ValueError(f"no contribution #{cid} (ids are 1 to {count})")
+            raise InputError(f"no contribution #{cid} (ids are 1 to {count})")
         who = "not yours" if action == "refund" else "your own"
-        raise ValueError(f"cannot {action} contribution #{cid}: it is {who}")
+        raise InputError(f"cannot {action} contribution #{cid}: it is {who}")
     if found[0].reason:
-        raise ValueError(f"cannot {action} contribution #{cid}: {found[0].reason}")
+        raise InputError(f"cannot {action} contribution #{cid}: {found[0].reason}")
     return found[0].contribution
 
 

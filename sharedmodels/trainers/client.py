@@ -21,6 +21,7 @@ from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
 from sharedmodels.encoding.packed import as_x, is_packed, packer, unpack
+from sharedmodels.errors import InputError
 from sharedmodels.registry import MODELS, contract_names
 from sharedmodels.rpc.fastpath import RPC, decode_log, event_topic, view_many
 from sharedmodels.rpc.logs import get_logs
@@ -49,7 +50,7 @@ def contract_name(model: str, incentive: str) -> str:
     try:
         return _CONTRACTS[(model, incentive)]
     except KeyError:
-        raise ValueError(f"no contract for model {model!r} with incentive {incentive!r}") from None
+        raise InputError(f"no contract for model {model!r} with incentive {incentive!r}") from None
 
 
 # ---------------------------------------------------------------- incentive parameters
@@ -69,17 +70,17 @@ class Incentive:
 
     def __post_init__(self) -> None:
         if self.kind not in INCENTIVES:
-            raise ValueError(f"unknown incentive {self.kind!r}: choose {', '.join(INCENTIVES)}")
+            raise InputError(f"unknown incentive {self.kind!r}: choose {', '.join(INCENTIVES)}")
         if min(self.refund_wait, self.owner_wait, self.any_wait, self.cost_weight) < 0:
-            raise ValueError("waits and cost weight must not be negative")
+            raise InputError("waits and cost weight must not be negative")
         if self.kind == "stake":
             if not self.refund_wait <= self.owner_wait <= self.any_wait:
-                raise ValueError(
+                raise InputError(
                     "waits must satisfy refund-wait <= owner-wait <= any-wait, got "
                     f"{self.refund_wait} / {self.owner_wait} / {self.any_wait}"
                 )
             if self.cost_weight >= 2**96 // HOUR:
-                raise ValueError("cost weight too large: a deposit must stay below 2**96 wei")
+                raise InputError("cost weight too large: a deposit must stay below 2**96 wei")
 
     def constructor_args(self) -> list[int]:
         if self.kind == "stake":
@@ -515,7 +516,7 @@ def eligibility(
             elif age < wait:
                 reason = f"too early (eligible in {_wait_text(wait - age)})"
         else:
-            raise ValueError(f"unknown action {action!r}")
+            raise InputError(f"unknown action {action!r}")
         out.append(Verdict(c, reason))
     return out
 

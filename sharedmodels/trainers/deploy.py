@@ -10,6 +10,7 @@ from typing import Any
 from sharedmodels.encoding import datasets
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import DenseEncoder, Encoder
+from sharedmodels.errors import InputError
 from sharedmodels.registry import ModelSpec, Params, model_spec
 from sharedmodels.rpc.deployments import Manifest, deploy_uploaded
 from sharedmodels.trainers.client import Incentive
@@ -48,7 +49,7 @@ def deploy_model(
     k = model_spec(model)
     p = Params(eta, model_spec(model).smoothing(alpha))
     if incentive is not None and incentive.leave_one_out and not model_spec(model).leave_one_out:
-        raise ValueError(
+        raise InputError(
             f"leave-one-out judging is not offered for {model}: a Perceptron learns only from "
             "its mistakes, so the rule would forfeit the samples that taught it; use --judging "
             "as-is"
@@ -56,7 +57,7 @@ def deploy_model(
     k.check_classes(class_names)
     data = pretrain_data or Encoded([], [])
     if any(not 0 <= y < len(class_names) for y in data.labels):
-        raise ValueError(f"pre-training labels must be below {len(class_names)} (the classes)")
+        raise InputError(f"pre-training labels must be below {len(class_names)} (the classes)")
     ref = k.pretrain(encoder, data.rows, data.labels, len(class_names), p)
     args = k.constructor_args(encoder, class_names, p)
     args += (incentive or Incentive("none")).constructor_args()

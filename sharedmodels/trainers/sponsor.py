@@ -20,6 +20,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from sharedmodels.encoding.packed import packer
+from sharedmodels.errors import InputError
 from sharedmodels.trainers.client import Added, incentive_of
 
 DOMAIN_NAME = "sharedmodels"
@@ -106,7 +107,7 @@ def sign(
     else:  # any Ape account that can sign messages (keyfile, hardware wallet)
         sig = account.sign_message(message)
         if sig is None:
-            raise ValueError(f"account {contributor} declined to sign")
+            raise InputError(f"account {contributor} declined to sign")
         v, r, s = sig.v, int.from_bytes(sig.r, "big"), int.from_bytes(sig.s, "big")
     return (
         contributor,
@@ -176,7 +177,7 @@ def submit(
     from ape.exceptions import ContractLogicError
 
     if not 1 <= batch <= MAX_BATCH:
-        raise ValueError(f"batch must be 1 to {MAX_BATCH}")
+        raise InputError(f"batch must be 1 to {MAX_BATCH}")
     incentive = incentive_of(contract)
     out: list[Added] = []
     for start in range(0, len(items), batch):

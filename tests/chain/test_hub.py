@@ -642,10 +642,10 @@ def test_fund_refusals(hub, project, owner, carol, kinds, deploy_model):
 
 def deploy_trainer_of(project, owner, model):
     from sharedmodels.encoding.features import Encoder
+    from sharedmodels.registry import model_spec
     from sharedmodels.trainers.deploy import deploy_model
-    from sharedmodels.trainers.kinds import kind as kind_of_model
 
-    container = getattr(project, kind_of_model(model).contract("stake"))
+    container = getattr(project, model_spec(model).contract("stake"))
     return deploy_model(
         container, owner, Encoder(n_features=2**12), incentive=STAKE, model=model
     ).contract
