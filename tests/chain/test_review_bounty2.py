@@ -237,7 +237,7 @@ YEAR = 365 * 24 * 3600
 
 
 def test_a_silent_organiser_locks_a_sealed_stake_for_at_most_the_longest_reveal_window(
-    project, chain, accounts, owner, alice
+    project, chain, accounts, owner, alice, deployer
 ):
     """Fixed (was LOW: a reveal window of 2**64 - 1 s was accepted, and a silent organiser
     locked alice's sealed 0.001 ETH stake for ~5.8e11 years). Every window is now at most
@@ -250,7 +250,7 @@ def test_a_silent_organiser_locks_a_sealed_stake_for_at_most_the_longest_reveal_
         _opened(
             project,
             chain,
-            owner,
+            deployer,
             terms=Terms(TERMS.min_stake, reveal_window=2**64 - 1, scoring_fee=TERMS.scoring_fee),
         )
     with pytest.raises(
@@ -259,7 +259,7 @@ def test_a_silent_organiser_locks_a_sealed_stake_for_at_most_the_longest_reveal_
         _opened(
             project,
             chain,
-            owner,
+            deployer,
             terms=Terms(TERMS.min_stake, reveal_window=longest + 1, scoring_fee=TERMS.scoring_fee),
         )
     terms = Terms(TERMS.min_stake, reveal_window=longest, scoring_fee=TERMS.scoring_fee)

@@ -199,13 +199,13 @@ def test_the_providers_sybil_fitting_its_own_test_set_first_takes_the_bounty_bac
 # ---------------------------------------------------------------- 4. a bounty below T
 
 
-def test_a_bounty_below_the_test_size_is_refused(chain, project, owner):
+def test_a_bounty_below_the_test_size_is_refused(chain, project, owner, deployer):
     """LOW, fixed. A bounty below T buys 0 rounds (`bounty // T`): such a market would take
     stakes and data while no contribution could earn anything (measured before the fix: a 7
     wei bounty on T = 8, alice made all 8 right and gained 0). Refused at opening; a bounty of
     exactly T buys one round."""
     with pytest.raises(Exception, match="market: bounty buys no round"):
-        open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=len(ROWS) - 1)
+        open_market(project, deployer, chain, ROWS, LABELS, pieces=2, bounty=len(ROWS) - 1)
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=len(ROWS))
     assert int(market.contract.bounty()) == len(ROWS)
 
