@@ -536,8 +536,8 @@ def fund(model: address, evaluator: address):
 @nonreentrant
 def close_period(model: address, id: uint256) -> uint256:
     """
-    @notice Move the pool of record `id`'s evaluator on `model` (anyone may call): the first
-            record used anchors it; a later one closes its period. A closing record must be
+    @notice Move the pool of record `id`'s evaluator on `model`: the first record used
+            anchors it (the evaluator only); a later one closes its period (anyone). A closing record must be
             on `model`, have `min_pool_samples` to MAX_POOL_TEST samples, be recorded after
             the anchor, and have its test set committed in a block before the anchor's record
             (so the period's contributors could not see it). Each record is used once. Records
@@ -555,6 +555,10 @@ def close_period(model: address, id: uint256) -> uint256:
     self._begin_pool(model, b.evaluator)
     pool: Pool = self.pools[model][b.evaluator]
     if pool.anchor == 0:
+        # Only the evaluator picks its pool's anchor: anyone else could anchor it with one of
+        # its records from before the funding, and no set committed before that record's block
+        # would be left to close a period (the pool locked for good; second review).
+        assert msg.sender == b.evaluator, "hub: only the evaluator anchors its pool"
         self.pools[model][b.evaluator].anchor = id
         log PoolAnchored(model=model, evaluator=b.evaluator, evaluation=id)
         return 0

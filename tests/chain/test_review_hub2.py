@@ -13,14 +13,13 @@ from test_hub import (
     ENTRY,
     NEG,
     POS,
-    WINDOW,
     deploy_test_hub,
     make_set,
     pool_invariant,
     seal,
     wait,
 )
-from test_review_hub import add, claim, refund_all
+from test_review_hub import add, claim, closing, enter_one, refund_all
 
 from sharedmodels.hub import driver
 from sharedmodels.hub.kinds import hub_kinds
@@ -50,27 +49,13 @@ def trainer(hub, deploy_trainer, owner):
 # ---------------------------------------------------------------- 1. the anchor anyone picks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: mallory anchors carol's pool with carol's record from before the pool "
-        "existed; every later set of carol's is 'committed after the period began', so the "
-        "funder's 10**18 wei stay in the pool for good and alice, who made the model 50 % -> "
-        "100 %, gets 0 (mallory spends only gas)"
-    ),
-)
-def test_an_old_record_used_as_anchor_locks_the_pool(
-    hub, trainer, alice, bob, carol, mallory, chain
-):
-    """Carol publishes an accuracy record (what the hub is for) before anyone funds a pool.
-    Later bob funds the pool that carol's records close, and carol commits the anchor and the
-    closing set of the first period. Mallory (anyone: close_period is open) anchors the pool
-    first, with carol's old record. A closing record must have been committed before the
-    anchor's block, so no set carol commits from now on can ever close a period: carol's
-    own anchor and closing records are both refused, and the pool is locked.
-
-    A correct contract lets the funder's named evaluator (or only records after the funding)
-    anchor the pool, so alice's gain is paid."""
+def test_only_the_evaluator_anchors_its_pool(hub, trainer, alice, bob, carol, mallory, chain):
+    """Fixed (was HIGH). Carol publishes an accuracy record before anyone funds a pool; later
+    bob funds the pool that carol's records close. Mallory used to anchor that pool first with
+    carol's old record: every set carol committed afterwards was then "committed after the
+    period began", and the funder's 10**18 wei stayed in the pool for good (alice, who took the
+    model from 50 % to 100 %, got 0). Now only the evaluator anchors its pool: mallory's call is
+    refused, carol anchors with her own record, closes the period, and alice is paid it all."""
     old = make_set(8, start=40)
     o = driver.commit(hub, trainer.address, old, carol, chain.chain_id)
     wait(chain, DELAY)
@@ -81,40 +66,26 @@ def test_an_old_record_used_as_anchor_locks_the_pool(
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, o, sender=mallory)  # mallory anchors first
-    assert hub.pools(trainer, carol).anchor == o
-    measured = {}
-    try:
-        hub.close_period(trainer, a, sender=carol)  # carol's intended anchor
-        measured["a"] = "ok"
-    except ape.exceptions.ContractLogicError as err:
-        measured["a"] = str(err)
+    with ape.reverts("hub: only the evaluator anchors its pool"):
+        hub.close_period(trainer, o, sender=mallory)
+    with ape.reverts("hub: only the evaluator anchors its pool"):
+        hub.close_period(trainer, a, sender=mallory)  # not even with the record carol means
+    assert hub.pools(trainer, carol).anchor == 0
+    assert hub.close_period(trainer, a, sender=carol).return_value == 0  # carol's anchor
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
     wait(chain, STAKE.refund_wait)
-    history = scan(trainer, start)
-    refund_all(trainer, history, [alice])
+    refund_all(trainer, scan(trainer, start), [alice])
     driver.reveal(hub, b, b_set, carol, trainer)
-    try:
-        hub.close_period(trainer, b, sender=carol)
-        measured["b"] = "ok"
-    except ape.exceptions.ContractLogicError as err:
-        measured["b"] = str(err)
-    print(f"anchor lock: {measured}, pool {hub.pools(trainer, carol).available}")
-    pool_invariant(hub, [trainer])
-    # Even a fresh set committed now and revealed later cannot close: the anchor is older.
-    c_set = make_set(8, start=16)
-    c = driver.commit(hub, trainer.address, c_set, carol, chain.chain_id)
-    wait(chain, DELAY)
-    driver.reveal(hub, c, c_set, carol, trainer)
-    with ape.reverts("hub: test set committed after the period began"):
-        hub.close_period(trainer, c, sender=carol)
-    wait(chain, WINDOW + 1)
-    # What a correct contract gives: a period closed on carol's own sets, paid to alice.
-    assert hub.period_count(trainer) == 1, measured
+    budget = hub.close_period(trainer, b, sender=mallory).return_value  # anyone closes
+    assert budget > 0 and hub.period_count(trainer) == 1
+    test = closing(hub, trainer, 0, b_set)
+    for c in scan(trainer, start).by(str(alice.address)):
+        enter_one(hub, trainer, 0, c, test, alice)
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == POOL
+    assert claim(hub, trainer, 0, alice) == budget
+    pool_invariant(hub, [trainer])
 
 
 # ---------------------------------------------------------------- 2. undo pairs, deposit back
