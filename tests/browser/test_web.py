@@ -761,6 +761,10 @@ def test_the_node_stops_and_comes_back(context, dist, manifests, models, shot):
         page.wait_for_function("document.body.dataset.ready === '1'")
         header = "[data-testid=network]"
         page.wait_for_selector(f"{header}[data-state=connected]")
+        # the head's number follows the connection in a moment: wait for it, then read
+        page.wait_for_function(
+            f"document.querySelector('{header}').innerText.includes('connected, block')"
+        )
         text = page.inner_text(header)
         assert "local Anvil, chain 31337 · connected, block" in text and "4 deployments" in text
         open_model(page, srv, models["perceptron"].address)
