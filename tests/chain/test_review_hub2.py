@@ -46,6 +46,20 @@ def trainer(hub, deploy_trainer, owner):
     return t
 
 
+def funded_and_anchored(hub, trainer, funder, evaluator, chain):
+    """A pool of POOL for ``evaluator``'s records, anchored by its first set; returns (the
+    anchor's id, the closing set's id, the closing set), committed together before the
+    period began."""
+    hub.fund(trainer, evaluator, value=POOL, sender=funder)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, evaluator, trainer)
+    hub.close_period(trainer, a, sender=evaluator)
+    return a, b, b_set
+
+
 # ---------------------------------------------------------------- 1. the anchor anyone picks
 
 
@@ -115,13 +129,7 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
     is left after `any_wait` (the owner does not watch): the deposit comes back.
 
     A correct rule pays a pair that leaves the model where it was nothing."""
-    hub.fund(trainer, carol, value=POOL, sender=bob)
-    a_set, b_set = make_set(8), make_set(8, start=8)
-    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
-    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
-    wait(chain, DELAY)
-    driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -247,13 +255,7 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     period, so the closing record is untouched), its contributor cannot refund, and it can
     never enter. A correct hub pays by the model the record measured: alice's two samples
     sample (POS) and mallory's (NEG) made the gain together: 4 shares each, half each."""
-    hub.fund(trainer, carol, value=POOL, sender=bob)
-    a_set, b_set = make_set(8), make_set(8, start=8)
-    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
-    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
-    wait(chain, DELAY)
-    driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, mallory, [NEG, 302], 0)
@@ -301,13 +303,7 @@ def test_the_owner_withdrawing_mid_period_freezes_nothing(
     register it under another name to reset anything: its pool, anchor and records stay).
     Carol still reveals and closes, alice still enters and claims the whole period; only new
     funding is refused."""
-    hub.fund(trainer, carol, value=POOL, sender=bob)
-    a_set, b_set = make_set(8), make_set(8, start=8)
-    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
-    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
-    wait(chain, DELAY)
-    driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    a, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
