@@ -98,15 +98,11 @@ def _checked(out: list[int], n_features: int) -> list[int]:
 
 def is_packed(contract: Any) -> bool:
     """Whether ``contract`` takes packed samples (its ``predict`` takes ``uint256[]``)."""
-    try:  # the contract type's own ABI: no call handler built on the way
-        abi = contract.contract_type.abi
-    except AttributeError:
+    try:
+        abi = contract.predict.abis[0]
+    except (AttributeError, IndexError):
         return False
-    for item in abi:
-        if getattr(item, "type", None) == "function" and getattr(item, "name", None) == "predict":
-            inputs = item.inputs
-            return bool(inputs) and inputs[0].canonical_type == ABI_TYPE
-    return False
+    return bool(abi.inputs) and abi.inputs[0].canonical_type == ABI_TYPE
 
 
 def packer(contract: Any) -> Callable[[Sequence[int]], list[int]]:
