@@ -39,6 +39,8 @@ BATCH_BLOCKS = 4
 PROBE_BATCH = 8
 #: Retries of a request the node answers with HTTP 429 or 503 (see ``RPC._post``).
 RATE_RETRIES = 6
+#: Times one batch may be put back into a dev node's pool (see ``Pipeline._requeue``).
+REQUEUES = 3
 
 
 class NodeStalled(SharedModelsError, RuntimeError):
@@ -271,6 +273,9 @@ class Pipeline:
         self.gas = gas
         self.block_gas_limit = int(block.get("gasLimit") or hex(2 * gas), 16)
         self.nudges_disabled = False
+        self.requeues_disabled = False
+        #: Batches put back into the pool after the node lost track of them (``_requeue``).
+        self.requeued = 0
         self._pool_readable: bool | None = None
 
     def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
@@ -296,27 +301,31 @@ class Pipeline:
             return []
         first = nonce_of(raw_txs[0])
         hashes = self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raw_txs])
-        self._wait_mined(hashes, first, GIVE_UP_S if give_up_s is None else give_up_s)
+        self._wait_mined(raw_txs, hashes, first, GIVE_UP_S if give_up_s is None else give_up_s)
         receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         failed = [i for i, r in enumerate(receipts) if r is None or int(r["status"], 16) != 1]
         if failed and (strict or any(r is None for r in receipts)):
             raise RuntimeError(f"{len(failed)} pipelined transactions failed (first: #{failed[0]})")
         return receipts
 
-    def _wait_mined(self, hashes: Sequence[str], first: int, give_up_s: float) -> None:
+    def _wait_mined(
+        self, raw_txs: Sequence[str], hashes: Sequence[str], first: int, give_up_s: float
+    ) -> None:
         """Until the batch's last transaction has a receipt (a block stores its receipts
         together, and the batch is mined in nonce order, so then every one has).
 
         Progress is the batch being mined (the sender's nonce rising) or the node's pool
-        changing; a pool that has stood still for ``STALL_S`` with transactions in it is
-        nudged when the node automines (see ``_nudge``). Polls fast while things move and
-        backs off to 50 ms while they do not.
+        changing. A pool that has stood still for ``STALL_S`` is helped along on a dev node:
+        ready transactions left unmined are nudged (``_nudge``); the batch's next transaction
+        held back as "queued" with nothing ready is put back into the pool (``_requeue``).
+        Polls fast while things move and backs off to 50 ms while they do not.
         """
         n = len(hashes)
         start = time.monotonic()
         moved_at = nudged_at = start
-        state: tuple[int, int] | None = None
+        state: tuple[int, int, int] | None = None
         pause = 0.002
+        requeues = 0
         while True:
             calls = [
                 ("eth_getTransactionReceipt", [hashes[-1]]),
@@ -328,10 +337,12 @@ class Pipeline:
             if last is not None:
                 return
             mined = int(nonce, 16) - first
-            pending = int(pool[0]["pending"], 16) if pool else -1  # -1: unknown
+            # -1: unknown (a node without txpool_status)
+            pending = int(pool[0]["pending"], 16) if pool else -1
+            queued = int(pool[0]["queued"], 16) if pool else -1
             now = time.monotonic()
-            if (mined, pending) != state:
-                state, moved_at, pause = (mined, pending), now, 0.002
+            if (mined, pending, queued) != state:
+                state, moved_at, pause = (mined, pending, queued), now, 0.002
             elif now - moved_at >= STALL_S and now - nudged_at >= STALL_S:
                 # Still for a while: either the node lost the rest of the batch, or it is
                 # waiting for something to make it mine (or mining a long block).
@@ -343,6 +354,8 @@ class Pipeline:
                     )
                 if pending:
                     self._nudge()
+                elif queued > 0 and requeues < REQUEUES and self._requeue(raw_txs[mined:]):
+                    requeues += 1
                 nudged_at = now
             if now - moved_at > give_up_s:
                 raise NodeStalled(
@@ -351,6 +364,31 @@ class Pipeline:
                 )
             time.sleep(pause)
             pause = min(pause * 1.5, 0.05)
+
+    def _requeue(self, raw_txs: Sequence[str]) -> bool:
+        """Put the unmined rest of a batch back into a dev node's pool; whether it was.
+
+        Anvil (1.7) decides whether a new transaction waits for an earlier one ("queued") from
+        the sender's nonce in the state it reads before it takes the pool's lock. A
+        transaction that arrives while the block holding its predecessor is being stored can
+        read the old nonce, then find the predecessor already gone from the pool: it waits
+        for a transaction that will never come, and every later one of the batch waits behind
+        it, with nothing ready to mine (seen in CI under load: "0 pending, 38 queued" after
+        10 of 48 were mined). Taking the sender's transactions out of the pool
+        (``anvil_removePoolTransactions``) and sending the same signed bytes again files them
+        against the current nonce. A node without the method (a public network, which has no
+        such race) is left alone.
+        """
+        if self.requeues_disabled or not raw_txs:
+            return False
+        try:
+            self.rpc.call("anvil_removePoolTransactions", [self.address])
+        except RuntimeError:
+            self.requeues_disabled = True
+            return False
+        self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raw_txs])
+        self.requeued += 1
+        return True
 
     def deploy(self, data: bytes) -> str:
         """Send a contract-creation transaction; returns the new contract's address."""

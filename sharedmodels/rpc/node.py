@@ -182,12 +182,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 def free_port() -> int:
     """A loopback port nothing listens on right now (test nodes, mutation copies): within
     ``SHAREDMODELS_TEST_PORTS`` (``first-last``) when set, so that runs on a shared machine keep
-    to their own range; else the OS picks it."""
+    to their own range; else the OS picks it. A port whose last connections are in TIME_WAIT
+    counts as free (Anvil binds with ``SO_REUSEADDR``, and so does the probe): a range of ten
+    ports was otherwise used up by the runs of the last minute."""
     span = os.environ.get("SHAREDMODELS_TEST_PORTS", "")
     if span:
         first, last = (int(v) for v in span.split("-"))
         for port in random.sample(range(first, last + 1), last - first + 1):
             with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     s.bind(("127.0.0.1", port))
                 except OSError:

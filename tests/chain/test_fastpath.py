@@ -165,6 +165,48 @@ def test_dropped_transactions_end_the_wait_at_once():
             timer.join()
 
 
+def test_a_batch_the_pool_holds_back_is_put_back():
+    """Anvil's race under load (see ``Pipeline._requeue``) leaves the batch's next transaction
+    "queued" behind a predecessor that is already mined: nothing is ready, nothing mines. The
+    race is not reproducible on demand; the state it leaves is. Here the batch arrives while
+    its first nonce is missing (so Anvil files it as queued), then the account's nonce is set
+    past the missing one: the same state. The wait puts the batch back into the pool and it
+    is mined, once, in order; a node that lacks the method is not asked again."""
+    with own_anvil() as rpc:
+        pipe = funded_pipeline(rpc)
+        raws = [pipe.sign("0x" + "00" * 19 + "01", b"", 1) for _ in range(4)]
+        held = raws[1:]
+        hashes = rpc.batch([("eth_sendRawTransaction", [raw]) for raw in held])
+        assert rpc.call("txpool_status", []) == {"pending": "0x0", "queued": "0x3"}
+        rpc.call("anvil_setNonce", [KeyAccount.address, "0x1"])
+        time.sleep(3 * fastpath.STALL_S)
+        assert rpc.call("eth_getTransactionReceipt", [hashes[-1]]) is None  # held for good
+        pipe._wait_mined(held, hashes, 1, give_up_s=10)
+        receipts = [rpc.call("eth_getTransactionReceipt", [h]) for h in hashes]
+        assert [int(r["status"], 16) for r in receipts] == [1, 1, 1]
+        assert int(rpc.call("eth_getTransactionCount", [KeyAccount.address, "latest"]), 16) == 4
+        assert pipe.requeued == 1
+        assert rpc.call("txpool_status", []) == {"pending": "0x0", "queued": "0x0"}
+
+
+def test_a_node_without_pool_methods_is_not_asked_to_requeue():
+    """A node that does not know ``anvil_removePoolTransactions`` (every public network) gets
+    the call once; the pipeline then leaves its pool alone and waits as before."""
+
+    class NoPoolMethods:
+        asked: list[str] = []
+
+        def call(self, method, params):
+            self.asked.append(method)
+            raise fastpath.NodeRefused(f"{method}: Method not found")
+
+    pipe = Pipeline.__new__(Pipeline)
+    pipe.rpc, pipe.address, pipe.requeues_disabled, pipe.requeued = NoPoolMethods(), "0x1", False, 0
+    assert pipe._requeue(["0x02"]) is False
+    assert pipe._requeue(["0x02"]) is False
+    assert NoPoolMethods.asked == ["anvil_removePoolTransactions"] and pipe.requeued == 0
+
+
 #: Clients nudging the node, how often each does, and batches of 200 updates sent meanwhile
 #: (evm_mine nudges lost transactions in most runs of this test).
 NUDGERS, NUDGE_EVERY_S, ROUNDS = 3, 0.002, 6
