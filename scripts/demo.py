@@ -1,11 +1,11 @@
 """The main job on a local chain: a staked model, an honest and a label-flipping contributor.
 
-    ape run demo [--model M] [--dataset D] [--days 6] [--per-day 12] [--pretrain 10000]
+    ape run demo [--model M] [--dataset D] [--days 6] [--per-day 12] [--pretrain N]
                  [--judging leave-one-out|as-is] [--plot PATH] [--quiet]
 
-1. Deploys the model's staked trainer (``NaiveBayesStake`` by default, at the encoder width and
-   smoothing ``ape run sweep`` chose) pre-trained off-chain on the first ``--pretrain`` samples
-   of the dataset (rt; ``sklearn:digits`` for dense models) (refund after 1 day, owner take
+1. Deploys the model's staked trainer (``NearestCentroidStake`` by default, pre-trained on ten
+   ``sklearn:digits`` samples: a weak start; a text model at the encoder width and smoothing
+   ``ape run sweep`` chose, pre-trained on 10,000 rt samples) (refund after 1 day, owner take
    after 3, anyone after 7; 0.06 ETH after a quiet hour), judging refunds leave-one-out.
 2. Simulates days (Anvil time jumps). Each day the contributors first refund what the model
    agrees with and report the other's contributions it disagrees with, and the owner takes
@@ -26,7 +26,7 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.registry import MODEL_NAMES, model_spec
-from sharedmodels.runs.demo import DemoConfig, plot_curve, run
+from sharedmodels.runs.demo import DemoConfig, plot_curve, result_line, run
 
 
 def _gas(values) -> str:
@@ -139,27 +139,4 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
         click.echo(f"  {action:<20}{_gas(r.gas.get(action, []))}")
     click.echo("")
     click.echo(f"wei check: {'ok' if r.wei_ok else 'MISMATCH'} (contract balance == still owed)")
-    # The flipped samples train the model too: a model pre-trained on much already may lose a
-    # little (held within a point); more would mean the mechanism let the flipper through.
-    learned = r.accuracy_after >= r.accuracy_before + 0.01
-    held = learned or r.accuracy_after >= r.accuracy_before - 0.01
-    verdict = (
-        r.balances["honest"] > 0 > r.balances["flipper"]
-        and held
-        and r.accuracy_after > r.majority
-        and r.parity.ok
-        and r.wei_ok
-    )
-    change = f"{r.accuracy_before:.1%} -> {r.accuracy_after:.1%}"
-    if not verdict:
-        click.echo("result: NOT as expected (see the table above)")
-    elif learned:
-        click.echo(
-            f"result: the model learned from the contributions ({change}); the honest "
-            "contributor gained, the flipper lost its deposits; parity exact"
-        )
-    else:
-        click.echo(
-            f"result: accuracy held within a point ({change}: a model pre-trained on this much "
-            "learns little more); the honest contributor gained, the flipper lost; parity exact"
-        )
+    click.echo(result_line(r))

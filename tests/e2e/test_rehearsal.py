@@ -130,5 +130,13 @@ def test_rehearsal_on_one_second_blocks(node, tmp_path):
         side.join(timeout=900)
     assert "error" not in demos, demos["error"]
     assert "conservation: ok" in demos.get("market", "")
+    # Its units said in words (it printed "30,000,000,000,000,000 rounds" and "budget 2048"
+    # with nothing to say what a round or a budget unit is).
+    assert (
+        "rounds       the payout unit: one round moves each contributor's balance"
+        in demos["market"]
+    )
+    assert "the bounty buys bounty // test-set size rounds" in demos["market"]
+    assert "work units a step, about 2,100 gas each: --budget)" in demos["market"]
     assert "conservation: ok" in demos.get("bounty", "")
     print(f"\nrehearsal on 1-second blocks: {time.monotonic() - started:.0f} s")
