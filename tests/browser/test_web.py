@@ -910,3 +910,70 @@ def test_contribute_on_interval_mining(context, server, models, accounts, shot):
         rpc("evm_setIntervalMining", [0])
         rpc("evm_setAutomine", [True])
     assert chain.provider.make_request("anvil_getAutomine", [])
+
+
+def test_a_contribution_overtaken_in_its_block_fails_and_says_so(
+    context, server, models, accounts, shot
+):
+    """Two contributors in one block: the page prices its contribution for a quiet chain, then
+    another contribution with a higher tip lands ahead of it in the same block and the deposit
+    jumps to the same-second one. The page's transaction is mined and reverts: its line goes
+    from sent to failed (reverted), the message says only its gas was spent, and nothing of the
+    page's account is on the model."""
+    man = models["naive_bayes_vocab"]
+    model = contract(man)
+    me, other = accounts[1], accounts[4]
+    text = "a gorgeous, witty and moving film"
+    row = encoder_from_settings(man.encoder).encode_one(text)
+    label = int(model.predict(row))
+    rpc("evm_increaseTime", [3600])  # a quiet hour: the deposit the page pre-fills is small
+    before = int(model.contribution_count())
+    rpc("evm_setAutomine", [False])  # the block is mined below, after both are in the pool
+    try:
+        page = context.new_page()
+        open_model(page, server, man.address)
+        use_account(page, "local:1")
+        page.wait_for_function(
+            "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
+        )
+        sent = int(Decimal(page.input_value("[data-testid=contribute-deposit]")) * 10**18)
+        page.fill("[data-testid=contribute-input]", text)
+        page.select_option("[data-testid=contribute-label]", str(label))
+        page.evaluate(STAGES, "contribute-tx")
+        page.click("[data-testid=contribute-btn]")
+        page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
+        tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+        overtakes = {
+            "from": other.address,
+            "to": man.address,
+            "data": "0x" + bytes(model.addData.encode_input(row, label)).hex(),
+            "value": hex(10**18),  # enough first in the block; the rest comes back
+            "gas": hex(3_000_000),
+            "maxPriorityFeePerGas": hex(100 * 10**9),  # ahead of the page's (the node's order)
+            "maxFeePerGas": hex(10**12),
+        }
+        first = rpc("eth_sendTransaction", [overtakes])
+        balance = me.balance
+        rpc("evm_mine", [])
+        msg = wait_msg(page, "contribute-msg")
+    finally:
+        rpc("evm_setAutomine", [True])
+    mined, lost = (rpc("eth_getTransactionReceipt", [h]) for h in (first, tx))
+    assert mined["status"] == "0x1" and lost["status"] == "0x0"
+    assert mined["blockNumber"] == lost["blockNumber"]
+    assert int(mined["transactionIndex"], 16) < int(lost["transactionIndex"], 16)
+    assert sent < int(model.next_deposit())  # what the second in the same second owes
+    assert int(model.contribution_count()) == before + 1  # the other's only
+    assert mined["logs"] and not lost["logs"]  # the other's ContributionAdded, none of ours
+    gas = int(lost["gasUsed"], 16) * int(lost["effectiveGasPrice"], 16)
+    assert balance - me.balance == gas  # the deposit stayed with the page's account
+    assert page.evaluate("window.stages") == ["sent", "failed"]
+    line = page.inner_text("[data-testid=contribute-tx]")
+    assert line.startswith("failed (reverted) ") and tx in line
+    assert f"block {int(lost['blockNumber'], 16)}" in line
+    assert msg == (
+        f"the transaction {tx} was mined in block {int(lost['blockNumber'], 16)} but reverted: "
+        f"only its gas, {eth(gas)}, was spent"
+    )
+    assert page.is_enabled("[data-testid=contribute-btn]")
+    shot(page, "overtaken")
