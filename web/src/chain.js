@@ -1,3 +1,4 @@
+// @ts-check
 // Reading the models from the chain with viem: which deployable an address holds, its encoder,
 // classes and incentive, and its history rebuilt from events and calldata, as
 // sharedmodels.trainers.client does in Python.
@@ -124,6 +125,8 @@ export async function loadModel(client, address, manifest) {
     // The sparse Perceptron takes its indices packed (packed.js): the model's n_features sets
     // the lane width.
     packedFeatures: isPacked(abi) ? BigInt(await read("n_features")) : null,
+    /** @type {any} set below, from the settings above */
+    encoder: null,
   };
   model.encoder = makeEncoder(model);
   return model;
@@ -294,7 +297,7 @@ export async function scan(client, model) {
       try {
         const call = decodeFunctionData({ abi: model.abi, data: tx.input });
         if (call.functionName === "addData") rows = [call.args[0]];
-        else if (call.functionName === "addDataBatch") rows = call.args[0].map((item) => item.x);
+        else if (call.functionName === "addDataBatch") rows = /** @type {any[]} */ (call.args[0]).map((item) => item.x);
       } catch {
         return; // not a call the page can read; the contribution shows without features
       }
@@ -312,9 +315,16 @@ export async function scan(client, model) {
   return [...byId.values()].sort((p, q) => (p.id < q.id ? -1 : 1));
 }
 
+/**
+ * What a contribution has paid out so far: its refund, report shares and take.
+ * @param {any} c
+ * @returns {bigint}
+ */
 export function paidOut(c) {
   return (
-    (c.refunded ?? 0n) + c.reports.reduce((s, [, a]) => s + a, 0n) + (c.taken ? c.taken[1] : 0n)
+    (c.refunded ?? 0n) +
+    c.reports.reduce((/** @type {bigint} */ s, /** @type {[string, bigint]} */ [, a]) => s + a, 0n) +
+    (c.taken ? c.taken[1] : 0n)
   );
 }
 

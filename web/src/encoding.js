@@ -1,3 +1,4 @@
+// @ts-check
 // Text and numbers to model inputs, bit-identical to sharedmodels.encoding.features.
 //
 // Text is tokenised as scikit-learn's HashingVectorizer and CountVectorizer do by default:

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's encoders on a batch of inputs, for the parity tests: tests/unit/test_web_encoding.py
 // runs this under Node (tests/unit/js/encode.mjs) and tests/browser in Chromium (web/build.mjs
 // bundles it as dist/parity.js; the page itself does not load it). Both compare the answers
