@@ -165,6 +165,11 @@ def test_models_list(context, server, models, shot):
     page.click("text=perceptron on rt (PerceptronStake)")
     page.wait_for_selector("[data-testid=facts] dd")
     assert models["perceptron"].address in page.inner_text("[data-testid=address]")
+    # The address is copyable (with no explorer link: Anvil has none).
+    copyable = page.locator(".copyable", has=page.locator("[data-testid=address]"))
+    copyable.locator("button.copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == models["perceptron"].address
+    assert not copyable.locator("a.explorer").count()
 
 
 def test_predict_matches_python_and_ape_run_predict(context, server, models, manifests, shot):
