@@ -243,7 +243,8 @@ def cli(
         raise click.ClickException("no contribution landed")
     gas = sorted(a.gas for a in added)
     click.echo(
-        f"contributed {len(added)} samples as {sender.address}: ids {added[0].id}-{added[-1].id}"
+        f"contributed {len(added)} samples as {sender.address}: ids "
+        f"{c.id_ranges([a.id for a in added])}"
         f"{' (labels flipped)' if flip_labels else ''}"
         f"{f', sponsored by {sponsor.address}' if sponsor is not None else ''}"
     )

@@ -151,9 +151,7 @@ def test_the_pipelined_path_overtaken_in_its_block_lands(race, trainer, alice):
     assert block.gain(alice) == -3 * STAKE.max_deposit
 
 
-def test_a_cap_below_the_same_block_deposit_refuses_with_nothing_sent(
-    mempool, trainer, alice, bob
-):
+def test_a_cap_below_the_same_block_deposit_refuses_with_nothing_sent(mempool, trainer, alice, bob):
     """Bob's contribution waits in the pool when ours is priced: the deposit for the next
     block is then the largest, above the cap, and nothing is sent."""
     cap = STAKE.deposit(60)
