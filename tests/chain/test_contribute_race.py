@@ -191,8 +191,8 @@ def test_a_capped_contribution_overtaken_is_sent_again_once_under_the_cap(
 ):
     """As above, but the deposit is back under the cap for the retry: the next block comes a
     quiet hour later by itself (slow blocks), or ``wait`` (``--pace``) waits for it. Sent once
-    more, it lands at the cap or below."""
-    cap = STAKE.deposit(60)
+    more, it lands paying the cap exactly (the deposit after a quiet hour)."""
+    cap = STAKE.deposit(3600)
     waited = []
 
     def an_hour_later(_block=None) -> None:
@@ -203,12 +203,16 @@ def test_a_capped_contribution_overtaken_is_sent_again_once_under_the_cap(
         waited.append(limit)
         an_hour_later()
 
+    # Two quiet hours first: the deposit for the next block is under the cap when ours is sent.
+    chain.provider.make_request(
+        "evm_setNextBlockTimestamp", [int(chain.blocks.head.timestamp) + 7200]
+    )
     r = race(after=None if paced else an_hour_later)
     (a,) = contribute(
         trainer, alice, [POS], labels=[1], fast=False, cap=cap, wait=wait if paced else None
     )
     first, second = r.blocks
     assert [t.reason for t in first.landed.values() if t.sender == alice.address] == [TOO_LOW]
-    assert a.deposit == STAKE.deposit(3600) <= cap
+    assert a.deposit == cap
     assert second.gain(alice) == -a.deposit
     assert waited == ([cap] if paced else [])
