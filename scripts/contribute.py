@@ -6,14 +6,19 @@
 Each sample is one ``addData`` transaction: the incentive takes its deposit (any excess comes
 straight back), the data handler records it, and the model trains on it. Prints each id with
 its deposit and gas (a summary when there are more than 20). Accounts whose key is at hand
-(Ape's test accounts) send pipelined batches of signed transactions, each carrying the largest
-possible deposit and getting the excess back; ``--one-by-one`` uses Ape for every transaction.
+(Ape's test accounts) send pipelined batches of signed transactions; ``--one-by-one`` uses Ape
+for every transaction. Either way each carries the largest deposit it may owe (the cap, or the
+deposit of a contribution in the same block as another when the cap is above that) and gets the
+excess back, so another contributor landing first in the same block never makes it too low.
 
 Under Stake it first prints the deposits: the deposit now, the cap per sample (``--max-deposit``;
 by default the deposit after a quiet minute) and the most the batch can pay in all. A batch
 that would pay above the cap (samples sent at once land in the same second, where the deposit
 is largest) is refused in one line before anything is sent, unless ``--pace`` is given: then
-each sample waits until the deposit has fallen to the cap. No sample ever pays above the cap.
+each sample waits until the deposit has fallen to the cap. No sample ever pays above the cap:
+one overtaken in its block by another contribution, with the deposit then above the cap, reverts
+(gas only) and is sent once more when the deposit is back under the cap (``--pace`` waits for
+that), or refused in one line.
 
 Before sending, the run's gas is estimated (each ``addData`` simulated after the ones before
 it) and printed with its fee when above a million gas; ``--max-fee ETH`` refuses, in one line
@@ -198,10 +203,14 @@ def cli(
                 items = sign_many(contract, sender, part, part_labels, deadline)
                 added += submit(contract, sponsor, items, bar.update)
             elif paced:
+
+                def wait(limit: int) -> None:
+                    wait_until_at_most(contract, limit, bar.write)
+
                 for row, y in zip(part, part_labels, strict=True):
-                    wait_until_at_most(contract, cap, bar.write)
+                    wait(cap)
                     added += contribute(
-                        contract, sender, [row], labels=[y], progress=bar.update, cap=cap
+                        contract, sender, [row], labels=[y], progress=bar.update, cap=cap, wait=wait
                     )
             else:
                 fast = False if one_by_one else None
@@ -234,7 +243,8 @@ def cli(
         raise click.ClickException("no contribution landed")
     gas = sorted(a.gas for a in added)
     click.echo(
-        f"contributed {len(added)} samples as {sender.address}: ids {added[0].id}-{added[-1].id}"
+        f"contributed {len(added)} samples as {sender.address}: ids "
+        f"{c.id_ranges([a.id for a in added])}"
         f"{' (labels flipped)' if flip_labels else ''}"
         f"{f', sponsored by {sponsor.address}' if sponsor is not None else ''}"
     )

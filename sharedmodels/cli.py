@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,20 @@ def amount(text: str, unit: str = "ETH", scale: int = 10**18, allow_zero: bool =
         least = f"0 {unit} or more" if allow_zero else f"more than 0 {unit}"
         raise click.BadParameter(f"must be {least}")
     return int(value * scale)
+
+
+def id_ranges(ids: Sequence[int]) -> str:
+    """Ids in ranges: ``3-5`` for a run in a row (as before), ``1, 6-7`` when another sender's
+    contributions landed between them."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    if len(runs) == 1:
+        return f"{runs[0][0]}-{runs[0][1]}"
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def fee_guard(

@@ -33,7 +33,7 @@ from sharedmodels.trainers.client import (
     incentive_of,
     scan,
 )
-from sharedmodels.trainers.deposits import check_cap, pending_deposit
+from sharedmodels.trainers.deposits import TOO_LOW, check_cap, overtaken, pending_deposit
 from sharedmodels.units import ether
 
 
@@ -53,10 +53,13 @@ class InsufficientFunds(SharedModelsError):
     """The paying account cannot cover a contribution's deposit and gas."""
 
 
-def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: str = "") -> None:
+def check_funds(
+    contract: Any, payer: Any, deposit: int | None = None, later: str = "", what: str = "deposit"
+) -> None:
     """Refuse, before anything is sent or written, when ``payer`` cannot pay for the next
-    contribution: its deposit (under Stake; ``deposit`` if given) plus the least gas of one
-    ``addData``. ``later`` is added to the message of a check made part-way through a run."""
+    contribution: its deposit (under Stake; ``deposit`` if given, named ``what``) plus the least
+    gas of one ``addData``. ``later`` is added to the message of a check made part-way through a
+    run."""
     from ape import chain
 
     if deposit is None:
@@ -66,7 +69,7 @@ def check_funds(contract: Any, payer: Any, deposit: int | None = None, later: st
     if balance < need:
         raise InsufficientFunds(
             f"insufficient funds: {payer.address} has {ether(balance)}; the next contribution "
-            f"needs at least {ether(need)} (deposit {ether(deposit)} plus gas){later}"
+            f"needs at least {ether(need)} ({what} {ether(deposit)} plus gas){later}"
         )
 
 
@@ -89,6 +92,8 @@ def check_batch_funds(payer: Any, deposits: Any) -> None:
 
 #: What a funds failure part-way through a run adds to its line.
 _RESUME = "; a rerun with the same arguments resumes where this one stopped"
+#: What a contribution sent through Ape carries (the excess comes back), in the funds check.
+_CARRIED = "deposit up to"
 
 
 def contribute(
@@ -100,22 +105,30 @@ def contribute(
     progress: Callable[[int], None] | None = None,
     fast: bool | None = None,
     cap: int | None = None,
+    wait: Callable[[int], Any] | None = None,
 ) -> list[Added]:
     """``addData`` each sample in order.
 
-    One Ape transaction at a time, paying ``next_deposit()`` (never too little: the deposit
-    only falls as time passes, and any excess is returned in the same transaction); or, when
-    ``fast`` (default: whenever the sender can sign locally), pipelined through
-    ``fastpath.call_in_order``. Pipelined transactions cannot read the deposit first, so each
-    carries the largest one (``cost_weight * 3600``, what a contribution in the same second as
-    the last costs) and gets the excess back; the window is cut so that the wei in flight stays
-    under half the sender's balance (and when not even one fits, the Ape path is used).
-    A sender that cannot pay for the next contribution, at the start or part-way, raises
-    ``InsufficientFunds`` (one line; what landed before stays on chain).
+    One Ape transaction at a time, or, when ``fast`` (default: whenever the sender can sign
+    locally), pipelined through ``fastpath.call_in_order``. Under Stake every contribution
+    carries the largest deposit it may owe, ``cost_weight * 3600`` (what one in the same second
+    as the last costs), and gets the excess back in the same transaction: whoever else lands
+    first in the same block, it never carries too little. (Paying the deposit read before
+    sending lost that race: another sender's contribution in the same block raised the
+    deposit to the largest under it, ``addData: deposit too low``.) The pipelined window is cut
+    so that the wei in flight stays under half the sender's balance (and when not even one
+    fits, the Ape path is used). A sender that cannot pay for the next contribution, at the
+    start or part-way, raises ``InsufficientFunds`` (one line; what landed before stays on
+    chain).
 
     With a ``cap`` (wei, under Stake) no deposit is above it: below the largest deposit, each
-    contribution goes one at a time, carrying the cap as its value (the contract reverts if it
-    owes more), after ``AboveCap`` if the deposit is above it already.
+    contribution goes one at a time carrying the cap as its value (the contract reverts if it
+    owes more), after ``AboveCap`` if the deposit for the next block is above it already (that
+    read sees the node's pending pool: a contribution seen there is priced in, nothing is
+    sent). One that another contribution overtakes in the same block reverts with
+    ``addData: deposit too low``; it is sent once more if the deposit is back under the cap
+    (``wait(cap)`` first, if given: ``--pace`` waits for it to fall), else ``AboveCap`` says
+    so in one line. Nothing ever carries more than the cap.
     """
     incentive = incentive_of(contract)
     staked = incentive.kind == "stake"
@@ -125,8 +138,8 @@ def contribute(
     fast = fast and not capped
     value = incentive.max_deposit if staked else 0
     window = min(256, int(sender.balance) // 2 // value) if fast and value else 256
-    # When not even one largest deposit fits in half the balance, each contribution pays the
-    # current deposit instead, one Ape transaction at a time (below).
+    # When not even one largest deposit fits in half the balance, the contributions go one Ape
+    # transaction at a time instead (below): one deposit's value in flight at a time.
     if fast and rows and window >= 1:
         to_x = packer(contract)
         try:
@@ -151,16 +164,53 @@ def contribute(
             for e, r in zip(events, receipts, strict=True)
         ]
     out = []
+    value = 0
+    if staked:
+        value = cap if capped else incentive.max_deposit
     for row, label in zip(rows, labels, strict=True):
-        value = int(contract.next_deposit()) if staked else 0
         if capped:
             check_cap(pending_deposit(contract), cap)
-            value = cap
-        check_funds(contract, sender, value, later=_RESUME if out else "")
-        out.append(add_data(contract, sender, row, label, value))
+        check_funds(contract, sender, value, later=_RESUME if out else "", what=_CARRIED)
+        out.append(_add_one(contract, sender, row, label, value, cap if capped else None, wait))
         if progress:
             progress(1)
     return out
+
+
+def _add_one(
+    contract: Any,
+    sender: Any,
+    row: Sequence[int],
+    label: int,
+    value: int,
+    cap: int | None,
+    wait: Callable[[int], Any] | None,
+) -> Added:
+    """One ``addData`` through Ape carrying ``value``. Under a ``cap`` below the largest
+    deposit (``value`` is then the cap), a revert for a deposit too low means another
+    contribution landed first in the same block: re-priced, and sent once more when the deposit
+    is at most the cap again (after ``wait(cap)`` if given); otherwise ``overtaken``."""
+    from ape.exceptions import ContractLogicError
+
+    def overtaken_here(exc: ContractLogicError) -> bool:
+        return cap is not None and getattr(exc, "revert_message", None) == TOO_LOW
+
+    try:
+        return add_data(contract, sender, row, label, value)
+    except ContractLogicError as exc:
+        if not overtaken_here(exc):
+            raise
+    if wait is not None:
+        wait(cap)
+    deposit = pending_deposit(contract)
+    if deposit <= cap:
+        try:
+            return add_data(contract, sender, row, label, value)
+        except ContractLogicError as exc:
+            if not overtaken_here(exc):
+                raise
+        deposit = pending_deposit(contract)
+    raise overtaken(deposit, cap)
 
 
 #: Contributions a fee estimate simulates one by one; a longer batch is priced by its first

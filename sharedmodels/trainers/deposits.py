@@ -5,9 +5,11 @@ sent at once lands within a second (on a real network, in one block), so every s
 first pays the largest deposit, ``cost_weight * 3600``. ``contribute`` shows the plan before
 sending, caps each deposit (``--max-deposit``, by default the deposit after a quiet minute), and
 either refuses a batch that would pay above the cap or paces it (``--pace``: waits until the
-deposit has fallen to the cap before each sample). Each capped sample carries the cap as its
-value: the contract takes the deposit and returns the rest, and reverts when the deposit is
-above what was sent, so the chain itself enforces the cap.
+deposit has fallen to the cap before each sample). Each sample carries the most it may pay (the
+cap, or the largest deposit when the cap is above it) as its value: the contract takes the
+deposit and returns the rest, and reverts when the deposit is above what was sent, so the chain
+itself enforces the cap. Carrying less (the deposit read before sending) would lose to any other
+contribution that lands first in the same block: the deposit then rises to the largest.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from sharedmodels.units import ether
 
 #: The default cap is the deposit after this many quiet seconds.
 QUIET = 60
+
+
+#: The contract's reason when a contribution carries less than the deposit it owes.
+TOO_LOW = "addData: deposit too low"
 
 
 class AboveCap(SharedModelsError):
@@ -156,3 +162,14 @@ def check_cap(deposit: int, cap: int) -> None:
             f"the deposit now is {ether(deposit)}, above the cap of {ether(cap)} per sample "
             "(--max-deposit); nothing more was sent (a rerun with --pace waits for it to fall)"
         )
+
+
+def overtaken(deposit: int, cap: int) -> AboveCap:
+    """AboveCap (one line) for a sample whose ``addData`` reverted because another contribution
+    landed first in the same block, when the deposit is still above ``cap`` afterwards."""
+    return AboveCap(
+        "another contribution landed first in the same block and the deposit rose to "
+        f"{ether(deposit)}, above the cap of {ether(cap)} per sample (--max-deposit); this "
+        "sample was not added and paid no deposit (its reverted transaction cost gas only); a "
+        "rerun resumes, with --pace it waits for the deposit to fall"
+    )

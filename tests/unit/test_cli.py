@@ -72,3 +72,12 @@ def test_usage_errors_are_one_line(name, args, message):
     assert result.exit_code == 2
     assert result.stderr == f"error: {message}\n"
     assert result.stdout == ""
+
+
+def test_id_ranges_show_the_gaps_another_sender_left():
+    from sharedmodels.cli import id_ranges
+
+    assert id_ranges([3, 4, 5]) == "3-5"
+    assert id_ranges([7]) == "7-7"
+    assert id_ranges([1, 6, 7]) == "1, 6-7"
+    assert id_ranges([2, 4, 5, 9]) == "2, 4-5, 9"
