@@ -31,13 +31,20 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from sharedmodels.errors import InputError, SharedModelsError
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+# scikit-learn and SciPy are imported where they are used: every `ape run <script>` imports
+# every script to list the commands, and this module through them, so importing them here cost
+# each command about a second of start-up (scikit-learn pulls in SciPy and pandas) even when it
+# encodes nothing (`--help`, status, refusals).
 
 DEFAULT_N_FEATURES = 2**20
 #: Must equal ``MAX_FEATURES`` in ``contracts/models/sparse_perceptron.vy``.
@@ -79,6 +86,8 @@ class Encoder:
             raise InputError(f"overflow must be one of {OVERFLOW_POLICIES}, got {self.overflow!r}")
 
     def vectorizer(self) -> HashingVectorizer:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         return HashingVectorizer(
             n_features=self.n_features, binary=True, alternate_sign=False, norm=None
         )
@@ -125,6 +134,8 @@ def rows_to_indices(
     matrix: sparse.spmatrix, max_features: int = MAX_FEATURES, overflow: str = "truncate"
 ) -> list[list[int] | None]:
     """CSR rows → sorted unique index lists, applying the overflow policy."""
+    from scipy import sparse
+
     csr = sparse.csr_matrix(matrix)
     csr.sum_duplicates()
     csr.sort_indices()
@@ -147,6 +158,8 @@ def rows_to_indices(
 
 def indices_to_csr(rows: Iterable[Sequence[int]], n_features: int) -> sparse.csr_matrix:
     """Index lists → a binary float64 CSR matrix, the exact input scikit-learn trains on."""
+    from scipy import sparse
+
     rows = list(rows)
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(r) for r in rows])

@@ -29,7 +29,6 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
 import numpy as np
-from sklearn.linear_model import Perceptron
 
 from sharedmodels.encoding.features import indices_to_csr
 from sharedmodels.errors import InputError
@@ -128,6 +127,9 @@ class SklearnPerceptron:
     def __init__(self, n_features: int, eta: int = 1) -> None:
         self.n_features = n_features
         self.eta = eta
+        # Imported here, not at the top: see sharedmodels/encoding/features.py.
+        from sklearn.linear_model import Perceptron
+
         self.clf = Perceptron(
             penalty=None,
             eta0=float(eta),
