@@ -18,8 +18,8 @@
         (irrevocably); only that evaluator's records move it. A period closes on a new record
         whose test set was committed before the previous record: it releases
         `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
-        error the model closed; nothing without a gain). The period's contributions that the
-        trainer judged good and that changed the model enter during `entry_window`, with
+        error the model closed; nothing without a gain). The period's contributions that
+        changed the model enter during `entry_window`, with
         shares by how far their own step moved the closing set toward its labels; each
         contributor claims once within `claim_window` (pull payment), after which what is
         unclaimed returns to the pool. See docs/hub.md.
@@ -591,8 +591,10 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             features as the trainer took them, and the period's closing test set as the hub
             scored it (`test`: every sample in reveal order, packed, with its label and the
             model's score from `PieceScored`). Each contribution must be the trainer's, in
-            the period, held as judged good (refunded or validated), not bad, and as having
-            changed the model. Its shares are how far its own step moved the closing scores
+            the period, and have changed the model (the trainer's TRAINED flag, written when
+            it trained). Nothing a later transaction can change decides an entry: not a
+            refund or a report, which a rival could steer by training the model after the
+            closing record. Its shares are how far its own step moved the closing scores
             toward their labels: for each closing sample, the number of features it shares
             with the contribution (its step moved that sample's weights sum by learning_rate
             each), counted up when the contribution's label is the sample's and down when not.
@@ -622,7 +624,10 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             uint256,
         ) >> _BINDING_SHIFT
         assert r.binding == binding, "hub: contribution does not match"
-        assert r.good and not r.bad, "hub: contribution not judged good"
+        # Not whether the trainer holds it as good or bad: a refund or a report is judged by
+        # the model as it is then, which a rival can train after the closing record (a flip
+        # of an honest sample made its refund fail). The TRAINED flag, written when it
+        # trained, and the closing set as the record scored it decide.
         assert r.trained, "hub: contribution did not change the model"
         mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(en.x, bits)
         pushed: int256 = 0

@@ -3,7 +3,7 @@
 Every revert reason of the contract's permissionless paths is asserted here, with the attacks
 that must fail: someone else's model, a contract that is not a model (or another kind than
 claimed), a duplicate, a reveal that does not match or comes from another evaluator, a model
-trained while it is being scored, a contribution entered twice or not judged good, a second
+trained while it is being scored, a contribution entered twice or that did not help, a second
 claim (also from inside the payment).
 """
 
@@ -511,12 +511,14 @@ def test_pool_pays_good_contributions_of_an_improving_period(
         enter((c1[0], bob.address, *c1[2:]), x1, bob)
     with ape.reverts("hub: contribution does not match"):
         enter(c1, x2, alice)
-    with ape.reverts("hub: contribution not judged good"):
+    # Mallory's flip trained the model (and was not refunded): its step pushed the four
+    # class-0 closing samples toward class 1.
+    assert trainer.contribution(c4[0]).trained
+    with ape.reverts("hub: contribution did not help the closing set"):
         enter(c4, x4, mallory)
-    if trainer.contribution(c3[0]).good:
-        assert not trainer.contribution(c3[0]).trained
-        with ape.reverts("hub: contribution did not change the model"):
-            enter(c3, x3, bob)
+    assert not trainer.contribution(c3[0]).trained  # bob's farmed sample left the model as it was
+    with ape.reverts("hub: contribution did not change the model"):
+        enter(c3, x3, bob)
     with ape.reverts("hub: contribution outside the period"):
         enter((99, *c1[1:]), x1, alice)
     # Each of alice's steps moved the four closing samples of its class (one feature shared).
