@@ -4,10 +4,12 @@ Agents contribute to a deposit-and-refund trainer whose model is the sparse Perc
 (``IntPerceptron``, bit-identical to the contract). Each period ends with an accuracy record on a
 fresh test set the agents never saw; the pool then releases ``available * gain / (1 - acc_a)``
 (``rules.budget``) and splits it among the period's contributions that trained (changed the
-model), whatever the trainer later made of them (``judge="trained"``, the contract). Measured
-beside it, ``judge="refund"``: the hub before the second review, which also asked the trainer
-to hold them as good (refunded: the model agrees with the label after the refund wait, here at
-the period's end). ``cancel=True`` (measured, not in the contract) lets the period's
+model) and, for those whose refund wait ended before the closing record, that the trainer
+holds as good (refunded: the model agrees with the label at the record, the period's end).
+``unjudged`` is the fraction of a period's contributions, the latest, whose refund wait had not
+ended at the record: no judgement is asked of them (``ModelHub.enter``; about the refund wait
+over the period's length, 1.0 for an attacker who sends only in the last refund wait before a
+record). ``cancel=True`` (measured, not in the contract) lets the period's
 contributions cut each other's shares where two opposite steps on the same features undid
 each other (largest cut first, each contribution that cancels used once). Rule ``push`` (``ModelHub.enter``, ``rules.pushed``): each gets
 shares by how far its own step moved the closing scores toward their labels, and enters only
@@ -198,11 +200,11 @@ def simulate_hub(
     deposit: int = 10**15,
     seed: int = 0,
     rule: str = "push",
-    judge: str = "trained",
+    unjudged: float = 0.0,
     cancel: bool = False,
 ) -> HubSimulation:
     """Run the pool over ``periods`` periods; each agent sends ``per_agent`` samples a period.
-    ``judge`` and ``cancel``: see the module docstring.
+    ``unjudged`` and ``cancel``: see the module docstring.
 
     The data is split once: ``pretrain`` samples the owner trains on, then one fresh test set
     of ``test_size`` samples per record (periods + 1 of them), then the contributors' stream.
@@ -243,6 +245,9 @@ def simulate_hub(
             sent.append((agent, x, y, trained))
         # After the refund wait: a refund needs the model to agree with the label.
         entries: dict[str, int] = {}
+        # The first ``judged`` of the period's contributions had their refund wait end before
+        # the closing record: they enter only if judged good (the model agrees at the record).
+        judged = len(sent) - round(unjudged * len(sent))
         closing = [(list(t), label) for t, label in tests[p + 1]]
         entered = []  # (agent, x, y, index in sent, shares)
         for k, (agent, x, y, trained) in enumerate(sent):
@@ -250,7 +255,7 @@ def simulate_hub(
             agent.good += good
             if not good:
                 agent.deposits_lost += deposit
-            if not trained or (judge == "refund" and not good):
+            if not trained or (k < judged and not good):
                 continue
             if rule == "good":
                 weight = 1

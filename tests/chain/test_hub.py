@@ -3,7 +3,7 @@
 Every revert reason of the contract's permissionless paths is asserted here, with the attacks
 that must fail: someone else's model, a contract that is not a model (or another kind than
 claimed), a duplicate, a reveal that does not match or comes from another evaluator, a model
-trained while it is being scored, a contribution entered twice or that did not help, a second
+trained while it is being scored, a contribution entered twice or not judged good, a second
 claim (also from inside the payment).
 """
 
@@ -511,10 +511,10 @@ def test_pool_pays_good_contributions_of_an_improving_period(
         enter((c1[0], bob.address, *c1[2:]), x1, bob)
     with ape.reverts("hub: contribution does not match"):
         enter(c1, x2, alice)
-    # Mallory's flip trained the model (and was not refunded): its step pushed the four
-    # class-0 closing samples toward class 1.
+    # Mallory's flip trained the model; its refund wait ended before the closing record and
+    # the model disagreed with it then: never judged good.
     assert trainer.contribution(c4[0]).trained
-    with ape.reverts("hub: contribution did not help the closing set"):
+    with ape.reverts("hub: contribution not judged good"):
         enter(c4, x4, mallory)
     assert not trainer.contribution(c3[0]).trained  # bob's farmed sample left the model as it was
     with ape.reverts("hub: contribution did not change the model"):

@@ -293,7 +293,33 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     assert to_alice + to_mallory == budget
 
 
-@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@pytest.mark.parametrize("late", [0, 1])
+def test_judgement_is_asked_only_of_what_the_record_could_judge(
+    hub, trainer, alice, bob, carol, chain, late
+):
+    """Alice never refunds (bob's sample, before hers, makes the gain a two-class one). Her
+    refund wait ends exactly at the closing record's block (late 0): she could not have
+    refunded in an earlier block, so no judgement is asked and she enters. One second later
+    (late 1) she could have: her unrefunded contribution is refused."""
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    start = chain.blocks.head.number
+    add(trainer, bob, [NEG, 301], 0)
+    add(trainer, alice, [POS, 300], 1)
+    [c] = scan(trainer, start).by(alice.address)
+    chain.pending_timestamp = c.time + STAKE.refund_wait + late
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.evaluations(b).time == c.time + STAKE.refund_wait + late
+    assert hub.close_period(trainer, b, sender=carol).return_value > 0
+    test = closing(hub, trainer, 0, b_set)
+    if late:
+        with ape.reverts("hub: contribution not judged good"):
+            enter_one(hub, trainer, 0, c, test, carol)
+    else:
+        enter_one(hub, trainer, 0, c, test, carol)
+        assert hub.shares(trainer, 0, alice) == 4
+
+
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     flipped=st.lists(st.booleans(), min_size=2, max_size=2),
     refund_first=st.booleans(),
