@@ -326,8 +326,18 @@ def test_judgement_is_asked_only_of_what_the_record_could_judge(
     pool=st.integers(10**6, 10**20),
 )
 def test_nothing_after_the_closing_record_moves_a_share(
-    project, kinds, owner, alice, bob, carol, mallory, deploy_trainer, chain,
-    flipped, refund_first, pool,
+    project,
+    kinds,
+    owner,
+    alice,
+    bob,
+    carol,
+    mallory,
+    deploy_trainer,
+    chain,
+    flipped,
+    refund_first,
+    pool,
 ):
     """Whichever honest samples mallory flips after the closing record, and whether their
     contributors refunded before the flips or not: each entry's shares are what the closing
