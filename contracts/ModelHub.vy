@@ -597,10 +597,11 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             held as judged good (refunded or validated) and not bad: it could be judged by
             the model the record measured. One made later could not, and its judgement is
             not asked: a rival who trains the model after the record would decide it (a flip
-            of its sample makes its refund fail). Its shares are how far its own step moved the closing scores
-            toward their labels: for each closing sample, the number of features it shares
-            with the contribution (its step moved that sample's weights sum by learning_rate
-            each), counted up when the contribution's label is the sample's and down when not.
+            of its sample makes its refund fail). Its shares are how far its own step moved
+            the closing scores toward their labels: for each closing sample, the number of
+            features it shares with the contribution (its step moved that sample's weights
+            sum by learning_rate each), counted up when the contribution's label is the
+            sample's and down when not.
             It enters only above 0: a step on features no closing sample has earns nothing.
     @return The shares entered.
     """
