@@ -304,7 +304,7 @@ def test_judgement_is_asked_only_of_what_the_record_could_judge(
     _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, bob, [NEG, 301], 0)
-    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [1, 2, 3, POS, 300], 1)  # features before POS: the cursor must walk
     [c] = scan(trainer, start).by(alice.address)
     chain.pending_timestamp = c.time + STAKE.refund_wait + late
     driver.reveal(hub, b, b_set, carol, trainer)
