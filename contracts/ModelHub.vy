@@ -18,8 +18,9 @@
         (irrevocably); only that evaluator's records move it. A period closes on a new record
         whose test set was committed before the previous record: it releases
         `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
-        error the model closed; nothing without a gain). The period's contributions that the
-        trainer judged good and that changed the model enter during `entry_window`, with
+        error the model closed; nothing without a gain). The period's contributions that
+        changed the model (and, if their refund wait ended before the closing record, that
+        the trainer judged good) enter during `entry_window`, with
         shares by how far their own step moved the closing set toward its labels; each
         contributor claims once within `claim_window` (pull payment), after which what is
         unclaimed returns to the pool. See docs/hub.md.
@@ -591,11 +592,16 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             features as the trainer took them, and the period's closing test set as the hub
             scored it (`test`: every sample in reveal order, packed, with its label and the
             model's score from `PieceScored`). Each contribution must be the trainer's, in
-            the period, held as judged good (refunded or validated), not bad, and as having
-            changed the model. Its shares are how far its own step moved the closing scores
-            toward their labels: for each closing sample, the number of features it shares
-            with the contribution (its step moved that sample's weights sum by learning_rate
-            each), counted up when the contribution's label is the sample's and down when not.
+            the period, and have changed the model (the trainer's TRAINED flag, written when
+            it trained). One whose refund wait ended before the closing record must also be
+            held as judged good (refunded or validated) and not bad: it could be judged by
+            the model the record measured. One made later could not, and its judgement is
+            not asked: a rival who trains the model after the record would decide it (a flip
+            of its sample makes its refund fail). Its shares are how far its own step moved
+            the closing scores toward their labels: for each closing sample, the number of
+            features it shares with the contribution (its step moved that sample's weights
+            sum by learning_rate each), counted up when the contribution's label is the
+            sample's and down when not.
             It enters only above 0: a step on features no closing sample has earns nothing.
     @return The shares entered.
     """
@@ -611,6 +617,11 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
     bits: uint256 = 16
     if n_features > _NARROW_LIMIT:
         bits = 32
+    # A contribution whose refund wait ended before the closing record's block could be judged
+    # by the model that record measured; one made later could not, and a rival who trains the
+    # model after the record would decide its judgement (second review).
+    wait: uint256 = staticcall Trainer(model).refund_wait()
+    closed: uint256 = self.evaluations[p.evaluation].time
     total: uint256 = 0
     for en: Entrant in entrants:
         c: Contribution = en.c
@@ -622,7 +633,7 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             uint256,
         ) >> _BINDING_SHIFT
         assert r.binding == binding, "hub: contribution does not match"
-        assert r.good and not r.bad, "hub: contribution not judged good"
+        assert c.time + wait >= closed or (r.good and not r.bad), "hub: contribution not judged good"
         assert r.trained, "hub: contribution did not change the model"
         mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(en.x, bits)
         pushed: int256 = 0
@@ -757,8 +768,7 @@ def _check_trainer(model: address, incentive: uint8, features: uint8):
          would otherwise pass. Stake: refund_wait <= owner_wait <= any_wait < 2**64 (an owner
          wait below the refund wait lets the owner take a deposit before it may be refunded).
          Points: refund_wait < 2**64. Sparse Perceptron: 0 < learning_rate < 2**16 and
-         0 < n_features <= 2**32. A pool's trainer must also let its contributions be judged
-         before the entries close: refund_wait <= entry_window.
+         0 < n_features <= 2**32.
     """
     wait: uint256 = staticcall Trainer(model).refund_wait()
     owner_wait: uint256 = wait
@@ -772,7 +782,6 @@ def _check_trainer(model: address, incentive: uint8, features: uint8):
         rate = staticcall PackedModel(model).learning_rate()
         n = staticcall PackedModel(model).n_features()
     assert wait <= owner_wait and owner_wait <= last and last < 2**64 and rate > 0 and rate < 2**16 and n > 0 and n <= 2**32, "hub: parameters no constructor allows"
-    assert features != PACKED or wait <= entry_window, "hub: refund wait longer than the entry window"
 
 
 @internal

@@ -127,7 +127,10 @@ TESTS: list[tuple[str, Tests]] = [
     ("ModelBounty.vy", BOUNTY),
     ("models/bounty_forward.vy", BOUNTY),
     ("FederatedTask.vy", FEDERATED),
-    ("ModelHub.vy", _tests("tests/chain/test_hub.py", k="not gas_of")),
+    (
+        "ModelHub.vy",
+        _tests("tests/chain/test_hub.py", "tests/chain/test_review_hub2.py", k="not gas_of"),
+    ),
     ("models/nearest_centroid.vy", _model("ncc", exclude="sparse_ncc")),
     ("models/sparse_nearest_centroid.vy", _model("sparse_ncc")),
     ("models/naive_bayes.vy", _model("naive_bayes")),

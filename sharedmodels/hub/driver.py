@@ -302,15 +302,15 @@ def eligible(
     hub: Any, trainer: Any, period: int, history: Any, test: Sequence[ScoredSample]
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
-    in the period, not entered, held as good, not bad and trained, and with a net number of
-    push toward the closing labels above 0 (``rules.pushed``)."""
+    in the period, not entered, trained (it changed the model), and with a net push toward
+    the closing labels above 0 (``rules.pushed``). Whether the trainer has refunded or
+    reported it since does not matter."""
     p = hub.periods(trainer.address, period)
     out = []
     for c in history:
         if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
             continue
-        r = trainer.contribution(c.id)
-        if not (r.good and r.trained and not r.bad):
+        if not trainer.contribution(c.id).trained:
             continue
         shares = pushed(c.features, c.label, test)
         if shares > 0:

@@ -3,14 +3,20 @@
 Agents contribute to a deposit-and-refund trainer whose model is the sparse Perceptron
 (``IntPerceptron``, bit-identical to the contract). Each period ends with an accuracy record on a
 fresh test set the agents never saw; the pool then releases ``available * gain / (1 - acc_a)``
-(``rules.budget``) and splits it among the contributions the trainer holds as good (refunded:
-the model agrees with its label after the refund wait, here at the period's end) and trained
-(it changed the model). Rule ``push`` (``ModelHub.enter``, ``rules.pushed``): each gets
-shares by how far its own step moved the closing scores toward their labels, and enters only
-above 0. Measured beside it: ``good`` (the hub before the review: one share each),
-``influence`` (one share if its step, taken out, turns more closing answers wrong than right)
-and ``fixed`` (that net count of answers as shares). Each agent claims once
-(``rules.PeriodMirror``). Deposits follow the trainer: a
+(``rules.budget``) and splits it among the period's contributions that trained (changed the
+model) and, for those whose refund wait ended before the closing record, that the trainer
+holds as good (refunded: the model agrees with the label at the record, the period's end).
+``unjudged`` is the fraction of a period's contributions, the latest, whose refund wait had not
+ended at the record: no judgement is asked of them (``ModelHub.enter``; about the refund wait
+over the period's length, 1.0 for an attacker who sends only in the last refund wait before a
+record). ``cancel=True`` (measured, not in the contract) lets the period's contributions cut
+each other's shares where two opposite steps on the same features undid each other (largest
+cut first, each contribution that cancels used once). Rule ``push`` (``ModelHub.enter``,
+``rules.pushed``): each gets shares by how far its own step moved the closing scores toward
+their labels, and enters only above 0. Measured beside it: ``good`` (the hub before the first
+review: one share each), ``influence`` (one share if its step, taken out, turns more closing
+answers wrong than right) and ``fixed`` (that net count of answers as shares). Each agent
+claims once (``rules.PeriodMirror``). Deposits follow the trainer: a
 refund returns it, anything else is lost to the contributor.
 
 Agents:
@@ -194,8 +200,11 @@ def simulate_hub(
     deposit: int = 10**15,
     seed: int = 0,
     rule: str = "push",
+    unjudged: float = 0.0,
+    cancel: bool = False,
 ) -> HubSimulation:
     """Run the pool over ``periods`` periods; each agent sends ``per_agent`` samples a period.
+    ``unjudged`` and ``cancel``: see the module docstring.
 
     The data is split once: ``pretrain`` samples the owner trains on, then one fresh test set
     of ``test_size`` samples per record (periods + 1 of them), then the contributors' stream.
@@ -236,12 +245,17 @@ def simulate_hub(
             sent.append((agent, x, y, trained))
         # After the refund wait: a refund needs the model to agree with the label.
         entries: dict[str, int] = {}
-        for agent, x, y, trained in sent:
+        # The first ``judged`` of the period's contributions had their refund wait end before
+        # the closing record: they enter only if judged good (the model agrees at the record).
+        judged = len(sent) - round(unjudged * len(sent))
+        closing = [(list(t), label) for t, label in tests[p + 1]]
+        entered = []  # (agent, x, y, index in sent, shares)
+        for k, (agent, x, y, trained) in enumerate(sent):
             good = model.predict(x) == y
             agent.good += good
             if not good:
                 agent.deposits_lost += deposit
-            if not (good and trained):
+            if not trained or (k < judged and not good):
                 continue
             if rule == "good":
                 weight = 1
@@ -250,7 +264,30 @@ def simulate_hub(
             elif rule == "fixed":
                 weight = max(helped(model, x, y, tests[p + 1]), 0)
             else:
-                weight = max(pushed(x, y, [(list(t), label) for t, label in tests[p + 1]]), 0)
+                weight = max(pushed(x, y, closing), 0)
+            if weight:
+                entered.append([agent, x, y, k, weight])
+        if cancel:
+            # Every cancellation anyone may make, largest cut first (each contribution that
+            # cancels is used once): the period's contributors cut each other's undone shares.
+            offers = []
+            for e in entered:
+                _, x, y, k, _ = e
+                for j, (_, ux, uy, utrained) in enumerate(sent):
+                    if j == k or not utrained or uy == y:
+                        continue
+                    shared = sorted(set(x).intersection(ux))
+                    cut = pushed(shared, y, closing) if shared else 0
+                    if cut > 0:
+                        offers.append((cut, j, e))
+            offers.sort(key=lambda o: -o[0])
+            used = set()
+            for cut, j, e in offers:
+                if j in used or e[4] == 0:
+                    continue
+                e[4] -= min(cut, e[4])
+                used.add(j)
+        for agent, _, _, _, weight in entered:
             if weight:
                 entries[agent.name] = entries.get(agent.name, 0) + weight
         b_samples, b_correct = record(tests[p + 1])

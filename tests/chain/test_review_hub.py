@@ -470,12 +470,15 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     assert to_alice == budget == POOL
 
 
-def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_is_refused(
-    project, owner, deploy_trainer
+def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_pays_its_contributors(
+    project, owner, alice, carol, deploy_trainer, chain
 ):
-    """Before the fix such a trainer was listed and funded, but its contributions could not be
-    judged good before the entries closed: every period's budget went back, alice (all of a
-    period's gain) got 0. The boundary refund_wait == entry_window is accepted."""
+    """Before the first fix such a trainer was listed and funded, but its contributions could
+    not be judged good before the entries closed: every period's budget went back, alice (all
+    of a period's gain) got 0. The first fix refused it at registration. Since the second
+    review a contribution whose refund wait had not ended at the closing record needs no
+    judgement (a rival could steer it after the record), so the trainer is listed and alice,
+    who could not refund yet, is paid the whole period."""
     from sharedmodels.trainers.client import Incentive
 
     hub = driver.deploy_hub(
@@ -487,8 +490,25 @@ def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_is_refused(
         entry_window=ENTRY,
         min_pool_samples=MIN_SAMPLES,
     )
-    slow = deploy_trainer(incentive=Incentive("stake", ENTRY + 1, ENTRY + 1, ENTRY + 1, 10**15))
-    with ape.reverts("hub: refund wait longer than the entry window"):
-        hub.register(slow, 0, "t", "", sender=owner)
-    edge = deploy_trainer(incentive=Incentive("stake", ENTRY, ENTRY, ENTRY, 10**15))
-    hub.register(edge, 0, "t", "", sender=owner)
+    wait_ = ENTRY + DELAY
+    slow = deploy_trainer(incentive=Incentive("stake", wait_, wait_, wait_, 10**15))
+    hub.register(slow, 0, "t", "", sender=owner)
+    seal(slow, owner)
+    hub.fund(slow, carol, value=POOL, sender=carol)
+    a_set, b_set = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, slow.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, slow.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, slow)
+    hub.close_period(slow, a, sender=carol)
+    start = chain.blocks.head.number
+    add(slow, alice, [POS, 300], 1)
+    add(slow, alice, [NEG, 301], 0)
+    driver.reveal(hub, b, b_set, carol, slow)
+    assert hub.close_period(slow, b, sender=carol).return_value == POOL
+    history = scan(slow, start)
+    assert len(driver.enter_eligible(hub, slow, 0, history, b_set, carol)) == 2
+    assert not any(slow.contribution(c.id).good for c in history)  # never refundable yet
+    wait(chain, ENTRY + 1)
+    assert claim(hub, slow, 0, alice) == POOL
+    pool_invariant(hub, [slow])

@@ -8,6 +8,8 @@ numbers; one that fails at the contract is a normal test (it documents a defence
 import ape
 import pytest
 from conftest import STAKE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_hub import (
     DELAY,
     ENTRY,
@@ -21,7 +23,7 @@ from test_hub import (
 )
 from test_review_hub import add, claim, closing, enter_one, refund_all
 
-from sharedmodels.hub import driver
+from sharedmodels.hub import driver, rules
 from sharedmodels.hub.kinds import hub_kinds
 from sharedmodels.trainers.client import scan
 
@@ -236,25 +238,29 @@ def test_spoiling_a_reveal_from_the_mempool_costs_the_griefer_its_deposit(
 # ---------------------------------------------------------------- 4. unjudged at the record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: after the closing record, mallory flips alice's POS sample with one "
-        "contribution of the next period (refunded to her in full) before alice's refund_wait "
-        "ends: alice's refund reverts 'refund: model disagrees' and her contribution never "
-        "enters; mallory takes the whole 10**18 wei period instead of half, and reports all "
-        "of alice's 12286689419795221 wei deposit"
-    ),
-)
+def flip_after(trainer, mallory, x, tag):
+    """Mallory trains the model against sample ``x`` until it answers the other class (each
+    step with one fresh feature, so every one trains); returns how many steps it took."""
+    flips = 0
+    wrong = 1 - trainer.predict(x)
+    while trainer.predict(x) != wrong:
+        add(trainer, mallory, [*x, 900 + 10 * tag + flips], wrong)
+        flips += 1
+    return flips
+
+
 def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     hub, trainer, alice, bob, carol, mallory, chain
 ):
-    """The hub reads 'judged good' when a contribution enters, from the trainer as it is then,
-    not as it was at the closing record. A contribution made shortly before the record is not
-    yet refundable (refund_wait); in that gap a rival trains the model against it (in the next
-    period, so the closing record is untouched), its contributor cannot refund, and it can
-    never enter. A correct hub pays by the model the record measured: alice's two samples
-    sample (POS) and mallory's (NEG) made the gain together: 4 shares each, half each."""
+    """Fixed (was HIGH). The hub used to read 'judged good' when a contribution entered, from
+    the trainer as it was then. In the refund wait after the closing record mallory trains
+    the model against alice's sample (in the next period, so the record is untouched): alice's
+    refund fails ('refund: model disagrees'), mallory reports her deposit, and alice's
+    contribution could never enter: mallory took the whole 10**18 wei period instead of half.
+    The hub now pays by what the record fixed: the TRAINED flag (written when the sample
+    trained) and the closing set as the record scored it; no refund or report counts. Alice's
+    POS sample and mallory's NEG sample made the gain together, 4 shares each: half each.
+    (Mallory's deposit report is the trainer's own rule and stays: the hub cannot undo it.)"""
     _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
@@ -262,35 +268,116 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     driver.reveal(hub, b, b_set, carol, trainer)  # the closing record: 100 %
     budget = hub.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    flips = 0
-    while trainer.predict([POS, 300]) == 1:  # mallory teaches alice's sample the other way
-        add(trainer, mallory, [POS, 300, 900 + flips], 0)
-        flips += 1
+    flips = flip_after(trainer, mallory, [POS, 300], 0)
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     assert all(trainer.contribution(c.id).trained for c in history)
     [pos] = history.by(alice.address)
-    refused = ""
-    try:
+    with ape.reverts("refund: model disagrees"):
         trainer.refund(pos.key(), list(pos.features), sender=alice)
-    except ape.exceptions.ContractLogicError as err:
-        refused = str(err)
     refund_all(trainer, history, [mallory])
-    for c in history.by(mallory.address):  # the honest NEG sample and the flip: both back
-        assert trainer.contribution(c.id).good and trainer.contribution(c.id).claimable == 0
-    reported = 0
-    if refused:
-        reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
-    driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
+    assert reported > 0 and not trainer.contribution(pos.id).good
+    entered = driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    assert sorted(entered) == [1, 2]  # the period's two; mallory's flips are the next period's
+    assert hub.shares(trainer, 0, alice) == hub.shares(trainer, 0, mallory) == 4
     wait(chain, ENTRY + 1)
-    to_alice = claim(hub, trainer, 0, alice) if hub.shares(trainer, 0, alice) else 0
+    to_alice = claim(hub, trainer, 0, alice)
     to_mallory = claim(hub, trainer, 0, mallory)
     pool_invariant(hub, [trainer])
     print(
-        f"later flip: {flips} flips, alice refund {refused!r}; alice {to_alice}, mallory "
-        f"{to_mallory} of {budget}, mallory reported {reported} of alice's {pos.deposit}"
+        f"later flip: {flips} flips, alice's deposit reported ({reported} wei); alice "
+        f"{to_alice}, mallory {to_mallory} of {budget}"
     )
     assert to_alice == to_mallory == POOL // 2
+    assert to_alice + to_mallory == budget
+
+
+@pytest.mark.parametrize("late", [0, 1])
+def test_judgement_is_asked_only_of_what_the_record_could_judge(
+    hub, trainer, alice, bob, carol, chain, late
+):
+    """Alice never refunds (bob's sample, before hers, makes the gain a two-class one). Her
+    refund wait ends exactly at the closing record's block (late 0): she could not have
+    refunded in an earlier block, so no judgement is asked and she enters. One second later
+    (late 1) she could have: her unrefunded contribution is refused."""
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    start = chain.blocks.head.number
+    add(trainer, bob, [NEG, 301], 0)
+    add(trainer, alice, [1, 2, 3, POS, 300], 1)  # features before POS: the cursor must walk
+    [c] = scan(trainer, start).by(alice.address)
+    chain.pending_timestamp = c.time + STAKE.refund_wait + late
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.evaluations(b).time == c.time + STAKE.refund_wait + late
+    assert hub.close_period(trainer, b, sender=carol).return_value > 0
+    test = closing(hub, trainer, 0, b_set)
+    if late:
+        with ape.reverts("hub: contribution not judged good"):
+            enter_one(hub, trainer, 0, c, test, carol)
+    else:
+        enter_one(hub, trainer, 0, c, test, carol)
+        assert hub.shares(trainer, 0, alice) == 4
+
+
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    flipped=st.lists(st.booleans(), min_size=2, max_size=2),
+    refund_first=st.booleans(),
+    pool=st.integers(10**6, 10**20),
+)
+def test_nothing_after_the_closing_record_moves_a_share(
+    project,
+    kinds,
+    owner,
+    alice,
+    bob,
+    carol,
+    mallory,
+    deploy_trainer,
+    chain,
+    flipped,
+    refund_first,
+    pool,
+):
+    """Whichever honest samples mallory flips after the closing record, and whether their
+    contributors refunded before the flips or not: each entry's shares are what the closing
+    set as the record scored it gives (``rules.pushed``), the period pays alice and bob half
+    each, and the hub's books hold to the wei."""
+    with chain.isolate():
+        hub = deploy_test_hub(project, owner, kinds)
+        trainer = deploy_trainer()
+        hub.register(trainer, 0, "t", "", sender=owner)
+        seal(trainer, owner)
+        hub.fund(trainer, carol, value=pool, sender=bob)
+        a_set, b_set = make_set(8), make_set(8, start=8)
+        a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+        b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+        wait(chain, DELAY)
+        driver.reveal(hub, a, a_set, carol, trainer)
+        hub.close_period(trainer, a, sender=carol)
+        start = chain.blocks.head.number
+        honest = [(alice, [POS, 300], 1), (bob, [NEG, 301], 0)]
+        for who, x, y in honest:
+            add(trainer, who, x, y)
+        driver.reveal(hub, b, b_set, carol, trainer)
+        budget = hub.close_period(trainer, b, sender=carol).return_value
+        if refund_first:
+            wait(chain, STAKE.refund_wait)
+            refund_all(trainer, scan(trainer, start), [alice, bob])
+        for k, (_, x, _) in enumerate(honest):
+            if flipped[k]:
+                flip_after(trainer, mallory, x, k)
+        wait(chain, STAKE.refund_wait)
+        history = scan(trainer, start)
+        refund_all(trainer, history, [alice, bob, mallory])
+        test = closing(hub, trainer, 0, b_set)
+        driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+        for who, x, y in honest:
+            assert hub.shares(trainer, 0, who) == rules.pushed(x, y, test) == 4
+        wait(chain, ENTRY + 1)
+        paid = [claim(hub, trainer, 0, who) for who, _, _ in honest]
+        assert paid == [budget // 2, budget - budget // 2] and budget == pool
+        assert pool_invariant(hub, [trainer]) == 0
 
 
 # ---------------------------------------------------------------- 5. defences

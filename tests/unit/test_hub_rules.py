@@ -90,3 +90,24 @@ def test_pushed_counts_shared_features_for_and_against():
     assert pushed([2, 4], 1, test) == 3  # two features of one sample count twice
     assert pushed([2, 4], 0, test) == -3
     assert pushed([1, 2], 1, test) == 2  # +2 (sample 1) -1 (sample 2) +1 (sample 3)
+
+
+def test_undo_pairs_judged_unjudged_and_cancelled():
+    """The undo pairs take more when no contribution is judged (every one still in its refund
+    wait at the record: ``ModelHub.enter`` asks no judgement), and almost nothing once opposite
+    steps on shared features cancel (measured, not in the contract); no wei is lost."""
+    rows, labels = topics(6000, shared=0.5, words=20)
+    policies = ("honest", "honest", "pairs", "flipper")
+    runs = {
+        name: simulate_hub(rows, labels, 2**12, policies=policies, pretrain=20, per_agent=25, **kw)
+        for name, kw in (
+            ("judged", {}),
+            ("unjudged", {"unjudged": 1.0}),
+            ("cancel", {"unjudged": 1.0, "cancel": True}),
+        )
+    }
+    pairs = {name: next(a for a in s.agents if a.policy == "pairs") for name, s in runs.items()}
+    assert all(s.conservation() and s.paid_total > 0 for s in runs.values())
+    share = {name: pairs[name].paid / runs[name].paid_total for name in runs}
+    assert share["unjudged"] > share["judged"] > share["cancel"]
+    assert share["cancel"] <= 0.05
