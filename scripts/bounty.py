@@ -32,6 +32,15 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.bounty.demo import (
+    DATASETS,
+    BountyDemoConfig,
+    float_accuracy,
+    make_groups,
+    run_demo,
+    train,
+    training_from_chain,
+)
 from sharedmodels.bounty.driver import (
     Entrant,
     Terms,
@@ -54,15 +63,6 @@ from sharedmodels.bounty.rules import (
     BountyError,
     OrganiserSecrets,
     max_fee,
-)
-from sharedmodels.bounty.story import (
-    DATASETS,
-    DemoConfig,
-    float_accuracy,
-    make_groups,
-    run_demo,
-    train,
-    training_from_chain,
 )
 from sharedmodels.units import ether
 
@@ -371,7 +371,7 @@ def demo(network, dataset, limit, threshold):
     if dataset == "breast_cancer" and limit is None:
         limit = 480
     t = accounts.test_accounts
-    config = DemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
+    config = BountyDemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
     r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo, keeper=t[4])
     click.echo(f"\ntest set: {r.test_size} samples")
     click.echo(f"{'submission':<46} {'params':>6} {'on-chain':>9} {'mirror':>8} {'float':>8}")

@@ -26,7 +26,7 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.registry import MODEL_NAMES, model_spec
-from sharedmodels.runs.demo import DemoConfig, plot_curve, result_line, run
+from sharedmodels.runs.demo import TrainerDemoConfig, plot_curve, result_line, run
 
 
 def _gas(values) -> str:
@@ -89,7 +89,7 @@ def cli(network, days, per_day, flipper_per_day, pretrain, model, dataset, judgi
     judging = c.default_judging(model, judging)
     if pretrain is None:
         pretrain = 10 if dataset == "sklearn:digits" else 10_000
-    config = DemoConfig(
+    config = TrainerDemoConfig(
         model=model,
         dataset=dataset,
         pretrain=pretrain,

@@ -326,9 +326,9 @@ def demo(network, rounds, epochs, alpha, seed, out):
     """Ten clients with non-IID shards of digits, two poisoning (one flips labels, one sends its
     change reversed at the clip bound claiming the most samples): FedAvg and the trimmed mean on
     chain, the trimmed mean without poisoners, central training, and accuracy vs epsilon."""
-    from sharedmodels.federated.demo import DemoConfig, run_demo
+    from sharedmodels.federated.demo import FederatedDemoConfig, run_demo
 
-    cfg = DemoConfig(rounds=rounds, epochs=epochs, alpha=alpha, seed=seed)
+    cfg = FederatedDemoConfig(rounds=rounds, epochs=epochs, alpha=alpha, seed=seed)
     s = run_demo(cfg, Path(out), click.echo)
     f = s["final_accuracy"]
     click.echo(f"final accuracy, trimmed mean with 2 poisoners: {f['trimmed_mean_poisoned']:.3f}")

@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sharedmodels.rpc.fastpath import RPC
 from sharedmodels.rpc.node import free_port
+from sharedmodels.rpc.reads import RPC
 
 ROOT = Path(__file__).resolve().parents[1]
 

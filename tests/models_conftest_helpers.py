@@ -16,7 +16,8 @@ from sharedmodels.encoding.features import DenseEncoder, Encoder
 from sharedmodels.mirrors.multiclass import IntNaiveBayes
 from sharedmodels.registry import Params, model_spec
 from sharedmodels.rpc.deployments import encoder_descriptor
-from sharedmodels.rpc.fastpath import call_in_order, decode_event, view_many
+from sharedmodels.rpc.fastpath import call_in_order
+from sharedmodels.rpc.reads import decode_event, view_many
 
 #: The models on ``base.vy``, from the registry (so a new one is tested without an edit here).
 MODELS = tuple(m.name for m in registry.MODELS.values() if m.uses_base)

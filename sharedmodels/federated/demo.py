@@ -41,7 +41,7 @@ from sharedmodels.units import ETH
 
 
 @dataclass
-class DemoConfig:
+class FederatedDemoConfig:
     clients: int = 10
     poisoners: int = 2
     rounds: int = 10
@@ -85,7 +85,9 @@ class RunResult:
     history_ok: bool = True
 
 
-def make_clients(cfg: DemoConfig, split: Split, poisoned: bool, epsilon: float | None = None):
+def make_clients(
+    cfg: FederatedDemoConfig, split: Split, poisoned: bool, epsilon: float | None = None
+):
     shards = dirichlet_shards(split.y_train, cfg.clients, cfg.alpha, cfg.seed)
     out = []
     for i, idx in enumerate(shards):
@@ -97,7 +99,9 @@ def make_clients(cfg: DemoConfig, split: Split, poisoned: bool, epsilon: float |
     return out
 
 
-def run_mirror(cfg: DemoConfig, terms: Terms, clients: list[Client], split: Split, label: str):
+def run_mirror(
+    cfg: FederatedDemoConfig, terms: Terms, clients: list[Client], split: Split, label: str
+):
     mirror = TaskMirror.open(terms, cfg.pool)
     for c in clients:
         mirror.join(c.name)
@@ -113,7 +117,7 @@ def run_mirror(cfg: DemoConfig, terms: Terms, clients: list[Client], split: Spli
 
 
 def run_chain(
-    cfg: DemoConfig,
+    cfg: FederatedDemoConfig,
     terms: Terms,
     clients: list[Client],
     *,
@@ -251,7 +255,7 @@ class NotFunded(SharedModelsError):
     """The node's test accounts cannot fund the demo's participants."""
 
 
-def run_demo(cfg: DemoConfig, out: Path, echo: Callable[[str], None]) -> dict:
+def run_demo(cfg: FederatedDemoConfig, out: Path, echo: Callable[[str], None]) -> dict:
     from ape import accounts, chain, project
 
     t0 = time.monotonic()

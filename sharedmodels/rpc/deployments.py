@@ -206,7 +206,7 @@ def check_deployment(manifest: Manifest, chain_id: int, code: bytes) -> None:
 
 def predict_many(contract: Any, rows: Sequence[Sequence[int]]) -> list[int]:
     """On-chain predictions for many samples (free ``eth_call``s)."""
-    from sharedmodels.rpc.fastpath import view_many
+    from sharedmodels.rpc.reads import view_many
 
     to_x = packer(contract)
     return [int(p) for p in view_many(contract.predict, ([to_x(r)] for r in rows), "uint8")]

@@ -205,7 +205,7 @@ def guard(
     ``calls`` is then unused. A list the node cannot price is said in one line, and refused
     under a cap. Returns the total's quote (None: nothing to send, or unpriced)."""
     if rpc is None:
-        from sharedmodels.rpc.fastpath import RPC
+        from sharedmodels.rpc.reads import RPC
 
         rpc = RPC()
     if priced is None:
@@ -290,7 +290,7 @@ def preview_deploy(
     found without sending anything (see the module docstring)."""
     from ape.contracts import ContractInstance
 
-    from sharedmodels.rpc.fastpath import RPC, create_address
+    from sharedmodels.rpc.reads import RPC, create_address
 
     rpc = rpc or RPC()
     me = str(sender.address)
@@ -329,7 +329,7 @@ def announce_deploy(
     """Print a deployment's gas and fee before it starts (creation, then the pre-training
     upload and seal); refuse above ``max_fee`` wei. Returns the quote of the whole."""
     if rpc is None:
-        from sharedmodels.rpc.fastpath import RPC
+        from sharedmodels.rpc.reads import RPC
 
         rpc = RPC()
     base, tip = prices(rpc)

@@ -92,8 +92,8 @@ def get_logs(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict]:
     """Every log matching ``query`` (``address``, ``topics``) in ``[from_block, to_block]``,
-    in the order the node returns them per window (block order). ``rpc`` is a fastpath
-    ``RPC``. ``cursor`` resumes an earlier read (see the module docstring)."""
+    in the order the node returns them per window (block order). ``rpc`` is a
+    ``reads.RPC``. ``cursor`` resumes an earlier read (see the module docstring)."""
     cur = cursor or LogCursor(from_block, to_block)
     span = max(1, window)
     failures = 0
@@ -103,7 +103,7 @@ def get_logs(
         cur.requests += 1
         try:
             found = rpc.call("eth_getLogs", [q])
-        except RuntimeError as exc:  # the node's JSON-RPC error (fastpath.NodeRefused)
+        except RuntimeError as exc:  # the node's JSON-RPC error (reads.NodeRefused)
             if _too_much(str(exc)) and span > 1:
                 span = max(1, span // 2)
                 cur.splits += 1

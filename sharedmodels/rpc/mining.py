@@ -65,14 +65,14 @@ class Mining:
 
 
 def _call(rpc: Any, method: str, params: list) -> Any:
-    """``rpc.call`` for the fastpath ``RPC``, ``make_request`` for an Ape provider."""
+    """``rpc.call`` for a ``reads.RPC``, ``make_request`` for an Ape provider."""
     if hasattr(rpc, "make_request"):
         return rpc.make_request(method, params)
     return rpc.call(method, params)
 
 
 def detect(rpc: Any) -> Mining:
-    """The mining mode of the node behind ``rpc`` (a fastpath ``RPC`` or an Ape provider)."""
+    """The mining mode of the node behind ``rpc`` (a ``reads.RPC`` or an Ape provider)."""
     try:
         auto = _call(rpc, "anvil_getAutomine", [])
     except Exception:  # a node without Anvil's methods refuses them: a public network's

@@ -41,7 +41,7 @@ from sharedmodels.units import DAY
 
 
 @dataclass
-class DemoConfig:
+class TrainerDemoConfig:
     # A model that starts weak (ten samples, one per digit on average) so that the story can
     # show it learning from the honest contributor while the flipper loses its deposits.
     model: str = "ncc"
@@ -63,7 +63,7 @@ class DemoConfig:
 
 
 @dataclass
-class DemoResult:
+class TrainerDemoResult:
     accuracy_before: float
     accuracy_after: float
     parity: ParityResult
@@ -94,7 +94,7 @@ class DemoResult:
         return got, sum(counts.values())
 
 
-def result_line(r: DemoResult) -> str:
+def result_line(r: TrainerDemoResult) -> str:
     """The demo's last line: whether its numbers bear out the story it told (the model learned
     or held, the honest contributor gained, the flipper lost, parity and the wei check held),
     and if not, which of them failed."""
@@ -133,12 +133,12 @@ def _accuracy(predictions: list[int], labels: list[int]) -> float:
 
 
 def run(
-    config: DemoConfig,
+    config: TrainerDemoConfig,
     owner: Any,
     honest: Any,
     flipper: Any,
     log: Callable[[str], None] = lambda _: None,
-) -> DemoResult:
+) -> TrainerDemoResult:
     from ape import chain, project
 
     k = model_spec(config.model)
@@ -268,7 +268,7 @@ def run(
             counts[c.state(clock + 10**9, config.incentive.refund_wait)] += 1
         states[name] = dict(counts)
     balances = {name: int(a.balance) - start_balance[name] for name, a in actors.items()}
-    return DemoResult(
+    return TrainerDemoResult(
         accuracy_before=before,
         accuracy_after=after,
         parity=parity,
@@ -288,7 +288,7 @@ def run(
     )
 
 
-def plot_curve(result: DemoResult, path: Any) -> None:
+def plot_curve(result: TrainerDemoResult, path: Any) -> None:
     """The learning curve as a PNG: held-out accuracy at the start and after each day, and the
     commoner-class baseline."""
     import matplotlib

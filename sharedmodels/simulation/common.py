@@ -11,13 +11,8 @@ from typing import Any
 
 from sharedmodels.encoding.encoded import Encoded
 from sharedmodels.encoding.packed import packer
-from sharedmodels.rpc.fastpath import (
-    RPC,
-    Pipeline,
-    abi_encoder,
-    mine_together,
-    view_many,
-)
+from sharedmodels.rpc.fastpath import Pipeline, mine_together
+from sharedmodels.rpc.reads import RPC, abi_encoder, view_many
 from sharedmodels.simulation.presets import Preset
 
 #: The event each claim emits; its first data word is the wei it paid.

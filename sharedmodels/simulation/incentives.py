@@ -25,13 +25,8 @@ from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.packed import packer, x_hash
 from sharedmodels.errors import InputError
 from sharedmodels.registry import make_encoder, model_spec
-from sharedmodels.rpc.fastpath import (
-    RPC,
-    Pipeline,
-    abi_encoder,
-    decode_event,
-    event_topic,
-)
+from sharedmodels.rpc.fastpath import Pipeline
+from sharedmodels.rpc.reads import RPC, abi_encoder, decode_event, event_topic
 from sharedmodels.simulation.agents import Ledger, draw_owners, make_agents
 from sharedmodels.simulation.common import (
     EVENTS,

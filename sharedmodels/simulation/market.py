@@ -35,12 +35,8 @@ from sharedmodels.market.driver import (
 )
 from sharedmodels.market.rules import MAX_PIECE, load_secrets, new_salt, sample_commitment
 from sharedmodels.market.story import create_market
-from sharedmodels.rpc.fastpath import (
-    RPC,
-    Pipeline,
-    abi_encoder,
-    mine_together,
-)
+from sharedmodels.rpc.fastpath import Pipeline, mine_together
+from sharedmodels.rpc.reads import RPC, abi_encoder
 from sharedmodels.simulation.agents import Ledger, draw_owners, make_agents
 from sharedmodels.simulation.common import (
     Result,

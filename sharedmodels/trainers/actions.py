@@ -13,13 +13,8 @@ from typing import Any
 
 from sharedmodels.encoding.packed import packer
 from sharedmodels.errors import InputError, SharedModelsError
-from sharedmodels.rpc.fastpath import (
-    NodeRefused,
-    NodeStalled,
-    call_in_order,
-    can_pipeline,
-    decode_event,
-)
+from sharedmodels.rpc.fastpath import NodeStalled, call_in_order, can_pipeline
+from sharedmodels.rpc.reads import NodeRefused, decode_event
 from sharedmodels.trainers.client import (
     Added,
     Contribution,
@@ -232,8 +227,8 @@ def contribution_gas(
     priced by the first one, signed for the estimate and never sent."""
     from ape import chain
 
-    from sharedmodels.rpc.fastpath import RPC
     from sharedmodels.rpc.fees import call_of, gas_of
+    from sharedmodels.rpc.reads import RPC
 
     incentive = incentive_of(contract)
     deposit = incentive.max_deposit if incentive.kind == "stake" else 0

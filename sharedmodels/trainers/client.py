@@ -23,8 +23,8 @@ from eth_utils import keccak, to_checksum_address
 from sharedmodels.encoding.packed import as_x, is_packed, packer, unpack
 from sharedmodels.errors import InputError
 from sharedmodels.registry import MODELS, contract_names
-from sharedmodels.rpc.fastpath import RPC, decode_log, event_topic, view_many
 from sharedmodels.rpc.logs import get_logs
+from sharedmodels.rpc.reads import RPC, decode_log, event_topic, view_many
 from sharedmodels.units import HOUR
 
 #: Incentive kinds a deployment may use; "none" is the standalone owner-trained model.

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sharedmodels.encoding.packed import as_x, packer
-from sharedmodels.rpc.fastpath import call_in_order, can_pipeline, decode_event
+from sharedmodels.rpc.fastpath import call_in_order, can_pipeline
+from sharedmodels.rpc.reads import decode_event
 
 
 @dataclass

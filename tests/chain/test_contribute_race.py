@@ -20,7 +20,7 @@ import pytest
 from ape import chain
 from conftest import STAKE
 
-from sharedmodels.rpc import fastpath
+from sharedmodels.rpc.reads import RPC
 from sharedmodels.trainers.actions import contribute
 from sharedmodels.trainers.deposits import TOO_LOW, AboveCap
 
@@ -80,7 +80,7 @@ def race(monkeypatch, mempool, trainer, bob):
     its receipts, which the race mines) and every send of ours overtaken as ``Race`` says."""
     provider = type(chain.provider)
     ape_send = provider._send_transaction
-    pipe_batch = fastpath.RPC.batch
+    pipe_batch = RPC.batch
 
     def start(rounds: int = 1, after=None) -> Race:
         r = Race(mempool, trainer, bob, rounds, after)
@@ -95,7 +95,7 @@ def race(monkeypatch, mempool, trainer, bob):
 
         monkeypatch.setattr(provider, "auto_mine", property(lambda self: True))
         monkeypatch.setattr(provider, "_send_transaction", send_transaction)
-        monkeypatch.setattr(fastpath.RPC, "batch", batch)
+        monkeypatch.setattr(RPC, "batch", batch)
         return r
 
     rpc = chain.provider.make_request

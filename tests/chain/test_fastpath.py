@@ -17,7 +17,8 @@ from models_conftest_helpers import deploy, random_rows
 
 from sharedmodels.cli import one_line_errors
 from sharedmodels.rpc import fastpath
-from sharedmodels.rpc.fastpath import NodeStalled, Pipeline, _rlp, nonce_of, sign_1559
+from sharedmodels.rpc.fastpath import NodeStalled, Pipeline, nonce_of, sign_1559
+from sharedmodels.rpc.reads import NodeRefused, rlp
 
 #: secp256k1 private keys: 1 to the group order minus one.
 KEYS = st.integers(1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140).map(
@@ -58,9 +59,9 @@ def test_sign_1559_matches_eth_account(key, chain_id, nonce, max_fee, gas, to, v
 
 def test_rlp_lengths():
     # The short and long forms of strings and lists, and the single-byte rule.
-    assert _rlp(0) == b"\x80" and _rlp(0x7F) == b"\x7f" and _rlp(0x80) == b"\x81\x80"
-    assert _rlp(b"a" * 55)[:1] == b"\xb7" and _rlp(b"a" * 56)[:2] == b"\xb8\x38"
-    assert _rlp([]) == b"\xc0" and _rlp([b"a" * 60])[:2] == b"\xf8\x3e"
+    assert rlp(0) == b"\x80" and rlp(0x7F) == b"\x7f" and rlp(0x80) == b"\x81\x80"
+    assert rlp(b"a" * 55)[:1] == b"\xb7" and rlp(b"a" * 56)[:2] == b"\xb8\x38"
+    assert rlp([]) == b"\xc0" and rlp([b"a" * 60])[:2] == b"\xf8\x3e"
 
 
 # ---------------------------------------------------------------- waiting on the node
@@ -198,7 +199,7 @@ def test_a_node_without_pool_methods_is_not_asked_to_requeue():
 
         def call(self, method, params):
             self.asked.append(method)
-            raise fastpath.NodeRefused(f"{method}: Method not found")
+            raise NodeRefused(f"{method}: Method not found")
 
     pipe = Pipeline.__new__(Pipeline)
     pipe.rpc, pipe.address, pipe.requeues_disabled, pipe.requeued = NoPoolMethods(), "0x1", False, 0

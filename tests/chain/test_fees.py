@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from sharedmodels.rpc import fees
-from sharedmodels.rpc.fastpath import RPC
+from sharedmodels.rpc.reads import RPC
 
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK = ("--network", "ethereum:local:foundry")

@@ -19,7 +19,8 @@ from eth_utils import keccak
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.encoding.packed import pack
 from sharedmodels.rpc.deployments import encoder_descriptor
-from sharedmodels.rpc.fastpath import RPC, Pipeline
+from sharedmodels.rpc.fastpath import Pipeline
+from sharedmodels.rpc.reads import RPC
 
 N = 1000
 

@@ -15,7 +15,7 @@ from ape import chain
 from limited_node import Limits, limited_node
 
 from sharedmodels.rpc import logs as logreader
-from sharedmodels.rpc.fastpath import RPC
+from sharedmodels.rpc.reads import RPC
 from sharedmodels.trainers.client import Incentive, scan
 
 
@@ -35,7 +35,7 @@ def busy_trainer(deploy_trainer, alice, owner):
 def _fast(monkeypatch):
     """Back-off without the waiting (the counts still say it happened)."""
     monkeypatch.setattr(logreader, "BACKOFF", 0.0)
-    monkeypatch.setattr("sharedmodels.rpc.fastpath.time.sleep", lambda s: None)
+    monkeypatch.setattr("sharedmodels.rpc.reads.time.sleep", lambda s: None)
 
 
 def test_scan_through_a_limited_node_sees_the_same_history(busy_trainer, monkeypatch):

@@ -33,7 +33,8 @@ from models_conftest_helpers import SCALE, ctor_args
 
 from sharedmodels.mirrors.multiclass import IntNaiveBayes
 from sharedmodels.registry import model_spec
-from sharedmodels.rpc.fastpath import call_in_order, decode_event, view_many
+from sharedmodels.rpc.fastpath import call_in_order
+from sharedmodels.rpc.reads import decode_event, view_many
 
 #: Samples per stream: verdicts to compare per model and seed.
 STREAM = 90

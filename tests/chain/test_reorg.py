@@ -9,7 +9,7 @@ import pytest
 from ape import chain
 
 from sharedmodels.rpc.deployments import DeploymentError, Manifest, check_deployment
-from sharedmodels.rpc.fastpath import RPC
+from sharedmodels.rpc.reads import RPC
 from sharedmodels.trainers.actions import contribute
 from sharedmodels.trainers.client import Incentive, scan
 from sharedmodels.trainers.journal import matched_prefix, open_journal, reconcile

@@ -5,7 +5,7 @@ import json
 
 from e2e_runner import ape_many, lines
 
-from sharedmodels.bounty.story import DemoConfig, run_demo
+from sharedmodels.bounty.demo import BountyDemoConfig, run_demo
 
 ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
@@ -131,7 +131,7 @@ def test_bounty_errors_are_one_line(tmp_path):
 
 def test_demo_scores_match_the_mirror_and_conserve(project, chain, accounts):
     t = accounts
-    r = run_demo(DemoConfig(), t[0], [t[1], t[2], t[3]])
+    r = run_demo(BountyDemoConfig(), t[0], [t[1], t[2], t[3]])
     assert r.conservation_ok
     assert all(row.onchain == row.mirror for row in r.rows)
     assert max(r.step_gas) < 10_000_000

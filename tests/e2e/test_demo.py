@@ -7,14 +7,14 @@ balance changes add up to what the contract paid out minus gas.
 
 import pytest
 
-from sharedmodels.runs.demo import DemoConfig, run
+from sharedmodels.runs.demo import TrainerDemoConfig, run
 from sharedmodels.trainers.client import Incentive, scan
 from sharedmodels.units import DAY
 
 
 def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts, chain):
     owner, honest, flipper = accounts[0], accounts[1], accounts[2]
-    config = DemoConfig(
+    config = TrainerDemoConfig(
         model="perceptron",
         dataset="rt",
         pretrain=600,
@@ -44,7 +44,7 @@ def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts, chain):
 def test_demo_runs_any_model(accounts, model, dataset):
     """``ape run demo --model M``: the same story on another model and dataset; the replay
     through the model's integer mirror stays exact and every wei is accounted for."""
-    config = DemoConfig(
+    config = TrainerDemoConfig(
         model=model,
         dataset=dataset,
         pretrain=400,
@@ -70,7 +70,7 @@ def test_default_demo_judges_leave_one_out_and_draws_its_curve(accounts, tmp_pat
     counts that add up, a PNG; the model learns from the contributions and the flipper loses."""
     from sharedmodels.runs.demo import plot_curve
 
-    config = DemoConfig(holdout=300, days=2, per_day=8, flipper_per_day=2)
+    config = TrainerDemoConfig(holdout=300, days=2, per_day=8, flipper_per_day=2)
     assert (config.model, config.dataset, config.pretrain) == ("ncc", "sklearn:digits", 10)
     assert config.incentive.leave_one_out
     r = run(config, accounts[0], accounts[1], accounts[2])

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from anvil_helpers import free_port, own_anvil
 
-from sharedmodels.rpc.fastpath import RPC
+from sharedmodels.rpc.reads import RPC
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -17,8 +17,8 @@ import time
 from anvil_helpers import free_port, own_anvil
 from e2e_runner import ROOT
 
-from sharedmodels.rpc.fastpath import RPC
 from sharedmodels.rpc.mining import detect
+from sharedmodels.rpc.reads import RPC
 
 RICH = "0x" + "ab" * 20
 DEV = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil's test account 0, unlocked

@@ -10,6 +10,7 @@ from sklearn.linear_model import Perceptron
 from sklearn.neighbors import NearestCentroid
 from sklearn.neural_network import MLPClassifier
 
+from sharedmodels.bounty.demo import load_dataset
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params, quantise
 from sharedmodels.bounty.rules import (
     BountyError,
@@ -21,7 +22,6 @@ from sharedmodels.bounty.rules import (
     settle,
     work,
 )
-from sharedmodels.bounty.story import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from sharedmodels.runs.demo import DemoResult, result_line
+from sharedmodels.runs.demo import TrainerDemoResult, result_line
 from sharedmodels.trainers.parity import ParityResult
 
-GOOD = DemoResult(
+GOOD = TrainerDemoResult(
     accuracy_before=0.55,
     accuracy_after=0.757,
     parity=ParityResult(agree=449, total=449),

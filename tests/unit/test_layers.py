@@ -81,3 +81,31 @@ def test_no_import_cycles():
     for m in sorted(GRAPH):
         if m not in state:
             visit(m, [])
+
+
+#: The only modules that send transactions outside Ape (``rpc.fastpath``, the send stack), and
+#: only where sending in bulk pays: contribute's pipelined batches, parity streams, the
+#: simulations. Readers use ``rpc.reads``.
+BULK_SENDERS = {
+    "sharedmodels.trainers.actions",
+    "sharedmodels.trainers.parity",
+    "sharedmodels.simulation.agents",
+    "sharedmodels.simulation.common",
+    "sharedmodels.simulation.incentives",
+    "sharedmodels.simulation.market",
+}
+#: Import only read helpers from ``rpc.fastpath`` (re-exported there) until they import
+#: ``rpc.reads``; their files are changed on another branch (issue 30's Python section).
+READS_VIA_FASTPATH = {"sharedmodels.market.driver", "sharedmodels.market.story"}
+
+
+def test_only_the_bulk_paths_import_the_send_stack():
+    importers = {m for m, deps in GRAPH.items() if "sharedmodels.rpc.fastpath" in deps}
+    assert importers - READS_VIA_FASTPATH == BULK_SENDERS
+
+
+def test_the_read_client_sends_nothing():
+    """``rpc.reads`` holds no key and sends no transaction; it needs nothing of ours but errors."""
+    text = (PACKAGE / "rpc" / "reads.py").read_text()
+    assert GRAPH["sharedmodels.rpc.reads"] == {"sharedmodels.errors"}
+    assert "eth_sendRawTransaction" not in text and "coincurve" not in text

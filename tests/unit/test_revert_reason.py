@@ -1,9 +1,9 @@
-"""The dry run behind every market transaction (``fastpath.revert_reason``) and the address a
-deployment creates (``fastpath.create_address``), without a chain."""
+"""The dry run behind every market transaction (``reads.revert_reason``) and the address a
+deployment creates (``reads.create_address``), without a chain."""
 
 from eth_abi import encode
 
-from sharedmodels.rpc.fastpath import create_address, revert_reason
+from sharedmodels.rpc.reads import create_address, revert_reason
 
 SENDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil's and Ape's test account 0
 

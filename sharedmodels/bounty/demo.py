@@ -113,7 +113,7 @@ def float_accuracy(est: Any, xs: list[list[int]], ys: list[int]) -> float:
 
 
 @dataclass
-class DemoConfig:
+class BountyDemoConfig:
     dataset: str = "wine"
     groups: int = 6
     test_groups: int = 2
@@ -127,7 +127,7 @@ class DemoConfig:
 
 
 @dataclass
-class DemoRow:
+class BountyDemoRow:
     who: str
     kind: str
     params: int
@@ -138,8 +138,8 @@ class DemoRow:
 
 
 @dataclass
-class DemoResult:
-    rows: list[DemoRow] = field(default_factory=list)
+class BountyDemoResult:
+    rows: list[BountyDemoRow] = field(default_factory=list)
     winner: str | None = None
     step_gas: list[int] = field(default_factory=list)
     test_size: int = 0
@@ -150,12 +150,12 @@ class DemoResult:
 
 
 def run_demo(
-    config: DemoConfig,
+    config: BountyDemoConfig,
     organiser: Any,
     people: list[Any],
     log: Callable[[str], None] = lambda _: None,
     keeper: Any = None,
-) -> DemoResult:
+) -> BountyDemoResult:
     """A competition on a local chain: an MLP, a dense Perceptron and a Nearest Centroid
     trained on shuffled labels compete; time is moved past each deadline. ``keeper`` (default
     the organiser) scores them and earns their scoring fees."""
@@ -212,7 +212,7 @@ def run_demo(
     chain.pending_timestamp = int(contract.upload_deadline()) + 1
     gas = reveal_tests(contract, organiser, secrets)
     log(f"test groups revealed ({', '.join(f'{g:,}' for g in gas)} gas)")
-    result = DemoResult()
+    result = BountyDemoResult()
     result.step_gas = evaluate(contract, keeper)
     result.fees = int(contract.fees_due(keeper.address))
     contract.finalize(sender=organiser)
@@ -223,7 +223,7 @@ def run_demo(
         m: Model = e.model
         onchain = int(contract.submissions(e.id).correct) / len(tx)
         result.rows.append(
-            DemoRow(
+            BountyDemoRow(
                 f"{label} ({str(who.address)[:8]})",
                 KIND_NAMES[m.kind],
                 len(m.params),
