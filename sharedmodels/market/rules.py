@@ -383,7 +383,8 @@ def reward_pass(
                 after = right(model)
                 # While forgiven losses are not taken back, turning right again a test sample
                 # that was right earlier in the pass earns nothing (and takes one back).
-                regained = sum(a and not b and e for a, b, e in zip(after, before, ever, strict=True))
+                turned = zip(after, before, ever, strict=True)
+                regained = sum(a and not b and e for a, b, e in turned)
                 taken = min(regained, forgiven)
                 forgiven -= taken
                 change = sum(after) - sum(before) - taken

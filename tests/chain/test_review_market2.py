@@ -405,8 +405,8 @@ SYM_LABELS = [1] * 6 + [0] * 4
 def test_a_rival_fitting_the_public_piece_first_takes_no_honest_stake(
     chain, project, accounts, owner, alice
 ):
-    """HIGH, fixed (money from an honest party; needs no hidden knowledge, so anyone can do it). After
-    the opening a rival commits two samples built from the public piece alone: its 1s'
+    """HIGH, fixed (money from an honest party; needs no hidden knowledge, so anyone can do
+    it). After the opening a rival commits two samples built from the public piece alone: its 1s'
     distinguishing features with label 1, then its 0s' with label 0. Alice's honest ((0,), 1)
     (+2 on the initial model: 6 right, 4 wrong) comes after them; behind the rival's fit her
     update turns 4 zeros wrong and 3 ones right: -1. She was the only negative scorer, bound the

@@ -91,8 +91,13 @@ def test_the_contract_keeps_the_stake_of_a_sample_that_helps_alone(project, chai
     test, weights, sent = _market(rng)
     people = {a: accounts[1 + i] for i, a in enumerate(HONEST + RIVALS)}
     run = open_market(
-        project, accounts[0], chain, [x for x, _ in test], [y for _, y in test],
-        pieces=2, weights=weights or None,
+        project,
+        accounts[0],
+        chain,
+        [x for x, _ in test],
+        [y for _, y in test],
+        pieces=2,
+        weights=weights or None,
     )
     for c in sent:
         run.contribute(people[c.who], c.x, c.y, c.stake)
