@@ -233,7 +233,8 @@ PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.market.piece")
 #        after an update by a contribution of m features, per test sample:
 #          2 + n/8 + (n + m)/8 (the state word, packed features, and the merge at about 250
 #          gas a comparison);
-#        training on a contribution of m features: m/8 + 13m (reads, the initial weights and fresh weight slots);
+#        training on a contribution of m features: m/8 + 13m (reads, the initial weights, and
+#          fresh weight slots);
 #        settling or sharing out to a contributor: 2 * BASE_COST.
 BASE_COST: constant(uint256) = 4
 _MERGE_COST: constant(uint256) = 2
