@@ -445,30 +445,36 @@ def test_a_rival_fitting_the_public_piece_first_takes_no_honest_stake(
 
 # ---------------------------------------------------------------- 8. forgiving cannot print score
 
-# Four samples labelled 1 on feature 0, and Z = ((9,), 0). The initial model weighs feature 9
-# at +1, so it gets Z wrong (and the four wrong too: a zero sum is class 0).
-PUMP_ROWS = [(0, 10 + t) for t in range(4)] + [(9,)]
+# Four samples labelled 1 on feature 0, and Z = ((6,), 0). The initial model weighs feature 0
+# at -1 and feature 6 at +1, so it gets all five wrong. (Feature 6 is the first of the second
+# weight word: reading it from the wrong word changes whether the undo is a mistake alone.)
+PUMP_ROWS = [(0, 10 + t) for t in range(4)] + [(6,)]
 PUMP_LABELS = [1] * 4 + [0]
+PUMP_WEIGHTS = {0: -1, 6: 1}
 
 
-def test_a_forgiven_undo_and_its_redo_earn_nothing(chain, project, owner, alice, mallory):
+def test_a_forgiven_undo_and_its_redo_earn_nothing(chain, project, owner, alice, bob, mallory):
     """Defence of the credit rule (a forgiven loss must not be paid to whoever repairs it).
-    Alice's ((0,), 1) makes the four 1s right (+4). Mallory's undo ((0, 9), 0) improves the
+    Alice's ((0,), 1) makes the four 1s right (+4). Mallory's undo ((0, 6), 0) improves the
     initial model on its own (it turns Z right: +1), so its -3 behind alice (the four wrong
-    again, Z right) is forgiven. Her redo ((0, 63), 1), a near copy of alice's, turns the four
+    again, Z right) is forgiven. The redo ((0, 63), 1) from her second address bob, a near copy
+    of alice's, turns the four
     right again and Z wrong: +3, all of it re-gains of samples right earlier in the pass, so
     while the forgiven 3 are not taken back it earns 0. Without the rule the pair would print
-    3 rounds every time it is repeated; with it alice earns 4 x (bounty // 5) and mallory gets
-    back exactly her two stakes."""
-    market = open_market(project, owner, chain, PUMP_ROWS, PUMP_LABELS, pieces=2, weights={9: 1})
+    3 rounds every time it is repeated; with it alice earns 4 x (bounty // 5) and each of
+    mallory's addresses gets back exactly its stake."""
+    market = open_market(
+        project, owner, chain, PUMP_ROWS, PUMP_LABELS, pieces=2, weights=PUMP_WEIGHTS
+    )
     market.contribute(alice, (0,), 1)
-    market.contribute(mallory, (0, 9), 0)
-    market.contribute(mallory, (0, 63), 1)
-    received = _settle(market, [alice, mallory, owner])
-    out = market.expected({9: 1})
+    market.contribute(mallory, (0, 6), 0)
+    market.contribute(bob, (0, 63), 1)
+    received = _settle(market, [alice, bob, mallory, owner])
+    out = market.expected(PUMP_WEIGHTS)
     assert market.balances() == out.balances
-    assert [p.scores for p in out.passes] == [{str(alice.address): 4, str(mallory.address): 0}]
+    scores = {str(alice.address): 4, str(mallory.address): 0, str(bob.address): 0}
+    assert [p.scores for p in out.passes] == [scores]
     unit = market.bounty // 5
     assert _got(received, alice) - STAKE == 4 * unit
-    assert _got(received, mallory) == 2 * STAKE
+    assert _got(received, mallory) == STAKE and _got(received, bob) == STAKE
     assert _got(received, owner) == market.bounty - 4 * unit
