@@ -83,9 +83,9 @@ def spoil(mempool, hub, trainer, evaluation, test_set, carol, mallory):
     reason=(
         "measured: one front-run contribution (deposit 514285714285714285 wei, refunded in "
         "full: mallory pays gas only) spoils carol's only closing set; a fresh set is "
-        "refused ('hub: test set committed after the period began'), and once the spoilt set's reveal window passes "
-        "nothing can ever close the pool: 10**18 wei locked for good, alice (the whole gain, "
-        "50 % -> 100 %) gets 0"
+        "refused ('hub: test set committed after the period began'), and once the spoilt "
+        "set's reveal window passes nothing can ever close the pool: 10**18 wei locked for "
+        "good, alice (the whole gain, 50 % -> 100 %) gets 0"
     ),
 )
 def test_one_spoilt_reveal_locks_the_pool_for_good(
