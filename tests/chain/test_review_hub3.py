@@ -240,3 +240,143 @@ def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
     with ape.reverts("hub: no shares"):
         hub.claim(trainer, 0, sender=mallory)
     pool_invariant(hub, [trainer])
+
+
+# ---------------------------------------------------------------- 4. a batch spoilt by one entry
+
+BATCH = 9
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: alice's batch of 9 against a 64-sample closing set reverts "
+        "('hub: already entered') after 1601079 gas; mallory's copied single entry costs "
+        "529761 gas (3.0x; the ratio grows with the batch and the contributions' size)"
+    ),
+)
+def test_entering_one_contribution_of_a_pending_batch_wastes_the_whole_batch(
+    mempool, hub, trainer, alice, bob, carol, mallory, chain
+):
+    """`enter` reverts a whole batch on one contribution already entered. Alice sends her
+    period's 9 contributions in one `enter`; mallory copies the last one alone from the mempool
+    with a higher tip. Mallory's entry lands (it even gives alice its shares), alice's batch
+    runs to its last entrant and reverts ('hub: already entered'): she pays the batch's gas for
+    nothing, about 9 times what mallory paid, and may be served the same way on every retry. A
+    correct hub skips a contribution already entered and enters the rest."""
+    hub.fund(trainer, carol, value=POOL, sender=bob)
+    a_set, b_set = make_set(8), make_set(64, start=8, piece=16)  # one reveal transaction
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer)
+    hub.close_period(trainer, a, sender=carol)
+    start = chain.blocks.head.number
+    for k in range(BATCH - 1):
+        add(trainer, alice, [POS, 300 + k], 1)  # each trains: mallory's step undid the last
+        add(trainer, mallory, [POS, 500 + k], 0)
+    add(trainer, alice, [POS, 310], 1)
+    add(trainer, alice, [NEG, 301], 0)  # 100 % on the closing set
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
+    history = scan(trainer, start)
+    mine_c = history.by(alice.address)[-BATCH:]
+    test = [t.as_tuple() for t in closing(hub, trainer, 0, b_set)]
+    with mempool.paused():
+        batch = [(c.key(), c.args()) for c in mine_c]
+        mine = mempool.send(
+            hub.enter, trainer.address, 0, batch, test, sender=alice, gas=14_000_000
+        )
+        (seen,) = mempool.calls(hub, "enter")
+        theirs = mempool.send(
+            hub.enter,
+            trainer.address,
+            0,
+            batch[-1:],
+            test,
+            sender=mallory,
+            tip=2 * seen.tip,
+            gas=14_000_000,
+        )
+        block = mempool.mine()
+    print(
+        f"batch griefing: alice's batch of {BATCH}: {block[mine].reason or 'ok'}, "
+        f"{block[mine].gas_used} gas; mallory's single entry {block[theirs].gas_used} gas"
+    )
+    assert block[theirs].ok
+    assert block[mine].ok
+
+
+# ---------------------------------------------------------------- 5. the earliest refund, front-run
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: alice's refund, sent the moment her wait ends, is front-run by 4 steps of "
+        "mallory's (the closing set stays at 100 %); 'hub: contribution not judged good' for "
+        "her POS step: shares alice 4 mallory 8, alice 333333333333333333, mallory "
+        "666666666666666667 of the 10**18 wei period (alice alone: all of it); mallory's "
+        "deposits all refunded, alice's 12286689419795221 wei left for reporters"
+    ),
+)
+def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
+    mempool, hub, trainer, alice, bob, carol, mallory, chain
+):
+    """docs/hub.md, limits: 'a slow refund ... Refund as soon as the refund wait ends'. Alice
+    does: her refund of [POS, 300] is in the mempool the moment it may be. Mallory front-runs it
+    with four steps of her own (higher tip): two that teach alice's feature 300 against her
+    label and two on fresh features that put the bias and POS back. Alice's refund fails
+    ('refund: model disagrees') while the model still answers the whole closing set right; carol
+    records. Alice's refund wait ended before the record, so `enter` asks for a judgement she
+    could not get: her POS step, which made half the gain, is refused, and mallory's two repair
+    steps take its place. A correct hub enters a contribution whose contributor sent its refund
+    at the first moment (alice: 8 shares, as without mallory)."""
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    wait(chain, STAKE.refund_wait)
+    pos, neg = scan(trainer, start).by(alice.address)
+    trainer.refund(neg.key(), list(neg.features), sender=alice)
+    steps = [([POS, 300, 900], 0), ([POS, 901], 1), ([POS, 300, 902], 0), ([POS, 903], 1)]
+    with mempool.paused():
+        mine = mempool.send(trainer.refund, pos.key(), list(pos.features), sender=alice)
+        (seen,) = mempool.calls(trainer, "refund")
+        theirs = [
+            mempool.send(trainer.addData, x, y, sender=mallory, value=10**19, tip=2 * seen.tip)
+            for x, y in steps
+        ]
+        block = mempool.mine()
+    assert all(block[t].ok for t in theirs)
+    assert block[mine].reason == "refund: model disagrees"
+    wait(chain, 3600)  # the period goes on; carol records later
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.evaluations(b).correct == hub.evaluations(b).samples  # still 100 %
+    assert hub.evaluations(b).time > pos.time + STAKE.refund_wait  # alice is judged
+    budget = hub.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL
+    history = scan(trainer, start)
+    refund_all(trainer, history, [mallory])
+    test = closing(hub, trainer, 0, b_set)
+    refused = ""
+    try:
+        enter_one(hub, trainer, 0, pos, test, alice)
+    except ape.exceptions.ContractLogicError as err:
+        refused = err.message
+    for c, _ in driver.eligible(hub, trainer, 0, history, test):
+        if c.id != pos.id:  # the driver offers it too: see test 6
+            enter_one(hub, trainer, 0, c, test, carol)
+    wait(chain, ENTRY + 1)
+    to_alice = claim(hub, trainer, 0, alice)
+    to_mallory = claim(hub, trainer, 0, mallory)
+    pool_invariant(hub, [trainer])
+    print(
+        f"front-run refund: alice's POS step {refused or 'entered'}; shares alice "
+        f"{hub.shares(trainer, 0, alice)} mallory {hub.shares(trainer, 0, mallory)}; "
+        f"alice {to_alice}, mallory {to_mallory}; alice's deposit {pos.deposit} claimable "
+        f"{trainer.contribution(pos.id).claimable}; mallory's deposits "
+        f"{sum(c.deposit for c in history.by(mallory.address))}, left unrefunded "
+        f"{sum(trainer.contribution(c.id).claimable for c in history.by(mallory.address))}"
+    )
+    assert not refused and hub.shares(trainer, 0, alice) == 8
