@@ -380,3 +380,46 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
         f"{sum(trainer.contribution(c.id).claimable for c in history.by(mallory.address))}"
     )
     assert not refused and hub.shares(trainer, 0, alice) == 8
+
+
+# ---------------------------------------------------------------- 6. the driver offers the refused
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured: driver.eligible offers mallory's unrefunded contribution (refund wait ended "
+        "before the record), the batch of enter_eligible reverts 'hub: contribution not judged "
+        "good' and alice's step is not entered (0 shares); mallory's refund afterwards returns "
+        "her whole deposit (3600000000000000000 wei): gas only"
+    ),
+)
+def test_the_driver_does_not_offer_what_enter_refuses(
+    hub, trainer, alice, bob, carol, mallory, chain
+):
+    """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) still says 'whether
+    the trainer has refunded or reported it does not matter', but `enter` now asks judgement of
+    a contribution whose refund wait ended before the closing record. Mallory makes one good
+    step and holds back its refund until the record: the keeper's batch (alice's step and
+    hers) reverts as a whole, and no one's step enters through the driver. Her refund, sent
+    afterwards, returns her whole deposit: the block costs her gas only. A correct
+    driver offers only what `enter` takes: alice's step enters."""
+    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, mallory, [NEG, 301], 0)
+    wait(chain, STAKE.refund_wait + 1)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice])  # mallory holds hers back
+    driver.reveal(hub, b, b_set, carol, trainer)
+    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
+    reason = ""
+    try:
+        driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    except ape.exceptions.ContractLogicError as err:
+        reason = err.message
+    [m] = history.by(mallory.address)
+    back = trainer.refund(m.key(), list(m.features), sender=mallory).return_value
+    assert back == m.deposit
+    print(f"driver: enter_eligible {reason or 'ok'}; mallory's refund {back} of {m.deposit}")
+    assert hub.shares(trainer, 0, alice) == 4
