@@ -143,3 +143,59 @@ def test_a_rival_is_paid_for_a_fix_then_forgiven_for_breaking_more(
     chain.restore(snap)
     print(f"mallory nets {mallory_net} wei; right answers {expected.initial_correct} -> {final}")
     assert mallory_net <= 0, f"mallory nets {mallory_net} wei for a model that lost 2 answers"
+
+
+# ------------------------------------------------- 3. the keeper's bound with the alone reads
+
+
+def test_largest_samples_on_an_uploaded_initial_model_still_step(
+    project, chain, owner, alice, bob
+):
+    """Defence (max_work and a step's gas). Deciding forgiveness reads the initial weight of
+    every feature of a contribution once more. The dearest case for that read: every feature
+    in its own weight word (6 to a word), each word holding an initial weight, 512 features
+    per contribution (the cap), two passes (a negative scorer restarts it). Measured: the
+    heaviest step at the smallest budget stays under 15M gas (half a 30M block), and the work
+    done stays within max_work."""
+    from dataclasses import replace
+
+    from market_helpers import TERMS
+
+    from sharedmodels.encoding.features import Encoder
+    from sharedmodels.market.driver import (
+        deploy_market,
+        participate,
+        reveal_first,
+        reveal_rest,
+        run_rewards,
+    )
+    from sharedmodels.market.rules import commit_test_set
+
+    n = 2**20
+    spread = [[6 * (512 * c + k) for k in range(512)] for c in range(3)]
+    weights = {j: (1 if j % 12 else -1) for row in spread for j in row}
+    rows = [tuple(spread[0][:256] + spread[1][:256]), tuple(spread[2]), tuple(spread[1]), (5,)]
+    secrets = commit_test_set(rows, [1, 0, 1, 0], 2, n_features=n)
+    terms = replace(TERMS, max_features=512, max_contributions=3, max_contributors=2)
+    m = deploy_market(
+        project.PredictionMarket,
+        owner,
+        secrets,
+        bounty=10**18,
+        terms=terms,
+        encoder=Encoder(n_features=n),
+        weights=weights,
+    )
+    chain.mine(3)
+    reveal_first(m, owner, secrets, chain)
+    for who, c, y in ((alice, 0, 0), (bob, 1, 0), (alice, 2, 1)):
+        participate(m, who, spread[c], y=y, stake=TERMS.min_stake)
+    chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
+    m.end(sender=alice)
+    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+    reveal_rest(m, owner, secrets)
+    log = run_rewards(m, alice, budget=16)
+    print(f"heaviest step {log.heaviest:,} gas; work {int(m.progress().work)} of {int(m.max_work())}")
+    assert m.phase() == 4
+    assert log.heaviest < 15_000_000
+    assert int(m.progress().work) <= int(m.max_work())
