@@ -8,10 +8,21 @@ must produce. ``xfail(strict=True)`` marks an attack that works today (its reaso
 measured numbers); unmarked tests show a defence that holds.
 """
 
-import pytest
-from market_helpers import open_market
+from dataclasses import replace
 
-from sharedmodels.market.driver import phase
+import pytest
+from market_helpers import TERMS, open_market
+
+from sharedmodels.encoding.features import Encoder
+from sharedmodels.market.driver import (
+    deploy_market,
+    participate,
+    phase,
+    reveal_first,
+    reveal_rest,
+    run_rewards,
+)
+from sharedmodels.market.rules import commit_test_set
 
 STAKE = 10**15
 
@@ -54,7 +65,7 @@ def _farm(chain, project, owner, alice, sybil, with_sybil):
     market.contribute(alice, *HONEST)
     received = _settle(market, [alice, sybil, owner])
     expected = market.expected(FARM_WEIGHTS)
-    assert market.balances() == {k: v for k, v in expected.balances.items()}
+    assert market.balances() == expected.balances
     sent_side = market.bounty + (2 * STAKE if with_sybil else 0)
     out = (_got(received, sybil, owner) - sent_side, _got(received, alice) - STAKE)
     chain.restore(snap)
@@ -114,9 +125,7 @@ UNDO_SAMPLES = [((0,), 1), ((9,), 1), ((0, 1, 2), 1)]
     "of the bounty; the final model gets 2 of 10 test samples right against 4 for the initial "
     "one; under the rule before forgiveness (mirror) she nets -0.003 ETH",
 )
-def test_a_rival_is_paid_for_a_fix_then_forgiven_for_breaking_more(
-    chain, project, owner, mallory
-):
+def test_a_rival_is_paid_for_a_fix_then_forgiven_for_breaking_more(chain, project, owner, mallory):
     """HIGH (the forgiveness farmed by one address, no honest contributor needed). Forgiveness
     is judged against the initial model alone, scoring against the model in sequence: a
     sample whose only gain alone is something the attacker's own earlier sample already fixed
@@ -148,29 +157,13 @@ def test_a_rival_is_paid_for_a_fix_then_forgiven_for_breaking_more(
 # ------------------------------------------------- 3. the keeper's bound with the alone reads
 
 
-def test_largest_samples_on_an_uploaded_initial_model_still_step(
-    project, chain, owner, alice, bob
-):
+def test_largest_samples_on_an_uploaded_initial_model_still_step(project, chain, owner, alice, bob):
     """Defence (max_work and a step's gas). Deciding forgiveness reads the initial weight of
     every feature of a contribution once more. The dearest case for that read: every feature
     in its own weight word (6 to a word), each word holding an initial weight, 512 features
     per contribution (the cap), two passes (a negative scorer restarts it). Measured: the
     heaviest step at the smallest budget stays under 15M gas (half a 30M block), and the work
     done stays within max_work."""
-    from dataclasses import replace
-
-    from market_helpers import TERMS
-
-    from sharedmodels.encoding.features import Encoder
-    from sharedmodels.market.driver import (
-        deploy_market,
-        participate,
-        reveal_first,
-        reveal_rest,
-        run_rewards,
-    )
-    from sharedmodels.market.rules import commit_test_set
-
     n = 2**20
     spread = [[6 * (512 * c + k) for k in range(512)] for c in range(3)]
     weights = {j: (1 if j % 12 else -1) for row in spread for j in row}
@@ -195,7 +188,8 @@ def test_largest_samples_on_an_uploaded_initial_model_still_step(
     chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
     reveal_rest(m, owner, secrets)
     log = run_rewards(m, alice, budget=16)
-    print(f"heaviest step {log.heaviest:,} gas; work {int(m.progress().work)} of {int(m.max_work())}")
+    work, bound = int(m.progress().work), int(m.max_work())
+    print(f"heaviest step {log.heaviest:,} gas; work {work} of {bound}")
     assert m.phase() == 4
     assert log.heaviest < 15_000_000
-    assert int(m.progress().work) <= int(m.max_work())
+    assert work <= bound
