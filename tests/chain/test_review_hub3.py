@@ -306,6 +306,8 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     )
     assert block[theirs].ok
     assert block[mine].ok
+    assert hub.shares(trainer, 0, alice) == expected == hub.periods(trainer, 0).shares
+    assert block[mine].gas_used > block[theirs].gas_used  # it entered the other eight
 
 
 # ---------------------------------------------------------------- 5. the earliest refund, front-run
