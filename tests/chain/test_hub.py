@@ -792,6 +792,29 @@ def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol
         hub.close_period(registered, b, sender=carol)
 
 
+def test_a_record_of_the_anchors_block_does_not_close_its_period(
+    mempool, hub, registered, owner, carol, chain
+):
+    """Two records finished in one block: the later in the block is not after the anchor."""
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
+    wait(chain, DELAY)
+    updates = registered.update_count()
+    with mempool.paused():
+        sent = [
+            mempool.send(hub.reveal_sparse, i, *driver.reveal_args(s, 0, 2), updates, sender=carol)
+            for i, s in ((a, first), (b, second))
+        ]
+        block = mempool.mine()
+    assert all(block[t].ok for t in sent)
+    assert hub.evaluations(a).block == hub.evaluations(b).block
+    hub.close_period(registered, a, sender=carol)
+    with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
+
+
 def test_hub_fits_eip170(project, hub, chain):
     """The deployed code (runtime and immutables) stays under EIP-170's 24,576 bytes."""
     size = len(runtime_code(project.ModelHub))
