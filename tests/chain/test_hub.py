@@ -815,6 +815,38 @@ def test_a_record_of_the_anchors_block_does_not_close_its_period(
         hub.close_period(registered, b, sender=carol)
 
 
+def test_a_set_committed_in_the_anchors_block_cannot_close_its_period(
+    mempool, hub, registered, owner, carol, chain
+):
+    """A set committed in the very block of the anchor's record is not before it: it cannot
+    close the period (and cannot re-anchor while the anchor's sets may still be revealed)."""
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    wait(chain, DELAY)
+    commitments = second.commitments(chain.chain_id, hub.address, carol.address)
+    with mempool.paused():
+        sent = [
+            mempool.send(
+                hub.reveal_sparse,
+                a,
+                *driver.reveal_args(first, 0, 2),
+                registered.update_count(),
+                sender=carol,
+            ),
+            mempool.send(hub.commit, registered.address, commitments, sender=carol),
+        ]
+        block = mempool.mine()
+    assert all(block[t].ok for t in sent)
+    b = hub.evaluation_count()
+    assert hub.evaluations(b).commit_block == hub.evaluations(a).block
+    hub.close_period(registered, a, sender=carol)
+    wait(chain, DELAY)
+    driver.reveal(hub, b, second, carol, registered)
+    with ape.reverts("hub: test set committed after the period began"):
+        hub.close_period(registered, b, sender=carol)
+
+
 def test_hub_fits_eip170(project, hub, chain):
     """The deployed code (runtime and immutables) stays under EIP-170's 24,576 bytes."""
     size = len(runtime_code(project.ModelHub))
