@@ -541,7 +541,10 @@ def close_period(model: address, id: uint256) -> uint256:
             anchors it (the evaluator only); a later one closes its period (anyone). A closing record must be
             on `model`, have `min_pool_samples` to MAX_POOL_TEST samples, be recorded after
             the anchor, and have its test set committed in a block before the anchor's record
-            (so the period's contributors could not see it). Each record is used once. Records
+            (so the period's contributors could not see it). Once no such set can still be
+            revealed (`reveal_delay + reveal_window` after the anchor's record), the evaluator
+            may anchor again with a later record of a set committed after it: the period
+            pays nothing and its budget stays in the pool. Each record is used once. Records
             of other evaluators never touch this pool.
     @return The budget released to the period.
     """
@@ -555,7 +558,14 @@ def close_period(model: address, id: uint256) -> uint256:
     self.used[id] = True
     self._begin_pool(model, b.evaluator)
     pool: Pool = self.pools[model][b.evaluator]
-    if pool.anchor == 0:
+    a: Evaluation = self.evaluations[pool.anchor]  # before the first anchor: empty, block 0
+    assert b.block > a.block, "hub: record not after the anchor"
+    if b.commit_block >= a.block:
+        # (Re-)anchor. A set committed after the anchor's record cannot close its period; once
+        # no set committed before it can still be revealed (each was committed by the anchor's
+        # time), the evaluator moves the anchor on, so that a spoilt or missed closing reveal
+        # does not lock the pool (third review). The period pays nothing; its budget stays.
+        assert block.timestamp > a.time + reveal_delay + reveal_window, "hub: test set committed after the period began"
         # Only the evaluator picks its pool's anchor: anyone else could anchor it with one of
         # its records from before the funding, and no set committed before that record's block
         # would be left to close a period (the pool locked for good; second review).
@@ -563,9 +573,6 @@ def close_period(model: address, id: uint256) -> uint256:
         self.pools[model][b.evaluator].anchor = id
         log PoolAnchored(model=model, evaluator=b.evaluator, evaluation=id)
         return 0
-    a: Evaluation = self.evaluations[pool.anchor]
-    assert b.block > a.block, "hub: record not after the anchor"
-    assert b.commit_block < a.block, "hub: test set committed after the period began"
     budget: uint256 = self._budget(pool.available, a.samples, a.correct, b.samples, b.correct)
     p: uint256 = self.period_count[model]
     deadline: uint256 = block.timestamp + entry_window
@@ -603,6 +610,8 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             sum by learning_rate each), counted up when the contribution's label is the
             sample's and down when not.
             It enters only above 0: a step on features no closing sample has earns nothing.
+            One entered already is skipped, not refused: a copy of one entry sent ahead of
+            a batch would otherwise revert the whole batch.
     @return The shares entered.
     """
     p: Period = self.periods[model][period]
@@ -626,7 +635,8 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
     for en: Entrant in entrants:
         c: Contribution = en.c
         assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
-        assert not self.entered[model][period][c.id], "hub: already entered"
+        if self.entered[model][period][c.id]:
+            continue  # entered already (by anyone, or earlier in this batch): the rest go on
         r: Record = staticcall Trainer(model).contribution(c.id)
         binding: uint256 = convert(
             keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, keccak256(abi_encode(en.x)))),

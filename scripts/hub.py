@@ -239,7 +239,10 @@ def fund(network, model_address, evaluator, amount_text, account_alias, record_o
     click.echo(f"pool of {evaluator}'s records: {available / ETH:g} ETH available")
 
 
-@_command("Anchor a pool on a record, or close its period with a later one.")
+@_command(
+    "Anchor a pool on a record, close its period with a later one, or re-anchor once the"
+    " anchor's sets can no longer be revealed."
+)
 @model_opt
 @click.option("--evaluation", type=click.IntRange(1), required=True)
 def close(network, model_address, evaluation, account_alias, record_opt):

@@ -131,7 +131,12 @@ TESTS: list[tuple[str, Tests]] = [
     ("FederatedTask.vy", FEDERATED),
     (
         "ModelHub.vy",
-        _tests("tests/chain/test_hub.py", "tests/chain/test_review_hub2.py", k="not gas_of"),
+        _tests(
+            "tests/chain/test_hub.py",
+            "tests/chain/test_review_hub2.py",
+            "tests/chain/test_review_hub3.py",
+            k="not gas_of",
+        ),
     ),
     ("models/nearest_centroid.vy", _model("ncc", exclude="sparse_ncc")),
     ("models/sparse_nearest_centroid.vy", _model("sparse_ncc")),

@@ -303,14 +303,20 @@ def eligible(
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
     in the period, not entered, trained (it changed the model), and with a net push toward
-    the closing labels above 0 (``rules.pushed``). Whether the trainer has refunded or
-    reported it since does not matter."""
+    the closing labels above 0 (``rules.pushed``). One whose refund wait ended before the
+    closing record must also be held as judged good (refunded or validated) and not bad, as
+    ``enter`` asks; one made later is taken whatever the trainer holds of it."""
     p = hub.periods(trainer.address, period)
+    closed = hub.evaluations(p.evaluation).time
+    wait = trainer.refund_wait()
     out = []
     for c in history:
         if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
             continue
-        if not trainer.contribution(c.id).trained:
+        r = trainer.contribution(c.id)
+        if not r.trained:
+            continue
+        if c.time + wait < closed and not (r.good and not r.bad):
             continue
         shares = pushed(c.features, c.label, test)
         if shares > 0:

@@ -469,7 +469,7 @@ def test_pool_pays_good_contributions_of_an_improving_period(
     c3, x3 = contribute(trainer, bob, [POS, 302], 1)
     c4, x4 = contribute(trainer, mallory, [NEG, 303], 1)
     c5, x5 = contribute(trainer, alice, [NEG, 304], 0)
-    wait(chain, STAKE.refund_wait)
+    wait(chain, STAKE.refund_wait + 1)  # ended before the record, whatever the clock does
     for c, x, who in ((c1, x1, alice), (c2, x2, alice), (c3, x3, bob), (c5, x5, alice)):
         if trainer.verdict(c, x) == c[3]:
             trainer.refund(c, x, sender=who)
@@ -528,11 +528,12 @@ def test_pool_pays_good_contributions_of_an_improving_period(
     print("gas enter one against 8 samples", receipt.gas_used)
     [log] = receipt.decode_logs(hub.ContributionEntered)
     assert (log.contributor, log.shares) == (alice.address, 4)
-    with ape.reverts("hub: already entered"):
-        enter(c1, x1, alice)
-    with ape.reverts("hub: already entered"):  # twice in one batch
-        hub.enter(trainer, 0, [(c2, x2), (c2, x2)], test, sender=alice)
-    hub.enter(trainer, 0, [(c2, x2), (c5, x5)], test, sender=alice)
+    again = enter(c1, x1, alice)  # entered already: skipped, no revert
+    assert again.return_value == 0 and not again.decode_logs(hub.ContributionEntered)
+    assert hub.shares(trainer, 0, alice) == 4 == hub.periods(trainer, 0).shares
+    twice = hub.enter(trainer, 0, [(c2, x2), (c2, x2)], test, sender=alice)  # once only
+    assert twice.return_value == 4 and len(twice.decode_logs(hub.ContributionEntered)) == 1
+    assert hub.enter(trainer, 0, [(c2, x2), (c5, x5)], test, sender=alice).return_value == 4
     assert hub.shares(trainer, 0, alice) == 12 == hub.periods(trainer, 0).shares
     with ape.reverts("hub: entries still open"):
         hub.claim(trainer, 0, sender=alice)
@@ -788,6 +789,61 @@ def test_closing_record_must_come_after_the_anchor(hub, registered, owner, carol
     driver.reveal(hub, a, first, carol, registered)
     hub.close_period(registered, a, sender=carol)
     with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
+
+
+def test_a_record_of_the_anchors_block_does_not_close_its_period(
+    mempool, hub, registered, owner, carol, chain
+):
+    """Two records finished in one block: the later in the block is not after the anchor."""
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
+    wait(chain, DELAY)
+    updates = registered.update_count()
+    with mempool.paused():
+        sent = [
+            mempool.send(hub.reveal_sparse, i, *driver.reveal_args(s, 0, 2), updates, sender=carol)
+            for i, s in ((a, first), (b, second))
+        ]
+        block = mempool.mine()
+    assert all(block[t].ok for t in sent)
+    assert hub.evaluations(a).block == hub.evaluations(b).block
+    hub.close_period(registered, a, sender=carol)
+    with ape.reverts("hub: record not after the anchor"):
+        hub.close_period(registered, b, sender=carol)
+
+
+def test_a_set_committed_in_the_anchors_block_cannot_close_its_period(
+    mempool, hub, registered, owner, carol, chain
+):
+    """A set committed in the very block of the anchor's record is not before it: it cannot
+    close the period (and cannot re-anchor while the anchor's sets may still be revealed)."""
+    seal(registered, owner)
+    first, second = make_set(8), make_set(8, start=8)
+    a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
+    wait(chain, DELAY)
+    commitments = second.commitments(chain.chain_id, hub.address, carol.address)
+    with mempool.paused():
+        sent = [
+            mempool.send(
+                hub.reveal_sparse,
+                a,
+                *driver.reveal_args(first, 0, 2),
+                registered.update_count(),
+                sender=carol,
+            ),
+            mempool.send(hub.commit, registered.address, commitments, sender=carol),
+        ]
+        block = mempool.mine()
+    assert all(block[t].ok for t in sent)
+    b = hub.evaluation_count()
+    assert hub.evaluations(b).commit_block == hub.evaluations(a).block
+    hub.close_period(registered, a, sender=carol)
+    wait(chain, DELAY)
+    driver.reveal(hub, b, second, carol, registered)
+    with ape.reverts("hub: test set committed after the period began"):
         hub.close_period(registered, b, sender=carol)
 
 

@@ -127,7 +127,7 @@ def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, ch
         (seen,) = mempool.calls(hub, "enter")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()
-    assert block[theirs].ok and block[mine].reason == "hub: already entered"
+    assert block[theirs].ok and block[mine].ok  # the second skips what the first entered
     assert hub.shares(trainer, 0, alice) == 4 and hub.shares(trainer, 0, mallory) == 0
     wait(chain, ENTRY + 1)
     with mempool.paused():

@@ -311,6 +311,8 @@ def test_judgement_is_asked_only_of_what_the_record_could_judge(
     assert hub.evaluations(b).time == c.time + STAKE.refund_wait + late
     assert hub.close_period(trainer, b, sender=carol).return_value > 0
     test = closing(hub, trainer, 0, b_set)
+    offered = [x.id for x, _ in driver.eligible(hub, trainer, 0, scan(trainer, start), test)]
+    assert (c.id in offered) == (not late)  # the driver draws the same line, to the second
     if late:
         with ape.reverts("hub: contribution not judged good"):
             enter_one(hub, trainer, 0, c, test, carol)

@@ -78,27 +78,17 @@ def spoil(mempool, hub, trainer, evaluation, test_set, carol, mallory):
 # ---------------------------------------------------------------- 1. a spoilt closing set
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: one front-run contribution (deposit 514285714285714285 wei, refunded in "
-        "full: mallory pays gas only) spoils carol's only closing set; a fresh set is "
-        "refused ('hub: test set committed after the period began'), and once the spoilt "
-        "set's reveal window passes nothing can ever close the pool: 10**18 wei locked for "
-        "good, alice (the whole gain, 50 % -> 100 %) gets 0"
-    ),
-)
-def test_one_spoilt_reveal_locks_the_pool_for_good(
+def test_one_spoilt_reveal_no_longer_locks_the_pool(
     mempool, hub, trainer, alice, bob, carol, mallory, chain
 ):
-    """docs/hub.md: 'the evaluator's set is public, so it needs a fresh one'. For a pool a fresh
-    set can never close the period: a closing set must be committed before the anchor's record.
-    Carol holds the one set she committed with the anchor; mallory spoils its reveal from the
-    mempool. Carol will not re-reveal a public set (test 2 shows why); she commits a fresh one,
-    which close_period refuses; the old set's reveal window then passes. A correct hub lets the
-    evaluator move the pool on with a fresh set (e.g. re-anchor with a zero budget and carry the
-    period's contributions) so that alice is paid the gain she made."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    """docs/hub.md: 'the evaluator's set is public, so it needs a fresh one'. A closing set must
+    be committed before the anchor's record, so a fresh one cannot close the period. Carol holds
+    the one set she committed with the anchor; mallory spoils its reveal from the mempool and is
+    refunded in full. Measured before the fix: once the spoilt set's reveal window passed
+    nothing could close the pool, 10**18 wei locked for good. Now, once no set committed before
+    the anchor can still be revealed, carol re-anchors with a fresh record (the spoilt period
+    pays nothing, its budget stays) and the next period pays alice the gain she makes in it."""
+    a, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -110,22 +100,36 @@ def test_one_spoilt_reveal_locks_the_pool_for_good(
     wait(chain, STAKE.refund_wait)
     back = trainer.refund(m.key(), list(m.features), sender=mallory).return_value
     assert back == m.deposit  # the spoiler pays gas only
-    fresh = make_set(8, start=40)
+    fresh, following = make_set(8, start=40), make_set(8, start=48)
     f = driver.commit(hub, trainer.address, fresh, carol, chain.chain_id)
+    g = driver.commit(hub, trainer.address, following, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, f, fresh, carol, trainer)
-    wait(chain, WINDOW + 1)  # the spoilt set can no longer be revealed
+    assert hub.evaluations(f).correct < hub.evaluations(f).samples  # mallory's step still in
+    free = hub.evaluations(a).time + DELAY + WINDOW  # the last second b could be revealed
+    chain.pending_timestamp = free
+    with ape.reverts("hub: test set committed after the period began"):
+        hub.close_period(trainer, f, sender=carol)
+    chain.pending_timestamp = free + 1
+    with ape.reverts("hub: only the evaluator anchors its pool"):
+        hub.close_period(trainer, f, sender=mallory)
     with ape.reverts("hub: reveal window passed"):
         driver.reveal(hub, b, b_set, carol, trainer)
-    try:
-        budget = hub.close_period(trainer, f, sender=carol).return_value
-    except ape.exceptions.ContractLogicError as err:
-        print(f"spoilt closing set: deposit {m.deposit} refunded {back}; fresh set: {err.message}")
-        budget = 0
-    locked = hub.pools(trainer, carol).available
-    print(f"spoilt closing set: pool {locked} wei locked, period budget {budget}")
+    assert hub.close_period(trainer, f, sender=carol).return_value == 0  # re-anchored
+    assert hub.pools(trainer, carol) == (POOL, f) and hub.period_count(trainer) == 0
+    start = chain.blocks.head.number
+    right = 1 - trainer.predict(x)  # mallory taught x the label the model did not give
+    add(trainer, alice, sorted({*x, 302}), right)  # puts back what mallory's step took
+    wait(chain, STAKE.refund_wait)
+    history = scan(trainer, start)
+    refund_all(trainer, history, [alice])
+    driver.reveal(hub, g, following, carol, trainer)
+    assert hub.close_period(trainer, g, sender=carol).return_value == POOL
+    assert hub.periods(trainer, 0).first_id == hub.evaluations(f).contributions + 1
+    assert driver.enter_eligible(hub, trainer, 0, history, following, carol)
+    wait(chain, ENTRY + 1)
+    assert claim(hub, trainer, 0, alice) == POOL
     pool_invariant(hub, [trainer])
-    assert budget == POOL and hub.period_count(trainer) == 1
 
 
 # ---------------------------------------------------------------- 2. front-run, memorise
@@ -247,23 +251,15 @@ def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
 BATCH = 9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: alice's batch of 9 against a 64-sample closing set reverts "
-        "('hub: already entered') after 1601079 gas; mallory's copied single entry costs "
-        "529761 gas (3.0x; the ratio grows with the batch and the contributions' size)"
-    ),
-)
-def test_entering_one_contribution_of_a_pending_batch_wastes_the_whole_batch(
+def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     mempool, hub, trainer, alice, bob, carol, mallory, chain
 ):
-    """`enter` reverts a whole batch on one contribution already entered. Alice sends her
+    """`enter` reverted a whole batch on one contribution already entered. Alice sends her
     period's 9 contributions in one `enter`; mallory copies the last one alone from the mempool
-    with a higher tip. Mallory's entry lands (it even gives alice its shares), alice's batch
-    runs to its last entrant and reverts ('hub: already entered'): she pays the batch's gas for
-    nothing, about 9 times what mallory paid, and may be served the same way on every retry. A
-    correct hub skips a contribution already entered and enters the rest."""
+    with a higher tip. Mallory's entry lands (it gives alice its shares). Before the fix alice's
+    batch ran to its last entrant and reverted ('hub: already entered'), measured: 1601079 gas
+    against mallory's 529761 (3.0x). `enter` now skips a contribution already entered and
+    enters the rest: alice's batch lands and she holds the shares of all nine."""
     hub.fund(trainer, carol, value=POOL, sender=bob)
     a_set, b_set = make_set(8), make_set(64, start=8, piece=16)  # one reveal transaction
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
@@ -281,7 +277,12 @@ def test_entering_one_contribution_of_a_pending_batch_wastes_the_whole_batch(
     assert hub.close_period(trainer, b, sender=carol).return_value == POOL
     history = scan(trainer, start)
     mine_c = history.by(alice.address)[-BATCH:]
-    test = [t.as_tuple() for t in closing(hub, trainer, 0, b_set)]
+    scored = closing(hub, trainer, 0, b_set)
+    mine_ids = {c.id for c in mine_c}
+    shares = [n for c, n in driver.eligible(hub, trainer, 0, history, scored) if c.id in mine_ids]
+    assert len(shares) == BATCH
+    expected = sum(shares)
+    test = [t.as_tuple() for t in scored]
     with mempool.paused():
         batch = [(c.key(), c.args()) for c in mine_c]
         mine = mempool.send(
@@ -305,6 +306,8 @@ def test_entering_one_contribution_of_a_pending_batch_wastes_the_whole_batch(
     )
     assert block[theirs].ok
     assert block[mine].ok
+    assert hub.shares(trainer, 0, alice) == expected == hub.periods(trainer, 0).shares
+    assert block[mine].gas_used > block[theirs].gas_used  # it entered the other eight
 
 
 # ---------------------------------------------------------------- 5. the earliest refund, front-run
@@ -385,25 +388,16 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
 # ---------------------------------------------------------------- 6. the driver offers the refused
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: driver.eligible offers mallory's unrefunded contribution (refund wait ended "
-        "before the record), the batch of enter_eligible reverts 'hub: contribution not judged "
-        "good' and alice's step is not entered (0 shares); mallory's refund afterwards returns "
-        "her whole deposit (3600000000000000000 wei): gas only"
-    ),
-)
 def test_the_driver_does_not_offer_what_enter_refuses(
     hub, trainer, alice, bob, carol, mallory, chain
 ):
-    """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) still says 'whether
-    the trainer has refunded or reported it does not matter', but `enter` now asks judgement of
-    a contribution whose refund wait ended before the closing record. Mallory makes one good
+    """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) said 'whether the
+    trainer has refunded or reported it does not matter', but `enter` asks judgement of a
+    contribution whose refund wait ended before the closing record. Mallory makes one good
     step and holds back its refund until the record: the keeper's batch (alice's step and
-    hers) reverts as a whole, and no one's step enters through the driver. Her refund, sent
-    afterwards, returns her whole deposit: the block costs her gas only. A correct
-    driver offers only what `enter` takes: alice's step enters."""
+    hers) reverted as a whole (measured before the fix: alice 0 shares, mallory's refund
+    afterwards returned her whole deposit: gas only). The driver now offers only what `enter`
+    takes: alice's step enters, mallory's is left out."""
     _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
@@ -413,13 +407,12 @@ def test_the_driver_does_not_offer_what_enter_refuses(
     refund_all(trainer, history, [alice])  # mallory holds hers back
     driver.reveal(hub, b, b_set, carol, trainer)
     assert hub.close_period(trainer, b, sender=carol).return_value == POOL
-    reason = ""
-    try:
-        driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
-    except ape.exceptions.ContractLogicError as err:
-        reason = err.message
     [m] = history.by(mallory.address)
-    back = trainer.refund(m.key(), list(m.features), sender=mallory).return_value
-    assert back == m.deposit
-    print(f"driver: enter_eligible {reason or 'ok'}; mallory's refund {back} of {m.deposit}")
-    assert hub.shares(trainer, 0, alice) == 4
+    test = closing(hub, trainer, 0, b_set)
+    offered = driver.eligible(hub, trainer, 0, history, test)
+    assert [c.id for c, _ in offered] == [c.id for c in history.by(alice.address)]
+    with ape.reverts("hub: contribution not judged good"):
+        enter_one(hub, trainer, 0, m, test, mallory)
+    entered = driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    assert len(entered) == 1
+    assert hub.shares(trainer, 0, alice) == 4 and hub.shares(trainer, 0, mallory) == 0
