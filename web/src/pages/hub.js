@@ -192,7 +192,7 @@ export async function renderHub(ctx, app, hub) {
         "div",
         { class: "card", testid: "hub-model" },
         el("h3", {}, m.name),
-        el("p", {}, copyable(m.address, { chainId: ctx.chainId })),
+        el("p", {}, copyable(m.address, { chainId: ctx.chainId, kind: "address" })),
         m.uri ? el("p", { class: "muted" }, m.uri) : null,
         el(
           "ul",
