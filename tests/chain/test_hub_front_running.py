@@ -2,42 +2,23 @@
 reads the pending call, decodes it and sends its own with a higher tip. Each attack must
 leave the attacker no richer and the hub's records and books true."""
 
+# ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
+
 import ape
-import pytest
 from conftest import STAKE
 from test_hub import (
     DELAY,
     ENTRY,
     NEG,
     POS,
-    deploy_test_hub,
     make_set,
     pool_invariant,
-    seal,
     wait,
 )
+from test_review_hub import hub, kinds, trainer  # noqa: F401 (fixtures)
 
 from sharedmodels.hub import driver
-from sharedmodels.hub.kinds import hub_kinds
 from sharedmodels.trainers.client import scan
-
-
-@pytest.fixture(scope="module")
-def kinds(project):
-    return [k for k in hub_kinds(project) if k.name == "PerceptronStake"]
-
-
-@pytest.fixture
-def hub(project, owner, kinds):
-    return deploy_test_hub(project, owner, kinds)
-
-
-@pytest.fixture
-def trainer(hub, deploy_trainer, owner, kinds):
-    t = deploy_trainer()
-    hub.register(t, 0, "t", "", sender=owner)
-    seal(t, owner)
-    return t
 
 
 def test_training_on_a_piece_seen_in_the_mempool_fails_the_reveal(

@@ -5,6 +5,8 @@ produce, in wei. An attack that works today is a strict xfail whose reason gives
 numbers; one that fails at the contract is a normal test (it documents a defence).
 """
 
+# ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
+
 import ape
 import pytest
 from conftest import STAKE
@@ -21,7 +23,15 @@ from test_hub import (
     seal,
     wait,
 )
-from test_review_hub import add, claim, closing, enter_one, refund_all
+from test_review_hub import (  # noqa: F401 (fixtures; `kinds` is this file's own)
+    add,
+    claim,
+    closing,
+    enter_one,
+    hub,
+    refund_all,
+    trainer,
+)
 
 from sharedmodels.hub import driver, rules
 from sharedmodels.hub.kinds import hub_kinds
@@ -33,19 +43,6 @@ POOL = 10**18
 @pytest.fixture(scope="module")
 def kinds(project):
     return [k for k in hub_kinds(project) if k.name in ("PerceptronStake", "PerceptronPoints")]
-
-
-@pytest.fixture
-def hub(project, owner, kinds):
-    return deploy_test_hub(project, owner, kinds)
-
-
-@pytest.fixture
-def trainer(hub, deploy_trainer, owner):
-    t = deploy_trainer()
-    hub.register(t, 0, "t", "", sender=owner)
-    seal(t, owner)
-    return t
 
 
 def funded_and_anchored(hub, trainer, funder, evaluator, chain):

@@ -6,6 +6,8 @@ produce, in wei. An attack that works today is a strict xfail whose reason gives
 numbers; one that fails at the contract is a normal test (it documents a defence).
 """
 
+# ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
+
 import ape
 import pytest
 from conftest import STAKE
@@ -15,36 +17,15 @@ from test_hub import (
     NEG,
     POS,
     WINDOW,
-    deploy_test_hub,
     make_set,
     pool_invariant,
-    seal,
     wait,
 )
 from test_review_hub import add, claim, closing, enter_one, refund_all
-from test_review_hub2 import POOL, funded_and_anchored
+from test_review_hub2 import POOL, funded_and_anchored, hub, kinds, trainer  # noqa: F401 (fixtures)
 
 from sharedmodels.hub import driver
-from sharedmodels.hub.kinds import hub_kinds
 from sharedmodels.trainers.client import scan
-
-
-@pytest.fixture(scope="module")
-def kinds(project):
-    return [k for k in hub_kinds(project) if k.name in ("PerceptronStake", "PerceptronPoints")]
-
-
-@pytest.fixture
-def hub(project, owner, kinds):
-    return deploy_test_hub(project, owner, kinds)
-
-
-@pytest.fixture
-def trainer(hub, deploy_trainer, owner):
-    t = deploy_trainer()
-    hub.register(t, 0, "t", "", sender=owner)
-    seal(t, owner)
-    return t
 
 
 def spoil(mempool, hub, trainer, evaluation, test_set, carol, mallory):
