@@ -1,5 +1,4 @@
 # pragma version 0.4.3
-# pragma optimize codesize
 """
 @title Prediction market: a bounty paid for data that improves a model on a committed test set
 @license MIT
@@ -37,13 +36,6 @@
      `bounty // T` rounds; every balance stays a whole number of wei and
      bounty + stakes == balances + pool + withdrawn + (stakes never revealed) holds after
      every call.
-
-     Credit against whoever commits first. A contribution that scores below zero in a pass but
-     improves the initial model on its own (the initial model trained on it alone has more
-     right answers) is forgiven: it scores 0, so committing first cannot take the stake of a
-     sample that helps. While losses forgiven in the pass are not taken back, a re-gain (a test
-     sample turned right that was right earlier in the pass, or initially) earns nothing and
-     takes one back, so the scores of a pass still add up to at most T.
 
      Rounds. At the end of a pass, if some contributor scored below zero, the pass pays
      `rounds = min over negative scorers i of balance_i // -score_i` (capped by the rounds left):
@@ -207,16 +199,6 @@ struct Progress:
     losses: uint256
     # @dev Work units done so far, over every pass (never above `max_work`).
     work: uint256
-    # @dev EVAL: test samples the contribution turned right that had already been right
-    #      earlier in the pass (or under the initial model).
-    regained: uint256
-    # @dev Losses forgiven so far in this pass (below) and not yet taken back from re-gains:
-    #      a re-gain earns nothing while this is above zero, and brings it down by one.
-    forgiven: uint256
-    # @dev EVAL: whether the contribution is a mistake of the initial model (would change it
-    #      on its own), and the right answers of the initial model trained on it alone.
-    alone_changed: bool
-    alone: uint256
 
 # ---------------------------------------------------------------- CONSTANTS
 
@@ -233,8 +215,7 @@ PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.market.piece")
 #        after an update by a contribution of m features, per test sample:
 #          2 + n/8 + (n + m)/8 (the state word, packed features, and the merge at about 250
 #          gas a comparison);
-#        training on a contribution of m features: m/8 + 13m (reads, the initial weights, and
-#          fresh weight slots);
+#        training on a contribution of m features: m/8 + 12m (reads and fresh weight slots);
 #        settling or sharing out to a contributor: 2 * BASE_COST.
 BASE_COST: constant(uint256) = 4
 _MERGE_COST: constant(uint256) = 2
@@ -296,9 +277,6 @@ _T_TAG_MASK: constant(uint256) = 2**16 - 1
 _T_LEN_SHIFT: constant(uint256) = 16
 _T_LEN_MASK: constant(uint256) = 2**10 - 1
 _T_LABEL_SHIFT: constant(uint256) = 26
-# @dev Set in a state word tagged with the current pass: the sample has been right at some
-#      point of this pass (or under the initial model).
-_T_EVER_BIT: constant(uint256) = 2**27
 _T_CURRENT_SHIFT: constant(uint256) = 32
 _T_INITIAL_SHIFT: constant(uint256) = 128
 _MASK96: constant(uint256) = 2**96 - 1
@@ -380,8 +358,6 @@ has_initial: public(bool)
 # @dev bits 0..15 the pass, bits 64..255 the intercept (2**-59 units) written in that pass.
 _intercept_word: uint256
 initial_intercept: public(int256)
-# @dev The intercept before the last update of the pass (to tell which test samples it turned).
-_intercept_before: int256
 
 _progress: Progress
 # @dev Rounds still to pay (`bounty // test_size` at the start of the pass), and the wei in no
@@ -714,9 +690,6 @@ def step(budget: uint256) -> bool:
     # The intercept and, while scoring a contribution, its features and weight change.
     loaded: bool = False
     b: int256 = 0
-    b_before: int256 = 0
-    b_alone: int256 = 0
-    b_initial: int256 = self.initial_intercept
     x: DynArray[uint32, MAX_FEATURES] = []
     delta: int256 = 0
     for _: uint256 in range(_MAX_ITEMS):
@@ -740,65 +713,34 @@ def step(budget: uint256) -> bool:
                     head: uint256 = self._contribution_head[p.cursor]
                     x = self._load_features(_CONTRIBUTION_KEY | (p.cursor << 6), head >> _HEAD_LEN_SHIFT)
                     delta = -learning_rate
-                    moved: int256 = -intercept_step
                     if (head >> _HEAD_LABEL_SHIFT) & 255 == 1:
                         delta = learning_rate
-                        moved = intercept_step
-                    b_before = self._intercept_before
-                    b_alone = sparse_perceptron._round_signed(b_initial + moved)
                 loaded = True
-            label: uint8 = convert((state >> _T_LABEL_SHIFT) & 1, uint8)
+            s: int256 = 0
             if p.stage == STAGE_EVAL_INITIAL:
                 # Once per market: the initial model's weight sum of every test sample.
-                s: int256 = self._sum_stored(t, length, p.epoch, use_initial)
+                s = self._sum_stored(t, length, p.epoch, use_initial)
                 self._test_state[t] = self._put96(state, _T_INITIAL_SHIFT, s)
-                if sparse_perceptron._class_of(s * _INTERCEPT_ONE + b) == label:
-                    p.correct += 1
             else:
                 # The update added `delta` to the weights of x's features, so the sum moves by
                 # delta times the number of features t shares with x.
-                initial_sum: int256 = self._get96(state, _T_INITIAL_SHIFT)
-                s: int256 = initial_sum
-                ever: bool = False
                 if state & _T_TAG_MASK == p.epoch:
                     s = self._get96(state, _T_CURRENT_SHIFT)
-                    ever = state & _T_EVER_BIT != 0
                 else:
-                    # Not written in this pass: its sum is the initial one, and it has been
-                    # right in this pass only if the initial model gets it right.
-                    ever = sparse_perceptron._class_of(s * _INTERCEPT_ONE + b_initial) == label
-                before: bool = sparse_perceptron._class_of(s * _INTERCEPT_ONE + b_before) == label
-                shared: int256 = convert(self._overlap(t, length, x), int256)
-                s += delta * shared
-                right: bool = sparse_perceptron._class_of(s * _INTERCEPT_ONE + b) == label
-                if right:
-                    p.correct += 1
-                    if not before and ever:
-                        p.regained += 1
-                if p.alone_changed and sparse_perceptron._class_of((initial_sum + delta * shared) * _INTERCEPT_ONE + b_alone) == label:
-                    p.alone += 1
-                if shared != 0 or (right and not ever):
-                    word: uint256 = self._put96(state, _T_CURRENT_SHIFT, s) & ~(_T_TAG_MASK | _T_EVER_BIT)
-                    if right or ever:
-                        word |= _T_EVER_BIT
-                    self._test_state[t] = word | p.epoch
+                    s = self._get96(state, _T_INITIAL_SHIFT)
+                shared: uint256 = self._overlap(t, length, x)
+                if shared > 0:
+                    s += delta * convert(shared, int256)
+                    self._test_state[t] = (self._put96(state, _T_CURRENT_SHIFT, s) & ~_T_TAG_MASK) | p.epoch
+            if sparse_perceptron._class_of(s * _INTERCEPT_ONE + b) == convert((state >> _T_LABEL_SHIFT) & 1, uint8):
+                p.correct += 1
             p.test_cursor += 1
             if p.test_cursor == t_size:
                 if p.stage == STAGE_EVAL_INITIAL:
                     p.initial = p.correct
                 else:
                     head: uint256 = self._contribution_head[p.cursor]
-                    # While losses forgiven in this pass are not yet taken back, a re-gain
-                    # earns nothing: it repairs what nobody paid for, so the scores of a pass
-                    # still add up to at most T (an undo forgiven and its redo pay nothing).
-                    taken: uint256 = min(p.regained, p.forgiven)
-                    p.forgiven -= taken
-                    change: int256 = convert(p.correct, int256) - convert(p.previous, int256) - convert(taken, int256)
-                    if change < 0 and p.alone_changed and p.alone > p.initial:
-                        # It improves the initial model on its own: whatever the contributions
-                        # before it did, it loses nothing.
-                        p.forgiven += convert(-change, uint256)
-                        change = 0
+                    change: int256 = convert(p.correct, int256) - convert(p.previous, int256)
                     if change > 0:
                         # A copy of an earlier sample earns nothing: its gain is the first's.
                         yk: uint8 = convert((head >> _HEAD_LABEL_SHIFT) & 255, uint8)
@@ -823,20 +765,14 @@ def step(budget: uint256) -> bool:
                 p.cursor += 1
                 continue
             nx: uint256 = head >> _HEAD_LEN_SHIFT
-            cost: uint256 = BASE_COST + nx // 8 + 13 * nx
+            cost: uint256 = BASE_COST + nx // 8 + 12 * nx
             if used > 0 and used + cost > budget:
                 break
             used += cost
-            changed: bool = False
-            alone: bool = False
-            changed, alone = self._train_stored(p.cursor, head, p.epoch, use_initial)
-            if changed:
+            if self._train_stored(p.cursor, head, p.epoch, use_initial):
                 p.stage = STAGE_EVAL
                 p.test_cursor = 0
                 p.correct = 0
-                p.regained = 0
-                p.alone_changed = alone
-                p.alone = 0
                 loaded = False
             else:
                 p.cursor += 1
@@ -1128,29 +1064,23 @@ def _put96(word: uint256, at: uint256, v: int256) -> uint256:
 
 
 @internal
-def _train_stored(k: uint256, head: uint256, e: uint256, use_initial: bool) -> (bool, bool):
+def _train_stored(k: uint256, head: uint256, e: uint256, use_initial: bool) -> bool:
     """
-    @dev One Perceptron step on contribution `k` in pass `e`: whether the model changed, and
-         whether the contribution is a mistake of the initial model (would change it alone).
+    @dev One Perceptron step on contribution `k` in pass `e`; whether the model changed.
          The rule of `sparse_perceptron._step`: a mistake iff y * score <= 0.
     """
     x: DynArray[uint32, MAX_FEATURES] = self._load_features(_CONTRIBUTION_KEY | (k << 6), head >> _HEAD_LEN_SHIFT)
     total: int256 = 0
-    alone: int256 = 0
     for j32: uint32 in x:
         j: uint256 = convert(j32, uint256)
         total += sparse_perceptron._lane(self._word(j // 6, e, use_initial), j)
-        if use_initial:
-            alone += sparse_perceptron._lane(self._initial[j // 6], j)
     b: int256 = self._intercept(e)
     s: int256 = total * _INTERCEPT_ONE + b
     sign: int256 = -1
     if (head >> _HEAD_LABEL_SHIFT) & 255 == 1:
         sign = 1
-    alone_mistake: bool = sign * (alone * _INTERCEPT_ONE + self.initial_intercept) <= 0
     if sign * s > 0:
-        return False, alone_mistake
-    self._intercept_before = b
+        return False
     delta: int256 = sign * learning_rate
     tag: uint256 = e << _TAG_SHIFT
     for j32: uint32 in x:
@@ -1161,7 +1091,7 @@ def _train_stored(k: uint256, head: uint256, e: uint256, use_initial: bool) -> (
         self._weights[slot] = (sparse_perceptron._set_lane(word, j, w) & _LANES_MASK) | tag
     moved: int256 = sparse_perceptron._round_signed(b + sign * intercept_step)
     self._intercept_word = convert(convert(moved << 64, bytes32), uint256) | e
-    return True, alone_mistake
+    return True
 
 
 @internal
@@ -1262,7 +1192,7 @@ def _worst_work(t: uint256, terms: Terms) -> uint256:
     f: uint256 = terms.max_features
     n: uint256 = terms.max_contributions
     initial: uint256 = t * (BASE_COST + f // 8 + 2 * f)
-    train: uint256 = BASE_COST + f // 8 + 13 * f
+    train: uint256 = BASE_COST + f // 8 + 12 * f
     evaluate: uint256 = BASE_COST + _MERGE_COST + f // 8 + (2 * f) // 8
     per_pass: uint256 = n * (train + t * evaluate) + terms.max_contributors * 4 * BASE_COST
     return initial + (terms.max_contributors + 1) * per_pass

@@ -103,8 +103,6 @@ TRAINERS = _tests(
     "tests/hypothesis/test_stake_machine.py",
 )
 MARKET = _tests(
-    "tests/chain/test_review_market2.py",
-    "tests/hypothesis/test_market_credit.py",
     "tests/chain/test_market_front_running.py",
     "tests/chain/test_market.py",
     "tests/chain/test_market_attacks.py",

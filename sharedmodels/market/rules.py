@@ -67,7 +67,7 @@ def worst_work(
     ``max_contributors + 1`` passes a market can have."""
     f, n = max_features, max_contributions
     initial = test_size * (BASE_COST + f // 8 + 2 * f)
-    train = BASE_COST + f // 8 + 13 * f
+    train = BASE_COST + f // 8 + 12 * f
     evaluate = BASE_COST + MERGE_COST + f // 8 + (2 * f) // 8
     per_pass = n * (train + test_size * evaluate) + max_contributors * 4 * BASE_COST
     return initial + (max_contributors + 1) * per_pass
@@ -350,17 +350,10 @@ def reward_pass(
         m.intercept = initial_intercept
         return m
 
-    def right(m: IntPerceptron) -> list[bool]:
-        return [m.predict(x) == y for x, y in test]
+    def correct(m: IntPerceptron) -> int:
+        return sum(m.predict(x) == y for x, y in test)
 
-    initially = right(fresh())
-    initial = sum(initially)
-
-    def helps_alone(c: Contribution) -> bool:
-        """Whether the contribution, trained alone on the initial model, improves it."""
-        m = fresh()
-        return m.update(c.x, c.y).changed and sum(right(m)) > initial
-
+    initial = correct(fresh())
     # The earliest revealed contribution of each sample, by commit order.
     first: dict[tuple[tuple[int, ...], int], str] = {}
     for c in contributions:
@@ -370,34 +363,18 @@ def reward_pass(
     while True:
         epoch += 1
         model = fresh()
-        before = initially
-        # The test samples right at some point of this pass (the initial model's included).
-        ever = list(initially)
-        # Losses forgiven in this pass and not yet taken back from re-gains.
-        forgiven = 0
+        previous = initial
         scores: dict[str, int] = {}
         for c in contributions:
             if c.who in dropped or c.y == UNREVEALED:
                 continue
             if model.update(c.x, c.y).changed:
-                after = right(model)
-                # While forgiven losses are not taken back, turning right again a test sample
-                # that was right earlier in the pass earns nothing (and takes one back).
-                turned = zip(after, before, ever, strict=True)
-                regained = sum(a and not b and e for a, b, e in turned)
-                taken = min(regained, forgiven)
-                forgiven -= taken
-                change = sum(after) - sum(before) - taken
-                # A contribution that improves the initial model on its own loses nothing.
-                if change < 0 and helps_alone(c):
-                    forgiven += -change
-                    change = 0
+                now = correct(model)
                 # A copy's gain goes to the first with that sample (lost if it dropped out).
-                who = first[(tuple(c.x), c.y)] if change > 0 else c.who
+                who = first[(tuple(c.x), c.y)] if now > previous else c.who
                 if who not in dropped:
-                    scores[who] = scores.get(who, 0) + change
-                ever = [e or a for e, a in zip(ever, after, strict=True)]
-                before = after
+                    scores[who] = scores.get(who, 0) + now - previous
+                previous = now
         negative = [w for w, s in scores.items() if s < 0]
         if negative:
             rounds = min(min(balance[w] // -scores[w] for w in negative), rounds_left)

@@ -269,20 +269,25 @@ MIXED_LABELS = [1] * 5 + [0] * 3
 FIT_FIRST = [((10, 11, 12, 13, 14), 1), ((20, 21, 22), 0)]
 
 
-def test_the_providers_sybil_fitting_the_test_set_first_takes_no_honest_stake(
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: alice (+2 on the initial model) scores -3 behind the sybil's fit, pays "
+    "3 x (0.001 ETH // 3) and drops; she gets back 1 wei of her 0.001 ETH stake, the "
+    "provider's side gets back 1.002 ETH + 999,999,999,999,999 wei for 1.002 ETH sent "
+    "(alone, alice earns 0.25 ETH)",
+)
+def test_the_providers_sybil_fitting_the_test_set_first_takes_an_honest_stake(
     chain, project, accounts, owner, alice
 ):
-    """HIGH, fixed (money from an honest party to the pot's taker; a variation of test 3). The
+    """HIGH (money from an honest party to the pot's taker; a variation of test 3). The
     provider's second address commits, right after the opening, two samples that make the whole
     test set right using features only the test set tells (10-14 for the 1s, 20-22 for the
     0s). Alice then contributes ((0,), 1): +2 on the initial model, but behind the perfect fit
     it is a mistake whose update turns the three 0s wrong: -3. She is the only negative scorer,
-    bound the rounds at stake // 3, lost her stake to the sybil and dropped (measured before the
-    fix: she got back 1 wei of 0.001 ETH, the provider's side 0.000999999999999999 ETH more than
-    it sent). Her sample improves the initial model on its own, so her -3 is now forgiven: she
-    gets back exactly her stake, and the provider's side exactly what it sent (the sybil's
-    5 x (bounty // 8) comes out of the provider's own bounty). Without the sybil alice earns
-    2 x (bounty // 8)."""
+    binds the rounds at stake // 3, loses her stake to the sybil and drops; the next pass pays
+    the sybil every round left. Without the sybil alice earns 2 x (bounty // 8). A correct
+    contract lets no party take an honest contributor's stake by placing its own data first
+    (here: the provider's side gets back no more than it sent)."""
     market = open_market(project, owner, chain, MIXED_ROWS, MIXED_LABELS, pieces=2)
     sybil = accounts[5]
     for x, y in FIT_FIRST:
@@ -302,9 +307,9 @@ def test_the_providers_sybil_fitting_the_test_set_first_takes_no_honest_stake(
     side = _got(received, sybil, owner)
     alice_back = _got(received, alice)
     print(f"alice back {alice_back} of {STAKE}; side back {side} of {sent}")
-    assert alice_back == STAKE, f"alice got back {alice_back} wei of {STAKE}"
-    assert side == sent, f"the provider's side got back {side} wei of {sent}"
-    assert _got(received, sybil) == 2 * STAKE + 5 * (market.bounty // 8)
+    assert (
+        alice_back >= STAKE and side <= sent
+    ), f"alice got back {alice_back} wei of {STAKE}; the provider's side {side} of {sent}"
 
 
 # ---------------------------------------------------------------- 6. the keeper's bill
@@ -318,9 +323,8 @@ WIDE = tuple(range(26, 64))  # outside every test sample: changes the model, no 
 @pytest.mark.xfail(
     strict=True,
     reason="measured: the attacker's 18 contributions cost it 4.64M gas once; finishing costs "
-    "the keeper 33.7M gas over 13 passes (7.3x; 30.2M, 6.5x, before the credit rule of the "
-    "second review); finished, the attacker's side loses 0.012 ETH (its 12 stakes, paid to "
-    "alice), all of it back on expiry (the undos do not help alone: no loss is forgiven)",
+    "the keeper 30.2M gas over 13 passes (6.5x); finished, the attacker's side loses 0.012 ETH "
+    "(its 12 stakes, paid to alice), all of it back on expiry",
 )
 def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, owner, alice):
     """MEDIUM (cost-shifting; the existing expiry test measured 2.2x on 2 negatives). Alice
@@ -402,19 +406,24 @@ SYM_ROWS = [(0, 10 + t) for t in range(6)] + [(0, 20 + t) for t in range(4)]
 SYM_LABELS = [1] * 6 + [0] * 4
 
 
-def test_a_rival_fitting_the_public_piece_first_takes_no_honest_stake(
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: a rival fitting only the PUBLIC piece first turns alice's sample "
+    "(+2 alone, 0.2 ETH) into -1: she loses her whole 0.001 ETH stake (gets back 0 wei) and "
+    "drops; her stake goes to the pool: the provider gets back 0.701 ETH of its 1 ETH bounty, "
+    "the rival nets 0.3 ETH",
+)
+def test_a_rival_fitting_the_public_piece_first_takes_an_honest_stake(
     chain, project, accounts, owner, alice
 ):
-    """HIGH, fixed (money from an honest party; needs no hidden knowledge, so anyone can do
-    it). After the opening a rival commits two samples built from the public piece alone: its 1s'
+    """HIGH (money from an honest party; needs no hidden knowledge, so anyone can do it). After
+    the opening a rival commits two samples built from the public piece alone: its 1s'
     distinguishing features with label 1, then its 0s' with label 0. Alice's honest ((0,), 1)
     (+2 on the initial model: 6 right, 4 wrong) comes after them; behind the rival's fit her
-    update turns 4 zeros wrong and 3 ones right: -1. She was the only negative scorer, bound the
-    rounds at stake // 1, paid her whole stake into the pool and dropped (measured before the
-    fix: she got back 0 wei, the provider 0.701 ETH of its 1 ETH bounty, the rival netted
-    0.3 ETH). Her sample improves the initial model on its own, so the -1 is forgiven: she gets
-    back exactly her stake; the rival still earns the 3 test samples it turned right first,
-    3 x (bounty // 10), and the provider the rest of its bounty."""
+    update turns 4 zeros wrong and 3 ones right: -1. She is the only negative scorer, binds the
+    rounds at stake // 1, pays her whole stake (into the pool: the provider's) and drops. A
+    correct contract does not take the stake of a contribution that improves the initial model
+    because others came first (here: alice gets back at least her stake)."""
     market = open_market(project, owner, chain, SYM_ROWS, SYM_LABELS, pieces=2)
     m = market.contract
     public = market.secrets.pieces[int(m.first_piece())]
@@ -438,43 +447,4 @@ def test_a_rival_fitting_the_public_piece_first_takes_no_honest_stake(
     rival_gain = _got(received, rival) - 2 * STAKE
     provider_back = _got(received, owner)
     print(f"alice back {alice_back} of {STAKE}; rival gains {rival_gain}; provider {provider_back}")
-    assert alice_back == STAKE, f"alice got back {alice_back} wei; the rival gained {rival_gain}"
-    assert rival_gain == 3 * (market.bounty // 10)
-    assert provider_back == market.bounty - rival_gain
-
-
-# ---------------------------------------------------------------- 8. forgiving cannot print score
-
-# Four samples labelled 1 on feature 0, and Z = ((6,), 0). The initial model weighs feature 0
-# at -1 and feature 6 at +1, so it gets all five wrong. (Feature 6 is the first of the second
-# weight word: reading it from the wrong word changes whether the undo is a mistake alone.)
-PUMP_ROWS = [(0, 10 + t) for t in range(4)] + [(6,)]
-PUMP_LABELS = [1] * 4 + [0]
-PUMP_WEIGHTS = {0: -1, 6: 1}
-
-
-def test_a_forgiven_undo_and_its_redo_earn_nothing(chain, project, owner, alice, bob, mallory):
-    """Defence of the credit rule (a forgiven loss must not be paid to whoever repairs it).
-    Alice's ((0,), 1) makes the four 1s right (+4). Mallory's undo ((0, 6), 0) improves the
-    initial model on its own (it turns Z right: +1), so its -3 behind alice (the four wrong
-    again, Z right) is forgiven. The redo ((0, 63), 1) from her second address bob, a near copy
-    of alice's, turns the four
-    right again and Z wrong: +3, all of it re-gains of samples right earlier in the pass, so
-    while the forgiven 3 are not taken back it earns 0. Without the rule the pair would print
-    3 rounds every time it is repeated; with it alice earns 4 x (bounty // 5) and each of
-    mallory's addresses gets back exactly its stake."""
-    market = open_market(
-        project, owner, chain, PUMP_ROWS, PUMP_LABELS, pieces=2, weights=PUMP_WEIGHTS
-    )
-    market.contribute(alice, (0,), 1)
-    market.contribute(mallory, (0, 6), 0)
-    market.contribute(bob, (0, 63), 1)
-    received = _settle(market, [alice, bob, mallory, owner])
-    out = market.expected(PUMP_WEIGHTS)
-    assert market.balances() == out.balances
-    scores = {str(alice.address): 4, str(mallory.address): 0, str(bob.address): 0}
-    assert [p.scores for p in out.passes] == [scores]
-    unit = market.bounty // 5
-    assert _got(received, alice) - STAKE == 4 * unit
-    assert _got(received, mallory) == STAKE and _got(received, bob) == STAKE
-    assert _got(received, owner) == market.bounty - 4 * unit
+    assert alice_back >= STAKE, f"alice got back {alice_back} wei; the rival gained {rival_gain}"
