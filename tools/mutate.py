@@ -107,6 +107,8 @@ MARKET = _tests(
     "tests/chain/test_market.py",
     "tests/chain/test_market_attacks.py",
     "tests/chain/test_market_review.py",
+    "tests/chain/test_review_market2.py",
+    "tests/chain/test_review_market3.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
