@@ -13,7 +13,6 @@ measured numbers); unmarked tests show a defence that holds.
 
 from dataclasses import replace
 
-import pytest
 from market_helpers import TERMS, open_market
 
 from sharedmodels.encoding.features import Encoder
