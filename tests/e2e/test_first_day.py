@@ -199,6 +199,10 @@ def test_deposits_are_shown_first_and_never_above_the_cap(tmp_path, reviews):
         assert abs(held - sum(deposits) * 10**18) <= 3 * 10**12  # the printed 6 decimals
 
         # One sample's deposit fits a 2 ETH balance, the batch's (at most 3.6 each) does not.
+        # An hour passes first: right after the runs above, even one sample's deposit (priced at
+        # the pending block, a second after the last contribution) is 3.6 ETH.
+        rpc.call("evm_increaseTime", [3600])
+        rpc.call("evm_mine", [])
         poor = rpc.call("eth_accounts", [])[7]
         rpc.call("anvil_setBalance", [poor, hex(2 * 10**18)])
         block = rpc.call("eth_blockNumber", [])
