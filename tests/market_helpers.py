@@ -183,3 +183,20 @@ def open_market(
         chain.mine(SEED_DELAY + 1)
         reveal_first(contract, provider, secrets, chain)
     return run
+
+
+def settle(market: Any, everyone: Any) -> dict:
+    """End (at open_time + min_duration), reveal every piece, run the pass, withdraw all;
+    returns what each address received."""
+    if phase(market.contract) == "open":
+        market.end()
+    market.reveal()
+    market.rewards()
+    assert phase(market.contract) == "done"
+    market.withdraw_all(everyone)
+    return market.received
+
+
+def got(received: dict, *who: Any) -> int:
+    """What the addresses ``who`` received, together."""
+    return sum(received.get(str(a.address), 0) for a in who)

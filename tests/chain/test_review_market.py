@@ -12,7 +12,7 @@ strict marker then fails until the marker is removed.
 import dataclasses
 
 import pytest
-from market_helpers import TERMS, open_market
+from market_helpers import TERMS, open_market, settle
 
 from sharedmodels.market.driver import commit_sample, commitment_of, phase
 from sharedmodels.market.rules import new_salt
@@ -23,17 +23,6 @@ from sharedmodels.market.rules import new_salt
 ROWS = [(0, 10 + t) for t in range(8)]
 LABELS = [1] * 8
 STAKE = TERMS.min_stake
-
-
-def _settle(market, everyone):
-    """End (at open_time + min_duration), reveal every piece, run the pass, withdraw all."""
-    if phase(market.contract) == "open":
-        market.end()
-    market.reveal()
-    market.rewards()
-    assert phase(market.contract) == "done"
-    market.withdraw_all(everyone)
-    return market.received
 
 
 def test_an_early_commitment_to_both_labels_costs_the_wrong_label_stake(
@@ -67,7 +56,7 @@ def test_an_early_commitment_to_both_labels_costs_the_wrong_label_stake(
         )
         block = mempool.mine()
     assert block[mine].ok and block[theirs].ok
-    received = _settle(market, [alice, mallory, owner])
+    received = settle(market, [alice, mallory, owner])
     mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
     alice_gain = received.get(str(alice.address), 0) - STAKE
     assert (alice_gain, mallory_gain) == (0, market.bounty - STAKE), (alice_gain, mallory_gain)
@@ -94,7 +83,7 @@ def test_filling_every_slot_with_unrevealed_commitments_costs_their_stakes(
         blocked = False
     except Exception as error:  # the revert reason is checked below
         assert "market: contribution limit reached" in str(error)
-    received = _settle(market, [alice, sybil, owner])
+    received = settle(market, [alice, sybil, owner])
     side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
     sent = market.bounty + terms.max_contributions * STAKE
     assert blocked
@@ -128,7 +117,7 @@ def test_end_landed_before_a_pending_reveal_does_not_shut_it_out(
     assert block.order(mine, ended) == [ended, mine]
     assert block[ended].ok and block[mine].ok
     outcome = block[mine].reason
-    received = _settle(market, [alice, owner])
+    received = settle(market, [alice, owner])
     alice_gain = received.get(str(alice.address), 0) - STAKE
     provider_back = received.get(str(owner.address), 0)
     # What a fix must make this test observe: a commitment made while participation was open
@@ -225,7 +214,7 @@ def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
     _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     m.reveal_sample(salt, [0], 1, sender=alice)
     m.reveal_sample(poison_salt, [0], 0, sender=sybil)
-    received = _settle(market, [alice, sybil, owner])
+    received = settle(market, [alice, sybil, owner])
     side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
     alice_gain = received.get(str(alice.address), 0) - STAKE
     assert (alice_gain, side) == (0, market.bounty + STAKE), (alice_gain, side)
@@ -259,7 +248,7 @@ def test_a_copy_committed_after_the_honest_reveal_earns_nothing_behind_an_undo(
         alice.address,
         mallory.address,
     ]
-    received = _settle(market, [alice, mallory, owner])
+    received = settle(market, [alice, mallory, owner])
     mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
     alice_gain = received.get(str(alice.address), 0) - STAKE
     # What a fix must make this test observe: the copy of a revealed sample earns nothing

@@ -13,7 +13,7 @@ import dataclasses
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
-from market_helpers import N_FEATURES, TERMS, open_market
+from market_helpers import N_FEATURES, TERMS, got, open_market, settle
 
 from sharedmodels.market.driver import commit_sample, commitment_of, participate, phase
 from sharedmodels.market.rules import Contribution, new_salt, reward_pass
@@ -24,21 +24,6 @@ from sharedmodels.market.rules import Contribution, new_salt, reward_pass
 ROWS = [(0, 10 + t) for t in range(8)]
 LABELS = [1] * 8
 STAKE = TERMS.min_stake
-
-
-def _settle(market, everyone):
-    """End (at open_time + min_duration), reveal every piece, run the pass, withdraw all."""
-    if phase(market.contract) == "open":
-        market.end()
-    market.reveal()
-    market.rewards()
-    assert phase(market.contract) == "done"
-    market.withdraw_all(everyone)
-    return market.received
-
-
-def _got(received, *who):
-    return sum(received.get(str(a.address), 0) for a in who)
 
 
 # ---------------------------------------------------------------- 1. the copy rule is narrow
@@ -77,9 +62,9 @@ def test_a_near_copy_behind_an_undo_takes_the_honest_reward(
     assert block[mine].ok and block[copied].ok
     m.reveal_sample(undo_salt, [0], 0, sender=mallory)
     m.reveal_sample(copy_salt, x, y, sender=mallory)
-    received = _settle(market, [alice, mallory, owner])
-    alice_gain = _got(received, alice) - STAKE
-    mallory_gain = _got(received, mallory) - 2 * STAKE
+    received = settle(market, [alice, mallory, owner])
+    alice_gain = got(received, alice) - STAKE
+    mallory_gain = got(received, mallory) - 2 * STAKE
     assert (
         alice_gain == market.bounty and mallory_gain <= 0
     ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
@@ -103,9 +88,9 @@ def test_a_near_copy_without_an_undo_earns_nothing(chain, project, owner, alice,
         block = mempool.mine()
     assert block[mine].ok and block[copied].ok
     m.reveal_sample(copy_salt, x, 1, sender=mallory)
-    received = _settle(market, [alice, mallory, owner])
-    assert _got(received, alice) - STAKE == market.bounty
-    assert _got(received, mallory) == STAKE
+    received = settle(market, [alice, mallory, owner])
+    assert got(received, alice) - STAKE == market.bounty
+    assert got(received, mallory) == STAKE
     assert str(owner.address) not in received
 
 
@@ -139,9 +124,9 @@ def test_revealed_no_op_fillers_hold_every_slot_for_gas_only(
         gas += participate(m, sybil, FILLER[0], y=FILLER[1], stake=STAKE, checked=False).gas
     with pytest.raises(Exception, match="market: contribution limit reached"):
         m.commit(commitment_of(m, alice, new_salt(), (0,), 1), sender=alice, value=STAKE)
-    received = _settle(market, [alice, sybil, owner])
+    received = settle(market, [alice, sybil, owner])
     sent = market.bounty + terms.max_contributions * STAKE
-    side = _got(received, sybil, owner)
+    side = got(received, sybil, owner)
     print(f"filler gas {gas:,}; side sent {sent}, got back {side}")
     assert str(alice.address) not in received
     assert sent - side > 0, f"side sent {sent} wei and got back {side} wei"
@@ -181,8 +166,8 @@ def test_the_providers_sybil_fitting_its_own_test_set_first_takes_the_bounty_bac
                 market.contribute(sybil, x, y)
         for x, y in good:
             market.contribute(alice, x, y)
-        received = _settle(market, [alice, sybil, owner])
-        out = (_got(received, sybil, owner), _got(received, alice) - 2 * STAKE)
+        received = settle(market, [alice, sybil, owner])
+        out = (got(received, sybil, owner), got(received, alice) - 2 * STAKE)
         chain.restore(snap)
         return market.bounty, out
 
@@ -254,8 +239,8 @@ def test_a_contributor_reveal_at_the_last_second_of_the_grace_counts(
     chain.pending_timestamp = last + 1
     with pytest.raises(Exception, match="market: reveal grace over"):
         m.reveal_sample(salt_b, [1], 1, sender=bob)
-    received = _settle(market, [alice, bob, owner])
-    assert _got(received, alice) - STAKE == market.bounty
+    received = settle(market, [alice, bob, owner])
+    assert got(received, alice) - STAKE == market.bounty
     assert str(bob.address) not in received and int(m.owed(bob)) == 0
     assert m.balance == STAKE  # bob's, locked for good
 
@@ -293,7 +278,7 @@ def test_the_providers_sybil_fitting_the_test_set_first_takes_an_honest_stake(
     for x, y in FIT_FIRST:
         market.contribute(sybil, x, y)
     market.contribute(alice, (0,), 1)
-    received = _settle(market, [alice, sybil, owner])
+    received = settle(market, [alice, sybil, owner])
     assert market.balances() == market.expected().balances  # the mirror agrees
     # Alone, on the same test set, alice's sample earns 2 rounds (the mirror, no chain).
     alone = reward_pass(
@@ -304,8 +289,8 @@ def test_the_providers_sybil_fitting_the_test_set_first_takes_an_honest_stake(
     )
     assert alone.balances[str(alice.address)] == STAKE + 2 * (market.bounty // 8)
     sent = market.bounty + 2 * STAKE
-    side = _got(received, sybil, owner)
-    alice_back = _got(received, alice)
+    side = got(received, sybil, owner)
+    alice_back = got(received, alice)
     print(f"alice back {alice_back} of {STAKE}; side back {side} of {sent}")
     assert (
         alice_back >= STAKE and side <= sent
@@ -388,9 +373,9 @@ def test_an_exact_copy_revealed_before_the_original_still_credits_the_original(
     m.reveal_sample(salt, [0], 1, sender=alice)
     assert int(m.first_of_sample(_sample_key([0], 1))) == k_alice + 1
     chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 2)
-    received = _settle(market, [alice, mallory, owner])
-    assert _got(received, alice) - STAKE == market.bounty
-    assert _got(received, mallory) == 2 * STAKE
+    received = settle(market, [alice, mallory, owner])
+    assert got(received, alice) - STAKE == market.bounty
+    assert got(received, mallory) == 2 * STAKE
     assert str(owner.address) not in received
 
 
@@ -434,7 +419,7 @@ def test_a_rival_fitting_the_public_piece_first_takes_an_honest_stake(
     market.contribute(rival, ones, 1)
     market.contribute(rival, zeros, 0)
     market.contribute(alice, (0,), 1)
-    received = _settle(market, [alice, rival, owner])
+    received = settle(market, [alice, rival, owner])
     assert market.balances() == market.expected().balances  # the mirror agrees
     alone = reward_pass(
         market.bounty,
@@ -443,8 +428,8 @@ def test_a_rival_fitting_the_public_piece_first_takes_an_honest_stake(
         n_features=N_FEATURES,
     )
     assert alone.balances[str(alice.address)] == STAKE + 2 * (market.bounty // 10)
-    alice_back = _got(received, alice)
-    rival_gain = _got(received, rival) - 2 * STAKE
-    provider_back = _got(received, owner)
+    alice_back = got(received, alice)
+    rival_gain = got(received, rival) - 2 * STAKE
+    provider_back = got(received, owner)
     print(f"alice back {alice_back} of {STAKE}; rival gains {rival_gain}; provider {provider_back}")
     assert alice_back >= STAKE, f"alice got back {alice_back} wei; the rival gained {rival_gain}"

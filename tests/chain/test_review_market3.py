@@ -12,13 +12,12 @@ must produce; every test here shows a defence that holds.
 
 from dataclasses import replace
 
-from market_helpers import TERMS, open_market
+from market_helpers import TERMS, got, open_market, settle
 
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     deploy_market,
     participate,
-    phase,
     reveal_first,
     reveal_rest,
     run_rewards,
@@ -26,20 +25,6 @@ from sharedmodels.market.driver import (
 from sharedmodels.market.rules import commit_test_set
 
 STAKE = 10**15
-
-
-def _settle(market, everyone):
-    if phase(market.contract) == "open":
-        market.end()
-    market.reveal()
-    market.rewards()
-    assert phase(market.contract) == "done"
-    market.withdraw_all(everyone)
-    return market.received
-
-
-def _got(received, *who):
-    return sum(received.get(str(a.address), 0) for a in who)
 
 
 # ------------------------------------------------- 1. a forgiven break charged to an honest re-fix
@@ -64,11 +49,11 @@ def _farm(chain, project, owner, alice, sybil, with_sybil):
         for x, y in (FIT, BREAK):
             market.contribute(sybil, x, y)
     market.contribute(alice, *HONEST)
-    received = _settle(market, [alice, sybil, owner])
+    received = settle(market, [alice, sybil, owner])
     expected = market.expected(FARM_WEIGHTS)
     assert market.balances() == expected.balances
     sent_side = market.bounty + (2 * STAKE if with_sybil else 0)
-    out = (_got(received, sybil, owner) - sent_side, _got(received, alice) - STAKE)
+    out = (got(received, sybil, owner) - sent_side, got(received, alice) - STAKE)
     chain.restore(snap)
     return out
 
@@ -131,13 +116,13 @@ def test_a_rival_is_paid_for_a_fix_then_forgiven_for_breaking_more(chain, projec
     assert market.secrets.pieces[0] == market.secrets.pieces[1]
     for x, y in UNDO_SAMPLES:
         market.contribute(mallory, x, y)
-    received = _settle(market, [mallory, owner])
+    received = settle(market, [mallory, owner])
     expected = market.expected(UNDO_WEIGHTS)
     assert market.balances() == expected.balances
     test = [(x, y) for x, y in zip(UNDO_ROWS, UNDO_LABELS, strict=True)]
     final = sum(expected.model.predict(x) == y for x, y in test)
     assert (expected.initial_correct, final) == (4, 2)
-    mallory_net = _got(received, mallory) - len(UNDO_SAMPLES) * STAKE
+    mallory_net = got(received, mallory) - len(UNDO_SAMPLES) * STAKE
     chain.restore(snap)
     print(f"mallory nets {mallory_net} wei; right answers {expected.initial_correct} -> {final}")
     assert mallory_net <= 0, f"mallory nets {mallory_net} wei for a model that lost 2 answers"
@@ -206,12 +191,12 @@ def _lean(chain, project, owner, alice, bob, sybil, with_sybil):
     if with_sybil:
         market.contribute(sybil, *LEAN_SYBIL)
     market.contribute(bob, *LEAN_BOB)
-    received = _settle(market, [alice, bob, sybil, owner])
+    received = settle(market, [alice, bob, sybil, owner])
     assert market.balances() == market.expected(LEAN_WEIGHTS).balances
     out = {
-        "side": _got(received, sybil, owner) - market.bounty - (STAKE if with_sybil else 0),
-        "alice": _got(received, alice) - STAKE,
-        "bob": _got(received, bob) - STAKE,
+        "side": got(received, sybil, owner) - market.bounty - (STAKE if with_sybil else 0),
+        "alice": got(received, alice) - STAKE,
+        "bob": got(received, bob) - STAKE,
     }
     chain.restore(snap)
     return out
