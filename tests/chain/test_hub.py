@@ -657,17 +657,25 @@ def deploy_trainer_of(project, owner, model):
 # ---------------------------------------------------------------- payments and conservation
 
 
-def one_period(hub, trainer, owner, evaluator, contributors, chain, fund):
-    """Fund, anchor, a period where ``contributors`` (callables that add one sample) teach the
-    model, refund what the model agrees with, close; returns (budget, entered ids)."""
-    seal(trainer, owner)
-    hub.fund(trainer, evaluator, value=fund, sender=evaluator)
+def fund_and_anchor(hub, trainer, funder, evaluator, chain, value):
+    """A pool of ``value`` for ``evaluator``'s records, anchored by its first set; returns (the
+    anchor's id, the closing set's id, the closing set), committed together before the
+    period began."""
+    hub.fund(trainer, evaluator, value=value, sender=funder)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, evaluator, trainer)
     hub.close_period(trainer, a, sender=evaluator)
+    return a, b, b_set
+
+
+def one_period(hub, trainer, owner, evaluator, contributors, chain, fund):
+    """Fund, anchor, a period where ``contributors`` (callables that add one sample) teach the
+    model, refund what the model agrees with, close; returns (budget, entered ids)."""
+    seal(trainer, owner)
+    _, b, b_set = fund_and_anchor(hub, trainer, evaluator, evaluator, chain, fund)
     start = chain.blocks.head.number
     for add in contributors:
         add()

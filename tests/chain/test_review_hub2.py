@@ -18,6 +18,7 @@ from test_hub import (
     NEG,
     POS,
     deploy_test_hub,
+    fund_and_anchor,
     make_set,
     pool_invariant,
     seal,
@@ -46,17 +47,8 @@ def kinds(project):
 
 
 def funded_and_anchored(hub, trainer, funder, evaluator, chain):
-    """A pool of POOL for ``evaluator``'s records, anchored by its first set; returns (the
-    anchor's id, the closing set's id, the closing set), committed together before the
-    period began."""
-    hub.fund(trainer, evaluator, value=POOL, sender=funder)
-    a_set, b_set = make_set(8), make_set(8, start=8)
-    a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
-    b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
-    wait(chain, DELAY)
-    driver.reveal(hub, a, a_set, evaluator, trainer)
-    hub.close_period(trainer, a, sender=evaluator)
-    return a, b, b_set
+    """``fund_and_anchor`` with a pool of POOL."""
+    return fund_and_anchor(hub, trainer, funder, evaluator, chain, POOL)
 
 
 # ---------------------------------------------------------------- 1. the anchor anyone picks
