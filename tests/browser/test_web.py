@@ -10,6 +10,7 @@ a contribution.
 """
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -278,9 +279,13 @@ def test_contribute_wait_and_refund(context, server, models, accounts, shot):
     tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
     charged = added_deposit(tx)
     assert charged == int(model.contribution(1).claimable)
+    # It carried the most typed, by default the deposit after a quiet minute (as `ape run
+    # contribute`'s cap), rounded up to 6 decimals; the contract kept what it owed.
     sent = int(Decimal(shown) * 10**18)
-    assert charged <= sent < charged + 10**12, (shown, charged)  # as shown, rounded up
-    assert charged * 5 < at_last_block, (charged, at_last_block)
+    quiet_minute = int(model.cost_weight()) * 3600 // 7  # isqrt(60) = 7
+    assert quiet_minute <= sent < quiet_minute + 10**12, (shown, quiet_minute)
+    assert int(chain_tx(tx)["value"], 16) == sent
+    assert charged < sent and charged * 5 < at_last_block, (charged, at_last_block)
     assert msg == (
         f"contributed #1 ({man.class_names[label]}): charged {eth(charged)} as its deposit; "
         f"{eth(sent - charged)} of the {eth(sent)} sent came back in the same transaction"
@@ -332,12 +337,15 @@ def test_revert_reason_as_the_contract_wrote_it(context, server, models, account
     assert '"report: reporter has no good contributions"' in msg and "nothing was sent" in msg
     assert nonce(accounts[3].address) == sent
     shot(page, "revert-reason")
-    # A deposit typed below what the contract asks: its own reason again, nothing sent.
+    # A most typed below the deposit now: refused before anything is sent, as `ape run
+    # contribute` refuses a cap below it.
     page.fill("[data-testid=contribute-input]", "another witty film")
     page.fill("[data-testid=contribute-deposit]", "0.000001")
+    assert "is above this amount: raise it" in page.inner_text("[data-testid=deposit-carried]")
     page.click("[data-testid=contribute-btn]")
     msg = wait_msg(page, "contribute-msg")
-    assert '"addData: deposit too low"' in msg and "nothing was sent" in msg
+    assert msg.startswith("the deposit now is ") and msg.endswith("; nothing was sent"), msg
+    assert "above the 0.000001 ETH typed as the most to pay: raise it to " in msg
     assert nonce(accounts[3].address) == sent and int(model.contribution_count()) == 1
 
 
@@ -376,6 +384,7 @@ def test_bad_inputs_say_so_and_send_nothing(context, server, models, accounts, s
     page = context.new_page()
     open_model(page, server, man.address)
     sent = nonce(accounts[0].address)
+    balance = int(accounts[0].balance)
     for text, expected in [
         ("", "the text is empty"),
         ("   ", "the text is empty"),
@@ -389,8 +398,17 @@ def test_bad_inputs_say_so_and_send_nothing(context, server, models, accounts, s
         page.click("[data-testid=contribute-btn]")
         assert expected in wait_msg(page, "contribute-msg")
     page.fill("[data-testid=contribute-input]", "a witty film")
+    # An account with 1 ETH: a contribution carrying 2 ETH is refused (the most it carries is
+    # the same-block deposit, 3.6 ETH, so a larger amount typed would carry that).
+    rpc("anvil_setBalance", [accounts[0].address, hex(10**18)])
+    try:
+        page.fill("[data-testid=contribute-deposit]", "2")
+        page.click("[data-testid=contribute-btn]")
+        msg = wait_msg(page, "contribute-msg")
+    finally:
+        rpc("anvil_setBalance", [accounts[0].address, hex(balance)])
+    assert msg == "the deposit, 2 ETH, is above this account's balance, 1 ETH; nothing was sent"
     for typed, expected in [
-        ("100000000", "is above this account's balance"),
         ("ten", 'the deposit "ten" is not an amount of ETH'),
         ("-1", 'the deposit "-1" is negative: a deposit is 0 ETH or more'),
         ("1e-3", 'the deposit "1e-3" is not an amount of ETH'),
@@ -917,68 +935,267 @@ def test_contribute_on_interval_mining(context, server, models, accounts, shot):
     assert chain.provider.make_request("anvil_getAutomine", [])
 
 
-def test_a_contribution_overtaken_in_its_block_fails_and_says_so(
-    context, server, models, accounts, shot
+#: Records each state the contribute message goes through (data-state) and each stage of each
+#: transaction line, in window.states and window.lines.
+STATES = """() => {
+  window.states = [];
+  window.lines = [];
+  const msg = document.querySelector("[data-testid=contribute-msg]");
+  const box = document.querySelector("[data-testid=contribute-tx]");
+  new MutationObserver(() => {
+    const s = msg.dataset.state;
+    if (s && window.states.at(-1) !== s) window.states.push(s);
+    const now = [...box.querySelectorAll("[data-stage]")].map((l) => l.dataset.stage).join(",");
+    if (now && window.lines.at(-1) !== now) window.lines.push(now);
+  }).observe(document.body, { childList: true, subtree: true, attributes: true });
+}"""
+
+
+def overtake(man, model, row, label, who) -> str:
+    """Put ``who``'s contribution of ``row`` in the pool with a far higher tip than the page's:
+    the node mines it first in the next block. Its hash."""
+    return rpc(
+        "eth_sendTransaction",
+        [
+            {
+                "from": who.address,
+                "to": man.address,
+                "data": "0x" + bytes(model.addData.encode_input(row, label)).hex(),
+                "value": hex(int(model.cost_weight()) * 3600),  # enough first in the block
+                "gas": hex(3_000_000),
+                "maxPriorityFeePerGas": hex(100 * 10**9),
+                "maxFeePerGas": hex(10**12),
+            }
+        ],
+    )
+
+
+def block_time(receipt: dict) -> int:
+    return int(rpc("eth_getBlockByNumber", [receipt["blockNumber"], False])["timestamp"], 16)
+
+
+def fee(receipt: dict) -> int:
+    return int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+
+
+@pytest.fixture
+def paused():
+    """Automine off (the test mines each block, after both contributions are in the pool);
+    on again afterwards, even on failure."""
+    from ape import chain
+
+    rpc("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        rpc("evm_setAutomine", [True])
+    assert chain.provider.make_request("anvil_getAutomine", [])
+
+
+def test_overtaken_in_its_block_the_contribution_is_re_priced_and_sent_once_more(
+    context, server, models, accounts, shot, paused
 ):
-    """Two contributors in one block: the page prices its contribution for a quiet chain, then
-    another contribution with a higher tip lands ahead of it in the same block and the deposit
-    jumps to the same-second one. The page's transaction is mined and reverts: its line goes
-    from sent to failed (reverted), the message says only its gas was spent, and nothing of the
-    page's account is on the model."""
+    """Two contributors in one block, as on any public chain. After a quiet hour the page
+    prices a contribution (0.06 ETH) and sends it carrying the default most, the deposit after a
+    quiet minute (as ``ape run contribute``'s default cap); another account's contribution with a
+    higher tip lands first in the same block and the deposit of the page's jumps to the
+    same-block one (3.6 ETH), above what it carried: it reverts, paying no deposit. The page
+    finds the other contribution in that block, says so, re-prices at the pending block (still
+    above its most: it says it waits, with a Stop button), and when the chain's clock has moved
+    on sends it once more: it lands, charged exactly the contract's deposit for its block; the
+    account lost that deposit and the gas of both transactions, nothing else."""
     man = models["naive_bayes_vocab"]
     model = contract(man)
-    me, other = accounts[1], accounts[4]
+    me = accounts[1]
+    weight = int(model.cost_weight())
     text = "a gorgeous, witty and moving film"
     row = encoder_from_settings(man.encoder).encode_one(text)
     label = int(model.predict(row))
-    rpc("evm_increaseTime", [3600])  # a quiet hour: the deposit the page pre-fills is small
+    rpc("evm_increaseTime", [3600])  # a quiet hour: the deposit now is small
     before = int(model.contribution_count())
-    rpc("evm_setAutomine", [False])  # the block is mined below, after both are in the pool
-    try:
-        page = context.new_page()
-        open_model(page, server, man.address)
-        use_account(page, "local:1")
-        page.wait_for_function(
-            "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
-        )
-        sent = int(Decimal(page.input_value("[data-testid=contribute-deposit]")) * 10**18)
-        page.fill("[data-testid=contribute-input]", text)
-        page.select_option("[data-testid=contribute-label]", str(label))
-        page.evaluate(STAGES, "contribute-tx")
-        page.click("[data-testid=contribute-btn]")
-        page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
-        tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
-        overtakes = {
-            "from": other.address,
-            "to": man.address,
-            "data": "0x" + bytes(model.addData.encode_input(row, label)).hex(),
-            "value": hex(10**18),  # enough first in the block; the rest comes back
-            "gas": hex(3_000_000),
-            "maxPriorityFeePerGas": hex(100 * 10**9),  # ahead of the page's (the node's order)
-            "maxFeePerGas": hex(10**12),
-        }
-        first = rpc("eth_sendTransaction", [overtakes])
-        balance = me.balance
-        rpc("evm_mine", [])
-        msg = wait_msg(page, "contribute-msg")
-    finally:
-        rpc("evm_setAutomine", [True])
-    mined, lost = (rpc("eth_getTransactionReceipt", [h]) for h in (first, tx))
+    page = context.new_page()
+    open_model(page, server, man.address)
+    use_account(page, "local:1")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
+    )
+    most = int(Decimal(page.input_value("[data-testid=contribute-deposit]")) * 10**18)
+    default_cap = weight * 3600 // 7  # the deposit after a quiet minute: 3600 // isqrt(60)
+    assert default_cap <= most < default_cap + 10**12  # to 6 decimals, rounded up
+    assert pending_deposit(man.address) < most < weight * 3600
+    carried = page.inner_text("[data-testid=deposit-carried]")
+    assert carried.startswith(f"Sends {eth(most)}; the deposit now is "), carried
+    page.fill("[data-testid=contribute-input]", text)
+    page.select_option("[data-testid=contribute-label]", str(label))
+    page.evaluate(STATES)
+    balance = me.balance
+    page.click("[data-testid=contribute-btn]")
+    page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
+    first_tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+    assert int(chain_tx(first_tx)["value"], 16) == most
+    rival = overtake(man, model, row, label, accounts[4])
+    rpc("evm_mine", [])
+    # The page's first attempt reverted; the deposit for the next block is still above its most.
+    page.wait_for_selector("[data-testid=contribute-msg][data-state=waiting]", timeout=30_000)
+    waiting = page.inner_text("[data-testid=contribute-msg]")
+    mined, lost = (rpc("eth_getTransactionReceipt", [h]) for h in (rival, first_tx))
+    race_block = int(lost["blockNumber"], 16)
     assert mined["status"] == "0x1" and lost["status"] == "0x0"
     assert mined["blockNumber"] == lost["blockNumber"]
     assert int(mined["transactionIndex"], 16) < int(lost["transactionIndex"], 16)
-    assert sent < int(model.next_deposit())  # what the second in the same second owes
+    assert not lost["logs"]  # no ContributionAdded of ours
     assert int(model.contribution_count()) == before + 1  # the other's only
-    assert mined["logs"] and not lost["logs"]  # the other's ContributionAdded, none of ours
-    gas = int(lost["gasUsed"], 16) * int(lost["effectiveGasPrice"], 16)
-    assert balance - me.balance == gas  # the deposit stayed with the page's account
-    assert page.evaluate("window.stages") == ["sent", "failed"]
+    assert balance - me.balance == fee(lost)  # the first attempt spent gas only
+    assert waiting.startswith(
+        f"another contribution landed first in block {race_block} and raised the deposit above "
+        f"the {eth(most)} yours carried: it reverted and paid no deposit, only its gas "
+        f"({eth(fee(lost))}); the deposit is now "
+    ), waiting
+    assert f"above the {eth(most)} typed: waiting for it to fall (about " in waiting
+    assert page.is_visible("[data-testid=contribute-stop]")
+    assert page.is_disabled("[data-testid=contribute-btn]")
     line = page.inner_text("[data-testid=contribute-tx]")
-    assert line.startswith("failed (reverted) ") and tx in line
-    assert f"block {int(lost['blockNumber'], 16)}" in line
-    assert msg == (
-        f"the transaction {tx} was mined in block {int(lost['blockNumber'], 16)} but reverted: "
-        f"only its gas, {eth(gas)}, was spent"
+    assert line.startswith("failed (reverted) ") and first_tx in line, line
+    shot(page, "overtaken-waiting")
+    # A quiet minute and more passes on the chain: the page's re-pricing finds the deposit
+    # under its most and sends once more, carrying the same amount.
+    rpc("evm_increaseTime", [120])
+    page.wait_for_selector(
+        "[data-testid=contribute-tx] [data-stage=sent]:nth-child(2)", timeout=30_000
     )
+    assert page.get_attribute("[data-testid=contribute-msg]", "data-state") == "retrying"
+    second_tx = page.inner_text(
+        "[data-testid=contribute-tx] [data-stage=sent] [data-testid=tx-hash]"
+    )
+    assert second_tx != first_tx and int(chain_tx(second_tx)["value"], 16) == most
+    rpc("evm_mine", [])
+    msg = wait_msg(page, "contribute-msg")
+    landed = rpc("eth_getTransactionReceipt", [second_tx])
+    assert landed["status"] == "0x1"
+    elapsed = block_time(landed) - block_time(mined)
+    assert 120 <= elapsed < 180, elapsed
+    charged = added_deposit(second_tx)
+    assert charged == weight * 3600 // math.isqrt(elapsed) < most
+    assert int(model.contribution_count()) == before + 2
+    assert int(model.contribution(before + 2).claimable) == charged
+    assert balance - me.balance == fee(lost) + fee(landed) + charged
+    assert msg == (
+        f"contributed #{before + 2} ({man.class_names[label]}): charged {eth(charged)} as its "
+        f"deposit; {eth(most - charged)} of the {eth(most)} sent came back in the same "
+        f"transaction; sent a second time after another contribution landed first in block "
+        f"{race_block} (the first attempt reverted and paid no deposit, only its gas, "
+        f"{eth(fee(lost))})"
+    )
+    assert page.evaluate("window.states") == [
+        "pricing",
+        "sending",
+        "overtaken",
+        "waiting",
+        "retrying",
+        "done",
+    ]
+    lines = page.evaluate("window.lines")
+    assert lines[0] == "sent" and "failed" in lines and lines[-1] == "failed,mined", lines
     assert page.is_enabled("[data-testid=contribute-btn]")
-    shot(page, "overtaken")
+    page.wait_for_selector(f"[data-testid=mine-{before + 2}]")
+    shot(page, "overtaken-landed")
+
+
+def test_a_most_above_the_same_block_deposit_lands_in_the_race(
+    context, server, models, accounts, shot, paused
+):
+    """The most typed is above the same-block deposit: the page sends that deposit (3.6 ETH),
+    never more, so another contribution landing first in the same block cannot make it too
+    low: it lands in that block, after the other, at the first attempt, charged the same-block
+    deposit, all of what it carried."""
+    man = models["naive_bayes_vocab"]
+    model = contract(man)
+    me = accounts[5]
+    top = int(model.cost_weight()) * 3600
+    text = "a tedious, lifeless and empty film"
+    row = encoder_from_settings(man.encoder).encode_one(text)
+    rpc("evm_increaseTime", [3600])
+    before = int(model.contribution_count())
+    page = context.new_page()
+    open_model(page, server, man.address)
+    use_account(page, "local:5")
+    page.fill("[data-testid=contribute-deposit]", "50")
+    carried = page.inner_text("[data-testid=deposit-carried]")
+    assert carried.startswith(f"Sends {eth(top)}; the deposit now is "), carried
+    page.fill("[data-testid=contribute-input]", text)
+    page.select_option("[data-testid=contribute-label]", "0")
+    page.evaluate(STATES)
+    balance = me.balance
+    page.click("[data-testid=contribute-btn]")
+    page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
+    tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+    assert int(chain_tx(tx)["value"], 16) == top
+    rival = overtake(man, model, row, 1, accounts[6])
+    rpc("evm_mine", [])
+    msg = wait_msg(page, "contribute-msg")
+    mined, landed = (rpc("eth_getTransactionReceipt", [h]) for h in (rival, tx))
+    assert mined["status"] == landed["status"] == "0x1"
+    assert mined["blockNumber"] == landed["blockNumber"]
+    assert int(mined["transactionIndex"], 16) < int(landed["transactionIndex"], 16)
+    assert added_deposit(tx) == top
+    assert balance - me.balance == fee(landed) + top
+    assert msg == (
+        f"contributed #{before + 2} ({man.class_names[0]}): charged {eth(top)} as its deposit; "
+        f"0 ETH of the {eth(top)} sent came back in the same transaction"
+    )
+    assert page.evaluate("window.states") == ["pricing", "sending", "done"]
+    assert page.evaluate("window.lines") == ["sent", "mined"]
+    shot(page, "race-under-a-high-most")
+
+
+def test_overtaken_and_stopped_while_waiting_sends_nothing_more(
+    context, server, models, accounts, shot, paused
+):
+    """As in the race above, but the user stops the wait: the page says what happened to the
+    first attempt (reverted, gas only) and that it is not sent again; nothing more is sent and
+    the account lost only that gas."""
+    man = models["naive_bayes_vocab"]
+    model = contract(man)
+    me = accounts[2]
+    text = "a gorgeous and moving film"
+    row = encoder_from_settings(man.encoder).encode_one(text)
+    rpc("evm_increaseTime", [3600])
+    before = int(model.contribution_count())
+    page = context.new_page()
+    open_model(page, server, man.address)
+    use_account(page, "local:2")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=contribute-deposit]').value !== ''"
+    )
+    page.fill("[data-testid=contribute-input]", text)
+    page.evaluate(STATES)
+    balance = me.balance
+    page.click("[data-testid=contribute-btn]")
+    page.wait_for_selector("[data-testid=contribute-tx] [data-stage=sent]", timeout=20_000)
+    tx = page.inner_text("[data-testid=contribute-tx] [data-testid=tx-hash]")
+    overtake(man, model, row, 1, accounts[4])
+    rpc("evm_mine", [])
+    page.click("[data-testid=contribute-msg][data-state=waiting] [data-testid=contribute-stop]")
+    msg = wait_msg(page, "contribute-msg")
+    sent = nonce(me.address)
+    lost = rpc("eth_getTransactionReceipt", [tx])
+    assert lost["status"] == "0x0"
+    assert msg.startswith(
+        f"another contribution landed first in block {int(lost['blockNumber'], 16)} "
+    )
+    assert f"only its gas ({eth(fee(lost))}); you stopped waiting for the deposit (" in msg
+    value = int(chain_tx(tx)["value"], 16)
+    assert msg.endswith(f") to fall to {eth(value)}: it is not sent again"), msg
+    assert page.evaluate("window.states") == [
+        "pricing",
+        "sending",
+        "overtaken",
+        "waiting",
+        "failed",
+    ]
+    rpc("evm_mine", [])
+    assert nonce(me.address) == sent  # nothing more in the pool
+    assert int(model.contribution_count()) == before + 1  # the other's only
+    assert balance - me.balance == fee(lost)
+    assert page.is_enabled("[data-testid=contribute-btn]")
+    shot(page, "overtaken-stopped")

@@ -22,10 +22,14 @@ import { UserError, explain } from "../errors.js";
 import { ceilEth, duration, eth, parseEth, short, when } from "../format.js";
 import { TxFailed } from "../wallet.js";
 import { renderChart } from "./chart.js";
+import { carried, defaultCap, quietFor, sameBlock } from "../deposits.js";
 import { depositNow, incentiveWords, modelName } from "./common.js";
 import { MarketPage } from "./market.js";
 import { predictInto, submitOnEnter } from "./predict.js";
 import { moneyOf, txLine } from "./tx.js";
+
+/** A failure whose message already says what was sent (a first attempt that reverted). */
+class Said extends Error {}
 
 const BADGES = [
   [1000n, "1,000 points"],
@@ -107,7 +111,14 @@ export class ModelPage {
       el("select", { testid: "contribute-label" }, ...model.classNames.map((/** @type {string} */ n, /** @type {number} */ i) => el("option", { value: i }, `${n} (${i})`)))
     );
     this.depositInput = /** @type {HTMLInputElement} */ (el("input", { type: "text", testid: "contribute-deposit", size: 12 }));
+    // A cap typed by hand stays; until then each refresh pre-fills the default (see refresh).
+    this.capTyped = false;
+    this.depositInput.addEventListener("input", () => {
+      this.capTyped = true;
+      this.showCarried();
+    });
     this.depositNote = el("span", { class: "muted", testid: "deposit-note" });
+    this.carriedNote = el("span", { testid: "deposit-carried" });
     this.contributeMsg = el("div", { class: "msg", testid: "contribute-msg", role: "status" });
     this.contributeTx = el("div", { testid: "contribute-tx" });
     this.claimTx = el("div", { testid: "claim-tx" });
@@ -145,7 +156,8 @@ export class ModelPage {
               el("h3", {}, "Contribute"),
               el("p", { class: "muted" }, stake ? "Send a labelled sample with a deposit. After the refund window you get the deposit back if the model then agrees with your label." : "Send a labelled sample for free; after the wait, a point if the model agrees."),
               this.contributeInput,
-              el("div", { class: "row" }, el("label", {}, "Class ", this.labelSelect), stake ? el("label", {}, "Deposit (ETH) ", this.depositInput) : null),
+              el("div", { class: "row" }, el("label", {}, "Class ", this.labelSelect), stake ? el("label", {}, "Deposit, at most (ETH) ", this.depositInput) : null),
+              stake ? el("div", { class: "row" }, this.carriedNote) : null,
               el("div", { class: "row" }, this.depositNote),
               el("div", { class: "row" }, el("button", { testid: "contribute-btn", onclick: () => this.contribute() }, stake ? "Send with deposit" : "Send")),
               this.contributeMsg,
@@ -245,9 +257,12 @@ export class ModelPage {
     // The deposit as the contract will compute it for a transaction mined now: at the pending
     // block (its clock), not the last block, which on a quiet chain is long past.
     this.deposit = m.incentive.kind === "stake" ? await depositNow(this.ctx, m) : 0n;
-    if (m.incentive.kind === "stake" && document.activeElement !== this.depositInput) {
-      // Rounded up: a deposit below the contract's is refused; the excess comes back.
-      this.depositInput.value = ceilEth(this.deposit);
+    if (m.incentive.kind === "stake" && !this.capTyped && document.activeElement !== this.depositInput) {
+      // The most a contribution pays: `contribute`'s default cap (the deposit after a quiet
+      // minute), or the deposit now when that is higher (rounded up), so that what is
+      // pre-filled is never refused.
+      const cap = defaultCap(m.incentive.costWeight);
+      this.depositInput.value = ceilEth(this.deposit > cap ? this.deposit : cap);
     }
     this.renderFacts();
     this.chart.replaceChildren(...renderChart(this.history, clock.now()));
@@ -258,12 +273,45 @@ export class ModelPage {
     this.depositNote.textContent =
       m.incentive.kind === "stake"
         ? `A contribution mined now (${when(clock.now())}, ${clock.basis()}) owes ${eth(this.deposit)}; ` +
-          "the deposit falls as time passes since the last contribution and jumps after one, " +
-          `and the excess of a larger deposit comes back in the same transaction. Refund after ${duration(m.incentive.refundWait)}.`
+          "the deposit falls as time passes since the last contribution and jumps after one: " +
+          `one mined in the same block as another owes ${eth(sameBlock(m.incentive.costWeight))}. ` +
+          "Yours carries the most it may pay (the amount above, or that same-block deposit if lower) and the contract returns what it does not owe in the same transaction; " +
+          "if another contribution lands first in its block and raises the deposit above what it carries, it reverts, paying no deposit, and the page re-prices it and sends it once more when the deposit is back under your amount. " +
+          `Refund after ${duration(m.incentive.refundWait)}.`
         : m.incentive.kind === "points"
           ? `Free. Validate it after ${duration(m.incentive.refundWait)} to earn a point.`
           : "";
+    this.showCarried();
     this.tick();
+  }
+
+  /** The value the next contribution carries under the amount typed, next to the deposit now. */
+  showCarried() {
+    const m = this.model;
+    if (m.incentive.kind !== "stake") return;
+    let cap;
+    try {
+      cap = parseEth(this.depositInput.value, (words) => new UserError(words));
+    } catch {
+      this.carriedNote.textContent = "";
+      return;
+    }
+    const w = m.incentive.costWeight;
+    this.carriedNote.className = this.deposit > cap ? "bad" : "muted";
+    this.carriedNote.textContent =
+      this.deposit > cap
+        ? `The deposit now, ${eth(this.deposit)}, is above this amount: raise it, or wait for the deposit to fall (about ${duration(this.secondsUntil(cap))}).`
+        : `Sends ${eth(carried(w, cap))}; the deposit now is ${eth(this.deposit)}, the rest comes back.`;
+  }
+
+  /**
+   * About how many seconds until the deposit is at most `cap`, from the last contribution's
+   * time and the page's clock.
+   * @param {bigint} cap
+   * @param {bigint} [last] the last contribution's time (default: the newest in the history read)
+   */
+  secondsUntil(cap, last = this.history.reduce((t, c) => (c.time > t ? c.time : t), 0n)) {
+    return last + quietFor(this.model.incentive.costWeight, cap) - this.ctx.clock.now();
   }
 
   renderFacts() {
@@ -454,39 +502,128 @@ export class ModelPage {
     return predictInto(this.model, this.predictInput.value, this.predictMsg, this.ctx.connection);
   }
 
+  /**
+   * Send the contribution typed. Under a deposit, as `ape run contribute` does: priced at the
+   * pending block, refused when the deposit is above the amount typed (the most it pays), sent
+   * carrying that amount or the same-block deposit if lower. When it reverts because another
+   * contribution landed first in its block (gas only, no deposit), it is re-priced and sent
+   * once more when the deposit is back under the amount, waiting for it to fall if need be.
+   * `contributeMsg.dataset.state` says where it stands: pricing, sending, overtaken, waiting,
+   * retrying, done, failed.
+   */
   async contribute() {
     const m = this.model;
     const stake = m.incentive.kind === "stake";
     const btn = /** @type {HTMLButtonElement} */ (this.root.querySelector("[data-testid=contribute-btn]"));
     btn.disabled = true;
     this.contributeTx.replaceChildren();
-    setMsg(this.contributeMsg, "info", "checking…");
+    /** @param {string} state @param {"info" | "ok" | "error"} kind @param {string} text */
+    const say = (state, kind, text) => {
+      setMsg(this.contributeMsg, kind, text);
+      this.contributeMsg.dataset.state = state;
+    };
+    say("pricing", "info", "checking…");
     try {
       const x = encodeInput(m, this.contributeInput.value);
       const y = Number(this.labelSelect.value);
-      const value = stake ? parseEth(this.depositInput.value, (words) => new UserError(words)) : 0n;
+      const cap = stake ? parseEth(this.depositInput.value, (words) => new UserError(words)) : 0n;
       this.ctx.connection.assertUp();
-      setMsg(this.contributeMsg, "info", stake ? `sending with a deposit of ${eth(value)}…` : "sending…");
-      const receipt = await this.ctx.accounts.transact(m, "addData", [asX(m, x), y], {
-        value,
-        blockTag: this.ctx.clock.tag,
-        onStage: (st) => this.contributeTx.replaceChildren(txLine(this.ctx.chainId, st)),
-      });
+      let value = 0n;
+      if (stake) {
+        await this.ctx.clock.sync();
+        this.deposit = await depositNow(this.ctx, m);
+        this.showCarried();
+        if (this.deposit > cap) {
+          throw new UserError(
+            `the deposit now is ${eth(this.deposit)}, above the ${eth(cap)} typed as the most to pay: ` +
+              `raise it to ${ceilEth(this.deposit)} or wait for the deposit to fall (about ${duration(this.secondsUntil(cap))})`,
+          );
+        }
+        value = carried(m.incentive.costWeight, cap);
+      }
+      say("sending", "info", stake ? `sending, carrying ${eth(value)} (the deposit now is ${eth(this.deposit)}; what it does not owe comes back)…` : "sending…");
+      /** @type {HTMLElement | null} the first attempt's line, kept above the second's */
+      let first = null;
+      const send = () =>
+        this.ctx.accounts.transact(m, "addData", [asX(m, x), y], {
+          value,
+          blockTag: this.ctx.clock.tag,
+          onStage: (st) => this.contributeTx.replaceChildren(...(first ? [first] : []), txLine(this.ctx.chainId, st)),
+        });
+      let receipt;
+      let retried = "";
+      try {
+        receipt = await send();
+      } catch (err) {
+        if (!(stake && err instanceof TxFailed && value < sameBlock(m.incentive.costWeight) && (await this.overtaken(err.receipt)))) throw err;
+        const lost = err.receipt;
+        first = /** @type {HTMLElement} */ (this.contributeTx.firstElementChild);
+        const gas = eth(lost.gasUsed * lost.effectiveGasPrice);
+        const what = `another contribution landed first in block ${lost.blockNumber} and raised the deposit above the ${eth(value)} yours carried: it reverted and paid no deposit, only its gas (${gas})`;
+        say("overtaken", "info", `${what}; re-pricing…`);
+        retried = `; sent a second time after another contribution landed first in block ${lost.blockNumber} (the first attempt reverted and paid no deposit, only its gas, ${gas})`;
+        try {
+          await this.waitUnder(cap, what, (state, text) => say(state, "info", text));
+          say("retrying", "info", `${what}; re-priced: the deposit is now ${eth(this.deposit)}, sending once more, carrying ${eth(value)}…`);
+          receipt = await send();
+        } catch (again) {
+          // Said in full here: the first attempt was sent (and reverted), whatever the second did.
+          if (again instanceof Said) throw again;
+          const second = again instanceof TxFailed ? `the second attempt: ${again.message}` : `the second attempt: ${explain(again, "the contribution")}`;
+          throw new Said(`${what}; ${second}; it is not sent again`);
+        }
+      }
       const money = moneyOf(m, receipt, value);
       const what = `contributed #${money.id} (${m.classNames[y]})`;
-      setMsg(
-        this.contributeMsg,
+      say(
+        "done",
         "ok",
         stake
-          ? `${what}: charged ${eth(money.charged ?? 0n)} as its deposit; ${eth(money.returned ?? 0n)} of the ${eth(value)} sent came back in the same transaction`
+          ? `${what}: charged ${eth(money.charged ?? 0n)} as its deposit; ${eth(money.returned ?? 0n)} of the ${eth(value)} sent came back in the same transaction${retried}`
           : `${what}, free`,
       );
       this.contributeInput.value = "";
       await this.refresh();
     } catch (err) {
-      setMsg(this.contributeMsg, "error", err instanceof TxFailed ? err.message : explain(err, "the contribution"));
+      say("failed", "error", err instanceof TxFailed || err instanceof Said ? err.message : explain(err, "the contribution"));
     } finally {
       btn.disabled = false;
+    }
+  }
+
+  /**
+   * Whether the contribution of `receipt` (mined, reverted) was overtaken: another contribution
+   * to this model was added earlier in the same block, so it owed the same-block deposit.
+   * @param {import("viem").TransactionReceipt} receipt
+   */
+  async overtaken(receipt) {
+    const m = this.model;
+    const event = m.abi.find((/** @type {any} */ e) => e.type === "event" && e.name === "ContributionAdded");
+    const logs = await this.ctx.client.getLogs({ address: m.address, event, blockHash: receipt.blockHash });
+    return logs.some((l) => (l.transactionIndex ?? receipt.transactionIndex) < receipt.transactionIndex);
+  }
+
+  /**
+   * Re-price at the pending block until the deposit is at most `cap`, saying how long it may
+   * take; a Stop button (or leaving the page) gives up, and nothing more is sent.
+   * @param {bigint} cap
+   * @param {string} what what happened to the first attempt
+   * @param {(state: string, text: string) => void} say
+   */
+  async waitUnder(cap, what, say) {
+    let stop = false;
+    const stopBtn = el("button", { class: "secondary", type: "button", testid: "contribute-stop", onclick: () => (stop = true) }, "Stop waiting");
+    for (;;) {
+      await this.ctx.clock.sync();
+      this.deposit = await depositNow(this.ctx, this.model);
+      this.renderFacts();
+      this.showCarried();
+      if (this.deposit <= cap) return;
+      if (stop || !this.root.isConnected) throw new Said(`${what}; you stopped waiting for the deposit (${eth(this.deposit)}) to fall to ${eth(cap)}: it is not sent again`);
+      const last = /** @type {bigint} */ (await this.model.read("last_contribution_time"));
+      say("waiting", `${what}; the deposit is now ${eth(this.deposit)}, above the ${eth(cap)} typed: waiting for it to fall (about ${duration(this.secondsUntil(cap, last))}), then sending once more…`);
+      this.contributeMsg.append(" ", stopBtn);
+      await new Promise((r) => setTimeout(r, 1000));
     }
   }
 
