@@ -338,7 +338,7 @@ def test_revert_reason_as_the_contract_wrote_it(context, server, models, account
     assert nonce(accounts[3].address) == sent
     shot(page, "revert-reason")
     # A most typed below the deposit now: refused before anything is sent, as `ape run
-    # contribute` refuses a cap below it.
+    # contribute` refuses a cap below it; one wei more than the deposit refused too.
     page.fill("[data-testid=contribute-input]", "another witty film")
     page.fill("[data-testid=contribute-deposit]", "0.000001")
     assert "is above this amount: raise it" in page.inner_text("[data-testid=deposit-carried]")
@@ -347,6 +347,23 @@ def test_revert_reason_as_the_contract_wrote_it(context, server, models, account
     assert msg.startswith("the deposit now is ") and msg.endswith("; nothing was sent"), msg
     assert "above the 0.000001 ETH typed as the most to pay: raise it to " in msg
     assert nonce(accounts[3].address) == sent and int(model.contribution_count()) == 1
+    # The next block's time pinned, the deposit now is known to the wei: one wei less is
+    # refused, exactly it is sent and charged in full.
+    head = int(rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    rpc("evm_setNextBlockTimestamp", [head + 100])
+    owed = pending_deposit(man.address)
+    quiet = head + 100 - int(model.last_contribution_time())
+    assert owed == int(model.cost_weight()) * 3600 // math.isqrt(quiet)
+    for typed, lands in ((owed - 1, False), (owed, True)):
+        page.fill("[data-testid=contribute-deposit]", f"{Decimal(typed) / 10**18:.18f}")
+        page.click("[data-testid=contribute-btn]")
+        msg = wait_msg(page, "contribute-msg")
+        if not lands:
+            assert msg.startswith(f"the deposit now is {eth(owed)}, above the "), msg
+            assert msg.endswith("; nothing was sent") and nonce(accounts[3].address) == sent
+    assert msg.startswith(f"contributed #2 ({man.class_names[0]}): charged {eth(owed)} "), msg
+    assert msg.endswith(f"; 0 ETH of the {eth(owed)} sent came back in the same transaction")
+    assert int(model.contribution(2).claimable) == owed
 
 
 def test_points_validation_and_leaderboard(context, server, models, accounts, shot):
@@ -1025,6 +1042,9 @@ def test_overtaken_in_its_block_the_contribution_is_re_priced_and_sent_once_more
     assert pending_deposit(man.address) < most < weight * 3600
     carried = page.inner_text("[data-testid=deposit-carried]")
     assert carried.startswith(f"Sends {eth(most)}; the deposit now is "), carried
+    # The default to the wei (not rounded up): the retry's deposit below lands on it exactly.
+    most = default_cap
+    page.fill("[data-testid=contribute-deposit]", f"{Decimal(most) / 10**18:.18f}")
     page.fill("[data-testid=contribute-input]", text)
     page.select_option("[data-testid=contribute-label]", str(label))
     page.evaluate(STATES)
@@ -1057,9 +1077,10 @@ def test_overtaken_in_its_block_the_contribution_is_re_priced_and_sent_once_more
     line = page.inner_text("[data-testid=contribute-tx]")
     assert line.startswith("failed (reverted) ") and first_tx in line, line
     shot(page, "overtaken-waiting")
-    # A quiet minute and more passes on the chain: the page's re-pricing finds the deposit
-    # under its most and sends once more, carrying the same amount.
-    rpc("evm_increaseTime", [120])
+    # 49 quiet seconds pass on the chain: the deposit for the next block, 3.6 // isqrt(49),
+    # is then the amount typed exactly; the page's re-pricing (at the pending block) sends
+    # once more, carrying the same amount.
+    rpc("evm_setNextBlockTimestamp", [block_time(mined) + 49])
     page.wait_for_selector(
         "[data-testid=contribute-tx] [data-stage=sent]:nth-child(2)", timeout=30_000
     )
@@ -1072,10 +1093,9 @@ def test_overtaken_in_its_block_the_contribution_is_re_priced_and_sent_once_more
     msg = wait_msg(page, "contribute-msg")
     landed = rpc("eth_getTransactionReceipt", [second_tx])
     assert landed["status"] == "0x1"
-    elapsed = block_time(landed) - block_time(mined)
-    assert 120 <= elapsed < 180, elapsed
+    assert block_time(landed) - block_time(mined) == 49
     charged = added_deposit(second_tx)
-    assert charged == weight * 3600 // math.isqrt(elapsed) < most
+    assert charged == weight * 3600 // math.isqrt(49) == most
     assert int(model.contribution_count()) == before + 2
     assert int(model.contribution(before + 2).claimable) == charged
     assert balance - me.balance == fee(lost) + fee(landed) + charged
