@@ -18,6 +18,7 @@ from test_hub import (
     NEG,
     POS,
     deploy_test_hub,
+    deploy_test_pool,
     fund_and_anchor,
     make_set,
     pool_invariant,
@@ -30,6 +31,7 @@ from test_review_hub import (  # noqa: F401 (fixtures; `kinds` is this file's ow
     closing,
     enter_one,
     hub,
+    pool,
     refund_all,
     trainer,
 )
@@ -46,15 +48,15 @@ def kinds(project):
     return [k for k in hub_kinds(project) if k.name in ("PerceptronStake", "PerceptronPoints")]
 
 
-def funded_and_anchored(hub, trainer, funder, evaluator, chain):
+def funded_and_anchored(hub, pool, trainer, funder, evaluator, chain):
     """``fund_and_anchor`` with a pool of POOL."""
-    return fund_and_anchor(hub, trainer, funder, evaluator, chain, POOL)
+    return fund_and_anchor(hub, pool, trainer, funder, evaluator, chain, POOL)
 
 
 # ---------------------------------------------------------------- 1. the anchor anyone picks
 
 
-def test_only_the_evaluator_anchors_its_pool(hub, trainer, alice, bob, carol, mallory, chain):
+def test_only_the_evaluator_anchors_its_pool(hub, pool, trainer, alice, bob, carol, mallory, chain):
     """Fixed (was HIGH). Carol publishes an accuracy record before anyone funds a pool; later
     bob funds the pool that carol's records close. Mallory used to anchor that pool first with
     carol's old record: every set carol committed afterwards was then "committed after the
@@ -65,32 +67,32 @@ def test_only_the_evaluator_anchors_its_pool(hub, trainer, alice, bob, carol, ma
     o = driver.commit(hub, trainer.address, old, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, o, old, carol, trainer)  # a public record; no pool yet
-    hub.fund(trainer, carol, value=POOL, sender=bob)
+    pool.fund(trainer, carol, value=POOL, sender=bob)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
     with ape.reverts("hub: only the evaluator anchors its pool"):
-        hub.close_period(trainer, o, sender=mallory)
+        pool.close_period(trainer, o, sender=mallory)
     with ape.reverts("hub: only the evaluator anchors its pool"):
-        hub.close_period(trainer, a, sender=mallory)  # not even with the record carol means
-    assert hub.pools(trainer, carol).anchor == 0
-    assert hub.close_period(trainer, a, sender=carol).return_value == 0  # carol's anchor
+        pool.close_period(trainer, a, sender=mallory)  # not even with the record carol means
+    assert pool.pools(trainer, carol).anchor == 0
+    assert pool.close_period(trainer, a, sender=carol).return_value == 0  # carol's anchor
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
     wait(chain, STAKE.refund_wait)
     refund_all(trainer, scan(trainer, start), [alice])
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=mallory).return_value  # anyone closes
-    assert budget > 0 and hub.period_count(trainer) == 1
-    test = closing(hub, trainer, 0, b_set)
+    budget = pool.close_period(trainer, b, sender=mallory).return_value  # anyone closes
+    assert budget > 0 and pool.period_count(trainer) == 1
+    test = closing(hub, pool, trainer, 0, b_set)
     for c in scan(trainer, start).by(str(alice.address)):
-        enter_one(hub, trainer, 0, c, test, alice)
+        enter_one(hub, pool, trainer, 0, c, test, alice)
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == budget
-    pool_invariant(hub, [trainer])
+    assert claim(hub, pool, trainer, 0, alice) == budget
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 2. undo pairs, deposit back
@@ -109,7 +111,7 @@ PAIRS = 4
     ),
 )
 def test_undo_pairs_win_shares_and_recover_their_deposits(
-    hub, trainer, accounts, alice, bob, carol, chain
+    hub, pool, trainer, accounts, alice, bob, carol, chain
 ):
     """The documented 'undo pair' limit, played as cheaply as the stake trainer allows: the
     first half (label the model does not give, from address u_i) trains the model, the second
@@ -120,7 +122,7 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
     is left after `any_wait` (the owner does not watch): the deposit comes back.
 
     A correct rule pays a pair that leaves the model where it was nothing."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -155,17 +157,17 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
         [c] = history.by(r.address)
         assert trainer.contribution(c.id).claimable == 0 and trainer.contribution(c.id).good
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     wait(chain, ENTRY + 1)
-    won = sum(claim(hub, trainer, 0, r) for r in redo)
-    to_alice = claim(hub, trainer, 0, alice)
-    pool_invariant(hub, [trainer])
+    won = sum(claim(hub, pool, trainer, 0, r) for r in redo)
+    to_alice = claim(hub, pool, trainer, 0, alice)
+    pool_invariant(pool, [trainer])
     net = won + reported + taken - deposits
     print(
-        f"undo pairs: mallory shares {sum(hub.shares(trainer, 0, r) for r in redo)} of "
-        f"{hub.periods(trainer, 0).shares}, won {won}, deposits {deposits} back "
+        f"undo pairs: mallory shares {sum(pool.shares(trainer, 0, r) for r in redo)} of "
+        f"{pool.periods(trainer, 0).shares}, won {won}, deposits {deposits} back "
         f"{reported} reported + {taken} taken, net {net}; alice {to_alice}"
     )
     assert won == 0 and to_alice == POOL
@@ -239,7 +241,7 @@ def flip_after(trainer, mallory, x, tag):
 
 
 def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
-    hub, trainer, alice, bob, carol, mallory, chain
+    hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """Fixed (was HIGH). The hub used to read 'judged good' when a contribution entered, from
     the trainer as it was then. In the refund wait after the closing record mallory trains
@@ -250,12 +252,12 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     trained) and the closing set as the record scored it; no refund or report counts. Alice's
     POS sample and mallory's NEG sample made the gain together, 4 shares each: half each.
     (Mallory's deposit report is the trainer's own rule and stays: the hub cannot undo it.)"""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, mallory, [NEG, 302], 0)
     driver.reveal(hub, b, b_set, carol, trainer)  # the closing record: 100 %
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
     flips = flip_after(trainer, mallory, [POS, 300], 0)
     wait(chain, STAKE.refund_wait)
@@ -267,13 +269,13 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     refund_all(trainer, history, [mallory])
     reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
     assert reported > 0 and not trainer.contribution(pos.id).good
-    entered = driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     assert sorted(entered) == [1, 2]  # the period's two; mallory's flips are the next period's
-    assert hub.shares(trainer, 0, alice) == hub.shares(trainer, 0, mallory) == 4
+    assert pool.shares(trainer, 0, alice) == pool.shares(trainer, 0, mallory) == 4
     wait(chain, ENTRY + 1)
-    to_alice = claim(hub, trainer, 0, alice)
-    to_mallory = claim(hub, trainer, 0, mallory)
-    pool_invariant(hub, [trainer])
+    to_alice = claim(hub, pool, trainer, 0, alice)
+    to_mallory = claim(hub, pool, trainer, 0, mallory)
+    pool_invariant(pool, [trainer])
     print(
         f"later flip: {flips} flips, alice's deposit reported ({reported} wei); alice "
         f"{to_alice}, mallory {to_mallory} of {budget}"
@@ -284,13 +286,13 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
 
 @pytest.mark.parametrize("late", [0, 1])
 def test_judgement_is_asked_only_of_what_the_record_could_judge(
-    hub, trainer, alice, bob, carol, chain, late
+    hub, pool, trainer, alice, bob, carol, chain, late
 ):
     """Alice never refunds (bob's sample, before hers, makes the gain a two-class one). Her
     refund wait ends exactly at the closing record's block (late 0): she could not have
     refunded in an earlier block, so no judgement is asked and she enters. One second later
     (late 1) she could have: her unrefunded contribution is refused."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, bob, [NEG, 301], 0)
     add(trainer, alice, [1, 2, 3, POS, 300], 1)  # features before POS: the cursor must walk
@@ -298,23 +300,23 @@ def test_judgement_is_asked_only_of_what_the_record_could_judge(
     chain.pending_timestamp = c.time + STAKE.refund_wait + late
     driver.reveal(hub, b, b_set, carol, trainer)
     assert hub.evaluations(b).time == c.time + STAKE.refund_wait + late
-    assert hub.close_period(trainer, b, sender=carol).return_value > 0
-    test = closing(hub, trainer, 0, b_set)
-    offered = [x.id for x, _ in driver.eligible(hub, trainer, 0, scan(trainer, start), test)]
+    assert pool.close_period(trainer, b, sender=carol).return_value > 0
+    test = closing(hub, pool, trainer, 0, b_set)
+    offered = [x.id for x, _ in driver.eligible(hub, pool, trainer, 0, scan(trainer, start), test)]
     assert (c.id in offered) == (not late)  # the driver draws the same line, to the second
     if late:
         with ape.reverts("hub: contribution not judged good"):
-            enter_one(hub, trainer, 0, c, test, carol)
+            enter_one(hub, pool, trainer, 0, c, test, carol)
     else:
-        enter_one(hub, trainer, 0, c, test, carol)
-        assert hub.shares(trainer, 0, alice) == 4
+        enter_one(hub, pool, trainer, 0, c, test, carol)
+        assert pool.shares(trainer, 0, alice) == 4
 
 
 @settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     flipped=st.lists(st.booleans(), min_size=2, max_size=2),
     refund_first=st.booleans(),
-    pool=st.integers(10**6, 10**20),
+    amount=st.integers(10**6, 10**20),
 )
 def test_nothing_after_the_closing_record_moves_a_share(
     project,
@@ -328,7 +330,7 @@ def test_nothing_after_the_closing_record_moves_a_share(
     chain,
     flipped,
     refund_first,
-    pool,
+    amount,
 ):
     """Whichever honest samples mallory flips after the closing record, and whether their
     contributors refunded before the flips or not: each entry's shares are what the closing
@@ -336,22 +338,23 @@ def test_nothing_after_the_closing_record_moves_a_share(
     each, and the hub's books hold to the wei."""
     with chain.isolate():
         hub = deploy_test_hub(project, owner, kinds)
+        pool = deploy_test_pool(project, owner, hub)
         trainer = deploy_trainer()
         hub.register(trainer, 0, "t", "", sender=owner)
         seal(trainer, owner)
-        hub.fund(trainer, carol, value=pool, sender=bob)
+        pool.fund(trainer, carol, value=amount, sender=bob)
         a_set, b_set = make_set(8), make_set(8, start=8)
         a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
         b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
         wait(chain, DELAY)
         driver.reveal(hub, a, a_set, carol, trainer)
-        hub.close_period(trainer, a, sender=carol)
+        pool.close_period(trainer, a, sender=carol)
         start = chain.blocks.head.number
         honest = [(alice, [POS, 300], 1), (bob, [NEG, 301], 0)]
         for who, x, y in honest:
             add(trainer, who, x, y)
         driver.reveal(hub, b, b_set, carol, trainer)
-        budget = hub.close_period(trainer, b, sender=carol).return_value
+        budget = pool.close_period(trainer, b, sender=carol).return_value
         if refund_first:
             wait(chain, STAKE.refund_wait)
             refund_all(trainer, scan(trainer, start), [alice, bob])
@@ -361,42 +364,42 @@ def test_nothing_after_the_closing_record_moves_a_share(
         wait(chain, STAKE.refund_wait)
         history = scan(trainer, start)
         refund_all(trainer, history, [alice, bob, mallory])
-        test = closing(hub, trainer, 0, b_set)
-        driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+        test = closing(hub, pool, trainer, 0, b_set)
+        driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
         for who, x, y in honest:
-            assert hub.shares(trainer, 0, who) == rules.pushed(x, y, test) == 4
+            assert pool.shares(trainer, 0, who) == rules.pushed(x, y, test) == 4
         wait(chain, ENTRY + 1)
-        paid = [claim(hub, trainer, 0, who) for who, _, _ in honest]
-        assert paid == [budget // 2, budget - budget // 2] and budget == pool
-        assert pool_invariant(hub, [trainer]) == 0
+        paid = [claim(hub, pool, trainer, 0, who) for who, _, _ in honest]
+        assert paid == [budget // 2, budget - budget // 2] and budget == amount
+        assert pool_invariant(pool, [trainer]) == 0
 
 
 # ---------------------------------------------------------------- 5. defences
 
 
 def test_the_owner_withdrawing_mid_period_freezes_nothing(
-    hub, trainer, owner, alice, bob, carol, chain
+    hub, pool, trainer, owner, alice, bob, carol, chain
 ):
     """The model's owner withdraws the entry in the middle of a funded period (and cannot
     register it under another name to reset anything: its pool, anchor and records stay).
     Carol still reveals and closes, alice still enters and claims the whole period; only new
     funding is refused."""
-    a, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    a, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
     hub.withdraw(trainer, sender=owner)
     with ape.reverts("hub: not registered"):
-        hub.fund(trainer, carol, value=1, sender=bob)
+        pool.fund(trainer, carol, value=1, sender=bob)
     hub.register(trainer, 0, "again", "", sender=owner)  # a second listing resets nothing
     hub.withdraw(trainer, sender=owner)
-    assert hub.pools(trainer, carol).anchor == a and hub.pools(trainer, carol).available == POOL
+    assert pool.pools(trainer, carol).anchor == a and pool.pools(trainer, carol).available == POOL
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     refund_all(trainer, history, [alice])
     driver.reveal(hub, b, b_set, carol, trainer)
-    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
-    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
+    assert pool.close_period(trainer, b, sender=carol).return_value == POOL
+    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == POOL
-    pool_invariant(hub, [trainer])
+    assert claim(hub, pool, trainer, 0, alice) == POOL
+    pool_invariant(pool, [trainer])

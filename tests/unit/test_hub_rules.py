@@ -94,7 +94,7 @@ def test_pushed_counts_shared_features_for_and_against():
 
 def test_undo_pairs_judged_unjudged_and_cancelled():
     """The undo pairs take more when no contribution is judged (every one still in its refund
-    wait at the record: ``ModelHub.enter`` asks no judgement), and almost nothing once opposite
+    wait at the record: ``HubPool.enter`` asks no judgement), and almost nothing once opposite
     steps on shared features cancel (measured, not in the contract); no wei is lost."""
     rows, labels = topics(6000, shared=0.5, words=20)
     policies = ("honest", "honest", "pairs", "flipper")
