@@ -110,7 +110,9 @@ def deploy(network, account_alias, record_opt):
     sender = c.resolve_account(account_alias)
     hub, pool = driver.deploy_hub_and_pool(project, sender)
     path = write_record(record_opt, hub.address, pool.address, chain.chain_id)
-    click.echo(f"hub: {hub.address} ({hub.kind_count()} kinds); pool: {pool.address}; record {path}")
+    click.echo(
+        f"hub: {hub.address} ({hub.kind_count()} kinds); pool: {pool.address}; record {path}"
+    )
 
 
 @_command("List a model you own in the hub.")

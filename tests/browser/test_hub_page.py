@@ -1,7 +1,8 @@
 """The hub page in headless Chromium: models found through a ModelHub with no manifest of
 their own, each one's accuracy records as rows and as points on the chart, its pool, periods
-and payouts (read from the HubPool its record names), the link from the models list, and an entry whose code is not the kind its hub
-claims (a hub deployed with a lying kind list) shown as refused."""
+and payouts (read from the HubPool its record names), the link from the models list, and an
+entry whose code is not the kind its hub claims (a hub deployed with a lying kind list) shown
+as refused."""
 
 import json
 

@@ -716,7 +716,9 @@ def one_period(hub, pool, trainer, owner, evaluator, contributors, chain, fund):
     return budget_, history, start, b_set
 
 
-def test_claim_cannot_reenter_and_a_refused_payment_reverts(hub, pool, registered, owner, carol, chain):
+def test_claim_cannot_reenter_and_a_refused_payment_reverts(
+    hub, pool, registered, owner, carol, chain
+):
     claimer = compile_test_contract("HubClaimer").deploy(pool, sender=owner)
     trainer = registered
 
@@ -767,7 +769,9 @@ def test_pool_conserves_every_wei(
             return lambda: trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
 
         adds = [add(people[w], *samples[k]) for k, w in enumerate(teach)]
-        budget_, history, start, b_set = one_period(hub, pool, trainer, owner, carol, adds, chain, fund)
+        budget_, history, start, b_set = one_period(
+            hub, pool, trainer, owner, carol, adds, chain, fund
+        )
         for c in history:
             if trainer.verdict(c.key(), c.args()) == c.label:
                 trainer.refund(c.key(), c.args(), sender=c.contributor)

@@ -1,4 +1,5 @@
-"""Adversarial review of ModelHub and its HubPool (issue 32): attacks performed against the contract as it is.
+"""Adversarial review of ModelHub and its HubPool (issue 32): attacks performed against the
+contracts as they are.
 
 Each test plays one attack on a real chain and checks that it fails at the contract: with its
 revert reason, or with what the attacker and the honest party got, in wei.
@@ -138,7 +139,9 @@ def test_noise_farmer_gets_nothing_from_an_honest_period(
     assert to_alice == budget == POOL
 
 
-def test_a_memorised_flip_is_refunded_but_earns_nothing(hub, pool, trainer, alice, carol, mallory, chain):
+def test_a_memorised_flip_is_refunded_but_earns_nothing(
+    hub, pool, trainer, alice, carol, mallory, chain
+):
     """The flipper the trainer cannot catch: mallory's flipped sample carries two fresh
     features, so after alice repairs the model the model still agrees with mallory's label
     (refunded, good, trained). Its step moved the four class-0 closing samples (NEG) toward

@@ -267,7 +267,9 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     mine_c = history.by(alice.address)[-BATCH:]
     scored = closing(hub, pool, trainer, 0, b_set)
     mine_ids = {c.id for c in mine_c}
-    shares = [n for c, n in driver.eligible(hub, pool, trainer, 0, history, scored) if c.id in mine_ids]
+    shares = [
+        n for c, n in driver.eligible(hub, pool, trainer, 0, history, scored) if c.id in mine_ids
+    ]
     assert len(shares) == BATCH
     expected = sum(shares)
     test = [t.as_tuple() for t in scored]

@@ -107,7 +107,9 @@ def test_hub_subcommands(tmp_path, deploy_trainer, owner, chain):
     assert r.returncode == 2 and "must be more than 0 ETH" in r.stderr
     # A record written before the pools had a contract of their own names none.
     old = tmp_path / "old_hub.json"
-    old.write_text(json.dumps({k: v for k, v in json.loads(Path(record).read_text()).items() if k != "pool"}))
+    old.write_text(
+        json.dumps({k: v for k, v in json.loads(Path(record).read_text()).items() if k != "pool"})
+    )
     r = ape("claim", "--model", address, "--record", str(old), check=False)
     assert r.returncode == 1 and r.stderr.strip() == (
         "error: the hub record names no pool contract: run `ape run hub deploy` for a new hub"
