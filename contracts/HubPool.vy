@@ -140,6 +140,14 @@ event ContributionEntered:
     contributor: indexed(address)
     shares: uint256
 
+event ContributionCancelled:
+    model: indexed(address)
+    period: indexed(uint256)
+    id: uint256
+    by_id: uint256
+    contributor: indexed(address)
+    shares: uint256
+
 event RewardClaimed:
     model: indexed(address)
     period: indexed(uint256)
@@ -198,6 +206,13 @@ used: public(HashMap[uint256, bool])
 entered: public(HashMap[address, HashMap[uint256, HashMap[uint256, bool]]])
 shares: public(HashMap[address, HashMap[uint256, HashMap[address, uint256]]])
 claimed: public(HashMap[address, HashMap[uint256, HashMap[address, bool]]])
+# @dev model => period => contribution id => its shares still standing (entered, less what
+#      `cancel` cut).
+entry_shares: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]])
+# @dev model => period => contribution id => which positions of its sorted features have
+#      cancelled already (bit i of the array: its i-th feature), so that each feature of each
+#      step cancels once in a period.
+undone: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256[4]]]])
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -322,69 +337,89 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
     assert p.entry_deadline != 0, "hub: no such period"
     assert block.timestamp <= p.entry_deadline, "hub: entries closed"
     assert len(entrants) > 0, "hub: nothing to enter"
-    h: bytes32 = empty(bytes32)
-    for t: Scored in test:
-        h = hash_chain._link(h, keccak256(abi_encode(t.x, t.y, t.s)))
-    closing: Evaluation = staticcall Hub(hub).evaluations(p.evaluation)
-    assert len(test) == closing.samples and h == staticcall Hub(hub).scored(p.evaluation), "hub: not the closing test set"
-    n_features: uint256 = staticcall PackedModel(model).n_features()
-    bits: uint256 = 16
-    if n_features > _NARROW_LIMIT:
-        bits = 32
+    closed: uint256 = self._check_closing(p.evaluation, test)
+    bits: uint256 = self._bits(model)
     # A contribution whose refund wait ended before the closing record's block could be judged
     # by the model that record measured; one made later could not, and a rival who trains the
     # model after the record would decide its judgement (second review).
     wait: uint256 = staticcall Trainer(model).refund_wait()
-    closed: uint256 = closing.time
     total: uint256 = 0
     for en: Entrant in entrants:
         c: Contribution = en.c
         assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
         if self.entered[model][period][c.id]:
             continue  # entered already (by anyone, or earlier in this batch): the rest go on
-        r: Record = staticcall Trainer(model).contribution(c.id)
-        binding: uint256 = convert(
-            keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, keccak256(abi_encode(en.x)))),
-            uint256,
-        ) >> _BINDING_SHIFT
-        assert r.binding == binding, "hub: contribution does not match"
+        r: Record = self._record(model, en)
         assert c.time + wait >= closed or (r.good and not r.bad), "hub: contribution not judged good"
         assert r.trained, "hub: contribution did not change the model"
-        mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(en.x, bits)
-        pushed: int256 = 0
-        for t: Scored in test:
-            # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
-            k: uint256 = 0
-            i: uint256 = 0
-            nxt: uint256 = 0
-            for word: uint256 in t.x:
-                w: uint256 = word
-                for lane: uint256 in range(16):
-                    if lane * bits >= 256:
-                        break
-                    j: uint256 = w & ((1 << bits) - 1)
-                    if j < nxt:
-                        break
-                    nxt = j + 1
-                    w = w >> bits
-                    for _: uint256 in range(MAX_CONTRIBUTION):
-                        if i >= len(mine) or mine[i] >= j:
-                            break
-                        i += 1
-                    if i < len(mine) and mine[i] == j:
-                        k += 1
-            if c.label == t.y:
-                pushed += convert(k, int256)
-            else:
-                pushed -= convert(k, int256)
+        pushed: int256 = self._push(self._unpack(en.x, bits), c.label, test, bits)
         assert pushed > 0, "hub: contribution did not help the closing set"
         n: uint256 = convert(pushed, uint256)
         self.entered[model][period][c.id] = True
+        self.entry_shares[model][period][c.id] = n
         self.shares[model][period][c.contributor] += n
         total += n
         log ContributionEntered(model=model, period=period, id=c.id, contributor=c.contributor, shares=n)
     self.periods[model][period].shares = p.shares + total
     return total
+
+
+@external
+@nonreentrant
+def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
+           test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @notice Cut an entered contribution's shares where another contribution of the period
+            undid its step (anyone, during the entries): `other` has the other label and
+            changed the model too, so on the features both carry the two steps moved the
+            weights by the learning rate each way and the period's model did not move there.
+            The cut is `target`'s push on those shared features (as `enter` counts it), at
+            most the shares it still has; only above 0. Each feature of each step cancels once
+            in a period (a bitmap per contribution): one step cannot undo two.
+    @return The shares cut.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
+    self._check_closing(p.evaluation, test)
+    t: Contribution = target.c
+    o: Contribution = other.c
+    assert self.entered[model][period][t.id], "hub: contribution not entered"
+    assert o.id >= p.first_id and o.id <= p.last_id, "hub: contribution outside the period"
+    assert o.label != t.label, "hub: contributions with the same label"
+    self._record(model, target)
+    assert self._record(model, other).trained, "hub: contribution did not change the model"
+    bits: uint256 = self._bits(model)
+    mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(target.x, bits)
+    theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(other.x, bits)
+    done_t: uint256[4] = self.undone[model][period][t.id]
+    done_o: uint256[4] = self.undone[model][period][o.id]
+    shared: DynArray[uint256, MAX_CONTRIBUTION] = []
+    j: uint256 = 0
+    for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
+        f: uint256 = mine[i]
+        for _: uint256 in range(MAX_CONTRIBUTION):
+            if j >= len(theirs) or theirs[j] >= f:
+                break
+            j += 1
+        if j < len(theirs) and theirs[j] == f:
+            bit_t: uint256 = 1 << (i % 256)
+            bit_o: uint256 = 1 << (j % 256)
+            if done_t[i // 256] & bit_t == 0 and done_o[j // 256] & bit_o == 0:
+                done_t[i // 256] |= bit_t
+                done_o[j // 256] |= bit_o
+                shared.append(f)
+    cut: int256 = self._push(shared, t.label, test, bits)
+    standing: uint256 = self.entry_shares[model][period][t.id]
+    assert cut > 0 and standing > 0, "hub: nothing to cancel"
+    n: uint256 = min(convert(cut, uint256), standing)
+    self.undone[model][period][t.id] = done_t
+    self.undone[model][period][o.id] = done_o
+    self.entry_shares[model][period][t.id] = standing - n
+    self.shares[model][period][t.contributor] -= n
+    self.periods[model][period].shares = p.shares - n
+    log ContributionCancelled(model=model, period=period, id=t.id, by_id=o.id, contributor=t.contributor, shares=n)
+    return n
 
 
 @external
@@ -445,6 +480,87 @@ def _check_pool_kind(model: address) -> Terms:
     assert t.trainer != 0, "hub: not a trainer"
     assert t.features == PACKED, "hub: no pool for this kind"
     return t
+
+
+@internal
+@view
+def _check_closing(evaluation: uint256, test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @dev Check `test` against the closing record's scored set (`ModelHub.scored`); return the
+         record's time.
+    """
+    h: bytes32 = empty(bytes32)
+    for t: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(t.x, t.y, t.s)))
+    closing: Evaluation = staticcall Hub(hub).evaluations(evaluation)
+    assert len(test) == closing.samples and h == staticcall Hub(hub).scored(evaluation), "hub: not the closing test set"
+    return closing.time
+
+
+@internal
+@view
+def _bits(model: address) -> uint256:
+    """
+    @dev The lane width of the model's packed samples: 16 bits, 32 above 2**16 features.
+    """
+    if staticcall PackedModel(model).n_features() > _NARROW_LIMIT:
+        return 32
+    return 16
+
+
+@internal
+@view
+def _record(model: address, en: Entrant) -> Record:
+    """
+    @dev The trainer's record of a restated contribution, after checking the restatement and
+         its features against the record's binding.
+    """
+    c: Contribution = en.c
+    r: Record = staticcall Trainer(model).contribution(c.id)
+    binding: uint256 = convert(
+        keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, keccak256(abi_encode(en.x)))),
+        uint256,
+    ) >> _BINDING_SHIFT
+    assert r.binding == binding, "hub: contribution does not match"
+    return r
+
+
+@internal
+@pure
+def _push(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
+          test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> int256:
+    """
+    @dev How far a step of `label` on the features `mine` (sorted) moved the closing set
+         toward its labels: for each closing sample, |mine & t| up when its label is `label`,
+         down when not.
+    """
+    pushed: int256 = 0
+    for t: Scored in test:
+        # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
+        k: uint256 = 0
+        i: uint256 = 0
+        nxt: uint256 = 0
+        for word: uint256 in t.x:
+            w: uint256 = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                j: uint256 = w & ((1 << bits) - 1)
+                if j < nxt:
+                    break
+                nxt = j + 1
+                w = w >> bits
+                for _: uint256 in range(MAX_CONTRIBUTION):
+                    if i >= len(mine) or mine[i] >= j:
+                        break
+                    i += 1
+                if i < len(mine) and mine[i] == j:
+                    k += 1
+        if label == t.y:
+            pushed += convert(k, int256)
+        else:
+            pushed -= convert(k, int256)
+    return pushed
 
 
 @internal

@@ -17,7 +17,14 @@ from eth_utils import keccak
 from sharedmodels.encoding import packed
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
-from sharedmodels.hub.rules import MAX_BATCH, MAX_ENTER, ScoredSample, TestSet, pushed
+from sharedmodels.hub.rules import (
+    MAX_BATCH,
+    MAX_ENTER,
+    ScoredSample,
+    TestSet,
+    cancellation,
+    pushed,
+)
 
 #: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days.
 DAY = 86_400
@@ -416,6 +423,69 @@ def enter_eligible(
         if receipts is not None:
             receipts.append(receipt)
     return [c.id for c, _ in found]
+
+
+def cancel_eligible(
+    hub: Any,
+    pool: Any,
+    trainer: Any,
+    period: int,
+    history: Any,
+    test_set: TestSet | None,
+    sender: Any,
+    provider: Any = None,
+    receipts: list | None = None,
+) -> list[tuple[int, int, int]]:
+    """Send every cancellation ``HubPool.cancel`` takes in ``period``, largest cut first (on a
+    tie, the pair sharing more features): an entered contribution whose step another
+    contribution of the period (the other label, trained) undid on the features both carry
+    (``rules.cancellation``), each feature of each step used once. Returns (id cut, id that
+    undid it, shares cut) for each one sent."""
+    p = pool.periods(trainer.address, period)
+    if test_set is None:
+        test_set = revealed_set(hub, provider, p.evaluation)
+    test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
+    args = [t.as_tuple() for t in test]
+    mine = [c for c in history if p.first_id <= c.id <= p.last_id]
+    trained = [c for c in mine if trainer.contribution(c.id).trained]
+    standing = {c.id: int(pool.entry_shares(trainer.address, period, c.id)) for c in mine}
+    done: dict[int, set[int]] = {c.id: _undone(pool, trainer.address, period, c) for c in mine}
+    sent = []
+    while True:
+        best = None
+        for c in mine:
+            if standing[c.id] == 0:
+                continue
+            for o in trained:
+                if o.label == c.label:
+                    continue
+                cut, used_c, used_o = cancellation(
+                    c.features, c.label, o.features, test, done[c.id], done[o.id]
+                )
+                cut = min(cut, standing[c.id])
+                # Largest cut first; on a tie the pair sharing more features (a step undone
+                # whole rather than a shared common feature).
+                rank = (cut, len(used_c))
+                if cut > 0 and (best is None or rank > best[0]):
+                    best = (rank, c, o, used_c, used_o)
+        if best is None:
+            return sent
+        (cut, _), c, o, used_c, used_o = best
+        receipt = pool.cancel(
+            trainer.address, period, (c.key(), c.args()), (o.key(), o.args()), args, sender=sender
+        )
+        if receipts is not None:
+            receipts.append(receipt)
+        standing[c.id] -= cut
+        done[c.id] |= used_c
+        done[o.id] |= used_o
+        sent.append((c.id, o.id, cut))
+
+
+def _undone(pool: Any, model: str, period: int, c: Any) -> set[int]:
+    """The positions of ``c``'s sorted features that have cancelled already in ``period``."""
+    words = [int(pool.undone(model, period, c.id, k)) for k in range(4)]
+    return {i for i in range(len(c.features)) if (words[i // 256] >> (i % 256)) & 1}
 
 
 def claim_all(pool: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:

@@ -148,6 +148,32 @@ def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> 
     return total
 
 
+def cancellation(
+    target: Sequence[int],
+    label: int,
+    other: Sequence[int],
+    test: Sequence[ScoredSample],
+    done_target: set[int] | None = None,
+    done_other: set[int] | None = None,
+) -> tuple[int, set[int], set[int]]:
+    """``HubPool.cancel`` before its cap: (cut, positions of ``target``'s sorted features
+    used, positions of ``other``'s used). The features both carry whose positions neither
+    contribution has cancelled before (``done_*``), and ``target``'s push (label ``label``)
+    on them; the caller caps the cut at the shares still standing, and ``cancel`` refuses a
+    cut of 0 or less."""
+    mine, theirs = sorted(set(target)), sorted(set(other))
+    done_t, done_o = done_target or set(), done_other or set()
+    where = {f: j for j, f in enumerate(theirs)}
+    used_t, used_o, shared = set(), set(), []
+    for i, f in enumerate(mine):
+        j = where.get(f)
+        if j is not None and i not in done_t and j not in done_o:
+            used_t.add(i)
+            used_o.add(j)
+            shared.append(f)
+    return pushed(shared, label, test), used_t, used_o
+
+
 @dataclass
 class PeriodMirror:
     """One period's split, claim by claim (``HubPool.claim``)."""
