@@ -14,8 +14,10 @@
         error the model closed; nothing without a gain). The period's contributions that
         changed the model (and, if their refund wait ended before the closing record, that
         the trainer judged good) enter during `entry_window`, with shares by how far their
-        own step moved the closing set toward its labels; each contributor claims once within
-        `claim_window` (pull payment), after which what is unclaimed returns to the pool.
+        own step moved the closing set toward its labels; during the entries anyone may
+        `cancel` an entry's shares where a step of the other label undid it on the features
+        both carry; each contributor claims once within `claim_window` (pull payment), after
+        which what is unclaimed returns to the pool.
         See docs/hub.md.
 @dev Money: balance == sum over pools of available + sum over periods of (budget - paid), to
      the wei. Every payment goes to msg.sender after all state changes (`lib/pay.vy`), behind

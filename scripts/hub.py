@@ -282,7 +282,8 @@ def close(network, model_address, evaluation, account_alias, record_opt):
 @click.option("--period", type=click.IntRange(0), default=None, help="Default: the latest.")
 def enter(network, model_address, period, account_alias, record_opt):
     """Read the period's closing set back from its reveal transactions, find the period's
-    contributions judged good whose own step fixed closing answers, and enter them."""
+    contributions judged good whose own step fixed closing answers, and enter them; then
+    cut what a step of the other label undid (``cancel``), largest cut first."""
     from ape import chain
 
     from sharedmodels.trainers.client import scan
@@ -306,7 +307,20 @@ def enter(network, model_address, period, account_alias, record_opt):
         c.resolve_account(account_alias),
         chain.provider,
     )
-    click.echo(f"period {p}: entered {len(done)} contributions")
+    cancelled = driver.cancel_eligible(
+        hub,
+        pool,
+        trainer,
+        p,
+        scan(trainer, 0),
+        None,
+        c.resolve_account(account_alias),
+        chain.provider,
+    )
+    click.echo(
+        f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
+        f"{sum(n for _, _, n in cancelled)} shares undone by a step of the other label"
+    )
 
 
 @_command("Claim your part of every closed period of a model's pool.")

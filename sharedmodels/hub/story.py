@@ -187,6 +187,20 @@ def run_hub_demo(
         chain.provider,
         receipts,
     )
+    entering = len(receipts)
+    # Where a step of the other label undid an entered one on the features both carry, the
+    # keeper cuts it (HubPool.cancel), largest cut first.
+    cancelled = driver.cancel_eligible(
+        hub,
+        pool,
+        trainer,
+        0,
+        scan(trainer, start_block),
+        None,
+        evaluator,
+        chain.provider,
+        receipts,
+    )
     shares = {r: int(pool.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)
     paid = {}
@@ -194,9 +208,11 @@ def run_hub_demo(
         got = driver.claim_all(pool, trainer.address, acct, chain.pending_timestamp)
         paid[role] = sum(w for _, w in got)
     say(
-        f"day 10: {len(entered)} contributions entered in {len(receipts)} transactions "
-        f"(gas {sum(r.gas_used for r in receipts):,}; judged good, and their own step pushed "
-        "the closing set toward its labels); shares "
+        f"day 10: {len(entered)} contributions entered in {entering} transactions "
+        f"(judged good, and their own step pushed the closing set toward its labels), "
+        f"{len(cancelled)} cancellations cutting {sum(n for _, _, n in cancelled)} shares "
+        f"undone by a step of the other label (gas {sum(r.gas_used for r in receipts):,}); "
+        "shares "
         + ", ".join(f"{r} {n}" for r, n in shares.items())
         + "; paid "
         + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())

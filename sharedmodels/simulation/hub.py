@@ -9,9 +9,10 @@ holds as good (refunded: the model agrees with the label at the record, the peri
 ``unjudged`` is the fraction of a period's contributions, the latest, whose refund wait had not
 ended at the record: no judgement is asked of them (``HubPool.enter``; about the refund wait
 over the period's length, 1.0 for an attacker who sends only in the last refund wait before a
-record). ``cancel=True`` (measured, not in the contract) lets the period's contributions cut
-each other's shares where two opposite steps on the same features undid each other (largest
-cut first, each contribution that cancels used once). Rule ``push`` (``HubPool.enter``,
+record). ``cancel=True`` lets the period's contributions cut each other's shares where two
+opposite steps on the same features undid each other (largest cut first, each contribution
+that cancels used once; ``HubPool.cancel`` keeps each feature of each step to one
+cancellation instead). Rule ``push`` (``HubPool.enter``,
 ``rules.pushed``): each gets shares by how far its own step moved the closing scores toward
 their labels, and enters only above 0. Measured beside it: ``good`` (the hub before the first
 review: one share each), ``influence`` (one share if its step, taken out, turns more closing

@@ -284,6 +284,7 @@ def test_cancel_refusals_its_cap_and_each_feature_once(
     assert rules.cancellation(r.features, 0, u.features, scored)[0] == 4
     receipt = cancel(r, u, who=alice)
     assert receipt.return_value == 3  # capped at the 3 shares it had
+    print("gas cancel one against 8 samples", receipt.gas_used)
     [log] = receipt.decode_logs(pool.ContributionCancelled)
     assert (log.id, log.by_id, log.contributor, log.shares) == (r.id, u.id, bob.address, 3)
     assert pool.entry_shares(trainer, 0, r.id) == 0 == pool.shares(trainer, 0, bob)
