@@ -1,10 +1,9 @@
 # pragma version 0.4.3
 # pragma optimize codesize
 """
-@title Model hub: a registry of models, accuracy records on committed test sets, and pools
-       that pay the contributors who made a model better
+@title Model hub: a registry of models and accuracy records on committed test sets
 @license MIT
-@notice Permissionless, no admin. Three parts:
+@notice Permissionless, no admin. Two parts:
         REGISTRY: a model's owner (as the model itself says, `owner()`) lists it with a name and
         a description URI. The hub checks the model's kind by its runtime code against a list
         of kinds fixed when the hub was deployed, and reads its classes and encoder from the
@@ -14,26 +13,18 @@
         `reveal_delay` the evaluator reveals the pieces in order, up to MAX_BATCH in one
         transaction, each sample scored against the model. The last piece writes a record
         (model, test-set hash, samples, correct, block).
-        POOLS: anyone funds the pool of a sparse Perceptron trainer and a named evaluator
-        (irrevocably); only that evaluator's records move it. A period closes on a new record
-        whose test set was committed before the previous record: it releases
-        `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
-        error the model closed; nothing without a gain). The period's contributions that
-        changed the model (and, if their refund wait ended before the closing record, that
-        the trainer judged good) enter during `entry_window`, with
-        shares by how far their own step moved the closing set toward its labels; each
-        contributor claims once within `claim_window` (pull payment), after which what is
-        unclaimed returns to the pool. See docs/hub.md.
+        The pools that pay a model's contributors live in `HubPool.vy`, deployed for this hub:
+        it reads entries (`terms`), records (`evaluations`) and closing sets (`scored`) here.
+        The hub holds no money. See docs/hub.md.
 @dev Commitment of piece i (bound to the chain, this hub, the evaluator and the position):
        c = keccak256(abi_encode(PIECE_TAG, chain.id, hub, evaluator, i, salt, n))
-       c = keccak256(c ++ keccak256(abi_encode(x_k, y_k))) for k = 1..n
+       c = keccak256(c ++ keccak256(abi_encode(x_k, y_k))) for k = 1..n   (`hash_chain._link`)
      test-set hash = keccak256(abi_encode(commitments)).
-     Money: balance == sum over pools of available + sum over periods of (budget - paid), to
-     the wei. Every
-     payment goes to msg.sender after all state changes, behind the re-entrancy lock.
 """
 
 # ---------------------------------------------------------------- INTERFACES
+
+from .lib import hash_chain
 
 interface HubModel:
     def owner() -> address: view
@@ -56,7 +47,6 @@ interface DenseModel:
 
 interface Trainer:
     def contribution_count() -> uint256: view
-    def contribution(id: uint256) -> Record: view
     def refund_wait() -> uint256: view
 
 interface StakeTrainer:
@@ -107,49 +97,13 @@ struct DenseSample:
     x: DynArray[int64, MAX_DIM]
     y: uint8
 
-# @dev A trainer's stored record (data_handler.Record), as its `contribution(id)` returns it.
-struct Record:
-    claimable: uint256
-    good: bool
-    bad: bool
-    trained: bool
-    binding: uint256
-
-# @dev A trainer's contribution as restated by callers (data_handler.Contribution).
-struct Contribution:
-    id: uint256
-    contributor: address
-    time: uint256
-    label: uint8
-    deposit: uint256
-
-# @dev A contribution to enter, with its features as the trainer took them (packed words).
-struct Entrant:
-    c: Contribution
-    x: DynArray[uint256, MAX_WORDS]
-
-# @dev One sample of a closing test set as the hub scored it: its packed features, its label
-#      and the model's raw score at the record (`PieceScored.scores`).
-struct Scored:
-    x: DynArray[uint256, MAX_TEST_WORDS]
-    y: uint8
-    s: int256
-
-# @dev A pool belongs to a model and to one evaluator, whose records alone move it.
-struct Pool:
-    available: uint256
-    anchor: uint256
-
-struct Period:
-    evaluator: address
-    evaluation: uint256
-    budget: uint256
-    paid: uint256
-    first_id: uint256
-    last_id: uint256
-    entry_deadline: uint256
-    shares: uint256
-    claimed_shares: uint256
+# @dev What a pool contract needs to know of a model (`terms`): its kind (index + 1, 0 when
+#      never registered), whether it is listed, the kind's input type and incentive.
+struct Terms:
+    kind: uint256
+    listed: bool
+    features: uint8
+    trainer: uint8
 
 # ---------------------------------------------------------------- EVENTS
 
@@ -192,45 +146,6 @@ event AccuracyRecorded:
     block: uint256
     contributions: uint256
 
-event PoolFunded:
-    model: indexed(address)
-    evaluator: indexed(address)
-    funder: indexed(address)
-    amount: uint256
-
-event PoolAnchored:
-    model: indexed(address)
-    evaluator: indexed(address)
-    evaluation: indexed(uint256)
-
-event PeriodClosed:
-    model: indexed(address)
-    period: indexed(uint256)
-    evaluator: indexed(address)
-    evaluation: uint256
-    budget: uint256
-    first_id: uint256
-    last_id: uint256
-    entry_deadline: uint256
-
-event ContributionEntered:
-    model: indexed(address)
-    period: indexed(uint256)
-    id: uint256
-    contributor: indexed(address)
-    shares: uint256
-
-event RewardClaimed:
-    model: indexed(address)
-    period: indexed(uint256)
-    contributor: indexed(address)
-    amount: uint256
-
-event PeriodReleased:
-    model: indexed(address)
-    period: indexed(uint256)
-    amount: uint256
-
 # ---------------------------------------------------------------- CONSTANTS
 
 # @dev Most indices in a revealed test sample. An external call's arguments are copied to
@@ -250,14 +165,6 @@ MAX_PIECE: constant(uint256) = 16
 # @dev Pieces revealed in one transaction: a set revealed at once cannot be spoilt by a
 #      contribution between its pieces.
 MAX_BATCH: constant(uint256) = 4
-# @dev Words of a packed test sample: 128 indices in 32-bit lanes.
-MAX_TEST_WORDS: constant(uint256) = 16
-# @dev Contributions entered in one transaction (the closing set is passed once for all).
-MAX_ENTER: constant(uint256) = 16
-# @dev Most samples of a record that closes a pool's period (all passed again to `enter`).
-MAX_POOL_TEST: constant(uint256) = 256
-# @dev Most indices in one packed contribution: MAX_WORDS words of 16-bit lanes.
-MAX_CONTRIBUTION: constant(uint256) = 1024
 # @dev Runtime code longer than this cannot be a model (EIP-170).
 _MAX_CODE: constant(uint256) = 24576
 SPARSE: constant(uint8) = 1
@@ -268,7 +175,6 @@ PACKED: constant(uint8) = 3
 STAKE: constant(uint8) = 1
 POINTS: constant(uint8) = 2
 PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.hub.piece")
-_BINDING_SHIFT: constant(uint256) = 99
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -279,13 +185,6 @@ kind_count: public(immutable(uint256))
 reveal_delay: public(immutable(uint256))
 # @dev Seconds after `reveal_delay` in which every piece must be revealed.
 reveal_window: public(immutable(uint256))
-# @dev Seconds after a period closes in which its contributions may enter.
-entry_window: public(immutable(uint256))
-# @dev Seconds after the entries close in which shares may be claimed; then what is left
-#      goes back to the pool (`release`).
-claim_window: public(immutable(uint256))
-# @dev Fewest test samples a record needs to close a pool's period.
-min_pool_samples: public(immutable(uint256))
 
 entries: public(HashMap[address, Entry])
 # @dev Every model ever registered, in order (withdrawn ones stay, with `listed` False).
@@ -300,30 +199,13 @@ records: public(HashMap[address, HashMap[uint256, uint256]])
 record_count: public(HashMap[address, uint256])
 
 # @dev Hash chain of (packed x, y, score) over an evaluation's samples, in reveal order, for
-#      a packed kind (what `enter` checks the closing set against).
+#      a packed kind (what `HubPool.enter` checks a closing set against).
 scored: public(HashMap[uint256, bytes32])
-# @dev model => evaluator => pool.
-pools: public(HashMap[address, HashMap[address, Pool]])
-# @dev model => the evaluators of its pools, in the order the pools began.
-pool_count: public(HashMap[address, uint256])
-pool_known: HashMap[address, HashMap[address, bool]]
-pool_evaluators: public(HashMap[address, HashMap[uint256, address]])
-# @dev model => its periods, every pool's, numbered in the order they closed.
-periods: public(HashMap[address, HashMap[uint256, Period]])
-period_count: public(HashMap[address, uint256])
-used: public(HashMap[uint256, bool])
-entered: public(HashMap[address, HashMap[uint256, HashMap[uint256, bool]]])
-shares: public(HashMap[address, HashMap[uint256, HashMap[address, uint256]]])
-claimed: public(HashMap[address, HashMap[uint256, HashMap[address, bool]]])
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
 @deploy
-def __init__(kinds_: DynArray[Kind, MAX_KINDS], reveal_delay_: uint256, reveal_window_: uint256,
-             entry_window_: uint256, claim_window_: uint256, min_pool_samples_: uint256):
-    assert min_pool_samples_ > 0, "hub: min pool samples is zero"
-    assert min_pool_samples_ <= MAX_POOL_TEST, "hub: min pool samples above the most a pool takes"
-    assert claim_window_ > 0, "hub: claim window is zero"
+def __init__(kinds_: DynArray[Kind, MAX_KINDS], reveal_delay_: uint256, reveal_window_: uint256):
     i: uint256 = 0
     for k: Kind in kinds_:
         assert k.code_size > 0 and k.code_size <= _MAX_CODE, "hub: kind code size"
@@ -334,9 +216,6 @@ def __init__(kinds_: DynArray[Kind, MAX_KINDS], reveal_delay_: uint256, reveal_w
     kind_count = len(kinds_)
     reveal_delay = reveal_delay_
     reveal_window = reveal_window_
-    entry_window = entry_window_
-    claim_window = claim_window_
-    min_pool_samples = min_pool_samples_
 
 # ---------------------------------------------------------------- REGISTRY (model owners)
 
@@ -460,7 +339,7 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             y: uint8 = samples_[q].y
             q += 1
             assert convert(y, uint256) < n_classes, "hub: test label out of range"
-            acc = keccak256(concat(acc, keccak256(abi_encode(x, y))))
+            acc = hash_chain._link(acc, keccak256(abi_encode(x, y)))
             label: uint8 = 0
             if features == PACKED:
                 words: DynArray[uint256, MAX_WORDS] = self._pack(x, n_features)
@@ -468,7 +347,7 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
                 if sc > 0:
                     label = 1
                 scores.append(sc)
-                chain_ = keccak256(concat(chain_, keccak256(abi_encode(words, y, sc))))
+                chain_ = hash_chain._link(chain_, keccak256(abi_encode(words, y, sc)))
             else:
                 label = staticcall SparseModel(e.model).predict(x)
             if label == y:
@@ -504,7 +383,7 @@ def reveal_dense(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             y: uint8 = samples_[q].y
             q += 1
             assert convert(y, uint256) < n_classes, "hub: test label out of range"
-            acc = keccak256(concat(acc, keccak256(abi_encode(x, y))))
+            acc = hash_chain._link(acc, keccak256(abi_encode(x, y)))
             if staticcall DenseModel(e.model).predict(x) == y:
                 right += 1
         self._check_piece(id, at, acc, n, right, [])
@@ -512,223 +391,20 @@ def reveal_dense(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
         correct += right
     self._end_reveal(id, e, len(sizes), samples, correct)
 
-# ---------------------------------------------------------------- POOLS (anyone)
+# ---------------------------------------------------------------- VIEWS
 
 @external
-@payable
-@nonreentrant
-def fund(model: address, evaluator: address):
+@view
+def terms(model: address) -> Terms:
     """
-    @notice Add `msg.value` to the pool of a listed sparse Perceptron trainer that
-            `evaluator`'s records close: only that evaluator's records anchor it and close
-            its periods. Irrevocable: it goes only to the trainer's contributors, through
-            periods (or stays in the pool).
+    @notice What a pool contract (`HubPool.vy`) reads of `model`: its kind (index + 1, 0 when
+            never registered), whether it is listed, and its kind's input type and incentive.
     """
-    self._check_pool_kind(model)
-    assert self.entries[model].listed, "hub: not registered"
-    assert evaluator != empty(address), "hub: no evaluator"
-    assert msg.value > 0, "hub: nothing sent"
-    self._begin_pool(model, evaluator)
-    self.pools[model][evaluator].available += msg.value
-    log PoolFunded(model=model, evaluator=evaluator, funder=msg.sender, amount=msg.value)
-
-
-@external
-@nonreentrant
-def close_period(model: address, id: uint256) -> uint256:
-    """
-    @notice Move the pool of record `id`'s evaluator on `model`: the first record used
-            anchors it (the evaluator only); a later one closes its period (anyone). A closing record must be
-            on `model`, have `min_pool_samples` to MAX_POOL_TEST samples, be recorded after
-            the anchor, and have its test set committed in a block before the anchor's record
-            (so the period's contributors could not see it). Once no such set can still be
-            revealed (`reveal_delay + reveal_window` after the anchor's record), the evaluator
-            may anchor again with a later record of a set committed after it: the period
-            pays nothing and its budget stays in the pool. Each record is used once. Records
-            of other evaluators never touch this pool.
-    @return The budget released to the period.
-    """
-    self._check_pool_kind(model)
-    b: Evaluation = self.evaluations[id]
-    assert b.model == model, "hub: record of another model"
-    assert b.block != 0, "hub: evaluation not finished"
-    assert b.samples >= min_pool_samples, "hub: too few test samples"
-    assert b.samples <= MAX_POOL_TEST, "hub: too many test samples for a pool"
-    assert not self.used[id], "hub: record already used"
-    self.used[id] = True
-    self._begin_pool(model, b.evaluator)
-    pool: Pool = self.pools[model][b.evaluator]
-    a: Evaluation = self.evaluations[pool.anchor]  # before the first anchor: empty, block 0
-    assert b.block > a.block, "hub: record not after the anchor"
-    if b.commit_block >= a.block:
-        # (Re-)anchor. A set committed after the anchor's record cannot close its period; once
-        # no set committed before it can still be revealed (each was committed by the anchor's
-        # time), the evaluator moves the anchor on, so that a spoilt or missed closing reveal
-        # does not lock the pool (third review). The period pays nothing; its budget stays.
-        assert block.timestamp > a.time + reveal_delay + reveal_window, "hub: test set committed after the period began"
-        # Only the evaluator picks its pool's anchor: anyone else could anchor it with one of
-        # its records from before the funding, and no set committed before that record's block
-        # would be left to close a period (the pool locked for good; second review).
-        assert msg.sender == b.evaluator, "hub: only the evaluator anchors its pool"
-        self.pools[model][b.evaluator].anchor = id
-        log PoolAnchored(model=model, evaluator=b.evaluator, evaluation=id)
-        return 0
-    budget: uint256 = self._budget(pool.available, a.samples, a.correct, b.samples, b.correct)
-    p: uint256 = self.period_count[model]
-    deadline: uint256 = block.timestamp + entry_window
-    self.periods[model][p] = Period(
-        evaluator=b.evaluator, evaluation=id, budget=budget, paid=0,
-        first_id=a.contributions + 1, last_id=b.contributions, entry_deadline=deadline,
-        shares=0, claimed_shares=0,
-    )
-    self.period_count[model] = p + 1
-    self.pools[model][b.evaluator] = Pool(available=pool.available - budget, anchor=id)
-    log PeriodClosed(
-        model=model, period=p, evaluator=b.evaluator, evaluation=id, budget=budget,
-        first_id=a.contributions + 1, last_id=b.contributions, entry_deadline=deadline,
-    )
-    return budget
-
-
-@external
-@nonreentrant
-def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER],
-          test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
-    """
-    @notice Enter contributions of the period (anyone, for their contributors), each with its
-            features as the trainer took them, and the period's closing test set as the hub
-            scored it (`test`: every sample in reveal order, packed, with its label and the
-            model's score from `PieceScored`). Each contribution must be the trainer's, in
-            the period, and have changed the model (the trainer's TRAINED flag, written when
-            it trained). One whose refund wait ended before the closing record must also be
-            held as judged good (refunded or validated) and not bad: it could be judged by
-            the model the record measured. One made later could not, and its judgement is
-            not asked: a rival who trains the model after the record would decide it (a flip
-            of its sample makes its refund fail). Its shares are how far its own step moved
-            the closing scores toward their labels: for each closing sample, the number of
-            features it shares with the contribution (its step moved that sample's weights
-            sum by learning_rate each), counted up when the contribution's label is the
-            sample's and down when not.
-            It enters only above 0: a step on features no closing sample has earns nothing.
-            One entered already is skipped, not refused: a copy of one entry sent ahead of
-            a batch would otherwise revert the whole batch.
-    @return The shares entered.
-    """
-    p: Period = self.periods[model][period]
-    assert p.entry_deadline != 0, "hub: no such period"
-    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
-    assert len(entrants) > 0, "hub: nothing to enter"
-    h: bytes32 = empty(bytes32)
-    for t: Scored in test:
-        h = keccak256(concat(h, keccak256(abi_encode(t.x, t.y, t.s))))
-    assert len(test) == self.evaluations[p.evaluation].samples and h == self.scored[p.evaluation], "hub: not the closing test set"
-    n_features: uint256 = staticcall PackedModel(model).n_features()
-    bits: uint256 = 16
-    if n_features > _NARROW_LIMIT:
-        bits = 32
-    # A contribution whose refund wait ended before the closing record's block could be judged
-    # by the model that record measured; one made later could not, and a rival who trains the
-    # model after the record would decide its judgement (second review).
-    wait: uint256 = staticcall Trainer(model).refund_wait()
-    closed: uint256 = self.evaluations[p.evaluation].time
-    total: uint256 = 0
-    for en: Entrant in entrants:
-        c: Contribution = en.c
-        assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
-        if self.entered[model][period][c.id]:
-            continue  # entered already (by anyone, or earlier in this batch): the rest go on
-        r: Record = staticcall Trainer(model).contribution(c.id)
-        binding: uint256 = convert(
-            keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, keccak256(abi_encode(en.x)))),
-            uint256,
-        ) >> _BINDING_SHIFT
-        assert r.binding == binding, "hub: contribution does not match"
-        assert c.time + wait >= closed or (r.good and not r.bad), "hub: contribution not judged good"
-        assert r.trained, "hub: contribution did not change the model"
-        mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(en.x, bits)
-        pushed: int256 = 0
-        for t: Scored in test:
-            # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
-            k: uint256 = 0
-            i: uint256 = 0
-            nxt: uint256 = 0
-            for word: uint256 in t.x:
-                w: uint256 = word
-                for lane: uint256 in range(16):
-                    if lane * bits >= 256:
-                        break
-                    j: uint256 = w & ((1 << bits) - 1)
-                    if j < nxt:
-                        break
-                    nxt = j + 1
-                    w = w >> bits
-                    for _: uint256 in range(MAX_CONTRIBUTION):
-                        if i >= len(mine) or mine[i] >= j:
-                            break
-                        i += 1
-                    if i < len(mine) and mine[i] == j:
-                        k += 1
-            if c.label == t.y:
-                pushed += convert(k, int256)
-            else:
-                pushed -= convert(k, int256)
-        assert pushed > 0, "hub: contribution did not help the closing set"
-        n: uint256 = convert(pushed, uint256)
-        self.entered[model][period][c.id] = True
-        self.shares[model][period][c.contributor] += n
-        total += n
-        log ContributionEntered(model=model, period=period, id=c.id, contributor=c.contributor, shares=n)
-    self.periods[model][period].shares = p.shares + total
-    return total
-
-
-@external
-@nonreentrant
-def claim(model: address, period: uint256) -> uint256:
-    """
-    @notice After the entries close and within `claim_window`, take your part of the period's
-            budget: budget * your shares // all shares; the last claimer also gets the
-            rounding remainder. Once.
-    @return Wei paid.
-    """
-    p: Period = self.periods[model][period]
-    assert p.entry_deadline != 0, "hub: no such period"
-    assert block.timestamp > p.entry_deadline, "hub: entries still open"
-    assert block.timestamp <= p.entry_deadline + claim_window, "hub: claim window passed"
-    mine: uint256 = self.shares[model][period][msg.sender]
-    assert mine > 0, "hub: no shares"
-    assert not self.claimed[model][period][msg.sender], "hub: already claimed"
-    amount: uint256 = p.budget * mine // p.shares
-    if p.claimed_shares + mine == p.shares:
-        amount = p.budget - p.paid
-    self.claimed[model][period][msg.sender] = True
-    self.periods[model][period].claimed_shares = p.claimed_shares + mine
-    self.periods[model][period].paid = p.paid + amount
-    log RewardClaimed(model=model, period=period, contributor=msg.sender, amount=amount)
-    self._pay(amount)
-    return amount
-
-
-@external
-@nonreentrant
-def release(model: address, period: uint256) -> uint256:
-    """
-    @notice Give what a period did not pay back to its pool (anyone may call): all of it once
-            the entries closed with no share, else what is unclaimed once `claim_window` has
-            passed.
-    @return Wei returned to the pool.
-    """
-    p: Period = self.periods[model][period]
-    assert p.entry_deadline != 0, "hub: no such period"
-    assert block.timestamp > p.entry_deadline, "hub: entries still open"
-    if p.shares > 0:
-        assert block.timestamp > p.entry_deadline + claim_window, "hub: claims still open"
-    amount: uint256 = p.budget - p.paid
-    assert amount > 0, "hub: nothing to release"
-    self.periods[model][period].paid = p.budget
-    self.pools[model][p.evaluator].available += amount
-    log PeriodReleased(model=model, period=period, amount=amount)
-    return amount
+    kind: uint256 = self.entries[model].kind
+    if kind == 0:
+        return empty(Terms)
+    k: Kind = self.kinds[kind - 1]
+    return Terms(kind=kind, listed=self.entries[model].listed, features=k.features, trainer=k.trainer)
 
 # ---------------------------------------------------------------- INTERNAL
 
@@ -792,48 +468,6 @@ def _check_trainer(model: address, incentive: uint8, features: uint8):
         rate = staticcall PackedModel(model).learning_rate()
         n = staticcall PackedModel(model).n_features()
     assert wait <= owner_wait and owner_wait <= last and last < 2**64 and rate > 0 and rate < 2**16 and n > 0 and n <= 2**32, "hub: parameters no constructor allows"
-
-
-@internal
-@view
-def _check_pool_kind(model: address):
-    kind: uint256 = self.entries[model].kind
-    assert kind != 0, "hub: not registered"
-    k: Kind = self.kinds[kind - 1]
-    assert k.trainer != 0, "hub: not a trainer"
-    assert k.features == PACKED, "hub: no pool for this kind"
-
-
-@internal
-def _begin_pool(model: address, evaluator: address):
-    if not self.pool_known[model][evaluator]:
-        self.pool_known[model][evaluator] = True
-        n: uint256 = self.pool_count[model]
-        self.pool_evaluators[model][n] = evaluator
-        self.pool_count[model] = n + 1
-
-
-@internal
-@pure
-def _unpack(x: DynArray[uint256, MAX_WORDS], bits: uint256) -> DynArray[uint256, MAX_CONTRIBUTION]:
-    """
-    @dev The indices of a packed sample (`_pack`'s inverse), read up to the first lane that
-         does not increase.
-    """
-    out: DynArray[uint256, MAX_CONTRIBUTION] = []
-    nxt: uint256 = 0
-    for word: uint256 in x:
-        w: uint256 = word
-        for lane: uint256 in range(16):
-            if lane * bits >= 256:
-                break
-            j: uint256 = w & ((1 << bits) - 1)
-            if j < nxt:
-                break
-            nxt = j + 1
-            w = w >> bits
-            out.append(j)
-    return out
 
 
 @internal
@@ -961,26 +595,3 @@ def _end_reveal(id: uint256, e: Evaluation, n: uint256, samples_: uint256, corre
             evaluation=id, model=e.model, test_set_hash=e.test_set_hash, samples=samples,
             correct=total, block=block.number, contributions=contributions,
         )
-
-
-@internal
-@pure
-def _budget(available: uint256, a_samples: uint256, a_correct: uint256, b_samples: uint256,
-            b_correct: uint256) -> uint256:
-    """
-    @dev available * (acc_b - acc_a) / (1 - acc_a), rounded down; 0 without a gain.
-         acc_b - acc_a = (b_correct * a_samples - a_correct * b_samples) / (a_samples * b_samples)
-         1 - acc_a = (a_samples - a_correct) / a_samples
-    """
-    up: uint256 = b_correct * a_samples
-    down: uint256 = a_correct * b_samples
-    if up <= down:
-        return 0
-    return available * (up - down) // ((a_samples - a_correct) * b_samples)
-
-
-@internal
-def _pay(amount: uint256):
-    if amount > 0:
-        success: bool = raw_call(msg.sender, b"", value=amount, revert_on_failure=False)
-        assert success, "hub: payment failed"

@@ -12,8 +12,9 @@
     ape run hub claim --model ADDRESS
     ape run hub demo [--plot PNG]                       # the whole story on a local chain
 
-Every subcommand takes ``--account`` and ``--record`` (the hub's address, default
-``deployments/<ecosystem>_<network>_hub.json``, written by ``deploy``). See docs/hub.md.
+Every subcommand takes ``--account`` and ``--record`` (the addresses of the hub and of its pool
+contract, default ``deployments/<ecosystem>_<network>_hub.json``, written by ``deploy``). See
+docs/hub.md.
 """
 
 from __future__ import annotations
@@ -38,13 +39,40 @@ record_opt = click.option(
 model_opt = click.option("--model", "model_address", required=True, help="The model's address.")
 
 
-def _hub(record_opt: str | None):
-    from ape import project
-
+def _record(record_opt: str | None) -> dict:
     path = c.record_path(record_opt, "hub")
     if not path.exists():
         raise driver.HubError(f"no hub record at {path}: run `ape run hub deploy` or pass --record")
-    return project.ModelHub.at(json.loads(path.read_text())["address"])
+    return json.loads(path.read_text())
+
+
+def _hub(record_opt: str | None):
+    from ape import project
+
+    return project.ModelHub.at(_record(record_opt)["address"])
+
+
+def _pool(record_opt: str | None):
+    """The hub's pool contract (``HubPool``), named by the hub record."""
+    from ape import project
+
+    record = _record(record_opt)
+    if not record.get("pool"):
+        raise driver.HubError(
+            "the hub record names no pool contract: run `ape run hub deploy` for a new hub"
+        )
+    return project.HubPool.at(record["pool"])
+
+
+def write_record(record_opt: str | None, hub: str, pool: str, chain_id: int) -> Path:
+    """``deployments/<network>_hub.json``: the hub and its pool contract."""
+    path = c.record_path(record_opt, "hub")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"address": hub, "contract": "ModelHub", "pool": pool, "chain_id": chain_id})
+        + "\n"
+    )
+    return path
 
 
 def _contract_at(address: str, kind_name: str):
@@ -73,21 +101,18 @@ def cli():
 _command = c.role_command(cli, record_opt)
 
 
-@_command("Deploy a hub accepting this checkout's model contracts.")
+@_command("Deploy a hub accepting this checkout's model contracts, and its pool contract.")
 def deploy(network, account_alias, record_opt):
-    """Deploy a ModelHub whose kind list is every model contract compiled here, and write
-    its record."""
+    """Deploy a ModelHub whose kind list is every model contract compiled here and the
+    HubPool that pays its models' contributors, and write their record."""
     from ape import chain, project
 
     sender = c.resolve_account(account_alias)
-    hub = driver.deploy_hub(project, sender)
-    path = c.record_path(record_opt, "hub")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"address": hub.address, "contract": "ModelHub", "chain_id": chain.chain_id})
-        + "\n"
+    hub, pool = driver.deploy_hub_and_pool(project, sender)
+    path = write_record(record_opt, hub.address, pool.address, chain.chain_id)
+    click.echo(
+        f"hub: {hub.address} ({hub.kind_count()} kinds); pool: {pool.address}; record {path}"
     )
-    click.echo(f"hub: {hub.address} ({hub.kind_count()} kinds); record {path}")
 
 
 @_command("List a model you own in the hub.")
@@ -114,13 +139,14 @@ def list_(network, include_withdrawn, account_alias, record_opt):
     from ape import chain
 
     hub = _hub(record_opt)
+    pool_contract = _pool(record_opt)
     entries = driver.listing(hub, chain.provider, _contract_at, include_withdrawn)
     if not entries:
         click.echo("no models")
     for e in entries:
         records = driver.history(hub, e.model)
         latest = f"{records[-1].correct}/{records[-1].samples}" if records else "no record"
-        pool = sum(driver.pools(hub, e.model).values()) / ETH
+        pool = sum(driver.pools(pool_contract, e.model).values()) / ETH
         state = "" if e.listed else " (withdrawn)"
         if e.problems:
             click.echo(f"REFUSED {e.model}: {'; '.join(e.problems)}")
@@ -232,10 +258,10 @@ def history(network, model_address, plot_path, account_alias, record_opt):
 @click.option("--evaluator", required=True, help="Whose records anchor and close the pool.")
 @click.option("--amount", "amount_text", required=True, help="ETH.")
 def fund(network, model_address, evaluator, amount_text, account_alias, record_opt):
-    hub = _hub(record_opt)
+    pool = _pool(record_opt)
     value = c.amount(amount_text)
-    hub.fund(model_address, evaluator, value=value, sender=c.resolve_account(account_alias))
-    available = hub.pools(model_address, evaluator).available
+    pool.fund(model_address, evaluator, value=value, sender=c.resolve_account(account_alias))
+    available = pool.pools(model_address, evaluator).available
     click.echo(f"pool of {evaluator}'s records: {available / ETH:g} ETH available")
 
 
@@ -246,8 +272,8 @@ def fund(network, model_address, evaluator, amount_text, account_alias, record_o
 @model_opt
 @click.option("--evaluation", type=click.IntRange(1), required=True)
 def close(network, model_address, evaluation, account_alias, record_opt):
-    hub = _hub(record_opt)
-    receipt = hub.close_period(model_address, evaluation, sender=c.resolve_account(account_alias))
+    pool = _pool(record_opt)
+    receipt = pool.close_period(model_address, evaluation, sender=c.resolve_account(account_alias))
     click.echo(f"released {int(receipt.return_value) / ETH:g} ETH")
 
 
@@ -256,23 +282,45 @@ def close(network, model_address, evaluation, account_alias, record_opt):
 @click.option("--period", type=click.IntRange(0), default=None, help="Default: the latest.")
 def enter(network, model_address, period, account_alias, record_opt):
     """Read the period's closing set back from its reveal transactions, find the period's
-    contributions judged good whose own step fixed closing answers, and enter them."""
+    contributions judged good whose own step fixed closing answers, and enter them; then
+    cut what a step of the other label undid (``cancel``), largest cut first."""
     from ape import chain
 
     from sharedmodels.trainers.client import scan
 
     hub = _hub(record_opt)
+    pool = _pool(record_opt)
     _, trainer = _entry(hub, model_address)
-    count = hub.period_count(model_address)
+    count = pool.period_count(model_address)
     if count == 0:
         raise driver.HubError("this model has no closed period yet")
     p = count - 1 if period is None else period
     if p >= count:
         raise driver.HubError(f"no period {p}: this model has {count}")
     done = driver.enter_eligible(
-        hub, trainer, p, scan(trainer, 0), None, c.resolve_account(account_alias), chain.provider
+        hub,
+        pool,
+        trainer,
+        p,
+        scan(trainer, 0),
+        None,
+        c.resolve_account(account_alias),
+        chain.provider,
     )
-    click.echo(f"period {p}: entered {len(done)} contributions")
+    cancelled = driver.cancel_eligible(
+        hub,
+        pool,
+        trainer,
+        p,
+        scan(trainer, 0),
+        None,
+        c.resolve_account(account_alias),
+        chain.provider,
+    )
+    click.echo(
+        f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
+        f"{sum(n for _, _, n in cancelled)} shares undone by a step of the other label"
+    )
 
 
 @_command("Claim your part of every closed period of a model's pool.")
@@ -280,9 +328,9 @@ def enter(network, model_address, period, account_alias, record_opt):
 def claim(network, model_address, account_alias, record_opt):
     from ape import chain
 
-    hub = _hub(record_opt)
+    pool = _pool(record_opt)
     who = c.resolve_account(account_alias)
-    got = driver.claim_all(hub, model_address, who, chain.pending_timestamp)
+    got = driver.claim_all(pool, model_address, who, chain.pending_timestamp)
     if not got:
         raise driver.HubError("nothing to claim (no shares, entries still open, or claimed)")
     for p, wei in got:
@@ -302,11 +350,6 @@ def demo(network, dataset, plot_path, account_alias, record_opt):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     cfg = HubDemoConfig(dataset=dataset, plot=Path(plot_path) if plot_path else None)
     result = run_hub_demo(project, chain, accounts.test_accounts, cfg, say=click.echo)
-    path = c.record_path(record_opt, "hub")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"address": result.hub, "contract": "ModelHub", "chain_id": chain.chain_id})
-        + "\n"
-    )
+    write_record(record_opt, result.hub, result.pool, chain.chain_id)
     if not result.conservation_ok:
         raise click.ClickException("conservation check failed")

@@ -1,7 +1,8 @@
 """The hub's transactions and reads, for the ``ape run hub`` commands, the demo and tests.
 
-Everything takes Ape objects (a ``ModelHub`` contract instance, accounts, the chain) and
-returns plain data; printing is the script's job.
+Everything takes Ape objects (a ``ModelHub`` contract instance for the registry and the
+records, a ``HubPool`` instance for the pools, accounts, the chain) and returns plain data;
+printing is the script's job.
 """
 
 from __future__ import annotations
@@ -16,15 +17,24 @@ from eth_utils import keccak
 from sharedmodels.encoding import packed
 from sharedmodels.errors import SharedModelsError
 from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
-from sharedmodels.hub.rules import MAX_BATCH, MAX_ENTER, ScoredSample, TestSet, pushed
+from sharedmodels.hub.rules import (
+    MAX_BATCH,
+    MAX_ENTER,
+    ScoredSample,
+    TestSet,
+    cancellation,
+    pushed,
+)
 
-#: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days;
-#: entries open a week after a period closes, claims 30 days after that; a pool's record
-#: needs 32 samples.
+#: Defaults of a hub the scripts deploy: reveal a day after committing, within 30 days.
 DAY = 86_400
 DEFAULTS = {
     "reveal_delay": DAY,
     "reveal_window": 30 * DAY,
+}
+#: Defaults of its pool contract: entries open a week after a period closes, claims 30 days
+#: after that; a pool's record needs 32 samples.
+POOL_DEFAULTS = {
     "entry_window": 7 * DAY,
     "claim_window": 30 * DAY,
     "min_pool_samples": 32,
@@ -40,18 +50,37 @@ class HubError(SharedModelsError):
 
 
 def deploy_hub(project: Any, sender: Any, kinds: Sequence[HubKind] | None = None, **params: int):
-    """Deploy a ``ModelHub`` accepting ``kinds`` (default: every model contract here)."""
+    """Deploy a ``ModelHub`` accepting ``kinds`` (default: every model contract here);
+    ``params``: ``reveal_delay``, ``reveal_window``."""
     kinds = list(kinds) if kinds is not None else hub_kinds(project)
     p = {**DEFAULTS, **params}
     return project.ModelHub.deploy(
-        [k.as_tuple() for k in kinds],
-        p["reveal_delay"],
-        p["reveal_window"],
-        p["entry_window"],
-        p["claim_window"],
-        p["min_pool_samples"],
-        sender=sender,
+        [k.as_tuple() for k in kinds], p["reveal_delay"], p["reveal_window"], sender=sender
     )
+
+
+def deploy_pool(project: Any, sender: Any, hub: Any, **params: int):
+    """Deploy a ``HubPool`` for ``hub``; ``params``: ``entry_window``, ``claim_window``,
+    ``min_pool_samples``."""
+    p = {**POOL_DEFAULTS, **params}
+    return project.HubPool.deploy(
+        hub, p["entry_window"], p["claim_window"], p["min_pool_samples"], sender=sender
+    )
+
+
+def deploy_hub_and_pool(
+    project: Any, sender: Any, kinds: Sequence[HubKind] | None = None, **params: int
+) -> tuple[Any, Any]:
+    """A hub and its pool contract: (``ModelHub``, ``HubPool``). ``params`` go to whichever
+    takes them (``DEFAULTS``: the hub's, ``POOL_DEFAULTS``: the pool's)."""
+    unknown = set(params) - set(DEFAULTS) - set(POOL_DEFAULTS)
+    if unknown:
+        raise HubError(f"unknown hub parameters: {', '.join(sorted(unknown))}")
+    hub = deploy_hub(project, sender, kinds, **{k: v for k, v in params.items() if k in DEFAULTS})
+    pool = deploy_pool(
+        project, sender, hub, **{k: v for k, v in params.items() if k in POOL_DEFAULTS}
+    )
+    return hub, pool
 
 
 def read_kinds(hub: Any) -> list[HubKind]:
@@ -223,7 +252,7 @@ def reveal_args(test_set: TestSet, i: int, j: int) -> tuple[list, list, list]:
 def scored_test(
     hub: Any, evaluation: int, test_set: TestSet, n_features: int
 ) -> list[ScoredSample]:
-    """The closing set of ``evaluation`` as ``ModelHub.enter`` takes it: each sample packed as
+    """The closing set of ``evaluation`` as ``HubPool.enter`` takes it: each sample packed as
     the hub packed it, with the model's score from the evaluation's ``PieceScored`` logs."""
     e = hub.evaluations(evaluation)
     scores: dict[int, list[int]] = {}
@@ -254,11 +283,12 @@ class PeriodState:
     shares: int
 
 
-def periods(hub: Any, model: str) -> list[PeriodState]:
-    """Every period of every pool of ``model``, in the order they closed."""
+def periods(pool: Any, model: str) -> list[PeriodState]:
+    """Every period of every pool of ``model`` (``pool``: the ``HubPool``), in the order they
+    closed."""
     out = []
-    for p in range(hub.period_count(model)):
-        s = hub.periods(model, p)
+    for p in range(pool.period_count(model)):
+        s = pool.periods(model, p)
         out.append(
             PeriodState(
                 p,
@@ -275,23 +305,24 @@ def periods(hub: Any, model: str) -> list[PeriodState]:
     return out
 
 
-def pools(hub: Any, model: str) -> dict[str, int]:
-    """evaluator -> the wei its pool on ``model`` holds."""
+def pools(pool: Any, model: str) -> dict[str, int]:
+    """evaluator -> the wei its pool on ``model`` holds (``pool``: the ``HubPool``)."""
     out = {}
-    for i in range(hub.pool_count(model)):
-        evaluator = hub.pool_evaluators(model, i)
-        out[evaluator] = int(hub.pools(model, evaluator).available)
+    for i in range(pool.pool_count(model)):
+        evaluator = pool.pool_evaluators(model, i)
+        out[evaluator] = int(pool.pools(model, evaluator).available)
     return out
 
 
-def conservation(hub: Any, provider: Any, models: Sequence[str]) -> tuple[int, int]:
-    """(what the hub holds, what its books say it owes): the pools' available wei plus every
-    period's unpaid budget, over ``models`` (every model with a pool, for the ``ok`` line)."""
+def conservation(pool: Any, provider: Any, models: Sequence[str]) -> tuple[int, int]:
+    """(what the pool contract holds, what its books say it owes): the pools' available wei
+    plus every period's unpaid budget, over ``models`` (every model with a pool, for the
+    ``ok`` line)."""
     owed = 0
     for m in models:
-        owed += sum(pools(hub, m).values())
-        owed += sum(p.budget - p.paid for p in periods(hub, m))
-    return provider.get_balance(hub.address), owed
+        owed += sum(pools(pool, m).values())
+        owed += sum(p.budget - p.paid for p in periods(pool, m))
+    return provider.get_balance(pool.address), owed
 
 
 def pooled_models(hub: Any) -> list[str]:
@@ -299,19 +330,19 @@ def pooled_models(hub: Any) -> list[str]:
 
 
 def eligible(
-    hub: Any, trainer: Any, period: int, history: Any, test: Sequence[ScoredSample]
+    hub: Any, pool: Any, trainer: Any, period: int, history: Any, test: Sequence[ScoredSample]
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
     in the period, not entered, trained (it changed the model), and with a net push toward
     the closing labels above 0 (``rules.pushed``). One whose refund wait ended before the
     closing record must also be held as judged good (refunded or validated) and not bad, as
     ``enter`` asks; one made later is taken whatever the trainer holds of it."""
-    p = hub.periods(trainer.address, period)
+    p = pool.periods(trainer.address, period)
     closed = hub.evaluations(p.evaluation).time
     wait = trainer.refund_wait()
     out = []
     for c in history:
-        if not p.first_id <= c.id <= p.last_id or hub.entered(trainer.address, period, c.id):
+        if not p.first_id <= c.id <= p.last_id or pool.entered(trainer.address, period, c.id):
             continue
         r = trainer.contribution(c.id)
         if not r.trained:
@@ -363,6 +394,7 @@ def _field(item: Any, name: str, index: int) -> Any:
 
 def enter_eligible(
     hub: Any,
+    pool: Any,
     trainer: Any,
     period: int,
     history: Any,
@@ -376,32 +408,95 @@ def enter_eligible(
     ``trainers.client.scan``, ``test_set``: the period's closing set (None: read it back from
     its reveal transactions through ``provider``). Returns their ids; the transactions'
     receipts are appended to ``receipts`` when given."""
-    p = hub.periods(trainer.address, period)
+    p = pool.periods(trainer.address, period)
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
     test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
-    found = eligible(hub, trainer, period, history, test)
+    found = eligible(hub, pool, trainer, period, history, test)
     args = [t.as_tuple() for t in test]
     # enter costs about 13k gas per (contribution, closing sample): keep a transaction near
     # 20M gas (12 contributions against 128 samples), whatever MAX_ENTER allows.
     per_tx = max(1, min(MAX_ENTER, ENTER_PAIRS // max(1, len(test))))
     for k in range(0, len(found), per_tx):
         batch = [(c.key(), c.args()) for c, _ in found[k : k + per_tx]]
-        receipt = hub.enter(trainer.address, period, batch, args, sender=sender)
+        receipt = pool.enter(trainer.address, period, batch, args, sender=sender)
         if receipts is not None:
             receipts.append(receipt)
     return [c.id for c, _ in found]
 
 
-def claim_all(hub: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:
+def cancel_eligible(
+    hub: Any,
+    pool: Any,
+    trainer: Any,
+    period: int,
+    history: Any,
+    test_set: TestSet | None,
+    sender: Any,
+    provider: Any = None,
+    receipts: list | None = None,
+) -> list[tuple[int, int, int]]:
+    """Send every cancellation ``HubPool.cancel`` takes in ``period``, largest cut first (on a
+    tie, the pair sharing more features): an entered contribution whose step another
+    contribution of the period (the other label, trained) undid on the features both carry
+    (``rules.cancellation``), each feature of each step used once. Returns (id cut, id that
+    undid it, shares cut) for each one sent."""
+    p = pool.periods(trainer.address, period)
+    if test_set is None:
+        test_set = revealed_set(hub, provider, p.evaluation)
+    test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
+    args = [t.as_tuple() for t in test]
+    mine = [c for c in history if p.first_id <= c.id <= p.last_id]
+    trained = [c for c in mine if trainer.contribution(c.id).trained]
+    standing = {c.id: int(pool.entry_shares(trainer.address, period, c.id)) for c in mine}
+    done: dict[int, set[int]] = {c.id: _undone(pool, trainer.address, period, c) for c in mine}
+    sent = []
+    while True:
+        best = None
+        for c in mine:
+            if standing[c.id] == 0:
+                continue
+            for o in trained:
+                if o.label == c.label:
+                    continue
+                cut, used_c, used_o = cancellation(
+                    c.features, c.label, o.features, test, done[c.id], done[o.id]
+                )
+                cut = min(cut, standing[c.id])
+                # Largest cut first; on a tie the pair sharing more features (a step undone
+                # whole rather than a shared common feature).
+                rank = (cut, len(used_c))
+                if cut > 0 and (best is None or rank > best[0]):
+                    best = (rank, c, o, used_c, used_o)
+        if best is None:
+            return sent
+        (cut, _), c, o, used_c, used_o = best
+        receipt = pool.cancel(
+            trainer.address, period, (c.key(), c.args()), (o.key(), o.args()), args, sender=sender
+        )
+        if receipts is not None:
+            receipts.append(receipt)
+        standing[c.id] -= cut
+        done[c.id] |= used_c
+        done[o.id] |= used_o
+        sent.append((c.id, o.id, cut))
+
+
+def _undone(pool: Any, model: str, period: int, c: Any) -> set[int]:
+    """The positions of ``c``'s sorted features that have cancelled already in ``period``."""
+    words = [int(pool.undone(model, period, c.id, k)) for k in range(4)]
+    return {i for i in range(len(c.features)) if (words[i // 256] >> (i % 256)) & 1}
+
+
+def claim_all(pool: Any, model: str, who: Any, now: int) -> list[tuple[int, int]]:
     """Claim every period of ``model`` where ``who`` has unclaimed shares and the entries
     closed before ``now``; returns (period, wei) pairs."""
     out = []
-    for p in periods(hub, model):
-        if now <= p.entry_deadline or hub.shares(model, p.period, who.address) == 0:
+    for p in periods(pool, model):
+        if now <= p.entry_deadline or pool.shares(model, p.period, who.address) == 0:
             continue
-        if hub.claimed(model, p.period, who.address):
+        if pool.claimed(model, p.period, who.address):
             continue
-        receipt = hub.claim(model, p.period, sender=who)
-        out.append((p.period, int(receipt.decode_logs(hub.RewardClaimed)[0].amount)))
+        receipt = pool.claim(model, p.period, sender=who)
+        out.append((p.period, int(receipt.decode_logs(pool.RewardClaimed)[0].amount)))
     return out

@@ -5,7 +5,7 @@ starts from the chain id, the hub, the evaluator, the piece's position, its salt
 and folds in ``keccak256(abi_encode(x, y))`` for each sample. A piece shown on another chain, to
 another hub, by another evaluator or at another position matches nothing.
 
-Pool (``ModelHub.close_period`` / ``enter`` / ``claim``): a pool belongs to a model and an
+Pool (``HubPool.close_period`` / ``enter`` / ``claim``): a pool belongs to a model and an
 evaluator; a period going from record a to record b (both that evaluator's) releases
 ``available * (acc_b - acc_a) / (1 - acc_a)`` (integer, rounded down; 0 without a gain). Each
 entered contribution gets shares by how far its own step moved the closing scores toward their
@@ -33,9 +33,9 @@ MAX_PIECES = 64
 MAX_BATCH = 4
 #: ``ModelHub.MAX_FEATURES``: most indices in a sparse test sample.
 MAX_FEATURES = 128
-#: ``ModelHub.MAX_ENTER``: contributions entered in one transaction.
+#: ``HubPool.MAX_ENTER``: contributions entered in one transaction.
 MAX_ENTER = 16
-#: ``ModelHub.MAX_POOL_TEST``: most samples of a record that closes a period.
+#: ``HubPool.MAX_POOL_TEST``: most samples of a record that closes a period.
 MAX_POOL_TEST = 256
 
 Sample = tuple[Sequence[int], int]
@@ -114,7 +114,7 @@ class TestSet:
 
 
 def budget(available: int, a_samples: int, a_correct: int, b_samples: int, b_correct: int) -> int:
-    """What a period going from record a to record b releases (``ModelHub._budget``)."""
+    """What a period going from record a to record b releases (``HubPool._budget``)."""
     up, down = b_correct * a_samples, a_correct * b_samples
     if up <= down:
         return 0
@@ -131,12 +131,12 @@ class ScoredSample:
     s: int
 
     def as_tuple(self) -> tuple:
-        """``ModelHub.Scored``."""
+        """``HubPool.Scored``."""
         return (list(self.words), self.y, self.s)
 
 
 def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> int:
-    """``ModelHub.enter``'s shares for one contribution (entered only above 0): how far its
+    """``HubPool.enter``'s shares for one contribution (entered only above 0): how far its
     own step moved the closing scores toward their labels. For each closing sample, the
     features it shares with the contribution (each moved by the step), counted up when the
     contribution's label is the sample's, down when not."""
@@ -148,9 +148,35 @@ def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> 
     return total
 
 
+def cancellation(
+    target: Sequence[int],
+    label: int,
+    other: Sequence[int],
+    test: Sequence[ScoredSample],
+    done_target: set[int] | None = None,
+    done_other: set[int] | None = None,
+) -> tuple[int, set[int], set[int]]:
+    """``HubPool.cancel`` before its cap: (cut, positions of ``target``'s sorted features
+    used, positions of ``other``'s used). The features both carry whose positions neither
+    contribution has cancelled before (``done_*``), and ``target``'s push (label ``label``)
+    on them; the caller caps the cut at the shares still standing, and ``cancel`` refuses a
+    cut of 0 or less."""
+    mine, theirs = sorted(set(target)), sorted(set(other))
+    done_t, done_o = done_target or set(), done_other or set()
+    where = {f: j for j, f in enumerate(theirs)}
+    used_t, used_o, shared = set(), set(), []
+    for i, f in enumerate(mine):
+        j = where.get(f)
+        if j is not None and i not in done_t and j not in done_o:
+            used_t.add(i)
+            used_o.add(j)
+            shared.append(f)
+    return pushed(shared, label, test), used_t, used_o
+
+
 @dataclass
 class PeriodMirror:
-    """One period's split, claim by claim (``ModelHub.claim``)."""
+    """One period's split, claim by claim (``HubPool.claim``)."""
 
     budget: int
     shares: dict[str, int] = field(default_factory=dict)

@@ -43,6 +43,7 @@ class HubDemoConfig:
 @dataclass
 class HubDemoResult:
     hub: str
+    pool: str
     models: dict[str, str]
     history: dict[str, list[driver.AccuracyRecord]]
     budget: int = 0
@@ -82,8 +83,11 @@ def run_hub_demo(
     stream = list(zip(rows[at:], labels[at:], strict=True))
     pre = type(data)(rows[: cfg.pretrain], labels[: cfg.pretrain])
 
-    hub = driver.deploy_hub(project, owner)
-    say(f"hub: {hub.address} accepts {hub.kind_count()} model codes (no admin)")
+    hub, pool = driver.deploy_hub_and_pool(project, owner)
+    say(
+        f"hub: {hub.address} accepts {hub.kind_count()} model codes; its pools: {pool.address}"
+        " (no admin)"
+    )
     incentives = {
         "stake": Incentive("stake", HOUR, 2 * HOUR, 4 * HOUR, 10**15),
         "points": Incentive("points", HOUR, 2 * HOUR, 4 * HOUR, 0),
@@ -114,7 +118,7 @@ def run_hub_demo(
         name: [driver.commit(hub, c.address, s, evaluator, chain.chain_id) for s in sets]
         for name, c in contracts.items()
     }
-    hub.fund(trainer, evaluator, value=cfg.fund, sender=funder)
+    pool.fund(trainer, evaluator, value=cfg.fund, sender=funder)
     say(
         f"committed 2 test sets of {cfg.test_size} samples per model; "
         f"pool of {MODELS[0][0]} funded with {cfg.fund / ETH:g} ETH for the evaluator's records"
@@ -128,7 +132,7 @@ def run_hub_demo(
     advance(DAY)
     for name, c in contracts.items():
         driver.reveal(hub, ids[name][0], sets[0], evaluator, c)
-    hub.close_period(trainer, ids[MODELS[0][0]][0], sender=evaluator)
+    pool.close_period(trainer, ids[MODELS[0][0]][0], sender=evaluator)
     say("day 1: first records written; the pool is anchored on the perceptron's")
 
     # The period: an honest contributor, a farmer of samples the model already gets right,
@@ -165,7 +169,7 @@ def run_hub_demo(
     advance(2 * DAY)
     for name, c in contracts.items():
         driver.reveal(hub, ids[name][1], sets[1], evaluator, c)
-    budget = hub.close_period(trainer, ids[MODELS[0][0]][1], sender=evaluator).return_value
+    budget = pool.close_period(trainer, ids[MODELS[0][0]][1], sender=evaluator).return_value
     a, b = (hub.evaluations(i) for i in ids[MODELS[0][0]])
     say(
         f"day 3: second records; perceptron {a.correct}/{a.samples} -> {b.correct}/{b.samples}: "
@@ -173,30 +177,55 @@ def run_hub_demo(
     )
     receipts: list = []
     entered = driver.enter_eligible(
-        hub, trainer, 0, scan(trainer, start_block), None, evaluator, chain.provider, receipts
+        hub,
+        pool,
+        trainer,
+        0,
+        scan(trainer, start_block),
+        None,
+        evaluator,
+        chain.provider,
+        receipts,
     )
-    shares = {r: int(hub.shares(trainer, 0, a)) for r, a in who.items()}
+    entering = len(receipts)
+    # Where a step of the other label undid an entered one on the features both carry, the
+    # keeper cuts it (HubPool.cancel), largest cut first.
+    cancelled = driver.cancel_eligible(
+        hub,
+        pool,
+        trainer,
+        0,
+        scan(trainer, start_block),
+        None,
+        evaluator,
+        chain.provider,
+        receipts,
+    )
+    shares = {r: int(pool.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)
     paid = {}
     for role, acct in who.items():
-        got = driver.claim_all(hub, trainer.address, acct, chain.pending_timestamp)
+        got = driver.claim_all(pool, trainer.address, acct, chain.pending_timestamp)
         paid[role] = sum(w for _, w in got)
     say(
-        f"day 10: {len(entered)} contributions entered in {len(receipts)} transactions "
-        f"(gas {sum(r.gas_used for r in receipts):,}; judged good, and their own step pushed "
-        "the closing set toward its labels); shares "
+        f"day 10: {len(entered)} contributions entered in {entering} transactions "
+        f"(judged good, and their own step pushed the closing set toward its labels), "
+        f"{len(cancelled)} cancellations cutting {sum(n for _, _, n in cancelled)} shares "
+        f"undone by a step of the other label (gas {sum(r.gas_used for r in receipts):,}); "
+        "shares "
         + ", ".join(f"{r} {n}" for r, n in shares.items())
         + "; paid "
         + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())
     )
-    held, owed = driver.conservation(hub, chain.provider, driver.pooled_models(hub))
+    held, owed = driver.conservation(pool, chain.provider, driver.pooled_models(hub))
     ok = held == owed and cfg.fund == owed + sum(paid.values())
     say(
-        f"conservation: {'ok' if ok else 'BROKEN'} (hub holds {held} wei, owes {owed}; "
+        f"conservation: {'ok' if ok else 'BROKEN'} (pool contract holds {held} wei, owes {owed}; "
         f"funded {cfg.fund} = paid {sum(paid.values())} + left {owed})"
     )
     result = HubDemoResult(
         hub.address,
+        pool.address,
         {n: c.address for n, c in contracts.items()},
         {n: driver.history(hub, c.address) for n, c in contracts.items()},
         budget,

@@ -7,11 +7,12 @@ fresh test set the agents never saw; the pool then releases ``available * gain /
 model) and, for those whose refund wait ended before the closing record, that the trainer
 holds as good (refunded: the model agrees with the label at the record, the period's end).
 ``unjudged`` is the fraction of a period's contributions, the latest, whose refund wait had not
-ended at the record: no judgement is asked of them (``ModelHub.enter``; about the refund wait
+ended at the record: no judgement is asked of them (``HubPool.enter``; about the refund wait
 over the period's length, 1.0 for an attacker who sends only in the last refund wait before a
-record). ``cancel=True`` (measured, not in the contract) lets the period's contributions cut
-each other's shares where two opposite steps on the same features undid each other (largest
-cut first, each contribution that cancels used once). Rule ``push`` (``ModelHub.enter``,
+record). ``cancel=True`` lets the period's contributions cut each other's shares where two
+opposite steps on the same features undid each other (largest cut first, each contribution
+that cancels used once; ``HubPool.cancel`` keeps each feature of each step to one
+cancellation instead). Rule ``push`` (``HubPool.enter``,
 ``rules.pushed``): each gets shares by how far its own step moved the closing scores toward
 their labels, and enters only above 0. Measured beside it: ``good`` (the hub before the first
 review: one share each), ``influence`` (one share if its step, taken out, turns more closing
@@ -163,7 +164,7 @@ def helped(model: IntPerceptron, x: Sequence[int], y: int, test: Sequence) -> in
     out = 0
     for t, label in test:
         if own.isdisjoint(t):
-            continue  # credited only where it shares a feature (ModelHub.enter)
+            continue  # credited only where it shares a feature (HubPool.enter)
         s = model.score(t)
         without = (
             s
@@ -296,7 +297,7 @@ def simulate_hub(
         period = PeriodMirror(released, entries)
         paid = {}
         if period.total == 0:
-            sim.available += released  # ModelHub.release
+            sim.available += released  # HubPool.release
         else:
             names = list(entries)
             rng.shuffle(names)  # claims in any order

@@ -1,7 +1,8 @@
 """The hub page in headless Chromium: models found through a ModelHub with no manifest of
 their own, each one's accuracy records as rows and as points on the chart, its pool, periods
-and payouts, the link from the models list, and an entry whose code is not the kind its hub
-claims (a hub deployed with a lying kind list) shown as refused."""
+and payouts (read from the HubPool its record names), the link from the models list, and an
+entry whose code is not the kind its hub claims (a hub deployed with a lying kind list) shown
+as refused."""
 
 import json
 
@@ -42,7 +43,9 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     folder of their own for the page's server."""
     owner, evaluator, alice = accounts[0], accounts[1], accounts[2]
     kinds = hub_kinds(project)
-    hub = driver.deploy_hub(project, owner, kinds, reveal_delay=DAY, min_pool_samples=8)
+    hub, pool = driver.deploy_hub_and_pool(
+        project, owner, kinds, reveal_delay=DAY, min_pool_samples=8
+    )
     args = [2**12, 1, "neg", "pos", '{"n_features":4096}', 60, 120, 240, 10**15, False]
     trainer = project.PerceptronStake.deploy(*args, sender=owner)
     trainer.seal(sender=owner)
@@ -50,10 +53,10 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     hub.register(trainer, k, "topic perceptron", "demo://topics", sender=owner)
     sets = [make_set(16, 0), make_set(16, 16)]
     ids = [driver.commit(hub, trainer.address, s, evaluator, chain.chain_id) for s in sets]
-    hub.fund(trainer, evaluator, value=10**18, sender=owner)
+    pool.fund(trainer, evaluator, value=10**18, sender=owner)
     advance(DAY)
     reveal(hub, [(ids[0], sets[0])], evaluator, trainer)
-    hub.close_period(trainer, ids[0], sender=evaluator)
+    pool.close_period(trainer, ids[0], sender=evaluator)
     start = chain.blocks.head.number
     for x, y in (([POS, 300], 1), ([NEG, 301], 0)):
         trainer.addData(x, y, value=trainer.next_deposit(), sender=alice)
@@ -62,10 +65,10 @@ def hub_world(accounts, project, chain, tmp_path_factory):
         trainer.refund(c.key(), list(c.features), sender=alice)
     advance(2 * DAY)
     reveal(hub, [(ids[1], sets[1])], evaluator, trainer)
-    hub.close_period(trainer, ids[1], sender=evaluator)
-    driver.enter_eligible(hub, trainer, 0, scan(trainer, start), sets[1], evaluator)
+    pool.close_period(trainer, ids[1], sender=evaluator)
+    driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, start), sets[1], evaluator)
     advance(7 * DAY + 1)
-    paid = driver.claim_all(hub, trainer.address, alice, chain.pending_timestamp)
+    paid = driver.claim_all(pool, trainer.address, alice, chain.pending_timestamp)
     # A hub that lies about a kind: the page must not trust its entry.
     real = next(x for x in kinds if x.name == "PerceptronStake")
     liar = driver.deploy_hub(
@@ -74,12 +77,14 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     other = project.PerceptronStake.deploy(*args, sender=owner)
     liar.register(other, 0, "claims naive bayes", "", sender=owner)
     folder = tmp_path_factory.mktemp("hub-records")
-    for name, h in (("a_liar", liar), ("b_hub", hub)):
-        (folder / f"{name}.json").write_text(
-            json.dumps({"address": h.address, "contract": "ModelHub", "chain_id": chain.chain_id})
-        )
+    for name, h, p in (("a_liar", liar, None), ("b_hub", hub, pool)):
+        record = {"address": h.address, "contract": "ModelHub", "chain_id": chain.chain_id}
+        if p is not None:
+            record["pool"] = p.address  # the liar's record names no pool contract
+        (folder / f"{name}.json").write_text(json.dumps(record))
     return {
         "hub": hub,
+        "pool": pool,
         "liar": liar,
         "trainer": trainer,
         "paid": paid,
@@ -113,8 +118,8 @@ def test_hub_page_lists_models_with_history_pool_and_payouts(context, hub_server
     accuracy = row.locator("[data-testid=hub-accuracy]").inner_text()
     assert f"{records[0].correct}/16 → {records[1].correct}/16" in accuracy
     [(_, wei)] = hub_world["paid"]
-    hub = hub_world["hub"]
-    left = hub.pools(trainer, hub_world["evaluator"]).available
+    pool = hub_world["pool"]
+    left = pool.pools(trainer, hub_world["evaluator"]).available
     assert left + wei == 10**18
     assert row.locator("[data-testid=hub-pool]").inner_text() == eth(left)
     assert row.locator("[data-testid=hub-paid]").inner_text() == eth(wei)
@@ -134,3 +139,4 @@ def test_hub_page_refuses_an_entry_whose_code_is_not_its_kind(context, hub_serve
     text = page.locator("[data-testid=hub-row]").inner_text()
     assert "refused" in text and "PerceptronStake, not the NaiveBayesStake" in text
     assert page.locator("[data-testid=hub-point]").count() == 0
+    assert "its record names no pool contract" in page.locator("#app").inner_text()

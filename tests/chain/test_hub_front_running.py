@@ -15,7 +15,7 @@ from test_hub import (
     pool_invariant,
     wait,
 )
-from test_review_hub import hub, kinds, trainer  # noqa: F401 (fixtures)
+from test_review_hub import hub, kinds, pool, trainer  # noqa: F401 (fixtures)
 
 from sharedmodels.hub import driver
 from sharedmodels.trainers.client import scan
@@ -83,14 +83,14 @@ def test_a_copied_reveal_or_commit_earns_the_copier_nothing(
     assert block[on_copy].reason == "hub: piece does not match its commitment"
 
 
-def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, chain):
-    hub.fund(trainer, carol, value=10**9, sender=carol)
+def test_copied_enter_and_claim(mempool, hub, pool, trainer, alice, carol, mallory, chain):
+    pool.fund(trainer, carol, value=10**9, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     for x, y in (([POS, 300], 1), ([NEG, 301], 0)):
         trainer.addData(x, y, value=trainer.next_deposit(), sender=alice)
@@ -99,25 +99,25 @@ def test_copied_enter_and_claim(mempool, hub, trainer, alice, carol, mallory, ch
     for c in history:
         trainer.refund(c.key(), c.args(), sender=alice)
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     c = history.by(alice.address)[0]
     with mempool.paused():
         test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
         entrants = [(c.key(), c.args())]
-        mine = mempool.send(hub.enter, trainer.address, 0, entrants, test, sender=alice)
-        (seen,) = mempool.calls(hub, "enter")
+        mine = mempool.send(pool.enter, trainer.address, 0, entrants, test, sender=alice)
+        (seen,) = mempool.calls(pool, "enter")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()
     assert block[theirs].ok and block[mine].ok  # the second skips what the first entered
-    assert hub.shares(trainer, 0, alice) == 4 and hub.shares(trainer, 0, mallory) == 0
+    assert pool.shares(trainer, 0, alice) == 4 and pool.shares(trainer, 0, mallory) == 0
     wait(chain, ENTRY + 1)
     with mempool.paused():
-        mine = mempool.send(hub.claim, trainer.address, 0, sender=alice)
-        (seen,) = mempool.calls(hub, "claim")
+        mine = mempool.send(pool.claim, trainer.address, 0, sender=alice)
+        (seen,) = mempool.calls(pool, "claim")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()
     assert block[theirs].reason == "hub: no shares" and block[mine].ok
     assert block.gain(mallory) == 0 and block.gain(alice) == budget
-    pool_invariant(hub, [trainer])
+    pool_invariant(pool, [trainer])
     with ape.reverts("hub: already claimed"):
-        hub.claim(trainer, 0, sender=alice)
+        pool.claim(trainer, 0, sender=alice)

@@ -1,4 +1,5 @@
-"""Adversarial review of ModelHub (issue 32): attacks performed against the contract as it is.
+"""Adversarial review of ModelHub and its HubPool (issue 32): attacks performed against the
+contracts as they are.
 
 Each test plays one attack on a real chain and checks that it fails at the contract: with its
 revert reason, or with what the attacker and the honest party got, in wei.
@@ -16,6 +17,7 @@ from test_hub import (
     POS,
     WINDOW,
     deploy_test_hub,
+    deploy_test_pool,
     make_set,
     pool_invariant,
     seal,
@@ -41,6 +43,11 @@ def hub(project, owner, kinds):
 
 
 @pytest.fixture
+def pool(project, owner, hub):
+    return deploy_test_pool(project, owner, hub)
+
+
+@pytest.fixture
 def trainer(hub, deploy_trainer, owner):
     t = deploy_trainer()
     hub.register(t, 0, "t", "", sender=owner)
@@ -60,20 +67,20 @@ def refund_all(trainer, history, people):
             trainer.refund(c.key(), list(c.features), sender=c.contributor)
 
 
-def claim(hub, trainer, period, who):
-    receipt = hub.claim(trainer, period, sender=who)
-    return receipt.decode_logs(hub.RewardClaimed)[0].amount
+def claim(hub, pool, trainer, period, who):
+    receipt = pool.claim(trainer, period, sender=who)
+    return receipt.decode_logs(pool.RewardClaimed)[0].amount
 
 
-def enter_one(hub, trainer, period, c, test, who):
+def enter_one(hub, pool, trainer, period, c, test, who):
     """Enter contribution ``c`` alone, with the period's closing set ``test``."""
-    return hub.enter(
+    return pool.enter(
         trainer, period, [(c.key(), c.args())], [t.as_tuple() for t in test], sender=who
     )
 
 
-def closing(hub, trainer, period, test_set):
-    p = hub.periods(trainer, period)
+def closing(hub, pool, trainer, period, test_set):
+    p = pool.periods(trainer, period)
     return driver.scored_test(hub, p.evaluation, test_set, trainer.n_features())
 
 
@@ -86,20 +93,20 @@ def labelled(rows_labels, piece=4):
 
 
 def test_noise_farmer_gets_nothing_from_an_honest_period(
-    hub, trainer, alice, carol, mallory, chain
+    hub, pool, trainer, alice, carol, mallory, chain
 ):
     """A Perceptron step on a sample made of a feature nobody uses changes the model (the
     TRAINED flag) and leaves the model agreeing with it (so it is refunded: GOOD), whatever
     the label. Alternating labels bring the intercept back to where it was, so the model's
     answer on every other sample is unchanged. Before the fix each was one share (mallory took
     8/10 of the budget); a share is now an answer of the closing set the step fixed."""
-    hub.fund(trainer, carol, value=POOL, sender=carol)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)  # honest: both classes taught
     add(trainer, alice, [NEG, 301], 0)
@@ -114,36 +121,38 @@ def test_noise_farmer_gets_nothing_from_an_honest_period(
         r = trainer.contribution(c.id)
         assert r.trained and r.good and r.claimable == 0
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL  # alice's two samples took the model from 50 % to 100 %
-    test = closing(hub, trainer, 0, b_set)
+    test = closing(hub, pool, trainer, 0, b_set)
     for c in history.by(mallory.address):
         with ape.reverts("hub: contribution did not help the closing set"):
-            enter_one(hub, trainer, 0, c, test, mallory)
-    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
+            enter_one(hub, pool, trainer, 0, c, test, mallory)
+    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
     # Each of alice's samples moved the four closing samples of its class (one feature each).
-    assert hub.shares(trainer, 0, alice) == 8 and hub.periods(trainer, 0).shares == 8
+    assert pool.shares(trainer, 0, alice) == 8 and pool.periods(trainer, 0).shares == 8
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
-        hub.claim(trainer, 0, sender=mallory)
-    to_alice = claim(hub, trainer, 0, alice)
-    pool_invariant(hub, [trainer])
+        pool.claim(trainer, 0, sender=mallory)
+    to_alice = claim(hub, pool, trainer, 0, alice)
+    pool_invariant(pool, [trainer])
     print(f"noise farmer: mallory 0, alice {to_alice} of {budget}")
     assert to_alice == budget == POOL
 
 
-def test_a_memorised_flip_is_refunded_but_earns_nothing(hub, trainer, alice, carol, mallory, chain):
+def test_a_memorised_flip_is_refunded_but_earns_nothing(
+    hub, pool, trainer, alice, carol, mallory, chain
+):
     """The flipper the trainer cannot catch: mallory's flipped sample carries two fresh
     features, so after alice repairs the model the model still agrees with mallory's label
     (refunded, good, trained). Its step moved the four class-0 closing samples (NEG) toward
     class 1: -4, refused. Alice's three samples take the whole budget."""
-    hub.fund(trainer, carol, value=POOL, sender=carol)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -156,31 +165,31 @@ def test_a_memorised_flip_is_refunded_but_earns_nothing(hub, trainer, alice, car
     record = trainer.contribution(flip.id)
     assert record.good and record.trained and record.claimable == 0  # deposit back in full
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    test = closing(hub, trainer, 0, b_set)
+    test = closing(hub, pool, trainer, 0, b_set)
     assert rules.pushed(flip.features, flip.label, test) == -4
     with ape.reverts("hub: contribution did not help the closing set"):
-        enter_one(hub, trainer, 0, flip, test, mallory)
-    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 3
+        enter_one(hub, pool, trainer, 0, flip, test, mallory)
+    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 3
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
-        hub.claim(trainer, 0, sender=mallory)
-    assert claim(hub, trainer, 0, alice) == POOL
-    pool_invariant(hub, [trainer])
+        pool.claim(trainer, 0, sender=mallory)
+    assert claim(hub, pool, trainer, 0, alice) == POOL
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 2. anyone's record closes
 
 
 def test_someone_elses_records_never_move_the_pool(
-    mempool, hub, trainer, alice, carol, mallory, chain
+    mempool, hub, pool, trainer, alice, carol, mallory, chain
 ):
     """Before the fix any address's records closed any pool: mallory front-ran carol's close
     with a 0 % record (alice's period released 0), then released the whole pool to her own
     noise sample with a 100 % record (+10**18 wei to mallory, 0 to alice). A pool is now the
     funder's named evaluator's: mallory's records move only her own (empty) pool."""
-    hub.fund(trainer, carol, value=POOL, sender=carol)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
@@ -192,7 +201,7 @@ def test_someone_elses_records_never_move_the_pool(
     e = driver.commit(hub, trainer.address, easy, mallory, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -202,8 +211,8 @@ def test_someone_elses_records_never_move_the_pool(
     driver.reveal(hub, h, hard, mallory, trainer)
     assert hub.evaluations(b).correct == 8 and hub.evaluations(h).correct == 0
     with mempool.paused():
-        honest = mempool.send(hub.close_period, trainer.address, b, sender=carol)
-        (seen,) = mempool.calls(hub, "close_period")
+        honest = mempool.send(pool.close_period, trainer.address, b, sender=carol)
+        (seen,) = mempool.calls(pool, "close_period")
         theirs = mempool.copy(seen, sender=mallory, args=(trainer.address, h))
         block = mempool.mine()
     # Both land: mallory's record anchors mallory's pool, carol's closes carol's.
@@ -216,37 +225,37 @@ def test_someone_elses_records_never_move_the_pool(
     history = scan(trainer, start)
     refund_all(trainer, history, [mallory])
     driver.reveal(hub, e, easy, mallory, trainer)
-    budget = hub.close_period(trainer, e, sender=mallory).return_value
-    assert budget == 0 and hub.pools(trainer, mallory).available == 0
-    assert hub.periods(trainer, 1).evaluator == mallory.address
-    assert not driver.enter_eligible(hub, trainer, 1, history, easy, mallory)
-    entered_alice = driver.enter_eligible(hub, trainer, 0, scan(trainer, 0), b_set, alice)
+    budget = pool.close_period(trainer, e, sender=mallory).return_value
+    assert budget == 0 and pool.pools(trainer, mallory).available == 0
+    assert pool.periods(trainer, 1).evaluator == mallory.address
+    assert not driver.enter_eligible(hub, pool, trainer, 1, history, easy, mallory)
+    entered_alice = driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, 0), b_set, alice)
     assert len(entered_alice) == 2
     wait(chain, ENTRY + 1)
-    to_alice = claim(hub, trainer, 0, alice)
+    to_alice = claim(hub, pool, trainer, 0, alice)
     with ape.reverts("hub: no shares"):
-        hub.claim(trainer, 1, sender=mallory)
-    pool_invariant(hub, [trainer])
+        pool.claim(trainer, 1, sender=mallory)
+    pool_invariant(pool, [trainer])
     print(f"keeper: mallory 0 (her period's budget {budget}) alice {to_alice}")
-    assert to_alice == POOL and hub.pools(trainer, carol).available == 0
+    assert to_alice == POOL and pool.pools(trainer, carol).available == 0
 
 
 # ---------------------------------------------------------------- 3. unclaimed shares lock
 
 
 def test_an_unclaimed_share_returns_to_the_pool_after_the_claim_window(
-    hub, trainer, owner, alice, carol, chain
+    hub, pool, trainer, owner, alice, carol, chain
 ):
     """Before the fix a share never claimed (a refusing wallet, a lost key) locked its part of
     the budget for good (half the pool here)."""
-    hub.fund(trainer, carol, value=POOL, sender=carol)
-    stuck = compile_test_contract("HubClaimer").deploy(hub, sender=owner)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
+    stuck = compile_test_contract("HubClaimer").deploy(pool, sender=owner)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     stuck.add(trainer, [NEG, 301], 0, value=trainer.next_deposit(), sender=owner)
@@ -256,26 +265,26 @@ def test_an_unclaimed_share_returns_to_the_pool_after_the_claim_window(
     c = history.by(stuck.address)[0]
     stuck.take_back(trainer, c.key(), list(c.features), sender=owner)
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
-    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
+    budget = pool.close_period(trainer, b, sender=carol).return_value
+    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
     stuck.set_refuse(True, sender=owner)  # or: its keys are lost; it never claims
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == budget // 2
+    assert claim(hub, pool, trainer, 0, alice) == budget // 2
     locked = budget - budget // 2
     with ape.reverts("hub: claims still open"):
-        hub.release(trainer, 0, sender=carol)
-    deadline = hub.periods(trainer, 0).entry_deadline
+        pool.release(trainer, 0, sender=carol)
+    deadline = pool.periods(trainer, 0).entry_deadline
     chain.mine(timestamp=deadline + CLAIM)  # the last second of the claim window
     with ape.reverts("hub: claims still open"):
-        hub.release.call(trainer, 0, sender=carol)
+        pool.release.call(trainer, 0, sender=carol)
     wait(chain, 1)
     with ape.reverts("hub: claim window passed"):
         stuck.claim(trainer, 0, sender=owner)
-    assert hub.release(trainer, 0, sender=carol).return_value == locked
-    assert hub.pools(trainer, carol).available == locked
+    assert pool.release(trainer, 0, sender=carol).return_value == locked
+    assert pool.pools(trainer, carol).available == locked
     with ape.reverts("hub: nothing to release"):
-        hub.release(trainer, 0, sender=carol)
-    pool_invariant(hub, [trainer])
+        pool.release(trainer, 0, sender=carol)
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 4. killing an evaluation
@@ -370,11 +379,11 @@ def test_a_model_no_constructor_would_make_is_refused(
 
 
 def test_failed_attacks_double_entry_foreign_record_late_set(
-    hub, trainer, deploy_trainer, owner, alice, carol, mallory, chain
+    hub, pool, trainer, deploy_trainer, owner, alice, carol, mallory, chain
 ):
     """A share entered in two periods, a record of another model, a closing set committed
     after the period began, alice's contribution restated under mallory's name: each refused."""
-    hub.fund(trainer, carol, value=POOL, sender=carol)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
     other = deploy_trainer()
     hub.register(other, 0, "other", "", sender=owner)
     seal(other, owner)
@@ -384,9 +393,9 @@ def test_failed_attacks_double_entry_foreign_record_late_set(
     wait(chain, DELAY)
     driver.reveal(hub, a, sets[0], carol, trainer)
     driver.reveal(hub, foreign, sets[0], mallory, other)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     with ape.reverts("hub: record of another model"):
-        hub.close_period(trainer, foreign, sender=mallory)
+        pool.close_period(trainer, foreign, sender=mallory)
     late_set = make_set(8, start=24)
     late = driver.commit(hub, trainer.address, late_set, carol, chain.chain_id)
     start = chain.blocks.head.number
@@ -397,25 +406,25 @@ def test_failed_attacks_double_entry_foreign_record_late_set(
     refund_all(trainer, history, [alice])
     driver.reveal(hub, late, late_set, carol, trainer)
     with ape.reverts("hub: test set committed after the period began"):
-        hub.close_period(trainer, late, sender=mallory)  # carol's record, carol's pool
+        pool.close_period(trainer, late, sender=mallory)  # carol's record, carol's pool
     driver.reveal(hub, b, sets[1], carol, trainer)
-    hub.close_period(trainer, b, sender=carol)
+    pool.close_period(trainer, b, sender=carol)
     first = history.by(alice.address)[0]
-    test = closing(hub, trainer, 0, sets[1])
+    test = closing(hub, pool, trainer, 0, sets[1])
     stolen = ((first.id, mallory.address, *first.key()[2:]), first.args())
     with ape.reverts("hub: contribution does not match"):
-        hub.enter(trainer, 0, [stolen], [t.as_tuple() for t in test], sender=mallory)
-    enter_one(hub, trainer, 0, first, test, alice)
+        pool.enter(trainer, 0, [stolen], [t.as_tuple() for t in test], sender=mallory)
+    enter_one(hub, pool, trainer, 0, first, test, alice)
     driver.reveal(hub, c, sets[2], carol, trainer)
-    hub.close_period(trainer, c, sender=carol)
+    pool.close_period(trainer, c, sender=carol)
     with ape.reverts("hub: contribution outside the period"):
-        enter_one(hub, trainer, 1, first, closing(hub, trainer, 1, sets[2]), alice)
-    pool_invariant(hub, [trainer])
+        enter_one(hub, pool, trainer, 1, first, closing(hub, pool, trainer, 1, sets[2]), alice)
+    pool_invariant(pool, [trainer])
 
 
-def test_close_period_on_an_unregistered_model_names_its_reason(hub, carol):
+def test_close_period_on_an_unregistered_model_names_its_reason(hub, pool, carol):
     with ape.reverts("hub: not registered"):
-        hub.close_period(carol, 1, sender=carol)
+        pool.close_period(carol, 1, sender=carol)
 
 
 def test_noise_farming_a_points_trainer_earns_nothing(
@@ -427,7 +436,7 @@ def test_noise_farming_a_points_trainer_earns_nothing(
 
     points = Incentive("points", 60, 60, 60, 0)
     only = [k for k in hub_kinds(project) if k.name == "PerceptronPoints"]
-    hub = driver.deploy_hub(
+    hub, pool = driver.deploy_hub_and_pool(
         project,
         owner,
         only,
@@ -439,13 +448,13 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     trainer = deploy_trainer(incentive=points)
     hub.register(trainer, 0, "t", "", sender=owner)
     seal(trainer, owner)
-    hub.fund(trainer, carol, value=POOL, sender=carol)
+    pool.fund(trainer, carol, value=POOL, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     trainer.addData([POS, 300], 1, sender=alice)
     trainer.addData([NEG, 301], 0, sender=alice)
@@ -455,17 +464,17 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     history = scan(trainer, start)
     refund_all(trainer, history, [alice, mallory])
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
-    test = closing(hub, trainer, 0, b_set)
+    budget = pool.close_period(trainer, b, sender=carol).return_value
+    test = closing(hub, pool, trainer, 0, b_set)
     noise = history.by(mallory.address)
     assert len(noise) == 30 and all(trainer.contribution(c.id).good for c in noise)
     with ape.reverts("hub: contribution did not help the closing set"):
-        enter_one(hub, trainer, 0, noise[0], test, mallory)
-    assert len(driver.enter_eligible(hub, trainer, 0, history, b_set, carol)) == 2
+        enter_one(hub, pool, trainer, 0, noise[0], test, mallory)
+    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
-        hub.claim(trainer, 0, sender=mallory)
-    to_alice = claim(hub, trainer, 0, alice)
+        pool.claim(trainer, 0, sender=mallory)
+    to_alice = claim(hub, pool, trainer, 0, alice)
     print(f"points noise farmer: mallory 0, alice {to_alice} of {budget}")
     assert to_alice == budget == POOL
 
@@ -481,7 +490,7 @@ def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_pays_its_contribu
     who could not refund yet, is paid the whole period."""
     from sharedmodels.trainers.client import Incentive
 
-    hub = driver.deploy_hub(
+    hub, pool = driver.deploy_hub_and_pool(
         project,
         owner,
         [k for k in hub_kinds(project) if k.name == "PerceptronStake"],
@@ -494,21 +503,21 @@ def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_pays_its_contribu
     slow = deploy_trainer(incentive=Incentive("stake", wait_, wait_, wait_, 10**15))
     hub.register(slow, 0, "t", "", sender=owner)
     seal(slow, owner)
-    hub.fund(slow, carol, value=POOL, sender=carol)
+    pool.fund(slow, carol, value=POOL, sender=carol)
     a_set, b_set = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, slow.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, slow.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, slow)
-    hub.close_period(slow, a, sender=carol)
+    pool.close_period(slow, a, sender=carol)
     start = chain.blocks.head.number
     add(slow, alice, [POS, 300], 1)
     add(slow, alice, [NEG, 301], 0)
     driver.reveal(hub, b, b_set, carol, slow)
-    assert hub.close_period(slow, b, sender=carol).return_value == POOL
+    assert pool.close_period(slow, b, sender=carol).return_value == POOL
     history = scan(slow, start)
-    assert len(driver.enter_eligible(hub, slow, 0, history, b_set, carol)) == 2
+    assert len(driver.enter_eligible(hub, pool, slow, 0, history, b_set, carol)) == 2
     assert not any(slow.contribution(c.id).good for c in history)  # never refundable yet
     wait(chain, ENTRY + 1)
-    assert claim(hub, slow, 0, alice) == POOL
-    pool_invariant(hub, [slow])
+    assert claim(hub, pool, slow, 0, alice) == POOL
+    pool_invariant(pool, [slow])

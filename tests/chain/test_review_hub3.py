@@ -22,7 +22,14 @@ from test_hub import (
     wait,
 )
 from test_review_hub import add, claim, closing, enter_one, refund_all
-from test_review_hub2 import POOL, funded_and_anchored, hub, kinds, trainer  # noqa: F401 (fixtures)
+from test_review_hub2 import (  # noqa: F401 (fixtures)
+    POOL,
+    funded_and_anchored,
+    hub,
+    kinds,
+    pool,
+    trainer,
+)
 
 from sharedmodels.hub import driver
 from sharedmodels.trainers.client import scan
@@ -60,7 +67,7 @@ def spoil(mempool, hub, trainer, evaluation, test_set, carol, mallory):
 
 
 def test_one_spoilt_reveal_no_longer_locks_the_pool(
-    mempool, hub, trainer, alice, bob, carol, mallory, chain
+    mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """docs/hub.md: 'the evaluator's set is public, so it needs a fresh one'. A closing set must
     be committed before the anchor's record, so a fresh one cannot close the period. Carol holds
@@ -69,7 +76,7 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     nothing could close the pool, 10**18 wei locked for good. Now, once no set committed before
     the anchor can still be revealed, carol re-anchors with a fresh record (the spoilt period
     pays nothing, its budget stays) and the next period pays alice the gain she makes in it."""
-    a, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    a, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -90,14 +97,14 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     free = hub.evaluations(a).time + DELAY + WINDOW  # the last second b could be revealed
     chain.pending_timestamp = free
     with ape.reverts("hub: test set committed after the period began"):
-        hub.close_period(trainer, f, sender=carol)
+        pool.close_period(trainer, f, sender=carol)
     chain.pending_timestamp = free + 1
     with ape.reverts("hub: only the evaluator anchors its pool"):
-        hub.close_period(trainer, f, sender=mallory)
+        pool.close_period(trainer, f, sender=mallory)
     with ape.reverts("hub: reveal window passed"):
         driver.reveal(hub, b, b_set, carol, trainer)
-    assert hub.close_period(trainer, f, sender=carol).return_value == 0  # re-anchored
-    assert hub.pools(trainer, carol) == (POOL, f) and hub.period_count(trainer) == 0
+    assert pool.close_period(trainer, f, sender=carol).return_value == 0  # re-anchored
+    assert pool.pools(trainer, carol) == (POOL, f) and pool.period_count(trainer) == 0
     start = chain.blocks.head.number
     right = 1 - trainer.predict(x)  # mallory taught x the label the model did not give
     add(trainer, alice, sorted({*x, 302}), right)  # puts back what mallory's step took
@@ -105,12 +112,12 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     history = scan(trainer, start)
     refund_all(trainer, history, [alice])
     driver.reveal(hub, g, following, carol, trainer)
-    assert hub.close_period(trainer, g, sender=carol).return_value == POOL
-    assert hub.periods(trainer, 0).first_id == hub.evaluations(f).contributions + 1
-    assert driver.enter_eligible(hub, trainer, 0, history, following, carol)
+    assert pool.close_period(trainer, g, sender=carol).return_value == POOL
+    assert pool.periods(trainer, 0).first_id == hub.evaluations(f).contributions + 1
+    assert driver.enter_eligible(hub, pool, trainer, 0, history, following, carol)
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == POOL
-    pool_invariant(hub, [trainer])
+    assert claim(hub, pool, trainer, 0, alice) == POOL
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 2. front-run, memorise
@@ -128,7 +135,7 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     ),
 )
 def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
-    mempool, hub, trainer, alice, bob, carol, mallory, chain
+    mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """Carol's reveal carries her closing set in clear. Mallory front-runs it with the samples
     the model gets wrong, with their right labels: her contribution trains, so the reveal fails
@@ -137,7 +144,7 @@ def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
     in her refund wait at the record (no judgement; she would pass one: the model agrees), and
     her features are the closing samples' own. A correct hub pays nothing for a step taken on a
     set already sent in clear: the period's honest gain (alice's, none here) is all it pays."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)  # the model now answers 1 everywhere: 50 %
     wait(chain, STAKE.refund_wait)
@@ -165,21 +172,21 @@ def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
     assert block[theirs].ok and block[mine].reason == "hub: model changed"
     driver.reveal(hub, b, b_set, carol, trainer)  # the same set, again
     assert hub.evaluations(b).correct == hub.evaluations(b).samples
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
     wait(chain, STAKE.refund_wait)
     history = scan(trainer, start)
     [memo] = history.by(mallory.address)
     back = trainer.refund(memo.key(), list(memo.features), sender=mallory).return_value
-    test = closing(hub, trainer, 0, b_set)
-    driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+    test = closing(hub, pool, trainer, 0, b_set)
+    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     wait(chain, ENTRY + 1)
-    to_alice = claim(hub, trainer, 0, alice)
-    to_mallory = claim(hub, trainer, 0, mallory)
-    pool_invariant(hub, [trainer])
+    to_alice = claim(hub, pool, trainer, 0, alice)
+    to_mallory = claim(hub, pool, trainer, 0, mallory)
+    pool_invariant(pool, [trainer])
     print(
-        f"front-run memorise: shares alice {hub.shares(trainer, 0, alice)} mallory "
-        f"{hub.shares(trainer, 0, mallory)}; alice {to_alice}, mallory {to_mallory}; "
+        f"front-run memorise: shares alice {pool.shares(trainer, 0, alice)} mallory "
+        f"{pool.shares(trainer, 0, mallory)}; alice {to_alice}, mallory {to_mallory}; "
         f"mallory's deposit {memo.deposit} refunded {back}; closing set {len(test)}"
     )
     assert to_mallory == 0
@@ -189,7 +196,7 @@ def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
 
 
 def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
-    hub, trainer, alice, bob, carol, mallory, chain
+    hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """The newest change asks no judgement of a contribution still in its refund wait at the
     closing record. Mallory times wrong-labelled samples (class-1 features taught as 0, each
@@ -197,7 +204,7 @@ def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
     record: they are unjudged, trained and in the period, but their steps push the closing
     class-1 samples the wrong way, so `enter` refuses each; alice, whose samples made the gain,
     takes the whole period."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -207,24 +214,24 @@ def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
         add(trainer, mallory, [POS, 400 + k], 0)
         add(trainer, alice, [POS, 500 + k], 1)  # alice repairs (her steps enter as well)
     driver.reveal(hub, b, b_set, carol, trainer)
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
     history = scan(trainer, start)
-    test = closing(hub, trainer, 0, b_set)
+    test = closing(hub, pool, trainer, 0, b_set)
     late = history.by(mallory.address)
     assert len(late) == 2
     for c in late:
         assert trainer.contribution(c.id).trained
         assert c.time + STAKE.refund_wait >= hub.evaluations(b).time  # unjudged
         with ape.reverts("hub: contribution did not help the closing set"):
-            enter_one(hub, trainer, 0, c, test, mallory)
-    entered = driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+            enter_one(hub, pool, trainer, 0, c, test, mallory)
+    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     assert len(entered) == 4
     wait(chain, ENTRY + 1)
-    assert claim(hub, trainer, 0, alice) == POOL
+    assert claim(hub, pool, trainer, 0, alice) == POOL
     with ape.reverts("hub: no shares"):
-        hub.claim(trainer, 0, sender=mallory)
-    pool_invariant(hub, [trainer])
+        pool.claim(trainer, 0, sender=mallory)
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 4. a batch spoilt by one entry
@@ -233,7 +240,7 @@ BATCH = 9
 
 
 def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
-    mempool, hub, trainer, alice, bob, carol, mallory, chain
+    mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """`enter` reverted a whole batch on one contribution already entered. Alice sends her
     period's 9 contributions in one `enter`; mallory copies the last one alone from the mempool
@@ -241,13 +248,13 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     batch ran to its last entrant and reverted ('hub: already entered'), measured: 1601079 gas
     against mallory's 529761 (3.0x). `enter` now skips a contribution already entered and
     enters the rest: alice's batch lands and she holds the shares of all nine."""
-    hub.fund(trainer, carol, value=POOL, sender=bob)
+    pool.fund(trainer, carol, value=POOL, sender=bob)
     a_set, b_set = make_set(8), make_set(64, start=8, piece=16)  # one reveal transaction
     a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
     b = driver.commit(hub, trainer.address, b_set, carol, chain.chain_id)
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, carol, trainer)
-    hub.close_period(trainer, a, sender=carol)
+    pool.close_period(trainer, a, sender=carol)
     start = chain.blocks.head.number
     for k in range(BATCH - 1):
         add(trainer, alice, [POS, 300 + k], 1)  # each trains: mallory's step undid the last
@@ -255,23 +262,25 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     add(trainer, alice, [POS, 310], 1)
     add(trainer, alice, [NEG, 301], 0)  # 100 % on the closing set
     driver.reveal(hub, b, b_set, carol, trainer)
-    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
+    assert pool.close_period(trainer, b, sender=carol).return_value == POOL
     history = scan(trainer, start)
     mine_c = history.by(alice.address)[-BATCH:]
-    scored = closing(hub, trainer, 0, b_set)
+    scored = closing(hub, pool, trainer, 0, b_set)
     mine_ids = {c.id for c in mine_c}
-    shares = [n for c, n in driver.eligible(hub, trainer, 0, history, scored) if c.id in mine_ids]
+    shares = [
+        n for c, n in driver.eligible(hub, pool, trainer, 0, history, scored) if c.id in mine_ids
+    ]
     assert len(shares) == BATCH
     expected = sum(shares)
     test = [t.as_tuple() for t in scored]
     with mempool.paused():
         batch = [(c.key(), c.args()) for c in mine_c]
         mine = mempool.send(
-            hub.enter, trainer.address, 0, batch, test, sender=alice, gas=14_000_000
+            pool.enter, trainer.address, 0, batch, test, sender=alice, gas=14_000_000
         )
-        (seen,) = mempool.calls(hub, "enter")
+        (seen,) = mempool.calls(pool, "enter")
         theirs = mempool.send(
-            hub.enter,
+            pool.enter,
             trainer.address,
             0,
             batch[-1:],
@@ -287,7 +296,7 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     )
     assert block[theirs].ok
     assert block[mine].ok
-    assert hub.shares(trainer, 0, alice) == expected == hub.periods(trainer, 0).shares
+    assert pool.shares(trainer, 0, alice) == expected == pool.periods(trainer, 0).shares
     assert block[mine].gas_used > block[theirs].gas_used  # it entered the other eight
 
 
@@ -305,7 +314,7 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     ),
 )
 def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
-    mempool, hub, trainer, alice, bob, carol, mallory, chain
+    mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """docs/hub.md, limits: 'a slow refund ... Refund as soon as the refund wait ends'. Alice
     does: her refund of [POS, 300] is in the mempool the moment it may be. Mallory front-runs it
@@ -316,7 +325,7 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
     could not get: her POS step, which made half the gain, is refused, and mallory's two repair
     steps take its place. A correct hub enters a contribution whose contributor sent its refund
     at the first moment (alice: 8 shares, as without mallory)."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, alice, [NEG, 301], 0)
@@ -338,39 +347,39 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
     driver.reveal(hub, b, b_set, carol, trainer)
     assert hub.evaluations(b).correct == hub.evaluations(b).samples  # still 100 %
     assert hub.evaluations(b).time > pos.time + STAKE.refund_wait  # alice is judged
-    budget = hub.close_period(trainer, b, sender=carol).return_value
+    budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
     history = scan(trainer, start)
     refund_all(trainer, history, [mallory])
-    test = closing(hub, trainer, 0, b_set)
+    test = closing(hub, pool, trainer, 0, b_set)
     refused = ""
     try:
-        enter_one(hub, trainer, 0, pos, test, alice)
+        enter_one(hub, pool, trainer, 0, pos, test, alice)
     except ape.exceptions.ContractLogicError as err:
         refused = err.message
-    for c, _ in driver.eligible(hub, trainer, 0, history, test):
+    for c, _ in driver.eligible(hub, pool, trainer, 0, history, test):
         if c.id != pos.id:  # the driver offers it too: see test 6
-            enter_one(hub, trainer, 0, c, test, carol)
+            enter_one(hub, pool, trainer, 0, c, test, carol)
     wait(chain, ENTRY + 1)
-    to_alice = claim(hub, trainer, 0, alice)
-    to_mallory = claim(hub, trainer, 0, mallory)
-    pool_invariant(hub, [trainer])
+    to_alice = claim(hub, pool, trainer, 0, alice)
+    to_mallory = claim(hub, pool, trainer, 0, mallory)
+    pool_invariant(pool, [trainer])
     print(
         f"front-run refund: alice's POS step {refused or 'entered'}; shares alice "
-        f"{hub.shares(trainer, 0, alice)} mallory {hub.shares(trainer, 0, mallory)}; "
+        f"{pool.shares(trainer, 0, alice)} mallory {pool.shares(trainer, 0, mallory)}; "
         f"alice {to_alice}, mallory {to_mallory}; alice's deposit {pos.deposit} claimable "
         f"{trainer.contribution(pos.id).claimable}; mallory's deposits "
         f"{sum(c.deposit for c in history.by(mallory.address))}, left unrefunded "
         f"{sum(trainer.contribution(c.id).claimable for c in history.by(mallory.address))}"
     )
-    assert not refused and hub.shares(trainer, 0, alice) == 8
+    assert not refused and pool.shares(trainer, 0, alice) == 8
 
 
 # ---------------------------------------------------------------- 6. the driver offers the refused
 
 
 def test_the_driver_does_not_offer_what_enter_refuses(
-    hub, trainer, alice, bob, carol, mallory, chain
+    hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
     """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) said 'whether the
     trainer has refunded or reported it does not matter', but `enter` asks judgement of a
@@ -379,7 +388,7 @@ def test_the_driver_does_not_offer_what_enter_refuses(
     hers) reverted as a whole (measured before the fix: alice 0 shares, mallory's refund
     afterwards returned her whole deposit: gas only). The driver now offers only what `enter`
     takes: alice's step enters, mallory's is left out."""
-    _, b, b_set = funded_and_anchored(hub, trainer, bob, carol, chain)
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
     add(trainer, mallory, [NEG, 301], 0)
@@ -387,13 +396,13 @@ def test_the_driver_does_not_offer_what_enter_refuses(
     history = scan(trainer, start)
     refund_all(trainer, history, [alice])  # mallory holds hers back
     driver.reveal(hub, b, b_set, carol, trainer)
-    assert hub.close_period(trainer, b, sender=carol).return_value == POOL
+    assert pool.close_period(trainer, b, sender=carol).return_value == POOL
     [m] = history.by(mallory.address)
-    test = closing(hub, trainer, 0, b_set)
-    offered = driver.eligible(hub, trainer, 0, history, test)
+    test = closing(hub, pool, trainer, 0, b_set)
+    offered = driver.eligible(hub, pool, trainer, 0, history, test)
     assert [c.id for c, _ in offered] == [c.id for c in history.by(alice.address)]
     with ape.reverts("hub: contribution not judged good"):
-        enter_one(hub, trainer, 0, m, test, mallory)
-    entered = driver.enter_eligible(hub, trainer, 0, history, b_set, carol)
+        enter_one(hub, pool, trainer, 0, m, test, mallory)
+    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     assert len(entered) == 1
-    assert hub.shares(trainer, 0, alice) == 4 and hub.shares(trainer, 0, mallory) == 0
+    assert pool.shares(trainer, 0, alice) == 4 and pool.shares(trainer, 0, mallory) == 0

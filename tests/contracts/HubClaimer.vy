@@ -1,7 +1,9 @@
 # pragma version 0.4.3
 """
-@title A contributor contract that claims from the hub and tries to claim again from its
-       default function (tests only): the hub's lock must stop the second claim.
+@title A contributor contract that claims from a hub's pool contract and tries to claim again
+       from its default function (tests only): the pool's lock must stop the second claim.
+       `hub` is the pool contract it claims from; `target`, when set, is where the call from
+       inside the payment goes instead (another contract, such as the ModelHub).
 """
 
 interface Hub:
@@ -25,6 +27,7 @@ reentry_failed: public(bool)
 refuse: public(bool)
 # @dev A call to try on the hub from inside the payment (empty: claim again).
 reentry: public(Bytes[1024])
+target: public(address)
 reentry_response: public(Bytes[256])
 
 @deploy
@@ -55,6 +58,10 @@ def set_reentry(data: Bytes[1024]):
     self.reentered = False
 
 @external
+def set_target(target: address):
+    self.target = target
+
+@external
 @payable
 def __default__():
     assert not self.refuse, "claimer: no thanks"
@@ -65,6 +72,9 @@ def __default__():
             data = abi_encode(self.model, convert(0, uint256), method_id=method_id("claim(address,uint256)"))
         ok: bool = False
         response: Bytes[256] = b""
-        ok, response = raw_call(self.hub, data, max_outsize=256, revert_on_failure=False)
+        to: address = self.target
+        if to == empty(address):
+            to = self.hub
+        ok, response = raw_call(to, data, max_outsize=256, revert_on_failure=False)
         self.reentry_failed = not ok
         self.reentry_response = response

@@ -3,6 +3,7 @@ after the other on a trainer, with the one-line errors of someone else's model, 
 claim and a missing hub."""
 
 import json
+from pathlib import Path
 
 from e2e_runner import ape_many, lines
 
@@ -23,7 +24,9 @@ def test_hub_demo(tmp_path):
     day10 = next(ln for ln in out if ln.startswith("day 10:"))
     assert "farmer 0.000000 ETH" in day10
     assert plot.stat().st_size > 1000
-    assert json.loads((tmp_path / "hub.json").read_text())["address"].startswith("0x")
+    record = json.loads((tmp_path / "hub.json").read_text())
+    assert record["address"].startswith("0x") and record["pool"].startswith("0x")
+    assert record["pool"] != record["address"]
 
 
 def test_hub_subcommands(tmp_path, deploy_trainer, owner, chain):
@@ -102,3 +105,12 @@ def test_hub_subcommands(tmp_path, deploy_trainer, owner, chain):
         check=False,
     )
     assert r.returncode == 2 and "must be more than 0 ETH" in r.stderr
+    # A record written before the pools had a contract of their own names none.
+    old = tmp_path / "old_hub.json"
+    old.write_text(
+        json.dumps({k: v for k, v in json.loads(Path(record).read_text()).items() if k != "pool"})
+    )
+    r = ape("claim", "--model", address, "--record", str(old), check=False)
+    assert r.returncode == 1 and r.stderr.strip() == (
+        "error: the hub record names no pool contract: run `ape run hub deploy` for a new hub"
+    )

@@ -1,10 +1,11 @@
 """The hub's pool rule and its simulation, chain-free: the budget formula's bounds, a period's
-split conserving every wei in any claim order (Hypothesis), and the agents' outcomes."""
+split conserving every wei in any claim order (Hypothesis), the cancellation's arithmetic, and
+the agents' outcomes."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget, pushed
+from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget, cancellation, pushed
 from sharedmodels.simulation.hub import simulate_hub, topics
 
 
@@ -94,7 +95,7 @@ def test_pushed_counts_shared_features_for_and_against():
 
 def test_undo_pairs_judged_unjudged_and_cancelled():
     """The undo pairs take more when no contribution is judged (every one still in its refund
-    wait at the record: ``ModelHub.enter`` asks no judgement), and almost nothing once opposite
+    wait at the record: ``HubPool.enter`` asks no judgement), and almost nothing once opposite
     steps on shared features cancel (measured, not in the contract); no wei is lost."""
     rows, labels = topics(6000, shared=0.5, words=20)
     policies = ("honest", "honest", "pairs", "flipper")
@@ -111,3 +112,20 @@ def test_undo_pairs_judged_unjudged_and_cancelled():
     share = {name: pairs[name].paid / runs[name].paid_total for name in runs}
     assert share["unjudged"] > share["judged"] > share["cancel"]
     assert share["cancel"] <= 0.05
+
+
+def test_cancellation_is_the_push_on_shared_features_not_used_before():
+    """``HubPool.cancel``'s cut: the target's push on the features both steps carry, minus the
+    positions either used in an earlier cancellation; the positions it uses are returned."""
+    test = [
+        ScoredSample((7, 100), (), 0, 0),
+        ScoredSample((7, 101), (), 0, 0),
+        ScoredSample((9, 102), (), 1, 0),
+    ]
+    # target [7, 9, 50] label 0, other [7, 9] label 1: shared 7 (+2) and 9 (-1)
+    assert cancellation([7, 9, 50], 0, [7, 9], test) == (1, {0, 1}, {0, 1})
+    assert cancellation([7, 9, 50], 0, [9, 7], test) == (1, {0, 1}, {0, 1})  # sorted first
+    assert cancellation([7, 9, 50], 0, [7, 9], test, done_target={1}) == (2, {0}, {0})
+    assert cancellation([7, 9, 50], 0, [7, 9], test, done_other={0}) == (-1, {1}, {1})
+    assert cancellation([50], 0, [7, 9], test) == (0, set(), set())
+    assert cancellation([7], 1, [7, 100], test)[0] == pushed([7], 1, test) == -2

@@ -19,6 +19,7 @@
  * @property {number} chainId
  * @property {Deployment[]} deployments
  * @property {string[]} hubs the ModelHub addresses the server's records name (pages/hub.js)
+ * @property {Record<string, string>} [hubPools] each hub's HubPool, by the hub's lowercase address ("" when its record names none)
  * @property {import("viem").PublicClient} client
  * @property {import("viem").Chain} chain
  * @property {string} rpcUrl

@@ -65,6 +65,8 @@ export class App {
         chainId: body.chain_id,
         deployments: nameDeployments(all.filter((d) => d.contract !== "ModelHub")),
         hubs: all.filter((d) => d.contract === "ModelHub").map((d) => d.address),
+        // Each hub record also names the HubPool deployed for it (its pools and payouts).
+        hubPools: Object.fromEntries(all.filter((d) => d.contract === "ModelHub").map((d) => [d.address.toLowerCase(), d.pool || ""])),
       };
       // A static export (ape run web --static) names the public endpoint to read from;
       // otherwise the page's own server forwards to its node.

@@ -1,14 +1,16 @@
 // @ts-check
 // The model hub: every model a ModelHub lists, found on the chain (no manifest needed), each
 // checked against the code of the kind it claims; its accuracy records drawn over time; its
-// pool, periods and payouts.
+// pools, periods and payouts, read from the HubPool deployed for the hub.
 import contracts from "sharedmodels-assets/contracts.json";
 import { identify } from "../chain.js";
 import { cardTable, copyable, el, labelRow } from "../dom.js";
 import { eth, when } from "../format.js";
 
-/** The hub's ABI (read when used: the unit tests' stand-in assets have no ModelHub). */
+/** The hub's and its pool contract's ABIs (read when used: the unit tests' stand-in assets
+ * have neither). */
 const hubAbi = () => contracts.ModelHub.abi;
+const poolAbi = () => contracts.HubPool.abi;
 const SVG = "http://www.w3.org/2000/svg";
 const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568"];
 
@@ -38,15 +40,19 @@ const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568
  */
 
 /**
- * Everything the page shows about the hub at `hub`, read from the chain.
+ * Everything the page shows about the hub at `hub` and its pool contract at `pool` ("" when
+ * its record names none: no pools shown), read from the chain.
  * @param {import("viem").PublicClient} client
  * @param {`0x${string}`} hub
+ * @param {string} pool
  * @returns {Promise<HubModel[]>}
  */
-export async function readHub(client, hub) {
+export async function readHub(client, hub, pool) {
   /** @param {string} functionName @param {any[]} [args] @returns {Promise<any>} */
   const read = (functionName, args = []) => client.readContract(/** @type {any} */ ({ address: hub, abi: hubAbi(), functionName, args }));
-  const claims = await client.getContractEvents(/** @type {any} */ ({ address: hub, abi: hubAbi(), eventName: "RewardClaimed", fromBlock: 0n }));
+  /** @param {string} functionName @param {any[]} [args] @returns {Promise<any>} */
+  const readPool = (functionName, args = []) => client.readContract(/** @type {any} */ ({ address: pool, abi: poolAbi(), functionName, args }));
+  const claims = pool ? await client.getContractEvents(/** @type {any} */ ({ address: pool, abi: poolAbi(), eventName: "RewardClaimed", fromBlock: 0n })) : [];
   const count = Number(await read("model_count"));
   /** @type {HubModel[]} */
   const out = [];
@@ -79,17 +85,17 @@ export async function readHub(client, hub) {
     // A pool belongs to the model and to one evaluator, whose records alone close its periods.
     const pools = [];
     let available = 0n;
-    const nPools = Number(await read("pool_count", [address]));
+    const nPools = pool ? Number(await readPool("pool_count", [address])) : 0;
     for (let k = 0; k < nPools; k++) {
-      const evaluator = await read("pool_evaluators", [address, BigInt(k)]);
-      const pool = await read("pools", [address, evaluator]);
-      pools.push({ evaluator, available: pool.available });
-      available += pool.available;
+      const evaluator = await readPool("pool_evaluators", [address, BigInt(k)]);
+      const one = await readPool("pools", [address, evaluator]);
+      pools.push({ evaluator, available: one.available });
+      available += one.available;
     }
     const periods = [];
-    const nPeriods = Number(await read("period_count", [address]));
+    const nPeriods = pool ? Number(await readPool("period_count", [address])) : 0;
     for (let p = 0; p < nPeriods; p++) {
-      const s = await read("periods", [address, BigInt(p)]);
+      const s = await readPool("periods", [address, BigInt(p)]);
       periods.push({ period: p, evaluator: s.evaluator, budget: s.budget, paid: s.paid, shares: Number(s.shares), deadline: Number(s.entry_deadline) });
     }
     const payouts = claims
@@ -163,7 +169,8 @@ export async function renderHub(ctx, app, hub) {
     return;
   }
   app.replaceChildren(el("h2", {}, "Model hub"), el("p", { class: "muted" }, "Reading the hub…"));
-  const models = await readHub(ctx.client, /** @type {`0x${string}`} */ (hub));
+  const pool = ctx.hubPools?.[hub.toLowerCase()] || "";
+  const models = await readHub(ctx.client, /** @type {`0x${string}`} */ (hub), pool);
   const headers = ["Model", "Kind", "Listed", "Accuracy records", "Pool", "Paid out"];
   const rows = models.map((m) => {
     const latest = m.records.at(-1);
@@ -226,7 +233,7 @@ export async function renderHub(ctx, app, hub) {
     );
   app.replaceChildren(
     el("h2", {}, "Model hub"),
-    el("p", { class: "muted" }, `Models registered in the hub at ${hub}, read from the chain. An entry whose code is not the kind it claims is refused. Accuracy records are scored on chain on test sets committed before they were revealed. A pool is funded for one evaluator's records; a contribution's shares are how far it moved that evaluator's closing test set toward its labels.`),
+    el("p", { class: "muted" }, `Models registered in the hub at ${hub}, read from the chain${pool ? `; pools from its pool contract at ${pool}` : " (its record names no pool contract)"}. An entry whose code is not the kind it claims is refused. Accuracy records are scored on chain on test sets committed before they were revealed. A pool is funded for one evaluator's records; a contribution's shares are how far it moved that evaluator's closing test set toward its labels.`),
     el("div", { class: "card" }, models.length ? cardTable({ testid: "hub-models" }, headers, rows) : el("p", {}, "No model registered yet.")),
     el("div", { class: "card" }, el("h3", {}, "Accuracy over time"), accuracyChart(models)),
     ...details,

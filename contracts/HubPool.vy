@@ -1,0 +1,613 @@
+# pragma version 0.4.3
+# pragma optimize codesize
+"""
+@title Hub pools: pay the contributors who made a listed model better on one evaluator's
+       hidden test sets
+@license MIT
+@notice Permissionless, no admin. Deployed for one ModelHub (`hub`, immutable), whose entries,
+        kinds and accuracy records it reads through the hub's views; it holds the money, the
+        hub holds none.
+        Anyone funds the pool of a listed sparse Perceptron trainer and a named evaluator
+        (irrevocably); only that evaluator's records move it. A period closes on a new record
+        whose test set was committed before the previous record: it releases
+        `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
+        error the model closed; nothing without a gain). The period's contributions that
+        changed the model (and, if their refund wait ended before the closing record, that
+        the trainer judged good) enter during `entry_window`, with shares by how far their
+        own step moved the closing set toward its labels; during the entries anyone may
+        `cancel` an entry's shares where a step of the other label undid it on the features
+        both carry; each contributor claims once within `claim_window` (pull payment), after
+        which what is unclaimed returns to the pool.
+        See docs/hub.md.
+@dev Money: balance == sum over pools of available + sum over periods of (budget - paid), to
+     the wei. Every payment goes to msg.sender after all state changes (`lib/pay.vy`), behind
+     the re-entrancy lock.
+"""
+
+from .lib import hash_chain
+from .lib import pay
+
+# ---------------------------------------------------------------- INTERFACES
+
+interface Hub:
+    def evaluations(id: uint256) -> Evaluation: view
+    def scored(id: uint256) -> bytes32: view
+    def terms(model: address) -> Terms: view
+    def reveal_delay() -> uint256: view
+    def reveal_window() -> uint256: view
+
+interface PackedModel:
+    def n_features() -> uint256: view
+
+interface Trainer:
+    def contribution(id: uint256) -> Record: view
+    def refund_wait() -> uint256: view
+
+# ---------------------------------------------------------------- STRUCTS
+
+# @dev `ModelHub.Evaluation`: an accuracy record (or an evaluation still being revealed).
+struct Evaluation:
+    model: address
+    evaluator: address
+    committed: uint256
+    commit_block: uint256
+    test_set_hash: bytes32
+    pieces: uint256
+    revealed: uint256
+    updates: uint256
+    samples: uint256
+    correct: uint256
+    block: uint256
+    time: uint256
+    contributions: uint256
+
+# @dev `ModelHub.Terms`: what the hub holds of a model that decides whether it takes a pool.
+struct Terms:
+    kind: uint256
+    listed: bool
+    features: uint8
+    trainer: uint8
+
+# @dev A trainer's stored record (data_handler.Record), as its `contribution(id)` returns it.
+struct Record:
+    claimable: uint256
+    good: bool
+    bad: bool
+    trained: bool
+    binding: uint256
+
+# @dev A trainer's contribution as restated by callers (data_handler.Contribution).
+struct Contribution:
+    id: uint256
+    contributor: address
+    time: uint256
+    label: uint8
+    deposit: uint256
+
+# @dev A contribution to enter, with its features as the trainer took them (packed words).
+struct Entrant:
+    c: Contribution
+    x: DynArray[uint256, MAX_WORDS]
+
+# @dev One sample of a closing test set as the hub scored it: its packed features, its label
+#      and the model's raw score at the record (`ModelHub.PieceScored.scores`).
+struct Scored:
+    x: DynArray[uint256, MAX_TEST_WORDS]
+    y: uint8
+    s: int256
+
+# @dev A pool belongs to a model and to one evaluator, whose records alone move it.
+struct Pool:
+    available: uint256
+    anchor: uint256
+
+struct Period:
+    evaluator: address
+    evaluation: uint256
+    budget: uint256
+    paid: uint256
+    first_id: uint256
+    last_id: uint256
+    entry_deadline: uint256
+    shares: uint256
+    claimed_shares: uint256
+
+# ---------------------------------------------------------------- EVENTS
+
+event PoolFunded:
+    model: indexed(address)
+    evaluator: indexed(address)
+    funder: indexed(address)
+    amount: uint256
+
+event PoolAnchored:
+    model: indexed(address)
+    evaluator: indexed(address)
+    evaluation: indexed(uint256)
+
+event PeriodClosed:
+    model: indexed(address)
+    period: indexed(uint256)
+    evaluator: indexed(address)
+    evaluation: uint256
+    budget: uint256
+    first_id: uint256
+    last_id: uint256
+    entry_deadline: uint256
+
+event ContributionEntered:
+    model: indexed(address)
+    period: indexed(uint256)
+    id: uint256
+    contributor: indexed(address)
+    shares: uint256
+
+event ContributionCancelled:
+    model: indexed(address)
+    period: indexed(uint256)
+    id: uint256
+    by_id: uint256
+    contributor: indexed(address)
+    shares: uint256
+
+event RewardClaimed:
+    model: indexed(address)
+    period: indexed(uint256)
+    contributor: indexed(address)
+    amount: uint256
+
+event PeriodReleased:
+    model: indexed(address)
+    period: indexed(uint256)
+    amount: uint256
+
+# ---------------------------------------------------------------- CONSTANTS
+
+# @dev A packed sample's most words (`sparse_perceptron.MAX_WORDS`): 512 indices fill 32 words
+#      of 16-bit lanes or 64 of 32-bit lanes.
+MAX_WORDS: constant(uint256) = 64
+_NARROW_LIMIT: constant(uint256) = 2**16
+# @dev Words of a packed test sample: 128 indices in 32-bit lanes (`ModelHub.MAX_FEATURES`).
+MAX_TEST_WORDS: constant(uint256) = 16
+# @dev Contributions entered in one transaction (the closing set is passed once for all).
+MAX_ENTER: constant(uint256) = 16
+# @dev Most samples of a record that closes a pool's period (all passed again to `enter`).
+MAX_POOL_TEST: constant(uint256) = 256
+# @dev Most indices in one packed contribution: MAX_WORDS words of 16-bit lanes.
+MAX_CONTRIBUTION: constant(uint256) = 1024
+# @dev `ModelHub` kind values: packed input (the sparse Perceptron).
+PACKED: constant(uint8) = 3
+_BINDING_SHIFT: constant(uint256) = 99
+
+# ---------------------------------------------------------------- STORAGE
+
+# @dev The ModelHub whose entries and records this pool contract reads.
+hub: public(immutable(address))
+# @dev The hub's `reveal_delay + reveal_window` (immutable there): how long after a record
+#      a set committed before it may still be revealed.
+_reveal_span: immutable(uint256)
+# @dev Seconds after a period closes in which its contributions may enter.
+entry_window: public(immutable(uint256))
+# @dev Seconds after the entries close in which shares may be claimed; then what is left
+#      goes back to the pool (`release`).
+claim_window: public(immutable(uint256))
+# @dev Fewest test samples a record needs to close a pool's period.
+min_pool_samples: public(immutable(uint256))
+
+# @dev model => evaluator => pool.
+pools: public(HashMap[address, HashMap[address, Pool]])
+# @dev model => the evaluators of its pools, in the order the pools began.
+pool_count: public(HashMap[address, uint256])
+pool_known: HashMap[address, HashMap[address, bool]]
+pool_evaluators: public(HashMap[address, HashMap[uint256, address]])
+# @dev model => its periods, every pool's, numbered in the order they closed.
+periods: public(HashMap[address, HashMap[uint256, Period]])
+period_count: public(HashMap[address, uint256])
+# @dev Records (evaluation ids) used to anchor or close a period.
+used: public(HashMap[uint256, bool])
+entered: public(HashMap[address, HashMap[uint256, HashMap[uint256, bool]]])
+shares: public(HashMap[address, HashMap[uint256, HashMap[address, uint256]]])
+claimed: public(HashMap[address, HashMap[uint256, HashMap[address, bool]]])
+# @dev model => period => contribution id => its shares still standing (entered, less what
+#      `cancel` cut).
+entry_shares: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]])
+# @dev model => period => contribution id => which positions of its sorted features have
+#      cancelled already (bit i of the array: its i-th feature), so that each feature of each
+#      step cancels once in a period.
+undone: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256[4]]]])
+
+# ---------------------------------------------------------------- CONSTRUCTOR
+
+@deploy
+def __init__(hub_: address, entry_window_: uint256, claim_window_: uint256,
+             min_pool_samples_: uint256):
+    assert hub_.is_contract, "hub: no hub at that address"
+    assert min_pool_samples_ > 0, "hub: min pool samples is zero"
+    assert min_pool_samples_ <= MAX_POOL_TEST, "hub: min pool samples above the most a pool takes"
+    assert claim_window_ > 0, "hub: claim window is zero"
+    hub = hub_
+    _reveal_span = staticcall Hub(hub_).reveal_delay() + staticcall Hub(hub_).reveal_window()
+    entry_window = entry_window_
+    claim_window = claim_window_
+    min_pool_samples = min_pool_samples_
+
+# ---------------------------------------------------------------- POOLS (anyone)
+
+@external
+@payable
+@nonreentrant
+def fund(model: address, evaluator: address):
+    """
+    @notice Add `msg.value` to the pool of a listed sparse Perceptron trainer that
+            `evaluator`'s records close: only that evaluator's records anchor it and close
+            its periods. Irrevocable: it goes only to the trainer's contributors, through
+            periods (or stays in the pool).
+    """
+    t: Terms = self._check_pool_kind(model)
+    assert t.listed, "hub: not registered"
+    assert evaluator != empty(address), "hub: no evaluator"
+    assert msg.value > 0, "hub: nothing sent"
+    self._begin_pool(model, evaluator)
+    self.pools[model][evaluator].available += msg.value
+    log PoolFunded(model=model, evaluator=evaluator, funder=msg.sender, amount=msg.value)
+
+
+@external
+@nonreentrant
+def close_period(model: address, id: uint256) -> uint256:
+    """
+    @notice Move the pool of record `id`'s evaluator on `model`: the first record used
+            anchors it (the evaluator only); a later one closes its period (anyone). A closing record must be
+            on `model`, have `min_pool_samples` to MAX_POOL_TEST samples, be recorded after
+            the anchor, and have its test set committed in a block before the anchor's record
+            (so the period's contributors could not see it). Once no such set can still be
+            revealed (`reveal_delay + reveal_window` after the anchor's record), the evaluator
+            may anchor again with a later record of a set committed after it: the period
+            pays nothing and its budget stays in the pool. Each record is used once. Records
+            of other evaluators never touch this pool.
+    @return The budget released to the period.
+    """
+    self._check_pool_kind(model)
+    b: Evaluation = staticcall Hub(hub).evaluations(id)
+    assert b.model == model, "hub: record of another model"
+    assert b.block != 0, "hub: evaluation not finished"
+    assert b.samples >= min_pool_samples, "hub: too few test samples"
+    assert b.samples <= MAX_POOL_TEST, "hub: too many test samples for a pool"
+    assert not self.used[id], "hub: record already used"
+    self.used[id] = True
+    self._begin_pool(model, b.evaluator)
+    pool: Pool = self.pools[model][b.evaluator]
+    a: Evaluation = empty(Evaluation)  # before the first anchor: block 0
+    if pool.anchor != 0:
+        a = staticcall Hub(hub).evaluations(pool.anchor)
+    assert b.block > a.block, "hub: record not after the anchor"
+    if b.commit_block >= a.block:
+        # (Re-)anchor. A set committed after the anchor's record cannot close its period; once
+        # no set committed before it can still be revealed (each was committed by the anchor's
+        # time), the evaluator moves the anchor on, so that a spoilt or missed closing reveal
+        # does not lock the pool (third review). The period pays nothing; its budget stays.
+        assert block.timestamp > a.time + _reveal_span, "hub: test set committed after the period began"
+        # Only the evaluator picks its pool's anchor: anyone else could anchor it with one of
+        # its records from before the funding, and no set committed before that record's block
+        # would be left to close a period (the pool locked for good; second review).
+        assert msg.sender == b.evaluator, "hub: only the evaluator anchors its pool"
+        self.pools[model][b.evaluator].anchor = id
+        log PoolAnchored(model=model, evaluator=b.evaluator, evaluation=id)
+        return 0
+    budget: uint256 = self._budget(pool.available, a.samples, a.correct, b.samples, b.correct)
+    p: uint256 = self.period_count[model]
+    deadline: uint256 = block.timestamp + entry_window
+    self.periods[model][p] = Period(
+        evaluator=b.evaluator, evaluation=id, budget=budget, paid=0,
+        first_id=a.contributions + 1, last_id=b.contributions, entry_deadline=deadline,
+        shares=0, claimed_shares=0,
+    )
+    self.period_count[model] = p + 1
+    self.pools[model][b.evaluator] = Pool(available=pool.available - budget, anchor=id)
+    log PeriodClosed(
+        model=model, period=p, evaluator=b.evaluator, evaluation=id, budget=budget,
+        first_id=a.contributions + 1, last_id=b.contributions, entry_deadline=deadline,
+    )
+    return budget
+
+
+@external
+@nonreentrant
+def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER],
+          test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @notice Enter contributions of the period (anyone, for their contributors), each with its
+            features as the trainer took them, and the period's closing test set as the hub
+            scored it (`test`: every sample in reveal order, packed, with its label and the
+            model's score from `PieceScored`). Each contribution must be the trainer's, in
+            the period, and have changed the model (the trainer's TRAINED flag, written when
+            it trained). One whose refund wait ended before the closing record must also be
+            held as judged good (refunded or validated) and not bad: it could be judged by
+            the model the record measured. One made later could not, and its judgement is
+            not asked: a rival who trains the model after the record would decide it (a flip
+            of its sample makes its refund fail). Its shares are how far its own step moved
+            the closing scores toward their labels: for each closing sample, the number of
+            features it shares with the contribution (its step moved that sample's weights
+            sum by learning_rate each), counted up when the contribution's label is the
+            sample's and down when not.
+            It enters only above 0: a step on features no closing sample has earns nothing.
+            One entered already is skipped, not refused: a copy of one entry sent ahead of
+            a batch would otherwise revert the whole batch.
+    @return The shares entered.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
+    assert len(entrants) > 0, "hub: nothing to enter"
+    closed: uint256 = self._check_closing(p.evaluation, test)
+    bits: uint256 = self._bits(model)
+    # A contribution whose refund wait ended before the closing record's block could be judged
+    # by the model that record measured; one made later could not, and a rival who trains the
+    # model after the record would decide its judgement (second review).
+    wait: uint256 = staticcall Trainer(model).refund_wait()
+    total: uint256 = 0
+    for en: Entrant in entrants:
+        c: Contribution = en.c
+        assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
+        if self.entered[model][period][c.id]:
+            continue  # entered already (by anyone, or earlier in this batch): the rest go on
+        r: Record = self._record(model, en)
+        assert c.time + wait >= closed or (r.good and not r.bad), "hub: contribution not judged good"
+        assert r.trained, "hub: contribution did not change the model"
+        pushed: int256 = self._push(self._unpack(en.x, bits), c.label, test, bits)
+        assert pushed > 0, "hub: contribution did not help the closing set"
+        n: uint256 = convert(pushed, uint256)
+        self.entered[model][period][c.id] = True
+        self.entry_shares[model][period][c.id] = n
+        self.shares[model][period][c.contributor] += n
+        total += n
+        log ContributionEntered(model=model, period=period, id=c.id, contributor=c.contributor, shares=n)
+    self.periods[model][period].shares = p.shares + total
+    return total
+
+
+@external
+@nonreentrant
+def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
+           test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @notice Cut an entered contribution's shares where another contribution of the period
+            undid its step (anyone, during the entries): `other` has the other label and
+            changed the model too, so on the features both carry the two steps moved the
+            weights by the learning rate each way and the period's model did not move there.
+            The cut is `target`'s push on those shared features (as `enter` counts it), at
+            most the shares it still has; only above 0. Each feature of each step cancels once
+            in a period (a bitmap per contribution): one step cannot undo two.
+    @return The shares cut.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
+    self._check_closing(p.evaluation, test)
+    t: Contribution = target.c
+    o: Contribution = other.c
+    assert self.entered[model][period][t.id], "hub: contribution not entered"
+    assert o.id >= p.first_id and o.id <= p.last_id, "hub: contribution outside the period"
+    assert o.label != t.label, "hub: contributions with the same label"
+    self._record(model, target)
+    assert self._record(model, other).trained, "hub: contribution did not change the model"
+    bits: uint256 = self._bits(model)
+    mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(target.x, bits)
+    theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(other.x, bits)
+    done_t: uint256[4] = self.undone[model][period][t.id]
+    done_o: uint256[4] = self.undone[model][period][o.id]
+    shared: DynArray[uint256, MAX_CONTRIBUTION] = []
+    j: uint256 = 0
+    for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
+        f: uint256 = mine[i]
+        for _: uint256 in range(MAX_CONTRIBUTION):
+            if j >= len(theirs) or theirs[j] >= f:
+                break
+            j += 1
+        if j < len(theirs) and theirs[j] == f:
+            bit_t: uint256 = 1 << (i % 256)
+            bit_o: uint256 = 1 << (j % 256)
+            if done_t[i // 256] & bit_t == 0 and done_o[j // 256] & bit_o == 0:
+                done_t[i // 256] |= bit_t
+                done_o[j // 256] |= bit_o
+                shared.append(f)
+    cut: int256 = self._push(shared, t.label, test, bits)
+    standing: uint256 = self.entry_shares[model][period][t.id]
+    assert cut > 0 and standing > 0, "hub: nothing to cancel"
+    n: uint256 = min(convert(cut, uint256), standing)
+    self.undone[model][period][t.id] = done_t
+    self.undone[model][period][o.id] = done_o
+    self.entry_shares[model][period][t.id] = standing - n
+    self.shares[model][period][t.contributor] -= n
+    self.periods[model][period].shares = p.shares - n
+    log ContributionCancelled(model=model, period=period, id=t.id, by_id=o.id, contributor=t.contributor, shares=n)
+    return n
+
+
+@external
+@nonreentrant
+def claim(model: address, period: uint256) -> uint256:
+    """
+    @notice After the entries close and within `claim_window`, take your part of the period's
+            budget: budget * your shares // all shares; the last claimer also gets the
+            rounding remainder. Once.
+    @return Wei paid.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp > p.entry_deadline, "hub: entries still open"
+    assert block.timestamp <= p.entry_deadline + claim_window, "hub: claim window passed"
+    mine: uint256 = self.shares[model][period][msg.sender]
+    assert mine > 0, "hub: no shares"
+    assert not self.claimed[model][period][msg.sender], "hub: already claimed"
+    amount: uint256 = p.budget * mine // p.shares
+    if p.claimed_shares + mine == p.shares:
+        amount = p.budget - p.paid
+    self.claimed[model][period][msg.sender] = True
+    self.periods[model][period].claimed_shares = p.claimed_shares + mine
+    self.periods[model][period].paid = p.paid + amount
+    log RewardClaimed(model=model, period=period, contributor=msg.sender, amount=amount)
+    pay._pay(amount)
+    return amount
+
+
+@external
+@nonreentrant
+def release(model: address, period: uint256) -> uint256:
+    """
+    @notice Give what a period did not pay back to its pool (anyone may call): all of it once
+            the entries closed with no share, else what is unclaimed once `claim_window` has
+            passed.
+    @return Wei returned to the pool.
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp > p.entry_deadline, "hub: entries still open"
+    if p.shares > 0:
+        assert block.timestamp > p.entry_deadline + claim_window, "hub: claims still open"
+    amount: uint256 = p.budget - p.paid
+    assert amount > 0, "hub: nothing to release"
+    self.periods[model][period].paid = p.budget
+    self.pools[model][p.evaluator].available += amount
+    log PeriodReleased(model=model, period=period, amount=amount)
+    return amount
+
+# ---------------------------------------------------------------- INTERNAL
+
+@internal
+@view
+def _check_pool_kind(model: address) -> Terms:
+    t: Terms = staticcall Hub(hub).terms(model)
+    assert t.kind != 0, "hub: not registered"
+    assert t.trainer != 0, "hub: not a trainer"
+    assert t.features == PACKED, "hub: no pool for this kind"
+    return t
+
+
+@internal
+@view
+def _check_closing(evaluation: uint256, test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @dev Check `test` against the closing record's scored set (`ModelHub.scored`); return the
+         record's time.
+    """
+    h: bytes32 = empty(bytes32)
+    for t: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(t.x, t.y, t.s)))
+    closing: Evaluation = staticcall Hub(hub).evaluations(evaluation)
+    assert len(test) == closing.samples and h == staticcall Hub(hub).scored(evaluation), "hub: not the closing test set"
+    return closing.time
+
+
+@internal
+@view
+def _bits(model: address) -> uint256:
+    """
+    @dev The lane width of the model's packed samples: 16 bits, 32 above 2**16 features.
+    """
+    if staticcall PackedModel(model).n_features() > _NARROW_LIMIT:
+        return 32
+    return 16
+
+
+@internal
+@view
+def _record(model: address, en: Entrant) -> Record:
+    """
+    @dev The trainer's record of a restated contribution, after checking the restatement and
+         its features against the record's binding.
+    """
+    c: Contribution = en.c
+    r: Record = staticcall Trainer(model).contribution(c.id)
+    binding: uint256 = convert(
+        keccak256(abi_encode(c.id, c.contributor, c.time, c.label, c.deposit, keccak256(abi_encode(en.x)))),
+        uint256,
+    ) >> _BINDING_SHIFT
+    assert r.binding == binding, "hub: contribution does not match"
+    return r
+
+
+@internal
+@pure
+def _push(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
+          test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> int256:
+    """
+    @dev How far a step of `label` on the features `mine` (sorted) moved the closing set
+         toward its labels: for each closing sample, |mine & t| up when its label is `label`,
+         down when not.
+    """
+    pushed: int256 = 0
+    for t: Scored in test:
+        # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
+        k: uint256 = 0
+        i: uint256 = 0
+        nxt: uint256 = 0
+        for word: uint256 in t.x:
+            w: uint256 = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                j: uint256 = w & ((1 << bits) - 1)
+                if j < nxt:
+                    break
+                nxt = j + 1
+                w = w >> bits
+                for _: uint256 in range(MAX_CONTRIBUTION):
+                    if i >= len(mine) or mine[i] >= j:
+                        break
+                    i += 1
+                if i < len(mine) and mine[i] == j:
+                    k += 1
+        if label == t.y:
+            pushed += convert(k, int256)
+        else:
+            pushed -= convert(k, int256)
+    return pushed
+
+
+@internal
+def _begin_pool(model: address, evaluator: address):
+    if not self.pool_known[model][evaluator]:
+        self.pool_known[model][evaluator] = True
+        n: uint256 = self.pool_count[model]
+        self.pool_evaluators[model][n] = evaluator
+        self.pool_count[model] = n + 1
+
+
+@internal
+@pure
+def _unpack(x: DynArray[uint256, MAX_WORDS], bits: uint256) -> DynArray[uint256, MAX_CONTRIBUTION]:
+    """
+    @dev The indices of a packed sample (`ModelHub._pack`'s inverse), read up to the first
+         lane that does not increase.
+    """
+    out: DynArray[uint256, MAX_CONTRIBUTION] = []
+    nxt: uint256 = 0
+    for word: uint256 in x:
+        w: uint256 = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
+                break
+            j: uint256 = w & ((1 << bits) - 1)
+            if j < nxt:
+                break
+            nxt = j + 1
+            w = w >> bits
+            out.append(j)
+    return out
+
+
+@internal
+@pure
+def _budget(available: uint256, a_samples: uint256, a_correct: uint256, b_samples: uint256,
+            b_correct: uint256) -> uint256:
+    """
+    @dev available * (acc_b - acc_a) / (1 - acc_a), rounded down; 0 without a gain.
+         acc_b - acc_a = (b_correct * a_samples - a_correct * b_samples) / (a_samples * b_samples)
+         1 - acc_a = (a_samples - a_correct) / a_samples
+    """
+    up: uint256 = b_correct * a_samples
+    down: uint256 = a_correct * b_samples
+    if up <= down:
+        return 0
+    return available * (up - down) // ((a_samples - a_correct) * b_samples)
