@@ -25,8 +25,8 @@ import click
 
 from sharedmodels import cli as c
 from sharedmodels.hub import driver
+from sharedmodels.hub.demo import HubDemoConfig, history_lines, plot_history, run_hub_demo
 from sharedmodels.hub.rules import MAX_PIECE, TestSet, dump_test_set, load_test_set
-from sharedmodels.hub.story import HubDemoConfig, history_lines, plot_history, run_hub_demo
 from sharedmodels.units import ETH
 
 record_opt = click.option(

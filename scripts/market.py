@@ -33,6 +33,7 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.market.demo import MarketDemoConfig, MarketRecord, create_market, run_demo
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
@@ -57,7 +58,6 @@ from sharedmodels.market.rules import (
     default_pieces,
     load_secrets,
 )
-from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
 from sharedmodels.runs import marketbench
 from sharedmodels.units import ETH, ether
 
@@ -508,7 +508,7 @@ def demo(
     provider = accounts.test_accounts[0]
     honest_acct = accounts.test_accounts[1]
     flipper_accts = [accounts.test_accounts[2 + j] for j in range(flippers)]
-    config = DemoConfig(
+    config = MarketDemoConfig(
         dataset=dataset,
         test_size=test_size,
         pieces=pieces,

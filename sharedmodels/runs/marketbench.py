@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sharedmodels.market.demo import MarketDemoConfig, run_demo
 from sharedmodels.market.rules import default_pieces
-from sharedmodels.market.story import DemoConfig, run_demo
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.units import ETH
 
@@ -36,7 +36,7 @@ def run_one(
     after): its row of gas figures. ``accounts``: the provider, the honest contributor and the
     two flippers."""
     per_flipper = contributions // 6
-    config = DemoConfig(
+    config = MarketDemoConfig(
         test_size=test_size,
         pieces=default_pieces(test_size),
         pretrain=4000,

@@ -140,7 +140,7 @@ def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
 
 
 def _create(project, owner, tmp_path, secrets):
-    from sharedmodels.market.story import create_market
+    from sharedmodels.market.demo import create_market
 
     reviews = tmp_path / "reviews.csv"
     rows = [("a dull and tedious film", 0), ("a gorgeous, witty film", 1)] * 4

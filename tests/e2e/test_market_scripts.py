@@ -5,7 +5,7 @@ import json
 
 from e2e_runner import ape_many, contract_at, lines
 
-from sharedmodels.market.story import DemoConfig, run_demo
+from sharedmodels.market.demo import MarketDemoConfig, run_demo
 from sharedmodels.units import ETH
 
 
@@ -161,7 +161,7 @@ def test_market_errors_are_one_line(tmp_path):
 
 
 def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
-    config = DemoConfig(
+    config = MarketDemoConfig(
         test_size=32,
         pieces=4,
         pretrain=400,

@@ -96,7 +96,7 @@ BULK_SENDERS = {
 }
 #: Import only read helpers from ``rpc.fastpath`` (re-exported there) until they import
 #: ``rpc.reads``; their files are changed on another branch (issue 30's Python section).
-READS_VIA_FASTPATH = {"sharedmodels.market.driver", "sharedmodels.market.story"}
+READS_VIA_FASTPATH = {"sharedmodels.market.driver", "sharedmodels.market.demo"}
 
 
 def test_only_the_bulk_paths_import_the_send_stack():

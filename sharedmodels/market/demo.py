@@ -192,7 +192,7 @@ def participate_many(
 
 
 @dataclass
-class DemoConfig:
+class MarketDemoConfig:
     dataset: str = "rt"
     test_size: int = 256
     pieces: int = 16
@@ -236,7 +236,7 @@ class DemoResult:
 
 
 def run_demo(
-    config: DemoConfig,
+    config: MarketDemoConfig,
     provider: Any,
     honest: Any,
     *,
