@@ -37,8 +37,8 @@ from sharedmodels.market.rules import (
 )
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
-from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.rpc.mining import advance_blocks, move_clock
+from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
 

@@ -30,11 +30,7 @@ from coincurve import PrivateKey
 from eth_utils import keccak, to_checksum_address
 
 from sharedmodels.errors import InputError, SharedModelsError
-
-# create_address and revert_reason are not used here: sharedmodels/market still imports them
-# from this module (its files are being changed on another branch). New code imports every
-# read helper from ``sharedmodels.rpc.reads``.
-from sharedmodels.rpc.reads import RPC, batches, create_address, revert_reason, rlp  # noqa: F401
+from sharedmodels.rpc.reads import RPC, batches, rlp
 
 __all__ = ["NodeStalled", "Pipeline", "call_in_order", "can_pipeline", "mine_together"]
 
