@@ -8,7 +8,7 @@ secrets file itself is the provider's (mode 0600) and is only read for reveals.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     Terms,
+    check,
+    check_sample,
     conservation,
     deploy_market,
     grace_over,
@@ -173,19 +175,39 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
 def participate_many(
     contract: Any,
     account: Any,
-    rows,
+    rows: Sequence[Sequence[int]],
     *,
-    labels,
+    labels: Sequence[int],
     stake: int,
+    first_index: int = 0,
     on_each: Callable[[], None] | None = None,
 ) -> list[int]:
-    """Commit and reveal each sample (two transactions each); the gas of each pair."""
+    """Check every sample first (the market's feature cap and its own checks, then a dry run of
+    the first commit: in the wrong phase, or with a sample the market would refuse, nothing is
+    sent), then commit and reveal each (two transactions a sample); the gas of each pair.
+    ``first_index``: the dataset index of ``rows[0]``, for the refusal's message."""
+    cap = int(contract.max_features())
+    too_long = [j for j, x in enumerate(rows) if len(x) > cap]
+    if too_long:
+        raise MarketError(
+            f"{len(too_long)} samples have more than this market's {cap} features "
+            f"(the first: sample {first_index + too_long[0]})"
+        )
+    for x, y in zip(rows, labels, strict=True):
+        check_sample(contract, x, y)
+    check(contract.commit, b"\0" * 32, sender=account, value=stake)
     gas = []
     for x, y in zip(rows, labels, strict=True):
         gas.append(participate(contract, account, x, y=y, stake=stake, checked=False).gas)
         if on_each:
             on_each()
     return gas
+
+
+def secrets_beside(record_path: Path, now: float) -> Path:
+    """Where ``create`` keeps the provider's secrets unless told: beside the record, named by
+    the time (so that a second market never overwrites the first one's)."""
+    return record_path.with_name(f"{record_path.stem}_secrets_{int(now)}.json")
 
 
 # ---------------------------------------------------------------- demo
