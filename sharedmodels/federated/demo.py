@@ -320,3 +320,24 @@ def run_demo(cfg: FederatedDemoConfig, out: Path, echo: Callable[[str], None]) -
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """What ``ape run federated demo`` prints of ``run_demo``'s summary: the final accuracies,
+    the robust rule's loss to the poisoners, what the poisoners were paid, the heaviest gas,
+    the history and conservation checks and the plots."""
+    f = summary["final_accuracy"]
+    gap = 100 * (f["trimmed_mean_clean"] - f["trimmed_mean_poisoned"])
+    return [
+        f"final accuracy, trimmed mean with 2 poisoners: {f['trimmed_mean_poisoned']:.3f}",
+        f"final accuracy, trimmed mean without poisoners: {f['trimmed_mean_clean']:.3f}",
+        f"final accuracy, FedAvg with 2 poisoners: {f['fedavg_poisoned']:.3f}",
+        f"final accuracy, central training: {f['central']:.3f}",
+        f"robust rule's loss to the poisoners: {gap:.1f} points",
+        f"poisoners paid: trimmed mean {summary['poisoners_paid_trimmed_mean'] / ETH:.4f} ETH, "
+        f"FedAvg {summary['poisoners_paid_fedavg'] / ETH:.4f} ETH",
+        f"most gas: step {summary['max_step_gas']:,}, reveal {summary['max_reveal_gas']:,}",
+        f"history: {'ok' if summary['history'] else 'MISMATCH'}",
+        f"conservation: {'ok' if summary['conservation'] else 'BROKEN'}",
+        f"plots: {', '.join(summary['plots'])} ({summary['seconds']} s)",
+    ]
