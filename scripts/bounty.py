@@ -151,7 +151,14 @@ def create(
     if secrets_path.exists():
         raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
     rate = c.amount(scoring_fee, "gwei", 10**9, allow_zero=True)
-    terms = Terms(c.amount(stake), submit_window, upload_window, reveal_window, score_window, rate)
+    terms = Terms(
+        c.amount(stake),
+        submit_window=submit_window,
+        upload_window=upload_window,
+        reveal_window=reveal_window,
+        score_window=score_window,
+        scoring_fee=rate,
+    )
     top = max_fee(rate, dim, n_classes, test_groups)
     if top > terms.min_stake:
         raise BountyError(
@@ -261,7 +268,7 @@ def upload_(network, entry_path, max_fee, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
     e = load_entry(Path(entry_path), b, str(who.address))
-    c.fee_guard(max_fee, f"upload of #{e.id}", upload_calls(b, e), who, each="chunk")
+    c.fee_guard(max_fee, f"upload of #{e.id}", calls=upload_calls(b, e), sender=who, each="chunk")
     gas = upload(b, who, e)
     click.echo(f"sealed     #{e.id}: {len(gas) - 1} chunks, {sum(gas):,} gas in all")
 
@@ -275,7 +282,7 @@ def evaluate_(network, max_fee, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
     if phase(b) == "evaluating":  # otherwise evaluate says why in one line
-        c.fee_guard(max_fee, "scoring", evaluate_calls(b), who, each="step")
+        c.fee_guard(max_fee, "scoring", calls=evaluate_calls(b), sender=who, each="step")
     gas = evaluate(b, who)
     click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
     click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")
@@ -322,7 +329,13 @@ def demo(network, dataset, limit, threshold):
     if dataset == "breast_cancer" and limit is None:
         limit = 480
     t = accounts.test_accounts
-    config = BountyDemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
+    config = BountyDemoConfig(
+        dataset=dataset,
+        groups=groups,
+        test_groups=2,
+        limit=limit,
+        threshold_bps=round(threshold * 100),
+    )
     r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo, keeper=t[4])
     for line in demo_lines(r):
         click.echo(line)

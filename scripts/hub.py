@@ -133,7 +133,7 @@ def evaluate(
     if reveal_path:
         plan = client.reveal_plan(hub, chain.provider, Path(reveal_path))
         calls = client.reveal_fee_calls(hub, plan)
-        c.fee_guard(max_fee, "reveal", calls, sender, each="transaction")
+        c.fee_guard(max_fee, "reveal", calls=calls, sender=sender, each="transaction")
         for i, ts, model in plan:
             driver.reveal(hub, i, ts, sender, model)
             e = hub.evaluations(i)

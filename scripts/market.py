@@ -205,13 +205,13 @@ def create(
 
     pieces = _pieces(test_size, pieces)
     terms = Terms(
-        c.amount(min_stake),
-        min_duration,
-        reveal_window,
-        max_contributions,
-        max_features,
-        max_contributors,
-        reward_window,
+        min_stake=c.amount(min_stake),
+        min_duration=min_duration,
+        reveal_window=reveal_window,
+        max_contributions=max_contributions,
+        max_features=max_features,
+        max_contributors=max_contributors,
+        reward_window=reward_window,
     )
     _check_terms(terms, test_size)
     provider = c.resolve_account(account_alias)
@@ -279,7 +279,7 @@ def contribute(
     the market would refuse, nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
+    data = c.dataset_samples(dataset, record.encoder_obj(), limit=limit, offset=offset)
     wei = c.amount(stake) if stake else int(m.min_stake())
     labels = [1 - y if flip_labels else y for y in data.labels]
     with c.progress_bar(len(data), "contributing", quiet) as bar:
@@ -344,7 +344,7 @@ def _announce_step(m, budget: int, sender, max_fee: int | None) -> None:
     the cap's refusal. Call after ``check``: a step that would revert is refused there."""
     from sharedmodels.rpc.fees import call_of
 
-    c.fee_guard(max_fee, "step", [call_of(m.step, budget)], sender)
+    c.fee_guard(max_fee, "step", calls=[call_of(m.step, budget)], sender=sender)
 
 
 @_command("Anyone: one bounded step of the reward pass.")

@@ -8,7 +8,7 @@ import json
 import os
 import secrets as _secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class Terms:
     """Amounts and windows (wei, seconds), in the contract's ``Terms`` order."""
 
     min_stake: int
+    _: KW_ONLY
     submit_window: int = 3600
     upload_window: int = 3600
     reveal_window: int = 3600

@@ -40,7 +40,7 @@ from sharedmodels.rpc.mining import move_clock
 from sharedmodels.units import ETH
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FederatedDemoConfig:
     clients: int = 10
     poisoners: int = 2
@@ -74,7 +74,7 @@ class FederatedDemoConfig:
         )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunResult:
     label: str
     accuracies: list[float]
@@ -113,7 +113,7 @@ def run_mirror(
             mirror.reveal(c.name, samples, u)
         mirror.close_round()
         accs.append(accuracy(mirror.params, split.X_test, split.y_test, N_FEATURES))
-    return RunResult(label, accs, paid=dict(mirror.balances)), mirror
+    return RunResult(label=label, accuracies=accs, paid=dict(mirror.balances)), mirror
 
 
 def run_chain(
@@ -136,7 +136,7 @@ def run_chain(
     for who in people:
         contract.join(sender=who, value=terms.stake)
         mirror.join(str(who.address))
-    res = RunResult(label, [])
+    res = RunResult(label=label, accuracies=[])
     for r in range(terms.rounds):
         params = [int(v) for v in contract.parameters()]
         pending = []

@@ -44,7 +44,7 @@ from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MarketRecord:
     """What the scripts need to find and drive a market again."""
 
@@ -135,7 +135,12 @@ def create_market(
         _discard_unless_created(secrets_path, str(provider.address), nonce, exc)
         raise
     record = MarketRecord(
-        str(contract.address), network, str(secrets_path), encoder_descriptor(encoder), dataset, eta
+        address=str(contract.address),
+        network=network,
+        secrets=str(secrets_path),
+        encoder=encoder_descriptor(encoder),
+        dataset=dataset,
+        eta=eta,
     )
     return Created(contract, record, weights, intercept)
 
@@ -213,7 +218,7 @@ def secrets_beside(record_path: Path, now: float) -> Path:
 # ---------------------------------------------------------------- demo
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MarketDemoConfig:
     dataset: str = "rt"
     test_size: int = 256
@@ -227,7 +232,7 @@ class MarketDemoConfig:
     budget: int = DEFAULT_BUDGET
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Actor:
     name: str
     account: Any
@@ -237,7 +242,7 @@ class Actor:
     gas: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DemoResult:
     contract: Any
     actors: list[Actor]
@@ -305,8 +310,8 @@ def run_demo(
     need = config.honest + config.flippers * config.flipper_samples
     if need > len(pool):
         raise MarketError(f"{config.dataset} has {len(pool)} spare samples, {need} needed")
-    actors = [Actor("honest", honest)] + [
-        Actor(f"flipper{j + 1}", a) for j, a in enumerate(flippers)
+    actors = [Actor(name="honest", account=honest)] + [
+        Actor(name=f"flipper{j + 1}", account=a) for j, a in enumerate(flippers)
     ]
     for a in actors:
         a.start = int(a.account.balance)
@@ -389,20 +394,20 @@ def run_demo(
         for e in m.Dropped
     ]
     return DemoResult(
-        m,
-        actors,
-        balances,
-        paid,
-        provider_back,
-        ok,
-        figures,
-        mirror_ok,
-        settled,
-        dropped,
-        want.initial_correct,
-        final_correct,
-        len(test),
-        steps.gas,
-        i,
-        gas,
+        contract=m,
+        actors=actors,
+        balances=balances,
+        paid=paid,
+        provider_back=provider_back,
+        conservation_ok=ok,
+        figures=figures,
+        mirror_ok=mirror_ok,
+        passes=settled,
+        dropped=dropped,
+        initial_correct=want.initial_correct,
+        final_correct=final_correct,
+        test_size=len(test),
+        steps=steps.gas,
+        first_piece=i,
+        gas=gas,
     )

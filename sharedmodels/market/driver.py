@@ -29,7 +29,7 @@ STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply")
 DEFAULT_BUDGET = 2048
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Terms:
     """The market's rules besides the bounty and the commitments (seconds, wei and counts),
     in the contract's ``Terms`` order. ``reward_window`` 0 means: the contract's minimum for
@@ -116,7 +116,7 @@ def _dry_run(sender: str, to: str | None, data: bytes, value: int) -> str | None
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return text.strip("('\")").removeprefix("execution reverted: ") or "reverted"
         return None
-    return revert_reason(rpc, sender, to, data, value)
+    return revert_reason(rpc, sender, to=to, data=data, value=value)
 
 
 def _check_deployment(container: Any, sender: Any, args: tuple, value: int) -> None:

@@ -58,6 +58,7 @@ class NodeStalled(SharedModelsError, RuntimeError):
 def sign_1559(
     key: PrivateKey,
     chain_id: int,
+    *,
     nonce: int,
     max_fee: int,
     gas: int,
@@ -150,7 +151,14 @@ class Pipeline:
     def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
         """Sign the next transaction (``to=None`` creates a contract) and advance the nonce."""
         raw = sign_1559(
-            self._key, self.chain_id, self.nonce, self.max_fee, self.gas, to, value, data
+            self._key,
+            self.chain_id,
+            nonce=self.nonce,
+            max_fee=self.max_fee,
+            gas=self.gas,
+            to=to,
+            value=value,
+            data=data,
         )
         self.nonce += 1
         return raw
@@ -368,6 +376,7 @@ def mine_together(rpc: RPC, raw_txs: Sequence[str], max_blocks: int = 10_000) ->
 def call_in_order(
     account: Any,
     method: Any,
+    *,
     calls: Iterable[Sequence[Any]],
     progress: Callable[[int], None] | None = None,
     window: int = 256,
