@@ -27,8 +27,8 @@ def deploy(project, owner, name, incentive, seal=True):
     contract, _ = deploy_perceptron(
         getattr(project, name),
         owner,
-        Encoder(n_features=VOCAB),
-        1,
+        encoder=Encoder(n_features=VOCAB),
+        eta=1,
         weights=WEIGHTS,
         chunk=250,
         seal=seal,
@@ -94,7 +94,13 @@ def test_sparse_perceptron(project, roles):
 
 def test_stake_trainer(project, roles):
     owner, alice, bob, carol = roles
-    t = deploy(project, owner, "PerceptronStake", Incentive("stake", 60, 120, 240, 10**15), False)
+    t = deploy(
+        project,
+        owner,
+        "PerceptronStake",
+        Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15),
+        False,
+    )
     t.upload_intercept(-(2**59), sender=owner)
     t.seal(sender=owner)
     chain.pending_timestamp += 3600
@@ -119,7 +125,12 @@ def test_stake_trainer(project, roles):
 
 def test_points_trainer(project, roles):
     owner, alice, bob, _ = roles
-    t = deploy(project, owner, "PerceptronPoints", Incentive("points", 60, 60, 60, 0))
+    t = deploy(
+        project,
+        owner,
+        "PerceptronPoints",
+        Incentive("points", refund_wait=60, owner_wait=60, any_wait=60, cost_weight=0),
+    )
     good = add(t, alice, POS, 1)
     bad = add(t, bob, NEG, 1)
     chain.pending_timestamp += 61

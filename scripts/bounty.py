@@ -25,7 +25,6 @@ entry file beside the record, needed by ``upload``.
 from __future__ import annotations
 
 import json
-import os
 import random
 from pathlib import Path
 
@@ -44,19 +43,24 @@ from sharedmodels.bounty.demo import (
 from sharedmodels.bounty.driver import (
     Entrant,
     Terms,
-    conservation,
+    collect,
     deploy_bounty,
     evaluate,
     evaluate_calls,
     group_split,
+    load_entry,
     phase,
     reveal_tests,
     reveal_training,
+    save_entry,
+    settle,
     submit,
     upload,
     upload_calls,
+    winner,
 )
-from sharedmodels.bounty.models import KIND_NAMES, KINDS, Model
+from sharedmodels.bounty.models import KINDS
+from sharedmodels.bounty.report import demo_lines, status_lines
 from sharedmodels.bounty.rules import (
     MAX_GROUPS,
     MIN_GROUPS,
@@ -147,7 +151,14 @@ def create(
     if secrets_path.exists():
         raise BountyError(f"{secrets_path} exists: move it away first (it may hold live salts)")
     rate = c.amount(scoring_fee, "gwei", 10**9, allow_zero=True)
-    terms = Terms(c.amount(stake), submit_window, upload_window, reveal_window, score_window, rate)
+    terms = Terms(
+        c.amount(stake),
+        submit_window=submit_window,
+        upload_window=upload_window,
+        reveal_window=reveal_window,
+        score_window=score_window,
+        scoring_fee=rate,
+    )
     top = max_fee(rate, dim, n_classes, test_groups)
     if top > terms.min_stake:
         raise BountyError(
@@ -237,12 +248,7 @@ def submit_(network, kind, hidden, shuffle_labels, stake, seed, account_alias, r
     value = c.amount(stake) if stake else int(b.min_stake())
     submit(b, who, e, value)
     entry = path.with_name(f"{path.stem}_entry_{e.id}.json")
-    data = {"id": e.id, "submitter": str(who.address), "salt": e.salt.hex(), "chunk": e.chunk}
-    data |= {"kind": model.kind}
-    data |= {"h1": model.h1, "h2": model.h2, "params": list(model.params)}
-    fd = os.open(entry, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f)
+    save_entry(entry, e, str(who.address))
     click.echo(f"submitted  #{e.id}: {kind}, {len(model.params)} parameters, stake {ether(value)}")
     click.echo(
         f"training   {len(xs)} samples; float accuracy on them {float_accuracy(est, xs, ys):.2%}"
@@ -261,12 +267,8 @@ def upload_(network, entry_path, max_fee, account_alias, record_opt):
     with nothing sent, when they would cost more in all."""
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
-    d = json.loads(Path(entry_path).read_text())
-    if d["submitter"] != str(who.address):
-        raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
-    model = Model(d["kind"], int(b.dim()), int(b.n_classes()), tuple(d["params"]), d["h1"], d["h2"])
-    e = Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
-    c.fee_guard(max_fee, f"upload of #{e.id}", upload_calls(b, e), who, each="chunk")
+    e = load_entry(Path(entry_path), b, str(who.address))
+    c.fee_guard(max_fee, f"upload of #{e.id}", calls=upload_calls(b, e), sender=who, each="chunk")
     gas = upload(b, who, e)
     click.echo(f"sealed     #{e.id}: {len(gas) - 1} chunks, {sum(gas):,} gas in all")
 
@@ -280,7 +282,7 @@ def evaluate_(network, max_fee, account_alias, record_opt):
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
     if phase(b) == "evaluating":  # otherwise evaluate says why in one line
-        c.fee_guard(max_fee, "scoring", evaluate_calls(b), who, each="step")
+        c.fee_guard(max_fee, "scoring", calls=evaluate_calls(b), sender=who, each="step")
     gas = evaluate(b, who)
     click.echo(f"scored     in {len(gas)} steps; gas per step {', '.join(f'{g:,}' for g in gas)}")
     click.echo(f"fees       {ether(int(b.fees_due(who.address)))} earned (withdrawn by finalize)")
@@ -292,29 +294,9 @@ def finalize(network, account_alias, record_opt):
 
     _, b, _ = _bounty(record_opt)
     who = c.resolve_account(account_alias)
-    ph = phase(b)
-    if ph == "evaluating":
-        b.finalize(sender=who)
-    elif ph == "open" and chain.blocks.head.timestamp > int(b.reveal_deadline()):
-        b.forfeit(sender=who)
-    elif ph not in ("done", "forfeited"):
-        raise BountyError(f"the bounty is {ph}: it cannot be settled yet")
-    paid = 0
-    for i in range(int(b.n_submissions())):
-        if str(b.submissions(i).submitter) == str(who.address) and int(b.due(i)):
-            paid += int(b.due(i))
-            b.withdraw(i, sender=who)
-    if str(who.address) == str(b.organiser()) and not b.organiser_paid() and int(b.organiser_due()):
-        paid += int(b.organiser_due())
-        b.withdraw_organiser(sender=who)
-    if int(b.fees_due(who.address)):
-        paid += int(b.fees_due(who.address))
-        b.withdraw_fees(sender=who)
-    click.echo(f"settled    {phase(b)}; winner {_winner(b)}; paid you {ether(paid)}")
-
-
-def _winner(b) -> str:
-    return f"#{b.winner()}" if b.has_winner() else "none"
+    settle(b, who, chain)
+    paid = collect(b, who)
+    click.echo(f"settled    {phase(b)}; winner {winner(b)}; paid you {ether(paid)}")
 
 
 @_command("Where the bounty stands: phase, deadlines, submissions, scores, conservation.")
@@ -322,32 +304,8 @@ def status(network, account_alias, record_opt):
     from ape import chain
 
     _, b, _ = _bounty(record_opt)
-    click.echo(f"bounty     {b.address}: {phase(b)}; prize {ether(int(b.prize()))}")
-    click.echo(
-        f"terms      stake at least {ether(int(b.min_stake()))}; scoring fee "
-        f"{int(b.scoring_fee()) / 10**9:g} gwei a work unit (at most {ether(int(b.max_fee()))})"
-    )
-    if b.drawn():
-        train_g, test_g = group_split(int(b.test_mask()), int(b.n_groups()))
-        click.echo(f"groups     training {train_g}, test {test_g}")
-    if int(b.open_time()):
-        click.echo(
-            f"deadlines  submit {b.submit_deadline()}, upload {b.upload_deadline()}, "
-            f"reveal {b.reveal_deadline()}, score {b.score_deadline()} "
-            f"(now {chain.blocks.head.timestamp})"
-        )
-    t = int(b.test_size())
-    for i in range(int(b.n_submissions())):
-        s = b.submissions(i)
-        score = f"{int(s.correct)}/{t} fee {ether(int(s.fee))}" if s.scored else f"{int(s.t)}/{t}"
-        click.echo(
-            f"  #{i} {str(s.submitter)[:10]} {KIND_NAMES[int(s.kind)]:<10} stake "
-            f"{ether(int(s.stake))} {'sealed' if s.sealed else 'unsealed'} score {score}"
-        )
-    if phase(b) in ("done", "forfeited"):
-        click.echo(f"winner     {_winner(b)}")
-    ok, figures = conservation(b, chain)
-    click.echo(f"conservation: {'ok' if ok else 'BROKEN'} {figures}")
+    for line in status_lines(b, chain):
+        click.echo(line)
 
 
 @cli.command(cls=c.ConnectedCommand, short_help="A whole competition on a local chain.")
@@ -371,20 +329,15 @@ def demo(network, dataset, limit, threshold):
     if dataset == "breast_cancer" and limit is None:
         limit = 480
     t = accounts.test_accounts
-    config = BountyDemoConfig(dataset, groups, 2, limit, threshold_bps=round(threshold * 100))
+    config = BountyDemoConfig(
+        dataset=dataset,
+        groups=groups,
+        test_groups=2,
+        limit=limit,
+        threshold_bps=round(threshold * 100),
+    )
     r = run_demo(config, t[0], [t[1], t[2], t[3]], log=click.echo, keeper=t[4])
-    click.echo(f"\ntest set: {r.test_size} samples")
-    click.echo(f"{'submission':<46} {'params':>6} {'on-chain':>9} {'mirror':>8} {'float':>8}")
-    for row in r.rows:
-        click.echo(
-            f"{row.who:<46} {row.params:>6} {row.onchain:>9.2%} {row.mirror:>8.2%} "
-            f"{row.float_:>8.2%}"
-        )
-    click.echo(f"winner: {r.winner or 'none (prize back to the organiser)'}")
-    click.echo(f"upload gas: {', '.join(f'{r.gas_upload:,}' for r in r.rows)}")
-    click.echo(f"gas per step: {', '.join(f'{g:,}' for g in r.step_gas)}")
-    click.echo(f"scoring fees to the keeper: {ether(r.fees)} for {sum(r.step_gas):,} gas")
-    click.echo(f"paid out: {', '.join(f'{a[:8]} {ether(v)}' for a, v in r.paid.items())}")
-    click.echo(f"conservation: {'ok' if r.conservation_ok else 'BROKEN'}")
+    for line in demo_lines(r):
+        click.echo(line)
     if not r.conservation_ok:
         raise SystemExit(1)

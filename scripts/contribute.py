@@ -137,7 +137,7 @@ def cli(
                 "--model perceptron --incentive stake)"
             )
         sponsor = c.resolve_account(sponsor_alias)
-    data = c.dataset_samples(dataset, man.encoder_obj, limit, offset)
+    data = c.dataset_samples(dataset, man.encoder_obj, limit=limit, offset=offset)
     if not len(data):
         raise click.ClickException(f"no samples to contribute in {dataset}")
     names = class_names(contract)
@@ -188,7 +188,7 @@ def cli(
         n = len(rows) - done
         what = f"{n} contribution{'s' if n > 1 else ''}"
         each = "batch" if sponsor is not None else "sample"
-        c.fee_guard(max_fee, what, [], payer, each=each, priced=priced)
+        c.fee_guard(max_fee, what, calls=[], sender=payer, each=each, priced=priced)
     except Exception:
         if not resumed:  # refused before anything was sent: leave no journal of this run
             path.unlink(missing_ok=True)

@@ -138,7 +138,12 @@ def cli(
         cost_weight = 0
     judging = c.default_judging(model, judging)
     params = Incentive(
-        incentive, refund_wait, owner_wait, any_wait, cost_weight, judging == "leave-one-out"
+        incentive,
+        refund_wait=refund_wait,
+        owner_wait=owner_wait,
+        any_wait=any_wait,
+        cost_weight=cost_weight,
+        leave_one_out=judging == "leave-one-out",
     )
     sender = c.resolve_account(account_alias)
     encoder = make_encoder(

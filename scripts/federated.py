@@ -22,7 +22,6 @@ reveals at once).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
@@ -32,28 +31,27 @@ from sharedmodels.encoding.features import FIXED_POINT_SCALE as SCALE
 from sharedmodels.federated.client import (
     N_CLASSES,
     N_FEATURES,
-    Client,
-    Privacy,
     accuracy,
     digits,
-    dirichlet_shards,
 )
 from sharedmodels.federated.driver import (
     DEFAULT_BUDGET,
-    Pending,
     check_history,
-    commit_update,
     conservation,
     deploy_task,
     phase,
-    reveal_update,
-    save_pending,
     terms_of,
 )
 from sharedmodels.federated.driver import (
     aggregate as run_aggregation,
 )
-from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms, check_update
+from sharedmodels.federated.participant import (
+    commit_round,
+    pending_path,
+    reveal_round,
+    shard_client,
+)
+from sharedmodels.federated.rules import MAX_BUDGET, RULES, FederatedError, Terms
 from sharedmodels.rpc.mining import move_clock
 from sharedmodels.units import ETH
 
@@ -214,59 +212,30 @@ def train_round(
 
     sender = c.resolve_account(account_alias)
     _, contract, path = _task(record_opt)
-    terms = terms_of(contract)
-    secret = path.with_name(f"{path.name}.{sender.address}.pending.json")
-    r = int(contract.round())
-    now = chain.pending_timestamp
-    ph = phase(contract, now)
+    pending = pending_path(path, str(sender.address))
+    ph = phase(contract, chain.pending_timestamp)
     if ph == "commit":
-        split = digits(seed)
-        idx = dirichlet_shards(split.y_train, clients, alpha, seed)[client_i]
-        privacy = Privacy(epsilon) if epsilon else None
-        client = Client(
-            f"client{client_i}", split.X_train[idx], split.y_train[idx], poison or "honest", privacy
+        client = shard_client(
+            client_i, clients=clients, alpha=alpha, seed=seed, poison=poison, epsilon=epsilon
         )
-        if secret.exists():
-            old = Pending.from_json(json.loads(secret.read_text()))
-            if old.round == r:
-                raise click.UsageError(
-                    f"round {r}: this account already committed ({secret}); "
-                    "run train-round again in the reveal window"
-                )
-            secret.unlink()  # an earlier round's update that was never revealed
-            click.echo(f"removed the unrevealed update of round {old.round} ({secret})")
-        params = [int(v) for v in contract.parameters()]
-        samples, update = client.update(params, terms, r, epochs, seed)
-        check_update(terms, samples, update)
-        pending = Pending(r, os.urandom(32), samples, update)
-        save_pending(secret, pending)  # before the commitment is sent: it must not be lost
-        try:
-            commit_update(
-                contract, sender, r, samples=samples, update=update, terms=terms, salt=pending.salt
-            )
-        except BaseException:
-            if int(contract.participants(sender).commit_round) != r + 1:
-                secret.unlink()  # nothing was committed: nothing to keep
-            raise
+        r, samples = commit_round(
+            contract, sender, client, pending=pending, epochs=epochs, seed=seed, say=click.echo
+        )
         click.echo(f"round {r}: committed an update from {samples} samples")
-        if privacy:
-            eps, delta = privacy.spent()
+        if client.privacy:
+            eps, delta = client.privacy.spent()
             click.echo(f"privacy spent this call: epsilon {eps:g}, delta {delta:g}")
         if not advance:
             return
         move_clock(chain.provider, int(contract.deadlines()[0]), "--advance")
         ph = "reveal"
     if ph == "reveal":
-        if not secret.exists():
-            raise click.UsageError(f"round {r}: nothing committed from this account ({secret})")
-        pending = Pending.from_json(json.loads(secret.read_text()))
-        if pending.round != r:
-            raise click.UsageError(f"the pending update is for round {pending.round}, not {r}")
-        tx = reveal_update(contract, sender, pending)
-        secret.unlink()
+        r, tx = reveal_round(contract, sender, pending)
         click.echo(f"round {r}: revealed, gas {tx.gas_used:,}")
         return
-    raise click.UsageError(f"round {r} is in its {ph} phase: nothing to train now")
+    raise FederatedError(
+        f"round {int(contract.round())} is in its {ph} phase: nothing to train now"
+    )
 
 
 @_command("Anyone: step the aggregation until the round closes.")
@@ -326,22 +295,8 @@ def demo(network, rounds, epochs, alpha, seed, out):
     """Ten clients with non-IID shards of digits, two poisoning (one flips labels, one sends its
     change reversed at the clip bound claiming the most samples): FedAvg and the trimmed mean on
     chain, the trimmed mean without poisoners, central training, and accuracy vs epsilon."""
-    from sharedmodels.federated.demo import FederatedDemoConfig, run_demo
+    from sharedmodels.federated.demo import FederatedDemoConfig, run_demo, summary_lines
 
     cfg = FederatedDemoConfig(rounds=rounds, epochs=epochs, alpha=alpha, seed=seed)
-    s = run_demo(cfg, Path(out), click.echo)
-    f = s["final_accuracy"]
-    click.echo(f"final accuracy, trimmed mean with 2 poisoners: {f['trimmed_mean_poisoned']:.3f}")
-    click.echo(f"final accuracy, trimmed mean without poisoners: {f['trimmed_mean_clean']:.3f}")
-    click.echo(f"final accuracy, FedAvg with 2 poisoners: {f['fedavg_poisoned']:.3f}")
-    click.echo(f"final accuracy, central training: {f['central']:.3f}")
-    gap = 100 * (f["trimmed_mean_clean"] - f["trimmed_mean_poisoned"])
-    click.echo(f"robust rule's loss to the poisoners: {gap:.1f} points")
-    click.echo(
-        f"poisoners paid: trimmed mean {s['poisoners_paid_trimmed_mean'] / ETH:.4f} ETH, "
-        f"FedAvg {s['poisoners_paid_fedavg'] / ETH:.4f} ETH"
-    )
-    click.echo(f"most gas: step {s['max_step_gas']:,}, reveal {s['max_reveal_gas']:,}")
-    click.echo(f"history: {'ok' if s['history'] else 'MISMATCH'}")
-    click.echo(f"conservation: {'ok' if s['conservation'] else 'BROKEN'}")
-    click.echo(f"plots: {', '.join(s['plots'])} ({s['seconds']} s)")
+    for line in summary_lines(run_demo(cfg, Path(out), click.echo)):
+        click.echo(line)

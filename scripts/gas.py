@@ -98,8 +98,8 @@ def cli(out, model_out, benchmarks, model, account_alias):
     contract, deploy_gas = deploy_perceptron(
         project.SparsePerceptron,
         sender,
-        Encoder(n_features=VOCAB),
-        1,
+        encoder=Encoder(n_features=VOCAB),
+        eta=1,
         weights=weights,
         intercept=0,
         chunk=250,
@@ -158,12 +158,12 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
 
     alice, bob = accounts.test_accounts[1], accounts.test_accounts[2]
     weights = {j: rnd.choice([-1, 1]) * rnd.randint(100, 500) for j in range(VOCAB)}
-    params = Incentive("stake", 60, 120, 240, 10**15)
+    params = Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15)
     contract, deploy_gas = deploy_perceptron(
         container,
         owner,
-        Encoder(n_features=VOCAB),
-        1,
+        encoder=Encoder(n_features=VOCAB),
+        eta=1,
         weights=weights,
         chunk=250,
         extra_args=params.constructor_args(),

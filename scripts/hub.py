@@ -19,15 +19,15 @@ docs/hub.md.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from sharedmodels import cli as c
-from sharedmodels.hub import driver
-from sharedmodels.hub.rules import MAX_PIECE, TestSet, dump_test_set, load_test_set
-from sharedmodels.hub.story import HubDemoConfig, history_lines, plot_history, run_hub_demo
+from sharedmodels.hub import client, driver
+from sharedmodels.hub.demo import HubDemoConfig, history_lines, plot_history, run_hub_demo
+from sharedmodels.hub.report import listing_lines
+from sharedmodels.hub.rules import MAX_PIECE
 from sharedmodels.units import ETH
 
 record_opt = click.option(
@@ -39,57 +39,23 @@ record_opt = click.option(
 model_opt = click.option("--model", "model_address", required=True, help="The model's address.")
 
 
-def _record(record_opt: str | None) -> dict:
-    path = c.record_path(record_opt, "hub")
-    if not path.exists():
-        raise driver.HubError(f"no hub record at {path}: run `ape run hub deploy` or pass --record")
-    return json.loads(path.read_text())
-
-
 def _hub(record_opt: str | None):
     from ape import project
 
-    return project.ModelHub.at(_record(record_opt)["address"])
+    return project.ModelHub.at(client.read_record(c.record_path(record_opt, "hub")))
 
 
 def _pool(record_opt: str | None):
     """The hub's pool contract (``HubPool``), named by the hub record."""
     from ape import project
 
-    record = _record(record_opt)
-    if not record.get("pool"):
-        raise driver.HubError(
-            "the hub record names no pool contract: run `ape run hub deploy` for a new hub"
-        )
-    return project.HubPool.at(record["pool"])
-
-
-def write_record(record_opt: str | None, hub: str, pool: str, chain_id: int) -> Path:
-    """``deployments/<network>_hub.json``: the hub and its pool contract."""
-    path = c.record_path(record_opt, "hub")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"address": hub, "contract": "ModelHub", "pool": pool, "chain_id": chain_id})
-        + "\n"
-    )
-    return path
-
-
-def _contract_at(address: str, kind_name: str):
-    from ape import project
-
-    return getattr(project, kind_name).at(address)
+    return project.HubPool.at(client.read_pool(c.record_path(record_opt, "hub")))
 
 
 def _entry(hub, address: str):
     from ape import chain
 
-    for e in driver.listing(hub, chain.provider, _contract_at, include_withdrawn=True):
-        if e.model.lower() == address.lower():
-            if e.problems:
-                raise driver.HubError(f"{address}: {'; '.join(e.problems)}")
-            return e, _contract_at(e.model, e.kind)
-    raise driver.HubError(f"{address} is not in this hub")
+    return client.find_entry(hub, chain.provider, address)
 
 
 @click.group(cls=c.Group, short_help="Model hub: register, evaluate, fund, claim, list.")
@@ -109,7 +75,8 @@ def deploy(network, account_alias, record_opt):
 
     sender = c.resolve_account(account_alias)
     hub, pool = driver.deploy_hub_and_pool(project, sender)
-    path = write_record(record_opt, hub.address, pool.address, chain.chain_id)
+    path = c.record_path(record_opt, "hub")
+    client.write_record(path, hub.address, pool.address, chain.chain_id)
     click.echo(
         f"hub: {hub.address} ({hub.kind_count()} kinds); pool: {pool.address}; record {path}"
     )
@@ -139,34 +106,9 @@ def list_(network, include_withdrawn, account_alias, record_opt):
     from ape import chain
 
     hub = _hub(record_opt)
-    pool_contract = _pool(record_opt)
-    entries = driver.listing(hub, chain.provider, _contract_at, include_withdrawn)
-    if not entries:
-        click.echo("no models")
-    for e in entries:
-        records = driver.history(hub, e.model)
-        latest = f"{records[-1].correct}/{records[-1].samples}" if records else "no record"
-        pool = sum(driver.pools(pool_contract, e.model).values()) / ETH
-        state = "" if e.listed else " (withdrawn)"
-        if e.problems:
-            click.echo(f"REFUSED {e.model}: {'; '.join(e.problems)}")
-            continue
-        click.echo(
-            f"{e.model}  {e.name}{state}  {e.kind}  classes {','.join(e.classes)}  "
-            f"accuracy {latest} ({len(records)} records)  pool {pool:g} ETH"
-        )
-
-
-def _reveal_calls(hub, ts, ids) -> list:
-    """The transactions ``driver.reveal`` will send for evaluations ``ids``, as ``fees.Call``
-    (the pieces left, a batch a transaction, against the model's update count now)."""
-    from sharedmodels.rpc.fees import call_of
-
-    calls = []
-    for i in ids:
-        _, model = _entry(hub, hub.evaluations(i).model)
-        calls += [call_of(fn, *args) for fn, args in driver.reveal_calls(hub, i, ts, model)]
-    return calls
+    entries = driver.listing(hub, chain.provider, client.contract_at, include_withdrawn)
+    for line in listing_lines(hub, _pool(record_opt), entries):
+        click.echo(line)
 
 
 @_command("Commit a test set for a model, or reveal one (after the delay).")
@@ -196,43 +138,35 @@ def evaluate(
     above a million gas; --max-fee refuses, with nothing sent, a dearer reveal."""
     from ape import chain
 
-    from sharedmodels.encoding.encoded import encode_dataset
-    from sharedmodels.rpc.deployments import encoder_from_descriptor
-
     hub = _hub(record_opt)
     sender = c.resolve_account(account_alias)
     if reveal_path:
-        ts, ids = load_test_set(Path(reveal_path).read_text())
-        c.fee_guard(max_fee, "reveal", _reveal_calls(hub, ts, ids), sender, each="transaction")
-        for i in ids:
-            e = hub.evaluations(i)
-            _, model = _entry(hub, e.model)
+        plan = client.reveal_plan(hub, chain.provider, Path(reveal_path))
+        calls = client.reveal_fee_calls(hub, plan)
+        c.fee_guard(max_fee, "reveal", calls=calls, sender=sender, each="transaction")
+        for i, ts, model in plan:
             driver.reveal(hub, i, ts, sender, model)
             e = hub.evaluations(i)
             click.echo(f"evaluation {i}: {e.correct}/{e.samples} correct at block {e.block}")
         return
     if not (model_address and dataset):
         raise click.UsageError("pass --model and --dataset to commit, or --reveal SECRETS")
-    entry, model = _entry(hub, model_address)
-    if entry.dense:
-        raise driver.HubError(
-            "evaluate encodes text for sparse models; dense sets: see docs/hub.md"
-        )
-    data = encode_dataset(
-        dataset, encoder_from_descriptor(model.encoder()), limit=size, offset=offset
-    )
-    ts = TestSet.make(data.rows, data.labels, dense=False)
     path = (
         Path(secrets_opt)
         if secrets_opt
         else c.record_path(None, f"hub_set_{chain.blocks.head.number}")
     )
-    if path.exists():
-        raise click.ClickException(f"{path} exists: pick another --secrets")
-    i = driver.commit(hub, model.address, ts, sender, chain.chain_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_test_set(ts, [i]))
-    path.chmod(0o600)
+    i, ts = client.commit_test_set(
+        hub,
+        chain.provider,
+        sender,
+        model_address=model_address,
+        dataset=dataset,
+        size=size,
+        offset=offset,
+        secrets=path,
+        chain_id=chain.chain_id,
+    )
     click.echo(
         f"evaluation {i}: {ts.size} samples in {len(ts.pieces)} pieces committed; "
         f"secrets in {path}; reveal after {hub.reveal_delay()} s"
@@ -291,31 +225,13 @@ def enter(network, model_address, period, account_alias, record_opt):
     hub = _hub(record_opt)
     pool = _pool(record_opt)
     _, trainer = _entry(hub, model_address)
-    count = pool.period_count(model_address)
-    if count == 0:
-        raise driver.HubError("this model has no closed period yet")
-    p = count - 1 if period is None else period
-    if p >= count:
-        raise driver.HubError(f"no period {p}: this model has {count}")
+    p = client.closed_period(pool, model_address, period)
+    sender = c.resolve_account(account_alias)
     done = driver.enter_eligible(
-        hub,
-        pool,
-        trainer,
-        p,
-        scan(trainer, 0),
-        None,
-        c.resolve_account(account_alias),
-        chain.provider,
+        hub, pool, trainer, p, scan(trainer, 0), None, sender, chain.provider
     )
     cancelled = driver.cancel_eligible(
-        hub,
-        pool,
-        trainer,
-        p,
-        scan(trainer, 0),
-        None,
-        c.resolve_account(account_alias),
-        chain.provider,
+        hub, pool, trainer, p, scan(trainer, 0), None, sender, chain.provider
     )
     click.echo(
         f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
@@ -350,6 +266,6 @@ def demo(network, dataset, plot_path, account_alias, record_opt):
         raise click.ClickException("the demo moves time: run it on a local or fork network")
     cfg = HubDemoConfig(dataset=dataset, plot=Path(plot_path) if plot_path else None)
     result = run_hub_demo(project, chain, accounts.test_accounts, cfg, say=click.echo)
-    write_record(record_opt, result.hub, result.pool, chain.chain_id)
+    client.write_record(c.record_path(record_opt, "hub"), result.hub, result.pool, chain.chain_id)
     if not result.conservation_ok:
         raise click.ClickException("conservation check failed")

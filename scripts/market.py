@@ -33,33 +33,29 @@ from pathlib import Path
 import click
 
 from sharedmodels import cli as c
+from sharedmodels.market.demo import (
+    MarketDemoConfig,
+    MarketRecord,
+    create_market,
+    participate_many,
+    run_demo,
+    secrets_beside,
+)
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     STAGES,
     Terms,
     check,
-    check_sample,
-    conservation,
-    contributor_list,
-    first_piece,
-    participate,
     phase,
     reveal_first,
     reveal_rest,
     run_rewards,
     send,
 )
-from sharedmodels.market.rules import (
-    MAX_PIECE,
-    MAX_PIECES,
-    MAX_WORK,
-    MarketError,
-    default_pieces,
-    load_secrets,
-)
-from sharedmodels.market.story import DemoConfig, MarketRecord, create_market, run_demo
+from sharedmodels.market.report import demo_lines, progress_line, status_lines
+from sharedmodels.market.rules import MAX_PIECE, MAX_PIECES, MAX_WORK, default_pieces, load_secrets
 from sharedmodels.runs import marketbench
-from sharedmodels.units import ETH, ether
+from sharedmodels.units import ether
 
 
 def _market(record_opt: str | None):
@@ -209,22 +205,18 @@ def create(
 
     pieces = _pieces(test_size, pieces)
     terms = Terms(
-        c.amount(min_stake),
-        min_duration,
-        reveal_window,
-        max_contributions,
-        max_features,
-        max_contributors,
-        reward_window,
+        min_stake=c.amount(min_stake),
+        min_duration=min_duration,
+        reveal_window=reveal_window,
+        max_contributions=max_contributions,
+        max_features=max_features,
+        max_contributors=max_contributors,
+        reward_window=reward_window,
     )
     _check_terms(terms, test_size)
     provider = c.resolve_account(account_alias)
     record_path = c.record_path(record_opt, "market")
-    secrets = (
-        Path(secrets_opt)
-        if secrets_opt
-        else record_path.with_name(f"{record_path.stem}_secrets_{int(time.time())}.json")
-    )
+    secrets = Path(secrets_opt) if secrets_opt else secrets_beside(record_path, time.time())
     secrets.parent.mkdir(parents=True, exist_ok=True)
     record_path.parent.mkdir(parents=True, exist_ok=True)
     created = create_market(
@@ -287,24 +279,19 @@ def contribute(
     the market would refuse, nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
-    data = c.dataset_samples(dataset, record.encoder_obj(), limit, offset)
-    cap = int(m.max_features())
-    too_long = [j for j, x in enumerate(data.rows) if len(x) > cap]
-    if too_long:
-        raise MarketError(
-            f"{len(too_long)} samples have more than this market's {cap} features "
-            f"(the first: sample {offset + too_long[0]})"
-        )
+    data = c.dataset_samples(dataset, record.encoder_obj(), limit=limit, offset=offset)
     wei = c.amount(stake) if stake else int(m.min_stake())
     labels = [1 - y if flip_labels else y for y in data.labels]
-    for x, y in zip(data.rows, labels, strict=True):
-        check_sample(m, x, y)
-    check(m.commit, b"\0" * 32, sender=account, value=wei)
-    gas = []
     with c.progress_bar(len(data), "contributing", quiet) as bar:
-        for x, y in zip(data.rows, labels, strict=True):
-            gas.append(participate(m, account, x, y=y, stake=wei, checked=False).gas)
-            bar.update(1)
+        gas = participate_many(
+            m,
+            account,
+            data.rows,
+            labels=labels,
+            stake=wei,
+            first_index=offset,
+            on_each=lambda: bar.update(1),
+        )
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
         f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}"
@@ -357,7 +344,7 @@ def _announce_step(m, budget: int, sender, max_fee: int | None) -> None:
     the cap's refusal. Call after ``check``: a step that would revert is refused there."""
     from sharedmodels.rpc.fees import call_of
 
-    c.fee_guard(max_fee, "step", [call_of(m.step, budget)], sender)
+    c.fee_guard(max_fee, "step", calls=[call_of(m.step, budget)], sender=sender)
 
 
 @_command("Anyone: one bounded step of the reward pass.")
@@ -372,20 +359,7 @@ def step(network, budget, max_fee, account_alias, record_opt):
     check(m.step, budget, sender=sender)  # the wrong phase or sender: one line, nothing sent
     _announce_step(m, budget, sender, max_fee)
     receipt = send(m.step, budget, sender=sender)
-    click.echo(f"{_progress_line(m)}; gas {int(receipt.gas_used):,}")
-
-
-def _progress_line(m) -> str:
-    if phase(m) != "reward":
-        return f"phase {phase(m)}"
-    p = m.progress()
-    where = f"contribution {p.cursor}/{m.n_contributions()}"
-    if p.stage in (STAGES.index("scan"), STAGES.index("apply")):
-        where = f"contributor {p.cursor}/{m.n_contributors()}"
-    elif p.stage in (STAGES.index("evaluate"), STAGES.index("initial accuracy")):
-        where += f", test sample {p.test_cursor}/{m.test_size()}"
-    where += f"; work {int(p.work):,}/{int(m.max_work()):,}"
-    return f"pass {p.epoch}, {STAGES[p.stage]}: {where}"
+    click.echo(f"{progress_line(m)}; gas {int(receipt.gas_used):,}")
 
 
 @_command("Anyone: step until the reward pass is done.", name="run-rewards")
@@ -432,41 +406,8 @@ def status(network, account_alias, record_opt):
     from ape import chain
 
     record, m = _market(record_opt)
-    click.echo(f"market      {m.address} on {record.network} ({record.dataset})")
-    click.echo(f"phase       {phase(m)}; {_progress_line(m)}")
-    click.echo(
-        f"bounty      {ether(int(m.bounty()))}; pieces revealed "
-        f"{m.pieces_revealed()}/{m.n_pieces()}; test set {m.test_size()}"
-    )
-    if phase(m) == "committed":
-        try:
-            click.echo(f"first piece {first_piece(m, chain)} (drawn from block {m.seed_block()})")
-        except MarketError as exc:
-            click.echo(f"first piece not drawn yet: {exc}")
-    click.echo(
-        f"contributions {m.n_contributions()} from {m.n_contributors()} contributors; "
-        f"stakes {ether(int(m.total_stake()))}"
-    )
-    for who in contributor_list(m):
-        a = m.accounts(who)
-        flags = (" dropped" if a.dropped else "") + (" paid" if a.paid else "")
-        click.echo(
-            f"  {who}  stake {ether(int(a.stake))}  balance {ether(int(a.balance))}  "
-            f"owed {ether(int(m.owed(who)))}{flags}"
-        )
-    if phase(m) == "reward":
-        click.echo(
-            f"work        {int(m.progress().work):,} of at most {int(m.max_work()):,} units; "
-            f"the pass may expire after {m.reward_deadline()}"
-        )
-    if phase(m) in ("done", "expired"):
-        click.echo(f"provider    {ether(int(m.provider_balance()))} to withdraw")
-    ok, figures = conservation(m, chain)
-    click.echo(
-        f"conservation: {'ok' if ok else 'BROKEN'} "
-        f"(in {ether(figures['bounty'] + figures['stakes'])}, held {ether(figures['held'])}"
-        f", withdrawn {ether(figures['withdrawn'])})"
-    )
+    for line in status_lines(m, record, chain):
+        click.echo(line)
 
 
 @_command("A whole market on a local chain: honest and label-flipping contributors.")
@@ -508,7 +449,7 @@ def demo(
     provider = accounts.test_accounts[0]
     honest_acct = accounts.test_accounts[1]
     flipper_accts = [accounts.test_accounts[2 + j] for j in range(flippers)]
-    config = DemoConfig(
+    config = MarketDemoConfig(
         dataset=dataset,
         test_size=test_size,
         pieces=pieces,
@@ -530,54 +471,8 @@ def demo(
             secrets_path=Path(tmp) / "secrets.json",
             log=say,
         )
-    click.echo("")
-    click.echo(
-        f"== prediction market on {dataset}: bounty {ether(config.bounty)}, "
-        f"test set {r.test_size} in {pieces} pieces (piece {r.first_piece} first) =="
-    )
-    click.echo(
-        f"accuracy     initial model {100 * r.initial_correct / r.test_size:.1f}% -> "
-        f"after the market {100 * r.final_correct / r.test_size:.1f}% "
-        f"(on the revealed test set)"
-    )
-    click.echo(
-        "rounds       the payout unit: one round moves each contributor's balance by its score "
-        "(wei, + or -);"
-    )
-    click.echo(
-        "             the bounty buys bounty // test-set size rounds, hence their large counts"
-    )
-    for epoch, rounds, negative, active in r.passes:
-        kind = "negative scores" if negative else "no negative score: rest paid"
-        click.echo(f"pass {epoch}       {rounds:,} rounds ({kind}); contributors left in: {active}")
-    click.echo(f"dropped      {', '.join(r.dropped) or 'nobody'}")
-    click.echo(
-        f"reward pass  {len(r.steps)} steps, heaviest {max(r.steps):,} gas (budget {budget} "
-        "work units a step, about 2,100 gas each: --budget)"
-    )
-    click.echo("")
-    click.echo(f"{'':<10}{'samples':>8}{'staked ETH':>14}{'paid out ETH':>16}{'net ETH':>14}")
-    for a in r.actors:
-        net = r.paid[a.name] - a.staked
-        click.echo(
-            f"{a.name:<10}{a.samples:>8}{a.staked / ETH:>14.6f}"
-            f"{r.paid[a.name] / ETH:>16.6f}{net / ETH:>+14.6f}"
-        )
-    click.echo(
-        f"{'provider':<10}{'':>8}{config.bounty / ETH:>14.6f}{r.provider_back / ETH:>16.6f}"
-        f"{(r.provider_back - config.bounty) / ETH:>+14.6f}"
-    )
-    f = r.figures
-    click.echo("")
-    click.echo(
-        f"mirror       {'identical' if r.mirror_ok else 'DIFFERENT'} balances "
-        "(the Python replay of the reward pass)"
-    )
-    click.echo(
-        f"conservation: {'ok' if r.conservation_ok else 'BROKEN'} "
-        f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
-        f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)"
-    )
+    for line in demo_lines(r, config):
+        click.echo(line)
 
 
 @_command("Gas of a whole market against test-set size and contribution count (make bench).")
@@ -585,12 +480,18 @@ def demo(
     "--out",
     default=None,
     help="Write the figures here (make bench: bench/market_gas.json) and rewrite the market "
-    "table in BENCHMARKS.md. Default: print only.",
+    "table in --benchmarks. Default: print only.",
+)
+@click.option(
+    "--benchmarks",
+    default="BENCHMARKS.md",
+    show_default=True,
+    help="Markdown file whose market table --out rewrites (skipped when absent).",
 )
 @click.option("--sizes", default="64,128,256", show_default=True, help="Test-set sizes.")
 @click.option("--counts", default="12,24,48", show_default=True, help="Contribution counts.")
 @budget_opt
-def bench(network, out, sizes, counts, budget, account_alias, record_opt):
+def bench(network, out, benchmarks, sizes, counts, budget, account_alias, record_opt):
     """Runs the demo's market (rt, 4,000 pre-training samples, a third of the contributions
     from two label flippers) once per test-set size at the middle count and once per count at
     the middle size, and writes every transaction's gas."""
@@ -601,13 +502,13 @@ def bench(network, out, sizes, counts, budget, account_alias, record_opt):
     rows = marketbench.measure(
         chain,
         accounts.test_accounts[:4],
-        [int(v) for v in sizes.split(",")],
-        counts=[int(v) for v in counts.split(",")],
+        marketbench.sizes_of(sizes, "--sizes", least=8),
+        counts=marketbench.sizes_of(counts, "--counts", least=6),
         budget=budget,
         say=lambda row: click.echo(marketbench.row_line(row)),
     )
     if out is None:
-        click.echo("not saved: pass --out PATH to write the figures and the BENCHMARKS.md table")
+        click.echo("not saved: pass --out PATH to write the figures and the market table")
         return
-    marketbench.save(rows, Path(out))
-    click.echo(f"wrote {out} and the market table in BENCHMARKS.md")
+    for path in marketbench.save(rows, Path(out), Path(benchmarks)):
+        click.echo(f"written: {path}")

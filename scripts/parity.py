@@ -66,7 +66,7 @@ def cli(
         fit_limit=pretrain_limit if pretrain_spec else limit,
         fit_offset=pretrain_offset if pretrain_spec else offset,
     )
-    stream = c.dataset_samples(dataset, encoder, limit, offset)
+    stream = c.dataset_samples(dataset, encoder, limit=limit, offset=offset)
     if not len(stream):
         raise click.ClickException(f"no samples to check in {dataset}")
     pre = c.pretrain_slice(pretrain_spec, encoder, pretrain_limit, pretrain_offset)

@@ -169,7 +169,7 @@ def cli(text, values, dataset, out, limit, offset, model, manifest):
         return
     if out is not None:
         raise click.UsageError("--out is for a CSV without labels; this dataset has them")
-    data = c.dataset_samples(dataset, encoder, limit, offset)
+    data = c.dataset_samples(dataset, encoder, limit=limit, offset=offset)
     if not len(data):
         raise click.ClickException(f"no samples in {dataset}")
     predictions = predict_many(contract, data.rows)

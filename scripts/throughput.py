@@ -64,7 +64,7 @@ def cli(samples, out, benchmarks, model, quiet):
     data = encode_dataset(spec, encoder, limit=2 * samples)
     reps = -(-2 * samples // len(data))
     data.rows, data.labels = (data.rows * reps)[: 2 * samples], (data.labels * reps)[: 2 * samples]
-    incentive = Incentive("stake", 60, 120, 240, 10**15)
+    incentive = Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15)
     dep = deploy_model(
         getattr(project, k.contract("stake")),
         accounts.test_accounts[0],

@@ -99,9 +99,9 @@ def deploy_model(container, owner):
         contract, _ = deploy_perceptron(
             container,
             sender or owner,
-            Encoder(n_features=n_features),
-            eta,
-            class_names,
+            encoder=Encoder(n_features=n_features),
+            eta=eta,
+            class_names=class_names,
             weights=weights,
             intercept=intercept,
             seal=seal,
@@ -127,7 +127,7 @@ def carol(accounts):
 
 
 #: BENCHMARKS.md waits: refund 60 s, owner 120 s, anyone 240 s; cost weight 10**15 wei.
-STAKE = Incentive("stake", 60, 120, 240, 10**15)
+STAKE = Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15)
 
 
 @ape.fixture(scope="session", chain_isolation=False)
@@ -150,9 +150,9 @@ def deploy_trainer(project, owner):
         contract, _ = deploy_perceptron(
             container,
             sender or owner,
-            Encoder(n_features=n_features),
-            eta,
-            class_names,
+            encoder=Encoder(n_features=n_features),
+            eta=eta,
+            class_names=class_names,
             weights=weights,
             intercept=intercept,
             seal=False,

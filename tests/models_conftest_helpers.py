@@ -105,7 +105,7 @@ def random_rows(name: str, count: int, rnd: random.Random, size: int | None = No
 def stream(contract: Any, owner: Any, rows: Sequence, labels: Sequence[int]) -> list:
     """Owner ``update``s in order (pipelined); the logged (prediction, changed) of each."""
     calls = [(list(r), y) for r, y in zip(rows, labels, strict=True)]
-    receipts = call_in_order(owner, contract.update, calls)
+    receipts = call_in_order(owner, contract.update, calls=calls)
     events = decode_event(contract, "ModelTrained", receipts)
     return [(int(e["prediction"]), bool(e["changed"])) for e in events]
 

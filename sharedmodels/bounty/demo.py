@@ -112,7 +112,7 @@ def float_accuracy(est: Any, xs: list[list[int]], ys: list[int]) -> float:
     return float((est.predict(np.array(xs, dtype=float) / 1e9) == np.array(ys)).mean())
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BountyDemoConfig:
     dataset: str = "wine"
     groups: int = 6
@@ -126,7 +126,7 @@ class BountyDemoConfig:
     seed: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BountyDemoRow:
     who: str
     kind: str
@@ -137,7 +137,7 @@ class BountyDemoRow:
     gas_upload: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BountyDemoResult:
     rows: list[BountyDemoRow] = field(default_factory=list)
     winner: str | None = None
@@ -224,13 +224,13 @@ def run_demo(
         onchain = int(contract.submissions(e.id).correct) / len(tx)
         result.rows.append(
             BountyDemoRow(
-                f"{label} ({str(who.address)[:8]})",
-                KIND_NAMES[m.kind],
-                len(m.params),
-                onchain,
-                m.correct(tx, ty) / len(tx),
-                float_accuracy(est, tx, ty),
-                g,
+                who=f"{label} ({str(who.address)[:8]})",
+                kind=KIND_NAMES[m.kind],
+                params=len(m.params),
+                onchain=onchain,
+                mirror=m.correct(tx, ty) / len(tx),
+                float_=float_accuracy(est, tx, ty),
+                gas_upload=g,
             )
         )
     if contract.has_winner():

@@ -4,9 +4,12 @@ demo and the tests."""
 
 from __future__ import annotations
 
+import json
+import os
 import secrets as _secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sharedmodels.bounty.models import Model
@@ -28,6 +31,7 @@ class Terms:
     """Amounts and windows (wei, seconds), in the contract's ``Terms`` order."""
 
     min_stake: int
+    _: KW_ONLY
     submit_window: int = 3600
     upload_window: int = 3600
     reveal_window: int = 3600
@@ -166,6 +170,29 @@ class Entrant:
         )
 
 
+def save_entry(path: Path, entrant: Entrant, submitter: str) -> None:
+    """The submitter's entry file (mode 0600): id, salt, chunk size and the model, which
+    ``upload`` needs after the submission deadline."""
+    m = entrant.model
+    data = {"id": entrant.id, "submitter": submitter, "salt": entrant.salt.hex()}
+    data |= {"chunk": entrant.chunk, "kind": m.kind, "h1": m.h1, "h2": m.h2}
+    data["params"] = list(m.params)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+
+
+def load_entry(path: Path, contract: Any, submitter: str) -> Entrant:
+    """The entry ``save_entry`` wrote, for ``contract``'s shape; refused (``BountyError``) when
+    it belongs to another submitter."""
+    d = json.loads(Path(path).read_text())
+    if d["submitter"] != submitter:
+        raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
+    dim, n_classes = int(contract.dim()), int(contract.n_classes())
+    model = Model(d["kind"], dim, n_classes, tuple(d["params"]), d["h1"], d["h2"])
+    return Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
+
+
 def submit(contract: Any, sender: Any, entrant: Entrant, stake: int) -> int:
     m = entrant.model
     tx = contract.submit(
@@ -284,6 +311,40 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
     if phase(contract) == "cancelled":
         ok = ok and held == 0
     return ok, figures
+
+
+def settle(contract: Any, sender: Any, chain: Any) -> None:
+    """Finalise a scored bounty, or forfeit one whose organiser missed the test reveal; a bounty
+    already settled is left as it is, any other is refused (``BountyError``)."""
+    ph = phase(contract)
+    if ph == "evaluating":
+        contract.finalize(sender=sender)
+    elif ph == "open" and chain.blocks.head.timestamp > int(contract.reveal_deadline()):
+        contract.forfeit(sender=sender)
+    elif ph not in ("done", "forfeited"):
+        raise BountyError(f"the bounty is {ph}: it cannot be settled yet")
+
+
+def collect(contract: Any, who: Any) -> int:
+    """Pay ``who`` everything the bounty owes it: its submissions' dues, the organiser's due
+    if it is the organiser, its scoring fees. Returns the wei paid."""
+    paid = 0
+    for i in range(int(contract.n_submissions())):
+        if str(contract.submissions(i).submitter) == str(who.address) and int(contract.due(i)):
+            paid += int(contract.due(i))
+            contract.withdraw(i, sender=who)
+    organiser = str(who.address) == str(contract.organiser())
+    if organiser and not contract.organiser_paid() and int(contract.organiser_due()):
+        paid += int(contract.organiser_due())
+        contract.withdraw_organiser(sender=who)
+    if int(contract.fees_due(who.address)):
+        paid += int(contract.fees_due(who.address))
+        contract.withdraw_fees(sender=who)
+    return paid
+
+
+def winner(contract: Any) -> str:
+    return f"#{contract.winner()}" if contract.has_winner() else "none"
 
 
 def withdraw_all(contract: Any, accounts: Sequence[Any], organiser: Any) -> dict[str, int]:

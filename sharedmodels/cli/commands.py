@@ -52,6 +52,7 @@ _ACTION_VERB = {"refund": "refunded", "report": "reported", "take": "took"}
 def run_claims(
     action: str,
     cid: int | None,
+    *,
     every: bool,
     manifest: str | None,
     alias: str | None,
@@ -89,7 +90,7 @@ def run_claims(
     method = getattr(contract, action)
     calls = [call_of(method, *claim_args(contract, action, t)) for t in todo]
     what = f"{action} #{todo[0].id}" if len(todo) == 1 else f"{action} of {len(todo)} contributions"
-    fee_guard(max_fee, what, calls, sender)
+    fee_guard(max_fee, what, calls=calls, sender=sender)
     with progress_bar(len(todo), action, quiet or len(todo) < 2) as bar:
         done = claim_all(contract, sender, action, todo, bar.update)
     total = 0
@@ -153,7 +154,16 @@ def claims_command(action: str) -> click.Command:
     @max_fee_opt
     @ape_verbosity
     @one_line_errors
-    def command(cid, every, scan, model, manifest, account_alias, quiet, max_fee):
-        run_claims(action, cid, every or scan, manifest, account_alias, quiet, model, max_fee)
+    def command(*, cid, every, scan, model, manifest, account_alias, quiet, max_fee):
+        run_claims(
+            action,
+            cid,
+            every=every or scan,
+            manifest=manifest,
+            alias=account_alias,
+            quiet=quiet,
+            model=model,
+            max_fee=max_fee,
+        )
 
     return command

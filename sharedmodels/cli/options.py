@@ -91,6 +91,7 @@ def id_ranges(ids: Sequence[int]) -> str:
 def fee_guard(
     max_fee: int | None,
     what: str,
+    *,
     calls: Any,
     sender: Any,
     each: str = "transaction",
@@ -101,7 +102,7 @@ def fee_guard(
     the cap in one line before anything is sent (``sharedmodels.rpc.fees.guard``)."""
     from sharedmodels.rpc.fees import guard
 
-    guard(calls, sender, what, max_fee, click.echo, each=each, priced=priced)
+    guard(calls, sender, what=what, max_fee=max_fee, echo=click.echo, each=each, priced=priced)
 
 
 #: The choices of ``--judging`` (docs/incentives.md#judging-as-is-or-leave-one-out).

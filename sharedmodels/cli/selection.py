@@ -127,6 +127,7 @@ def dataset_size(spec: str) -> int:
 def dataset_samples(
     spec: str,
     encoder: Any,
+    *,
     limit: int | None,
     offset: int,
     flags: tuple[str, str] = ("--limit", "--offset"),
@@ -162,4 +163,4 @@ def pretrain_slice(
     if not spec:
         return None
     flags = ("--pretrain-limit", "--pretrain-offset")
-    return dataset_samples(spec, encoder, limit, offset, flags, allow_none=True)
+    return dataset_samples(spec, encoder, limit=limit, offset=offset, flags=flags, allow_none=True)

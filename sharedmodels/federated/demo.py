@@ -40,7 +40,7 @@ from sharedmodels.rpc.mining import move_clock
 from sharedmodels.units import ETH
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FederatedDemoConfig:
     clients: int = 10
     poisoners: int = 2
@@ -74,7 +74,7 @@ class FederatedDemoConfig:
         )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RunResult:
     label: str
     accuracies: list[float]
@@ -113,7 +113,7 @@ def run_mirror(
             mirror.reveal(c.name, samples, u)
         mirror.close_round()
         accs.append(accuracy(mirror.params, split.X_test, split.y_test, N_FEATURES))
-    return RunResult(label, accs, paid=dict(mirror.balances)), mirror
+    return RunResult(label=label, accuracies=accs, paid=dict(mirror.balances)), mirror
 
 
 def run_chain(
@@ -136,7 +136,7 @@ def run_chain(
     for who in people:
         contract.join(sender=who, value=terms.stake)
         mirror.join(str(who.address))
-    res = RunResult(label, [])
+    res = RunResult(label=label, accuracies=[])
     for r in range(terms.rounds):
         params = [int(v) for v in contract.parameters()]
         pending = []
@@ -320,3 +320,24 @@ def run_demo(cfg: FederatedDemoConfig, out: Path, echo: Callable[[str], None]) -
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """What ``ape run federated demo`` prints of ``run_demo``'s summary: the final accuracies,
+    the robust rule's loss to the poisoners, what the poisoners were paid, the heaviest gas,
+    the history and conservation checks and the plots."""
+    f = summary["final_accuracy"]
+    gap = 100 * (f["trimmed_mean_clean"] - f["trimmed_mean_poisoned"])
+    return [
+        f"final accuracy, trimmed mean with 2 poisoners: {f['trimmed_mean_poisoned']:.3f}",
+        f"final accuracy, trimmed mean without poisoners: {f['trimmed_mean_clean']:.3f}",
+        f"final accuracy, FedAvg with 2 poisoners: {f['fedavg_poisoned']:.3f}",
+        f"final accuracy, central training: {f['central']:.3f}",
+        f"robust rule's loss to the poisoners: {gap:.1f} points",
+        f"poisoners paid: trimmed mean {summary['poisoners_paid_trimmed_mean'] / ETH:.4f} ETH, "
+        f"FedAvg {summary['poisoners_paid_fedavg'] / ETH:.4f} ETH",
+        f"most gas: step {summary['max_step_gas']:,}, reveal {summary['max_reveal_gas']:,}",
+        f"history: {'ok' if summary['history'] else 'MISMATCH'}",
+        f"conservation: {'ok' if summary['conservation'] else 'BROKEN'}",
+        f"plots: {', '.join(summary['plots'])} ({summary['seconds']} s)",
+    ]

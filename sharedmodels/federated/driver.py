@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +39,7 @@ def deploy_task(
 
 def terms_of(contract: Any) -> Terms:
     """The terms a deployed task was opened with."""
-    return Terms(
-        *(
-            int(getattr(contract, name)())
-            for name in (
-                "n_features",
-                "n_classes",
-                "rounds",
-                "commit_window",
-                "reveal_window",
-                "min_participants",
-                "max_participants",
-                "stake",
-                "clip",
-                "max_samples",
-                "rule",
-                "trim",
-                "min_agreement",
-            )
-        )
-    )
+    return Terms(**{f.name: int(getattr(contract, f.name)()) for f in fields(Terms)})
 
 
 def phase(contract: Any, now: int) -> str:

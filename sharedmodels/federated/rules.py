@@ -35,7 +35,7 @@ class FederatedError(SharedModelsError, ValueError):
     """A task's terms or an update the contract would refuse, as one line."""
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Terms:
     """The contract's ``Terms`` struct, in its order (seconds, wei, 10**-9 units, counts)."""
 
@@ -222,7 +222,7 @@ class Reveal:
     update: list[int]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RoundResult:
     round: int
     revealed: int
@@ -233,7 +233,7 @@ class RoundResult:
     change: list[int]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TaskMirror:
     """The whole task's state as the contract keeps it: parameters, pool, stakes, rewards.
 
@@ -302,7 +302,15 @@ class TaskMirror:
                     self.earned[who] += each
                 self.pool -= each * len(accepted)
             self.model_hash = chain_hash(r, self.params)
-        result = RoundResult(r, len(self.reveals), accepted, each, lost, self.model_hash, g)
+        result = RoundResult(
+            round=r,
+            revealed=len(self.reveals),
+            accepted=accepted,
+            paid_each=each,
+            forfeited=lost,
+            model_hash=self.model_hash,
+            change=g,
+        )
         self.history.append(result)
         self.reveals, self.committed = [], set()
         self.round += 1

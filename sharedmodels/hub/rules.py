@@ -49,6 +49,7 @@ def sample_hash(x: Sequence[int], y: int, dense: bool) -> bytes:
 def commitment(
     chain_id: int,
     hub: str,
+    *,
     evaluator: str,
     i: int,
     salt: bytes,
@@ -104,7 +105,7 @@ class TestSet:
 
     def commitments(self, chain_id: int, hub: str, evaluator: str) -> list[bytes]:
         return [
-            commitment(chain_id, hub, evaluator, i, s, p, self.dense)
+            commitment(chain_id, hub, evaluator=evaluator, i=i, salt=s, piece=p, dense=self.dense)
             for i, (s, p) in enumerate(zip(self.salts, self.pieces, strict=True))
         ]
 

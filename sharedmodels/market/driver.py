@@ -21,6 +21,7 @@ from sharedmodels.market.rules import (
     worst_work,
 )
 from sharedmodels.rpc.deployments import perceptron_args, upload_state
+from sharedmodels.rpc.reads import RPC, create_address, revert_reason
 
 PHASES = ("committed", "open", "reveal", "reward", "done", "cancelled", "expired")
 STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply")
@@ -28,7 +29,7 @@ STAGES = ("initial accuracy", "train", "evaluate", "scan", "apply")
 DEFAULT_BUDGET = 2048
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Terms:
     """The market's rules besides the bounty and the commitments (seconds, wei and counts),
     in the contract's ``Terms`` order. ``reward_window`` 0 means: the contract's minimum for
@@ -83,8 +84,6 @@ def deploy_market(
     unbound secrets are bound here; secrets bound to another address are refused."""
     from ape import chain
 
-    from sharedmodels.rpc.fastpath import create_address
-
     secrets.bind(create_address(str(sender.address), int(sender.nonce)), int(chain.chain_id))
     test_size = sum(len(p) for p in secrets.pieces)
     args = (
@@ -101,10 +100,8 @@ def deploy_market(
 
 
 def _dry_run(sender: str, to: str | None, data: bytes, value: int) -> str | None:
-    """Why this transaction would fail (``fastpath.revert_reason``), or None. A provider
+    """Why this transaction would fail (``reads.revert_reason``), or None. A provider
     without an HTTP endpoint (IPC) is asked through Ape's web3 instead, for its message."""
-    from sharedmodels.rpc.fastpath import RPC, revert_reason
-
     try:
         rpc = RPC()
     except (RuntimeError, AttributeError):  # no HTTP endpoint
@@ -119,7 +116,7 @@ def _dry_run(sender: str, to: str | None, data: bytes, value: int) -> str | None
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return text.strip("('\")").removeprefix("execution reverted: ") or "reverted"
         return None
-    return revert_reason(rpc, sender, to, data, value)
+    return revert_reason(rpc, sender, to=to, data=data, value=value)
 
 
 def _check_deployment(container: Any, sender: Any, args: tuple, value: int) -> None:

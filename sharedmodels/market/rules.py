@@ -289,7 +289,7 @@ class Contribution:
     stake: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PassRecord:
     epoch: int
     scores: dict[str, int]
@@ -394,7 +394,16 @@ def reward_pass(
             else:
                 active += 1
         rounds_left -= rounds
-        passes.append(PassRecord(epoch, scores, rounds, bool(negative), rounds_left, out))
+        passes.append(
+            PassRecord(
+                epoch=epoch,
+                scores=scores,
+                rounds=rounds,
+                negative=bool(negative),
+                rounds_left=rounds_left,
+                dropped=out,
+            )
+        )
         if not negative or rounds_left == 0 or active == 0:
             return Outcome(balance, pool, passes, initial, model)
 

@@ -52,6 +52,7 @@ def encoder_from_descriptor(text: str) -> Encoder:
 def deploy_perceptron(
     container: Any,
     sender: Any,
+    *,
     encoder: Encoder,
     eta: int = 1,
     class_names: Sequence[str] = DEFAULT_CLASS_NAMES,
@@ -138,7 +139,7 @@ def read_weights(contract: Any, indices: Iterable[int]) -> dict[int, int]:
 # ---------------------------------------------------------------- manifests
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Manifest:
     """What other scripts need to find and use a deployment without asking its deployer."""
 

@@ -30,11 +30,7 @@ from coincurve import PrivateKey
 from eth_utils import keccak, to_checksum_address
 
 from sharedmodels.errors import InputError, SharedModelsError
-
-# create_address and revert_reason are not used here: sharedmodels/market still imports them
-# from this module (its files are being changed on another branch). New code imports every
-# read helper from ``sharedmodels.rpc.reads``.
-from sharedmodels.rpc.reads import RPC, batches, create_address, revert_reason, rlp  # noqa: F401
+from sharedmodels.rpc.reads import RPC, batches, rlp
 
 __all__ = ["NodeStalled", "Pipeline", "call_in_order", "can_pipeline", "mine_together"]
 
@@ -62,6 +58,7 @@ class NodeStalled(SharedModelsError, RuntimeError):
 def sign_1559(
     key: PrivateKey,
     chain_id: int,
+    *,
     nonce: int,
     max_fee: int,
     gas: int,
@@ -154,7 +151,14 @@ class Pipeline:
     def sign(self, to: str | None, data: bytes, value: int = 0) -> str:
         """Sign the next transaction (``to=None`` creates a contract) and advance the nonce."""
         raw = sign_1559(
-            self._key, self.chain_id, self.nonce, self.max_fee, self.gas, to, value, data
+            self._key,
+            self.chain_id,
+            nonce=self.nonce,
+            max_fee=self.max_fee,
+            gas=self.gas,
+            to=to,
+            value=value,
+            data=data,
         )
         self.nonce += 1
         return raw
@@ -372,6 +376,7 @@ def mine_together(rpc: RPC, raw_txs: Sequence[str], max_blocks: int = 10_000) ->
 def call_in_order(
     account: Any,
     method: Any,
+    *,
     calls: Iterable[Sequence[Any]],
     progress: Callable[[int], None] | None = None,
     window: int = 256,

@@ -190,6 +190,7 @@ def gas_of(rpc: Any, sender: str, calls: Sequence[Call]) -> tuple[list[int] | No
 def guard(
     calls: Sequence[Call],
     sender: Any,
+    *,
     what: str,
     max_fee: int | None,
     echo: Callable[[str], Any],
@@ -281,6 +282,7 @@ class _Recorder:
 def preview_deploy(
     container: Any,
     sender: Any,
+    *,
     args: Sequence[Any],
     upload: Callable[[Any], Any],
     seal: bool = True,

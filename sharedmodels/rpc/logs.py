@@ -52,7 +52,7 @@ class LogReadError(SharedModelsError):
         self.cursor = cursor
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LogCursor:
     """How far a read has got: every log of blocks before ``next_block`` is in ``logs``."""
 
@@ -84,6 +84,7 @@ def _retry_after(exc: requests.HTTPError, default: float) -> float:
 def get_logs(
     rpc: Any,
     query: dict,
+    *,
     from_block: int,
     to_block: int,
     cursor: LogCursor | None = None,
@@ -94,7 +95,7 @@ def get_logs(
     """Every log matching ``query`` (``address``, ``topics``) in ``[from_block, to_block]``,
     in the order the node returns them per window (block order). ``rpc`` is a
     ``reads.RPC``. ``cursor`` resumes an earlier read (see the module docstring)."""
-    cur = cursor or LogCursor(from_block, to_block)
+    cur = cursor or LogCursor(next_block=from_block, to_block=to_block)
     span = max(1, window)
     failures = 0
     while not cur.done:

@@ -134,7 +134,13 @@ def create_address(sender: str, nonce: int) -> str:
 
 
 def revert_reason(
-    rpc: RPC, sender: str, to: str | None, data: bytes, value: int = 0, block: str = "latest"
+    rpc: RPC,
+    sender: str,
+    *,
+    to: str | None,
+    data: bytes,
+    value: int = 0,
+    block: str = "latest",
 ) -> str | None:
     """None when an ``eth_call`` of this transaction (``to=None``: a contract creation, ``data``
     its bytecode and arguments) succeeds; else why it would fail: the contract's reason string,

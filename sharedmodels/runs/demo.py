@@ -40,7 +40,7 @@ from sharedmodels.trainers.parity import ParityResult, describe
 from sharedmodels.units import DAY
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainerDemoConfig:
     # A model that starts weak (ten samples, one per digit on average) so that the story can
     # show it learning from the honest contributor while the flipper loses its deposits.
@@ -57,12 +57,17 @@ class TrainerDemoConfig:
     budget: int = 3 * 10**18
     incentive: Incentive = field(
         default_factory=lambda: Incentive(
-            "stake", DAY, 3 * DAY, 7 * DAY, 10**15, leave_one_out=True
+            "stake",
+            refund_wait=DAY,
+            owner_wait=3 * DAY,
+            any_wait=7 * DAY,
+            cost_weight=10**15,
+            leave_one_out=True,
         )
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainerDemoResult:
     accuracy_before: float
     accuracy_after: float

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 GWEI = 10**9
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Prices:
     """The prices the L2 columns assume (wei per gas, scalars in millionths)."""
 

@@ -14,10 +14,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sharedmodels.errors import InputError
+from sharedmodels.market.demo import MarketDemoConfig, run_demo
 from sharedmodels.market.rules import default_pieces
-from sharedmodels.market.story import DemoConfig, run_demo
 from sharedmodels.runs.bench import replace_section
 from sharedmodels.units import ETH
+
+
+def sizes_of(text: str, option: str, *, least: int) -> list[int]:
+    """A comma-separated list of whole numbers of at least ``least`` (``--sizes 64,128``)."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"{option}: {text!r} is not a comma-separated list of numbers") from None
+    if min(values) < least:
+        raise InputError(f"{option}: every value must be at least {least}, not {min(values)}")
+    return values
 
 
 def runs(sizes: Sequence[int], counts: Sequence[int]) -> list[tuple[int, int]]:
@@ -36,7 +48,7 @@ def run_one(
     after): its row of gas figures. ``accounts``: the provider, the honest contributor and the
     two flippers."""
     per_flipper = contributions // 6
-    config = DemoConfig(
+    config = MarketDemoConfig(
         test_size=test_size,
         pieces=default_pieces(test_size),
         pretrain=4000,
@@ -118,8 +130,12 @@ def market_table(rows: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
-def save(rows: list[dict], out: Path, benchmarks: Path = Path("BENCHMARKS.md")) -> None:
-    """Write ``rows`` to ``out`` (JSON) and their table into ``benchmarks``."""
+def save(rows: list[dict], out: Path, benchmarks: Path) -> list[Path]:
+    """Write ``rows`` to ``out`` (JSON) and their table into ``benchmarks`` if that file exists;
+    the paths written."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"runs": rows}, indent=1) + "\n")
+    if not benchmarks.is_file():
+        return [out]
     replace_section(benchmarks, "market", market_table(rows))
+    return [out, benchmarks]

@@ -45,10 +45,10 @@ TRAIN_SHARE = 0.7
 #: Input sizes of the gas table: feature indices per sample (sparse) or dimension (dense).
 GAS_SIZES = {False: (20, 100), True: (16, 64)}
 VOCAB = 1000
-STAKE = Incentive("stake", 60, 120, 240, 10**15)
+STAKE = Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AccuracyRow:
     model: str
     dataset: str

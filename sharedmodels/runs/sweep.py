@@ -44,7 +44,7 @@ class Cell:
     float_: float
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Choice:
     """A model's chosen setting, then scored once on the held-out part."""
 
@@ -151,15 +151,15 @@ def sweep(
         labels = encoded[pick.bits][1]
         choices.append(
             Choice(
-                model,
-                pick.bits,
-                pick.alpha,
-                pick.mirror,
-                test_mirror,
-                test_float,
-                fpick.bits,
-                fpick.alpha,
-                majority(labels[train_n:]),
+                model=model,
+                bits=pick.bits,
+                alpha=pick.alpha,
+                validation=pick.mirror,
+                test=test_mirror,
+                float_best=test_float,
+                float_bits=fpick.bits,
+                float_alpha=fpick.alpha,
+                baseline=majority(labels[train_n:]),
             )
         )
     labels = encoded[widths[0]][1]

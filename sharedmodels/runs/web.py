@@ -179,7 +179,7 @@ def write_assets(out_dir: Path = ASSETS, build_json: Path = BUILD_JSON) -> list[
 # ---------------------------------------------------------------- demo deployments
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class DemoModel:
     """One model the page shows after ``make web``."""
 
@@ -192,10 +192,27 @@ class DemoModel:
 
 
 DEMO: tuple[DemoModel, ...] = (
-    DemoModel("perceptron", "perceptron", "stake", "rt", 4000),
-    DemoModel("naive_bayes_vocab", "naive_bayes", "stake", "rt", 4000, "vocab:2000"),
-    DemoModel("sparse_ncc_points", "sparse_ncc", "points", "rt", 1000),
-    DemoModel("wine_ncc", "ncc", "stake", "sklearn:wine", 100),
+    DemoModel(
+        name="perceptron", model="perceptron", incentive="stake", pretrain="rt", pretrain_limit=4000
+    ),
+    DemoModel(
+        name="naive_bayes_vocab",
+        model="naive_bayes",
+        incentive="stake",
+        pretrain="rt",
+        pretrain_limit=4000,
+        encoder="vocab:2000",
+    ),
+    DemoModel(
+        name="sparse_ncc_points",
+        model="sparse_ncc",
+        incentive="points",
+        pretrain="rt",
+        pretrain_limit=1000,
+    ),
+    DemoModel(
+        name="wine_ncc", model="ncc", incentive="stake", pretrain="sklearn:wine", pretrain_limit=100
+    ),
 )
 #: Short waits, so that a visitor sees a refund window open: refund after 2 minutes, the owner
 #: may take after 10, anyone after 30. Deposits as the scripts' default (0.06 ETH after a
@@ -211,8 +228,22 @@ def demo_incentive(model: str, kind: str):
     refund, owner, anyone = DEMO_WAITS
     loo = model_spec(model).leave_one_out
     if kind == "points":
-        return Incentive("points", refund, refund, refund, 0, loo)
-    return Incentive("stake", refund, owner, anyone, DEMO_COST_WEIGHT, loo)
+        return Incentive(
+            "points",
+            refund_wait=refund,
+            owner_wait=refund,
+            any_wait=refund,
+            cost_weight=0,
+            leave_one_out=loo,
+        )
+    return Incentive(
+        "stake",
+        refund_wait=refund,
+        owner_wait=owner,
+        any_wait=anyone,
+        cost_weight=DEMO_COST_WEIGHT,
+        leave_one_out=loo,
+    )
 
 
 def _live(manifest: Any, chain: Any) -> bool:
@@ -658,6 +689,7 @@ class Server:
     def __init__(
         self,
         node: str,
+        *,
         port: int = 0,
         host: str = "127.0.0.1",
         dist: Path = DIST,

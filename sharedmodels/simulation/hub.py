@@ -43,7 +43,7 @@ from sharedmodels.hub.rules import pushed as _pushed
 from sharedmodels.mirrors.perceptron import INTERCEPT_BITS, IntPerceptron
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Agent:
     """One contributor: a policy over the data, and its ledger."""
 
@@ -226,7 +226,7 @@ def simulate_hub(
         tests.append(data[at : at + test_size])
         at += test_size
     stream = data[at:]
-    agents = [Agent(f"{p}{i}", p) for i, p in enumerate(policies)]
+    agents = [Agent(name=f"{p}{i}", policy=p) for i, p in enumerate(policies)]
     sim = HubSimulation(agents, funded=fund, available=fund)
 
     def record(test):

@@ -24,6 +24,7 @@ from pathlib import Path
 from sharedmodels.encoding.encoded import Encoded, encode_dataset, majority
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.errors import InputError
+from sharedmodels.market.demo import create_market
 from sharedmodels.market.driver import (
     STAGES,
     Terms,
@@ -34,7 +35,6 @@ from sharedmodels.market.driver import (
     reveal_rest,
 )
 from sharedmodels.market.rules import MAX_PIECE, load_secrets, new_salt, sample_commitment
-from sharedmodels.market.story import create_market
 from sharedmodels.rpc.fastpath import Pipeline, mine_together
 from sharedmodels.rpc.reads import RPC, abi_encoder
 from sharedmodels.simulation.agents import Ledger, draw_owners, make_agents

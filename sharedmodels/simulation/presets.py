@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
@@ -11,7 +11,7 @@ from sharedmodels.trainers.client import Incentive
 from sharedmodels.units import DAY, ETH
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class MarketSetup:
     """The market's terms in a simulation."""
 
@@ -37,6 +37,7 @@ class AgentSpec:
 
     name: str
     kind: str
+    _: KW_ONLY
     start_eth: float = 100.0
     pace: float = 1.0
     mistake_rate: float = 0.0
@@ -58,6 +59,7 @@ class AgentSpec:
 @dataclass(frozen=True)
 class Preset:
     name: str
+    _: KW_ONLY
     description: str
     agents: tuple[AgentSpec, ...]
     #: The model's incentive (deposit/refund/take or Points), or None for the market.
@@ -85,42 +87,66 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "drt": Preset(
         "drt",
-        "deposit, refund and take: one good agent, one label-flipping agent, same pace",
-        (AgentSpec("good", "good"), AgentSpec("bad", "bad")),
-        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13, leave_one_out=True),
+        description="deposit, refund and take: one good agent, one label-flipping agent, same pace",
+        agents=(AgentSpec("good", "good"), AgentSpec("bad", "bad")),
+        incentive=Incentive(
+            "stake",
+            refund_wait=DAY,
+            owner_wait=3 * DAY,
+            any_wait=7 * DAY,
+            cost_weight=2 * 10**13,
+            leave_one_out=True,
+        ),
     ),
     "drt-adversary": Preset(
         "drt-adversary",
-        "deposit, refund and take against an adversary willing to spend twice as much",
-        (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0)),
-        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13, leave_one_out=True),
+        description="deposit, refund and take against an adversary willing to spend twice as much",
+        agents=(AgentSpec("good", "good"), AgentSpec("adversary", "adversary", start_eth=200.0)),
+        incentive=Incentive(
+            "stake",
+            refund_wait=DAY,
+            owner_wait=3 * DAY,
+            any_wait=7 * DAY,
+            cost_weight=2 * 10**13,
+            leave_one_out=True,
+        ),
     ),
     "articles": Preset(
         "articles",
-        "the articles' experiment: a Perceptron on a 1,000-word vocabulary, deposit/refund/take, "
-        "an adversary willing to spend twice what the good agent has",
-        (AgentSpec("good", "good"), AgentSpec("adversary", "adversary", 200.0)),
-        Incentive("stake", DAY, 3 * DAY, 7 * DAY, 2 * 10**13),
+        description=(
+            "the articles' experiment: a Perceptron on a 1,000-word vocabulary, "
+            "deposit/refund/take, an adversary willing to spend twice what the good agent has"
+        ),
+        agents=(AgentSpec("good", "good"), AgentSpec("adversary", "adversary", start_eth=200.0)),
+        incentive=Incentive(
+            "stake", refund_wait=DAY, owner_wait=3 * DAY, any_wait=7 * DAY, cost_weight=2 * 10**13
+        ),
         model="perceptron",
         encoder="vocab:1000",
     ),
     "points": Preset(
         "points",
-        "Points: free contributions, a point for each one the model later agrees with; a good "
-        "agent, a careless one (30% wrong labels) and a label flipper",
-        (
-            AgentSpec("good", "good", 0.0),
-            AgentSpec("careless", "good", 0.0, mistake_rate=0.3),
-            AgentSpec("bad", "bad", 0.0),
+        description=(
+            "Points: free contributions, a point for each one the model later agrees with; a good "
+            "agent, a careless one (30% wrong labels) and a label flipper"
         ),
-        Incentive("points", DAY, 0, 0, 0, leave_one_out=True),
+        agents=(
+            AgentSpec("good", "good", start_eth=0.0),
+            AgentSpec("careless", "good", start_eth=0.0, mistake_rate=0.3),
+            AgentSpec("bad", "bad", start_eth=0.0),
+        ),
+        incentive=Incentive(
+            "points", refund_wait=DAY, owner_wait=0, any_wait=0, cost_weight=0, leave_one_out=True
+        ),
     ),
     "market": Preset(
         "market",
-        "prediction market: a good and a label-flipping contributor stake 0.001 ETH a sample; "
-        "a committed test set of 128 scores them and shares a 10 ETH bounty",
-        (AgentSpec("good", "good", 10.0), AgentSpec("bad", "bad", 10.0)),
-        None,
+        description=(
+            "prediction market: a good and a label-flipping contributor stake 0.001 ETH a sample; "
+            "a committed test set of 128 scores them and shares a 10 ETH bounty"
+        ),
+        agents=(AgentSpec("good", "good", start_eth=10.0), AgentSpec("bad", "bad", start_eth=10.0)),
+        incentive=None,
         pretrain=1000,
         market=MarketSetup(),
         default_samples=8_000,

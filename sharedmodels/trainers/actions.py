@@ -141,7 +141,7 @@ def contribute(
             receipts = call_in_order(
                 sender,
                 contract.addData,
-                ((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
+                calls=((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
                 progress=progress,
                 window=window,
                 value=value,
@@ -166,7 +166,17 @@ def contribute(
         if capped:
             check_cap(pending_deposit(contract), cap)
         check_funds(contract, sender, value, later=_RESUME if out else "", what=_CARRIED)
-        out.append(_add_one(contract, sender, row, label, value, cap if capped else None, wait))
+        out.append(
+            _add_one(
+                contract,
+                sender,
+                row=row,
+                label=label,
+                value=value,
+                cap=cap if capped else None,
+                wait=wait,
+            )
+        )
         if progress:
             progress(1)
     return out
@@ -175,6 +185,7 @@ def contribute(
 def _add_one(
     contract: Any,
     sender: Any,
+    *,
     row: Sequence[int],
     label: int,
     value: int,
@@ -342,7 +353,7 @@ def claim_all(
     return out
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Status:
     """What ``ape run status`` prints."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class Incentive:
     """Deploy-time parameters of an incentive."""
 
     kind: str = "stake"
+    _: KW_ONLY
     refund_wait: int = 86_400
     owner_wait: int = 3 * 86_400
     any_wait: int = 7 * 86_400
@@ -135,15 +136,22 @@ def incentive_of(contract: Any) -> Incentive:
     if "cost_weight" in abi:
         return Incentive(
             "stake",
-            int(contract.refund_wait()),
-            int(contract.owner_wait()),
-            int(contract.any_wait()),
-            int(contract.cost_weight()),
-            loo,
+            refund_wait=int(contract.refund_wait()),
+            owner_wait=int(contract.owner_wait()),
+            any_wait=int(contract.any_wait()),
+            cost_weight=int(contract.cost_weight()),
+            leave_one_out=loo,
         )
     if "leaderboard" in abi:
         wait = int(contract.refund_wait())
-        return Incentive("points", wait, wait, wait, 0, loo)
+        return Incentive(
+            "points",
+            refund_wait=wait,
+            owner_wait=wait,
+            any_wait=wait,
+            cost_weight=0,
+            leave_one_out=loo,
+        )
     return Incentive("none")
 
 
@@ -291,7 +299,7 @@ def scan(
     names = [n for n in names if hasattr(contract, n)]
     topics = {event_topic(contract, n): n for n in names}
     query = {"address": address, "topics": [list(topics)]}
-    logs = get_logs(rpc, query, from_block, to_block)
+    logs = get_logs(rpc, query, from_block=from_block, to_block=to_block)
     logs.sort(key=lambda g: (int(g["blockNumber"], 16), int(g["logIndex"], 16)))
     history = History(last_block=to_block)
     # Per transaction, one entry per contributing item in log order (None: a skipped item).

@@ -65,7 +65,9 @@ def deploy_model(
         from sharedmodels.rpc.fees import preview_deploy
 
         before_send(
-            preview_deploy(container, sender, args, lambda c: k.upload(c, sender, ref), seal)
+            preview_deploy(
+                container, sender, args=args, upload=lambda c: k.upload(c, sender, ref), seal=seal
+            )
         )
     contract, gas = deploy_uploaded(
         container, sender, args, lambda c: k.upload(c, sender, ref), seal

@@ -58,7 +58,7 @@ def pending_deposit(contract: Any) -> int:
         return int(contract.next_deposit())
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     """The deposits of ``samples`` contributions sent now, under ``cap`` per sample."""
 
@@ -127,12 +127,12 @@ def plan(contract: Any, incentive: Any, samples: int, cap: int | None, pace: boo
     if cap is None:
         cap = incentive.deposit(QUIET)
     return Plan(
-        samples,
-        pending_deposit(contract),
-        incentive.max_deposit,
-        cap,
-        pace,
-        quiet_for(incentive, cap),
+        samples=samples,
+        now=pending_deposit(contract),
+        burst=incentive.max_deposit,
+        cap=cap,
+        pace=pace,
+        gap=quiet_for(incentive, cap),
     )
 
 

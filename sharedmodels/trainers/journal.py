@@ -24,7 +24,7 @@ from sharedmodels.trainers.client import History, scan
 JOURNAL_DIR = Path("deployments") / "journal"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Journal:
     chain_id: int
     trainer: str
@@ -71,7 +71,14 @@ def open_journal(
     if path.is_file() and not fresh:
         data = json.loads(path.read_text())
         return Journal(**data), path, True
-    journal = Journal(chain_id, trainer, sender, plan, len(rows), current_block + 1)
+    journal = Journal(
+        chain_id=chain_id,
+        trainer=trainer,
+        sender=sender,
+        plan=plan,
+        planned=len(rows),
+        start_block=current_block + 1,
+    )
     journal.save(path)
     return journal, path, False
 

@@ -18,7 +18,7 @@ from sharedmodels.rpc.fastpath import call_in_order, can_pipeline
 from sharedmodels.rpc.reads import decode_event
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ParityResult:
     agree: int = 0
     total: int = 0
@@ -76,7 +76,7 @@ def train_stream(
         receipts = call_in_order(
             sender,
             contract.update,
-            ((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
+            calls=((to_x(r), y) for r, y in zip(rows, labels, strict=True)),
             progress=progress,
         )
         events = decode_event(contract, "ModelTrained", receipts)

@@ -25,10 +25,27 @@ from sharedmodels.runs.web import DemoModel, Server, deploy_demo, write_assets
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 MODELS = (
-    DemoModel("perceptron", "perceptron", "stake", "rt", 400),
-    DemoModel("naive_bayes_vocab", "naive_bayes", "stake", "rt", 400, "vocab:300"),
-    DemoModel("sparse_ncc_points", "sparse_ncc", "points", "rt", 200),
-    DemoModel("wine_ncc", "ncc", "stake", "sklearn:wine", 60),
+    DemoModel(
+        name="perceptron", model="perceptron", incentive="stake", pretrain="rt", pretrain_limit=400
+    ),
+    DemoModel(
+        name="naive_bayes_vocab",
+        model="naive_bayes",
+        incentive="stake",
+        pretrain="rt",
+        pretrain_limit=400,
+        encoder="vocab:300",
+    ),
+    DemoModel(
+        name="sparse_ncc_points",
+        model="sparse_ncc",
+        incentive="points",
+        pretrain="rt",
+        pretrain_limit=200,
+    ),
+    DemoModel(
+        name="wine_ncc", model="ncc", incentive="stake", pretrain="sklearn:wine", pretrain_limit=60
+    ),
 )
 
 

@@ -52,7 +52,16 @@ def test_sign_1559_matches_eth_account(key, chain_id, nonce, max_fee, gas, to, v
     if to is not None:
         tx["to"] = to
     want = "0x" + bytes(Account.sign_transaction(tx, key).raw_transaction).hex()
-    got = sign_1559(PrivateKey(key), chain_id, nonce, max_fee, gas, to, value, data)
+    got = sign_1559(
+        PrivateKey(key),
+        chain_id,
+        nonce=nonce,
+        max_fee=max_fee,
+        gas=gas,
+        to=to,
+        value=value,
+        data=data,
+    )
     assert got == want
     assert nonce_of(got) == nonce
 

@@ -117,7 +117,7 @@ def test_contribute_refused_above_the_cap_sends_nothing(
     from sharedmodels.encoding.packed import packer
     from sharedmodels.rpc.deployments import read_manifest
 
-    data = dataset_samples("rt", read_manifest(stake).encoder_obj, 3, 5000)
+    data = dataset_samples("rt", read_manifest(stake).encoder_obj, limit=3, offset=5000)
     to_x = packer(contract)
     deposit = int(contract.cost_weight()) * 3600
     calls = [

@@ -18,7 +18,11 @@ def relay_container():
 def test_scan_recovers_features_from_the_call_trace(
     deploy_trainer, relay_container, alice, tmp_path
 ):
-    trainer = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 10**12))
+    trainer = deploy_trainer(
+        incentive=Incentive(
+            "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**12
+        )
+    )
     relay = relay_container.deploy(sender=alice)
     rows = [[1, 5, 9], [2, 3], [7], [4, 8, 11, 12]]
     labels = [1, 0, 0, 1]

@@ -104,7 +104,11 @@ def test_code_hash_matches_deployed_code_without_immutables(project, owner, depl
     code = runtime_code(project.PerceptronStake)
     a = bytes(chain.provider.get_code(deploy_trainer().address))
     b = bytes(
-        chain.provider.get_code(deploy_trainer(incentive=Incentive("stake", 1, 2, 3, 5)).address)
+        chain.provider.get_code(
+            deploy_trainer(
+                incentive=Incentive("stake", refund_wait=1, owner_wait=2, any_wait=3, cost_weight=5)
+            ).address
+        )
     )
     assert a[: len(code)] == b[: len(code)] == code
     assert a != b
@@ -418,15 +422,53 @@ def test_packed_kind_refuses_features_the_lanes_cannot_carry(hub, registered, ow
 
 def test_commitment_mirror_binds_chain_hub_evaluator_and_position(hub, bob, chain):
     ts = make_set(4)
-    c = commitment(chain.chain_id, hub.address, bob.address, 0, ts.salts[0], ts.pieces[0], False)
+    c = commitment(
+        chain.chain_id,
+        hub.address,
+        evaluator=bob.address,
+        i=0,
+        salt=ts.salts[0],
+        piece=ts.pieces[0],
+        dense=False,
+    )
     assert c == ts.commitments(chain.chain_id, hub.address, bob.address)[0]
     for other in (
         commitment(
-            chain.chain_id + 1, hub.address, bob.address, 0, ts.salts[0], ts.pieces[0], False
+            chain.chain_id + 1,
+            hub.address,
+            evaluator=bob.address,
+            i=0,
+            salt=ts.salts[0],
+            piece=ts.pieces[0],
+            dense=False,
         ),
-        commitment(chain.chain_id, bob.address, bob.address, 0, ts.salts[0], ts.pieces[0], False),
-        commitment(chain.chain_id, hub.address, hub.address, 0, ts.salts[0], ts.pieces[0], False),
-        commitment(chain.chain_id, hub.address, bob.address, 1, ts.salts[0], ts.pieces[0], False),
+        commitment(
+            chain.chain_id,
+            bob.address,
+            evaluator=bob.address,
+            i=0,
+            salt=ts.salts[0],
+            piece=ts.pieces[0],
+            dense=False,
+        ),
+        commitment(
+            chain.chain_id,
+            hub.address,
+            evaluator=hub.address,
+            i=0,
+            salt=ts.salts[0],
+            piece=ts.pieces[0],
+            dense=False,
+        ),
+        commitment(
+            chain.chain_id,
+            hub.address,
+            evaluator=bob.address,
+            i=1,
+            salt=ts.salts[0],
+            piece=ts.pieces[0],
+            dense=False,
+        ),
     ):
         assert other != c
 

@@ -25,7 +25,9 @@ from sharedmodels.trainers.deploy import deploy_model
 
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 
-LOO = Incentive("stake", 60, 120, 240, 10**15, leave_one_out=True)
+LOO = Incentive(
+    "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15, leave_one_out=True
+)
 AS_IS = STAKE
 #: Models that offer the rule (the Perceptrons do not: see docs/incentives.md).
 MODELS = tuple(m.name for m in registry.MODELS.values() if m.leave_one_out)

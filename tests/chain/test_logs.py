@@ -23,7 +23,11 @@ from sharedmodels.trainers.client import Incentive, scan
 def busy_trainer(deploy_trainer, alice, owner):
     """A trainer with 9 contributions spread over ~40 blocks, two of them in one block's
     neighbourhood, and a refund (a claim event among the adds)."""
-    trainer = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 10**12))
+    trainer = deploy_trainer(
+        incentive=Incentive(
+            "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**12
+        )
+    )
     rows = [[1, 5], [2, 3], [7], [4, 8], [6], [9, 10], [11], [3, 12], [5, 13]]
     for i, row in enumerate(rows):
         who = alice if i % 2 else owner
@@ -58,18 +62,18 @@ def test_a_read_cut_off_resumes_from_its_cursor(busy_trainer, monkeypatch):
     rpc = RPC(chain.provider.http_uri)
     head = chain.blocks.height
     query = {"address": str(busy_trainer.address)}
-    want = logreader.get_logs(rpc, query, 0, head)
+    want = logreader.get_logs(rpc, query, from_block=0, to_block=head)
     limits = Limits(max_range=5, max_results=3, rate_every=0, fail_after=5)
     with limited_node(chain.provider.http_uri, limits) as uri:
         with pytest.raises(logreader.LogReadError) as info:
-            logreader.get_logs(RPC(uri), query, 0, head, window=4, retries=3)
+            logreader.get_logs(RPC(uri), query, from_block=0, to_block=head, window=4, retries=3)
     cursor = info.value.cursor
     # Five 4-block windows were read before the outage; the cursor stops after them.
     assert cursor.next_block == 20 and not cursor.done
     assert "read up to block" in str(info.value)
     # The node is back: resuming reads only the rest, and the whole is exactly the history.
     with limited_node(chain.provider.http_uri, Limits(max_range=5, max_results=3)) as uri:
-        got = logreader.get_logs(RPC(uri), query, 0, head, cursor=cursor)
+        got = logreader.get_logs(RPC(uri), query, from_block=0, to_block=head, cursor=cursor)
     key = [(g["blockNumber"], g["logIndex"]) for g in got]
     assert key == [(g["blockNumber"], g["logIndex"]) for g in want]
     assert len(set(key)) == len(key)
@@ -94,7 +98,9 @@ def test_the_page_reads_through_a_limited_node_too(busy_trainer):
     head = chain.blocks.height
     want = [
         [int(g["blockNumber"], 16), int(g["logIndex"], 16)]
-        for g in logreader.get_logs(RPC(chain.provider.http_uri), {"address": address}, 0, head)
+        for g in logreader.get_logs(
+            RPC(chain.provider.http_uri), {"address": address}, from_block=0, to_block=head
+        )
     ]
     limits = Limits(max_range=5, max_results=3, rate_every=4)
     with limited_node(chain.provider.http_uri, limits) as uri:

@@ -145,7 +145,7 @@ def contribute(project, owner, who, model: str, stream) -> tuple[Any, list[tuple
     container = getattr(project, model_spec(model).contract("points"))
     t = container.deploy(*ctor_args(model, size, names), 60, True, sender=owner)
     assert bool(t.leave_one_out())
-    receipts = call_in_order(who, t.addData, [(x, y) for x, y in stream])
+    receipts = call_in_order(who, t.addData, calls=[(x, y) for x, y in stream])
     logs = decode_event(t, "ContributionAdded", receipts)
     keys = [
         (int(e["id"]), str(who.address), int(e["time"]), int(e["label"]), int(e["deposit"]))

@@ -7,7 +7,7 @@ import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
 from sharedmodels.market.driver import phase
-from sharedmodels.rpc.fastpath import create_address
+from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
 
@@ -140,7 +140,7 @@ def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
 
 
 def _create(project, owner, tmp_path, secrets):
-    from sharedmodels.market.story import create_market
+    from sharedmodels.market.demo import create_market
 
     reviews = tmp_path / "reviews.csv"
     rows = [("a dull and tedious film", 0), ("a gorgeous, witty film", 1)] * 4
@@ -165,7 +165,7 @@ def test_failed_create_keeps_secrets_exactly_when_the_market_exists(
     """The secrets file is written before the deployment is sent; a failure removes it only if
     no contract was created (the upload of the initial model failing after the deployment:
     kept; the deployment itself failing: removed)."""
-    from sharedmodels.market import driver, story
+    from sharedmodels.market import demo, driver
 
     def upload_fails(*args, **kwargs):
         raise RuntimeError("the node went away during the upload")
@@ -180,11 +180,11 @@ def test_failed_create_keeps_secrets_exactly_when_the_market_exists(
     monkeypatch.undo()
 
     def deploy_fails(container, sender, *args, **kwargs):
-        assert story.load_secrets(removed).commitments  # written before anything is sent
+        assert demo.load_secrets(removed).commitments  # written before anything is sent
         raise RuntimeError("the node went away before the deployment")
 
     removed = tmp_path / "removed.json"
-    monkeypatch.setattr(story, "deploy_market", deploy_fails)
+    monkeypatch.setattr(demo, "deploy_market", deploy_fails)
     with pytest.raises(RuntimeError, match="before the deployment"):
         _create(project, owner, tmp_path, removed)
     assert not removed.exists()

@@ -37,7 +37,7 @@ from sharedmodels.market.driver import (
     reveal_first,
 )
 from sharedmodels.market.rules import first_link, reward_pass, sample_hash
-from sharedmodels.rpc.fastpath import create_address
+from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
 NOT_MATCHING = "market: piece does not match its commitment"

@@ -45,7 +45,7 @@ from sharedmodels.trainers.deploy import deploy_model
 pytestmark = pytest.mark.usefixtures("wei_invariant")
 
 MODELS = tuple(m.name for m in registry.MODELS.values() if m.uses_base)
-POINTS = Incentive("points", 60, 60, 60, 0)
+POINTS = Incentive("points", refund_wait=60, owner_wait=60, any_wait=60, cost_weight=0)
 INCENTIVES = {"stake": STAKE, "points": POINTS}
 #: Seconds between consecutive contributions in these tests: each stake deposit is
 #: cost_weight * 3600 // isqrt(100).

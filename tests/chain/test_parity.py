@@ -38,7 +38,7 @@ def test_random_samples_match_reference(container, owner, data, eta, start):
     """Every prediction, every touched weight and the intercept equal both references."""
     intercept = round_to_double(start)
     contract, _ = deploy_perceptron(
-        container, owner, Encoder(n_features=N), eta, intercept=intercept, seal=False
+        container, owner, encoder=Encoder(n_features=N), eta=eta, intercept=intercept, seal=False
     )
     mirror = IntPerceptron(N, eta)
     mirror.intercept = intercept
@@ -86,8 +86,8 @@ def test_ape_path_matches_fast_path(container, owner):
     rnd = random.Random(7)
     rows = [sorted(rnd.sample(range(N), 5)) for _ in range(12)]
     labels = [rnd.randint(0, 1) for _ in rows]
-    fast, _ = deploy_perceptron(container, owner, Encoder(n_features=N))
-    slow, _ = deploy_perceptron(container, owner, Encoder(n_features=N))
+    fast, _ = deploy_perceptron(container, owner, encoder=Encoder(n_features=N))
+    slow, _ = deploy_perceptron(container, owner, encoder=Encoder(n_features=N))
 
     a, fast_gas = train_stream(fast, owner, rows, labels=labels)
     b, slow_gas = train_stream(slow, owner, rows, labels=labels, pipelined=False)

@@ -13,9 +13,9 @@ from conftest import assert_wei_invariant
 from sharedmodels.trainers.client import Contribution, Incentive
 
 WAIT = 60
-POINTS = Incentive("points", WAIT, WAIT, WAIT, 0)
+POINTS = Incentive("points", refund_wait=WAIT, owner_wait=WAIT, any_wait=WAIT, cost_weight=0)
 #: No wait: a contribution can be validated in the block after it.
-NO_WAIT = Incentive("points", 0, 0, 0, 0)
+NO_WAIT = Incentive("points", refund_wait=0, owner_wait=0, any_wait=0, cost_weight=0)
 #: Feature 1 votes class 1, feature 2 class 0, too strongly for one update (±1) to flip.
 WEIGHTS = {1: 1000, 2: -1000}
 POS, NEG = [1], [2]

@@ -24,7 +24,11 @@ def reorg(depth: int) -> None:
 
 
 def test_a_resumed_run_after_a_reorg_neither_repeats_nor_skips(deploy_trainer, alice, tmp_path):
-    trainer = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 10**12))
+    trainer = deploy_trainer(
+        incentive=Incentive(
+            "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**12
+        )
+    )
     address = str(trainer.address)
     journal, path, resumed = open_journal(
         chain.chain_id,
@@ -68,12 +72,25 @@ def test_a_resumed_run_after_a_reorg_neither_repeats_nor_skips(deploy_trainer, a
 
 def test_a_deployment_lost_to_a_reorg_is_refused(deploy_trainer):
     before = chain.blocks.height
-    trainer = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 10**12))
+    trainer = deploy_trainer(
+        incentive=Incentive(
+            "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**12
+        )
+    )
     address = str(trainer.address)
     assert bytes(chain.provider.get_code(address))
     reorg(chain.blocks.height - before)  # the deployment's blocks are replaced
     man = Manifest(
-        "perceptron", "PerceptronStake", address, "ethereum:local", 31337, "", 0, {}, 1, []
+        model="perceptron",
+        contract="PerceptronStake",
+        address=address,
+        network="ethereum:local",
+        chain_id=31337,
+        deployer="",
+        block=0,
+        encoder={},
+        learning_rate=1,
+        class_names=[],
     )
     with pytest.raises(DeploymentError, match="no contract at"):
         check_deployment(man, chain.chain_id, bytes(chain.provider.get_code(address)))

@@ -434,7 +434,7 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     the fix (0.9375 ETH of 1, for gas)."""
     from sharedmodels.trainers.client import Incentive
 
-    points = Incentive("points", 60, 60, 60, 0)
+    points = Incentive("points", refund_wait=60, owner_wait=60, any_wait=60, cost_weight=0)
     only = [k for k in hub_kinds(project) if k.name == "PerceptronPoints"]
     hub, pool = driver.deploy_hub_and_pool(
         project,
@@ -500,7 +500,11 @@ def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_pays_its_contribu
         min_pool_samples=MIN_SAMPLES,
     )
     wait_ = ENTRY + DELAY
-    slow = deploy_trainer(incentive=Incentive("stake", wait_, wait_, wait_, 10**15))
+    slow = deploy_trainer(
+        incentive=Incentive(
+            "stake", refund_wait=wait_, owner_wait=wait_, any_wait=wait_, cost_weight=10**15
+        )
+    )
     hub.register(slow, 0, "t", "", sender=owner)
     seal(slow, owner)
     pool.fund(slow, carol, value=POOL, sender=carol)

@@ -282,7 +282,10 @@ def test_deposit_too_low_records_nothing(trainer, alice):
 
 
 def test_zero_cost_weight_is_free(deploy_trainer, owner, alice, bob):
-    t = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 0), weights=WEIGHTS)
+    t = deploy_trainer(
+        incentive=Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=0),
+        weights=WEIGHTS,
+    )
     assert t.next_deposit() == 0
     before = alice.balance
     good, receipt = contribute(t, alice, POS, 1, value=0)
@@ -547,7 +550,10 @@ def test_report_share_rounding_to_zero_is_refused(deploy_trainer, owner, alice, 
     with nothing changed; the contract used to pay the whole remaining deposit instead, twice
     the reporter's share of 1/2 wei. The deposit stays for the owner's take."""
     # cost weight 1 and Δ = 2000**2 s: a 1-wei deposit.
-    t = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 1), weights=WEIGHTS)
+    t = deploy_trainer(
+        incentive=Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=1),
+        weights=WEIGHTS,
+    )
     earn_good(t, [(alice, 1), (bob, 1)])
     c, _ = contribute(t, mallory, POS, 0, at=t.last_contribution_time() + 2000**2)
     assert c.deposit == 1 and c.deposit * 1 < t.total_good() == 2
@@ -563,7 +569,10 @@ def test_report_share_rounding_to_zero_is_refused(deploy_trainer, owner, alice, 
 def test_report_share_at_the_rounding_boundary_is_paid(deploy_trainer, alice, bob, mallory):
     """At the boundary (2 wei * 1 point == 2 points) the share is exactly 1 wei: each of the
     two reporters gets 1, not the 2 left to the first."""
-    t = deploy_trainer(incentive=Incentive("stake", 60, 120, 240, 1), weights=WEIGHTS)
+    t = deploy_trainer(
+        incentive=Incentive("stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=1),
+        weights=WEIGHTS,
+    )
     earn_good(t, [(alice, 1), (bob, 1)])
     c, _ = contribute(t, mallory, POS, 0, at=t.last_contribution_time() + 1800**2)
     assert c.deposit == 2 and c.deposit * 1 == t.total_good()
@@ -763,7 +772,9 @@ def test_deposit_formula_property(deploy_trainer, alice):
         ),
     )
     def check(cost_weight, delta):
-        incentive = Incentive("stake", 0, 0, 0, cost_weight)
+        incentive = Incentive(
+            "stake", refund_wait=0, owner_wait=0, any_wait=0, cost_weight=cost_weight
+        )
         if cost_weight not in trainers:
             trainers[cost_weight] = deploy_trainer(incentive=incentive, weights=WEIGHTS)
         t = trainers[cost_weight]

@@ -6,6 +6,8 @@ import json
 from e2e_runner import ape_many, lines
 
 from sharedmodels.bounty.demo import BountyDemoConfig, run_demo
+from sharedmodels.bounty.report import demo_lines
+from sharedmodels.units import ETH
 
 ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
@@ -136,3 +138,18 @@ def test_demo_scores_match_the_mirror_and_conserve(project, chain, accounts):
     assert all(row.onchain == row.mirror for row in r.rows)
     assert max(r.step_gas) < 10_000_000
     assert r.rows[2].onchain < max(r.rows[0].onchain, r.rows[1].onchain)  # shuffled labels
+    # What `ape run bounty demo` prints of it: one row a submission, the keeper's fees, the
+    # payouts and the conservation.
+    shown = demo_lines(r)
+    assert shown[1] == f"test set: {r.test_size} samples"
+    for line, row in zip(shown[3 : 3 + len(r.rows)], r.rows, strict=True):
+        assert line.split()[-4:] == [
+            str(row.params),
+            f"{row.onchain:.2%}",
+            f"{row.mirror:.2%}",
+            f"{row.float_:.2%}",
+        ]
+    assert shown[-4] == f"gas per step: {', '.join(f'{g:,}' for g in r.step_gas)}"
+    fees = f"scoring fees to the keeper: {r.fees / ETH:.6f} ETH for {sum(r.step_gas):,} gas"
+    assert shown[-3] == fees
+    assert shown[-1] == "conservation: ok"

@@ -22,7 +22,9 @@ def test_small_demo_keeps_parity_and_accounts_for_every_wei(accounts, chain):
         days=2,
         per_day=4,
         flipper_per_day=2,
-        incentive=Incentive("stake", DAY, 3 * DAY, 7 * DAY, 10**15),
+        incentive=Incentive(
+            "stake", refund_wait=DAY, owner_wait=3 * DAY, any_wait=7 * DAY, cost_weight=10**15
+        ),
     )
     r = run(config, owner, honest, flipper)
     assert r.parity.ok and r.parity.total == 300
@@ -52,7 +54,9 @@ def test_demo_runs_any_model(accounts, model, dataset):
         days=1,
         per_day=4,
         flipper_per_day=2,
-        incentive=Incentive("stake", DAY, 3 * DAY, 7 * DAY, 10**15),
+        incentive=Incentive(
+            "stake", refund_wait=DAY, owner_wait=3 * DAY, any_wait=7 * DAY, cost_weight=10**15
+        ),
     )
     r = run(config, accounts[0], accounts[1], accounts[2])
     assert r.parity.ok and r.parity.summary().endswith("state identical: yes")

@@ -5,7 +5,8 @@ import json
 
 from e2e_runner import ape_many, contract_at, lines
 
-from sharedmodels.market.story import DemoConfig, run_demo
+from sharedmodels.market.demo import MarketDemoConfig, run_demo
+from sharedmodels.market.report import demo_lines
 from sharedmodels.units import ETH
 
 
@@ -161,7 +162,7 @@ def test_market_errors_are_one_line(tmp_path):
 
 
 def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
-    config = DemoConfig(
+    config = MarketDemoConfig(
         test_size=32,
         pieces=4,
         pretrain=400,
@@ -185,3 +186,24 @@ def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
     assert sum(r.paid.values()) + r.provider_back == config.bounty + staked
     assert [a.samples for a in r.actors] == [8, 4, 4]
     assert r.passes and r.steps
+
+    # What `ape run market demo` prints of it: each actor's stakes, payouts and net, to the wei
+    # shown; the provider's bounty and what came back; the mirror and the conservation.
+    shown = demo_lines(r, config)
+    assert shown[1] == (
+        "== prediction market on rt: bounty 3.000000 ETH, test set 32 in 4 pieces "
+        f"(piece {r.first_piece} first) =="
+    )
+    rows = {line.split()[0]: line.split()[1:] for line in shown if line[:1].isalpha()}
+    for a in r.actors:
+        paid, net = r.paid[a.name] / ETH, (r.paid[a.name] - a.staked) / ETH
+        want = [str(a.samples), f"{a.staked / ETH:.6f}", f"{paid:.6f}", f"{net:+.6f}"]
+        assert rows[a.name] == want
+    back = r.provider_back / ETH
+    assert rows["provider"] == ["3.000000", f"{back:.6f}", f"{back - 3:+.6f}"]
+    assert shown[-2].startswith("mirror       identical balances")
+    f = r.figures
+    assert shown[-1] == (
+        f"conservation: ok (bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
+        f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)"
+    )

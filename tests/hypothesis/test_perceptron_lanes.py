@@ -52,7 +52,7 @@ samples = st.lists(
 )
 def test_lanes_match_the_mirror(container, owner, start, eta, data):
     contract, _ = deploy_perceptron(
-        container, owner, Encoder(n_features=N), eta, weights=start, seal=False
+        container, owner, encoder=Encoder(n_features=N), eta=eta, weights=start, seal=False
     )
     mirror = IntPerceptron(N, eta)
     mirror.weights = dict(start)

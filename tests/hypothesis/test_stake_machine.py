@@ -49,7 +49,7 @@ from sharedmodels.trainers.client import Incentive, features_hash, records
 N_FEATURES = 48
 REFUND, OWNER, ANY = 60, 120, 240
 COST = 10**12
-INCENTIVE = Incentive("stake", REFUND, OWNER, ANY, COST)
+INCENTIVE = Incentive("stake", refund_wait=REFUND, owner_wait=OWNER, any_wait=ANY, cost_weight=COST)
 EDGES = [1, 7, 30, REFUND, OWNER, ANY]
 SOAK = bool(os.environ.get("SHAREDMODELS_SOAK"))
 #: Every outcome the mirror predicts: each kind of success and each revert reason. The session
@@ -152,8 +152,8 @@ class StakeMachine(RuleBasedStateMachine):
         self.trainer, _ = deploy_perceptron(
             project.PerceptronStake,
             self.owner,
-            Encoder(n_features=N_FEATURES),
-            1,
+            encoder=Encoder(n_features=N_FEATURES),
+            eta=1,
             weights=weights,
             extra_args=INCENTIVE.constructor_args(),
         )

@@ -5,7 +5,9 @@ import pytest
 from sharedmodels.trainers.client import Incentive
 from sharedmodels.trainers.deposits import AboveCap, Plan, check_cap, eth_up, quiet_for
 
-STAKE = Incentive("stake", 60, 120, 240, 10**15)  # largest deposit 3.6 ETH
+STAKE = Incentive(
+    "stake", refund_wait=60, owner_wait=120, any_wait=240, cost_weight=10**15
+)  # largest deposit 3.6 ETH
 
 
 @pytest.mark.parametrize("seconds", [1, 2, 4, 9, 48, 49, 50, 60, 3600, 10**6])
@@ -17,12 +19,22 @@ def test_quiet_for_is_the_first_second_at_or_below_the_cap(seconds):
 
 
 def test_quiet_for_without_deposits():
-    assert quiet_for(Incentive("points", 60, 60, 60, 0), 0) == 1
+    assert (
+        quiet_for(Incentive("points", refund_wait=60, owner_wait=60, any_wait=60, cost_weight=0), 0)
+        == 1
+    )
     assert quiet_for(STAKE, 4 * 10**18) == 1
 
 
 def _plan(samples, now, cap, pace=False):
-    return Plan(samples, now, STAKE.max_deposit, cap, pace, quiet_for(STAKE, cap))
+    return Plan(
+        samples=samples,
+        now=now,
+        burst=STAKE.max_deposit,
+        cap=cap,
+        pace=pace,
+        gap=quiet_for(STAKE, cap),
+    )
 
 
 def test_a_batch_sent_at_once_pays_the_largest_deposit_after_the_first():

@@ -94,14 +94,27 @@ BULK_SENDERS = {
     "sharedmodels.simulation.incentives",
     "sharedmodels.simulation.market",
 }
-#: Import only read helpers from ``rpc.fastpath`` (re-exported there) until they import
-#: ``rpc.reads``; their files are changed on another branch (issue 30's Python section).
-READS_VIA_FASTPATH = {"sharedmodels.market.driver", "sharedmodels.market.story"}
 
 
 def test_only_the_bulk_paths_import_the_send_stack():
     importers = {m for m, deps in GRAPH.items() if "sharedmodels.rpc.fastpath" in deps}
-    assert importers - READS_VIA_FASTPATH == BULK_SENDERS
+    assert importers == BULK_SENDERS
+
+
+def test_the_send_stack_re_exports_no_read_helper():
+    """``rpc.fastpath`` uses what it takes from ``rpc.reads``; readers import ``rpc.reads``."""
+    from sharedmodels.rpc import fastpath
+
+    assert set(fastpath.__all__) == {
+        "NodeStalled",
+        "Pipeline",
+        "call_in_order",
+        "can_pipeline",
+        "mine_together",
+    }
+    text = (PACKAGE / "rpc" / "fastpath.py").read_text()
+    assert "noqa: F401" not in text
+    assert not hasattr(fastpath, "create_address") and not hasattr(fastpath, "revert_reason")
 
 
 def test_the_read_client_sends_nothing():

@@ -3,8 +3,11 @@ are ``make bench``'s)."""
 
 import json
 
+import pytest
+
+from sharedmodels.errors import InputError
 from sharedmodels.market.rules import default_pieces
-from sharedmodels.runs.marketbench import row_line, runs, save
+from sharedmodels.runs.marketbench import row_line, runs, save, sizes_of
 
 ROW = {
     "test_size": 64,
@@ -44,7 +47,8 @@ def test_the_table_and_the_saved_figures(tmp_path):
     )
     doc = tmp_path / "BENCHMARKS.md"
     doc.write_text("before\n<!-- bench:market -->\nold\n<!-- /bench:market -->\nafter\n")
-    save([ROW], tmp_path / "bench" / "market_gas.json", doc)
+    out = tmp_path / "bench" / "market_gas.json"
+    assert save([ROW], out, doc) == [out, doc]
     assert json.loads((tmp_path / "bench" / "market_gas.json").read_text()) == {"runs": [ROW]}
     assert doc.read_text() == (
         "before\n<!-- bench:market -->\n"
@@ -57,3 +61,18 @@ def test_the_table_and_the_saved_figures(tmp_path):
         "180,000 (median); `withdraw` 40,000.\n"
         "<!-- /bench:market -->\nafter\n"
     )
+
+
+def test_no_table_is_written_where_the_benchmarks_file_is_absent(tmp_path):
+    out, doc = tmp_path / "x.json", tmp_path / "none.md"
+    assert save([ROW], out, doc) == [out]
+    assert json.loads(out.read_text()) == {"runs": [ROW]} and not doc.exists()
+
+
+def test_sizes_are_whole_numbers_of_at_least_the_least():
+    assert sizes_of("64,128,256", "--sizes", least=8) == [64, 128, 256]
+    assert sizes_of("8", "--sizes", least=8) == [8]
+    with pytest.raises(InputError, match=r"--sizes: every value must be at least 8, not 7"):
+        sizes_of("64,7", "--sizes", least=8)
+    with pytest.raises(InputError, match=r"--counts: '12,x' is not a comma-separated list"):
+        sizes_of("12,x", "--counts", least=6)

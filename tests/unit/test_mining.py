@@ -89,34 +89,64 @@ def test_guard_prints_the_total_and_the_spread_and_refuses_one_wei_over():
     node = FakeNode({**PRICES, "eth_simulateV1": _simulated(400_000, 700_000)})
     lines = []
     fee = 1_100_000 * 3 * 10**9
-    q = fees.guard(CALLS, "0x" + "22" * 20, "refund of 2", fee, lines.append, rpc=node)
+    q = fees.guard(
+        CALLS, "0x" + "22" * 20, what="refund of 2", max_fee=fee, echo=lines.append, rpc=node
+    )
     assert q.fee == fee and q.transactions == 2  # at the cap: allowed
     assert lines == [
         "refund of 2: 1,100,000 gas in 2 transactions, 0.003300 ETH at base fee 2 gwei + tip "
         "1 gwei; per transaction 400,000 to 700,000 gas (at most 0.002100 ETH)"
     ]
     with pytest.raises(fees.FeeTooHigh, match=r"^refund of 2 would cost 0\.003300 ETH "):
-        fees.guard(CALLS, "0x" + "22" * 20, "refund of 2", fee - 1, lines.append, rpc=node)
+        fees.guard(
+            CALLS,
+            "0x" + "22" * 20,
+            what="refund of 2",
+            max_fee=fee - 1,
+            echo=lines.append,
+            rpc=node,
+        )
     lines.clear()
-    fees.guard(CALLS[:1], "0x" + "22" * 20, "x", None, lines.append, rpc=node, priced=([10], ""))
+    fees.guard(
+        CALLS[:1],
+        "0x" + "22" * 20,
+        what="x",
+        max_fee=None,
+        echo=lines.append,
+        rpc=node,
+        priced=([10], ""),
+    )
     assert lines == []  # under a million gas and no cap: quiet
-    fees.guard(CALLS, "0x" + "22" * 20, "x", None, lines.append, rpc=node)
+    fees.guard(CALLS, "0x" + "22" * 20, what="x", max_fee=None, echo=lines.append, rpc=node)
     assert len(lines) == 1  # above a million gas: said
 
 
 def test_guard_falls_back_to_estimates_and_refuses_what_it_cannot_price_under_a_cap():
     estimates = FakeNode({**PRICES, "eth_estimateGas": hex(600_000)})
     lines = []
-    q = fees.guard(CALLS, "0x" + "22" * 20, "upload", None, lines.append, rpc=estimates)
+    q = fees.guard(
+        CALLS, "0x" + "22" * 20, what="upload", max_fee=None, echo=lines.append, rpc=estimates
+    )
     assert q.gas == 1_200_000
     node = FakeNode(PRICES)  # neither simulates nor estimates
     with pytest.raises(fees.FeeTooHigh, match="cannot price upload .2 transactions.: this node"):
-        fees.guard(CALLS, "0x" + "22" * 20, "upload", 10**18, lines.append, rpc=node)
-    assert fees.guard(CALLS, "0x" + "22" * 20, "upload", None, lines.append, rpc=node) is None
+        fees.guard(
+            CALLS, "0x" + "22" * 20, what="upload", max_fee=10**18, echo=lines.append, rpc=node
+        )
+    assert (
+        fees.guard(
+            CALLS, "0x" + "22" * 20, what="upload", max_fee=None, echo=lines.append, rpc=node
+        )
+        is None
+    )
     assert lines[-1].startswith("upload: 2 transactions, gas unknown (this node cannot")
     reverting = FakeNode({**PRICES, "eth_simulateV1": _simulated(1, 2, status=(1, 0))})
     with pytest.raises(fees.FeeTooHigh, match="transaction 2 of 2 would revert .*: nope"):
-        fees.guard(CALLS, "0x" + "22" * 20, "reveal", 10**18, lines.append, rpc=reverting)
+        fees.guard(
+            CALLS, "0x" + "22" * 20, what="reveal", max_fee=10**18, echo=lines.append, rpc=reverting
+        )
     n = len(lines)
-    fees.guard(CALLS, "0x" + "22" * 20, "reveal", None, lines.append, rpc=reverting)
+    fees.guard(
+        CALLS, "0x" + "22" * 20, what="reveal", max_fee=None, echo=lines.append, rpc=reverting
+    )
     assert len(lines) == n  # a revert without a cap: the command's own check says why

@@ -26,7 +26,7 @@ def error(data: str | None = None, message: str = "execution reverted") -> dict:
 
 def test_success_is_none_and_a_creation_has_no_to():
     node = Node({"result": "0x"})
-    assert revert_reason(node, SENDER, None, b"\x60\x00", 5) is None
+    assert revert_reason(node, SENDER, to=None, data=b"\x60\x00", value=5) is None
     ((method, (tx, block)),) = node.calls
     assert method == "eth_call" and block == "latest"
     assert tx == {"from": SENDER, "data": "0x6000", "value": "0x5"}
@@ -34,18 +34,20 @@ def test_success_is_none_and_a_creation_has_no_to():
 
 def test_reason_string_is_decoded():
     payload = "0x08c379a0" + encode(["string"], ["market: not done"]).hex()
-    assert revert_reason(Node(error(payload)), SENDER, SENDER, b"") == "market: not done"
+    assert revert_reason(Node(error(payload)), SENDER, to=SENDER, data=b"") == "market: not done"
 
 
 def test_panic_and_bare_reverts():
     panic = "0x4e487b71" + (0x11).to_bytes(32, "big").hex()
-    assert revert_reason(Node(error(panic)), SENDER, SENDER, b"") == "panic 0x11"
-    assert revert_reason(Node(error("0x")), SENDER, SENDER, b"") == "reverted without a reason"
+    assert revert_reason(Node(error(panic)), SENDER, to=SENDER, data=b"") == "panic 0x11"
+    assert (
+        revert_reason(Node(error("0x")), SENDER, to=SENDER, data=b"") == "reverted without a reason"
+    )
 
 
 def test_node_refusals_keep_their_message():
     refusal = error(message="Insufficient funds for gas * price + value")
-    got = revert_reason(Node(refusal), SENDER, None, b"", 10**30)
+    got = revert_reason(Node(refusal), SENDER, to=None, data=b"", value=10**30)
     assert got == "Insufficient funds for gas * price + value"
 
 

@@ -28,7 +28,7 @@ from sharedmodels.units import DAY, ETH
 HOUR = 3600
 
 
-@dataclass
+@dataclass(kw_only=True)
 class HubDemoConfig:
     dataset: str = "rt"
     n_features: int = 2**20
@@ -40,7 +40,7 @@ class HubDemoConfig:
     plot: Path | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class HubDemoResult:
     hub: str
     pool: str
@@ -89,8 +89,12 @@ def run_hub_demo(
         " (no admin)"
     )
     incentives = {
-        "stake": Incentive("stake", HOUR, 2 * HOUR, 4 * HOUR, 10**15),
-        "points": Incentive("points", HOUR, 2 * HOUR, 4 * HOUR, 0),
+        "stake": Incentive(
+            "stake", refund_wait=HOUR, owner_wait=2 * HOUR, any_wait=4 * HOUR, cost_weight=10**15
+        ),
+        "points": Incentive(
+            "points", refund_wait=HOUR, owner_wait=2 * HOUR, any_wait=4 * HOUR, cost_weight=0
+        ),
     }
     contracts = {}
     for name, model, incentive in MODELS:
@@ -224,13 +228,13 @@ def run_hub_demo(
         f"funded {cfg.fund} = paid {sum(paid.values())} + left {owed})"
     )
     result = HubDemoResult(
-        hub.address,
-        pool.address,
-        {n: c.address for n, c in contracts.items()},
-        {n: driver.history(hub, c.address) for n, c in contracts.items()},
-        budget,
-        paid,
-        ok,
+        hub=hub.address,
+        pool=pool.address,
+        models={n: c.address for n, c in contracts.items()},
+        history={n: driver.history(hub, c.address) for n, c in contracts.items()},
+        budget=budget,
+        paid=paid,
+        conservation_ok=ok,
     )
     for line in history_lines(result.history):
         say(line)

@@ -8,7 +8,7 @@ secrets file itself is the provider's (mode 0600) and is only read for reveals.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
     Terms,
+    check,
+    check_sample,
     conservation,
     deploy_market,
     grace_over,
@@ -37,12 +39,12 @@ from sharedmodels.market.rules import (
 )
 from sharedmodels.mirrors.perceptron import pretrain
 from sharedmodels.rpc.deployments import deployment_gas, encoder_descriptor, encoder_from_descriptor
-from sharedmodels.rpc.fastpath import create_address
 from sharedmodels.rpc.mining import advance_blocks, move_clock
+from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MarketRecord:
     """What the scripts need to find and drive a market again."""
 
@@ -133,7 +135,12 @@ def create_market(
         _discard_unless_created(secrets_path, str(provider.address), nonce, exc)
         raise
     record = MarketRecord(
-        str(contract.address), network, str(secrets_path), encoder_descriptor(encoder), dataset, eta
+        address=str(contract.address),
+        network=network,
+        secrets=str(secrets_path),
+        encoder=encoder_descriptor(encoder),
+        dataset=dataset,
+        eta=eta,
     )
     return Created(contract, record, weights, intercept)
 
@@ -173,13 +180,27 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
 def participate_many(
     contract: Any,
     account: Any,
-    rows,
+    rows: Sequence[Sequence[int]],
     *,
-    labels,
+    labels: Sequence[int],
     stake: int,
+    first_index: int = 0,
     on_each: Callable[[], None] | None = None,
 ) -> list[int]:
-    """Commit and reveal each sample (two transactions each); the gas of each pair."""
+    """Check every sample first (the market's feature cap and its own checks, then a dry run of
+    the first commit: in the wrong phase, or with a sample the market would refuse, nothing is
+    sent), then commit and reveal each (two transactions a sample); the gas of each pair.
+    ``first_index``: the dataset index of ``rows[0]``, for the refusal's message."""
+    cap = int(contract.max_features())
+    too_long = [j for j, x in enumerate(rows) if len(x) > cap]
+    if too_long:
+        raise MarketError(
+            f"{len(too_long)} samples have more than this market's {cap} features "
+            f"(the first: sample {first_index + too_long[0]})"
+        )
+    for x, y in zip(rows, labels, strict=True):
+        check_sample(contract, x, y)
+    check(contract.commit, b"\0" * 32, sender=account, value=stake)
     gas = []
     for x, y in zip(rows, labels, strict=True):
         gas.append(participate(contract, account, x, y=y, stake=stake, checked=False).gas)
@@ -188,11 +209,17 @@ def participate_many(
     return gas
 
 
+def secrets_beside(record_path: Path, now: float) -> Path:
+    """Where ``create`` keeps the provider's secrets unless told: beside the record, named by
+    the time (so that a second market never overwrites the first one's)."""
+    return record_path.with_name(f"{record_path.stem}_secrets_{int(now)}.json")
+
+
 # ---------------------------------------------------------------- demo
 
 
-@dataclass
-class DemoConfig:
+@dataclass(kw_only=True)
+class MarketDemoConfig:
     dataset: str = "rt"
     test_size: int = 256
     pieces: int = 16
@@ -205,7 +232,7 @@ class DemoConfig:
     budget: int = DEFAULT_BUDGET
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Actor:
     name: str
     account: Any
@@ -215,7 +242,7 @@ class Actor:
     gas: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DemoResult:
     contract: Any
     actors: list[Actor]
@@ -236,7 +263,7 @@ class DemoResult:
 
 
 def run_demo(
-    config: DemoConfig,
+    config: MarketDemoConfig,
     provider: Any,
     honest: Any,
     *,
@@ -283,8 +310,8 @@ def run_demo(
     need = config.honest + config.flippers * config.flipper_samples
     if need > len(pool):
         raise MarketError(f"{config.dataset} has {len(pool)} spare samples, {need} needed")
-    actors = [Actor("honest", honest)] + [
-        Actor(f"flipper{j + 1}", a) for j, a in enumerate(flippers)
+    actors = [Actor(name="honest", account=honest)] + [
+        Actor(name=f"flipper{j + 1}", account=a) for j, a in enumerate(flippers)
     ]
     for a in actors:
         a.start = int(a.account.balance)
@@ -367,20 +394,20 @@ def run_demo(
         for e in m.Dropped
     ]
     return DemoResult(
-        m,
-        actors,
-        balances,
-        paid,
-        provider_back,
-        ok,
-        figures,
-        mirror_ok,
-        settled,
-        dropped,
-        want.initial_correct,
-        final_correct,
-        len(test),
-        steps.gas,
-        i,
-        gas,
+        contract=m,
+        actors=actors,
+        balances=balances,
+        paid=paid,
+        provider_back=provider_back,
+        conservation_ok=ok,
+        figures=figures,
+        mirror_ok=mirror_ok,
+        passes=settled,
+        dropped=dropped,
+        initial_correct=want.initial_correct,
+        final_correct=final_correct,
+        test_size=len(test),
+        steps=steps.gas,
+        first_piece=i,
+        gas=gas,
     )
