@@ -109,11 +109,15 @@ MARKET = _tests(
     "tests/chain/test_market_review.py",
     "tests/chain/test_review_market2.py",
     "tests/chain/test_review_market3.py",
+    "tests/chain/test_review_market.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
     "tests/chain/test_bounty_ties.py",
     "tests/chain/test_bounty.py",
+    "tests/chain/test_review_bounty.py",
+    "tests/chain/test_review_bounty2.py",
+    "tests/chain/test_bounty_front_running.py",
     "tests/hypothesis/test_bounty_property.py",
     "tests/chain/test_bounty_gas.py",
 )
