@@ -712,6 +712,60 @@ def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, t
         run.contract.step(256, sender=alice)
 
 
+#: `step`'s work units for settling or sharing out to one contributor (2 * BASE_COST).
+PER_CONTRIBUTOR = 8
+
+
+def _scan_and_apply(stage, cursor, m, budget):
+    """What a `step` of `budget` units that starts in the scan or apply stage does, by the
+    contract's rule: a unit check before each item, PER_CONTRIBUTOR units per contributor
+    scanned or shared out, free moves from scan to apply and into the settlement, which ends
+    the step. (stage, cursor, units used, settled)."""
+    used = 0
+    while used < budget:
+        if cursor == m:
+            if stage == 4:
+                return stage, cursor, used, True
+            stage, cursor = 4, 0
+            continue
+        used += PER_CONTRIBUTOR
+        cursor += 1
+    return stage, cursor, used, False
+
+
+@pytest.mark.parametrize("budget", [16, 24, 40])
+def test_scan_and_apply_cost_their_units_exactly(
+    project, chain, owner, alice, bob, carol, test_set, budget
+):
+    """Every step that starts among the contributors (scan or apply) moves as far and counts
+    as much work (`progress().work`) as the rule says: 8 units a contributor, so a budget of
+    16 does 2 of them. A dearer or cheaper item shows in the cursor and in the work."""
+    run = open_market(project, owner, chain, *test_set)
+    two_sided(run, alice, bob, n=3, seed=5)
+    run.contribute(carol, sample(random.Random(9)), 1)
+    run.end()
+    run.reveal()
+    m = run.contract
+    contributors = int(m.n_contributors())
+    assert contributors == 3
+    checked = 0
+    while phase(m) == "reward":
+        before = m.progress()
+        m.step(budget, sender=owner)
+        after = m.progress()
+        if int(before.stage) in (3, 4):
+            stage, cursor, used, settled = _scan_and_apply(
+                int(before.stage), int(before.cursor), contributors, budget
+            )
+            assert int(after.work) - int(before.work) == used
+            if not settled:
+                assert (int(after.stage), int(after.cursor)) == (stage, cursor)
+                assert int(after.epoch) == int(before.epoch)
+            checked += 1
+    assert checked >= 2 * contributors * PER_CONTRIBUTOR // budget
+    assert run.balances() == run.expected().balances
+
+
 def test_step_budget_bounds(project, chain, owner, alice, test_set):
     run = open_market(project, owner, chain, *test_set)
     run.contribute(alice, (1,), 1)
