@@ -285,7 +285,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("contracts/ModelBounty.vy", "_batch", "return 2"): _ONE_STEP_FITS,
     ("contracts/ModelBounty.vy", "_batch", "if load + per >= MAX_BUDGET:"): _ONE_STEP_FITS,
     ("contracts/ModelBounty.vy", "_batch", "if load - per > MAX_BUDGET:"): _ONE_STEP_FITS
-    + "; `load - per` is positive too (every load is above 1,000,000, every sample at most 636,000)",
+    + "; `load - per` is positive too (every load is above 1,000,000, a sample at most 636,000)",
 }
 
 
