@@ -6,7 +6,7 @@ import random
 import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
-from sharedmodels.market.driver import phase
+from sharedmodels.market.driver import Terms, phase
 from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
@@ -82,21 +82,29 @@ def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
     ],
 )
 def test_constructor_refuses(project, deployer, change, reason):
-    args = {
-        "n_features": N_FEATURES,
-        "eta": 1,
-        "pieces": 2,
-        "test_size": 4,
-        "min_stake": 1,
-        "min_duration": 3600,
-        "reveal_window": 3600,
-        "value": ETH,
-        "max_contributions": 10,
-        "max_features": 8,
-        "max_contributors": 2,
-        "reward_window": 10**6,
-    }
-    args.update(change)
+    with pytest.raises(Exception, match=reason):
+        _deploy(project, deployer, change)
+
+
+#: The constructor's arguments of `_deploy` unless a test changes them.
+DEPLOY = {
+    "n_features": N_FEATURES,
+    "eta": 1,
+    "pieces": 2,
+    "test_size": 4,
+    "min_stake": 1,
+    "min_duration": 3600,
+    "reveal_window": 3600,
+    "value": ETH,
+    "max_contributions": 10,
+    "max_features": 8,
+    "max_contributors": 2,
+    "reward_window": 10**6,
+}
+
+
+def _deploy(project, sender, change):
+    args = {**DEPLOY, **change}
     terms = (
         args["min_stake"],
         args["min_duration"],
@@ -106,19 +114,102 @@ def test_constructor_refuses(project, deployer, change, reason):
         args["max_contributors"],
         args["reward_window"],
     )
-    with pytest.raises(Exception, match=reason):
-        project.PredictionMarket.deploy(
-            args["n_features"],
-            args["eta"],
-            "neg",
-            "pos",
-            "{}",
-            [b"\x01" * 32] * args["pieces"],
-            args["test_size"],
-            terms,
-            sender=deployer,
-            value=args["value"],
-        )
+    return project.PredictionMarket.deploy(
+        args["n_features"],
+        args["eta"],
+        "neg",
+        "pos",
+        "{}",
+        [b"\x01" * 32] * args["pieces"],
+        args["test_size"],
+        terms,
+        sender=sender,
+        value=args["value"],
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"test_size": 2},  # one sample a piece
+        {"test_size": 32},  # MAX_PIECE (16) samples a piece
+        {"test_size": 32, "value": 32},  # exactly one wei per test sample: one round
+        {"n_features": 1},
+        {"n_features": 2**32},
+        {"eta": 2**16 - 1},
+        {"min_stake": 2**96 - 1},
+        {"min_duration": 30 * 86400},
+        {"reveal_window": 30 * 86400},
+        {"reward_window": 30 * 86400},
+        {"max_contributions": 1, "max_contributors": 1},
+        {"max_contributions": 65535, "max_contributors": 1, "max_features": 1},
+        {"max_features": 1},
+        {"max_features": 512},
+        {"max_contributions": 10, "max_contributors": 10},
+    ],
+    ids=lambda change: ",".join(f"{k}={v}" for k, v in change.items()),
+)
+def test_constructor_accepts_each_bound_exactly(project, owner, change):
+    """Every range the constructor checks includes its end: a market at exactly the bound
+    opens and keeps the value (a `<=` turned into `<` refuses it)."""
+    args = {**DEPLOY, **change}
+    terms = Terms(
+        min_stake=args["min_stake"],
+        min_duration=args["min_duration"],
+        reveal_window=args["reveal_window"],
+        max_contributions=args["max_contributions"],
+        max_features=args["max_features"],
+        max_contributors=args["max_contributors"],
+    )
+    if "reward_window" not in change:
+        change = {**change, "reward_window": terms.min_reward_window(args["test_size"])}
+    m = _deploy(project, owner, change)
+    assert phase(m) == "committed"
+    assert (int(m.bounty()), int(m.test_size()), int(m.n_features())) == (
+        args["value"],
+        args["test_size"],
+        args["n_features"],
+    )
+    assert (int(m.min_stake()), int(m.min_duration()), int(m.reveal_window())) == (
+        args["min_stake"],
+        args["min_duration"],
+        args["reveal_window"],
+    )
+    assert (int(m.max_contributions()), int(m.max_features()), int(m.max_contributors())) == (
+        args["max_contributions"],
+        args["max_features"],
+        args["max_contributors"],
+    )
+    assert int(m.max_work()) == terms.max_work(args["test_size"])
+
+
+@pytest.mark.parametrize(
+    "test_size,caps",
+    [(4, (10, 8, 2)), (5, (3, 1, 1)), (7, (9, 7, 3)), (13, (40, 13, 5)), (32, (2, 511, 2))],
+)
+def test_worst_case_work_and_the_shortest_reward_window(project, owner, deployer, test_size, caps):
+    """`max_work` is the Python formula for caps whose feature count is not a multiple of 8 (a
+    rounded-up `f // 8` would show), and the reward window may be exactly the work at
+    WORK_RATE units a second, rounded up, but not a second shorter."""
+    contributions, features, contributors = caps
+    terms = Terms(
+        min_stake=1,
+        max_contributions=contributions,
+        max_features=features,
+        max_contributors=contributors,
+    )
+    change = {
+        "test_size": test_size,
+        "max_contributions": contributions,
+        "max_features": features,
+        "max_contributors": contributors,
+    }
+    shortest = terms.min_reward_window(test_size)
+    with pytest.raises(Exception, match="market: reward window too short for the work"):
+        _deploy(project, deployer, {**change, "reward_window": shortest - 1})
+    m = _deploy(project, owner, {**change, "reward_window": shortest})
+    assert int(m.max_work()) == terms.max_work(test_size)
+    assert int(m.reward_window()) == shortest
 
 
 def test_worst_case_work_is_fixed_at_opening(project, chain, owner, test_set):
@@ -619,6 +710,60 @@ def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, t
     assert len(run.steps) < small[1]
     with pytest.raises(Exception, match="market: not in reward phase"):
         run.contract.step(256, sender=alice)
+
+
+#: `step`'s work units for settling or sharing out to one contributor (2 * BASE_COST).
+PER_CONTRIBUTOR = 8
+
+
+def _scan_and_apply(stage, cursor, m, budget):
+    """What a `step` of `budget` units that starts in the scan or apply stage does, by the
+    contract's rule: a unit check before each item, PER_CONTRIBUTOR units per contributor
+    scanned or shared out, free moves from scan to apply and into the settlement, which ends
+    the step. (stage, cursor, units used, settled)."""
+    used = 0
+    while used < budget:
+        if cursor == m:
+            if stage == 4:
+                return stage, cursor, used, True
+            stage, cursor = 4, 0
+            continue
+        used += PER_CONTRIBUTOR
+        cursor += 1
+    return stage, cursor, used, False
+
+
+@pytest.mark.parametrize("budget", [16, 24, 40])
+def test_scan_and_apply_cost_their_units_exactly(
+    project, chain, owner, alice, bob, carol, test_set, budget
+):
+    """Every step that starts among the contributors (scan or apply) moves as far and counts
+    as much work (`progress().work`) as the rule says: 8 units a contributor, so a budget of
+    16 does 2 of them. A dearer or cheaper item shows in the cursor and in the work."""
+    run = open_market(project, owner, chain, *test_set)
+    two_sided(run, alice, bob, n=3, seed=5)
+    run.contribute(carol, sample(random.Random(9)), 1)
+    run.end()
+    run.reveal()
+    m = run.contract
+    contributors = int(m.n_contributors())
+    assert contributors == 3
+    checked = 0
+    while phase(m) == "reward":
+        before = m.progress()
+        m.step(budget, sender=owner)
+        after = m.progress()
+        if int(before.stage) in (3, 4):
+            stage, cursor, used, settled = _scan_and_apply(
+                int(before.stage), int(before.cursor), contributors, budget
+            )
+            assert int(after.work) - int(before.work) == used
+            if not settled:
+                assert (int(after.stage), int(after.cursor)) == (stage, cursor)
+                assert int(after.epoch) == int(before.epoch)
+            checked += 1
+    assert checked >= 2 * contributors * PER_CONTRIBUTOR // budget
+    assert run.balances() == run.expected().balances
 
 
 def test_step_budget_bounds(project, chain, owner, alice, test_set):

@@ -13,12 +13,18 @@ from sklearn.neural_network import MLPClassifier
 from sharedmodels.bounty.demo import load_dataset
 from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params, quantise
 from sharedmodels.bounty.rules import (
+    MAX_BATCH,
+    MAX_BUDGET,
+    MAX_HIDDEN,
     BountyError,
     Entry,
     OrganiserSecrets,
+    batch,
     forfeit_settle,
+    load_cost,
     max_fee,
     model_commitment,
+    sample_cost,
     settle,
     work,
 )
@@ -85,6 +91,33 @@ def test_shapes_and_bounds():
     big = Model(MLP, 32, 8, (2**40,) * 2376, 32, 32)
     s = big.scores([2**40] * 32)
     assert max(abs(v) for v in s) < 2**119
+
+
+def test_no_allowed_shape_overflows_one_step():
+    """Every shape the contract accepts (features 1-32, classes 2-8, hidden 0-32) fits one
+    parameter load and one sample in a step's MAX_BUDGET, at most 4,012,000 units, so the
+    contract's `_batch` never takes its one-sample fallback (mutants of that branch are listed
+    as equivalent in tools/mutate.py) and a step scores 10 to MAX_BATCH samples."""
+    worst, fewest, lightest_load, heaviest_sample = 0, MAX_BATCH, MAX_BUDGET, 0
+    for kind in (PERCEPTRON, CENTROID, MLP):
+        hidden = range(MAX_HIDDEN + 1) if kind == MLP else [0]
+        for d in range(1, 33):
+            for c in range(2, 9):
+                for h1 in hidden:
+                    for h2 in hidden:
+                        if n_params(kind, d, c, h1, h2) == 0:
+                            continue
+                        load = load_cost(kind, d, c, h1, h2)
+                        per = sample_cost(kind, d, c, h1, h2)
+                        worst = max(worst, load + per)
+                        fewest = min(fewest, batch(kind, d, c, h1, h2))
+                        lightest_load = min(lightest_load, load)
+                        heaviest_sample = max(heaviest_sample, per)
+    biggest = (MLP, 32, 8, 32, 32)
+    assert worst == load_cost(*biggest) + sample_cost(*biggest) == 4_012_000
+    assert worst < MAX_BUDGET
+    assert lightest_load > 1_000_000 > 636_000 == heaviest_sample
+    assert fewest == (MAX_BUDGET - load_cost(*biggest)) // sample_cost(*biggest) == 10
 
 
 def test_settlement_conserves_every_wei():
