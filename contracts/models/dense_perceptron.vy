@@ -57,8 +57,9 @@ _LOW: constant(uint256) = 2**128 - 1
 dim: public(immutable(uint256))
 # @dev Integer learning rate (scikit-learn's `eta0`).
 learning_rate: public(immutable(int256))
-_weights: HashMap[uint256, uint256]
-_intercepts: HashMap[uint8, int256]
+# @dev Fixed arrays rather than maps: a slot is its index, with no keccak per access.
+_weights: uint256[base.MAX_CLASSES * _HALF]
+_intercepts: int256[base.MAX_CLASSES]
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -101,8 +102,12 @@ def weights_of(k: uint8) -> DynArray[int256, MAX_DIM]:
     """
     out: DynArray[int256, MAX_DIM] = []
     base_slot: uint256 = convert(k, uint256) * _HALF
+    known: bool = convert(k, uint256) < base.MAX_CLASSES
     for j: uint256 in range(dim, bound=MAX_DIM):
-        out.append(self._lane(self._weights[base_slot + j // 2], j % 2))
+        if known:
+            out.append(self._lane(self._weights[base_slot + j // 2], j % 2))
+        else:
+            out.append(0)
     return out
 
 
@@ -114,7 +119,7 @@ def intercepts() -> DynArray[int256, base.MAX_CLASSES]:
     """
     out: DynArray[int256, base.MAX_CLASSES] = []
     for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
-        out.append(self._intercepts[convert(k, uint8)])
+        out.append(self._intercepts[k])
     return out
 
 # ---------------------------------------------------------------- ADMIN
@@ -145,7 +150,7 @@ def upload_intercepts(values: DynArray[int256, base.MAX_CLASSES]):
     assert len(values) <= base._n_classes(), "model: unknown class"
     for k: uint256 in range(len(values), bound=base.MAX_CLASSES):
         assert abs(values[k]) < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
-        self._intercepts[convert(k, uint8)] = values[k]
+        self._intercepts[k] = values[k]
     log InterceptsUploaded(count=len(values))
 
 # ---------------------------------------------------------------- INTERNAL
@@ -159,7 +164,8 @@ def _scores(x: DynArray[int64, MAX_DIM], every: bool) -> DynArray[int256, base.M
     """
     numeric._check_dense(x, dim)
     out: DynArray[int256, base.MAX_CLASSES] = []
-    pairs: uint256 = (len(x) + 1) // 2
+    full: uint256 = len(x) // 2
+    odd: bool = len(x) % 2 == 1
     live: uint256 = max_value(uint256)
     if not every:
         live = base._live_classes()
@@ -167,16 +173,22 @@ def _scores(x: DynArray[int64, MAX_DIM], every: bool) -> DynArray[int256, base.M
         if live & (1 << k) == 0:
             out.append(min_value(int256))
             continue
-        base_slot: uint256 = k * _HALF
+        # Unchecked: |weight| < 2**127 and |x[j]| <= 2**40 (`numeric._check_dense`), so each
+        # product is below 2**167 in magnitude and a sum of at most 256 of them (plus the
+        # intercept term, below 2**157) below 2**176: far inside int256.
+        base_slot: uint256 = unsafe_mul(k, _HALF)
         total: int256 = 0
-        for i: uint256 in range(pairs, bound=_HALF):
-            word: uint256 = self._weights[base_slot + i]
+        for i: uint256 in range(full, bound=_HALF):
+            word: uint256 = self._weights[unsafe_add(base_slot, i)]
             if word == 0:
                 continue
-            total += self._lane(word, 0) * convert(x[2 * i], int256)
-            if 2 * i + 1 < len(x):
-                total += self._lane(word, 1) * convert(x[2 * i + 1], int256)
-        out.append(total + self._intercepts[convert(k, uint8)] * numeric.SCALE)
+            total = unsafe_add(total, unsafe_add(
+                unsafe_mul(convert(convert(word << 128, bytes32), int256) >> 128, convert(x[unsafe_mul(i, 2)], int256)),
+                unsafe_mul(convert(convert(word, bytes32), int256) >> 128, convert(x[unsafe_add(unsafe_mul(i, 2), 1)], int256))))
+        if odd:
+            word: uint256 = self._weights[unsafe_add(base_slot, full)]
+            total = unsafe_add(total, unsafe_mul(convert(convert(word << 128, bytes32), int256) >> 128, convert(x[unsafe_mul(full, 2)], int256)))
+        out.append(unsafe_add(total, unsafe_mul(self._intercepts[k], numeric.SCALE)))
     return out
 
 
@@ -214,19 +226,24 @@ def _train(x: DynArray[int64, MAX_DIM], y: uint8) -> bool:
         if t * s[k] > 0:
             continue
         changed = True
-        delta: int256 = t * learning_rate
-        base_slot: uint256 = k * _HALF
-        for i: uint256 in range((len(x) + 1) // 2, bound=_HALF):
-            slot: uint256 = base_slot + i
+        # |delta| < 2**16 and |x[j]| <= 2**40: each step below 2**56, unchecked; the sums are
+        # checked against the weight range (every weight stays within int128).
+        delta: int256 = unsafe_mul(t, learning_rate)
+        base_slot: uint256 = unsafe_mul(k, _HALF)
+        full: uint256 = len(x) // 2
+        for i: uint256 in range(full, bound=_HALF):
+            slot: uint256 = unsafe_add(base_slot, i)
             word: uint256 = self._weights[slot]
-            word = self._set_lane(word, 0, self._lane(word, 0) + delta * convert(x[2 * i], int256))
-            if 2 * i + 1 < len(x):
-                word = self._set_lane(word, 1, self._lane(word, 1) + delta * convert(x[2 * i + 1], int256))
-            self._weights[slot] = word
-        label: uint8 = convert(k, uint8)
-        b: int256 = self._intercepts[label] + delta * numeric.SCALE
+            lo: int256 = unsafe_add(convert(convert(word << 128, bytes32), int256) >> 128, unsafe_mul(delta, convert(x[unsafe_mul(i, 2)], int256)))
+            hi: int256 = unsafe_add(convert(convert(word, bytes32), int256) >> 128, unsafe_mul(delta, convert(x[unsafe_add(unsafe_mul(i, 2), 1)], int256)))
+            self._weights[slot] = self._pair(lo, hi)
+        if len(x) % 2 == 1:
+            slot: uint256 = unsafe_add(base_slot, full)
+            word: uint256 = self._weights[slot]
+            self._weights[slot] = self._set_lane(word, 0, (convert(convert(word << 128, bytes32), int256) >> 128) + delta * convert(x[unsafe_mul(full, 2)], int256))
+        b: int256 = self._intercepts[k] + delta * numeric.SCALE
         assert abs(b) < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
-        self._intercepts[label] = b
+        self._intercepts[k] = b
     return changed
 
 
@@ -239,6 +256,20 @@ def _lane(word: uint256, lane: uint256) -> int256:
     if lane == 0:
         return convert(convert(word << 128, bytes32), int256) >> 128
     return convert(convert(word, bytes32), int256) >> 128
+
+
+@internal
+@pure
+def _pair(lo: int256, hi: int256) -> uint256:
+    """
+    @dev Two weights in one slot (lo in the low half), each checked to be within int128: a
+         value outside it, seen as 256 bits after adding 2**127, is at least 2**128, and so
+         is the OR of the two.
+    """
+    lo_bits: uint256 = convert(convert(unsafe_add(lo, _WEIGHT_LIMIT), bytes32), uint256)
+    hi_bits: uint256 = convert(convert(unsafe_add(hi, _WEIGHT_LIMIT), bytes32), uint256)
+    assert lo_bits | hi_bits <= _LOW, "dense perceptron: weight out of range"
+    return ((lo_bits ^ 2**127) & _LOW) | ((hi_bits ^ 2**127) << 128)
 
 
 @internal

@@ -46,6 +46,7 @@ MAX_FEATURES: constant(uint256) = 512
 MAX_UPLOAD: constant(uint256) = 512
 _MASK: constant(uint256) = 2**64 - 1
 _LIMIT: constant(uint256) = 2**64
+_LOW: constant(uint256) = 2**128 - 1
 _SLOTS: constant(uint256) = base.MAX_CLASSES // 2
 
 # ---------------------------------------------------------------- STORAGE
@@ -257,17 +258,21 @@ def _train(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> bool:
     base._begin_step(y)
     c: uint256 = convert(y, uint256)
     lane_at: uint256 = 128 * (c % 2)
-    prev: uint256 = 0
-    for i: uint256 in range(len(x), bound=MAX_FEATURES):
-        j: uint256 = convert(x[i], uint256)
-        assert i == 0 or j > prev, "sparse: features not sorted and unique"
-        prev = j
-        slot: uint256 = j * _SLOTS + c // 2
+    keep: uint256 = ~(_LOW << lane_at)
+    half: uint256 = c // 2
+    after: uint256 = 0  # the smallest index the next feature may have
+    for j32: uint32 in x:
+        j: uint256 = convert(j32, uint256)
+        assert j >= after, "sparse: features not sorted and unique"
+        after = unsafe_add(j, 1)
+        # Unchecked: j < 2**32, and a count is at most its class total (below 2**64), so one
+        # more cannot overflow 256 bits; a count reaching 2**64 would push the class total
+        # past its limit, which is checked below, and the step reverts.
+        slot: uint256 = unsafe_add(unsafe_mul(j, _SLOTS), half)
         lanes: uint256 = self._counts[slot]
-        # No feature's count can pass the class total, which is checked below.
-        count: uint256 = ((lanes >> lane_at) & _MASK) + 1
-        self._counts[slot] = (lanes & ~(_MASK << lane_at) & ~(_MASK << (lane_at + 64))) | (self._lane(count) << lane_at)
-    assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
+        count: uint256 = unsafe_add((lanes >> lane_at) & _MASK, 1)
+        self._counts[slot] = (lanes & keep) | (self._lane(count) << lane_at)
+    assert after <= n_features, "sparse: feature index out of range"
     word: uint256 = self._classes[y]
     size: uint256 = (word & _MASK) + 1
     total: uint256 = ((word >> 64) & _MASK) + len(x)

@@ -44,8 +44,9 @@ _LOW: constant(uint256) = 2**128 - 1
 
 # @dev Number of input values per sample.
 dim: public(immutable(uint256))
-_sums: HashMap[uint256, uint256]
-_classes: HashMap[uint8, uint256]
+# @dev Fixed arrays rather than maps: a slot is its index, with no keccak per access.
+_sums: uint256[base.MAX_CLASSES * _HALF]
+_classes: uint256[base.MAX_CLASSES]
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -72,7 +73,9 @@ def class_size(k: uint8) -> uint256:
     """
     @notice Number of samples class `k` was trained on.
     """
-    return self._classes[k] & _COUNT_MASK
+    if convert(k, uint256) >= base.MAX_CLASSES:
+        return 0
+    return self._classes[convert(k, uint256)] & _COUNT_MASK
 
 
 @external
@@ -83,8 +86,12 @@ def sums_of(k: uint8) -> DynArray[int256, MAX_DIM]:
     """
     out: DynArray[int256, MAX_DIM] = []
     base_slot: uint256 = convert(k, uint256) * _HALF
+    known: bool = convert(k, uint256) < base.MAX_CLASSES
     for j: uint256 in range(dim, bound=MAX_DIM):
-        out.append(self._lane(self._sums[base_slot + j // 2], j % 2))
+        if known:
+            out.append(self._lane(self._sums[base_slot + j // 2], j % 2))
+        else:
+            out.append(0)
     return out
 
 # ---------------------------------------------------------------- ADMIN
@@ -110,7 +117,7 @@ def upload_class(k: uint8, count: uint256, sums: DynArray[int256, MAX_DIM]):
         assert abs(lo) <= limit and abs(hi) <= limit, "ncc: sum out of range"
         q += convert(lo * lo + hi * hi, uint256)
         self._sums[base_slot + i] = self._pack(lo, hi)
-    self._classes[k] = (q << 64) | count
+    self._classes[convert(k, uint256)] = (q << 64) | count
     log ClassUploaded(label=k, count=count)
 
 # ---------------------------------------------------------------- INTERNAL
@@ -143,34 +150,42 @@ def _nearest(x: DynArray[int64, MAX_DIM], left_out: uint256) -> uint8:
     best: uint256 = 0
     best_f: int256 = 0
     best_n2: int256 = 0
-    pairs: uint256 = (len(x) + 1) // 2
+    full: uint256 = len(x) // 2
+    odd: bool = len(x) % 2 == 1
+    # Unchecked arithmetic below: |x[j]| <= 2**40 (`numeric._check_dense`), n < 2**32 and
+    # |S[j]| <= n * 2**40 < 2**72, so |T| < 2**120, Q <= 256 * 2**144 = 2**152, |f| < 2**154
+    # and every cross product f * n**2 stays below 2**218: far inside int256.
     for k: uint256 in range(base._n_classes(), bound=base.MAX_CLASSES):
-        word: uint256 = self._classes[convert(k, uint8)]
+        word: uint256 = self._classes[k]
         n: int256 = convert(word & _COUNT_MASK, int256)
         if n == 0 or (k == left_out and n == 1):
             continue
         t: int256 = 0
-        base_slot: uint256 = k * _HALF
-        for i: uint256 in range(pairs, bound=_HALF):
-            s: uint256 = self._sums[base_slot + i]
+        base_slot: uint256 = unsafe_mul(k, _HALF)
+        for i: uint256 in range(full, bound=_HALF):
+            s: uint256 = self._sums[unsafe_add(base_slot, i)]
             if s == 0:
                 continue
-            t += self._lane(s, 0) * convert(x[2 * i], int256)
-            if 2 * i + 1 < len(x):
-                t += self._lane(s, 1) * convert(x[2 * i + 1], int256)
+            t = unsafe_add(t, unsafe_add(
+                unsafe_mul(convert(convert(s << 128, bytes32), int256) >> 128, convert(x[unsafe_mul(i, 2)], int256)),
+                unsafe_mul(convert(convert(s, bytes32), int256) >> 128, convert(x[unsafe_add(unsafe_mul(i, 2), 1)], int256))))
+        if odd:
+            s: uint256 = self._sums[unsafe_add(base_slot, full)]
+            t = unsafe_add(t, unsafe_mul(convert(convert(s << 128, bytes32), int256) >> 128, convert(x[unsafe_mul(full, 2)], int256)))
         q: int256 = convert(word >> 64, int256)
         if k == left_out:
             xx: int256 = 0
             for v: int64 in x:
-                xx += convert(v, int256) * convert(v, int256)
-            n -= 1
-            q += xx - 2 * t
-            t -= xx
-        f: int256 = q - 2 * n * t
-        if best_n2 == 0 or f * best_n2 < best_f * n * n:
+                xx = unsafe_add(xx, unsafe_mul(convert(v, int256), convert(v, int256)))
+            n = unsafe_sub(n, 1)
+            q = unsafe_add(q, unsafe_sub(xx, unsafe_mul(2, t)))
+            t = unsafe_sub(t, xx)
+        f: int256 = unsafe_sub(q, unsafe_mul(unsafe_mul(2, n), t))
+        n2: int256 = unsafe_mul(n, n)
+        if best_n2 == 0 or unsafe_mul(f, best_n2) < unsafe_mul(best_f, n2):
             best = k
             best_f = f
-            best_n2 = n * n
+            best_n2 = n2
     return convert(best, uint8)
 
 
@@ -182,25 +197,33 @@ def _train(x: DynArray[int64, MAX_DIM], y: uint8) -> bool:
     """
     base._begin_step(y)
     numeric._check_dense(x, dim)
-    word: uint256 = self._classes[y]
+    c: uint256 = convert(y, uint256)
+    word: uint256 = self._classes[c]
     n: uint256 = (word & _COUNT_MASK) + 1
     assert n < _COUNT_LIMIT, "ncc: class full"
     q: int256 = convert(word >> 64, int256)
-    base_slot: uint256 = convert(y, uint256) * _HALF
-    for i: uint256 in range((len(x) + 1) // 2, bound=_HALF):
-        slot: uint256 = base_slot + i
+    base_slot: uint256 = unsafe_mul(c, _HALF)
+    full: uint256 = len(x) // 2
+    # Unchecked: |x[j]| <= 2**40 and |S[j]| <= n * 2**40 < 2**72 before and after the step (n
+    # below 2**32, checked above), so each (2 * S + x) * x is below 2**114 and Q, a sum of
+    # squares, stays below 2**152; the int128 lanes never overflow.
+    for i: uint256 in range(full, bound=_HALF):
+        slot: uint256 = unsafe_add(base_slot, i)
         s: uint256 = self._sums[slot]
-        lo: int256 = self._lane(s, 0)
-        v: int256 = convert(x[2 * i], int256)
-        q += (2 * lo + v) * v
-        lo += v
-        hi: int256 = self._lane(s, 1)
-        if 2 * i + 1 < len(x):
-            v = convert(x[2 * i + 1], int256)
-            q += (2 * hi + v) * v
-            hi += v
-        self._sums[slot] = self._pack(lo, hi)
-    self._classes[y] = (convert(q, uint256) << 64) | n
+        lo: int256 = convert(convert(s << 128, bytes32), int256) >> 128
+        hi: int256 = convert(convert(s, bytes32), int256) >> 128
+        v: int256 = convert(x[unsafe_mul(i, 2)], int256)
+        w: int256 = convert(x[unsafe_add(unsafe_mul(i, 2), 1)], int256)
+        q = unsafe_add(q, unsafe_add(unsafe_mul(unsafe_add(unsafe_add(lo, lo), v), v), unsafe_mul(unsafe_add(unsafe_add(hi, hi), w), w)))
+        self._sums[slot] = self._pack(unsafe_add(lo, v), unsafe_add(hi, w))
+    if len(x) % 2 == 1:
+        slot: uint256 = unsafe_add(base_slot, full)
+        s: uint256 = self._sums[slot]
+        lo: int256 = convert(convert(s << 128, bytes32), int256) >> 128
+        v: int256 = convert(x[unsafe_mul(full, 2)], int256)
+        q = unsafe_add(q, unsafe_mul(unsafe_add(unsafe_add(lo, lo), v), v))
+        self._sums[slot] = self._pack(unsafe_add(lo, v), convert(convert(s, bytes32), int256) >> 128)
+    self._classes[c] = (convert(q, uint256) << 64) | n
     return True
 
 

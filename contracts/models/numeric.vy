@@ -20,8 +20,6 @@ MAX_DIM: constant(uint256) = 256
 MAX_ABS: constant(int256) = 2**40
 # @dev Fractional bits of `_log2`.
 LOG_BITS: constant(uint256) = 32
-_LOG_ONE: constant(uint256) = 2**127
-_LOG_TWO: constant(uint256) = 2**128
 
 # ---------------------------------------------------------------- INTERNAL
 
@@ -86,14 +84,36 @@ def _log2(v: uint256) -> uint256:
         y = v << (127 - top)
     else:
         y = v >> (top - 127)
-    result: uint256 = top << LOG_BITS
-    # y < 2**128 on entry to every step, so y * y cannot overflow: unchecked arithmetic
-    # halves the cost of this loop.
-    bit: uint256 = 1 << (LOG_BITS - 1)
-    for i: uint256 in range(LOG_BITS):
-        y = unsafe_mul(y, y) >> 127
-        if y >= _LOG_TWO:
-            y >>= 1
-            result |= bit
-        bit >>= 1
-    return result
+    # Each step squares y (normalised to [2**127, 2**128), so y * y < 2**256 cannot overflow:
+    # unchecked) and truncates it back to 128 bits. The square's top bit says whether it
+    # reached 2 (y * y >= 2**255): that is the step's bit of the result, and the square is
+    # then shifted right by 128 rather than 127, which equals truncating to 128 bits and
+    # halving, as the Python mirror does. Branch-free and eight steps per loop pass: about
+    # a fifth cheaper than one conditional step per pass, with the same result bit for bit.
+    bits: uint256 = 0
+    for i: uint256 in range(LOG_BITS // 8):
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+        y = unsafe_mul(y, y)
+        bits = (bits << 1) | (y >> 255)
+        y = (y >> 127) >> (y >> 255)
+    return (top << LOG_BITS) | bits

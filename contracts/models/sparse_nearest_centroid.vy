@@ -46,13 +46,16 @@ _LANE_MASK: constant(uint256) = 2**32 - 1
 _COUNT_MASK: constant(uint256) = 2**64 - 1
 _PER_SLOT: constant(uint256) = 8
 _SLOTS: constant(uint256) = base.MAX_CLASSES // _PER_SLOT
+# @dev Lanes 0, 2, 4 and 6 of a slot (a count in the low 32 bits of each 64-bit field).
+_EVEN: constant(uint256) = _LANE_MASK * (1 + 2**64 + 2**128 + 2**192)
 
 # ---------------------------------------------------------------- STORAGE
 
 # @dev Feature count of the hashing encoder; indices must be below it.
 n_features: public(immutable(uint256))
 _counts: HashMap[uint256, uint256]
-_classes: HashMap[uint8, uint256]
+# @dev A fixed array rather than a map: a slot is its index, with no keccak per access.
+_classes: uint256[base.MAX_CLASSES]
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -79,7 +82,9 @@ def class_size(k: uint8) -> uint256:
     """
     @notice Number of samples class `k` was trained on.
     """
-    return self._classes[k] & _COUNT_MASK
+    if convert(k, uint256) >= base.MAX_CLASSES:
+        return 0
+    return self._classes[convert(k, uint256)] & _COUNT_MASK
 
 
 @external
@@ -108,7 +113,7 @@ def upload_counts(k: uint8, indices: DynArray[uint32, MAX_UPLOAD], counts: DynAr
     assert len(indices) == len(counts), "ncc: length mismatch"
     lane_at: uint256 = 32 * (convert(k, uint256) % _PER_SLOT)
     group: uint256 = convert(k, uint256) // _PER_SLOT
-    word: uint256 = self._classes[k]
+    word: uint256 = self._classes[convert(k, uint256)]
     q: uint256 = word >> 64
     for i: uint256 in range(len(indices), bound=MAX_UPLOAD):
         j: uint256 = convert(indices[i], uint256)
@@ -120,7 +125,7 @@ def upload_counts(k: uint8, indices: DynArray[uint32, MAX_UPLOAD], counts: DynAr
         old: uint256 = (lanes >> lane_at) & _LANE_MASK
         q = q + c * c - old * old
         self._counts[slot] = (lanes & ~(_LANE_MASK << lane_at)) | (c << lane_at)
-    self._classes[k] = (q << 64) | (word & _COUNT_MASK)
+    self._classes[convert(k, uint256)] = (q << 64) | (word & _COUNT_MASK)
     log CountsUploaded(label=k, count=len(indices))
 
 
@@ -132,7 +137,7 @@ def upload_class_size(k: uint8, size: uint256):
     base._check_upload()
     assert convert(k, uint256) < base._n_classes(), "model: unknown class"
     assert size < _LIMIT, "ncc: class full"
-    self._classes[k] = (self._classes[k] & ~_COUNT_MASK) | size
+    self._classes[convert(k, uint256)] = (self._classes[convert(k, uint256)] & ~_COUNT_MASK) | size
     log ClassSizeUploaded(label=k, size=size)
 
 # ---------------------------------------------------------------- INTERNAL
@@ -163,41 +168,55 @@ def _nearest(x: DynArray[uint32, MAX_FEATURES], left_out: uint256) -> uint8:
          Q - 2 * T + |x| (each such count c became c - 1: (c - 1)**2 = c**2 - 2 * c + 1).
     """
     n_classes: uint256 = base._n_classes()
-    groups: uint256 = (n_classes + _PER_SLOT - 1) // _PER_SLOT
-    t: uint256[base.MAX_CLASSES] = empty(uint256[base.MAX_CLASSES])
-    prev: uint256 = 0
-    for i: uint256 in range(len(x), bound=MAX_FEATURES):
-        j: uint256 = convert(x[i], uint256)
-        assert i == 0 or j > prev, "sparse: features not sorted and unique"
-        prev = j
-        for g: uint256 in range(groups, bound=_SLOTS):
-            lanes: uint256 = self._counts[j * _SLOTS + g]
-            if lanes == 0:
-                continue
-            first: uint256 = g * _PER_SLOT
-            for h: uint256 in range(min(_PER_SLOT, n_classes - first), bound=_PER_SLOT):
-                t[first + h] += (lanes >> (32 * h)) & _LANE_MASK
-    assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
+    # T of every class, summed lane-wise: a slot's even lanes (classes 8g, 8g + 2, ...) and its
+    # odd lanes each go into 64-bit fields of one accumulator. A count is below 2**32 and a
+    # sample has at most 512 features, so a field's sum stays below 2**41 and never carries
+    # into the next: unchecked adds.
+    even: uint256[_SLOTS] = empty(uint256[_SLOTS])
+    odd: uint256[_SLOTS] = empty(uint256[_SLOTS])
+    wide: bool = n_classes > _PER_SLOT
+    after: uint256 = 0  # the smallest index the next feature may have
+    for j32: uint32 in x:
+        j: uint256 = convert(j32, uint256)
+        assert j >= after, "sparse: features not sorted and unique"
+        after = unsafe_add(j, 1)
+        slot: uint256 = unsafe_mul(j, _SLOTS)
+        lanes: uint256 = self._counts[slot]
+        even[0] = unsafe_add(even[0], lanes & _EVEN)
+        odd[0] = unsafe_add(odd[0], (lanes >> 32) & _EVEN)
+        if wide:
+            lanes = self._counts[unsafe_add(slot, 1)]
+            even[1] = unsafe_add(even[1], lanes & _EVEN)
+            odd[1] = unsafe_add(odd[1], (lanes >> 32) & _EVEN)
+    assert after <= n_features, "sparse: feature index out of range"
     best: uint256 = 0
     best_f: int256 = 0
     best_n2: int256 = 0
+    size: int256 = convert(len(x), int256)
+    # Unchecked below: n < 2**32, T < 2**41 and Q, a sum of at most 2**32 squares of counts
+    # below 2**32, below 2**96; so |f| < 2**98 and f * n**2 stays below 2**162.
     for k: uint256 in range(n_classes, bound=base.MAX_CLASSES):
-        word: uint256 = self._classes[convert(k, uint8)]
+        word: uint256 = self._classes[k]
         n: int256 = convert(word & _COUNT_MASK, int256)
         q: int256 = convert(word >> 64, int256)
-        tk: int256 = convert(t[k], int256)
+        field: uint256 = 64 * ((k % _PER_SLOT) >> 1)
+        tk: int256 = 0
+        if k & 1 == 0:
+            tk = convert((even[k // _PER_SLOT] >> field) & _COUNT_MASK, int256)
+        else:
+            tk = convert((odd[k // _PER_SLOT] >> field) & _COUNT_MASK, int256)
         if k == left_out:
-            size: int256 = convert(len(x), int256)
-            n -= 1
-            q += size - 2 * tk
-            tk -= size
+            n = unsafe_sub(n, 1)
+            q = unsafe_add(q, unsafe_sub(size, unsafe_mul(2, tk)))
+            tk = unsafe_sub(tk, size)
         if n == 0:
             continue
-        f: int256 = q - 2 * n * tk
-        if best_n2 == 0 or f * best_n2 < best_f * n * n:
+        f: int256 = unsafe_sub(q, unsafe_mul(unsafe_mul(2, n), tk))
+        n2: int256 = unsafe_mul(n, n)
+        if best_n2 == 0 or unsafe_mul(f, best_n2) < unsafe_mul(best_f, n2):
             best = k
             best_f = f
-            best_n2 = n * n
+            best_n2 = n2
     return convert(best, uint8)
 
 
@@ -208,23 +227,27 @@ def _train(x: DynArray[uint32, MAX_FEATURES], y: uint8) -> bool:
     @return True (every step changes the model).
     """
     base._begin_step(y)
-    word: uint256 = self._classes[y]
+    c: uint256 = convert(y, uint256)
+    word: uint256 = self._classes[c]
     n: uint256 = (word & _COUNT_MASK) + 1
     assert n < _LIMIT, "ncc: class full"
     q: uint256 = word >> 64
-    lane_at: uint256 = 32 * (convert(y, uint256) % _PER_SLOT)
-    group: uint256 = convert(y, uint256) // _PER_SLOT
-    prev: uint256 = 0
-    for i: uint256 in range(len(x), bound=MAX_FEATURES):
-        j: uint256 = convert(x[i], uint256)
-        assert i == 0 or j > prev, "sparse: features not sorted and unique"
-        prev = j
-        slot: uint256 = j * _SLOTS + group
+    lane_at: uint256 = 32 * (c % _PER_SLOT)
+    one: uint256 = 1 << lane_at
+    group: uint256 = c // _PER_SLOT
+    after: uint256 = 0  # the smallest index the next feature may have
+    for j32: uint32 in x:
+        j: uint256 = convert(j32, uint256)
+        assert j >= after, "sparse: features not sorted and unique"
+        after = unsafe_add(j, 1)
+        slot: uint256 = unsafe_add(unsafe_mul(j, _SLOTS), group)
         lanes: uint256 = self._counts[slot]
-        c: uint256 = (lanes >> lane_at) & _LANE_MASK
-        assert c + 1 < _LIMIT, "ncc: class full"
-        q += 2 * c + 1
-        self._counts[slot] = lanes + (1 << lane_at)
-    assert len(x) == 0 or prev < n_features, "sparse: feature index out of range"
-    self._classes[y] = (q << 64) | n
+        count: uint256 = (lanes >> lane_at) & _LANE_MASK
+        assert count < _LIMIT - 1, "ncc: class full"
+        # Unchecked: count + 1 < 2**32 (just checked), so adding one to the lane stays in it,
+        # and Q, a sum of at most 2**32 squares below 2**64, stays below 2**96.
+        q = unsafe_add(q, unsafe_add(unsafe_add(count, count), 1))
+        self._counts[slot] = unsafe_add(lanes, one)
+    assert after <= n_features, "sparse: feature index out of range"
+    self._classes[c] = (q << 64) | n
     return True

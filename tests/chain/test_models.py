@@ -503,6 +503,29 @@ def test_dense_perceptron_training_overflow_reverts(project, owner):
     assert_unchanged("dense_perceptron", contract, ref, [x], count=0, sealed=False)
 
 
+def test_dense_perceptron_training_reaches_both_int128_edges(project, owner):
+    """A step may take a weight to exactly the top (2**127 - 1) of int128 in a slot's high
+    lane and to exactly the bottom (-2**127) in the odd last value (dim 5: index 4); one more
+    step past either edge reverts and changes nothing. The pair check and the last value's
+    check are separate code paths, so both are driven to each side."""
+    contract, ref = deploy(project, owner, "dense_perceptron", n_classes=2)
+    contract.upload_weights(0, 0, [0, INT127 - 2, 0, 0, -INT127 + 1], sender=owner)
+    contract.upload_intercepts([-(2**126), 2**126], sender=owner)
+    ref.w[0][1], ref.w[0][4], ref.b = INT127 - 2, -INT127 + 1, [-(2**126), 2**126]
+    x = [0, 1, 0, 0, -1]
+    assert ref.scores(x)[0] < 0  # class 0 errs on label 0 and moves by +x
+    contract.update(x, 0, sender=owner)
+    ref.update(x, 0)
+    weights = contract.weights_of(0)
+    assert weights[1] == INT127 - 1 and weights[4] == -INT127
+    assert_same("dense_perceptron", contract, ref, [x, [1, 1, 1, 1, 1]])
+    for past in ([0, 1, 0, 0, 0], [0, 0, 0, 0, -1]):
+        assert ref.scores(past)[0] < 0
+        with ape.reverts("dense perceptron: weight out of range"):
+            contract.update(past, 0, sender=owner)
+        assert_unchanged("dense_perceptron", contract, ref, [x, past], count=1, sealed=True)
+
+
 def test_ncc_training_a_full_class_reverts(project, owner):
     contract, ref = deploy(project, owner, "ncc")
     contract.upload_class(1, 2**32 - 1, [0] * DIM, sender=owner)
