@@ -10,8 +10,11 @@ asserts the right answer.
 
 import ape
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from models_conftest_helpers import MAX_ABS, SCALE, assert_same, deploy
 
+from sharedmodels.mirrors.multiclass import IntDensePerceptron
 from sharedmodels.registry import model_spec
 
 E = 2**127 - 1  # the largest int128 weight / sum lane
@@ -19,6 +22,22 @@ B = -(2**127)  # the smallest
 C32 = 2**32 - 1  # the largest count of the Nearest Centroid models
 C64 = 2**64 - 1  # the largest count / total / alpha of Naive Bayes
 ETA = 2**16 - 1  # the largest learning rate
+
+
+HYPOTHESIS = settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+#: Counts near the top of a uint32 lane, and a few small ones.
+big_count = st.one_of(st.integers(C32 - 3, C32), st.integers(0, 3), st.integers(0, C32))
+weight = st.one_of(st.sampled_from([E, B, E - 1, B + 1, 0]), st.integers(B, E))
+dense_edge = st.one_of(st.sampled_from([MAX_ABS, -MAX_ABS, 0]), st.integers(-MAX_ABS, MAX_ABS))
 
 
 def _upload(name, contract, owner, ref):
@@ -52,6 +71,36 @@ def test_dense_perceptron_scores_at_the_largest_weights_and_inputs(project, owne
     assert ref.scores(probes[1])[1] == 256 * 2**127 * 2**40 - E * SCALE  # the bound's edge
     assert [contract.predict(p) for p in probes] == [0, 1, 2, 3]
     assert_same("dense_perceptron", contract, ref, probes)
+
+
+@HYPOTHESIS
+@given(
+    w=st.lists(st.lists(weight, min_size=5, max_size=5), min_size=4, max_size=4),
+    b=st.lists(st.integers(-E, E), min_size=4, max_size=4),
+    xs=st.lists(st.lists(dense_edge, min_size=5, max_size=5), min_size=1, max_size=3),
+    y=st.integers(0, 3),
+)
+def test_dense_perceptron_random_extreme_weights(project, owner, w, b, xs, y):
+    """Weights anywhere in int128 (often at its edges), intercepts anywhere, inputs at +-2**40,
+    odd dimension: scores and predictions equal the mirror's; a step either matches the
+    mirror or reverts "weight out of range" exactly when the mirror leaves int128."""
+    contract, ref = deploy(project, owner, "dense_perceptron", n_classes=4, size=5, eta=ETA)
+    ref.w, ref.b = [list(r) for r in w], list(b)
+    _upload("dense_perceptron", contract, owner, ref)
+    assert_same("dense_perceptron", contract, ref, xs)
+    for p in xs:
+        assert [int(s) for s in contract.scores(p)] == ref.scores(p)
+    after = IntDensePerceptron(5, 4, ETA)
+    after.w, after.b = [list(r) for r in w], list(b)
+    after.update(xs[0], y)
+    inside = all(B <= v <= E for r in after.w for v in r) and all(abs(v) < 2**127 for v in after.b)
+    if inside:
+        contract.update(xs[0], y, sender=owner)
+        ref.update(xs[0], y)
+    else:
+        with ape.reverts("dense perceptron: weight out of range"):
+            contract.update(xs[0], y, sender=owner)
+    assert_same("dense_perceptron", contract, ref, xs)
 
 
 def test_dense_perceptron_largest_step_from_zero_matches_the_mirror(project, owner):
@@ -184,6 +233,39 @@ def test_sparse_ncc_lane_sums_at_512_full_counts_do_not_carry(project, owner):
     assert contract2.predict(feats) == ref2.predict(feats) == 2
 
 
+SPARSE_F = 6
+
+
+@HYPOTHESIS
+@given(
+    counts=st.lists(
+        st.lists(big_count, min_size=SPARSE_F, max_size=SPARSE_F), min_size=16, max_size=16
+    ),
+    sizes=st.lists(
+        st.one_of(st.integers(1, 3), st.integers(C32 - 3, C32)), min_size=16, max_size=16
+    ),
+    probes=st.lists(st.sets(st.integers(0, SPARSE_F - 1)).map(sorted), min_size=1, max_size=4),
+    label=st.integers(0, 15),
+)
+def test_sparse_ncc_random_states_near_full_lanes(project, owner, counts, sizes, probes, label):
+    """Sixteen classes (both slot groups, every lane) with counts drawn near 2**32 - 1 and
+    class sizes near either end: predictions equal the mirror's before and after one step."""
+    contract, ref = deploy(project, owner, "sparse_ncc", n_classes=16, size=SPARSE_F)
+    for k in range(16):
+        ref.n[k] = sizes[k]
+        ref.set_counts(k, {j: c for j, c in enumerate(counts[k]) if c})
+    _upload("sparse_ncc", contract, owner, ref)
+    assert_same("sparse_ncc", contract, ref, probes)
+    x = probes[0]
+    if sizes[label] < C32 and all(counts[label][j] < C32 for j in x):
+        contract.update(x, label, sender=owner)
+        ref.update(x, label)
+    else:
+        with ape.reverts("ncc: class full"):
+            contract.update(x, label, sender=owner)
+    assert_same("sparse_ncc", contract, ref, probes)
+
+
 def test_sparse_ncc_count_and_size_reach_2_32_minus_1(project, owner):
     """A count and a class size uploaded one short of 2**32 - 1 are trained to it, with
     class 7 (the slot's top lane) beside a full class 6: no carry into the neighbour; one more
@@ -215,9 +297,7 @@ def test_naive_bayes_count_total_and_size_reach_2_64_minus_1(project, owner):
     unchecked count + 1 of the step); log scores equal the mirror's; one more step reverts
     with nothing changed."""
     n_features = 2**32
-    contract, ref = deploy(
-        project, owner, "naive_bayes", n_classes=2, size=n_features, alpha=C64
-    )
+    contract, ref = deploy(project, owner, "naive_bayes", n_classes=2, size=n_features, alpha=C64)
     top = n_features - 1
     ref.n = [C64 - 1, 1]
     ref.set_counts(0, {top: C64 - 1})
