@@ -149,7 +149,8 @@ def upload_intercepts(values: DynArray[int256, base.MAX_CLASSES]):
     base._check_upload()
     assert len(values) <= base._n_classes(), "model: unknown class"
     for k: uint256 in range(len(values), bound=base.MAX_CLASSES):
-        assert abs(values[k]) < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
+        # Two comparisons, not abs(): abs() of the smallest int256 reverts without a reason.
+        assert -_WEIGHT_LIMIT < values[k] and values[k] < _WEIGHT_LIMIT, "dense perceptron: weight out of range"
         self._intercepts[k] = values[k]
     log InterceptsUploaded(count=len(values))
 

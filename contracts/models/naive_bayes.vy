@@ -111,6 +111,11 @@ def counts_of(k: uint8, indices: DynArray[uint32, MAX_UPLOAD]) -> DynArray[uint2
     """
     out: DynArray[uint256, MAX_UPLOAD] = []
     c: uint256 = convert(k, uint256)
+    if c >= base.MAX_CLASSES:
+        # No class has these counts (read further, the slot would be another feature's).
+        for j: uint32 in indices:
+            out.append(0)
+        return out
     for j: uint32 in indices:
         out.append((self._counts[convert(j, uint256) * _SLOTS + c // 2] >> (128 * (c % 2))) & _MASK)
     return out

@@ -114,7 +114,8 @@ def upload_class(k: uint8, count: uint256, sums: DynArray[int256, MAX_DIM]):
         hi: int256 = 0
         if 2 * i + 1 < len(sums):
             hi = sums[2 * i + 1]
-        assert abs(lo) <= limit and abs(hi) <= limit, "ncc: sum out of range"
+        # Comparisons, not abs(): abs() of the smallest int256 reverts without a reason.
+        assert -limit <= lo and lo <= limit and -limit <= hi and hi <= limit, "ncc: sum out of range"
         q += convert(lo * lo + hi * hi, uint256)
         self._sums[base_slot + i] = self._pack(lo, hi)
     self._classes[convert(k, uint256)] = (q << 64) | count

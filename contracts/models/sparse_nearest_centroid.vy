@@ -96,6 +96,11 @@ def counts_of(k: uint8, indices: DynArray[uint32, MAX_UPLOAD]) -> DynArray[uint2
     out: DynArray[uint256, MAX_UPLOAD] = []
     c: uint256 = convert(k, uint256)
     lane_at: uint256 = 32 * (c % _PER_SLOT)
+    if c >= base.MAX_CLASSES:
+        # No class has these counts (read further, the slot would be another feature's).
+        for j: uint32 in indices:
+            out.append(0)
+        return out
     for j: uint32 in indices:
         out.append((self._counts[convert(j, uint256) * _SLOTS + c // _PER_SLOT] >> lane_at) & _LANE_MASK)
     return out
