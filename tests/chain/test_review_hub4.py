@@ -129,10 +129,11 @@ def test_wei_funded_after_the_closing_record_are_not_paid_for_it(
     strict=True,
     reason=(
         "measured: HubPool deploys for the genuine hub with entry_window 0 (by the code, "
-        "entries only in the closing block: whoever closes bundles its own entries), with entry_window 2**255 (the period closes with "
-        "the whole 10**18 wei pool and alice's entries go in, but 10**9 s later claim and "
-        "release still say 'hub: entries still open': locked for good) and with claim_window "
-        "2**256 - 1 (by the code, every claim and release overflows); only claim_window 0 is refused"
+        "entries only in the closing block: whoever closes bundles its own entries), with "
+        "entry_window 2**255 (the period closes with the whole 10**18 wei pool and alice's "
+        "entries go in, but 10**9 s later claim and release still say 'hub: entries still "
+        "open': locked for good) and with claim_window 2**256 - 1 (by the code, every claim "
+        "and release overflows); only claim_window 0 is refused"
     ),
 )
 @pytest.mark.parametrize(
@@ -265,16 +266,24 @@ def test_withdrawing_and_registering_again_between_record_and_close_changes_noth
     bob_claims_second=st.booleans(),
 )
 def test_two_pools_of_one_model_keep_separate_books_to_the_wei(
-    project, kinds, owner, deploy_trainer, accounts, alice, bob, carol, mallory, chain,
-    funds, bob_claims_second,
+    project,
+    kinds,
+    owner,
+    deploy_trainer,
+    accounts,
+    alice,
+    bob,
+    carol,
+    mallory,
+    chain,
+    funds,
+    bob_claims_second,
 ):
     """Carol's and erin's pools on one model, each anchored and closed by its own records, in
     interleaved periods that pay the same two contributors. Bob leaves his share of erin's
     period unclaimed (or not); after the claim window the keeper releases what is unpaid. Each
     pool's books close on their own, to the wei: funded == claimed from its periods + what it
     holds, and an unclaimed share goes back to the pool it came from, not the other."""
-    from test_hub import deploy_test_hub, deploy_test_pool
-
     stake = [k for k in kinds if k.name == "PerceptronStake"]
     hub_ = deploy_test_hub(project, owner, stake)
     pool_ = deploy_test_pool(project, owner, hub_)
