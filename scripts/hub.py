@@ -297,6 +297,7 @@ def enter(network, model_address, period, account_alias, record_opt):
     p = count - 1 if period is None else period
     if p >= count:
         raise driver.HubError(f"no period {p}: this model has {count}")
+    skipped: list[int] = []
     done = driver.enter_eligible(
         hub,
         pool,
@@ -306,6 +307,7 @@ def enter(network, model_address, period, account_alias, record_opt):
         None,
         c.resolve_account(account_alias),
         chain.provider,
+        skipped=skipped,
     )
     cancelled = driver.cancel_eligible(
         hub,
@@ -321,6 +323,11 @@ def enter(network, model_address, period, account_alias, record_opt):
         f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
         f"{sum(n for _, _, n in cancelled)} shares undone by a step of the other label"
     )
+    if skipped:
+        click.echo(
+            f"left out {len(skipped)} contributions whose entry alone is over "
+            f"{driver.ENTER_GAS:,} gas: {', '.join(map(str, skipped))}"
+        )
 
 
 @_command("Claim your part of every closed period of a model's pool.")
