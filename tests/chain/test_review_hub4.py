@@ -179,8 +179,17 @@ def test_funding_before_the_record_block_counts_and_in_it_does_not(
     ),
 )
 def test_nothing_funded_at_or_after_the_record_block_is_paid_to_its_period(
-    project, kinds, owner, deploy_trainer, mempool, accounts, alice, carol, chain,
-    first, funds,
+    project,
+    kinds,
+    owner,
+    deploy_trainer,
+    mempool,
+    accounts,
+    alice,
+    carol,
+    chain,
+    first,
+    funds,
 ):
     """Funding at any of the blocks around a closing record, in any amounts: the period's
     budget is what was funded before the record's block (the model reaches 100 %: all of it),
