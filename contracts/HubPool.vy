@@ -101,6 +101,12 @@ struct Pool:
     available: uint256
     anchor: uint256
 
+# @dev A pool's funding up to a block: `funded` is all the wei funded into the pool at or
+#      before `block` (one checkpoint per block that funded it, in block order).
+struct Checkpoint:
+    block: uint256
+    funded: uint256
+
 struct Period:
     evaluator: address
     evaluation: uint256
@@ -178,6 +184,13 @@ MAX_CONTRIBUTION: constant(uint256) = 1024
 # @dev `ModelHub` kind values: packed input (the sparse Perceptron).
 PACKED: constant(uint8) = 3
 _BINDING_SHIFT: constant(uint256) = 99
+# @dev Bounds of both windows: an hour (entries must be possible outside the closing block)
+#      to 365 days (deadlines stay far from overflowing and the budget is not locked for good).
+MIN_WINDOW: constant(uint256) = 3600
+MAX_WINDOW: constant(uint256) = 365 * 86400
+# @dev Steps of the binary search over a pool's funding checkpoints: 2**64 checkpoints, one
+#      per block at most, is more blocks than a chain makes.
+_SEARCH_STEPS: constant(uint256) = 64
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -200,6 +213,10 @@ pools: public(HashMap[address, HashMap[address, Pool]])
 pool_count: public(HashMap[address, uint256])
 pool_known: HashMap[address, HashMap[address, bool]]
 pool_evaluators: public(HashMap[address, HashMap[uint256, address]])
+# @dev model => evaluator => the pool's funding checkpoints (index => checkpoint) and their
+#      count: what the pool was funded before a closing record's block.
+checkpoints: public(HashMap[address, HashMap[address, HashMap[uint256, Checkpoint]]])
+checkpoint_count: public(HashMap[address, HashMap[address, uint256]])
 # @dev model => its periods, every pool's, numbered in the order they closed.
 periods: public(HashMap[address, HashMap[uint256, Period]])
 period_count: public(HashMap[address, uint256])
@@ -224,7 +241,8 @@ def __init__(hub_: address, entry_window_: uint256, claim_window_: uint256,
     assert hub_.is_contract, "hub: no hub at that address"
     assert min_pool_samples_ > 0, "hub: min pool samples is zero"
     assert min_pool_samples_ <= MAX_POOL_TEST, "hub: min pool samples above the most a pool takes"
-    assert claim_window_ > 0, "hub: claim window is zero"
+    assert entry_window_ >= MIN_WINDOW and entry_window_ <= MAX_WINDOW, "hub: entry window out of range"
+    assert claim_window_ >= MIN_WINDOW and claim_window_ <= MAX_WINDOW, "hub: claim window out of range"
     hub = hub_
     _reveal_span = staticcall Hub(hub_).reveal_delay() + staticcall Hub(hub_).reveal_window()
     entry_window = entry_window_
@@ -249,6 +267,15 @@ def fund(model: address, evaluator: address):
     assert msg.value > 0, "hub: nothing sent"
     self._begin_pool(model, evaluator)
     self.pools[model][evaluator].available += msg.value
+    n: uint256 = self.checkpoint_count[model][evaluator]
+    last: Checkpoint = empty(Checkpoint)
+    if n > 0:
+        last = self.checkpoints[model][evaluator][n - 1]
+    if n > 0 and last.block == block.number:
+        self.checkpoints[model][evaluator][n - 1].funded = last.funded + msg.value
+    else:
+        self.checkpoints[model][evaluator][n] = Checkpoint(block=block.number, funded=last.funded + msg.value)
+        self.checkpoint_count[model][evaluator] = n + 1
     log PoolFunded(model=model, evaluator=evaluator, funder=msg.sender, amount=msg.value)
 
 
@@ -294,7 +321,18 @@ def close_period(model: address, id: uint256) -> uint256:
         self.pools[model][b.evaluator].anchor = id
         log PoolAnchored(model=model, evaluator=b.evaluator, evaluation=id)
         return 0
-    budget: uint256 = self._budget(pool.available, a.samples, a.correct, b.samples, b.correct)
+    # The budget's base is what the pool held before the closing record's block: wei funded
+    # in that block or later were not there when the record was written and go to later
+    # periods (fourth review: a funding back-run by `close_period` was paid to the period).
+    # `late <= available`: each earlier budget of this pool was taken from a base that left
+    # out every wei funded at or after its own record's block, an earlier block than this
+    # record's (records of a pool move forward), so those wei all stayed in `available`; a
+    # release only adds. The guard keeps a base of 0 should that ever fail.
+    late: uint256 = self._funded_since(model, b.evaluator, b.block)
+    base: uint256 = 0
+    if pool.available > late:
+        base = pool.available - late
+    budget: uint256 = self._budget(base, a.samples, a.correct, b.samples, b.correct)
     p: uint256 = self.period_count[model]
     deadline: uint256 = block.timestamp + entry_window
     self.periods[model][p] = Period(
@@ -497,6 +535,35 @@ def _check_closing(evaluation: uint256, test: DynArray[Scored, MAX_POOL_TEST]) -
     closing: Evaluation = staticcall Hub(hub).evaluations(evaluation)
     assert len(test) == closing.samples and h == staticcall Hub(hub).scored(evaluation), "hub: not the closing test set"
     return closing.time
+
+
+@internal
+@view
+def _funded_since(model: address, evaluator: address, blk: uint256) -> uint256:
+    """
+    @dev The wei funded into the pool at block `blk` or later: the last checkpoint's total less
+         that of the last checkpoint before `blk` (binary search).
+    """
+    n: uint256 = self.checkpoint_count[model][evaluator]
+    if n == 0:
+        return 0
+    total: uint256 = self.checkpoints[model][evaluator][n - 1].funded
+    if self.checkpoints[model][evaluator][n - 1].block < blk:
+        return 0
+    # The first checkpoint at `blk` or later lies in [lo, hi].
+    lo: uint256 = 0
+    hi: uint256 = n - 1
+    for _: uint256 in range(_SEARCH_STEPS):
+        if lo >= hi:
+            break
+        mid: uint256 = (lo + hi) // 2
+        if self.checkpoints[model][evaluator][mid].block >= blk:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == 0:
+        return total
+    return total - self.checkpoints[model][evaluator][lo - 1].funded
 
 
 @internal

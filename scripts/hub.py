@@ -227,8 +227,9 @@ def enter(network, model_address, period, account_alias, record_opt):
     _, trainer = _entry(hub, model_address)
     p = client.closed_period(pool, model_address, period)
     sender = c.resolve_account(account_alias)
+    skipped: list[int] = []
     done = driver.enter_eligible(
-        hub, pool, trainer, p, scan(trainer, 0), None, sender, chain.provider
+        hub, pool, trainer, p, scan(trainer, 0), None, sender, chain.provider, skipped=skipped
     )
     cancelled = driver.cancel_eligible(
         hub, pool, trainer, p, scan(trainer, 0), None, sender, chain.provider
@@ -237,6 +238,11 @@ def enter(network, model_address, period, account_alias, record_opt):
         f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
         f"{sum(n for _, _, n in cancelled)} shares undone by a step of the other label"
     )
+    if skipped:
+        click.echo(
+            f"left out {len(skipped)} contributions whose entry alone is over "
+            f"{driver.ENTER_GAS:,} gas: {', '.join(map(str, skipped))}"
+        )
 
 
 @_command("Claim your part of every closed period of a model's pool.")

@@ -41,8 +41,9 @@ POOL_DEFAULTS = {
 }
 
 
-#: (contribution, closing sample) pairs per ``enter`` transaction (~13k gas each).
-ENTER_PAIRS = 1536
+#: Most estimated gas of one ``enter`` transaction the keeper sends (a 30M block's two
+#: thirds): a contribution whose entry alone costs more is left out.
+ENTER_GAS = 20_000_000
 
 
 class HubError(SharedModelsError):
@@ -402,27 +403,61 @@ def enter_eligible(
     sender: Any,
     provider: Any = None,
     receipts: list | None = None,
+    skipped: list | None = None,
 ) -> list[int]:
     """Enter every contribution of ``period`` that ``enter`` takes (``eligible``), up to
-    ``MAX_ENTER`` a transaction; ``history``: the trainer's history from
-    ``trainers.client.scan``, ``test_set``: the period's closing set (None: read it back from
-    its reveal transactions through ``provider``). Returns their ids; the transactions'
-    receipts are appended to ``receipts`` when given."""
+    ``MAX_ENTER`` a transaction and ``ENTER_GAS`` of estimated gas; ``history``: the
+    trainer's history from ``trainers.client.scan``, ``test_set``: the period's closing set
+    (None: read it back from its reveal transactions through ``provider``). A contribution
+    whose ``enter`` alone the node cannot fit under ``ENTER_GAS`` (its cost grows with its
+    size times the closing set's) is left out, so that it does not keep the others out; its
+    id goes to ``skipped`` when given. Returns the ids entered; the transactions' receipts
+    are appended to ``receipts`` when given."""
     p = pool.periods(trainer.address, period)
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
     test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
     found = eligible(hub, pool, trainer, period, history, test)
     args = [t.as_tuple() for t in test]
-    # enter costs about 13k gas per (contribution, closing sample): keep a transaction near
-    # 20M gas (12 contributions against 128 samples), whatever MAX_ENTER allows.
-    per_tx = max(1, min(MAX_ENTER, ENTER_PAIRS // max(1, len(test))))
-    for k in range(0, len(found), per_tx):
-        batch = [(c.key(), c.args()) for c, _ in found[k : k + per_tx]]
-        receipt = pool.enter(trainer.address, period, batch, args, sender=sender)
+    costs = []
+    for c, _ in found:
+        gas = _enter_gas(pool, trainer, period, [(c.key(), c.args())], args, sender)
+        if gas is None:
+            if skipped is not None:
+                skipped.append(c.id)
+        else:
+            costs.append((c, gas))
+    # Batches by estimated gas: the sum of the entries' own estimates (each counts the
+    # closing set's check once more than the batch pays, so the sum is above the batch's).
+    batches: list[list[Any]] = []
+    used = ENTER_GAS
+    for c, gas in costs:
+        if used + gas > ENTER_GAS or len(batches[-1]) >= MAX_ENTER:
+            batches.append([])
+            used = 0
+        batches[-1].append(c)
+        used += gas
+    for batch in batches:
+        receipt = pool.enter(
+            trainer.address, period, [(c.key(), c.args()) for c in batch], args, sender=sender
+        )
         if receipts is not None:
             receipts.append(receipt)
-    return [c.id for c, _ in found]
+    return [c.id for batch in batches for c in batch]
+
+
+def _enter_gas(
+    pool: Any, trainer: Any, period: int, batch: list, args: list, sender: Any
+) -> int | None:
+    """The node's gas estimate of ``enter`` for ``batch``, or None if it fails or is above
+    ``ENTER_GAS``."""
+    try:
+        gas = int(pool.enter.estimate_gas_cost(trainer.address, period, batch, args, sender=sender))
+    except Exception as e:  # noqa: BLE001 (out of gas, or over the node's block gas limit)
+        if "hub: " in str(e):
+            raise  # a refusal with the pool's reason is the caller's to see
+        return None
+    return gas if gas <= ENTER_GAS else None
 
 
 def cancel_eligible(

@@ -24,6 +24,8 @@ from sharedmodels.trainers.client import Incentive, scan
 
 DAY = 86_400
 DELAY, WINDOW, ENTRY, CLAIM, MIN_SAMPLES = DAY, 10 * DAY, 2 * DAY, 5 * DAY, 4
+#: The pool contract's bounds on both windows.
+HOUR, YEAR = 3600, 365 * DAY
 #: Class 1 samples carry feature 7, class 0 samples feature 9, each with one noise feature.
 POS, NEG = 7, 9
 ZERO = "0x" + "00" * 20
@@ -147,14 +149,20 @@ def test_constructor_checks(project, owner, kinds, hub, chain):
             simulate(project.ModelHub, args)
     simulate(project.ModelHub, ([(*good[:2], 24576, *good[3:4], 2)], 1, 1))  # the boundaries
     for args, reason in (
-        ((hub.address, 1, 1, 0), "hub: min pool samples is zero"),
-        ((hub.address, 1, 1, 257), "hub: min pool samples above the most a pool takes"),
-        ((hub.address, 1, 0, 1), "hub: claim window is zero"),
-        ((owner.address, 1, 1, 1), "hub: no hub at that address"),
+        ((hub.address, HOUR, HOUR, 0), "hub: min pool samples is zero"),
+        ((hub.address, HOUR, HOUR, 257), "hub: min pool samples above the most a pool takes"),
+        ((hub.address, HOUR - 1, HOUR, 1), "hub: entry window out of range"),
+        ((hub.address, YEAR + 1, HOUR, 1), "hub: entry window out of range"),
+        ((hub.address, HOUR, HOUR - 1, 1), "hub: claim window out of range"),
+        ((hub.address, HOUR, YEAR + 1, 1), "hub: claim window out of range"),
+        ((hub.address, HOUR, 0, 1), "hub: claim window out of range"),
+        ((owner.address, HOUR, HOUR, 1), "hub: no hub at that address"),
     ):
         with pytest.raises(Web3ContractLogicError, match=reason):
             simulate(project.HubPool, args)
-    simulate(project.HubPool, (hub.address, 0, 1, 256))  # the boundaries pass
+    # the boundaries pass: windows of one hour and of 365 days, 1 and 256 samples
+    simulate(project.HubPool, (hub.address, HOUR, HOUR, 256))
+    simulate(project.HubPool, (hub.address, YEAR, YEAR, 1))
 
 
 def test_the_pool_reads_the_hubs_reveal_windows(project, owner, hub, pool):

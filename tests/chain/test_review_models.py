@@ -10,7 +10,6 @@ fixed; its tests assert the right answer.
 """
 
 import ape
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models_conftest_helpers import MAX_ABS, SCALE, assert_same, deploy
