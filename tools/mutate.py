@@ -127,21 +127,24 @@ FEDERATED = _tests(
     "tests/chain/test_federated_front_running.py",
     "tests/hypothesis/test_federated_property.py",
 )
+#: The hub and its pool contract deploy together in every hub test.
+HUB = _tests(
+    "tests/chain/test_hub.py",
+    "tests/chain/test_review_hub4.py",
+    "tests/chain/test_review_hub.py",
+    "tests/chain/test_review_hub2.py",
+    "tests/chain/test_review_hub3.py",
+    "tests/chain/test_hub_front_running.py",
+    k="not gas_of",
+)
 #: The tests of each contract file (first match wins; globs on the path under contracts/).
 TESTS: list[tuple[str, Tests]] = [
     ("PredictionMarket.vy", MARKET),
     ("ModelBounty.vy", BOUNTY),
     ("models/bounty_forward.vy", BOUNTY),
     ("FederatedTask.vy", FEDERATED),
-    (
-        "ModelHub.vy",
-        _tests(
-            "tests/chain/test_hub.py",
-            "tests/chain/test_review_hub2.py",
-            "tests/chain/test_review_hub3.py",
-            k="not gas_of",
-        ),
-    ),
+    ("ModelHub.vy", HUB),
+    ("HubPool.vy", HUB),
     ("models/nearest_centroid.vy", _model("ncc", exclude="sparse_ncc")),
     ("models/sparse_nearest_centroid.vy", _model("sparse_ncc")),
     ("models/naive_bayes.vy", _model("naive_bayes")),
