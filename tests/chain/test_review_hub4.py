@@ -170,6 +170,39 @@ def test_funding_before_the_record_block_counts_and_in_it_does_not(
     pool_invariant(pool, [trainer])
 
 
+@pytest.mark.parametrize("before,after", [(9, 3), (2, 9)])
+def test_the_checkpoint_search_finds_the_record_block_among_many(
+    mempool, hub, pool, trainer, accounts, alice, bob, carol, chain, before, after
+):
+    """Many funding checkpoints on both sides of the closing record's block: the binary
+    search over them must land on the first one at the record's block or later wherever it
+    lies (index 10 of 14, index 3 of 12), so the budget is exactly the anchor's pool plus
+    every wei funded before the record (fundings of 2**k wei: a wrong split point shows as
+    a wrong power of two), and nothing funded after it."""
+    a, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
+    history = teach(trainer, alice, chain)
+    erin = stranger(accounts, chain)
+    for k in range(before):
+        pool.fund(trainer, carol, value=2**k, sender=erin)
+    record = reveal_in_block_with(mempool, hub, b, b_set, carol, trainer, [])
+    for k in range(after):
+        pool.fund(trainer, carol, value=2 ** (before + k), sender=erin)
+    n = pool.checkpoint_count(trainer, carol)
+    assert pool.checkpoints(trainer, carol, n - after - 1).block < record
+    assert pool.checkpoints(trainer, carol, n - after).block > record
+    early = 2**before - 1
+    late = 2 ** (before + after) - 1 - early
+    budget = pool.close_period(trainer, b, sender=alice).return_value
+    assert budget == expected_budget(hub, POOL + early, a, b) == POOL + early
+    assert pool.pools(trainer, carol).available == late
+    test = closing(hub, pool, trainer, 0, b_set)
+    for c in history.by(alice.address):
+        enter_one(hub, pool, trainer, 0, c, test, alice)
+    wait(chain, ENTRY + 1)
+    assert claim(hub, pool, trainer, 0, alice) == POOL + early
+    pool_invariant(pool, [trainer])
+
+
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     first=st.integers(1, 10**20),
