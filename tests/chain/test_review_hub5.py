@@ -14,6 +14,7 @@ numbers; one that fails at the contract is a normal test (it documents a defence
 
 import ape
 import pytest
+from conftest import STAKE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hub import (
@@ -182,12 +183,14 @@ def undo_and_redo(trainer, alice, mallory, sybil):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason=(
         "measured: mallory undoes alice's POS step (same features, other label) and her sybil "
         "teaches POS back; the keeper's largest-cut-first rule (tie: more shared features) "
         "cuts ALICE's step by mallory's undo, whose bits are then spent, so the sybil's redo "
         "stands: 4 of 8 shares, 500000000000000000 wei of the 10**18 wei period to the "
-        "attacker, alice 500000000000000000 (no racing needed)"
+        "attacker, alice 500000000000000000 (no racing needed); both 3.6 * 10**18 wei "
+        "deposits come back (refund, report): net +500000000000000000"
     ),
 )
 def test_an_undo_of_an_honest_step_and_a_redo_take_half_through_the_keeper(
@@ -217,7 +220,64 @@ def test_an_undo_of_an_honest_step_and_a_redo_take_half_through_the_keeper(
     won = claim(hub, pool, trainer, 0, sybil) if pool.shares(trainer, 0, sybil) else 0
     to_alice = claim(hub, pool, trainer, 0, alice)
     pool_invariant(pool, [trainer])
-    print(f"undo after an honest step: attacker {won}, alice {to_alice} of {budget}")
+    # The attacker's cost: the redo is refunded (the model agrees), the sybil (holding good
+    # points now) reports the undo (and a third address takes any rest after `any_wait`).
+    refunded = trainer.refund(r.key(), list(r.features), sender=sybil).return_value
+    reported = trainer.report(u.key(), list(u.features), sender=sybil).return_value
+    taken = 0
+    if trainer.contribution(u.id).claimable:
+        wait(chain, STAKE.any_wait)
+        third = stranger(accounts, chain)
+        taken = trainer.take(u.key(), u.features_hash, sender=third).return_value
+    net = won + refunded + reported + taken - u.deposit - r.deposit
+    print(
+        f"undo after an honest step: attacker {won}, alice {to_alice} of {budget}; "
+        f"deposits undo {u.deposit} redo {r.deposit}, back {refunded + reported + taken}, "
+        f"net {net}"
+    )
+    assert won == 0 and to_alice == budget
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "measured: undoing and redoing BOTH of alice's steps (two addresses, four steps whose "
+        "deposits come back as above) the keeper cuts both of alice's steps: the attacker's redos "
+        "hold 8 of 8 shares and take the whole 10**18 wei period, alice 0"
+    ),
+)
+def test_undoing_and_redoing_every_honest_step_takes_the_whole_period(
+    hub, pool, trainer, accounts, alice, bob, carol, chain
+):
+    """The same attack on each of alice's steps: mallory undoes each (same features, other
+    label) and her sybil redoes each with a fresh noise feature; every step trains and the
+    model ends where alice left it (100 %). A correct rule pays alice the whole period."""
+    _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
+    mallory, sybil = stranger(accounts, chain), stranger(accounts, chain)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    after_alice = [trainer.intercept()] + list(trainer.weights_of([POS, NEG]))
+    add(trainer, mallory, [POS, 300], 0)
+    add(trainer, sybil, [POS, 700], 1)
+    add(trainer, mallory, [NEG, 301], 1)
+    add(trainer, sybil, [NEG, 701], 0)
+    assert [trainer.intercept()] + list(trainer.weights_of([POS, NEG])) == after_alice
+    history = scan(trainer, start)
+    assert all(trainer.contribution(c.id).trained for c in history)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = pool.close_period(trainer, b, sender=carol).return_value
+    assert budget == POOL
+    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    assert pool.shares(trainer, 0, sybil) == 8 == pool.shares(trainer, 0, alice)
+    cancelled = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    print("cancelled (cut, by, shares):", cancelled)
+    wait(chain, ENTRY + 1)
+    won = claim(hub, pool, trainer, 0, sybil) if pool.shares(trainer, 0, sybil) else 0
+    to_alice = claim(hub, pool, trainer, 0, alice) if pool.shares(trainer, 0, alice) else 0
+    pool_invariant(pool, [trainer])
+    print(f"undo+redo of every honest step: attacker {won}, alice {to_alice} of {budget}")
     assert won == 0 and to_alice == budget
 
 
@@ -292,4 +352,9 @@ def test_a_feature_position_of_an_honest_step_is_cut_once_whoever_undid_it(
         pool.cancel(trainer, 0, (step.key(), step.args()), (u2.key(), u2.args()), test, sender=m2)
     assert [int(pool.undone(trainer, 0, step.id, k)) for k in range(4)] == [0b01, 0, 0, 0]
     assert pool.entry_shares(trainer, 0, step.id) == 1
+    # Entering the cut step again does not restore its shares (it is skipped).
+    again = pool.enter(trainer, 0, [(step.key(), step.args())], test, sender=alice)
+    assert again.return_value == 0
+    assert pool.entry_shares(trainer, 0, step.id) == 1 == pool.shares(trainer, 0, alice)
+    assert pool.periods(trainer, 0).shares == 1
     pool_invariant(pool, [trainer])
