@@ -22,6 +22,7 @@ from test_hub import (
     ENTRY,
     NEG,
     POS,
+    WINDOW,
     deploy_test_hub,
     deploy_test_pool,
     make_set,
@@ -164,6 +165,41 @@ def test_a_release_between_periods_counts_and_late_wei_never_underflow(
     assert claim(hub_, pool_, model, 1, alice) == b1
     assert pool_.balance == same1
     pool_invariant(pool_, [model])
+
+
+def test_a_re_anchored_pool_budgets_from_every_wei_funded_before_its_closing_record(
+    mempool, hub, pool, trainer, accounts, alice, bob, carol, chain
+):
+    """The closing set of the first anchor is never revealed; once it no longer can be, carol
+    re-anchors with a fresh record revealed in the same block as erin's funding of 3 wei, and
+    erin funds 5 more before the re-anchor. Moving the anchor pays nothing and writes no
+    checkpoint: the next period's base is every wei funded before its own closing record's
+    block (the 3 and the 5 too), never the 11 funded in that block nor the 13 after it."""
+    a, _, _ = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
+    erin = stranger(accounts, chain)
+    wait(chain, WINDOW - DELAY)  # late enough that the fresh sets are still revealable then
+    fresh, following = make_set(8, start=40), make_set(8, start=48)
+    f = driver.commit(hub, trainer.address, fresh, carol, chain.chain_id)
+    g = driver.commit(hub, trainer.address, following, carol, chain.chain_id)
+    wait(chain, DELAY)
+    reveal_in_block_with(mempool, hub, f, fresh, carol, trainer, [(pool, erin, 3)])
+    free = hub.evaluations(a).time + DELAY + WINDOW + 1  # b can no longer be revealed
+    if chain.pending_timestamp < free:
+        chain.pending_timestamp = free
+    pool.fund(trainer, carol, value=5, sender=erin)
+    assert pool.close_period(trainer, f, sender=carol).return_value == 0  # re-anchored
+    assert pool.pools(trainer, carol) == (POOL + 8, f)
+    history = teach(trainer, alice, chain)
+    reveal_in_block_with(mempool, hub, g, following, carol, trainer, [(pool, erin, 11)])
+    pool.fund(trainer, carol, value=13, sender=erin)
+    budget = pool.close_period(trainer, g, sender=erin).return_value
+    assert budget == expected_budget(hub, POOL + 8, f, g) == POOL + 8
+    assert pool.pools(trainer, carol).available == 11 + 13
+    driver.enter_eligible(hub, pool, trainer, 0, history, following, carol)
+    wait(chain, ENTRY + 1)
+    assert claim(hub, pool, trainer, 0, alice) == POOL + 8
+    assert pool.balance == 24
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 2. cancel against honest steps
