@@ -471,8 +471,9 @@ def cancel_eligible(
     provider: Any = None,
     receipts: list | None = None,
 ) -> list[tuple[int, int, int]]:
-    """Send every cancellation ``HubPool.cancel`` takes in ``period``, largest cut first (on a
-    tie, the pair sharing more features): an entered contribution whose step another
+    """Send every cancellation ``HubPool.cancel`` takes in ``period``: first those that cut a
+    step sent after the step that undid it, then largest cut first (on a tie, the pair sharing
+    more features): an entered contribution whose step another
     contribution of the period (the other label, trained) undid on the features both carry
     (``rules.cancellation``), each feature of each step used once. Returns (id cut, id that
     undid it, shares cut) for each one sent."""
@@ -498,14 +499,17 @@ def cancel_eligible(
                     c.features, c.label, o.features, test, done[c.id], done[o.id]
                 )
                 cut = min(cut, standing[c.id])
-                # Largest cut first; on a tie the pair sharing more features (a step undone
-                # whole rather than a shared common feature).
-                rank = (cut, len(used_c))
+                # A step that re-teaches what another undid goes first: against an undo of an
+                # honest step followed by a redo, the redo is what the period did not need, and
+                # cutting the honest step first would spend the undo's features on it (fifth
+                # review). Then the largest cut; on a tie the pair sharing more features (a step
+                # undone whole rather than a shared common feature).
+                rank = (c.id > o.id, cut, len(used_c))
                 if cut > 0 and (best is None or rank > best[0]):
                     best = (rank, c, o, used_c, used_o)
         if best is None:
             return sent
-        (cut, _), c, o, used_c, used_o = best
+        (_, cut, _), c, o, used_c, used_o = best
         receipt = pool.cancel(
             trainer.address, period, (c.key(), c.args()), (o.key(), o.args()), args, sender=sender
         )
