@@ -36,6 +36,7 @@ from sharedmodels import cli as c
 from sharedmodels.market.demo import (
     MarketDemoConfig,
     MarketRecord,
+    check_participation,
     create_market,
     participate_many,
     run_demo,
@@ -282,6 +283,8 @@ def contribute(
     data = c.dataset_samples(dataset, record.encoder_obj(), limit=limit, offset=offset)
     wei = c.amount(stake) if stake else int(m.min_stake())
     labels = [1 - y if flip_labels else y for y in data.labels]
+    # Checked before the progress bar: a refusal is one `error:` line and nothing sent.
+    check_participation(m, account, data.rows, labels=labels, stake=wei, first_index=offset)
     with c.progress_bar(len(data), "contributing", quiet) as bar:
         gas = participate_many(
             m,
@@ -290,6 +293,7 @@ def contribute(
             labels=labels,
             stake=wei,
             first_index=offset,
+            checked=True,
             on_each=lambda: bar.update(1),
         )
     click.echo(

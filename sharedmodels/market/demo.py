@@ -177,7 +177,7 @@ def pool_slice(dataset: str, encoder: Encoder, pretrain_n: int, test_size: int) 
     return Encoded(data.rows[pretrain_n : n - test_size], data.labels[pretrain_n : n - test_size])
 
 
-def participate_many(
+def check_participation(
     contract: Any,
     account: Any,
     rows: Sequence[Sequence[int]],
@@ -185,12 +185,11 @@ def participate_many(
     labels: Sequence[int],
     stake: int,
     first_index: int = 0,
-    on_each: Callable[[], None] | None = None,
-) -> list[int]:
-    """Check every sample first (the market's feature cap and its own checks, then a dry run of
-    the first commit: in the wrong phase, or with a sample the market would refuse, nothing is
-    sent), then commit and reveal each (two transactions a sample); the gas of each pair.
-    ``first_index``: the dataset index of ``rows[0]``, for the refusal's message."""
+) -> None:
+    """Check every sample (the market's feature cap and its own checks, then a dry run of the
+    first commit) before anything is sent: in the wrong phase, or with a sample the market
+    would refuse, ``MarketError`` and nothing sent. ``first_index``: the dataset index of
+    ``rows[0]``, for the refusal's message."""
     cap = int(contract.max_features())
     too_long = [j for j, x in enumerate(rows) if len(x) > cap]
     if too_long:
@@ -201,6 +200,25 @@ def participate_many(
     for x, y in zip(rows, labels, strict=True):
         check_sample(contract, x, y)
     check(contract.commit, b"\0" * 32, sender=account, value=stake)
+
+
+def participate_many(
+    contract: Any,
+    account: Any,
+    rows: Sequence[Sequence[int]],
+    *,
+    labels: Sequence[int],
+    stake: int,
+    first_index: int = 0,
+    checked: bool = False,
+    on_each: Callable[[], None] | None = None,
+) -> list[int]:
+    """Commit and reveal each sample (two transactions a sample), after
+    ``check_participation`` unless ``checked``; the gas of each pair."""
+    if not checked:
+        check_participation(
+            contract, account, rows, labels=labels, stake=stake, first_index=first_index
+        )
     gas = []
     for x, y in zip(rows, labels, strict=True):
         gas.append(participate(contract, account, x, y=y, stake=stake, checked=False).gas)
