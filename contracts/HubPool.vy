@@ -156,6 +156,15 @@ event ContributionCancelled:
     contributor: indexed(address)
     shares: uint256
 
+event CutMoved:
+    model: indexed(address)
+    period: indexed(uint256)
+    id: uint256
+    to_id: uint256
+    contributor: indexed(address)
+    restored: uint256
+    shares: uint256
+
 event RewardClaimed:
     model: indexed(address)
     period: indexed(uint256)
@@ -232,6 +241,15 @@ entry_shares: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256]
 #      cancelled already (bit i of the array: its i-th feature), so that each feature of each
 #      step cancels once in a period.
 undone: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256[4]]]])
+# @dev model => period => contribution id => the positions of its features that were cut (the
+#      target's side of `undone`): a cut `move_cut` may hand on to a later step.
+cut_bits: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256[4]]]])
+# @dev model => period => contribution id => the shares its cut features are worth (its
+#      positive push on each, summed; `entry_shares` is what entered less this, at least 0).
+cut: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]])
+# @dev model => period => contribution id => the shares it entered with, kept from its first
+#      cut on (while it has no cut, `entry_shares` is that).
+_entered_with: HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]]
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -413,9 +431,11 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
             undid its step (anyone, during the entries): `other` has the other label and
             changed the model too, so on the features both carry the two steps moved the
             weights by the learning rate each way and the period's model did not move there.
-            The cut is `target`'s push on those shared features (as `enter` counts it), at
-            most the shares it still has; only above 0. Each feature of each step cancels once
-            in a period (a bitmap per contribution): one step cannot undo two.
+            The cut is `target`'s push on each of those shared features that pushed toward
+            the labels, summed, at most the shares it still has; only above 0. Each feature
+            of each step cancels once in a period (a bitmap per contribution): one step
+            cannot undo two. Which of the same-label steps on a feature carries the cut is
+            not the caller's choice: `move_cut` hands it on to the latest one.
     @return The shares cut.
     """
     p: Period = self.periods[model][period]
@@ -434,6 +454,7 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
     theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(other.x, bits)
     done_t: uint256[4] = self.undone[model][period][t.id]
     done_o: uint256[4] = self.undone[model][period][o.id]
+    cut_t: uint256[4] = self.cut_bits[model][period][t.id]
     shared: DynArray[uint256, MAX_CONTRIBUTION] = []
     j: uint256 = 0
     for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
@@ -448,17 +469,83 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
             if done_t[i // 256] & bit_t == 0 and done_o[j // 256] & bit_o == 0:
                 done_t[i // 256] |= bit_t
                 done_o[j // 256] |= bit_o
+                cut_t[i // 256] |= bit_t
                 shared.append(f)
-    cut: int256 = self._push(shared, t.label, test, bits)
+    worth: uint256 = self._parts(shared, t.label, test, bits)
     standing: uint256 = self.entry_shares[model][period][t.id]
-    assert cut > 0 and standing > 0, "hub: nothing to cancel"
-    n: uint256 = min(convert(cut, uint256), standing)
+    assert worth > 0 and standing > 0, "hub: nothing to cancel"
     self.undone[model][period][t.id] = done_t
     self.undone[model][period][o.id] = done_o
-    self.entry_shares[model][period][t.id] = standing - n
+    self.cut_bits[model][period][t.id] = cut_t
+    n: uint256 = standing - self._recut(model, period, t.id, worth, True)
     self.shares[model][period][t.contributor] -= n
     self.periods[model][period].shares = p.shares - n
     log ContributionCancelled(model=model, period=period, id=t.id, by_id=o.id, contributor=t.contributor, shares=n)
+    return n
+
+
+@external
+@nonreentrant
+def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
+             test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
+    """
+    @notice Hand a cut on to a later step (anyone, during the entries): on each feature that
+            `source` had cut and that the entered `dest` (same label, sent later) carries
+            uncut, the cut leaves `source` and falls on `dest`. A feature undone k times in a
+            period thus ends cut on its k latest steps of that label, whatever the order of
+            the cancellations and whoever sent them: the first to teach keeps the credit and
+            an undo spent on an honest step still cuts the redo that followed it.
+    @return The shares cut from `dest` (`source` gets back what its features are worth).
+    """
+    p: Period = self.periods[model][period]
+    assert p.entry_deadline != 0, "hub: no such period"
+    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
+    self._check_closing(p.evaluation, test)
+    a: Contribution = source.c
+    b: Contribution = dest.c
+    assert self.entered[model][period][a.id] and self.entered[model][period][b.id], "hub: contribution not entered"
+    assert a.label == b.label, "hub: contributions with other labels"
+    assert b.id > a.id, "hub: cut moves to a later step only"
+    self._record(model, source)
+    self._record(model, dest)
+    bits: uint256 = self._bits(model)
+    mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(source.x, bits)
+    theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(dest.x, bits)
+    done_a: uint256[4] = self.undone[model][period][a.id]
+    cut_a: uint256[4] = self.cut_bits[model][period][a.id]
+    done_b: uint256[4] = self.undone[model][period][b.id]
+    cut_b: uint256[4] = self.cut_bits[model][period][b.id]
+    moved: DynArray[uint256, MAX_CONTRIBUTION] = []
+    j: uint256 = 0
+    for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
+        f: uint256 = mine[i]
+        for _: uint256 in range(MAX_CONTRIBUTION):
+            if j >= len(theirs) or theirs[j] >= f:
+                break
+            j += 1
+        if j < len(theirs) and theirs[j] == f:
+            bit_a: uint256 = 1 << (i % 256)
+            bit_b: uint256 = 1 << (j % 256)
+            if cut_a[i // 256] & bit_a != 0 and done_b[j // 256] & bit_b == 0:
+                done_a[i // 256] ^= bit_a
+                cut_a[i // 256] ^= bit_a
+                done_b[j // 256] |= bit_b
+                cut_b[j // 256] |= bit_b
+                moved.append(f)
+    worth: uint256 = self._parts(moved, a.label, test, bits)
+    assert worth > 0, "hub: nothing to move"
+    self.undone[model][period][a.id] = done_a
+    self.cut_bits[model][period][a.id] = cut_a
+    self.undone[model][period][b.id] = done_b
+    self.cut_bits[model][period][b.id] = cut_b
+    was_a: uint256 = self.entry_shares[model][period][a.id]
+    was_b: uint256 = self.entry_shares[model][period][b.id]
+    back: uint256 = self._recut(model, period, a.id, worth, False) - was_a
+    n: uint256 = was_b - self._recut(model, period, b.id, worth, True)
+    self.shares[model][period][a.contributor] += back
+    self.shares[model][period][b.contributor] -= n
+    self.periods[model][period].shares = p.shares + back - n
+    log CutMoved(model=model, period=period, id=a.id, to_id=b.id, contributor=b.contributor, restored=back, shares=n)
     return n
 
 
@@ -630,6 +717,67 @@ def _push(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
         else:
             pushed -= convert(k, int256)
     return pushed
+
+
+@internal
+def _recut(model: address, period: uint256, id: uint256, worth: uint256, more: bool) -> uint256:
+    """
+    @dev Add `worth` to (`more`) or take it from an entry's cut and return its shares now
+         standing: what it entered with less its cut, at least 0.
+    """
+    was: uint256 = self.cut[model][period][id]
+    if was == 0:
+        # No cut yet: its standing shares are what it entered with.
+        self._entered_with[model][period][id] = self.entry_shares[model][period][id]
+    now: uint256 = was + worth
+    if not more:
+        now = was - worth
+    self.cut[model][period][id] = now
+    standing: uint256 = self._entered_with[model][period][id] - min(now, self._entered_with[model][period][id])
+    self.entry_shares[model][period][id] = standing
+    return standing
+
+
+@internal
+@pure
+def _parts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
+           test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> uint256:
+    """
+    @dev `_push` feature by feature, each counted only when it pushed toward the labels: the
+         sum over `mine` (sorted) of max(0, closing samples of `label` with the feature less
+         those of the other label). A sum of such parts is the same however the features
+         are split among calls.
+    """
+    count: DynArray[int256, MAX_CONTRIBUTION] = []
+    for _: uint256 in mine:
+        count.append(0)
+    for t: Scored in test:
+        i: uint256 = 0
+        nxt: uint256 = 0
+        for word: uint256 in t.x:
+            w: uint256 = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                j: uint256 = w & ((1 << bits) - 1)
+                if j < nxt:
+                    break
+                nxt = j + 1
+                w = w >> bits
+                for _: uint256 in range(MAX_CONTRIBUTION):
+                    if i >= len(mine) or mine[i] >= j:
+                        break
+                    i += 1
+                if i < len(mine) and mine[i] == j:
+                    if label == t.y:
+                        count[i] += 1
+                    else:
+                        count[i] -= 1
+    total: uint256 = 0
+    for c: int256 in count:
+        if c > 0:
+            total += convert(c, uint256)
+    return total
 
 
 @internal

@@ -23,6 +23,7 @@ from sharedmodels.hub.rules import (
     ScoredSample,
     TestSet,
     cancellation,
+    moving,
     pushed,
 )
 
@@ -471,12 +472,15 @@ def cancel_eligible(
     provider: Any = None,
     receipts: list | None = None,
 ) -> list[tuple[int, int, int]]:
-    """Send every cancellation ``HubPool.cancel`` takes in ``period``: first those that cut a
-    step sent after the step that undid it, then largest cut first (on a tie, the pair sharing
-    more features): an entered contribution whose step another
-    contribution of the period (the other label, trained) undid on the features both carry
-    (``rules.cancellation``), each feature of each step used once. Returns (id cut, id that
-    undid it, shares cut) for each one sent."""
+    """Send every cancellation ``HubPool.cancel`` takes in ``period``, then every move of a cut
+    ``HubPool.move_cut`` takes, until neither is left: an entered contribution whose step
+    another contribution of the period (the other label, trained) undid on the features both
+    carry (``rules.cancellation``), each feature of each step used once; then each cut handed
+    on to the latest entered step of the same label that carries the feature uncut
+    (``rules.moving``), whoever sent the cancellations before. Cancellations go first where
+    they cut a step sent after the step that undid it, then largest cut first (fewer moves
+    after). Returns (id cut, id that undid it or whose cut it took, shares cut) for each one
+    sent."""
     p = pool.periods(trainer.address, period)
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
@@ -484,9 +488,21 @@ def cancel_eligible(
     args = [t.as_tuple() for t in test]
     mine = [c for c in history if p.first_id <= c.id <= p.last_id]
     trained = [c for c in mine if trainer.contribution(c.id).trained]
-    standing = {c.id: int(pool.entry_shares(trainer.address, period, c.id)) for c in mine}
-    done: dict[int, set[int]] = {c.id: _undone(pool, trainer.address, period, c) for c in mine}
+    model = trainer.address
+    entered = {c.id for c in mine if pool.entered(model, period, c.id)}
+    standing = {c.id: int(pool.entry_shares(model, period, c.id)) for c in mine}
+    done = {c.id: _bits_set(pool.undone, model, period, c) for c in mine}
+    cut = {c.id: _bits_set(pool.cut_bits, model, period, c) for c in mine}
     sent = []
+
+    def send(call, c, o):
+        receipt = call(model, period, (c.key(), c.args()), (o.key(), o.args()), args, sender=sender)
+        if receipts is not None:
+            receipts.append(receipt)
+        for k in (c.id, o.id):
+            standing[k] = int(pool.entry_shares(model, period, k))
+        return receipt
+
     while True:
         best = None
         for c in mine:
@@ -495,35 +511,54 @@ def cancel_eligible(
             for o in trained:
                 if o.label == c.label:
                     continue
-                cut, used_c, used_o = cancellation(
+                worth, used_c, used_o = cancellation(
                     c.features, c.label, o.features, test, done[c.id], done[o.id]
                 )
-                cut = min(cut, standing[c.id])
-                # A step that re-teaches what another undid goes first: against an undo of an
-                # honest step followed by a redo, the redo is what the period did not need, and
-                # cutting the honest step first would spend the undo's features on it (fifth
-                # review). Then the largest cut; on a tie the pair sharing more features (a step
-                # undone whole rather than a shared common feature).
-                rank = (c.id > o.id, cut, len(used_c))
-                if cut > 0 and (best is None or rank > best[0]):
+                # A step that re-teaches what another undid goes first (fifth review), then the
+                # largest cut; on a tie the pair sharing more features.
+                rank = (c.id > o.id, min(worth, standing[c.id]), len(used_c))
+                if worth > 0 and (best is None or rank > best[0]):
                     best = (rank, c, o, used_c, used_o)
-        if best is None:
+        if best is not None:
+            _, c, o, used_c, used_o = best
+            before = standing[c.id]
+            send(pool.cancel, c, o)
+            done[c.id] |= used_c
+            cut[c.id] |= used_c
+            done[o.id] |= used_o
+            sent.append((c.id, o.id, before - standing[c.id]))
+            continue
+        move = None
+        for a in mine:
+            if not cut[a.id]:
+                continue
+            for b in reversed(mine):  # the latest step first
+                if b.id <= a.id or b.label != a.label or b.id not in entered:
+                    continue
+                worth, out_a, in_b = moving(
+                    a.features, a.label, b.features, test, cut[a.id], done[b.id]
+                )
+                if worth > 0:
+                    move = (a, b, out_a, in_b)
+                    break
+            if move is not None:
+                break
+        if move is None:
             return sent
-        (_, cut, _), c, o, used_c, used_o = best
-        receipt = pool.cancel(
-            trainer.address, period, (c.key(), c.args()), (o.key(), o.args()), args, sender=sender
-        )
-        if receipts is not None:
-            receipts.append(receipt)
-        standing[c.id] -= cut
-        done[c.id] |= used_c
-        done[o.id] |= used_o
-        sent.append((c.id, o.id, cut))
+        a, b, out_a, in_b = move
+        before = standing[b.id]
+        send(pool.move_cut, a, b)
+        done[a.id] -= out_a
+        cut[a.id] -= out_a
+        done[b.id] |= in_b
+        cut[b.id] |= in_b
+        sent.append((b.id, a.id, before - standing[b.id]))
 
 
-def _undone(pool: Any, model: str, period: int, c: Any) -> set[int]:
-    """The positions of ``c``'s sorted features that have cancelled already in ``period``."""
-    words = [int(pool.undone(model, period, c.id, k)) for k in range(4)]
+def _bits_set(getter: Any, model: str, period: int, c: Any) -> set[int]:
+    """The positions of ``c``'s sorted features set in one of the pool's per-contribution
+    bitmaps in ``period`` (``undone``: cancelled either way; ``cut_bits``: cut)."""
+    words = [int(getter(model, period, c.id, k)) for k in range(4)]
     return {i for i in range(len(c.features)) if (words[i // 256] >> (i % 256)) & 1}
 
 

@@ -149,6 +149,18 @@ def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> 
     return total
 
 
+def parts(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> int:
+    """What ``HubPool.cancel`` and ``move_cut`` count for a set of features: ``pushed`` taken
+    feature by feature, each only when it pushed toward the labels (max(0, its push)), summed.
+    Unlike ``pushed`` of the whole set, the sum does not depend on how the features are split
+    among calls."""
+    total = 0
+    for f in set(indices):
+        one = sum(1 if label == t.y else -1 for t in test if f in t.indices)
+        total += max(0, one)
+    return total
+
+
 def cancellation(
     target: Sequence[int],
     label: int,
@@ -159,9 +171,9 @@ def cancellation(
 ) -> tuple[int, set[int], set[int]]:
     """``HubPool.cancel`` before its cap: (cut, positions of ``target``'s sorted features
     used, positions of ``other``'s used). The features both carry whose positions neither
-    contribution has cancelled before (``done_*``), and ``target``'s push (label ``label``)
-    on them; the caller caps the cut at the shares still standing, and ``cancel`` refuses a
-    cut of 0 or less."""
+    contribution has cancelled before (``done_*``), and what they are worth to ``target``
+    (``parts``, label ``label``); the caller caps the cut at the shares still standing, and
+    ``cancel`` refuses a cut of 0."""
     mine, theirs = sorted(set(target)), sorted(set(other))
     done_t, done_o = done_target or set(), done_other or set()
     where = {f: j for j, f in enumerate(theirs)}
@@ -172,7 +184,31 @@ def cancellation(
             used_t.add(i)
             used_o.add(j)
             shared.append(f)
-    return pushed(shared, label, test), used_t, used_o
+    return parts(shared, label, test), used_t, used_o
+
+
+def moving(
+    source: Sequence[int],
+    label: int,
+    dest: Sequence[int],
+    test: Sequence[ScoredSample],
+    cut_source: set[int],
+    done_dest: set[int],
+) -> tuple[int, set[int], set[int]]:
+    """``HubPool.move_cut``: (worth moved, positions of ``source``'s sorted features whose cut
+    leaves it, positions of ``dest``'s that take it). The features ``source`` had cut
+    (``cut_source``) that ``dest`` carries and has not cancelled (``done_dest``); ``move_cut``
+    refuses a worth of 0 and a ``dest`` not sent after ``source``."""
+    mine, theirs = sorted(set(source)), sorted(set(dest))
+    where = {f: j for j, f in enumerate(theirs)}
+    out_s, in_d, moved = set(), set(), []
+    for i, f in enumerate(mine):
+        j = where.get(f)
+        if j is not None and i in cut_source and j not in done_dest:
+            out_s.add(i)
+            in_d.add(j)
+            moved.append(f)
+    return parts(moved, label, test), out_s, in_d
 
 
 @dataclass

@@ -41,7 +41,13 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     """A hub with a trainer that improved over a period and paid its pool out, and a second
     hub whose kind list calls PerceptronStake's code "NaiveBayesStake"; their records in a
     folder of their own for the page's server."""
-    owner, evaluator, alice = accounts[0], accounts[1], accounts[2]
+    owner, evaluator, alice, undo, redo = (
+        accounts[0],
+        accounts[1],
+        accounts[2],
+        accounts[3],
+        accounts[4],
+    )
     kinds = hub_kinds(project)
     hub, pool = driver.deploy_hub_and_pool(
         project, owner, kinds, reveal_delay=DAY, min_pool_samples=8
@@ -58,15 +64,28 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     reveal(hub, [(ids[0], sets[0])], evaluator, trainer)
     pool.close_period(trainer, ids[0], sender=evaluator)
     start = chain.blocks.head.number
-    for x, y in (([POS, 300], 1), ([NEG, 301], 0)):
-        trainer.addData(x, y, value=trainer.next_deposit(), sender=alice)
+    for who, x, y in (
+        (alice, [POS, 300], 1),
+        (alice, [NEG, 301], 0),
+        (undo, [NEG, 500], 1),
+        (redo, [NEG, 500], 0),
+    ):
+        trainer.addData(x, y, value=trainer.next_deposit(), sender=who)
     advance(60)
-    for c in scan(trainer, start):
-        trainer.refund(c.key(), list(c.features), sender=alice)
+    for c in scan(trainer, start):  # an undo pair: the second half is refunded like alice's
+        if c.contributor in (alice.address, redo.address):
+            trainer.refund(c.key(), list(c.features), sender=c.contributor)
     advance(2 * DAY)
     reveal(hub, [(ids[1], sets[1])], evaluator, trainer)
     pool.close_period(trainer, ids[1], sender=evaluator)
-    driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, start), sets[1], evaluator)
+    history = scan(trainer, start)
+    driver.enter_eligible(hub, pool, trainer, 0, history, sets[1], evaluator)
+    # The pair's owner spends the undo on alice's NEG step first; the keeper hands that cut on
+    # to the redo: two lines on the page, a cancellation and a moved cut.
+    (_, step), (u,), (r,) = (history.by(w.address) for w in (alice, undo, redo))
+    test = [t.as_tuple() for t in driver.scored_test(hub, ids[1], sets[1], trainer.n_features())]
+    pool.cancel(trainer, 0, (step.key(), step.args()), (u.key(), u.args()), test, sender=undo)
+    cuts = driver.cancel_eligible(hub, pool, trainer, 0, history, sets[1], evaluator)
     advance(7 * DAY + 1)
     paid = driver.claim_all(pool, trainer.address, alice, chain.pending_timestamp)
     # A hub that lies about a kind: the page must not trust its entry.
@@ -91,6 +110,10 @@ def hub_world(accounts, project, chain, tmp_path_factory):
         "folder": folder,
         "records": driver.history(hub, trainer.address),
         "evaluator": evaluator.address,
+        "cuts": cuts,
+        "ids": (step.id, u.id, r.id),
+        "alice": alice.address,
+        "redo": redo.address,
     }
 
 
@@ -129,6 +152,15 @@ def test_hub_page_lists_models_with_history_pool_and_payouts(context, hub_server
     assert "released" in periods and hub_world["evaluator"] in periods
     pools = page.locator("[data-testid=hub-pools]").inner_text()
     assert f"pool closed by {hub_world['evaluator']}'s records: {eth(left)}" in pools
+    lines = page.locator("[data-testid=hub-cancellations] li").all_inner_texts()
+    step, u, r = hub_world["ids"]
+    [(cut, by, n)] = hub_world["cuts"]
+    assert (cut, by) == (r, step) and n > 0
+    assert lines == [
+        f"period 0: entry #{step} ({hub_world['alice']}) cut by {n} shares, undone by step #{u}",
+        f"period 0: the cut of entry #{step} moved to entry #{r} ({hub_world['redo']}): "
+        f"{n} shares back to #{step}, {n} cut from #{r}",
+    ]
     shot(page, "hub")
 
 

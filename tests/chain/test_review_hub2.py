@@ -180,15 +180,6 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
     assert won == 0 and to_alice == POOL
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: the pairs' owner spends one first half on alice's NEG step before the "
-        "keeper cancels (anyone may cancel, in any order): one second half stands, 4 of 8 "
-        "shares, mallory 500000000000000000 wei of the 10**18 wei period, alice the other "
-        "half (without cancel: 2/3 to mallory)"
-    ),
-)
 def test_undo_pairs_that_cancel_first_keep_one_pair(
     hub, pool, trainer, accounts, alice, bob, carol, chain
 ):

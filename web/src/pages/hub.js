@@ -37,6 +37,9 @@ const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568
  * @property {{evaluator: string, available: bigint}[]} pools one per evaluator whose records move it
  * @property {{period: number, evaluator: string, budget: bigint, paid: bigint, shares: number, deadline: number}[]} periods
  * @property {{period: number, contributor: string, amount: bigint}[]} payouts
+ * @property {{period: number, id: number, by: number, contributor: string, shares: number, restored: number, moved: boolean, block: bigint}[]} cuts
+ *   each cancellation (`id` cut by `shares`, `by` the step that undid it) and each cut handed on
+ *   (`by`'s cut moved to `id`: `restored` shares back to `by`, `shares` cut from `id`), in chain order
  */
 
 /**
@@ -52,7 +55,12 @@ export async function readHub(client, hub, pool) {
   const read = (functionName, args = []) => client.readContract(/** @type {any} */ ({ address: hub, abi: hubAbi(), functionName, args }));
   /** @param {string} functionName @param {any[]} [args] @returns {Promise<any>} */
   const readPool = (functionName, args = []) => client.readContract(/** @type {any} */ ({ address: pool, abi: poolAbi(), functionName, args }));
-  const claims = pool ? await client.getContractEvents(/** @type {any} */ ({ address: pool, abi: poolAbi(), eventName: "RewardClaimed", fromBlock: 0n })) : [];
+  /** @param {string} eventName */
+  const events = (eventName) => (pool ? client.getContractEvents(/** @type {any} */ ({ address: pool, abi: poolAbi(), eventName, fromBlock: 0n })) : Promise.resolve([]));
+  const claims = await events("RewardClaimed");
+  // A period's cancellations: which entry was cut, by how many shares, by which step.
+  const cancelled = /** @type {any[]} */ (await events("ContributionCancelled"));
+  const movedCuts = /** @type {any[]} */ (await events("CutMoved"));
   const count = Number(await read("model_count"));
   /** @type {HubModel[]} */
   const out = [];
@@ -104,7 +112,15 @@ export async function readHub(client, hub, pool) {
         const a = /** @type {any} */ (l).args;
         return { period: Number(a.period), contributor: a.contributor, amount: a.amount };
       });
-    out.push({ address, name: e.name, uri: e.uri, kind, listed: e.listed, problem, records, available, pools, periods, payouts });
+    const mine = (/** @type {any} */ l) => l.args.model.toLowerCase() === address.toLowerCase();
+    const order = (/** @type {any} */ l) => (BigInt(l.blockNumber) << 32n) + BigInt(l.logIndex);
+    const cuts = [
+      ...cancelled.filter(mine).map((l) => ({ l, period: Number(l.args.period), id: Number(l.args.id), by: Number(l.args.by_id), contributor: l.args.contributor, shares: Number(l.args.shares), restored: 0, moved: false })),
+      ...movedCuts.filter(mine).map((l) => ({ l, period: Number(l.args.period), id: Number(l.args.to_id), by: Number(l.args.id), contributor: l.args.contributor, shares: Number(l.args.shares), restored: Number(l.args.restored), moved: true })),
+    ]
+      .sort((a, b) => (order(a.l) < order(b.l) ? -1 : 1))
+      .map(({ l, ...c }) => ({ ...c, block: BigInt(l.blockNumber) }));
+    out.push({ address, name: e.name, uri: e.uri, kind, listed: e.listed, problem, records, available, pools, periods, payouts, cuts });
   }
   return out;
 }
@@ -220,6 +236,21 @@ export async function renderHub(ctx, app, hub) {
               "ul",
               { testid: "hub-periods" },
               m.periods.map((p) => el("li", {}, `period ${p.period} (${p.evaluator}'s records): released ${eth(p.budget)}, paid ${eth(p.paid)} to ${p.shares} share${p.shares === 1 ? "" : "s"}`)),
+            )
+          : null,
+        m.cuts.length
+          ? el(
+              "ul",
+              { testid: "hub-cancellations" },
+              m.cuts.map((c) =>
+                el(
+                  "li",
+                  {},
+                  c.moved
+                    ? `period ${c.period}: the cut of entry #${c.by} moved to entry #${c.id} (${c.contributor}): ${c.restored} share${c.restored === 1 ? "" : "s"} back to #${c.by}, ${c.shares} cut from #${c.id}`
+                    : `period ${c.period}: entry #${c.id} (${c.contributor}) cut by ${c.shares} share${c.shares === 1 ? "" : "s"}, undone by step #${c.by}`,
+                ),
+              ),
             )
           : null,
         m.payouts.length
