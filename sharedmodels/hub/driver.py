@@ -479,8 +479,9 @@ def cancel_eligible(
     on to the latest entered step of the same label that carries the feature uncut
     (``rules.moving``), whoever sent the cancellations before. Cancellations go first where
     they cut a step sent after the step that undid it, then largest cut first (fewer moves
-    after). Returns (id cut, id that undid it or whose cut it took, shares cut) for each one
-    sent."""
+    after). Returns, for each one sent, (id cut, id that undid it, shares cut) or for a move
+    (id the cut moved to, id it left, shares the period lost by it: cut less restored), so
+    that the third numbers add up to what the period's shares lost."""
     p = pool.periods(trainer.address, period)
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
@@ -546,13 +547,13 @@ def cancel_eligible(
         if move is None:
             return sent
         a, b, out_a, in_b = move
-        before = standing[b.id]
+        before = standing[a.id] + standing[b.id]
         send(pool.move_cut, a, b)
         done[a.id] -= out_a
         cut[a.id] -= out_a
         done[b.id] |= in_b
         cut[b.id] |= in_b
-        sent.append((b.id, a.id, before - standing[b.id]))
+        sent.append((b.id, a.id, before - standing[a.id] - standing[b.id]))
 
 
 def _bits_set(getter: Any, model: str, period: int, c: Any) -> set[int]:

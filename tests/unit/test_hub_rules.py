@@ -5,7 +5,15 @@ the agents' outcomes."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharedmodels.hub.rules import PeriodMirror, ScoredSample, budget, cancellation, pushed
+from sharedmodels.hub.rules import (
+    PeriodMirror,
+    ScoredSample,
+    budget,
+    cancellation,
+    moving,
+    parts,
+    pushed,
+)
 from sharedmodels.simulation.hub import simulate_hub, topics
 
 
@@ -114,18 +122,39 @@ def test_undo_pairs_judged_unjudged_and_cancelled():
     assert share["cancel"] <= 0.05
 
 
-def test_cancellation_is_the_push_on_shared_features_not_used_before():
-    """``HubPool.cancel``'s cut: the target's push on the features both steps carry, minus the
-    positions either used in an earlier cancellation; the positions it uses are returned."""
+def test_cancellation_is_the_positive_push_on_shared_features_not_used_before():
+    """``HubPool.cancel``'s cut: what the features both steps carry, less the positions either
+    used in an earlier cancellation, are worth to the target, feature by feature, each only
+    when it pushed toward the labels; the positions it uses are returned."""
     test = [
         ScoredSample((7, 100), (), 0, 0),
         ScoredSample((7, 101), (), 0, 0),
         ScoredSample((9, 102), (), 1, 0),
     ]
-    # target [7, 9, 50] label 0, other [7, 9] label 1: shared 7 (+2) and 9 (-1)
-    assert cancellation([7, 9, 50], 0, [7, 9], test) == (1, {0, 1}, {0, 1})
-    assert cancellation([7, 9, 50], 0, [9, 7], test) == (1, {0, 1}, {0, 1})  # sorted first
+    # target [7, 9, 50] label 0, other [7, 9] label 1: shared 7 (+2) and 9 (-1, counted 0)
+    assert cancellation([7, 9, 50], 0, [7, 9], test) == (2, {0, 1}, {0, 1})
+    assert cancellation([7, 9, 50], 0, [9, 7], test) == (2, {0, 1}, {0, 1})  # sorted first
     assert cancellation([7, 9, 50], 0, [7, 9], test, done_target={1}) == (2, {0}, {0})
-    assert cancellation([7, 9, 50], 0, [7, 9], test, done_other={0}) == (-1, {1}, {1})
+    assert cancellation([7, 9, 50], 0, [7, 9], test, done_other={0}) == (0, {1}, {1})
     assert cancellation([50], 0, [7, 9], test) == (0, set(), set())
-    assert cancellation([7], 1, [7, 100], test)[0] == pushed([7], 1, test) == -2
+    assert cancellation([7], 1, [7, 100], test)[0] == 0 and pushed([7], 1, test) == -2
+    # The parts add up however the features are split; the set's push nets them.
+    assert parts([7, 9], 0, test) == parts([7], 0, test) + parts([9], 0, test) == 2
+    assert pushed([7, 9], 0, test) == 1
+    assert parts([9], 1, test) == 1 and parts([100, 101, 102], 0, test) == 2
+
+
+def test_moving_hands_on_the_cut_features_the_later_step_carries_uncut():
+    """``HubPool.move_cut``: the positions of ``source`` cut, whose feature ``dest`` carries
+    and has not cancelled; worth what they push toward ``source``'s label."""
+    test = [
+        ScoredSample((7, 100), (), 0, 0),
+        ScoredSample((7, 101), (), 0, 0),
+        ScoredSample((9, 102), (), 1, 0),
+    ]
+    # source [7, 9, 50] had 7 and 9 cut (positions 0, 1); dest [9, 7, 60] sorts to [7, 9, 60]
+    assert moving([7, 9, 50], 0, [9, 7, 60], test, {0, 1}, set()) == (2, {0, 1}, {0, 1})
+    assert moving([7, 9, 50], 0, [7, 9, 60], test, {0, 1}, {0}) == (0, {1}, {1})
+    assert moving([7, 9, 50], 0, [7, 9, 60], test, {1}, set()) == (0, {1}, {1})
+    assert moving([7, 9, 50], 0, [50], test, {0, 1}, set()) == (0, set(), set())
+    assert moving([7, 50], 0, [7, 50], test, {0, 1}, set()) == (2, {0, 1}, {0, 1})
