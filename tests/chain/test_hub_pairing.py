@@ -144,7 +144,7 @@ def test_a_move_restores_only_what_the_cap_took(
     add(trainer, alice, [NEG, 109, 301], 0)  # 109 pushes one class-1 sample: enters with 3
     u1, r1, u2 = (stranger(accounts, chain) for _ in range(3))
     add(trainer, u1, [NEG, 109, 500], 1)  # undoes alice on NEG and 109
-    add(trainer, r1, [NEG, 500, 501], 0)  # the redo, on NEG
+    add(trainer, r1, [2, NEG, 500], 0)  # the redo, on NEG (its second position)
     history = scan(trainer, start)
     assert all(trainer.contribution(c.id).trained for c in history)
     driver.reveal(hub, b, b_set, carol, trainer)
@@ -159,10 +159,17 @@ def test_a_move_restores_only_what_the_cap_took(
     assert rules.pushed([NEG, 109], 0, scored) == 3
     got = pool.cancel(trainer, 0, (a.key(), a.args()), (u.key(), u.args()), test, sender=mallory)
     assert got.return_value == 3 and pool.cut(trainer, 0, a.id) == 4
+    bitmap = lambda getter, c: [int(getter(trainer, 0, c.id, k)) for k in range(4)]  # noqa: E731
+    assert bitmap(pool.cut_bits, a) == bitmap(pool.undone, a) == bitmap(pool.undone, u)
+    assert bitmap(pool.cut_bits, a) == [0b11, 0, 0, 0] and bitmap(pool.cut_bits, u) == [0] * 4
     moved = pool.move_cut(trainer, 0, (a.key(), a.args()), (r.key(), r.args()), test, sender=carol)
     assert moved.return_value == 4  # r entered with 4 (NEG), all cut
     [event] = moved.decode_logs(pool.CutMoved)
     assert event.restored == 3  # alice's cut is 0 again: all 3 back, not 4
+    # NEG's bit left alice's position 0 for r's position 1; 109 stays cut on alice.
+    assert bitmap(pool.cut_bits, a) == bitmap(pool.undone, a) == [0b10, 0, 0, 0]
+    assert bitmap(pool.cut_bits, r) == bitmap(pool.undone, r) == [0b10, 0, 0, 0]
+    assert pool.cut(trainer, 0, a.id) == 0 and pool.cut(trainer, 0, r.id) == 4
     assert pool.entry_shares(trainer, 0, a.id) == 3 and pool.entry_shares(trainer, 0, r.id) == 0
     assert pool.periods(trainer, 0).shares == 3 == pool.shares(trainer, 0, alice)
     pool_invariant(pool, [trainer])
