@@ -292,7 +292,8 @@ def close_period(model: address, id: uint256) -> uint256:
             revealed (`reveal_delay + reveal_window` after the anchor's record), the evaluator
             may anchor again with a later record of a set committed after it: the period
             pays nothing and its budget stays in the pool. Each record is used once. Records
-            of other evaluators never touch this pool.
+            of other evaluators never touch this pool. Every record must be pinned
+            (`ModelHub.pin`), and is read at its pin: its block and time here are the pin's.
     @return The budget released to the period.
     """
     self._check_pool_kind(model)

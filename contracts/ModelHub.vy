@@ -10,9 +10,12 @@
         model; for a trainer it applies the constructor's rules to its public parameters.
         The owner may update or withdraw the entry. Every change is an event.
         RECORDS: anyone commits a test set for a listed model as salted pieces; after
-        `reveal_delay` the evaluator reveals the pieces in order, up to MAX_BATCH in one
-        transaction, each sample scored against the model. The last piece writes a record
-        (model, test-set hash, samples, correct, block).
+        `reveal_delay` the evaluator pins the moment to measure (`pin`, nothing shown) and
+        reveals the pieces in order, up to MAX_BATCH in one transaction, each sample scored
+        against the model as it was at the pin (a packed kind's steps since are listed and
+        taken back; other kinds must not change). The last piece writes a record (model,
+        test-set hash, samples, correct, block, the pin). A reveal without a pin scores the
+        model as it stands and fails if it changed; pools take only pinned records.
         The pools that pay a model's contributors live in `HubPool.vy`, deployed for this hub:
         it reads entries (`terms`), records (`evaluations`) and closing sets (`scored`) here.
         The hub holds no money. See docs/hub.md.
