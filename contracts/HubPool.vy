@@ -12,8 +12,7 @@
         whose test set was committed before the previous record: it releases
         `available * gain / (1 - previous accuracy)` of the pool (the share of the remaining
         error the model closed; nothing without a gain). The period's contributions that
-        changed the model (and, if their refund wait ended before the closing record, that
-        the trainer judged good) enter during `entry_window`, with shares by how far their
+        changed the model enter during `entry_window`, with shares by how far their
         own step moved the closing set toward its labels; during the entries anyone may
         `cancel` an entry's shares where a step of the other label undid it on the features
         both carry; each contributor claims once within `claim_window` (pull payment), after
@@ -41,7 +40,6 @@ interface PackedModel:
 
 interface Trainer:
     def contribution(id: uint256) -> Record: view
-    def refund_wait() -> uint256: view
 
 # ---------------------------------------------------------------- STRUCTS
 
@@ -60,6 +58,9 @@ struct Evaluation:
     block: uint256
     time: uint256
     contributions: uint256
+    pinned: uint256
+    pinned_time: uint256
+    intercept: int256
 
 # @dev `ModelHub.Terms`: what the hub holds of a model that decides whether it takes a pool.
 struct Terms:
@@ -309,13 +310,18 @@ def close_period(model: address, id: uint256) -> uint256:
             revealed (`reveal_delay + reveal_window` after the anchor's record), the evaluator
             may anchor again with a later record of a set committed after it: the period
             pays nothing and its budget stays in the pool. Each record is used once. Records
-            of other evaluators never touch this pool.
+            of other evaluators never touch this pool. Every record must be pinned
+            (`ModelHub.pin`), and is read at its pin: its block and time here are the pin's.
     @return The budget released to the period.
     """
     self._check_pool_kind(model)
     b: Evaluation = staticcall Hub(hub).evaluations(id)
     assert b.model == model, "hub: record of another model"
     assert b.block != 0, "hub: evaluation not finished"
+    # A pool reads a record at its pin (`ModelHub.pin`): nothing sent after the pin moved
+    # its scores, so a step that read the samples from a pending reveal neither spoils the
+    # set nor counts (third review).
+    assert b.pinned != 0, "hub: record not pinned"
     assert b.samples >= min_pool_samples, "hub: too few test samples"
     assert b.samples <= MAX_POOL_TEST, "hub: too many test samples for a pool"
     assert not self.used[id], "hub: record already used"
@@ -325,13 +331,13 @@ def close_period(model: address, id: uint256) -> uint256:
     a: Evaluation = empty(Evaluation)  # before the first anchor: block 0
     if pool.anchor != 0:
         a = staticcall Hub(hub).evaluations(pool.anchor)
-    assert b.block > a.block, "hub: record not after the anchor"
-    if b.commit_block >= a.block:
+    assert b.pinned > a.pinned, "hub: record not after the anchor"
+    if b.commit_block >= a.pinned:
         # (Re-)anchor. A set committed after the anchor's record cannot close its period; once
         # no set committed before it can still be revealed (each was committed by the anchor's
         # time), the evaluator moves the anchor on, so that a spoilt or missed closing reveal
         # does not lock the pool (third review). The period pays nothing; its budget stays.
-        assert block.timestamp > a.time + _reveal_span, "hub: test set committed after the period began"
+        assert block.timestamp > a.pinned_time + _reveal_span, "hub: test set committed after the period began"
         # Only the evaluator picks its pool's anchor: anyone else could anchor it with one of
         # its records from before the funding, and no set committed before that record's block
         # would be left to close a period (the pool locked for good; second review).
@@ -346,7 +352,7 @@ def close_period(model: address, id: uint256) -> uint256:
     # out every wei funded at or after its own record's block, an earlier block than this
     # record's (records of a pool move forward), so those wei all stayed in `available`; a
     # release only adds. The guard keeps a base of 0 should that ever fail.
-    late: uint256 = self._funded_since(model, b.evaluator, b.block)
+    late: uint256 = self._funded_since(model, b.evaluator, b.pinned)
     base: uint256 = 0
     if pool.available > late:
         base = pool.available - late
@@ -377,11 +383,10 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             scored it (`test`: every sample in reveal order, packed, with its label and the
             model's score from `PieceScored`). Each contribution must be the trainer's, in
             the period, and have changed the model (the trainer's TRAINED flag, written when
-            it trained). One whose refund wait ended before the closing record must also be
-            held as judged good (refunded or validated) and not bad: it could be judged by
-            the model the record measured. One made later could not, and its judgement is
-            not asked: a rival who trains the model after the record would decide it (a flip
-            of its sample makes its refund fail). Its shares are how far its own step moved
+            it trained). The trainer's judgement (refund, validation, report) is not asked:
+            it reads the model when it is sent, so a rival's later steps decide it (a step
+            that undoes the contribution makes its refund fail); a step undone in the period
+            is `cancel`led instead. Its shares are how far its own step moved
             the closing scores toward their labels: for each closing sample, the number of
             features it shares with the contribution (its step moved that sample's weights
             sum by learning_rate each), counted up when the contribution's label is the
@@ -395,12 +400,8 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
     assert p.entry_deadline != 0, "hub: no such period"
     assert block.timestamp <= p.entry_deadline, "hub: entries closed"
     assert len(entrants) > 0, "hub: nothing to enter"
-    closed: uint256 = self._check_closing(p.evaluation, test)
+    self._check_closing(p.evaluation, test)
     bits: uint256 = self._bits(model)
-    # A contribution whose refund wait ended before the closing record's block could be judged
-    # by the model that record measured; one made later could not, and a rival who trains the
-    # model after the record would decide its judgement (second review).
-    wait: uint256 = staticcall Trainer(model).refund_wait()
     total: uint256 = 0
     for en: Entrant in entrants:
         c: Contribution = en.c
@@ -408,7 +409,6 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
         if self.entered[model][period][c.id]:
             continue  # entered already (by anyone, or earlier in this batch): the rest go on
         r: Record = self._record(model, en)
-        assert c.time + wait >= closed or (r.good and not r.bad), "hub: contribution not judged good"
         assert r.trained, "hub: contribution did not change the model"
         pushed: int256 = self._push(self._unpack(en.x, bits), c.label, test, bits)
         assert pushed > 0, "hub: contribution did not help the closing set"

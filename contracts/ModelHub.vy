@@ -10,9 +10,12 @@
         model; for a trainer it applies the constructor's rules to its public parameters.
         The owner may update or withdraw the entry. Every change is an event.
         RECORDS: anyone commits a test set for a listed model as salted pieces; after
-        `reveal_delay` the evaluator reveals the pieces in order, up to MAX_BATCH in one
-        transaction, each sample scored against the model. The last piece writes a record
-        (model, test-set hash, samples, correct, block).
+        `reveal_delay` the evaluator pins the moment to measure (`pin`, nothing shown) and
+        reveals the pieces in order, up to MAX_BATCH in one transaction, each sample scored
+        against the model as it was at the pin (a packed kind's steps since are listed and
+        taken back; other kinds must not change). The last piece writes a record (model,
+        test-set hash, samples, correct, block, the pin). A reveal without a pin scores the
+        model as it stands and fails if it changed; pools take only pinned records.
         The pools that pay a model's contributors live in `HubPool.vy`, deployed for this hub:
         it reads entries (`terms`), records (`evaluations`) and closing sets (`scored`) here.
         The hub holds no money. See docs/hub.md.
@@ -41,6 +44,7 @@ interface PackedModel:
     def score(x: DynArray[uint256, MAX_WORDS]) -> int256: view
     def n_features() -> uint256: view
     def learning_rate() -> int256: view
+    def intercept() -> int256: view
 
 interface DenseModel:
     def predict(x: DynArray[int64, MAX_DIM]) -> uint8: view
@@ -48,6 +52,7 @@ interface DenseModel:
 interface Trainer:
     def contribution_count() -> uint256: view
     def refund_wait() -> uint256: view
+    def contribution(id: uint256) -> Record: view
 
 interface StakeTrainer:
     def owner_wait() -> uint256: view
@@ -88,6 +93,33 @@ struct Evaluation:
     block: uint256
     time: uint256
     contributions: uint256
+    # @dev The moment a pinned evaluation measures (`pin`): its block (0 when not pinned) and
+    #      time, and the model's intercept then (a packed kind's). `updates` and
+    #      `contributions` are the model's counts at that moment.
+    pinned: uint256
+    pinned_time: uint256
+    intercept: int256
+
+# @dev A trainer's stored record (data_handler.Record), as its `contribution(id)` returns it.
+struct Record:
+    claimable: uint256
+    good: bool
+    bad: bool
+    trained: bool
+    binding: uint256
+
+# @dev A trainer's contribution as restated by callers (data_handler.Contribution).
+struct Contribution:
+    id: uint256
+    contributor: address
+    time: uint256
+    label: uint8
+    deposit: uint256
+
+# @dev A step the model took after a pin: a trained contribution with its packed features.
+struct Step:
+    c: Contribution
+    x: DynArray[uint256, MAX_WORDS]
 
 struct SparseSample:
     x: DynArray[uint32, MAX_FEATURES]
@@ -137,6 +169,12 @@ event PieceScored:
     correct: uint256
     scores: DynArray[int256, MAX_PIECE]
 
+event EvaluationPinned:
+    evaluation: indexed(uint256)
+    block: uint256
+    updates: uint256
+    contributions: uint256
+
 event AccuracyRecorded:
     evaluation: indexed(uint256)
     model: indexed(address)
@@ -165,6 +203,13 @@ MAX_PIECE: constant(uint256) = 16
 # @dev Pieces revealed in one transaction: a set revealed at once cannot be spoilt by a
 #      contribution between its pieces.
 MAX_BATCH: constant(uint256) = 4
+# @dev Steps a reveal of a pinned packed model takes back (every trained contribution since
+#      the pin, listed in each reveal transaction).
+MAX_STEPS: constant(uint256) = 16
+# @dev Most indices of one packed contribution: MAX_WORDS words of 16-bit lanes.
+MAX_CONTRIBUTION: constant(uint256) = 1024
+_BINDING_SHIFT: constant(uint256) = 99
+_INTERCEPT_ONE: constant(int256) = 2**59
 # @dev Runtime code longer than this cannot be a model (EIP-170).
 _MAX_CODE: constant(uint256) = 24576
 SPARSE: constant(uint8) = 1
@@ -295,6 +340,7 @@ def commit(model: address, commitments_: DynArray[bytes32, MAX_PIECES]) -> uint2
         model=model, evaluator=msg.sender, committed=block.timestamp, commit_block=block.number,
         test_set_hash=h, pieces=n,
         revealed=0, updates=0, samples=0, correct=0, block=0, time=0, contributions=0,
+        pinned=0, pinned_time=0, intercept=0,
     )
     log TestSetCommitted(evaluation=id, model=model, evaluator=msg.sender, test_set_hash=h, pieces=n)
     return id
@@ -302,9 +348,46 @@ def commit(model: address, commitments_: DynArray[bytes32, MAX_PIECES]) -> uint2
 
 @external
 @nonreentrant
+def pin(id: uint256):
+    """
+    @notice Fix the moment evaluation `id` measures, before any of its samples is shown
+            (evaluator only, in its reveal window): the model's update and contribution counts
+            and, for a packed kind, its intercept. Reveals of a pinned evaluation score the
+            model as it was at the pin: on a packed kind each reveal lists the steps the model
+            took since (`reveal_sparse`'s `steps`) and the hub takes them back, so a
+            contribution sent after the pin (one that read the samples from a pending reveal,
+            say) neither spoils the set nor counts in the record. Other kinds must not change
+            between the pin and the reveals. The record's `contributions` are those before
+            the pin, and a pool reads the pin's block and time as the record's (HubPool).
+            Pin again while no piece is revealed (when more steps landed than a reveal takes):
+            only the evaluator knows whether its samples were shown since.
+    """
+    e: Evaluation = self.evaluations[id]
+    self._check_open(e)
+    assert e.revealed == 0, "hub: pin before the first piece"
+    assert staticcall HubModel(e.model).sealed(), "hub: model not sealed"
+    k: Kind = self.kinds[self.entries[e.model].kind - 1]
+    updates: uint256 = staticcall HubModel(e.model).update_count()
+    contributions: uint256 = 0
+    if k.trainer != 0:
+        contributions = staticcall Trainer(e.model).contribution_count()
+    intercept: int256 = 0
+    if k.features == PACKED:
+        intercept = staticcall PackedModel(e.model).intercept()
+    self.evaluations[id].updates = updates
+    self.evaluations[id].contributions = contributions
+    self.evaluations[id].pinned = block.number
+    self.evaluations[id].pinned_time = block.timestamp
+    self.evaluations[id].intercept = intercept
+    log EvaluationPinned(evaluation=id, block=block.number, updates=updates, contributions=contributions)
+
+
+@external
+@nonreentrant
 def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
                   sizes: DynArray[uint256, MAX_BATCH],
-                  samples_: DynArray[SparseSample, MAX_BATCH * MAX_PIECE], updates: uint256):
+                  samples_: DynArray[SparseSample, MAX_BATCH * MAX_PIECE], updates: uint256,
+                  steps: DynArray[Step, MAX_STEPS] = []):
     """
     @notice Reveal and score the next pieces of evaluation `id` on a sparse-input model
             (evaluator only), one salt per piece, up to MAX_BATCH pieces in one transaction
@@ -317,13 +400,66 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             Samples are sorted unique indices for every sparse kind; for a PACKED kind the hub
             packs them into the model's lanes (so the commitment does not depend on the kind),
             reads the model's raw score and folds (packed x, y, score) into `scored[id]`.
+            A pinned evaluation (`pin`) is scored as the model was at the pin: `updates` is
+            the pinned count and `steps` every trained contribution since the pin, in id
+            order, restated with its packed features (a packed kind only); the hub takes each
+            step's move back from every score (learning_rate per shared feature, and the
+            intercept as pinned). A step left out fails the reveal (`hub: model changed`);
+            the same samples may then be revealed again with it listed.
     """
-    e: Evaluation = self._begin_reveal(id, False, len(salts), sizes, len(samples_), updates)
+    e: Evaluation = self._begin_reveal(id, False, len(salts), sizes, len(samples_), updates, updates + len(steps))
     features: uint8 = self.kinds[self.entries[e.model].kind - 1].features
     n_classes: uint256 = self.entries[e.model].n_classes
     n_features: uint256 = 0
     if features == PACKED:
         n_features = staticcall PackedModel(e.model).n_features()
+    # Steps since the pin, taken back: back[q] is how far they moved sample q's weight sum (in
+    # learning rates), `moved` the intercept's move undone.
+    back: DynArray[int256, MAX_BATCH * MAX_PIECE] = []
+    moved: int256 = 0
+    rate: int256 = 0
+    if len(steps) > 0:
+        assert e.pinned != 0 and features == PACKED, "hub: steps need a pin on a packed model"
+        bits: uint256 = 16
+        if n_features > _NARROW_LIMIT:
+            bits = 32
+        for q2: uint256 in range(len(samples_), bound=MAX_BATCH * MAX_PIECE):
+            back.append(0)
+        prev: uint256 = e.contributions
+        for s: Step in steps:
+            assert s.c.id > prev, "hub: steps not after the pin, in order"
+            prev = s.c.id
+            r: Record = staticcall Trainer(e.model).contribution(s.c.id)
+            binding: uint256 = convert(
+                keccak256(abi_encode(s.c.id, s.c.contributor, s.c.time, s.c.label, s.c.deposit, keccak256(abi_encode(s.x)))),
+                uint256,
+            ) >> _BINDING_SHIFT
+            assert r.trained and r.binding == binding, "hub: not a step of the model"
+            c: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(s.x, bits)
+            for q2: uint256 in range(len(samples_), bound=MAX_BATCH * MAX_PIECE):
+                # |x & c|: each index of x found in c by binary search from the last one's place
+                # (x sorted; checked below by `_pack`), so a wide step costs log2 of its size.
+                k: int256 = 0
+                lo: uint256 = 0
+                for j32: uint32 in samples_[q2].x:
+                    j: uint256 = convert(j32, uint256)
+                    hi: uint256 = len(c)
+                    for _: uint256 in range(11):
+                        if lo >= hi:
+                            break
+                        mid: uint256 = (lo + hi) // 2
+                        if c[mid] < j:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    if lo < len(c) and c[lo] == j:
+                        k += 1
+                if s.c.label == 1:
+                    back[q2] += k
+                else:
+                    back[q2] -= k
+        rate = staticcall PackedModel(e.model).learning_rate() * _INTERCEPT_ONE
+        moved = e.intercept - staticcall PackedModel(e.model).intercept()
     chain_: bytes32 = self.scored[id]
     samples: uint256 = 0
     correct: uint256 = 0
@@ -344,6 +480,8 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             if features == PACKED:
                 words: DynArray[uint256, MAX_WORDS] = self._pack(x, n_features)
                 sc: int256 = staticcall PackedModel(e.model).score(words)
+                if len(back) > 0:
+                    sc = sc + moved - back[q - 1] * rate
                 if sc > 0:
                     label = 1
                 scores.append(sc)
@@ -368,7 +506,7 @@ def reveal_dense(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
     """
     @notice As `reveal_sparse`, for a dense-input model.
     """
-    e: Evaluation = self._begin_reveal(id, True, len(salts), sizes, len(samples_), updates)
+    e: Evaluation = self._begin_reveal(id, True, len(salts), sizes, len(samples_), updates, updates)
     n_classes: uint256 = self.entries[e.model].n_classes
     samples: uint256 = 0
     correct: uint256 = 0
@@ -501,13 +639,13 @@ def _classes(model: address) -> DynArray[String[32], MAX_CLASSES]:
 @internal
 @view
 def _begin_reveal(id: uint256, dense: bool, n_salts: uint256, sizes: DynArray[uint256, MAX_BATCH],
-                  n_samples: uint256, updates: uint256) -> Evaluation:
+                  n_samples: uint256, updates: uint256, expected: uint256) -> Evaluation:
+    """
+    @dev `updates`: the count of the model scored (fixed by a pin or the first piece);
+         `expected`: its count now (`updates` plus the steps taken back).
+    """
     e: Evaluation = self.evaluations[id]
-    assert e.evaluator != empty(address), "hub: no such evaluation"
-    assert msg.sender == e.evaluator, "hub: evaluator only"
-    assert e.block == 0, "hub: evaluation finished"
-    assert block.timestamp >= e.committed + reveal_delay, "hub: reveal too early"
-    assert block.timestamp <= e.committed + reveal_delay + reveal_window, "hub: reveal window passed"
+    self._check_open(e)
     assert (self.kinds[self.entries[e.model].kind - 1].features == DENSE) == dense, "hub: wrong input type"
     n: uint256 = len(sizes)
     assert n > 0, "hub: empty piece"
@@ -519,10 +657,43 @@ def _begin_reveal(id: uint256, dense: bool, n_salts: uint256, sizes: DynArray[ui
         total += size
     assert total == n_samples, "hub: sizes do not add up"
     assert staticcall HubModel(e.model).sealed(), "hub: model not sealed"
-    assert staticcall HubModel(e.model).update_count() == updates, "hub: model changed"
-    if e.revealed > 0:
+    assert staticcall HubModel(e.model).update_count() == expected, "hub: model changed"
+    if e.revealed > 0 or e.pinned != 0:
         assert updates == e.updates, "hub: model changed during the evaluation"
     return e
+
+
+@internal
+@view
+def _check_open(e: Evaluation):
+    assert e.evaluator != empty(address), "hub: no such evaluation"
+    assert msg.sender == e.evaluator, "hub: evaluator only"
+    assert e.block == 0, "hub: evaluation finished"
+    assert block.timestamp >= e.committed + reveal_delay, "hub: reveal too early"
+    assert block.timestamp <= e.committed + reveal_delay + reveal_window, "hub: reveal window passed"
+
+
+@internal
+@pure
+def _unpack(x: DynArray[uint256, MAX_WORDS], bits: uint256) -> DynArray[uint256, MAX_CONTRIBUTION]:
+    """
+    @dev The indices of a packed sample (`_pack`'s inverse), read up to the first lane that
+         does not increase (HubPool._unpack).
+    """
+    out: DynArray[uint256, MAX_CONTRIBUTION] = []
+    nxt: uint256 = 0
+    for word: uint256 in x:
+        w: uint256 = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
+                break
+            j: uint256 = w & ((1 << bits) - 1)
+            if j < nxt:
+                break
+            nxt = j + 1
+            w = w >> bits
+            out.append(j)
+    return out
 
 
 @internal
@@ -579,11 +750,12 @@ def _end_reveal(id: uint256, e: Evaluation, n: uint256, samples_: uint256, corre
     self.evaluations[id].revealed = revealed
     self.evaluations[id].samples = samples
     self.evaluations[id].correct = total
-    if e.revealed == 0:
+    if e.revealed == 0 and e.pinned == 0:
         self.evaluations[id].updates = staticcall HubModel(e.model).update_count()
     if revealed == e.pieces:
-        contributions: uint256 = 0
-        if self.kinds[self.entries[e.model].kind - 1].trainer != 0:
+        # A pinned record counts the contributions before its pin (written by `pin`).
+        contributions: uint256 = e.contributions
+        if e.pinned == 0 and self.kinds[self.entries[e.model].kind - 1].trainer != 0:
             contributions = staticcall Trainer(e.model).contribution_count()
         self.evaluations[id].block = block.number
         self.evaluations[id].time = block.timestamp

@@ -179,7 +179,13 @@ def trainer_gas(container, owner, rnd: random.Random) -> dict:
             as_x(contract, row), label, sender=who, value=params.deposit(clock - last)
         )
         (log,) = receipt.decode_logs(contract.ContributionAdded)
-        c = Contribution(int(log.id), str(who.address), int(log.time), label, int(log.deposit))
+        c = Contribution(
+            id=int(log.id),
+            contributor=str(who.address),
+            time=int(log.time),
+            label=label,
+            deposit=int(log.deposit),
+        )
         return _with(c, row), receipt
 
     def predict(row):

@@ -216,8 +216,8 @@ def close(network, model_address, evaluation, account_alias, record_opt):
 @click.option("--period", type=click.IntRange(0), default=None, help="Default: the latest.")
 def enter(network, model_address, period, account_alias, record_opt):
     """Read the period's closing set back from its reveal transactions, find the period's
-    contributions judged good whose own step fixed closing answers, and enter them; then
-    cut what a step of the other label undid (``cancel``), largest cut first."""
+    contributions that changed the model and whose own step fixed closing answers, and enter
+    them; then cut what a step of the other label undid (``cancel``), largest cut first."""
     from ape import chain
 
     from sharedmodels.trainers.client import scan

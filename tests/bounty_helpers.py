@@ -58,19 +58,19 @@ def groups(rng: random.Random, k: int = 4, size: int = 5) -> list[list[tuple[lis
 def random_model(rng: random.Random, kind: int, h1: int = 0, h2: int = 0, span: int = 3) -> Model:
     n = n_params(kind, DIM, CLASSES, h1, h2)
     return Model(
-        kind,
-        DIM,
-        CLASSES,
-        tuple(rng.randint(-span * SCALE, span * SCALE) for _ in range(n)),
-        h1,
-        h2,
+        kind=kind,
+        dim=DIM,
+        n_classes=CLASSES,
+        params=tuple(rng.randint(-span * SCALE, span * SCALE) for _ in range(n)),
+        h1=h1,
+        h2=h2,
     )
 
 
 def good_perceptron() -> Model:
     """The concept itself: scores every sample right (ties aside)."""
     params = [w * SCALE for row in CONCEPT for w in row] + [0] * CLASSES
-    return Model(PERCEPTRON, DIM, CLASSES, tuple(params))
+    return Model(kind=PERCEPTRON, dim=DIM, n_classes=CLASSES, params=tuple(params))
 
 
 KINDS = {"perceptron": (PERCEPTRON, 0, 0), "centroid": (CENTROID, 0, 0), "mlp": (MLP, 5, 3)}

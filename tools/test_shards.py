@@ -7,7 +7,8 @@ cores finish in a little over half the time of one. The contracts are compiled o
 sessions compiling into the same `.build/` at once could race). Shard A is the contract tests,
 the properties and the unit tests, shard B the scripts as a user runs them and the browser;
 each gets a free port for its Anvil (`APE_FOUNDRY_HOST`). The output of each shard is printed
-whole once both end, and the exit status is non-zero if either failed.
+whole once both end, with its twelve slowest tests (what to look at when the shards drift
+apart), and the exit status is non-zero if either failed.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main(extra: list[str]) -> int:
         log = logs / ("-".join(name.replace(",", "").split()) + ".log")
         with log.open("w") as out:
             proc = subprocess.Popen(
-                [ape, "test", *present, "-q", *extra],
+                [ape, "test", *present, "-q", "--durations=12", *extra],
                 cwd=ROOT,
                 env=env,
                 stdout=out,

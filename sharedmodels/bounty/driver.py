@@ -189,7 +189,14 @@ def load_entry(path: Path, contract: Any, submitter: str) -> Entrant:
     if d["submitter"] != submitter:
         raise BountyError(f"entry #{d['id']} belongs to {d['submitter']}: pass --account for it")
     dim, n_classes = int(contract.dim()), int(contract.n_classes())
-    model = Model(d["kind"], dim, n_classes, tuple(d["params"]), d["h1"], d["h2"])
+    model = Model(
+        kind=d["kind"],
+        dim=dim,
+        n_classes=n_classes,
+        params=tuple(d["params"]),
+        h1=d["h1"],
+        h2=d["h2"],
+    )
     return Entrant(model, bytes.fromhex(d["salt"]), d["id"], d["chunk"])
 
 

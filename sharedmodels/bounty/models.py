@@ -49,7 +49,7 @@ def macs(kind: int, d: int, c: int, h1: int = 0, h2: int = 0) -> int:
     return c * d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Model:
     """One submission's model: kind, hidden sizes and parameters in the contract's layout."""
 
@@ -156,7 +156,12 @@ def quantise(estimator: Any, n_classes: int) -> Model:
         if not (isinstance(priors, str) and priors == "uniform"):
             raise InputError("only priors='uniform' Nearest Centroids fit the contract")
         rows = _rows(estimator.centroids_)
-        return Model(CENTROID, len(rows[0]), n_classes, tuple(v for r in rows for v in to_fixed(r)))
+        return Model(
+            kind=CENTROID,
+            dim=len(rows[0]),
+            n_classes=n_classes,
+            params=tuple(v for r in rows for v in to_fixed(r)),
+        )
     if name == "Perceptron":
         rows, bias = _rows(estimator.coef_), [float(b) for b in estimator.intercept_]
         if n_classes == 2:  # binary: class 1 iff w.x + b > 0; two rows -w, w keep that (tie -> 0)
@@ -165,7 +170,7 @@ def quantise(estimator: Any, n_classes: int) -> Model:
         params = [v for r in rows for v in to_fixed([w * f for w in r])] + to_fixed(
             [b * f for b in bias]
         )
-        return Model(PERCEPTRON, len(rows[0]), n_classes, tuple(params))
+        return Model(kind=PERCEPTRON, dim=len(rows[0]), n_classes=n_classes, params=tuple(params))
     if name == "MLPClassifier":
         if estimator.activation != "relu":
             raise InputError("only activation='relu' MLPs fit the contract")
@@ -188,5 +193,12 @@ def quantise(estimator: Any, n_classes: int) -> Model:
                 params += to_fixed([w * f for w in r])
             params += to_fixed([v * f for v in b])
         h1, h2 = hidden[0], (hidden[1] if len(hidden) > 1 else 0)
-        return Model(MLP, len(estimator.coefs_[0]), n_classes, tuple(params), h1, h2)
+        return Model(
+            kind=MLP,
+            dim=len(estimator.coefs_[0]),
+            n_classes=n_classes,
+            params=tuple(params),
+            h1=h1,
+            h2=h2,
+        )
     raise InputError(f"no bounty kind for {name}")

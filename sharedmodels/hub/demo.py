@@ -213,7 +213,7 @@ def run_hub_demo(
         paid[role] = sum(w for _, w in got)
     say(
         f"day 10: {len(entered)} contributions entered in {entering} transactions "
-        f"(judged good, and their own step pushed the closing set toward its labels), "
+        f"(they changed the model, and their own step pushed the closing set toward its labels), "
         f"{len(cancelled)} cancellations cutting {sum(n for _, _, n in cancelled)} shares "
         f"undone by a step of the other label (gas {sum(r.gas_used for r in receipts):,}); "
         "shares "

@@ -215,29 +215,64 @@ def commit(hub: Any, model: str, test_set: TestSet, sender: Any, chain_id: int) 
 
 
 def reveal(
-    hub: Any, evaluation: int, test_set: TestSet, sender: Any, model: Any, batch: int = MAX_BATCH
+    hub: Any,
+    evaluation: int,
+    test_set: TestSet,
+    sender: Any,
+    model: Any,
+    batch: int = MAX_BATCH,
+    pin: bool = True,
 ) -> list[Any]:
-    """Reveal every piece left, ``batch`` pieces a transaction (all of a set of up to
-    ``MAX_BATCH`` pieces at once, so nobody can train the model between them); returns the
-    receipts."""
+    """Pin the evaluation (``ModelHub.pin``) unless a piece is out already, then reveal every
+    piece left, ``batch`` pieces a transaction, each listing the steps the model took since
+    the pin; returns the receipts. The pin is mined before any sample is sent (a step that
+    read a pending reveal must land after the pin, where the hub takes it back). A reveal
+    that fails on a step it did not list (``hub: model changed``, a front-run) is sent again
+    with it. ``pin=False``: reveal as the model is now, as before pins (all of a set of up
+    to ``MAX_BATCH`` pieces at once)."""
+    e = hub.evaluations(evaluation)
+    if pin and e.revealed == 0 and e.pinned == 0:
+        hub.pin(evaluation, sender=sender)
     receipts = []
     for fn, args in reveal_calls(hub, evaluation, test_set, model, batch):
-        # the update count when each transaction is sent (the model may not change between)
-        receipts.append(fn(*args[:-1], model.update_count(), sender=sender))
+        receipts.append(fn(*args, sender=sender))
     return receipts
 
 
 def reveal_calls(
     hub: Any, evaluation: int, test_set: TestSet, model: Any, batch: int = MAX_BATCH
 ) -> list[tuple[Any, tuple]]:
-    """The transactions ``reveal`` sends, as (method, arguments), the update count read now:
-    what a fee preview prices before anything is sent."""
+    """The transactions ``reveal`` sends after its pin, as (method, arguments): for a pinned
+    evaluation the pinned update count and the steps since the pin (``steps_since_pin``),
+    else the update count now. What a fee preview prices before anything is sent."""
     e = hub.evaluations(evaluation)
     fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
-    updates = model.update_count()
+    if e.pinned == 0:
+        tail: tuple = (model.update_count(),)
+    elif test_set.dense:
+        tail = (e.updates,)
+    else:
+        tail = (e.updates, steps_since_pin(hub, evaluation, model))
     return [
-        (fn, (evaluation, *reveal_args(test_set, i, min(i + batch, e.pieces)), updates))
+        (fn, (evaluation, *reveal_args(test_set, i, min(i + batch, e.pieces)), *tail))
         for i in range(e.revealed, e.pieces, batch)
+    ]
+
+
+def steps_since_pin(hub: Any, evaluation: int, model: Any) -> list[tuple]:
+    """Every contribution to ``model`` after ``evaluation``'s pin that changed it, as
+    ``reveal_sparse`` takes them back: (contribution, packed features), in id order. Empty
+    for a model that takes no contributions or has not changed since the pin."""
+    e = hub.evaluations(evaluation)
+    if not e.pinned or int(model.update_count()) == int(e.updates):
+        return []
+    from sharedmodels.trainers.client import scan  # the trainer client imports Ape's world
+
+    history = scan(model, int(e.pinned))
+    return [
+        (c.key(), c.args())
+        for c in sorted(history, key=lambda c: c.id)
+        if c.id > e.contributions and model.contribution(c.id).trained
     ]
 
 
@@ -336,20 +371,15 @@ def eligible(
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
     in the period, not entered, trained (it changed the model), and with a net push toward
-    the closing labels above 0 (``rules.pushed``). One whose refund wait ended before the
-    closing record must also be held as judged good (refunded or validated) and not bad, as
-    ``enter`` asks; one made later is taken whatever the trainer holds of it."""
+    the closing labels above 0 (``rules.pushed``), whatever the trainer holds of its refund
+    or report."""
     p = pool.periods(trainer.address, period)
-    closed = hub.evaluations(p.evaluation).time
-    wait = trainer.refund_wait()
     out = []
     for c in history:
         if not p.first_id <= c.id <= p.last_id or pool.entered(trainer.address, period, c.id):
             continue
         r = trainer.contribution(c.id)
         if not r.trained:
-            continue
-        if c.time + wait < closed and not (r.good and not r.bad):
             continue
         shares = pushed(c.features, c.label, test)
         if shares > 0:

@@ -25,7 +25,7 @@ reports each actor's balance change, gas per action and contributions by state.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +137,134 @@ def _accuracy(predictions: list[int], labels: list[int]) -> float:
     return sum(int(p == y) for p, y in zip(predictions, labels, strict=True)) / max(len(labels), 1)
 
 
+@dataclass(kw_only=True)
+class _Split:
+    """The dataset cut for the story: pre-training, the two contributors' streams, held out."""
+
+    pre: Encoded
+    test_rows: list
+    test_labels: list[int]
+    honest: Iterator
+    flipped: Iterator
+
+
+def _split(config: TrainerDemoConfig, data: Encoded) -> _Split:
+    n = len(data)
+    needed = 2 * config.days * config.per_day
+    n_hold = min(config.holdout, n // 4)
+    n_pre = min(config.pretrain, n - n_hold - needed)
+    if n_pre < 0:
+        raise InputError(f"{config.dataset} is too small for these demo settings")
+    k = len(data.class_names)
+    stream = list(zip(data.rows[n_pre : n - n_hold], data.labels[n_pre : n - n_hold], strict=True))
+    return _Split(
+        pre=Encoded(data.rows[:n_pre], data.labels[:n_pre], 0, data.class_names),
+        test_rows=data.rows[n - n_hold :],
+        test_labels=data.labels[n - n_hold :],
+        honest=iter(stream[0::2]),
+        flipped=iter((row, (y + 1) % k) for row, y in stream[1::2]),
+    )
+
+
+class _Story:
+    """The days of the story on one deployed trainer: the chain's clock, the actors' claims and
+    contributions, and the gas each action cost."""
+
+    def __init__(self, *, config, contract, actors, start_block, log) -> None:
+        from ape import chain
+
+        self.config, self.contract, self.actors, self.log = config, contract, actors, log
+        self.start_block = start_block
+        self.start_balance = {name: int(a.balance) for name, a in actors.items()}
+        self.gas: dict[str, list[int]] = defaultdict(list)
+        self.gas_by_id: dict[int, int] = {}
+        self.added = {"honest": 0, "flipper": 0}
+        self.clock = int(chain.pending_timestamp)
+
+    def set_time(self, t: int) -> None:
+        from ape import chain
+
+        self.clock = max(t, int(chain.blocks.head.timestamp) + 1)
+        chain.pending_timestamp = self.clock
+
+    def claim_eligible(self, when: str, name: str, action: str) -> None:
+        actor = self.actors[name]
+        todo = [
+            v.contribution
+            for v in verdicts(self.contract, action, actor, from_block=self.start_block)
+            if v.eligible
+        ]
+        done = claim_all(self.contract, actor, action, todo)
+        self.gas[action].extend(d.gas for d in done if not d.error)
+        if done:
+            got = sum(d.amount for d in done)
+            self.log(f"{when}: {name} {action}s {len(done)} ({got / 1e18:.4f} ETH)")
+
+    def claims(self, when: str) -> None:
+        for name in ("honest", "flipper"):
+            self.claim_eligible(when, name, "refund")
+            self.claim_eligible(when, name, "report")
+        self.claim_eligible(when, "owner", "take")
+
+    def wallet(self, name: str) -> int:
+        """What ``name`` may still spend: its budget less what it is down so far."""
+        return self.config.budget + int(self.actors[name].balance) - self.start_balance[name]
+
+    def sends(self, i: int, name: str) -> bool:
+        """Whether ``name`` contributes in slot ``i`` of a day: the honest one in every slot,
+        the flipper in ``flipper_per_day`` of every ``per_day``."""
+        c = self.config
+        return name == "honest" or (
+            i * c.flipper_per_day // c.per_day != (i + 1) * c.flipper_per_day // c.per_day
+        )
+
+    def day(self, day0: int, day: int, split: _Split) -> None:
+        c = self.config
+        self.set_time(day0 + day * DAY)
+        self.claims(f"day {day + 1}")
+        t = day0 + day * DAY + 3600
+        for i in range(c.per_day):
+            for name, source in (("honest", split.honest), ("flipper", split.flipped)):
+                if not self.sends(i, name):
+                    continue
+                t += c.gap
+                self.set_time(t)
+                deposit = c.incentive.deposit(t - int(self.contract.last_contribution_time()))
+                if self.wallet(name) < deposit + 10**16:  # keep something for gas
+                    continue
+                row, label = next(source)
+                (a,) = contribute(
+                    self.contract, self.actors[name], [row], labels=[label], fast=False
+                )
+                self.gas_by_id[a.id] = a.gas
+                self.added[name] += 1
+
+    def replay(self, history, reference, spec) -> None:
+        """Every accepted contribution through the reference, in the chain's order; the gas of
+        each sorted by whether it changed the model."""
+        for c in history:
+            row = list(c.features)
+            if spec.name != "perceptron":  # every step of the counting models changes them
+                reference.update(row, c.label)
+                self.gas["addData"].append(self.gas_by_id[c.id])
+                continue
+            prior = (reference.weights(row), reference.intercept_units())
+            reference.update(row, c.label)
+            changed = prior != (reference.weights(row), reference.intercept_units())
+            kind = "addData, update" if changed else "addData, no update"
+            self.gas[kind].append(self.gas_by_id[c.id])
+
+    def states(self, history) -> dict[str, dict[str, int]]:
+        """Each contributor's contributions by the state they end in."""
+        out: dict[str, dict[str, int]] = {}
+        for name in ("honest", "flipper"):
+            counts: dict[str, int] = defaultdict(int)
+            for c in history.by(str(self.actors[name].address)):
+                counts[c.state(self.clock + 10**9, self.config.incentive.refund_wait)] += 1
+            out[name] = dict(counts)
+        return out
+
+
 def run(
     config: TrainerDemoConfig,
     owner: Any,
@@ -146,147 +274,70 @@ def run(
 ) -> TrainerDemoResult:
     from ape import chain, project
 
-    k = model_spec(config.model)
+    spec = model_spec(config.model)
     encoder = make_encoder(config.model, fit_spec=config.dataset, n_features=config.n_features)
     data = encode_dataset(config.dataset, encoder)
-    n = len(data)
-    needed = 2 * config.days * config.per_day
-    n_hold = min(config.holdout, n // 4)
-    n_pre = min(config.pretrain, n - n_hold - needed)
-    if n_pre < 0:
-        raise InputError(f"{config.dataset} is too small for these demo settings")
+    split = _split(config, data)
     K = len(data.class_names)
-    pre = Encoded(data.rows[:n_pre], data.labels[:n_pre], 0, data.class_names)
-    test_rows, test_labels = data.rows[n - n_hold :], data.labels[n - n_hold :]
-    pool = list(zip(data.rows[n_pre : n - n_hold], data.labels[n_pre : n - n_hold], strict=True))
-    honest_pool = iter(pool[0::2])
-    flipped_pool = iter((row, (y + 1) % K) for row, y in pool[1::2])
-
-    contract_name = k.contract("stake")
+    contract_name = spec.contract("stake")
     dep = deploy_model(
         getattr(project, contract_name),
         owner,
         encoder,
         class_names=data.class_names,
-        pretrain_data=pre,
+        pretrain_data=split.pre,
         incentive=config.incentive,
         model=config.model,
     )
     contract = dep.contract
-    start_block = chain.blocks.height
-    reference = dep.reference
+    test_rows, test_labels = split.test_rows, split.test_labels
     before = _accuracy(predict_many(contract, test_rows), test_labels)
     curve = [before]
     majority = max(test_labels.count(k) for k in range(K)) / max(len(test_labels), 1)
-    log(f"deployed {contract_name} at {contract.address}, pre-trained on {n_pre} samples")
+    log(f"deployed {contract_name} at {contract.address}, pre-trained on {len(split.pre)} samples")
 
     actors = {"owner": owner, "honest": honest, "flipper": flipper}
-    start_balance = {name: int(a.balance) for name, a in actors.items()}
-    gas: dict[str, list[int]] = defaultdict(list)
-    gas_by_id: dict[int, int] = {}
-    added = {"honest": 0, "flipper": 0}
-    clock = int(chain.pending_timestamp)
-
-    def set_time(t: int) -> None:
-        nonlocal clock
-        clock = max(t, int(chain.blocks.head.timestamp) + 1)
-        chain.pending_timestamp = clock
-
-    def claim_eligible(when: str, name: str, action: str) -> None:
-        actor = actors[name]
-        todo = [
-            v.contribution
-            for v in verdicts(contract, action, actor, from_block=start_block)
-            if v.eligible
-        ]
-        done = claim_all(contract, actor, action, todo)
-        gas[action].extend(d.gas for d in done if not d.error)
-        if done:
-            got = sum(d.amount for d in done)
-            log(f"{when}: {name} {action}s {len(done)} ({got / 1e18:.4f} ETH)")
-
-    def claims(when: str) -> None:
-        for name in ("honest", "flipper"):
-            claim_eligible(when, name, "refund")
-            claim_eligible(when, name, "report")
-        claim_eligible(when, "owner", "take")
-
-    def wallet(name: str) -> int:
-        return config.budget + int(actors[name].balance) - start_balance[name]
-
-    day0 = clock
+    story = _Story(
+        config=config, contract=contract, actors=actors, start_block=chain.blocks.height, log=log
+    )
+    day0 = story.clock
     for day in range(config.days):
-        set_time(day0 + day * DAY)
-        claims(f"day {day + 1}")
-        t = day0 + day * DAY + 3600
-        for i in range(config.per_day):
-            for name, source in (("honest", honest_pool), ("flipper", flipped_pool)):
-                if name == "flipper" and i * config.flipper_per_day // config.per_day == (
-                    (i + 1) * config.flipper_per_day // config.per_day
-                ):
-                    continue  # the flipper adds flipper_per_day of every per_day slots
-                t += config.gap
-                set_time(t)
-                deposit = config.incentive.deposit(t - int(contract.last_contribution_time()))
-                if wallet(name) < deposit + 10**16:  # keep something for gas
-                    continue
-                row, label = next(source)
-                (a,) = contribute(contract, actors[name], [row], labels=[label], fast=False)
-                gas_by_id[a.id] = a.gas
-                added[name] += 1
+        story.day(day0, day, split)
         curve.append(_accuracy(predict_many(contract, test_rows), test_labels))
         log(
-            f"day {day + 1}: honest has added {added['honest']}, flipper {added['flipper']}; "
-            f"accuracy {curve[-1]:.2%}"
+            f"day {day + 1}: honest has added {story.added['honest']}, flipper "
+            f"{story.added['flipper']}; accuracy {curve[-1]:.2%}"
         )
-    set_time(clock + config.incentive.refund_wait)
-    claims("after the last day")
-    set_time(clock + config.incentive.any_wait)
-    claims("a week later")
+    story.set_time(story.clock + config.incentive.refund_wait)
+    story.claims("after the last day")
+    story.set_time(story.clock + config.incentive.any_wait)
+    story.claims("a week later")
 
-    history = scan(contract, start_block)
-    for c in history:  # replay every accepted contribution, in the order the chain took them
-        row = list(c.features)
-        if k.name != "perceptron":  # every step of the counting models changes them
-            reference.update(row, c.label)
-            gas["addData"].append(gas_by_id[c.id])
-            continue
-        prior = (reference.weights(row), reference.intercept_units())
-        reference.update(row, c.label)
-        changed = prior != (reference.weights(row), reference.intercept_units())
-        gas["addData, update" if changed else "addData, no update"].append(gas_by_id[c.id])
+    history = scan(contract, story.start_block)
+    story.replay(history, dep.reference, spec)
     parity = ParityResult()
     chain_pred = predict_many(contract, test_rows)
-    ref_pred = [reference.predict(r) for r in test_rows]
+    ref_pred = [dep.reference.predict(r) for r in test_rows]
     parity.total = len(test_rows)
     parity.agree = sum(int(a == b) for a, b in zip(chain_pred, ref_pred, strict=True))
-    touched = set() if k.dense else set().union(*(c.features for c in history))
-    describe(parity, k)
-    parity.mismatches = k.mismatches(contract, reference, touched)
-    after = _accuracy(chain_pred, test_labels)
-
+    touched = set() if spec.dense else set().union(*(c.features for c in history))
+    describe(parity, spec)
+    parity.mismatches = spec.mismatches(contract, dep.reference, touched)
     st = status(contract, history)
-    states: dict[str, dict[str, int]] = {}
-    for name in ("honest", "flipper"):
-        counts: dict[str, int] = defaultdict(int)
-        for c in history.by(str(actors[name].address)):
-            counts[c.state(clock + 10**9, config.incentive.refund_wait)] += 1
-        states[name] = dict(counts)
-    balances = {name: int(a.balance) - start_balance[name] for name, a in actors.items()}
     return TrainerDemoResult(
         accuracy_before=before,
-        accuracy_after=after,
+        accuracy_after=_accuracy(chain_pred, test_labels),
         parity=parity,
         replayed=len(history),
-        balances=balances,
-        gas=dict(gas),
-        states=states,
-        added=added,
+        balances={n: int(a.balance) - story.start_balance[n] for n, a in actors.items()},
+        gas=dict(story.gas),
+        states=story.states(history),
+        added=story.added,
         wei_ok=st.balance == st.owed,
         contract=contract,
         contract_name=contract_name,
-        pretrained=n_pre,
-        held_out=n_hold,
+        pretrained=len(split.pre),
+        held_out=len(test_rows),
         majority=majority,
         curve=curve,
         judging=config.incentive.judging,

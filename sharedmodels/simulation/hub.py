@@ -7,13 +7,15 @@ fresh test set the agents never saw; the pool then releases ``available * gain /
 model) and, for those whose refund wait ended before the closing record, that the trainer
 holds as good (refunded: the model agrees with the label at the record, the period's end).
 ``unjudged`` is the fraction of a period's contributions, the latest, whose refund wait had not
-ended at the record: no judgement is asked of them (``HubPool.enter``; about the refund wait
-over the period's length, 1.0 for an attacker who sends only in the last refund wait before a
-record). ``cancel=True`` lets the period's contributions cut each other's shares where two
-opposite steps on the same features undid each other (largest cut first, each contribution
-that cancels used once; ``HubPool.cancel`` keeps each feature of each step to one
-cancellation instead). Rule ``push`` (``HubPool.enter``,
-``rules.pushed``): each gets shares by how far its own step moved the closing scores toward
+ended at the record: no judgement is asked of them (about the refund wait over the period's
+length, 1.0 for an attacker who sends only in the last refund wait before a record).
+``HubPool.enter`` has asked no judgement of any contribution since the sixth review (a refund reads
+the model when it is sent, so later steps decide it): ``unjudged=1.0`` is the contract's rule; the
+default 0 keeps the earlier measurements reproducible. ``cancel=True`` lets the period's
+contributions cut each other's shares where two opposite steps on the same features undid each other
+(largest cut first, each contribution that cancels used once; ``HubPool.cancel`` keeps each feature
+of each step to one cancellation instead). Rule ``push`` (``HubPool.enter``, ``rules.pushed``): each
+gets shares by how far its own step moved the closing scores toward
 their labels, and enters only above 0. Measured beside it: ``good`` (the hub before the first
 review: one share each), ``influence`` (one share if its step, taken out, turns more closing
 answers wrong than right) and ``fixed`` (that net count of answers as shares). Each agent

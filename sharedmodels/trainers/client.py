@@ -168,7 +168,7 @@ def features_hash(row: Sequence[int]) -> bytes:
     return keccak(encode(["uint256[]" if min(values, default=0) >= 0 else "int256[]"], [values]))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Contribution:
     """One contribution as recorded: its static fields, features and what happened since."""
 

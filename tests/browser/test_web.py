@@ -829,6 +829,9 @@ def test_the_node_stops_and_comes_back(context, dist, manifests, models, shot):
         page.wait_for_function("document.body.dataset.ready === '1'")
         assert "4 deployments" in page.inner_text(header)
         assert page.is_hidden("[data-testid=banner]")
+        # drawn anew, the page keeps what was typed while the node was down
+        for box in ("predict-input", "contribute-input"):
+            assert page.input_value(f"[data-testid={box}]") == TEXTS[1], box
         assert predict(page, TEXTS[0])[0] == answer
     finally:
         relay.stop()

@@ -39,7 +39,13 @@ def trainer(deploy_trainer, deployed):
 
 def recorded(trainer, receipt, who, row, label):
     (log,) = receipt.decode_logs(trainer.ContributionAdded)
-    c = Contribution(int(log.id), str(who), int(log.time), label, int(log.deposit))
+    c = Contribution(
+        id=int(log.id),
+        contributor=str(who),
+        time=int(log.time),
+        label=label,
+        deposit=int(log.deposit),
+    )
     c.features = tuple(row)
     return c
 

@@ -779,7 +779,9 @@ def test_slots_held_by_the_pots_taker_gain_it_nothing(
 def constant_model(k: int) -> Model:
     """A Perceptron that always answers class k."""
     bias = [SCALE if j == k else 0 for j in range(CLASSES)]
-    return Model(PERCEPTRON, DIM, CLASSES, tuple([0] * (DIM * CLASSES) + bias))
+    return Model(
+        kind=PERCEPTRON, dim=DIM, n_classes=CLASSES, params=tuple([0] * (DIM * CLASSES) + bias)
+    )
 
 
 def balanced_groups(rng: random.Random, k: int = 4) -> list:

@@ -36,7 +36,14 @@ def test_largest_models_stay_under_the_step_bound(
 
     def model(kind, h1=0, h2=0):
         n = n_params(kind, D, C, h1, h2)
-        return Model(kind, D, C, tuple(rng.randint(-(10**9), 10**9) for _ in range(n)), h1, h2)
+        return Model(
+            kind=kind,
+            dim=D,
+            n_classes=C,
+            params=tuple(rng.randint(-(10**9), 10**9) for _ in range(n)),
+            h1=h1,
+            h2=h2,
+        )
 
     people = [alice, bob, carol]
     ents = [

@@ -39,13 +39,22 @@ def tied_mlp(rng: random.Random, h1: int = 4) -> Model:
     row = [rng.randint(0, SCALE) for _ in range(h1)]
     out = row + [0] * h1 + row
     out_bias = [SCALE, -(2**39) // SCALE * SCALE, SCALE]
-    return Model(MLP, DIM, CLASSES, tuple(first + first_bias + out + out_bias), h1, 0)
+    return Model(
+        kind=MLP,
+        dim=DIM,
+        n_classes=CLASSES,
+        params=tuple(first + first_bias + out + out_bias),
+        h1=h1,
+        h2=0,
+    )
 
 
 def constant(k: int) -> Model:
     """A Perceptron that always answers class k (no tie)."""
     bias = [SCALE if j == k else 0 for j in range(CLASSES)]
-    return Model(PERCEPTRON, DIM, CLASSES, tuple([0] * (DIM * CLASSES) + bias))
+    return Model(
+        kind=PERCEPTRON, dim=DIM, n_classes=CLASSES, params=tuple([0] * (DIM * CLASSES) + bias)
+    )
 
 
 def test_a_tied_mlp_answers_the_lowest_class_and_wins(project, chain, accounts, owner, alice, bob):
@@ -91,10 +100,20 @@ def test_every_kind_breaks_ties_to_the_lowest_class(project, chain, owner, alice
     every test sample and through ``predict_with``."""
     rng = random.Random(6)
     w = [rng.randint(-SCALE, SCALE) for _ in range(DIM)]
-    perceptron = Model(PERCEPTRON, DIM, CLASSES, tuple([0] * DIM + w + w + [SCALE, 0, 0]))
+    perceptron = Model(
+        kind=PERCEPTRON, dim=DIM, n_classes=CLASSES, params=tuple([0] * DIM + w + w + [SCALE, 0, 0])
+    )
     c = [rng.randint(-SCALE, SCALE) for _ in range(DIM)]
-    centroid = Model(CENTROID, DIM, CLASSES, tuple(c + c + [3 * SCALE] * DIM))
-    flat = Model(MLP, DIM, CLASSES, tuple([0] * (2 * DIM + 2) + [0] * (2 * CLASSES) + [7] * 3), 2)
+    centroid = Model(
+        kind=CENTROID, dim=DIM, n_classes=CLASSES, params=tuple(c + c + [3 * SCALE] * DIM)
+    )
+    flat = Model(
+        kind=MLP,
+        dim=DIM,
+        n_classes=CLASSES,
+        params=tuple([0] * (2 * DIM + 2) + [0] * (2 * CLASSES) + [7] * 3),
+        h1=2,
+    )
     models = [perceptron, centroid, flat]
     people = [alice, bob, carol]
     run = open_bounty(project, chain, owner, skewed_groups(rng))

@@ -31,7 +31,12 @@ def contribute(trainer, who, row, label) -> Contribution:
     receipt = trainer.addData(row, label, sender=who, value=trainer.next_deposit())
     (log,) = receipt.decode_logs(trainer.ContributionAdded)
     return Contribution(
-        int(log.id), who.address, int(log.time), label, int(log.deposit), tuple(row)
+        id=int(log.id),
+        contributor=who.address,
+        time=int(log.time),
+        label=label,
+        deposit=int(log.deposit),
+        features=tuple(row),
     )
 
 
@@ -128,7 +133,14 @@ def test_a_copied_contribution_costs_the_victim_only_gas(trainer, mempool, alice
     (log,) = chain.provider.get_receipt(theirs.hash).decode_logs(trainer.ContributionAdded)
     assert block.gain(mallory) == -int(log.deposit) and block.gain(alice) == 0
     assert trainer.contribution_count() == 2
-    copy = Contribution(int(log.id), mallory.address, int(log.time), 1, int(log.deposit), (1,))
+    copy = Contribution(
+        id=int(log.id),
+        contributor=mallory.address,
+        time=int(log.time),
+        label=1,
+        deposit=int(log.deposit),
+        features=(1,),
+    )
     chain.pending_timestamp = copy.time + STAKE.refund_wait
     assert trainer.refund(copy.key(), POS, sender=mallory).return_value == copy.deposit
     assert trainer.num_good(mallory) == 1 and trainer.num_good(alice) == 0
@@ -165,6 +177,13 @@ def test_limit_a_refund_sandwiched_by_a_flip_and_a_report(deploy_trainer, deploy
     # docs/security.md's figures: 0.06 ETH taken after a quiet hour, 0.51 ETH locked for 60 s
     assert (victim.deposit, int(log.deposit)) == (6 * 10**16, 10**15 * 3600 // 7)
     assert block.gain(alice) == 0 and t.contribution(victim.id).claimable == 0
-    own = Contribution(int(log.id), mallory.address, int(log.time), 0, int(log.deposit), (7,))
+    own = Contribution(
+        id=int(log.id),
+        contributor=mallory.address,
+        time=int(log.time),
+        label=0,
+        deposit=int(log.deposit),
+        features=(7,),
+    )
     chain.pending_timestamp = own.time + STAKE.refund_wait
     assert t.refund(own.key(), x, sender=mallory).return_value == own.deposit

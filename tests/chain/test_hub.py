@@ -3,7 +3,7 @@
 Every revert reason of the contract's permissionless paths is asserted here, with the attacks
 that must fail: someone else's model, a contract that is not a model (or another kind than
 claimed), a duplicate, a reveal that does not match or comes from another evaluator, a model
-trained while it is being scored, a contribution entered twice or not judged good, a second
+trained while it is being scored, a contribution entered twice or that did not help, a second
 claim (also from inside the payment).
 """
 
@@ -563,6 +563,7 @@ def test_pool_pays_good_contributions_of_an_improving_period(
     ea, eb = hub.evaluations(a), hub.evaluations(b)
     assert eb.correct > ea.correct
     receipt = pool.close_period(trainer, b, sender=carol)
+    print("gas close_period", receipt.gas_used)
     expected = budget(10**18, ea.samples, ea.correct, eb.samples, eb.correct)
     assert receipt.return_value == expected > 0
     period = pool.periods(trainer, 0)
@@ -591,10 +592,10 @@ def test_pool_pays_good_contributions_of_an_improving_period(
         enter((c1[0], bob.address, *c1[2:]), x1, bob)
     with ape.reverts("hub: contribution does not match"):
         enter(c1, x2, alice)
-    # Mallory's flip trained the model; its refund wait ended before the closing record and
-    # the model disagreed with it then: never judged good.
-    assert trainer.contribution(c4[0]).trained
-    with ape.reverts("hub: contribution not judged good"):
+    # Mallory's flip trained the model and was never refunded; its step pushed the closing
+    # class-0 samples (NEG) toward class 1.
+    assert trainer.contribution(c4[0]).trained and not trainer.contribution(c4[0]).good
+    with ape.reverts("hub: contribution did not help the closing set"):
         enter(c4, x4, mallory)
     assert not trainer.contribution(c3[0]).trained  # bob's farmed sample left the model as it was
     with ape.reverts("hub: contribution did not change the model"):
@@ -880,21 +881,20 @@ def test_closing_record_must_come_after_the_anchor(hub, pool, registered, owner,
 def test_a_record_of_the_anchors_block_does_not_close_its_period(
     mempool, hub, pool, registered, owner, carol, chain
 ):
-    """Two records finished in one block: the later in the block is not after the anchor."""
+    """Two records pinned in one block (the moment a pool reads them at): the later in the
+    block is not after the anchor."""
     seal(registered, owner)
     first, second = make_set(8), make_set(8, start=8)
     a = driver.commit(hub, registered.address, first, carol, chain.chain_id)
     b = driver.commit(hub, registered.address, second, carol, chain.chain_id)
     wait(chain, DELAY)
-    updates = registered.update_count()
     with mempool.paused():
-        sent = [
-            mempool.send(hub.reveal_sparse, i, *driver.reveal_args(s, 0, 2), updates, sender=carol)
-            for i, s in ((a, first), (b, second))
-        ]
+        sent = [mempool.send(hub.pin, i, sender=carol) for i in (a, b)]
         block = mempool.mine()
     assert all(block[t].ok for t in sent)
-    assert hub.evaluations(a).block == hub.evaluations(b).block
+    driver.reveal(hub, a, first, carol, registered)
+    driver.reveal(hub, b, second, carol, registered)
+    assert hub.evaluations(a).pinned == hub.evaluations(b).pinned
     pool.close_period(registered, a, sender=carol)
     with ape.reverts("hub: record not after the anchor"):
         pool.close_period(registered, b, sender=carol)
@@ -903,7 +903,7 @@ def test_a_record_of_the_anchors_block_does_not_close_its_period(
 def test_a_set_committed_in_the_anchors_block_cannot_close_its_period(
     mempool, hub, pool, registered, owner, carol, chain
 ):
-    """A set committed in the very block of the anchor's record is not before it: it cannot
+    """A set committed in the very block of the anchor's pin is not before it: it cannot
     close the period (and cannot re-anchor while the anchor's sets may still be revealed)."""
     seal(registered, owner)
     first, second = make_set(8), make_set(8, start=8)
@@ -912,19 +912,14 @@ def test_a_set_committed_in_the_anchors_block_cannot_close_its_period(
     commitments = second.commitments(chain.chain_id, hub.address, carol.address)
     with mempool.paused():
         sent = [
-            mempool.send(
-                hub.reveal_sparse,
-                a,
-                *driver.reveal_args(first, 0, 2),
-                registered.update_count(),
-                sender=carol,
-            ),
+            mempool.send(hub.pin, a, sender=carol),
             mempool.send(hub.commit, registered.address, commitments, sender=carol),
         ]
         block = mempool.mine()
     assert all(block[t].ok for t in sent)
+    driver.reveal(hub, a, first, carol, registered)
     b = hub.evaluation_count()
-    assert hub.evaluations(b).commit_block == hub.evaluations(a).block
+    assert hub.evaluations(b).commit_block == hub.evaluations(a).pinned
     pool.close_period(registered, a, sender=carol)
     wait(chain, DELAY)
     driver.reveal(hub, b, second, carol, registered)

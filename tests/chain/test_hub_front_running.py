@@ -6,6 +6,8 @@ leave the attacker no richer and the hub's records and books true."""
 
 import ape
 from conftest import STAKE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_hub import (
     DELAY,
     ENTRY,
@@ -15,7 +17,7 @@ from test_hub import (
     pool_invariant,
     wait,
 )
-from test_review_hub import hub, kinds, pool, trainer  # noqa: F401 (fixtures)
+from test_review_hub import add, hub, kinds, pool, trainer  # noqa: F401 (fixtures)
 
 from sharedmodels.hub import driver
 from sharedmodels.trainers.client import scan
@@ -121,3 +123,135 @@ def test_copied_enter_and_claim(mempool, hub, pool, trainer, alice, carol, mallo
     pool_invariant(pool, [trainer])
     with ape.reverts("hub: already claimed"):
         pool.claim(trainer, 0, sender=alice)
+
+
+# ---------------------------------------------------------------- pinned reveals
+
+
+def test_pin_and_the_steps_a_reveal_takes_back_refuse_what_they_must(
+    hub, pool, trainer, alice, carol, mallory, chain
+):
+    """`pin` fixes the moment an evaluation measures; a reveal of a pinned packed model lists
+    every step the model took since, and the hub takes them back. Each refusal, and the
+    boundaries: a second pin before the first piece moves the moment, none after it."""
+    ts = make_set(8)
+    i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
+    with ape.reverts("hub: reveal too early"):
+        hub.pin(i, sender=carol)
+    wait(chain, DELAY)
+    with ape.reverts("hub: evaluator only"):
+        hub.pin(i, sender=mallory)
+    with ape.reverts("hub: no such evaluation"):
+        hub.pin(99, sender=carol)
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)  # trains (the model answered 0)
+    [before] = scan(trainer, start)
+    n = trainer.update_count()
+    with ape.reverts("hub: steps need a pin on a packed model"):  # not pinned yet
+        hub.reveal_sparse(
+            i, *driver.reveal_args(ts, 0, 1), n - 1, [(before.key(), before.args())], sender=carol
+        )
+    pin = hub.pin(i, sender=carol)
+    print("gas pin", pin.gas_used)
+    e = hub.evaluations(i)
+    assert (e.pinned, e.updates, e.contributions) == (pin.block_number, n, before.id)
+    assert e.intercept == trainer.intercept()
+    [log] = pin.decode_logs(hub.EvaluationPinned)
+    assert log.event_arguments["block"] == pin.block_number  # (`log.block` is Ape's)
+    assert (log.updates, log.contributions) == (n, before.id)
+    add(trainer, alice, [NEG, 301], 0)  # trains
+    add(trainer, alice, [NEG, 301], 0)  # the model agrees already: no step
+    add(trainer, mallory, [POS, 302], 0)  # trains
+    s1, idle, s2 = scan(trainer, pin.block_number)
+    assert not trainer.contribution(idle.id).trained
+    one, two = (s1.key(), s1.args()), (s2.key(), s2.args())
+
+    def reveal(steps, updates=n, piece=0):
+        return hub.reveal_sparse(
+            i, *driver.reveal_args(ts, piece, piece + 1), updates, steps, sender=carol
+        )
+
+    with ape.reverts("hub: model changed"):
+        reveal([])  # both steps left out
+    with ape.reverts("hub: model changed"):
+        reveal([one])
+    with ape.reverts("hub: steps not after the pin, in order"):
+        reveal([two, one])
+    with ape.reverts("hub: steps not after the pin, in order"):
+        reveal([one, one])
+    with ape.reverts("hub: steps not after the pin, in order"):
+        reveal([(before.key(), before.args()), two])  # trained, but before the pin
+    with ape.reverts("hub: not a step of the model"):
+        reveal([one, (idle.key(), idle.args())])  # after the pin, but it did not train
+    with ape.reverts("hub: not a step of the model"):
+        reveal([one, (s2.key(), s1.args())])  # another step's features
+    with ape.reverts("hub: model changed during the evaluation"):
+        reveal([two], updates=n + 1)  # the count adds up, but it is not the pinned one
+    assert driver.steps_since_pin(hub, i, trainer) == [one, two]
+    hub.pin(i, sender=carol)  # no piece out yet: the moment moves to now
+    assert hub.evaluations(i).updates == n + 2
+    with ape.reverts("hub: model changed"):
+        reveal([one, two], updates=n + 2)  # both before the new pin now
+    first = reveal([], updates=n + 2)
+    print("gas reveal 4 samples pinned, no step", first.gas_used)
+    with ape.reverts("hub: pin before the first piece"):
+        hub.pin(i, sender=carol)
+    add(trainer, alice, [POS, 303], 1)  # trains
+    [three] = scan(trainer, first.block_number)
+    with ape.reverts("hub: model changed"):
+        reveal([], updates=n + 2, piece=1)
+    last = reveal([(three.key(), three.args())], updates=n + 2, piece=1)
+    print("gas reveal 4 samples pinned, one step", last.gas_used)
+    e = hub.evaluations(i)
+    assert e.block == last.block_number and e.contributions == idle.id + 1
+    with ape.reverts("hub: evaluation finished"):
+        hub.pin(i, sender=carol)
+
+
+def test_a_pool_takes_only_pinned_records(hub, pool, trainer, bob, carol, chain):
+    """A record revealed without a pin scores the model as the reveal found it, which a step
+    sent ahead of the reveal decides: no pool anchors or closes on it."""
+    pool.fund(trainer, carol, value=10**9, sender=bob)
+    a_set = make_set(8)
+    a = driver.commit(hub, trainer.address, a_set, carol, chain.chain_id)
+    wait(chain, DELAY)
+    driver.reveal(hub, a, a_set, carol, trainer, pin=False)
+    assert hub.evaluations(a).pinned == 0 and hub.evaluations(a).block != 0
+    with ape.reverts("hub: record not pinned"):
+        pool.close_period(trainer, a, sender=carol)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from([POS, NEG, 100, 101, 102, 103, 104, 105, 500]), min_size=1),
+            st.integers(0, 1),
+        ),
+        max_size=5,
+    ),
+    split=st.booleans(),
+)
+def test_a_pinned_record_is_the_model_at_the_pin(hub, trainer, alice, carol, chain, steps, split):
+    """Whatever the model learns after the pin (steps on the set's own features or not, either
+    label, some that do not train), revealed in one transaction or two with steps between,
+    every logged score and the record's count are the model's at the pin, to the unit."""
+    ts = make_set(8, start=len(steps))
+    i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
+    wait(chain, DELAY)
+    hub.pin(i, sender=carol)
+    samples = [(list(x), y) for p in ts.pieces for x, y in p]
+    at_pin = [trainer.score(x) for x, _ in samples]
+    half = len(steps) // 2 if split else len(steps)
+    for x, y in steps[:half]:
+        add(trainer, alice, sorted(set(x)), y)
+    if split:  # piece 0, more steps, then piece 1
+        fn, args = driver.reveal_calls(hub, i, ts, trainer, batch=1)[0]
+        fn(*args, sender=carol)
+        for x, y in steps[half:]:
+            add(trainer, alice, sorted(set(x)), y)
+    driver.reveal(hub, i, ts, carol, trainer)
+    e = hub.evaluations(i)
+    assert e.block != 0 and e.samples == 8
+    assert [t.s for t in driver.scored_test(hub, i, ts, trainer.n_features())] == at_pin
+    assert e.correct == sum((s > 0) == (y == 1) for s, (_, y) in zip(at_pin, samples, strict=True))

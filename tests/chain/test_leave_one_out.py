@@ -108,7 +108,14 @@ def add(t, ref, model: str, who, x: list[int], y: int) -> tuple[Contribution, bo
     receipt = t.addData(x, y, sender=who, value=deposit)
     (log,) = receipt.decode_logs(t.ContributionAdded)
     ref.update(x, y)
-    c = Contribution(log.id, log.contributor, log.time, y, deposit, tuple(x))
+    c = Contribution(
+        id=log.id,
+        contributor=log.contributor,
+        time=log.time,
+        label=y,
+        deposit=deposit,
+        features=tuple(x),
+    )
     assert bool(t.contribution(c.id).trained) == trained
     return c, trained
 

@@ -61,7 +61,14 @@ def add(t, who, x, y):
     receipt = t.addData(x, y, sender=who)
     (log,) = receipt.decode_logs(t.ContributionAdded)
     assert log.deposit == 0 and log.contributor == who.address and log.time == receipt.timestamp
-    return Contribution(log.id, log.contributor, log.time, log.label, 0, tuple(x))
+    return Contribution(
+        id=log.id,
+        contributor=log.contributor,
+        time=log.time,
+        label=log.label,
+        deposit=0,
+        features=tuple(x),
+    )
 
 
 def at(timestamp):

@@ -162,7 +162,7 @@ def _centroid_of(xs, ys) -> Model:
         rows = [x for x, y in zip(xs, ys, strict=True) if y == k]
         for j in range(DIM):
             params.append(sum(r[j] for r in rows) // len(rows) if rows else 0)
-    return Model(CENTROID, DIM, CLASSES, tuple(params))
+    return Model(kind=CENTROID, dim=DIM, n_classes=CLASSES, params=tuple(params))
 
 
 def test_an_identical_model_landed_first_takes_a_tie_limit(
@@ -358,7 +358,14 @@ def test_every_step_of_small_and_deep_shapes_is_paid_its_gas(
     ents = []
     for kind, h1, h2 in shapes:
         n = n_params(kind, d, c_, h1, h2)
-        m = Model(kind, d, c_, tuple(rng.randint(-(10**9), 10**9) for _ in range(n)), h1, h2)
+        m = Model(
+            kind=kind,
+            dim=d,
+            n_classes=c_,
+            params=tuple(rng.randint(-(10**9), 10**9) for _ in range(n)),
+            h1=h1,
+            h2=h2,
+        )
         ents.append(run.submit(alice, m))
     run.to_uploads()
     for e in ents:

@@ -9,7 +9,6 @@ numbers; one that fails at the contract is a normal test (it documents a defence
 # ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
 
 import ape
-import pytest
 from conftest import STAKE
 from test_hub import (
     DELAY,
@@ -94,7 +93,7 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     wait(chain, DELAY)
     driver.reveal(hub, f, fresh, carol, trainer)
     assert hub.evaluations(f).correct < hub.evaluations(f).samples  # mallory's step still in
-    free = hub.evaluations(a).time + DELAY + WINDOW  # the last second b could be revealed
+    free = hub.evaluations(a).pinned_time + DELAY + WINDOW  # the last second b could be revealed
     chain.pending_timestamp = free
     with ape.reverts("hub: test set committed after the period began"):
         pool.close_period(trainer, f, sender=carol)
@@ -123,38 +122,34 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
 # ---------------------------------------------------------------- 2. front-run, memorise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: mallory front-runs carol's reveal with the set's class-0 samples in one "
-        "contribution (label 0, the right one): the reveal fails, carol reveals the same set "
-        "again, the record rises 50 % -> 100 % by mallory's step alone; shares mallory 8, "
-        "alice 4: mallory 666666666666666667 of the 10**18 wei period (her deposit of "
-        "514285714285714285 wei refunded in full), alice 333333333333333333; without "
-        "mallory the record stays at 50 % and the period pays 0"
-    ),
-)
 def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
     mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """Carol's reveal carries her closing set in clear. Mallory front-runs it with the samples
-    the model gets wrong, with their right labels: her contribution trains, so the reveal fails
-    ('hub: model changed'), and carol has no other set that can close the period (test 1), so
-    she reveals the same one again. The record now counts mallory's step: she is in the period,
-    in her refund wait at the record (no judgement; she would pass one: the model agrees), and
-    her features are the closing samples' own. A correct hub pays nothing for a step taken on a
-    set already sent in clear: the period's honest gain (alice's, none here) is all it pays."""
+    """Fixed (was HIGH). Carol's reveal carries her closing set in clear. Mallory front-runs it
+    with the samples the model gets wrong, with their right labels: her contribution trained,
+    so the reveal failed ('hub: model changed'), carol had no other set that could close the
+    period, revealed the same one again, and the record counted mallory's step (measured
+    before the fix: the record 50 % -> 100 % by her step alone; shares mallory 8, alice 4:
+    mallory 666666666666666667 of the 10**18 wei period, her 514285714285714285 wei deposit
+    refunded in full, alice 333333333333333333). Now carol pins the evaluation before any
+    sample is shown, and a pool takes only pinned records: mallory's step lands after the pin,
+    so the reveal that did not list it fails, and carol's second reveal lists it and the hub
+    takes it back from every score. The record is the model at the pin (50 %), the period
+    pays nothing for a gain nobody made, and mallory's step is not in it."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)  # the model now answers 1 everywhere: 50 %
     wait(chain, STAKE.refund_wait)
     refund_all(trainer, scan(trainer, start), [alice])
+    hub.pin(b, sender=carol)
+    pinned = hub.evaluations(b)
     with mempool.paused():
         mine = mempool.send(
             hub.reveal_sparse,
             b,
             *driver.reveal_args(b_set, 0, len(b_set.pieces)),
-            trainer.update_count(),
+            pinned.updates,
+            [],
             sender=carol,
         )
         (seen,) = mempool.calls(hub, "reveal_sparse")
@@ -170,26 +165,23 @@ def test_front_running_a_reveal_with_its_own_samples_takes_the_period(
         )
         block = mempool.mine()
     assert block[theirs].ok and block[mine].reason == "hub: model changed"
-    driver.reveal(hub, b, b_set, carol, trainer)  # the same set, again
-    assert hub.evaluations(b).correct == hub.evaluations(b).samples
-    budget = pool.close_period(trainer, b, sender=carol).return_value
-    assert budget == POOL
+    [memo] = scan(trainer, pinned.pinned).by(mallory.address)
+    assert driver.steps_since_pin(hub, b, trainer) == [(memo.key(), memo.args())]
+    driver.reveal(hub, b, b_set, carol, trainer)  # the same set, again, her step listed
+    record = hub.evaluations(b)
+    assert 2 * record.correct == record.samples  # the model at the pin: 50 %
+    assert all(trainer.predict(list(x)) == y for p in b_set.pieces for x, y in p)  # 100 % now
+    assert record.contributions == pinned.contributions < memo.id
+    assert pool.close_period(trainer, b, sender=carol).return_value == 0
+    assert pool.periods(trainer, 0).last_id < memo.id  # mallory's step is not in the period
     wait(chain, STAKE.refund_wait)
-    history = scan(trainer, start)
-    [memo] = history.by(mallory.address)
     back = trainer.refund(memo.key(), list(memo.features), sender=mallory).return_value
-    test = closing(hub, pool, trainer, 0, b_set)
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
-    wait(chain, ENTRY + 1)
-    to_alice = claim(hub, pool, trainer, 0, alice)
-    to_mallory = claim(hub, pool, trainer, 0, mallory)
-    pool_invariant(pool, [trainer])
     print(
-        f"front-run memorise: shares alice {pool.shares(trainer, 0, alice)} mallory "
-        f"{pool.shares(trainer, 0, mallory)}; alice {to_alice}, mallory {to_mallory}; "
-        f"mallory's deposit {memo.deposit} refunded {back}; closing set {len(test)}"
+        f"front-run memorise, pinned: record {record.correct}/{record.samples}, budget 0; "
+        f"mallory's deposit {memo.deposit} refunded {back} (the trainer's rule)"
     )
-    assert to_mallory == 0
+    assert pool.pools(trainer, carol).available == POOL
+    pool_invariant(pool, [trainer])
 
 
 # ---------------------------------------------------------------- 3. unjudged, wrong label
@@ -303,28 +295,23 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
 # ---------------------------------------------------------------- 5. the earliest refund, front-run
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: alice's refund, sent the moment her wait ends, is front-run by 4 steps of "
-        "mallory's (the closing set stays at 100 %); 'hub: contribution not judged good' for "
-        "her POS step: shares alice 4 mallory 8, alice 333333333333333333, mallory "
-        "666666666666666667 of the 10**18 wei period (alice alone: all of it); mallory's "
-        "deposits all refunded, alice's 12286689419795221 wei left for reporters"
-    ),
-)
 def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
     mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """docs/hub.md, limits: 'a slow refund ... Refund as soon as the refund wait ends'. Alice
-    does: her refund of [POS, 300] is in the mempool the moment it may be. Mallory front-runs it
-    with four steps of her own (higher tip): two that teach alice's feature 300 against her
-    label and two on fresh features that put the bias and POS back. Alice's refund fails
+    """Fixed (was MEDIUM). docs/hub.md, limits: 'a slow refund ... Refund as soon as the refund
+    wait ends'. Alice does: her refund of [POS, 300] is in the mempool the moment it may be.
+    Mallory front-runs it with four steps of her own (higher tip): two that teach alice's feature
+    300 against her label and two on fresh features that put the bias and POS back. Alice's refund
+    fails
     ('refund: model disagrees') while the model still answers the whole closing set right; carol
     records. Alice's refund wait ended before the record, so `enter` asks for a judgement she
     could not get: her POS step, which made half the gain, is refused, and mallory's two repair
-    steps take its place. A correct hub enters a contribution whose contributor sent its refund
-    at the first moment (alice: 8 shares, as without mallory)."""
+    steps take its place (measured before the fix: shares alice 4, mallory 8; alice
+    333333333333333333 and mallory 666666666666666667 of the 10**18 wei period; mallory's
+    deposits all refunded, alice's 12286689419795221 wei left for reporters). `enter` no longer
+    asks the trainer's judgement, which later steps decide: alice's POS step enters (8 shares,
+    as without mallory), and the keeper's cancellations cut mallory's redo steps with her own
+    undo steps, so alice is paid the whole period."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
@@ -358,36 +345,31 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
     except ape.exceptions.ContractLogicError as err:
         refused = err.message
     for c, _ in driver.eligible(hub, pool, trainer, 0, history, test):
-        if c.id != pos.id:  # the driver offers it too: see test 6
-            enter_one(hub, pool, trainer, 0, c, test, carol)
+        enter_one(hub, pool, trainer, 0, c, test, carol)
+    entered = (pool.shares(trainer, 0, alice), pool.shares(trainer, 0, mallory))
+    assert not refused and entered == (8, 8)  # alice as without mallory
+    cut = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
     wait(chain, ENTRY + 1)
     to_alice = claim(hub, pool, trainer, 0, alice)
-    to_mallory = claim(hub, pool, trainer, 0, mallory)
     pool_invariant(pool, [trainer])
     print(
-        f"front-run refund: alice's POS step {refused or 'entered'}; shares alice "
-        f"{pool.shares(trainer, 0, alice)} mallory {pool.shares(trainer, 0, mallory)}; "
-        f"alice {to_alice}, mallory {to_mallory}; alice's deposit {pos.deposit} claimable "
-        f"{trainer.contribution(pos.id).claimable}; mallory's deposits "
-        f"{sum(c.deposit for c in history.by(mallory.address))}, left unrefunded "
-        f"{sum(trainer.contribution(c.id).claimable for c in history.by(mallory.address))}"
+        f"front-run refund: alice's POS step {refused or 'entered'}; shares entered alice "
+        f"{entered[0]} mallory {entered[1]}; cancellations {cut}; alice {to_alice}; alice's "
+        f"deposit {pos.deposit} claimable {trainer.contribution(pos.id).claimable}"
     )
-    assert not refused and pool.shares(trainer, 0, alice) == 8
+    assert pool.shares(trainer, 0, mallory) == 0 and to_alice == POOL
 
 
 # ---------------------------------------------------------------- 6. the driver offers the refused
 
 
-def test_the_driver_does_not_offer_what_enter_refuses(
-    hub, pool, trainer, alice, bob, carol, mallory, chain
-):
-    """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) said 'whether the
-    trainer has refunded or reported it does not matter', but `enter` asks judgement of a
-    contribution whose refund wait ended before the closing record. Mallory makes one good
-    step and holds back its refund until the record: the keeper's batch (alice's step and
-    hers) reverted as a whole (measured before the fix: alice 0 shares, mallory's refund
-    afterwards returned her whole deposit: gas only). The driver now offers only what `enter`
-    takes: alice's step enters, mallory's is left out."""
+def test_the_driver_offers_what_enter_takes(hub, pool, trainer, alice, bob, carol, mallory, chain):
+    """`driver.eligible` (used by `enter_eligible` and `ape run hub enter`) once offered
+    contributions that `enter` refused (refund wait ended before the record, not judged good):
+    one held-back refund made the keeper's batch revert (measured: alice 0 shares, mallory's
+    refund afterwards returned her whole deposit: gas only). `enter` no longer asks the
+    trainer's judgement (test 5), and the driver offers exactly what it takes: mallory's step,
+    whose refund she holds back, made half the gain and enters beside alice's."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
@@ -397,12 +379,9 @@ def test_the_driver_does_not_offer_what_enter_refuses(
     refund_all(trainer, history, [alice])  # mallory holds hers back
     driver.reveal(hub, b, b_set, carol, trainer)
     assert pool.close_period(trainer, b, sender=carol).return_value == POOL
-    [m] = history.by(mallory.address)
     test = closing(hub, pool, trainer, 0, b_set)
     offered = driver.eligible(hub, pool, trainer, 0, history, test)
-    assert [c.id for c, _ in offered] == [c.id for c in history.by(alice.address)]
-    with ape.reverts("hub: contribution not judged good"):
-        enter_one(hub, pool, trainer, 0, m, test, mallory)
+    assert [c.id for c, _ in offered] == [c.id for c in history]
     entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
-    assert len(entered) == 1
-    assert pool.shares(trainer, 0, alice) == 4 and pool.shares(trainer, 0, mallory) == 0
+    assert len(entered) == 2
+    assert pool.shares(trainer, 0, alice) == 4 and pool.shares(trainer, 0, mallory) == 4

@@ -127,17 +127,18 @@ def teach(trainer, alice, chain):
 
 
 def reveal_in_block_with(mempool, hub, b, b_set, carol, trainer, funds):
-    """Carol's reveal of ``b_set`` (one transaction) and ``funds`` ((pool, sender, wei) calls
-    to ``fund``, sent first) mined together in one block; returns that block's number."""
-    [(fn, args)] = driver.reveal_calls(hub, b, b_set, trainer)
+    """Carol's pin of ``b`` (the moment the record measures, and the block a pool reads it
+    at) and ``funds`` ((pool, sender, wei) calls to ``fund``, sent first) mined together in
+    one block, then her reveal of ``b_set``; returns the pin's block number."""
     with mempool.paused():
         sent = [
             mempool.send(pool.fund, trainer, carol, sender=who, value=wei)
             for pool, who, wei in funds
         ]
-        mine = mempool.send(fn, *args[:-1], trainer.update_count(), sender=carol)
+        mine = mempool.send(hub.pin, b, sender=carol)
         block = mempool.mine()
     assert all(block[s].ok for s in sent) and block[mine].ok
+    driver.reveal(hub, b, b_set, carol, trainer)
     return block.number
 
 
@@ -153,7 +154,7 @@ def test_funding_before_the_record_block_counts_and_in_it_does_not(
     erin, frank = stranger(accounts, chain), stranger(accounts, chain)
     before = pool.fund(trainer, carol, value=3, sender=erin).block_number
     record = reveal_in_block_with(mempool, hub, b, b_set, carol, trainer, [(pool, frank, 5)])
-    assert record == before + 1 == hub.evaluations(b).block
+    assert record == before + 1 == hub.evaluations(b).pinned
     pool.fund(trainer, carol, value=7, sender=erin)  # after the record, before the close
     assert pool.checkpoint_count(trainer, carol) == 4
     assert pool.checkpoints(trainer, carol, 2).block == record
@@ -249,7 +250,7 @@ def test_nothing_funded_at_or_after_the_record_block_is_paid_to_its_period(
             counted += wei
     same = [(pool_, who, wei) for when, wei in funds if when == "same"]
     record = reveal_in_block_with(mempool, hub_, b, b_set, carol, model, same)
-    assert hub_.evaluations(b).block == record
+    assert hub_.evaluations(b).pinned == record
     for when, wei in funds:
         if when == "after":
             pool_.fund(model, carol, value=wei, sender=who)

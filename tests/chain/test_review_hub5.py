@@ -78,7 +78,7 @@ def test_dust_checkpoints_keep_fund_flat_and_the_close_exact(
     assert (last.block, last.funded) == (block.number, POOL + 20 + DUST + 10)
     counted = POOL + 10 + DUST + 10 + 10
     record = reveal_in_block_with(mempool, hub, b, b_set, carol, trainer, [(pool, mallory, 3)])
-    assert hub.evaluations(b).block == record
+    assert hub.evaluations(b).pinned == record
     pool.fund(trainer, carol, value=5, sender=mallory)  # after the record
     receipt = pool.close_period(trainer, b, sender=mallory)
     budget = receipt.return_value
@@ -185,7 +185,7 @@ def test_a_re_anchored_pool_budgets_from_every_wei_funded_before_its_closing_rec
     g = driver.commit(hub, trainer.address, following, carol, chain.chain_id)
     wait(chain, DELAY)
     reveal_in_block_with(mempool, hub, f, fresh, carol, trainer, [(pool, erin, 3)])
-    free = hub.evaluations(a).time + DELAY + WINDOW + 1  # b can no longer be revealed
+    free = hub.evaluations(a).pinned_time + DELAY + WINDOW + 1  # b can no longer be revealed
     if chain.pending_timestamp < free:
         chain.pending_timestamp = free
     pool.fund(trainer, carol, value=5, sender=erin)

@@ -84,11 +84,11 @@ def test_shapes_and_bounds():
     assert n_params(MLP, 4, 3, 0, 0) == 0 and n_params(PERCEPTRON, 4, 3, 1, 0) == 0
     assert n_params(CENTROID, 4, 3) == 12 and n_params(9, 4, 3) == 0
     with pytest.raises(ValueError, match="shape"):
-        Model(PERCEPTRON, 4, 3, (0,) * 5)
+        Model(kind=PERCEPTRON, dim=4, n_classes=3, params=(0,) * 5)
     with pytest.raises(ValueError, match="out of range"):
-        Model(CENTROID, 4, 3, (2**40 + 1,) + (0,) * 11)
+        Model(kind=CENTROID, dim=4, n_classes=3, params=(2**40 + 1,) + (0,) * 11)
     # The extreme model on the extreme input stays within the documented bounds.
-    big = Model(MLP, 32, 8, (2**40,) * 2376, 32, 32)
+    big = Model(kind=MLP, dim=32, n_classes=8, params=(2**40,) * 2376, h1=32, h2=32)
     s = big.scores([2**40] * 32)
     assert max(abs(v) for v in s) < 2**119
 

@@ -39,6 +39,8 @@ export class App {
     /** @type {{stop(): void} | null} */
     this.page = null;
     this.lastDown = "";
+    /** The route last drawn (its hash): drawing it again keeps what was typed. */
+    this.drawn = "";
   }
 
   /** @param {string} text */
@@ -148,6 +150,10 @@ export class App {
    * deployments again and draw the page anew; another chain id reloads the page. */
   async reconnected() {
     const ctx = /** @type {import("./context.js").Context} */ (this.ctx);
+    // Not ready from the moment the node is back until the page is drawn anew (called in the
+    // same task as the header turns "connected", so nothing sees both "connected" and a ready
+    // page that is about to be redrawn).
+    document.body.dataset.ready = "0";
     try {
       const body = await this.deployments();
       if (body.chain_id !== ctx.chainId) {
@@ -156,7 +162,8 @@ export class App {
       }
       ctx.deployments = nameDeployments(body.deployments.filter((/** @type {any} */ d) => d.contract !== "ModelHub"));
     } catch {
-      return; // the next poll tries again
+      document.body.dataset.ready = "1"; // as it was drawn; the next poll tries again
+      return;
     }
     this.showNetwork();
     await this.ctx?.accounts.showBalance().catch(() => {});
@@ -167,14 +174,44 @@ export class App {
     document.body.dataset.ready = "0"; // "1" once the page has drawn what the chain holds
     const ctx = /** @type {import("./context.js").Context} */ (this.ctx);
     const route = parseRoute(location.hash);
+    // Drawing the same page again (the node is back, another account) keeps what was typed.
+    const typed = location.hash === this.drawn ? typedValues(this.app) : new Map();
     this.page?.stop();
     this.page = null;
     try {
       if (route.page === "model") this.page = await renderModel(ctx, this.app, route.address);
       else if (route.page === "hub") await renderHub(ctx, this.app, route.address || ctx.hubs.at(-1) || "");
       else await renderList(ctx, this.app);
+      restoreTyped(this.app, typed);
+      this.drawn = location.hash;
     } finally {
       document.body.dataset.ready = "1";
     }
+  }
+}
+
+/**
+ * What the visitor typed in the page's text boxes, by their `data-testid`.
+ * @param {HTMLElement} root
+ * @returns {Map<string, string>}
+ */
+function typedValues(root) {
+  const typed = new Map();
+  for (const box of root.querySelectorAll("input[data-testid], textarea[data-testid]")) {
+    const input = /** @type {HTMLInputElement} */ (box);
+    if (input.type !== "hidden" && input.value !== "") typed.set(input.dataset.testid ?? "", input.value);
+  }
+  return typed;
+}
+
+/**
+ * Put back what was typed into the boxes drawn anew, where the new page left them empty.
+ * @param {HTMLElement} root
+ * @param {Map<string, string>} typed
+ */
+function restoreTyped(root, typed) {
+  for (const [testid, value] of typed) {
+    const input = /** @type {HTMLInputElement | null} */ (root.querySelector(`[data-testid="${testid}"]`));
+    if (input && input.value === "") input.value = value;
   }
 }

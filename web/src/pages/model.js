@@ -583,6 +583,7 @@ export class ModelPage {
           : `${what}, free`,
       );
       this.contributeInput.value = "";
+      btn.disabled = false; // done: another may be sent while the tables below are read again
       await this.refresh();
     } catch (err) {
       say("failed", "error", err instanceof TxFailed || err instanceof Said ? err.message : explain(err, "the contribution"));
