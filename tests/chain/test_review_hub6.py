@@ -30,17 +30,24 @@ MOST_DEPOSIT = STAKE.cost_weight * 3600
 FRESH = 2000
 
 
-def two_sets(hub, pool, trainer, funder, evaluator, chain, closing_size=8):
+def closing_sets(hub, pool, trainer, funder, evaluator, chain, *sets):
     """A pool of POOL for ``evaluator``'s records, anchored by an 8-sample set at 50 % (the
-    model is all zeros); returns the closing set's id and the set, committed before the
-    anchor's pin."""
+    model is all zeros); ``sets`` committed before the anchor's pin (each can close the
+    period); returns their ids."""
     pool.fund(trainer, evaluator, value=POOL, sender=funder)
-    a_set, b_set = make_set(8), make_set(closing_size, start=8)
+    a_set = make_set(8)
     a = driver.commit(hub, trainer.address, a_set, evaluator, chain.chain_id)
-    b = driver.commit(hub, trainer.address, b_set, evaluator, chain.chain_id)
+    ids = [driver.commit(hub, trainer.address, t, evaluator, chain.chain_id) for t in sets]
     wait(chain, DELAY)
     driver.reveal(hub, a, a_set, evaluator, trainer)
     assert pool.close_period(trainer, a, sender=evaluator).return_value == 0
+    return ids
+
+
+def two_sets(hub, pool, trainer, funder, evaluator, chain, closing_size=8):
+    """``closing_sets`` with one closing set of ``closing_size``: its id and the set."""
+    b_set = make_set(closing_size, start=8)
+    (b,) = closing_sets(hub, pool, trainer, funder, evaluator, chain, b_set)
     return b, b_set
 
 
@@ -148,26 +155,32 @@ def test_sixteen_steps_between_two_reveal_transactions_are_taken_back(
     pool_invariant(pool, [trainer])
 
 
-def test_a_flood_before_the_first_piece_is_met_by_a_second_pin(
+def test_a_flood_before_the_first_piece_is_met_by_a_spare_set(
     hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """A defence (the attrition the docs describe): mallory floods 17 steps right after
-    carol's pin, before any sample is shown. Carol pins again (allowed: no piece is out, and
-    none was sent) and reveals: the record is the model at the second pin (100 %), the steps
-    are in the period but touch no closing sample, so they earn nothing; alice is paid the
-    whole pool. Each round costs mallory 17 trained steps, carol one pin."""
-    b, b_set = two_sets(hub, pool, trainer, bob, carol, chain)
+    """A defence (attrition): mallory floods 17 steps right after carol's pin, before any
+    sample is shown, so the set's reveal cannot take them back. A second pin of that set would
+    make its record pay nobody (`hub: record pinned more than once`: the hub cannot tell a
+    failed public reveal from none), so carol closes the period with a spare set committed
+    with it: pinned once, its record is the model at that pin (100 %), mallory's steps are in
+    the period but touch no closing sample, so they earn nothing; alice is paid the whole
+    pool. Each round costs mallory 17 trained steps, carol one pin."""
+    b_set, spare_set = make_set(8, start=8), make_set(8, start=24)
+    b, spare = closing_sets(hub, pool, trainer, bob, carol, chain, b_set, spare_set)
     teach_both(trainer, alice)
     pin_gas = hub.pin(b, sender=carol).gas_used
     flood_gas = flood(trainer, mallory, MAX_STEPS + 1)
     assert len(driver.steps_since_pin(hub, b, trainer)) == MAX_STEPS + 1
-    hub.pin(b, sender=carol)
-    assert driver.steps_since_pin(hub, b, trainer) == []
+    hub.pin(b, sender=carol)  # nothing shown yet: the set still reveals, but pays no pool
     driver.reveal(hub, b, b_set, carol, trainer)
-    record = hub.evaluations(b)
-    assert record.correct == record.samples
+    assert hub.evaluations(b).pins == 2
+    with ape.reverts("hub: record pinned more than once"):
+        pool.close_period(trainer, b, sender=carol)
+    driver.reveal(hub, spare, spare_set, carol, trainer)
+    record = hub.evaluations(spare)
+    assert record.correct == record.samples and record.pins == 1
     print(f"a round of the flood: mallory {flood_gas} gas, carol's pin {pin_gas} gas")
-    budget, paid = pay_out(hub, pool, trainer, b, b_set, [alice, mallory], chain)
+    budget, paid = pay_out(hub, pool, trainer, spare, spare_set, [alice, mallory], chain)
     assert budget == POOL and paid == {alice.address: POOL, mallory.address: 0}
     pool_invariant(pool, [trainer])
 
@@ -276,27 +289,18 @@ def test_seventeen_steps_front_run_the_first_reveal_and_spoil_the_set(
     assert budget == POOL and paid == {alice.address: POOL, mallory.address: 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "measured: after the 17-step front-run, carol pins again (the contract allows it, no "
-        "piece is out) and reveals: the record counts mallory's step trained on the shown "
-        "class-0 samples, 50 % -> 100 %, budget 10**18 wei; mallory 666666666666666667 wei "
-        "(8 shares), alice 333333333333333333 (4), where a record at the first pin pays 0 "
-        "and keeps the pool"
-    ),
-)
-def test_a_second_pin_after_a_flooded_reveal_pays_the_front_runner(
+def test_a_second_pin_after_a_flooded_reveal_pays_nobody(
     mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """HIGH if the evaluator takes the way out the contract leaves it (docs/hub.md: "if more
-    than 16 steps land before the first piece, pin again"; the failed reveal is no piece).
-    The third review's front-run memoriser comes back: alice's step makes the model answer 1
-    everywhere (50 %), mallory's flood hides one step that teaches the closing set's class-0
-    samples read from the failed reveal. Pinned again, the record counts it, and the period
-    pays mallory for the test set she copied. A correct hub pays nothing for it: the record
-    stays the model at the first pin (50 %), budget 0, mallory 0."""
+    """HIGH before the fix, if the evaluator took the way out the contract leaves it (pin again
+    while no piece is out; the failed reveal is no piece). The third review's front-run
+    memoriser came back: alice's step makes the model answer 1 everywhere (50 %), mallory's
+    flood hides one step that teaches the closing set's class-0 samples read from the failed
+    reveal. Pinned again, the record counted it (50 % -> 100 %, budget 10**18 wei) and the
+    period paid mallory 666666666666666667 wei (8 shares) for the test set she copied, alice
+    333333333333333333. The hub cannot tell a failed public reveal from none, so a record
+    pinned twice stays in the accuracy history marked with its pin count, and no pool takes
+    it: mallory gets nothing and the pool keeps its wei."""
     b, b_set = two_sets(hub, pool, trainer, bob, carol, chain)
     add(trainer, alice, [POS, 300], 1)  # the model now answers 1 everywhere: 50 %
     hub.pin(b, sender=carol)
@@ -307,12 +311,13 @@ def test_a_second_pin_after_a_flooded_reveal_pays_the_front_runner(
     hub.pin(b, sender=carol)  # allowed: no piece is out
     driver.reveal(hub, b, b_set, carol, trainer)
     record = hub.evaluations(b)
-    print(f"record after a second pin: {record.correct}/{record.samples}")
-    budget, paid = pay_out(hub, pool, trainer, b, b_set, [alice, mallory], chain)
-    print(f"budget {budget}; paid {paid}")
-    assert 2 * record.correct == record.samples, "the record counts a step sent after the pin"
-    assert budget == 0 and paid[mallory.address] == 0
+    assert record.correct == record.samples and record.pins == 2  # the copy counted, marked
+    (last,) = (r for r in driver.history(hub, trainer.address) if r.evaluation == b)
+    assert last.pins == 2
+    with ape.reverts("hub: record pinned more than once"):
+        pool.close_period(trainer, b, sender=alice)
     assert pool.pools(trainer, carol).available == POOL
+    assert pool.shares(trainer, 0, mallory) == 0
 
 
 # ---------------------------------------------------------------- 2. wide steps, wide samples
