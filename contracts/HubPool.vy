@@ -61,6 +61,7 @@ struct Evaluation:
     pinned: uint256
     pinned_time: uint256
     intercept: int256
+    pins: uint256
 
 # @dev `ModelHub.Terms`: what the hub holds of a model that decides whether it takes a pool.
 struct Terms:
@@ -311,7 +312,8 @@ def close_period(model: address, id: uint256) -> uint256:
             may anchor again with a later record of a set committed after it: the period
             pays nothing and its budget stays in the pool. Each record is used once. Records
             of other evaluators never touch this pool. Every record must be pinned
-            (`ModelHub.pin`), and is read at its pin: its block and time here are the pin's.
+            (`ModelHub.pin`) once, and is read at its pin: its block and time here are the
+            pin's.
     @return The budget released to the period.
     """
     self._check_pool_kind(model)
@@ -322,6 +324,9 @@ def close_period(model: address, id: uint256) -> uint256:
     # its scores, so a step that read the samples from a pending reveal neither spoils the
     # set nor counts (third review).
     assert b.pinned != 0, "hub: record not pinned"
+    # Pinned again, the set may have been shown by a failed reveal in between and trained on
+    # before the second pin (sixth review): such a record pays nobody.
+    assert b.pins == 1, "hub: record pinned more than once"
     assert b.samples >= min_pool_samples, "hub: too few test samples"
     assert b.samples <= MAX_POOL_TEST, "hub: too many test samples for a pool"
     assert not self.used[id], "hub: record already used"

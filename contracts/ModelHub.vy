@@ -99,6 +99,9 @@ struct Evaluation:
     pinned: uint256
     pinned_time: uint256
     intercept: int256
+    # @dev How many times `pin` was called. A second pin may come after a reveal that failed
+    #      in public (its samples shown): pools take only records pinned once.
+    pins: uint256
 
 # @dev A trainer's stored record (data_handler.Record), as its `contribution(id)` returns it.
 struct Record:
@@ -340,7 +343,7 @@ def commit(model: address, commitments_: DynArray[bytes32, MAX_PIECES]) -> uint2
         model=model, evaluator=msg.sender, committed=block.timestamp, commit_block=block.number,
         test_set_hash=h, pieces=n,
         revealed=0, updates=0, samples=0, correct=0, block=0, time=0, contributions=0,
-        pinned=0, pinned_time=0, intercept=0,
+        pinned=0, pinned_time=0, intercept=0, pins=0,
     )
     log TestSetCommitted(evaluation=id, model=model, evaluator=msg.sender, test_set_hash=h, pieces=n)
     return id
@@ -359,8 +362,10 @@ def pin(id: uint256):
             say) neither spoils the set nor counts in the record. Other kinds must not change
             between the pin and the reveals. The record's `contributions` are those before
             the pin, and a pool reads the pin's block and time as the record's (HubPool).
-            Pin again while no piece is revealed (when more steps landed than a reveal takes):
-            only the evaluator knows whether its samples were shown since.
+            Pin again while no piece is revealed (when more steps landed than a reveal takes);
+            the hub cannot tell whether a failed reveal showed the samples in between, so a
+            record pinned more than once stays in the accuracy history (with `pins`) but no
+            pool pays for it (HubPool.close_period).
     """
     e: Evaluation = self.evaluations[id]
     self._check_open(e)
@@ -379,6 +384,7 @@ def pin(id: uint256):
     self.evaluations[id].pinned = block.number
     self.evaluations[id].pinned_time = block.timestamp
     self.evaluations[id].intercept = intercept
+    self.evaluations[id].pins = e.pins + 1
     log EvaluationPinned(evaluation=id, block=block.number, updates=updates, contributions=contributions)
 
 

@@ -256,7 +256,8 @@ def history_lines(history: dict[str, list[driver.AccuracyRecord]]) -> list[str]:
     lines = []
     for name, records in history.items():
         cells = "  ".join(
-            f"#{r.evaluation} block {r.block}: {r.correct}/{r.samples} " f"({r.accuracy:.1%})"
+            f"#{r.evaluation} block {r.block}: {r.correct}/{r.samples} ({r.accuracy:.1%})"
+            + (f" [pinned {r.pins} times: pays no pool]" if r.pins > 1 else "")
             for r in records
         )
         lines.append(f"{name}: {cells}")

@@ -179,6 +179,9 @@ class AccuracyRecord:
     time: int
     contributions: int
     evaluator: str
+    #: Times the evaluation was pinned: a record pinned more than once may count steps trained
+    #: on its samples after a failed reveal showed them (no pool pays for it).
+    pins: int = 1
 
     @property
     def accuracy(self) -> float:
@@ -201,6 +204,7 @@ def history(hub: Any, model: str) -> list[AccuracyRecord]:
                 e.time,
                 e.contributions,
                 e.evaluator,
+                int(e.pins),
             )
         )
     return out
