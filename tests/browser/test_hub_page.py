@@ -57,7 +57,7 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     trainer.seal(sender=owner)
     k = driver.detect_kind(hub, chain.provider, trainer.address)
     hub.register(trainer, k, "topic perceptron", "demo://topics", sender=owner)
-    sets = [make_set(16, 0), make_set(16, 16)]
+    sets = [make_set(16, 0), make_set(16, 16), make_set(16, 32)]
     ids = [driver.commit(hub, trainer.address, s, evaluator, chain.chain_id) for s in sets]
     pool.fund(trainer, evaluator, value=10**18, sender=owner)
     advance(DAY)
@@ -90,6 +90,11 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     cuts = driver.cancel_eligible(hub, pool, trainer, 0, history, sets[1], evaluator)
     advance(7 * DAY + 1)
     paid = driver.claim_all(pool, trainer.address, alice, chain.pending_timestamp)
+    # A set pinned twice (a flood made its first pin useless): its record is in the history,
+    # marked, and pays no pool.
+    hub.pin(ids[2], sender=evaluator)
+    hub.pin(ids[2], sender=evaluator)
+    reveal(hub, [(ids[2], sets[2])], evaluator, trainer)
     # A hub that lies about a kind: the page must not trust its entry.
     real = next(x for x in kinds if x.name == "PerceptronStake")
     liar = driver.deploy_hub(
@@ -140,16 +145,21 @@ def test_hub_page_lists_models_with_history_pool_and_payouts(context, hub_server
     trainer = hub_world["trainer"]
     row = page.locator(f"[data-testid=hub-row][data-address='{trainer.address}']")
     records = hub_world["records"]
-    assert len(records) == 2 and records[1].correct > records[0].correct
+    assert [r.pins for r in records] == [1, 1, 2] and records[1].correct > records[0].correct
     accuracy = row.locator("[data-testid=hub-accuracy]").inner_text()
-    assert f"{records[0].correct}/16 → {records[1].correct}/16" in accuracy
+    assert f"{records[0].correct}/16 → {records[1].correct}/16 → {records[2].correct}/16" in (
+        accuracy
+    )
+    listed = page.locator("li", has_text="correct at block").all_inner_texts()
+    assert [("pinned 2 times" in t) for t in listed] == [False, False, True], listed
+    assert "it pays no pool" in listed[2]
     [(_, wei)] = hub_world["paid"]
     pool = hub_world["pool"]
     left = pool.pools(trainer, hub_world["evaluator"]).available
     assert left + wei == 10**18
     assert row.locator("[data-testid=hub-pool]").inner_text() == eth(left)
     assert row.locator("[data-testid=hub-paid]").inner_text() == eth(wei)
-    assert page.locator("[data-testid=hub-point]").count() == 2
+    assert page.locator("[data-testid=hub-point]").count() == 3
     assert "got" in page.locator("[data-testid=hub-payouts]").inner_text()
     periods = page.locator("[data-testid=hub-periods]").inner_text()
     assert "released" in periods and hub_world["evaluator"] in periods

@@ -22,6 +22,7 @@ const COLOURS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568
  * @property {number} block
  * @property {number} time
  * @property {string} testSet
+ * @property {number} pins  times its evaluation was pinned (more than once: no pool pays for it)
  */
 
 /**
@@ -88,6 +89,7 @@ export async function readHub(client, hub, pool) {
         block: Number(ev.block),
         time: Number(ev.time),
         testSet: ev.test_set_hash,
+        pins: Number(ev.pins),
       });
     }
     // A pool belongs to the model and to one evaluator, whose records alone close its periods.
@@ -221,7 +223,12 @@ export async function renderHub(ctx, app, hub) {
           "ul",
           {},
           m.records.map((r) =>
-            el("li", {}, `evaluation ${r.evaluation}: ${r.correct}/${r.samples} correct at block ${r.block} (${when(r.time)}), test set ${r.testSet.slice(0, 10)}…`),
+            el(
+              "li",
+              {},
+              `evaluation ${r.evaluation}: ${r.correct}/${r.samples} correct at block ${r.block} (${when(r.time)}), test set ${r.testSet.slice(0, 10)}…` +
+                (r.pins > 1 ? ` (pinned ${r.pins} times: its samples may have been shown before the record; it pays no pool)` : ""),
+            ),
           ),
         ),
         m.pools.length
