@@ -62,9 +62,8 @@
      contributor can then withdraw its revealed stake, and the bounty stays locked for good
      (returning it would pay the provider for making the pass too costly to finish).
 
-     Work fund. Every commitment pays `slot_fee` besides its stake (at least min_stake / 8 and
-     bounty / (8 * max_contributions)), never returned: holding every slot costs at least an
-     eighth of the bounty. The fees and the drop-outs' charges pay each `step`'s caller the gas
+     Work fund. Every commitment pays `slot_fee` besides its stake (min_stake / 8, rounded
+     up), never returned: holding a slot costs it. The fees and the drop-outs' charges pay each `step`'s caller the gas
      the step measured, at the block's base fee (never more than it burnt); the rest stays
      locked, nobody's.
 
@@ -253,9 +252,8 @@ MAX_WINDOW: public(constant(uint256)) = 30 * 86400
 REVEAL_GRACE: public(constant(uint256)) = 900
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
-# @dev The slot fee is at least min_stake / SLOT_FEE_DIVISOR and at least
-#      bounty / (SLOT_FEE_DIVISOR * max_contributions), both rounded up: holding every slot
-#      costs at least an eighth of the bounty, and nobody gets a fee back.
+# @dev The slot fee is min_stake / SLOT_FEE_DIVISOR, rounded up (at least 1 wei); nobody
+#      gets a fee back.
 SLOT_FEE_DIVISOR: constant(uint256) = 8
 
 PHASE_COMMITTED: constant(uint256) = 0
@@ -439,8 +437,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     max_contributors = terms.max_contributors
     reward_window = terms.reward_window
     max_work = work
-    spread: uint256 = SLOT_FEE_DIVISOR * terms.max_contributions
-    slot_fee = max((terms.min_stake + SLOT_FEE_DIVISOR - 1) // SLOT_FEE_DIVISOR, (msg.value + spread - 1) // spread)
+    slot_fee = (terms.min_stake + SLOT_FEE_DIVISOR - 1) // SLOT_FEE_DIVISOR
     for i: uint256 in range(k, bound=MAX_PIECES):
         self.commitments[i] = commitments_[i]
     self.class_names[0] = class0

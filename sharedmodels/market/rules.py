@@ -61,12 +61,10 @@ WORK_RATE = 128
 SLOT_FEE_DIVISOR = 8
 
 
-def slot_fee(min_stake: int, bounty: int, max_contributions: int) -> int:
+def slot_fee(min_stake: int) -> int:
     """The wei every commitment pays besides its stake and never gets back (the contract's
-    ``slot_fee``): an eighth of the minimum stake, and at least an eighth of the bounty spread
-    over every slot, both rounded up. Holding every slot so costs at least bounty / 8."""
-    spread = SLOT_FEE_DIVISOR * max_contributions
-    return max(-(-min_stake // SLOT_FEE_DIVISOR), -(-bounty // spread))
+    ``slot_fee``): an eighth of the minimum stake, rounded up."""
+    return -(-min_stake // SLOT_FEE_DIVISOR)
 
 
 def worst_work(

@@ -251,7 +251,7 @@ def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, add
     for o in others:
         assert withheld.get(o, 0) == sum(c.stake for c in sent if c.who == o)
 
-    fee = slot_fee(TERMS.min_stake, bounty, TERMS.max_contributions)
+    fee = slot_fee(TERMS.min_stake)
     test = list(zip(rows, labels, strict=True))
     outcome = reward_pass(bounty, test, sent, n_features=N_FEATURES, slot_fee=fee)
     revealed = outcome.provider + sum(outcome.balances.get(a, 0) for a in side)
