@@ -209,6 +209,6 @@ def test_small_demo_accounts_for_every_wei(accounts, tmp_path):
     assert shown[-2].startswith("mirror       identical balances")
     f = r.figures
     assert shown[-1] == (
-        f"conservation: ok (bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
-        f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)"
+        f"conservation: ok (bounty + stakes + slot fees {f['bounty'] + f['stakes'] + f['fees']:,} "
+        f"wei = withdrawn {f['withdrawn']:,} wei + held {f['held']:,} wei, the work fund)"
     )
