@@ -43,8 +43,10 @@
      `balance // -score`; the minimum keeps a smaller balance from going below zero. Then a
      contributor drops out when its balance is below its stake, or when it scored below zero
      and can no longer pay one more round (the binding contributor always does, so every
-     restart drops someone). If no one scored below zero, all the rounds left are paid and the
-     market is done. What is left of the pool (unspent bounty, stakes lost by dropped-out
+     restart drops someone). A negative scorer keeps back from its rounds, and pays into the
+     work fund when it drops, `min(slot_fee * n_contributions, its stake)`: the next pass
+     replays every contribution because of its drop. If no one scored below zero, all the
+     rounds left are paid and the market is done. What is left of the pool (unspent bounty, stakes lost by dropped-out
      scorers' rounds) goes to the provider.
 
      Bounded work. The provider fixes at opening the most contributions N, the most
@@ -60,7 +62,12 @@
      contributor can then withdraw its revealed stake, and the bounty stays locked for good
      (returning it would pay the provider for making the pass too costly to finish).
 
-     Participation. `commit(h)` with the stake, h = keccak256(abi_encode(SAMPLE_TAG, market,
+     Work fund. Every commitment pays `slot_fee` besides its stake (min_stake / 8, rounded
+     up), never returned: holding a slot costs it. The fees and the drop-outs' charges pay each `step`'s caller the gas
+     the step measured, at the block's base fee (never more than it burnt); the rest stays
+     locked, nobody's.
+
+     Participation. `commit(h)` with the stake and the slot fee, h = keccak256(abi_encode(SAMPLE_TAG, market,
      chain id, sender, salt, x, y)), takes the next contribution id: the replay order is the commit
      order. `reveal_sample(salt, x, y)` in a later block fills it in. A sample is public only
      once its commitment is mined, and a commitment names its sender: a copier who reads a
@@ -175,6 +182,9 @@ struct Account:
     paid: bool
     # @dev Total wei sent with commitments, revealed or not (non-zero: a contributor).
     sent: uint256
+    # @dev Wei it paid into the work fund when it dropped out with a negative score (at most
+    #      its stake; an expiry returns `stake - charged`).
+    charged: uint256
 
 # @dev Where the reward pass stands; `progress()` returns it.
 struct Progress:
@@ -242,6 +252,9 @@ MAX_WINDOW: public(constant(uint256)) = 30 * 86400
 REVEAL_GRACE: public(constant(uint256)) = 900
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
+# @dev The slot fee is min_stake / SLOT_FEE_DIVISOR, rounded up (at least 1 wei); nobody
+#      gets a fee back.
+SLOT_FEE_DIVISOR: constant(uint256) = 8
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -301,6 +314,8 @@ max_contributors: public(immutable(uint256))
 reward_window: public(immutable(uint256))
 # @dev Work units of the worst market the terms allow (see the module docstring).
 max_work: public(immutable(uint256))
+# @dev Wei every commitment pays besides its stake, never returned: into the work fund.
+slot_fee: public(immutable(uint256))
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -367,6 +382,9 @@ pool: public(uint256)
 # @dev What `withdraw` pays the provider once the market is done.
 provider_balance: public(uint256)
 withdrawn: public(uint256)
+# @dev Wei that reimburses the reward pass's gas: the slot fees and the charges of negative
+#      scorers that dropped out, less what keepers were paid. What is left at the end is locked.
+work_fund: public(uint256)
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -419,6 +437,7 @@ def __init__(n_features_: uint256, learning_rate_: uint256, class0: String[32],
     max_contributors = terms.max_contributors
     reward_window = terms.reward_window
     max_work = work
+    slot_fee = (terms.min_stake + SLOT_FEE_DIVISOR - 1) // SLOT_FEE_DIVISOR
     for i: uint256 in range(k, bound=MAX_PIECES):
         self.commitments[i] = commitments_[i]
     self.class_names[0] = class0
@@ -507,8 +526,9 @@ def commit(h: bytes32) -> uint256:
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     assert msg.sender != provider, "market: the provider cannot participate"
-    assert msg.value >= min_stake, "market: stake below minimum"
+    assert msg.value >= min_stake + slot_fee, "market: stake below minimum"
     assert msg.value < 2**96, "market: stake too large"
+    stake: uint256 = msg.value - slot_fee
     assert self._commitment[msg.sender][h] == 0, "market: commitment already made"
     k: uint256 = self.n_contributions
     assert k < max_contributions, "market: contribution limit reached"
@@ -521,11 +541,12 @@ def commit(h: bytes32) -> uint256:
     # Field by field: writing the whole Account back would touch its other slots too. The
     # stake counts in the balance only once revealed (`reveal_sample`).
     self.accounts[msg.sender].sent = sent + msg.value
-    self.total_stake += msg.value
+    self.total_stake += stake
+    self.work_fund += slot_fee
     self._contribution_head[k] = convert(msg.sender, uint256) | (_UNREVEALED << _HEAD_LABEL_SHIFT) | (block.number << _HEAD_BLOCK_SHIFT)
-    self._commitment[msg.sender][h] = (msg.value << 128) | (k + 1)
+    self._commitment[msg.sender][h] = (stake << 128) | (k + 1)
     self.n_contributions = k + 1
-    log Committed(id=k, contributor=msg.sender, stake=msg.value)
+    log Committed(id=k, contributor=msg.sender, stake=stake)
     return k
 
 
@@ -677,6 +698,7 @@ def step(budget: uint256) -> bool:
             BASE_COST; at least one item is always done); anyone may call.
     @return True once the market is done.
     """
+    start_gas: uint256 = msg.gas
     assert self.phase == PHASE_REWARD, "market: not in reward phase"
     assert budget >= MIN_BUDGET and budget <= MAX_BUDGET, "market: budget out of range"
     p: Progress = self._progress
@@ -685,6 +707,9 @@ def step(budget: uint256) -> bool:
     m: uint256 = self.n_contributors
     left: uint256 = self.rounds_left
     use_initial: bool = self.has_initial
+    # What a negative scorer that drops out pays for the pass its drop forces: one slot fee
+    # for every contribution the pass replays (at most its stake).
+    reserve: uint256 = slot_fee * n
     used: uint256 = 0
     done: bool = False
     # The intercept and, while scoring a contribution, its features and weight change.
@@ -792,7 +817,9 @@ def step(budget: uint256) -> bool:
             if a.dropped or a.epoch != p.epoch or a.score >= 0:
                 continue
             p.negative = True
-            p.rounds = min(p.rounds, a.balance // convert(-a.score, uint256))
+            # The rounds it can pay, keeping back its charge in case it drops.
+            spare: uint256 = a.balance - min(a.balance, min(reserve, a.stake))
+            p.rounds = min(p.rounds, spare // convert(-a.score, uint256))
         else:
             # STAGE_APPLY
             if p.cursor == m:
@@ -800,9 +827,10 @@ def step(budget: uint256) -> bool:
                 done = self.phase == PHASE_DONE
                 break
             used += 2 * BASE_COST
-            p = self._apply(p)
+            p = self._apply(p, reserve)
     p.work += used
     self._progress = p
+    self._pay_work(start_gas)
     return done
 
 # ---------------------------------------------------------------- COLLECT
@@ -828,6 +856,7 @@ def withdraw() -> uint256:
     log Withdrawn(who=msg.sender, amount=amount)
     pay._pay(amount)
     return amount
+
 
 
 # ---------------------------------------------------------------- VIEW
@@ -908,7 +937,7 @@ def owed(who: address) -> uint256:
     if a.paid:
         return 0
     if self.phase == PHASE_EXPIRED:
-        return a.stake
+        return a.stake - a.charged
     return a.balance
 
 # ---------------------------------------------------------------- INTERNAL
@@ -1105,11 +1134,13 @@ def _add_score(who: address, e: uint256, change: int256):
 
 
 @internal
-def _apply(q: Progress) -> Progress:
+def _apply(q: Progress, reserve: uint256) -> Progress:
     """
     @dev Settle contributor `p.cursor` of pass `p.epoch`: its balance moves by score * rounds
          (taken from or added to the pool) and, when the pass had a negative score, it drops
-         out if below its stake or unable to pay one more round.
+         out if below its stake or unable to pay one more round and its charge. A negative
+         scorer that drops pays `min(reserve, stake)` of its balance into the work fund: the
+         next pass is work its drop forces.
     """
     p: Progress = q
     who: address = self.contributors[p.cursor]
@@ -1128,13 +1159,40 @@ def _apply(q: Progress) -> Progress:
         loss: uint256 = convert(-score, uint256) * p.rounds
         a.balance -= loss
         p.losses += loss
-    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < convert(-score, uint256))):
+    keep: uint256 = min(reserve, a.stake)
+    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < keep + convert(-score, uint256))):
         a.dropped = True
+        if score < 0:
+            a.charged = min(keep, a.balance)
+            a.balance -= a.charged
+            self.work_fund += a.charged
         log Dropped(contributor=who, epoch=p.epoch, balance=a.balance)
     else:
         p.active += 1
     self.accounts[who] = a
     return p
+
+
+@internal
+def _pay_work(start_gas: uint256):
+    """
+    @dev Pay the caller, from the work fund, the gas this step burnt at the block's base fee,
+         as measured from its first line. The intrinsic 21,000 and the payment after the
+         measurement (at least 14,000) are not counted, so a keeper gets back a little less
+         than it burnt (97% at 2,048-unit steps, measured), however it batches its calls;
+         tips are its own business. (Storage refunds of a step that ends a pass could in
+         principle exceed that margin by a few thousand gas.)
+    """
+    fund: uint256 = self.work_fund
+    amount: uint256 = min(fund, (start_gas - msg.gas) * block.basefee)
+    if amount > 0:
+        self.work_fund = fund - amount
+        self.withdrawn += amount
+        # 2,300 gas: enough to receive, too little to call back into anything. A caller that
+        # refuses the payment (or needs more gas to take it) leaves it in the fund.
+        if not raw_call(msg.sender, b"", value=amount, gas=2300, revert_on_failure=False):
+            self.work_fund = fund
+            self.withdrawn -= amount
 
 
 @internal
@@ -1177,7 +1235,7 @@ def _claim(who: address, ph: uint256) -> uint256:
     assert a.stake > 0 and not a.paid, "market: nothing to withdraw"
     self.accounts[who].paid = True
     if ph == PHASE_EXPIRED:
-        return a.stake
+        return a.stake - a.charged
     return a.balance
 
 

@@ -297,7 +297,8 @@ def contribute(
             on_each=lambda: bar.update(1),
         )
     click.echo(
-        f"{len(gas)} contributions from {account.address}, {ether(wei)} each; "
+        f"{len(gas)} contributions from {account.address}, {ether(wei)} each "
+        f"(plus a {ether(int(m.slot_fee()))} slot fee, never returned); "
         f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}"
     )
 

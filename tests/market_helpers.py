@@ -119,6 +119,7 @@ class Run:
             n_features=N_FEATURES,
             initial_weights=weights,
             initial_intercept=self.intercept,
+            slot_fee=int(self.contract.slot_fee()),
         )
 
     def reveal_order(self) -> list[int]:
@@ -128,6 +129,17 @@ class Run:
 
     def expected_forfeit(self):
         return forfeit_shares(self.sent)
+
+    def fees(self) -> int:
+        """The slot fees every commitment paid (never returned)."""
+        return int(self.contract.slot_fee()) * int(self.contract.n_contributions())
+
+    def kept(self) -> int:
+        """What the work fund holds when no keeper was paid (a chain without a base fee, as in
+        these tests): every slot fee and every drop-out's charge."""
+        charged = sum(int(self.contract.accounts(w).charged) for w in {c.who for c in self.sent})
+        assert int(self.contract.work_fund()) == self.fees() + charged
+        return self.fees() + charged
 
     def balances(self) -> dict[str, int]:
         return {c.who: int(self.contract.accounts(c.who).balance) for c in self.sent}

@@ -199,7 +199,7 @@ def check_participation(
         )
     for x, y in zip(rows, labels, strict=True):
         check_sample(contract, x, y)
-    check(contract.commit, b"\0" * 32, sender=account, value=stake)
+    check(contract.commit, b"\0" * 32, sender=account, value=stake + int(contract.slot_fee()))
 
 
 def participate_many(
@@ -380,6 +380,7 @@ def run_demo(
         eta=created.record.eta,
         initial_weights=created.weights,
         initial_intercept=created.intercept,
+        slot_fee=int(m.slot_fee()),
     )
     balances = {a.name: int(m.accounts(a.account).balance) for a in actors}
     mirror_ok = {
@@ -401,9 +402,16 @@ def run_demo(
         provider_back = int(provider.balance) - before + int(receipt.total_fees_paid)
     ok, figures = conservation(m, chain)
     # And by the wallets: what came back to them is what was sent in, to the wei.
-    sent_in = config.bounty + sum(a.staked for a in actors)
-    ok = ok and int(chain.provider.get_balance(m.address)) == 0
-    ok = ok and sum(paid.values()) + provider_back == sent_in
+    # What stays in the contract is the work fund (the slot fees and the charges, less the
+    # gas it paid the keeper: none on a chain without a base fee).
+    fees = int(m.slot_fee()) * int(m.n_contributions())
+    sent_in = config.bounty + sum(a.staked for a in actors) + fees
+    held = int(chain.provider.get_balance(m.address))
+    ok = ok and held == int(m.work_fund())
+    # The keeper's gas, paid during the steps: what the contract paid out beyond withdrawals.
+    keeper_paid = int(m.withdrawn()) - sum(paid.values()) - provider_back
+    ok = ok and keeper_paid >= 0
+    ok = ok and sum(paid.values()) + provider_back + keeper_paid + held == sent_in
     settled = [
         (int(e.epoch), int(e.rounds), bool(e.negative), int(e.active)) for e in m.PassSettled
     ]

@@ -249,12 +249,14 @@ def commit_sample(
     salt: bytes | None = None,
     checked: bool = True,
 ) -> tuple[int, bytes, Any]:
-    """``commit`` the hash of ``(x, y)`` with ``stake``: returns (contribution id, the salt to
-    reveal with, the receipt). With ``checked`` a call that would revert raises
-    ``MarketError`` and nothing is sent."""
+    """``commit`` the hash of ``(x, y)`` with ``stake``, sending the market's slot fee with it
+    (``stake + slot_fee`` wei): returns (contribution id, the salt to reveal with, the
+    receipt). With ``checked`` a call that would revert raises ``MarketError`` and nothing is
+    sent."""
     salt = new_salt() if salt is None else salt
     h = commitment_of(contract, sender, salt, x, y)
-    receipt = (send if checked else _unchecked)(contract.commit, h, sender=sender, value=stake)
+    value = stake + int(contract.slot_fee())
+    receipt = (send if checked else _unchecked)(contract.commit, h, sender=sender, value=value)
     (log,) = receipt.decode_logs(contract.Committed)
     return int(log.id), salt, receipt
 
@@ -368,15 +370,18 @@ def pool_now(contract: Any) -> int:
 
 
 def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
-    """bounty + stakes in == what the contract holds + what it paid out, and what it holds ==
-    the balances owed + the pool (to the wei), as the contract's own counters tell it. Returns
-    (ok, the figures). (Tests also check wallets against what they sent: see the tests.)"""
+    """bounty + stakes + slot fees in == what the contract holds + what it paid out (keepers'
+    gas included), and what it holds == the balances owed + the pool + the locked stakes +
+    the work fund (to the wei), as the contract's own counters tell it. Returns (ok, the
+    figures). (Tests also check wallets against what they sent: see the tests.)"""
     held = int(chain.provider.get_balance(contract.address))
     owed = sum(int(contract.owed(w)) for w in contributor_list(contract))
     owed += int(contract.provider_balance())
     figures = {
         "bounty": int(contract.bounty()),
         "stakes": int(contract.total_stake()),
+        "fees": int(contract.slot_fee()) * int(contract.n_contributions()),
+        "work_fund": int(contract.work_fund()),
         "held": held,
         "withdrawn": int(contract.withdrawn()),
         "owed": owed,
@@ -388,7 +393,7 @@ def conservation(contract: Any, chain: Any) -> tuple[bool, dict[str, int]]:
         ok = held == 0 and figures["withdrawn"] == figures["bounty"]
     else:
         ok = (
-            figures["bounty"] + figures["stakes"] == held + figures["withdrawn"]
-            and held == owed + figures["pool"] + figures["unrevealed"]
+            figures["bounty"] + figures["stakes"] + figures["fees"] == held + figures["withdrawn"]
+            and held == owed + figures["pool"] + figures["unrevealed"] + figures["work_fund"]
         )
     return ok, figures

@@ -61,8 +61,9 @@ def status_lines(contract: Any, record: MarketRecord, chain: Any) -> list[str]:
     ok, figures = conservation(m, chain)
     out.append(
         f"conservation: {'ok' if ok else 'BROKEN'} "
-        f"(in {ether(figures['bounty'] + figures['stakes'])}, held {ether(figures['held'])}"
-        f", withdrawn {ether(figures['withdrawn'])})"
+        f"(in {ether(figures['bounty'] + figures['stakes'] + figures['fees'])}, held "
+        f"{ether(figures['held'])} of which work fund {ether(figures['work_fund'])}, withdrawn "
+        f"{ether(figures['withdrawn'])})"
     )
     return out
 
@@ -107,7 +108,7 @@ def demo_lines(r: DemoResult, config: MarketDemoConfig) -> list[str]:
         f"mirror       {'identical' if r.mirror_ok else 'DIFFERENT'} balances "
         "(the Python replay of the reward pass)",
         f"conservation: {'ok' if r.conservation_ok else 'BROKEN'} "
-        f"(bounty + stakes {f['bounty'] + f['stakes']:,} wei = withdrawn "
-        f"{f['withdrawn']:,} wei; contract holds {f['held']} wei)",
+        f"(bounty + stakes + slot fees {f['bounty'] + f['stakes'] + f['fees']:,} wei = "
+        f"withdrawn {f['withdrawn']:,} wei + held {f['held']:,} wei, the work fund)",
     ]
     return out

@@ -25,7 +25,7 @@ import json
 import os
 import secrets as _random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eth_abi import encode
@@ -57,6 +57,14 @@ MERGE_COST = 2
 #: must allow for (``_WORK_RATE``).
 MAX_WORK = 2**27
 WORK_RATE = 128
+#: The contract's ``SLOT_FEE_DIVISOR`` (see ``slot_fee``).
+SLOT_FEE_DIVISOR = 8
+
+
+def slot_fee(min_stake: int) -> int:
+    """The wei every commitment pays besides its stake and never gets back (the contract's
+    ``slot_fee``): an eighth of the minimum stake, rounded up."""
+    return -(-min_stake // SLOT_FEE_DIVISOR)
 
 
 def worst_work(
@@ -308,6 +316,8 @@ class Outcome:
     passes: list[PassRecord]
     initial_correct: int
     model: IntPerceptron
+    #: What each negative scorer that dropped out paid into the work fund.
+    charged: dict[str, int] = field(default_factory=dict)
 
     @property
     def dropped(self) -> set[str]:
@@ -323,10 +333,14 @@ def reward_pass(
     eta: int = 1,
     initial_weights: dict[int, int] | None = None,
     initial_intercept: int = 0,
+    slot_fee: int,
 ) -> Outcome:
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
     for tests and for the demo's expected figures. ``test`` is in reveal order,
-    ``contributions`` in commit order."""
+    ``contributions`` in commit order, ``slot_fee`` the market's. A negative scorer that drops
+    out pays ``min(slot_fee * len(contributions), its stake)`` into the work fund (the pass its
+    drop forces replays every contribution), and the rounds keep that much of its balance
+    back."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -336,6 +350,8 @@ def reward_pass(
         if c.y != UNREVEALED:  # a stake never revealed is locked, in no balance
             stake[c.who] += c.stake
     balance = dict(stake)
+    charged: dict[str, int] = {}
+    reserve = slot_fee * len(contributions)
     if not contributions:
         return Outcome(balance, bounty, [], 0, IntPerceptron(n_features, eta))
     t_size = len(test)
@@ -376,8 +392,13 @@ def reward_pass(
                     scores[who] = scores.get(who, 0) + now - previous
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
+
+        def keep(w: str) -> int:
+            return min(reserve, stake[w])
+
         if negative:
-            rounds = min(min(balance[w] // -scores[w] for w in negative), rounds_left)
+            spare = {w: balance[w] - min(balance[w], keep(w)) for w in negative}
+            rounds = min(min(spare[w] // -scores[w] for w in negative), rounds_left)
         else:
             rounds = rounds_left
         out: list[str] = []
@@ -388,9 +409,12 @@ def reward_pass(
             s = scores.get(w, 0)
             balance[w] += s * rounds
             pool -= s * rounds
-            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < -s)):
+            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < keep(w) - s)):
                 dropped.add(w)
                 out.append(w)
+                if s < 0:
+                    charged[w] = min(keep(w), balance[w])
+                    balance[w] -= charged[w]
             else:
                 active += 1
         rounds_left -= rounds
@@ -405,7 +429,7 @@ def reward_pass(
             )
         )
         if not negative or rounds_left == 0 or active == 0:
-            return Outcome(balance, pool, passes, initial, model)
+            return Outcome(balance, pool, passes, initial, model, charged)
 
 
 def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:

@@ -140,6 +140,8 @@ class MarketSimulation:
             )
             self.secrets = load_secrets(secrets_path)
         self.market = m = created.contract
+        #: What a commitment sends: the stake and the market's slot fee (never returned).
+        self.price = self.stake + int(m.slot_fee())
         chain.mine(3)
         reveal_first(m, self.provider, self.secrets, chain)
         self.rpc = RPC()
@@ -169,7 +171,7 @@ class MarketSimulation:
         commits, reveals = [], []
         for agent in self.agents:
             mine = agent.own(chunk)
-            mine = mine[: agent.affordable(ledger.balances[agent.index], self.stake)]
+            mine = mine[: agent.affordable(ledger.balances[agent.index], self.price)]
             hashes, opens = [], []
             for (x, _), y in zip(mine, agent.labels(mine, self.rng), strict=True):
                 salt = new_salt()
@@ -181,13 +183,13 @@ class MarketSimulation:
                     )
                 )
                 opens.append(self.reveal_sample(salt, list(x), y))
-            commits.append((agent.pipe, hashes, self.stake))
+            commits.append((agent.pipe, hashes, self.price))
             reveals.append((agent.pipe, opens, 0))
         for i, receipts in enumerate(send_all(self.rpc, self.to, commits)):
             paid = sum(map(ok, receipts))
             self.txs += len(receipts)
             ledger.count("contributions", i, paid)
-            ledger.balances[i] -= paid * self.stake
+            ledger.balances[i] -= paid * self.price
         self.txs += sum(len(r) for r in send_all(self.rpc, self.to, reveals))
         self.sent += len(chunk)
 

@@ -1,12 +1,14 @@
 """The prediction market contract: phases, deadlines, reveals, the reward pass
 against its Python mirror, and conservation to the wei after every step."""
 
+import dataclasses
 import random
 
 import pytest
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
 from sharedmodels.market.driver import Terms, phase
+from sharedmodels.market.rules import slot_fee
 from sharedmodels.rpc.reads import create_address
 from sharedmodels.units import ETH
 
@@ -30,7 +32,7 @@ def test_honest_paid_flipper_loses_and_matches_mirror(project, chain, owner, ali
     assert run.balances()[str(alice.address)] > TERMS.min_stake * 6
     assert run.balances()[str(bob.address)] < TERMS.min_stake * 6
     run.withdraw_all([alice, bob, owner])
-    assert run.contract.balance == 0
+    assert run.contract.balance == run.kept()
 
 
 def two_sided(run, honest, flipper, n=6, seed=2, stake=None):
@@ -463,14 +465,35 @@ def test_initial_model_upload_rules(project, chain, owner, alice, test_set):
 
 
 def test_a_commitment_below_the_minimum_stake_is_refused(project, chain, owner, alice, test_set):
+    """A commitment sends the minimum stake plus the slot fee: one wei less is refused with
+    nothing taken; the fee goes to the work fund, the rest is the stake."""
     run = open_market(project, owner, chain, *test_set)
+    fee = int(run.contract.slot_fee())
+    assert fee == slot_fee(TERMS.min_stake) == TERMS.min_stake // 8
     with pytest.raises(Exception, match="market: stake below minimum"):
-        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake - 1)
-    run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
+        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake + fee - 1)
+    assert int(run.contract.work_fund()) == 0
+    run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake + fee)
     with pytest.raises(Exception, match="market: commitment already made"):
-        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake)
+        run.contract.commit(b"\x01" * 32, sender=alice, value=TERMS.min_stake + fee)
     assert run.contract.n_contributions() == 1
+    assert int(run.contract.work_fund()) == fee
+    assert int(run.contract.total_stake()) == TERMS.min_stake
+    (log,) = list(run.contract.Committed)
+    assert int(log.stake) == TERMS.min_stake
     run.check()
+
+
+@pytest.mark.parametrize(
+    "min_stake, fee", [(1, 1), (8, 1), (9, 2), (16, 2), (10**15, 125 * 10**12)]
+)
+def test_the_slot_fee_is_an_eighth_of_the_minimum_stake(
+    project, chain, owner, test_set, min_stake, fee
+):
+    """The fee is ceil(min_stake / 8): at least 1 wei, whatever the terms."""
+    terms = dataclasses.replace(TERMS, min_stake=min_stake)
+    run = open_market(project, owner, chain, *test_set, terms=terms, reveal=False)
+    assert int(run.contract.slot_fee()) == slot_fee(min_stake) == fee
 
 
 @pytest.mark.parametrize(
@@ -501,6 +524,7 @@ def test_stakes_stay_below_2_96_wei(project, chain, owner, alice, test_set):
     with pytest.raises(Exception, match="market: stake too large"):
         run.contract.commit(b"\x01" * 32, sender=alice, value=2**96)
     run.contract.commit(b"\x01" * 32, sender=alice, value=2**96 - 1)
+    assert int(run.contract.total_stake()) == 2**96 - 1 - int(run.contract.slot_fee())
     run.check()
 
 
@@ -647,7 +671,7 @@ def test_a_silent_provider_loses_the_bounty_and_stakes_come_back(
     staked = int(run.contract.total_stake())
     assert staked == 7 * TERMS.min_stake + 8
     assert run.withdraw_all([alice, bob, carol, owner]) == staked
-    assert run.contract.balance == ETH + 1
+    assert run.contract.balance == ETH + 1 + run.fees() == ETH + 1 + run.kept()
 
 
 # ---------------------------------------------------------------- reward pass
@@ -688,11 +712,17 @@ def test_only_bad_contributors(project, chain, owner, alice, bob, test_set):
     run.rewards()
     want = run.expected()
     assert run.balances() == want.balances
-    assert run.balances() == {str(alice.address): 0, str(bob.address): 2}
+    # Each negative scorer's drop forces a pass: it pays one slot fee a contribution (5) for it,
+    # kept back from its rounds; what is left after the rounds is below one more round.
+    assert run.balances() == {str(alice.address): 2, str(bob.address): 4}
+    fee = int(run.contract.slot_fee())
+    assert want.charged == {str(alice.address): 5 * fee, str(bob.address): 5 * fee}
+    for who, paid in want.charged.items():
+        assert int(run.contract.accounts(who).charged) == paid
     assert [p.dropped for p in want.passes] == [[str(alice.address)], [str(bob.address)]]
     assert int(run.contract.provider_balance()) == want.provider > ETH
     run.withdraw_all([alice, bob, owner])
-    assert run.contract.balance == 0
+    assert run.contract.balance == run.kept()
 
 
 def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, test_set):
@@ -843,7 +873,7 @@ def test_unclaimed_balances_stay_claimable_and_nobody_can_take_them(
     for who in (alice, owner):
         with pytest.raises(Exception, match="market: nothing to withdraw"):
             run.contract.withdraw(sender=who)
-    assert run.contract.balance == 0
+    assert run.contract.balance == run.kept()
 
 
 def test_tied_worst_scores_drop_together(project, chain, owner, alice, bob, carol, test_set):

@@ -84,7 +84,8 @@ def test_cut_reveal_would_pay_the_provider_and_is_refused(project, chain, owner,
     hidden = [i for i in range(4) if i != first]
 
     def provider_gets(test) -> int:
-        return reward_pass(ETH, test, run.sent, n_features=N_FEATURES).provider
+        fee = int(m.slot_fee())
+        return reward_pass(ETH, test, run.sent, n_features=N_FEATURES, slot_fee=fee).provider
 
     pieces = run.secrets.pieces
     honest_test = pieces[first] + [s for i in hidden for s in pieces[i]]
@@ -224,7 +225,7 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     for j, x in enumerate(heavy_rows(rng, 10, 32)):
         participate(m, mallory, list(x), y=j % 2, stake=terms.min_stake)
     with pytest.raises(Exception, match="market: contribution limit reached"):
-        m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake)
+        m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake + int(m.slot_fee()))
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=alice)
     chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
@@ -288,7 +289,7 @@ def test_a_pass_unfinished_at_its_deadline_expires_returning_the_stakes_only(
     with pytest.raises(Exception, match="market: nothing to withdraw"):
         m.withdraw(sender=owner)
     assert int(m.owed(owner)) == 0 and int(m.pool()) == ETH + 3
-    assert m.balance == ETH + 3
+    assert m.balance == ETH + 3 + run.kept()
     run.check()
 
 
@@ -334,7 +335,10 @@ def test_the_contributor_cap_bounds_the_passes(project, chain, owner, alice, bob
     assert run.balances() == want.balances
     assert len(list(run.contract.PassSettled)) == len(want.passes) <= 3 + 1
     assert 0 < int(run.contract.progress().work) <= int(run.contract.max_work())
-    assert run.withdraw_all([alice, bob, carol, owner]) == ETH + run.contract.total_stake()
+    charged = run.kept() - run.fees()  # the drop-outs' charges stay in the work fund
+    assert (
+        run.withdraw_all([alice, bob, carol, owner]) == ETH + run.contract.total_stake() - charged
+    )
 
 
 # ---------------------------------------------------------------- 3. contract wallets
@@ -348,9 +352,8 @@ def _finished_market_with_wallet(project, chain, owner, alice, wallet):
         x = sample(rng)
         salt = bytes([len(x)]) * 32
         h = commitment_of(m, wallet, salt, x, truth(x))
-        wallet.execute(
-            m, m.commit.encode_input(h), TERMS.min_stake, sender=alice, value=TERMS.min_stake
-        )
+        value = TERMS.min_stake + int(m.slot_fee())
+        wallet.execute(m, m.commit.encode_input(h), value, sender=alice, value=value)
         wallet.execute(m, m.reveal_sample.encode_input(salt, list(x), truth(x)), 0, sender=alice)
         x = sample(rng)
         run.contribute(alice, x, truth(x))
@@ -495,7 +498,11 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     wallet.execute(m, m.withdraw.encode_input(), 0, sender=owner)
     assert wallet.reentry_failed() and bytes(wallet.reentry_error()) == b""
     assert int(wallet.received()) - before == left > 0
-    assert m.balance == unclaimed  # the contributors' balances stay theirs
+    # The contributors' balances stay theirs; the slot fees and the drop-outs' charges stay
+    # in the work fund.
+    charged = int(m.accounts(alice).charged) + int(m.accounts(bob).charged)
+    fund = int(m.slot_fee()) * int(m.n_contributions()) + charged
+    assert m.balance == unclaimed + fund == unclaimed + int(m.work_fund())
 
 
 # ---------------------------------------------------------------- 5. re-rolling the first piece

@@ -55,13 +55,14 @@ def test_a_copied_commitment_neither_blocks_nor_serves_the_copier(market, mempoo
     salt = new_salt()
     h = commitment_of(m, alice, salt, x, y)
     with mempool.paused():
-        mine = mempool.send(m.commit, h, sender=alice, value=TERMS.min_stake)
+        mine = mempool.send(m.commit, h, sender=alice, value=TERMS.min_stake + m.slot_fee())
         (seen,) = mempool.calls(m, "commit")
         theirs = mempool.copy(seen, sender=mallory)
         block = mempool.mine()
     assert block.order(mine, theirs) == [theirs, mine]
     assert block[theirs].ok and block[mine].ok
-    assert (block.gain(alice), block.gain(mallory)) == (-TERMS.min_stake, -TERMS.min_stake)
+    sent = TERMS.min_stake + int(m.slot_fee())
+    assert (block.gain(alice), block.gain(mallory)) == (-sent, -sent)
     assert [int(m.commitment_id(who, h)) for who in (mallory, alice)] == [1, 2]
     with pytest.raises(Exception, match="market: no such commitment"):
         m.reveal_sample(salt, list(x), y, sender=mallory)
@@ -77,7 +78,7 @@ def test_a_reveal_in_the_block_of_its_commitment_is_refused(market, mempool, ali
     salt = new_salt()
     h = commitment_of(m, alice, salt, x, y)
     with mempool.paused():
-        committed = mempool.send(m.commit, h, sender=alice, value=TERMS.min_stake)
+        committed = mempool.send(m.commit, h, sender=alice, value=TERMS.min_stake + m.slot_fee())
         early = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
         block = mempool.mine()
     assert block[committed].ok
@@ -107,7 +108,8 @@ def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, o
         (seen,) = mempool.calls(m, "reveal_sample")
         copied = mempool.copy(seen, sender=mallory)
         h = commitment_of(m, mallory, copy_salt, seen.args[1], seen.args[2])
-        own = mempool.send(m.commit, h, sender=mallory, value=TERMS.min_stake, tip=2 * seen.tip)
+        value = TERMS.min_stake + m.slot_fee()
+        own = mempool.send(m.commit, h, sender=mallory, value=value, tip=2 * seen.tip)
         block = mempool.mine()
     assert block.order(mine, copied, own)[-1] == mine
     assert block[copied].reason == "market: no such commitment"
@@ -139,7 +141,7 @@ def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, o
         str(alice.address): TERMS.min_stake + bounty,
         str(mallory.address): TERMS.min_stake,
     }
-    assert m.balance == 0
+    assert m.balance == market.kept() == 2 * int(m.slot_fee())  # the slot fees, nobody's
 
 
 def test_commit_and_reveal_gas(market, alice, bob):
@@ -154,4 +156,4 @@ def test_commit_and_reveal_gas(market, alice, bob):
     sent = participate(m, alice, x, y=1, stake=TERMS.min_stake, checked=False)
     gas = (int(sent.commit.gas_used), int(sent.reveal.gas_used))
     print(f"commit {gas[0]:,} gas, reveal_sample {gas[1]:,} gas, together {sum(gas):,}")
-    assert sum(gas) < 250_000  # a regression guard, not a measurement
+    assert sum(gas) < 256_000  # a regression guard, not a measurement

@@ -91,6 +91,7 @@ def test_pump_of_undo_and_redo_addresses_nets_nothing(project, chain, owner, acc
         [Contribution(str(honest.address), *HONEST, TERMS.min_stake)],
         n_features=N_FEATURES,
         initial_weights=PUMP_WEIGHTS,
+        slot_fee=int(m.slot_fee()),
     )
     attacker = sum(_net(run, w) for w in dust + [b])
     assert attacker <= 0, f"attacker nets {attacker / ETH:.4f} ETH for {len(dust)} dust stakes"
@@ -134,9 +135,13 @@ def test_pump_stays_within_max_work_and_conserves(project, chain, owner, account
     run.rewards(budget=16, check_every_step=True)
     assert 0 < int(run.contract.progress().work) <= int(run.contract.max_work())
     assert len(list(run.contract.PassSettled)) == len(run.expected(PUMP_WEIGHTS).passes) == 5
+    # Each undo drops with a negative score and pays its charge, a slot fee for each of the 7
+    # contributions (below its stake), into the work fund, where it stays.
+    charged = run.kept() - run.fees()
+    assert charged == 4 * 7 * int(run.contract.slot_fee()) < 4 * TERMS.min_stake
     total = ETH + int(run.contract.total_stake())
-    assert run.withdraw_all([owner] + list(accounts[1:9])) == total
-    assert run.contract.balance == 0
+    assert run.withdraw_all([owner] + list(accounts[1:9])) == total - charged
+    assert run.contract.balance == run.kept()
 
 
 # ---------------------------------------------------------------- 2. forfeit bought back
@@ -170,7 +175,7 @@ def test_a_silent_providers_sybil_cannot_buy_the_forfeit_back(
     assert run.withdraw_all([alice, bob, sybil, owner]) == 2 * TERMS.min_stake + sum(stakes)
     assert run.received[str(sybil.address)] == sum(stakes)
     assert str(owner.address) not in run.received
-    assert run.contract.balance == ETH
+    assert run.contract.balance == ETH + run.fees() == ETH + run.kept()
 
 
 # ---------------------------------------------------------------- 3. terms without bounds

@@ -80,7 +80,13 @@ def test_random_markets(project, chain, accounts, ending, seed, intercept, with_
         assume(phase(run.contract) == "reward")
         chain.pending_timestamp = int(run.contract.reward_deadline()) + 1
         run.contract.expire(sender=rng.choice(people))
-        want = {who: amount for who, amount in sent.items() if who != str(provider.address)}
+        # Each gets its revealed stakes back, less the charge it paid if it dropped out with a
+        # negative score in a pass already settled.
+        want = {
+            who: amount - int(run.contract.accounts(who).charged)
+            for who, amount in sent.items()
+            if who != str(provider.address)
+        }
         want_provider = 0  # the bounty stays locked, as on a forfeit
     else:
         run.rewards(budget=rng.randint(16, 600), anyone=rng.choice(people), check_every_step=True)
@@ -99,10 +105,14 @@ def test_random_markets(project, chain, accounts, ending, seed, intercept, with_
         who: amount for who, amount in want.items() if amount
     }
     assert run.received.get(str(provider.address), 0) == want_provider
-    # A forfeited or expired bounty stays in the contract.
+    # A forfeited or expired bounty stays in the contract, and so does the work fund: every
+    # slot fee and every drop-out's charge (no keeper was paid: these chains have no base fee).
     locked = bounty if ending in ("silent", "expire") else 0
-    assert sum(run.received.values()) == sum(sent.values()) - locked
-    assert run.contract.balance == locked
+    charged = sum(int(run.contract.accounts(w).charged) for w in sent if w != str(provider.address))
+    fund = int(run.contract.work_fund())
+    assert fund == run.fees() + charged
+    assert sum(run.received.values()) == sum(sent.values()) - locked - charged
+    assert run.contract.balance == locked + fund
 
 
 def _chain_values(salt, piece, secrets):
@@ -213,7 +223,7 @@ def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, add
       withheld <= revealed + losses.
 
     Chain-free (the mirror of the pass; `test_random_markets` holds the contract to it)."""
-    from sharedmodels.market.rules import Contribution, forfeit_shares, reward_pass
+    from sharedmodels.market.rules import Contribution, forfeit_shares, reward_pass, slot_fee
 
     rng = random.Random(seed)
     unit = TERMS.min_stake
@@ -241,8 +251,60 @@ def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, add
     for o in others:
         assert withheld.get(o, 0) == sum(c.stake for c in sent if c.who == o)
 
-    outcome = reward_pass(bounty, list(zip(rows, labels, strict=True)), sent, n_features=N_FEATURES)
+    fee = slot_fee(TERMS.min_stake)
+    test = list(zip(rows, labels, strict=True))
+    outcome = reward_pass(bounty, test, sent, n_features=N_FEATURES, slot_fee=fee)
     revealed = outcome.provider + sum(outcome.balances.get(a, 0) for a in side)
     staked = {a: sum(c.stake for c in sent if c.who == a) for a in side}
     losses = sum(max(0, staked[a] - outcome.balances.get(a, 0)) for a in side)
     assert money <= revealed + losses
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    bounty=st.integers(24, 10**18),
+    fee=st.integers(1, 2 * 10**15),
+    negatives=st.integers(0, 6),
+)
+def test_whoever_forces_a_pass_pays_for_it(seed, bounty, fee, negatives):
+    """Chain-free (the mirror of the pass; `test_random_markets` holds the contract to it).
+    Honest contributions mixed with `negatives` label flippers from their own addresses, any
+    stakes, any slot fee:
+
+    - every pass but the last ends with at least one drop-out that scored below zero, and
+      those drop-outs pay min(slot fee x contributions, stake) each into the work fund: the
+      pass their drop forces is paid for by them, not by the keeper;
+    - nobody else is ever charged, and nobody is charged more than its stake;
+    - the wei add up: balances + the provider's leftover + the charges == bounty + stakes."""
+    from sharedmodels.market.rules import Contribution, reward_pass
+
+    rng = random.Random(seed)
+    unit = TERMS.min_stake
+    rows, labels = dataset(rng, rng.randint(4, 24))
+    sent = []
+    for i in range(rng.randint(1, 6)):
+        x = sample(rng, rng.randint(1, 4))
+        sent.append(Contribution(f"0x{0x10 + i:040x}", x, truth(x), rng.randint(unit, 3 * unit)))
+    for i in range(negatives):
+        x = sample(rng, rng.randint(1, 4))
+        who = f"0x{0xA0 + i:040x}"
+        sent.append(Contribution(who, x, 1 - truth(x), rng.randint(unit, 3 * unit)))
+    rng.shuffle(sent)
+    test = list(zip(rows, labels, strict=True))
+    out = reward_pass(bounty, test, sent, n_features=N_FEATURES, slot_fee=fee)
+    reserve = fee * len(sent)
+    stakes = {}
+    for c in sent:
+        stakes[c.who] = stakes.get(c.who, 0) + c.stake
+    for p in out.passes[:-1]:
+        forced = [w for w in p.dropped if p.scores.get(w, 0) < 0]
+        assert forced, f"pass {p.epoch} restarted with no negative drop-out"
+        for w in forced:
+            assert out.charged[w] == min(reserve, stakes[w])
+    for w, paid in out.charged.items():
+        assert w in out.dropped and 0 < paid <= stakes[w]
+        assert any(w in p.dropped and p.scores.get(w, 0) < 0 for p in out.passes)
+    total = sum(out.balances.values()) + out.provider + sum(out.charged.values())
+    assert total == bounty + sum(stakes.values())
+    assert all(b >= 0 for b in out.balances.values()) and out.provider >= 0
