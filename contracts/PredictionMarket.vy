@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title Prediction market: a bounty paid for data that improves a model on a committed test set
 @license MIT
