@@ -55,6 +55,16 @@ def groups(rng: random.Random, k: int = 4, size: int = 5) -> list[list[tuple[lis
     return [dataset(rng, size) for _ in range(k)]
 
 
+def wide_model(
+    rng: random.Random, kind: int, *, dim: int, n_classes: int, h1: int = 0, h2: int = 0
+) -> Model:
+    """A model of the given shape with parameters drawn from [-10**9, 10**9] (gas and size
+    tests: what the values are does not matter, their width does)."""
+    n = n_params(kind, dim, n_classes, h1, h2)
+    params = tuple(rng.randint(-(10**9), 10**9) for _ in range(n))
+    return Model(kind=kind, dim=dim, n_classes=n_classes, params=params, h1=h1, h2=h2)
+
+
 def random_model(rng: random.Random, kind: int, h1: int = 0, h2: int = 0, span: int = 3) -> Model:
     n = n_params(kind, DIM, CLASSES, h1, h2)
     return Model(

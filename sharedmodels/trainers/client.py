@@ -190,6 +190,18 @@ class Contribution:
     rejected_by: str | None = None  # points: who marked it bad
     point: bool = False  # points: the contributor's claim earned a point (no money)
 
+    @classmethod
+    def from_log(cls, log: Any, features: Sequence[int] = ()) -> Contribution:
+        """The contribution a ``ContributionAdded`` event records, sent with ``features``."""
+        return cls(
+            id=int(log.id),
+            contributor=str(log.contributor),
+            time=int(log.time),
+            label=int(log.label),
+            deposit=int(log.deposit),
+            features=tuple(features),
+        )
+
     def key(self) -> tuple:
         """The ``Contribution`` struct the contract takes."""
         return (self.id, self.contributor, self.time, self.label, self.deposit)

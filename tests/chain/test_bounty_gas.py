@@ -8,10 +8,10 @@ submissions are never touched by scoring."""
 
 import random
 
-from bounty_helpers import open_bounty
+from bounty_helpers import open_bounty, wide_model
 
 from sharedmodels.bounty.driver import Terms
-from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params
+from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON
 from sharedmodels.bounty.rules import batch, max_fee, step_fee
 
 D, C = 32, 8
@@ -35,15 +35,7 @@ def test_largest_models_stay_under_the_step_bound(
     run.open()
 
     def model(kind, h1=0, h2=0):
-        n = n_params(kind, D, C, h1, h2)
-        return Model(
-            kind=kind,
-            dim=D,
-            n_classes=C,
-            params=tuple(rng.randint(-(10**9), 10**9) for _ in range(n)),
-            h1=h1,
-            h2=h2,
-        )
+        return wide_model(rng, kind, dim=D, n_classes=C, h1=h1, h2=h2)
 
     people = [alice, bob, carol]
     ents = [

@@ -30,14 +30,7 @@ def trainer(deploy_trainer, deployed):
 def contribute(trainer, who, row, label) -> Contribution:
     receipt = trainer.addData(row, label, sender=who, value=trainer.next_deposit())
     (log,) = receipt.decode_logs(trainer.ContributionAdded)
-    return Contribution(
-        id=int(log.id),
-        contributor=who.address,
-        time=int(log.time),
-        label=label,
-        deposit=int(log.deposit),
-        features=tuple(row),
-    )
+    return Contribution.from_log(log, row)
 
 
 def good_points(trainer, who, n) -> None:

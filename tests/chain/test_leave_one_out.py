@@ -108,14 +108,8 @@ def add(t, ref, model: str, who, x: list[int], y: int) -> tuple[Contribution, bo
     receipt = t.addData(x, y, sender=who, value=deposit)
     (log,) = receipt.decode_logs(t.ContributionAdded)
     ref.update(x, y)
-    c = Contribution(
-        id=log.id,
-        contributor=log.contributor,
-        time=log.time,
-        label=y,
-        deposit=deposit,
-        features=tuple(x),
-    )
+    c = Contribution.from_log(log, x)
+    assert (c.label, c.deposit) == (y, deposit)
     assert bool(t.contribution(c.id).trained) == trained
     return c, trained
 

@@ -196,14 +196,7 @@ class Trainer:
         assert (log.id, log.contributor, log.label) == (count + 1, who.address, y)
         assert (log.deposit, log.time) == (deposit, receipt.timestamp)
         self.reference.update(list(x), y)
-        return Contribution(
-            id=log.id,
-            contributor=log.contributor,
-            time=log.time,
-            label=y,
-            deposit=deposit,
-            features=tuple(x),
-        )
+        return Contribution.from_log(log, x)
 
     def predicts(self, x) -> int:
         """The chain's prediction, checked against the reference's."""

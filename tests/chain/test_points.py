@@ -61,14 +61,7 @@ def add(t, who, x, y):
     receipt = t.addData(x, y, sender=who)
     (log,) = receipt.decode_logs(t.ContributionAdded)
     assert log.deposit == 0 and log.contributor == who.address and log.time == receipt.timestamp
-    return Contribution(
-        id=log.id,
-        contributor=log.contributor,
-        time=log.time,
-        label=log.label,
-        deposit=0,
-        features=tuple(x),
-    )
+    return Contribution.from_log(log, x)
 
 
 def at(timestamp):

@@ -19,6 +19,7 @@ from bounty_helpers import (
     groups,
     open_bounty,
     random_model,
+    wide_model,
 )
 from conftest import compile_test_contract
 
@@ -30,7 +31,7 @@ from sharedmodels.bounty.driver import (
     training_data,
     withdraw_all,
 )
-from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model, n_params
+from sharedmodels.bounty.models import CENTROID, MLP, PERCEPTRON, Model
 from sharedmodels.bounty.rules import max_fee, step_fee
 
 
@@ -357,16 +358,7 @@ def test_every_step_of_small_and_deep_shapes_is_paid_its_gas(
     shapes = [(PERCEPTRON, 0, 0), (MLP, 1, 32), (MLP, 32, 32)]
     ents = []
     for kind, h1, h2 in shapes:
-        n = n_params(kind, d, c_, h1, h2)
-        m = Model(
-            kind=kind,
-            dim=d,
-            n_classes=c_,
-            params=tuple(rng.randint(-(10**9), 10**9) for _ in range(n)),
-            h1=h1,
-            h2=h2,
-        )
-        ents.append(run.submit(alice, m))
+        ents.append(run.submit(alice, wide_model(rng, kind, dim=d, n_classes=c_, h1=h1, h2=h2)))
     run.to_uploads()
     for e in ents:
         run.upload(alice, e)

@@ -96,14 +96,7 @@ def contribute(t, who, x, y, at=None, value=None):
         value = t.cost_weight() * HOUR
     receipt = t.addData(x, y, sender=who, value=value)
     (log,) = receipt.decode_logs(t.ContributionAdded)
-    c = Contribution(
-        id=log.id,
-        contributor=log.contributor,
-        time=log.time,
-        label=log.label,
-        deposit=log.deposit,
-        features=tuple(x),
-    )
+    c = Contribution.from_log(log, x)
     assert c.contributor == who.address
     return c, receipt
 
