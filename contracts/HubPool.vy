@@ -439,7 +439,8 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
             The cut is `target`'s push on each of those shared features that pushed toward
             the labels, summed, at most the shares it still has; only above 0. Each feature
             of each step cancels once in a period (a bitmap per contribution): one step
-            cannot undo two. Which of the same-label steps on a feature carries the cut is
+            cannot undo two; a shared feature that did not push `target` toward the labels
+            is left for another pairing. Which of the same-label steps on a feature carries the cut is
             not the caller's choice: `move_cut` hands it on to the latest one.
     @return The shares cut.
     """
@@ -461,6 +462,8 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
     done_o: uint256[4] = self.undone[model][period][o.id]
     cut_t: uint256[4] = self.cut_bits[model][period][t.id]
     shared: DynArray[uint256, MAX_CONTRIBUTION] = []
+    at_t: DynArray[uint256, MAX_CONTRIBUTION] = []
+    at_o: DynArray[uint256, MAX_CONTRIBUTION] = []
     j: uint256 = 0
     for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
         f: uint256 = mine[i]
@@ -469,14 +472,22 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
                 break
             j += 1
         if j < len(theirs) and theirs[j] == f:
-            bit_t: uint256 = 1 << (i % 256)
-            bit_o: uint256 = 1 << (j % 256)
-            if done_t[i // 256] & bit_t == 0 and done_o[j // 256] & bit_o == 0:
-                done_t[i // 256] |= bit_t
-                done_o[j // 256] |= bit_o
-                cut_t[i // 256] |= bit_t
+            if done_t[i // 256] & (1 << (i % 256)) == 0 and done_o[j // 256] & (1 << (j % 256)) == 0:
                 shared.append(f)
-    worth: uint256 = self._parts(shared, t.label, test, bits)
+                at_t.append(i)
+                at_o.append(j)
+    # Only a feature that pushed the target toward the labels is spent (seventh review: a
+    # feature worth 0 to the target, marked used, kept the step that undid it from cutting
+    # anything else there, so whoever cancelled first chose the split).
+    counts: DynArray[int256, MAX_CONTRIBUTION] = self._counts(shared, t.label, test, bits)
+    worth: uint256 = 0
+    for k: uint256 in range(len(shared), bound=MAX_CONTRIBUTION):
+        if counts[k] > 0:
+            worth += convert(counts[k], uint256)
+            i: uint256 = at_t[k]
+            done_t[i // 256] |= 1 << (i % 256)
+            cut_t[i // 256] |= 1 << (i % 256)
+            done_o[at_o[k] // 256] |= 1 << (at_o[k] % 256)
     standing: uint256 = self.entry_shares[model][period][t.id]
     assert worth > 0 and standing > 0, "hub: nothing to cancel"
     self.undone[model][period][t.id] = done_t
@@ -499,7 +510,8 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
             uncut, the cut leaves `source` and falls on `dest`. A feature undone k times in a
             period thus ends cut on its k latest steps of that label, whatever the order of
             the cancellations and whoever sent them: the first to teach keeps the credit and
-            an undo spent on an honest step still cuts the redo that followed it.
+            an undo spent on an honest step still cuts the redo that followed it. `dest` must
+            carry the whole cut with the shares it still has.
     @return The shares cut from `dest` (`source` gets back what its features are worth).
     """
     p: Period = self.periods[model][period]
@@ -545,8 +557,11 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
     self.cut_bits[model][period][b.id] = cut_b
     was_a: uint256 = self.entry_shares[model][period][a.id]
     was_b: uint256 = self.entry_shares[model][period][b.id]
-    back: uint256 = self._recut(model, period, a.id, worth, False) - was_a
     n: uint256 = was_b - self._recut(model, period, b.id, worth, True)
+    # The later step must carry the whole cut (seventh review: a decoy whose net push is below
+    # its parts took a cut it could only partly pay, and the redo got all of its shares back).
+    assert n == worth, "hub: the later step cannot carry the cut"
+    back: uint256 = self._recut(model, period, a.id, worth, False) - was_a
     self.shares[model][period][a.contributor] += back
     self.shares[model][period][b.contributor] -= n
     self.periods[model][period].shares = p.shares + back - n
@@ -753,6 +768,22 @@ def _parts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
          those of the other label). A sum of such parts is the same however the features
          are split among calls.
     """
+    total: uint256 = 0
+    counts: DynArray[int256, MAX_CONTRIBUTION] = self._counts(mine, label, test, bits)
+    for c: int256 in counts:
+        if c > 0:
+            total += convert(c, uint256)
+    return total
+
+
+@internal
+@pure
+def _counts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
+            test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> DynArray[int256, MAX_CONTRIBUTION]:
+    """
+    @dev For each feature of `mine` (sorted): closing samples of `label` that carry it less
+         those of the other label.
+    """
     count: DynArray[int256, MAX_CONTRIBUTION] = []
     for _: uint256 in mine:
         count.append(0)
@@ -778,11 +809,7 @@ def _parts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
                         count[i] += 1
                     else:
                         count[i] -= 1
-    total: uint256 = 0
-    for c: int256 in count:
-        if c > 0:
-            total += convert(c, uint256)
-    return total
+    return count
 
 
 @internal

@@ -510,8 +510,9 @@ def cancel_eligible(
     ``HubPool.move_cut`` takes, until neither is left: an entered contribution whose step
     another contribution of the period (the other label, trained) undid on the features both
     carry (``rules.cancellation``), each feature of each step used once; then each cut handed
-    on to the latest entered step of the same label that carries the feature uncut
-    (``rules.moving``), whoever sent the cancellations before. Cancellations go first where
+    on to the latest entered step of the same label that carries the feature uncut and has
+    the shares to carry the whole cut (``rules.moving``), whoever sent the cancellations
+    before. Cancellations go first where
     they cut a step sent after the step that undid it, then largest cut first (fewer moves
     after). Returns, for each one sent, (id cut, id that undid it, shares cut) or for a move
     (id the cut moved to, id it left, shares the period lost by it: cut less restored), so
@@ -573,7 +574,7 @@ def cancel_eligible(
                 worth, out_a, in_b = moving(
                     a.features, a.label, b.features, test, cut[a.id], done[b.id]
                 )
-                if worth > 0:
+                if 0 < worth <= standing[b.id]:  # the later step carries the whole cut
                     move = (a, b, out_a, in_b)
                     break
             if move is not None:

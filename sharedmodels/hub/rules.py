@@ -149,16 +149,18 @@ def pushed(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> 
     return total
 
 
+def part(f: int, label: int, test: Sequence[ScoredSample]) -> int:
+    """One feature's push toward ``label``: closing samples of that label carrying it less
+    those of the other label."""
+    return sum(1 if label == t.y else -1 for t in test if f in t.indices)
+
+
 def parts(indices: Sequence[int], label: int, test: Sequence[ScoredSample]) -> int:
     """What ``HubPool.cancel`` and ``move_cut`` count for a set of features: ``pushed`` taken
     feature by feature, each only when it pushed toward the labels (max(0, its push)), summed.
     Unlike ``pushed`` of the whole set, the sum does not depend on how the features are split
     among calls."""
-    total = 0
-    for f in set(indices):
-        one = sum(1 if label == t.y else -1 for t in test if f in t.indices)
-        total += max(0, one)
-    return total
+    return sum(max(0, part(f, label, test)) for f in set(indices))
 
 
 def cancellation(
@@ -171,20 +173,22 @@ def cancellation(
 ) -> tuple[int, set[int], set[int]]:
     """``HubPool.cancel`` before its cap: (cut, positions of ``target``'s sorted features
     used, positions of ``other``'s used). The features both carry whose positions neither
-    contribution has cancelled before (``done_*``), and what they are worth to ``target``
-    (``parts``, label ``label``); the caller caps the cut at the shares still standing, and
-    ``cancel`` refuses a cut of 0."""
+    contribution has cancelled before (``done_*``) and that pushed ``target`` toward the
+    labels (``part`` above 0, label ``label``), and what they are worth to it; the caller caps
+    the cut at the shares still standing, and ``cancel`` refuses a cut of 0."""
     mine, theirs = sorted(set(target)), sorted(set(other))
     done_t, done_o = done_target or set(), done_other or set()
     where = {f: j for j, f in enumerate(theirs)}
-    used_t, used_o, shared = set(), set(), []
+    used_t, used_o, worth = set(), set(), 0
     for i, f in enumerate(mine):
         j = where.get(f)
         if j is not None and i not in done_t and j not in done_o:
-            used_t.add(i)
-            used_o.add(j)
-            shared.append(f)
-    return parts(shared, label, test), used_t, used_o
+            one = part(f, label, test)
+            if one > 0:
+                used_t.add(i)
+                used_o.add(j)
+                worth += one
+    return worth, used_t, used_o
 
 
 def moving(

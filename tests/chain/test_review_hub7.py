@@ -40,21 +40,13 @@ def shares(pool, trainer, who):
 # ---------------------------------------------------------------- 1. a decoy the cap empties
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: the keeper itself moves the pair's cut (4 shares) onto a decoy that entered "
-        "with 1 share (its parts are worth 4, its net push 1): the cap takes 1 from the decoy "
-        "and gives 4 back to the pair's second half. Shares alice 8, pair 4, decoy 0: the "
-        "attacker claims 83333333333333334 wei of a 250000000000000000 wei period (alice "
-        "166666666666666666, not her 8/9); the pair's net change is 0 and the decoy's is 1 "
-        "share"
-    ),
-)
 def test_a_decoy_whose_net_push_is_small_absorbs_a_moved_cut(
     hub, pool, trainer, accounts, alice, bob, carol, mallory, chain
 ):
-    """HIGH. `cancel` and `move_cut` count a cut feature by feature, each only where it
+    """HIGH, fixed (a move's `dest` must carry the whole cut: `hub: the later step cannot
+    carry the cut`). Measured before: shares alice 8, pair 4, decoy 0, the attacker
+    83333333333333334 wei of a 250000000000000000 wei period, alice 166666666666666666.
+    `cancel` and `move_cut` count a cut feature by feature, each only where it
     pushed toward the labels (`_parts`), but an entry's shares are its *net* push (`_push`):
     features that push the wrong way are netted against the good ones, and a standing share
     count is capped at 0. So a step can carry far more cut than it entered with. The attacker
@@ -84,6 +76,10 @@ def test_a_decoy_whose_net_push_is_small_absorbs_a_moved_cut(
     driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
     assert shares(pool, trainer, [alice, r, d]) == [8, 4, 1]
     driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)  # the honest keeper
+    (cr,), (cd,) = history.by(r.address), history.by(d.address)
+    test = [t.as_tuple() for t in closing(hub, pool, trainer, 0, b_set)]
+    with ape.reverts("hub: the later step cannot carry the cut"):
+        pool.move_cut(trainer, 0, (cr.key(), cr.args()), (cd.key(), cd.args()), test, sender=r)
     attacker = [u, r, s, d]
     got = sum(shares(pool, trainer, attacker))
     print("shares alice, r, d after the keeper", shares(pool, trainer, [alice, r, d]))
@@ -255,23 +251,17 @@ def test_nothing_is_left_to_cancel_or_move_in_the_last_second_after_the_keeper(
 # ---------------------------------------------------------------- 5. a bit spent for nothing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured: the attacker's own cancel (its entered class-1 step o as the target, its "
-        "redo r as the undo) spends r's NEG position while cutting o only on 109 (1 share); "
-        "after the keeper: alice 4, dave 0, r 3, o 0 shares: the attacker claims "
-        "428571428571428572 wei of a 10**18 wei period, alice 571428571428571428. With the "
-        "keeper first (the same steps): alice 4, dave 0, r 0, o 1 (alice 8 * 10**17 wei)"
-    ),
-)
 def test_a_cancel_that_cuts_nothing_on_a_feature_still_spends_it(
     hub, pool, trainer, accounts, alice, bob, carol, mallory, chain
 ):
-    """HIGH. `cancel` marks *every* shared feature as undone on both steps, also those where
-    the target's part is 0 (it pushed the wrong way there), so a cancel can spend a step's
-    position on a feature without cutting anything on it. NEG is taught three times with
-    class 0 (alice, then dave, both honest, then the attacker's redo r on NEG and 109) and twice
+    """HIGH, fixed. `cancel` marked *every* shared feature as undone on both steps, also those
+    where the target's part is 0 (it pushed the wrong way there), so a cancel could spend a
+    step's position on a feature without cutting anything on it. Measured before the fix:
+    with the attacker's cancel first, alice 4, dave 0, r 3, o 0 shares (the attacker
+    428571428571428572 wei of a 10**18 wei period, alice 571428571428571428); with the keeper
+    first r 0. Now only a feature that pushed the target toward the labels is spent.
+    NEG is taught three times with class 0 (alice, then dave, both honest, then the
+    attacker's redo r on NEG and 109) and twice
     with class 1 (the attacker's undo u after alice, and o on POS, NEG and 109 after dave, which
     enters with 4 - 4 + 1 = 1): by the contract's own rule the two latest class-0 steps,
     dave and r, are cut on NEG.
@@ -279,9 +269,9 @@ def test_a_cancel_that_cuts_nothing_on_a_feature_still_spends_it(
     part on NEG is 0, on 109 1, so o is cut 1, and NEG is marked undone on both. The keeper
     can then pair u only with alice or dave; r's NEG position is spent and no move reaches
     it. The split depends on who cancelled first (the documentation says it does not): a
-    correct contract gives the split the keeper reaches alone (alice 4, o 1 for its POS step,
-    r and dave 0) whatever the order (only the features where the target's part is above 0
-    should be marked)."""
+    correct contract gives the split the keeper reaches alone whatever the order: alice 4,
+    and r, dave and o 0 (r's later step on 109 undid o's there too); alice is paid the whole
+    period."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
     start = chain.blocks.head.number
     dave, u, r, o = (stranger(accounts, chain) for _ in range(4))
@@ -318,6 +308,6 @@ def test_a_cancel_that_cuts_nothing_on_a_feature_still_spends_it(
     }
     print("paid", paid, "budget", budget)
     pool_invariant(pool, [trainer])
-    assert keeper_first == [4, 0, 0, 1]
+    assert keeper_first == [4, 0, 0, 0]
     assert after == keeper_first
-    assert paid[alice.address] == budget * 4 // 5
+    assert paid == {alice.address: budget}
