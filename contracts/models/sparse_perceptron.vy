@@ -327,7 +327,10 @@ def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     assert nxt <= n_features, "perceptron: feature index out of range"
     # |total| < 2**49 (2**25 while no weight is wide), so total * 2**59 < 2**108 and the
     # intercept is an int192: no overflow.
-    return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(state))
+    # The intercept: `_intercept_of(state)`, inline.
+    return unsafe_add(
+        unsafe_mul(total, _INTERCEPT_ONE), convert(convert(state, bytes32), int256) >> 64
+    )
 
 
 @internal
@@ -348,7 +351,10 @@ def _step(x: DynArray[uint256, MAX_WORDS], y: uint8, s: int256) -> (uint8, bool)
     """
     assert y < 2, "perceptron: label out of range"
     state: uint256 = self._state
-    prediction: uint8 = self._class_of(s)
+    # `_class_of(s)`, inline.
+    prediction: uint8 = 0
+    if s > 0:
+        prediction = 1
     # With the label as sign (+1 for class 1, -1 for class 0), a mistake iff sign * s <= 0;
     # the weights then move by sign * learning_rate and the intercept by sign * intercept_step.
     # Both are below 2**70 in magnitude: negating them cannot overflow.
@@ -448,7 +454,10 @@ def _step(x: DynArray[uint256, MAX_WORDS], y: uint8, s: int256) -> (uint8, bool)
             word, went = self._step_lanes(slot, word, sel, delta)
             wide |= went
         self._weights[slot] = word
-    moved: int256 = self._round_signed(self._intercept_of(state) + intercept_delta)
+    # `_intercept_of(state)`, inline.
+    moved: int256 = self._round_signed(
+        (convert(convert(state, bytes32), int256) >> 64) + intercept_delta
+    )
     self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED | wide)
     return prediction, True
 
