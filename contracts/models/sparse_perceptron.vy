@@ -61,7 +61,10 @@ _MANTISSA_BITS: constant(uint256) = 53
 _MANTISSA_LIMIT: constant(uint256) = 2**53
 _SEALED: constant(uint256) = 1
 _COUNT_ONE: constant(uint256) = 2
-_COUNT_MASK: constant(uint256) = 2**64 - 2
+_COUNT_MASK: constant(uint256) = 2**63 - 2
+# @dev Set in the state word once any weight has been stored wide (behind the escape); while
+#      it is clear no lane holds the escape, and scoring skips the test for it.
+_WIDE: constant(uint256) = 2**63
 _LOW_MASK: constant(uint256) = 2**64 - 1
 # @dev The intercept is stored as an int192.
 _INTERCEPT_LIMIT: constant(int256) = 2**191
@@ -80,6 +83,14 @@ _LANE_MASK: constant(uint256) = 2**16 - 1
 _LANE_MAX: constant(int256) = 2**15 - 1
 _ESCAPE: constant(int256) = -(2**15)
 _ESCAPE_BITS: constant(uint256) = 2**15
+# @dev The lane-wise update (`_step`): bit 15 of every lane, the other bits, and where bit 15
+#      of a lane selected at bit 16 * lane is. A lane whose bits 15 and 14 agree holds a weight
+#      in [-2**14, 2**14); a step below _FAST_STEP_LIMIT keeps it inside its lane.
+_LANE_ONES: constant(uint256) = max_value(uint256) // _LANE_MASK
+_HIGH_BITS: constant(uint256) = _LANE_ONES * 2**15
+_LOW_BITS: constant(uint256) = _LANE_ONES * (2**15 - 1)
+_LANE_TOP: constant(uint256) = 15
+_FAST_STEP_LIMIT: constant(int256) = 2**14
 # @dev Slots of `_weights`: enough for 2**32 features (the largest `n_features`).
 _SLOTS: constant(uint256) = 2**28
 # @dev Learning rates stay below this: a step moves a weight by less than 2**16.
@@ -104,7 +115,8 @@ class_names: public(HashMap[uint8, String[32]])
 encoder: public(String[256])
 # @dev The intercept, the update counter and the seal flag, in one slot that every update reads
 #      anyway: bits 64..255 the intercept in 2**-59 units (int192, two's complement),
-#      bits 1..63 the number of updates that changed the model, bit 0 set once sealed.
+#      bit 63 `_WIDE`, bits 1..62 the number of updates that changed the model (2**62 updates
+#      would be needed to reach bit 63), bit 0 set once sealed.
 _state: uint256
 
 # ---------------------------------------------------------------- CONSTRUCTOR
@@ -229,64 +241,96 @@ def seal():
 
 @internal
 @view
-def _lanes() -> (uint256, uint256, uint256):
-    """
-    @dev The lane width of a packed sample, lanes per word and the lane mask.
-    """
-    if n_features <= _NARROW_LIMIT:
-        return 16, 16, 2**16 - 1
-    return 32, 8, 2**32 - 1
-
-
-@internal
-@view
 def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     """
     @dev One pass: the input rules (the lanes of `MAX_WORDS`, strictly increasing indices,
          the last one below `n_features`) and the score, sum(weights) * 2**59 + intercept.
          Checking while summing reads each index once.
     """
-    bits: uint256 = 0
-    per_word: uint256 = 0
-    mask: uint256 = 0
-    bits, per_word, mask = self._lanes()
+    state: uint256 = self._state
+    # The lane width, lanes per word and lane mask (see `MAX_WORDS`).
+    bits: uint256 = 16
+    per_word: uint256 = 16
+    mask: uint256 = 2**16 - 1
+    if n_features > _NARROW_LIMIT:
+        bits = 32
+        per_word = 8
+        mask = 2**32 - 1
     total: int256 = 0
     # The least value the next index may take: one above the last index (0 at the start).
     nxt: uint256 = 0
     slot: uint256 = max_value(uint256)
     word: uint256 = 0
-    for k: uint256 in range(len(x), bound=MAX_WORDS):
-        packed: uint256 = x[k]
-        for lane: uint256 in range(per_word, bound=16):
-            j: uint256 = packed & mask
-            if j < nxt:
-                # Only the end of this word's indices goes back: a zero lane, not the first of
-                # its word (no empty word), with nothing above it.
-                assert j == 0, "perceptron: features not sorted and unique"
-                assert lane != 0 and packed == 0, "perceptron: bad packed features"
-                break
-            # j < 2**32: no overflow.
-            nxt = unsafe_add(j, 1)
-            packed = packed >> bits
-            # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
-            # slot is below _SLOTS.
-            if j >> _LANE_SHIFT != slot:
-                slot = j >> _LANE_SHIFT
-                word = self._weights[slot]
-            # The lane, sign-extended: shift it to the top, then back down (arithmetic). The
-            # lane's offset is at most 240.
-            w: int256 = convert(
-                convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
-                int256,
-            ) >> 240
-            if w == _ESCAPE:
-                w = self._wide[j]
-            # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most 16
-            # lanes), so |total| < 2**49.
-            total = unsafe_add(total, w)
+    if state & _WIDE == 0:
+        for k: uint256 in range(len(x), bound=MAX_WORDS):
+            packed: uint256 = x[k]
+            for lane: uint256 in range(per_word, bound=16):
+                j: uint256 = packed & mask
+                if j < nxt:
+                    # Only the end of this word's indices goes back: a zero lane, not the first
+                    # of its word (no empty word), with nothing above it.
+                    assert j == 0, "perceptron: features not sorted and unique"
+                    assert lane != 0 and packed == 0, "perceptron: bad packed features"
+                    break
+                # j < 2**32: no overflow.
+                nxt = unsafe_add(j, 1)
+                packed = packed >> bits
+                # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so
+                # the slot is below _SLOTS.
+                if j >> _LANE_SHIFT != slot:
+                    slot = j >> _LANE_SHIFT
+                    word = self._weights[slot]
+                # The lane, sign-extended: shift it to the top, then back down (arithmetic);
+                # its offset is at most 240. No weight is wide (`_WIDE` clear), so no lane
+                # holds the escape: each term is a weight, |w| <= _LANE_MAX, and there are at
+                # most 2**10 (MAX_WORDS words of at most 16 lanes), so |total| < 2**25.
+                total = unsafe_add(
+                    total,
+                    convert(
+                        convert(
+                            word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32
+                        ),
+                        int256,
+                    ) >> 240,
+                )
+    else:
+        # Some weight is wide: the same pass, reading `_wide[j]` behind each escape.
+        for k: uint256 in range(len(x), bound=MAX_WORDS):
+            packed: uint256 = x[k]
+            for lane: uint256 in range(per_word, bound=16):
+                j: uint256 = packed & mask
+                if j < nxt:
+                    # Only the end of this word's indices goes back: a zero lane, not the first
+                    # of its word (no empty word), with nothing above it.
+                    assert j == 0, "perceptron: features not sorted and unique"
+                    assert lane != 0 and packed == 0, "perceptron: bad packed features"
+                    break
+                # j < 2**32: no overflow.
+                nxt = unsafe_add(j, 1)
+                packed = packed >> bits
+                # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so
+                # the slot is below _SLOTS.
+                if j >> _LANE_SHIFT != slot:
+                    slot = j >> _LANE_SHIFT
+                    word = self._weights[slot]
+                # The lane, sign-extended: shift it to the top, then back down (arithmetic).
+                # The lane's offset is at most 240.
+                w: int256 = convert(
+                    convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
+                    int256,
+                ) >> 240
+                if w == _ESCAPE:
+                    w = self._wide[j]
+                # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most
+                # 16 lanes), so |total| < 2**49.
+                total = unsafe_add(total, w)
     assert nxt <= n_features, "perceptron: feature index out of range"
-    # |total| < 2**49, so total * 2**59 < 2**108 and the intercept is an int192: no overflow.
-    return unsafe_add(unsafe_mul(total, _INTERCEPT_ONE), self._intercept_of(self._state))
+    # |total| < 2**49 (2**25 while no weight is wide), so total * 2**59 < 2**108 and the
+    # intercept is an int192: no overflow.
+    # The intercept: `_intercept_of(state)`, inline.
+    return unsafe_add(
+        unsafe_mul(total, _INTERCEPT_ONE), convert(convert(state, bytes32), int256) >> 64
+    )
 
 
 @internal
@@ -307,63 +351,155 @@ def _step(x: DynArray[uint256, MAX_WORDS], y: uint8, s: int256) -> (uint8, bool)
     """
     assert y < 2, "perceptron: label out of range"
     state: uint256 = self._state
-    prediction: uint8 = self._class_of(s)
-    sign: int256 = -1
+    # `_class_of(s)`, inline.
+    prediction: uint8 = 0
+    if s > 0:
+        prediction = 1
+    # With the label as sign (+1 for class 1, -1 for class 0), a mistake iff sign * s <= 0;
+    # the weights then move by sign * learning_rate and the intercept by sign * intercept_step.
+    # Both are below 2**70 in magnitude: negating them cannot overflow.
+    delta: int256 = learning_rate
+    intercept_delta: int256 = intercept_step
     if y == 1:
-        sign = 1
-    if sign * s > 0:
-        if state & _SEALED == 0:
-            self._state = state | _SEALED
-        return prediction, False
-    delta: int256 = sign * learning_rate
-    bits: uint256 = 0
-    per_word: uint256 = 0
-    mask: uint256 = 0
-    bits, per_word, mask = self._lanes()
-    slot: uint256 = max_value(uint256)
+        if s > 0:
+            if state & _SEALED == 0:
+                self._state = state | _SEALED
+            return prediction, False
+    else:
+        if s < 0:
+            if state & _SEALED == 0:
+                self._state = state | _SEALED
+            return prediction, False
+        delta = unsafe_sub(0, delta)
+        intercept_delta = unsafe_sub(0, intercept_delta)
+    # The lane width and mask (see `MAX_WORDS`; this pass needs no lane count).
+    bits: uint256 = 16
+    mask: uint256 = 2**16 - 1
+    if n_features > _NARROW_LIMIT:
+        bits = 32
+        mask = 2**32 - 1
+    # The step as a 16-bit lane (two's complement); `sel * step16` puts it in every selected
+    # lane. `fast` is 1 when the step is below 2**14, so that the lane-wise path applies (see
+    # `_HIGH_BITS`), else 0 and every slot goes lane by lane.
+    step16: uint256 = convert(convert(delta, bytes32), uint256) & _LANE_MASK
+    fast: uint256 = 0
+    if learning_rate < _FAST_STEP_LIMIT:
+        fast = 1
+    # The slot being updated, its word and its selected lanes (bit 16 * lane per weight).
+    slot: uint256 = 0
     word: uint256 = 0
-    nxt: uint256 = 0
+    sel: uint256 = 0
+    # `_WIDE` once a weight of this step is stored wide.
+    wide: uint256 = 0
+    if len(x) != 0:
+        # j < 2**32: the slot is below _SLOTS.
+        slot = (x[0] & mask) >> _LANE_SHIFT
+        word = self._weights[slot]
     for k: uint256 in range(len(x), bound=MAX_WORDS):
         packed: uint256 = x[k]
-        for lane: uint256 in range(per_word, bound=16):
-            j: uint256 = packed & mask
-            # `x` was checked by `_checked_score`: the end of this word's indices.
-            if j < nxt:
-                break
-            nxt = unsafe_add(j, 1)
-            packed = packed >> bits
-            # `x` is sorted: each slot is read and written once.
-            if j >> _LANE_SHIFT != slot:
-                if slot != max_value(uint256):
-                    self._weights[slot] = word
-                slot = j >> _LANE_SHIFT
+        # `x` was checked by `_checked_score`: a word holds at least one index, every index
+        # but the sample's first is non-zero and every lane above a word's last index is zero,
+        # so the word's indices end exactly when what is left of it is 0 (at the latest after
+        # 16 lanes of 16 bits or 8 of 32). Two lanes per turn of the loop (the loop's own
+        # bookkeeping costs about as much as a lane's work).
+        for lane: uint256 in range(8):
+            # `x` is sorted: each slot is read and written once. j = packed & mask.
+            if (packed & mask) >> _LANE_SHIFT != slot:
+                if (word ^ (word << 1)) & (sel << _LANE_TOP) < fast:
+                    # Every selected lane holds a weight in [-2**14, 2**14) (its bits 15 and 14
+                    # agree; the escape's do not) and |delta| < 2**14, so each moves to
+                    # w + delta in [-_LANE_MAX, _LANE_MAX - 1]: add lane-wise, no lane carries
+                    # into the next. sel * step16 < 2**256: one 16-bit copy per lane.
+                    d: uint256 = unsafe_mul(sel, step16)
+                    word = unsafe_add(word & _LOW_BITS, d & _LOW_BITS) ^ ((word ^ d) & _HIGH_BITS)
+                else:
+                    went: uint256 = 0
+                    word, went = self._step_lanes(slot, word, sel, delta)
+                    wide |= went
+                self._weights[slot] = word
+                slot = (packed & mask) >> _LANE_SHIFT
                 word = self._weights[slot]
-            offset: uint256 = (j & _LANE_INDEX) << _LANE_SHIFT
-            w: int256 = convert(
-                convert(word << unsafe_sub(240, offset), bytes32), int256
-            ) >> 240
-            if w == _ESCAPE:
-                # |_wide[j]| < 2**39 and |delta| < 2**16: no overflow; the range is checked.
-                w = unsafe_add(self._wide[j], delta)
-                assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+                # The mask keeps at least the low 16 bits: packed & 15 == j & 15.
+                sel = 1 << ((packed & _LANE_INDEX) << _LANE_SHIFT)
             else:
-                # A lane weight: |w| <= _LANE_MAX and |delta| < 2**16, so |w + delta| < 2**17,
-                # inside the weight range.
-                w = unsafe_add(w, delta)
-            # w + _LANE_MAX read as unsigned (a negative sum wraps far above) is at most
-            # 2 * _LANE_MAX exactly when w is in [-_LANE_MAX, _LANE_MAX].
-            bits_w: uint256 = convert(convert(w, bytes32), uint256)
-            if unsafe_add(bits_w, convert(_LANE_MAX, uint256)) <= convert(2 * _LANE_MAX, uint256):
-                # In (or back in) its lane; a stale `_wide[j]` is never read again.
-                word = (word & ~(_LANE_MASK << offset)) | ((bits_w & _LANE_MASK) << offset)
+                sel |= 1 << ((packed & _LANE_INDEX) << _LANE_SHIFT)
+            packed = packed >> bits
+            if packed == 0:
+                break
+            if (packed & mask) >> _LANE_SHIFT != slot:
+                if (word ^ (word << 1)) & (sel << _LANE_TOP) < fast:
+                    # As above.
+                    d: uint256 = unsafe_mul(sel, step16)
+                    word = unsafe_add(word & _LOW_BITS, d & _LOW_BITS) ^ ((word ^ d) & _HIGH_BITS)
+                else:
+                    went: uint256 = 0
+                    word, went = self._step_lanes(slot, word, sel, delta)
+                    wide |= went
+                self._weights[slot] = word
+                slot = (packed & mask) >> _LANE_SHIFT
+                word = self._weights[slot]
+                sel = 1 << ((packed & _LANE_INDEX) << _LANE_SHIFT)
             else:
-                self._wide[j] = w
-                word = (word & ~(_LANE_MASK << offset)) | (_ESCAPE_BITS << offset)
-    if slot != max_value(uint256):
+                sel |= 1 << ((packed & _LANE_INDEX) << _LANE_SHIFT)
+            packed = packed >> bits
+            if packed == 0:
+                break
+    if sel != 0:
+        if (word ^ (word << 1)) & (sel << _LANE_TOP) < fast:
+            # As in the loop.
+            d: uint256 = unsafe_mul(sel, step16)
+            word = unsafe_add(word & _LOW_BITS, d & _LOW_BITS) ^ ((word ^ d) & _HIGH_BITS)
+        else:
+            went: uint256 = 0
+            word, went = self._step_lanes(slot, word, sel, delta)
+            wide |= went
         self._weights[slot] = word
-    moved: int256 = self._round_signed(self._intercept_of(state) + sign * intercept_step)
-    self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED)
+    # `_intercept_of(state)`, inline.
+    moved: int256 = self._round_signed(
+        (convert(convert(state, bytes32), int256) >> 64) + intercept_delta
+    )
+    self._state = self._pack(moved, ((state & _LOW_MASK) + _COUNT_ONE) | _SEALED | wide)
     return prediction, True
+
+
+@internal
+def _step_lanes(slot: uint256, word: uint256, sel: uint256, delta: int256) -> (uint256, uint256):
+    """
+    @dev `word`, slot `slot` of `_weights`, with `delta` added to each lane selected in `sel`
+         (bit 16 * lane), one lane at a time: through the escape and `_wide` when a weight is
+         or becomes wide. The path of the slots `_step` cannot move lane-wise.
+    @return The new word, and `_WIDE` if a weight was stored wide (else 0).
+    """
+    out: uint256 = word
+    wide: uint256 = 0
+    for lane: uint256 in range(_LANES):
+        offset: uint256 = lane << _LANE_SHIFT
+        if sel & (1 << offset) == 0:
+            continue
+        # slot < _SLOTS = 2**28: j < 2**32, no overflow.
+        j: uint256 = unsafe_add(slot << _LANE_SHIFT, lane)
+        w: int256 = convert(
+            convert(out << unsafe_sub(240, offset), bytes32), int256
+        ) >> 240
+        if w == _ESCAPE:
+            # |_wide[j]| < 2**39 and |delta| < 2**16: no overflow; the range is checked.
+            w = unsafe_add(self._wide[j], delta)
+            assert -_WEIGHT_LIMIT <= w and w < _WEIGHT_LIMIT, "perceptron: weight out of range"
+        else:
+            # A lane weight: |w| <= _LANE_MAX and |delta| < 2**16, so |w + delta| < 2**17,
+            # inside the weight range.
+            w = unsafe_add(w, delta)
+        # w + _LANE_MAX read as unsigned (a negative sum wraps far above) is at most
+        # 2 * _LANE_MAX exactly when w is in [-_LANE_MAX, _LANE_MAX].
+        bits_w: uint256 = convert(convert(w, bytes32), uint256)
+        if unsafe_add(bits_w, convert(_LANE_MAX, uint256)) <= convert(2 * _LANE_MAX, uint256):
+            # In (or back in) its lane; a stale `_wide[j]` is never read again.
+            out = (out & ~(_LANE_MASK << offset)) | ((bits_w & _LANE_MASK) << offset)
+        else:
+            self._wide[j] = w
+            wide = _WIDE
+            out = (out & ~(_LANE_MASK << offset)) | (_ESCAPE_BITS << offset)
+    return out, wide
 
 
 @internal
@@ -426,6 +562,7 @@ def _put(j: uint256, w: int256):
         bits = convert(convert(w, bytes32), uint256) & _LANE_MASK
     else:
         self._wide[j] = w
+        self._state |= _WIDE
     self._weights[slot] = (self._weights[slot] & ~(_LANE_MASK << offset)) | (bits << offset)
 
 

@@ -380,3 +380,88 @@ def test_bad_packed_input_reverts(model, owner, words, reason):
         model.predict(words)
     with ape.reverts(reason):
         model.update(words, 1, sender=owner)
+
+
+# ---------------------------------------------------------------- the lane-wise step
+
+#: A slot's selected lanes move in one word operation when each holds a weight in
+#: [-FAST, FAST) and the step is below FAST; otherwise that slot goes lane by lane.
+FAST = 2**14
+
+
+@pytest.mark.parametrize(
+    "eta, start, label",
+    [
+        (FAST - 1, FAST - 1, 1),  # lane-wise: 16383 + 16383 = 32766, in the lane
+        (FAST - 1, -FAST, 0),  # lane-wise: -16384 - 16383 = -32767, the lane's least
+        (FAST, -FAST, 0),  # a step of 2**14 goes lane by lane: -32768 leaves the lane
+        (FAST, FAST - 1, 1),  # lane by lane: 32767, the lane's largest
+        (FAST - 1, FAST, 1),  # 16384 is outside the lane-wise range: 32767 by lanes
+        (FAST - 1, -FAST - 1, 0),  # -16385 - 16383 = -32768: wide
+        (FAST - 1, 20_000, 1),  # outside the lane-wise range, and 36383 leaves the lane
+        (FAST - 1, -20_000, 0),  # -36383: wide
+        (1, -1, 1),  # -1 + 1: a carry out of the lane if added to the word as it is
+        (1, 0, 0),  # 0 - 1: a borrow from the lane above
+        (2**16 - 1, 7, 0),  # the largest rate: lane by lane, wide
+    ],
+)
+def test_lane_wise_step_at_its_edges(deploy_model, owner, eta, start, label):
+    """The weight under test sits in the lowest and the top lane of a full slot (the top one's
+    step is the word's highest bits), its neighbours alternate -1 and +1 (every lane's borrow or
+    carry would show); the intercept makes the sample a mistake for `label`. Every weight of
+    the slot and of the ones beside it, the score and the intercept match the integer mirror
+    after the step and after a second sample scores the result."""
+    weights = {j: (-1) ** j for j in range(16, 32)}
+    weights[16] = weights[31] = start
+    row = list(range(16, 32))
+    total = sum(weights.values())
+    intercept = (-(total + 1) if label == 1 else -(total - 1)) * ONE
+    m = deploy_model(eta=eta, weights=weights, intercept=intercept)
+    mirror = IntPerceptron(SMALL_N, eta)
+    mirror.weights, mirror.intercept = dict(weights), intercept
+    assert m.score(row) == mirror.score(row)
+    before, changed = mirror.update(row, label)
+    assert changed
+    assert trained(m.update(row, label, sender=owner), m).prediction == before
+    every = list(range(48))
+    assert list(m.weights_of(every)) == [mirror.weights.get(j, 0) for j in every]
+    assert m.intercept() == mirror.intercept
+    for probe in ([16], [31], [17, 30], row):
+        assert m.score(probe) == mirror.score(probe)
+
+
+def test_wide_flag_set_by_an_update_keeps_scores_exact(deploy_model, owner):
+    """No weight starts wide, so scoring skips the escape test; the first update that stores a
+    weight wide must switch scoring back to it (the weight reads 32768, not the escape -32768),
+    and the update count stays exact beside the flag."""
+    m = deploy_model(weights={3: LANE, 4: 5})
+    mirror = IntPerceptron(SMALL_N, 1)
+    m.upload_intercept(-(LANE + 6) * ONE, sender=owner)
+    mirror.weights, mirror.intercept = {3: LANE, 4: 5}, -(LANE + 6) * ONE
+    changes = 0
+    for row, y in (([3, 4], 1), ([3], 1), ([3, 4], 0), ([3, 9], 1)):
+        assert m.score(row) == mirror.score(row)
+        _, changed = mirror.update(row, y)
+        changes += changed
+        m.update(row, y, sender=owner)
+        assert m.weights(3) == mirror.weights[3]
+        assert m.score([3]) == mirror.score([3]) and m.score([3, 4]) == mirror.score([3, 4])
+    assert mirror.weights[3] > LANE and changes >= 2
+    assert m.update_count() == changes
+
+
+def test_lane_wise_step_with_wide_lanes_of_32_bits(deploy_model, owner):
+    """Above 2**16 features a word carries eight 32-bit indices: the update pass ends each word
+    where what is left of it is zero; a sample over several words and slots, index 0 first, and
+    a lone index in its own word, against the mirror."""
+    n = 2**20
+    m = deploy_model(n_features=n, eta=3)
+    mirror = IntPerceptron(n, 3)
+    rows = [[0] + list(range(15, 15 + 9 * 13, 13)), [n - 16, n - 1], [0], list(range(1, 9))]
+    for i, row in enumerate(rows):
+        x = pack(row, n)
+        assert m.score(x) == mirror.score(row)
+        before, _ = mirror.update(row, i % 2)
+        assert trained(m.update(x, i % 2, sender=owner), m).prediction == before
+    touched = sorted({j for r in rows for j in r} | {1, 14, n - 2})
+    assert list(m.weights_of(touched)) == [mirror.weights.get(j, 0) for j in touched]

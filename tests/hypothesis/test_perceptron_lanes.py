@@ -1,12 +1,14 @@
 """Differential fuzzing of the sparse Perceptron's packed storage against the integer mirror.
 
 The contract keeps sixteen 16-bit weights to a slot, moves every selected lane of a slot at once
-(whole-word arithmetic) when none of them is escaped or leaves the lane range, and falls back to
-lane-by-lane steps through the wide slots otherwise; its hot loops use unchecked arithmetic.
-Hypothesis starts weights at and around every edge that matters (the lane range +-32767, the
-escape value -32768, the int40 limits), picks samples inside three neighbouring slots (so most
-samples select several lanes of one slot, mixing fast and slow paths), learning rates up to the
-largest, packed or plain input, and compares with ``IntPerceptron`` after every step: the
+(whole-word arithmetic) when each of them holds a weight in [-2**14, 2**14) and the step is
+below 2**14, and falls back to lane-by-lane steps through the wide slots otherwise; scoring
+skips the escape test until some weight has been stored wide; its hot loops use unchecked
+arithmetic. Hypothesis starts weights at and around every edge that matters (the lane-wise range
++-2**14, the lane range +-32767, the escape value -32768, the int40 limits), picks samples
+inside three neighbouring slots (so most samples select several lanes of one slot, mixing fast
+and slow paths), learning rates on both sides of 2**14 up to the largest, packed or plain
+input, and compares with ``IntPerceptron`` after every step: the
 score, the prediction, every weight of the three slots and the intercept. A step the mirror
 says leaves [-2**39, 2**39) must revert with the contract's reason and change nothing.
 """
@@ -23,6 +25,7 @@ from sharedmodels.rpc.deployments import deploy_perceptron
 N = 2**12
 SPAN = 48  # features 0..47: three weight slots
 EDGES = [0, 1, -1, 32766, -32766, 32767, -32767, 32768, -32768, 32769, -32769, 65535, -65536]
+EDGES += [2**14 - 1, 2**14, -(2**14), -(2**14) - 1]  # the lane-wise step's range
 LIMIT = 2**39
 weights = st.one_of(
     st.sampled_from(EDGES),
@@ -47,7 +50,7 @@ samples = st.lists(
 )
 @given(
     start=st.dictionaries(st.integers(0, SPAN - 1), weights, max_size=SPAN),
-    eta=st.sampled_from([1, 7, 1000, 32768, 2**16 - 1]),
+    eta=st.sampled_from([1, 7, 1000, 2**14 - 1, 2**14, 32768, 2**16 - 1]),
     data=samples,
 )
 def test_lanes_match_the_mirror(container, owner, start, eta, data):
