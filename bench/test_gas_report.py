@@ -41,7 +41,7 @@ def add(trainer, who, row, label, value=0):
     x = pack(row, VOCAB)  # the sparse Perceptron takes its indices packed
     receipt = trainer.addData(x, label, sender=who, value=value)
     (log,) = receipt.decode_logs(trainer.ContributionAdded)
-    c = Contribution(int(log.id), who.address, int(log.time), label, int(log.deposit))
+    c = Contribution.from_log(log)
     c.features, c.x = tuple(row), tuple(x)
     return c
 

@@ -110,6 +110,7 @@ MARKET = _tests(
     "tests/chain/test_review_market2.py",
     "tests/chain/test_review_market3.py",
     "tests/chain/test_review_market.py",
+    "tests/chain/test_review_market4.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
@@ -135,6 +136,10 @@ HUB = _tests(
     "tests/chain/test_review_hub2.py",
     "tests/chain/test_review_hub3.py",
     "tests/chain/test_hub_front_running.py",
+    "tests/chain/test_hub_pairing.py",
+    "tests/chain/test_review_hub5.py",
+    "tests/chain/test_review_hub6.py",
+    "tests/chain/test_review_hub7.py",
     k="not gas_of",
 )
 #: The tests of each contract file (first match wins; globs on the path under contracts/).

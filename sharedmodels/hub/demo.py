@@ -185,11 +185,11 @@ def run_hub_demo(
         pool,
         trainer,
         0,
-        scan(trainer, start_block),
-        None,
-        evaluator,
-        chain.provider,
-        receipts,
+        history=scan(trainer, start_block),
+        test_set=None,
+        sender=evaluator,
+        provider=chain.provider,
+        receipts=receipts,
     )
     entering = len(receipts)
     # Where a step of the other label undid an entered one on the features both carry, the
@@ -199,11 +199,11 @@ def run_hub_demo(
         pool,
         trainer,
         0,
-        scan(trainer, start_block),
-        None,
-        evaluator,
-        chain.provider,
-        receipts,
+        history=scan(trainer, start_block),
+        test_set=None,
+        sender=evaluator,
+        provider=chain.provider,
+        receipts=receipts,
     )
     shares = {r: int(pool.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)

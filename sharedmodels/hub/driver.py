@@ -224,6 +224,7 @@ def reveal(
     test_set: TestSet,
     sender: Any,
     model: Any,
+    *,
     batch: int = MAX_BATCH,
     pin: bool = True,
 ) -> list[Any]:
@@ -371,7 +372,7 @@ def pooled_models(hub: Any) -> list[str]:
 
 
 def eligible(
-    hub: Any, pool: Any, trainer: Any, period: int, history: Any, test: Sequence[ScoredSample]
+    hub: Any, pool: Any, trainer: Any, period: int, *, history: Any, test: Sequence[ScoredSample]
 ) -> list[tuple[Any, int]]:
     """(contribution, shares) for every contribution of ``period`` that ``enter`` would take:
     in the period, not entered, trained (it changed the model), and with a net push toward
@@ -433,6 +434,7 @@ def enter_eligible(
     pool: Any,
     trainer: Any,
     period: int,
+    *,
     history: Any,
     test_set: TestSet | None,
     sender: Any,
@@ -452,11 +454,13 @@ def enter_eligible(
     if test_set is None:
         test_set = revealed_set(hub, provider, p.evaluation)
     test = scored_test(hub, p.evaluation, test_set, int(trainer.n_features()))
-    found = eligible(hub, pool, trainer, period, history, test)
+    found = eligible(hub, pool, trainer, period, history=history, test=test)
     args = [t.as_tuple() for t in test]
     costs = []
     for c, _ in found:
-        gas = _enter_gas(pool, trainer, period, [(c.key(), c.args())], args, sender)
+        gas = _enter_gas(
+            pool, trainer, period, batch=[(c.key(), c.args())], args=args, sender=sender
+        )
         if gas is None:
             if skipped is not None:
                 skipped.append(c.id)
@@ -482,7 +486,7 @@ def enter_eligible(
 
 
 def _enter_gas(
-    pool: Any, trainer: Any, period: int, batch: list, args: list, sender: Any
+    pool: Any, trainer: Any, period: int, *, batch: list, args: list, sender: Any
 ) -> int | None:
     """The node's gas estimate of ``enter`` for ``batch``, or None if it fails or is above
     ``ENTER_GAS``."""
@@ -500,6 +504,7 @@ def cancel_eligible(
     pool: Any,
     trainer: Any,
     period: int,
+    *,
     history: Any,
     test_set: TestSet | None,
     sender: Any,
@@ -548,7 +553,12 @@ def cancel_eligible(
                 if o.label == c.label:
                     continue
                 worth, used_c, used_o = cancellation(
-                    c.features, c.label, o.features, test, done[c.id], done[o.id]
+                    c.features,
+                    c.label,
+                    o.features,
+                    test,
+                    done_target=done[c.id],
+                    done_other=done[o.id],
                 )
                 # A step that re-teaches what another undid goes first (fifth review), then the
                 # largest cut; on a tie the pair sharing more features.

@@ -168,6 +168,7 @@ def cancellation(
     label: int,
     other: Sequence[int],
     test: Sequence[ScoredSample],
+    *,
     done_target: set[int] | None = None,
     done_other: set[int] | None = None,
 ) -> tuple[int, set[int], set[int]]:

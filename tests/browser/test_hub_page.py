@@ -79,7 +79,9 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     reveal(hub, [(ids[1], sets[1])], evaluator, trainer)
     pool.close_period(trainer, ids[1], sender=evaluator)
     history = scan(trainer, start)
-    driver.enter_eligible(hub, pool, trainer, 0, history, sets[1], evaluator)
+    driver.enter_eligible(
+        hub, pool, trainer, 0, history=history, test_set=sets[1], sender=evaluator
+    )
     # The pair's owner spends the undo on alice's NEG step first; the keeper hands that cut on
     # to the redo: two lines on the page, a cancellation and a moved cut.
     (_, step), (u,), (r,) = (history.by(w.address) for w in (alice, undo, redo))
@@ -87,7 +89,9 @@ def hub_world(accounts, project, chain, tmp_path_factory):
     first = pool.cancel(
         trainer, 0, (step.key(), step.args()), (u.key(), u.args()), test, sender=undo
     ).return_value
-    cuts = driver.cancel_eligible(hub, pool, trainer, 0, history, sets[1], evaluator)
+    cuts = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=sets[1], sender=evaluator
+    )
     advance(7 * DAY + 1)
     paid = driver.claim_all(pool, trainer.address, alice, chain.pending_timestamp)
     # A set pinned twice (a flood made its first pin useless): its record is in the history,

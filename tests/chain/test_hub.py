@@ -781,7 +781,9 @@ def test_claim_cannot_reenter_and_a_refused_payment_reverts(
     )
     for c in history:
         claimer.take_back(trainer, c.key(), c.args(), sender=owner)
-    entered = driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, start), b_set, carol)
+    entered = driver.enter_eligible(
+        hub, pool, trainer, 0, history=scan(trainer, start), test_set=b_set, sender=carol
+    )
     assert len(entered) == 2 and budget_ > 0
     wait(chain, ENTRY + 1)
     claimer.set_refuse(True, sender=owner)
@@ -826,7 +828,9 @@ def test_pool_conserves_every_wei(
         for c in history:
             if trainer.verdict(c.key(), c.args()) == c.label:
                 trainer.refund(c.key(), c.args(), sender=c.contributor)
-        driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, start), b_set, carol)
+        driver.enter_eligible(
+            hub, pool, trainer, 0, history=scan(trainer, start), test_set=b_set, sender=carol
+        )
         wait(chain, ENTRY + 1)
         paid = 0
         for i in order:
@@ -975,7 +979,14 @@ def test_calls_into_the_pool_from_a_payment_are_locked(
         claimer.take_back(trainer, item.key(), item.args(), sender=owner)
     driver.reveal(hub, b, sets[1], carol, trainer)
     budget_ = pool.close_period(trainer, b, sender=carol).return_value
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, sets[1], carol)) == 3
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=sets[1], sender=carol
+            )
+        )
+        == 3
+    )
     wait(chain, DELAY)
     driver.reveal(hub, c, sets[2], carol, trainer)
     wait(chain, ENTRY + 1)

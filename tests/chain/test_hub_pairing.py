@@ -59,7 +59,7 @@ def period_with_pairs(hub, pool, trainer, accounts, alice, bob, carol, chain, ne
     assert all(trainer.contribution(c.id).trained for c in history)
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     scored = closing(hub, pool, trainer, 0, b_set)
     return history, b_set, [t.as_tuple() for t in scored], scored, budget, undo, redo
 
@@ -123,7 +123,10 @@ def test_a_cut_spent_on_an_honest_step_moves_to_the_redo(
         move(c2, r)  # once
     with ape.reverts("hub: nothing to cancel"):
         pool.cancel(trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=mallory)
-    assert driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol) == []
+    assert (
+        driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
+        == []
+    )
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: entries closed"):
         move(c2, r)
@@ -149,7 +152,7 @@ def test_a_move_restores_only_what_the_cap_took(
     assert all(trainer.contribution(c.id).trained for c in history)
     driver.reveal(hub, b, b_set, carol, trainer)
     pool.close_period(trainer, b, sender=carol)
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     scored = closing(hub, pool, trainer, 0, b_set)
     test = [t.as_tuple() for t in scored]
     (a,), (u,), (r,) = (history.by(w.address) for w in (alice, u1, r1))
@@ -161,13 +164,14 @@ def test_a_move_restores_only_what_the_cap_took(
     assert got.return_value == 3 and pool.cut(trainer, 0, a.id) == 4
     bitmap = lambda getter, c: [int(getter(trainer, 0, c.id, k)) for k in range(4)]  # noqa: E731
     assert bitmap(pool.cut_bits, a) == bitmap(pool.undone, a) == bitmap(pool.undone, u)
-    assert bitmap(pool.cut_bits, a) == [0b11, 0, 0, 0] and bitmap(pool.cut_bits, u) == [0] * 4
+    # only NEG is spent: 109 is worth nothing to alice's class-0 step (seventh review)
+    assert bitmap(pool.cut_bits, a) == [0b01, 0, 0, 0] and bitmap(pool.cut_bits, u) == [0] * 4
     moved = pool.move_cut(trainer, 0, (a.key(), a.args()), (r.key(), r.args()), test, sender=carol)
     assert moved.return_value == 4  # r entered with 4 (NEG), all cut
     [event] = moved.decode_logs(pool.CutMoved)
     assert event.restored == 3  # alice's cut is 0 again: all 3 back, not 4
-    # NEG's bit left alice's position 0 for r's position 1; 109 stays cut on alice.
-    assert bitmap(pool.cut_bits, a) == bitmap(pool.undone, a) == [0b10, 0, 0, 0]
+    # NEG's bit left alice's position 0 for r's position 1; 109 was never spent.
+    assert bitmap(pool.cut_bits, a) == bitmap(pool.undone, a) == [0, 0, 0, 0]
     assert bitmap(pool.cut_bits, r) == bitmap(pool.undone, r) == [0b10, 0, 0, 0]
     assert pool.cut(trainer, 0, a.id) == 0 and pool.cut(trainer, 0, r.id) == 4
     assert pool.entry_shares(trainer, 0, a.id) == 3 and pool.entry_shares(trainer, 0, r.id) == 0
@@ -205,7 +209,12 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
                 done_o = driver._bits_set(pool.undone, trainer.address, 0, o)
                 if o.label != t.label and standing > 0:
                     worth, _, _ = rules.cancellation(
-                        t.features, t.label, o.features, scored, done_t, done_o
+                        t.features,
+                        t.label,
+                        o.features,
+                        scored,
+                        done_target=done_t,
+                        done_other=done_o,
                     )
                     if worth > 0:
                         out.append((pool.cancel, t, o))
@@ -230,7 +239,13 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
                     trainer, 0, (t.key(), t.args()), (o.key(), o.args()), test, sender=callers[who]
                 )
             driver.cancel_eligible(
-                hub, pool, trainer, 0, history, b_set, callers[picks[-1][1] if picks else 0]
+                hub,
+                pool,
+                trainer,
+                0,
+                history=history,
+                test_set=b_set,
+                sender=callers[picks[-1][1] if picks else 0],
             )
             assert [pool.shares(trainer, 0, r) for r in redo] == [0] * len(redo)
             assert pool.shares(trainer, 0, alice) == 8 == pool.periods(trainer, 0).shares

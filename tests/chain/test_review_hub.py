@@ -127,7 +127,14 @@ def test_noise_farmer_gets_nothing_from_an_honest_period(
     for c in history.by(mallory.address):
         with ape.reverts("hub: contribution did not help the closing set"):
             enter_one(hub, pool, trainer, 0, c, test, mallory)
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+            )
+        )
+        == 2
+    )
     # Each of alice's samples moved the four closing samples of its class (one feature each).
     assert pool.shares(trainer, 0, alice) == 8 and pool.periods(trainer, 0).shares == 8
     wait(chain, ENTRY + 1)
@@ -171,7 +178,14 @@ def test_a_memorised_flip_is_refunded_but_earns_nothing(
     assert rules.pushed(flip.features, flip.label, test) == -4
     with ape.reverts("hub: contribution did not help the closing set"):
         enter_one(hub, pool, trainer, 0, flip, test, mallory)
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 3
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+            )
+        )
+        == 3
+    )
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
         pool.claim(trainer, 0, sender=mallory)
@@ -228,8 +242,12 @@ def test_someone_elses_records_never_move_the_pool(
     budget = pool.close_period(trainer, e, sender=mallory).return_value
     assert budget == 0 and pool.pools(trainer, mallory).available == 0
     assert pool.periods(trainer, 1).evaluator == mallory.address
-    assert not driver.enter_eligible(hub, pool, trainer, 1, history, easy, mallory)
-    entered_alice = driver.enter_eligible(hub, pool, trainer, 0, scan(trainer, 0), b_set, alice)
+    assert not driver.enter_eligible(
+        hub, pool, trainer, 1, history=history, test_set=easy, sender=mallory
+    )
+    entered_alice = driver.enter_eligible(
+        hub, pool, trainer, 0, history=scan(trainer, 0), test_set=b_set, sender=alice
+    )
     assert len(entered_alice) == 2
     wait(chain, ENTRY + 1)
     to_alice = claim(hub, pool, trainer, 0, alice)
@@ -266,7 +284,14 @@ def test_an_unclaimed_share_returns_to_the_pool_after_the_claim_window(
     stuck.take_back(trainer, c.key(), list(c.features), sender=owner)
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+            )
+        )
+        == 2
+    )
     stuck.set_refuse(True, sender=owner)  # or: its keys are lost; it never claims
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == budget // 2
@@ -470,7 +495,14 @@ def test_noise_farming_a_points_trainer_earns_nothing(
     assert len(noise) == 30 and all(trainer.contribution(c.id).good for c in noise)
     with ape.reverts("hub: contribution did not help the closing set"):
         enter_one(hub, pool, trainer, 0, noise[0], test, mallory)
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+            )
+        )
+        == 2
+    )
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
         pool.claim(trainer, 0, sender=mallory)
@@ -520,7 +552,12 @@ def test_a_trainer_whose_refund_wait_outlasts_the_entry_window_pays_its_contribu
     driver.reveal(hub, b, b_set, carol, slow)
     assert pool.close_period(slow, b, sender=carol).return_value == POOL
     history = scan(slow, start)
-    assert len(driver.enter_eligible(hub, pool, slow, 0, history, b_set, carol)) == 2
+    assert (
+        len(
+            driver.enter_eligible(hub, pool, slow, 0, history=history, test_set=b_set, sender=carol)
+        )
+        == 2
+    )
     assert not any(slow.contribution(c.id).good for c in history)  # never refundable yet
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, slow, 0, alice) == POOL

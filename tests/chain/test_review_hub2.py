@@ -155,9 +155,11 @@ def test_undo_pairs_win_shares_and_recover_their_deposits(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert sum(pool.shares(trainer, 0, r) for r in redo) == 4 * PAIRS
-    cancelled = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, alice)
+    cancelled = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=alice
+    )
     # Each second half is cut by its own first half, to 0; alice's steps stand.
     firsts = {u.address: history.by(u.address)[0].id for u in undo}
     assert sorted(cancelled) == sorted(
@@ -203,11 +205,11 @@ def test_undo_pairs_that_cancel_first_keep_one_pair(
     history = scan(trainer, start)
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     test = [t.as_tuple() for t in closing(hub, pool, trainer, 0, b_set)]
     (_, c2), (u,) = history.by(alice.address), history.by(undo[0].address)
     pool.cancel(trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=undo[0])
-    driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, alice)
+    driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=alice)
     wait(chain, ENTRY + 1)
     won = sum(claim(hub, pool, trainer, 0, r) for r in redo if pool.shares(trainer, 0, r))
     to_alice = claim(hub, pool, trainer, 0, alice)
@@ -239,9 +241,9 @@ def test_cancel_refusals_its_cap_and_each_feature_once(
     (_, late) = scan(trainer, start).by(mallory.address)
     scored = closing(hub, pool, trainer, 0, b_set)
     test = [t.as_tuple() for t in scored]
-    assert sorted(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == sorted(
-        [c1.id, c2.id, r.id]
-    )
+    assert sorted(
+        driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
+    ) == sorted([c1.id, c2.id, r.id])
     assert pool.entry_shares(trainer, 0, r.id) == rules.pushed(r.features, 0, scored) == 3
 
     def cancel(target, other, period=0, closing_set=test, who=carol):
@@ -284,9 +286,12 @@ def test_cancel_refusals_its_cap_and_each_feature_once(
         cancel(r, u)  # nothing standing, and both steps' shared features used
     with ape.reverts("hub: nothing to cancel"):
         cancel(c2, u)  # mallory's NEG cancelled bob's already: it cannot cancel alice's too
-    assert [int(pool.undone(trainer, 0, u.id, k)) for k in range(4)] == [0b11, 0, 0, 0]
-    assert [int(pool.undone(trainer, 0, r.id, k)) for k in range(4)] == [0b101, 0, 0, 0]
-    assert not driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    # NEG alone is spent on both: 500 carries no closing sample (worth 0 to r, seventh review)
+    assert [int(pool.undone(trainer, 0, u.id, k)) for k in range(4)] == [0b01, 0, 0, 0]
+    assert [int(pool.undone(trainer, 0, r.id, k)) for k in range(4)] == [0b001, 0, 0, 0]
+    assert not driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: entries closed"):
         cancel(c2, u)
@@ -354,8 +359,8 @@ def test_undo_pairs_gain_nothing_and_every_wei_is_kept(
         history = scan(trainer, start)
         driver.reveal(hub, b, b_set, carol, trainer)
         budget = pool.close_period(trainer, b, sender=carol).return_value
-        driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
-        driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, alice)
+        driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
+        driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=alice)
         assert all(pool.shares(trainer, 0, r) == 0 for r in redo)
         assert pool.periods(trainer, 0).shares == pool.shares(trainer, 0, alice)
         wait(chain, ENTRY + 1)
@@ -474,7 +479,9 @@ def test_a_later_flip_keeps_an_honest_contribution_from_being_judged_good(
     refund_all(trainer, history, [mallory])
     reported = trainer.report(pos.key(), list(pos.features), sender=mallory).return_value
     assert reported > 0 and not trainer.contribution(pos.id).good
-    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    entered = driver.enter_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     assert sorted(entered) == [1, 2]  # the period's two; mallory's flips are the next period's
     assert pool.shares(trainer, 0, alice) == pool.shares(trainer, 0, mallory) == 4
     wait(chain, ENTRY + 1)
@@ -509,7 +516,10 @@ def test_no_judgement_is_asked_on_either_side_of_the_refund_wait(
     assert not trainer.contribution(c.id).good
     assert pool.close_period(trainer, b, sender=carol).return_value > 0
     test = closing(hub, pool, trainer, 0, b_set)
-    offered = [x.id for x, _ in driver.eligible(hub, pool, trainer, 0, scan(trainer, start), test)]
+    offered = [
+        x.id
+        for x, _ in driver.eligible(hub, pool, trainer, 0, history=scan(trainer, start), test=test)
+    ]
     assert c.id in offered
     enter_one(hub, pool, trainer, 0, c, test, carol)
     assert pool.shares(trainer, 0, alice) == 4
@@ -568,7 +578,7 @@ def test_nothing_after_the_closing_record_moves_a_share(
         history = scan(trainer, start)
         refund_all(trainer, history, [alice, bob, mallory])
         test = closing(hub, pool, trainer, 0, b_set)
-        driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+        driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
         for who, x, y in honest:
             assert pool.shares(trainer, 0, who) == rules.pushed(x, y, test) == 4
         wait(chain, ENTRY + 1)
@@ -602,7 +612,14 @@ def test_the_owner_withdrawing_mid_period_freezes_nothing(
     refund_all(trainer, history, [alice])
     driver.reveal(hub, b, b_set, carol, trainer)
     assert pool.close_period(trainer, b, sender=carol).return_value == POOL
-    assert len(driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)) == 2
+    assert (
+        len(
+            driver.enter_eligible(
+                hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+            )
+        )
+        == 2
+    )
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == POOL
     pool_invariant(pool, [trainer])

@@ -113,7 +113,9 @@ def test_one_spoilt_reveal_no_longer_locks_the_pool(
     driver.reveal(hub, g, following, carol, trainer)
     assert pool.close_period(trainer, g, sender=carol).return_value == POOL
     assert pool.periods(trainer, 0).first_id == hub.evaluations(f).contributions + 1
-    assert driver.enter_eligible(hub, pool, trainer, 0, history, following, carol)
+    assert driver.enter_eligible(
+        hub, pool, trainer, 0, history=history, test_set=following, sender=carol
+    )
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == POOL
     pool_invariant(pool, [trainer])
@@ -217,7 +219,9 @@ def test_a_wrong_label_sent_just_before_the_record_is_refused_by_its_push(
         assert c.time + STAKE.refund_wait >= hub.evaluations(b).time  # unjudged
         with ape.reverts("hub: contribution did not help the closing set"):
             enter_one(hub, pool, trainer, 0, c, test, mallory)
-    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    entered = driver.enter_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     assert len(entered) == 4
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == POOL
@@ -260,7 +264,9 @@ def test_entering_one_contribution_of_a_pending_batch_does_not_spoil_the_batch(
     scored = closing(hub, pool, trainer, 0, b_set)
     mine_ids = {c.id for c in mine_c}
     shares = [
-        n for c, n in driver.eligible(hub, pool, trainer, 0, history, scored) if c.id in mine_ids
+        n
+        for c, n in driver.eligible(hub, pool, trainer, 0, history=history, test=scored)
+        if c.id in mine_ids
     ]
     assert len(shares) == BATCH
     expected = sum(shares)
@@ -344,11 +350,13 @@ def test_a_refund_sent_the_moment_the_wait_ends_is_front_run_before_the_record(
         enter_one(hub, pool, trainer, 0, pos, test, alice)
     except ape.exceptions.ContractLogicError as err:
         refused = err.message
-    for c, _ in driver.eligible(hub, pool, trainer, 0, history, test):
+    for c, _ in driver.eligible(hub, pool, trainer, 0, history=history, test=test):
         enter_one(hub, pool, trainer, 0, c, test, carol)
     entered = (pool.shares(trainer, 0, alice), pool.shares(trainer, 0, mallory))
     assert not refused and entered == (8, 8)  # alice as without mallory
-    cut = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    cut = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     wait(chain, ENTRY + 1)
     to_alice = claim(hub, pool, trainer, 0, alice)
     pool_invariant(pool, [trainer])
@@ -380,8 +388,10 @@ def test_the_driver_offers_what_enter_takes(hub, pool, trainer, alice, bob, caro
     driver.reveal(hub, b, b_set, carol, trainer)
     assert pool.close_period(trainer, b, sender=carol).return_value == POOL
     test = closing(hub, pool, trainer, 0, b_set)
-    offered = driver.eligible(hub, pool, trainer, 0, history, test)
+    offered = driver.eligible(hub, pool, trainer, 0, history=history, test=test)
     assert [c.id for c, _ in offered] == [c.id for c in history]
-    entered = driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    entered = driver.enter_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     assert len(entered) == 2
     assert pool.shares(trainer, 0, alice) == 4 and pool.shares(trainer, 0, mallory) == 4

@@ -259,7 +259,7 @@ def test_nothing_funded_at_or_after_the_record_block_is_paid_to_its_period(
     assert budget == expected_budget(hub_, counted, a, b) == counted
     assert pool_.pools(model, carol).available == total - budget
     pool_invariant(pool_, [model])
-    driver.enter_eligible(hub_, pool_, model, 0, history, b_set, who)
+    driver.enter_eligible(hub_, pool_, model, 0, history=history, test_set=b_set, sender=who)
     wait(chain, ENTRY + 1)
     assert claim(hub_, pool_, model, 0, alice) == budget
     assert pool_.balance == pool_.pools(model, carol).available == total - budget
@@ -348,8 +348,12 @@ def test_records_sets_and_contributions_of_another_model_are_refused(
         enter_one(hub, pool, trainer, 0, c1, test2, mallory)  # the other model's set
     with ape.reverts("hub: not the closing test set"):
         enter_one(hub, pool, trainer, 0, c1, test1[:-1], mallory)  # one sample short
-    assert driver.enter_eligible(hub, pool, trainer, 0, mine_h, sets[1], mallory)
-    assert driver.enter_eligible(hub, pool, other, 0, theirs_h, sets[3], mallory)
+    assert driver.enter_eligible(
+        hub, pool, trainer, 0, history=mine_h, test_set=sets[1], sender=mallory
+    )
+    assert driver.enter_eligible(
+        hub, pool, other, 0, history=theirs_h, test_set=sets[3], sender=mallory
+    )
     wait(chain, ENTRY + 1)
     with ape.reverts("hub: no shares"):
         pool.claim(other, 0, sender=alice)  # period 0 of the other model is bob's
@@ -452,7 +456,9 @@ def test_two_pools_of_one_model_keep_separate_books_to_the_wei(
         assert budgets[e] == expected_budget(
             hub_, pool_.pools(model, e).available + budgets[e], ids[e][0], ids[e][1]
         )
-        driver.enter_eligible(hub_, pool_, model, p, history, sets[e][1], mallory)
+        driver.enter_eligible(
+            hub_, pool_, model, p, history=history, test_set=sets[e][1], sender=mallory
+        )
     wait(chain, ENTRY + 1)
     paid = {carol: 0, erin: 0}
     for p, e in enumerate(reversed(evaluators)):
@@ -530,7 +536,9 @@ def test_a_contribution_too_fat_to_enter_does_not_keep_the_others_out(
     budget = pool.close_period(t, b, sender=carol).return_value
     assert budget == expected_budget(hub, POOL, a, b) and budget > 0
     skipped = []
-    entered = driver.enter_eligible(hub, pool, t, 0, history, b_set, carol, skipped=skipped)
+    entered = driver.enter_eligible(
+        hub, pool, t, 0, history=history, test_set=b_set, sender=carol, skipped=skipped
+    )
     assert skipped == [m.id] and m.id not in entered  # `ape run hub enter` reports it
     assert pool.shares(t, 0, mallory) == 0
     assert pool.shares(t, 0, alice) == n // 2  # her sample pushes the 128 class-0 samples

@@ -89,7 +89,7 @@ def test_dust_checkpoints_keep_fund_flat_and_the_close_exact(
     assert abs(later - first) <= 100
     assert budget == expected_budget(hub, counted, a, b) == counted
     assert pool.pools(trainer, carol).available == 3 + 5
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == counted
     assert pool.balance == 8
@@ -162,7 +162,7 @@ def test_a_release_between_periods_counts_and_late_wei_never_underflow(
     assert b1 == expected_budget(hub_, base, b, c) == base  # 100 % closes the rest
     assert pool_.pools(model, carol).available == same1
     pool_invariant(pool_, [model])
-    driver.enter_eligible(hub_, pool_, model, 1, history, c_set, carol)
+    driver.enter_eligible(hub_, pool_, model, 1, history=history, test_set=c_set, sender=carol)
     wait(chain, ENTRY + 1)
     assert claim(hub_, pool_, model, 1, alice) == b1
     assert pool_.balance == same1
@@ -197,7 +197,7 @@ def test_a_re_anchored_pool_budgets_from_every_wei_funded_before_its_closing_rec
     budget = pool.close_period(trainer, g, sender=erin).return_value
     assert budget == expected_budget(hub, POOL + 8, f, g) == POOL + 8
     assert pool.pools(trainer, carol).available == 11 + 13
-    driver.enter_eligible(hub, pool, trainer, 0, history, following, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=following, sender=carol)
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == POOL + 8
     assert pool.balance == 24
@@ -244,9 +244,11 @@ def test_an_undo_of_an_honest_step_and_a_redo_take_half_through_the_keeper(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert pool.shares(trainer, 0, sybil) == 4 and pool.shares(trainer, 0, alice) == 8
-    cancelled = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    cancelled = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     (pos_step, _), (u,), (r,) = (history.by(w.address) for w in (alice, mallory, sybil))
     print("cancelled (cut, by, shares):", cancelled, "alice POS", pos_step.id, "redo", r.id)
     wait(chain, ENTRY + 1)
@@ -297,9 +299,11 @@ def test_undoing_and_redoing_every_honest_step_takes_the_whole_period(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget == POOL
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert pool.shares(trainer, 0, sybil) == 8 == pool.shares(trainer, 0, alice)
-    cancelled = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    cancelled = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     print("cancelled (cut, by, shares):", cancelled)
     wait(chain, ENTRY + 1)
     won = claim(hub, pool, trainer, 0, sybil) if pool.shares(trainer, 0, sybil) else 0
@@ -331,7 +335,7 @@ def test_an_undo_alone_cuts_the_honest_step_but_moves_no_wei_to_the_attacker(
     (u,) = history.by(mallory.address)
     with ape.reverts("hub: contribution did not help the closing set"):
         pool.enter(trainer, 0, [(u.key(), u.args())], test, sender=mallory)
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     (pos_step, _) = history.by(alice.address)
     cut = pool.cancel(
         trainer, 0, (pos_step.key(), pos_step.args()), (u.key(), u.args()), test, sender=mallory
@@ -367,7 +371,7 @@ def test_a_feature_position_of_an_honest_step_is_cut_once_whoever_undid_it(
     pool.close_period(trainer, b, sender=carol)
     test = [t.as_tuple() for t in closing(hub, pool, trainer, 0, b_set)]
     (step, _), (u1,), (u2,) = (history.by(w.address) for w in (alice, m1, m2))
-    driver.enter_eligible(hub, pool, trainer, 0, [step], b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=[step], test_set=b_set, sender=carol)
     assert pool.entry_shares(trainer, 0, step.id) == 5  # POS in 4 class-1 samples, 109 in 1
     assert (
         pool.cancel(

@@ -73,9 +73,11 @@ def test_a_decoy_whose_net_push_is_small_absorbs_a_moved_cut(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget > 0
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert shares(pool, trainer, [alice, r, d]) == [8, 4, 1]
-    driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)  # the honest keeper
+    driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )  # the honest keeper
     (cr,), (cd,) = history.by(r.address), history.by(d.address)
     test = [t.as_tuple() for t in closing(hub, pool, trainer, 0, b_set)]
     with ape.reverts("hub: the later step cannot carry the cut"):
@@ -141,9 +143,9 @@ def test_a_first_half_sent_before_an_honest_step_takes_its_credit(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget > 0
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert shares(pool, trainer, [alice, first, undo]) == [4, 4, 0]
-    driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     print("shares alice, first, undo", shares(pool, trainer, [alice, first, undo]))
     wait(chain, ENTRY + 1)
     paid = {
@@ -192,9 +194,11 @@ def test_the_keeper_pays_more_gas_than_the_pairs_it_answers(
     assert all(trainer.contribution(c.id).trained for c in history)
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     receipts = []
-    sent = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, alice, receipts=receipts)
+    sent = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=alice, receipts=receipts
+    )
     keeper = sum(int(x.gas_used) for x in receipts)
     print("GAS_PAIRS", attack, "GAS_KEEPER", keeper, "sent", sent)
     assert len(sent) == 3 and pool.shares(trainer, 0, alice) == 8
@@ -219,7 +223,9 @@ def test_nothing_is_left_to_cancel_or_move_in_the_last_second_after_the_keeper(
         hub, pool, trainer, accounts, alice, bob, carol, chain, neg=1, pos=0
     )
     (c1, c2), (u,), (r,) = (history.by(w.address) for w in (alice, undo[0], redo[0]))
-    sent = driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    sent = driver.cancel_eligible(
+        hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol
+    )
     assert sent == [(r.id, u.id, 4)]
     deadline = pool.periods(trainer, 0).entry_deadline
     last = iter(range(deadline - 4, deadline + 1))  # the entries' last seconds, one a call
@@ -240,7 +246,12 @@ def test_nothing_is_left_to_cancel_or_move_in_the_last_second_after_the_keeper(
     with ape.reverts("hub: entries still open"):
         pool.claim(trainer, 0, sender=alice)
     at_the_end()
-    assert driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, mallory) == []
+    assert (
+        driver.cancel_eligible(
+            hub, pool, trainer, 0, history=history, test_set=b_set, sender=mallory
+        )
+        == []
+    )
     assert chain.blocks.head.timestamp <= deadline  # all of it inside the entries
     assert shares(pool, trainer, [alice, redo[0], undo[0]]) == [8, 0, 0]
     wait(chain, 1)
@@ -285,19 +296,19 @@ def test_a_cancel_that_cuts_nothing_on_a_feature_still_spends_it(
     driver.reveal(hub, b, b_set, carol, trainer)
     budget = pool.close_period(trainer, b, sender=carol).return_value
     assert budget > 0
-    driver.enter_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert shares(pool, trainer, [alice, dave, r, o]) == [4, 4, 3, 1]
     scored = closing(hub, pool, trainer, 0, b_set)
     test = [t.as_tuple() for t in scored]
     (co,), (cr,) = history.by(o.address), history.by(r.address)
     with chain.isolate():  # the same period with the keeper first
-        driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+        driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
         keeper_first = shares(pool, trainer, [alice, dave, r, o])
     cut = pool.cancel(
         trainer, 0, (co.key(), co.args()), (cr.key(), cr.args()), test, sender=mallory
     )
     assert cut.return_value == 1
-    driver.cancel_eligible(hub, pool, trainer, 0, history, b_set, carol)
+    driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     after = shares(pool, trainer, [alice, dave, r, o])
     print("keeper first", keeper_first, "attacker first", after)
     wait(chain, ENTRY + 1)

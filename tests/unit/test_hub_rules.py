@@ -125,17 +125,22 @@ def test_undo_pairs_judged_unjudged_and_cancelled():
 def test_cancellation_is_the_positive_push_on_shared_features_not_used_before():
     """``HubPool.cancel``'s cut: what the features both steps carry, less the positions either
     used in an earlier cancellation, are worth to the target, feature by feature, each only
-    when it pushed toward the labels; the positions it uses are returned."""
+    when it pushed toward the labels; the positions it uses are returned: only those of
+    features worth more than 0 to the target (seventh review: a feature worth nothing, spent,
+    kept the other step from cutting anything else there)."""
     test = [
         ScoredSample((7, 100), (), 0, 0),
         ScoredSample((7, 101), (), 0, 0),
         ScoredSample((9, 102), (), 1, 0),
     ]
-    # target [7, 9, 50] label 0, other [7, 9] label 1: shared 7 (+2) and 9 (-1, counted 0)
-    assert cancellation([7, 9, 50], 0, [7, 9], test) == (2, {0, 1}, {0, 1})
-    assert cancellation([7, 9, 50], 0, [9, 7], test) == (2, {0, 1}, {0, 1})  # sorted first
+    # target [7, 9, 50] label 0, other [7, 9] label 1: shared 7 (+2) and 9 (-1: not spent)
+    assert cancellation([7, 9, 50], 0, [7, 9], test) == (2, {0}, {0})
+    assert cancellation([7, 9, 50], 0, [9, 7], test) == (2, {0}, {0})  # sorted first
     assert cancellation([7, 9, 50], 0, [7, 9], test, done_target={1}) == (2, {0}, {0})
-    assert cancellation([7, 9, 50], 0, [7, 9], test, done_other={0}) == (0, {1}, {1})
+    assert cancellation([7, 9, 50], 0, [7, 9], test, done_target={0}) == (0, set(), set())
+    assert cancellation([7, 9, 50], 0, [7, 9], test, done_other={0}) == (0, set(), set())
+    # label 1 on the same pair: 9 is worth +1 and spent, 7 (-2) is not
+    assert cancellation([7, 9, 50], 1, [7, 9], test) == (1, {1}, {1})
     assert cancellation([50], 0, [7, 9], test) == (0, set(), set())
     assert cancellation([7], 1, [7, 100], test)[0] == 0 and pushed([7], 1, test) == -2
     # The parts add up however the features are split; the set's push nets them.
