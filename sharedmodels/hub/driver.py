@@ -102,7 +102,7 @@ def detect_kind(hub: Any, provider: Any, model: str) -> int:
     raise HubError(f"{model} runs none of the model codes this hub accepts")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Listed:
     """One hub entry as read back and checked against its contract."""
 
@@ -155,21 +155,21 @@ def listing(
                 problems.append("encoder differs from the registered one")
         out.append(
             Listed(
-                address,
-                kind.name,
-                e.name,
-                e.uri,
-                classes,
-                e.listed,
-                problems,
-                kind.features == 2,
-                kind.trainer,
+                model=address,
+                kind=kind.name,
+                name=e.name,
+                uri=e.uri,
+                classes=classes,
+                listed=e.listed,
+                problems=problems,
+                dense=kind.features == 2,
+                trainer=kind.trainer,
             )
         )
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AccuracyRecord:
     evaluation: int
     test_set_hash: str
@@ -196,15 +196,15 @@ def history(hub: Any, model: str) -> list[AccuracyRecord]:
         e = hub.evaluations(i)
         out.append(
             AccuracyRecord(
-                i,
-                "0x" + bytes(e.test_set_hash).hex(),
-                e.samples,
-                e.correct,
-                e.block,
-                e.time,
-                e.contributions,
-                e.evaluator,
-                int(e.pins),
+                evaluation=i,
+                test_set_hash="0x" + bytes(e.test_set_hash).hex(),
+                samples=e.samples,
+                correct=e.correct,
+                block=e.block,
+                time=e.time,
+                contributions=e.contributions,
+                evaluator=e.evaluator,
+                pins=int(e.pins),
             )
         )
     return out
@@ -312,7 +312,7 @@ def scored_test(
 # ---------------------------------------------------------------- pools
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PeriodState:
     period: int
     evaluator: str
@@ -333,15 +333,15 @@ def periods(pool: Any, model: str) -> list[PeriodState]:
         s = pool.periods(model, p)
         out.append(
             PeriodState(
-                p,
-                s.evaluator,
-                s.evaluation,
-                s.budget,
-                s.paid,
-                s.first_id,
-                s.last_id,
-                s.entry_deadline,
-                s.shares,
+                period=p,
+                evaluator=s.evaluator,
+                evaluation=s.evaluation,
+                budget=s.budget,
+                paid=s.paid,
+                first_id=s.first_id,
+                last_id=s.last_id,
+                entry_deadline=s.entry_deadline,
+                shares=s.shares,
             )
         )
     return out
@@ -582,7 +582,12 @@ def cancel_eligible(
                 if b.id <= a.id or b.label != a.label or b.id not in entered:
                     continue
                 worth, out_a, in_b = moving(
-                    a.features, a.label, b.features, test, cut[a.id], done[b.id]
+                    a.features,
+                    a.label,
+                    b.features,
+                    test,
+                    cut_source=cut[a.id],
+                    done_dest=done[b.id],
                 )
                 if 0 < worth <= standing[b.id]:  # the later step carries the whole cut
                     move = (a, b, out_a, in_b)

@@ -197,6 +197,7 @@ def moving(
     label: int,
     dest: Sequence[int],
     test: Sequence[ScoredSample],
+    *,
     cut_source: set[int],
     done_dest: set[int],
 ) -> tuple[int, set[int], set[int]]:

@@ -307,7 +307,7 @@ class PassRecord:
     dropped: list[str]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Outcome:
     """What the contract ends with: every contributor's balance, the provider's, the passes."""
 
@@ -353,7 +353,13 @@ def reward_pass(
     charged: dict[str, int] = {}
     reserve = slot_fee * len(contributions)
     if not contributions:
-        return Outcome(balance, bounty, [], 0, IntPerceptron(n_features, eta))
+        return Outcome(
+            balances=balance,
+            provider=bounty,
+            passes=[],
+            initial_correct=0,
+            model=IntPerceptron(n_features, eta),
+        )
     t_size = len(test)
     rounds_left = bounty // t_size
     pool = bounty
@@ -429,7 +435,14 @@ def reward_pass(
             )
         )
         if not negative or rounds_left == 0 or active == 0:
-            return Outcome(balance, pool, passes, initial, model, charged)
+            return Outcome(
+                balances=balance,
+                provider=pool,
+                passes=passes,
+                initial_correct=initial,
+                model=model,
+                charged=charged,
+            )
 
 
 def forfeit_shares(contributions: Sequence[Contribution]) -> dict[str, int]:

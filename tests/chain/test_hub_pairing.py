@@ -220,9 +220,10 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
                         out.append((pool.cancel, t, o))
                 if o.label == t.label and o.id > t.id and pool.entered(trainer, 0, o.id):
                     worth, _, _ = rules.moving(
-                        t.features, t.label, o.features, scored, cut_t, done_o
+                        t.features, t.label, o.features, scored, cut_source=cut_t, done_dest=done_o
                     )
-                    if worth > 0:
+                    # the contract takes a move only onto a step that carries the whole cut
+                    if 0 < worth <= pool.entry_shares(trainer, 0, o.id):
                         out.append((pool.move_cut, t, o))
         return out
 

@@ -6,7 +6,15 @@ from sharedmodels.hub.driver import AccuracyRecord
 
 def record(evaluation: int, correct: int, pins: int) -> AccuracyRecord:
     return AccuracyRecord(
-        evaluation, "0x" + "00" * 32, 8, correct, 100 + evaluation, 0, 3, "0xE", pins
+        evaluation=evaluation,
+        test_set_hash="0x" + "00" * 32,
+        samples=8,
+        correct=correct,
+        block=100 + evaluation,
+        time=0,
+        contributions=3,
+        evaluator="0xE",
+        pins=pins,
     )
 
 

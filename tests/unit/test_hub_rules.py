@@ -158,8 +158,24 @@ def test_moving_hands_on_the_cut_features_the_later_step_carries_uncut():
         ScoredSample((9, 102), (), 1, 0),
     ]
     # source [7, 9, 50] had 7 and 9 cut (positions 0, 1); dest [9, 7, 60] sorts to [7, 9, 60]
-    assert moving([7, 9, 50], 0, [9, 7, 60], test, {0, 1}, set()) == (2, {0, 1}, {0, 1})
-    assert moving([7, 9, 50], 0, [7, 9, 60], test, {0, 1}, {0}) == (0, {1}, {1})
-    assert moving([7, 9, 50], 0, [7, 9, 60], test, {1}, set()) == (0, {1}, {1})
-    assert moving([7, 9, 50], 0, [50], test, {0, 1}, set()) == (0, set(), set())
-    assert moving([7, 50], 0, [7, 50], test, {0, 1}, set()) == (2, {0, 1}, {0, 1})
+    assert moving([7, 9, 50], 0, [9, 7, 60], test, cut_source={0, 1}, done_dest=set()) == (
+        2,
+        {0, 1},
+        {0, 1},
+    )
+    assert moving([7, 9, 50], 0, [7, 9, 60], test, cut_source={0, 1}, done_dest={0}) == (
+        0,
+        {1},
+        {1},
+    )
+    assert moving([7, 9, 50], 0, [7, 9, 60], test, cut_source={1}, done_dest=set()) == (0, {1}, {1})
+    assert moving([7, 9, 50], 0, [50], test, cut_source={0, 1}, done_dest=set()) == (
+        0,
+        set(),
+        set(),
+    )
+    assert moving([7, 50], 0, [7, 50], test, cut_source={0, 1}, done_dest=set()) == (
+        2,
+        {0, 1},
+        {0, 1},
+    )
