@@ -229,27 +229,9 @@ def enter(network, model_address, period, account_alias, record_opt):
     sender = c.resolve_account(account_alias)
     skipped: list[int] = []
     history = scan(trainer, 0)  # entering adds no contribution: one scan serves both
-    done = driver.enter_eligible(
-        hub,
-        pool,
-        trainer,
-        p,
-        history=history,
-        test_set=None,
-        sender=sender,
-        provider=chain.provider,
-        skipped=skipped,
-    )
-    cancelled = driver.cancel_eligible(
-        hub,
-        pool,
-        trainer,
-        p,
-        history=history,
-        test_set=None,
-        sender=sender,
-        provider=chain.provider,
-    )
+    keeper = {"history": history, "test_set": None, "sender": sender, "provider": chain.provider}
+    done = driver.enter_eligible(hub, pool, trainer, p, **keeper, skipped=skipped)
+    cancelled = driver.cancel_eligible(hub, pool, trainer, p, **keeper)
     click.echo(
         f"period {p}: entered {len(done)} contributions; {len(cancelled)} cancellations cut "
         f"{sum(n for _, _, n in cancelled)} shares undone by a step of the other label"

@@ -180,31 +180,19 @@ def run_hub_demo(
         f"period 0 releases {budget / ETH:.6f} ETH"
     )
     receipts: list = []
-    entered = driver.enter_eligible(
-        hub,
-        pool,
-        trainer,
-        0,
-        history=scan(trainer, start_block),
-        test_set=None,
-        sender=evaluator,
-        provider=chain.provider,
-        receipts=receipts,
-    )
+    # Entering adds no contribution: one scan of the trainer serves both the keeper's calls.
+    keeper = {
+        "history": scan(trainer, start_block),
+        "test_set": None,
+        "sender": evaluator,
+        "provider": chain.provider,
+        "receipts": receipts,
+    }
+    entered = driver.enter_eligible(hub, pool, trainer, 0, **keeper)
     entering = len(receipts)
     # Where a step of the other label undid an entered one on the features both carry, the
     # keeper cuts it (HubPool.cancel), largest cut first.
-    cancelled = driver.cancel_eligible(
-        hub,
-        pool,
-        trainer,
-        0,
-        history=scan(trainer, start_block),
-        test_set=None,
-        sender=evaluator,
-        provider=chain.provider,
-        receipts=receipts,
-    )
+    cancelled = driver.cancel_eligible(hub, pool, trainer, 0, **keeper)
     shares = {r: int(pool.shares(trainer, 0, a)) for r, a in who.items()}
     advance(7 * DAY + 1)
     paid = {}
