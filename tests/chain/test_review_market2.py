@@ -26,6 +26,16 @@ LABELS = [1] * 8
 STAKE = TERMS.min_stake
 
 
+@pytest.fixture(autouse=True)
+def base_fee_back_to_zero(chain):
+    """Tests here price steps at a 1 gwei base fee; the rest of the suite runs at the test
+    chain's base fee of 0 (a keeper's pay is then 0, and books that leave it out hold to the
+    wei). Anvil keeps a set base fee across the snapshot revert that isolates tests, so the
+    next block's is set back to 0 after each test."""
+    yield
+    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", ["0x0"])
+
+
 # ---------------------------------------------------------------- 1. the copy rule is narrow
 
 
