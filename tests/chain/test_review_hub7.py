@@ -46,8 +46,9 @@ def test_a_decoy_whose_net_push_is_small_absorbs_a_moved_cut(
     """HIGH, fixed (a move's `dest` must carry the whole cut: `hub: the later step cannot
     carry the cut`). Measured before: shares alice 8, pair 4, decoy 0, the attacker
     83333333333333334 wei of a 250000000000000000 wei period, alice 166666666666666666.
-    `cancel` and `move_cut` count a cut feature by feature, each only where it
-    pushed toward the labels (`_parts`), but an entry's shares are its *net* push (`_push`):
+    `cancel` and `move_cut` count a cut feature by feature, each only where it pushed
+    toward the labels (`rules.parts`), but an entry's shares are its *net* push
+    (`rules.pushed`):
     features that push the wrong way are netted against the good ones, and a standing share
     count is capped at 0. So a step can carry far more cut than it entered with. The attacker
     sends an undo pair on NEG (u trains NEG toward class 1, r back toward class 0; r enters
