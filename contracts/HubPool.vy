@@ -167,6 +167,13 @@ event CutMoved:
     restored: uint256
     shares: uint256
 
+event KeeperPaid:
+    model: indexed(address)
+    period: indexed(uint256)
+    keeper: indexed(address)
+    gas: uint256
+    amount: uint256
+
 event RewardClaimed:
     model: indexed(address)
     period: indexed(uint256)
@@ -195,6 +202,18 @@ MAX_CONTRIBUTION: constant(uint256) = 1024
 # @dev `ModelHub` kind values: packed input (the sparse Perceptron).
 PACKED: constant(uint8) = 3
 _BINDING_SHIFT: constant(uint256) = 99
+# @dev A feature as `cancel` and `move_cut` keep it while they count it: the index (32 bits),
+#      its positions in the two steps (16 bits each) and the closing samples carrying it with
+#      the step's label (`_UP_AT`) and with the other (`_DOWN_AT`), 32 bits each.
+_FEATURE: constant(uint256) = 2**32 - 1
+_AT_T: constant(uint256) = 32
+_AT_O: constant(uint256) = 48
+_POSITION: constant(uint256) = 2**16 - 1
+_UP_AT: constant(uint256) = 64
+_DOWN_AT: constant(uint256) = 96
+_COUNT: constant(uint256) = 2**32 - 1
+_UP: constant(uint256) = 1 << _UP_AT
+_DOWN: constant(uint256) = 1 << _DOWN_AT
 # @dev Bounds of both windows: an hour (entries must be possible outside the closing block)
 #      to 365 days (deadlines stay far from overflowing and the budget is not locked for good).
 MIN_WINDOW: constant(uint256) = 3600
@@ -202,6 +221,13 @@ MAX_WINDOW: constant(uint256) = 365 * 86400
 # @dev Steps of the binary search over a pool's funding checkpoints: 2**64 checkpoints, one
 #      per block at most, is more blocks than a chain makes.
 _SEARCH_STEPS: constant(uint256) = 64
+# @dev Gas of a `cancel` or `move_cut` transaction that its own count (`msg.gas` at its start
+#      less at the keeper's pay) does not see, at least: the transaction's 21,000 and 10,000
+#      of what follows the count when it pays (the budget's write 2,900, the log 2,387, the
+#      payment 6,800). Calldata is added at 4 gas a byte, the least a byte costs.
+_KEEPER_GAS: constant(uint256) = 21000 + 10000
+# @dev Gas the chain gives back for a storage slot a call empties (EIP-3529).
+_REFUND: constant(uint256) = 4800
 
 # ---------------------------------------------------------------- STORAGE
 
@@ -252,6 +278,11 @@ cut: public(HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]])
 # @dev model => period => contribution id => the shares it entered with, kept from its first
 #      cut on (while it has no cut, `entry_shares` is that).
 _entered_with: HashMap[address, HashMap[uint256, HashMap[uint256, uint256]]]
+# @dev model => period => its closing record's scored-set hash (`ModelHub.scored`), kept at
+#      `close_period` so that the calls that take the closing set ask the hub nothing.
+_closing: HashMap[address, HashMap[uint256, bytes32]]
+# @dev Set once a transaction's own gas has been paid to a keeper (`_pay_keeper`).
+_credited: transient(bool)
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -370,6 +401,7 @@ def close_period(model: address, id: uint256) -> uint256:
         shares=0, claimed_shares=0,
     )
     self.period_count[model] = p + 1
+    self._closing[model][p] = staticcall Hub(hub).scored(id)
     self.pools[model][b.evaluator] = Pool(available=pool.available - budget, anchor=id)
     log PeriodClosed(
         model=model, period=p, evaluator=b.evaluator, evaluation=id, budget=budget,
@@ -405,9 +437,23 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
     assert p.entry_deadline != 0, "hub: no such period"
     assert block.timestamp <= p.entry_deadline, "hub: entries closed"
     assert len(entrants) > 0, "hub: nothing to enter"
-    self._check_closing(p.evaluation, test)
+    # The closing set is checked, and each step unpacked and walked against it, here rather
+    # than in helpers: a helper takes its own copy of `test` and of each array, and memory
+    # was most of what the call cost. The chain starts from 0 and takes in every sample, so a
+    # shorter or longer list has another end.
+    h: bytes32 = empty(bytes32)
+    for s: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(s.x, s.y, s.s)))
+    assert h == self._closing[model][period], "hub: not the closing test set"
     bits: uint256 = self._bits(model)
     total: uint256 = 0
+    i: uint256 = 0
+    k: uint256 = 0
+    f: uint256 = 0
+    w: uint256 = 0
+    nxt: uint256 = 0
+    pushed: int256 = 0
+    mine: DynArray[uint256, MAX_CONTRIBUTION] = []
     for en: Entrant in entrants:
         c: Contribution = en.c
         assert c.id >= p.first_id and c.id <= p.last_id, "hub: contribution outside the period"
@@ -415,7 +461,49 @@ def enter(model: address, period: uint256, entrants: DynArray[Entrant, MAX_ENTER
             continue  # entered already (by anyone, or earlier in this batch): the rest go on
         r: Record = self._record(model, en)
         assert r.trained, "hub: contribution did not change the model"
-        pushed: int256 = self._push(self._unpack(en.x, bits), c.label, test, bits)
+        # Its features, read up to the first lane that does not increase (`ModelHub._pack`'s
+        # inverse).
+        mine = []
+        nxt = 0
+        for word: uint256 in en.x:
+            w = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                f = w & ((1 << bits) - 1)
+                if f < nxt:
+                    break
+                nxt = f + 1
+                w = w >> bits
+                mine.append(f)
+        # How far its step moved the closing set toward its labels: for each closing sample,
+        # |mine & s| up when its label is the step's, down when not (one walk over s's lanes
+        # with a cursor in mine; both sorted).
+        pushed = 0
+        for s: Scored in test:
+            k = 0
+            i = 0
+            nxt = 0
+            for word: uint256 in s.x:
+                w = word
+                for lane: uint256 in range(16):
+                    if lane * bits >= 256:
+                        break
+                    f = w & ((1 << bits) - 1)
+                    if f < nxt:
+                        break
+                    nxt = f + 1
+                    w = w >> bits
+                    for _: uint256 in range(MAX_CONTRIBUTION):
+                        if i >= len(mine) or mine[i] >= f:
+                            break
+                        i += 1
+                    if i < len(mine) and mine[i] == f:
+                        k += 1
+            if c.label == s.y:
+                pushed += convert(k, int256)
+            else:
+                pushed -= convert(k, int256)
         assert pushed > 0, "hub: contribution did not help the closing set"
         n: uint256 = convert(pushed, uint256)
         self.entered[model][period][c.id] = True
@@ -444,10 +532,16 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
             not the caller's choice: `move_cut` hands it on to the latest one.
     @return The shares cut.
     """
+    start: uint256 = msg.gas
     p: Period = self.periods[model][period]
     assert p.entry_deadline != 0, "hub: no such period"
     assert block.timestamp <= p.entry_deadline, "hub: entries closed"
-    self._check_closing(p.evaluation, test)
+    # The closing set is checked, unpacked and counted here, not in helpers: a helper takes
+    # its own copy of `test` and of each array, and memory was most of what this call cost.
+    h: bytes32 = empty(bytes32)
+    for s: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(s.x, s.y, s.s)))
+    assert h == self._closing[model][period], "hub: not the closing test set"
     t: Contribution = target.c
     o: Contribution = other.c
     assert self.entered[model][period][t.id], "hub: contribution not entered"
@@ -456,47 +550,95 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
     self._record(model, target)
     assert self._record(model, other).trained, "hub: contribution did not change the model"
     bits: uint256 = self._bits(model)
-    mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(target.x, bits)
-    theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(other.x, bits)
     done_t: uint256[4] = self.undone[model][period][t.id]
     done_o: uint256[4] = self.undone[model][period][o.id]
     cut_t: uint256[4] = self.cut_bits[model][period][t.id]
-    shared: DynArray[uint256, MAX_CONTRIBUTION] = []
-    at_t: DynArray[uint256, MAX_CONTRIBUTION] = []
-    at_o: DynArray[uint256, MAX_CONTRIBUTION] = []
+    i: uint256 = 0
     j: uint256 = 0
-    for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
-        f: uint256 = mine[i]
-        for _: uint256 in range(MAX_CONTRIBUTION):
-            if j >= len(theirs) or theirs[j] >= f:
+    k: uint256 = 0
+    f: uint256 = 0
+    w: uint256 = 0
+    nxt: uint256 = 0
+    worth: uint256 = 0
+    theirs: DynArray[uint256, MAX_CONTRIBUTION] = []
+    for word: uint256 in other.x:  # its features, in order
+        w = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
                 break
-            j += 1
-        if j < len(theirs) and theirs[j] == f:
-            if done_t[i // 256] & (1 << (i % 256)) == 0 and done_o[j // 256] & (1 << (j % 256)) == 0:
-                shared.append(f)
-                at_t.append(i)
-                at_o.append(j)
+            f = w & ((1 << bits) - 1)
+            if f < nxt:
+                break
+            nxt = f + 1
+            w = w >> bits
+            theirs.append(f)
+    # The features both carry that neither step has cancelled yet, in order: each packed with
+    # its positions in the two steps (`_AT_T`, `_AT_O`) and, below, its closing counts.
+    shared: DynArray[uint256, MAX_CONTRIBUTION] = []
+    nxt = 0
+    for word: uint256 in target.x:  # walked against `theirs`
+        w = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
+                break
+            f = w & ((1 << bits) - 1)
+            if f < nxt:
+                break
+            nxt = f + 1
+            w = w >> bits
+            for _: uint256 in range(MAX_CONTRIBUTION):
+                if j >= len(theirs) or theirs[j] >= f:
+                    break
+                j += 1
+            if j < len(theirs) and theirs[j] == f:
+                if done_t[i // 256] & (1 << (i % 256)) == 0 and done_o[j // 256] & (1 << (j % 256)) == 0:
+                    shared.append(f | (i << _AT_T) | (j << _AT_O))
+            i += 1
+    for s: Scored in test:  # each closing sample's features against them
+        k = 0
+        nxt = 0
+        for word: uint256 in s.x:
+            w = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                f = w & ((1 << bits) - 1)
+                if f < nxt:
+                    break
+                nxt = f + 1
+                w = w >> bits
+                for _: uint256 in range(MAX_CONTRIBUTION):
+                    if k >= len(shared) or shared[k] & _FEATURE >= f:
+                        break
+                    k += 1
+                if k < len(shared) and shared[k] & _FEATURE == f:
+                    if s.y == t.label:
+                        shared[k] += _UP
+                    else:
+                        shared[k] += _DOWN
     # Only a feature that pushed the target toward the labels is spent (seventh review: a
     # feature worth 0 to the target, marked used, kept the step that undid it from cutting
     # anything else there, so whoever cancelled first chose the split).
-    counts: DynArray[int256, MAX_CONTRIBUTION] = self._counts(shared, t.label, test, bits)
-    worth: uint256 = 0
-    for k: uint256 in range(len(shared), bound=MAX_CONTRIBUTION):
-        if counts[k] > 0:
-            worth += convert(counts[k], uint256)
-            i: uint256 = at_t[k]
+    for e: uint256 in shared:
+        if (e >> _UP_AT) & _COUNT > e >> _DOWN_AT:
+            worth += ((e >> _UP_AT) & _COUNT) - (e >> _DOWN_AT)
+            i = (e >> _AT_T) & _POSITION
+            j = (e >> _AT_O) & _POSITION
             done_t[i // 256] |= 1 << (i % 256)
             cut_t[i // 256] |= 1 << (i % 256)
-            done_o[at_o[k] // 256] |= 1 << (at_o[k] % 256)
+            done_o[j // 256] |= 1 << (j % 256)
     standing: uint256 = self.entry_shares[model][period][t.id]
     assert worth > 0 and standing > 0, "hub: nothing to cancel"
     self.undone[model][period][t.id] = done_t
     self.undone[model][period][o.id] = done_o
     self.cut_bits[model][period][t.id] = cut_t
     n: uint256 = standing - self._recut(model, period, t.id, worth, True)
-    self.shares[model][period][t.contributor] -= n
+    left: uint256 = self.shares[model][period][t.contributor] - n
+    self.shares[model][period][t.contributor] = left
     self.periods[model][period].shares = p.shares - n
     log ContributionCancelled(model=model, period=period, id=t.id, by_id=o.id, contributor=t.contributor, shares=n)
+    # Slots this call emptied (the entry's shares, its contributor's): each refunds gas.
+    self._pay_keeper(model, period, p, n, start, convert(n == standing, uint256) + convert(left == 0, uint256))
     return n
 
 
@@ -514,10 +656,14 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
             carry the whole cut with the shares it still has.
     @return The shares cut from `dest` (`source` gets back what its features are worth).
     """
+    start: uint256 = msg.gas
     p: Period = self.periods[model][period]
     assert p.entry_deadline != 0, "hub: no such period"
     assert block.timestamp <= p.entry_deadline, "hub: entries closed"
-    self._check_closing(p.evaluation, test)
+    h: bytes32 = empty(bytes32)  # the closing set, checked and counted here as in `cancel`
+    for s: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(s.x, s.y, s.s)))
+    assert h == self._closing[model][period], "hub: not the closing test set"
     a: Contribution = source.c
     b: Contribution = dest.c
     assert self.entered[model][period][a.id] and self.entered[model][period][b.id], "hub: contribution not entered"
@@ -526,31 +672,83 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
     self._record(model, source)
     self._record(model, dest)
     bits: uint256 = self._bits(model)
-    mine: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(source.x, bits)
-    theirs: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(dest.x, bits)
     done_a: uint256[4] = self.undone[model][period][a.id]
     cut_a: uint256[4] = self.cut_bits[model][period][a.id]
     done_b: uint256[4] = self.undone[model][period][b.id]
     cut_b: uint256[4] = self.cut_bits[model][period][b.id]
-    moved: DynArray[uint256, MAX_CONTRIBUTION] = []
+    i: uint256 = 0
     j: uint256 = 0
-    for i: uint256 in range(len(mine), bound=MAX_CONTRIBUTION):
-        f: uint256 = mine[i]
-        for _: uint256 in range(MAX_CONTRIBUTION):
-            if j >= len(theirs) or theirs[j] >= f:
+    k: uint256 = 0
+    f: uint256 = 0
+    w: uint256 = 0
+    nxt: uint256 = 0
+    worth: uint256 = 0
+    theirs: DynArray[uint256, MAX_CONTRIBUTION] = []
+    for word: uint256 in dest.x:  # its features, in order
+        w = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
                 break
-            j += 1
-        if j < len(theirs) and theirs[j] == f:
-            bit_a: uint256 = 1 << (i % 256)
-            bit_b: uint256 = 1 << (j % 256)
-            if cut_a[i // 256] & bit_a != 0 and done_b[j // 256] & bit_b == 0:
-                done_a[i // 256] ^= bit_a
-                cut_a[i // 256] ^= bit_a
-                done_b[j // 256] |= bit_b
-                cut_b[j // 256] |= bit_b
-                moved.append(f)
-    worth: uint256 = self._parts(moved, a.label, test, bits)
+            f = w & ((1 << bits) - 1)
+            if f < nxt:
+                break
+            nxt = f + 1
+            w = w >> bits
+            theirs.append(f)
+    # The features moved, in order, each with its closing counts (`_UP_AT`, `_DOWN_AT`).
+    moved: DynArray[uint256, MAX_CONTRIBUTION] = []
+    nxt = 0
+    for word: uint256 in source.x:  # walked against `theirs`
+        w = word
+        for lane: uint256 in range(16):
+            if lane * bits >= 256:
+                break
+            f = w & ((1 << bits) - 1)
+            if f < nxt:
+                break
+            nxt = f + 1
+            w = w >> bits
+            for _: uint256 in range(MAX_CONTRIBUTION):
+                if j >= len(theirs) or theirs[j] >= f:
+                    break
+                j += 1
+            if j < len(theirs) and theirs[j] == f:
+                bit_a: uint256 = 1 << (i % 256)
+                bit_b: uint256 = 1 << (j % 256)
+                if cut_a[i // 256] & bit_a != 0 and done_b[j // 256] & bit_b == 0:
+                    done_a[i // 256] ^= bit_a
+                    cut_a[i // 256] ^= bit_a
+                    done_b[j // 256] |= bit_b
+                    cut_b[j // 256] |= bit_b
+                    moved.append(f)
+            i += 1
+    for s: Scored in test:  # each closing sample's features against them
+        k = 0
+        nxt = 0
+        for word: uint256 in s.x:
+            w = word
+            for lane: uint256 in range(16):
+                if lane * bits >= 256:
+                    break
+                f = w & ((1 << bits) - 1)
+                if f < nxt:
+                    break
+                nxt = f + 1
+                w = w >> bits
+                for _: uint256 in range(MAX_CONTRIBUTION):
+                    if k >= len(moved) or moved[k] & _FEATURE >= f:
+                        break
+                    k += 1
+                if k < len(moved) and moved[k] & _FEATURE == f:
+                    if s.y == a.label:
+                        moved[k] += _UP
+                    else:
+                        moved[k] += _DOWN
+    for e: uint256 in moved:  # each feature only where it pushed toward the labels
+        if (e >> _UP_AT) & _COUNT > e >> _DOWN_AT:
+            worth += ((e >> _UP_AT) & _COUNT) - (e >> _DOWN_AT)
     assert worth > 0, "hub: nothing to move"
+    # Slots this call empties refund gas (`source`'s bitmap words and cut, `dest`'s shares).
     self.undone[model][period][a.id] = done_a
     self.cut_bits[model][period][a.id] = cut_a
     self.undone[model][period][b.id] = done_b
@@ -563,9 +761,13 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
     assert n == worth, "hub: the later step cannot carry the cut"
     back: uint256 = self._recut(model, period, a.id, worth, False) - was_a
     self.shares[model][period][a.contributor] += back
-    self.shares[model][period][b.contributor] -= n
+    left: uint256 = self.shares[model][period][b.contributor] - n
+    self.shares[model][period][b.contributor] = left
     self.periods[model][period].shares = p.shares + back - n
     log CutMoved(model=model, period=period, id=a.id, to_id=b.id, contributor=b.contributor, restored=back, shares=n)
+    # Slots this call may have emptied (each refunds gas): `source`'s cut and `dest`'s shares
+    # and contributor's shares, and `source`'s bitmap words (two per 256 of its features).
+    self._pay_keeper(model, period, p, n, start, 3 + 2 * ((i + 255) // 256))
     return n
 
 
@@ -631,21 +833,6 @@ def _check_pool_kind(model: address) -> Terms:
 
 @internal
 @view
-def _check_closing(evaluation: uint256, test: DynArray[Scored, MAX_POOL_TEST]) -> uint256:
-    """
-    @dev Check `test` against the closing record's scored set (`ModelHub.scored`); return the
-         record's time.
-    """
-    h: bytes32 = empty(bytes32)
-    for t: Scored in test:
-        h = hash_chain._link(h, keccak256(abi_encode(t.x, t.y, t.s)))
-    closing: Evaluation = staticcall Hub(hub).evaluations(evaluation)
-    assert len(test) == closing.samples and h == staticcall Hub(hub).scored(evaluation), "hub: not the closing test set"
-    return closing.time
-
-
-@internal
-@view
 def _funded_since(model: address, evaluator: address, blk: uint256) -> uint256:
     """
     @dev The wei funded into the pool at block `blk` or later: the last checkpoint's total less
@@ -702,44 +889,6 @@ def _record(model: address, en: Entrant) -> Record:
 
 
 @internal
-@pure
-def _push(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
-          test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> int256:
-    """
-    @dev How far a step of `label` on the features `mine` (sorted) moved the closing set
-         toward its labels: for each closing sample, |mine & t| up when its label is `label`,
-         down when not.
-    """
-    pushed: int256 = 0
-    for t: Scored in test:
-        # |mine & t|: both sorted, one walk over t's lanes with a cursor in mine.
-        k: uint256 = 0
-        i: uint256 = 0
-        nxt: uint256 = 0
-        for word: uint256 in t.x:
-            w: uint256 = word
-            for lane: uint256 in range(16):
-                if lane * bits >= 256:
-                    break
-                j: uint256 = w & ((1 << bits) - 1)
-                if j < nxt:
-                    break
-                nxt = j + 1
-                w = w >> bits
-                for _: uint256 in range(MAX_CONTRIBUTION):
-                    if i >= len(mine) or mine[i] >= j:
-                        break
-                    i += 1
-                if i < len(mine) and mine[i] == j:
-                    k += 1
-        if label == t.y:
-            pushed += convert(k, int256)
-        else:
-            pushed -= convert(k, int256)
-    return pushed
-
-
-@internal
 def _recut(model: address, period: uint256, id: uint256, worth: uint256, more: bool) -> uint256:
     """
     @dev Add `worth` to (`more`) or take it from an entry's cut and return its shares now
@@ -759,57 +908,28 @@ def _recut(model: address, period: uint256, id: uint256, worth: uint256, more: b
 
 
 @internal
-@pure
-def _parts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
-           test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> uint256:
+def _pay_keeper(model: address, period: uint256, p: Period, cut: uint256, start: uint256,
+                emptied: uint256):
     """
-    @dev `_push` feature by feature, each counted only when it pushed toward the labels: the
-         sum over `mine` (sorted) of max(0, closing samples of `label` with the feature less
-         those of the other label). A sum of such parts is the same however the features
-         are split among calls.
+    @dev Pay the sender of a `cancel` or `move_cut` that cut `cut` shares from a step, out of
+         the period's budget: the gas its transaction burnt at the block's base fee, at most
+         what those shares were worth in the period when the call began
+         (`budget * cut // shares`). The gas is counted from below: `_KEEPER_GAS`, 4 a byte
+         of calldata, less `_REFUND` for each of the `emptied` slots (the chain gives that
+         back at the end). Last in the call: every state change is made.
     """
-    total: uint256 = 0
-    counts: DynArray[int256, MAX_CONTRIBUTION] = self._counts(mine, label, test, bits)
-    for c: int256 in counts:
-        if c > 0:
-            total += convert(c, uint256)
-    return total
-
-
-@internal
-@pure
-def _counts(mine: DynArray[uint256, MAX_CONTRIBUTION], label: uint8,
-            test: DynArray[Scored, MAX_POOL_TEST], bits: uint256) -> DynArray[int256, MAX_CONTRIBUTION]:
-    """
-    @dev For each feature of `mine` (sorted): closing samples of `label` that carry it less
-         those of the other label.
-    """
-    count: DynArray[int256, MAX_CONTRIBUTION] = []
-    for _: uint256 in mine:
-        count.append(0)
-    for t: Scored in test:
-        i: uint256 = 0
-        nxt: uint256 = 0
-        for word: uint256 in t.x:
-            w: uint256 = word
-            for lane: uint256 in range(16):
-                if lane * bits >= 256:
-                    break
-                j: uint256 = w & ((1 << bits) - 1)
-                if j < nxt:
-                    break
-                nxt = j + 1
-                w = w >> bits
-                for _: uint256 in range(MAX_CONTRIBUTION):
-                    if i >= len(mine) or mine[i] >= j:
-                        break
-                    i += 1
-                if i < len(mine) and mine[i] == j:
-                    if label == t.y:
-                        count[i] += 1
-                    else:
-                        count[i] -= 1
-    return count
+    credit: uint256 = 0
+    if msg.sender == tx.origin and not self._credited:
+        # The transaction's own gas, once in a transaction and only to its sender: a contract
+        # that calls twice pays for one transaction.
+        self._credited = True
+        credit = _KEEPER_GAS + 4 * len(msg.data)
+    gas: uint256 = start - msg.gas + credit - _REFUND * emptied
+    amount: uint256 = min(gas * block.basefee, p.budget * cut // p.shares)
+    if amount > 0:
+        self.periods[model][period].budget = p.budget - amount
+        log KeeperPaid(model=model, period=period, keeper=msg.sender, gas=gas, amount=amount)
+        pay._pay(amount)
 
 
 @internal
@@ -819,29 +939,6 @@ def _begin_pool(model: address, evaluator: address):
         n: uint256 = self.pool_count[model]
         self.pool_evaluators[model][n] = evaluator
         self.pool_count[model] = n + 1
-
-
-@internal
-@pure
-def _unpack(x: DynArray[uint256, MAX_WORDS], bits: uint256) -> DynArray[uint256, MAX_CONTRIBUTION]:
-    """
-    @dev The indices of a packed sample (`ModelHub._pack`'s inverse), read up to the first
-         lane that does not increase.
-    """
-    out: DynArray[uint256, MAX_CONTRIBUTION] = []
-    nxt: uint256 = 0
-    for word: uint256 in x:
-        w: uint256 = word
-        for lane: uint256 in range(16):
-            if lane * bits >= 256:
-                break
-            j: uint256 = w & ((1 << bits) - 1)
-            if j < nxt:
-                break
-            nxt = j + 1
-            w = w >> bits
-            out.append(j)
-    return out
 
 
 @internal

@@ -294,6 +294,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("contracts/ModelBounty.vy", "_batch", "if load + per >= MAX_BUDGET:"): _ONE_STEP_FITS,
     ("contracts/ModelBounty.vy", "_batch", "if load - per > MAX_BUDGET:"): _ONE_STEP_FITS
     + "; `load - per` is positive too (every load is above 1,000,000, a sample at most 636,000)",
+    ("contracts/HubPool.vy", "move_cut", "if (e >> _UP_AT) & _COUNT >= e >> _DOWN_AT:"): (
+        "a feature whose two counts are equal adds 0 to the worth, and this loop marks nothing"
+    ),
     ("contracts/HubPool.vy", "_funded_since", "if lo > hi:"): (
         "the search keeps the first checkpoint at `blk` or later in [lo, hi]; at lo == hi that"
         " checkpoint's block is >= blk, so every further step sets hi = mid = lo and changes"

@@ -209,11 +209,14 @@ def run_hub_demo(
         + "; paid "
         + ", ".join(f"{r} {w / ETH:.6f} ETH" for r, w in paid.items())
     )
+    # What the cancellations paid their sender back (HubPool.KeeperPaid: its gas at the base
+    # fee, out of the period's budget; nothing at a base fee of 0).
+    keepers = sum(int(e.amount) for r in receipts for e in r.decode_logs(pool.KeeperPaid))
     held, owed = driver.conservation(pool, chain.provider, driver.pooled_models(hub))
-    ok = held == owed and cfg.fund == owed + sum(paid.values())
+    ok = held == owed and cfg.fund == owed + sum(paid.values()) + keepers
     say(
         f"conservation: {'ok' if ok else 'BROKEN'} (pool contract holds {held} wei, owes {owed}; "
-        f"funded {cfg.fund} = paid {sum(paid.values())} + left {owed})"
+        f"funded {cfg.fund} = paid {sum(paid.values())} + keepers {keepers} + left {owed})"
     )
     result = HubDemoResult(
         hub=hub.address,

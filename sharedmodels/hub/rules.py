@@ -217,6 +217,13 @@ def moving(
     return parts(moved, label, test), out_s, in_d
 
 
+def keeper_pay(gas: int, base_fee: int, *, budget: int, cut: int, shares: int) -> int:
+    """What a ``cancel`` or ``move_cut`` pays its sender out of the period's budget: the gas it
+    counted (``KeeperPaid.gas``) at the block's base fee, at most what the ``cut`` shares were
+    worth when it began (``budget`` and ``shares``: the period's then)."""
+    return min(gas * base_fee, budget * cut // shares)
+
+
 @dataclass
 class PeriodMirror:
     """One period's split, claim by claim (``HubPool.claim``)."""

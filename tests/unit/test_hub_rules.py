@@ -10,6 +10,7 @@ from sharedmodels.hub.rules import (
     ScoredSample,
     budget,
     cancellation,
+    keeper_pay,
     moving,
     parts,
     pushed,
@@ -55,6 +56,23 @@ def test_claims_pay_out_the_budget_to_the_wei_in_any_order(amount, shares, data)
     for who, got in paid.items():
         fair = amount * period.shares[who] // total
         assert fair <= got <= fair + len(shares)  # only the last claimer gets the remainder
+
+
+@given(
+    amount=st.integers(0, 10**24),
+    shares=st.integers(1, 10**6),
+    data=st.data(),
+)
+def test_a_keepers_pay_leaves_every_other_share_worth_what_it_was(amount, shares, data):
+    """``HubPool._pay_keeper``: at most the gas at the base fee and at most the cut shares'
+    worth, so that the period's other shares are worth no less after the cut and the pay."""
+    cut = data.draw(st.integers(1, shares))
+    gas = data.draw(st.integers(0, 30_000_000))
+    fee = data.draw(st.integers(0, 10**12))
+    pay = keeper_pay(gas, fee, budget=amount, cut=cut, shares=shares)
+    assert pay == min(gas * fee, amount * cut // shares)
+    # (amount - pay) / (shares - cut) >= amount / shares, cross-multiplied.
+    assert (amount - pay) * shares >= amount * (shares - cut)
 
 
 def test_agents_on_a_two_topic_corpus():
