@@ -100,6 +100,11 @@ _EVEN: constant(uint256) = max_value(uint256) // (2**32 - 1) * (2**16 - 1)
 _EVEN_TOPS: constant(uint256) = max_value(uint256) // (2**32 - 1) * 2**16
 # @dev The top block of the odd lanes compares lane 15 with nothing: it always passes.
 _ODD_LAST: constant(uint256) = 2**240
+# @dev The slot of a 16-bit lane's index, once shifted down by 4.
+_SLOT_BITS: constant(uint256) = 2**12 - 1
+_SLOT_LANES: constant(uint256) = _LANE_ONES * _SLOT_BITS
+# @dev The low four bits of every 16-bit lane.
+_LOW_NIBBLES: constant(uint256) = _LANE_ONES * 15
 # @dev Slots of `_weights`: enough for 2**32 features (the largest `n_features`).
 _SLOTS: constant(uint256) = 2**28
 # @dev Learning rates stay below this: a step moves a weight by less than 2**16.
@@ -293,50 +298,63 @@ def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
                 )
                 & _EVEN_TOPS
             ) == _EVEN_TOPS:
-                # Four lanes per turn, sixteen in all. No weight is wide (`_WIDE` clear), so no
-                # lane holds the escape: each term is a lane weight, |w| <= _LANE_MAX, and there
-                # are at most 2**10 (MAX_WORDS words of 16 lanes), so |total| < 2**25.
-                # (~j & 15) << 4 is 240 - 16 * (j & 15): the lane's sign bit goes to the top.
-                for q: uint256 in range(4):
-                    j = (packed) & _LANE_MASK
-                    if j >> _LANE_SHIFT != slot:
-                        slot = j >> _LANE_SHIFT
+                # No weight is wide (`_WIDE` clear), so no lane holds the escape: each term is
+                # a lane weight, |w| <= _LANE_MAX, and there are at most 2**10 (MAX_WORDS words
+                # of 16 lanes), so |total| < 2**25. The top lane is above every index before it
+                # (and below 2**16: no overflow).
+                nxt = unsafe_add(packed >> 240, 1)
+                # Lane by lane, (15 - j % 16) * 16 in the low byte of the lane: the shift that
+                # puts the weight's sign bit at the top of the word.
+                ups: uint256 = ((~packed) & _LOW_NIBBLES) << _LANE_SHIFT
+                # Each lane's slot (its index >> 4, 12 bits), and where the slot changes:
+                # lane i of `moved` is lane i + 1's slot exclusive-or lane i's, non-zero exactly
+                # when lane i + 1 starts a new slot.
+                slots: uint256 = (packed >> _LANE_SHIFT) & _SLOT_LANES
+                moved: uint256 = (slots ^ (slots << 16)) >> 16
+                # Lane 0 against the slot before the word.
+                if slots & _SLOT_BITS != slot:
+                    slot = slots & _SLOT_BITS
+                    word = self._weights[slot]
+                total = unsafe_add(
+                    total, convert(convert(word << (ups & 255), bytes32), int256) >> 240
+                )
+                packed = packed >> 16
+                ups = ups >> 16
+                # Lanes 1 to 15, five per turn.
+                for q: uint256 in range(3):
+                    if moved & _SLOT_BITS != 0:
+                        slot = (packed >> 4) & _SLOT_BITS
                         word = self._weights[slot]
                     total = unsafe_add(
-                        total,
-                        convert(convert(word << ((~j & _LANE_INDEX) << _LANE_SHIFT), bytes32), int256)
-                        >> 240,
+                        total, convert(convert(word << (ups & 255), bytes32), int256) >> 240
                     )
-                    j = (packed >> 16) & _LANE_MASK
-                    if j >> _LANE_SHIFT != slot:
-                        slot = j >> _LANE_SHIFT
+                    if moved & (_SLOT_BITS << 16) != 0:
+                        slot = (packed >> 20) & _SLOT_BITS
                         word = self._weights[slot]
                     total = unsafe_add(
-                        total,
-                        convert(convert(word << ((~j & _LANE_INDEX) << _LANE_SHIFT), bytes32), int256)
-                        >> 240,
+                        total, convert(convert(word << ((ups >> 16) & 255), bytes32), int256) >> 240
                     )
-                    j = (packed >> 32) & _LANE_MASK
-                    if j >> _LANE_SHIFT != slot:
-                        slot = j >> _LANE_SHIFT
+                    if moved & (_SLOT_BITS << 32) != 0:
+                        slot = (packed >> 36) & _SLOT_BITS
                         word = self._weights[slot]
                     total = unsafe_add(
-                        total,
-                        convert(convert(word << ((~j & _LANE_INDEX) << _LANE_SHIFT), bytes32), int256)
-                        >> 240,
+                        total, convert(convert(word << ((ups >> 32) & 255), bytes32), int256) >> 240
                     )
-                    j = (packed >> 48) & _LANE_MASK
-                    if j >> _LANE_SHIFT != slot:
-                        slot = j >> _LANE_SHIFT
+                    if moved & (_SLOT_BITS << 48) != 0:
+                        slot = (packed >> 52) & _SLOT_BITS
                         word = self._weights[slot]
                     total = unsafe_add(
-                        total,
-                        convert(convert(word << ((~j & _LANE_INDEX) << _LANE_SHIFT), bytes32), int256)
-                        >> 240,
+                        total, convert(convert(word << ((ups >> 48) & 255), bytes32), int256) >> 240
                     )
-                    packed = packed >> 64
-                # j is the word's top lane, above every index before it.
-                nxt = unsafe_add(j, 1)
+                    if moved & (_SLOT_BITS << 64) != 0:
+                        slot = (packed >> 68) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << ((ups >> 64) & 255), bytes32), int256) >> 240
+                    )
+                    packed = packed >> 80
+                    ups = ups >> 80
+                    moved = moved >> 80
                 continue
         for lane: uint256 in range(per_word, bound=16):
             j = packed & mask

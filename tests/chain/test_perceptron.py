@@ -508,6 +508,22 @@ def test_full_words_score_like_the_mirror(deploy_model, owner):
         assert list(m.weights_of(touched)) == [mirror.weights.get(j, 0) for j in touched]
 
 
+def test_full_words_change_slot_at_every_lane(deploy_model):
+    """A full word whose lanes below p lie in one weight slot and the rest in the next, for
+    each p from 1 to 15; a word with a new slot at every lane; and a word that goes on in the
+    slot the word before it ended in. Every weight differs from its neighbours."""
+    weights = {j: (j * 37) % 199 - 99 for j in range(300)}
+    m = deploy_model(weights=weights)
+    mirror = IntPerceptron(SMALL_N, 1)
+    mirror.weights = dict(weights)
+    rows = [[16 + i for i in range(p)] + [32 + i for i in range(16 - p)] for p in range(1, 16)]
+    rows += [[17 * i for i in range(16)], list(range(8, 40))]
+    for row in rows:
+        words = pack(row, SMALL_N)
+        assert words[0] >> 240 != 0
+        assert m.score(words) == mirror.score(row), row
+
+
 def test_full_words_with_a_wide_weight_read_it(deploy_model):
     """With a weight stored wide (behind the escape) every word goes through the lane loop and
     its test for the escape: a full word holding escaped weights scores exactly."""
@@ -562,8 +578,14 @@ def _with(lane, value, lanes=_FULL):
         ([_word(_with(5, 0))], "perceptron: bad packed features"),
         ([7, _word(_with(0, 0))], "perceptron: bad packed features"),
         # A full word starting at, or below, the last index before it.
-        ([_word(_FULL), _word([j + 75 for j in _FULL])], "perceptron: features not sorted and unique"),
-        ([_word(_FULL), _word([j + 74 for j in _FULL])], "perceptron: features not sorted and unique"),
+        (
+            [_word(_FULL), _word([j + 75 for j in _FULL])],
+            "perceptron: features not sorted and unique",
+        ),
+        (
+            [_word(_FULL), _word([j + 74 for j in _FULL])],
+            "perceptron: features not sorted and unique",
+        ),
         ([_FULL[5], _word(_FULL)], "perceptron: features not sorted and unique"),
         # The top lane at n_features.
         ([_word(range(SMALL_N - 15, SMALL_N + 1))], "perceptron: feature index out of range"),

@@ -14,6 +14,7 @@ says leaves [-2**39, 2**39) must revert with the contract's reason and change no
 """
 
 import ape
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -109,7 +110,7 @@ def _full_word(lanes):
     return sum(j << (16 * i) for i, j in enumerate(lanes))
 
 
-@ape.fixture(scope="module")
+@pytest.fixture
 def spread_model(container, owner):
     contract, _ = deploy_perceptron(
         container, owner, encoder=Encoder(n_features=N), eta=1, weights=SPREAD, seal=True
@@ -118,7 +119,7 @@ def spread_model(container, owner):
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
