@@ -537,20 +537,23 @@ def test_full_words_with_a_wide_weight_read_it(deploy_model):
 
 def test_top_lanes_of_32_bits_are_not_a_full_word(deploy_model, owner):
     """Above 2**16 features a word holds eight 32-bit lanes; one whose top index is at least
-    2**16 has non-zero top 16 bits but is not sixteen 16-bit indices."""
+    2**16 has non-zero top 16 bits but is not sixteen 16-bit indices, even when its 16-bit
+    halves happen to increase (the last row: read as 16-bit lanes they would be 0 to 15)."""
     n = 2**20
-    m = deploy_model(n_features=n, weights={2**16 + 3 * i: i - 4 for i in range(8)} | {5: 2})
+    halves = [2 * i + (2 * i + 1) * 2**16 for i in range(8)]
+    start = {2**16 + 3 * i: i - 4 for i in range(8)} | {5: 2} | {j: 7 for j in halves}
+    m = deploy_model(n_features=n, weights=start)
     mirror = IntPerceptron(n, 1)
-    mirror.weights = {2**16 + 3 * i: i - 4 for i in range(8)} | {5: 2}
-    for i, row in enumerate(
-        ([2**16 + 3 * i for i in range(8)], [5] + [2**16 + 3 * i for i in range(8)])
-    ):
+    mirror.weights = dict(start)
+    rows = ([2**16 + 3 * i for i in range(8)], [5] + [2**16 + 3 * i for i in range(8)], halves)
+    for i, row in enumerate(rows):
         x = pack(row, n)
         assert x[0] >> 240 != 0 or x[-1] >> 240 != 0
         assert m.score(x) == mirror.score(row)
         before, _ = mirror.update(row, i % 2)
         assert trained(m.update(x, i % 2, sender=owner), m).prediction == before
     assert m.weights(2**16 + 21) == mirror.weights[2**16 + 21]
+    assert list(m.weights_of(halves)) == [mirror.weights[j] for j in halves]
 
 
 _FULL = list(range(100, 100 + 16 * 5, 5))
