@@ -91,6 +91,20 @@ _HIGH_BITS: constant(uint256) = _LANE_ONES * 2**15
 _LOW_BITS: constant(uint256) = _LANE_ONES * (2**15 - 1)
 _LANE_TOP: constant(uint256) = 15
 _FAST_STEP_LIMIT: constant(int256) = 2**14
+# @dev A full word of sixteen 16-bit indices checked at once (`_checked_score`): bits 0-15 of
+#      every 32-bit block (the even lanes), and bit 16 of every block. For the even lanes of a
+#      word w (block k: lanes 2k and 2k + 1 of w), `((w >> 16) & _EVEN) + _EVEN - (w & _EVEN)`
+#      holds, per block, lane 2k+1 + 0xffff - lane 2k, in [0, 2**17 - 2]: no block borrows from
+#      or carries into the next, and bit 16 is set exactly when lane 2k+1 > lane 2k.
+_EVEN: constant(uint256) = max_value(uint256) // (2**32 - 1) * (2**16 - 1)
+_EVEN_TOPS: constant(uint256) = max_value(uint256) // (2**32 - 1) * 2**16
+# @dev The top block of the odd lanes compares lane 15 with nothing: it always passes.
+_ODD_LAST: constant(uint256) = 2**240
+# @dev The slot of a 16-bit lane's index, once shifted down by 4.
+_SLOT_BITS: constant(uint256) = 2**12 - 1
+_SLOT_LANES: constant(uint256) = _LANE_ONES * _SLOT_BITS
+# @dev The low four bits of every 16-bit lane.
+_LOW_NIBBLES: constant(uint256) = _LANE_ONES * 15
 # @dev Slots of `_weights`: enough for 2**32 features (the largest `n_features`).
 _SLOTS: constant(uint256) = 2**28
 # @dev Learning rates stay below this: a step moves a weight by less than 2**16.
@@ -252,78 +266,123 @@ def _checked_score(x: DynArray[uint256, MAX_WORDS]) -> int256:
     bits: uint256 = 16
     per_word: uint256 = 16
     mask: uint256 = 2**16 - 1
+    # A word with a non-zero top lane (`packed >> full != 0`) is a full word of sixteen 16-bit
+    # indices, scored without a test per lane when no weight is wide. At 32 bits, or with a
+    # wide weight, `full` is 256 and every word takes the lane loop.
+    full: uint256 = 240
     if n_features > _NARROW_LIMIT:
         bits = 32
         per_word = 8
         mask = 2**32 - 1
+        full = 256
+    if state & _WIDE != 0:
+        full = 256
     total: int256 = 0
     # The least value the next index may take: one above the last index (0 at the start).
     nxt: uint256 = 0
     slot: uint256 = max_value(uint256)
     word: uint256 = 0
-    if state & _WIDE == 0:
-        for k: uint256 in range(len(x), bound=MAX_WORDS):
-            packed: uint256 = x[k]
-            for lane: uint256 in range(per_word, bound=16):
-                j: uint256 = packed & mask
-                if j < nxt:
-                    # Only the end of this word's indices goes back: a zero lane, not the first
-                    # of its word (no empty word), with nothing above it.
-                    assert j == 0, "perceptron: features not sorted and unique"
-                    assert lane != 0 and packed == 0, "perceptron: bad packed features"
-                    break
-                # j < 2**32: no overflow.
-                nxt = unsafe_add(j, 1)
-                packed = packed >> bits
-                # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so
-                # the slot is below _SLOTS.
-                if j >> _LANE_SHIFT != slot:
-                    slot = j >> _LANE_SHIFT
-                    word = self._weights[slot]
-                # The lane, sign-extended: shift it to the top, then back down (arithmetic);
-                # its offset is at most 240. No weight is wide (`_WIDE` clear), so no lane
-                # holds the escape: each term is a weight, |w| <= _LANE_MAX, and there are at
-                # most 2**10 (MAX_WORDS words of at most 16 lanes), so |total| < 2**25.
-                total = unsafe_add(
-                    total,
-                    convert(
-                        convert(
-                            word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32
-                        ),
-                        int256,
-                    ) >> 240,
+    j: uint256 = 0
+    for k: uint256 in range(len(x), bound=MAX_WORDS):
+        packed: uint256 = x[k]
+        if packed >> full != 0:
+            # A full word is valid exactly when its lowest index is at least `nxt` and each lane
+            # is above the one below it (see `_EVEN`: the even lanes' blocks, then the odd
+            # lanes'), which makes every lane but the lowest non-zero. An invalid one goes on to
+            # the lane loop, which reverts at its first bad lane with that lane's reason.
+            if packed & _LANE_MASK >= nxt and (
+                unsafe_sub(unsafe_add((packed >> 16) & _EVEN, _EVEN), packed & _EVEN)
+                & (
+                    unsafe_sub(unsafe_add((packed >> 32) & _EVEN, _EVEN), (packed >> 16) & _EVEN)
+                    | _ODD_LAST
                 )
-    else:
-        # Some weight is wide: the same pass, reading `_wide[j]` behind each escape.
-        for k: uint256 in range(len(x), bound=MAX_WORDS):
-            packed: uint256 = x[k]
-            for lane: uint256 in range(per_word, bound=16):
-                j: uint256 = packed & mask
-                if j < nxt:
-                    # Only the end of this word's indices goes back: a zero lane, not the first
-                    # of its word (no empty word), with nothing above it.
-                    assert j == 0, "perceptron: features not sorted and unique"
-                    assert lane != 0 and packed == 0, "perceptron: bad packed features"
-                    break
-                # j < 2**32: no overflow.
-                nxt = unsafe_add(j, 1)
-                packed = packed >> bits
-                # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so
-                # the slot is below _SLOTS.
-                if j >> _LANE_SHIFT != slot:
-                    slot = j >> _LANE_SHIFT
+                & _EVEN_TOPS
+            ) == _EVEN_TOPS:
+                # No weight is wide (`_WIDE` clear), so no lane holds the escape: each term is
+                # a lane weight, |w| <= _LANE_MAX, and there are at most 2**10 (MAX_WORDS words
+                # of 16 lanes), so |total| < 2**25. The top lane is above every index before it
+                # (and below 2**16: no overflow).
+                nxt = unsafe_add(packed >> 240, 1)
+                # Lane by lane, (15 - j % 16) * 16 in the low byte of the lane: the shift that
+                # puts the weight's sign bit at the top of the word.
+                ups: uint256 = ((~packed) & _LOW_NIBBLES) << _LANE_SHIFT
+                # Each lane's slot (its index >> 4, 12 bits), and where the slot changes:
+                # lane i of `moved` is lane i + 1's slot exclusive-or lane i's, non-zero exactly
+                # when lane i + 1 starts a new slot.
+                slots: uint256 = (packed >> _LANE_SHIFT) & _SLOT_LANES
+                moved: uint256 = (slots ^ (slots << 16)) >> 16
+                # Lane 0 against the slot before the word.
+                if slots & _SLOT_BITS != slot:
+                    slot = slots & _SLOT_BITS
                     word = self._weights[slot]
-                # The lane, sign-extended: shift it to the top, then back down (arithmetic).
-                # The lane's offset is at most 240.
-                w: int256 = convert(
-                    convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
-                    int256,
-                ) >> 240
-                if w == _ESCAPE:
-                    w = self._wide[j]
-                # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most
-                # 16 lanes), so |total| < 2**49.
-                total = unsafe_add(total, w)
+                total = unsafe_add(
+                    total, convert(convert(word << (ups & 255), bytes32), int256) >> 240
+                )
+                packed = packed >> 16
+                ups = ups >> 16
+                # Lanes 1 to 15, five per turn.
+                for q: uint256 in range(3):
+                    if moved & _SLOT_BITS != 0:
+                        slot = (packed >> 4) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << (ups & 255), bytes32), int256) >> 240
+                    )
+                    if moved & (_SLOT_BITS << 16) != 0:
+                        slot = (packed >> 20) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << ((ups >> 16) & 255), bytes32), int256) >> 240
+                    )
+                    if moved & (_SLOT_BITS << 32) != 0:
+                        slot = (packed >> 36) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << ((ups >> 32) & 255), bytes32), int256) >> 240
+                    )
+                    if moved & (_SLOT_BITS << 48) != 0:
+                        slot = (packed >> 52) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << ((ups >> 48) & 255), bytes32), int256) >> 240
+                    )
+                    if moved & (_SLOT_BITS << 64) != 0:
+                        slot = (packed >> 68) & _SLOT_BITS
+                        word = self._weights[slot]
+                    total = unsafe_add(
+                        total, convert(convert(word << ((ups >> 64) & 255), bytes32), int256) >> 240
+                    )
+                    packed = packed >> 80
+                    ups = ups >> 80
+                    moved = moved >> 80
+                continue
+        for lane: uint256 in range(per_word, bound=16):
+            j = packed & mask
+            if j < nxt:
+                # Only the end of this word's indices goes back: a zero lane, not the first of
+                # its word (no empty word), with nothing above it.
+                assert j == 0, "perceptron: features not sorted and unique"
+                assert lane != 0 and packed == 0, "perceptron: bad packed features"
+                break
+            # j < 2**32: no overflow.
+            nxt = unsafe_add(j, 1)
+            packed = packed >> bits
+            # Sorted indices visit each slot in one run: one SLOAD per slot. j < 2**32, so the
+            # slot is below _SLOTS.
+            if j >> _LANE_SHIFT != slot:
+                slot = j >> _LANE_SHIFT
+                word = self._weights[slot]
+            # The lane, sign-extended: shift it to the top, then back down (arithmetic). The
+            # lane's offset is at most 240.
+            w: int256 = convert(
+                convert(word << unsafe_sub(240, (j & _LANE_INDEX) << _LANE_SHIFT), bytes32),
+                int256,
+            ) >> 240
+            if w == _ESCAPE:
+                w = self._wide[j]
+            # Invariant: |w| < 2**39 and at most 2**10 terms (MAX_WORDS words of at most 16
+            # lanes), so |total| < 2**49.
+            total = unsafe_add(total, w)
     assert nxt <= n_features, "perceptron: feature index out of range"
     # |total| < 2**49 (2**25 while no weight is wide), so total * 2**59 < 2**108 and the
     # intercept is an int192: no overflow.

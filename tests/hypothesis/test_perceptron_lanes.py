@@ -14,6 +14,7 @@ says leaves [-2**39, 2**39) must revert with the contract's reason and change no
 """
 
 import ape
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +76,88 @@ def test_lanes_match_the_mirror(container, owner, start, eta, data):
             assert log.prediction == before
         assert list(contract.weights_of(every)) == [mirror.weights.get(j, 0) for j in every]
         assert contract.intercept() == mirror.intercept
+
+
+# ---------------------------------------------------------------- full words
+
+#: Weights on every seventh feature of N (the rest 0), for the full-word property.
+SPREAD = {j: (j * 31) % 201 - 100 for j in range(0, N, 7)}
+
+
+def lane_rule(words, n_features):
+    """The indices the contract reads from 16-bit ``words``, or the reason it reverts with:
+    lane by lane, the first lane below the least next index ends the word (a zero lane that is
+    not its word's first, with nothing above it) or is refused; the last index below
+    ``n_features``. The full-word check must give exactly this."""
+    nxt, out = 0, []
+    for w in words:
+        for lane in range(16):
+            j = (w >> (16 * lane)) & 0xFFFF
+            if j < nxt:
+                if j != 0:
+                    return "perceptron: features not sorted and unique"
+                if lane == 0 or w >> (16 * lane):
+                    return "perceptron: bad packed features"
+                break
+            nxt = j + 1
+            out.append(j)
+    if nxt > n_features:
+        return "perceptron: feature index out of range"
+    return out
+
+
+def _full_word(lanes):
+    return sum(j << (16 * i) for i, j in enumerate(lanes))
+
+
+@pytest.fixture
+def spread_model(container, owner):
+    contract, _ = deploy_perceptron(
+        container, owner, encoder=Encoder(n_features=N), eta=1, weights=SPREAD, seal=True
+    )
+    return contract
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    base=st.lists(st.integers(0, N + 40), min_size=16, max_size=16, unique=True).map(sorted),
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, 15),
+            st.sampled_from(["below", "same", "zero", "any", "plus"]),
+            st.integers(0, 2**16 - 1),
+        ),
+        max_size=2,
+    ),
+    before=st.one_of(st.none(), st.integers(0, N)),
+    after=st.one_of(st.none(), st.integers(0, N + 40)),
+)
+def test_full_words_are_checked_like_the_lane_rule(spread_model, base, edits, before, after):
+    """A full word of sixteen 16-bit lanes, sorted or with a lane set to its neighbour, one
+    below it, zero, any value, or one above: the contract reads the same indices (and scores
+    them as the mirror) or reverts with the reason the lane-by-lane rule gives; with a plain
+    index before the word (the least next index) and one after it."""
+    lanes = list(base)
+    for lane, kind, value in edits:
+        prev = lanes[lane - 1] if lane else lanes[1]
+        lanes[lane] = {
+            "below": max(prev - 1, 0),
+            "same": prev,
+            "zero": 0,
+            "any": value,
+            "plus": min(prev + 1, 2**16 - 1),
+        }[kind]
+    words = ([before] if before is not None else []) + [_full_word(lanes)]
+    words += [after] if after is not None else []
+    expected = lane_rule(words, N)
+    if isinstance(expected, str):
+        with ape.reverts(expected):
+            spread_model.score(words)
+    else:
+        mirror = IntPerceptron(N, 1)
+        mirror.weights = dict(SPREAD)
+        assert spread_model.score(words) == mirror.score(expected)
