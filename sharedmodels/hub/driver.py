@@ -480,14 +480,17 @@ def eligible(
 
 def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
     """A sparse evaluation's test set as its reveal transactions showed it (anyone can read
-    it back once revealed): the calldata of each transaction that scored a piece."""
+    it back once revealed): the calldata of each reveal that scored or held a piece."""
     e = hub.evaluations(evaluation)
+    found = []  # a held reveal logs StepsPending, its pieces are scored by a later unwind
+    for event in (hub.PieceScored, hub.StepsPending):
+        for log in event.range(
+            e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
+        ):
+            h = log.transaction_hash
+            found.append((log.block_number, log.log_index, h if isinstance(h, str) else "0x" + bytes(h).hex()))
     hashes: list[str] = []
-    for log in hub.PieceScored.range(
-        e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
-    ):
-        h = log.transaction_hash
-        h = h if isinstance(h, str) else "0x" + bytes(h).hex()
+    for _, _, h in sorted(found):
         if h not in hashes:
             hashes.append(h)
     pieces: list[list] = []
@@ -495,6 +498,9 @@ def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
     for h in hashes:
         data = provider.web3.eth.get_transaction(h)["input"]
         _, args = hub.decode_input(bytes(data))
+        if "samples_" not in args:
+            continue  # an unwind
+
         samples = list(args["samples_"])
         at = 0
         for salt, size in zip(args["salts"], args["sizes"], strict=True):
