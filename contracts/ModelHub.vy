@@ -226,6 +226,9 @@ MAX_BATCH: constant(uint256) = 4
 # @dev Steps one transaction takes back: a reveal of a pinned packed model that lists every
 #      trained contribution since the pin, or an `unwind` (the next contributions in order).
 MAX_STEPS: constant(uint256) = 16
+# @dev Contributions one `unwind` takes back (each restated in full if it trained): the held
+#      samples are read once a call, so a flood of narrow steps is answered in few calls.
+MAX_UNWIND: constant(uint256) = 64
 # @dev Words of a packed test sample: MAX_FEATURES indices in 32-bit lanes.
 SAMPLE_WORDS: constant(uint256) = 16
 _BINDING_SHIFT: constant(uint256) = 99
@@ -500,7 +503,9 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
                 if call != 0:
                     back: int256 = 0
                     for j32: uint32 in x:
-                        back += self._net(call, convert(j32, uint256))
+                        t: uint256 = self._moves[convert(j32, uint256)]
+                        if t >> 128 == call:
+                            back = unsafe_add(back, unsafe_sub(convert(t & (2**128 - 1), int256), convert(_NET_ZERO, int256)))
                     sc -= back * rate
                 if sc > 0:
                     label = 1
@@ -532,14 +537,14 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
 def unwind(id: uint256, sizes: DynArray[uint256, MAX_BATCH],
            words: DynArray[DynArray[uint256, SAMPLE_WORDS], MAX_BATCH * MAX_PIECE],
            labels: DynArray[uint8, MAX_BATCH * MAX_PIECE], scores: DynArray[int256, MAX_BATCH * MAX_PIECE],
-           steps: DynArray[Step, MAX_STEPS]):
+           steps: DynArray[Step, MAX_UNWIND]):
     """
     @notice Take the next contributions back from the pieces of evaluation `id` revealed with
             `hold` (anyone, within the reveal window). `sizes`, `words` (the samples packed as
             the hub packs them), `labels` and `scores` restate the held pieces as the latest
             `StepsPending` gave them; `steps` are the contributions right after its `after`,
-            every id in order up to at most `last` (an untrained one with any features: it is
-            skipped). A trained step must be the trainer's record (binding): nothing is taken
+            every id in order up to at most `last`, at most MAX_UNWIND (an untrained one with
+            any features: it is skipped). A trained step must be the trainer's record (binding): nothing is taken
             from the caller on trust. Once `last` is reached the pieces are scored as the model
             was at the pin (`PieceScored`, `scored`), and the last piece writes the record.
     """
@@ -560,6 +565,8 @@ def unwind(id: uint256, sizes: DynArray[uint256, MAX_BATCH],
     bits: uint256 = 16
     if n_features > _NARROW_LIMIT:
         bits = 32
+    lanes: uint256 = 256 // bits
+    mask: uint256 = (1 << bits) - 1
     now: DynArray[int256, MAX_BATCH * MAX_PIECE] = []
     for q: uint256 in range(len(words), bound=MAX_BATCH * MAX_PIECE):
         back: int256 = 0
@@ -567,12 +574,14 @@ def unwind(id: uint256, sizes: DynArray[uint256, MAX_BATCH],
         for word: uint256 in words[q]:
             w: uint256 = word
             for lane: uint256 in range(16):
-                j: uint256 = w & ((1 << bits) - 1)
-                if lane * bits >= 256 or j < nxt:
+                j: uint256 = w & mask
+                if lane == lanes or j < nxt:
                     break
-                nxt = j + 1
+                nxt = unsafe_add(j, 1)
                 w = w >> bits
-                back += self._net(call, j)
+                t: uint256 = self._moves[j]
+                if t >> 128 == call:
+                    back = unsafe_add(back, unsafe_sub(convert(t & (2**128 - 1), int256), convert(_NET_ZERO, int256)))
         now.append(scores[q] - back * rate)
     chain_: bytes32 = self._chain(start, words, labels, now)
     if prev != p.last:
@@ -812,31 +821,21 @@ def _take(model: address, s: Step, call: uint256, n_features: uint256, every: bo
     bits: uint256 = 16
     if n_features > _NARROW_LIMIT:
         bits = 32
+    lanes: uint256 = 256 // bits
+    mask: uint256 = (1 << bits) - 1
     nxt: uint256 = 0
     for word: uint256 in s.x:
         w: uint256 = word
         for lane: uint256 in range(16):
-            j: uint256 = w & ((1 << bits) - 1)
-            if lane * bits >= 256 or j < nxt:
+            j: uint256 = w & mask
+            if lane == lanes or j < nxt:
                 break
-            nxt = j + 1
+            nxt = unsafe_add(j, 1)
             w = w >> bits
             t: uint256 = self._moves[j]
             if t >> 128 != call:
                 t = (call << 128) | _NET_ZERO
             self._moves[j] = unsafe_add(t, d)
-
-
-@internal
-@view
-def _net(call: uint256, j: uint256) -> int256:
-    """
-    @dev The net move `_take` summed for feature `j` under `call` (0 if none).
-    """
-    t: uint256 = self._moves[j]
-    if t >> 128 != call:
-        return 0
-    return convert(t & (2**128 - 1), int256) - convert(_NET_ZERO, int256)
 
 
 @internal

@@ -21,6 +21,7 @@ from sharedmodels.hub.rules import (
     MAX_BATCH,
     MAX_ENTER,
     MAX_STEPS,
+    MAX_UNWIND,
     ScoredSample,
     TestSet,
     cancellation,
@@ -233,11 +234,11 @@ def reveal(
     piece left, ``batch`` pieces a transaction; returns the receipts. The pin is mined before
     any sample is sent (a step that read a pending reveal must land after the pin, where the
     hub takes it back). Each reveal of a pinned packed model lists the steps it took since
-    the pin when one transaction takes them all (``MAX_STEPS``); otherwise it holds the pieces and takes the steps back with ``unwind`` (``unwind_all``)
-    before the next batch. A reveal that fails on a step it did not list (``hub: model
-    changed``, a front-run) may be sent again: the call lists it, or holds. ``pin=False``:
-    reveal as the model is now, as before pins (all of a set of up to ``MAX_BATCH`` pieces
-    at once)."""
+    the pin when one transaction takes them all (``MAX_STEPS``); otherwise it holds the
+    pieces and takes the steps back with ``unwind`` (``unwind_all``) before the next batch.
+    A reveal that fails on a step it did not list (``hub: model changed``, a front-run) may
+    be sent again: the call lists it, or holds. ``pin=False``: reveal as the model is now,
+    as before pins (all of a set of up to ``MAX_BATCH`` pieces at once)."""
     e = hub.evaluations(evaluation)
     if pin and e.revealed == 0 and e.pinned == 0:
         hub.pin(evaluation, sender=sender)
@@ -329,7 +330,7 @@ def held(hub: Any, evaluation: int, test_set: TestSet, n_features: int) -> tuple
 def unwind_chunks(hub: Any, evaluation: int, model: Any) -> list[list[tuple]]:
     """The steps ``unwind`` takes for ``evaluation``'s held pieces, in transactions: every
     contribution after the pending ``after`` up to ``last``, in id order (an untrained one
-    with no features), ``MAX_STEPS`` a transaction."""
+    with no features), ``MAX_UNWIND`` a transaction."""
     from sharedmodels.trainers.client import scan  # the trainer client imports Ape's world
 
     p = hub.pending(evaluation)
@@ -341,7 +342,7 @@ def unwind_chunks(hub: Any, evaluation: int, model: Any) -> list[list[tuple]]:
         c = by_id.get(i)
         if c is None:
             raise HubError(f"contribution {i} not found in the model's history")
-        if len(chunks[-1]) >= MAX_STEPS:
+        if len(chunks[-1]) >= MAX_UNWIND:
             chunks.append([])
         if model.contribution(i).trained:
             chunks[-1].append((c.key(), c.args()))
@@ -350,9 +351,7 @@ def unwind_chunks(hub: Any, evaluation: int, model: Any) -> list[list[tuple]]:
     return [c for c in chunks if c]
 
 
-def unwind_all(
-    hub: Any, evaluation: int, test_set: TestSet, model: Any, sender: Any
-) -> list[Any]:
+def unwind_all(hub: Any, evaluation: int, test_set: TestSet, model: Any, sender: Any) -> list[Any]:
     """Send every ``unwind`` the held pieces of ``evaluation`` still need (anyone may);
     returns the receipts (none when nothing waits)."""
     receipts: list[Any] = []
@@ -488,7 +487,13 @@ def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
             e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
         ):
             h = log.transaction_hash
-            found.append((log.block_number, log.log_index, h if isinstance(h, str) else "0x" + bytes(h).hex()))
+            found.append(
+                (
+                    log.block_number,
+                    log.log_index,
+                    h if isinstance(h, str) else "0x" + bytes(h).hex(),
+                )
+            )
     hashes: list[str] = []
     for _, _, h in sorted(found):
         if h not in hashes:

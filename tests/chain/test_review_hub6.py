@@ -99,10 +99,10 @@ def test_seventeen_steps_between_two_reveal_transactions_lock_the_set(
     at most 16. Mallory sends 17 trained steps on features no test sample has (each a label
     the model does not give): the rest of the set could never be revealed (measured before:
     17 steps, 1,189,550 gas; 4 of 8 pieces for good, alice's 10**18 wei period unpaid).
-    Now the driver reveals the rest with `hold` and `unwind` takes the 17 steps back in two
-    transactions: the set finishes as the model was at the pin (100 %), alice is paid the
-    whole pool, and what the flood adds to carol's gas (her reveals and unwinds less the same
-    reveal with no step, estimated before the flood) is below what the flood cost mallory."""
+    Now the driver reveals the rest with `hold` and one `unwind` takes the 17 steps back:
+    the set finishes as the model was at the pin (100 %), alice is paid the whole pool, and
+    what the flood adds to carol's gas (her reveals and unwinds less the same reveal with no
+    step, estimated before the flood) is below what the flood cost mallory."""
     b, b_set = two_sets(hub, pool, trainer, bob, carol, chain, closing_size=32)
     assert len(b_set.pieces) == 8  # two transactions of 4 pieces
     teach_both(trainer, alice)
@@ -115,8 +115,8 @@ def test_seventeen_steps_between_two_reveal_transactions_lock_the_set(
     assert len(driver.steps_since_pin(hub, b, trainer)) == MAX_STEPS + 1
     with ape.reverts("hub: pin before the first piece"):
         hub.pin(b, sender=carol)
-    receipts = driver.reveal(hub, b, b_set, carol, trainer)  # held, then two unwinds
-    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind", "unwind"]
+    receipts = driver.reveal(hub, b, b_set, carol, trainer)  # held, then one unwind
+    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
     answer = sum(r.gas_used for r in receipts) - plain
     print(
         f"flood between reveal transactions: {MAX_STEPS + 1} steps, {gas} gas; carol's answer "
@@ -269,7 +269,7 @@ def test_seventeen_steps_front_run_the_first_reveal_and_spoil_the_set(
     assert block[mine].reason == "hub: model changed"
     assert trainer.update_count() == pinned.updates + MAX_STEPS + 1
     receipts = driver.reveal(hub, b, b_set, carol, trainer)  # the honest evaluator's retry
-    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind", "unwind"]
+    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
     flood_gas = sum(block[t].gas_used for t in theirs)
     answer = block[mine].gas_used + sum(r.gas_used for r in receipts) - plain
     print(
@@ -385,7 +385,9 @@ def test_seven_wide_steps_after_the_first_piece_lock_a_set_of_wide_samples(
     assert [trainer.score(packed.pack(x, n)) for x, _ in ts.pieces[1]] != at_pin
     if held:
         e = hub.evaluations(i)
-        receipts = [hub.reveal_sparse(i, *driver.reveal_args(ts, 1, 2), e.updates, [], True, sender=carol)]
+        receipts = [
+            hub.reveal_sparse(i, *driver.reveal_args(ts, 1, 2), e.updates, [], True, sender=carol)
+        ]
         assert hub.evaluations(i).block == 0  # the piece waits for its steps
         receipts += driver.unwind_all(hub, i, ts, trainer, mallory)  # anyone may unwind
         assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
@@ -403,9 +405,11 @@ def test_seven_wide_steps_after_the_first_piece_lock_a_set_of_wide_samples(
     assert max(gas) < 10_000_000 and answer < sent
     e = hub.evaluations(i)
     assert e.block != 0 and e.samples == 32
-    (log,) = [
+    (log,) = (
         log
-        for log in hub.PieceScored.range(e.commit_block, e.block + 1, search_topics={"evaluation": i})
+        for log in hub.PieceScored.range(
+            e.commit_block, e.block + 1, search_topics={"evaluation": i}
+        )
         if log.piece == 1
-    ]
+    )
     assert [int(v) for v in log.scores] == at_pin
