@@ -41,7 +41,7 @@ interface SparseModel:
 
 interface PackedModel:
     def predict(x: DynArray[uint256, MAX_WORDS]) -> uint8: view
-    def score(x: DynArray[uint256, MAX_WORDS]) -> int256: view
+    def score(x: DynArray[uint256, SAMPLE_WORDS]) -> int256: view
     def n_features() -> uint256: view
     def learning_rate() -> int256: view
     def intercept() -> int256: view
@@ -124,6 +124,15 @@ struct Step:
     c: Contribution
     x: DynArray[uint256, MAX_WORDS]
 
+# @dev Pieces revealed with `hold`, not yet scored: `state` hashes the chain of their (packed
+#      x, y, score so far) from `scored[id]` with their sizes; the contributions after `after`
+#      up to `last` (the trainer's count at the reveal) are still to be taken back (`unwind`).
+#      state 0: nothing waits.
+struct Pending:
+    state: bytes32
+    after: uint256
+    last: uint256
+
 struct SparseSample:
     x: DynArray[uint32, MAX_FEATURES]
     y: uint8
@@ -172,6 +181,14 @@ event PieceScored:
     correct: uint256
     scores: DynArray[int256, MAX_PIECE]
 
+# @dev Held pieces wait for the contributions `after` + 1 to `last` (`unwind`); `scores` are
+#      their samples' scores with those up to `after` taken back (what `unwind` restates).
+event StepsPending:
+    evaluation: indexed(uint256)
+    after: uint256
+    last: uint256
+    scores: DynArray[int256, MAX_BATCH * MAX_PIECE]
+
 event EvaluationPinned:
     evaluation: indexed(uint256)
     block: uint256
@@ -206,11 +223,14 @@ MAX_PIECE: constant(uint256) = 16
 # @dev Pieces revealed in one transaction: a set revealed at once cannot be spoilt by a
 #      contribution between its pieces.
 MAX_BATCH: constant(uint256) = 4
-# @dev Steps a reveal of a pinned packed model takes back (every trained contribution since
-#      the pin, listed in each reveal transaction).
+# @dev Steps one transaction takes back: a reveal of a pinned packed model that lists every
+#      trained contribution since the pin, or an `unwind` (the next contributions in order).
 MAX_STEPS: constant(uint256) = 16
-# @dev Most indices of one packed contribution: MAX_WORDS words of 16-bit lanes.
-MAX_CONTRIBUTION: constant(uint256) = 1024
+# @dev Contributions one `unwind` takes back (each restated in full if it trained): the held
+#      samples are read once a call, so a flood of narrow steps is answered in few calls.
+MAX_UNWIND: constant(uint256) = 64
+# @dev Words of a packed test sample: MAX_FEATURES indices in 32-bit lanes.
+SAMPLE_WORDS: constant(uint256) = 16
 _BINDING_SHIFT: constant(uint256) = 99
 _INTERCEPT_ONE: constant(int256) = 2**59
 # @dev Runtime code longer than this cannot be a model (EIP-170).
@@ -249,6 +269,15 @@ record_count: public(HashMap[address, uint256])
 # @dev Hash chain of (packed x, y, score) over an evaluation's samples, in reveal order, for
 #      a packed kind (what `HubPool.enter` checks a closing set against).
 scored: public(HashMap[uint256, bytes32])
+
+# @dev evaluation => its pieces revealed with `hold` that wait for `unwind`.
+pending: public(HashMap[uint256, Pending])
+# @dev The net move (in learning rates) of the steps one call takes back, per feature:
+#      call << 128 | (_NET_ZERO + net), read as 0 when written under another call (transient,
+#      a fresh `_calls` value per call).
+_moves: transient(uint256[2**32])
+_calls: transient(uint256)
+_NET_ZERO: constant(uint256) = 2**64
 
 # ---------------------------------------------------------------- CONSTRUCTOR
 
@@ -393,7 +422,7 @@ def pin(id: uint256):
 def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
                   sizes: DynArray[uint256, MAX_BATCH],
                   samples_: DynArray[SparseSample, MAX_BATCH * MAX_PIECE], updates: uint256,
-                  steps: DynArray[Step, MAX_STEPS] = []):
+                  steps: DynArray[Step, MAX_STEPS] = [], hold: bool = False):
     """
     @notice Reveal and score the next pieces of evaluation `id` on a sparse-input model
             (evaluator only), one salt per piece, up to MAX_BATCH pieces in one transaction
@@ -411,61 +440,46 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             order, restated with its packed features (a packed kind only); the hub takes each
             step's move back from every score (learning_rate per shared feature, and the
             intercept as pinned). A step left out fails the reveal (`hub: model changed`);
-            the same samples may then be revealed again with it listed.
+            the same samples may then be revealed again with it listed, or held.
+            `hold` (a pinned packed kind, no `steps`): however many contributions came since
+            the pin, the pieces are checked against their commitments and the model's scores
+            read now, with the intercept put back as pinned; the contributions after the pin
+            up to the trainer's count now are taken back later by `unwind` (anyone, in
+            chunks), and the pieces are scored once none is left. Nothing sent after this
+            transaction changes their scores, and nothing sent before fails it. With no
+            contribution since the pin the pieces are scored at once.
     """
-    e: Evaluation = self._begin_reveal(id, False, len(salts), sizes, len(samples_), updates, updates + len(steps))
+    expected: uint256 = updates + len(steps)
+    if hold:
+        expected = max_value(uint256)
+    e: Evaluation = self._begin_reveal(id, False, len(salts), sizes, len(samples_), updates, expected)
     features: uint8 = self.kinds[self.entries[e.model].kind - 1].features
     n_classes: uint256 = self.entries[e.model].n_classes
     n_features: uint256 = 0
     if features == PACKED:
         n_features = staticcall PackedModel(e.model).n_features()
-    # Steps since the pin, taken back: back[q] is how far they moved sample q's weight sum (in
-    # learning rates), `moved` the intercept's move undone.
-    back: DynArray[int256, MAX_BATCH * MAX_PIECE] = []
+    # Steps since the pin, taken back: their net move per feature (`_take`), and `moved` the
+    # intercept's move undone. Held: the contributions after the pin up to `last` are taken
+    # back by `unwind`, from the scores read now.
     moved: int256 = 0
     rate: int256 = 0
+    call: uint256 = 0
+    last: uint256 = e.contributions
+    if hold:
+        assert e.pinned != 0 and features == PACKED and len(steps) == 0, "hub: hold needs a pin and no steps"
+        last = staticcall Trainer(e.model).contribution_count()
     if len(steps) > 0:
         assert e.pinned != 0 and features == PACKED, "hub: steps need a pin on a packed model"
-        bits: uint256 = 16
-        if n_features > _NARROW_LIMIT:
-            bits = 32
-        for q2: uint256 in range(len(samples_), bound=MAX_BATCH * MAX_PIECE):
-            back.append(0)
+        call = self._next_call()
         prev: uint256 = e.contributions
         for s: Step in steps:
             assert s.c.id > prev, "hub: steps not after the pin, in order"
             prev = s.c.id
-            r: Record = staticcall Trainer(e.model).contribution(s.c.id)
-            binding: uint256 = convert(
-                keccak256(abi_encode(s.c.id, s.c.contributor, s.c.time, s.c.label, s.c.deposit, keccak256(abi_encode(s.x)))),
-                uint256,
-            ) >> _BINDING_SHIFT
-            assert r.trained and r.binding == binding, "hub: not a step of the model"
-            c: DynArray[uint256, MAX_CONTRIBUTION] = self._unpack(s.x, bits)
-            for q2: uint256 in range(len(samples_), bound=MAX_BATCH * MAX_PIECE):
-                # |x & c|: each index of x found in c by binary search from the last one's place
-                # (x sorted; checked below by `_pack`), so a wide step costs log2 of its size.
-                k: int256 = 0
-                lo: uint256 = 0
-                for j32: uint32 in samples_[q2].x:
-                    j: uint256 = convert(j32, uint256)
-                    hi: uint256 = len(c)
-                    for _: uint256 in range(11):
-                        if lo >= hi:
-                            break
-                        mid: uint256 = (lo + hi) // 2
-                        if c[mid] < j:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    if lo < len(c) and c[lo] == j:
-                        k += 1
-                if s.c.label == 1:
-                    back[q2] += k
-                else:
-                    back[q2] -= k
+            self._take(e.model, s, call, n_features, False)
         rate = staticcall PackedModel(e.model).learning_rate() * _INTERCEPT_ONE
+    if len(steps) > 0 or last != e.contributions:
         moved = e.intercept - staticcall PackedModel(e.model).intercept()
+    held: DynArray[int256, MAX_BATCH * MAX_PIECE] = []
     chain_: bytes32 = self.scored[id]
     samples: uint256 = 0
     correct: uint256 = 0
@@ -484,24 +498,115 @@ def reveal_sparse(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             acc = hash_chain._link(acc, keccak256(abi_encode(x, y)))
             label: uint8 = 0
             if features == PACKED:
-                words: DynArray[uint256, MAX_WORDS] = self._pack(x, n_features)
-                sc: int256 = staticcall PackedModel(e.model).score(words)
-                if len(back) > 0:
-                    sc = sc + moved - back[q - 1] * rate
+                words: DynArray[uint256, SAMPLE_WORDS] = self._pack(x, n_features)
+                sc: int256 = staticcall PackedModel(e.model).score(words) + moved
+                if call != 0:
+                    back: int256 = 0
+                    for j32: uint32 in x:
+                        t: uint256 = self._moves[convert(j32, uint256)]
+                        if t >> 128 == call:
+                            back = unsafe_add(back, unsafe_sub(convert(t & (2**128 - 1), int256), convert(_NET_ZERO, int256)))
+                    sc -= back * rate
                 if sc > 0:
                     label = 1
                 scores.append(sc)
+                held.append(sc)
                 chain_ = hash_chain._link(chain_, keccak256(abi_encode(words, y, sc)))
             else:
                 label = staticcall SparseModel(e.model).predict(x)
             if label == y:
                 right += 1
-        self._check_piece(id, at, acc, n, right, scores)
+        assert acc == self.commitments[id][at], "hub: piece does not match its commitment"
+        if last == e.contributions:
+            log PieceScored(evaluation=id, piece=at, samples=n, correct=right, scores=scores)
         samples += n
         correct += right
+    if last != e.contributions:
+        # Held: the chain of (packed x, y, score so far) and the sizes, for `unwind`.
+        self.evaluations[id].revealed = e.revealed + len(sizes)
+        self.pending[id] = Pending(state=keccak256(abi_encode(chain_, sizes)), after=e.contributions, last=last)
+        log StepsPending(evaluation=id, after=e.contributions, last=last, scores=held)
+        return
     if features == PACKED:
         self.scored[id] = chain_
     self._end_reveal(id, e, len(sizes), samples, correct)
+
+
+@external
+@nonreentrant
+def unwind(id: uint256, sizes: DynArray[uint256, MAX_BATCH],
+           words: DynArray[DynArray[uint256, SAMPLE_WORDS], MAX_BATCH * MAX_PIECE],
+           labels: DynArray[uint8, MAX_BATCH * MAX_PIECE], scores: DynArray[int256, MAX_BATCH * MAX_PIECE],
+           steps: DynArray[Step, MAX_UNWIND]):
+    """
+    @notice Take the next contributions back from the pieces of evaluation `id` revealed with
+            `hold` (anyone, within the reveal window). `sizes`, `words` (the samples packed as
+            the hub packs them), `labels` and `scores` restate the held pieces as the latest
+            `StepsPending` gave them; `steps` are the contributions right after its `after`,
+            every id in order up to at most `last`, at most MAX_UNWIND (an untrained one with
+            any features: it is skipped). A trained step must be the trainer's record (binding): nothing is taken
+            from the caller on trust. Once `last` is reached the pieces are scored as the model
+            was at the pin (`PieceScored`, `scored`), and the last piece writes the record.
+    """
+    p: Pending = self.pending[id]
+    assert p.state != empty(bytes32), "hub: nothing to unwind"
+    e: Evaluation = self.evaluations[id]
+    assert block.timestamp <= e.committed + reveal_delay + reveal_window, "hub: reveal window passed"
+    start: bytes32 = self.scored[id]
+    assert keccak256(abi_encode(self._chain(start, words, labels, scores), sizes)) == p.state, "hub: not the pieces waiting"
+    n_features: uint256 = staticcall PackedModel(e.model).n_features()
+    call: uint256 = self._next_call()
+    prev: uint256 = p.after
+    for s: Step in steps:
+        assert s.c.id == prev + 1 and s.c.id <= p.last, "hub: steps not after the pin, in order"
+        prev = s.c.id
+        self._take(e.model, s, call, n_features, True)
+    rate: int256 = staticcall PackedModel(e.model).learning_rate() * _INTERCEPT_ONE
+    bits: uint256 = 16
+    if n_features > _NARROW_LIMIT:
+        bits = 32
+    lanes: uint256 = 256 // bits
+    mask: uint256 = (1 << bits) - 1
+    now: DynArray[int256, MAX_BATCH * MAX_PIECE] = []
+    for q: uint256 in range(len(words), bound=MAX_BATCH * MAX_PIECE):
+        back: int256 = 0
+        nxt: uint256 = 0
+        for word: uint256 in words[q]:
+            w: uint256 = word
+            for lane: uint256 in range(16):
+                j: uint256 = w & mask
+                if lane == lanes or j < nxt:
+                    break
+                nxt = unsafe_add(j, 1)
+                w = w >> bits
+                t: uint256 = self._moves[j]
+                if t >> 128 == call:
+                    back = unsafe_add(back, unsafe_sub(convert(t & (2**128 - 1), int256), convert(_NET_ZERO, int256)))
+        now.append(scores[q] - back * rate)
+    chain_: bytes32 = self._chain(start, words, labels, now)
+    if prev != p.last:
+        self.pending[id] = Pending(state=keccak256(abi_encode(chain_, sizes)), after=prev, last=p.last)
+        log StepsPending(evaluation=id, after=prev, last=p.last, scores=now)
+        return
+    # Every step taken back: the held pieces (the last ones revealed) are scored.
+    self.pending[id] = empty(Pending)
+    correct: uint256 = 0
+    q: uint256 = 0
+    for k: uint256 in range(len(sizes), bound=MAX_BATCH):
+        right: uint256 = 0
+        piece: DynArray[int256, MAX_PIECE] = []
+        for j: uint256 in range(sizes[k], bound=MAX_PIECE):
+            label: uint8 = 0
+            if now[q] > 0:
+                label = 1
+            if label == labels[q]:
+                right += 1
+            piece.append(now[q])
+            q += 1
+        log PieceScored(evaluation=id, piece=e.revealed - len(sizes) + k, samples=sizes[k], correct=right, scores=piece)
+        correct += right
+    self.scored[id] = chain_
+    self._end_reveal(id, e, 0, q, correct)
 
 
 @external
@@ -530,7 +635,8 @@ def reveal_dense(id: uint256, salts: DynArray[bytes32, MAX_BATCH],
             acc = hash_chain._link(acc, keccak256(abi_encode(x, y)))
             if staticcall DenseModel(e.model).predict(x) == y:
                 right += 1
-        self._check_piece(id, at, acc, n, right, [])
+        assert acc == self.commitments[id][at], "hub: piece does not match its commitment"
+        log PieceScored(evaluation=id, piece=at, samples=n, correct=right, scores=[])
         samples += n
         correct += right
     self._end_reveal(id, e, len(sizes), samples, correct)
@@ -648,10 +754,12 @@ def _begin_reveal(id: uint256, dense: bool, n_salts: uint256, sizes: DynArray[ui
                   n_samples: uint256, updates: uint256, expected: uint256) -> Evaluation:
     """
     @dev `updates`: the count of the model scored (fixed by a pin or the first piece);
-         `expected`: its count now (`updates` plus the steps taken back).
+         `expected`: its count now (`updates` plus the steps taken back; max: a held
+         reveal, whose steps `unwind` takes back whatever their number).
     """
     e: Evaluation = self.evaluations[id]
     self._check_open(e)
+    assert self.pending[id].state == empty(bytes32), "hub: pieces wait for their steps"
     assert (self.kinds[self.entries[e.model].kind - 1].features == DENSE) == dense, "hub: wrong input type"
     n: uint256 = len(sizes)
     assert n > 0, "hub: empty piece"
@@ -663,7 +771,8 @@ def _begin_reveal(id: uint256, dense: bool, n_salts: uint256, sizes: DynArray[ui
         total += size
     assert total == n_samples, "hub: sizes do not add up"
     assert staticcall HubModel(e.model).sealed(), "hub: model not sealed"
-    assert staticcall HubModel(e.model).update_count() == expected, "hub: model changed"
+    if expected != max_value(uint256):
+        assert staticcall HubModel(e.model).update_count() == expected, "hub: model changed"
     if e.revealed > 0 or e.pinned != 0:
         assert updates == e.updates, "hub: model changed during the evaluation"
     return e
@@ -680,31 +789,72 @@ def _check_open(e: Evaluation):
 
 
 @internal
-@pure
-def _unpack(x: DynArray[uint256, MAX_WORDS], bits: uint256) -> DynArray[uint256, MAX_CONTRIBUTION]:
+def _next_call() -> uint256:
     """
-    @dev The indices of a packed sample (`_pack`'s inverse), read up to the first lane that
-         does not increase (HubPool._unpack).
+    @dev A fresh key for `_moves` in this transaction (from 1).
     """
-    out: DynArray[uint256, MAX_CONTRIBUTION] = []
+    c: uint256 = self._calls + 1
+    self._calls = c
+    return c
+
+
+@internal
+def _take(model: address, s: Step, call: uint256, n_features: uint256, every: bool):
+    """
+    @dev Add step `s`'s move to `_moves` under `call`: +1 per feature for label 1, -1 for 0 (a
+         Perceptron step moved each of its features' weights by the learning rate toward its
+         label). It must be the trainer's record (binding) and have trained; with `every` an
+         untrained one is skipped instead. The features are read from the packed words up to
+         the first lane that does not increase (`HubPool._unpack`).
+    """
+    r: Record = staticcall Trainer(model).contribution(s.c.id)
+    if every and not r.trained:
+        return
+    binding: uint256 = convert(
+        keccak256(abi_encode(s.c.id, s.c.contributor, s.c.time, s.c.label, s.c.deposit, keccak256(abi_encode(s.x)))),
+        uint256,
+    ) >> _BINDING_SHIFT
+    assert r.trained and r.binding == binding, "hub: not a step of the model"
+    d: uint256 = max_value(uint256)  # -1, added without overflow checks to the low half
+    if s.c.label == 1:
+        d = 1
+    bits: uint256 = 16
+    if n_features > _NARROW_LIMIT:
+        bits = 32
+    lanes: uint256 = 256 // bits
+    mask: uint256 = (1 << bits) - 1
     nxt: uint256 = 0
-    for word: uint256 in x:
+    for word: uint256 in s.x:
         w: uint256 = word
         for lane: uint256 in range(16):
-            if lane * bits >= 256:
+            j: uint256 = w & mask
+            if lane == lanes or j < nxt:
                 break
-            j: uint256 = w & ((1 << bits) - 1)
-            if j < nxt:
-                break
-            nxt = j + 1
+            nxt = unsafe_add(j, 1)
             w = w >> bits
-            out.append(j)
-    return out
+            t: uint256 = self._moves[j]
+            if t >> 128 != call:
+                t = (call << 128) | _NET_ZERO
+            self._moves[j] = unsafe_add(t, d)
 
 
 @internal
 @pure
-def _pack(x: DynArray[uint32, MAX_FEATURES], n_features: uint256) -> DynArray[uint256, MAX_WORDS]:
+def _chain(start: bytes32, words: DynArray[DynArray[uint256, SAMPLE_WORDS], MAX_BATCH * MAX_PIECE],
+           labels: DynArray[uint8, MAX_BATCH * MAX_PIECE],
+           scores: DynArray[int256, MAX_BATCH * MAX_PIECE]) -> bytes32:
+    """
+    @dev `start` with each (packed x, y, score) linked in, as `scored` takes them.
+    """
+    h: bytes32 = start
+    for q: uint256 in range(len(words), bound=MAX_BATCH * MAX_PIECE):
+        h = hash_chain._link(h, keccak256(abi_encode(words[q], labels[q], scores[q])))
+    return h
+
+
+@internal
+@pure
+def _pack(x: DynArray[uint32, MAX_FEATURES], n_features: uint256) -> DynArray[uint256, SAMPLE_WORDS]:
     """
     @dev The sparse Perceptron's packed form of `x`: its indices in 16-bit lanes (32-bit when
          `n_features` > 2**16), lowest lane first, every word full but the last. Refuses
@@ -715,7 +865,7 @@ def _pack(x: DynArray[uint32, MAX_FEATURES], n_features: uint256) -> DynArray[ui
     bits: uint256 = 16
     if n_features > _NARROW_LIMIT:
         bits = 32
-    words: DynArray[uint256, MAX_WORDS] = []
+    words: DynArray[uint256, SAMPLE_WORDS] = []
     word: uint256 = 0
     at: uint256 = 0
     nxt: uint256 = 0
@@ -739,13 +889,6 @@ def _pack(x: DynArray[uint32, MAX_FEATURES], n_features: uint256) -> DynArray[ui
 @view
 def _chain_start(evaluator: address, at: uint256, salt: bytes32, n: uint256) -> bytes32:
     return keccak256(abi_encode(PIECE_TAG, chain.id, self, evaluator, at, salt, n))
-
-
-@internal
-def _check_piece(id: uint256, at: uint256, acc: bytes32, n: uint256, correct: uint256,
-                 scores: DynArray[int256, MAX_PIECE]):
-    assert acc == self.commitments[id][at], "hub: piece does not match its commitment"
-    log PieceScored(evaluation=id, piece=at, samples=n, correct=correct, scores=scores)
 
 
 @internal

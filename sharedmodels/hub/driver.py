@@ -20,6 +20,8 @@ from sharedmodels.hub.kinds import HubKind, code_hash, hub_kinds
 from sharedmodels.hub.rules import (
     MAX_BATCH,
     MAX_ENTER,
+    MAX_STEPS,
+    MAX_UNWIND,
     ScoredSample,
     TestSet,
     cancellation,
@@ -229,39 +231,57 @@ def reveal(
     pin: bool = True,
 ) -> list[Any]:
     """Pin the evaluation (``ModelHub.pin``) unless a piece is out already, then reveal every
-    piece left, ``batch`` pieces a transaction, each listing the steps the model took since
-    the pin; returns the receipts. The pin is mined before any sample is sent (a step that
-    read a pending reveal must land after the pin, where the hub takes it back). A reveal
-    that fails on a step it did not list (``hub: model changed``, a front-run) is sent again
-    with it. ``pin=False``: reveal as the model is now, as before pins (all of a set of up
-    to ``MAX_BATCH`` pieces at once)."""
+    piece left, ``batch`` pieces a transaction; returns the receipts. The pin is mined before
+    any sample is sent (a step that read a pending reveal must land after the pin, where the
+    hub takes it back). Each reveal of a pinned packed model lists the steps it took since
+    the pin when one transaction takes them all (``MAX_STEPS``); otherwise it holds the
+    pieces and takes the steps back with ``unwind`` (``unwind_all``) before the next batch.
+    A reveal that fails on a step it did not list (``hub: model changed``, a front-run) may
+    be sent again: the call lists it, or holds. ``pin=False``: reveal as the model is now,
+    as before pins (all of a set of up to ``MAX_BATCH`` pieces at once)."""
     e = hub.evaluations(evaluation)
     if pin and e.revealed == 0 and e.pinned == 0:
         hub.pin(evaluation, sender=sender)
-    receipts = []
-    for fn, args in reveal_calls(hub, evaluation, test_set, model, batch):
+    receipts = unwind_all(hub, evaluation, test_set, model, sender)  # pieces held before
+    e = hub.evaluations(evaluation)
+    for i in range(e.revealed, e.pieces, batch):
+        fn, args = reveal_call(hub, evaluation, test_set, model, i, min(i + batch, e.pieces))
         receipts.append(fn(*args, sender=sender))
+        receipts += unwind_all(hub, evaluation, test_set, model, sender)
     return receipts
 
 
 def reveal_calls(
     hub: Any, evaluation: int, test_set: TestSet, model: Any, batch: int = MAX_BATCH
 ) -> list[tuple[Any, tuple]]:
-    """The transactions ``reveal`` sends after its pin, as (method, arguments): for a pinned
-    evaluation the pinned update count and the steps since the pin (``steps_since_pin``),
-    else the update count now. What a fee preview prices before anything is sent."""
+    """The reveal transactions ``reveal`` sends after its pin, as (method, arguments), against
+    the model as it is now: what a fee preview prices before anything is sent (the ``unwind``
+    calls a held reveal needs are not among them)."""
     e = hub.evaluations(evaluation)
-    fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
-    if e.pinned == 0:
-        tail: tuple = (model.update_count(),)
-    elif test_set.dense:
-        tail = (e.updates,)
-    else:
-        tail = (e.updates, steps_since_pin(hub, evaluation, model))
     return [
-        (fn, (evaluation, *reveal_args(test_set, i, min(i + batch, e.pieces)), *tail))
+        reveal_call(hub, evaluation, test_set, model, i, min(i + batch, e.pieces))
         for i in range(e.revealed, e.pieces, batch)
     ]
+
+
+def reveal_call(
+    hub: Any, evaluation: int, test_set: TestSet, model: Any, i: int, j: int
+) -> tuple[Any, tuple]:
+    """(method, arguments) revealing pieces ``i`` to ``j - 1``: unpinned, the update count
+    now; pinned, the pinned count and the steps since the pin (``steps_since_pin``) when one
+    transaction takes them all back, else no step and ``hold`` (``unwind`` takes them
+    back)."""
+    e = hub.evaluations(evaluation)
+    fn = hub.reveal_dense if test_set.dense else hub.reveal_sparse
+    head = (evaluation, *reveal_args(test_set, i, j))
+    if e.pinned == 0:
+        return fn, (*head, model.update_count())
+    if test_set.dense:
+        return fn, (*head, e.updates)
+    steps = steps_since_pin(hub, evaluation, model)
+    if len(steps) <= MAX_STEPS:
+        return fn, (*head, e.updates, steps)
+    return fn, (*head, e.updates, [], True)
 
 
 def steps_since_pin(hub: Any, evaluation: int, model: Any) -> list[tuple]:
@@ -279,6 +299,71 @@ def steps_since_pin(hub: Any, evaluation: int, model: Any) -> list[tuple]:
         for c in sorted(history, key=lambda c: c.id)
         if c.id > e.contributions and model.contribution(c.id).trained
     ]
+
+
+def held(hub: Any, evaluation: int, test_set: TestSet, n_features: int) -> tuple | None:
+    """The pieces of ``evaluation`` waiting for ``unwind`` as it restates them: (sizes, packed
+    samples, labels, scores) from the latest ``StepsPending`` log, or None when none waits."""
+    p = hub.pending(evaluation)
+    if bytes(p.state) == bytes(32):
+        return None
+    e = hub.evaluations(evaluation)
+    scores = None
+    head = int(hub.provider.get_block("latest").number)
+    for log in hub.StepsPending.range(
+        e.commit_block, head + 1, search_topics={"evaluation": evaluation}
+    ):
+        if int(log.after) == int(p.after):
+            scores = [int(v) for v in log.scores]
+    if scores is None:
+        raise HubError(f"evaluation {evaluation}: no StepsPending log for its held pieces")
+    sizes: list[int] = []
+    i = int(e.revealed)
+    while sum(sizes) < len(scores):
+        i -= 1
+        sizes.insert(0, len(test_set.pieces[i]))
+    samples = [s for piece in test_set.pieces[i : int(e.revealed)] for s in piece]
+    words = [packed.pack(list(x), n_features) for x, _ in samples]
+    return sizes, words, [int(y) for _, y in samples], scores
+
+
+def unwind_chunks(hub: Any, evaluation: int, model: Any) -> list[list[tuple]]:
+    """The steps ``unwind`` takes for ``evaluation``'s held pieces, in transactions: every
+    contribution after the pending ``after`` up to ``last``, in id order (an untrained one
+    with no features), ``MAX_UNWIND`` a transaction."""
+    from sharedmodels.trainers.client import scan  # the trainer client imports Ape's world
+
+    p = hub.pending(evaluation)
+    after, last = int(p.after), int(p.last)
+    by_id = {c.id: c for c in scan(model, int(hub.evaluations(evaluation).pinned))}
+    chunks: list[list[tuple]] = [[]]
+    zero = "0x" + "00" * 20
+    for i in range(after + 1, last + 1):
+        c = by_id.get(i)
+        if c is None:
+            raise HubError(f"contribution {i} not found in the model's history")
+        if len(chunks[-1]) >= MAX_UNWIND:
+            chunks.append([])
+        if model.contribution(i).trained:
+            chunks[-1].append((c.key(), c.args()))
+        else:
+            chunks[-1].append(((i, zero, 0, 0, 0), []))
+    return [c for c in chunks if c]
+
+
+def unwind_all(hub: Any, evaluation: int, test_set: TestSet, model: Any, sender: Any) -> list[Any]:
+    """Send every ``unwind`` the held pieces of ``evaluation`` still need (anyone may);
+    returns the receipts (none when nothing waits)."""
+    receipts: list[Any] = []
+    if test_set.dense:
+        return receipts
+    if bytes(hub.pending(evaluation).state) == bytes(32):
+        return receipts
+    n_features = int(model.n_features())
+    while (state := held(hub, evaluation, test_set, n_features)) is not None:
+        chunk = unwind_chunks(hub, evaluation, model)[0]
+        receipts.append(hub.unwind(evaluation, *state, chunk, sender=sender))
+    return receipts
 
 
 def reveal_args(test_set: TestSet, i: int, j: int) -> tuple[list, list, list]:
@@ -394,14 +479,23 @@ def eligible(
 
 def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
     """A sparse evaluation's test set as its reveal transactions showed it (anyone can read
-    it back once revealed): the calldata of each transaction that scored a piece."""
+    it back once revealed): the calldata of each reveal that scored or held a piece."""
     e = hub.evaluations(evaluation)
+    found = []  # a held reveal logs StepsPending, its pieces are scored by a later unwind
+    for event in (hub.PieceScored, hub.StepsPending):
+        for log in event.range(
+            e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
+        ):
+            h = log.transaction_hash
+            found.append(
+                (
+                    log.block_number,
+                    log.log_index,
+                    h if isinstance(h, str) else "0x" + bytes(h).hex(),
+                )
+            )
     hashes: list[str] = []
-    for log in hub.PieceScored.range(
-        e.commit_block, e.block + 1, search_topics={"evaluation": evaluation}
-    ):
-        h = log.transaction_hash
-        h = h if isinstance(h, str) else "0x" + bytes(h).hex()
+    for _, _, h in sorted(found):
         if h not in hashes:
             hashes.append(h)
     pieces: list[list] = []
@@ -409,6 +503,9 @@ def revealed_set(hub: Any, provider: Any, evaluation: int) -> TestSet:
     for h in hashes:
         data = provider.web3.eth.get_transaction(h)["input"]
         _, args = hub.decode_input(bytes(data))
+        if "samples_" not in args:
+            continue  # an unwind
+
         samples = list(args["samples_"])
         at = 0
         for salt, size in zip(args["salts"], args["sizes"], strict=True):

@@ -31,6 +31,10 @@ MAX_PIECE = 16
 MAX_PIECES = 64
 #: ``ModelHub.MAX_BATCH``: pieces revealed in one transaction.
 MAX_BATCH = 4
+#: ``ModelHub.MAX_STEPS``: steps a reveal lists (every trained contribution since the pin).
+MAX_STEPS = 16
+#: ``ModelHub.MAX_UNWIND``: contributions one ``unwind`` takes back.
+MAX_UNWIND = 64
 #: ``ModelHub.MAX_FEATURES``: most indices in a sparse test sample.
 MAX_FEATURES = 128
 #: ``HubPool.MAX_ENTER``: contributions entered in one transaction.

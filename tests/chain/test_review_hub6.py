@@ -16,6 +16,7 @@ from test_hub import DELAY, ENTRY, NEG, POS, make_set, pool_invariant, wait
 from test_review_hub import add, claim, closing, enter_one
 from test_review_hub2 import POOL, hub, kinds, pool, trainer  # noqa: F401 (fixtures)
 
+from sharedmodels.encoding import packed
 from sharedmodels.hub import driver
 from sharedmodels.hub.rules import TestSet
 from sharedmodels.trainers.client import scan
@@ -89,43 +90,39 @@ def pay_out(hub, pool, trainer, b, b_set, people, chain):
 # ---------------------------------------------------------------- 1. flooding the steps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "measured: 17 one-feature steps (1,189,550 gas, 17 deposits) sent after the first of "
-        "the closing set's two reveal transactions; the second can list only 16 and reverts, "
-        "the pin cannot move ('hub: pin before the first piece'): the evaluation stays at 4 "
-        "of 8 pieces for good and alice's 10**18 wei period (her two steps took the model "
-        "from 50 % to 100 %) is never paid"
-    ),
-)
 def test_seventeen_steps_between_two_reveal_transactions_lock_the_set(
     hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """MEDIUM (a lock; the honest period's pay is lost, nobody gains). A closing set of more
-    than 64 samples takes more than one reveal transaction. Once its first is mined the pin
-    cannot move, and every later reveal must list every step since the pin, at most 16.
-    Mallory sends 17 trained steps on features no test sample has (each a label the model does
-    not give): the rest of the set can never be revealed, and the period alice earned never
-    closes. A correct hub finishes the set as the model was at the pin (100 %) and pays alice
-    the whole pool."""
+    """MEDIUM before the fix (a lock; the honest period's pay was lost, nobody gained). A
+    closing set of more than 64 samples takes more than one reveal transaction. Once its first
+    is mined the pin cannot move, and every later reveal had to list every step since the pin,
+    at most 16. Mallory sends 17 trained steps on features no test sample has (each a label
+    the model does not give): the rest of the set could never be revealed (measured before:
+    17 steps, 1,189,550 gas; 4 of 8 pieces for good, alice's 10**18 wei period unpaid).
+    Now the driver reveals the rest with `hold` and one `unwind` takes the 17 steps back:
+    the set finishes as the model was at the pin (100 %), alice is paid the whole pool, and
+    what the flood adds to carol's gas (her reveals and unwinds less the same reveal with no
+    step, estimated before the flood) is below what the flood cost mallory."""
     b, b_set = two_sets(hub, pool, trainer, bob, carol, chain, closing_size=32)
     assert len(b_set.pieces) == 8  # two transactions of 4 pieces
     teach_both(trainer, alice)
     hub.pin(b, sender=carol)
     pinned = hub.evaluations(b)
     hub.reveal_sparse(b, *driver.reveal_args(b_set, 0, 4), pinned.updates, [], sender=carol)
+    plain = reveal_gas(hub, trainer, b, b_set, 4, [], carol)  # the rest, nothing to take back
     gas = flood(trainer, mallory, MAX_STEPS + 1)
     assert trainer.update_count() == pinned.updates + MAX_STEPS + 1
     assert len(driver.steps_since_pin(hub, b, trainer)) == MAX_STEPS + 1
     with ape.reverts("hub: pin before the first piece"):
         hub.pin(b, sender=carol)
-    print(f"flood between reveal transactions: {MAX_STEPS + 1} steps, {gas} gas")
-    try:
-        driver.reveal(hub, b, b_set, carol, trainer)  # the honest evaluator's retry
-    except ape.exceptions.ContractLogicError as err:
-        print(f"second reveal transaction: {err}")
+    receipts = driver.reveal(hub, b, b_set, carol, trainer)  # held, then one unwind
+    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
+    answer = sum(r.gas_used for r in receipts) - plain
+    print(
+        f"flood between reveal transactions: {MAX_STEPS + 1} steps, {gas} gas; carol's answer "
+        f"{answer} gas ({[r.gas_used for r in receipts]} less {plain}): {gas / answer:.2f}x"
+    )
+    assert 0 < answer < gas
     record = hub.evaluations(b)
     print(f"revealed {record.revealed} of {record.pieces} pieces")
     assert record.block != 0, "the set can no longer be revealed"
@@ -249,40 +246,38 @@ def front_run_with_a_flood(mempool, hub, trainer, b, b_set, carol, mallory, memo
     return block, mine, theirs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "measured: 17 steps front-run carol's pinned reveal from the mempool (16 on fresh "
-        "features + 1 on the class-0 features read from it); the reveal fails ('hub: model "
-        "changed'), the honest driver's retry cannot list 17 steps and reverts, and its only "
-        "way out is a second pin after the samples were shown (next test): the set is spoilt, "
-        "alice's 10**18 wei period is never paid"
-    ),
-)
 def test_seventeen_steps_front_run_the_first_reveal_and_spoil_the_set(
     mempool, hub, pool, trainer, alice, bob, carol, mallory, chain
 ):
-    """MEDIUM (one transaction's worth of steps spoils any pinned closing set; honest period
-    lost). The pin saves a set from one front-run step: the reveal fails, and is sent again
-    listing the step. It does not from 17: the reveal fails with its samples in clear, the
-    retry cannot list 17 steps, and pinning again now lets in a step trained on the samples.
-    A correct hub lets carol reveal the same set as the model was at the pin (100 %), and
-    alice is paid the whole pool."""
+    """MEDIUM before the fix (one transaction's worth of steps spoilt any pinned closing set;
+    honest period lost). The pin saves a set from one front-run step: the reveal fails, and
+    is sent again listing the step. It did not from 17: the reveal failed with its samples in
+    clear, the retry could not list 17 steps (measured before: alice 0 of a 10**18 wei
+    period). Now the retry holds the pieces and `unwind` takes the 17 steps back: the record
+    is the model at the pin (100 %) and alice is paid the whole pool. Stronger than before:
+    the flood costs mallory more gas than it adds to carol's (the failed reveal, the retry
+    and its unwinds, less the same reveal with no step estimated before)."""
     b, b_set = two_sets(hub, pool, trainer, bob, carol, chain)
     teach_both(trainer, alice)
     hub.pin(b, sender=carol)
     pinned = hub.evaluations(b)
+    plain = reveal_gas(hub, trainer, b, b_set, len(b_set.pieces), [], carol)
     block, mine, theirs = front_run_with_a_flood(
         mempool, hub, trainer, b, b_set, carol, mallory, memorise=False
     )
     assert all(block[t].ok for t in theirs), [block[t].reason for t in theirs]
     assert block[mine].reason == "hub: model changed"
     assert trainer.update_count() == pinned.updates + MAX_STEPS + 1
-    try:
-        driver.reveal(hub, b, b_set, carol, trainer)  # the honest evaluator's retry
-    except ape.exceptions.ContractLogicError as err:
-        print(f"retry listing {MAX_STEPS + 1} steps: {err}")
+    receipts = driver.reveal(hub, b, b_set, carol, trainer)  # the honest evaluator's retry
+    assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
+    flood_gas = sum(block[t].gas_used for t in theirs)
+    answer = block[mine].gas_used + sum(r.gas_used for r in receipts) - plain
+    print(
+        f"front-run flood: {len(theirs)} steps, {flood_gas} gas; carol's answer {answer} gas "
+        f"(failed reveal {block[mine].gas_used}, then {[r.gas_used for r in receipts]}, less "
+        f"{plain}): {flood_gas / answer:.2f}x"
+    )
+    assert answer < flood_gas
     record = hub.evaluations(b)
     assert record.block != 0, "the set can no longer be revealed at its pin"
     budget, paid = pay_out(hub, pool, trainer, b, b_set, [alice, mallory], chain)
@@ -355,45 +350,66 @@ def reveal_gas(hub, trainer, i, ts, j, steps, carol):
         return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "measured: after the first piece (3,132,520 gas alone; two pieces 5,419,696) of a "
-        "set of samples of 128 indices, the next piece listing 1..6 steps of 1,024 indices "
-        "costs 5,376,092 / 8,940,018 / 13,736,368 / 19,752,165 / 21,878,419 / 25,442,517 "
-        "gas; with 7 it runs out of gas in a 30M block: the set is locked for good; the 7 "
-        "steps cost mallory 11,396,386 gas to send"
-    ),
-)
+@pytest.mark.parametrize("held", [False, True], ids=["listed", "held"])
 def test_seven_wide_steps_after_the_first_piece_lock_a_set_of_wide_samples(
-    hub, trainer, carol, mallory, chain
+    hub, trainer, carol, mallory, chain, held
 ):
-    """MEDIUM (a lock with fewer steps than the flood of 17). Each step a reveal takes back is
-    walked against every index of every sample: a step of 1,024 indices (the widest a contribution
-    may be) against samples of 128 indices (the widest a test sample may be) adds about
-    2-6M gas to a reveal of one piece. After the first piece is out the pin cannot move, so a few
-    such steps (7 here) put the rest of the set above a block's gas for good, 16 samples at a time
-    (the piece size is fixed at the commitment). A correct hub lets the rest be revealed."""
+    """MEDIUM before the fix (a lock with fewer steps than the flood of 17). Each step a reveal
+    took back was walked against every index of every sample: a step of 1,024 indices (the
+    widest a contribution may be) against samples of 128 indices (the widest a test sample may
+    be) added 2-6M gas to a reveal of one piece, and 7 such steps (11,396,386 gas to send) put
+    the rest of the set above a 30M block for good (measured before: the next piece listing
+    1..6 steps 5,376,092 / 8,940,018 / 13,736,368 / 19,752,165 / 21,878,419 / 25,442,517 gas,
+    with 7 out of gas). Now the steps' moves are summed per feature once (transient storage)
+    and each sample index is looked up once: the cost is the steps' indices plus the samples',
+    not their product. Both ways of taking them back are played: listed in the reveal (the
+    driver's choice for up to 16 steps) and held, then `unwind`. Stronger than "the rest fits
+    in a block": the set finishes, every transaction is under a third of a 30M block, each
+    score of the second piece is the model's score at the pin (read before the flood), and
+    what the flood adds to carol's gas is below what it cost mallory."""
     n = trainer.n_features()
     ts = wide_set(32, n_features=n)
     i = driver.commit(hub, trainer.address, ts, carol, chain.chain_id)
     wait(chain, DELAY)
     hub.pin(i, sender=carol)
     whole = [reveal_gas(hub, trainer, i, ts, j, [], carol) for j in (1, 2)]
-    hub.reveal_sparse(
+    first = hub.reveal_sparse(
         i, *driver.reveal_args(ts, 0, 1), hub.evaluations(i).updates, [], sender=carol
     )
+    plain = reveal_gas(hub, trainer, i, ts, 1, [], carol)  # the second piece, no step
+    at_pin = [trainer.score(packed.pack(x, n)) for x, _ in ts.pieces[1]]
     sent = 0
-    one = []  # gas of revealing the next piece listing every step so far (None: above a block)
     for k in range(7):
         x = pack16(range((k % 4) * 1024, (k % 4 + 1) * 1024))
         sent += add(trainer, mallory, x, 1 - trainer.predict(x)).gas_used
-        one.append(
-            reveal_gas(hub, trainer, i, ts, 1, driver.steps_since_pin(hub, i, trainer), carol)
-        )
+    assert [trainer.score(packed.pack(x, n)) for x, _ in ts.pieces[1]] != at_pin
+    if held:
+        e = hub.evaluations(i)
+        receipts = [
+            hub.reveal_sparse(i, *driver.reveal_args(ts, 1, 2), e.updates, [], True, sender=carol)
+        ]
+        assert hub.evaluations(i).block == 0  # the piece waits for its steps
+        receipts += driver.unwind_all(hub, i, ts, trainer, mallory)  # anyone may unwind
+        assert [r.method_called.name for r in receipts] == ["reveal_sparse", "unwind"]
+    else:
+        receipts = driver.reveal(hub, i, ts, carol, trainer)
+        assert [r.method_called.name for r in receipts] == ["reveal_sparse"]
+    gas = [r.gas_used for r in receipts]
+    answer = sum(gas) - plain
     print(
         f"7 steps of 1024 indices: {sent} gas to send; revealing 1 / 2 pieces of 16 samples "
-        f"of 128 indices with no step: {whole}; the next piece with 1..7 steps: {one}"
+        f"of 128 indices with no step: {whole} (the first: {first.gas_used}); the second "
+        f"piece ({'held, unwound' if held else 'listing the steps'}): {gas}; the answer "
+        f"{answer} gas: {sent / answer:.2f}x"
     )
-    assert all(g is not None for g in one), "the rest of the set no longer fits in a block"
+    assert max(gas) < 10_000_000 and answer < sent
+    e = hub.evaluations(i)
+    assert e.block != 0 and e.samples == 32
+    (log,) = (
+        log
+        for log in hub.PieceScored.range(
+            e.commit_block, e.block + 1, search_topics={"evaluation": i}
+        )
+        if log.piece == 1
+    )
+    assert [int(v) for v in log.scores] == at_pin
