@@ -339,8 +339,9 @@ def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, own
     on every step's block (priority fee 0). Measured: the keeper gets back 77.0 % of its gas
     (24.6M of 32.0M gwei; 97.5 % when steps were paid their whole measured gas, which storage
     refunds could push above their cost: test_review_market4.py) and never more than it paid
-    on any step; the attacker's side loses its 12 undo stakes (0.12 ETH, through the rounds to
-    alice and the charges to the fund) and 18 slot fees (0.0225 ETH)."""
+    on any step; the attacker's side loses its 12 undo stakes (0.12 ETH: their rounds into the
+    pool, the provider's at the end, and one-fee charges into the fund) and 18 slot fees
+    (0.0225 ETH)."""
     terms = dataclasses.replace(TERMS, min_stake=10 * STAKE)
     market = open_market(project, owner, chain, WIDE_ROWS, WIDE_LABELS, pieces=2, terms=terms)
     m = market.contract

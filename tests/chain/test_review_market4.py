@@ -415,3 +415,66 @@ def test_a_keeper_contract_running_a_pass_in_one_transaction_is_paid_no_more_tha
     assert paid == fund + int(m.accounts(bob).charged) - int(m.work_fund())
     print(f"{receipt['gasUsed']:,} gas: cost {cost} wei, paid {paid} wei ({paid - cost:+})")
     assert paid <= cost, f"{receipt['gasUsed']:,} gas cost {cost} wei and was paid {paid} wei"
+
+
+# ------------------------------------------------- 7. the edges of "a restart follows"
+
+
+def test_a_pass_that_leaves_one_round_restarts_and_pays_it(chain, project, owner, alice, bob):
+    """Boundary (the finish at 0 rounds left, the charge when rounds are left). The bounty
+    buys exactly one round more than bob (-8, his sample undoes alice's) can pay after
+    keeping back his one-fee charge. Pass 1 pays his (stake - fee) // 8 rounds and leaves 1:
+    a restart follows, so he is charged one slot fee, and pass 2 (alice alone) pays the last
+    round to alice. She gets the whole bounty; the provider gets what bob's rounds paid into
+    the pool (8 wei a round); bob gets back what is left of his stake after his rounds and
+    his charge (0 wei). Finishing at one round left would give that round to the provider."""
+    fee = -(-STAKE // 8)
+    rounds = (STAKE - fee) // 8
+    bounty = 8 * (rounds + 1)
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=bounty)
+    m = market.contract
+    assert int(m.slot_fee()) == fee
+    market.contribute(alice, (0,), 1)
+    market.contribute(bob, (0, 20), 0)
+    received = settle(market, [alice, bob, owner])
+    want = market.expected()
+    assert market.balances() == want.balances
+    assert [p.rounds for p in want.passes] == [rounds, 1]
+    assert int(m.progress().epoch) == 2
+    assert int(m.accounts(bob).charged) == fee == want.charged[str(bob.address)]
+    assert got(received, alice) == STAKE + bounty
+    assert got(received, bob) == STAKE - 8 * rounds - fee == 0
+    assert got(received, owner) == 8 * rounds
+    assert m.balance == int(m.work_fund()) == 2 * fee + fee
+
+
+def test_a_negative_scorer_that_can_pay_exactly_one_more_round_stays(
+    chain, project, owner, alice, bob, carol, mallory
+):
+    """Boundary (the drop rule `balance < slot_fee - score`), at an 8 wei minimum stake (fee
+    1 wei). alice fixes all 8 (+8), bob undoes her (-8, stake 8), mallory re-fixes (+8), carol
+    undoes again (-8, stake 9). Pass 1: bob can pay (8 - 1) // 8 = 0 rounds, so it pays none;
+    bob drops and is charged 1 wei; carol holds exactly one round plus her charge (9 = 1 + 8)
+    and stays in. Pass 2 (without bob): carol is the only negative scorer, pays her one round
+    to alice, drops, is charged her last wei. Pass 3 pays alice the rest. A rule that dropped
+    carol at exactly one round plus charge would leave her 8 wei and end a pass earlier."""
+    terms = dataclasses.replace(TERMS, min_stake=8)
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, terms=terms)
+    m = market.contract
+    assert int(m.slot_fee()) == 1
+    market.contribute(alice, (0,), 1, 8)
+    market.contribute(bob, (0, 20), 0, 8)
+    market.contribute(mallory, (0, 50), 1, 8)
+    market.contribute(carol, (0, 30), 0, 9)
+    received = settle(market, [alice, bob, carol, mallory, owner])
+    want = market.expected()
+    assert market.balances() == want.balances
+    assert [p.rounds for p in want.passes[:2]] == [0, 1]
+    assert [p.dropped for p in want.passes] == [[str(bob.address)], [str(carol.address)], []]
+    assert int(m.progress().epoch) == 3
+    assert {w: int(m.accounts(w).charged) for w in want.charged} == want.charged
+    assert want.charged == {str(bob.address): 1, str(carol.address): 1}
+    assert got(received, carol) == 0
+    assert got(received, bob) == 7
+    rounds = market.bounty // 8
+    assert got(received, alice) == 8 + 8 * (rounds - 1) + 8  # pass 2's round, pass 3's rest
