@@ -44,10 +44,11 @@
      `balance // -score`; the minimum keeps a smaller balance from going below zero. Then a
      contributor drops out when its balance is below its stake, or when it scored below zero
      and can no longer pay one more round (the binding contributor always does, so every
-     restart drops someone). A negative scorer keeps back from its rounds, and pays into the
-     work fund when it drops, `min(slot_fee * n_contributions, its stake)`: the next pass
-     replays every contribution because of its drop. If no one scored below zero, all the
-     rounds left are paid and the market is done. What is left of the pool (unspent bounty, stakes lost by dropped-out
+     restart drops someone). A negative scorer keeps one slot fee back from its rounds and,
+     if it drops and a restart follows (the pass left rounds unpaid), pays it into the work
+     fund: the charge depends on nothing anyone else committed, and a pass that pays the last
+     rounds charges nobody. If no one scored below zero, or no rounds are left, the market is
+     done (a pass that drops everyone restarts into an empty last pass). What is left of the pool (unspent bounty, stakes lost by dropped-out
      scorers' rounds) goes to the provider.
 
      Bounded work. The provider fixes at opening the most contributions N, the most
@@ -64,9 +65,11 @@
      (returning it would pay the provider for making the pass too costly to finish).
 
      Work fund. Every commitment pays `slot_fee` besides its stake (min_stake / 8, rounded
-     up), never returned: holding a slot costs it. The fees and the drop-outs' charges pay each `step`'s caller the gas
-     the step measured, at the block's base fee (never more than it burnt); the rest stays
-     locked, nobody's.
+     up), never returned: holding a slot costs it. The fees and the drop-outs' charges pay each
+     `step`'s caller, at the block's base fee, 4/5 of the gas the step measured (storage
+     refunds are capped at a fifth of a transaction's gas, so no batching of steps is paid
+     more than it burnt) and at most PAY_UNIT_GAS a work unit (small steps earn no more for
+     the same work than large ones); the rest stays locked, nobody's.
 
      Participation. `commit(h)` with the stake and the slot fee, h = keccak256(abi_encode(SAMPLE_TAG, market,
      chain id, sender, salt, x, y)), takes the next contribution id: the replay order is the commit
@@ -256,6 +259,11 @@ SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 # @dev The slot fee is min_stake / SLOT_FEE_DIVISOR, rounded up (at least 1 wei); nobody
 #      gets a fee back.
 SLOT_FEE_DIVISOR: constant(uint256) = 8
+# @dev A step pays its caller at most this much gas a work unit it did (at the base fee), so
+#      a step's fixed overhead (the progress record, about 60k gas) is not paid: 38 steps of
+#      16 units earn no more than 2 of 2**20 for the same pass. Below the unit's nominal
+#      2,100 gas: 2,048-unit steps measured 400-2,100 gas a unit (4/5 of it is what is paid).
+PAY_UNIT_GAS: public(constant(uint256)) = 1400
 
 PHASE_COMMITTED: constant(uint256) = 0
 PHASE_OPEN: constant(uint256) = 1
@@ -708,9 +716,6 @@ def step(budget: uint256) -> bool:
     m: uint256 = self.n_contributors
     left: uint256 = self.rounds_left
     use_initial: bool = self.has_initial
-    # What a negative scorer that drops out pays for the pass its drop forces: one slot fee
-    # for every contribution the pass replays (at most its stake).
-    reserve: uint256 = slot_fee * n
     used: uint256 = 0
     done: bool = False
     # The intercept and, while scoring a contribution, its features and weight change.
@@ -818,8 +823,9 @@ def step(budget: uint256) -> bool:
             if a.dropped or a.epoch != p.epoch or a.score >= 0:
                 continue
             p.negative = True
-            # The rounds it can pay, keeping back its charge in case it drops.
-            spare: uint256 = a.balance - min(a.balance, min(reserve, a.stake))
+            # The rounds it can pay, keeping back its charge (one slot fee, never above its
+            # stake: a revealed stake is at least min_stake) in case it drops.
+            spare: uint256 = a.balance - min(a.balance, slot_fee)
             p.rounds = min(p.rounds, spare // convert(-a.score, uint256))
         else:
             # STAGE_APPLY
@@ -828,10 +834,11 @@ def step(budget: uint256) -> bool:
                 done = self.phase == PHASE_DONE
                 break
             used += 2 * BASE_COST
-            p = self._apply(p, reserve)
+            # A restart follows this pass iff it has a negative scorer and rounds left.
+            p = self._apply(p, p.rounds < left)
     p.work += used
     self._progress = p
-    self._pay_work(start_gas)
+    self._pay_work(start_gas, used)
     return done
 
 # ---------------------------------------------------------------- COLLECT
@@ -1135,13 +1142,13 @@ def _add_score(who: address, e: uint256, change: int256):
 
 
 @internal
-def _apply(q: Progress, reserve: uint256) -> Progress:
+def _apply(q: Progress, restart: bool) -> Progress:
     """
     @dev Settle contributor `p.cursor` of pass `p.epoch`: its balance moves by score * rounds
          (taken from or added to the pool) and, when the pass had a negative score, it drops
          out if below its stake or unable to pay one more round and its charge. A negative
-         scorer that drops pays `min(reserve, stake)` of its balance into the work fund: the
-         next pass is work its drop forces.
+         scorer that drops pays one slot fee of its balance into the work fund when `restart`
+         (the pass left rounds unpaid, so its drop forces another pass), else nothing.
     """
     p: Progress = q
     who: address = self.contributors[p.cursor]
@@ -1160,11 +1167,12 @@ def _apply(q: Progress, reserve: uint256) -> Progress:
         loss: uint256 = convert(-score, uint256) * p.rounds
         a.balance -= loss
         p.losses += loss
-    keep: uint256 = min(reserve, a.stake)
-    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < keep + convert(-score, uint256))):
+    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < slot_fee + convert(-score, uint256))):
         a.dropped = True
-        if score < 0:
-            a.charged = min(keep, a.balance)
+        # Only a negative scorer ever drops: an active contributor starts every pass with at
+        # least its stake, and only a loss takes a balance below it.
+        if restart:
+            a.charged = min(slot_fee, a.balance)
             a.balance -= a.charged
             self.work_fund += a.charged
         log Dropped(contributor=who, epoch=p.epoch, balance=a.balance)
@@ -1175,17 +1183,18 @@ def _apply(q: Progress, reserve: uint256) -> Progress:
 
 
 @internal
-def _pay_work(start_gas: uint256):
+def _pay_work(start_gas: uint256, used: uint256):
     """
-    @dev Pay the caller, from the work fund, the gas this step burnt at the block's base fee,
-         as measured from its first line. The intrinsic 21,000 and the payment after the
-         measurement (at least 14,000) are not counted, so a keeper gets back a little less
-         than it burnt (97% at 2,048-unit steps, measured), however it batches its calls;
-         tips are its own business. (Storage refunds of a step that ends a pass could in
-         principle exceed that margin by a few thousand gas.)
+    @dev Pay the caller, from the work fund at the block's base fee, 4/5 of the gas this step
+         measured from its first line, and at most PAY_UNIT_GAS for each of the `used` work
+         units it did. EIP-3529 caps a transaction's storage refunds at a fifth of its gas, so
+         the steps of one transaction, however many, are never paid more than it cost net of
+         refunds; the unit cap pays the same work about the same in 16-unit steps as in one
+         (per-step overhead is not paid). A keeper gets back about 77% of its gas at
+         2,048-unit steps, measured; tips are its own business.
     """
     fund: uint256 = self.work_fund
-    amount: uint256 = min(fund, (start_gas - msg.gas) * block.basefee)
+    amount: uint256 = min(fund, min((start_gas - msg.gas) * 4 // 5, used * PAY_UNIT_GAS) * block.basefee)
     if amount > 0:
         self.work_fund = fund - amount
         self.withdrawn += amount
@@ -1205,7 +1214,7 @@ def _settle(p: Progress) -> Progress:
     self.rounds_left = left
     self.pool = self.pool + p.losses - p.gains
     log PassSettled(epoch=p.epoch, rounds=p.rounds, negative=p.negative, rounds_left=left, active=p.active)
-    if not p.negative or left == 0 or p.active == 0:
+    if not p.negative or left == 0:
         self._finish()
         return p
     restart: Progress = empty(Progress)

@@ -303,6 +303,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         " checkpoint's block is >= blk, so every further step sets hi = mid = lo and changes"
         " nothing: the same answer after more (bounded) steps, gas only"
     ),
+    (
+        "contracts/PredictionMarket.vy",
+        "_apply",
+        "if p.negative and (a.balance < a.stake or (score <= 0 and a.balance < slot_fee +"
+        " convert(-score, uint256))):",
+    ): (
+        "a zero scorer's balance is at least its stake (an active contributor starts every"
+        " pass with that, and only a loss lowers it), and a stake is at least the slot fee:"
+        " `balance < slot_fee + 0` is false either way"
+    ),
 }
 
 

@@ -338,9 +338,9 @@ def reward_pass(
     """The contract's reward pass in Python integers (``PredictionMarket.step`` until done),
     for tests and for the demo's expected figures. ``test`` is in reveal order,
     ``contributions`` in commit order, ``slot_fee`` the market's. A negative scorer that drops
-    out pays ``min(slot_fee * len(contributions), its stake)`` into the work fund (the pass its
-    drop forces replays every contribution), and the rounds keep that much of its balance
-    back."""
+    out when a restart follows (the pass had rounds left after paying its own) pays one slot
+    fee of its balance into the work fund, whatever anyone else committed; the rounds keep
+    that much of its balance back. A pass that pays the last rounds charges nobody."""
     order: list[str] = []
     stake: dict[str, int] = {}
     for c in contributions:
@@ -351,7 +351,6 @@ def reward_pass(
             stake[c.who] += c.stake
     balance = dict(stake)
     charged: dict[str, int] = {}
-    reserve = slot_fee * len(contributions)
     if not contributions:
         return Outcome(
             balances=balance,
@@ -399,30 +398,26 @@ def reward_pass(
                 previous = now
         negative = [w for w, s in scores.items() if s < 0]
 
-        def keep(w: str) -> int:
-            return min(reserve, stake[w])
-
         if negative:
-            spare = {w: balance[w] - min(balance[w], keep(w)) for w in negative}
+            spare = {w: balance[w] - min(balance[w], slot_fee) for w in negative}
             rounds = min(min(spare[w] // -scores[w] for w in negative), rounds_left)
         else:
             rounds = rounds_left
+        # A restart follows iff some score is negative and rounds are left after this pass's.
+        restart = bool(negative) and rounds < rounds_left
         out: list[str] = []
-        active = 0
         for w in order:
             if w in dropped:
                 continue
             s = scores.get(w, 0)
             balance[w] += s * rounds
             pool -= s * rounds
-            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < keep(w) - s)):
+            if negative and (balance[w] < stake[w] or (s < 0 and balance[w] < slot_fee - s)):
                 dropped.add(w)
                 out.append(w)
-                if s < 0:
-                    charged[w] = min(keep(w), balance[w])
+                if restart:  # only a negative scorer drops (see the contract's _apply)
+                    charged[w] = min(slot_fee, balance[w])
                     balance[w] -= charged[w]
-            else:
-                active += 1
         rounds_left -= rounds
         passes.append(
             PassRecord(
@@ -434,7 +429,7 @@ def reward_pass(
                 dropped=out,
             )
         )
-        if not negative or rounds_left == 0 or active == 0:
+        if not restart:
             return Outcome(
                 balances=balance,
                 provider=pool,

@@ -712,14 +712,16 @@ def test_only_bad_contributors(project, chain, owner, alice, bob, test_set):
     run.rewards()
     want = run.expected()
     assert run.balances() == want.balances
-    # Each negative scorer's drop forces a pass: it pays one slot fee a contribution (5) for it,
-    # kept back from its rounds; what is left after the rounds is below one more round.
-    assert run.balances() == {str(alice.address): 2, str(bob.address): 4}
+    # Each negative scorer's drop forces a pass: it pays one slot fee for it (however many
+    # contributions there are), kept back from its rounds; what is left after the rounds is
+    # below one more round. Bob's drop leaves nobody: the restart is an empty last pass.
+    assert run.balances() == {str(alice.address): 4, str(bob.address): 0}
     fee = int(run.contract.slot_fee())
-    assert want.charged == {str(alice.address): 5 * fee, str(bob.address): 5 * fee}
+    assert want.charged == {str(alice.address): fee, str(bob.address): fee}
     for who, paid in want.charged.items():
         assert int(run.contract.accounts(who).charged) == paid
-    assert [p.dropped for p in want.passes] == [[str(alice.address)], [str(bob.address)]]
+    assert [p.dropped for p in want.passes] == [[str(alice.address)], [str(bob.address)], []]
+    assert len(list(run.contract.PassSettled)) == 3
     assert int(run.contract.provider_balance()) == want.provider > ETH
     run.withdraw_all([alice, bob, owner])
     assert run.contract.balance == run.kept()
@@ -877,8 +879,9 @@ def test_unclaimed_balances_stay_claimable_and_nobody_can_take_them(
 
 
 def test_tied_worst_scores_drop_together(project, chain, owner, alice, bob, carol, test_set):
-    """Two flippers with the same negative score: the rounds are set by both at once, both reach
-    zero, both drop, and the restart pays the honest contributor the rest."""
+    """Two flippers with the same negative score: the rounds are set by both at once, both go
+    below one more round, both drop (one slot fee each), and the restart pays the honest
+    contributor the rest."""
     run = open_market(project, owner, chain, *test_set)
     rng = random.Random(98)
     for _ in range(3):
@@ -893,5 +896,8 @@ def test_tied_worst_scores_drop_together(project, chain, owner, alice, bob, caro
     assert first.scores[str(bob.address)] == first.scores[str(carol.address)] < 0
     assert first.dropped == [str(bob.address), str(carol.address)]
     assert run.balances() == want.balances
-    assert run.balances()[str(bob.address)] == run.balances()[str(carol.address)] == 0
+    score = -first.scores[str(bob.address)]
+    assert run.balances()[str(bob.address)] == run.balances()[str(carol.address)] < score
+    fee = int(run.contract.slot_fee())
+    assert want.charged == {str(bob.address): fee, str(carol.address): fee}
     assert run.balances()[str(alice.address)] > 3 * TERMS.min_stake

@@ -138,9 +138,10 @@ def test_a_pass_too_costly_to_finish_expires_with_the_bounty_locked(
     """Fixed (was MEDIUM: expire() handed the provider its whole bounty, so inflating the
     keeper's bill paid: 1.008 ETH back to its side on expiry against 0.008 ETH finished). The
     bounty now stays locked on expiry; every contributor gets its revealed stakes. Measured
-    here: the provider's side gets its 8 stakes (0.008 ETH) on expiry and 0.006 ETH when the
-    pass finishes (its two negative sybils pay their charges), the owner 0 on expiry; alice
-    loses her 1 ETH reward but not her stake."""
+    here: the provider's side gets its 8 stakes (0.008 ETH) on expiry and 0.00775 ETH when the
+    pass finishes (its two negative sybils pay their charges, one slot fee each; what their
+    rounds take goes to the side's own wide samples), the owner 0 on expiry; alice loses her
+    1 ETH reward but not her stake."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     wide = [accounts[5], accounts[6]]
@@ -185,10 +186,10 @@ def test_a_pass_too_costly_to_finish_expires_with_the_bounty_locked(
 
     # Letting the pass expire never returns the provider's side any of the bounty: its
     # revealed stakes only. Finishing returns it less: its two negative sybils drop and pay
-    # their charges (here their whole stakes) into the work fund, which reimburses the keeper.
+    # their charges (one slot fee each) into the work fund, which reimburses the keeper.
     # (Expiry spares them those charges, but only if nobody steps for the whole reward
     # window, while the fund pays every step's gas at the base fee: a residual, docs.)
-    assert provider_side(finished) == 6 * STAKE
+    assert provider_side(finished) == 8 * STAKE - 2 * int(m.slot_fee())
     assert provider_side(expired) == 8 * STAKE
     assert str(owner.address) not in expired
     assert expired[str(alice.address)] == STAKE

@@ -333,13 +333,15 @@ def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, own
     The attacker's bill in gas still cannot match the keeper's (a pass replays everyone's
     contributions, the attacker pays for its own once), so the property is stated in wei:
     the keeper's gas is paid back, at the base fee it paid, by those who forced the work. Each
-    undo that drops pays one slot fee per contribution (19 here: more than its 0.01 ETH stake,
-    so all of it) into the work fund, which also holds every slot fee, and every step pays its
-    caller the gas it measured, at the block's base fee, from that fund. Stated price: a base
-    fee of 1 gwei on every step's block (priority fee 0). Measured: the keeper gets back 97.3%
-    of its gas (30.8M of 31.7M: the 21,000 intrinsic and the payment itself are not counted,
-    about 60k gas a step) and never more than it paid on any step; the attacker's side loses
-    its 12 undo stakes (0.12 ETH) and 18 slot fees (0.0225 ETH)."""
+    undo that drops before a restart pays one slot fee into the work fund, which also holds
+    every slot fee, and every step pays its caller, from that fund, 4/5 of the gas it measured
+    (at most 1,400 gas a work unit) at the block's base fee. Stated price: a base fee of 1 gwei
+    on every step's block (priority fee 0). Measured: the keeper gets back 77.0 % of its gas
+    (24.6M of 32.0M gwei; 97.5 % when steps were paid their whole measured gas, which storage
+    refunds could push above their cost: test_review_market4.py) and never more than it paid
+    on any step; the attacker's side loses its 12 undo stakes (0.12 ETH: their rounds into the
+    pool, the provider's at the end, and one-fee charges into the fund) and 18 slot fees
+    (0.0225 ETH)."""
     terms = dataclasses.replace(TERMS, min_stake=10 * STAKE)
     market = open_market(project, owner, chain, WIDE_ROWS, WIDE_LABELS, pieces=2, terms=terms)
     m = market.contract
@@ -381,7 +383,7 @@ def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, own
     assert market.balances() == want.balances  # the mirror agrees
     assert {w: int(m.accounts(w).charged) for w in want.charged} == want.charged
     assert set(want.charged) == {str(a.address) for a in side[2:]}
-    assert all(c == stake for c in want.charged.values())
+    assert all(c == fee for c in want.charged.values())
     lost = sum(int(m.accounts(a).stake) - int(m.accounts(a).balance) for a in side)
     print(
         f"attacker {attacker_gas:,} gas; keeper {keeper_gas:,} gas over {passes} passes "
@@ -390,10 +392,11 @@ def test_negative_sybils_multiply_the_keepers_bill(chain, project, accounts, own
         f"attacker's side loses {lost} wei of stakes and {18 * fee} wei of fees"
     )
     assert keeper_paid <= keeper_cost
-    assert 100 * keeper_paid >= 97 * keeper_cost, f"paid {keeper_paid} of {keeper_cost} wei"
+    assert 100 * keeper_paid >= 76 * keeper_cost, f"paid {keeper_paid} of {keeper_cost} wei"
+    assert 5 * keeper_paid <= 4 * keeper_cost  # 4/5 of the measured gas at most
     assert lost >= 12 * stake
     # The fund paid the keeper and keeps the rest, locked: 19 fees + 12 charges in.
-    assert int(m.work_fund()) == 19 * fee + 12 * stake - keeper_paid
+    assert int(m.work_fund()) == 19 * fee + 12 * fee - keeper_paid
 
 
 # ---------------------------------------------------------------- 7. the copy rule's order

@@ -264,17 +264,18 @@ def test_no_split_of_a_partys_money_buys_a_forfeit_back(seed, bounty, money, add
 @given(
     seed=st.integers(0, 2**32 - 1),
     bounty=st.integers(24, 10**18),
-    fee=st.integers(1, 2 * 10**15),
+    fee=st.integers(1, TERMS.min_stake),
     negatives=st.integers(0, 6),
 )
 def test_whoever_forces_a_pass_pays_for_it(seed, bounty, fee, negatives):
     """Chain-free (the mirror of the pass; `test_random_markets` holds the contract to it).
     Honest contributions mixed with `negatives` label flippers from their own addresses, any
-    stakes, any slot fee:
+    stakes, any slot fee up to the minimum stake (the contract's is an eighth of it):
 
     - every pass but the last ends with at least one drop-out that scored below zero, and
-      those drop-outs pay min(slot fee x contributions, stake) each into the work fund: the
-      pass their drop forces is paid for by them, not by the keeper;
+      those drop-outs pay one slot fee each into the work fund, however many contributions
+      anyone committed: the pass their drop forces is paid for by them, not by the keeper;
+    - a drop in the last pass (no restart follows it) is charged nothing;
     - nobody else is ever charged, and nobody is charged more than its stake;
     - the wei add up: balances + the provider's leftover + the charges == bounty + stakes."""
     from sharedmodels.market.rules import Contribution, reward_pass
@@ -293,7 +294,6 @@ def test_whoever_forces_a_pass_pays_for_it(seed, bounty, fee, negatives):
     rng.shuffle(sent)
     test = list(zip(rows, labels, strict=True))
     out = reward_pass(bounty, test, sent, n_features=N_FEATURES, slot_fee=fee)
-    reserve = fee * len(sent)
     stakes = {}
     for c in sent:
         stakes[c.who] = stakes.get(c.who, 0) + c.stake
@@ -301,7 +301,8 @@ def test_whoever_forces_a_pass_pays_for_it(seed, bounty, fee, negatives):
         forced = [w for w in p.dropped if p.scores.get(w, 0) < 0]
         assert forced, f"pass {p.epoch} restarted with no negative drop-out"
         for w in forced:
-            assert out.charged[w] == min(reserve, stakes[w])
+            assert out.charged[w] == fee
+    assert not set(out.charged) & set(out.passes[-1].dropped)
     for w, paid in out.charged.items():
         assert w in out.dropped and 0 < paid <= stakes[w]
         assert any(w in p.dropped and p.scores.get(w, 0) < 0 for p in out.passes)
