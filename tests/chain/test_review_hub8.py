@@ -364,3 +364,48 @@ def test_the_keeper_enters_the_pairs_at_its_own_cost(
     print("pairs", pairs, "entering the redos", entering, "cancels unpaid", unpaid)
     pool_invariant(pool, [trainer])
     assert entering + unpaid <= pairs
+
+
+# ---------------------------------------------------------------- 6. a copied cancellation
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured at 1 gwei: the keeper's cancel reverts after 247,806 gas "
+        "(247806000247806 wei, unpaid); mallory's copy, 377,387 gas, is paid 366292000000000 "
+        "and costs her 11095000754774 wei net: the keeper loses 22.3x what mallory spends"
+    ),
+)
+def test_a_copied_cancel_is_paid_and_the_keepers_fails_unpaid(
+    mempool, hub, pool, trainer, accounts, alice, bob, carol, mallory, chain, base_fee
+):
+    """MEDIUM (the keeper griefed). The keeper's pending `cancel` is public; mallory copies
+    it with a tip of 2 wei against the keeper's 1. Hers lands first and is paid its gas at
+    the base fee (1 gwei); the keeper's then does all the work again (the closing set's
+    hash, both steps, the count) and reverts at the end, `hub: nothing to cancel`, paid
+    nothing. The property: the keeper's failed transaction costs it at most what the copy
+    cost mallory net of her pay. A correct contract makes a cancellation already made fail
+    before the work (a cheap check of the pair's bitmaps ahead of the closing set), or the
+    keeper sends privately."""
+    history, b_set, test, scored, budget, undo, redo = period_with_pairs(
+        hub, pool, trainer, accounts, alice, bob, carol, chain, neg=1, pos=0
+    )
+    (u,), (r,) = history.by(undo[0].address), history.by(redo[0].address)
+    with mempool.paused():
+        mine = mempool.send(
+            pool.cancel, trainer, 0, entrant(r), entrant(u), test, sender=carol, tip=1
+        )
+        (seen,) = mempool.calls(pool, "cancel")
+        theirs = mempool.copy(seen, sender=mallory, tip=2)
+        base_fee()
+        block = mempool.mine()
+    assert block.order(mine, theirs) == [theirs, mine] and block[theirs].ok
+    assert block[mine].reason == "hub: nothing to cancel"
+    lost = block[mine].fee
+    cost = block[theirs].fee - block.gain(mallory)
+    print("keeper's failed cancel", block[mine].gas_used, "wei", lost)
+    print("mallory's copy", block[theirs].gas_used, "net wei", cost, "paid", block.gain(mallory))
+    assert shares(pool, trainer, [alice, redo[0]]) == [8, 0]
+    pool_invariant(pool, [trainer])
+    assert lost <= cost
