@@ -108,14 +108,15 @@ def test_a_cut_routed_through_an_honest_step_is_paid_twice(
 def test_two_capped_pays_take_more_than_the_pair_would_have(
     hub, pool, trainer, accounts, alice, bob, carol, mallory, chain, base_fee
 ):
-    """MEDIUM. docs/hub.md (*The keeper's gas*): "with `pay <= budget * cut / shares` each
-    remaining share is worth at least what it was worth with the pair standing, so honest
-    contributors lose at most what the pair would have taken". The argument holds for one
-    `cancel`; a `move_cut` cuts `dest` and restores `source`, so its cap is a second slice
-    of the budget for the same cut. In a period whose budget is small next to the gas (every
-    pay at its cap), the attacker's cancel of alice's step and move onto its redo take two
-    thirds of the budget. A correct contract leaves alice at least her 8 of 12 shares'
-    worth with the pair standing."""
+    """LOW (a documented bound broken; the attacker burns about 7.7 * 10**14 wei of gas to
+    take 3.3 * 10**11 from alice, so griefing only). docs/hub.md (*The keeper's gas*):
+    "with `pay <= budget * cut / shares` each remaining share is worth at least what it was
+    worth with the pair standing, so honest contributors lose at most what the pair would
+    have taken". The argument holds for one `cancel`; a `move_cut` cuts `dest` and restores
+    `source`, so its cap is a second slice of the budget for the same cut. In a period whose
+    budget is small next to the gas (every pay at its cap), the attacker's cancel of alice's
+    step and move onto its redo take two thirds of the budget. A correct contract leaves
+    alice at least her 8 of 12 shares' worth with the pair standing."""
     _, b, b_set = fund_and_anchor(hub, pool, trainer, bob, carol, chain, 10**12 + 1)
     start = chain.blocks.head.number
     add(trainer, alice, [POS, 300], 1)
