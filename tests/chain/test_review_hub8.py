@@ -72,9 +72,12 @@ def test_a_cut_routed_through_an_honest_step_is_paid_twice(
     its redo. The final split is the keeper's (alice 8, the redo 0), the keeper's rule says
     any order ends there, but the budget paid two calls where the keeper's own order pays
     one, and the attacker is paid back all but the gas the count cannot see (its tip can
-    be 0). A correct contract pays a move at most what it removed from the period
-    (`budget * (cut - restored) // shares`, 0 here): alice claims what she claims after the
-    honest keeper, within the gas one call's count may differ by (20,000 gas)."""
+    be 0). Nothing here needs the attacker's own steps: any step of the other label on a
+    shared feature (an honest one) and a later step of the first label give a stranger the
+    same two paid calls, and each further step of that label one more paid move (a chain).
+    A correct contract pays a move at most what it removed from the period
+    (`budget * (cut - restored) // shares`, 0 here): alice claims at least the budget less
+    the one cancellation's pay, as after the honest keeper."""
     history, b_set, test, scored, budget, undo, redo = period_with_pairs(
         hub, pool, trainer, accounts, alice, bob, carol, chain, neg=1, pos=0
     )
