@@ -12,6 +12,8 @@ measured numbers; an attack that fails is a plain test and documents the defence
 import dataclasses
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from market_helpers import TERMS, got, open_market, settle
 from test_review_market2 import WIDE, WIDE_LABELS, WIDE_ROWS
 from test_review_market4 import (  # noqa: F401 (the autouse fixture)
@@ -306,3 +308,127 @@ def test_a_negative_whale_beside_a_binding_sybil_pays_the_same_one_fee(
     assert int(m.accounts(bob).charged) == int(m.accounts(mallory).charged) == fee
     assert got(received, mallory) == 100 * STAKE - 8 * rounds - fee
     assert got(received, bob) == STAKE - 8 * rounds - fee
+
+
+# ------------------------------------------------- 6. every wei, any mix, any keeper, any base fee
+
+#: What each kind of contribution does to the 8 test samples of ROWS (feature 0, label 1), the
+#: ith of its kind on features of its own: a fix, an undo, the exact undo ((0,), 0) whose copies
+#: are no-ops, a sample that changes only weights no test sample reads, a no-op.
+KINDS = {
+    "fix": lambda i: ((0, 50 + i), 1),
+    "undo": lambda i: ((0, 30 + i), 0),
+    "exact_undo": lambda i: ((0,), 0),
+    "wide": lambda i: (tuple(range(20 + i, 40 + i)), i % 2),
+    "noop": lambda i: ((0, 40 + i), 1),
+}
+
+
+def _step_at(chain, m, who, budget, base_fee):
+    """One step mined at ``base_fee`` (priority fee 0): (gas, cost, pay, work units done)."""
+    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
+    before, work = int(who.balance), int(m.progress().work)
+    receipt = m.step(budget, sender=who, max_fee=2 * base_fee + 1, max_priority_fee=0)
+    cost = int(receipt.total_fees_paid)
+    assert cost == int(receipt.gas_used) * base_fee
+    units = int(m.progress().work) - work if phase(m) == "reward" else None
+    return int(receipt.gas_used), cost, int(who.balance) - before + cost, units
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    mix=st.lists(
+        st.tuples(
+            st.sampled_from(["undo", "undo", "exact_undo", "fix", "wide", "noop"]),
+            st.integers(0, 3),
+            st.sampled_from([1, 1, 3]),
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    bounty=st.sampled_from([10**18, 8 * 10**14, 8 * 110_000_000_000_000, 80]),
+    budgets=st.lists(st.sampled_from([16, 100, 2048]), min_size=1, max_size=4),
+    base_fees=st.lists(st.sampled_from([0, 10**9, 7 * 10**9]), min_size=1, max_size=3),
+)
+@example(  # two undos around a re-fix both drop in pass 1, charged; keepers at 1 and 7 gwei
+    mix=[("undo", 1, 1), ("fix", 2, 1), ("undo", 3, 3)],
+    bounty=10**18,
+    budgets=[100, 2048],
+    base_fees=[10**9, 7 * 10**9],
+)
+@example(  # exact undos behind a wide sample: one drop a pass, at the minimum budget
+    mix=[("wide", 2, 1), ("exact_undo", 1, 1), ("exact_undo", 3, 1), ("noop", 2, 3)],
+    bounty=10**18,
+    budgets=[16],
+    base_fees=[10**9],
+)
+@example(  # 80 wei: the first pass pays the last rounds, nobody charged
+    mix=[("undo", 1, 1), ("fix", 2, 1), ("undo", 3, 1)],
+    bounty=80,
+    budgets=[2048],
+    base_fees=[10**9],
+)
+@example(  # one round more than the undo can pay: a restart, a charge, a last round
+    mix=[("undo", 1, 1)],
+    bounty=8 * 110_000_000_000_000,
+    budgets=[100],
+    base_fees=[10**9],
+)
+def test_every_wei_is_accounted_for_whatever_the_mix_the_keeper_and_the_base_fee(
+    chain, project, accounts, owner, mix, bounty, budgets, base_fees
+):
+    """Defence (conservation and the charge rule, over random markets). alice fixes all 8 test
+    samples; then up to 6 contributions of random kinds (fixes, undos, exact undos, wide
+    weight-changers, no-ops) from 4 addresses with 1x or 3x the minimum stake, a bounty from
+    1 ETH down to 80 wei (so that passes pay the last rounds at once or leave some), keepers
+    stepping at random budgets and base fees (0, 1, 7 gwei). After the pass: the balances and
+    charges are the mirror's; every charge is one slot fee and falls on a drop followed by a
+    restart; no step is paid more than it cost nor more than PAY_UNIT_GAS a work unit at its
+    base fee; the fund holds the fees and charges less what keepers got; and what went in
+    equals what the wallets got back, what keepers got and what the contract still holds."""
+    market = open_market(project, owner, chain, ROWS, LABELS, pieces=2, bounty=bounty)
+    m = market.contract
+    fee = int(m.slot_fee())
+    people = _fresh(chain, accounts, 5)
+    keepers = people[4:] + [people[0]]
+    market.contribute(people[0], (0,), 1)
+    count = {}
+    for kind, who, times in mix:
+        i = count[kind] = count.get(kind, -1) + 1
+        x, y = KINDS[kind](i)
+        market.contribute(people[who], x, y, times * STAKE)
+    market.end()
+    market.reveal()
+    paid = k = 0
+    while phase(m) == "reward":
+        keeper, base_fee = keepers[k % 2], base_fees[k % len(base_fees)]
+        gas, cost, pay, units = _step_at(chain, m, keeper, budgets[k % len(budgets)], base_fee)
+        assert 0 <= pay <= cost, f"a {gas:,}-gas step cost {cost} wei and was paid {pay}"
+        if units is not None:
+            assert pay <= units * 1400 * base_fee
+        paid += pay
+        k += 1
+    market.check()
+    want = market.expected()
+    assert market.balances() == want.balances
+    charged = {w: int(m.accounts(w).charged) for w in {c.who for c in market.sent}}
+    assert {w: c for w, c in charged.items() if c} == want.charged
+    assert all(c == fee for c in want.charged.values())
+    restarts = want.passes[:-1]
+    print(
+        f"{len(want.passes)} passes, rounds {[p.rounds for p in want.passes]}, "
+        f"charged {len(want.charged)}, {k} steps, keepers paid {paid} wei"
+    )
+    assert sorted(want.charged) == sorted(w for p in restarts for w in p.dropped)
+    fees = fee * len(market.sent)
+    assert int(m.work_fund()) == fees + sum(want.charged.values()) - paid
+    market.withdraw_all(people + [owner])
+    held = int(chain.provider.get_balance(m.address))
+    assert held == int(m.work_fund())
+    stakes = sum(c.stake for c in market.sent)
+    assert bounty + stakes + fees == held + sum(market.received.values()) + paid
