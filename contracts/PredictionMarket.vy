@@ -5,8 +5,8 @@
 @license MIT
 @notice A provider deposits a bounty and commits to a test set in K salted pieces. One piece,
         picked by the hash of a later block, is revealed before participation opens.
-        Contributors then commit to labelled samples with a stake, and reveal each in a later
-        block. After the provider reveals the other pieces, anyone calls `step` until the
+        Contributors then commit to labelled samples with a stake, and reveal each only once
+        participation has ended. After the provider reveals the other pieces, anyone calls `step` until the
         reward pass is done: the contributions are replayed in commit order on a fresh copy of
         the initial model, each contributor is scored by the change in test accuracy its
         samples cause, and balances move by score x rounds. Everyone then withdraws, whenever
@@ -73,10 +73,11 @@
 
      Participation. `commit(h)` with the stake and the slot fee, h = keccak256(abi_encode(SAMPLE_TAG, market,
      chain id, sender, salt, x, y)), takes the next contribution id: the replay order is the commit
-     order. `reveal_sample(salt, x, y)` in a later block fills it in. A sample is public only
-     once its commitment is mined, and a commitment names its sender: a copier who reads a
-     reveal in the mempool cannot use it (its hash names another sender) and can only commit
-     the sample after the original; and a sample identical to one committed earlier (both
+     order. Participation is sealed: `reveal_sample(salt, x, y)` fills a commitment in only
+     after `end`, within SAMPLE_WINDOW, so no sample is public while anyone can still commit
+     (a copier has nothing to copy, or to place a commitment behind, before the last
+     commitment is in). A commitment names its sender, so a reveal read in the mempool is no
+     use to anyone else; and a sample identical to one committed earlier (both
      revealed) earns its committer nothing: any gain it makes in the pass is credited to the
      earliest contribution with that sample (a loss stays its own), so a copy never out-earns
      the original. A commitment never revealed
@@ -250,10 +251,11 @@ MIN_DURATION: public(constant(uint256)) = 3600
 #      would lock every stake for as long, with the provider silent (terms that would do so
 #      are refused at opening).
 MAX_WINDOW: public(constant(uint256)) = 30 * 86400
-# @dev Seconds after `end` during which commitments made before it may still be revealed,
-#      and the provider may not reveal a piece yet: an `end` that lands before a pending
-#      reveal cannot shut it out.
-REVEAL_GRACE: public(constant(uint256)) = 900
+# @dev Seconds after `end` during which the commitments may be revealed (none before it: no
+#      sample is public while a commitment can still be made behind it), and the provider may
+#      not reveal a piece yet. A day: a contributor must be reachable once in that time, and
+#      censoring a reveal means keeping it out of about 7,200 blocks (docs/market-design.md).
+SAMPLE_WINDOW: public(constant(uint256)) = 86400
 # @dev Domain tag of a contributor's sample commitment.
 SAMPLE_TAG: constant(bytes32) = keccak256("sharedmodels.market.sample")
 # @dev The slot fee is min_stake / SLOT_FEE_DIVISOR, rounded up (at least 1 wei); nobody
@@ -527,7 +529,7 @@ def cancel():
 def commit(h: bytes32) -> uint256:
     """
     @notice Commit to one labelled sample with a stake of at least `min_stake`; reveal it with
-            `reveal_sample` in a later block, by `end` + REVEAL_GRACE. The commit order is the
+            `reveal_sample` after `end`, by `end` + SAMPLE_WINDOW. The commit order is the
             replay order.
     @param h keccak256(abi_encode(SAMPLE_TAG, this market, chain id, sender, salt, x, y)), with
            `x: uint32[]`, `y: uint8` (`sharedmodels.market.rules.sample_commitment`).
@@ -562,17 +564,15 @@ def commit(h: bytes32) -> uint256:
 @external
 def reveal_sample(salt: bytes32, x: DynArray[uint32, MAX_FEATURES], y: uint8) -> uint256:
     """
-    @notice Reveal the sample the caller committed to, in a block after its commitment,
-            while participation is open or within REVEAL_GRACE seconds after `end`.
+    @notice Reveal the sample the caller committed to, once participation is closed: from
+            `end` until SAMPLE_WINDOW seconds after it (and in a block after the commitment).
     @param x Sorted, unique feature indices, each below `n_features`, at most `max_features`.
     @param y Class index, 0 or 1.
     @return The contribution id.
     """
     ph: uint256 = self.phase
-    if ph == PHASE_REVEAL:
-        assert block.timestamp <= self.end_time + REVEAL_GRACE, "market: reveal grace over"
-    else:
-        assert ph == PHASE_OPEN, "market: participation is not open"
+    assert ph != PHASE_OPEN, "market: reveal after the end"
+    assert ph == PHASE_REVEAL and block.timestamp <= self.end_time + SAMPLE_WINDOW, "market: sample window over"
     assert y < 2, "market: label out of range"
     assert len(x) <= max_features, "market: too many features"
     self._check_sample(x)
@@ -601,8 +601,9 @@ def end():
     """
     @notice Close participation once `min_duration` has passed since opening, however many
             have joined; anyone may call. With no contributions the market is done at once.
-            Commitments not revealed within REVEAL_GRACE seconds after it are skipped (their
-            stakes stay locked); the provider reveals its pieces after that grace.
+            The commitments are revealed from now until SAMPLE_WINDOW seconds later; those not
+            revealed by then are skipped (their stakes stay locked). The provider reveals its
+            pieces after that window.
     """
     assert self.phase == PHASE_OPEN, "market: participation is not open"
     n: uint256 = self.n_contributions
@@ -612,8 +613,8 @@ def end():
         self._finish()
         return
     self.phase = PHASE_REVEAL
-    self.reveal_deadline = block.timestamp + REVEAL_GRACE + reveal_window
-    log Ended(contributions=n, reveal_deadline=block.timestamp + REVEAL_GRACE + reveal_window)
+    self.reveal_deadline = block.timestamp + SAMPLE_WINDOW + reveal_window
+    log Ended(contributions=n, reveal_deadline=block.timestamp + SAMPLE_WINDOW + reveal_window)
 
 # ---------------------------------------------------------------- REVEAL
 
@@ -635,7 +636,7 @@ def reveal(i: uint256, salt: bytes32, piece: DynArray[Sample, MAX_PIECE]):
         assert i == drawn, "market: reveal the drawn piece first"
     else:
         assert self.phase == PHASE_REVEAL, "market: not in a reveal phase"
-        assert block.timestamp > self.end_time + REVEAL_GRACE, "market: reveal grace not over"
+        assert block.timestamp > self.end_time + SAMPLE_WINDOW, "market: sample window not over"
         assert block.timestamp <= self.reveal_deadline, "market: reveal deadline passed"
     assert i < n_pieces, "market: no such piece"
     assert not self.revealed[i], "market: piece already revealed"

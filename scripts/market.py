@@ -8,7 +8,8 @@
     ape run market reveal-init                 # provider: the drawn piece; opens participation
     ape run market contribute --dataset rt [--limit N] [--offset K] [--flip-labels] [--stake E]
     ape run market end                         # anyone, after the minimum duration
-    ape run market reveal                      # provider: every other piece, 900 s after end
+    ape run market reveal-samples              # contributor: its samples, within a day of end
+    ape run market reveal                      # provider: every other piece, a day after end
     ape run market forfeit                     # anyone, if the provider missed the deadline
     ape run market step [--budget N]           # anyone: one bounded step of the reward pass
     ape run market run-rewards [--budget N]    # anyone: steps until done, with a progress bar
@@ -38,8 +39,11 @@ from sharedmodels.market.demo import (
     MarketRecord,
     check_participation,
     create_market,
+    load_sealed,
     participate_many,
     run_demo,
+    save_sealed,
+    sealed_beside,
     secrets_beside,
 )
 from sharedmodels.market.driver import (
@@ -49,6 +53,7 @@ from sharedmodels.market.driver import (
     check,
     phase,
     reveal_first,
+    reveal_participation,
     reveal_rest,
     run_rewards,
     send,
@@ -275,9 +280,10 @@ def contribute(
     network, dataset, limit, offset, flip_labels, stake, quiet, account_alias, record_opt
 ):
     """Contributor: stake on labelled samples, each committed (a hash naming this account, with
-    the stake) and then revealed in a later block, two transactions a sample (--stake ETH per
-    sample; default the market's minimum). Checked first: in the wrong phase, or with a sample
-    the market would refuse, nothing is sent."""
+    the stake), one transaction a sample (--stake ETH per sample; default the market's minimum).
+    The samples stay sealed until participation ends: their salts are kept in a file beside the
+    record, and `reveal-samples` reveals them after `end`. Checked first: in the wrong phase, or
+    with a sample the market would refuse, nothing is sent."""
     record, m = _market(record_opt)
     account = c.resolve_account(account_alias)
     data = c.dataset_samples(dataset, record.encoder_obj(), limit=limit, offset=offset)
@@ -285,8 +291,9 @@ def contribute(
     labels = [1 - y if flip_labels else y for y in data.labels]
     # Checked before the progress bar: a refusal is one `error:` line and nothing sent.
     check_participation(m, account, data.rows, labels=labels, stake=wei, first_index=offset)
+    sealed = sealed_beside(c.record_path(record_opt, "market"), str(account.address))
     with c.progress_bar(len(data), "contributing", quiet) as bar:
-        gas = participate_many(
+        sent = participate_many(
             m,
             account,
             data.rows,
@@ -296,18 +303,36 @@ def contribute(
             checked=True,
             on_each=lambda: bar.update(1),
         )
+    save_sealed(sealed, sent)
+    gas = sorted(int(p.commit.gas_used) for p in sent)
     click.echo(
         f"{len(gas)} contributions from {account.address}, {ether(wei)} each "
         f"(plus a {ether(int(m.slot_fee()))} slot fee, never returned); "
-        f"gas median {sorted(gas)[len(gas) // 2] if gas else 0:,}"
+        f"commit gas median {gas[len(gas) // 2] if gas else 0:,}; sealed in {sealed}: "
+        "reveal-samples after the end"
     )
+
+
+@_command("Contributor: reveal your sealed samples, after the end.", name="reveal-samples")
+def reveal_samples(network, account_alias, record_opt):
+    """Contributor: reveal the samples `contribute` committed, once participation has ended and
+    within the market's sample window (a day). A commitment left sealed after it is skipped
+    and its stake stays locked. Checked first: before the end nothing is sent."""
+    _, m = _market(record_opt)
+    account = c.resolve_account(account_alias)
+    sealed = sealed_beside(c.record_path(record_opt, "market"), str(account.address))
+    pending = load_sealed(sealed, m, account)
+    for i, p in enumerate(pending):
+        reveal_participation(m, p, checked=i == 0)
+    click.echo(f"revealed {len(pending)} samples from {account.address}")
 
 
 @_command("Anyone: close participation.")
 def end(network, account_alias, record_opt):
     """Anyone: close participation once the minimum duration has passed since it opened
     (however many have contributed); the provider then has the reveal window to reveal the
-    rest of the test set. Commitments not revealed by then are skipped, their stakes kept."""
+    rest of the test set once the contributors' sample window (a day) is over. Commitments not
+    revealed in that window are skipped, their stakes kept."""
     _, m = _market(record_opt)
     send(m.end, sender=c.resolve_account(account_alias))
     click.echo(f"phase {phase(m)}; reveal deadline {m.reveal_deadline()}")

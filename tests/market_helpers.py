@@ -8,14 +8,16 @@ from typing import Any
 
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
+    Participation,
     Terms,
     conservation,
     deploy_market,
-    grace_over,
     participate,
     phase,
+    reveal_all,
     reveal_first,
     reveal_rest,
+    window_over,
 )
 from sharedmodels.market.rules import (
     Contribution,
@@ -64,40 +66,53 @@ class Run:
     steps: list[int] = field(default_factory=list)
     #: What each address's wallet got from ``withdraw_all`` (balance change plus its fee).
     received: dict[str, int] = field(default_factory=dict)
+    #: Commitments made by ``contribute`` and not revealed yet (revealed by ``end``).
+    pending: list[Participation] = field(default_factory=list)
 
     def check(self) -> None:
         ok, figures = conservation(self.contract, self.chain)
         assert ok, figures
 
     def contribute(self, account, x, y, stake=None):
-        """Commit to ``(x, y)`` with ``stake``, then reveal it (two blocks); returns the
-        ``Participation`` (its id, salt and both receipts)."""
+        """Commit to ``(x, y)`` with ``stake`` now; the reveal is queued and sent by ``end``
+        (right after it: no sample is public while participation is open). Returns the
+        ``Participation`` (its id, salt, commit receipt; its reveal receipt once sent)."""
         stake = self.terms.min_stake if stake is None else stake
         sent = participate(self.contract, account, x, y=y, stake=stake, checked=False)
+        self.pending.append(sent)
         self.sent.append(Contribution(str(account.address), tuple(x), y, stake))
         return sent
 
+    def reveal_pending(self):
+        """Reveal every queued commitment (after ``end``, within the sample window)."""
+        receipts = reveal_all(self.contract, self.pending)
+        self.pending = []
+        return receipts
+
     def end(self, sender=None, grace=False):
-        """End at ``open_time + min_duration`` (or later); unless ``grace``, then let the
-        contributors' reveal grace pass (a block mined after it), so the pieces can follow."""
+        """End at ``open_time + min_duration`` (or later), reveal the queued commitments, and
+        unless ``grace`` let the contributors' sample window pass (a block mined after it),
+        so the pieces can follow."""
         p = self.chain.pending_timestamp
         opened = int(self.contract.open_time())
         self.chain.pending_timestamp = max(p, opened + self.terms.min_duration)
         receipt = self.contract.end(sender=sender or self.provider)
+        if phase(self.contract) == "reveal":
+            self.reveal_pending()
         if not grace:
-            self.pass_grace()
+            self.pass_window()
         return receipt
 
-    def pass_grace(self):
-        """Mine a block just after the contributors' reveal grace, if it is not over yet."""
+    def pass_window(self):
+        """Mine a block just after the contributors' sample window, if it is not over yet."""
         if phase(self.contract) == "reveal":
-            after = grace_over(self.contract)
+            after = window_over(self.contract)
             if self.chain.pending_timestamp < after:
                 self.chain.mine(timestamp=after)
 
     def reveal(self):
-        """Reveal the other pieces, once the contributors' grace after ``end`` is over."""
-        self.pass_grace()  # mined, so that the first reveal's dry run sees the time too
+        """Reveal the other pieces, once the contributors' sample window after ``end`` is over."""
+        self.pass_window()  # mined, so that the first reveal's dry run sees the time too
         return reveal_rest(self.contract, self.provider, self.secrets)
 
     def rewards(self, budget=1024, anyone=None, check_every_step=False):

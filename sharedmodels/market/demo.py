@@ -17,17 +17,19 @@ from sharedmodels.encoding.encoded import Encoded, encode_dataset
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     DEFAULT_BUDGET,
+    Participation,
     Terms,
     check,
     check_sample,
     conservation,
     deploy_market,
-    grace_over,
     participate,
+    reveal_all,
     reveal_first,
     reveal_rest,
     run_rewards,
     test_samples,
+    window_over,
 )
 from sharedmodels.market.rules import (
     Contribution,
@@ -212,19 +214,52 @@ def participate_many(
     first_index: int = 0,
     checked: bool = False,
     on_each: Callable[[], None] | None = None,
-) -> list[int]:
-    """Commit and reveal each sample (two transactions a sample), after
-    ``check_participation`` unless ``checked``; the gas of each pair."""
+) -> list[Participation]:
+    """Commit to each sample (one transaction a sample), after ``check_participation``
+    unless ``checked``. The samples stay sealed: keep what this returns (``save_sealed``)
+    and reveal it after ``end`` (``reveal_all``)."""
     if not checked:
         check_participation(
             contract, account, rows, labels=labels, stake=stake, first_index=first_index
         )
-    gas = []
+    sent = []
     for x, y in zip(rows, labels, strict=True):
-        gas.append(participate(contract, account, x, y=y, stake=stake, checked=False).gas)
+        sent.append(participate(contract, account, x, y=y, stake=stake, checked=False))
         if on_each:
             on_each()
-    return gas
+    return sent
+
+
+def sealed_beside(record_path: Path, address: str) -> Path:
+    """Where ``contribute`` keeps a contributor's salts until it reveals: beside the record,
+    named by the contributor."""
+    return record_path.with_name(f"{record_path.stem}_sealed_{address.lower()}.json")
+
+
+def save_sealed(path: Path, sent: Sequence[Participation]) -> None:
+    """Add commitments to the contributor's file of salts (mode 0600: anyone holding a salt
+    and the sample can see what was committed before the end)."""
+    rows = json.loads(path.read_text()) if path.exists() else []
+    rows += [{"id": p.id, "salt": p.salt.hex(), "x": list(p.x), "y": p.y} for p in sent]
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(rows, indent=1))
+
+
+def load_sealed(path: Path, contract: Any, account: Any) -> list[Participation]:
+    """The commitments of ``path`` that ``contract`` has not seen revealed yet."""
+    if not path.exists():
+        raise MarketError(f"no sealed samples at {path}: contribute first")
+    out = []
+    for row in json.loads(path.read_text()):
+        _, sample = contract.contribution(int(row["id"]))
+        if int(sample.y) == 2:  # still sealed
+            salt = bytes.fromhex(row["salt"])
+            out.append(
+                Participation(
+                    int(row["id"]), salt, None, None, account, tuple(row["x"]), int(row["y"])
+                )
+            )
+    return out
 
 
 def secrets_beside(record_path: Path, now: float) -> Path:
@@ -352,20 +387,24 @@ def run_demo(
             if lane:
                 queue.append(lane.pop(0))
     gas: dict[str, list[int]] = {"deploy": [deployment_gas(m)], "participate": []}
+    sealed = []
     for actor, x, y in queue:
-        sent = participate(m, actor.account, x, y=y, stake=config.stake, checked=False)
+        sealed.append(participate(m, actor.account, x, y=y, stake=config.stake, checked=False))
         actor.staked += config.stake
         actor.samples += 1
-        actor.gas += sent.gas
-        gas["participate"].append(sent.gas)
-    log(f"{len(queue)} contributions staked ({config.stake / ETH:g} ETH each)")
+    log(f"{len(queue)} contributions staked ({config.stake / ETH:g} ETH each), still sealed")
 
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=honest)
-    if chain.pending_timestamp < grace_over(m):  # mined: the reveal's dry run sees the time
-        move_clock(chain.provider, grace_over(m), "the market demo", mined=True)
+    reveal_all(m, sealed)  # no sample is public before the end
+    for (actor, _, _), sent in zip(queue, sealed, strict=True):
+        actor.gas += sent.gas
+        gas["participate"].append(sent.gas)
+    log("participation ended; every contributor revealed its samples")
+    if chain.pending_timestamp < window_over(m):  # mined: the reveal's dry run sees the time
+        move_clock(chain.provider, window_over(m), "the market demo", mined=True)
     gas["reveal"] = reveal_rest(m, provider, secrets)
-    log(f"participation ended; the provider revealed the other {len(gas['reveal'])} pieces")
+    log(f"the sample window is over; the provider revealed the other {len(gas['reveal'])} pieces")
     steps = run_rewards(m, honest, config.budget, on_step)
     log(f"reward pass done in {len(steps.gas)} steps")
 

@@ -191,10 +191,11 @@ def reveal_first(contract: Any, sender: Any, secrets: ProviderSecrets, chain: An
     return i
 
 
-def grace_over(contract: Any) -> int:
+def window_over(contract: Any) -> int:
     """The first second at which the provider may reveal the other pieces: after ``end``,
-    contributors have ``REVEAL_GRACE`` seconds to reveal commitments made before it."""
-    return int(contract.end_time()) + int(contract.REVEAL_GRACE()) + 1
+    contributors have ``SAMPLE_WINDOW`` seconds to reveal their commitments (and none before
+    ``end``)."""
+    return int(contract.end_time()) + int(contract.SAMPLE_WINDOW()) + 1
 
 
 def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[int]:
@@ -216,18 +217,24 @@ def reveal_rest(contract: Any, sender: Any, secrets: ProviderSecrets) -> list[in
     return gas
 
 
-@dataclass(frozen=True)
+@dataclass
 class Participation:
-    """One sample sent in two transactions: its commitment, then its reveal."""
+    """One sample sent in two transactions: its commitment while participation is open, then
+    its reveal after ``end`` (``reveal`` stays None until ``reveal_participation``)."""
 
     id: int
     salt: bytes
     commit: Any
     reveal: Any
+    sender: Any = None
+    x: tuple[int, ...] = ()
+    y: int = 0
 
     @property
     def gas(self) -> int:
-        return int(self.commit.gas_used) + int(self.reveal.gas_used)
+        """Gas of the commitment, plus the reveal's once it is sent."""
+        revealed = 0 if self.reveal is None else int(self.reveal.gas_used)
+        return int(self.commit.gas_used) + revealed
 
 
 def commitment_of(contract: Any, sender: Any, salt: bytes, x: Sequence[int], y: int) -> bytes:
@@ -264,15 +271,31 @@ def commit_sample(
 def participate(
     contract: Any, sender: Any, x: Sequence[int], *, y: int, stake: int, checked: bool = True
 ) -> Participation:
-    """Commit to ``(x, y)``, then reveal it in the next transaction (a later block: Ape sends
-    the reveal once the commitment's receipt is in). With ``checked``, a sample the reveal
-    would refuse raises ``MarketError`` before anything is sent (the reveal cannot be tried
-    as an ``eth_call`` before its commitment is mined)."""
+    """Commit to ``(x, y)``; the sample stays sealed until ``end`` (the contract refuses any
+    reveal before it): keep the returned ``Participation`` and pass it to
+    ``reveal_participation`` once participation has ended. With ``checked``, a sample the
+    reveal would refuse raises ``MarketError`` before anything is sent (the reveal cannot be
+    tried as an ``eth_call`` before its commitment is mined)."""
     if checked:
         check_sample(contract, x, y)
     k, salt, committed = commit_sample(contract, sender, x, y=y, stake=stake, checked=checked)
-    revealed = contract.reveal_sample(salt, list(x), y, sender=sender)
-    return Participation(k, salt, committed, revealed)
+    return Participation(k, salt, committed, None, sender, tuple(x), y)
+
+
+def reveal_participation(contract: Any, sent: Participation, checked: bool = False) -> Any:
+    """Reveal a commitment made by ``participate``, after ``end`` and within the sample window;
+    records and returns the receipt. With ``checked`` a reveal that would revert raises
+    ``MarketError`` and nothing is sent."""
+    reveal = send if checked else _unchecked
+    sent.reveal = reveal(
+        contract.reveal_sample, sent.salt, list(sent.x), sent.y, sender=sent.sender
+    )
+    return sent.reveal
+
+
+def reveal_all(contract: Any, pending: Sequence[Participation]) -> list[Any]:
+    """Reveal every commitment of ``pending`` not revealed yet, in order (after ``end``)."""
+    return [reveal_participation(contract, p) for p in pending if p.reveal is None]
 
 
 def check_sample(contract: Any, x: Sequence[int], y: int) -> None:

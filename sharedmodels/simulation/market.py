@@ -2,8 +2,9 @@
 provider's committed test set decides who gets paid.
 
 Participation runs like the other presets, a round of samples at a time with the clock jumping
-by the round's simulated duration; every agent's ``commit`` calls, then its ``reveal_sample``
-calls, are signed locally and mined together in full blocks (``fastpath.mine_together``).
+by the round's simulated duration; every agent's ``commit`` calls are signed locally and mined
+together in full blocks (``fastpath.mine_together``). Participation is sealed: the
+``reveal_sample`` calls wait until ``end``, then go out together in the sample window.
 Then the provider reveals its test set, a keeper sends ``step`` transactions (also pipelined,
 ``step_s`` simulated seconds apart) until the reward pass is done, and everyone withdraws.
 
@@ -76,6 +77,8 @@ class MarketSimulation:
         m = self.market
 
         def one_by_one(x, y, sender, value):
+            # A commitment only (sealed: no reveal before `end`); ``ape_rate`` runs on a
+            # snapshot it reverts, so nothing is left to reveal.
             return participate(m, sender, x, y=y, stake=value, checked=False)
 
         self.baseline_accuracy = self.accuracy()
@@ -92,6 +95,8 @@ class MarketSimulation:
         self.owners = draw_owners(self.agents, len(self.stream), self.rng)
         self.acc = self.baseline_accuracy
         self.sent = self.txs = 0
+        #: Each agent's ``reveal_sample`` calls, sent after ``end`` (none is accepted before).
+        self.sealed: dict[int, list[bytes]] = {}
 
     def _split_data(self) -> None:
         """The hidden test set (just before the provider's committed one, at the dataset's
@@ -166,9 +171,9 @@ class MarketSimulation:
 
     def step(self, chunk: list) -> None:
         """One round: every sample an agent can stake on is committed (with its stake) in this
-        round's blocks, then revealed in later ones: two transactions a contribution."""
+        round's blocks; its reveal waits for ``end``: two transactions a contribution."""
         ledger = self.ledger
-        commits, reveals = [], []
+        commits = []
         for agent in self.agents:
             mine = agent.own(chunk)
             mine = mine[: agent.affordable(ledger.balances[agent.index], self.price)]
@@ -184,13 +189,12 @@ class MarketSimulation:
                 )
                 opens.append(self.reveal_sample(salt, list(x), y))
             commits.append((agent.pipe, hashes, self.price))
-            reveals.append((agent.pipe, opens, 0))
+            self.sealed.setdefault(agent.index, []).extend(opens)
         for i, receipts in enumerate(send_all(self.rpc, self.to, commits)):
             paid = sum(map(ok, receipts))
             self.txs += len(receipts)
             ledger.count("contributions", i, paid)
             ledger.balances[i] -= paid * self.price
-        self.txs += sum(len(r) for r in send_all(self.rpc, self.to, reveals))
         self.sent += len(chunk)
 
     def reward_pass(self) -> None:
@@ -201,9 +205,12 @@ class MarketSimulation:
         on_status = self.run_args.on_status
         rpc.call("evm_increaseTime", [self.terms.min_duration])
         m.end(sender=self.provider)
-        rpc.call("evm_increaseTime", [int(m.REVEAL_GRACE()) + 1])  # contributors' reveal grace
+        reveals = [(a.pipe, self.sealed.get(a.index, []), 0) for a in self.agents]
+        self.txs += sum(len(r) for r in send_all(rpc, self.to, reveals))
+        self.sealed = {}
+        rpc.call("evm_increaseTime", [int(m.SAMPLE_WINDOW()) + 1])  # contributors' window
         # reveal_rest checks its first reveal with an eth_call on the latest block: mine one so
-        # that block's clock is past the grace too.
+        # that block's clock is past the window too.
         rpc.call("evm_mine", [])
         reveal_rest(m, self.provider, self.secrets)
         keeper = Pipeline(self.provider, rpc, gas=25_000_000)

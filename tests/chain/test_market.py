@@ -5,6 +5,8 @@ import dataclasses
 import random
 
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
 from sharedmodels.market.driver import Terms, phase
@@ -506,15 +508,42 @@ def test_the_slot_fee_is_an_eighth_of_the_minimum_stake(
     ],
 )
 def test_a_bad_sample_cannot_be_revealed(project, chain, owner, alice, test_set, x, y, reason):
-    """The checks `participate` made now come at the reveal: a committed bad sample stays an
-    unrevealed contribution, skipped by the pass, its stake locked for good."""
+    """The checks `participate` made now come at the reveal (after the end): a committed bad
+    sample stays an unrevealed contribution, skipped by the pass, its stake locked for good."""
     from sharedmodels.market.driver import commit_sample
 
     run = open_market(project, owner, chain, *test_set)
     k, salt, _ = commit_sample(run.contract, alice, x, y=y, stake=TERMS.min_stake, checked=False)
+    run.end(grace=True)
     with pytest.raises(Exception, match=reason):
         run.contract.reveal_sample(salt, x, y, sender=alice)
     assert run.contract.contribution(k)[1].y == 2
+    run.check()
+
+
+def test_a_reveal_before_the_end_is_refused_and_changes_nothing(
+    project, chain, owner, alice, test_set
+):
+    """Sealed participation: while commitments are accepted no sample can be revealed (not
+    even by its own committer), so nobody can read one and commit behind it. The refused
+    reveal changes nothing: the contribution stays sealed, no stake is credited, the copy
+    rule's index is untouched. The same reveal counts once the market has ended."""
+    from sharedmodels.market.driver import commit_sample
+
+    run = open_market(project, owner, chain, *test_set)
+    m = run.contract
+    k, salt, _ = commit_sample(m, alice, (1,), y=1, stake=TERMS.min_stake, checked=False)
+    chain.mine()
+    held = int(m.balance)
+    with pytest.raises(Exception, match="market: reveal after the end"):
+        m.reveal_sample(salt, [1], 1, sender=alice)
+    assert m.contribution(k)[1].y == 2 and int(m.revealed_stake()) == 0
+    assert int(m.accounts(alice).stake) == int(m.accounts(alice).balance) == 0
+    assert int(m.first_of_sample(keccak(encode(["uint32[]", "uint8"], [[1], 1])))) == 0
+    assert int(m.balance) == held and phase(m) == "open"
+    run.end(grace=True)
+    m.reveal_sample(salt, [1], 1, sender=alice)
+    assert m.contribution(k)[1].y == 1 and int(m.revealed_stake()) == TERMS.min_stake
     run.check()
 
 
@@ -561,6 +590,8 @@ def test_contributions_are_stored_and_stakes_add_up(project, chain, owner, alice
     run.contribute(alice, (1, 9, 17, 25, 33, 41, 49, 57, 63), 1, 3 * TERMS.min_stake)
     run.contribute(bob, (), 0)
     run.contribute(alice, (0,), 0)
+    assert [c.y for c in contributions(run.contract)] == [2, 2, 2]  # sealed until the end
+    run.end(grace=True)
     got = contributions(run.contract)
     assert got == run.sent
     a = run.contract.accounts(alice)
@@ -582,8 +613,8 @@ def test_end_after_min_duration_to_the_second(project, chain, owner, alice, test
     chain.pending_timestamp = opened + TERMS.min_duration
     run.contract.end(sender=alice)
     assert run.contract.phase() == 2
-    grace = int(run.contract.REVEAL_GRACE())
-    assert grace == 900
+    grace = int(run.contract.SAMPLE_WINDOW())
+    assert grace == 86400
     assert (
         run.contract.reveal_deadline() == opened + TERMS.min_duration + grace + TERMS.reveal_window
     )
@@ -611,15 +642,17 @@ def test_reveal_deadline_to_the_second(project, chain, owner, alice, test_set):
     run.end(grace=True)
     m = run.contract
     deadline = int(m.reveal_deadline())
-    assert deadline == int(m.end_time()) + 900 + TERMS.reveal_window
+    window = int(m.SAMPLE_WINDOW())
+    assert deadline == int(m.end_time()) + window + TERMS.reveal_window
     rest = [i for i in range(4) if not m.revealed(i)]
     with pytest.raises(Exception, match="market: provider only"):
         m.reveal(rest[0], *_piece_args(run, rest[0]), sender=alice)
-    # The contributors' grace: no piece before end_time + REVEAL_GRACE, to the second.
-    chain.pending_timestamp = int(m.end_time()) + 900
-    with pytest.raises(Exception, match="market: reveal grace not over"):
+    # The contributors' window: no piece before end_time + SAMPLE_WINDOW, to the second.
+    chain.pending_timestamp = int(m.end_time()) + window
+    with pytest.raises(Exception, match="market: sample window not over"):
         m.reveal(rest[0], *_piece_args(run, rest[0]), sender=owner)
-    chain.pending_timestamp = int(m.end_time()) + 901
+    assert int(m.pieces_revealed()) == 1
+    chain.pending_timestamp = int(m.end_time()) + window + 1
     with pytest.raises(Exception, match="market: no such piece"):
         m.reveal(4, *_piece_args(run, rest[0]), sender=owner)
     with pytest.raises(Exception, match="market: empty piece"):
@@ -821,6 +854,7 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     from sharedmodels.market.driver import (
         deploy_market,
         participate,
+        reveal_all,
         reveal_first,
         reveal_rest,
         run_rewards,
@@ -839,11 +873,14 @@ def test_largest_samples_cannot_block_a_step(project, chain, owner, alice, bob):
     )
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
-    for who, y in ((alice, 1), (bob, 0), (alice, 0)):
+    sealed = [
         participate(m, who, sorted(rng.sample(range(n), 512)), y=y, stake=TERMS.min_stake)
+        for who, y in ((alice, 1), (bob, 0), (alice, 0))
+    ]
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
-    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+    reveal_all(m, sealed)
+    chain.mine(timestamp=int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1)
     reveal_rest(m, owner, secrets)
     log = run_rewards(m, alice, budget=16)
     assert m.phase() == 4

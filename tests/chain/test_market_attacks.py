@@ -34,6 +34,7 @@ from sharedmodels.market.driver import (
     first_piece,
     participate,
     phase,
+    reveal_all,
     reveal_first,
 )
 from sharedmodels.market.rules import first_link, reward_pass, sample_hash
@@ -158,7 +159,7 @@ def test_reveals_beyond_the_committed_size_are_refused(project, chain, owner, al
         participate(m, alice, [1], y=1, stake=TERMS.min_stake)
         chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
         m.end(sender=alice)
-        chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+        chain.mine(timestamp=int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1)
         rest = [j for j in range(3) if not m.revealed(j)]
         m.reveal(rest[0], *_reveal_args(secrets, rest[0]), sender=owner)
         with pytest.raises(Exception, match=reason):
@@ -219,16 +220,17 @@ def test_work_bomb_is_capped_at_opening(project, chain, owner, alice, mallory):
     assert int(m.max_work()) == terms.max_work(32)
     wide = list(heavy_rows(rng, 1, 33)[0])
     _, salt, _ = commit_sample(m, mallory, wide, y=1, stake=terms.min_stake, checked=False)
-    with pytest.raises(Exception, match="market: too many features"):
-        m.reveal_sample(salt, wide, 1, sender=mallory)  # stays unrevealed: skipped by the pass
-    participate(m, alice, heavy_rows(rng, 1, 8)[0], y=1, stake=terms.min_stake)
+    sealed = [participate(m, alice, heavy_rows(rng, 1, 8)[0], y=1, stake=terms.min_stake)]
     for j, x in enumerate(heavy_rows(rng, 10, 32)):
-        participate(m, mallory, list(x), y=j % 2, stake=terms.min_stake)
+        sealed.append(participate(m, mallory, list(x), y=j % 2, stake=terms.min_stake))
     with pytest.raises(Exception, match="market: contribution limit reached"):
         m.commit(b"\x02" * 32, sender=mallory, value=terms.min_stake + int(m.slot_fee()))
     chain.pending_timestamp = int(m.open_time()) + terms.min_duration
     m.end(sender=alice)
-    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+    with pytest.raises(Exception, match="market: too many features"):
+        m.reveal_sample(salt, wide, 1, sender=mallory)  # stays unrevealed: skipped by the pass
+    reveal_all(m, sealed)
+    chain.mine(timestamp=int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1)
     reveal_rest(m, owner, secrets)
     log = run_rewards(m, alice, budget=2048)
     assert phase(m) == "done"
@@ -348,16 +350,20 @@ def _finished_market_with_wallet(project, chain, owner, alice, wallet):
     rng = random.Random(21)
     run = open_market(project, owner, chain, *dataset(rng, 40))
     m = run.contract
+    reveals = []
     for _ in range(3):
         x = sample(rng)
         salt = bytes([len(x)]) * 32
         h = commitment_of(m, wallet, salt, x, truth(x))
         value = TERMS.min_stake + int(m.slot_fee())
         wallet.execute(m, m.commit.encode_input(h), value, sender=alice, value=value)
-        wallet.execute(m, m.reveal_sample.encode_input(salt, list(x), truth(x)), 0, sender=alice)
+        reveals.append(m.reveal_sample.encode_input(salt, list(x), truth(x)))
         x = sample(rng)
         run.contribute(alice, x, truth(x))
-    run.end()
+    run.end(grace=True)
+    for data in reveals:  # sealed until the end
+        wallet.execute(m, data, 0, sender=alice)
+    run.pass_window()
     run.reveal()
     run.rewards()
     return run
@@ -476,12 +482,14 @@ def test_a_provider_wallet_gets_its_cancelled_bounty_and_its_takings(
     i = first_piece(m, chain)
     salt, piece = run.secrets.reveal(i)
     wallet.execute(m, m.reveal.encode_input(i, salt, as_args(piece)), 0, sender=owner)
+    sealed = []
     for who in (alice, bob):
         x = sample(rng)
-        participate(m, who, x, y=1 - truth(x), stake=TERMS.min_stake)
+        sealed.append(participate(m, who, x, y=1 - truth(x), stake=TERMS.min_stake))
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
-    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+    reveal_all(m, sealed)
+    chain.mine(timestamp=int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1)
     for j in range(4):
         if not m.revealed(j):
             salt, piece = run.secrets.reveal(j)

@@ -2,10 +2,11 @@
 attacker reads each pending call, decodes it, and sends a copy or a counter-move with a higher
 tip, which lands first in the same block.
 
-Participation is commit-then-reveal: ``commit(h)`` names the sender in ``h`` and takes the
-next place in the replay order; ``reveal_sample(salt, x, y)`` in a later block shows the
-sample. Before, ``participate(x, y)`` showed the sample in the pool and the copier who landed
-it first took the whole reward (issue 27, attack 1). Each test checks the order the block
+Participation is sealed commit-then-reveal: ``commit(h)`` names the sender in ``h`` and takes
+the next place in the replay order; ``reveal_sample(salt, x, y)`` shows the sample only after
+``end``, when nobody can commit any more (issue 27, the near copy of the second review).
+Before, ``participate(x, y)`` showed the sample in the pool and the copier who landed it first
+took the whole reward (issue 27, attack 1). Each test checks the order the block
 landed in, every revert reason, and what each address gained in wei (gas excluded); the last
 one runs the whole market and measures who earned what.
 """
@@ -13,8 +14,15 @@ one runs the whole market and measures who earned what.
 import pytest
 from market_helpers import TERMS, open_market
 
-from sharedmodels.market.driver import commit_sample, commitment_of, participate, phase
-from sharedmodels.market.rules import Contribution, new_salt
+from sharedmodels.market.driver import (
+    commit_sample,
+    commitment_of,
+    participate,
+    phase,
+    reveal_all,
+    reveal_participation,
+)
+from sharedmodels.market.rules import Contribution, MarketError, new_salt
 
 # A test set of 8 samples labelled 1 on feature 0 (with a distinct second feature each): the
 # empty initial model gets all 8 wrong (a zero score is class 0), and one contribution
@@ -29,10 +37,34 @@ def market(project, chain, owner):
     return open_market(project, owner, chain, ROWS, LABELS, pieces=2)
 
 
+def test_a_copier_sees_nothing_to_copy_while_commits_are_open(market, mempool, alice, bob,
+                                                              mallory):  # fmt: skip
+    """While participation is open the pool holds commitments only: a hash naming its sender.
+    Alice's driver refuses to send her reveal before the end (its dry run gives the contract's
+    reason and nothing reaches the pool), so mallory, reading every pending call while bob
+    commits, finds no sample: the one call she sees is bob's hash, which names bob."""
+    m = market.contract
+    x, y = GOOD
+    sent = participate(m, alice, x, y=y, stake=TERMS.min_stake, checked=False)
+    with mempool.paused():
+        with pytest.raises(MarketError, match="market: reveal after the end"):
+            reveal_participation(m, sent, checked=True)
+        h = commitment_of(m, bob, new_salt(), x, y)
+        theirs = mempool.send(m.commit, h, sender=bob, value=TERMS.min_stake + m.slot_fee())
+        pool = mempool.calls(m)
+        assert [(c.method, c.sender) for c in pool] == [("commit", bob.address)]
+        assert len(pool[0].args) == 1  # a 32-byte hash, no sample
+        block = mempool.mine()
+    assert block[theirs].ok and sent.reveal is None
+    assert [m.contribution(k)[1].y for k in range(2)] == [2, 2]  # both sealed
+    assert int(m.revealed_stake()) == 0
+
+
 def test_a_copied_reveal_lands_first_and_fails(market, mempool, alice, mallory):
     m = market.contract
     x, y = GOOD
     k, salt, _ = commit_sample(m, alice, x, y=y, stake=TERMS.min_stake, checked=False)
+    market.end(grace=True)
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
         (seen,) = mempool.calls(m, "reveal_sample")
@@ -64,44 +96,60 @@ def test_a_copied_commitment_neither_blocks_nor_serves_the_copier(market, mempoo
     sent = TERMS.min_stake + int(m.slot_fee())
     assert (block.gain(alice), block.gain(mallory)) == (-sent, -sent)
     assert [int(m.commitment_id(who, h)) for who in (mallory, alice)] == [1, 2]
+    market.end(grace=True)
     with pytest.raises(Exception, match="market: no such commitment"):
         m.reveal_sample(salt, list(x), y, sender=mallory)
     assert m.reveal_sample(salt, list(x), y, sender=alice).return_value == 1
 
 
 def test_a_reveal_in_the_block_of_its_commitment_is_refused(market, mempool, alice, mallory):
-    """Sent together, commitment and reveal land in one block and the reveal reverts: a sample
-    is public only once its commitment is mined, so a copier who reads it can only commit
-    behind it. In the next block the same reveal succeeds."""
+    """Sent while participation is open, a reveal is refused (sealed). Commitment, `end` and
+    reveal landing in one block (in that order, by their tips): the reveal reverts, the
+    later-block rule still holds behind the end. In the next block the same reveal succeeds,
+    and only once."""
     m = market.contract
     x, y = GOOD
     salt = new_salt()
     h = commitment_of(m, alice, salt, x, y)
+    value = TERMS.min_stake + m.slot_fee()
     with mempool.paused():
-        committed = mempool.send(m.commit, h, sender=alice, value=TERMS.min_stake + m.slot_fee())
-        early = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
+        committed = mempool.send(m.commit, h, sender=alice, value=value)
+        sealed = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
         block = mempool.mine()
     assert block[committed].ok
+    assert block[sealed].reason == "market: reveal after the end"
+    salt = new_salt()
+    h = commitment_of(m, mallory, salt, x, y)
+    deadline = int(m.open_time()) + TERMS.min_duration
+    with mempool.paused():
+        committed = mempool.send(m.commit, h, sender=mallory, value=value, tip=3 * 10**9)
+        ended = mempool.send(m.end, sender=alice, tip=2 * 10**9)
+        early = mempool.send(m.reveal_sample, salt, list(x), y, sender=mallory, tip=10**9)
+        block = mempool.mine(timestamp=deadline)
+    assert block.order(early, ended, committed) == [committed, ended, early]
+    assert block[committed].ok and block[ended].ok and phase(m) == "reveal"
     assert block[early].reason == "market: reveal in a later block than the commitment"
-    assert m.contribution(0)[1].y == 2  # still unrevealed
-    m.reveal_sample(salt, list(x), y, sender=alice)
-    assert tuple(m.contribution(0)[1].x) == x
+    assert m.contribution(1) == (mallory.address, ([], 2))  # still unrevealed
+    m.reveal_sample(salt, list(x), y, sender=mallory)
+    assert tuple(m.contribution(1)[1].x) == x
     with pytest.raises(Exception, match="market: already revealed"):
-        m.reveal_sample(salt, list(x), y, sender=alice)
+        m.reveal_sample(salt, list(x), y, sender=mallory)
 
 
 def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, owner, alice,
                                                        mallory):  # fmt: skip
     """The attack of the review, end to end. Alice committed the sample that makes the whole
-    test set right; when her reveal is in the pool, mallory reads it and, with a higher tip,
-    lands before it a copy of the reveal (refused) and a commitment of the same sample of her
-    own, which she reveals in the next block. Credit goes by commit order: alice's
-    contribution trains the model first, mallory's copy then changes nothing and scores 0.
-    Alice earns the 8 samples she turned right times bounty // 8; mallory gets back exactly
-    her stake. (With `participate`, mallory's copy landed first and took it all.)"""
+    test set right; when her reveal is in the pool (after the end: sealed participation),
+    mallory reads it and, with a higher tip, lands before it a copy of the reveal (refused:
+    the hash names alice) and a commitment of the same sample of her own (refused: commits
+    are closed), her stake never leaving her wallet. Alice earns the 8 samples she turned
+    right times bounty // 8; mallory gets nothing and loses nothing but gas. (With the old
+    one-call `participate`, mallory's copy landed first and took it all; with reveals during
+    participation, a copy committed behind alice's could still ride an undo.)"""
     m = market.contract
     x, y = GOOD
     k, salt, _ = commit_sample(m, alice, x, y=y, stake=TERMS.min_stake, checked=False)
+    market.end(grace=True)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, list(x), y, sender=alice)
@@ -113,14 +161,10 @@ def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, o
         block = mempool.mine()
     assert block.order(mine, copied, own)[-1] == mine
     assert block[copied].reason == "market: no such commitment"
-    assert block[own].ok and block[mine].ok
-    m.reveal_sample(copy_salt, list(x), y, sender=mallory)
-    assert [m.contribution(j)[0] for j in range(2)] == [alice.address, mallory.address]
-    market.sent += [
-        Contribution(str(alice.address), x, y, TERMS.min_stake),
-        Contribution(str(mallory.address), x, y, TERMS.min_stake),
-    ]
-    market.end()
+    assert block[own].reason == "market: participation is not open"
+    assert block[mine].ok and block.gain(mallory) == 0
+    assert int(m.n_contributions()) == 1 and m.contribution(0)[0] == alice.address
+    market.sent += [Contribution(str(alice.address), x, y, TERMS.min_stake)]
     market.reveal()
     market.rewards()
     assert phase(m) == "done"
@@ -130,18 +174,12 @@ def test_the_copier_of_a_revealed_sample_earns_nothing(market, chain, mempool, o
     assert (
         market.balances()
         == want.balances
-        == {
-            str(alice.address): TERMS.min_stake + 8 * (bounty // 8),
-            str(mallory.address): TERMS.min_stake,
-        }
+        == {str(alice.address): TERMS.min_stake + 8 * (bounty // 8)}
     )
     assert bounty % 8 == 0 and int(m.provider_balance()) == 0
     market.withdraw_all([alice, mallory, owner])
-    assert market.received == {
-        str(alice.address): TERMS.min_stake + bounty,
-        str(mallory.address): TERMS.min_stake,
-    }
-    assert m.balance == market.kept() == 2 * int(m.slot_fee())  # the slot fees, nobody's
+    assert market.received == {str(alice.address): TERMS.min_stake + bounty}
+    assert m.balance == market.kept() == int(m.slot_fee())  # the slot fee, nobody's
 
 
 def test_commit_and_reveal_gas(market, alice, bob):
@@ -151,9 +189,12 @@ def test_commit_and_reveal_gas(market, alice, bob):
     the market's counters are already written, as for the median contribution."""
     m = market.contract
     x = tuple(range(1, 41, 2))
-    for who in (bob, alice):
-        participate(m, who, (2,), y=1, stake=TERMS.min_stake, checked=False)
+    sealed = [
+        participate(m, who, (2,), y=1, stake=TERMS.min_stake, checked=False) for who in (bob, alice)
+    ]
     sent = participate(m, alice, x, y=1, stake=TERMS.min_stake, checked=False)
+    market.end(grace=True)  # sealed: every reveal waits for the end
+    reveal_all(m, [*sealed, sent])
     gas = (int(sent.commit.gas_used), int(sent.reveal.gas_used))
     print(f"commit {gas[0]:,} gas, reveal_sample {gas[1]:,} gas, together {sum(gas):,}")
     assert sum(gas) < 256_000  # a regression guard, not a measurement

@@ -29,12 +29,14 @@ def test_an_early_commitment_to_both_labels_costs_the_wrong_label_stake(
     chain, project, owner, alice, mallory, mempool
 ):
     """Measured limit (was HIGH and free). Mallory commits ((0,), 0) and ((0,), 1) before alice
-    and reveals the label alice's pending reveal shows. The unused label is now never
-    revealed, so its stake is locked: the option costs one stake per wrong label. Mallory's
-    commitment is the earliest of that sample, so credit by commit order still gives her the
-    reward: she gains bounty - STAKE, alice 0. What mallory must know in advance is the
-    sample x itself (the label she may leave open, at a stake each); a contributor who
-    commits x first is, by the market's rule, the one who brought it (docs/security.md)."""
+    and, once the market has ended, reveals the label alice's pending reveal shows (sealed
+    participation leaves this open: both commitments came before the end). The unused label
+    is now never revealed, so its stake is locked: the option costs one stake per wrong
+    label. Mallory's commitment is the earliest of that sample, so credit by commit order
+    still gives her the reward: she gains bounty - STAKE, alice 0. What mallory must know in
+    advance is the sample x itself (the label she may leave open, at a stake each); a
+    contributor who commits x first is, by the market's rule, the one who brought it
+    (docs/security.md)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     x = (0,)
@@ -43,9 +45,12 @@ def test_an_early_commitment_to_both_labels_costs_the_wrong_label_stake(
     for y in (0, 1):
         k, salt, _ = commit_sample(m, mallory, x, y=y, stake=STAKE, checked=False)
         option[y] = (k, salt)
-    # Alice, honest, commits the right sample after her and reveals it in a later block.
+    # Alice, honest, commits the right sample after her and reveals it after the end.
     k_alice, salt_alice, _ = commit_sample(m, alice, x, y=1, stake=STAKE, checked=False)
     assert (option[0][0], option[1][0], k_alice) == (0, 1, 2)
+    market.end(grace=True)
+    with pytest.raises(Exception, match="market: participation is not open"):
+        m.commit(new_salt(), sender=mallory, value=STAKE + int(m.slot_fee()))
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt_alice, list(x), 1, sender=alice)
         (seen,) = mempool.calls(m, "reveal_sample")
@@ -102,11 +107,11 @@ def test_end_landed_before_a_pending_reveal_does_not_shut_it_out(
     chain, project, owner, alice, mempool
 ):
     """Fixed (was MEDIUM: the provider landed end() before alice's pending reveal, her reveal
-    reverted and the provider kept the 1 ETH she had earned). After end, commitments made
-    before it may still be revealed for REVEAL_GRACE (900) seconds, and the provider may not
-    reveal a piece until the grace is over: the front-run end() still lands first, but alice's
-    reveal in the same block succeeds, she earns the bounty and the provider gets 0. One
-    second after the grace a reveal is refused ('market: reveal grace over')."""
+    reverted and the provider kept the 1 ETH she had earned). Every reveal now comes after
+    end, within SAMPLE_WINDOW (a day), and the provider may not reveal a piece until that
+    window is over: alice's reveal landing in the block of end(), behind it, succeeds, she
+    earns the bounty and the provider gets 0. One second after the window a reveal is
+    refused ('market: sample window over')."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     deadline = int(m.open_time()) + TERMS.min_duration
@@ -123,9 +128,8 @@ def test_end_landed_before_a_pending_reveal_does_not_shut_it_out(
     received = settle(market, [alice, owner])
     alice_gain = received.get(str(alice.address), 0) - STAKE
     provider_back = received.get(str(owner.address), 0)
-    # What a fix must make this test observe: a commitment made while participation was open
-    # can still be revealed (e.g. a reveal grace period after end that only accepts existing
-    # commitments), so alice earns the bounty and the provider gets back 0.
+    # A commitment made while participation was open is revealed in the window after end, so
+    # alice earns the bounty and the provider gets back 0.
     assert (alice_gain, provider_back) == (market.bounty, 0), (
         f"alice's reveal: {outcome!r}; alice gained {alice_gain} wei, "
         f"provider got back {provider_back} wei"
@@ -147,20 +151,14 @@ def test_a_pass_too_costly_to_finish_expires_with_the_bounty_locked(
     wide = [accounts[5], accounts[6]]
     negatives = [accounts[7], accounts[8]]
     side = [*wide, *negatives]
-    attacker_gas = 0
-    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
-    m.reveal_sample(salt, [0], 1, sender=alice)
+    market.contribute(alice, (0,), 1)
+    attacks = []
     for i, who in enumerate(wide * 3):
-        x = tuple(range(18, 64))
-        y = 1 - i % 2
-        k, salt, c = commit_sample(m, who, x, y=y, stake=STAKE, checked=False)
-        r = m.reveal_sample(salt, list(x), y, sender=who)
-        attacker_gas += int(c.gas_used) + int(r.gas_used)
+        attacks.append(market.contribute(who, tuple(range(18, 64)), 1 - i % 2))
     for who in negatives:
-        k, salt, c = commit_sample(m, who, (0,), y=0, stake=STAKE, checked=False)
-        r = m.reveal_sample(salt, [0], 0, sender=who)
-        attacker_gas += int(c.gas_used) + int(r.gas_used)
-    market.end()
+        attacks.append(market.contribute(who, (0,), 0))
+    market.end()  # the reveals follow it
+    attacker_gas = sum(a.gas for a in attacks)
     market.reveal()
     everyone = [alice, owner, *side]
     # What finishing would give, measured in a snapshot: the keeper's gas and every payout.
@@ -215,10 +213,9 @@ def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     sybil = accounts[5]
-    _, poison_salt, _ = commit_sample(m, sybil, (0,), y=0, stake=STAKE, checked=False)
-    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
-    m.reveal_sample(salt, [0], 1, sender=alice)
-    m.reveal_sample(poison_salt, [0], 0, sender=sybil)
+    market.contribute(sybil, (0,), 0)
+    market.contribute(alice, (0,), 1)
+    assert [m.contribution(k)[0] for k in range(2)] == [sybil.address, alice.address]
     received = settle(market, [alice, sybil, owner])
     side = received.get(str(sybil.address), 0) + received.get(str(owner.address), 0)
     alice_gain = received.get(str(alice.address), 0) - STAKE
@@ -228,15 +225,19 @@ def test_a_zero_score_poison_committed_first_cancels_the_honest_reward(
 def test_a_copy_committed_after_the_honest_reveal_earns_nothing_behind_an_undo(
     chain, project, owner, alice, mallory, mempool
 ):
-    """Fixed (was HIGH: mallory's undo ((0,), 0), then alice's ((0,), 1), then mallory's copy
-    of alice's sample committed after reading her reveal: the copy made all 8 right and took
-    the whole 1 ETH bounty). A sample identical to an earlier revealed one now credits any
-    gain to the earliest: the copy's +8 goes to alice, who earns the bounty; mallory gets her
-    two stakes back and gains 0."""
+    """Fixed twice (was HIGH: mallory's undo ((0,), 0), then alice's ((0,), 1), then mallory's
+    copy of alice's sample committed after reading her reveal: the copy made all 8 right and
+    took the whole 1 ETH bounty). First by the copy rule (an identical later sample's gain is
+    credited to the earliest); now, with sealed participation, the copy cannot even be
+    committed: alice's reveal is only accepted after the end, when commits are closed, so
+    mallory's copy read from the pool is refused with its reason and costs her nothing.
+    Mallory gets back her undo's stake and gains 0; alice's score behind the undo stays 0 (the
+    zero-score poison, a limit of its own above) and the bounty goes back to the provider."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
     _, undo_salt, _ = commit_sample(m, mallory, (0,), y=0, stake=STAKE, checked=False)
     _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
+    market.end(grace=True)
     copy_salt = new_salt()
     with mempool.paused():
         mine = mempool.send(m.reveal_sample, salt, [0], 1, sender=alice)
@@ -246,22 +247,19 @@ def test_a_copy_committed_after_the_honest_reveal_earns_nothing_behind_an_undo(
         value = STAKE + m.slot_fee()
         copied = mempool.send(m.commit, h, sender=mallory, value=value, tip=2 * seen.tip)
         block = mempool.mine()
-    assert block[mine].ok and block[copied].ok
+    assert block[mine].ok
+    assert block[copied].reason == "market: participation is not open"
+    assert block.gain(mallory) == 0
     m.reveal_sample(undo_salt, [0], 0, sender=mallory)
-    m.reveal_sample(copy_salt, x, y, sender=mallory)
-    assert [m.contribution(k)[0] for k in range(3)] == [
+    assert [m.contribution(k)[0] for k in range(int(m.n_contributions()))] == [
         mallory.address,
         alice.address,
-        mallory.address,
     ]
     received = settle(market, [alice, mallory, owner])
-    mallory_gain = received.get(str(mallory.address), 0) - 2 * STAKE
+    mallory_gain = received.get(str(mallory.address), 0) - STAKE
     alice_gain = received.get(str(alice.address), 0) - STAKE
-    # What a fix must make this test observe: the copy of a revealed sample earns nothing
-    # (mallory_gain <= 0) and alice keeps the reward of her sample.
-    assert (
-        alice_gain == market.bounty and mallory_gain <= 0
-    ), f"alice gained {alice_gain} wei, mallory {mallory_gain} wei"
+    assert (alice_gain, mallory_gain) == (0, 0), f"alice {alice_gain} wei, mallory {mallory_gain}"
+    assert received.get(str(owner.address), 0) == market.bounty
 
 
 MAX_WINDOW = 30 * 86400
@@ -312,8 +310,7 @@ def test_expire_landed_before_the_last_pending_step_gains_the_provider_nothing(
     before the deadline (the reward window is at least max_work // 128 seconds)."""
     market = open_market(project, owner, chain, ROWS, LABELS, pieces=2)
     m = market.contract
-    _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
-    m.reveal_sample(salt, [0], 1, sender=alice)
+    market.contribute(alice, (0,), 1)
     market.end()
     market.reveal()
     # Find how many steps of the smallest budget finish the pass, then do all but the last.
@@ -359,8 +356,8 @@ def test_attacks_that_fail_with_their_reasons(chain, project, accounts, owner, a
         m.commit(new_salt(), sender=owner, value=STAKE)
     _, salt, _ = commit_sample(m, alice, (0,), y=1, stake=STAKE, checked=False)
     market.end(sender=mallory)
-    chain.pending_timestamp = int(m.end_time()) + int(m.REVEAL_GRACE()) + 1
-    with pytest.raises(Exception, match="market: reveal grace over"):
+    chain.pending_timestamp = int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1
+    with pytest.raises(Exception, match="market: sample window over"):
         m.reveal_sample(salt, [0], 1, sender=alice)
     with pytest.raises(Exception, match="market: participation is not open"):
         m.commit(new_salt(), sender=accounts[5], value=STAKE)

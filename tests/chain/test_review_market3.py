@@ -18,6 +18,7 @@ from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     deploy_market,
     participate,
+    reveal_all,
     reveal_first,
     reveal_rest,
     run_rewards,
@@ -163,11 +164,14 @@ def test_largest_samples_on_an_uploaded_initial_model_still_step(project, chain,
     )
     chain.mine(3)
     reveal_first(m, owner, secrets, chain)
-    for who, c, y in ((alice, 0, 0), (bob, 1, 0), (alice, 2, 1)):
+    sealed = [
         participate(m, who, spread[c], y=y, stake=TERMS.min_stake)
+        for who, c, y in ((alice, 0, 0), (bob, 1, 0), (alice, 2, 1))
+    ]
     chain.pending_timestamp = int(m.open_time()) + TERMS.min_duration
     m.end(sender=alice)
-    chain.mine(timestamp=int(m.end_time()) + int(m.REVEAL_GRACE()) + 1)
+    reveal_all(m, sealed)
+    chain.mine(timestamp=int(m.end_time()) + int(m.SAMPLE_WINDOW()) + 1)
     reveal_rest(m, owner, secrets)
     log = run_rewards(m, alice, budget=16)
     work, bound = int(m.progress().work), int(m.max_work())

@@ -102,8 +102,15 @@ def test_market_subcommands_end_to_end(chain, tmp_path):
     assert "3 contributions" in honest.stdout
     chain.pending_timestamp += 3600  # the minimum participation time (one hour) passes
     chain.mine()
+    # Sealed: before the end a contributor's reveal is refused, nothing sent.
+    early_reveal = ape("reveal-samples", "--record", record, "--account", "TEST::1", check=False)
+    assert early_reveal.returncode == 1
+    assert "market: reveal after the end" in lines(early_reveal.stderr)[-1]
     assert "phase reveal" in ape("end", "--record", record, "--account", "TEST::3").stdout
-    chain.pending_timestamp += 901  # the contributors' reveal grace after end (900 s) passes
+    for who, n in (("TEST::1", 3), ("TEST::2", 2)):
+        out = ape("reveal-samples", "--record", record, "--account", who).stdout
+        assert f"revealed {n} samples" in out
+    chain.pending_timestamp += 86401  # the contributors' sample window after end (a day) passes
     chain.mine()
     assert "phase reward" in ape("reveal", "--record", record).stdout
     assert "pass 1" in ape("step", "--budget", "16", "--record", record).stdout
