@@ -14,6 +14,7 @@ The pairs' period (`test_hub_pairing.period_with_pairs(neg=1, pos=0)`): alice te
 
 # ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
 
+import ape
 import pytest
 from test_hub import DELAY, ENTRY, NEG, POS, fund_and_anchor, make_set, pool_invariant, wait
 from test_hub_pairing import period_with_pairs
@@ -85,6 +86,10 @@ def test_a_cut_routed_through_an_honest_step_is_paid_twice(
         == []
     )  # the keeper finds the split final
     assert shares(pool, trainer, [alice, redo[0], undo[0]]) == [8, 0, 0]
+    # Alice's step stands again but the undo's feature is spent: nothing is shared uncancelled,
+    # and the cancel fails on that before it reads the closing set (a wrong one is not seen).
+    with ape.reverts("hub: nothing to cancel"):
+        pool.cancel(trainer, 0, entrant(c2), entrant(u), test[:-1], sender=mallory)
     wait(chain, ENTRY + 1)
     got = claim(hub, pool, trainer, 0, alice)
     print("attacker's calls (gas, wei)", paid, "its net cost", net)
@@ -141,10 +146,12 @@ def test_a_move_that_takes_net_shares_is_paid_for_those_only(
     3 shares and was cut 4 (her cut is worth more than she had); the move gives her 3 back
     and cuts the redo's 4, so the period lost 1 share. The move is paid like a cancel of that
     one share: its gas at the base fee (counted like a cancel's, within SLACK: its emptied
-    slots are taken off), at most `budget * 1 // 4`, exactly that cap in a period too small
-    for the gas. Alice is paid the budget less that pay."""
+    slots are taken off), at most `budget * 1 // shares`, exactly that cap in a period too
+    small for the gas. Alice (her POS step makes the period's gain) is paid the budget less
+    that pay."""
     _, b, b_set = fund_and_anchor(hub, pool, trainer, bob, carol, chain, funded)
     start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)  # the period's gain (its budget)
     add(trainer, alice, [NEG, 109, 301], 0)  # 109 pushes one class-1 sample: enters with 3
     u, r = stranger(accounts, chain), stranger(accounts, chain)
     add(trainer, u, [NEG, 109, 500], 1)  # undoes alice on NEG and 109
@@ -154,10 +161,17 @@ def test_a_move_that_takes_net_shares_is_paid_for_those_only(
     budget = pool.close_period(trainer, b, sender=carol).return_value
     driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
-    (a,), (cu,), (cr,) = (history.by(w.address) for w in (alice, u, r))
-    assert shares(pool, trainer, [alice, r]) == [3, 4]
+    (_, a), (cu,), (cr,) = (history.by(w.address) for w in (alice, u, r))
+    assert budget > 0 and pool.entry_shares(trainer, 0, a.id) == 3
+    held = pool.shares(trainer, 0, alice) - 3  # her POS step's
+    assert shares(pool, trainer, [alice, r]) == [held + 3, 4]
     pool.cancel(trainer, 0, entrant(a), entrant(cu), test, sender=mallory)  # base fee 0: unpaid
-    assert pool.periods(trainer, 0).shares == 4 and pool.periods(trainer, 0).budget == budget
+    # Alice's step has no share left, though 109 is still shared uncancelled: a cancel fails on
+    # the shares before it reads the closing set (a wrong one is not seen).
+    with ape.reverts("hub: nothing to cancel"):
+        pool.cancel(trainer, 0, entrant(a), entrant(cu), test[:-1], sender=mallory)
+    total = held + 4
+    assert pool.periods(trainer, 0).shares == total and pool.periods(trainer, 0).budget == budget
     base_fee()
     moved = pool.move_cut(
         trainer, 0, entrant(a), entrant(cr), test, sender=mallory, max_priority_fee=0
@@ -166,12 +180,13 @@ def test_a_move_that_takes_net_shares_is_paid_for_those_only(
     assert (event.restored, event.shares) == (3, 4)
     gas, amount = keeper_pay(chain, pool, moved)
     fee = int(chain.blocks[moved.block_number].base_fee)
-    assert 0 < amount == rules.keeper_pay(gas, fee, budget=budget, cut=1, shares=4)
+    assert 0 < amount == rules.keeper_pay(gas, fee, budget=budget, cut=1, shares=total)
     if funded == 10**18:
-        assert amount == gas * fee < budget // 4
+        assert amount == gas * fee < budget // total
     else:
-        assert amount == budget // 4 < gas * fee
-    assert shares(pool, trainer, [alice, r]) == [3, 0]
+        assert amount == budget // total < gas * fee
+    assert shares(pool, trainer, [alice, r]) == [held + 3, 0]
+    assert pool.periods(trainer, 0).shares == total - 1
     assert pool.periods(trainer, 0).budget == budget - amount
     wait(chain, ENTRY + 1)
     assert claim(hub, pool, trainer, 0, alice) == budget - amount
