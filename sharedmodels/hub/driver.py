@@ -645,8 +645,10 @@ def cancel_eligible(
     the shares to carry the whole cut (``rules.moving``), whoever sent the cancellations
     before. Cancellations go first where
     they cut a step sent after the step that undid it, then largest cut first (fewer moves
-    after). Each call pays ``sender`` back out of the period's budget (``KeeperPaid``: its gas
-    at the block's base fee, at most what the shares it cut were worth, ``rules.keeper_pay``).
+    after). Each cancel pays ``sender`` back out of the period's budget (``KeeperPaid``: its
+    gas at the block's base fee, at most what the shares it cut were worth,
+    ``rules.keeper_pay``); a move is paid only for the shares the period lost by it (nothing
+    for a pure move).
     Returns, for each one sent, (id cut, id that undid it, shares cut) or for a move
     (id the cut moved to, id it left, shares the period lost by it: cut less restored), so
     that the third numbers add up to what the period's shares lost."""
