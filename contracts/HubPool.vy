@@ -533,18 +533,18 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
     @return The shares cut.
     """
     start: uint256 = msg.gas
-    p: Period = self.periods[model][period]
-    assert p.entry_deadline != 0, "hub: no such period"
-    assert block.timestamp <= p.entry_deadline, "hub: entries closed"
-    # The closing set is checked, unpacked and counted here, not in helpers: a helper takes
-    # its own copy of `test` and of each array, and memory was most of what this call cost.
-    h: bytes32 = empty(bytes32)
-    for s: Scored in test:
-        h = hash_chain._link(h, keccak256(abi_encode(s.x, s.y, s.s)))
-    assert h == self._closing[model][period], "hub: not the closing test set"
+    deadline: uint256 = self.periods[model][period].entry_deadline
+    assert deadline != 0, "hub: no such period"
+    assert block.timestamp <= deadline, "hub: entries closed"
     t: Contribution = target.c
     o: Contribution = other.c
     assert self.entered[model][period][t.id], "hub: contribution not entered"
+    # A cancellation already made fails here, before the period is read and the closing set
+    # hashed (eighth review: a keeper whose pending cancel was copied ahead of it paid the
+    # whole count for a revert).
+    standing: uint256 = self.entry_shares[model][period][t.id]
+    assert standing > 0, "hub: nothing to cancel"
+    p: Period = self.periods[model][period]
     assert o.id >= p.first_id and o.id <= p.last_id, "hub: contribution outside the period"
     assert o.label != t.label, "hub: contributions with the same label"
     self._record(model, target)
@@ -594,6 +594,14 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
                 if done_t[i // 256] & (1 << (i % 256)) == 0 and done_o[j // 256] & (1 << (j % 256)) == 0:
                     shared.append(f | (i << _AT_T) | (j << _AT_O))
             i += 1
+    # No shared feature left uncancelled on both steps: fail before the closing set's work.
+    assert len(shared) > 0, "hub: nothing to cancel"
+    # The closing set is checked, unpacked and counted here, not in helpers: a helper takes
+    # its own copy of `test` and of each array, and memory was most of what this call cost.
+    h: bytes32 = empty(bytes32)
+    for s: Scored in test:
+        h = hash_chain._link(h, keccak256(abi_encode(s.x, s.y, s.s)))
+    assert h == self._closing[model][period], "hub: not the closing test set"
     for s: Scored in test:  # each closing sample's features against them
         k = 0
         nxt = 0
@@ -627,8 +635,7 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
             done_t[i // 256] |= 1 << (i % 256)
             cut_t[i // 256] |= 1 << (i % 256)
             done_o[j // 256] |= 1 << (j % 256)
-    standing: uint256 = self.entry_shares[model][period][t.id]
-    assert worth > 0 and standing > 0, "hub: nothing to cancel"
+    assert worth > 0, "hub: nothing to cancel"
     self.undone[model][period][t.id] = done_t
     self.undone[model][period][o.id] = done_o
     self.cut_bits[model][period][t.id] = cut_t
@@ -637,8 +644,10 @@ def cancel(model: address, period: uint256, target: Entrant, other: Entrant,
     self.shares[model][period][t.contributor] = left
     self.periods[model][period].shares = p.shares - n
     log ContributionCancelled(model=model, period=period, id=t.id, by_id=o.id, contributor=t.contributor, shares=n)
-    # Slots this call emptied (the entry's shares, its contributor's): each refunds gas.
-    self._pay_keeper(model, period, p, n, start, convert(n == standing, uint256) + convert(left == 0, uint256))
+    # Slots this call emptied (the entry's shares, its contributor's, the period's share
+    # count): each refunds gas.
+    self._pay_keeper(model, period, p, n, start,
+                     convert(n == standing, uint256) + convert(left == 0, uint256) + convert(n == p.shares, uint256))
     return n
 
 
@@ -767,7 +776,9 @@ def move_cut(model: address, period: uint256, source: Entrant, dest: Entrant,
     log CutMoved(model=model, period=period, id=a.id, to_id=b.id, contributor=b.contributor, restored=back, shares=n)
     # Slots this call may have emptied (each refunds gas): `source`'s cut and `dest`'s shares
     # and contributor's shares, and `source`'s bitmap words (two per 256 of its features).
-    self._pay_keeper(model, period, p, n, start, 3 + 2 * ((i + 255) // 256))
+    # Paid only for the shares the period lost (eighth review): a move gives `source` back
+    # what it cuts from `dest`, and the budget already paid the cancel that made the cut.
+    self._pay_keeper(model, period, p, n - back, start, 3 + 2 * ((i + 255) // 256))
     return n
 
 
@@ -911,10 +922,10 @@ def _recut(model: address, period: uint256, id: uint256, worth: uint256, more: b
 def _pay_keeper(model: address, period: uint256, p: Period, cut: uint256, start: uint256,
                 emptied: uint256):
     """
-    @dev Pay the sender of a `cancel` or `move_cut` that cut `cut` shares from a step, out of
-         the period's budget: the gas its transaction burnt at the block's base fee, at most
-         what those shares were worth in the period when the call began
-         (`budget * cut // shares`). The gas is counted from below: `_KEEPER_GAS`, 4 a byte
+    @dev Pay the sender of a `cancel` or `move_cut` that took `cut` shares off the period
+         (a move: what it cut less what it gave back), out of the period's budget: the gas its
+         transaction burnt at the block's base fee, at most what those shares were worth in
+         the period when the call began (`budget * cut // shares`; 0 for a pure move). The gas is counted from below: `_KEEPER_GAS`, 4 a byte
          of calldata, less `_REFUND` for each of the `emptied` slots (the chain gives that
          back at the end). Last in the call: every state change is made.
     """

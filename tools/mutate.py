@@ -140,6 +140,7 @@ HUB = _tests(
     "tests/chain/test_review_hub5.py",
     "tests/chain/test_review_hub6.py",
     "tests/chain/test_review_hub7.py",
+    "tests/chain/test_review_hub8.py",
     "tests/chain/test_hub_unwind.py",
     k="not gas_of",
 )

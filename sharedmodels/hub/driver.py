@@ -47,6 +47,14 @@ POOL_DEFAULTS = {
 #: Most estimated gas of one ``enter`` transaction the keeper sends (a 30M block's two
 #: thirds): a contribution whose entry alone costs more is left out.
 ENTER_GAS = 20_000_000
+#: Most gas the driver plans for one ``unwind`` (a 30M block's two thirds, as ``ENTER_GAS``).
+UNWIND_GAS = 20_000_000
+#: A step's planned part of an ``unwind``: a base and a part per feature it carries, above what
+#: we measured (one step of 1,024 features taken back against 16 held samples of 16 indices:
+#: 856,719 gas, the call's own cost and the held samples' rescan included). A chunk whose node
+#: estimate still fails or exceeds ``UNWIND_GAS`` is halved (``unwind_all``).
+UNWIND_STEP_GAS = 40_000
+UNWIND_FEATURE_GAS = 1_000
 
 
 class HubError(SharedModelsError):
@@ -327,33 +335,40 @@ def held(hub: Any, evaluation: int, test_set: TestSet, n_features: int) -> tuple
     return sizes, words, [int(y) for _, y in samples], scores
 
 
-def unwind_chunks(hub: Any, evaluation: int, model: Any) -> list[list[tuple]]:
+def unwind_chunks(
+    hub: Any, evaluation: int, model: Any, gas: int = UNWIND_GAS
+) -> list[list[tuple]]:
     """The steps ``unwind`` takes for ``evaluation``'s held pieces, in transactions: every
     contribution after the pending ``after`` up to ``last``, in id order (an untrained one
-    with no features), ``MAX_UNWIND`` a transaction."""
+    with no features), at most ``MAX_UNWIND`` a transaction and, by their features, at most
+    ``gas`` planned a transaction (``UNWIND_STEP_GAS`` a step and ``UNWIND_FEATURE_GAS`` a
+    feature; a step alone above it still goes alone)."""
     from sharedmodels.trainers.client import scan  # the trainer client imports Ape's world
 
     p = hub.pending(evaluation)
     after, last = int(p.after), int(p.last)
     by_id = {c.id: c for c in scan(model, int(hub.evaluations(evaluation).pinned))}
     chunks: list[list[tuple]] = [[]]
+    planned = 0
     zero = "0x" + "00" * 20
     for i in range(after + 1, last + 1):
         c = by_id.get(i)
         if c is None:
             raise HubError(f"contribution {i} not found in the model's history")
-        if len(chunks[-1]) >= MAX_UNWIND:
+        step = ((c.key(), c.args()), []) if model.contribution(i).trained else None
+        cost = UNWIND_STEP_GAS + (UNWIND_FEATURE_GAS * len(c.features) if step else 0)
+        if chunks[-1] and (len(chunks[-1]) >= MAX_UNWIND or planned + cost > gas):
             chunks.append([])
-        if model.contribution(i).trained:
-            chunks[-1].append((c.key(), c.args()))
-        else:
-            chunks[-1].append(((i, zero, 0, 0, 0), []))
+            planned = 0
+        planned += cost
+        chunks[-1].append(step[0] if step else ((i, zero, 0, 0, 0), []))
     return [c for c in chunks if c]
 
 
 def unwind_all(hub: Any, evaluation: int, test_set: TestSet, model: Any, sender: Any) -> list[Any]:
-    """Send every ``unwind`` the held pieces of ``evaluation`` still need (anyone may);
-    returns the receipts (none when nothing waits)."""
+    """Send every ``unwind`` the held pieces of ``evaluation`` still need (anyone may), each
+    the next chunk of ``unwind_chunks`` halved until the node's estimate fits ``UNWIND_GAS``
+    (a single step goes as it is); returns the receipts (none when nothing waits)."""
     receipts: list[Any] = []
     if test_set.dense:
         return receipts
@@ -362,8 +377,22 @@ def unwind_all(hub: Any, evaluation: int, test_set: TestSet, model: Any, sender:
     n_features = int(model.n_features())
     while (state := held(hub, evaluation, test_set, n_features)) is not None:
         chunk = unwind_chunks(hub, evaluation, model)[0]
+        while len(chunk) > 1 and _unwind_gas(hub, evaluation, state, chunk, sender) is None:
+            chunk = chunk[: len(chunk) // 2]
         receipts.append(hub.unwind(evaluation, *state, chunk, sender=sender))
     return receipts
+
+
+def _unwind_gas(hub: Any, evaluation: int, state: tuple, chunk: list, sender: Any) -> int | None:
+    """The node's gas estimate of ``unwind`` for ``chunk``, or None if it fails for gas or is
+    above ``UNWIND_GAS`` (a refusal with the hub's reason is raised)."""
+    try:
+        gas = int(hub.unwind.estimate_gas_cost(evaluation, *state, chunk, sender=sender))
+    except Exception as e:  # noqa: BLE001 (out of gas, or over the node's block gas limit)
+        if "hub: " in str(e):
+            raise
+        return None
+    return gas if gas <= UNWIND_GAS else None
 
 
 def reveal_args(test_set: TestSet, i: int, j: int) -> tuple[list, list, list]:
@@ -616,8 +645,10 @@ def cancel_eligible(
     the shares to carry the whole cut (``rules.moving``), whoever sent the cancellations
     before. Cancellations go first where
     they cut a step sent after the step that undid it, then largest cut first (fewer moves
-    after). Each call pays ``sender`` back out of the period's budget (``KeeperPaid``: its gas
-    at the block's base fee, at most what the shares it cut were worth, ``rules.keeper_pay``).
+    after). Each cancel pays ``sender`` back out of the period's budget (``KeeperPaid``: its
+    gas at the block's base fee, at most what the shares it cut were worth,
+    ``rules.keeper_pay``); a move is paid only for the shares the period lost by it (nothing
+    for a pure move).
     Returns, for each one sent, (id cut, id that undid it, shares cut) or for a move
     (id the cut moved to, id it left, shares the period lost by it: cut less restored), so
     that the third numbers add up to what the period's shares lost."""

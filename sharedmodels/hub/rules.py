@@ -224,7 +224,8 @@ def moving(
 def keeper_pay(gas: int, base_fee: int, *, budget: int, cut: int, shares: int) -> int:
     """What a ``cancel`` or ``move_cut`` pays its sender out of the period's budget: the gas it
     counted (``KeeperPaid.gas``) at the block's base fee, at most what the ``cut`` shares were
-    worth when it began (``budget`` and ``shares``: the period's then)."""
+    worth when it began (``budget`` and ``shares``: the period's then). For a move ``cut`` is
+    the shares the period lost (cut less restored): 0, so nothing, for a pure move."""
     return min(gas * base_fee, budget * cut // shares)
 
 

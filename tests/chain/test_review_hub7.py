@@ -250,26 +250,37 @@ def test_the_keeper_pays_more_gas_than_the_pairs_it_answers(
 def test_a_keepers_pay_is_its_gas_at_the_base_fee(
     hub, pool, trainer, accounts, alice, bob, carol, mallory, chain, base_fee
 ):
-    """A `cancel` and a `move_cut` each pay their sender `KeeperPaid.gas` (the gas it burnt,
-    less SLACK) times the block's base fee, out of the period's budget; at a base fee
-    of 0 they pay nothing (every other hub test). Every wei stays booked."""
+    """A `cancel` pays its sender `KeeperPaid.gas` (the gas it burnt, less SLACK) times the
+    block's base fee, out of the period's budget; at a base fee of 0 it pays nothing (every
+    other hub test). A `move_cut` is paid only for the shares the period lost (cut less
+    restored, eighth review): a pure move, as here, pays nothing at any base fee. Every wei
+    stays booked."""
     history, b_set, test, scored, budget, undo, redo = period_with_pairs(
         hub, pool, trainer, accounts, alice, bob, carol, chain, neg=1, pos=0
     )
     (c1, c2), (u,), (r,) = (history.by(w.address) for w in (alice, undo[0], redo[0]))
-    base_fee(0)
-    zero = pool.cancel(trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=mallory)
-    assert zero.decode_logs(pool.KeeperPaid) == [] and pool.periods(trainer, 0).budget == budget
+    with chain.isolate():
+        base_fee(0)
+        zero = pool.cancel(
+            trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=mallory
+        )
+        assert zero.decode_logs(pool.KeeperPaid) == [] and pool.periods(trainer, 0).budget == budget
     base_fee()
     before = int(mallory.balance)
+    cancelled = pool.cancel(
+        trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=mallory
+    )
+    gas, amount = keeper_pay(chain, pool, cancelled)
+    fee = int(chain.blocks[cancelled.block_number].base_fee)
+    assert fee > 0 and amount == gas * fee
+    assert amount == rules.keeper_pay(gas, fee, budget=budget, cut=4, shares=12)
+    assert int(mallory.balance) == before - int(cancelled.total_fees_paid) + amount
+    base_fee()
     moved = pool.move_cut(
         trainer, 0, (c2.key(), c2.args()), (r.key(), r.args()), test, sender=mallory
     )
-    gas, amount = keeper_pay(chain, pool, moved)
-    fee = int(chain.blocks[moved.block_number].base_fee)
-    assert fee > 0 and amount == gas * fee
-    assert amount == rules.keeper_pay(gas, fee, budget=budget, cut=4, shares=12)
-    assert int(mallory.balance) == before - int(moved.total_fees_paid) + amount
+    assert int(chain.blocks[moved.block_number].base_fee) > 0
+    assert moved.decode_logs(pool.KeeperPaid) == []  # restored 4, cut 4: the period lost none
     assert pool.periods(trainer, 0).budget == budget - amount
     assert shares(pool, trainer, [alice, redo[0]]) == [8, 0]
     wait(chain, ENTRY + 1)
