@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from sharedmodels.encoding.features import Encoder
 from sharedmodels.market.driver import (
     Participation,
@@ -227,3 +229,13 @@ def settle(market: Any, everyone: Any) -> dict:
 def got(received: dict, *who: Any) -> int:
     """What the addresses ``who`` received, together."""
     return sum(received.get(str(a.address), 0) for a in who)
+
+
+@pytest.fixture(autouse=True)
+def base_fee_back_to_zero(chain):
+    """For test modules that price steps at a real base fee (imported, it runs after every test
+    there): the rest of the suite runs at the test chain's base fee of 0 (a keeper's pay is
+    then 0, and books that leave it out hold to the wei), and Anvil keeps a set base fee
+    across the snapshot revert that isolates tests, so the next block's is set back to 0."""
+    yield
+    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", ["0x0"])

@@ -13,7 +13,14 @@ import dataclasses
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
-from market_helpers import N_FEATURES, TERMS, got, open_market, settle
+from market_helpers import (  # the base fee fixture runs after every test here
+    N_FEATURES,
+    TERMS,
+    base_fee_back_to_zero,  # noqa: F401
+    got,
+    open_market,
+    settle,
+)
 
 from sharedmodels.market.driver import commit_sample, commitment_of, participate, phase
 from sharedmodels.market.rules import Contribution, new_salt, reward_pass
@@ -24,16 +31,6 @@ from sharedmodels.market.rules import Contribution, new_salt, reward_pass
 ROWS = [(0, 10 + t) for t in range(8)]
 LABELS = [1] * 8
 STAKE = TERMS.min_stake
-
-
-@pytest.fixture(autouse=True)
-def base_fee_back_to_zero(chain):
-    """Tests here price steps at a 1 gwei base fee; the rest of the suite runs at the test
-    chain's base fee of 0 (a keeper's pay is then 0, and books that leave it out hold to the
-    wei). Anvil keeps a set base fee across the snapshot revert that isolates tests, so the
-    next block's is set back to 0 after each test."""
-    yield
-    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", ["0x0"])
 
 
 # ---------------------------------------------------------------- 1. the copy rule is narrow

@@ -13,21 +13,15 @@ that drops pays one slot fee, only when a restart follows its pass.
 
 import dataclasses
 
-import pytest
-from market_helpers import TERMS, got, open_market, settle
+from market_helpers import (  # the base fee fixture runs after every test here
+    TERMS,
+    base_fee_back_to_zero,  # noqa: F401
+    got,
+    open_market,
+    settle,
+)
 
 from sharedmodels.market.driver import phase
-
-
-@pytest.fixture(autouse=True)
-def base_fee_back_to_zero(chain):
-    """Tests here price steps at a 1 gwei base fee; the rest of the suite runs at the test
-    chain's base fee of 0 (a keeper's pay is then 0, and books that leave it out hold to the
-    wei). Anvil keeps a set base fee across the snapshot revert that isolates tests, so the
-    next block's is set back to 0 after each test."""
-    yield
-    chain.provider.make_request("anvil_setNextBlockBaseFeePerGas", ["0x0"])
-
 
 #: The base fee every step's block is mined at (priority fee 0: the keeper pays the base fee).
 BASE_FEE = 10**9
