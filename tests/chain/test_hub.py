@@ -41,6 +41,14 @@ def make_set(n: int = 8, start: int = 0, piece: int = 4) -> TestSet:
     return TestSet.make([r for r, _ in rows], [y for _, y in rows], dense=False, piece=piece)
 
 
+def steps_after_pin(min_size: int = 0, max_size: int = 5):
+    """Steps a model may learn after a pin: features of the set (POS, NEG, the noise 100-105)
+    or not (500), either label; for the properties that a record is the model at the pin."""
+    features = st.sampled_from([POS, NEG, 100, 101, 102, 103, 104, 105, 500])
+    step = st.tuples(st.lists(features, min_size=1), st.integers(0, 1))
+    return st.lists(step, min_size=min_size, max_size=max_size)
+
+
 @pytest.fixture(scope="module")
 def kinds(project):
     return hub_kinds(project)

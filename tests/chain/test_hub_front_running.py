@@ -15,6 +15,7 @@ from test_hub import (
     POS,
     make_set,
     pool_invariant,
+    steps_after_pin,
     wait,
 )
 from test_review_hub import add, hub, kinds, pool, trainer  # noqa: F401 (fixtures)
@@ -223,13 +224,7 @@ def test_a_pool_takes_only_pinned_records(hub, pool, trainer, bob, carol, chain)
 
 @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
-    steps=st.lists(
-        st.tuples(
-            st.lists(st.sampled_from([POS, NEG, 100, 101, 102, 103, 104, 105, 500]), min_size=1),
-            st.integers(0, 1),
-        ),
-        max_size=5,
-    ),
+    steps=steps_after_pin(max_size=5),
     split=st.booleans(),
 )
 def test_a_pinned_record_is_the_model_at_the_pin(hub, trainer, alice, carol, chain, steps, split):

@@ -11,7 +11,7 @@ import pytest
 from conftest import STAKE, compile_test_contract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hub import DELAY, NEG, POS, make_set, wait
+from test_hub import DELAY, NEG, POS, make_set, steps_after_pin, wait
 from test_review_hub import add, hub, kinds, pool, trainer  # noqa: F401 (fixtures)
 
 from sharedmodels.encoding import packed
@@ -242,14 +242,7 @@ def test_two_unwinds_in_one_transaction(hub, trainer, alice, carol, mallory, cha
 
 @settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
-    steps=st.lists(
-        st.tuples(
-            st.lists(st.sampled_from([POS, NEG, 100, 101, 102, 103, 104, 105, 500]), min_size=1),
-            st.integers(0, 1),
-        ),
-        min_size=1,
-        max_size=7,
-    ),
+    steps=steps_after_pin(min_size=1, max_size=7),
     chunk=st.integers(1, 4),
     split=st.booleans(),
 )
