@@ -111,6 +111,7 @@ MARKET = _tests(
     "tests/chain/test_review_market3.py",
     "tests/chain/test_review_market.py",
     "tests/chain/test_review_market4.py",
+    "tests/chain/test_review_market5.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
