@@ -307,12 +307,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "contracts/PredictionMarket.vy",
         "_apply",
-        "if p.negative and (a.balance < a.stake or (score <= 0 and a.balance < slot_fee +"
-        " convert(-score, uint256))):",
+        "if p.negative and (balance < self.accounts[who].stake or (score <= 0 and balance <"
+        " slot_fee + convert(-score, uint256))):",
     ): (
         "a zero scorer's balance is at least its stake (an active contributor starts every"
         " pass with that, and only a loss lowers it), and a stake is at least the slot fee:"
         " `balance < slot_fee + 0` is false either way"
+    ),
+    ("contracts/PredictionMarket.vy", "step", "cost: uint256 = 1"): (
+        "Vyper needs the declaration; the tuple assignment from `_apply` on the next line "
+        "overwrites it before anything reads it"
     ),
 }
 
