@@ -314,6 +314,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         " pass with that, and only a loss lowers it), and a stake is at least the slot fee:"
         " `balance < slot_fee + 0` is false either way"
     ),
+    ("contracts/PredictionMarket.vy", "_apply", "elif score <= 0:"): (
+        "a zero score reaches this branch only after `score > 0` failed, and moves the balance"
+        " and the losses by 0 * rounds"
+    ),
     ("contracts/PredictionMarket.vy", "step", "cost: uint256 = 1"): (
         "Vyper needs the declaration; the tuple assignment from `_apply` on the next line "
         "overwrites it before anything reads it"
