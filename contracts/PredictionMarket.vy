@@ -231,8 +231,18 @@ PIECE_TAG: constant(bytes32) = keccak256("sharedmodels.market.piece")
 #          2 + n/8 + (n + m)/8 (the state word, packed features, and the merge at about 250
 #          gas a comparison);
 #        training on a contribution of m features: m/8 + 12m (reads and fresh weight slots);
-#        settling or sharing out to a contributor: 2 * BASE_COST.
+#        scanning or sharing out to a contributor already out: BASE_COST (2 reads);
+#        scanning a contributor still in: _SCAN_COST (at most 5 cold reads);
+#        sharing out to a contributor still in: _APPLY_COST (6 reads and a write, most of
+#          them warm after the scan), plus _FRESH_WRITE_COST for each slot its drop sets from
+#          zero (the flag, and the charge when a restart follows);
+#        settling the pass (the pool, the rounds left, the restart or the finish):
+#          _SETTLE_COST.
 BASE_COST: constant(uint256) = 4
+_SCAN_COST: constant(uint256) = 2 * BASE_COST
+_APPLY_COST: constant(uint256) = 2 * BASE_COST
+_FRESH_WRITE_COST: constant(uint256) = 10
+_SETTLE_COST: constant(uint256) = 2 * BASE_COST
 _MERGE_COST: constant(uint256) = 2
 MIN_BUDGET: constant(uint256) = 16
 MAX_BUDGET: constant(uint256) = 2**20
@@ -818,25 +828,36 @@ def step(budget: uint256) -> bool:
                 p.cursor = 0
                 p.active = 0
                 continue
-            used += 2 * BASE_COST
-            a: Account = self.accounts[self.contributors[p.cursor]]
+            # Only the fields the scan needs, each read once: the whole 8-slot record cold
+            # cost about 18k gas a contributor, these at most 5 reads (2 for one already out).
+            who: address = self.contributors[p.cursor]
             p.cursor += 1
-            if a.dropped or a.epoch != p.epoch or a.score >= 0:
+            if self.accounts[who].dropped:
+                used += BASE_COST
+                continue
+            used += _SCAN_COST
+            if self.accounts[who].epoch != p.epoch:
+                continue
+            score: int256 = self.accounts[who].score
+            if score >= 0:
                 continue
             p.negative = True
             # The rounds it can pay, keeping back its charge (one slot fee, never above its
             # stake: a revealed stake is at least min_stake) in case it drops.
-            spare: uint256 = a.balance - min(a.balance, slot_fee)
-            p.rounds = min(p.rounds, spare // convert(-a.score, uint256))
+            balance: uint256 = self.accounts[who].balance
+            spare: uint256 = balance - min(balance, slot_fee)
+            p.rounds = min(p.rounds, spare // convert(-score, uint256))
         else:
             # STAGE_APPLY
             if p.cursor == m:
+                used += _SETTLE_COST
                 p = self._settle(p)
                 done = self.phase == PHASE_DONE
                 break
-            used += 2 * BASE_COST
             # A restart follows this pass iff it has a negative scorer and rounds left.
-            p = self._apply(p, p.rounds < left)
+            cost: uint256 = 0
+            p, cost = self._apply(p, p.rounds < left)
+            used += cost
     p.work += used
     self._progress = p
     self._pay_work(start_gas, used)
@@ -1143,44 +1164,51 @@ def _add_score(who: address, e: uint256, change: int256):
 
 
 @internal
-def _apply(q: Progress, restart: bool) -> Progress:
+def _apply(q: Progress, restart: bool) -> (Progress, uint256):
     """
     @dev Settle contributor `p.cursor` of pass `p.epoch`: its balance moves by score * rounds
          (taken from or added to the pool) and, when the pass had a negative score, it drops
          out if below its stake or unable to pay one more round and its charge. A negative
          scorer that drops pays one slot fee of its balance into the work fund when `restart`
          (the pass left rounds unpaid, so its drop forces another pass), else nothing.
+         Returns the work units it did: BASE_COST for a contributor already out, _APPLY_COST
+         for one settled, plus _FRESH_WRITE_COST for each slot a drop sets from zero (the flag,
+         and the charge when `restart`). Reads and writes only the fields it needs.
     """
     p: Progress = q
     who: address = self.contributors[p.cursor]
     p.cursor += 1
-    a: Account = self.accounts[who]
-    if a.dropped:
-        return p
+    if self.accounts[who].dropped:
+        return p, BASE_COST
+    units: uint256 = _APPLY_COST
     score: int256 = 0
-    if a.epoch == p.epoch:
-        score = a.score
+    if self.accounts[who].epoch == p.epoch:
+        score = self.accounts[who].score
+    balance: uint256 = self.accounts[who].balance
     if score > 0:
         gain: uint256 = convert(score, uint256) * p.rounds
-        a.balance += gain
+        balance += gain
         p.gains += gain
     elif score < 0:
         loss: uint256 = convert(-score, uint256) * p.rounds
-        a.balance -= loss
+        balance -= loss
         p.losses += loss
-    if p.negative and (a.balance < a.stake or (score < 0 and a.balance < slot_fee + convert(-score, uint256))):
-        a.dropped = True
+    if p.negative and (balance < self.accounts[who].stake or (score < 0 and balance < slot_fee + convert(-score, uint256))):
+        self.accounts[who].dropped = True
+        units += _FRESH_WRITE_COST
         # Only a negative scorer ever drops: an active contributor starts every pass with at
         # least its stake, and only a loss takes a balance below it.
         if restart:
-            a.charged = min(slot_fee, a.balance)
-            a.balance -= a.charged
-            self.work_fund += a.charged
-        log Dropped(contributor=who, epoch=p.epoch, balance=a.balance)
+            charged: uint256 = min(slot_fee, balance)
+            balance -= charged
+            self.accounts[who].charged = charged
+            self.work_fund += charged
+            units += _FRESH_WRITE_COST
+        log Dropped(contributor=who, epoch=p.epoch, balance=balance)
     else:
         p.active += 1
-    self.accounts[who] = a
-    return p
+    self.accounts[who].balance = balance
+    return p, units
 
 
 @internal
@@ -1263,5 +1291,6 @@ def _worst_work(t: uint256, terms: Terms) -> uint256:
     initial: uint256 = t * (BASE_COST + f // 8 + 2 * f)
     train: uint256 = BASE_COST + f // 8 + 12 * f
     evaluate: uint256 = BASE_COST + _MERGE_COST + f // 8 + (2 * f) // 8
-    per_pass: uint256 = n * (train + t * evaluate) + terms.max_contributors * 4 * BASE_COST
+    share: uint256 = _SCAN_COST + _APPLY_COST + 2 * _FRESH_WRITE_COST
+    per_pass: uint256 = n * (train + t * evaluate) + terms.max_contributors * share + _SETTLE_COST
     return initial + (terms.max_contributors + 1) * per_pass

@@ -111,6 +111,7 @@ MARKET = _tests(
     "tests/chain/test_review_market3.py",
     "tests/chain/test_review_market.py",
     "tests/chain/test_review_market4.py",
+    "tests/chain/test_review_market5.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
@@ -307,12 +308,20 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     (
         "contracts/PredictionMarket.vy",
         "_apply",
-        "if p.negative and (a.balance < a.stake or (score <= 0 and a.balance < slot_fee +"
-        " convert(-score, uint256))):",
+        "if p.negative and (balance < self.accounts[who].stake or (score <= 0 and balance <"
+        " slot_fee + convert(-score, uint256))):",
     ): (
         "a zero scorer's balance is at least its stake (an active contributor starts every"
         " pass with that, and only a loss lowers it), and a stake is at least the slot fee:"
         " `balance < slot_fee + 0` is false either way"
+    ),
+    ("contracts/PredictionMarket.vy", "_apply", "elif score <= 0:"): (
+        "a zero score reaches this branch only after `score > 0` failed, and moves the balance"
+        " and the losses by 0 * rounds"
+    ),
+    ("contracts/PredictionMarket.vy", "step", "cost: uint256 = 1"): (
+        "Vyper needs the declaration; the tuple assignment from `_apply` on the next line "
+        "overwrites it before anything reads it"
     ),
 }
 

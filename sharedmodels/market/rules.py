@@ -53,6 +53,12 @@ SECRETS_VERSION = 3
 #: The contract's work accounting (``PredictionMarket.step``): units of about 2,100 gas.
 BASE_COST = 4
 MERGE_COST = 2
+#: Scanning a contributor still in (one already out: BASE_COST); sharing out to one still in;
+#: each slot a drop sets from zero (the flag, the charge); settling a pass.
+SCAN_COST = 2 * BASE_COST
+APPLY_COST = 2 * BASE_COST
+FRESH_WRITE_COST = 10
+SETTLE_COST = 2 * BASE_COST
 #: The most work any market may need (``MAX_WORK``), and the units a second the reward window
 #: must allow for (``_WORK_RATE``).
 MAX_WORK = 2**27
@@ -77,7 +83,8 @@ def worst_work(
     initial = test_size * (BASE_COST + f // 8 + 2 * f)
     train = BASE_COST + f // 8 + 12 * f
     evaluate = BASE_COST + MERGE_COST + f // 8 + (2 * f) // 8
-    per_pass = n * (train + test_size * evaluate) + max_contributors * 4 * BASE_COST
+    share = SCAN_COST + APPLY_COST + 2 * FRESH_WRITE_COST
+    per_pass = n * (train + test_size * evaluate) + max_contributors * share + SETTLE_COST
     return initial + (max_contributors + 1) * per_pass
 
 

@@ -777,57 +777,82 @@ def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, t
         run.contract.step(256, sender=alice)
 
 
-#: `step`'s work units for settling or sharing out to one contributor (2 * BASE_COST).
-PER_CONTRIBUTOR = 8
+#: `step`'s work units among the contributors: a contributor already out (scan or apply), one
+#: still in scanned, one still in shared out, each slot a drop sets from zero (the flag; the
+#: charge when a restart follows), and the settle at the end of the pass.
+OUT, SCAN_UNITS, APPLY_UNITS, FRESH_WRITE, SETTLE_UNITS = 4, 8, 8, 10, 8
 
 
-def _scan_and_apply(stage, cursor, m, budget):
+def _scan_and_apply(stage, cursor, budget, out, drops, restart):
     """What a `step` of `budget` units that starts in the scan or apply stage does, by the
-    contract's rule: a unit check before each item, PER_CONTRIBUTOR units per contributor
-    scanned or shared out, free moves from scan to apply and into the settlement, which ends
-    the step. (stage, cursor, units used, settled)."""
+    contract's rule: a unit check before each item; OUT units for a contributor dropped in an
+    earlier pass, else SCAN_UNITS in the scan and APPLY_UNITS in the apply plus FRESH_WRITE for
+    a drop and FRESH_WRITE for its charge (`restart`); a free move from scan to apply; the
+    settle (SETTLE_UNITS) ends the step.
+    (stage, cursor, units used, settled)."""
     used = 0
     while used < budget:
-        if cursor == m:
+        if cursor == len(out):
             if stage == 4:
-                return stage, cursor, used, True
+                return stage, cursor, used + SETTLE_UNITS, True
             stage, cursor = 4, 0
             continue
-        used += PER_CONTRIBUTOR
+        if out[cursor]:
+            used += OUT
+        elif stage == 3:
+            used += SCAN_UNITS
+        else:
+            used += APPLY_UNITS + (FRESH_WRITE + FRESH_WRITE * restart) * drops[cursor]
         cursor += 1
     return stage, cursor, used, False
 
 
-@pytest.mark.parametrize("budget", [16, 24, 40])
+@pytest.mark.parametrize(("budget", "undos"), [(16, 0), (24, 1), (40, 2), (16, 2)])
 def test_scan_and_apply_cost_their_units_exactly(
-    project, chain, owner, alice, bob, carol, test_set, budget
+    project, chain, accounts, owner, alice, bob, carol, test_set, budget, undos
 ):
     """Every step that starts among the contributors (scan or apply) moves as far and counts
-    as much work (`progress().work`) as the rule says: 8 units a contributor, so a budget of
-    16 does 2 of them. A dearer or cheaper item shows in the cursor and in the work."""
+    as much work (`progress().work`) as the rule says, with `undos` contributors that undo
+    alice's samples and drop (charged when a restart follows, cheap once out). A dearer or
+    cheaper item shows in the cursor and in the work; the settle is work too."""
     run = open_market(project, owner, chain, *test_set)
     two_sided(run, alice, bob, n=3, seed=5)
     run.contribute(carol, sample(random.Random(9)), 1)
+    for i in range(undos):  # the wrong label of one of alice's samples each, from new addresses
+        who = accounts.generate_test_account()
+        chain.set_balance(who, 10**20)
+        first = run.sent[2 * i]
+        run.contribute(who, first.x, 1 - first.y)
     run.end()
     run.reveal()
     m = run.contract
     contributors = int(m.n_contributors())
-    assert contributors == 3
-    checked = 0
+    people = [m.contributors(i) for i in range(contributors)]
+    checked = settles = 0
     while phase(m) == "reward":
         before = m.progress()
+        out = [bool(m.accounts(w).dropped) for w in people]
         m.step(budget, sender=owner)
         after = m.progress()
         if int(before.stage) in (3, 4):
+            now = [bool(m.accounts(w).dropped) for w in people]
+            drops = [d and not o for d, o in zip(now, out, strict=True)]
+            if phase(m) == "done":
+                restart = False
+            elif int(after.epoch) > int(before.epoch):
+                restart = True
+            else:
+                restart = bool(after.negative) and int(after.rounds) < int(m.rounds_left())
             stage, cursor, used, settled = _scan_and_apply(
-                int(before.stage), int(before.cursor), contributors, budget
+                int(before.stage), int(before.cursor), budget, out, drops, restart
             )
             assert int(after.work) - int(before.work) == used
             if not settled:
                 assert (int(after.stage), int(after.cursor)) == (stage, cursor)
                 assert int(after.epoch) == int(before.epoch)
+            settles += settled
             checked += 1
-    assert checked >= 2 * contributors * PER_CONTRIBUTOR // budget
+    assert checked >= 2 * contributors * SCAN_UNITS // budget and settles >= 1
     assert run.balances() == run.expected().balances
 
 
