@@ -112,6 +112,7 @@ MARKET = _tests(
     "tests/chain/test_review_market.py",
     "tests/chain/test_review_market4.py",
     "tests/chain/test_review_market5.py",
+    "tests/chain/test_review_fix6.py",
     "tests/hypothesis/test_market_property.py",
 )
 BOUNTY = _tests(
@@ -142,6 +143,7 @@ HUB = _tests(
     "tests/chain/test_review_hub6.py",
     "tests/chain/test_review_hub7.py",
     "tests/chain/test_review_hub8.py",
+    "tests/chain/test_review_fix6.py",
     "tests/chain/test_hub_unwind.py",
     k="not gas_of",
 )
