@@ -33,6 +33,22 @@ def stranger(accounts, chain):
     return s
 
 
+def alice_then_a_pair(hub, pool, trainer, accounts, alice, carol, chain, b, b_set):
+    """Alice's two honest steps ((POS, 300), 1) and ((NEG, 301), 0), then an undo pair on
+    (NEG, 500) from two strangers (label 1, then 0); set ``b`` revealed and its period closed.
+    Returns (undo sender, redo sender, the trainer's history since, the period's budget)."""
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)
+    add(trainer, alice, [NEG, 301], 0)
+    u, r = stranger(accounts, chain), stranger(accounts, chain)
+    add(trainer, u, [NEG, 500], 1)
+    add(trainer, r, [NEG, 500], 0)
+    history = scan(trainer, start)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = pool.close_period(trainer, b, sender=carol).return_value
+    return u, r, history, budget
+
+
 def shares(pool, trainer, who):
     return [int(pool.shares(trainer, 0, w)) for w in who]
 
@@ -296,15 +312,9 @@ def test_a_keepers_pay_is_at_most_what_the_cut_shares_were_worth(
     gas: alice keeps at least what she had with the pair standing (8 of 12 shares), and the
     rest of the budget to the wei."""
     _, b, b_set = fund_and_anchor(hub, pool, trainer, bob, carol, chain, 10**12 + 1)
-    start = chain.blocks.head.number
-    add(trainer, alice, [POS, 300], 1)
-    add(trainer, alice, [NEG, 301], 0)
-    u, r = stranger(accounts, chain), stranger(accounts, chain)
-    add(trainer, u, [NEG, 500], 1)
-    add(trainer, r, [NEG, 500], 0)
-    history = scan(trainer, start)
-    driver.reveal(hub, b, b_set, carol, trainer)
-    budget = pool.close_period(trainer, b, sender=carol).return_value
+    u, r, history, budget = alice_then_a_pair(
+        hub, pool, trainer, accounts, alice, carol, chain, b, b_set
+    )
     assert budget > 0 and budget * 4 % 12 != 0  # the cap rounds down
     driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert shares(pool, trainer, [alice, r]) == [8, 4]

@@ -22,7 +22,14 @@ from test_hub_unwind import hold, pinned_set, restated, step_of
 from test_review_hub import add, claim
 from test_review_hub2 import funded_and_anchored, hub, kinds, pool, trainer  # noqa: F401
 from test_review_hub6 import pack16
-from test_review_hub7 import base_fee, burnt, keeper_pay, shares, stranger  # noqa: F401
+from test_review_hub7 import (  # noqa: F401 (base_fee is a fixture)
+    alice_then_a_pair,
+    base_fee,
+    burnt,
+    keeper_pay,
+    shares,
+    stranger,
+)
 
 from sharedmodels.encoding import packed
 from sharedmodels.hub import driver, rules
@@ -114,15 +121,9 @@ def test_two_capped_pays_take_more_than_the_pair_would_have(
     333333333334 and alice claimed 333333333334; now she claims 666666666668, her 8 of 12
     shares' worth and more (the cancel's cap rounds down)."""
     _, b, b_set = fund_and_anchor(hub, pool, trainer, bob, carol, chain, 10**12 + 1)
-    start = chain.blocks.head.number
-    add(trainer, alice, [POS, 300], 1)
-    add(trainer, alice, [NEG, 301], 0)
-    u, r = stranger(accounts, chain), stranger(accounts, chain)
-    add(trainer, u, [NEG, 500], 1)
-    add(trainer, r, [NEG, 500], 0)
-    history = scan(trainer, start)
-    driver.reveal(hub, b, b_set, carol, trainer)
-    budget = pool.close_period(trainer, b, sender=carol).return_value
+    u, r, history, budget = alice_then_a_pair(
+        hub, pool, trainer, accounts, alice, carol, chain, b, b_set
+    )
     driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
     assert shares(pool, trainer, [alice, r]) == [8, 4]
     test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
@@ -210,15 +211,9 @@ def test_a_cancel_that_empties_the_period_pays_no_more_than_it_burnt(
     transaction burnt (what the count leaves out of the calldata covers the uncounted
     refund), and every wei is booked."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
-    start = chain.blocks.head.number
-    add(trainer, alice, [POS, 300], 1)
-    add(trainer, alice, [NEG, 301], 0)
-    u, r = stranger(accounts, chain), stranger(accounts, chain)
-    add(trainer, u, [NEG, 500], 1)
-    add(trainer, r, [NEG, 500], 0)
-    history = scan(trainer, start)
-    driver.reveal(hub, b, b_set, carol, trainer)
-    budget = pool.close_period(trainer, b, sender=carol).return_value
+    u, r, history, budget = alice_then_a_pair(
+        hub, pool, trainer, accounts, alice, carol, chain, b, b_set
+    )
     test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
     (cu,), (cr,) = history.by(u.address), history.by(r.address)
     pool.enter(trainer, 0, [entrant(cr)], test, sender=carol)
