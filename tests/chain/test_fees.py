@@ -268,7 +268,8 @@ def test_market_step_refused_above_the_cap(accounts, chain, tmp_path):
     chain.pending_timestamp += 3600
     chain.mine()
     run("market", "end", "--account", "TEST::3", *rec)
-    chain.pending_timestamp += 901
+    run("market", "reveal-samples", "--account", "TEST::1", *rec)  # sealed until the end
+    chain.pending_timestamp += 86401  # the contributors' sample window (a day) passes
     chain.mine()
     run("market", "reveal", *rec)
     market = json.loads((tmp_path / "market.json").read_text())["address"]
