@@ -21,7 +21,7 @@ two slots per 256 of `source`'s features (its bitmap words) besides three: a sou
 # ruff: noqa: F811 (fixtures shared with the other hub review files are imported by name)
 
 import pytest
-from conftest import compile_test_contract
+from conftest import compile_test_contract, isolated
 from test_hub import NEG, POS, pool_invariant
 from test_hub_pairing import period_with_pairs
 from test_review_hub import add
@@ -116,24 +116,22 @@ def test_a_cancel_is_paid_exactly_what_it_counted(
     assert shares(pool, trainer, redo) == [4, 4, 4]
     emptied = 2  # the redo's entry (4 of 4 shares cut) and its contributor's 4: not the period's
 
-    # Not `chain.isolate()`: it swallows any exception raised inside it, a failed assert too.
-    snapshot = chain.snapshot()
-    base_fee()
-    direct = pool.cancel(trainer, 0, *pair[0], test, sender=mallory, max_priority_fee=0)
-    [event] = direct.decode_logs(pool.KeeperPaid)
-    [frame] = frames(chain, direct, 1)
-    own = counted(*frame)
-    extra = KEEPER_GAS + 4 * calldata(chain, direct)
-    print("direct: counted", own, "calldata part", extra, "event", event.gas)
-    assert event.keeper == mallory.address
-    assert int(event.gas) == own + extra - REFUND * emptied
-    fee = int(chain.blocks[direct.block_number].base_fee)
-    assert int(event.amount) == int(event.gas) * fee > 0
-    assert pool.periods(trainer, 0).budget == budget - int(event.amount)
-    # The two slots: the entry's shares and its contributor's are 0, the period's are not.
-    assert pool.entry_shares(trainer, 0, r[0].id) == shares(pool, trainer, [redo[0]])[0] == 0
-    assert pool.periods(trainer, 0).shares > 0
-    chain.restore(snapshot)
+    with isolated(chain):  # not `chain.isolate()`, which swallows a failed assert
+        base_fee()
+        direct = pool.cancel(trainer, 0, *pair[0], test, sender=mallory, max_priority_fee=0)
+        [event] = direct.decode_logs(pool.KeeperPaid)
+        [frame] = frames(chain, direct, 1)
+        own = counted(*frame)
+        extra = KEEPER_GAS + 4 * calldata(chain, direct)
+        print("direct: counted", own, "calldata part", extra, "event", event.gas)
+        assert event.keeper == mallory.address
+        assert int(event.gas) == own + extra - REFUND * emptied
+        fee = int(chain.blocks[direct.block_number].base_fee)
+        assert int(event.amount) == int(event.gas) * fee > 0
+        assert pool.periods(trainer, 0).budget == budget - int(event.amount)
+        # The two slots: the entry's shares and its contributor's are 0, the period's are not.
+        assert pool.entry_shares(trainer, 0, r[0].id) == shares(pool, trainer, [redo[0]])[0] == 0
+        assert pool.periods(trainer, 0).shares > 0
 
     base_fee()
     via = keeper.cancel(trainer, 0, *pair[0], test, sender=mallory, max_priority_fee=0)
