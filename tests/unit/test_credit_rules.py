@@ -231,6 +231,7 @@ def test_scenario_c_a_rivals_public_fit_turns_plus_two_into_minus_one_whichever_
     for public in (0, 1):
         blocks = c_blocks(public)
         assert _pairs(blocks, C_TEST) == MEASURED["C"]
+        assert replay(blocks[:1], C_TEST)[1] == 7  # not a perfect fit: 4 right, then 7 of 10
         assert commit_order(blocks[::-1], C_TEST) == {"alice": 2, "rival": 2}
 
 
