@@ -111,8 +111,9 @@ check: setup data lint
 	node_modules/.bin/tsc -p web
 	$(BIN)/python -m pytest tests/unit -q -p no:ape_test --confcutdir=tests/unit
 
-# Two ape test sessions side by side, each with its own Anvil (tools/test_shards.py): the
-# contract tests and properties in one, the scripts end to end and the browser in the other.
+# Three ape test sessions side by side, each with its own Anvil (tools/test_shards.py): the
+# contract tests and properties; the scripts end to end (with two contract files that balance
+# the two); the browser.
 test: setup data web-build browser
 	$(BIN)/python tools/test_shards.py
 

@@ -199,15 +199,20 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
     done_before = []
 
     def candidates():
+        # Each step's state, read once: whether it entered, its standing shares, its cancelled
+        # and cut features.
+        entered = {t.id: bool(pool.entered(trainer, 0, t.id)) for t in steps}
+        standing_of = {t.id: int(pool.entry_shares(trainer, 0, t.id)) for t in steps}
+        done = {t.id: driver._bits_set(pool.undone, trainer.address, 0, t) for t in steps}
+        cut = {t.id: driver._bits_set(pool.cut_bits, trainer.address, 0, t) for t in steps}
         out = []
         for t in steps:
-            if not pool.entered(trainer, 0, t.id):
+            if not entered[t.id]:
                 continue
-            standing = int(pool.entry_shares(trainer, 0, t.id))
-            done_t = driver._bits_set(pool.undone, trainer.address, 0, t)
-            cut_t = driver._bits_set(pool.cut_bits, trainer.address, 0, t)
+            standing = standing_of[t.id]
+            done_t, cut_t = done[t.id], cut[t.id]
             for o in steps:
-                done_o = driver._bits_set(pool.undone, trainer.address, 0, o)
+                done_o = done[o.id]
                 if o.label != t.label and standing > 0:
                     worth, _, _ = rules.cancellation(
                         t.features,
@@ -219,12 +224,12 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
                     )
                     if worth > 0:
                         out.append((pool.cancel, t, o))
-                if o.label == t.label and o.id > t.id and pool.entered(trainer, 0, o.id):
+                if o.label == t.label and o.id > t.id and entered[o.id]:
                     worth, _, _ = rules.moving(
                         t.features, t.label, o.features, scored, cut_source=cut_t, done_dest=done_o
                     )
                     # the contract takes a move only onto a step that carries the whole cut
-                    if 0 < worth <= pool.entry_shares(trainer, 0, o.id):
+                    if 0 < worth <= standing_of[o.id]:
                         out.append((pool.move_cut, t, o))
         return out
 
