@@ -36,6 +36,21 @@ def compile_test_contract(name: str):
 
 
 @contextmanager
+def isolated(chain):
+    """What ``chain.isolate()`` should be: the chain (and its pending timestamp) back as it was
+    after the block, and any exception raised inside it raised on. Ape's own ``isolate``
+    catches every exception of its block and carries on, so an ``assert`` that fails inside
+    it fails nothing."""
+    snapshot = chain.snapshot()
+    pending = chain.pending_timestamp
+    try:
+        yield
+    finally:
+        chain.restore(snapshot)
+        chain.pending_timestamp = pending
+
+
+@contextmanager
 def reverts_without_reason():
     """``ape.reverts()`` that also insists the revert data was empty: a failed ABI decoding, a
     missing default function or an ``assert`` without a reason (such as Vyper's re-entrancy

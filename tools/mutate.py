@@ -132,6 +132,7 @@ FEDERATED = _tests(
 )
 #: The hub and its pool contract deploy together in every hub test.
 HUB = _tests(
+    "tests/chain/test_hub_keeper_pay.py",
     "tests/chain/test_hub.py",
     "tests/chain/test_review_hub4.py",
     "tests/chain/test_review_hub.py",

@@ -312,6 +312,9 @@ class PassRecord:
     negative: bool
     rounds_left: int
     dropped: list[str]
+    #: Contributors still in after the pass (``PassSettled.active``): none of them dropped out,
+    #: in this pass or before.
+    active: int
 
 
 @dataclass(kw_only=True)
@@ -434,6 +437,7 @@ def reward_pass(
                 negative=bool(negative),
                 rounds_left=rounds_left,
                 dropped=out,
+                active=sum(w not in dropped for w in order),
             )
         )
         if not restart:

@@ -9,7 +9,7 @@ claim (also from inside the payment).
 
 import ape
 import pytest
-from conftest import STAKE, compile_test_contract
+from conftest import STAKE, compile_test_contract, isolated
 from eth_abi import encode
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
@@ -819,7 +819,7 @@ def test_pool_conserves_every_wei(
     wei; the hub holds nothing."""
     people = [owner, alice, bob]
     only = [k for k in kinds if k.name == "PerceptronStake"]
-    with chain.isolate():
+    with isolated(chain):
         hub = deploy_test_hub(project, owner, only)
         pool = deploy_test_pool(project, owner, hub)
         trainer = deploy_trainer()

@@ -10,6 +10,7 @@ steps of that label, whichever cancellations were sent, in whatever order, by wh
 
 import ape
 import pytest
+from conftest import isolated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hub import ENTRY, NEG, POS, pool_invariant, wait
@@ -235,7 +236,7 @@ def test_any_order_of_cancellations_pays_the_pairs_nothing(
     @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
     @given(picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3)), max_size=5))
     def run(picks):
-        with chain.isolate():
+        with isolated(chain):
             for pick, who in picks:
                 options = candidates()
                 if not options:

@@ -60,10 +60,13 @@ def add(trainer, who, x, y):
 
 
 def refund_all(trainer, history, people):
-    """Each contributor in ``people`` refunds every contribution the model agrees with."""
+    """Each contributor in ``people`` refunds every contribution the model agrees with and
+    that ``history`` does not show refunded already."""
     wanted = {p.address for p in people}
     for c in history:
-        if c.contributor in wanted and trainer.verdict(c.key(), list(c.features)) == c.label:
+        if c.refunded is not None or c.contributor not in wanted:
+            continue
+        if trainer.verdict(c.key(), list(c.features)) == c.label:
             trainer.refund(c.key(), list(c.features), sender=c.contributor)
 
 

@@ -9,7 +9,7 @@ numbers; one that fails at the contract is a normal test (it documents a defence
 
 import ape
 import pytest
-from conftest import STAKE
+from conftest import STAKE, isolated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hub import (
@@ -325,6 +325,10 @@ def test_undo_pairs_gain_nothing_and_every_wei_is_kept(
     sends and whether the pairs come before or after them: once the keeper has sent every
     cancellation, the pairs' second halves hold no share and are paid nothing, alice is paid
     the whole released budget, and funded == paid + left in the pool, to the wei."""
+    # Still Ape's `chain.isolate()`, which swallows every exception of its block, a failed
+    # assert too. Under `isolated` (which raises them) this property fails, first at "every
+    # redo holds no share" with pairs=1, honest=[0], pairs_first=True (7 December): open,
+    # for whoever owns the hub's cancellation rules to judge.
     with chain.isolate():
         hub = deploy_test_hub(project, owner, kinds)
         pool = deploy_test_pool(project, owner, hub)
@@ -549,7 +553,7 @@ def test_nothing_after_the_closing_record_moves_a_share(
     contributors refunded before the flips or not: each entry's shares are what the closing
     set as the record scored it gives (``rules.pushed``), the period pays alice and bob half
     each, and the hub's books hold to the wei."""
-    with chain.isolate():
+    with isolated(chain):
         hub = deploy_test_hub(project, owner, kinds)
         pool = deploy_test_pool(project, owner, hub)
         trainer = deploy_trainer()

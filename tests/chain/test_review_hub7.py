@@ -14,7 +14,7 @@ class-0 samples, each of 108..115 in one sample (odd: class 1, even: class 0).
 
 import ape
 import pytest
-from conftest import STAKE, compile_test_contract
+from conftest import STAKE, compile_test_contract, isolated
 from test_hub import ENTRY, NEG, POS, fund_and_anchor, pool_invariant, wait
 from test_hub_pairing import period_with_pairs
 from test_review_hub import add, claim, closing
@@ -275,7 +275,7 @@ def test_a_keepers_pay_is_its_gas_at_the_base_fee(
         hub, pool, trainer, accounts, alice, bob, carol, chain, neg=1, pos=0
     )
     (c1, c2), (u,), (r,) = (history.by(w.address) for w in (alice, undo[0], redo[0]))
-    with chain.isolate():
+    with isolated(chain):
         base_fee(0)
         zero = pool.cancel(
             trainer, 0, (c2.key(), c2.args()), (u.key(), u.args()), test, sender=mallory
@@ -370,7 +370,7 @@ def test_a_keeper_contract_is_paid_only_what_the_pool_measured(
     r = [history.by(w.address)[0] for w in redo]
     pair = [[(c.key(), c.args()) for c in (r[k], u[k])] for k in range(3)]
     keeper = compile_test_contract("HubKeeper").deploy(pool, sender=mallory)
-    with chain.isolate():
+    with isolated(chain):
         base_fee()
         direct = pool.cancel(trainer, 0, *pair[0], test, sender=mallory)
         [alone] = direct.decode_logs(pool.KeeperPaid)
@@ -481,7 +481,7 @@ def test_a_cancel_that_cuts_nothing_on_a_feature_still_spends_it(
     scored = closing(hub, pool, trainer, 0, b_set)
     test = [t.as_tuple() for t in scored]
     (co,), (cr,) = history.by(o.address), history.by(r.address)
-    with chain.isolate():  # the same period with the keeper first
+    with isolated(chain):  # the same period with the keeper first
         driver.cancel_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
         keeper_first = shares(pool, trainer, [alice, dave, r, o])
     cut = pool.cancel(

@@ -16,6 +16,7 @@ The pairs' period (`test_hub_pairing.period_with_pairs(neg=1, pos=0)`): alice te
 
 import ape
 import pytest
+from conftest import isolated
 from test_hub import DELAY, ENTRY, NEG, POS, fund_and_anchor, make_set, pool_invariant, wait
 from test_hub_pairing import period_with_pairs
 from test_hub_unwind import hold, pinned_set, restated, step_of
@@ -322,7 +323,7 @@ def test_the_driver_unwinds_a_flood_of_wide_steps(hub, trainer, carol, mallory, 
         y = 1 - trainer.predict(x)
         flood += int(trainer.addData(x, y, value=trainer.next_deposit(), sender=mallory).gas_used)
     hold(hub, i, ts, carol)
-    with chain.isolate():
+    with isolated(chain):
         p = hub.pending(i)
         history = {c.id: c for c in scan(trainer, hub.evaluations(i).pinned)}
         one = hub.unwind(
@@ -389,7 +390,7 @@ def test_the_keeper_enters_the_pairs_at_its_own_cost(
     driver.reveal(hub, b, b_set, carol, trainer)
     pool.close_period(trainer, b, sender=carol)
     test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
-    with chain.isolate():
+    with isolated(chain):
         honest = pool.enter(
             trainer, 0, [entrant(c) for c in history.by(alice.address)], test, sender=carol
         )
