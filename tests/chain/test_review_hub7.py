@@ -18,19 +18,20 @@ from conftest import STAKE, compile_test_contract, isolated
 from test_hub import ENTRY, NEG, POS, fund_and_anchor, pool_invariant, wait
 from test_hub_pairing import period_with_pairs
 from test_review_hub import add, claim, closing
-from test_review_hub2 import funded_and_anchored, hub, kinds, pool, trainer  # noqa: F401
+from test_review_hub2 import (  # noqa: F401
+    funded_and_anchored,
+    hub,
+    kinds,
+    pool,
+    stranger,
+    trainer,
+)
 
 from sharedmodels.hub import driver, rules
 from sharedmodels.trainers.client import scan
 
 #: A stake deposit in a block that already has a contribution (the most it can be).
 MOST_DEPOSIT = STAKE.cost_weight * 3600
-
-
-def stranger(accounts, chain):
-    s = accounts.generate_test_account()
-    chain.set_balance(s, 10**20)
-    return s
 
 
 def alice_then_a_pair(hub, pool, trainer, accounts, alice, carol, chain, b, b_set):
