@@ -22,15 +22,14 @@ two slots per 256 of `source`'s features (its bitmap words) besides three: a sou
 
 import pytest
 from conftest import compile_test_contract, isolated
-from test_hub import NEG, POS, pool_invariant
+from test_hub import NEG, pool_invariant
 from test_hub_pairing import period_with_pairs
-from test_review_hub import add
 from test_review_hub2 import funded_and_anchored, hub, kinds, pool, trainer  # noqa: F401
 from test_review_hub6 import pack16
 from test_review_hub7 import base_fee, shares, stranger  # noqa: F401 (base_fee is a fixture)
+from test_review_hub8 import undo_and_redo_of_a_neg_step
 
-from sharedmodels.hub import driver, rules
-from sharedmodels.trainers.client import scan
+from sharedmodels.hub import rules
 
 #: `HubPool._KEEPER_GAS` (the transaction's 21,000 and 10,000 after the count) and `_REFUND`.
 KEEPER_GAS, REFUND = 21_000 + 10_000, 4_800
@@ -179,20 +178,11 @@ def test_a_move_that_takes_shares_is_paid_exactly_what_it_counted(
     part, less 4,800 for each slot the documented rule counts: 5 for 255 and 256 features,
     7 for 257. The keeper is paid that at the base fee (below the share's cap here)."""
     _, b, b_set = funded_and_anchored(hub, pool, trainer, bob, carol, chain)
-    start = chain.blocks.head.number
-    add(trainer, alice, [POS, 300], 1)  # the period's gain (its budget)
     wide = [NEG, 109, 301, *range(1000, 1000 + width - 3)]
     # Enters with 3 shares: NEG pushes 4 class-0 samples, 109 one class-1 (1000 on: none).
-    add(trainer, alice, pack16(wide), 0)
-    u, r = stranger(accounts, chain), stranger(accounts, chain)
-    add(trainer, u, [NEG, 109, 500], 1)  # undoes alice on NEG and 109
-    add(trainer, r, [2, NEG, 500], 0)  # the redo, on NEG
-    history = scan(trainer, start)
-    driver.reveal(hub, b, b_set, carol, trainer)
-    budget = pool.close_period(trainer, b, sender=carol).return_value
-    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
-    test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
-    (_, a), (cu,), (cr,) = (history.by(w.address) for w in (alice, u, r))
+    budget, test, a, cu, cr, r = undo_and_redo_of_a_neg_step(
+        hub, pool, trainer, accounts, alice, carol, chain, b, b_set, pack16(wide)
+    )
     assert len(a.features) == width and pool.entry_shares(trainer, 0, a.id) == 3
     pool.cancel(trainer, 0, entrant(a), entrant(cu), test, sender=mallory)  # base fee 0: unpaid
     total = pool.periods(trainer, 0).shares

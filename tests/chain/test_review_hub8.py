@@ -58,6 +58,26 @@ def wrong_pairing_then_move(pool, trainer, test, c2, u, r, mallory, base_fee):
 # ---------------------------------------------------------------- 1. a move is paid like a cut
 
 
+def undo_and_redo_of_a_neg_step(hub, pool, trainer, accounts, alice, carol, chain, b, b_set, x):
+    """A period (closed by `b`) where alice's POS step makes the gain and her class-0 step `x`
+    (on NEG) is undone on NEG and 109 by a stranger and redone on NEG by another, every step
+    entered. Returns the budget, the scored closing set, alice's `x` step, the undo's and the
+    redo's steps, and the redo's address."""
+    start = chain.blocks.head.number
+    add(trainer, alice, [POS, 300], 1)  # the period's gain (its budget)
+    add(trainer, alice, x, 0)
+    u, r = stranger(accounts, chain), stranger(accounts, chain)
+    add(trainer, u, [NEG, 109, 500], 1)  # undoes alice on NEG and 109
+    add(trainer, r, [2, NEG, 500], 0)  # the redo, on NEG
+    history = scan(trainer, start)
+    driver.reveal(hub, b, b_set, carol, trainer)
+    budget = pool.close_period(trainer, b, sender=carol).return_value
+    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
+    test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
+    (_, a), (cu,), (cr,) = (history.by(w.address) for w in (alice, u, r))
+    return budget, test, a, cu, cr, r
+
+
 def test_a_cut_routed_through_an_honest_step_is_paid_twice(
     hub, pool, trainer, accounts, alice, bob, carol, mallory, chain, base_fee
 ):
@@ -152,18 +172,10 @@ def test_a_move_that_takes_net_shares_is_paid_for_those_only(
     small for the gas. Alice (her POS step makes the period's gain) is paid the budget less
     that pay."""
     _, b, b_set = fund_and_anchor(hub, pool, trainer, bob, carol, chain, funded)
-    start = chain.blocks.head.number
-    add(trainer, alice, [POS, 300], 1)  # the period's gain (its budget)
-    add(trainer, alice, [NEG, 109, 301], 0)  # 109 pushes one class-1 sample: enters with 3
-    u, r = stranger(accounts, chain), stranger(accounts, chain)
-    add(trainer, u, [NEG, 109, 500], 1)  # undoes alice on NEG and 109
-    add(trainer, r, [2, NEG, 500], 0)  # the redo, on NEG
-    history = scan(trainer, start)
-    driver.reveal(hub, b, b_set, carol, trainer)
-    budget = pool.close_period(trainer, b, sender=carol).return_value
-    driver.enter_eligible(hub, pool, trainer, 0, history=history, test_set=b_set, sender=carol)
-    test = [t.as_tuple() for t in driver.scored_test(hub, b, b_set, trainer.n_features())]
-    (_, a), (cu,), (cr,) = (history.by(w.address) for w in (alice, u, r))
+    # 109 pushes one class-1 sample: alice's NEG step enters with 3
+    budget, test, a, cu, cr, r = undo_and_redo_of_a_neg_step(
+        hub, pool, trainer, accounts, alice, carol, chain, b, b_set, [NEG, 109, 301]
+    )
     assert budget > 0 and pool.entry_shares(trainer, 0, a.id) == 3
     held = pool.shares(trainer, 0, alice) - 3  # her POS step's
     assert shares(pool, trainer, [alice, r]) == [held + 3, 4]
