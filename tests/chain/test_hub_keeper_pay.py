@@ -27,16 +27,12 @@ from test_hub_pairing import period_with_pairs
 from test_review_hub2 import funded_and_anchored, hub, kinds, pool, trainer  # noqa: F401
 from test_review_hub6 import pack16
 from test_review_hub7 import base_fee, shares, stranger  # noqa: F401 (base_fee is a fixture)
-from test_review_hub8 import undo_and_redo_of_a_neg_step
+from test_review_hub8 import entrant, undo_and_redo_of_a_neg_step
 
 from sharedmodels.hub import rules
 
 #: `HubPool._KEEPER_GAS` (the transaction's 21,000 and 10,000 after the count) and `_REFUND`.
 KEEPER_GAS, REFUND = 21_000 + 10_000, 4_800
-
-
-def entrant(c):
-    return (c.key(), c.args())
 
 
 def frames(chain, receipt, depth):

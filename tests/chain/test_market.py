@@ -9,6 +9,7 @@ from eth_abi import encode
 from eth_utils import keccak
 from market_helpers import N_FEATURES, TERMS, dataset, open_market, sample, truth
 
+from sharedmodels.market import rules
 from sharedmodels.market.driver import Terms, phase
 from sharedmodels.market.rules import slot_fee
 from sharedmodels.rpc.reads import create_address
@@ -781,10 +782,12 @@ def test_budget_does_not_change_the_outcome(project, chain, owner, alice, bob, t
         run.contract.step(256, sender=alice)
 
 
-#: `step`'s work units among the contributors: a contributor already out (scan or apply), one
-#: still in scanned, one still in shared out, each slot a drop sets from zero (the flag; the
-#: charge when a restart follows), and the settle at the end of the pass.
-OUT, SCAN_UNITS, APPLY_UNITS, FRESH_WRITE, SETTLE_UNITS = 4, 8, 8, 10, 8
+#: `step`'s work units among the contributors, as `rules` (and `max_work`) state them: a
+#: contributor already out (scan or apply), one still in scanned, one still in shared out,
+#: each slot a drop sets from zero (the flag; the charge when a restart follows), and the
+#: settle at the end of the pass.
+OUT, SCAN_UNITS, APPLY_UNITS = rules.BASE_COST, rules.SCAN_COST, rules.APPLY_COST
+FRESH_WRITE, SETTLE_UNITS = rules.FRESH_WRITE_COST, rules.SETTLE_COST
 
 
 def _scan_and_apply(stage, cursor, budget, out, drops, restart):

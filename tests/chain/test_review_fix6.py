@@ -23,6 +23,7 @@ from test_hub import pool_invariant
 from test_hub_pairing import period_with_pairs
 from test_review_hub2 import funded_and_anchored, hub, kinds, pool, trainer  # noqa: F401
 from test_review_hub7 import base_fee, burnt, shares  # noqa: F401
+from test_review_hub8 import entrant
 from test_review_market4 import (  # noqa: F401 (the autouse fixture)
     BASE_FEE,
     LABELS,
@@ -163,10 +164,6 @@ def test_tiny_steps_through_a_restart_are_never_paid_more_than_they_burn(
 
 
 # ------------------------------------------------- 4. the hub: a wrong pairing, then an unpaid move
-
-
-def entrant(c):
-    return (c.key(), c.args())
 
 
 @pytest.mark.xfail(

@@ -38,6 +38,7 @@ from sharedmodels.trainers.client import scan
 
 
 def entrant(c):
+    """A recorded step as `cancel` and `move_cut` take it: its record key and its arguments."""
     return (c.key(), c.args())
 
 
